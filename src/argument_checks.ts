@@ -126,7 +126,13 @@ export function checkOptions(
   required: readonly string[] = [],
 ): void {
   if (!fits(value, "object")) {
-    throw new InputError(`${where}: ${name}: must be ${EXPECTED.object}, got ${shownValue(value)}`);
+    // Left out where some option is required (`collectRuns(targets)`): say which, as its type does.
+    const holding = required.length === 0
+      ? ""
+      : ` holding ${required.map((r) => `${r} (${EXPECTED[kinds[r]]})`).join(", ")}`;
+    throw new InputError(
+      `${where}: ${name}: must be ${EXPECTED.object}${holding}, got ${shownValue(value)}`,
+    );
   }
   const options = value as Record<string, unknown>;
   refuseInherited(where, name, options, kinds);

@@ -555,7 +555,22 @@ export function requireFolder(path: string, shown: string = path): void {
         : `${shown}: cannot read the folder: ${(e as Error).message}`,
     );
   }
-  if (!stat.isDirectory) throw new InputError(`${shown}: is not a folder`);
+  if (!stat.isDirectory) throw new InputError(notAFolder(shown, path));
+}
+
+/**
+ * `<shown>: is not a folder`, and, for a file in a deliverable folder (`stale Datasheet.md`),
+ * the folder to name instead.
+ *
+ * @example
+ * ```ts
+ * import { notAFolder } from "./deliverable.ts";
+ * notAFolder("examples/INIT.md"); // "examples/INIT.md: is not a folder"
+ * ```
+ */
+export function notAFolder(shown: string, path: string = shown): string {
+  const inside = enclosingDeliverable(path);
+  return `${shown}: is not a folder${inside}${inside === "" ? "" : ": name that"}`;
 }
 
 /**

@@ -244,7 +244,8 @@ function fromProjectTop(delDir: string, given: string): { top: string; path: str
  * ({@linkcode meantPath}); else where the path names a file outside the
  * project from there, which only `--allow-outside` reads (not `allowOutside`
  * already); else, when the argument holds several paths (commas, `;` or spaces) of
- * which one is there, one per option; else the names near it in its folder.
+ * which one is there, one per option; else, for a shell pattern (`*.pdf`), that none
+ * matched; else the names near it in its folder.
  * `""` when none is.
  *
  * @example
@@ -278,6 +279,11 @@ export async function notFoundHint(
   const parts = given.split(/[,;\s]+/).filter((p) => p !== "");
   if (parts.length > 1 && parts.some((p) => isThere(resolve(delDir, p)))) {
     return ` (one path per ${option}: ${parts.map((p) => `${option} ${shellWord(p)}`).join(" ")})`;
+  }
+  // A shell passes a pattern that matched no file on as it is: runrec matches none itself.
+  if (/[*?[]/.test(given)) {
+    return ` (a pattern no file matched, passed on as it stands: runrec expands none; name ` +
+      `each file, or list them: ${option}s-from F)`;
   }
   const path = resolve(delDir, given);
   const near = await nearNames(basename(path), dirname(path), () => true);

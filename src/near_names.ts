@@ -65,3 +65,17 @@ export function closestNames(name: string, known: readonly string[]): string[] {
   }
   return found.sort();
 }
+
+/**
+ * The edits between `a` and `b`, as {@linkcode closestNames} counts them (a character inserted,
+ * removed or replaced, or two neighbours swapped: one each), for a caller with its own limit.
+ *
+ * @example
+ * ```ts
+ * import { editsBetween } from "./near_names.ts";
+ * editsBetween("RUN-DEL-01-02-20260222-1015-01", "RUN-DEL-01-02-20260222-1015-001"); // 1
+ * ```
+ */
+export function editsBetween(a: string, b: string): number {
+  return damerauLevenshtein(a, b).steps;
+}

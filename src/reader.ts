@@ -16,6 +16,7 @@ import {
 import { explainError } from "./names.ts";
 import { isHeaderShaped, whereItDiffers } from "./messages.ts";
 import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
+import { basename, join } from "./path.ts";
 import {
   checksumOf,
   decodeRecord,
@@ -669,7 +670,8 @@ async function* lineBlocks(
     throw readError(path, e);
   }
   if (info.isSymlink) throw new InputError(`${path}: cannot read: ${LINKED_RECORD_FILE}`);
-  if (!info.isFile && !info.isDirectory) {
+  if (info.isDirectory) throw new InputError(`${path}: cannot read: ${folderGiven(path)}`);
+  if (!info.isFile) {
     throw new InputError(`${path}: cannot read: not a regular file (a FIFO, socket or device)`);
   }
   using file = openToRead(path);
@@ -793,6 +795,22 @@ function openToRead(path: string): Deno.FsFile {
   } catch (e) {
     throw readError(path, e);
   }
+}
+
+/**
+ * Why a folder is no record file, naming the record file inside it that the caller most likely
+ * meant (a deliverable folder given for its `RunRecords.csv`).
+ */
+function folderGiven(path: string): string {
+  if (basename(path) === "RunRecords.csv") return "is a folder";
+  const inside = join(path, "RunRecords.csv");
+  let holds = false;
+  try {
+    holds = Deno.statSync(inside).isFile;
+  } catch { /* none there, or not to be looked at: said as none */ }
+  return holds
+    ? `is a folder (did you mean ${inside}?)`
+    : "is a folder, holding no RunRecords.csv (a record file is a deliverable's RunRecords.csv)";
 }
 
 /** The one-line error of a record file that cannot be opened or read, naming it. */

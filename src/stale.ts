@@ -1342,7 +1342,7 @@ async function checkFolder(
       return noBaseline(
         agent,
         unread === undefined
-          ? `${agent} has no runs here`
+          ? noRunsHere(agent)
           : `${agent}'s runs here are on ${RECORD_FILE} ${lineNumbers(unread)}, which cannot be ` +
             "read (see runrec validate): its staleness is unknown",
       );
@@ -1686,6 +1686,7 @@ export async function checkStaleness(
   }
   if (options.agents !== undefined) {
     await refuseUnknownAgents(options.agents, agentsThatRan, folders);
+    nameAsRecorded(checks, agentsThatRan);
   }
   const report: StaleReport = {
     checks,
@@ -1752,6 +1753,37 @@ async function refuseUnknownAgents(
       sortUtf8([...ran]),
     ),
   );
+}
+
+/** The reason of a NO_BASELINE check of an agent asked for that has no run in its folder. */
+function noRunsHere(agent: string): string {
+  return `${agent} has no runs here`;
+}
+
+/**
+ * Names each agent asked for that has no run in its check's folder as the records of the other
+ * folders checked spell it (`--agent 4_documents` is 4_DOCUMENTS, which ran elsewhere), or, where
+ * none of them holds it in any case, as its agent file does, and says so: a name as typed reads
+ * as one the records hold.
+ */
+function nameAsRecorded(checks: StaleCheck[], ran: ReadonlySet<string>): void {
+  for (const check of checks) {
+    const { agent } = check;
+    if (check.reason !== noRunsHere(agent)) continue;
+    const same = sortUtf8([...ran].filter((r) => r.toUpperCase() === agent.toUpperCase()));
+    const filed = findProfile(agent, check.folder) === undefined &&
+      findProfile(agent.toUpperCase(), check.folder) !== undefined;
+    check.agent = same[0] ?? (filed ? agent.toUpperCase() : agent);
+    check.reason = noRunsHere(check.agent) +
+      (same.length > 0 ? "" : ", nor in any other deliverable checked");
+  }
+  // `--agent 4_documents --agent 4_DOCUMENTS` asks for one agent: one check a folder.
+  const seen = new Set<string>();
+  const once = checks.filter((c) => {
+    const key = JSON.stringify([c.folder, c.agent]);
+    return !seen.has(key) && seen.add(key);
+  });
+  checks.splice(0, checks.length, ...once);
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   enclosingDeliverable,
   folderEntries,
   isToolRoot,
+  notAFolder,
   refuseBackslash,
 } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
@@ -397,7 +398,8 @@ export function deliverableFolders(
     if (error instanceof Deno.errors.NotFound) throw new InputError(`${target}: no such folder`);
     throw new InputError(`${target}: cannot read: ${(error as Error).message.split("\n")[0]}`);
   }
-  if (!info.isDirectory) throw new InputError(`${target}: is not a folder`);
+  // A file of a deliverable (`stale Datasheet.md`): its folder is what is checked.
+  if (!info.isDirectory) throw new InputError(notAFolder(target));
   const list = (dir: string, within?: string): Map<string, boolean> => {
     const names = new Map<string, boolean>(); // name → whether a folder (not through a link)
     const told = (path: string, why: Error) => {

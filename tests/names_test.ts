@@ -601,7 +601,7 @@ Deno.test("a deliverable folder typed with backslashes for separators: exit 2 sa
         "2.2), and will not guess: write the folder with /: PKG-01_Pkg/1_Working/DEL-01-02_Thing\n",
     );
   }
-  assertEquals((await runCliProcess(["log", del])).stderr, "runrec log: no records match\n");
+  assertEquals((await runCliProcess(["log", del])).stderr, "runrec log: no records to list\n");
   assertEquals(pendingFiles(del), []);
   await Deno.remove(root, { recursive: true });
 });

@@ -842,12 +842,18 @@ Deno.test("start, emit and exec: an empty <del-dir> or --agent exits 2 naming it
 Deno.test("reap: a file as target exits 2 'is not a folder', as flush and stale do, and reaps nothing (it reaped the file's folder)", async () => {
   const { root, del } = await makeProject();
   await runCliProcess(["start", del, "--agent", "A", "--pid", "999999"]);
-  for (const target of [join(del, "Datasheet.md"), "/etc/passwd"]) {
+  // A deliverable's file is named with its folder (newuser-45 F5).
+  for (
+    const [target, inside] of [
+      [join(del, "Datasheet.md"), `; it is inside ${del}: name that`],
+      ["/etc/passwd", ""],
+    ]
+  ) {
     const reap = await runCliProcess(["reap", target]);
     assertEquals([reap.code, reap.stdout, reap.stderr], [
       2,
       "",
-      `runrec reap: ${target}: is not a folder\n`,
+      `runrec reap: ${target}: is not a folder${inside}\n`,
     ]);
     await assertRejects(() => reapRuns([target]), InputError, `${target}: is not a folder`);
   }

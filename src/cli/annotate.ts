@@ -18,7 +18,7 @@ import { deliverableOfRunId, runIdHome } from "../run_id_home.ts";
 import { CheckFailure, InputError } from "../errors.ts";
 import { readRecords } from "../reader.ts";
 import { RUN_ID_SYNTAX, type RunRecord } from "../schema.ts";
-import { notARunId } from "./run_id_words.ts";
+import { folderLeftOut, meantRunIds, nearRunIds, notARunId } from "./run_id_words.ts";
 import { linesWithRunId, RECORD_FILE } from "../store.ts";
 import {
   type Command,
@@ -93,8 +93,10 @@ Examples:
     --note "wrong RunID"
 `;
 
-function checkRunId(option: string, id: string): void {
-  if (!RUN_ID_SYNTAX.test(id)) throw new UsageError(notARunId(option, id));
+async function checkRunId(delDir: string, option: string, id: string): Promise<void> {
+  if (!RUN_ID_SYNTAX.test(id)) {
+    throw new UsageError(notARunId(option, id, await nearRunIds(delDir, id)));
+  }
 }
 
 /** One record of a RunID annotate was given. */
@@ -222,7 +224,13 @@ function ownId(delDir: string): string | undefined {
 }
 
 /** The one-line error for a RunID that is not a readable run of `file`. */
-function notARun(delDir: string, file: string, lines: Lines, id: string, record?: Found): Error {
+async function notARun(
+  delDir: string,
+  file: string,
+  lines: Lines,
+  id: string,
+  record?: Found,
+): Promise<Error> {
   if (record?.annotation) {
     const pick = (lines.recordsOf.get(id)?.length ?? 0) > 1 ? ` --line ${record.line}` : "";
     return new CheckFailure(
@@ -259,7 +267,9 @@ function notARun(delDir: string, file: string, lines: Lines, id: string, record?
         `see runrec validate ${shellWord(delDir)}`,
     );
   }
-  return new CheckFailure(`${id} is not a run in ${file}`);
+  return new CheckFailure(
+    `${id} is not a run in ${file}${meantRunIds(await nearRunIds(file, id))}`,
+  );
 }
 
 /**
@@ -291,6 +301,12 @@ function noRecordFile(delDir: string, runId: string): InputError {
 }
 
 async function run(parsed: Parsed, io: Io): Promise<number> {
+  // `runrec annotate RUN-…` from the deliverable folder, or `RUN-… .`: the folder comes first.
+  const [first, ...others] = parsed.positionals;
+  const isRunId = (word = "") => RUN_ID_SYNTAX.test(word.trim().toUpperCase());
+  if (isRunId(first) && others.length <= 1 && !isRunId(others[0])) {
+    throw new UsageError(folderLeftOut("annotate", first.trim().toUpperCase(), others[0]));
+  }
   const [delDir, runId] = positionals(parsed, ["del-dir", "RUNID"]);
   // Kept as given, as emit keeps --notes: only a blank note is refused.
   const note = stringOption(parsed, "note");
@@ -302,9 +318,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   if (invalidates && supersedes !== undefined) {
     throw new UsageError("--invalidates and --supersedes contradict each other");
   }
-  checkRunId("", runId);
+  await checkRunId(delDir, "", runId);
   if (supersedes !== undefined) {
-    checkRunId("--supersedes: ", supersedes);
+    await checkRunId(delDir, "--supersedes: ", supersedes);
     if (supersedes === runId) throw new UsageError("--supersedes: a run cannot supersede itself");
   }
   const numbers = lineNumbers(listOption(parsed, "line"));
@@ -325,7 +341,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     if (found.length > 1) throw collided(delDir, file, id, found);
     // Only `--invalidates` may name an annotation: it withdraws it.
     if (found.length === 0 || (found[0].annotation && !(invalidates && id === runId))) {
-      throw notARun(delDir, file, lines, id, found[0]);
+      throw await notARun(delDir, file, lines, id, found[0]);
     }
     meant.set(id, found[0]);
   }

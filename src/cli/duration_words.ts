@@ -1,8 +1,8 @@
 /**
  * A duration spelt in words (`5min`, `2 hours`, `1day`), as people and
  * agents type one, said as the short form the duration options take (`5m`,
- * `2h`, `1d`): the refusal alone listed the forms, which left the agent to
- * match them.
+ * `2h`, `1d`), and a bare number's choice of units: the refusal alone listed
+ * the forms, which left the agent to match them.
  *
  * @module
  */
@@ -16,17 +16,25 @@ const UNITS: readonly [RegExp, string][] = [
 ];
 
 /**
- * `" (did you mean 5m?)"` for a duration spelt in words, else `""`.
+ * `" (did you mean 5m?)"` for a duration spelt in words, the units to choose from for a bare
+ * number, else `""`.
  *
  * @example
  * ```ts
  * import { spelledDuration } from "./duration_words.ts";
  * spelledDuration("5min"); // " (did you mean 5m?)"
  * spelledDuration("2 hours"); // " (did you mean 2h?)"
+ * spelledDuration("90"); // " (a number needs its unit, with no space: 90s, 90m, 90h or 90d)"
  * spelledDuration("soon"); // ""
  * ```
  */
 export function spelledDuration(text: string): string {
+  // A bare number (`--duration 90`, `--older-than 1 hour` split by the shell): which unit is meant
+  // cannot be told, so each is named.
+  const bare = /^\s*([0-9]+(?:\.[0-9]+)?)\s*$/.exec(text)?.[1];
+  if (bare !== undefined) {
+    return ` (a number needs its unit, with no space: ${bare}s, ${bare}m, ${bare}h or ${bare}d)`;
+  }
   const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*([a-z]+)\s*$/i.exec(text);
   if (!m) return "";
   const unit = UNITS.find(([word]) => word.test(m[2]))?.[1];

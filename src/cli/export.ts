@@ -214,5 +214,10 @@ export const exportCommand: Command = {
     namespace: { type: "string" },
   },
   readsOnly: true,
+  // A CI job that passes --json to every command: export's output is JSON already.
+  notTaken: {
+    json: "export's output is JSON already (--format openlineage: one event a line; " +
+      "--format prov: one document): leave --json out",
+  },
   run,
 };

@@ -42,6 +42,7 @@ import {
   BufferedOut,
   MarkdownTable,
   paintStatus,
+  plural,
   RepeatedWarnings,
   showControls,
 } from "./format.ts";
@@ -168,8 +169,12 @@ function parseFilters(parsed: Parsed): Filters {
     const bad = statuses?.find((s) => !(RUN_STATUSES as readonly string[]).includes(s)) ??
       (statuses ? undefined : statusOption);
     if (bad !== undefined) {
+      // By emit's rule: a word that starts as a status does (`SUCESS`) most likely meant it.
+      const start = bad.trim().slice(0, 3).toUpperCase();
+      const meant = start.length === 3 ? RUN_STATUSES.find((w) => w.startsWith(start)) : undefined;
       throw new UsageError(
-        `--status: ${JSON.stringify(bad)} is not one of ${RUN_STATUSES.join(", ")}`,
+        `--status: ${JSON.stringify(bad)} is not one of ${RUN_STATUSES.join(", ")}` +
+          (meant === undefined ? "" : ` (did you mean ${meant}?)`),
       );
     }
     filters.statuses = new Set(statuses);
@@ -388,6 +393,7 @@ async function write(
   filesOf: ReadonlyMap<string, ReadonlySet<string>>,
   io: Io,
   out: BufferedOut,
+  none: string,
 ): Promise<void> {
   const about = (r: ListedRecord) => annotationsFor(annotations.get(r.file)!, r.record);
   const json = (r: ListedRecord) =>
@@ -425,7 +431,7 @@ async function write(
     }
     case "table":
     case "md": {
-      if (count === 0) io.err("runrec log: no records match\n");
+      if (count === 0) io.err(`runrec log: ${none}\n`);
       // An annotation withdrawn (invalidated by another) did nothing: its row says by which.
       const withdrawnBy = (r: ListedRecord) =>
         about(r).filter((a) => a.kind === "invalidated").map((a) => a.annotationId);
@@ -496,6 +502,8 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const recordedAgents = new Set<string>();
   const filesOf = new Map<string, Set<string>>(); // each DeliverableID's record files
   let unreadable = 0;
+  let seen = 0; // records read, matching or not
+  let damaged = 0; // lines that cannot be read (errors)
   for (const file of files) {
     if (!file.exists) continue;
     const fileIndex = read.push(file.path) - 1;
@@ -512,6 +520,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         lastLine = event.line;
         if (event.kind === "record") {
           if (!firstCopy(event.record)) continue;
+          seen++;
           if (!isAnnotation(event.record)) recordedAgents.add(event.record.AgentName);
           const id = event.record.DeliverableID;
           filesOf.set(id, (filesOf.get(id) ?? new Set()).add(file.path));
@@ -519,7 +528,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
           if (matches(event.record, filters)) {
             listing.add(fileIndex, event);
           }
-        } else if (repeats.isShown(event.severity, describeLineProblem(event))) {
+        } else {
+          if (event.severity === "error") damaged++;
+          if (!repeats.isShown(event.severity, describeLineProblem(event))) continue;
           io.err(`runrec log: warning: ${shown}:${event.line}: ${describeLineProblem(event)}\n`);
         }
       }
@@ -538,7 +549,14 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const places = listing.places();
   const count = places.lines.length;
   const listed = () => recordsInOrder(read, places);
-  await write(format, count, listed, annotations, deeds, filesOf, io, out);
+  // With no record to filter, "no records match" would send the user to the filters.
+  const none = seen > 0
+    ? "no records match"
+    : damaged > 0
+    ? `no records to list: ${plural(damaged, "line")} could not be read (the warnings above; ` +
+      "runrec validate)"
+    : "no records to list";
+  await write(format, count, listed, annotations, deeds, filesOf, io, out, none);
   out.flush();
   if (count === 0) {
     for (const line of await agentsNotFound(stringOption(parsed, "agent"), recordedAgents)) {

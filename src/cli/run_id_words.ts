@@ -7,10 +7,15 @@
  * @module
  */
 import { RUN_ID_SYNTAX } from "../schema.ts";
+import { readRecords } from "../reader.ts";
+import { join, relative, resolve } from "../path.ts";
+import { deliverableOfRunId, foldersOfDeliverable } from "../run_id_home.ts";
+import { shellWord } from "../shell_word.ts";
 
 /**
  * The line for `given`, which is not a RunID, after `option` (`"--supersedes: "`, or `""` for a
- * positional): the syntax, and what it was likely meant as when that can be told.
+ * positional): the syntax, and what it was likely meant as when that can be told; else the
+ * recorded RunIDs `near` it ({@linkcode nearRunIds}).
  *
  * @example
  * ```ts
@@ -20,7 +25,7 @@ import { RUN_ID_SYNTAX } from "../schema.ts";
  * notARunId("", "RUN-DEL-01-02-20260222-1015"); // '… is not a RunID (…): it lacks its -SEQ …'
  * ```
  */
-export function notARunId(option: string, given: string): string {
+export function notARunId(option: string, given: string, near: readonly string[] = []): string {
   const said = `${option}${JSON.stringify(given)} is not a RunID (RUN-DEL-XX-YY-YYYYMMDD-HHmm-SEQ)`;
   const fixed = given.trim().toUpperCase();
   if (RUN_ID_SYNTAX.test(fixed)) {
@@ -37,5 +42,80 @@ export function notARunId(option: string, given: string): string {
     return `${said}: that is a run token; the RunID is the line runrec finish printed ` +
       "(runrec log lists them)";
   }
-  return said;
+  return near.length > 0 ? `${said}: did you mean ${oneOf(near)}?` : said;
+}
+
+/**
+ * ` (did you mean A, B or C?)` for the RunIDs `near` one not found, `""` for none.
+ *
+ * @example
+ * ```ts
+ * import { meantRunIds } from "./run_id_words.ts";
+ * meantRunIds(["RUN-DEL-01-02-20260222-1015-001"]); // " (did you mean RUN-…-001?)"
+ * ```
+ */
+export function meantRunIds(near: readonly string[]): string {
+  return near.length > 0 ? ` (did you mean ${oneOf(near)}?)` : "";
+}
+
+/** `a`, `a or b`, `a, b or c`. */
+function oneOf(words: readonly string[]): string {
+  return words.length < 2 ? words.join("") : `${words.slice(0, -1).join(", ")} or ${words.at(-1)}`;
+}
+
+/**
+ * The RunIDs recorded in `target` (a record file, or the deliverable folder holding one) one
+ * edit from `given` (a digit wrong, dropped, added, or two swapped, as a RunID pasted or typed
+ * wrong is; two would name another day's runs), at most 3; `[]` when none is, or the file cannot
+ * be read. Read only once a RunID is not found: a failure's cost.
+ *
+ * @example
+ * ```ts
+ * import { nearRunIds } from "./run_id_words.ts";
+ * // A folder whose RunRecords.csv holds RUN-DEL-01-02-20260222-1015-001:
+ * await nearRunIds("DEL-01-02_X", "RUN-DEL-01-02-20260222-1015-01");
+ * // ["RUN-DEL-01-02-20260222-1015-001"]
+ * ```
+ */
+export async function nearRunIds(target: string, given: string): Promise<string[]> {
+  const wanted = given.trim().toUpperCase();
+  const found = new Set<string>();
+  try {
+    const { editsBetween } = await import("../near_names.ts");
+    const file = Deno.statSync(target).isDirectory ? join(target, "RunRecords.csv") : target;
+    for await (const event of readRecords(file)) {
+      if (event.kind !== "record") continue;
+      const id = event.record.RunID;
+      if (id === wanted || Math.abs(id.length - wanted.length) > 1) continue;
+      if (editsBetween(wanted, id) === 1) found.add(id);
+    }
+  } catch {
+    return []; // no record file, or one that cannot be read: the caller says so
+  }
+  return [...found.keys()].slice(0, 3);
+}
+
+/**
+ * The line for `runrec <command> RUNID …`, its `<del-dir>` left out (an agent in the deliverable
+ * folder: "missing <RUNID>" named the word that was there) or given after the RunID (`swapped`,
+ * the folder given: "is not a RunID" named the folder). Says the folder comes first, and the
+ * command in that order: with the folder given, or the one folder of the project holding the run.
+ *
+ * @example
+ * ```ts
+ * import { folderLeftOut } from "./run_id_words.ts";
+ * folderLeftOut("show", "RUN-DEL-01-02-20260222-1015-001");
+ * // "missing <del-dir>: it comes before the RunID (runrec show <del-dir> RUN-…-001 ...; …)"
+ * folderLeftOut("show", "RUN-DEL-01-02-20260222-1015-001", ".");
+ * // "<del-dir> comes before the RunID (runrec show . RUN-…-001 ...)"
+ * ```
+ */
+export function folderLeftOut(command: string, runId: string, swapped?: string): string {
+  const id = deliverableOfRunId(runId);
+  const folders = swapped !== undefined || id === undefined ? [] : foldersOfDeliverable(".", id);
+  const folder = swapped ??
+    (folders.length === 1 ? relative(Deno.cwd(), resolve(folders[0])) || "." : "");
+  const words = `runrec ${command} ${folder === "" ? "<del-dir>" : shellWord(folder)} ${runId}`;
+  return `${swapped === undefined ? "missing <del-dir>: it" : "<del-dir>"} comes before the ` +
+    `RunID (${words} ...${folder === "" ? "; . is the current folder" : ""})`;
 }

@@ -17,7 +17,7 @@ import { basename, dirname } from "../path.ts";
 import { deliverableOfRunId, runIdHome } from "../run_id_home.ts";
 import { firstCopies, type LineRecord, readRecords } from "../reader.ts";
 import { RUN_ID_SYNTAX, type RunRecord } from "../schema.ts";
-import { notARunId } from "./run_id_words.ts";
+import { folderLeftOut, meantRunIds, nearRunIds, notARunId } from "./run_id_words.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { linesWithRunId, renumberedNote } from "../store.ts";
 import { shellWord } from "../shell_word.ts";
@@ -190,6 +190,12 @@ function refuseOtherDeliverable(target: string, runId: string): void {
 }
 
 async function run(parsed: Parsed, io: Io): Promise<number> {
+  // `runrec show RUN-…` from the deliverable folder, or `RUN-… .`: the folder comes first.
+  const [first, ...others] = parsed.positionals;
+  const isRunId = (word = "") => RUN_ID_SYNTAX.test(word.trim().toUpperCase());
+  if (isRunId(first) && others.length <= 1 && !isRunId(others[0])) {
+    throw new UsageError(folderLeftOut("show", first.trim().toUpperCase(), others[0]));
+  }
   const [target, runId] = positionals(parsed, ["del-dir|file", "RUNID"]);
   // Any case, as --status takes one (`--format JSON`).
   const typed = stringOption(parsed, "format");
@@ -201,7 +207,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   if (parsed.values.json && given === "md") {
     throw new UsageError("--json and --format md contradict each other");
   }
-  if (!RUN_ID_SYNTAX.test(runId)) throw new UsageError(notARunId("", runId));
+  if (!RUN_ID_SYNTAX.test(runId)) {
+    throw new UsageError(notARunId("", runId, await nearRunIds(target, runId)));
+  }
   const lineOption = stringOption(parsed, "line");
   const onLine = lineOption === undefined ? undefined : Number(lineOption);
   if (lineOption !== undefined && !(/^[0-9]+$/.test(lineOption) && onLine! >= 1)) {
@@ -271,7 +279,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       : "";
     // As typed: a number past 2^53 would be said rounded.
     const on = lineOption === undefined ? "" : ` on line ${lineOption}`;
-    throw new CheckFailure(`${runId} not found${on} in ${where}${hint}`);
+    const near = files.length === 1 && onLine === undefined
+      ? await nearRunIds(files[0].path, runId)
+      : [];
+    throw new CheckFailure(`${runId} not found${on} in ${where}${hint}${meantRunIds(near)}`);
   }
   for (const { path, event } of renumbered) {
     io.err(
