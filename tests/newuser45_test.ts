@@ -270,3 +270,19 @@ Deno.test("a duration given as a bare number (--duration 90, --older-than 1 hour
   assertIncludes(log.stderr, `got "7"${units("7")}`);
   assertEquals(await Deno.stat(join(del, "RunRecords.csv")).then(() => true, () => false), false);
 });
+
+Deno.test("agents check --json, as a CI job passes to every command, says agents has no JSON output and check answers by its exit code (newuser-45 left)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "runrec_agents_json_" });
+  try {
+    const run = await runCli(["agents", "check", dir, "--json"]);
+    assertEquals([run.code, run.stdout], [2, ""]);
+    assertEquals(
+      run.stderr,
+      "runrec agents: unknown option --json: agents prints one line a file and has no JSON " +
+        "output; check's exit code says it (0: every block up to date, 1: not) (see runrec " +
+        "agents --help)\n",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

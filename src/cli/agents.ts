@@ -250,5 +250,10 @@ export const agentsCommand: Command = {
   summary: 'add, check or remove the "record the run" block in agent instruction files',
   help: HELP,
   options: { "dry-run": { type: "boolean" } },
+  // A CI job that passes --json to every command: check answers by its exit code.
+  notTaken: {
+    json: "agents prints one line a file and has no JSON output; check's exit code says it " +
+      "(0: every block up to date, 1: not)",
+  },
   run,
 };
