@@ -1,7 +1,8 @@
 /**
- * SEQs given in a folder git left beside the record file's: a deliverable
- * renamed with `git mv` on one branch and not on another has a folder of
- * each name in one work tree, each with its own `.runrec/` journal. A
+ * SEQs given in a folder git left beside the record file's, or elsewhere in
+ * its execution root: a deliverable renamed with `git mv` on one branch (or
+ * moved into another package) and not on another has a folder of each name
+ * in one work tree, each with its own `.runrec/` journal. A
  * checkout between them leaves the other name's folder holding runrec's
  * state alone (its record file is that branch's), and the SEQs its journal
  * gave in a minute must not be given again here: the branches' merge would
@@ -9,18 +10,20 @@
  *
  * @module
  */
-import { basename, dirname, join } from "./path.ts";
+import { basename, dirname, join, resolve } from "./path.ts";
 import { headMovedSince } from "./git.ts";
 import { journaledSeq, journalPath } from "./journal.ts";
 import { kindOf } from "./walk.ts";
+import { nearbyFolders } from "./nearby_runs.ts";
 
 /**
  * The highest SEQ of `prefix` (`RUN-<id>-<YYYYMMDD>-<HHmm>-`) that the
- * journals of the folders beside `recordFile`'s own name, in folders whose
- * record file is not there (git took it with a branch), `0n` for none.
- * Looked for only when `HEAD` moved other than by a commit since the
- * prefix's minute began: otherwise no folder can have been renamed under
- * the runs of that minute, and the parent folder is not listed.
+ * journals of the deliverable folders near `recordFile`'s own (beside it, and
+ * of its execution root: see `nearbyFolders`) gave, in folders whose record
+ * file is not there (git took it with a branch), `0n` for none. Looked for
+ * only when `HEAD` moved other than by a commit since the prefix's minute
+ * began: otherwise no folder can have been renamed under the runs of that
+ * minute, and no folder is listed.
  *
  * @example
  * ```ts
@@ -30,21 +33,35 @@ import { kindOf } from "./walk.ts";
  */
 export function leftFolderSeq(recordFile: string, prefix: string): bigint {
   const minute = minuteOf(prefix);
-  const folder = dirname(recordFile);
+  const folder = resolve(dirname(recordFile));
   if (minute === undefined || !headMovedSince(folder, minute)) return 0n;
   const name = basename(recordFile);
   let seq = 0n;
+  for (const near of foldersNear(folder)) {
+    const other = join(near, name);
+    // A record file there (a deliverable of its own, a copy) numbers its own runs.
+    if (kindOf(journalPath(other)) !== "file" || kindOf(other) !== "other") continue;
+    const given = journaledSeq(other, prefix);
+    if (given > seq) seq = given;
+  }
+  return seq;
+}
+
+/**
+ * The folders other than `folder` (absolute) beside it, whatever their names (a rename may drop
+ * the DEL prefix), and the deliverable folders of its execution root: a `git mv` into another
+ * package leaves the other name's folder there (review-45 F1).
+ */
+function foldersNear(folder: string): string[] {
+  const found = new Set<string>();
   try {
     for (const entry of Deno.readDirSync(dirname(folder))) {
-      if (!entry.isDirectory || entry.name === basename(folder)) continue;
-      const other = join(dirname(folder), entry.name, name);
-      // A record file there (a deliverable of its own, a copy) numbers its own runs.
-      if (kindOf(journalPath(other)) !== "file" || kindOf(other) !== "other") continue;
-      const given = journaledSeq(other, prefix);
-      if (given > seq) seq = given;
+      if (entry.isDirectory) found.add(join(dirname(folder), entry.name));
     }
-  } catch { /* not listed: the file's own SEQs */ }
-  return seq;
+  } catch { /* not listed: the execution root's folders, if any */ }
+  for (const near of nearbyFolders(folder)) found.add(near);
+  found.delete(folder);
+  return [...found];
 }
 
 /** When the minute of a RunID prefix (`…-20260222-1015-`) began, ms since the epoch. */
