@@ -11,7 +11,7 @@
  * @module
  */
 import { basename, dirname, join, relative, resolve } from "./path.ts";
-import { headMovedSince } from "./git.ts";
+import { headMovedSince, workTrees } from "./git.ts";
 import { journaledSeq, journalPath } from "./journal.ts";
 import { kindOf } from "./walk.ts";
 import { DELIVERABLE_FOLDER, findExecutionRoot } from "./deliverable.ts";
@@ -80,6 +80,36 @@ function subfolders(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * The highest SEQ of `prefix` (`RUN-<id>-<YYYYMMDD>-<HHmm>-`) that the journal of the same
+ * record file in each other work tree of the repository gave (`git worktree add`: an agent's
+ * branch each), `0n` for none: each work tree keeps its own `.runrec/`, and the branches' merge
+ * would hold two records of one RunID (review-45 F4). Two work trees' appends at the same
+ * moment may still give one SEQ (SCHEMA.md 3.3): each holds its own file's lock.
+ *
+ * @example
+ * ```ts
+ * import { workTreeSeq } from "./left_folder_seq.ts";
+ * workTreeSeq("/repo/PKG-01/DEL-01-02_X/RunRecords.csv", "RUN-DEL-01-02-20260222-1015-"); // 0n
+ * ```
+ */
+export function workTreeSeq(recordFile: string, prefix: string): bigint {
+  let seq = 0n;
+  try {
+    const trees = workTrees(dirname(recordFile));
+    if (trees === undefined || trees.others.length === 0) return 0n;
+    const path = relative(
+      trees.top,
+      join(Deno.realPathSync(dirname(recordFile)), basename(recordFile)),
+    );
+    for (const other of trees.others) {
+      const given = journaledSeq(join(other, path), prefix);
+      if (given > seq) seq = given;
+    }
+  } catch { /* no work trees to be read: this one's SEQs */ }
+  return seq;
 }
 
 /** When the minute of a RunID prefix (`…-20260222-1015-`) began, ms since the epoch. */

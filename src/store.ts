@@ -30,7 +30,7 @@ import {
 import { awaitGitsVersion } from "./git.ts";
 import { kindOf } from "./walk.ts";
 import { takenAway } from "./taken_away.ts";
-import { leftFolderSeq } from "./left_folder_seq.ts";
+import { leftFolderSeq, workTreeSeq } from "./left_folder_seq.ts";
 import { mayName } from "./named_lines.ts";
 import {
   acquireLock,
@@ -718,11 +718,17 @@ function settledFileState(file: string, path: string): FileState {
 
 /**
  * The SEQ an append gives: 1 + the highest of the file's (`fileSeq`), of the lines the journal
- * may put back (race-37 F1: `journaledSeq`) and of those a folder git left beside it gave (its
- * other name on another branch: `leftFolderSeq`).
+ * may put back (race-37 F1: `journaledSeq`), of those a folder git left beside it gave (its
+ * other name on another branch: `leftFolderSeq`) and of those the repository's other work trees
+ * gave (`workTreeSeq`).
  */
 function nextSeq(path: string, prefix: string, fileSeq: bigint): bigint {
-  const given = [journaledSeq(path, prefix), leftFolderSeq(path, prefix), fileSeq];
+  const given = [
+    journaledSeq(path, prefix),
+    leftFolderSeq(path, prefix),
+    workTreeSeq(path, prefix),
+    fileSeq,
+  ];
   return given.reduce((a, b) => a > b ? a : b) + 1n;
 }
 
