@@ -11,7 +11,7 @@
  * @module
  */
 import { basename, dirname, join, relative, resolve } from "./path.ts";
-import { headMovedSince, workTrees } from "./git.ts";
+import { hasLinkedWorkTrees, headMovedSince, workTrees } from "./git.ts";
 import { journaledSeq, journalPath } from "./journal.ts";
 import { kindOf } from "./walk.ts";
 import { DELIVERABLE_FOLDER, findExecutionRoot } from "./deliverable.ts";
@@ -98,6 +98,7 @@ function subfolders(dir: string): string[] {
 export function workTreeSeq(recordFile: string, prefix: string): bigint {
   let seq = 0n;
   try {
+    if (!hasLinkedWorkTrees(dirname(recordFile))) return 0n;
     const trees = workTrees(dirname(recordFile));
     if (trees === undefined || trees.others.length === 0) return 0n;
     const path = relative(
