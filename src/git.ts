@@ -267,6 +267,27 @@ function findGitDirs(
 }
 
 /**
+ * Whether the repository holding `dir` has linked work trees (`git worktree add`): its common
+ * folder's `worktrees/` lists one. Asked of the `.git` search an append has made already, so that
+ * an append in a repository without any lists no folder more.
+ *
+ * @example
+ * ```ts
+ * import { hasLinkedWorkTrees } from "./git.ts";
+ * hasLinkedWorkTrees("PKG-01_X/1_Working/DEL-01-02_Y"); // false in a plain clone
+ * ```
+ */
+export function hasLinkedWorkTrees(dir: string): boolean {
+  const dirs = gitDirsKnown(dir);
+  if (!dirs) return false;
+  try {
+    return [...Deno.readDirSync(join(dirs.commonDir, "worktrees"))].some((e) => e.isDirectory);
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The work tree holding `dir` (the folder of its `.git`, symbolic links
  * resolved) and the repository's other work trees: the main one (the folder
  * of the common `.git` folder) and each linked one its

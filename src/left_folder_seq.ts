@@ -1,7 +1,8 @@
 /**
- * SEQs given in a folder git left beside the record file's: a deliverable
- * renamed with `git mv` on one branch and not on another has a folder of
- * each name in one work tree, each with its own `.runrec/` journal. A
+ * SEQs given in a folder git left beside the record file's, or elsewhere in
+ * its execution root: a deliverable renamed with `git mv` on one branch (or
+ * moved into another package) and not on another has a folder of each name
+ * in one work tree, each with its own `.runrec/` journal. A
  * checkout between them leaves the other name's folder holding runrec's
  * state alone (its record file is that branch's), and the SEQs its journal
  * gave in a minute must not be given again here: the branches' merge would
@@ -9,18 +10,19 @@
  *
  * @module
  */
-import { basename, dirname, join } from "./path.ts";
-import { headMovedSince } from "./git.ts";
+import { basename, dirname, join, relative, resolve } from "./path.ts";
+import { hasLinkedWorkTrees, headMovedSince, workTrees } from "./git.ts";
 import { journaledSeq, journalPath } from "./journal.ts";
 import { kindOf } from "./walk.ts";
+import { DELIVERABLE_FOLDER, findExecutionRoot } from "./deliverable.ts";
 
 /**
  * The highest SEQ of `prefix` (`RUN-<id>-<YYYYMMDD>-<HHmm>-`) that the
- * journals of the folders beside `recordFile`'s own name, in folders whose
- * record file is not there (git took it with a branch), `0n` for none.
- * Looked for only when `HEAD` moved other than by a commit since the
- * prefix's minute began: otherwise no folder can have been renamed under
- * the runs of that minute, and the parent folder is not listed.
+ * journals of the folders near `recordFile`'s own gave (see `foldersNear`),
+ * in folders whose record file is not there (git took it with a branch), `0n`
+ * for none. Looked for only when `HEAD` moved other than by a commit since
+ * the prefix's minute began: otherwise no folder can have been renamed under
+ * the runs of that minute, and no folder is listed.
  *
  * @example
  * ```ts
@@ -30,20 +32,84 @@ import { kindOf } from "./walk.ts";
  */
 export function leftFolderSeq(recordFile: string, prefix: string): bigint {
   const minute = minuteOf(prefix);
-  const folder = dirname(recordFile);
+  const folder = resolve(dirname(recordFile));
   if (minute === undefined || !headMovedSince(folder, minute)) return 0n;
   const name = basename(recordFile);
   let seq = 0n;
+  const id = /^RUN-(DEL-[0-9]+-[0-9]+)-/.exec(prefix)?.[1];
+  for (const near of foldersNear(folder, id)) {
+    const other = join(near, name);
+    // A record file there (a deliverable of its own, a copy) numbers its own runs.
+    if (kindOf(journalPath(other)) !== "file" || kindOf(other) !== "other") continue;
+    const given = journaledSeq(other, prefix);
+    if (given > seq) seq = given;
+  }
+  return seq;
+}
+
+/**
+ * The folders other than `folder` (absolute) beside it, whatever their names (a rename may drop
+ * the DEL prefix), and those named with DeliverableID `id` at its depth under its execution
+ * root (`PKG-02/1_Working/DEL-01-02_X` for `PKG-01/1_Working/DEL-01-02_X`): a `git mv` into
+ * another package leaves the other name's folder there (review-45 F1). Not a walk of the
+ * root, which read 1,000 deliverables' folders in 183 ms under the append lock.
+ */
+function foldersNear(folder: string, id: string | undefined): string[] {
+  const found = new Set(subfolders(dirname(folder)));
+  const root = findExecutionRoot(folder);
+  const depth = root === undefined ? 0 : relative(root, folder).split("/").length;
+  if (root !== undefined && id !== undefined && depth <= MAX_DEPTH) {
+    let level = [root];
+    for (let i = 1; i < depth; i++) level = level.flatMap(subfolders);
+    for (const dir of level.flatMap(subfolders)) {
+      if (DELIVERABLE_FOLDER.exec(basename(dir))?.[1] === id) found.add(dir);
+    }
+  }
+  found.delete(folder);
+  return [...found];
+}
+
+/** How deep under its execution root a deliverable folder is looked for in other packages. */
+const MAX_DEPTH = 4;
+
+/** The folders in `dir` (not `.git`, `.runrec`, or other hidden ones), absolute; none if unlisted. */
+function subfolders(dir: string): string[] {
   try {
-    for (const entry of Deno.readDirSync(dirname(folder))) {
-      if (!entry.isDirectory || entry.name === basename(folder)) continue;
-      const other = join(dirname(folder), entry.name, name);
-      // A record file there (a deliverable of its own, a copy) numbers its own runs.
-      if (kindOf(journalPath(other)) !== "file" || kindOf(other) !== "other") continue;
-      const given = journaledSeq(other, prefix);
+    return [...Deno.readDirSync(dir)].filter((e) => e.isDirectory && !e.name.startsWith("."))
+      .map((e) => join(dir, e.name));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The highest SEQ of `prefix` (`RUN-<id>-<YYYYMMDD>-<HHmm>-`) that the journal of the same
+ * record file in each other work tree of the repository gave (`git worktree add`: an agent's
+ * branch each), `0n` for none: each work tree keeps its own `.runrec/`, and the branches' merge
+ * would hold two records of one RunID (review-45 F4). Two work trees' appends at the same
+ * moment may still give one SEQ (SCHEMA.md 3.3): each holds its own file's lock.
+ *
+ * @example
+ * ```ts
+ * import { workTreeSeq } from "./left_folder_seq.ts";
+ * workTreeSeq("/repo/PKG-01/DEL-01-02_X/RunRecords.csv", "RUN-DEL-01-02-20260222-1015-"); // 0n
+ * ```
+ */
+export function workTreeSeq(recordFile: string, prefix: string): bigint {
+  let seq = 0n;
+  try {
+    if (!hasLinkedWorkTrees(dirname(recordFile))) return 0n;
+    const trees = workTrees(dirname(recordFile));
+    if (trees === undefined || trees.others.length === 0) return 0n;
+    const path = relative(
+      trees.top,
+      join(Deno.realPathSync(dirname(recordFile)), basename(recordFile)),
+    );
+    for (const other of trees.others) {
+      const given = journaledSeq(join(other, path), prefix);
       if (given > seq) seq = given;
     }
-  } catch { /* not listed: the file's own SEQs */ }
+  } catch { /* no work trees to be read: this one's SEQs */ }
   return seq;
 }
 

@@ -157,8 +157,8 @@ export function readSeqIndex(recordFile: string, fileSize: number): SeqIndex {
  */
 export function writeSeqIndex(recordFile: string, index: SeqIndex): void {
   const path = seqIndexPath(recordFile);
-  // One name, not one per process: writers hold the append lock, so one writes at a time,
-  // and what a killed writer left is overwritten by the next instead of piling up.
+  // One name, not one per process: what a killed writer left is overwritten by the next instead
+  // of piling up. Two at once (one before its lock) leave one's whole, or bytes no parse takes.
   const temporary = `${path}.tmp`;
   try {
     inStateFolder(dirname(path), () => {

@@ -30,7 +30,7 @@ import {
 import { awaitGitsVersion } from "./git.ts";
 import { kindOf } from "./walk.ts";
 import { takenAway } from "./taken_away.ts";
-import { leftFolderSeq } from "./left_folder_seq.ts";
+import { leftFolderSeq, workTreeSeq } from "./left_folder_seq.ts";
 import { mayName } from "./named_lines.ts";
 import {
   acquireLock,
@@ -374,6 +374,7 @@ export function withRecordFile<T>(
   const path = resolve(file);
   return serialise(path, async () => {
     refuseLink(path);
+    freshenSeqIndex(path);
     const lock = await acquireLock(`${path}.lock`, {
       deliverableId: deliverableIdOf(path),
       holder: options.holder ?? "runrec",
@@ -717,11 +718,17 @@ function settledFileState(file: string, path: string): FileState {
 
 /**
  * The SEQ an append gives: 1 + the highest of the file's (`fileSeq`), of the lines the journal
- * may put back (race-37 F1: `journaledSeq`) and of those a folder git left beside it gave (its
- * other name on another branch: `leftFolderSeq`).
+ * may put back (race-37 F1: `journaledSeq`), of those a folder git left beside it gave (its
+ * other name on another branch: `leftFolderSeq`) and of those the repository's other work trees
+ * gave (`workTreeSeq`).
  */
 function nextSeq(path: string, prefix: string, fileSeq: bigint): bigint {
-  const given = [journaledSeq(path, prefix), leftFolderSeq(path, prefix), fileSeq];
+  const given = [
+    journaledSeq(path, prefix),
+    leftFolderSeq(path, prefix),
+    workTreeSeq(path, prefix),
+    fileSeq,
+  ];
   return given.reduce((a, b) => a > b ? a : b) + 1n;
 }
 
@@ -1153,9 +1160,11 @@ function earlierSeqs(path: string): PrefixSeqs {
 }
 
 /**
- * Reads, before the append lock, what an append of a record of an earlier
- * minute than the file's latest needs (see `earlierSeqs`); a file that
- * cannot be read, or is no regular file, is left to the append. Given the
+ * Reads, before the append lock, what an append needs: the SEQ index brought
+ * up to date with the file (stored when that read much of it), and for a
+ * record of an earlier minute than the file's latest, its SEQs (see
+ * `earlierSeqs`); a file that cannot be read, or is no regular file, is left
+ * to the append. Given the
  * RunID `prefix` of the one record to append, not where the stored SEQ index
  * answers for it (a minute as late as the file's latest), nor where its run's
  * start kept that minute's SEQ (`atStart`) and the file was only appended to
@@ -1172,16 +1181,11 @@ export function readEarlierSeqs(path: string, prefix?: string, atStart?: SeqAtSt
   try {
     const { isFile, size } = Deno.statSync(path);
     if (!isFile) return;
-    if (prefix !== undefined) {
-      // Read past the mark under the lock instead (finish-40 F3).
-      if (atStart?.prefix === prefix && markHolds(path, atStart.mark)) return;
-      const index = readSeqIndex(path, size);
-      if (index.size > 0) {
-        // Records appended since it was stored may be of a later minute: seen as the append sees them.
-        seeAppended(path, index, size);
-        if (index.lookup(prefix) !== undefined) return;
-      }
-    }
+    // Read past the mark under the lock instead (finish-40 F3).
+    if (prefix !== undefined && atStart?.prefix === prefix && markHolds(path, atStart.mark)) return;
+    // Records appended since it was stored may be of a later minute: seen as the append sees them.
+    const index = upToDateSeqIndex(path, size);
+    if (prefix !== undefined && index.lookup(prefix) !== undefined) return;
     earlierSeqs(path);
   } catch { /* the append reads it, and says why it cannot */ }
 }
@@ -1253,6 +1257,36 @@ function seqPastStart(path: string, prefix: string, atStart: SeqAtStart | undefi
     }
   });
   return maxSeq;
+}
+
+/**
+ * The SEQ index of the record file at `path` (`size` bytes) brought up to date with it, and
+ * stored when that read much of the file (none was stored, or a file git wrote, a merge: the whole
+ * file). Before the append lock, so that the append reads on from it under the lock: its tail
+ * check there tells whether the file was only appended to since (review-45 F2).
+ */
+function upToDateSeqIndex(path: string, size: number): SeqIndex {
+  const index = readSeqIndex(path, size);
+  const stored = index.size;
+  seeAppended(path, index, size);
+  if (index.size - stored >= STORE_EVERY_BYTES) writeSeqIndex(path, index);
+  return index;
+}
+
+/**
+ * Before the append lock: the SEQ index of the record file at `path` brought up to date when it
+ * lags the file by {@linkcode STORE_EVERY_BYTES} or more, which the append would read under the
+ * lock (a file git wrote with no index stored: 99 MB read there, 0.4 s, every writer waiting).
+ */
+function freshenSeqIndex(path: string): void {
+  try {
+    const { isFile, size } = Deno.statSync(path);
+    if (!isFile) return;
+    const index = readSeqIndex(path, size);
+    if (size - index.size < STORE_EVERY_BYTES) return; // what the append reads on is short
+    seeAppended(path, index, size);
+    writeSeqIndex(path, index);
+  } catch { /* the append reads it, and says why it cannot */ }
 }
 
 /** Brings `index` up to the file's `size` bytes: the RunIDs of the lines appended since it was stored. */

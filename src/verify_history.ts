@@ -2389,7 +2389,8 @@ async function settleChecks(tracks: Track[], walk: Walk): Promise<void> {
     const list = [...specs];
     const objects = await readObjects(list, walk.top);
     const bytes = new Map(list.map((spec, i) => [spec, objects[i]]));
-    for (const track of batch) settleTrack(track, bytes);
+    const crissCross = await crissCrossMerges(batch, bytes, walk.top);
+    for (const track of batch) settleTrack(track, bytes, crissCross);
     batch = [];
     specs = new Set();
   };
@@ -2460,7 +2461,43 @@ async function followBranch(walk: Walk, first: string, other: string) {
   return files;
 }
 
-function settleTrack(track: Track, bytes: Map<string, Uint8Array | undefined>): void {
+/**
+ * The merge commits among `tracks`' checks whose version of a file is not the first parent's
+ * with lines added after it, and whose parents have more than one merge base (a criss-cross
+ * history): only there may a union merge move a line of the first parent's after another
+ * (soak7 F1). Git is asked about those merges alone, few in any history.
+ */
+async function crissCrossMerges(
+  tracks: Track[],
+  bytes: Map<string, Uint8Array | undefined>,
+  top: string,
+): Promise<Set<string>> {
+  const asked = new Map<string, boolean>();
+  for (const track of tracks) {
+    for (const check of track.checks) {
+      if (check.kind !== "bytes" || check.commit.parents.length < 2) continue;
+      if (asked.has(check.commit.id)) continue;
+      const before = check.oldBlob === EMPTY_BLOB ? new Uint8Array() : bytes.get(check.oldBlob);
+      const after = bytes.get(check.newBlob);
+      if (before === undefined || after === undefined || !prefixProblem(before, after)) continue;
+      const [first, ...others] = check.commit.parents;
+      let twoBases = false;
+      for (const other of others) {
+        const bases = await runGit(["merge-base", "--all", first, other], top);
+        const count = new TextDecoder().decode(bases.stdout).trim().split("\n").length;
+        if (bases.code === 0 && count > 1) twoBases = true;
+      }
+      asked.set(check.commit.id, twoBases);
+    }
+  }
+  return new Set([...asked].filter(([, twoBases]) => twoBases).map(([id]) => id));
+}
+
+function settleTrack(
+  track: Track,
+  bytes: Map<string, Uint8Array | undefined>,
+  crissCross: ReadonlySet<string>,
+): void {
   for (const check of track.checks) {
     const failAt = (failure: Omit<HistoryFailure, "commit" | "subject">) => {
       track.failure = { commit: check.commit.id, subject: check.commit.subject, ...failure };
@@ -2594,6 +2631,16 @@ function settleTrack(track: Track, bytes: Map<string, Uint8Array | undefined>): 
         line,
         `line ${line}${runId ? ` (record ${runId})` : ""} is in no parent's version: ` +
           "the merge added it",
+      );
+    }
+    // One merge base: git's union merge keeps the first parent's lines in their order, so a
+    // merge that moved one reordered records by hand (review-45 F3).
+    if (merge.reordered && !crissCross.has(check.commit.id)) {
+      return fail(
+        problem!.line,
+        `line ${problem!.line}: the merge moved lines of its first parent's version out of ` +
+          "their order (records are never reordered; merge=union does so only where the " +
+          "branches merged each other before)",
       );
     }
     const dropped = droppedLine(after, merged, bytes);

@@ -64,3 +64,58 @@ Deno.test("runs of one minute in a deliverable folder git mv renamed on one bran
   const verify = await runCli(["verify", root]);
   assertEquals(verify.code, 0, verify.stdout + verify.stderr);
 });
+
+Deno.test("runs of one minute in a deliverable folder git mv moved into another package on one branch and not on the other, the branches switched between them in one work tree: no SEQ given twice, and the merge holds no RunID twice (review-45 F1)", async () => {
+  const { root, del } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
+  await Deno.writeTextFile(join(root, ".gitattributes"), `${RECORD_FILE} merge=union eol=lf\n`);
+  await git(root, "init", "-q");
+  await emit(del, env, "BASE", "2026-01-01T00:00:00Z");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "base");
+  // Its _CONTEXT.md keeps DEL-01-02: the RunIDs of both places share their prefix.
+  const moved = join(root, "PKG-02_Other", "1_Working", "DEL-01-02_Thing");
+  await Deno.mkdir(dirname(moved), { recursive: true });
+  const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
+  await git(root, "checkout", "-qb", "moved");
+  await git(root, "mv", del, moved);
+  await git(root, "commit", "-qm", "the deliverable moved into another package");
+  await emit(moved, env, "MOVED_1", minute);
+  await git(root, "commit", "-qam", "a run on moved");
+  await git(root, "checkout", "-q", "main");
+  await emit(del, env, "MAIN_1", minute); // before: SEQ 001 again, moved's
+  await git(root, "commit", "-qam", "a run on main");
+  await git(root, "merge", "-q", "--no-edit", "moved");
+  const records = await recordsOf(moved);
+  assertEquals(records.map((r) => r.AgentName).sort(), ["BASE", "MAIN_1", "MOVED_1"]);
+  const runIds = records.map((r) => r.RunID);
+  assertEquals(new Set(runIds).size, runIds.length, runIds.join("\n"));
+  const verify = await runCli(["verify", root]);
+  assertEquals(verify.code, 0, verify.stdout + verify.stderr);
+});
+
+Deno.test("runs of one minute in two work trees of one repository (git worktree add: an agent's branch each), one after the other: no SEQ given twice, and the branches' merge holds no RunID twice (review-45 F4)", async () => {
+  const { root, del } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
+  await Deno.writeTextFile(join(root, ".gitattributes"), `${RECORD_FILE} merge=union eol=lf\n`);
+  await git(root, "init", "-q");
+  await emit(del, env, "BASE", "2026-01-01T00:00:00Z");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "base");
+  const other = join(await tempDir({ prefix: "runrec-wt-" }), "other");
+  await git(root, "worktree", "add", "-q", other, "-b", "other");
+  const otherDel = join(other, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+  const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
+  await emit(del, env, "MAIN_1", minute);
+  await emit(otherDel, env, "OTHER_1", minute); // before: SEQ 001 again, main's
+  await emit(del, env, "MAIN_2", minute); // before: SEQ 002 again, other's
+  await git(other, "commit", "-qam", "a run on other");
+  await git(root, "commit", "-qam", "runs on main");
+  await git(root, "merge", "-q", "--no-edit", "other");
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.AgentName).sort(), ["BASE", "MAIN_1", "MAIN_2", "OTHER_1"]);
+  const runIds = records.map((r) => r.RunID);
+  assertEquals(new Set(runIds).size, runIds.length, runIds.join("\n"));
+  const verify = await runCli(["verify", root]);
+  assertEquals(verify.code, 0, verify.stdout + verify.stderr);
+});

@@ -155,3 +155,39 @@ Deno.test("a flush killed (kill -9) after it wrote a renumbered folder's spooled
   }
   assertEquals(names(del).includes(RECORD_FILE), false);
 });
+
+Deno.test("a run pending, and a record spooled, while a rebase and a checkout moved the deliverable into another package under a new DEL number: each lands once in the moved folder's file, none begun in the folder git left (review-45, held)", async () => {
+  const { root, del, env, base } = await committedProject();
+  const moved = join(root, "PKG-02_Other", "1_Working", "DEL-02-03_Thing");
+  await git(root, "checkout", "-qb", "without");
+  await git(root, "rm", "-rq", "PKG-01_Pkg");
+  await git(root, "commit", "-qm", "a branch without the deliverable");
+  await git(root, "checkout", "-q", "main");
+  await git(root, "checkout", "-qb", "feat");
+  await git(root, "checkout", "-q", "main");
+  await Deno.mkdir(dirname(moved), { recursive: true });
+  await git(root, "mv", del, moved);
+  await git(root, "commit", "-qm", "the deliverable moved into PKG-02 as DEL-02-03");
+  await git(root, "checkout", "-q", "feat");
+  const pending = (await run(["start", del, "--agent", "PENDING"], env)).stdout.trim();
+  const away = (await run(["start", del, "--agent", "AWAY"], env)).stdout.trim();
+  await git(root, "checkout", "-q", "without");
+  assertIncludes((await run(["finish", away, "--status", "SUCCESS"], env)).stderr, "spooled to");
+  await git(root, "checkout", "-q", "feat");
+  await git(root, "rebase", "-q", "main");
+  assertEquals(names(del), [".runrec", ".runrec-spool"]);
+  await run(["finish", pending, "--status", "SUCCESS"], env);
+  await run(["flush", root], env);
+  await run(["flush", root], env);
+  assertEquals(names(del).includes(RECORD_FILE), false);
+  const records = await recordsOf(moved);
+  assertEquals(records.map((r) => r.AgentName).sort(), ["AWAY", "BASE", "PENDING"]);
+  assertEquals(records.filter((r) => r.AgentName !== "BASE").map((r) => r.DeliverableID), [
+    "DEL-02-03",
+    "DEL-02-03",
+  ]);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "the runs' records");
+  const verify = await runCli(["verify", root, "--since", base]);
+  assertEquals(verify.code, 0, verify.stdout + verify.stderr);
+});

@@ -739,6 +739,37 @@ Deno.test("verify --since: a criss-cross history (each side merged the other's f
   await Deno.remove(repo, { recursive: true });
 });
 
+Deno.test("verify --since: a merge of two branches with one merge base that swaps two of its first parent's records, keeping every line, fails naming the line, where it was accepted as a criss-cross union merge's order (review-45 F3)", async () => {
+  const { repo, del, file, base } = await repository();
+  const commit = async (at: string, message: string) => {
+    await run(del, message.toUpperCase(), at);
+    await git(repo, "commit", "-qam", message);
+  };
+  await commit("2026-12-01T10:01:00Z", "a1");
+  await git(repo, "branch", "b");
+  await commit("2026-12-01T10:02:00Z", "a2");
+  await git(repo, "checkout", "-q", "b");
+  await commit("2026-12-01T10:03:00Z", "b1");
+  await git(repo, "checkout", "-q", "main");
+  await git(repo, "merge", "-q", "--no-commit", "b");
+  const all = await lines(file);
+  const [a1, a2] = ["A1", "A2"].map((agent) => all.findIndex((l) => l.includes(`,${agent},`)));
+  [all[a1], all[a2]] = [all[a2], all[a1]]; // by hand: every line kept, two records swapped
+  await Deno.writeTextFile(file, [...all, ""].join("\n"));
+  await git(repo, "commit", "-qam", "merge b, two records swapped");
+  const swapped = await runCliProcess(["verify", repo, "--since", base]);
+  assert.equal(swapped.code, 1, swapped.stdout + swapped.stderr); // before: 0, "accepted"
+  assert.match(
+    swapped.stdout,
+    new RegExp(
+      `:${a1 + 1}: K-APPEND-1 broken in commit [0-9a-f]{7} "merge b, two records ` +
+        `swapped": line ${a1 + 1}: the merge moved lines of its first parent's version out of ` +
+        "their order",
+    ),
+  );
+  await Deno.remove(repo, { recursive: true });
+});
+
 Deno.test("verify --since: the restore command as printed, run from a subfolder of a work tree checked out with CR LF, keeps every record once and the check holds (review-aa F6, F7)", async () => {
   const { repo, del, file, base } = await repository();
   await git(repo, "config", "core.autocrlf", "true");
