@@ -94,7 +94,12 @@ import {
 } from "./run_order.ts";
 import { lineNumbers, listed } from "./messages.ts";
 import { copySources } from "./copy_sources.ts";
-import { propagate, readGraphs, upstreamFolders } from "./stale_propagation.ts";
+import {
+  propagateStaleness,
+  readGraphs,
+  relatedDeliverables,
+  upstreamFolders,
+} from "./stale_propagation.ts";
 
 export { deliverableFolders };
 export type {
@@ -1702,7 +1707,7 @@ export async function checkStaleness(
   for (const graph of graphs ?? []) {
     const mine = (checks: StaleCheck[]) => checks.filter((c) => graph.has(c.folder));
     const targets = [...mine(report.checks), ...mine(unasked)];
-    const found = await propagate(graph, [...targets, ...mine(report.upstream)]);
+    const found = await propagateStaleness(graph, [...targets, ...mine(report.upstream)]);
     // What is listed is the targets' answer: a reason that passes through no target of this root
     // (a sibling that consumes the same producer, a deliverable upstream) is another's to report.
     const targetIds = new Set(targets.map((c) => c.deliverableId));
@@ -1715,7 +1720,9 @@ export async function checkStaleness(
       });
     report.stale.push(...throughTargets(found.stale));
     report.retired.push(...throughTargets(found.retired));
-    report.cycles.push(...found.cycles);
+    // Cycles through the targets and those upstream or downstream of them: not a sibling's.
+    const related = relatedDeliverables(graph, targetIds);
+    report.cycles.push(...found.cycles.filter((cycle) => cycle.some((id) => related.has(id))));
     report.warnings.push(...found.warnings);
   }
   const byId = (a: StaleDeliverable, b: StaleDeliverable) =>

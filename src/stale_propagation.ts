@@ -523,12 +523,12 @@ function mayHaveRead(
  *
  * @example
  * ```ts
- * import { propagate, readGraphs } from "./stale_propagation.ts";
+ * import { propagateStaleness, readGraphs } from "./stale_propagation.ts";
  * const [graph] = readGraphs(["examples"], [], []);
- * if (graph) console.log((await propagate(graph, [])).stale); // []: nothing DIRTY
+ * if (graph) console.log((await propagateStaleness(graph, [])).stale); // []: nothing DIRTY
  * ```
  */
-export async function propagate(
+export async function propagateStaleness(
   graph: DependencyGraph,
   checks: readonly StaleCheck[],
 ): Promise<Pick<StaleReport, "stale" | "retired" | "cycles" | "warnings">> {
@@ -862,6 +862,33 @@ function changedWhatItRead<T extends RunWrites>(
 /** The real absolute path of a folder (links resolved), as far as it exists. */
 function realOf(path: string): string {
   return resolvedPath(resolve(path));
+}
+
+/**
+ * The deliverables of `graph` that are among `ids` or upstream or downstream of one of them (not
+ * a sibling: downstream of one upstream of them only). A target named alone is told of the cycles
+ * through these, and of no other (docs/TUTORIAL.md).
+ *
+ * @example
+ * ```ts
+ * import { readGraphs, relatedDeliverables } from "./stale_propagation.ts";
+ * const [graph] = readGraphs(["examples"], [], []);
+ * if (graph) relatedDeliverables(graph, new Set(["DEL-01-02"])).has("DEL-01-02"); // true
+ * ```
+ */
+export function relatedDeliverables(graph: DependencyGraph, ids: ReadonlySet<string>): Set<string> {
+  const related = new Set(ids);
+  const downstream = (id: string) => (graph.consumersOf.get(id) ?? []).map((e) => e.consumer);
+  const upstream = (id: string) => graph.producersOf.get(id) ?? [];
+  for (const step of [downstream, upstream]) {
+    const seen = new Set(ids);
+    for (const queue = [...ids]; queue.length > 0;) {
+      for (const next of step(queue.pop()!)) {
+        if (!seen.has(next)) seen.add(next), queue.push(next), related.add(next);
+      }
+    }
+  }
+  return related;
 }
 
 /** How many dependency cycles `--propagate` lists: a dense register has millions. */

@@ -487,6 +487,33 @@ Deno.test("stale --propagate: a deliverable named alone is told of a cycle of on
   assertEquals(await cyclesOf("DEL-02-03"), []);
 });
 
+Deno.test("stale --propagate: a deliverable named alone is not told of a sibling's cycles, downstream of its producer but not of it (a seed of the propagate oracle found it)", async () => {
+  const { dir } = await buildRoot();
+  // DEL-02-02 and DEL-02-03 both consume DEL-02-01; DEL-02-03 consumes itself too, and DEL-02-04
+  // (another consumer of DEL-02-01) and DEL-02-05 consume each other.
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await register(
+    dir("DEL-02-03"),
+    row("D3", "DEL-02-03", "DEL-02-01"),
+    row("D6", "DEL-02-03", "DEL-02-03"),
+  );
+  await register(
+    dir("DEL-02-04"),
+    row("D4", "DEL-02-04", "DEL-02-01"),
+    row("D7", "DEL-02-04", "DEL-02-05"),
+  );
+  await register(dir("DEL-02-05"), row("D5", "DEL-02-05", "DEL-02-04"));
+  const cyclesOf = async (id: string) => (await staleJson(dir(id))).json.cycles;
+  assertEquals(await cyclesOf("DEL-02-02"), []);
+  assertEquals(await cyclesOf("DEL-02-03"), [["DEL-02-03", "DEL-02-03"]]);
+  assertEquals(await cyclesOf("DEL-02-05"), [["DEL-02-04", "DEL-02-05", "DEL-02-04"]]);
+  // Their producer is upstream or downstream of each: it is told of both.
+  assertEquals(await cyclesOf("DEL-02-01"), [
+    ["DEL-02-03", "DEL-02-03"],
+    ["DEL-02-04", "DEL-02-05", "DEL-02-04"],
+  ]);
+});
+
 Deno.test("stale --propagate through a symbolic link to a deliverable folder reads its real execution root's graph: the STALE is kept", async () => {
   const { root, dir } = await buildRoot();
   await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
