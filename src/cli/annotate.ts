@@ -18,7 +18,7 @@ import { deliverableOfRunId, runIdHome } from "../run_id_home.ts";
 import { CheckFailure, InputError } from "../errors.ts";
 import { readRecords } from "../reader.ts";
 import { RUN_ID_SYNTAX, type RunRecord } from "../schema.ts";
-import { folderLeftOut, meantRunIds, nearRunIds, notARunId } from "./run_id_words.ts";
+import { meantRunIds, nearRunIds, notARunId, refuseRunIdFirst } from "./run_id_words.ts";
 import { linesWithRunId, RECORD_FILE } from "../store.ts";
 import {
   type Command,
@@ -301,12 +301,7 @@ function noRecordFile(delDir: string, runId: string): InputError {
 }
 
 async function run(parsed: Parsed, io: Io): Promise<number> {
-  // `runrec annotate RUN-…` from the deliverable folder, or `RUN-… .`: the folder comes first.
-  const [first, ...others] = parsed.positionals;
-  const isRunId = (word = "") => RUN_ID_SYNTAX.test(word.trim().toUpperCase());
-  if (isRunId(first) && others.length <= 1 && !isRunId(others[0])) {
-    throw new UsageError(folderLeftOut("annotate", first.trim().toUpperCase(), others[0]));
-  }
+  refuseRunIdFirst("annotate", parsed.positionals);
   const [delDir, runId] = positionals(parsed, ["del-dir", "RUNID"]);
   // Kept as given, as emit keeps --notes: only a blank note is refused.
   const note = stringOption(parsed, "note");

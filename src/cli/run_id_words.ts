@@ -11,6 +11,7 @@ import { readRecords } from "../reader.ts";
 import { join, relative, resolve } from "../path.ts";
 import { deliverableOfRunId, foldersOfDeliverable } from "../run_id_home.ts";
 import { shellWord } from "../shell_word.ts";
+import { UsageError } from "./command.ts";
 
 /**
  * The line for `given`, which is not a RunID, after `option` (`"--supersedes: "`, or `""` for a
@@ -118,4 +119,23 @@ export function folderLeftOut(command: string, runId: string, swapped?: string):
   const words = `runrec ${command} ${folder === "" ? "<del-dir>" : shellWord(folder)} ${runId}`;
   return `${swapped === undefined ? "missing <del-dir>: it" : "<del-dir>"} comes before the ` +
     `RunID (${words} ...${folder === "" ? "; . is the current folder" : ""})`;
+}
+
+/**
+ * Throws {@linkcode folderLeftOut}'s line as a usage error when `positionals` start with a RunID
+ * and hold no folder before it (`runrec show RUN-…` from the deliverable folder, or
+ * `RUN-… .`): the folder comes first.
+ *
+ * @example
+ * ```ts
+ * import { refuseRunIdFirst } from "./run_id_words.ts";
+ * refuseRunIdFirst("show", [".", "RUN-DEL-01-02-20260222-1015-001"]); // returns: in order
+ * ```
+ */
+export function refuseRunIdFirst(command: string, positionals: readonly string[]): void {
+  const [first, ...others] = positionals;
+  const isRunId = (word = "") => RUN_ID_SYNTAX.test(word.trim().toUpperCase());
+  if (isRunId(first) && others.length <= 1 && !isRunId(others[0])) {
+    throw new UsageError(folderLeftOut(command, first.trim().toUpperCase(), others[0]));
+  }
 }

@@ -17,7 +17,7 @@ import { basename, dirname } from "../path.ts";
 import { deliverableOfRunId, runIdHome } from "../run_id_home.ts";
 import { firstCopies, type LineRecord, readRecords } from "../reader.ts";
 import { RUN_ID_SYNTAX, type RunRecord } from "../schema.ts";
-import { folderLeftOut, meantRunIds, nearRunIds, notARunId } from "./run_id_words.ts";
+import { meantRunIds, nearRunIds, notARunId, refuseRunIdFirst } from "./run_id_words.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { linesWithRunId, renumberedNote } from "../store.ts";
 import { shellWord } from "../shell_word.ts";
@@ -190,12 +190,7 @@ function refuseOtherDeliverable(target: string, runId: string): void {
 }
 
 async function run(parsed: Parsed, io: Io): Promise<number> {
-  // `runrec show RUN-…` from the deliverable folder, or `RUN-… .`: the folder comes first.
-  const [first, ...others] = parsed.positionals;
-  const isRunId = (word = "") => RUN_ID_SYNTAX.test(word.trim().toUpperCase());
-  if (isRunId(first) && others.length <= 1 && !isRunId(others[0])) {
-    throw new UsageError(folderLeftOut("show", first.trim().toUpperCase(), others[0]));
-  }
+  refuseRunIdFirst("show", parsed.positionals);
   const [target, runId] = positionals(parsed, ["del-dir|file", "RUNID"]);
   // Any case, as --status takes one (`--format JSON`).
   const typed = stringOption(parsed, "format");
