@@ -18,6 +18,31 @@ import { runCli, runCliProcess } from "./cli.ts";
 import { git, makeProject, tempDir } from "./fixtures.ts";
 import { recordsOf } from "./support/runs.ts";
 
+/**
+ * A project in a git repository whose record files merge by union, its deliverable holding one
+ * run (BASE), committed; and the environment its runs use (their own spool).
+ */
+async function committedProject() {
+  const { root, del } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
+  await Deno.writeTextFile(join(root, ".gitattributes"), `${RECORD_FILE} merge=union eol=lf\n`);
+  await git(root, "init", "-q");
+  await emit(del, env, "BASE", "2026-01-01T00:00:00Z");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "base");
+  return { root, del, env };
+}
+
+/** The records of `del` are the runs of `agents`, each once, no RunID twice, and verify passes. */
+async function assertEachOnce(root: string, del: string, agents: string[]) {
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.AgentName).sort(), agents);
+  const runIds = records.map((r) => r.RunID);
+  assertEquals(new Set(runIds).size, runIds.length, runIds.join("\n"));
+  const verify = await runCli(["verify", root]);
+  assertEquals(verify.code, 0, verify.stdout + verify.stderr);
+}
+
 /** `runrec emit <del> --agent <agent> --started <started>` as a process; exits 0. */
 async function emit(del: string, env: Record<string, string>, agent: string, started: string) {
   const emitted = await runCliProcess(
@@ -29,13 +54,7 @@ async function emit(del: string, env: Record<string, string>, agent: string, sta
 }
 
 Deno.test("runs of one minute in a deliverable folder git mv renamed on one branch and not on the other, the branches switched between them in one work tree: no SEQ given twice, and the merges hold every run once with no RunID twice (review-44 F2)", async () => {
-  const { root, del } = await makeProject();
-  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
-  await Deno.writeTextFile(join(root, ".gitattributes"), `${RECORD_FILE} merge=union eol=lf\n`);
-  await git(root, "init", "-q");
-  await emit(del, env, "BASE", "2026-01-01T00:00:00Z");
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "base");
+  const { root, del, env } = await committedProject();
   const renamed = join(dirname(del), "DEL-01-02_Thing_Sized");
   // One minute for every run below, its start: the runs are recorded in it whenever they end.
   const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
@@ -52,27 +71,16 @@ Deno.test("runs of one minute in a deliverable folder git mv renamed on one bran
   await git(root, "commit", "-qam", "another run on renamed");
   // Three runs apart, the files are under half alike: git's rename detection needs a lower bar.
   await git(root, "merge", "-q", "--no-edit", "-X", "find-renames=10%", "main");
-  const records = await recordsOf(renamed);
-  assertEquals(records.map((r) => r.AgentName).sort(), [
+  await assertEachOnce(root, renamed, [
     "BASE",
     "MAIN_1",
     "RENAMED_1",
     "RENAMED_2",
   ]);
-  const runIds = records.map((r) => r.RunID);
-  assertEquals(new Set(runIds).size, runIds.length, runIds.join("\n"));
-  const verify = await runCli(["verify", root]);
-  assertEquals(verify.code, 0, verify.stdout + verify.stderr);
 });
 
 Deno.test("runs of one minute in a deliverable folder git mv moved into another package on one branch and not on the other, the branches switched between them in one work tree: no SEQ given twice, and the merge holds no RunID twice (review-45 F1)", async () => {
-  const { root, del } = await makeProject();
-  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
-  await Deno.writeTextFile(join(root, ".gitattributes"), `${RECORD_FILE} merge=union eol=lf\n`);
-  await git(root, "init", "-q");
-  await emit(del, env, "BASE", "2026-01-01T00:00:00Z");
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "base");
+  const { root, del, env } = await committedProject();
   // Its _CONTEXT.md keeps DEL-01-02: the RunIDs of both places share their prefix.
   const moved = join(root, "PKG-02_Other", "1_Working", "DEL-01-02_Thing");
   await Deno.mkdir(dirname(moved), { recursive: true });
@@ -86,22 +94,11 @@ Deno.test("runs of one minute in a deliverable folder git mv moved into another 
   await emit(del, env, "MAIN_1", minute); // before: SEQ 001 again, moved's
   await git(root, "commit", "-qam", "a run on main");
   await git(root, "merge", "-q", "--no-edit", "moved");
-  const records = await recordsOf(moved);
-  assertEquals(records.map((r) => r.AgentName).sort(), ["BASE", "MAIN_1", "MOVED_1"]);
-  const runIds = records.map((r) => r.RunID);
-  assertEquals(new Set(runIds).size, runIds.length, runIds.join("\n"));
-  const verify = await runCli(["verify", root]);
-  assertEquals(verify.code, 0, verify.stdout + verify.stderr);
+  await assertEachOnce(root, moved, ["BASE", "MAIN_1", "MOVED_1"]);
 });
 
 Deno.test("runs of one minute in two work trees of one repository (git worktree add: an agent's branch each), one after the other: no SEQ given twice, and the branches' merge holds no RunID twice (review-45 F4)", async () => {
-  const { root, del } = await makeProject();
-  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
-  await Deno.writeTextFile(join(root, ".gitattributes"), `${RECORD_FILE} merge=union eol=lf\n`);
-  await git(root, "init", "-q");
-  await emit(del, env, "BASE", "2026-01-01T00:00:00Z");
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "base");
+  const { root, del, env } = await committedProject();
   const other = join(await tempDir({ prefix: "runrec-wt-" }), "other");
   await git(root, "worktree", "add", "-q", other, "-b", "other");
   const otherDel = join(other, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
@@ -112,10 +109,5 @@ Deno.test("runs of one minute in two work trees of one repository (git worktree 
   await git(other, "commit", "-qam", "a run on other");
   await git(root, "commit", "-qam", "runs on main");
   await git(root, "merge", "-q", "--no-edit", "other");
-  const records = await recordsOf(del);
-  assertEquals(records.map((r) => r.AgentName).sort(), ["BASE", "MAIN_1", "MAIN_2", "OTHER_1"]);
-  const runIds = records.map((r) => r.RunID);
-  assertEquals(new Set(runIds).size, runIds.length, runIds.join("\n"));
-  const verify = await runCli(["verify", root]);
-  assertEquals(verify.code, 0, verify.stdout + verify.stderr);
+  await assertEachOnce(root, del, ["BASE", "MAIN_1", "MAIN_2", "OTHER_1"]);
 });

@@ -34,6 +34,14 @@ async function committedProject() {
   return { root, del, env, renumbered, base: await git(root, "rev-parse", "HEAD") };
 }
 
+/** A branch `without` on which the deliverable's package is removed; main stays checked out. */
+async function branchWithoutDeliverable(root: string) {
+  await git(root, "checkout", "-qb", "without");
+  await git(root, "rm", "-rq", "PKG-01_Pkg");
+  await git(root, "commit", "-qm", "a branch without the deliverable");
+  await git(root, "checkout", "-q", "main");
+}
+
 /**
  * {@linkcode committedProject} with a branch that renumbered the deliverable folder and one
  * without the deliverable, and a run AWAY started on main: now on the branch without it, so a
@@ -46,10 +54,7 @@ async function runAcrossRenumbering() {
   await git(root, "mv", del, renumbered);
   await git(root, "commit", "-qm", "the deliverable renumbered");
   await git(root, "checkout", "-q", "main");
-  await git(root, "checkout", "-qb", "without");
-  await git(root, "rm", "-rq", "PKG-01_Pkg");
-  await git(root, "commit", "-qm", "a branch without the deliverable");
-  await git(root, "checkout", "-q", "main");
+  await branchWithoutDeliverable(root);
   const token = (await run(["start", del, "--agent", "AWAY"], env)).stdout.trim();
   await git(root, "checkout", "-q", "without");
   return { ...project, token };
@@ -159,10 +164,7 @@ Deno.test("a flush killed (kill -9) after it wrote a renumbered folder's spooled
 Deno.test("a run pending, and a record spooled, while a rebase and a checkout moved the deliverable into another package under a new DEL number: each lands once in the moved folder's file, none begun in the folder git left (review-45, held)", async () => {
   const { root, del, env, base } = await committedProject();
   const moved = join(root, "PKG-02_Other", "1_Working", "DEL-02-03_Thing");
-  await git(root, "checkout", "-qb", "without");
-  await git(root, "rm", "-rq", "PKG-01_Pkg");
-  await git(root, "commit", "-qm", "a branch without the deliverable");
-  await git(root, "checkout", "-q", "main");
+  await branchWithoutDeliverable(root);
   await git(root, "checkout", "-qb", "feat");
   await git(root, "checkout", "-q", "main");
   await Deno.mkdir(dirname(moved), { recursive: true });
