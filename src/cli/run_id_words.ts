@@ -11,6 +11,7 @@ import { readRecords } from "../reader.ts";
 import { join, relative, resolve } from "../path.ts";
 import { deliverableOfRunId, foldersOfDeliverable } from "../run_id_home.ts";
 import { shellWord } from "../shell_word.ts";
+import { RECORD_FILE } from "../store.ts";
 import { UsageError } from "./command.ts";
 
 /**
@@ -83,7 +84,7 @@ export async function nearRunIds(target: string, given: string): Promise<string[
   const found = new Set<string>();
   try {
     const { editsBetween } = await import("../near_names.ts");
-    const file = Deno.statSync(target).isDirectory ? join(target, "RunRecords.csv") : target;
+    const file = Deno.statSync(target).isDirectory ? join(target, RECORD_FILE) : target;
     for await (const event of readRecords(file)) {
       if (event.kind !== "record") continue;
       const id = event.record.RunID;

@@ -73,7 +73,8 @@ Options:
                 so too a consumer whose producer had a good run that ended after
                 the consumer's run read it ("ran since"), or that read a
                 producer's run invalidated since. Deliverables upstream of the
-                targets are checked too; every cycle is listed (the first
+                targets are checked too; every cycle through the targets or
+                those upstream or downstream of them is listed (the first
                 1,000), not looped on (in one, "ran since" needs a run since
                 to have rewritten, with other bytes, a file the other read, as
                 far as the records tell: docs/TUTORIAL.md); a row naming an ID
