@@ -343,8 +343,10 @@ interface BaseTree {
  * @example
  * ```ts
  * import { verifyHistories } from "@runrec/runrec";
- * const file = "DEL-01-02_X/RunRecords.csv";
- * const { histories, gone } = await verifyHistories(["DEL-01-02_X"], [file], "origin/main");
+ * // In a git clone of the project whose origin/main holds the record file; --allow-run (git).
+ * const dir = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
+ * const file = `${dir}/RunRecords.csv`;
+ * const { histories, gone } = await verifyHistories([dir], [file], "origin/main");
  * if (histories.get(file)?.failure || gone.length > 0) Deno.exitCode = 1;
  * ```
  */
@@ -656,7 +658,9 @@ function cannotRead(path: string): (error: Error) => never {
  * @example
  * ```ts
  * import { verifyHistory } from "@runrec/runrec";
- * const result = await verifyHistory("DEL-01-02_X/RunRecords.csv", "origin/main");
+ * // In a git clone of the project whose origin/main holds the record file; --allow-run (git).
+ * const dir = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
+ * const result = await verifyHistory(`${dir}/RunRecords.csv`, "origin/main");
  * if (result.failure) console.log(result.failure.commit, result.failure.line);
  * ```
  */

@@ -4,9 +4,10 @@
  * its fix.
  */
 import { join } from "node:path";
+import { recordRun } from "../mod.ts";
 import { runCli } from "./cli.ts";
-import { makeProject } from "./fixtures.ts";
-import { assertEquals } from "./assert.ts";
+import { git, makeProject, ROOT, tempDir } from "./fixtures.ts";
+import { assert, assertEquals } from "./assert.ts";
 
 const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
 
@@ -43,4 +44,93 @@ Deno.test("exec --input a.md gone.md -- CMD, gone.md naming no file and no comma
   ]);
   assertEquals(found.code, 0, found.stderr);
   assertEquals(await exists(ran), true);
+});
+
+/** The code blocks of the `@example`s of mod.ts's exports, each with its export's name. */
+async function exportExamples(): Promise<{ name: string; code: string }[]> {
+  const doc = await new Deno.Command(Deno.execPath(), {
+    args: ["doc", "--json", join(ROOT, "mod.ts")],
+    stdout: "piped",
+  }).output();
+  const nodes = JSON.parse(new TextDecoder().decode(doc.stdout)).nodes;
+  const found: { name: string; code: string }[] = [];
+  for (const module of Object.values(nodes) as { symbols: DocSymbol[] }[]) {
+    for (const symbol of module.symbols) {
+      for (const declaration of symbol.declarations) {
+        for (const tag of declaration.jsDoc?.tags ?? []) {
+          if (tag.kind !== "example") continue;
+          for (const [, code] of (tag.doc ?? "").matchAll(/```ts\n([\s\S]*?)```/g)) {
+            found.push({ name: symbol.name, code });
+          }
+        }
+      }
+    }
+  }
+  return found;
+}
+
+/** What `deno doc --json` says of an export, as far as its examples. */
+interface DocSymbol {
+  name: string;
+  declarations: { jsDoc?: { tags?: { kind: string; doc?: string }[] } }[];
+}
+
+/**
+ * Runs `code` as a script author would: saved in the top folder of a fresh copy of examples/
+ * beside README's deno.json, run with README's flags. What an example
+ * says it needs first is given it: a git clone whose origin/main holds a record (and
+ * --allow-run), a lost-records.txt.
+ */
+async function runExample(code: string): Promise<{ code: number; stderr: string }> {
+  const dir = await tempDir({ prefix: "runrec-newuser46-" });
+  const copy = join(dir, "try");
+  const copied = await new Deno.Command("cp", { args: ["-R", join(ROOT, "examples"), copy] })
+    .output();
+  assertEquals(copied.success, true);
+  // README's deno.json, mapping the name to this checkout's mod.ts by its real path (a runrec/
+  // link would have each copy's modules compiled anew: ~1 s a run).
+  const mod = new URL("../mod.ts", import.meta.url).href;
+  await Deno.writeTextFile(
+    join(copy, "deno.json"),
+    JSON.stringify({ imports: { "@runrec/runrec": mod } }),
+  );
+  await Deno.writeTextFile(join(copy, "example.ts"), code);
+  const flags = ["--allow-read", "--allow-write", "--allow-sys=hostname"];
+  if (code.includes("In a git clone of the project whose origin/main holds the record file")) {
+    const del = join(copy, "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection");
+    await recordRun(del, { agent: "4_DOCUMENTS", status: "SUCCESS" });
+    await git(copy, "init", "-q");
+    await git(copy, "add", "-A");
+    await git(copy, "commit", "-qm", "a run");
+    await git(copy, "update-ref", "refs/remotes/origin/main", "HEAD");
+    flags.push("--allow-run");
+  }
+  if (code.includes("lost-records.txt")) {
+    await Deno.writeTextFile(join(copy, "lost-records.txt"), "");
+  }
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", ...flags, "example.ts"],
+    cwd: copy,
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  await Deno.remove(dir, { recursive: true });
+  return { code: run.code, stderr: new TextDecoder().decode(run.stderr) };
+}
+
+Deno.test("the @example of each export of mod.ts runs as written in a copy of examples/, or once given what it says it needs first (newuser-46 F2)", async () => {
+  const examples = await exportExamples();
+  assert(examples.length >= 40, `only ${examples.length} examples found`);
+  const failed: string[] = [];
+  // Two at a time: the machine's two cores.
+  for (let i = 0; i < examples.length; i += 2) {
+    const pair = examples.slice(i, i + 2);
+    const runs = await Promise.all(pair.map((example) => runExample(example.code)));
+    runs.forEach((run, j) => {
+      if (run.code !== 0) failed.push(`${pair[j].name}: ${run.stderr.split("\n")[0]}`);
+    });
+  }
+  assertEquals(failed, []);
 });
