@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { recordRun } from "../mod.ts";
 import { runCli } from "./cli.ts";
 import { git, makeProject, ROOT, tempDir } from "./fixtures.ts";
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals, assertIncludes } from "./assert.ts";
 
 const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
 
@@ -133,4 +133,43 @@ Deno.test("the @example of each export of mod.ts runs as written in a copy of ex
     });
   }
   assertEquals(failed, []);
+});
+
+Deno.test("stale --propagate on a copy of examples/: DEL-01-03's v3.1 register makes it STALE once DEL-01-02 ran since, with no warning (newuser-46 F3)", async () => {
+  const dir = await tempDir({ prefix: "runrec-newuser46-" });
+  const copy = join(dir, "examples");
+  const copied = await new Deno.Command("cp", { args: ["-R", join(ROOT, "examples"), copy] })
+    .output();
+  assertEquals(copied.success, true);
+  const working = join(copy, "PKG-01_Field_Instruments", "1_Working");
+  const consumer = join(working, "DEL-01-03_Level_Switch_Datasheet");
+  const producer = join(working, "DEL-01-02_Flow_Meter_Selection");
+  const register = await Deno.readTextFile(join(consumer, "Dependencies.csv"));
+  const ran = await runCli([
+    ...["emit", consumer, "--agent", "DEPENDENCIES", "--status", "SUCCESS"],
+    ...["--output", "Dependencies.csv"],
+  ]);
+  assertEquals(ran.code, 0, ran.stderr);
+  const before = await runCli(["stale", copy, "--propagate"]);
+  assertEquals([before.code, before.stderr], [0, ""]);
+  assertIncludes(before.stdout, "0 STALE, 0 cycle(s)");
+  const since = await runCli([
+    ...["emit", producer, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+    ...["--output", "Datasheet.md"],
+  ]);
+  assertEquals(since.code, 0, since.stderr);
+  const after = await runCli(["stale", producer, "--propagate", "--json"]);
+  assertEquals(after.code, 1, after.stderr);
+  assertEquals(after.stderr, "");
+  const report = JSON.parse(after.stdout);
+  assertEquals(
+    report.stale.map((s: { deliverableId: string; reasons: { chain: object[] }[] }) => [
+      s.deliverableId,
+      s.reasons[0].chain.length,
+    ]),
+    [["DEL-01-03", 1]],
+  );
+  // runrec read the register and never wrote it.
+  assertEquals(await Deno.readTextFile(join(consumer, "Dependencies.csv")), register);
+  await Deno.remove(dir, { recursive: true });
 });
