@@ -173,3 +173,28 @@ Deno.test("stale --propagate on a copy of examples/: DEL-01-03's v3.1 register m
   assertEquals(await Deno.readTextFile(join(consumer, "Dependencies.csv")), register);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("log --since main, a git revision as verify --since takes, says log takes a time and what lists the records added since it (newuser-46 F4)", async () => {
+  const { del } = await makeProject();
+  for (
+    const [word, shown] of [["main", "main"], ["origin/main", "origin/main"], [
+      "HEAD~3",
+      "'HEAD~3'",
+    ]]
+  ) {
+    const run = await runCli(["log", del, "--since", word]);
+    assertEquals(run.code, 2, run.stderr);
+    assertIncludes(
+      run.stderr,
+      `got "${word}" (a git revision? log --since takes a time; runrec verify . --since ${shown} ` +
+        `checks the records added since it, and git diff ${shown} -- '*RunRecords.csv' shows them)`,
+    );
+    assertEquals(run.stderr.split("\n").length, 2, run.stderr); // one line
+  }
+  // A word that is no revision, and --until, are told of times alone.
+  for (const args of [["--since", "yesterday"], ["--until", "main"]]) {
+    const run = await runCli(["log", del, ...args]);
+    assertEquals(run.code, 2, run.stderr);
+    assertEquals(run.stderr.includes("git revision"), false, run.stderr);
+  }
+});
