@@ -1734,11 +1734,18 @@ function throwIfMangledToken(target: string): void {
   if (!isRunId(bare) && !inPending) return;
   const delDir = inPending ? bare.slice(0, inPending.index) || "." : undefined;
   const folder = delDir === undefined ? "<del-dir>" : shellWord(delDir);
-  const runs = delDir !== undefined && PENDING_FOLDER_END.test(bare)
+  const listed = delDir !== undefined
     ? listPendingRuns(delDir).filter((i) => i.run && !i.claimedBy)
     : [];
+  // A token cut short (`….jso`, `…/pending/2026`: a pasted line's end lost): the runs pending
+  // there whose id it starts.
+  const start = basename(bare).replace(/\.j?s?o?n?$/, "");
+  const cut = start === "" || PENDING_FOLDER_END.test(bare)
+    ? []
+    : listed.filter((i) => i.id.startsWith(start));
+  const runs = PENDING_FOLDER_END.test(bare) ? listed : cut.length > 1 ? cut : [];
   const named = isRunId(basename(bare)) ? basename(bare) : undefined;
-  const id = named ?? (runs.length === 1 ? runs[0].id : "ID");
+  const id = named ?? (runs.length === 1 ? runs[0].id : cut.length === 1 ? cut[0].id : "ID");
   const pending = runs.length === 0
     ? ""
     : `; pending there: ${

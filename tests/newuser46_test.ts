@@ -198,3 +198,21 @@ Deno.test("log --since main, a git revision as verify --since takes, says log ta
     assertEquals(run.stderr.includes("git revision"), false, run.stderr);
   }
 });
+
+Deno.test("finish given a token cut short (….jso, …/pending/2026) names the pending run it starts, to finish with --run; nothing written (newuser-46 F5)", async () => {
+  const { del } = await makeProject();
+  const started = await runCli(["start", del, "--agent", "4_DOCUMENTS"]);
+  assertEquals(started.code, 0, started.stderr);
+  const token = started.stdout.trim();
+  const id = token.slice(token.lastIndexOf("/") + 1, -".json".length);
+  for (const cut of [token.slice(0, -1), token.slice(0, -".json".length - 10)]) {
+    const run = await runCli(["finish", cut, "--status", "SUCCESS"]);
+    assertEquals(run.code, 2, run.stderr);
+    assertIncludes(run.stderr, `: not a run token: `);
+    assertIncludes(run.stderr, ` --run ${id} ...`);
+  }
+  assertEquals(await exists(join(del, "RunRecords.csv")), false);
+  // The run it names finishes so.
+  const finished = await runCli(["finish", del, "--run", id, "--status", "SUCCESS"]);
+  assertEquals(finished.code, 0, finished.stderr);
+});
