@@ -216,3 +216,25 @@ Deno.test("finish given a token cut short (….jso, …/pending/2026) names the 
   const finished = await runCli(["finish", del, "--run", id, "--status", "SUCCESS"]);
   assertEquals(finished.code, 0, finished.stderr);
 });
+
+Deno.test("verify main or verify . main, the revision given without its --since, says it goes after --since with the command to run; exit 2, nothing checked (newuser-46 F6)", async () => {
+  const { root } = await makeProject();
+  for (
+    const [args, meant] of [
+      [["main"], "runrec verify . --since main"],
+      [[root, "origin/main"], `runrec verify ${root} --since origin/main`],
+      [[root, "HEAD~1"], `runrec verify ${root} --since 'HEAD~1'`],
+    ]
+  ) {
+    const run = await runCli(["verify", ...args]);
+    assertEquals(run.code, 2, run.stderr);
+    assertEquals(
+      run.stderr,
+      `runrec verify: ${args.at(-1)}: no such file or folder; a git revision goes after --since ` +
+        `(${meant}) (see runrec verify --help)\n`,
+    );
+  }
+  // A path not there that is no revision is said as before.
+  const gone = await runCli(["verify", join(root, "gone")]);
+  assertEquals(gone.stderr, `runrec verify: ${join(root, "gone")}: no such file or folder\n`);
+});

@@ -27,6 +27,7 @@ import { parseDurationOption, parseInstant } from "../time.ts";
 import { spelledDuration } from "./duration_words.ts";
 import { sortUtf8 } from "../manifest.ts";
 import { shellWord } from "../shell_word.ts";
+import { looksLikeRevision } from "./revision_word.ts";
 import { agentNotFound } from "../profiles.ts";
 import { describeLineProblem } from "../verify.ts";
 import {
@@ -206,9 +207,7 @@ function instantOption(name: string, text: string): number {
  * `verify --since` takes one, is told where that is (a time is all log's `--since` takes).
  */
 function gitRevisionHint(name: string, text: string): string {
-  const revision = /^(HEAD|main|master|trunk|develop)([~^]\d*)*$|^[\w.-]+\/[\w./-]+$|[~^]\d*$/
-    .test(text) || (/^[0-9a-f]{7,40}$/.test(text) && /[a-f]/.test(text));
-  if (!revision || name !== "since") return "";
+  if (name !== "since" || !looksLikeRevision(text)) return "";
   const shown = shellWord(text);
   return ` (a git revision? log --${name} takes a time; runrec verify . --since ${shown} checks ` +
     `the records added since it, and git diff ${shown} -- '*RunRecords.csv' shows them)`;
