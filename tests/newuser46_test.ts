@@ -238,3 +238,22 @@ Deno.test("verify main or verify . main, the revision given without its --since,
   const gone = await runCli(["verify", join(root, "gone")]);
   assertEquals(gone.stderr, `runrec verify: ${join(root, "gone")}: no such file or folder\n`);
 });
+
+Deno.test("verify --since given a branch misspelt (mian, Main) names the branch or tag one or two edits from it; still exit 2 (newuser-46 F7)", async () => {
+  const { root } = await makeProject();
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "first");
+  await git(root, "tag", "release-2026");
+  for (
+    const [typed, meant] of [["mian", "main"], ["Main", "main"], ["relase-2026", "release-2026"]]
+  ) {
+    const run = await runCli(["verify", root, "--since", typed]);
+    assertEquals(run.code, 2, run.stderr);
+    assertIncludes(run.stderr, `unknown revision "${typed}" in ${root} (did you mean ${meant}?)`);
+  }
+  // Nothing near: said as before.
+  const far = await runCli(["verify", root, "--since", "zzz"]);
+  assertEquals(far.code, 2);
+  assertEquals(far.stderr.includes("did you mean"), false, far.stderr);
+});
