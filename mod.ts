@@ -43,9 +43,11 @@
  * Each example below makes the deliverable folder it needs in a temporary
  * folder (in a project it is `PKG-01_…/1_Working/DEL-01-02_…`), so each runs
  * as written (`deno test --doc mod.ts`). The examples on single functions
- * show a call on a folder named as shown (`DEL-01-02_Flow/…`), which must
- * exist for them to run. All import the package by its name, `@runrec/runrec`; until it is published,
- * import the `mod.ts` of a checkout instead (README).
+ * run as written from the top folder of a copy of `examples/` (README's
+ * library section), on its deliverable DEL-01-02; the few that need more say
+ * so first (a git clone, a file of saved lines). All import the package by
+ * its name, `@runrec/runrec`; until it is published, import the `mod.ts` of a
+ * checkout instead (README).
  *
  * @example Record a run in one step (a failed write is spooled, never thrown)
  * ```ts

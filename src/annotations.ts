@@ -197,10 +197,12 @@ export interface AnnotationEffect {
  *
  * @example
  * ```ts
- * import { appendAnnotation } from "@runrec/runrec";
+ * import { appendAnnotation, recordRun } from "@runrec/runrec";
+ * const dir = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
+ * const { written } = await recordRun(dir, { agent: "4_DOCUMENTS", status: "SUCCESS" });
  * const record = await appendAnnotation(
- *   "DEL-01-02_X",
- *   "RUN-DEL-01-02-20260222-1015-001",
+ *   dir,
+ *   written!.record.RunID, // or one runrec log lists: RUN-DEL-01-02-20260222-1015-001
  *   { invalidates: true },
  *   "ran on the wrong decomposition",
  * );
@@ -844,8 +846,10 @@ export function annotationsFor(
  *
  * @example
  * ```ts
- * import { annotationsOf } from "@runrec/runrec";
- * const annotations = await annotationsOf("DEL-01-02_X/RunRecords.csv");
+ * import { annotationsOf, recordRun } from "@runrec/runrec";
+ * const dir = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
+ * await recordRun(dir, { agent: "4_DOCUMENTS", status: "SUCCESS" }); // a record to read
+ * const annotations = await annotationsOf(`${dir}/RunRecords.csv`);
  * for (const [runId, about] of annotations) console.log(runId, about.map((a) => a.kind));
  * ```
  */

@@ -659,8 +659,10 @@ async function gitHeadFromGit(dir: string): Promise<string> {
  * @example
  * ```ts
  * import { GitUnavailableError, verifyHistory } from "@runrec/runrec";
+ * // In a git clone of the project whose origin/main holds the record file; --allow-run (git).
+ * const dir = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
  * try {
- *   await verifyHistory("DEL-01-02_Flow/RunRecords.csv", "origin/main");
+ *   await verifyHistory(`${dir}/RunRecords.csv`, "origin/main");
  * } catch (e) {
  *   if (e instanceof GitUnavailableError) console.error(e.message);
  * }

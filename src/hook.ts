@@ -1254,7 +1254,8 @@ function unhashable(path: string): string {
  * @example
  * ```ts
  * import { emitRecord } from "@runrec/runrec";
- * const { record } = await emitRecord("DEL-01-02_Flow", { agent: "DEPENDENCIES", status: "SUCCESS" });
+ * const dir = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
+ * const { record } = await emitRecord(dir, { agent: "DEPENDENCIES", status: "SUCCESS" });
  * console.log(record.RunID);
  * ```
  */
@@ -1321,7 +1322,8 @@ export interface RunOptions extends AppendOptions {
  * @example
  * ```ts
  * import { recordRun } from "@runrec/runrec";
- * const outcome = await recordRun("DEL-01-02_Flow", { agent: "DEPENDENCIES", status: "SUCCESS" });
+ * const dir = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
+ * const outcome = await recordRun(dir, { agent: "DEPENDENCIES", status: "SUCCESS" });
  * for (const warning of outcome.warnings) console.error(`runrec: warning: ${warning}`);
  * ```
  */

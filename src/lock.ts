@@ -116,8 +116,9 @@ export type RefusalKind = "held" | "unusable";
  * @example
  * ```ts
  * import { emitRecord, LockRefusedError } from "@runrec/runrec";
+ * const dir = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
  * try {
- *   await emitRecord("DEL-01-02_Flow", { agent: "DEPENDENCIES", status: "SUCCESS" }, {
+ *   await emitRecord(dir, { agent: "DEPENDENCIES", status: "SUCCESS" }, {
  *     lockWaitMs: 0,
  *   });
  * } catch (e) {

@@ -105,10 +105,12 @@ export interface CheckBatch {
  *
  * @example
  * ```ts
- * import { readRecords } from "@runrec/runrec";
- * for await (const event of readRecords("RunRecords.csv")) {
+ * import { readRecords, recordRun } from "@runrec/runrec";
+ * const dir = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
+ * await recordRun(dir, { agent: "4_DOCUMENTS", status: "SUCCESS" }); // a record to read
+ * for await (const event of readRecords(`${dir}/RunRecords.csv`)) {
  *   if (event.kind === "record") console.log(event.record.RunID);
- *   else console.error(`RunRecords.csv:${event.line}: ${event.message}`);
+ *   else console.error(`${dir}/RunRecords.csv:${event.line}: ${event.message}`);
  * }
  * ```
  */
@@ -282,9 +284,11 @@ function layoutProblems(layout: HeaderLayout, items: readonly LayoutItem[]): Lin
  *
  * @example
  * ```ts
- * import { firstCopies, readRecords } from "@runrec/runrec";
+ * import { firstCopies, readRecords, recordRun } from "@runrec/runrec";
+ * const dir = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
+ * await recordRun(dir, { agent: "4_DOCUMENTS", status: "SUCCESS" }); // a record to read
  * const firstCopy = firstCopies();
- * for await (const event of readRecords("RunRecords.csv")) {
+ * for await (const event of readRecords(`${dir}/RunRecords.csv`)) {
  *   if (event.kind === "record" && firstCopy(event.record)) console.log(event.record.RunID);
  * }
  * ```
@@ -422,9 +426,11 @@ function otherVersionOf(
  *
  * @example
  * ```ts
- * import { checkRecordFile } from "@runrec/runrec";
+ * import { checkRecordFile, recordRun } from "@runrec/runrec";
+ * const dir = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
+ * await recordRun(dir, { agent: "4_DOCUMENTS", status: "SUCCESS" }); // a record to read
  * let records = 0;
- * for await (const batch of checkRecordFile("RunRecords.csv")) {
+ * for await (const batch of checkRecordFile(`${dir}/RunRecords.csv`)) {
  *   records += batch.records;
  *   for (const p of batch.problems) console.error(`${p.line}: ${p.message}`);
  * }

@@ -194,7 +194,8 @@ async function refuseUnnamedNewFolder(delDir: string): Promise<void> {
  * @example
  * ```ts
  * import { finishRun, startRun } from "@runrec/runrec";
- * const started = await startRun("DEL-01-02_Flow", { agent: "4_DOCUMENTS", inputs: ["Datasheet.md"] });
+ * const dir = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
+ * const started = await startRun(dir, { agent: "4_DOCUMENTS", inputs: ["Datasheet.md"] });
  * // ... the agent works ...
  * await finishRun(started, { status: "SUCCESS", outputs: ["Datasheet.md"] });
  * ```
@@ -434,7 +435,8 @@ export interface FinishReport {
  * @example
  * ```ts
  * import { finishRun, startRun } from "@runrec/runrec";
- * const started = await startRun("DEL-01-02_Flow", { agent: "DEPENDENCIES" });
+ * const dir = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
+ * const started = await startRun(dir, { agent: "DEPENDENCIES" });
  * const outcome = await finishRun(started, { status: "PARTIAL", error: "2 of 3 documents" });
  * for (const warning of outcome.warnings) console.error(`runrec: warning: ${warning}`);
  * ```
@@ -614,8 +616,10 @@ function whereRunIs(delDir: string, id: string, token: string): { delDir: string
  *
  * @example
  * ```ts
- * import { finishPendingRun } from "@runrec/runrec";
- * const { outcome } = await finishPendingRun("DEL-01-02_Flow", undefined, { status: "SUCCESS" });
+ * import { finishPendingRun, startRun } from "@runrec/runrec";
+ * const dir = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
+ * await startRun(dir, { agent: "DEPENDENCIES" }); // or runrec start, in another process
+ * const { outcome } = await finishPendingRun(dir, undefined, { status: "SUCCESS" });
  * console.log(outcome.written?.record.RunID);
  * ```
  */
@@ -1730,11 +1734,18 @@ function throwIfMangledToken(target: string): void {
   if (!isRunId(bare) && !inPending) return;
   const delDir = inPending ? bare.slice(0, inPending.index) || "." : undefined;
   const folder = delDir === undefined ? "<del-dir>" : shellWord(delDir);
-  const runs = delDir !== undefined && PENDING_FOLDER_END.test(bare)
+  const listed = delDir !== undefined
     ? listPendingRuns(delDir).filter((i) => i.run && !i.claimedBy)
     : [];
+  // A token cut short (`….jso`, `…/pending/2026`: a pasted line's end lost): the runs pending
+  // there whose id it starts.
+  const start = basename(bare).replace(/\.j?s?o?n?$/, "");
+  const cut = start === "" || PENDING_FOLDER_END.test(bare)
+    ? []
+    : listed.filter((i) => i.id.startsWith(start));
+  const runs = PENDING_FOLDER_END.test(bare) ? listed : cut.length > 1 ? cut : [];
   const named = isRunId(basename(bare)) ? basename(bare) : undefined;
-  const id = named ?? (runs.length === 1 ? runs[0].id : "ID");
+  const id = named ?? (runs.length === 1 ? runs[0].id : cut.length === 1 ? cut[0].id : "ID");
   const pending = runs.length === 0
     ? ""
     : `; pending there: ${
@@ -2342,8 +2353,9 @@ function printOutcome(outcome: RunOutcome): void {
  * @example
  * ```ts
  * import { withRun } from "@runrec/runrec";
- * const pages = await withRun("DEL-01-02_Flow", { agent: "4_DOCUMENTS", inputs: ["_CONTEXT.md"] }, async (run) => {
- *   await Deno.writeTextFile("DEL-01-02_Flow/Datasheet.md", "# Datasheet\n");
+ * const dir = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
+ * const pages = await withRun(dir, { agent: "4_DOCUMENTS", inputs: ["_CONTEXT.md"] }, async (run) => {
+ *   await Deno.writeTextFile(`${dir}/Datasheet.md`, "# Datasheet\n");
  *   run.output("Datasheet.md");
  *   if (Math.random() < 0.5) run.status = "PARTIAL";
  *   return 1;

@@ -847,7 +847,8 @@ function requireUserSpool(): void {
  * ```ts
  * import { replaySpool } from "@runrec/runrec";
  * // Runs recorded while RunRecords.csv could not be written, appended now, each once.
- * const { replayed, failures } = await replaySpool("DEL-01-02_Flow_Meter");
+ * const dir = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
+ * const { replayed, failures } = await replaySpool(dir);
  * for (const r of replayed) console.log(r.record.RunID);
  * for (const failure of failures) console.error(failure);
  * ```
@@ -1084,7 +1085,8 @@ export interface LostRecordsReport extends ReplayReport {
  * @example
  * ```ts
  * import { replayLostRecords } from "@runrec/runrec";
- * // Lines "runrec: lost-record: {...}" an orchestrator saved from a failed emit's stderr.
+ * // lost-records.txt: the lines "runrec: lost-record: {...}" an orchestrator saved from failed
+ * // emits' stderr (an empty file holds none).
  * const report = await replayLostRecords("lost-records.txt");
  * if (report.lines === 0) console.log("no lost-record line in it");
  * ```

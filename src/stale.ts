@@ -1540,7 +1540,7 @@ function baselineOf({ record, line }: FolderRecords["records"][number]): Baselin
  * @example
  * ```ts
  * import { checkStaleness } from "@runrec/runrec";
- * const report = await checkStaleness(["examples"], { propagate: true });
+ * const report = await checkStaleness(["PKG-01_Field_Instruments"], { propagate: true });
  * for (const check of report.checks) {
  *   console.log(check.verdict, check.deliverableId, check.agent, check.inputs.map((c) => c.path));
  * }

@@ -163,8 +163,9 @@ export interface AppendResult {
  * @example
  * ```ts
  * import { emitRecord, WriteError } from "@runrec/runrec";
+ * const dir = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
  * try {
- *   await emitRecord("DEL-01-02_Flow", { agent: "DEPENDENCIES", status: "SUCCESS" });
+ *   await emitRecord(dir, { agent: "DEPENDENCIES", status: "SUCCESS" });
  * } catch (e) {
  *   if (!(e instanceof WriteError)) throw e;
  *   console.error(e.landed ? `written, not confirmed: do not write it again (${e.message})` : e.message);

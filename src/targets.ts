@@ -621,7 +621,7 @@ export function refuseSlipInside(
  * @example
  * ```ts
  * import { resolveTargets } from "@runrec/runrec";
- * for (const t of await resolveTargets(["examples/"])) {
+ * for (const t of await resolveTargets(["PKG-01_Field_Instruments"])) {
  *   console.log(t.path, t.exists ? "" : "(no records yet)");
  * }
  * ```

@@ -133,9 +133,11 @@ class RunIdHashSet {
  *
  * @example
  * ```ts
- * import { verifyRecordFile } from "@runrec/runrec";
- * const result = await verifyRecordFile("RunRecords.csv", (p) =>
- *   console.log(`RunRecords.csv:${p.line}: ${p.message}`));
+ * import { recordRun, verifyRecordFile } from "@runrec/runrec";
+ * const dir = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
+ * await recordRun(dir, { agent: "4_DOCUMENTS", status: "SUCCESS" }); // a record to read
+ * const result = await verifyRecordFile(`${dir}/RunRecords.csv`, (p) =>
+ *   console.log(`${dir}/RunRecords.csv:${p.line}: ${p.message}`));
  * if (result.errors > 0) Deno.exitCode = 1;
  * ```
  */

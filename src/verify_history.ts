@@ -64,6 +64,7 @@ import { basename, dirname, join, relative, resolve, sep } from "./path.ts";
 import { DELIVERABLE_ID_SYNTAX } from "./schema.ts";
 import { shellWord } from "./shell_word.ts";
 import { oneLine } from "./names.ts";
+import { closestNames } from "./near_names.ts";
 import { recordsNotHeld } from "./records_elsewhere.ts";
 import { isMiscasedRecordFile } from "./other_case.ts";
 import {
@@ -343,8 +344,10 @@ interface BaseTree {
  * @example
  * ```ts
  * import { verifyHistories } from "@runrec/runrec";
- * const file = "DEL-01-02_X/RunRecords.csv";
- * const { histories, gone } = await verifyHistories(["DEL-01-02_X"], [file], "origin/main");
+ * // In a git clone of the project whose origin/main holds the record file; --allow-run (git).
+ * const dir = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
+ * const file = `${dir}/RunRecords.csv`;
+ * const { histories, gone } = await verifyHistories([dir], [file], "origin/main");
  * if (histories.get(file)?.failure || gone.length > 0) Deno.exitCode = 1;
  * ```
  */
@@ -656,7 +659,9 @@ function cannotRead(path: string): (error: Error) => never {
  * @example
  * ```ts
  * import { verifyHistory } from "@runrec/runrec";
- * const result = await verifyHistory("DEL-01-02_X/RunRecords.csv", "origin/main");
+ * // In a git clone of the project whose origin/main holds the record file; --allow-run (git).
+ * const dir = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
+ * const result = await verifyHistory(`${dir}/RunRecords.csv`, "origin/main");
  * if (result.failure) console.log(result.failure.commit, result.failure.line);
  * ```
  */
@@ -798,7 +803,7 @@ async function startingPoint(
           : !await resolveCommit("HEAD", top)
           ? ": the repository has no commits yet (commit the record files first; runrec verify " +
             "without --since checks them as they are)"
-          : await unfetchedBranch(since, top)),
+          : await unfetchedBranch(since, top) || await nearRefs(since, top)),
     );
   }
   let walk = await firstParentWalk(sinceCommit, top);
@@ -924,6 +929,18 @@ async function unfetchedBranch(since: string, top: string): Promise<string> {
     `--depth or --single-branch makes, fetches no other): git fetch ${remote} ` +
     `${branch}:refs/remotes/${since} first (GitHub Actions: actions/checkout with ` +
     "`fetch-depth: 0`)";
+}
+
+/**
+ * The branches and tags one or two edits from `since` (`mian`, `orgin/main`), as
+ * `" (did you mean main?)"`, else `""`: the refs are listed only once `since` is not found.
+ */
+async function nearRefs(since: string, top: string): Promise<string> {
+  const refs = new TextDecoder().decode(
+    (await runGit(["for-each-ref", "--format=%(refname:short)"], top)).stdout,
+  ).split("\n").filter((r) => r !== "");
+  const near = closestNames(since, refs).slice(0, 3);
+  return near.length === 0 ? "" : ` (did you mean ${near.join(" or ")}?)`;
 }
 
 /**

@@ -347,7 +347,9 @@ Deno.test("README: Install says when the two commands are launchers tied to this
 Deno.test("mod.ts: its module doc says which examples run as written", async () => {
   const text = (await Deno.readTextFile(join(ROOT, "mod.ts"))).replace(/\s*\n\s*\*\s*/g, " ");
   assert(text.includes("so each runs as written (`deno test --doc mod.ts`)"), "module examples");
-  assert(text.includes("examples on single functions show a call on a folder named as shown"));
+  assert(
+    text.includes("examples on single functions run as written from the top folder of a copy"),
+  );
 });
 
 for (const file of DOCUMENTS) {

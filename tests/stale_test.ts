@@ -536,8 +536,14 @@ Deno.test("stale --propagate: a consumer that started while its producer's run w
   assertEquals((await checkStaleness([root], { propagate: true })).stale, []);
 });
 
-Deno.test("stale --propagate: the examples' simplified register is a warning, not a crash; nothing DIRTY, nothing STALE", async () => {
+Deno.test("stale --propagate: a register in the simplified layout is a warning, not a crash; nothing DIRTY, nothing STALE", async () => {
   const { root } = await examplesWithRuns();
+  // The layout examples/ had until stop 46 (its register is v3.1 now: newuser46_test F3).
+  await writeTree(root, {
+    [`${DEL3}/Dependencies.csv`]:
+      "RegisterSchemaVersion,DependencyID,FromDeliverableID,ToDeliverableID,DependencyType," +
+      "Description,Status\nv3.1,DEP-01-03-002,DEL-01-03,DEL-01-02,INTERFACE,Common vendor,OPEN\n",
+  });
   const cli = await runCli(["stale", root, "--propagate"]);
   assertEquals(cli.code, 0, cli.stderr);
   assertMatch(

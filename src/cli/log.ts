@@ -26,6 +26,8 @@ import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { parseDurationOption, parseInstant } from "../time.ts";
 import { spelledDuration } from "./duration_words.ts";
 import { sortUtf8 } from "../manifest.ts";
+import { shellWord } from "../shell_word.ts";
+import { looksLikeRevision } from "./revision_word.ts";
 import { agentNotFound } from "../profiles.ts";
 import { describeLineProblem } from "../verify.ts";
 import {
@@ -196,8 +198,19 @@ function instantOption(name: string, text: string): number {
   throw new UsageError(
     `--${name}: expected an ISO 8601 date or date-time like 2026-02-22 or ` +
       `2026-02-22T10:15:00Z, or a duration before now like 24h or 7d, got ${JSON.stringify(text)}` +
-      spelledDuration(text),
+      spelledDuration(text) + gitRevisionHint(name, text),
   );
+}
+
+/**
+ * `log --since main`: a reviewer who means the records a branch added since a revision, as
+ * `verify --since` takes one, is told where that is (a time is all log's `--since` takes).
+ */
+function gitRevisionHint(name: string, text: string): string {
+  if (name !== "since" || !looksLikeRevision(text)) return "";
+  const shown = shellWord(text);
+  return ` (a git revision? log --${name} takes a time; runrec verify . --since ${shown} checks ` +
+    `the records added since it, and git diff ${shown} -- '*RunRecords.csv' shows them)`;
 }
 
 function matches(record: RunRecord, filters: Filters): boolean {

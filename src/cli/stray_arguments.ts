@@ -51,7 +51,13 @@ export function refuseStrayArguments(
     const separator = command.indexOf("--");
     // A program it can run (`./tool.sh -- x`) is CMD, its `--` its own.
     if (separator > 0 && !isProgram(command[0])) {
-      refuseManyPaths(parsed, separator, basesOf(got.slice(0, names.length - 1)));
+      const bases = basesOf(got.slice(0, names.length - 1));
+      refuseManyPaths(parsed, separator, bases);
+      // Words naming no file (`--input a.md gone.md -- CMD`) either: gone.md would be run, and
+      // its failed start recorded. A command on PATH (`--agent A make -- x`) is CMD.
+      if (command[0].includes("/") || !onPath(command[0])) {
+        refuseManyPaths(parsed, separator, bases, command[0]);
+      }
     }
   }
 }
@@ -147,6 +153,19 @@ export function refuseSplitText(parsed: Parsed, stray: number): void {
   );
 }
 
+/**
+ * Whether the shell finds a command named `name` (`command -v`): asked through `sh`, as runrec
+ * may not read PATH. Without `sh` (Windows) every name is taken as found.
+ */
+function onPath(name: string): boolean {
+  try {
+    const args = ["-c", 'command -v "$1" >/dev/null', "sh", name];
+    return new Deno.Command("sh", { args, stdout: "null", stderr: "null" }).outputSync().success;
+  } catch {
+    return true;
+  }
+}
+
 /** Whether `path` (from the current folder) is a file someone may run. */
 function isProgram(path: string): boolean {
   try {
@@ -204,13 +223,22 @@ function basesOf(named: readonly string[]): string[] {
  * naming a file from one of `bases`. Without this it was "unexpected
  * argument" for the second path, which does not say to repeat the option.
  */
-function refuseManyPaths(parsed: Parsed, stray: number, bases: readonly string[]): void {
+function refuseManyPaths(
+  parsed: Parsed,
+  stray: number,
+  bases: readonly string[],
+  noCommand?: string,
+): void {
   const many = parsed.afterValue?.find((t) => t.kind === "multiple" && t.words.length >= stray);
   if (many === undefined) return;
   const words = many.words.slice(0, stray);
   const named = (word: string) =>
     bases.some((base) => isThere(base === "" ? word : `${base}/${word}`));
-  if (!words.every(named)) return;
+  if (noCommand === undefined && !words.every(named)) return;
+  const taken = noCommand === undefined
+    ? ""
+    : `; ${shellWord(noCommand)} was taken as CMD and names no command: nothing run, nothing ` +
+      "recorded";
   const list = parsed.values[many.option.slice(2)];
   const first = Array.isArray(list) ? list.findLast((v) => !words.includes(v)) : undefined;
   const paths = [...(first === undefined ? [] : [first]), ...words];
@@ -218,6 +246,7 @@ function refuseManyPaths(parsed: Parsed, stray: number, bases: readonly string[]
   const more = paths.length > 3 ? ` … (${paths.length} in all)` : "";
   throw new UsageError(
     `${many.option}: takes one path, and ${words.length} more followed it: give each its own ` +
-      `(${shown}${more}), or list them in a file (${many.option.replace(/s?$/, "s")}-from F)`,
+      `(${shown}${more}), or list them in a file (${many.option.replace(/s?$/, "s")}-from F)` +
+      taken,
   );
 }

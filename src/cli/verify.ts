@@ -16,6 +16,9 @@ import { describePending, pendingRecords } from "../spool.ts";
 import { foldersWithPendingRuns, listPendingRuns, pendingRunWarnings } from "../pending.ts";
 import { collidedRunIds } from "../reader.ts";
 import { sharedIdProblems } from "../claimed_ids.ts";
+import { isThere } from "../lookups.ts";
+import { shellWord } from "../shell_word.ts";
+import { looksLikeRevision } from "./revision_word.ts";
 import {
   noteSkippedToolRoot,
   type RecordTarget,
@@ -261,6 +264,18 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const targets = positionals(parsed, ["file|del-dir|root"], "targets");
   const since = stringOption(parsed, "since");
   if (since === "") throw new UsageError("--since needs a git revision");
+  // `verify main`, `verify . main`: the revision given without its --since.
+  const revision = since === undefined
+    ? targets.find((t) => !isThere(t) && looksLikeRevision(t))
+    : undefined;
+  if (revision !== undefined) {
+    const rest = targets.filter((t) => t !== revision);
+    const shown = [...(rest.length > 0 ? rest : ["."]), "--since", revision].map(shellWord);
+    throw new UsageError(
+      `${revision}: no such file or folder; a git revision goes after --since ` +
+        `(runrec verify ${shown.join(" ")})`,
+    );
+  }
   const json = parsed.values.json === true;
   // The tool roots skipped are named once the history is checked: a file moved into one is
   // followed there, and read.

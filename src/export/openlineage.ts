@@ -66,7 +66,7 @@ export function runUuid(namespace: string, runId: string): string {
  * @example
  * ```ts
  * import { collectRuns, openLineageEvents, sortedJson } from "@runrec/runrec";
- * const runs = await collectRuns(["examples/"], { warn: console.error });
+ * const runs = await collectRuns(["PKG-01_Field_Instruments"], { warn: console.error });
  * for (const event of openLineageEvents(runs)) console.log(sortedJson(event));
  * ```
  */

@@ -76,7 +76,7 @@ function qualified(name: string): Json {
  * @example
  * ```ts
  * import { collectRuns, provDocument, sortedJsonPretty } from "@runrec/runrec";
- * const runs = await collectRuns(["examples/"], { warn: console.error });
+ * const runs = await collectRuns(["PKG-01_Field_Instruments"], { warn: console.error });
  * console.log(sortedJsonPretty(provDocument(runs)));
  * ```
  */

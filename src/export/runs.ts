@@ -95,7 +95,7 @@ export interface CollectOptions {
  * @example
  * ```ts
  * import { collectRuns } from "@runrec/runrec";
- * const runs = await collectRuns(["examples/"], { warn: (m) => console.error(m) });
+ * const runs = await collectRuns(["PKG-01_Field_Instruments"], { warn: (m) => console.error(m) });
  * for (const run of runs) console.log(run.namespace, run.record.RunID);
  * ```
  */
