@@ -26,6 +26,7 @@ import {
   lineContext,
   putBackDropped,
   type PutBackLine,
+  readDroppedAhead,
 } from "./journal.ts";
 import { awaitGitsVersion } from "./git.ts";
 import { kindOf } from "./walk.ts";
@@ -375,6 +376,7 @@ export function withRecordFile<T>(
   return serialise(path, async () => {
     refuseLink(path);
     freshenSeqIndex(path);
+    readDroppedAhead(path); // what the journal's check reads of a file git wrote: before the lock
     const lock = await acquireLock(`${path}.lock`, {
       deliverableId: deliverableIdOf(path),
       holder: options.holder ?? "runrec",
