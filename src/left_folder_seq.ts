@@ -87,7 +87,8 @@ function subfolders(dir: string): string[] {
  * record file in each other work tree of the repository gave (`git worktree add`: an agent's
  * branch each), `0n` for none: each work tree keeps its own `.runrec/`, and the branches' merge
  * would hold two records of one RunID (review-45 F4). Two work trees' appends at the same
- * moment may still give one SEQ (SCHEMA.md 3.3): each holds its own file's lock.
+ * moment take one lock the work trees share (./work_tree_lock.ts) besides their own: the one
+ * that waited reads the other's journal line (review-46 F2).
  *
  * @example
  * ```ts
