@@ -162,3 +162,29 @@ Deno.test("runs of one minute in two work trees of one repository at the same mo
   await git(root, "merge", "-q", "--no-edit", "other");
   await assertEachOnce(root, del, ["BASE", "MAIN_1", "OTHER_1"]);
 });
+
+Deno.test("runs of one minute in two work trees of one repository, the first killed (kill -9) at its fsync, its line written and not journalled: the other work tree's emit gives the next SEQ, not that one again, and the merge holds no RunID twice (review-46 F3)", async () => {
+  const { root, del, env } = await committedProject();
+  const other = join(await tempDir({ prefix: "runrec-wt-" }), "other");
+  await git(root, "worktree", "add", "-q", other, "-b", "other");
+  const otherDel = join(other, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+  const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
+  const killed = await new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-P", join(del, RECORD_FILE)],
+      ...["-e", "trace=fsync", "-e", "inject=fsync:signal=KILL"],
+      ...RUNREC,
+      ...["emit", del, "--agent", "MAIN_1", "--status", "SUCCESS", "--started", minute],
+    ],
+    env,
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  assertEquals(killed.signal, "SIGKILL");
+  assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["BASE", "MAIN_1"]);
+  await emit(otherDel, env, "OTHER_1", minute); // before: SEQ 001 again, the killed run's
+  await git(other, "commit", "-qam", "a run on other");
+  await git(root, "commit", "-qam", "a run on main");
+  await git(root, "merge", "-q", "--no-edit", "other");
+  await assertEachOnce(root, del, ["BASE", "MAIN_1", "OTHER_1"]);
+});
