@@ -135,6 +135,8 @@ function tailSeq(recordFile: string, prefix: string): bigint {
   let text: string;
   let from: number;
   try {
+    // Never a FIFO in its place (opening one waits for a writer), nor a link (another file's).
+    if (!Deno.lstatSync(recordFile).isFile) return 0n;
     using file = Deno.openSync(recordFile, { read: true });
     const { size, isFile } = file.statSync();
     if (!isFile) return 0n;
