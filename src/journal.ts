@@ -383,6 +383,8 @@ function wantedOf(unsettled: readonly Entry[]): string[] {
 export function journaledSeq(recordFile: string, prefix: string): bigint {
   let journal: string;
   try {
+    // Never a FIFO in its place (another work tree's too: opening one waits for a writer).
+    if (!Deno.lstatSync(journalPath(recordFile)).isFile) return 0n;
     journal = Deno.readTextFileSync(journalPath(recordFile));
   } catch {
     return 0n;

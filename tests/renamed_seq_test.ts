@@ -189,31 +189,34 @@ Deno.test("runs of one minute in two work trees of one repository, the first kil
   await assertEachOnce(root, del, ["BASE", "MAIN_1", "OTHER_1"]);
 });
 
-Deno.test("an emit in a work tree of a repository whose other work tree's record file is a FIFO (mkfifo) does not wait on it: its last lines are read only of a regular file (review-46 F3)", async () => {
-  const { root, del, env } = await committedProject();
-  const other = join(await tempDir({ prefix: "runrec-wt-" }), "other");
-  await git(root, "worktree", "add", "-q", other, "-b", "other");
-  const otherFile = join(other, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing", RECORD_FILE);
-  await Deno.remove(otherFile);
-  const made = await new Deno.Command("mkfifo", { args: [otherFile] }).output();
-  assertEquals(made.code, 0);
-  const emitting = new Deno.Command(RUNREC[0], {
-    args: [...RUNREC.slice(1), "emit", del, "--agent", "MAIN_1", "--status", "SUCCESS"],
-    env: { NO_COLOR: "1", ...env },
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let ended = false;
-  const status = emitting.output().then((out) => {
-    ended = true;
-    return out;
+for (const fifo of [RECORD_FILE, `.runrec/${RECORD_FILE}.journal`]) {
+  Deno.test(`an emit in a work tree of a repository whose other work tree's ${fifo} is a FIFO (mkfifo) does not wait on it: it is read only when a regular file (review-46 F3)`, async () => {
+    const { root, del, env } = await committedProject();
+    const other = join(await tempDir({ prefix: "runrec-wt-" }), "other");
+    await git(root, "worktree", "add", "-q", other, "-b", "other");
+    const otherFile = join(other, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing", fifo);
+    await Deno.remove(otherFile).catch(() => {});
+    await Deno.mkdir(dirname(otherFile), { recursive: true });
+    const made = await new Deno.Command("mkfifo", { args: [otherFile] }).output();
+    assertEquals(made.code, 0);
+    const emitting = new Deno.Command(RUNREC[0], {
+      args: [...RUNREC.slice(1), "emit", del, "--agent", "MAIN_1", "--status", "SUCCESS"],
+      env: { NO_COLOR: "1", ...env },
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    let ended = false;
+    const status = emitting.output().then((out) => {
+      ended = true;
+      return out;
+    });
+    try {
+      await waitFor(() => ended, "the emit's end (it waited on the FIFO for a writer)");
+    } finally {
+      if (!ended) emitting.kill("SIGKILL");
+    }
+    const out = await status;
+    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+    assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["BASE", "MAIN_1"]);
   });
-  try {
-    await waitFor(() => ended, "the emit's end (it waited on the FIFO for a writer)");
-  } finally {
-    if (!ended) emitting.kill("SIGKILL");
-  }
-  const out = await status;
-  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
-  assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["BASE", "MAIN_1"]);
-});
+}
