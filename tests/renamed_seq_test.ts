@@ -113,21 +113,22 @@ Deno.test("runs of one minute in two work trees of one repository (git worktree 
   await assertEachOnce(root, del, ["BASE", "MAIN_1", "MAIN_2", "OTHER_1"]);
 });
 
-Deno.test("runs of one minute in two work trees of one repository at the same moment (one appended and not yet journalled while the other gives its SEQ): no SEQ given twice, and the branches' merge holds no RunID twice (review-46 F2)", async () => {
+Deno.test("runs of one minute in two work trees of one repository at the same moment (one's SEQ given and its line not yet written while the other gives its SEQ): no SEQ given twice, and the branches' merge holds no RunID twice (review-46 F2)", async () => {
   const { root, del, env } = await committedProject();
   const other = join(await tempDir({ prefix: "runrec-wt-" }), "other");
   await git(root, "worktree", "add", "-q", other, "-b", "other");
   const otherDel = join(other, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
   const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
-  // Main's emit held at its fsync of the record file: written, its journal not yet noted.
+  // Main's emit held at its write of the record file: its SEQ given, nothing written yet (nor
+  // journalled), so that the other work tree can learn it from neither.
   const held = await spawnHeld(
     [
       ...RUNREC,
       ...["emit", del, "--agent", "MAIN_1", "--status", "SUCCESS", "--started", minute],
     ],
-    { calls: "fsync", path: join(del, RECORD_FILE), env, stdout: "piped" },
+    { calls: "write,pwrite64", path: join(del, RECORD_FILE), env, stdout: "piped" },
   );
-  await held.held(1, "main's emit at its fsync of the record file");
+  await held.held(1, "main's emit at its write of the record file");
   // The other work tree's emit meanwhile: before, it took SEQ 001 too, at once. Main's is let
   // go once the other has ended, or says it waits for a lock.
   const otherEmit = new Deno.Command(RUNREC[0], {
