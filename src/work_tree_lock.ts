@@ -21,8 +21,8 @@ const LOCK_FOLDER = "runrec-locks";
 /**
  * Takes the lock the work trees of the repository holding `recordFile` share for it (the same
  * path in each), with `options` as the file's own lock; `undefined` when the repository has no
- * linked work trees, or the lock's folder cannot be made (a read-only `.git`: each work tree's
- * own lock then, as before). A lock held past the wait is refused as the file's own is.
+ * linked work trees, or the lock's folder cannot be made (a read-only `.git`, or one this process
+ * may not write to: each work tree's own lock then, as before). A lock held past the wait is refused as the file's own is.
  *
  * @example
  * ```ts
@@ -40,6 +40,9 @@ export async function workTreesLock(
 ): Promise<HeldLock | undefined> {
   const path = sharedLockPath(recordFile);
   if (path === undefined) return undefined;
+  // A library script allowed to write its project only: Deno would prompt in a terminal.
+  const allowed = Deno.permissions.querySync({ name: "write", path: dirname(dirname(path)) });
+  if (allowed.state !== "granted") return undefined;
   try {
     Deno.mkdirSync(dirname(path), { recursive: true });
   } catch {
