@@ -400,8 +400,12 @@ export function withRecordFile<T>(
         if (e instanceof LockRefusedError || e instanceof InputError) throw e;
         return undefined; // not made (a read-only .git): this work tree's lock alone, as before
       });
+      // An orphan of it recovered (its holder killed) is noted as the file's own lock's is.
+      const held = shared === undefined
+        ? lock
+        : { ...lock, recoveries: [...lock.recoveries, ...shared.recoveries] };
       try {
-        return await use(lockedWriter(file, path, lock, options.fsync ?? true));
+        return await use(lockedWriter(file, path, held, options.fsync ?? true));
       } finally {
         await shared?.release();
       }

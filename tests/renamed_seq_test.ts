@@ -184,6 +184,9 @@ Deno.test("runs of one minute in two work trees of one repository, the first kil
   assertEquals(killed.signal, "SIGKILL");
   assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["BASE", "MAIN_1"]);
   await emit(otherDel, env, "OTHER_1", minute); // before: SEQ 001 again, the killed run's
+  // The work trees' lock the killed run held is recovered, and said so as the file's own would be.
+  const [recorded] = (await recordsOf(otherDel)).filter((r) => r.AgentName === "OTHER_1");
+  assert(recorded.Notes.includes("recovered orphaned lock"), recorded.Notes);
   await git(other, "commit", "-qam", "a run on other");
   await git(root, "commit", "-qam", "a run on main");
   await git(root, "merge", "-q", "--no-edit", "other");
