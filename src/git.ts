@@ -288,6 +288,20 @@ export function hasLinkedWorkTrees(dir: string): boolean {
 }
 
 /**
+ * The common `.git` folder of the repository holding `dir` (the main work tree's, which linked
+ * work trees share), from the `.git` search an append has made already; `undefined` outside one.
+ *
+ * @example
+ * ```ts
+ * import { commonGitDir } from "./git.ts";
+ * commonGitDir("PKG-01_X/1_Working/DEL-01-02_Y"); // "/work/repo/.git"
+ * ```
+ */
+export function commonGitDir(dir: string): string | undefined {
+  return gitDirsKnown(dir)?.commonDir;
+}
+
+/**
  * The work tree holding `dir` (the folder of its `.git`, symbolic links
  * resolved) and the repository's other work trees: the main one (the folder
  * of the common `.git` folder) and each linked one its

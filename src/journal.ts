@@ -27,6 +27,8 @@ import { kindOf } from "./walk.ts";
 import { failureReason } from "./errors.ts";
 import { optionalUptimeMs } from "./optional_access.ts";
 import { hostname } from "./lock.ts";
+import { ReadOn } from "./appended.ts";
+import { sha256Hex } from "./sha256.ts";
 
 /** How long a line is kept and checked for after its append. */
 const KEPT_MS = 24 * 60 * 60 * 1000;
@@ -200,33 +202,17 @@ export function putBackDropped(
   append: (line: string, later: readonly string[]) => PutBackLine,
 ): string[] {
   const path = journalPath(recordFile);
-  const edges = edgeEntries(path);
-  if (edges === undefined) return []; // no journal: nothing appended here lately
-  const checkout = checkoutOf(dirname(recordFile));
-  // Which branch is checked out cannot be told: a line may be another branch's (sandboxed-sweep F2).
-  if (checkout.head === UNKNOWN_HEAD) return [];
-  const clock: Clock = { now: Date.now(), up: optionalUptimeMs(), host: hostname() };
-  const { now } = clock;
-  const identity = identityOf(recordFile);
-  const { first, last } = edges;
-  if (
-    first !== undefined && ageOf(first, clock) < PRUNE_AFTER_MS && edges.size <= PRUNE_BYTES &&
-    last !== undefined && last.head === checkout.head &&
-    last.stashed === checkout.stashed &&
-    (identity === "" ? lineAt(recordFile, last) : last.file === identity)
-  ) {
-    checkedFiles.set(recordFile, identity);
+  const looked = unsettledLines(recordFile);
+  if (looked === undefined) return [];
+  if (looked.settled) {
+    checkedFiles.set(recordFile, looked.identity);
     return [];
   }
-  const entries = keptEntries(path, clock);
-  if (entries === undefined) return [];
+  const { checkout, clock, identity, entries, unsettled } = looked;
+  const { now } = clock;
   const ours = (e: Entry) => onBranch(e.head, checkout.head);
-  // This branch's lines not where they went: in another file at the path (git's, after a pull),
-  // and moved or gone. (A file rewritten in place is an edit, for `verify` to judge.)
-  const unsettled = entries.filter((e) =>
-    ours(e) && (identity === "" || identity !== e.file) && !lineAt(recordFile, e)
-  );
-  const found = offsetsOf(recordFile, unsettled.flatMap((e) => [e.line, e.previous, e.first]));
+  // Read on from where `readDroppedAhead` read before the lock, while the file was only appended to.
+  const found = offsetsOf(recordFile, wantedOf(unsettled));
   for (const entry of unsettled) {
     const at = found.get(entry.line);
     if (at !== undefined) entry.offset = at;
@@ -256,7 +242,8 @@ export function putBackDropped(
   // it ends, writes the line back into a new file first and drops the stash after, so one held
   // when the file was read may be held no more because it is back (put back, it would be there
   // twice). Missing still, and from git's version of the file (not one it is still writing).
-  const again = offsetsOf(recordFile, lost.flatMap((e) => [e.line, e.previous, e.first]));
+  // Read on, as above: a file git wrote meanwhile (another identity) is read from its start.
+  const again = offsetsOf(recordFile, wantedOf(unsettled));
   const putBack: string[] = [];
   for (const [i, entry] of lost.entries()) {
     const at = again.get(entry.line);
@@ -307,6 +294,79 @@ export function putBackDropped(
 }
 
 /**
+ * Before the append lock: reads the record file for the lines the journal of `recordFile` would
+ * look for under it (`putBackDropped`), when its last line shows some may be missing (a file git
+ * wrote, a merge made from the other side), so that under the lock only what was appended since
+ * is read: the whole file was read there (review-46 F1: 10.2 MB for 9.9 MB, every writer
+ * waiting). What it found is kept in this process and trusted under the lock only while the file
+ * keeps its identity and was only appended to (./appended.ts).
+ *
+ * @example
+ * ```ts
+ * import { readDroppedAhead } from "./journal.ts";
+ * readDroppedAhead("/p/DEL-01-02_X/RunRecords.csv"); // reads nothing unless a file git wrote
+ * ```
+ */
+export function readDroppedAhead(recordFile: string): void {
+  try {
+    const looked = unsettledLines(recordFile);
+    if (looked !== undefined && !looked.settled) offsetsOf(recordFile, wantedOf(looked.unsettled));
+  } catch { /* looked at under the lock, as before */ }
+}
+
+/** What `putBackDropped` looks at first: none, the journal's last line settled, or its lines. */
+type Looked =
+  | { settled: true; identity: string }
+  | {
+    settled: false;
+    checkout: { head: string; stashed: number };
+    clock: Clock;
+    identity: string;
+    entries: Entry[];
+    unsettled: Entry[];
+  };
+
+/**
+ * The journal of `recordFile` looked at: `undefined` when it has none (nothing appended here
+ * lately), or the checkout cannot be told; settled when its last line was noted on this branch
+ * and stash, into the file at the path now (no line can have been dropped since the journal was
+ * last checked); else its lines of the last day, and this branch's not where they went.
+ */
+function unsettledLines(recordFile: string): Looked | undefined {
+  const path = journalPath(recordFile);
+  const edges = edgeEntries(path);
+  if (edges === undefined) return undefined;
+  const checkout = checkoutOf(dirname(recordFile));
+  // Which branch is checked out cannot be told: a line may be another branch's (sandboxed-sweep F2).
+  if (checkout.head === UNKNOWN_HEAD) return undefined;
+  const clock: Clock = { now: Date.now(), up: optionalUptimeMs(), host: hostname() };
+  const identity = identityOf(recordFile);
+  const { first, last } = edges;
+  if (
+    first !== undefined && ageOf(first, clock) < PRUNE_AFTER_MS && edges.size <= PRUNE_BYTES &&
+    last !== undefined && last.head === checkout.head &&
+    last.stashed === checkout.stashed &&
+    (identity === "" ? lineAt(recordFile, last) : last.file === identity)
+  ) {
+    return { settled: true, identity };
+  }
+  const entries = keptEntries(path, clock);
+  if (entries === undefined) return undefined;
+  // This branch's lines not where they went: in another file at the path (git's, after a pull),
+  // and moved or gone. (A file rewritten in place is an edit, for `verify` to judge.)
+  const unsettled = entries.filter((e) =>
+    onBranch(e.head, checkout.head) && (identity === "" || identity !== e.file) &&
+    !lineAt(recordFile, e)
+  );
+  return { settled: false, checkout, clock, identity, entries, unsettled };
+}
+
+/** The lines looked for in the record file for `unsettled`: each, the one before it, the first. */
+function wantedOf(unsettled: readonly Entry[]): string[] {
+  return unsettled.flatMap((e) => [e.line, e.previous, e.first]);
+}
+
+/**
  * The highest SEQ of the RunIDs starting with `prefix` (`RUN-<id>-<YYYYMMDD>-<HHmm>-`) that the
  * journal of `recordFile` names, `0n` for none. An append gives none of them again, so that a
  * line put back shares no record's RunID, even one the file lacked when its SEQ was given: a
@@ -323,6 +383,8 @@ export function putBackDropped(
 export function journaledSeq(recordFile: string, prefix: string): bigint {
   let journal: string;
   try {
+    // Never a FIFO in its place (another work tree's too: opening one waits for a writer).
+    if (!Deno.lstatSync(journalPath(recordFile)).isFile) return 0n;
     journal = Deno.readTextFileSync(journalPath(recordFile));
   } catch {
     return 0n;
@@ -379,36 +441,87 @@ function keptEntries(path: string, clock: Clock, holding = ""): Entry[] | undefi
 
 /**
  * Where each of `lines` is in the file (the offset of its first byte; line
- * ends CR LF or LF), read once from start to end, a chunk at a time.
+ * ends CR LF or LF), read from start to end, a chunk at a time; read on from
+ * where this process last read it for the same lines while the file keeps its
+ * identity (birth time too: git's new file often gets the inode number just
+ * freed) and was only appended to (./appended.ts `ReadOn`), so that a read
+ * before the append lock leaves only what was appended since to read under it.
  */
 function offsetsOf(recordFile: string, lines: readonly string[]): Map<string, number> {
   const wanted = new Set(lines.filter((line) => line !== ""));
-  const found = new Map<string, number>();
-  if (wanted.size === 0) return found;
-  const see = (bytes: Uint8Array, at: number) => {
-    const line = new TextDecoder().decode(bytes).replace(/\r+$/, "");
-    if (wanted.has(line) && !found.has(line)) found.set(line, at);
-  };
+  if (wanted.size === 0) return new Map();
+  // One read kept for each set of lines looked for: another set is looked for from the start.
+  const key = `${recordFile}\0${
+    sha256Hex(new TextEncoder().encode([...wanted].sort().join("\n")))
+  }`;
   try {
     using file = Deno.openSync(recordFile, { read: true });
-    const chunk = new Uint8Array(1 << 20);
-    let carry = new Uint8Array(0);
-    let carryAt = 0; // the file offset of carry's first byte
-    for (let n = file.readSync(chunk); n !== null; n = file.readSync(chunk)) {
-      const bytes = new Uint8Array(carry.length + n);
-      bytes.set(carry);
-      bytes.set(chunk.subarray(0, n), carry.length);
-      let start = 0;
-      for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10, start)) {
-        see(bytes.subarray(start, nl), carryAt + start);
-        start = nl + 1;
-      }
-      carry = bytes.slice(start);
-      carryAt += start;
+    const seen = wholeLineReads.readOn(key, file, (learnt, from, size) => {
+      const identity = identityOfOpen(file);
+      const start = learnt.identity === identity ? from : 0;
+      if (start === 0) learnt.found.clear();
+      learnt.identity = identity;
+      const read = scanOffsets(file, start, size, wanted, learnt.found);
+      learnt.last = read.last;
+      return read.end;
+    });
+    const found = new Map(seen.found);
+    // A last line without its line end, as read: not kept, since what is appended may go on with it.
+    if (seen.last !== undefined && !found.has(seen.last.line)) {
+      found.set(seen.last.line, seen.last.at);
     }
-    see(carry, carryAt);
-  } catch { /* what was found */ }
-  return found;
+    return found;
+  } catch {
+    return new Map(); // nothing found: nothing is put back
+  }
+}
+
+/** What a read of a record file for some lines found, read on by {@linkcode offsetsOf}. */
+interface Offsets {
+  identity: string;
+  /** Where each line looked for is, of the whole lines read (those ending in a line end). */
+  found: Map<string, number>;
+  /** The last piece of the file, with no line end yet, when it is a line looked for. */
+  last?: { line: string; at: number };
+}
+
+const wholeLineReads = new ReadOn<Offsets>(() => ({ identity: "", found: new Map() }));
+
+/**
+ * Reads the open file from `from` to `size` and notes in `found` where each of `wanted` first is,
+ * of the lines that end in a line end; returns where the last of them ended, and the piece after
+ * it when it is one of `wanted`.
+ */
+function scanOffsets(
+  file: Deno.FsFile,
+  from: number,
+  size: number,
+  wanted: ReadonlySet<string>,
+  found: Map<string, number>,
+): { end: number; last?: { line: string; at: number } } {
+  const lineOf = (bytes: Uint8Array) => new TextDecoder().decode(bytes).replace(/\r+$/, "");
+  file.seekSync(from, Deno.SeekMode.Start);
+  const chunk = new Uint8Array(1 << 20);
+  let carry = new Uint8Array(0);
+  let carryAt = from; // the file offset of carry's first byte
+  for (let read = 0; read < size - from;) {
+    const n = file.readSync(chunk.subarray(0, Math.min(chunk.length, size - from - read)));
+    if (n === null) break;
+    read += n;
+    const bytes = new Uint8Array(carry.length + n);
+    bytes.set(carry);
+    bytes.set(chunk.subarray(0, n), carry.length);
+    let start = 0;
+    for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10, start)) {
+      const line = lineOf(bytes.subarray(start, nl));
+      if (wanted.has(line) && !found.has(line)) found.set(line, carryAt + start);
+      start = nl + 1;
+    }
+    carry = bytes.slice(start);
+    carryAt += start;
+  }
+  const line = lineOf(carry);
+  return { end: carryAt, last: wanted.has(line) ? { line, at: carryAt } : undefined };
 }
 
 /**
@@ -610,9 +723,18 @@ function lineAt(recordFile: string, entry: Entry): boolean {
  */
 function identityOf(recordFile: string): string {
   try {
-    const { dev, ino, birthtime } = Deno.statSync(recordFile);
-    return ino === null || birthtime === null ? "" : `${dev}:${ino}:${birthtime.getTime()}`;
+    return identityIn(Deno.statSync(recordFile));
   } catch {
     return "";
   }
+}
+
+/** {@linkcode identityOf} of an open file. */
+function identityOfOpen(file: Deno.FsFile): string {
+  return identityIn(file.statSync());
+}
+
+/** The identity {@linkcode identityOf} names, of a file's stat. */
+function identityIn({ dev, ino, birthtime }: Deno.FileInfo): string {
+  return ino === null || birthtime === null ? "" : `${dev}:${ino}:${birthtime.getTime()}`;
 }

@@ -87,7 +87,8 @@ function subfolders(dir: string): string[] {
  * record file in each other work tree of the repository gave (`git worktree add`: an agent's
  * branch each), `0n` for none: each work tree keeps its own `.runrec/`, and the branches' merge
  * would hold two records of one RunID (review-45 F4). Two work trees' appends at the same
- * moment may still give one SEQ (SCHEMA.md 3.3): each holds its own file's lock.
+ * moment take one lock the work trees share (./work_tree_lock.ts) besides their own: the one
+ * that waited reads the other's journal line (review-46 F2).
  *
  * @example
  * ```ts
@@ -106,10 +107,60 @@ export function workTreeSeq(recordFile: string, prefix: string): bigint {
       join(Deno.realPathSync(dirname(recordFile)), basename(recordFile)),
     );
     for (const other of trees.others) {
-      const given = journaledSeq(join(other, path), prefix);
-      if (given > seq) seq = given;
+      // And its file's last lines: one written by a process killed before its journal note
+      // (kill -9 at its fsync), whose SEQ the other work tree gave again (review-46 F3).
+      for (
+        const given of [journaledSeq(join(other, path), prefix), tailSeq(join(other, path), prefix)]
+      ) {
+        if (given > seq) seq = given;
+      }
     }
   } catch { /* no work trees to be read: this one's SEQs */ }
+  return seq;
+}
+
+/**
+ * How much of another work tree's record file's end {@linkcode tailSeq} reads: the lines of the
+ * minute an append is given a SEQ in are the last ones there, unless 64 KiB of later minutes' runs
+ * (some 60) were appended since; an append that old is a late record (SCHEMA.md 3.3).
+ */
+const TAIL_BYTES = 1 << 16;
+
+/**
+ * The highest SEQ of `prefix` among the RunIDs of the last {@linkcode TAIL_BYTES} of the record
+ * file at `recordFile` (each line's second field, whole: followed by a comma), `0n` for none or
+ * no file.
+ */
+function tailSeq(recordFile: string, prefix: string): bigint {
+  let text: string;
+  let from: number;
+  try {
+    // Never a FIFO in its place (opening one waits for a writer), nor a link (another file's).
+    if (!Deno.lstatSync(recordFile).isFile) return 0n;
+    using file = Deno.openSync(recordFile, { read: true });
+    const { size, isFile } = file.statSync();
+    if (!isFile) return 0n;
+    from = Math.max(0, size - TAIL_BYTES);
+    const bytes = new Uint8Array(size - from);
+    file.seekSync(from, Deno.SeekMode.Start);
+    let got = 0;
+    while (got < bytes.length) {
+      const n = file.readSync(bytes.subarray(got));
+      if (n === null) break;
+      got += n;
+    }
+    text = new TextDecoder("latin1").decode(bytes.subarray(0, got));
+  } catch {
+    return 0n;
+  }
+  const lines = text.split("\n").slice(from > 0 ? 1 : 0); // the first read from inside is a line's end
+  let seq = 0n;
+  for (const line of lines) {
+    const field = line.split(",", 3);
+    if (field.length < 3 || !field[1].startsWith(prefix)) continue;
+    const digits = field[1].slice(prefix.length);
+    if (/^[0-9]+$/.test(digits) && BigInt(digits) > seq) seq = BigInt(digits);
+  }
   return seq;
 }
 

@@ -26,11 +26,13 @@ import {
   lineContext,
   putBackDropped,
   type PutBackLine,
+  readDroppedAhead,
 } from "./journal.ts";
 import { awaitGitsVersion } from "./git.ts";
 import { kindOf } from "./walk.ts";
 import { takenAway } from "./taken_away.ts";
 import { leftFolderSeq, workTreeSeq } from "./left_folder_seq.ts";
+import { workTreesLock } from "./work_tree_lock.ts";
 import { mayName } from "./named_lines.ts";
 import {
   acquireLock,
@@ -376,13 +378,15 @@ export function withRecordFile<T>(
   return serialise(path, async () => {
     refuseLink(path);
     freshenSeqIndex(path);
-    const lock = await acquireLock(`${path}.lock`, {
+    readDroppedAhead(path); // what the journal's check reads of a file git wrote: before the lock
+    const lockOptions = {
       deliverableId: deliverableIdOf(path),
       holder: options.holder ?? "runrec",
       leaseSeconds: options.leaseSeconds,
       waitMs: options.lockWaitMs,
       onWait: options.onLockWait,
-    }).catch((e) => {
+    };
+    const lock = await acquireLock(`${path}.lock`, lockOptions).catch((e) => {
       // A lock file that cannot be made (a full disk, a read-only folder) is a failed write,
       // named by its file; a lock refused or a bad option stays what it is.
       if (e instanceof LockRefusedError || e instanceof InputError) throw e;
@@ -392,7 +396,20 @@ export function withRecordFile<T>(
       throw new WriteError(`${path}.lock: cannot take the lock: ${reason}`, { cause: e });
     });
     try {
-      return await use(lockedWriter(file, path, lock, options.fsync ?? true));
+      // Then the one the repository's work trees share: each holds its own file's (review-46 F2).
+      const shared = await workTreesLock(path, lockOptions).catch((e) => {
+        if (e instanceof LockRefusedError || e instanceof InputError) throw e;
+        return undefined; // not made (a read-only .git): this work tree's lock alone, as before
+      });
+      // An orphan of it recovered (its holder killed) is noted as the file's own lock's is.
+      const held = shared === undefined
+        ? lock
+        : { ...lock, recoveries: [...lock.recoveries, ...shared.recoveries] };
+      try {
+        return await use(lockedWriter(file, path, held, options.fsync ?? true));
+      } finally {
+        await shared?.release();
+      }
     } finally {
       await lock.release();
     }

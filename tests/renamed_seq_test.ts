@@ -11,12 +11,13 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "./assert.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { runCli, runCliProcess } from "./cli.ts";
 import { git, makeProject, tempDir } from "./fixtures.ts";
-import { recordsOf } from "./support/runs.ts";
+import { recordsOf, RUNREC } from "./support/runs.ts";
+import { spawnHeld, waitFor } from "./support/held.ts";
 
 /**
  * A project in a git repository whose record files merge by union, its deliverable holding one
@@ -111,3 +112,115 @@ Deno.test("runs of one minute in two work trees of one repository (git worktree 
   await git(root, "merge", "-q", "--no-edit", "other");
   await assertEachOnce(root, del, ["BASE", "MAIN_1", "MAIN_2", "OTHER_1"]);
 });
+
+Deno.test("runs of one minute in two work trees of one repository at the same moment (one's SEQ given and its line not yet written while the other gives its SEQ): no SEQ given twice, and the branches' merge holds no RunID twice (review-46 F2)", async () => {
+  const { root, del, env } = await committedProject();
+  const other = join(await tempDir({ prefix: "runrec-wt-" }), "other");
+  await git(root, "worktree", "add", "-q", other, "-b", "other");
+  const otherDel = join(other, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+  const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
+  // Main's emit held at its write of the record file: its SEQ given, nothing written yet (nor
+  // journalled), so that the other work tree can learn it from neither.
+  const held = await spawnHeld(
+    [
+      ...RUNREC,
+      ...["emit", del, "--agent", "MAIN_1", "--status", "SUCCESS", "--started", minute],
+    ],
+    { calls: "write,pwrite64", path: join(del, RECORD_FILE), env, stdout: "piped" },
+  );
+  await held.held(1, "main's emit at its write of the record file");
+  // The other work tree's emit meanwhile: before, it took SEQ 001 too, at once. Main's is let
+  // go once the other has ended, or says it waits for a lock.
+  const otherEmit = new Deno.Command(RUNREC[0], {
+    args: [
+      ...RUNREC.slice(1),
+      ...["emit", otherDel, "--agent", "OTHER_1", "--status", "SUCCESS", "--started", minute],
+    ],
+    env: { NO_COLOR: "1", ...env },
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let said = "";
+  let ended = false;
+  const status = otherEmit.status.then((s) => {
+    ended = true;
+    return s;
+  });
+  const stderr = (async () => {
+    for await (const chunk of otherEmit.stderr.pipeThrough(new TextDecoderStream())) said += chunk;
+  })();
+  await waitFor(
+    () => ended || said.includes("waiting for the append lock"),
+    () => `the other work tree's emit ended or waiting; it said: ${said}`,
+  );
+  await held.release();
+  assertEquals((await held.child.output()).code, 0);
+  assertEquals((await status).code, 0);
+  await stderr;
+  assert(!said.includes("spooled"), said);
+  await git(other, "commit", "-qam", "a run on other");
+  await git(root, "commit", "-qam", "a run on main");
+  await git(root, "merge", "-q", "--no-edit", "other");
+  await assertEachOnce(root, del, ["BASE", "MAIN_1", "OTHER_1"]);
+});
+
+Deno.test("runs of one minute in two work trees of one repository, the first killed (kill -9) at its fsync, its line written and not journalled: the other work tree's emit gives the next SEQ, not that one again, and the merge holds no RunID twice (review-46 F3)", async () => {
+  const { root, del, env } = await committedProject();
+  const other = join(await tempDir({ prefix: "runrec-wt-" }), "other");
+  await git(root, "worktree", "add", "-q", other, "-b", "other");
+  const otherDel = join(other, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+  const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
+  const killed = await new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-P", join(del, RECORD_FILE)],
+      ...["-e", "trace=fsync", "-e", "inject=fsync:signal=KILL"],
+      ...RUNREC,
+      ...["emit", del, "--agent", "MAIN_1", "--status", "SUCCESS", "--started", minute],
+    ],
+    env,
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  assertEquals(killed.signal, "SIGKILL");
+  assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["BASE", "MAIN_1"]);
+  await emit(otherDel, env, "OTHER_1", minute); // before: SEQ 001 again, the killed run's
+  // The work trees' lock the killed run held is recovered, and said so as the file's own would be.
+  const [recorded] = (await recordsOf(otherDel)).filter((r) => r.AgentName === "OTHER_1");
+  assert(recorded.Notes.includes("recovered orphaned lock"), recorded.Notes);
+  await git(other, "commit", "-qam", "a run on other");
+  await git(root, "commit", "-qam", "a run on main");
+  await git(root, "merge", "-q", "--no-edit", "other");
+  await assertEachOnce(root, del, ["BASE", "MAIN_1", "OTHER_1"]);
+});
+
+for (const fifo of [RECORD_FILE, `.runrec/${RECORD_FILE}.journal`]) {
+  Deno.test(`an emit in a work tree of a repository whose other work tree's ${fifo} is a FIFO (mkfifo) does not wait on it: it is read only when a regular file (review-46 F3)`, async () => {
+    const { root, del, env } = await committedProject();
+    const other = join(await tempDir({ prefix: "runrec-wt-" }), "other");
+    await git(root, "worktree", "add", "-q", other, "-b", "other");
+    const otherFile = join(other, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing", fifo);
+    await Deno.remove(otherFile).catch(() => {});
+    await Deno.mkdir(dirname(otherFile), { recursive: true });
+    const made = await new Deno.Command("mkfifo", { args: [otherFile] }).output();
+    assertEquals(made.code, 0);
+    const emitting = new Deno.Command(RUNREC[0], {
+      args: [...RUNREC.slice(1), "emit", del, "--agent", "MAIN_1", "--status", "SUCCESS"],
+      env: { NO_COLOR: "1", ...env },
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    let ended = false;
+    const status = emitting.output().then((out) => {
+      ended = true;
+      return out;
+    });
+    try {
+      await waitFor(() => ended, "the emit's end (it waited on the FIFO for a writer)");
+    } finally {
+      if (!ended) emitting.kill("SIGKILL");
+    }
+    const out = await status;
+    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+    assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["BASE", "MAIN_1"]);
+  });
+}

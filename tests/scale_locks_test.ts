@@ -22,7 +22,7 @@ import { encodeRecord } from "../src/codec.ts";
 import { assert, assertEquals } from "./assert.ts";
 import { emitArgs, runCli } from "./cli.ts";
 import { RUNREC } from "./support/runs.ts";
-import { EVENT_DEADLINE_MS } from "./support/held.ts";
+import { EVENT_DEADLINE_MS, spawnHeld } from "./support/held.ts";
 import { runScript } from "./support/library_script.ts";
 import { makeProject, minutelyHistory, sampleDraft, sampleRecord } from "./fixtures.ts";
 
@@ -338,4 +338,59 @@ Deno.test("a flush of 5 spool entries into a record file of 20,000 records that 
   const bytes = await recordFileBytesReadUnderLock(root, ["flush", del]);
   assert(bytes < size / 4, `${bytes} bytes read under the lock (${size} bytes)`);
   assertEquals(await seqs(), ["001", "005", "006", "007", "008", "009", "010"]);
+});
+
+/**
+ * A record file of 20,000 records and a union merge's two of one minute (see
+ * {@linkcode clonedMergedHistory}), an emit's record (SEQ 006) appended to it, then a merge made
+ * from the other side pulled: their record (009) put before ours, in a new file, so that ours is no
+ * longer where its journal noted it. Returns the lines before ours, and ours.
+ */
+async function mergedFromTheOtherSide() {
+  const project = await clonedMergedHistory();
+  const { del, file, minute } = project;
+  const first = await runCli(emitArgs(del, "--started", `${minute}:10Z`));
+  assertEquals(first.code, 0, first.stderr);
+  const lines = (await Deno.readTextFile(file)).split("\n").slice(0, -1);
+  const ours = lines.pop()!;
+  lines.push(encodeRecord(sampleRecord({
+    RunID: `${runIdPrefix("DEL-01-02", `${minute}:00Z`)}009`,
+    RunTimestamp: `${minute}:30Z`,
+    AgentName: "THEIRS",
+  })));
+  await replaceFile(file, [...lines, ours]);
+  return { ...project, before: lines, ours };
+}
+
+/** Writes `lines` to a new file put in `file`'s place, as git does. */
+async function replaceFile(file: string, lines: readonly string[]) {
+  await Deno.writeTextFile(`${file}.new`, `${lines.join("\n")}\n`);
+  await Deno.rename(`${file}.new`, file);
+}
+
+Deno.test("an emit into a record file of 20,000 records that a merge made from the other side replaced (their record put before the one this work tree appended, which its journal noted at another offset) looks for that line before the lock, not by a read of the whole file under it (10.2 MB for 9.9 MB), and records each run once (review-46 F1)", async () => {
+  const { root, del, file, minute, seqs } = await mergedFromTheOtherSide();
+  const size = (await Deno.stat(file)).size;
+  const bytes = await recordFileBytesReadUnderLock(
+    root,
+    emitArgs(del, "--started", `${minute}:40Z`),
+  );
+  assert(bytes < size / 4, `${bytes} bytes read under the lock (${size} bytes)`);
+  assertEquals(await seqs(), ["001", "005", "009", "006", "010"]);
+});
+
+Deno.test("an emit that looked for its journal's line before the lock (review-46 F1), while a git command put a file without that line in the record file's place before it took the lock, puts the line back once: what it found before the lock is not trusted of another file", async () => {
+  const { del, file, minute, seqs, before, ours } = await mergedFromTheOtherSide();
+  const emitting = await spawnHeld(
+    [...RUNREC, ...emitArgs(del, "--started", `${minute}:40Z`)],
+    { calls: "openat", path: `${file}.lock`, stdout: "piped" },
+  );
+  await emitting.held(1, "the emit at its open of the lock file");
+  await replaceFile(file, before); // a reset to before ours: a new file, the line gone
+  await emitting.release();
+  const out = await emitting.child.output();
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  assertEquals(await seqs(), ["001", "005", "009", "006", "010"]);
+  const lines = (await Deno.readTextFile(file)).split("\n");
+  assertEquals(lines.filter((line) => line === ours).length, 1);
 });
