@@ -234,9 +234,12 @@ Deno.test("verify main or verify . main, the revision given without its --since,
         `(${meant}) (see runrec verify --help)\n`,
     );
   }
-  // A path not there that is no revision is said as before.
+  // A path not there that is no revision is said as before, one under a folder that is there too.
   const gone = await runCli(["verify", join(root, "gone")]);
   assertEquals(gone.stderr, `runrec verify: ${join(root, "gone")}: no such file or folder\n`);
+  const mistyped = await runCli(["verify", "examples/DEL-99-99_Gone"]);
+  assertEquals(mistyped.code, 2, mistyped.stderr);
+  assertEquals(mistyped.stderr.includes("--since"), false, mistyped.stderr);
 });
 
 Deno.test("verify --since given a branch misspelt (mian, Main) names the branch or tag one or two edits from it; still exit 2 (newuser-46 F7)", async () => {

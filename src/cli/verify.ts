@@ -264,9 +264,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const targets = positionals(parsed, ["file|del-dir|root"], "targets");
   const since = stringOption(parsed, "since");
   if (since === "") throw new UsageError("--since needs a git revision");
-  // `verify main`, `verify . main`: the revision given without its --since.
+  // `verify main`, `verify . main`: the revision given without its --since. A word under a
+  // folder that is there (`examples/DEL-99`) is a path mistyped, not `origin/main`.
   const revision = since === undefined
-    ? targets.find((t) => !isThere(t) && looksLikeRevision(t))
+    ? targets.find((t) => !isThere(t) && !isThere(t.split("/")[0]) && looksLikeRevision(t))
     : undefined;
   if (revision !== undefined) {
     const rest = targets.filter((t) => t !== revision);
