@@ -14,6 +14,7 @@ import { RECORD_FILE } from "../src/store.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject, tempDir } from "./fixtures.ts";
+import { runScript } from "./support/library_script.ts";
 
 async function sh(command: string, ...args: string[]): Promise<void> {
   const out = await new Deno.Command(command, { args, stderr: "piped" }).output();
@@ -301,10 +302,19 @@ Deno.test("flushes at once over one user spool: no false STUCK for an entry anot
     await sh("mount", "--bind", del, del);
     try {
       await sh("mount", "-o", "remount,ro,bind", del);
-      for (let i = 0; i < 20; i++) {
-        const args = ["emit", del, "--agent", `S${round}_${i}`, "--status", "SUCCESS"];
-        assertEquals((await runCliProcess(args, FULL_FLAGS, env)).code, 0);
-      }
+      // The 20 runs spooled by one process, the hook emit calls (recordRun): 20 CLI processes
+      // took 6 s a round, and the flushes after are what this test is of.
+      const { answer } = await runScript(
+        root,
+        ["--allow-read", "--allow-write", "--allow-env", "--allow-sys", "--allow-run"],
+        `const spooled = [];\nfor (let i = 0; i < 20; i++) {\n` +
+          `  const outcome = await rr.recordRun(${JSON.stringify(del)}, ` +
+          `{ agent: \`S${round}_\${i}\`, status: "SUCCESS" });\n` +
+          "  spooled.push(outcome.written === undefined && outcome.spooledTo !== undefined);\n}\n" +
+          "return { spooled };",
+        env,
+      );
+      assertEquals(answer.spooled, Array(20).fill(true), JSON.stringify(answer));
     } finally {
       await sh("umount", del);
     }
