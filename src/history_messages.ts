@@ -25,6 +25,15 @@ import {
  * The note of the file `to` that `track`'s records were found in, moved
  * there in the working tree without git's rename (a plain `mv`, or a
  * retire and restart: a new file `begins` at the path it left).
+ *
+ * @example
+ * ```ts
+ * import { untoldMoveNote } from "./history_messages.ts";
+ * import type { Track } from "./history_shared.ts";
+ * import type { Candidate } from "./record_candidates.ts";
+ * declare const track: Track, to: Candidate;
+ * untoldMoveNote(track, to, [], false); // "moved from … in the working tree … checked against its history there"
+ * ```
  */
 export function untoldMoveNote(
   track: Track,
@@ -55,6 +64,13 @@ function copiesNote(copies: string[]): string {
  * The note of a record file first added at `path` in `commit`: new since
  * `start`, or, where a followed file was renamed away from (`before`), a new
  * file in its place.
+ *
+ * @example
+ * ```ts
+ * import { newFileNote } from "./history_messages.ts";
+ * newFileNote("origin/main", "0123456789abcdef0123456789abcdef01234567", undefined, "DEL-01-02/RunRecords.csv");
+ * // "not in origin/main; checked from its first version, in commit 0123456"
+ * ```
  */
 export function newFileNote(
   start: string,
@@ -74,6 +90,14 @@ export function newFileNote(
  * parent's history) that the merge's version `after` lacks, as a failure
  * against the branch's version; `undefined` when every one is kept. Lines
  * are compared as a set: a line both sides added alike is kept once.
+ *
+ * @example
+ * ```ts
+ * import { droppedLine } from "./history_messages.ts";
+ * import type { BranchFile } from "./history_shared.ts";
+ * declare const merged: BranchFile[], bytes: Map<string, Uint8Array | undefined>;
+ * const dropped = droppedLine(new TextEncoder().encode("header\n"), merged, bytes);
+ * ```
  */
 export function droppedLine(
   after: Uint8Array | undefined,
@@ -114,6 +138,14 @@ export function droppedLine(
  * A merge that left out a file the merged branch changed, as the whole
  * file's failure; `undefined` when the branch added no record to it (a
  * header alone).
+ *
+ * @example
+ * ```ts
+ * import { fileDropped } from "./history_messages.ts";
+ * import type { BranchFile } from "./history_shared.ts";
+ * declare const merged: BranchFile, bytes: Map<string, Uint8Array | undefined>;
+ * const failure = fileDropped(merged, bytes); // undefined when the branch added no record
+ * ```
  */
 export function fileDropped(
   { parent, file }: BranchFile,
@@ -150,6 +182,12 @@ export function fileDropped(
  * is now when the commit moved it from `path`: the old version is put back
  * there, never over a new file begun at `path`, followed by the lines the
  * file gained since.
+ *
+ * @example
+ * ```ts
+ * import { restoreRemedy } from "./history_messages.ts";
+ * restoreRemedy("0123456789abcdef0123456789abcdef01234567", "DEL-01-02/RunRecords.csv", "the file");
+ * ```
  */
 export function restoreRemedy(
   previous: string,
@@ -185,6 +223,12 @@ export function restoreRemedy(
 /**
  * Why a record file that is a symbolic link to `target` in `where` fails: runrec refuses it (its
  * lines would be whatever file the link names, also one outside the repository).
+ *
+ * @example
+ * ```ts
+ * import { symlinkMessage } from "./history_messages.ts";
+ * symlinkMessage("../elsewhere.csv", "commit 0123456"); // "the file is a symbolic link in commit 0123456 (to …"
+ * ```
  */
 export function symlinkMessage(target: string, where: string): string {
   const shown = target.length > 120 ? `${target.slice(0, 120)}…` : target;
@@ -192,6 +236,16 @@ export function symlinkMessage(target: string, where: string): string {
     "refuses as a record file: its lines would be another file's; commit the record file itself";
 }
 
+/**
+ * The note of a record file followed across a rename from `from` in `commit`.
+ *
+ * @example
+ * ```ts
+ * import { renameNote } from "./history_messages.ts";
+ * renameNote("DEL-01-02_Old/RunRecords.csv", "working tree");
+ * // "renamed from DEL-01-02_Old/RunRecords.csv in the working tree; checked against its history there"
+ * ```
+ */
 export function renameNote(from: string, commit: string): string {
   const where = commit === WORKING_TREE ? "the working tree" : `commit ${short(commit)}`;
   return `renamed from ${from} in ${where}; checked against its history there`;
@@ -202,6 +256,13 @@ export function renameNote(from: string, commit: string): string {
  * line ends (CR LF and LF), its records unchanged, or `undefined`. Still a
  * failure: every line is rewritten, and a merge=union with a branch holding
  * the other line ends would keep both copies of every record.
+ *
+ * @example
+ * ```ts
+ * import { lineEndsProblem } from "./history_messages.ts";
+ * const bytes = (text: string) => new TextEncoder().encode(text);
+ * lineEndsProblem(bytes("a\nb\n"), bytes("a\r\nb\r\n"))?.message; // "only line ends changed (LF -> CR LF), …"
+ * ```
  */
 export function lineEndsProblem(
   before: Uint8Array,
@@ -224,6 +285,13 @@ export function lineEndsProblem(
  * but reuses RunIDs of the last minute of `before`, the version it replaced: a deliverable
  * restarted in that minute, which no check can tell from those runs rewritten. `undefined`
  * otherwise.
+ *
+ * @example
+ * ```ts
+ * import { restartRemedy } from "./history_messages.ts";
+ * const bytes = (text: string) => new TextEncoder().encode(text);
+ * restartRemedy(bytes("a\n"), bytes("b\n")); // undefined: no record file, no RunID reused
+ * ```
  */
 export function restartRemedy(before: Uint8Array, after: Uint8Array): string | undefined {
   const reused = restartInLastMinute(before, after);

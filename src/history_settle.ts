@@ -42,6 +42,16 @@ function otherParentVersions(commit: CommitInfo, paths: string[]): string[] {
 /**
  * Decides the checks left to bytes, in each file's order: the first that
  * fails is its failure. Versions are read a batch at a time.
+ *
+ * @example
+ * ```ts
+ * import { settleChecks } from "./history_settle.ts";
+ * import type { Track } from "./history_shared.ts";
+ * // In a git clone; --allow-run (git). `tracks` as a walk along the log left them.
+ * declare const tracks: Track[];
+ * await settleChecks(tracks, { top: Deno.cwd(), exclude: [], branches: new Map() });
+ * tracks.find((track) => track.failure); // the first file that broke K-APPEND-1
+ * ```
  */
 export async function settleChecks(tracks: Track[], walk: Walk): Promise<void> {
   let batch: Track[] = [];

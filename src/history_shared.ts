@@ -7,18 +7,63 @@
  * @module
  */
 
+/**
+ * The record file's name, as a deliverable folder holds it.
+ *
+ * @example
+ * ```ts
+ * import { RECORD_FILE } from "./history_shared.ts";
+ * `DEL-01-02_Flow/${RECORD_FILE}`; // "DEL-01-02_Flow/RunRecords.csv"
+ * ```
+ */
 export const RECORD_FILE = "RunRecords.csv";
 
+/**
+ * Git's pathspec of every record file.
+ *
+ * @example
+ * ```ts
+ * import { RECORD_PATHSPEC } from "./history_shared.ts";
+ * ["log", "--format=%H", "--", RECORD_PATHSPEC]; // git's arguments for every record file's commits
+ * ```
+ */
 // In any case: where case does not count (macOS, Windows) `runrecords.csv` is the record file, and a
 // commit renaming it `RunRecords.csv` is checked against it (trial-38 F6).
 export const RECORD_PATHSPEC = `:(glob,icase)**/${RECORD_FILE}`;
 
+/**
+ * The label of the working tree's version, where a commit id names a committed one.
+ *
+ * @example
+ * ```ts
+ * import { WORKING_TREE } from "./history_shared.ts";
+ * const label: string = WORKING_TREE; // "working tree"
+ * ```
+ */
 export const WORKING_TREE = "working tree";
 
-/** What `git cat-file` finds for no object: the version before a file existed. */
+/**
+ * What `git cat-file` finds for no object: the version before a file existed.
+ *
+ * @example
+ * ```ts
+ * import { EMPTY_BLOB } from "./history_shared.ts";
+ * const created = (oldBlob: string) => oldBlob === EMPTY_BLOB;
+ * created("0".repeat(40)); // true
+ * ```
+ */
 export const EMPTY_BLOB = "0".repeat(40);
 
-/** Versions read whole at once, at most: bounds memory when many diffs need their bytes. */
+/**
+ * Versions read whole at once, at most: bounds memory when many diffs need their bytes.
+ *
+ * @example
+ * ```ts
+ * import { BATCH } from "./history_shared.ts";
+ * const specs = Array.from({ length: 100 }, (_, i) => `HEAD~${i}:RunRecords.csv`);
+ * const first = specs.slice(0, BATCH); // 64 versions read at once
+ * ```
+ */
 export const BATCH = 64;
 
 /** Where K-APPEND-1 first fails. */
@@ -161,7 +206,16 @@ export type Scope =
   /** A root: `path` (`""`: the top) is `real` on disk. */
   | { root: string; real: string };
 
-/** Seven hex digits of a commit id, as git abbreviates. */
+/**
+ * Seven hex digits of a commit id, as git abbreviates.
+ *
+ * @example
+ * ```ts
+ * import { short } from "./history_shared.ts";
+ * short("0123456789abcdef0123456789abcdef01234567"); // "0123456"
+ * short("origin/main"); // "origin/main"
+ * ```
+ */
 export function short(id: string): string {
   return /^[0-9a-f]{40,}$/.test(id) ? id.slice(0, 7) : id;
 }
@@ -203,12 +257,30 @@ export interface Followed {
   left: Map<string, Track>;
 }
 
+/**
+ * Whether `path` (`/`-separated) names a record file, in any case.
+ *
+ * @example
+ * ```ts
+ * import { isRecordFile } from "./history_shared.ts";
+ * isRecordFile("DEL-01-02_Flow/runrecords.csv"); // true
+ * isRecordFile("DEL-01-02_Flow/_CONTEXT.md"); // false
+ * ```
+ */
 export function isRecordFile(path: string): boolean {
   const name = path.slice(path.lastIndexOf("/") + 1);
   return name.toLowerCase() === RECORD_FILE.toLowerCase();
 }
 
-/** `bytes` with every CR that precedes an LF removed. */
+/**
+ * `bytes` with every CR that precedes an LF removed.
+ *
+ * @example
+ * ```ts
+ * import { withoutCarriageReturns } from "./history_shared.ts";
+ * withoutCarriageReturns(new TextEncoder().encode("a\r\nb\r")); // the bytes of "a\nb\r"
+ * ```
+ */
 export function withoutCarriageReturns(bytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(bytes.length);
   let n = 0;

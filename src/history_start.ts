@@ -22,6 +22,15 @@ import {
  * Where the check of the repository at `top` starts for `since`: the
  * first-parent commit of HEAD's history that `since` contains. A shallow
  * clone that lacks part of that history is completed first, or refused.
+ *
+ * @example
+ * ```ts
+ * import { startingPoint } from "./history_start.ts";
+ * // In a git clone; --allow-run (git).
+ * const notes: string[] = [];
+ * const repository = await startingPoint(Deno.cwd(), new Set(), "origin/main", notes);
+ * console.log(repository.sinceCommit, repository.base, notes);
+ * ```
  */
 export async function startingPoint(
   top: string,
@@ -102,6 +111,17 @@ interface MeetingNote {
  * lines (`relation`, with `join`); a note says which ({@linkcode MeetingNote}).
  * A revision HEAD does not contain is never taken for one a branch is only
  * behind: a branch or tag holding it proves nothing about HEAD.
+ *
+ * @example
+ * ```ts
+ * import { firstParentWalk, meeting } from "./history_start.ts";
+ * // In a git clone; --allow-run (git).
+ * const top = Deno.cwd();
+ * const walk = await firstParentWalk("HEAD~3", top);
+ * const notes: string[] = [];
+ * const note = { named: "HEAD~3", since: "HEAD~3", notes, remedy: true };
+ * const { base, relation } = await meeting(top, walk[0].parents[0], walk, walk.at(-1)?.id, note);
+ * ```
  */
 export async function meeting(
   top: string,
@@ -188,11 +208,26 @@ async function nearRefs(since: string, top: string): Promise<string> {
 /**
  * An error in `since`, named as its caller knows it: `since` to a script,
  * `--since` on the command line.
+ *
+ * @example
+ * ```ts
+ * import { sinceError } from "./history_start.ts";
+ * throw sinceError("names no commit");
+ * ```
  */
 export function sinceError(rest: string): OptionError {
   return new OptionError((name) => `${name("since")}: ${rest}`);
 }
 
+/**
+ * How to fetch the history a shallow clone lacks, as a remedy says it.
+ *
+ * @example
+ * ```ts
+ * import { SHALLOW_REMEDY } from "./history_start.ts";
+ * const remedy = `this clone is shallow: ${SHALLOW_REMEDY}`;
+ * ```
+ */
 export const SHALLOW_REMEDY = "fetch it with `git fetch --unshallow` " +
   "(GitHub Actions: actions/checkout with `fetch-depth: 0`)";
 
@@ -237,7 +272,17 @@ async function cutBranch(
   return { merge: await joinCommit(commit, walk, top), commit };
 }
 
-/** The first-parent commits of `since..HEAD`, oldest first, with their parents. */
+/**
+ * The first-parent commits of `since..HEAD`, oldest first, with their parents.
+ *
+ * @example
+ * ```ts
+ * import { firstParentWalk } from "./history_start.ts";
+ * // In a git clone; --allow-run (git).
+ * const walk = await firstParentWalk("HEAD~3", Deno.cwd());
+ * walk.map((commit) => commit.subject); // the three subjects, oldest first
+ * ```
+ */
 export async function firstParentWalk(since: string, top: string): Promise<CommitInfo[]> {
   const { code, stdout } = await runGit(
     ["rev-list", "--first-parent", "--parents", "--reverse", `${since}..HEAD`],
@@ -284,7 +329,16 @@ async function commitInfo(id: string, top: string): Promise<CommitInfo> {
   return { id, parents: [], subject: await commitSubject(id, top) };
 }
 
-/** The first line of commit `id`'s message, in UTF-8 whatever the user's config asks of `git log`. */
+/**
+ * The first line of commit `id`'s message, in UTF-8 whatever the user's config asks of `git log`.
+ *
+ * @example
+ * ```ts
+ * import { commitSubject } from "./history_start.ts";
+ * // In a git clone; --allow-run (git).
+ * const subject = await commitSubject("HEAD", Deno.cwd());
+ * ```
+ */
 export async function commitSubject(id: string, top: string): Promise<string> {
   const { stdout } = await runGit(
     ["-c", "i18n.logOutputEncoding=UTF-8", "log", "-1", "--format=%s", id],
@@ -323,7 +377,17 @@ async function deepen(top: string, notes: string[]): Promise<true | string | und
   return true;
 }
 
-/** The record files and submodules of commit `base` (none when `undefined`). */
+/**
+ * The record files and submodules of commit `base` (none when `undefined`).
+ *
+ * @example
+ * ```ts
+ * import { treeAt } from "./history_start.ts";
+ * // In a git clone; --allow-run (git).
+ * const { baseFiles, gitlinks } = await treeAt("HEAD", Deno.cwd());
+ * [...baseFiles.keys()]; // HEAD's record files, paths from the top
+ * ```
+ */
 export async function treeAt(
   base: string | undefined,
   top: string,

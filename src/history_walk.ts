@@ -30,7 +30,16 @@ import {
 import { newFileNote, renameNote } from "./history_messages.ts";
 import { settleChecks } from "./history_settle.ts";
 
-/** A record file's track from its version `blob` at commit `label`, where the check starts. */
+/**
+ * A record file's track from its version `blob` at commit `label`, where the check starts.
+ *
+ * @example
+ * ```ts
+ * import { trackFrom } from "./history_walk.ts";
+ * const track = trackFrom("DEL-01-02/RunRecords.csv", "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391", "origin/main");
+ * track.versions; // 1
+ * ```
+ */
 export function trackFrom(path: string, blob: string, label: string): Track {
   return {
     pathAtBase: path,
@@ -266,7 +275,16 @@ async function pairedRestarts(commit: LoggedCommit, top: string): Promise<Logged
   return { ...commit, changes };
 }
 
-/** A followed file's names, newest first: where a merge's other parents may hold it. */
+/**
+ * A followed file's names, newest first: where a merge's other parents may hold it.
+ *
+ * @example
+ * ```ts
+ * import { trackFrom, trackNames } from "./history_walk.ts";
+ * trackNames(trackFrom("DEL-01-02/RunRecords.csv", "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391", "HEAD"));
+ * // ["DEL-01-02/RunRecords.csv"]
+ * ```
+ */
 export function trackNames(track: Track, newest?: string): string[] {
   return [
     ...new Set([
@@ -318,6 +336,17 @@ const AHEAD = 32;
  * record files the merged branches changed against the merge's. The
  * branches of the next merges (a `git log` each) are followed at once while
  * a merge waits for its own.
+ *
+ * @example
+ * ```ts
+ * import { recordFileLog } from "./history_log.ts";
+ * import { type Followed, RECORD_PATHSPEC } from "./history_shared.ts";
+ * import { followLog } from "./history_walk.ts";
+ * // In a git clone; --allow-run (git). `followed` holds the tracks of the starting commit's files.
+ * declare const followed: Followed;
+ * const top = Deno.cwd();
+ * await followLog(recordFileLog(top, "HEAD~3", RECORD_PATHSPEC), followed, { top, exclude: [], branches: new Map() });
+ * ```
  */
 export async function followLog(
   commits: AsyncIterable<LoggedCommit>,
@@ -495,7 +524,16 @@ async function followBranch(walk: Walk, first: string, other: string) {
   return files;
 }
 
-/** Whether two record files may be one renamed: their folders do not name two DeliverableIDs. */
+/**
+ * Whether two record files may be one renamed: their folders do not name two DeliverableIDs.
+ *
+ * @example
+ * ```ts
+ * import { sameDeliverable } from "./history_walk.ts";
+ * sameDeliverable("DEL-01-02_Old/RunRecords.csv", "DEL-01-02_New/RunRecords.csv"); // true
+ * sameDeliverable("DEL-01-02_Old/RunRecords.csv", "DEL-01-03_New/RunRecords.csv"); // false
+ * ```
+ */
 export function sameDeliverable(from: string, to: string): boolean {
   const a = folderDeliverableId(from);
   const b = folderDeliverableId(to);
@@ -507,6 +545,13 @@ export function sameDeliverable(from: string, to: string): boolean {
  * DeliverableID, as `verify` groups folders ({@linkcode claimedIds}): their folders' own IDs,
  * from each `_CONTEXT.md` as commit `at` holds it (the working tree's when `undefined`), else
  * their names; and the IDs the folders of each path name (`_Archive/2026-12_DEL-01-03_Old`).
+ *
+ * @example
+ * ```ts
+ * import { claimSameId } from "./history_walk.ts";
+ * // In a git clone; --allow-read (the folders' _CONTEXT.md).
+ * await claimSameId("DEL-01-02_Flow/RunRecords.csv", "_Archive/2026-12_DEL-01-02_Flow/RunRecords.csv", Deno.cwd());
+ * ```
  */
 export async function claimSameId(
   a: string,
@@ -546,7 +591,16 @@ async function ownIdAt(folder: string, top: string, at?: string): Promise<string
   }
 }
 
-/** `DEL-XX-YY` of the folder holding `path` when the folder is named `DEL-XX-YY[_Label]`. */
+/**
+ * `DEL-XX-YY` of the folder holding `path` when the folder is named `DEL-XX-YY[_Label]`.
+ *
+ * @example
+ * ```ts
+ * import { folderDeliverableId } from "./history_walk.ts";
+ * folderDeliverableId("PKG-01/DEL-01-02_Flow/RunRecords.csv"); // "DEL-01-02"
+ * folderDeliverableId("_Archive/RunRecords.csv"); // undefined
+ * ```
+ */
 export function folderDeliverableId(path: string): string | undefined {
   const folders = path.split("/").slice(0, -1);
   const id = (folders.at(-1) ?? "").split("_")[0];

@@ -24,6 +24,12 @@
  * first-parent chain (a merged side branch) also has its record lines
  * looked for in HEAD's versions (`append_only.ts`).
  *
+ * This module resolves the targets to repositories and checks each; where
+ * the check starts is `history_start.ts`, following the files along the log
+ * and into merged branches `history_walk.ts`, deciding the byte comparisons
+ * it queues `history_settle.ts`, the messages `history_messages.ts`, and the
+ * types they share `history_shared.ts`.
+ *
  * @module
  */
 import { type Candidate, RecordCandidates, regularFileBytes } from "./record_candidates.ts";
