@@ -1,0 +1,301 @@
+/**
+ * The messages and remedies of `verify --since`'s history check: a dropped
+ * line or file, a symbolic link, a rename, line ends, a restart, a move,
+ * and the copies a note names.
+ *
+ * @module
+ */
+import type { Candidate } from "./record_candidates.ts";
+import { addedLineMissing, addedRecordCount, prefixProblem } from "./append_only.ts";
+import { oneLine } from "./names.ts";
+import { restartInLastMinute } from "./moved_records.ts";
+import { shellWord } from "./shell_word.ts";
+import {
+  type BranchFile,
+  EMPTY_BLOB,
+  type HistoryFailure,
+  RECORD_FILE,
+  short,
+  type Track,
+  withoutCarriageReturns,
+  WORKING_TREE,
+} from "./history_shared.ts";
+
+/**
+ * The note of the file `to` that `track`'s records were found in, moved
+ * there in the working tree without git's rename (a plain `mv`, or a
+ * retire and restart: a new file `begins` at the path it left).
+ *
+ * @example
+ * ```ts
+ * import { untoldMoveNote } from "./history_messages.ts";
+ * import type { Track } from "./history_shared.ts";
+ * import type { Candidate } from "./record_candidates.ts";
+ * declare const track: Track, to: Candidate;
+ * untoldMoveNote(track, to, [], false); // "moved from … in the working tree … checked against its history there"
+ * ```
+ */
+export function untoldMoveNote(
+  track: Track,
+  to: Candidate,
+  copies: string[],
+  begins: boolean,
+): string {
+  return `moved from ${oneLine(track.path)} in the working tree` +
+    `${to.told ? "" : ", not added to git"}${begins ? ", where a new file begins" : ""} ` +
+    `(found by its records, not its name)${copiesNote(copies)}; checked against its history ` +
+    "there";
+}
+
+/** What a note on a file followed says of the `copies` of it not followed: three named at most. */
+function copiesNote(copies: string[]): string {
+  // At most three named, as the note on a skipped tool root names its files.
+  const shown = copies.slice(0, 3).map(oneLine);
+  const more = copies.length > 3 ? ` and ${copies.length - 3} more` : "";
+  return copies.length === 0
+    ? ""
+    : copies.length === 1
+    ? `; ${shown[0]} holds its records too (a copy), not followed: name it to check it`
+    : `; ${shown.join(", ")}${more} hold its records too (copies), not followed: name them to ` +
+      "check them";
+}
+
+/**
+ * The note of a record file first added at `path` in `commit`: new since
+ * `start`, or, where a followed file was renamed away from (`before`), a new
+ * file in its place.
+ *
+ * @example
+ * ```ts
+ * import { newFileNote } from "./history_messages.ts";
+ * newFileNote("origin/main", "0123456789abcdef0123456789abcdef01234567", undefined, "DEL-01-02/RunRecords.csv");
+ * // "not in origin/main; checked from its first version, in commit 0123456"
+ * ```
+ */
+export function newFileNote(
+  start: string,
+  commit: string,
+  before: Track | undefined,
+  path: string,
+) {
+  const first = `checked from its first version, in commit ${short(commit)}`;
+  const move = before?.renames.findLast((r) => r.from === path);
+  if (!before || !move) return `not in ${start}; ${first}`;
+  return `a new file at this path; the one it replaced was moved to ${oneLine(before.path)} in ` +
+    `commit ${short(move.commit)} (followed there); ${first}`;
+}
+
+/**
+ * The first line a merged branch added to a file (since it left the first
+ * parent's history) that the merge's version `after` lacks, as a failure
+ * against the branch's version; `undefined` when every one is kept. Lines
+ * are compared as a set: a line both sides added alike is kept once.
+ *
+ * @example
+ * ```ts
+ * import { droppedLine } from "./history_messages.ts";
+ * import type { BranchFile } from "./history_shared.ts";
+ * declare const merged: BranchFile[], bytes: Map<string, Uint8Array | undefined>;
+ * const dropped = droppedLine(new TextEncoder().encode("header\n"), merged, bytes);
+ * ```
+ */
+export function droppedLine(
+  after: Uint8Array | undefined,
+  merged: BranchFile[],
+  bytes: Map<string, Uint8Array | undefined>,
+): Omit<HistoryFailure, "commit" | "subject"> | undefined {
+  for (const { parent, file } of merged) {
+    const start = file.startBlob === EMPTY_BLOB ? new Uint8Array() : bytes.get(file.startBlob);
+    const end = bytes.get(file.blob);
+    const unread = [[after, "the merge's"], [start, "the branch's first"], [end, "the branch's"]]
+      .find(([b]) => b === undefined);
+    if (unread) {
+      return {
+        previous: parent,
+        previousPath: file.path,
+        line: 1,
+        message: `${unread[1]} version cannot be read, so the lines the merge kept are unknown`,
+      };
+    }
+    const missing = addedLineMissing(start!, end!, after!);
+    if (!missing) continue;
+    const what = missing.runId ? `record ${missing.runId}` : `a line`;
+    return {
+      previous: parent,
+      previousPath: file.path,
+      line: missing.line,
+      message: `the merge drops ${what} (line ${missing.line} of ${short(parent)}'s version), ` +
+        "which the merged branch appended: redo the merge keeping its lines " +
+        `(\`${RECORD_FILE} merge=union\` in .gitattributes, or copy them from \`git show ` +
+        `${short(parent)}:${file.path}\`); once pushed, re-add them in a new commit (a check ` +
+        "from before this merge still fails)",
+    };
+  }
+  return undefined;
+}
+
+/**
+ * A merge that left out a file the merged branch changed, as the whole
+ * file's failure; `undefined` when the branch added no record to it (a
+ * header alone).
+ *
+ * @example
+ * ```ts
+ * import { fileDropped } from "./history_messages.ts";
+ * import type { BranchFile } from "./history_shared.ts";
+ * declare const merged: BranchFile, bytes: Map<string, Uint8Array | undefined>;
+ * const failure = fileDropped(merged, bytes); // undefined when the branch added no record
+ * ```
+ */
+export function fileDropped(
+  { parent, file }: BranchFile,
+  bytes: Map<string, Uint8Array | undefined>,
+): Omit<HistoryFailure, "commit" | "subject"> | undefined {
+  const created = file.startBlob === EMPTY_BLOB;
+  const start = created ? new Uint8Array() : bytes.get(file.startBlob);
+  const end = bytes.get(file.blob);
+  const count = start && end ? addedRecordCount(start, end) : undefined;
+  if (count === 0) return undefined;
+  const records = count === undefined ? "records" : `${count} record${count === 1 ? "" : "s"}`;
+  return {
+    previous: parent,
+    previousPath: file.path,
+    line: 1,
+    deleted: true,
+    message: `the merge drops ${file.path}, ` +
+      (created
+        ? `which the merged branch created${count === undefined ? "" : ` (${records})`}`
+        : `to which the merged branch appended ${records}`),
+    remedy:
+      `redo the merge keeping it (\`git checkout ${short(parent)} -- ${
+        shellWord(`:/${file.path}`)
+      }\` ` +
+      `before committing it); once pushed, restore it in a new commit from \`git show ` +
+      `${short(parent)}:${file.path}\` (a check from before this merge still fails)`,
+  };
+}
+
+/**
+ * What to do when a commit took records out on purpose (`git revert` of an
+ * agent's commit, `git rm -r` of a folder): records are never taken out, a
+ * run is undone by annotating it (SCHEMA.md 8.3). `to` is where the file
+ * is now when the commit moved it from `path`: the old version is put back
+ * there, never over a new file begun at `path`, followed by the lines the
+ * file gained since.
+ *
+ * @example
+ * ```ts
+ * import { restoreRemedy } from "./history_messages.ts";
+ * restoreRemedy("0123456789abcdef0123456789abcdef01234567", "DEL-01-02/RunRecords.csv", "the file");
+ * ```
+ */
+export function restoreRemedy(
+  previous: string,
+  path: string,
+  restore: string,
+  runIds?: string[],
+  to = path,
+) {
+  const folder = to.includes("/") ? to.slice(0, to.lastIndexOf("/")) : ".";
+  // The old version, then the lines the file gained since (compared without CR: a work tree
+  // checked out with CR LF): a checkout of the old version alone would drop every record
+  // appended since, committed or not (review-z F1). Run from the repository's top, as git
+  // names the paths, in a folder made again if `git rm -r` took it (review-aa F6, F7).
+  const file = shellWord(to);
+  const next = shellWord(`${to}.new`);
+  const command = `\`(cd "$(git rev-parse --show-toplevel)" && mkdir -p ${shellWord(folder)} && ` +
+    `git show ${
+      shellWord(`${short(previous)}:${path}`)
+    } > ${next} && { tr -d '\\r' 2>/dev/null < ${file} ` +
+    `| grep -vxFf ${next} >> ${next}; mv ${next} ${file}; } && git add ${file})\``;
+  // A commit that only deleted the file is empty once it is back: amended, it must be allowed to.
+  const amend = restore === "restore it"
+    ? "git commit --amend --allow-empty"
+    : "git commit --amend";
+  return `if a revert or \`git rm\` took it, ${restore} in that commit (${command}, then ` +
+    `\`${amend}\`) or, once pushed, in a new one (a check from before it still fails); to undo ` +
+    "a run, keep its record and mark it " +
+    // From the repository's top, as git names the folder: verify may run in a subfolder.
+    `\`runrec annotate "$(git rev-parse --show-toplevel)"/${shellWord(folder)} ` +
+    `${runIds?.[0] ?? "RUN-…"} --invalidates --note "undone"\``;
+}
+
+/**
+ * Why a record file that is a symbolic link to `target` in `where` fails: runrec refuses it (its
+ * lines would be whatever file the link names, also one outside the repository).
+ *
+ * @example
+ * ```ts
+ * import { symlinkMessage } from "./history_messages.ts";
+ * symlinkMessage("../elsewhere.csv", "commit 0123456"); // "the file is a symbolic link in commit 0123456 (to …"
+ * ```
+ */
+export function symlinkMessage(target: string, where: string): string {
+  const shown = target.length > 120 ? `${target.slice(0, 120)}…` : target;
+  return `the file is a symbolic link in ${where} (to ${JSON.stringify(shown)}), which runrec ` +
+    "refuses as a record file: its lines would be another file's; commit the record file itself";
+}
+
+/**
+ * The note of a record file followed across a rename from `from` in `commit`.
+ *
+ * @example
+ * ```ts
+ * import { renameNote } from "./history_messages.ts";
+ * renameNote("DEL-01-02_Old/RunRecords.csv", "working tree");
+ * // "renamed from DEL-01-02_Old/RunRecords.csv in the working tree; checked against its history there"
+ * ```
+ */
+export function renameNote(from: string, commit: string): string {
+  const where = commit === WORKING_TREE ? "the working tree" : `commit ${short(commit)}`;
+  return `renamed from ${from} in ${where}; checked against its history there`;
+}
+
+/**
+ * The failure of a version `after` that differs from `before` only in its
+ * line ends (CR LF and LF), its records unchanged, or `undefined`. Still a
+ * failure: every line is rewritten, and a merge=union with a branch holding
+ * the other line ends would keep both copies of every record.
+ *
+ * @example
+ * ```ts
+ * import { lineEndsProblem } from "./history_messages.ts";
+ * const bytes = (text: string) => new TextEncoder().encode(text);
+ * lineEndsProblem(bytes("a\nb\n"), bytes("a\r\nb\r\n"))?.message; // "only line ends changed (LF -> CR LF), …"
+ * ```
+ */
+export function lineEndsProblem(
+  before: Uint8Array,
+  after: Uint8Array,
+): { line: number; message: string; remedy: string } | undefined {
+  const plainBefore = withoutCarriageReturns(before);
+  if (prefixProblem(plainBefore, withoutCarriageReturns(after))) return undefined;
+  const change = plainBefore.length < before.length ? "CR LF -> LF" : "LF -> CR LF";
+  return {
+    line: 1,
+    message: `only line ends changed (${change}), records unchanged; ` +
+      "every line is rewritten, which a merge with a branch holding the old line ends doubles",
+    remedy: "commit the normalisation on its own (`git add --renormalize .`) and " +
+      "verify --since that commit",
+  };
+}
+
+/**
+ * What to do when a record file was rewritten into `after`, which begins as a new file would
+ * but reuses RunIDs of the last minute of `before`, the version it replaced: a deliverable
+ * restarted in that minute, which no check can tell from those runs rewritten. `undefined`
+ * otherwise.
+ *
+ * @example
+ * ```ts
+ * import { restartRemedy } from "./history_messages.ts";
+ * const bytes = (text: string) => new TextEncoder().encode(text);
+ * restartRemedy(bytes("a\n"), bytes("b\n")); // undefined: no record file, no RunID reused
+ * ```
+ */
+export function restartRemedy(before: Uint8Array, after: Uint8Array): string | undefined {
+  const reused = restartInLastMinute(before, after);
+  return reused === undefined ? undefined : `if a new file was begun here (a deliverable ` +
+    `restarted), its first run reuses RunID ${reused} of the last minute of the file it ` +
+    "replaced, so it cannot be told from those runs rewritten: restart in a later minute";
+}
