@@ -209,8 +209,10 @@ Deno.test("build: in the bundle, emit's code is a handful of files, without the 
   // command takes said as what they were meant (src/cli/stray_arguments.ts) and an empty path
   // list's warning (stop 43) ~6 KB more, to 231 KB. Drafts, stashes and folders renamed on
   // another branch told apart (src/taken_away.ts, src/left_folder_seq.ts) and more messages for
-  // mistyped arguments (stop 44) ~6 KB more, to 237 KB.
-  assert(bytes < 242_000, `emit loads ${bytes} bytes of code`);
+  // mistyped arguments (stop 44) ~6 KB more, to 237 KB. The lock the work trees of a repository
+  // share, the journal's read before the lock (review-46) and exec's word that names no command
+  // (newuser-46) ~6 KB more, to 243 KB.
+  assert(bytes < 248_000, `emit loads ${bytes} bytes of code`);
   // No command group sets up Node compatibility at start (~20 ms): no static node: import.
   const groups = new Set(
     [...(await Deno.readTextFile(main)).matchAll(/import\("\.\/([^"]+)"\)/g)].map(([, f]) => f),
