@@ -34,6 +34,19 @@ async function committedProject() {
   return { root, del, env };
 }
 
+/**
+ * {@linkcode committedProject} with a second work tree (`git worktree add`, branch `other`): its
+ * copy of the deliverable, and the current minute, which runs of both stamp.
+ */
+async function withOtherWorkTree() {
+  const project = await committedProject();
+  const other = join(await tempDir({ prefix: "runrec-wt-" }), "other");
+  await git(project.root, "worktree", "add", "-q", other, "-b", "other");
+  const otherDel = join(other, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+  const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
+  return { ...project, other, otherDel, minute };
+}
+
 /** The records of `del` are the runs of `agents`, each once, no RunID twice, and verify passes. */
 async function assertEachOnce(root: string, del: string, agents: string[]) {
   const records = await recordsOf(del);
@@ -99,11 +112,7 @@ Deno.test("runs of one minute in a deliverable folder git mv moved into another 
 });
 
 Deno.test("runs of one minute in two work trees of one repository (git worktree add: an agent's branch each), one after the other: no SEQ given twice, and the branches' merge holds no RunID twice (review-45 F4)", async () => {
-  const { root, del, env } = await committedProject();
-  const other = join(await tempDir({ prefix: "runrec-wt-" }), "other");
-  await git(root, "worktree", "add", "-q", other, "-b", "other");
-  const otherDel = join(other, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
-  const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
+  const { root, del, env, other, otherDel, minute } = await withOtherWorkTree();
   await emit(del, env, "MAIN_1", minute);
   await emit(otherDel, env, "OTHER_1", minute); // before: SEQ 001 again, main's
   await emit(del, env, "MAIN_2", minute); // before: SEQ 002 again, other's
@@ -114,11 +123,7 @@ Deno.test("runs of one minute in two work trees of one repository (git worktree 
 });
 
 Deno.test("runs of one minute in two work trees of one repository at the same moment (one's SEQ given and its line not yet written while the other gives its SEQ): no SEQ given twice, and the branches' merge holds no RunID twice (review-46 F2)", async () => {
-  const { root, del, env } = await committedProject();
-  const other = join(await tempDir({ prefix: "runrec-wt-" }), "other");
-  await git(root, "worktree", "add", "-q", other, "-b", "other");
-  const otherDel = join(other, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
-  const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
+  const { root, del, env, other, otherDel, minute } = await withOtherWorkTree();
   // Main's emit held at its write of the record file: its SEQ given, nothing written yet (nor
   // journalled), so that the other work tree can learn it from neither.
   const held = await spawnHeld(
@@ -165,11 +170,7 @@ Deno.test("runs of one minute in two work trees of one repository at the same mo
 });
 
 Deno.test("runs of one minute in two work trees of one repository, the first killed (kill -9) at its fsync, its line written and not journalled: the other work tree's emit gives the next SEQ, not that one again, and the merge holds no RunID twice (review-46 F3)", async () => {
-  const { root, del, env } = await committedProject();
-  const other = join(await tempDir({ prefix: "runrec-wt-" }), "other");
-  await git(root, "worktree", "add", "-q", other, "-b", "other");
-  const otherDel = join(other, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
-  const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
+  const { root, del, env, other, otherDel, minute } = await withOtherWorkTree();
   const killed = await new Deno.Command("strace", {
     args: [
       ...["-f", "-qq", "-o", "/dev/null", "-P", join(del, RECORD_FILE)],
