@@ -290,3 +290,35 @@ export function withoutCarriageReturns(bytes: Uint8Array): Uint8Array {
   }
   return out.subarray(0, n);
 }
+
+/** What {@linkcode verifyHistories} found for one file. */
+export interface HistoryResult {
+  /** The revision as given. */
+  since: string;
+  /** The commit it names (in a submodule: the commit the revision records for it). */
+  sinceCommit: string;
+  /**
+   * The commit the check starts from: `sinceCommit`, or where HEAD's
+   * first-parent history meets it (a branch behind its base, a revision off
+   * that chain); `null` when they share no history.
+   */
+  base: string | null;
+  /** The top folder of the git work tree (the submodule's, for a file in one), symbolic links resolved. */
+  workTree: string;
+  /** Path of the file relative to the top of the work tree, `/`-separated. */
+  gitPath: string;
+  /** Its path at `base`, or where its history starts: `gitPath` unless it was renamed. */
+  pathAtSince: string;
+  /** Whether the file existed at `base`. */
+  existedAtSince: boolean;
+  /** Renames followed, oldest first. */
+  renames: Rename[];
+  /** Commits in `base..HEAD` (first-parent) that changed the file, oldest first. */
+  commits: string[];
+  /** Versions compared: the one at `base`, each commit's, the working tree's. */
+  versionsCompared: number;
+  /** `undefined` when every later version extends every earlier one. */
+  failure?: HistoryFailure;
+  /** Things worth knowing that are not failures (union merges accepted, file new since REV). */
+  notes: string[];
+}

@@ -27,29 +27,26 @@
  * This module resolves the targets to repositories and checks each; where
  * the check starts is `history_start.ts`, following the files along the log
  * and into merged branches `history_walk.ts`, deciding the byte comparisons
- * it queues `history_settle.ts`, the messages `history_messages.ts`, and the
- * types they share `history_shared.ts`.
+ * it queues `history_settle.ts`, the working tree's files against HEAD's and
+ * record files moved where git tracks nothing `history_working_tree.ts`, the
+ * messages `history_messages.ts`, and the types they share `history_shared.ts`.
  *
  * @module
  */
-import { type Candidate, RecordCandidates, regularFileBytes } from "./record_candidates.ts";
+import { type Candidate, type RecordCandidates, regularFileBytes } from "./record_candidates.ts";
 import { DELIVERABLE_FOLDER, isToolRoot } from "./deliverable.ts";
 import { failureReason, InputError } from "./errors.ts";
 import {
-  blobId,
-  cleanBlobId,
   gitRepository,
   gitTopLevel,
   readObjects,
   resolveCommit,
   runGit,
   skipWorktreePaths,
-  storedAs,
   type TreeChange,
   treeChanges,
-  untrackedFiles,
 } from "./git.ts";
-import { addedRecordCount, firstMissingLine, prefixProblem } from "./append_only.ts";
+import { addedRecordCount, firstMissingLine } from "./append_only.ts";
 import { basename, dirname, join, relative, resolve, sep } from "./path.ts";
 import {
   checkHistoriesOptions,
@@ -61,24 +58,18 @@ import { holdsRecords, recordsOf, restarts } from "./moved_records.ts";
 import { isMiscasedRecordFile } from "./other_case.ts";
 import { oneLine } from "./names.ts";
 import { recordFileLog } from "./history_log.ts";
-import { recordsNotHeld } from "./records_elsewhere.ts";
-import { sortUtf8 } from "./manifest.ts";
 import {
   BATCH,
   type CommitInfo,
-  EMPTY_BLOB,
   type Followed,
-  type HistoryFailure,
-  isRecordFile,
+  type HistoryResult,
   RECORD_FILE,
   RECORD_PATHSPEC,
-  type Rename,
   type Repository,
   type Scope,
   short,
   type Track,
   type Walk,
-  withoutCarriageReturns,
   WORKING_TREE,
 } from "./history_shared.ts";
 import {
@@ -98,49 +89,26 @@ import {
   trackFrom,
   trackNames,
 } from "./history_walk.ts";
-import {
-  lineEndsProblem,
-  renameNote,
-  restartRemedy,
-  symlinkMessage,
-  untoldMoveNote,
-} from "./history_messages.ts";
+import { renameNote, symlinkMessage, untoldMoveNote } from "./history_messages.ts";
 import { settleChecks } from "./history_settle.ts";
-export type { HistoryFailure, Rename } from "./history_shared.ts";
+import {
+  asGitWouldCommit,
+  candidateIndex,
+  chosenOf,
+  linkTarget,
+  lostBy,
+  lostCopies,
+  movedUntracked,
+  pathAtHead,
+  realTarget,
+  recordFileAt,
+  renamedFrom,
+  workingTreeChecks,
+  workingTreeKeeps,
+} from "./history_working_tree.ts";
+export type { HistoryFailure, HistoryResult, Rename } from "./history_shared.ts";
 
 const SPARSE_NOTE = "outside the sparse checkout: checked as committed";
-
-/** What {@linkcode verifyHistories} found for one file. */
-export interface HistoryResult {
-  /** The revision as given. */
-  since: string;
-  /** The commit it names (in a submodule: the commit the revision records for it). */
-  sinceCommit: string;
-  /**
-   * The commit the check starts from: `sinceCommit`, or where HEAD's
-   * first-parent history meets it (a branch behind its base, a revision off
-   * that chain); `null` when they share no history.
-   */
-  base: string | null;
-  /** The top folder of the git work tree (the submodule's, for a file in one), symbolic links resolved. */
-  workTree: string;
-  /** Path of the file relative to the top of the work tree, `/`-separated. */
-  gitPath: string;
-  /** Its path at `base`, or where its history starts: `gitPath` unless it was renamed. */
-  pathAtSince: string;
-  /** Whether the file existed at `base`. */
-  existedAtSince: boolean;
-  /** Renames followed, oldest first. */
-  renames: Rename[];
-  /** Commits in `base..HEAD` (first-parent) that changed the file, oldest first. */
-  commits: string[];
-  /** Versions compared: the one at `base`, each commit's, the working tree's. */
-  versionsCompared: number;
-  /** `undefined` when every later version extends every earlier one. */
-  failure?: HistoryFailure;
-  /** Things worth knowing that are not failures (union merges accepted, file new since REV). */
-  notes: string[];
-}
 
 /** What {@linkcode verifyHistories} found. */
 export interface HistoryCheck {
@@ -239,7 +207,7 @@ export interface HistoryCheck {
  *
  * @example
  * ```ts
- * import { verifyHistories } from "@runrec/runrec";
+ * import {verifyHistories} from "@runrec/runrec";
  * // In a git clone of the project whose origin/main holds the record file; --allow-run (git).
  * const dir = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
  * const file = `${dir}/RunRecords.csv`;
@@ -554,7 +522,7 @@ function cannotRead(path: string): (error: Error) => never {
  *
  * @example
  * ```ts
- * import { verifyHistory } from "@runrec/runrec";
+ * import {verifyHistory} from "@runrec/runrec";
  * // In a git clone of the project whose origin/main holds the record file; --allow-run (git).
  * const dir = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
  * const result = await verifyHistory(`${dir}/RunRecords.csv`, "origin/main");
@@ -1112,153 +1080,6 @@ async function checkRepository(
   return { missing: results, moved };
 }
 
-/**
- * Of the record files `copies` (in tool roots, gone), those whose records
- * are lost, each with the RunID of the first record no record file left
- * holds (a snapshot whose lines the live file holds loses nothing). The
- * versions looked at: the one the check started from, the last one before
- * the deletion (or before a rewrite that failed first), and the index's.
- * One left out by a sparse checkout is not gone.
- */
-async function lostCopies(
-  copies: Map<Track, string>,
-  sparse: Set<string>,
-  top: string,
-): Promise<Map<Track, string>> {
-  const gone = [...copies.keys()].filter((track) => !sparse.has(track.path));
-  const specs = gone.map((track) => [
-    ...track.startBlob === EMPTY_BLOB ? [] : [track.startBlob],
-    track.failure ? `${track.failure.previous}:${track.failure.previousPath}` : track.blob,
-    ...track.failure ? [] : [`:${track.path}`],
-  ]);
-  const objects = await readObjects(specs.flat(), top);
-  let at = 0;
-  const versions = specs.map((list) =>
-    list.flatMap(() => {
-      const bytes = objects[at++];
-      return bytes === undefined ? [] : [bytes];
-    })
-  );
-  const missing = await recordsNotHeld(versions, top);
-  const lost = new Map<Track, string>();
-  for (const [i, track] of gone.entries()) {
-    if (missing[i] !== undefined) lost.set(track, missing[i]!);
-  }
-  return lost;
-}
-
-/**
- * Checks each working tree's file of `working` against HEAD's version of it
- * (a batch of HEAD's blobs at a time), setting its result's failure; returns
- * the entries that failed.
- */
-async function workingTreeChecks(
-  working: { file: string; gitPath: string; track: Track; result: HistoryResult }[],
-  top: string,
-): Promise<typeof working> {
-  const failed: typeof working = [];
-  for (let i = 0; i < working.length; i += BATCH) {
-    const batch = working.slice(i, i + BATCH);
-    const blobs = await readObjects(batch.map((w) => w.track.blob), top);
-    for (const [j, entry] of batch.entries()) {
-      const { file, gitPath, track, result } = entry;
-      result.versionsCompared++;
-      const problem = await workingTreeProblem(file, gitPath, blobs[j]!, top, result.notes);
-      if (!problem) continue;
-      result.failure = {
-        commit: WORKING_TREE,
-        subject: "",
-        previous: track.label,
-        previousPath: track.path,
-        line: problem.line,
-        message: problem.message,
-        ...problem.remedy === undefined ? {} : { remedy: problem.remedy },
-      };
-      failed.push(entry);
-    }
-  }
-  return failed;
-}
-
-/**
- * Where each of the record files `deleted` (HEAD's, deleted in the working
- * tree and git not told) went, when a plain `mv` or a `cp -r` and `rm` took
- * it where git tracks nothing yet: the untracked record file that holds its
- * records, told by content ({@linkcode holdsRecords}), never by name (see
- * {@linkcode chosenOf}). Each file is one deleted file's at most.
- */
-async function movedUntracked(
-  deleted: Track[],
-  candidates: () => Promise<RecordCandidates>,
-  top: string,
-): Promise<{ track: Track; chosen: Candidate; copies: string[] }[]> {
-  if (deleted.length === 0) return [];
-  const index = await candidates();
-  const found: { track: Track; chosen: Candidate; copies: string[] }[] = [];
-  // One version at a time: a batch of them would be held beside the candidates read.
-  for (const track of deleted) {
-    const [before] = await readObjects([track.blob], top);
-    if (before === undefined) continue;
-    const holding = (await index.holding(recordsOf(before), track.path)).filter((c) => !c.told);
-    const choice = await chosenOf(before, holding, top);
-    if (!choice) continue;
-    index.take(choice.chosen.path);
-    found.push({ track, ...choice });
-  }
-  return found;
-}
-
-/**
- * Of the files `holding` the records of the version `before`, the one it
- * went to: one that kept every byte of it, and of those one git does not
- * ignore, then the one with more records, then the first by path. The
- * others are its `copies`.
- */
-async function chosenOf(
-  before: Uint8Array,
-  holding: Candidate[],
-  top: string,
-): Promise<{ chosen: Candidate; copies: string[] } | undefined> {
-  if (holding.length <= 1) return holding[0] && { chosen: holding[0], copies: [] };
-  const absolute = (c: Candidate) => join(top, ...c.path.split("/"));
-  const storage = await storedAs(holding.map(absolute), top);
-  const rank = (c: Candidate) => [
-    prefixProblem(before, c.bytes) ? 1 : 0,
-    storage.get(absolute(c))?.ignoredBy ? 1 : 0,
-    -c.records.runIds.size,
-  ];
-  const ranked = holding.map((c, order) => ({ c, key: [...rank(c), order] }));
-  ranked.sort((x, y) => {
-    const at = x.key.findIndex((v, i) => v !== y.key[i]);
-    return at < 0 ? 0 : x.key[at] - y.key[at];
-  });
-  const [chosen, ...others] = ranked.map(({ c }) => c);
-  return { chosen, copies: others.map((c) => c.path) };
-}
-
-/**
- * The index of the record files a file's records may have gone to in the
- * working tree: those git does not track, and those added to its index or
- * renamed there (`staged`, the working tree's changes since HEAD), by path;
- * a rename's target only for the file renamed.
- */
-async function candidateIndex(
-  staged: TreeChange[],
-  top: string,
-): Promise<RecordCandidates> {
-  const untracked = await untrackedFiles(RECORD_FILE, top);
-  // Renamed too: `git mv` of a folder, then a new file begun, untracked, at the path it left.
-  const told = new Map(
-    staged.filter((c) => "ARC".includes(c.status) && isRecordFile(c.path))
-      .map((c) => [c.path, c.status === "R" ? c.from : undefined]),
-  );
-  const paths = sortUtf8([...new Set([...untracked, ...told.keys()])]);
-  return await RecordCandidates.index(
-    paths.map((path) => ({ path, told: told.has(path), renamedFrom: told.get(path) })),
-    top,
-  );
-}
-
 /** The result for the record file at `gitPath`, as far as its followed history `track` goes. */
 function historyResult(
   repository: Repository,
@@ -1390,150 +1211,4 @@ async function checkSinceLines(
     }
   }
   return tracks;
-}
-
-/**
- * What lost (`dropped` a line, `changed` a record, `deleted` a file) what `sinceCommit` held and
- * HEAD lacks, in words.
- */
-function lostBy(
-  { relation, sinceCommit, base }: Repository,
-  verb: "dropped" | "changed" | "deleted",
-): string {
-  return relation === "rewritten"
-    ? `${verb} when history was rewritten (no branch or tag holds ${short(sinceCommit)})`
-    : relation === "unrelated"
-    ? `${verb} when history was rewritten from scratch (HEAD's history shares no commit with ` +
-      `${short(sinceCommit)})`
-    : relation === "diverged"
-    ? `${verb} since ${short(sinceCommit)}, which HEAD does not contain` +
-      // A branch only behind it lost nothing: the check it wants starts where it left.
-      (base ? ` (a branch only behind it: check it --since ${short(base)}, their merge base)` : "")
-    : `${verb} by this merge or by the branch it merged`;
-}
-
-/**
- * The path at HEAD of the record file at `path` that `change` changed:
- * its own (modified), where git's rename detection took it (`across`: to
- * another DeliverableID's folder, a rename only if it kept every line), else
- * the one record file added in a folder of its DeliverableID; `undefined`
- * when none.
- */
-function pathAtHead(
-  path: string,
-  change: TreeChange,
-  changes: TreeChange[],
-): { path: string; across?: boolean } | undefined {
-  if (change.status === "R" && isRecordFile(change.path)) {
-    return { path: change.path, across: !sameDeliverable(path, change.path) };
-  }
-  if (change.status !== "R" && change.status !== "D") return { path };
-  const id = folderDeliverableId(path);
-  const added = changes.filter((c) =>
-    (c.status === "A" || c.status === "R") && isRecordFile(c.path) &&
-    id !== undefined && folderDeliverableId(c.path) === id
-  );
-  return added.length === 1 ? { path: added[0].path } : undefined;
-}
-
-/** The target of the symbolic link `file`; `undefined` when `file` is not one. */
-async function linkTarget(file: string): Promise<string | undefined> {
-  const info = await Deno.lstat(file).catch(() => undefined);
-  return info?.isSymlink ? await Deno.readLink(file).catch(() => "?") : undefined;
-}
-
-/** A target's real path: a folder's, links resolved; a file's as {@linkcode recordFileAt} gives it. */
-async function realTarget(absolute: string): Promise<string> {
-  return (await Deno.stat(absolute)).isDirectory
-    ? await Deno.realPath(absolute)
-    : await recordFileAt(absolute);
-}
-
-/**
- * The path of the record file `file`, absolute, the links of its folders resolved but not a
- * link the file itself is: a record file that is a symbolic link is named as the repository's
- * file, which runrec refuses, never as the path it names.
- */
-async function recordFileAt(file: string): Promise<string> {
-  const absolute = resolve(file);
-  return join(await Deno.realPath(dirname(absolute)), basename(absolute));
-}
-
-/**
- * Why the working tree's file does not extend HEAD's version `committed`,
- * or `undefined`; compared as git would commit it when git converts its
- * line ends (a note says so).
- */
-async function workingTreeProblem(
-  file: string,
-  gitPath: string,
-  committed: Uint8Array,
-  top: string,
-  notes: string[],
-) {
-  const absolute = await Deno.realPath(file);
-  const working = await Deno.readFile(absolute);
-  // Asked even when the raw bytes extend HEAD's: git may convert CR LF bytes that HEAD holds.
-  const converted = await asGitWouldCommit(working, absolute, gitPath, top);
-  if (converted) {
-    notes.push(
-      "the working tree's line ends are git's conversion (core.autocrlf or eol); " +
-        "compared as git would commit it",
-    );
-  }
-  const stored = converted ?? working;
-  const found = prefixProblem(committed, stored);
-  if (!found) return undefined;
-  return lineEndsProblem(committed, stored) ??
-    { ...found, remedy: restartRemedy(committed, stored) };
-}
-
-/**
- * The record file that `path` in the working tree was renamed from since
- * HEAD: the one git's rename detection pairs with it (`across`: their
- * folders name two DeliverableIDs), else the only record file deleted there
- * whose deliverable folder has the same DeliverableID.
- */
-async function renamedFrom(
-  path: string,
-  top: string,
-): Promise<{ from: string; across: boolean } | undefined> {
-  const changes = await treeChanges("HEAD", undefined, top);
-  const renamed = changes.find((c) => c.status === "R" && c.path === path);
-  if (renamed?.from && isRecordFile(renamed.from)) {
-    return { from: renamed.from, across: !sameDeliverable(renamed.from, path) };
-  }
-  const id = folderDeliverableId(path);
-  if (!id) return undefined;
-  const deleted = changes.filter((c) =>
-    c.status === "D" && isRecordFile(c.path) && folderDeliverableId(c.path) === id
-  );
-  return deleted.length === 1 ? { from: deleted[0].path, across: false } : undefined;
-}
-
-/** Whether the working tree's `file` has the blob `committed` as a byte-for-byte prefix. */
-async function workingTreeKeeps(committed: string, file: string, top: string): Promise<boolean> {
-  const [bytes] = await readObjects([committed], top);
-  return bytes !== undefined && !prefixProblem(bytes, await Deno.readFile(file));
-}
-
-/**
- * The working tree's `bytes` as git would commit them, when that differs
- * from the bytes only by CR LF line ends turned into LF (`core.autocrlf`,
- * `eol` attributes); else `undefined`. git is asked, nothing is guessed:
- * the blob git would store must be exactly the converted bytes.
- */
-async function asGitWouldCommit(
-  bytes: Uint8Array,
-  absolute: string,
-  gitPath: string,
-  top: string,
-): Promise<Uint8Array | undefined> {
-  const lf = withoutCarriageReturns(bytes);
-  if (lf.length === bytes.length) return undefined;
-  const [clean, converted] = await Promise.all([
-    cleanBlobId(absolute, gitPath, top),
-    blobId(lf, top),
-  ]);
-  return clean === converted ? lf : undefined;
 }
