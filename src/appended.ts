@@ -28,15 +28,31 @@ export const TAIL_WINDOW = 4096;
  */
 export function tailHash(file: Deno.FsFile, end: number): string {
   const start = Math.max(0, end - TAIL_WINDOW);
-  const bytes = new Uint8Array(end - start);
-  file.seekSync(start, Deno.SeekMode.Start);
+  const bytes = readAt(file, start, end - start);
+  return bytes.length === end - start ? sha256Hex(bytes) : "";
+}
+
+/**
+ * Reads exactly `length` bytes of the open file at `offset` (fewer only at
+ * the end of the file).
+ *
+ * @example
+ * ```ts
+ * import { readAt } from "./appended.ts";
+ * using file = Deno.openSync("DEL-01-02_X/RunRecords.csv");
+ * const head = readAt(file, 0, 4096); // the file's first 4 KiB, or all of a shorter one
+ * ```
+ */
+export function readAt(file: Deno.FsFile, offset: number, length: number): Uint8Array {
+  const buffer = new Uint8Array(length);
+  file.seekSync(offset, Deno.SeekMode.Start);
   let got = 0;
-  while (got < bytes.length) {
-    const n = file.readSync(bytes.subarray(got));
+  while (got < length) {
+    const n = file.readSync(buffer.subarray(got));
     if (n === null) break;
     got += n;
   }
-  return got === bytes.length ? sha256Hex(bytes) : "";
+  return buffer.subarray(0, got);
 }
 
 /**

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { readAt } from "./appended.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 import { hasLinkedWorkTrees, headMovedSince, workTrees } from "./git.ts";
 import { journaledSeq, journalPath } from "./journal.ts";
@@ -141,15 +142,7 @@ function tailSeq(recordFile: string, prefix: string): bigint {
     const { size, isFile } = file.statSync();
     if (!isFile) return 0n;
     from = Math.max(0, size - TAIL_BYTES);
-    const bytes = new Uint8Array(size - from);
-    file.seekSync(from, Deno.SeekMode.Start);
-    let got = 0;
-    while (got < bytes.length) {
-      const n = file.readSync(bytes.subarray(got));
-      if (n === null) break;
-      got += n;
-    }
-    text = new TextDecoder("latin1").decode(bytes.subarray(0, got));
+    text = new TextDecoder("latin1").decode(readAt(file, from, size - from));
   } catch {
     return 0n;
   }

@@ -42,7 +42,7 @@ import {
   MAX_LEASE_S,
 } from "./lock.ts";
 import { readSeqIndex, SeqIndex, STORE_EVERY_BYTES, writeSeqIndex } from "./seq_index.ts";
-import { appendedSince, type FileMark, ReadOn } from "./appended.ts";
+import { appendedSince, type FileMark, readAt, ReadOn } from "./appended.ts";
 import {
   type FieldProblem,
   HEADER,
@@ -1097,19 +1097,6 @@ function missingHeader(file: string, head: Uint8Array, whole: boolean): string {
       (bom ? "starts with a UTF-8 byte-order mark (EF BB BF), then " : "is ") +
       `${whereItDiffers(shown)}: ${fix}`,
   );
-}
-
-/** Reads exactly `length` bytes at `offset` (fewer only at the end of the file). */
-function readAt(handle: Deno.FsFile, offset: number, length: number): Uint8Array {
-  const buffer = new Uint8Array(length);
-  handle.seekSync(offset, Deno.SeekMode.Start);
-  let got = 0;
-  while (got < length) {
-    const n = handle.readSync(buffer.subarray(got));
-    if (n === null) break;
-    got += n;
-  }
-  return buffer.subarray(0, got);
 }
 
 /**
