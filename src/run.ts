@@ -17,7 +17,6 @@ import {
   deliverableId,
   refuseBackslash,
   requireFolder,
-  RootOutOfSight,
 } from "./deliverable.ts";
 import { sharedIdWarning } from "./claimed_ids.ts";
 import { nearbyFolders, pendingElsewhere, runAndItsFinish, unfinishedRuns } from "./nearby_runs.ts";
@@ -54,7 +53,7 @@ import { CollidingNames, shortened } from "./names.ts";
 import { LATE_FINISH, lateFinishNote, REAPED_NOT_FOUND } from "./late_finish.ts";
 import { REAPED_ERROR } from "./run_files.ts";
 import { governedInputsIn, isRunrecOwn, REFERENCES_FILE, relativePath } from "./inputs.ts";
-import { HOST_OUTCOMES, mapOutcome } from "./outcomes.ts";
+import { mapOutcome } from "./outcomes.ts";
 import { placeholderProblem } from "./placeholders.ts";
 import { concurrentRunsNote, recordFileMark, startEvidenceNotes } from "./run_evidence.ts";
 import {
@@ -74,7 +73,6 @@ import {
   listPendingRuns,
   listReapedRuns,
   type MarkerHeld,
-  markerHeldBy,
   namesRun,
   newRunId,
   outsidePendingFolder,
@@ -95,7 +93,6 @@ import {
   type RunEnded,
   runIdNote,
   runIdStart,
-  type RunRecordFound,
   startedRunsOf,
   startJudgedAt,
   startSeq,
@@ -120,6 +117,17 @@ import {
 } from "./store.ts";
 import { shellWord } from "./shell_word.ts";
 import { optionalEnv } from "./optional_access.ts";
+import type { FinishOptions, FinishReport } from "./finish_report.ts";
+import {
+  beingFinished,
+  goneError,
+  keptElsewhere,
+  recordedError,
+  refusedStillPending,
+  RunNotRecordable,
+  unknownRunError,
+} from "./run_refusals.ts";
+export type { FinishOptions, FinishReport } from "./finish_report.ts";
 
 /** What is known about a run when it starts. */
 export interface StartRunOptions {
@@ -394,30 +402,6 @@ function currentFolder(): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** What is known about a run when it ends. */
-export interface FinishReport {
-  /** `SUCCESS`, `PARTIAL`, `FAILED` or `SKIPPED`, as {@linkcode RunReport}'s `status`. */
-  status: string;
-  /** Files the run wrote, relative to the deliverable folder or absolute. */
-  outputs?: readonly string[];
-  /** Hashes of outputs already known (`DELETED` for a deleted file). */
-  outputHashes?: Record<string, string>;
-  /** What went wrong (FAILED/PARTIAL). */
-  error?: string;
-  /** Free text. */
-  notes?: string;
-  /**
-   * The host's agent files, for the agent's profile (default: an `agents/` folder in or above
-   * the deliverable, up to the project's root).
-   */
-  agentsDir?: string;
-  /**
-   * The agent's name as the finisher knows it: checked against the pending
-   * run's, and the only one there is for a run whose pending file is gone.
-   */
-  agent?: string;
 }
 
 /**
@@ -1338,19 +1322,6 @@ function madeByRun(run: PendingRun): boolean {
     !(run.unlisted ?? []).includes("");
 }
 
-/** Options of {@linkcode finishRun} and {@linkcode finishPendingRun}. */
-export interface FinishOptions extends RunOptions {
-  /**
-   * Prints the finish's outcome and returns whether a lost record's line
-   * (`outcome.lost`) went out, on stderr or in a JSON document. Given, the run
-   * of a record neither written nor spooled leaves pending only once its line
-   * went out; when `print` returns false or throws, the run stays pending, for
-   * `reap` or another finish. Without it, that run leaves pending as its line
-   * is returned in the outcome: the caller keeps it.
-   */
-  print?: (outcome: RunOutcome) => boolean;
-}
-
 /** A finish's outcome whose run is held, neither pending nor removed, until its lost line is out. */
 interface HeldOutcome extends RunOutcome {
   settle?: (said: boolean) => void;
@@ -2052,205 +2023,6 @@ function movedFolder(
 function foldersHoldingRun(delDir: string, id: string): string[] {
   return nearbyFolders(delDir).filter((dir) =>
     unfinishedRuns(dir).some(({ item }) => item.id === id)
-  );
-}
-
-/** A run no record can hold (over the line limit): its pending run is gone, so not "still pending". */
-class RunNotRecordable extends InputError {}
-
-/**
- * Finishes a claimed run; a finish refused for a bad argument (the claim
- * given back) is said with what the agent needs to know: the run is still
- * pending, and how to finish it (`runrec finish <again>`; an outcome word
- * runrec does not know is the common case).
- */
-async function refusedStillPending(
-  again: FinishAgain,
-  finish: () => Promise<RunOutcome>,
-): Promise<RunOutcome> {
-  try {
-    return await finish();
-  } catch (e) {
-    throw e instanceof InputError && !(e instanceof RunNotRecordable) ? stillPending(e, again) : e;
-  }
-}
-
-/** What a finish named its run by: its token or deliverable folder, and `--run`'s value. */
-interface FinishAgain {
-  target: string;
-  run?: string;
-}
-
-function stillPending(e: InputError, { target, run }: FinishAgain): InputError {
-  // Told to start again from the project's root, where a path from here names nothing (review-r F8).
-  const path = e instanceof RootOutOfSight ? resolve(target) : target;
-  const again = shellWord(path) + (run === undefined ? "" : ` --run ${shellWord(run)}`);
-  const said = (name: (key: string) => string) =>
-    e instanceof OptionError ? e.messageWith(name) : e.message;
-  const words = (name: (key: string) => string) =>
-    e instanceof OptionError && said(name).startsWith(name("status"))
-      ? ` with ${name("status")} ${RUN_STATUSES.join(", ")} or a host outcome word (${
-        HOST_OUTCOMES.map((o) => o.word).join(", ")
-      }), your own word in ${name("notes")}`
-      : e instanceof RootOutOfSight
-      ? " from the repository root"
-      : " with that corrected";
-  return new OptionError(
-    (name) =>
-      `${said(name)}; the run is still pending: run runrec finish ${again} again${words(name)}`,
-    { cause: e },
-  );
-}
-
-/**
- * Why a run cannot be claimed: a finisher has it, or it is gone (and `why`
- * it is not recorded from its token, when that was tried).
- */
-/** The error for a run whose marker another process holds, naming it (see `markerHeldBy`). */
-function beingFinished(delDir: string, id: string, held: MarkerHeld): InputError {
-  return new InputError(
-    `run ${id} of ${delDir} is being finished by another process: ${markerHeldBy(held)}`,
-  );
-}
-
-/** The error for a run whose file another finisher has claimed, if one has. */
-function claimedError(delDir: string, id: string): InputError | undefined {
-  const claim = listPendingRuns(delDir).find((i) => i.id === id && i.claimedBy);
-  return claim && new InputError(`run ${id} of ${delDir} is being finished by ${claim.claimedBy}`);
-}
-
-function goneError(delDir: string, id: string, why?: string): InputError {
-  // Looked for: no record names it (that is recordedError), so never "finished already".
-  return claimedError(delDir, id) ?? new InputError(
-    `${delDir}: no pending run ${id}, and no record of it: its file was removed (git clean, ` +
-      `git stash -u)${why === undefined ? "" : `; ${why}`}; to record the run: runrec emit ` +
-      `${shellWord(delDir)} --agent NAME --status S ...`,
-  );
-}
-
-/**
- * `finish <del-dir> --run <id>` of a run neither pending there nor recorded: never "finished
- * already" (soak6 F1), and the run may be kept in its start's $TMPDIR.
- */
-function unknownRunError(delDir: string, id: string): InputError {
-  return claimedError(delDir, id) ?? new InputError(
-    `${delDir}: no pending run ${id}, and no record of it (a mistyped id, or its file removed: ` +
-      `git clean, git stash -u); ${keptElsewhere()}; once its pending file is gone for good, ` +
-      `record the run: runrec emit ${shellWord(delDir)} --agent NAME --status S ...`,
-  );
-}
-
-/**
- * Where else a pending run may be: a start in a read-only folder keeps it in its own $TMPDIR,
- * which a finish with another $TMPDIR (an agent's new shell) does not see (soak6 F1). Its
- * emit would make a second record once reap finds the run there.
- */
-function keptElsewhere(): string {
-  const looked = outsidePendingFolder();
-  return "a run started while its folder was read-only is kept in its start's $TMPDIR" +
-    (looked === undefined ? "" : `, not in this finish's (${looked})`) +
-    ": finish it by the token runrec start printed, or with that TMPDIR";
-}
-
-/**
- * Why a finish of the run `id` of `delDir` writes nothing: its record (`found`
- * in `place`, by the run's id) is there already, in the record file or
- * waiting in the spool. Nothing more is needed: an emit would record it twice.
- */
-function recordedError(
-  delDir: string,
-  id: string,
-  place: string,
-  found: RunRecordFound,
-  agent?: string,
-): InputError {
-  if (found.reaped) return reapedOnlyError(delDir, id, place, found, agent);
-  // `runrec log` shows a record in the file, not one in the spool of a folder that is gone.
-  const where = found.heldByGit
-    ? `: its record is ${found.runId}, appended to ${join(place, RECORD_FILE)} at ` +
-      `${new Date(found.journaledAt!).toISOString()} (its journal says), which the file as read ` +
-      "now lacks and a branch or stash holds (git says): a git command is rewriting the file, the " +
-      "record is on a branch not checked out now, or a stash holds it (git stash pop brings it back)"
-    : found.journaledAt !== undefined
-    ? `: its record is ${found.runId}, appended to ${join(place, RECORD_FILE)} at ` +
-      `${new Date(found.journaledAt).toISOString()} (its journal says), which the file as read ` +
-      "now lacks: another program (a git checkout, pull) is rewriting it, a git stash holds it " +
-      "(git stash pop brings it back), or it was removed since; runrec log says which once the " +
-      "file is settled"
-    : found.runId !== undefined
-    ? ` (runrec log says): its record is ${found.runId} in ${join(place, RECORD_FILE)}`
-    : `: its record waits in the spool, ${found.spooledIn}: ` +
-      `runrec flush ${shellWord(place)} appends it` +
-      (isGone(place)
-        ? " once the folder is back (git checkout), as does runrec flush --from with the " +
-          "lost-record line the first finish printed, whichever first"
-        : "");
-  // An agent finishing its current run with its previous run's token: the runs it started since
-  // that one ended are named. Not those started before: a retried finish of a run recorded
-  // meanwhile (its first answer lost) would be sent to another instance's run.
-  const pending = kindOf(delDir) === "folder" && found.endedAt !== undefined
-    ? listPendingRuns(delDir).filter((i) =>
-      i.run && !i.claimedBy && i.id !== id && (agent === undefined || i.run.agent === agent) &&
-      Date.parse(i.run.start.started) >= found.endedAt!
-    )
-    : [];
-  if (pending.length > 0) {
-    const each = pending.map((i) =>
-      `run ${i.id} (${i.run!.agent}, since ${i.run!.start.started}): ` +
-      `runrec finish ${shellWord(i.path)} --status S ...`
-    ).join("; ");
-    return new InputError(
-      `${delDir}: no pending run ${id}: finished already${where}; nothing written; if this ` +
-        `outcome is for a run pending in this folder, finish that run with its own token: ${each}`,
-    );
-  }
-  // Where only the journal holds the record, it may be gone for good: no "nothing more is needed",
-  // and the way to tell, once git is done with the file.
-  const needed = found.journaledAt === undefined || found.heldByGit
-    ? "nothing more is needed (an emit would record the run twice)"
-    : "no emit while that record may be there (it would record the run twice); once no git " +
-      `command runs and no stash holds it, runrec flush ${shellWord(place)} puts it back if git ` +
-      "dropped it, and a record runrec log still lacks after that was removed by hand: only " +
-      "then may the run be recorded again";
-  return new InputError(
-    `${delDir}: no pending run ${id}: finished already${where}; nothing written, ${needed}`,
-  );
-}
-
-/**
- * Why a late finish of the run `id` writes nothing when its only record
- * (`found`, in `place`) is the FAILED one `reap` wrote and its file is gone
- * (removed since, or by an older runrec's reap): the agent's outcome is not
- * recorded yet, and what records it is said.
- */
-function reapedOnlyError(
-  delDir: string,
-  id: string,
-  place: string,
-  found: RunRecordFound,
-  agent?: string,
-): InputError {
-  const failed = found.runId ?? "<its RunID>";
-  const file = join(place, RECORD_FILE);
-  const where = found.journaledAt !== undefined
-    ? `${failed}, appended to ${file} at ${new Date(found.journaledAt).toISOString()} (its ` +
-      "journal says), which the file as read now lacks"
-    : found.runId !== undefined
-    ? `${found.runId} in ${file}`
-    : `waiting in the spool, ${found.spooledIn} (runrec flush ${shellWord(place)} appends it)`;
-  // Out of the file, it is brought back first: a stash is not popped over a record appended
-  // since, and annotate names only a record in the file (small-40 F4).
-  const first = found.journaledAt === undefined
-    ? ""
-    : `bring ${failed} back first (git stash pop, when a stash holds it; runrec flush ` +
-      `${shellWord(place)}, when git dropped it; when a git command is rewriting the file, ` +
-      "once it is done), then ";
-  return new InputError(
-    `${delDir}: no pending run ${id}: its only record is the FAILED one reap wrote (the agent ` +
-      `was thought gone), ${where}, and its run file is gone, so this late finish is not ` +
-      `recorded; nothing written; to record this outcome: ${first}runrec emit ` +
-      `${shellWord(place)} --agent ${agent ?? "NAME"} --status S ..., then runrec annotate ` +
-      `${shellWord(place)} <the new RunID> --supersedes ${failed} --note "late finish after reap"`,
   );
 }
 
