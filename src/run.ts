@@ -97,7 +97,18 @@ import {
   RunNotRecordable,
 } from "./run_refusals.ts";
 import { keptOutside, locateRun, movedFolder, runFromToken } from "./named_run.ts";
+import {
+  checkedText,
+  ERROR_KEPT,
+  guardedHandle,
+  printOutcome,
+  type RunHandle,
+  sayQuietly,
+  thrownMessage,
+  wellFormedReport,
+} from "./run_handle.ts";
 export type { FinishOptions, FinishReport } from "./finish_report.ts";
+export type { RunHandle } from "./run_handle.ts";
 
 /** What is known about a run when it starts. */
 export interface StartRunOptions {
@@ -692,9 +703,6 @@ async function finishDamaged(
   return { delDir, run, outcome };
 }
 
-/** Characters of a thrown error's message that `withRun` keeps in ErrorSummary. */
-const ERROR_KEPT = 4_000;
-
 /**
  * Claims the run `id` of `delDir` for finishing: its pending file or, when
  * `reap` wrote the run as FAILED meanwhile, its reaped file. While a live
@@ -1182,65 +1190,6 @@ function printed(outcome: RunOutcome, options: FinishOptions): RunOutcome {
   return outcome;
 }
 
-/**
- * The run a {@linkcode withRun} callback is given. Setting a field it has
- * not (a misspelt `run.erorr`) or `id` or `delDir` throws
- * {@linkcode InputError} naming it, as a wrong value of `status`, `error`
- * or `notes` does.
- */
-export interface RunHandle {
-  /**
-   * The pending run's id: the name of its file in `.runrec/pending/` (the `id`
-   * of `runrec start --json`), which `runrec finish <del-dir> --run ID` takes.
-   * Not the RunID: that is allocated when the record is written, and
-   * `onOutcome` receives it.
-   */
-  readonly id: string;
-  /** The deliverable folder, absolute. */
-  readonly delDir: string;
-  /**
-   * Declares a file the run wrote (relative to the deliverable folder, or
-   * absolute); throws `InputError` for an empty path.
-   */
-  output(path: string): void;
-  /**
-   * The outcome to record when the callback returns: `SUCCESS` unless set
-   * (`run.status = "PARTIAL"`; any case, or a host outcome word such as
-   * `PASS`, as `recordRun` takes them). A throw records `FAILED` whatever it
-   * holds.
-   */
-  status: RunStatus;
-  /** What went wrong, for a PARTIAL or FAILED outcome set by the callback. */
-  error?: string;
-  /** Free text for the record's Notes. */
-  notes?: string;
-}
-
-/** The fields of a {@linkcode RunHandle} a callback may set. */
-const SETTABLE = ["status", "error", "notes"];
-
-/**
- * `handle`, refusing at the assignment a field it has not or that is not
- * set: a misspelt `run.erorr = "…"` was kept on the object and the run
- * recorded SUCCESS without it (library-sweep F7).
- */
-function guardedHandle(handle: RunHandle): RunHandle {
-  return new Proxy(handle, {
-    set(target, key, value) {
-      if (typeof key === "string" && SETTABLE.includes(key)) {
-        return Reflect.set(target, key, value);
-      }
-      throw new InputError(
-        `run.${String(key)}: ${key in target ? "cannot be set" : "not a field of the run"} ` +
-          "(a callback sets run.status, run.error and run.notes, and calls run.output(path))",
-      );
-    },
-    defineProperty(_target, key) {
-      throw new InputError(`run.${String(key)}: not a field to define (set run.status, ...)`);
-    },
-  });
-}
-
 /** Options of {@linkcode withRun}. */
 export interface WithRunOptions extends Omit<StartRunOptions, "pid">, RunOptions {
   /**
@@ -1250,11 +1199,6 @@ export interface WithRunOptions extends Omit<StartRunOptions, "pid">, RunOptions
    * spooled stays pending, for `reap`: its line may have been kept nowhere.
    */
   onOutcome?: (outcome: RunOutcome) => void;
-}
-
-function printOutcome(outcome: RunOutcome): void {
-  for (const warning of outcome.warnings) console.error(`runrec: warning: ${warning}`);
-  if (outcome.lost) console.error(outcome.lost);
 }
 
 /**
@@ -1410,53 +1354,6 @@ export async function withRun<T>(
   return value;
 }
 
-/** `value` when it is a string (or `undefined`); else an InputError naming `name`. */
-function checkedText(value: unknown, name: string): string | undefined {
-  if (value === undefined || typeof value === "string") return value;
-  throw new InputError(`${name}: must be a string, got ${shownValue(value)}`);
-}
-
-/**
- * What a throw says, for its FAILED record: an Error's message (else, for an
- * AggregateError, its errors' messages, else its name); a plain object as
- * JSON, not `[object Object]` (trial-w F9).
- */
-function thrownMessage(error: unknown): string {
-  if (error instanceof Error) {
-    if (error.message.trim() !== "") return error.message;
-    const inner = error instanceof AggregateError
-      ? error.errors.map((e) => thrownMessage(e)).filter((m) => m !== "").join("; ")
-      : "";
-    return inner === "" ? error.name : `${error.name}: ${inner}`;
-  }
-  if (typeof error === "object" && error !== null) {
-    try {
-      return JSON.stringify(error);
-    } catch { /* a cycle: said as String() says it */ }
-  }
-  return String(error);
-}
-
-/**
- * The callback's strings made recordable: a lone UTF-16 surrogate (text cut
- * with `.slice()`) fails the record's validation, and withRun has no caller
- * left to tell, so it becomes U+FFFD and the record's Notes say where.
- */
-function wellFormedReport(report: FinishReport): FinishReport {
-  const fixed: string[] = [];
-  const mend = (text: unknown, name: string) => {
-    if (typeof text !== "string" || text.isWellFormed()) return text as string | undefined;
-    fixed.push(name);
-    return text.toWellFormed();
-  };
-  const error = mend(report.error, "run.error");
-  const notes = mend(report.notes, "run.notes");
-  const outputs = report.outputs?.map((p) => mend(p, "run.output()") as string);
-  if (fixed.length === 0) return report;
-  const note = `${[...new Set(fixed)].join(", ")} held a lone UTF-16 surrogate, recorded as U+FFFD`;
-  return { ...report, error, outputs, notes: notes ? `${notes} | ${note}` : note };
-}
-
 /**
  * Finishes a `withRun` run; a finish that throws (the run was finished by
  * another process, or the folder it was to create was not), or an
@@ -1492,11 +1389,4 @@ async function finishQuietly(
   // A callback that throws is said too: it must not stand in for the work's value or error
   // (trial-w F2).
   if (thrown !== undefined) sayQuietly(`onOutcome threw: ${thrownMessage(thrown.error)}`);
-}
-
-/** A warning of withRun's on stderr; one stderr cannot take (a full disk) is said nowhere. */
-function sayQuietly(warning: string): void {
-  try {
-    console.error(`runrec: warning: ${warning}`);
-  } catch { /* said nowhere: it must not stand in for the work's value or error */ }
 }
