@@ -5,6 +5,13 @@
  * callback. A started run is kept in the deliverable's `.runrec/pending/`
  * until it is finished or reaped (see ./pending.ts).
  *
+ * Here: `startRun`, `finishRun`, `finishPendingRun` and `withRun`, the
+ * claiming and recording of a run. Split out: finding the run a finish names
+ * (./named_run.ts), a finish by folder that repeats a recorded one
+ * (./repeated_finish.ts), why a finish writes nothing (./run_refusals.ts),
+ * what `withRun` gives its callback (./run_handle.ts), and the types a
+ * finish is given (./finish_report.ts).
+ *
  * @module
  */
 import { sameFolder } from "./lookups.ts";
