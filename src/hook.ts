@@ -6,19 +6,21 @@
  * @module
  */
 import { shellWord } from "./shell_word.ts";
+import { hashOutputs } from "./output_hashes.ts";
+import {
+  defaultDurationWarning,
+  inputsChangedSinceWarning,
+  pendingRunWarnings,
+  repeatWarning,
+  retiredWarning,
+} from "./run_warnings.ts";
 import { agentText, NAMED_RUNS, runrecNote } from "./agent_notes.ts";
 import { readNamedLines } from "./named_lines.ts";
 import { ANNOTATION_AGENT } from "./annotation_shape.ts";
-import { alsoNamedFromHere, meantPath, notFoundHint, refuseMisspeltFolder } from "./meant_path.ts";
-import { basename, dirname, isAbsolute, join, relative, resolve, sep as SEP } from "./path.ts";
-import {
-  deliverableId,
-  folderEntries,
-  requireFolder,
-  requireRootInSight,
-  toolRootOwner,
-} from "./deliverable.ts";
-import { failureReason, InputError, OptionError } from "./errors.ts";
+import { pathMeant, refuseMisspeltFolder, withoutDrivePaths } from "./meant_path.ts";
+import { join, resolve, sep as SEP } from "./path.ts";
+import { deliverableId, folderEntries, requireFolder, requireRootInSight } from "./deliverable.ts";
+import { InputError, OptionError } from "./errors.ts";
 import {
   checkCaptureArguments,
   checkCompleteArguments,
@@ -27,36 +29,24 @@ import {
   checkWriteOptions,
 } from "./argument_checks.ts";
 import { requireHostname, requireReadable, requireRecordable } from "./required_permissions.ts";
-import { checkoutOf, committedAsTheyAre, gitHead, UNKNOWN_HEAD } from "./git.ts";
-import { hashFiles } from "./hash.ts";
+import { checkoutOf, gitHead, UNKNOWN_HEAD } from "./git.ts";
 import {
   governedInputsIn,
   isRunrecOwn,
   relativePath,
   type SharedGovernedOptions,
 } from "./inputs.ts";
-import { isInsideProject, type ProjectBounds, projectBounds } from "./project_bounds.ts";
+import { type ProjectBounds, projectBounds } from "./project_bounds.ts";
 import { inputFolderNote } from "./input_folders.ts";
-import {
-  directLookups,
-  isGone,
-  isThere,
-  type Lookups,
-  type MemoLookups,
-  memoLookups,
-} from "./lookups.ts";
+import { isGone, type Lookups, type MemoLookups, memoLookups } from "./lookups.ts";
 import { hostname } from "./lock.ts";
-import { inputContextSha, sortUtf8 } from "./manifest.ts";
-import { kindOf, walk, walkSkips } from "./walk.ts";
+import { inputContextSha } from "./manifest.ts";
+import { kindOf } from "./walk.ts";
 import { journalPath } from "./journal.ts";
-import { PENDING_FOLDER } from "./run_files.ts";
-import { listPendingRuns } from "./pending.ts";
 import { sharedIdWarning } from "./claimed_ids.ts";
-import { collidingReason, explainError, namesReadingAs, oneLine } from "./names.ts";
+import { oneLine } from "./names.ts";
 import {
   AGENT_TYPE,
-  checkPath,
-  DELETED,
   LIFECYCLE_STATES,
   RUN_STATUSES,
   runIdPrefix,
@@ -355,74 +345,6 @@ function measuredDuration(start: RunStartState): { ms: number; note?: string } {
   };
 }
 
-/** A Windows drive path: `C:\\x`, `C:/x`, `C:`. */
-const DRIVE_PATH = /^[a-zA-Z]:(?:[\\/]|$)/;
-
-/**
- * `paths` (an `option`'s, named from `dir`) without the Windows drive paths among them where the
- * system has no drives and they name nothing, and what to say of each (a note, and a warning): `C:\\x` would be read as a folder
- * `C:` below the deliverable, a file that never exists, recorded outside the project (trial-r
- * F3). Left out, not refused: a run is recorded whatever paths its agent gave (review-t F2).
- */
-function withoutDrivePaths(
-  dir: string,
-  paths: readonly string[],
-  option: string,
-): { kept: string[]; said: string[] } {
-  if (Deno.build.os === "windows") return { kept: [...paths], said: [] };
-  // `C:` is a name like any other here: one that names something, from <del-dir> or from the
-  // current folder, is that (review-u F5).
-  const isDrive = (p: string) =>
-    DRIVE_PATH.test(p) && !isThere(resolve(dir, p)) && !isThere(resolve(p));
-  const drives = paths.filter(isDrive);
-  return {
-    kept: paths.filter((p) => !isDrive(p)),
-    said: drives.map((p) =>
-      `${option} ${p} is a Windows drive path, which names no file on ${Deno.build.os}: not ` +
-      "recorded (give the path as this system names it)"
-    ),
-  };
-}
-
-/**
- * The path `option` gave, named from `dir` (absolute): one that names nothing there but a file
- * from the current folder (`$P/Spec.md` from the execution root, another deliverable's file, one
- * outside the project with `allowOutside`) is that file, and a note saying so goes to `notes`.
- * A file among `filesAtStart` (a run's outputs: from `dir`, listed at start) is there for this,
- * though the run deleted it. `startCwd`: the folder `runrec start` ran in, looked from next.
- */
-function pathMeant(
-  dir: string,
-  given: string,
-  option: string,
-  notes: string[],
-  look: { startCwd?: string; filesAtStart?: ReadonlySet<string>; allowOutside?: boolean },
-): string {
-  const { filesAtStart, allowOutside } = look;
-  let meant = meantPath(dir, given, { filesAtStart, allowOutside });
-  let from = "the current folder";
-  if (meant === undefined && look.startCwd !== undefined) {
-    // A finish run from another folder than its start: the path may be named from the start's.
-    meant = meantPath(dir, given, { from: look.startCwd, filesAtStart, allowOutside });
-    from = "the folder runrec start ran in";
-  }
-  if (meant === undefined) {
-    const other = alsoNamedFromHere(dir, given);
-    if (other !== undefined) {
-      notes.push(
-        `${option} ${given}: read as <del-dir>'s; from the current folder it names another ` +
-          `file, ${other}, which this record does not name`,
-      );
-    }
-    return given;
-  }
-  notes.push(
-    `${option} ${given}: recorded as ${meant}, the file it names from ${from} ` +
-      "(paths are relative to <del-dir>)",
-  );
-  return meant;
-}
-
 /** What the end of a run adds to its start: the outcome and the outputs. */
 export interface RunEnd {
   /** The agent's name, e.g. `4_DOCUMENTS`. */
@@ -692,45 +614,6 @@ async function builtRecord(
   };
 }
 
-/**
- * The warning for a run recorded where `stale` does not look, so that the live deliverable was
- * most likely meant (trial-x F7): a copy in a tool root (`_Archive/`, `_Reconciliation/`), or a
- * deliverable RETIRED in `_STATUS.md` at the run's start, or at its end when its start is not
- * known (emit: review-x F4). Exported for `start`, which says it while the agent can still stop.
- *
- * @example
- * ```ts
- * import { retiredWarning } from "./hook.ts";
- * retiredWarning("/p/DEL-01-02_X", "RETIRED");
- * // "recorded in a RETIRED deliverable (its _STATUS.md said so at the run's start), …"
- * ```
- */
-export function retiredWarning(
-  dir: string,
-  statusBefore: string,
-  options: {
-    /** The state at the run's end, given where its start was not seen (emit). */
-    statusAtEnd?: string;
-    /** What the run is: "recorded" (default), or "started". */
-    verb?: string;
-    lookups?: Lookups;
-  } = {},
-): string | undefined {
-  const { statusAtEnd, verb = "recorded", lookups } = options;
-  const root = toolRootOwner(dir, lookups);
-  const where = root !== undefined
-    ? `an archived or snapshot copy (in ${relative(root, dir).split(SEP)[0]}/, a tool root of ` +
-      "its execution root)"
-    : statusBefore === "RETIRED"
-    ? "a RETIRED deliverable (its _STATUS.md said so at the run's start)"
-    : statusBefore === TBD && statusAtEnd === "RETIRED"
-    ? "a RETIRED deliverable (its _STATUS.md says so; if this run retired it, say so with " +
-      "--status-before)"
-    : undefined;
-  return where &&
-    `${verb} in ${where}, which stale does not check: was the live deliverable meant?`;
-}
-
 /** A record draft built for writing, with what runrec noted and warns about. */
 export interface BuiltRecord {
   /** The draft. */
@@ -847,93 +730,6 @@ async function draftAndNotes(
   };
 }
 
-/**
- * A duration this long, defaulted from `--started` to now, is more likely a run recorded late (an
- * agent's run takes minutes): said, since every consumer that ran meanwhile turns STALE.
- */
-const IMPLAUSIBLE_DEFAULT_MS = 60 * 60 * 1000;
-
-/**
- * A warning when `--started` came without `--duration` and the duration it defaults to (from then
- * until now) is over an hour: a past run recorded late would claim to have run until now, the
- * "ran since" of every consumer that ran in between (`stale --propagate`). The record is written.
- */
-function defaultDurationWarning(delDir: string, report: RunReport, draft: RecordDraft): string[] {
-  if (report.started === undefined || report.duration !== undefined) return [];
-  if (report.durationMs !== undefined) return [];
-  const ms = parseDuration(draft.RunDuration) ?? 0;
-  if (ms <= IMPLAUSIBLE_DEFAULT_MS) return [];
-  const hours = ms / IMPLAUSIBLE_DEFAULT_MS;
-  const span = hours < 48 ? `${hours.toFixed(1)} hours` : `${(hours / 24).toFixed(1)} days`;
-  return [
-    `--started ${report.started} without --duration: RunDuration recorded as ${draft.RunDuration} ` +
-    `(${span}, from --started to now); if the run took that long, nothing to do; if it took ` +
-    "less (a run recorded late), record it again with --duration (how long it took, e.g. " +
-    "--duration 45m) and mark this record superseded: " +
-    `runrec annotate ${shellWord(delDir)} <new RunID> --supersedes <this record's RunID> --note ` +
-    '"real duration"',
-  ];
-}
-
-/**
- * When the file at `path` last changed (ms since the epoch), or `undefined` when it cannot be
- * read: the latest of its modification and status-change times, and the link's when it is one.
- * The status change is what a `mv`, `cp -p`, `tar x` or `rsync -a` of an older file leaves new
- * (they keep its modification time), and what repointing a link does.
- */
-function lastChanged(path: string): number | undefined {
-  try {
-    const times = [Deno.statSync(path), Deno.lstatSync(path)].flatMap((info) => [
-      info.mtime,
-      info.ctime,
-    ]);
-    return Math.max(...times.map((time) => time?.getTime() ?? 0));
-  } catch {
-    return undefined; // not found or unreadable: its note says so
-  }
-}
-
-/**
- * A run recorded late (`--started`) hashes its inputs as they are now: a warning naming those
- * changed after the run ended (modified or replaced since, and not as git held them then), whose
- * hashes are not what the run read, so that `stale` would compare today's bytes with today's; and
- * one naming those git cannot tell of (its history here starts after the run). The record is
- * written.
- */
-async function inputsChangedSinceWarning(
-  delDir: string,
-  report: RunReport,
-  draft: RecordDraft,
-): Promise<string[]> {
-  if (report.started === undefined) return [];
-  const ended = Date.parse(draft.RunTimestamp) + (parseDuration(draft.RunDuration) ?? 0);
-  // A minute's grace: the run's last writes and the clock's granularity.
-  const touched = draft.InputFiles.filter((path) =>
-    (lastChanged(resolve(delDir, path)) ?? 0) > ended + 60_000
-  );
-  // One git held as it is when the run ended was only touched since (a clone, a checkout).
-  const told = await committedAsTheyAre(touched.map((p) => resolve(delDir, p)), ended);
-  const untold = touched.filter((path) => told.noHistoryThen.has(resolve(delDir, path)));
-  const changed = touched.filter((path) => {
-    const absolute = resolve(delDir, path);
-    return !told.unchanged.has(absolute) && !told.noHistoryThen.has(absolute);
-  });
-  const listed = (paths: string[]) =>
-    (paths.length <= 3 ? paths : [...paths.slice(0, 3), "…"]).join(", ");
-  return [
-    ...changed.length === 0 ? [] : [
-      `--started ${report.started}: ${listed(changed)} changed after the run ended (modified ` +
-      "or replaced since): InputHashes hold the bytes now, not what the run read, so stale " +
-      "cannot see that change; record a run late before its inputs change",
-    ],
-    ...untold.length === 0 ? [] : [
-      `--started ${report.started}: whether ${listed(untold)} changed after the run ended ` +
-      "cannot be told: modified since, and git's history here starts after the run (a shallow " +
-      "clone?); InputHashes hold the bytes now",
-    ],
-  ];
-}
-
 /** The option that sets each field the caller gives, for error messages. */
 const OPTION_OF: Partial<Record<string, string>> = {
   AgentName: "agent",
@@ -1028,217 +824,6 @@ function runDurationMs(report: RunReport): number {
     if (!Number.isNaN(started)) return Math.max(0, Date.now() - started);
   }
   return 0;
-}
-
-/**
- * The outputs' hashes now. One outside the project is not read unless
- * `allowOutside` (RELIABILITY.md: the hash of a secret file is a disclosure): `TBD`, noted.
- */
-async function hashOutputs(
-  dir: string,
-  outputs: readonly string[],
-  known: Record<string, string>,
-  allowOutside: boolean,
-  atStart?: FolderAtStart,
-  knownBounds?: ProjectBounds,
-): Promise<{ hashes: Record<string, string>; notes: string[]; warnings: string[] }> {
-  const filesAtStart = new Set(atStart?.files);
-  const neverExisted = atStart ? existedNot(atStart) : () => false;
-  const notes: string[] = [];
-  // Outputs named that are not there and not known to have been: most likely a wrong path.
-  const warnings: string[] = [];
-  const hashes: Record<string, string> = {};
-  const given: string[] = []; // each output file as named: by the caller, or beneath a folder given
-  const absolute: string[] = [];
-  let bounds = knownBounds; // else looked up for the first folder given, if any
-  const drives = withoutDrivePaths(dir, outputs, "--output");
-  notes.push(...drives.said);
-  warnings.push(...drives.said);
-  for (const named of drives.kept) {
-    // A hash the caller knows names its file from `dir` already (exec's DELETED).
-    const output = Object.hasOwn(known, named) ? named : pathMeant(dir, named, "--output", notes, {
-      startCwd: atStart?.cwd,
-      filesAtStart,
-      allowOutside,
-    });
-    const path = isAbsolute(output) ? resolve(output) : resolve(dir, output);
-    const key = relativePath(dir, path);
-    // As an input: RunRecords.csv changes with the very record naming it (trial-w F5).
-    if (!Object.hasOwn(known, key) && isRunrecOwn(dir, key)) {
-      notes.push(`--output ${named}: ${key} is runrec's own, not an output`);
-      continue;
-    }
-    if (Object.hasOwn(known, key) || kindOf(path) !== "folder") {
-      given.push(output);
-      absolute.push(path);
-      continue;
-    }
-    // A folder stands for the files beneath it, as for --input (runrec's own left out);
-    // only inside the project: `--output /` must not hash a whole disk.
-    bounds ??= projectBounds(dir);
-    if (!isInsideProject(path, bounds)) {
-      // `..` alone is no file path to record a TBD under: then the note alone says it.
-      if (checkPath(relativePath(dir, path)) === undefined) hashes[relativePath(dir, path)] = TBD;
-      notes.push(
-        `output folder ${relativePath(dir, path)} is outside the ${bounds.kind}: ` +
-          "its files are not listed (name them)",
-      );
-      continue;
-    }
-    const unlistable = (folder: string, error: Error) => {
-      notes.push(
-        `output folder ${relativePath(dir, folder) || "."} could not be listed: ${
-          failureReason(error)
-        }`,
-      );
-    };
-    const files: string[] = [];
-    for (const entry of walk(path, { unlistable })) {
-      if (entry.kind === "folder" && entry.linked) {
-        notes.push(
-          `output folder ${relativePath(dir, entry.path)} is a symbolic link: its files are not ` +
-            "hashed (name it as an output to hash them)",
-        );
-      } else if (entry.kind === "file" && !isRunrecOwn(dir, relativePath(dir, entry.path))) {
-        files.push(entry.path);
-      }
-    }
-    sortUtf8(files);
-    if (files.length === 0) {
-      notes.push(`output folder ${relativePath(dir, path) || "."} holds no files`);
-    }
-    for (const file of files) {
-      given.push(file);
-      absolute.push(file);
-    }
-  }
-  // A FIFO or device has no content to pin, and opening a FIFO waits for a writer.
-  const special = (p: string) => {
-    try {
-      const info = Deno.statSync(p);
-      return !info.isFile && !info.isDirectory;
-    } catch {
-      return false; // missing or unreadable: the hash says so
-    }
-  };
-  // A named output, or a link beneath an output folder, may lead out of the project.
-  const keptOut = (p: string) =>
-    !allowOutside && !isInsideProject(p, bounds ??= projectBounds(dir));
-  const results = await hashFiles(
-    absolute.filter((p) =>
-      !Object.hasOwn(known, relativePath(dir, p)) && !keptOut(p) && !special(p)
-    ),
-  );
-  for (const [i, path] of absolute.entries()) {
-    const rel = relativePath(dir, path);
-    // A hash the caller knows (exec's snapshot through a link) is kept out all the same.
-    if (Object.hasOwn(known, rel) && (known[rel] === DELETED || !keptOut(path))) {
-      hashes[rel] = known[rel];
-      // `exec`'s snapshot could not hash it: say why, as for an output named.
-      if (known[rel] === TBD) notes.push(`output ${rel} could not be hashed: ${unhashable(path)}`);
-      continue;
-    }
-    if (keptOut(path)) {
-      hashes[rel] = TBD;
-      notes.push(
-        `output ${rel} is outside the ${bounds!.kind}: not read, TBD ` +
-          "(runrec reads no output outside the project; --allow-outside reads it)",
-      );
-      continue;
-    }
-    if (special(path)) {
-      hashes[rel] = TBD;
-      notes.push(`output ${rel} could not be hashed: not a regular file`);
-      continue;
-    }
-    // Several names (not valid UTF-8) read as this one: its hash may be another file's.
-    const colliding = namesReadingAs(path);
-    if (colliding > 1) {
-      hashes[rel] = TBD;
-      notes.push(`output ${rel} could not be hashed: ${collidingReason(colliding)}`);
-      continue;
-    }
-    const result = results.get(path);
-    if (typeof result === "string") {
-      hashes[rel] = result;
-    } else if (result instanceof Deno.errors.NotFound && given[i].includes("\\")) {
-      // Read as a separator (SCHEMA.md 2.2): the file may well exist under its own name.
-      hashes[rel] = TBD;
-      notes.push(`output ${given[i]} not found: a backslash is read as a folder separator`);
-    } else if (result instanceof Deno.errors.NotFound && directLookups.lstat(path) === "symlink") {
-      // The link is there, what it names is not: nothing to hash, and nothing was deleted.
-      hashes[rel] = TBD;
-      notes.push(`output ${rel} could not be hashed: a dangling symbolic link`);
-    } else if (result instanceof Deno.errors.NotFound && neverExisted(rel)) {
-      // Not there at start, not there now: the run deleted nothing (SCHEMA.md 2.4: TBD, noted).
-      hashes[rel] = TBD;
-      const note = `output ${rel} does not exist, nor did it at start: never existed, recorded ` +
-        `TBD${await notFoundHint(dir, given[i], "--output", allowOutside)}`;
-      notes.push(note);
-      if (!placeholderProblem("--output", given[i])) warnings.push(note);
-    } else if (result instanceof Deno.errors.NotFound) {
-      // An output is a file the run wrote or deleted: gone now, it was deleted (SCHEMA.md 2.4).
-      hashes[rel] = DELETED;
-      // There at start (finish, exec): the run deleted it. Else (emit) it may be a wrong path.
-      const deleted = filesAtStart.has(rel);
-      const hint = deleted ? "" : (await notFoundHint(dir, given[i], "--output", allowOutside) ||
-        "; if the run did not delete it, name the file it wrote (paths are relative to <del-dir>)");
-      const note = `output ${rel} does not exist: recorded as ${DELETED}${hint}`;
-      notes.push(note);
-      if (!deleted && !placeholderProblem("--output", given[i])) warnings.push(note);
-    } else {
-      hashes[rel] = TBD;
-      notes.push(`output ${rel} could not be hashed: ${failureReason(result)}`);
-    }
-  }
-  return { hashes, notes, warnings };
-}
-
-/** What the deliverable folder held at start, as a started run keeps it (see `RunEnd`). */
-interface FolderAtStart {
-  files: readonly string[];
-  folders: readonly string[];
-  unlisted?: readonly string[];
-  cwd?: string;
-}
-
-/**
- * Whether an output missing now never existed: its nearest folder that was there at start was
- * listed then and did not hold it (nor the folder leading to it). Beneath a folder not listed (a
- * linked one, `.git`) it may have existed.
- */
-function existedNot(atStart: FolderAtStart): (rel: string) => boolean {
-  const files = new Set(atStart.files);
-  const listed = new Set(atStart.folders);
-  const unlisted = atStart.unlisted && new Set(atStart.unlisted);
-  return (rel) => {
-    if (files.has(rel) || rel === ".." || rel.startsWith("../") || isAbsolute(rel)) return false;
-    // Up from the output to the first folder listed; `below` is what it would have held.
-    let below = rel;
-    for (;;) {
-      const folder = below.includes("/") ? dirname(below) : "";
-      if (listed.has(folder)) {
-        // An older runrec's start kept no unlisted folders: only an output right in it is sure.
-        if (unlisted === undefined) return below === rel;
-        return !unlisted.has(below) && !walkSkips(basename(below));
-      }
-      if (folder === "") return false;
-      below = folder;
-    }
-  };
-}
-
-/** Why a file `exec`'s snapshot could not hash cannot be read (a FIFO is never opened). */
-function unhashable(path: string): string {
-  const colliding = namesReadingAs(path);
-  if (colliding > 1) return collidingReason(colliding);
-  try {
-    if (!Deno.statSync(path).isFile) return "not a regular file";
-    Deno.openSync(path).close();
-    return "unreadable when the command ended";
-  } catch (error) {
-    return failureReason(explainError(path, error as Error));
-  }
 }
 
 /**
@@ -1349,45 +934,6 @@ export async function recordRun(
     ...pendingRunWarnings(delDir, report.agent, outcome.written?.record.RunID),
   );
   return outcome;
-}
-
-/**
- * A warning for each run of `agent` pending in `delDir` when an emit recorded `runId`: an agent
- * that ran `start` and ended with `emit` (or emits under `runrec exec`) has recorded its run
- * twice once that run is finished or reaped (trial-x F1). Neither runrec nor the pid can tell
- * that case from another run of the agent at work (a fan-out: review-x F1, review-y F1-F5), so
- * the warning says what to do in each, and the agent, who knows, chooses.
- */
-function pendingRunWarnings(
-  delDir: string,
-  agent: string,
-  runId: string | undefined,
-): string[] {
-  // Most folders have no pending run folder: nothing to list.
-  if (kindOf(join(resolve(delDir), PENDING_FOLDER)) !== "folder") return [];
-  const takeBack = runId === undefined
-    ? "take this record back once it is appended (runrec annotate <del-dir> <its RunID> " +
-      '--invalidates --note "recorded twice")'
-    : `take this record back (runrec annotate ${shellWord(delDir)} ${runId} --invalidates ` +
-      '--note "recorded twice")';
-  return listPendingRuns(delDir).filter((i) => i.run?.agent === agent && !i.claimedBy).map((i) =>
-    `${agent}'s run ${i.id} (since ${i.run!.start.started}) is still pending here: if this emit ` +
-    `recorded that same run, ${takeBack} and let that run be finished (runrec finish ` +
-    `${shellWord(i.path)} --status S ...; one runrec exec or withRun started finishes itself); ` +
-    `if it is another run of ${agent} at work, nothing to do`
-  );
-}
-
-/**
- * The warning for an emit that repeats an earlier record (an agent that retried it after a tool
- * timeout): a finish cannot, its pending run is recorded once.
- */
-function repeatWarning(delDir: string, outcome: RunOutcome, repeated: string): string {
-  const { RunID, AgentName, RunTimestamp } = outcome.written!.record;
-  return `a record of ${AgentName} started at ${RunTimestamp} with the same status, inputs and ` +
-    `outputs is in the file already: ${repeated}; if this one records that run again (a ` +
-    `command retried after a timeout), withdraw it: runrec annotate ${shellWord(delDir)} ` +
-    `${RunID} --invalidates --note "recorded twice"`;
 }
 
 /**

@@ -383,3 +383,86 @@ async function nearNames(
   const { closestNames } = await import("./near_names.ts");
   return closestNames(name, names);
 }
+
+/** A Windows drive path: `C:\\x`, `C:/x`, `C:`. */
+const DRIVE_PATH = /^[a-zA-Z]:(?:[\\/]|$)/;
+
+/**
+ * `paths` (an `option`'s, named from `dir`) without the Windows drive paths among them where the
+ * system has no drives and they name nothing, and what to say of each (a note, and a warning): `C:\\x` would be read as a folder
+ * `C:` below the deliverable, a file that never exists, recorded outside the project (trial-r
+ * F3). Left out, not refused: a run is recorded whatever paths its agent gave (review-t F2).
+ *
+ * @example
+ * ```ts
+ * import { withoutDrivePaths } from "./meant_path.ts";
+ * withoutDrivePaths("/p/DEL-01-02_X", ["C:\\x.md", "a.md"], "--input");
+ * // on Linux: { kept: ["a.md"], said: ["--input C:\\x.md is a Windows drive path, …"] }
+ * ```
+ */
+export function withoutDrivePaths(
+  dir: string,
+  paths: readonly string[],
+  option: string,
+): { kept: string[]; said: string[] } {
+  if (Deno.build.os === "windows") return { kept: [...paths], said: [] };
+  // `C:` is a name like any other here: one that names something, from <del-dir> or from the
+  // current folder, is that (review-u F5).
+  const isDrive = (p: string) =>
+    DRIVE_PATH.test(p) && !isThere(resolve(dir, p)) && !isThere(resolve(p));
+  const drives = paths.filter(isDrive);
+  return {
+    kept: paths.filter((p) => !isDrive(p)),
+    said: drives.map((p) =>
+      `${option} ${p} is a Windows drive path, which names no file on ${Deno.build.os}: not ` +
+      "recorded (give the path as this system names it)"
+    ),
+  };
+}
+
+/**
+ * The path `option` gave, named from `dir` (absolute): one that names nothing there but a file
+ * from the current folder (`$P/Spec.md` from the execution root, another deliverable's file, one
+ * outside the project with `allowOutside`) is that file, and a note saying so goes to `notes`.
+ * A file among `filesAtStart` (a run's outputs: from `dir`, listed at start) is there for this,
+ * though the run deleted it. `startCwd`: the folder `runrec start` ran in, looked from next.
+ *
+ * @example
+ * ```ts
+ * import { pathMeant } from "./meant_path.ts";
+ * const notes: string[] = [];
+ * // Run from the execution root, the path names the file from here: recorded from <del-dir>.
+ * pathMeant("/p/DEL-01-02_X", "DEL-01-02_X/Spec.md", "--input", notes, {});
+ * ```
+ */
+export function pathMeant(
+  dir: string,
+  given: string,
+  option: string,
+  notes: string[],
+  look: { startCwd?: string; filesAtStart?: ReadonlySet<string>; allowOutside?: boolean },
+): string {
+  const { filesAtStart, allowOutside } = look;
+  let meant = meantPath(dir, given, { filesAtStart, allowOutside });
+  let from = "the current folder";
+  if (meant === undefined && look.startCwd !== undefined) {
+    // A finish run from another folder than its start: the path may be named from the start's.
+    meant = meantPath(dir, given, { from: look.startCwd, filesAtStart, allowOutside });
+    from = "the folder runrec start ran in";
+  }
+  if (meant === undefined) {
+    const other = alsoNamedFromHere(dir, given);
+    if (other !== undefined) {
+      notes.push(
+        `${option} ${given}: read as <del-dir>'s; from the current folder it names another ` +
+          `file, ${other}, which this record does not name`,
+      );
+    }
+    return given;
+  }
+  notes.push(
+    `${option} ${given}: recorded as ${meant}, the file it names from ${from} ` +
+      "(paths are relative to <del-dir>)",
+  );
+  return meant;
+}

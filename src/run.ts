@@ -44,12 +44,12 @@ import {
   checkRunArguments,
   completeDraft,
   EMPTY_PATH,
-  retiredWarning,
   type RunOptions,
   type RunOutcome,
   type RunStartState,
   writeRun,
 } from "./hook.ts";
+import { retiredWarning } from "./run_warnings.ts";
 import { hashFiles } from "./hash.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { hostname, pidAlive } from "./lock.ts";
