@@ -207,7 +207,7 @@ export interface HistoryCheck {
  *
  * @example
  * ```ts
- * import {verifyHistories} from "@runrec/runrec";
+ * import { verifyHistories } from "@runrec/runrec";
  * // In a git clone of the project whose origin/main holds the record file; --allow-run (git).
  * const dir = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
  * const file = `${dir}/RunRecords.csv`;
@@ -522,7 +522,7 @@ function cannotRead(path: string): (error: Error) => never {
  *
  * @example
  * ```ts
- * import {verifyHistory} from "@runrec/runrec";
+ * import { verifyHistory } from "@runrec/runrec";
  * // In a git clone of the project whose origin/main holds the record file; --allow-run (git).
  * const dir = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
  * const result = await verifyHistory(`${dir}/RunRecords.csv`, "origin/main");
