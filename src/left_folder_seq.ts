@@ -15,6 +15,7 @@ import { basename, dirname, join, relative, resolve } from "./path.ts";
 import { hasLinkedWorkTrees, headMovedSince, workTrees } from "./git.ts";
 import { journaledSeq, journalPath } from "./journal.ts";
 import { kindOf } from "./walk.ts";
+import { notedWorkTreesSeq } from "./work_tree_seqs.ts";
 import { DELIVERABLE_FOLDER, deliverableId, findExecutionRoot } from "./deliverable.ts";
 
 /**
@@ -98,11 +99,12 @@ function subfolders(dir: string): string[] {
  * ```
  */
 export function workTreeSeq(recordFile: string, prefix: string): bigint {
-  let seq = 0n;
+  // Noted in the common `.git` folder: those of a work tree removed since too (review-47 F2).
+  let seq = notedWorkTreesSeq(recordFile, prefix);
   try {
-    if (!hasLinkedWorkTrees(dirname(recordFile))) return 0n;
+    if (!hasLinkedWorkTrees(dirname(recordFile))) return seq;
     const trees = workTrees(dirname(recordFile));
-    if (trees === undefined || trees.others.length === 0) return 0n;
+    if (trees === undefined || trees.others.length === 0) return seq;
     const path = relative(
       trees.top,
       join(Deno.realPathSync(dirname(recordFile)), basename(recordFile)),

@@ -59,8 +59,23 @@ export async function workTreesLock(
  * work trees.
  */
 function sharedLockPath(recordFile: string): string | undefined {
+  if (!hasLinkedWorkTrees(dirname(recordFile))) return undefined;
+  return sharedStatePath(recordFile, "lock");
+}
+
+/**
+ * The file `<name>.<ext>` of the common `.git` folder's `runrec-locks/` that the work trees share
+ * for `recordFile`'s deliverable (see {@linkcode workTreesLock}), whether or not the repository
+ * has linked work trees now; `undefined` outside a repository.
+ *
+ * @example
+ * ```ts
+ * import { sharedStatePath } from "./work_tree_lock.ts";
+ * sharedStatePath("/repo/PKG-01/DEL-01-02_X/RunRecords.csv", "seqs"); // "/repo/.git/runrec-locks/….seqs"
+ * ```
+ */
+export function sharedStatePath(recordFile: string, ext: string): string | undefined {
   const folder = dirname(recordFile);
-  if (!hasLinkedWorkTrees(folder)) return undefined;
   const common = commonGitDir(folder);
   const trees = workTrees(folder);
   if (common === undefined || trees === undefined) return undefined;
@@ -75,5 +90,5 @@ function sharedLockPath(recordFile: string): string | undefined {
     }
   }
   const name = sha256Hex(new TextEncoder().encode(key)).slice(0, 32);
-  return join(common, LOCK_FOLDER, `${name}.lock`);
+  return join(common, LOCK_FOLDER, `${name}.${ext}`);
 }

@@ -301,3 +301,14 @@ Deno.test("runs of one minute in two work trees of one repository, the deliverab
   await mergeOther(root, other);
   await assertEachOnce(root, otherDel.replace(other, root), ["BASE", "MAIN_1", "OTHER_1"]);
 });
+
+Deno.test("runs of one minute in two work trees of one repository, the other work tree removed (git worktree remove) after its run was committed: the next run here gives the next SEQ, and the merge of its branch holds no RunID twice (review-47 F2)", async () => {
+  const { root, del, env, other, otherDel, minute } = await withOtherWorkTree();
+  await emit(otherDel, env, "OTHER_1", minute);
+  await git(other, "commit", "-qam", "a run on other");
+  await git(root, "worktree", "remove", other); // its journal with it
+  await emit(del, env, "MAIN_1", minute); // before: SEQ 001 again, other's
+  await git(root, "commit", "-qam", "a run on main");
+  await git(root, "merge", "-q", "--no-edit", "other");
+  await assertEachOnce(root, del, ["BASE", "MAIN_1", "OTHER_1"]);
+});
