@@ -16,8 +16,16 @@ import { acquireLock, type HeldLock, type LockOptions } from "./lock.ts";
 import { sha256Hex } from "./sha256.ts";
 import { deliverableId } from "./deliverable.ts";
 
-/** The folder of the common `.git` folder that holds the shared locks. */
-const LOCK_FOLDER = "runrec-locks";
+/**
+ * The folder of the common `.git` folder that holds the shared locks.
+ *
+ * @example
+ * ```ts
+ * import { LOCK_FOLDER } from "./work_tree_lock.ts";
+ * LOCK_FOLDER; // "runrec-locks"
+ * ```
+ */
+export const LOCK_FOLDER = "runrec-locks";
 
 /**
  * Takes the lock the work trees of the repository holding `recordFile` share for its deliverable

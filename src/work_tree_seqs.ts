@@ -7,9 +7,10 @@
  *
  * @module
  */
-import { dirname } from "./path.ts";
-import { hasLinkedWorkTrees } from "./git.ts";
-import { sharedStatePath } from "./work_tree_lock.ts";
+import { dirname, join } from "./path.ts";
+import { commonGitDir, hasLinkedWorkTrees } from "./git.ts";
+import { kindOf } from "./walk.ts";
+import { LOCK_FOLDER, sharedStatePath } from "./work_tree_lock.ts";
 
 /** The size past which the notes are cut to their later half when one is added. */
 const NOTES_LIMIT = 16 * 1024;
@@ -61,6 +62,9 @@ export function noteWorkTreesSeq(recordFile: string, runId: string): void {
 export function notedWorkTreesSeq(recordFile: string, prefix: string): bigint {
   let text: string;
   try {
+    // A repository that never had linked work trees has no notes: one stat, no _CONTEXT.md read.
+    const common = commonGitDir(dirname(recordFile));
+    if (common === undefined || kindOf(join(common, LOCK_FOLDER)) !== "folder") return 0n;
     const path = sharedStatePath(recordFile, "seqs");
     if (path === undefined || !Deno.lstatSync(path).isFile) return 0n;
     text = Deno.readTextFileSync(path);
