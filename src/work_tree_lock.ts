@@ -6,7 +6,8 @@
  * write. Two appends at the same moment in two work trees gave one RunID
  * (review-46 F2), which the branches' merge held twice. Taken after the
  * file's own lock, in the common `.git` folder, only while the repository has
- * linked work trees.
+ * linked work trees; named by the deliverable's ID, not its folder's path,
+ * which a `git mv` in one work tree changes there alone (review-47 F1).
  *
  * @module
  */
