@@ -14,6 +14,7 @@ import { dirname, join } from "node:path";
 import { assert, assertEquals } from "./assert.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { RECORD_FILE } from "../src/store.ts";
+import { sharedStatePath } from "../src/work_tree_lock.ts";
 import { runCli, runCliProcess } from "./cli.ts";
 import { git, makeProject, tempDir } from "./fixtures.ts";
 import { recordsOf, RUNREC } from "./support/runs.ts";
@@ -311,4 +312,22 @@ Deno.test("runs of one minute in two work trees of one repository, the other wor
   await git(root, "commit", "-qam", "a run on main");
   await git(root, "merge", "-q", "--no-edit", "other");
   await assertEachOnce(root, del, ["BASE", "MAIN_1", "OTHER_1"]);
+});
+
+Deno.test("the RunIDs the work trees' appends note in the common .git folder are cut to their later half past 16 KiB, and an append still reads the SEQ of its minute noted there (review-47 F2)", async () => {
+  const { del, env, otherDel, minute } = await withOtherWorkTree();
+  await emit(otherDel, env, "OTHER_1", minute); // the notes' folder made, the first note
+  const notes = sharedStatePath(join(del, RECORD_FILE), "seqs")!;
+  const prefix = `RUN-DEL-01-02-${minute.slice(0, 10).replaceAll("-", "")}-${
+    minute.slice(11, 16).replace(":", "")
+  }-`;
+  // 1,000 notes of an earlier day (~32 KiB), then one of this minute, as a removed work tree's.
+  const old = Array.from({ length: 1000 }, (_, i) => `RUN-DEL-01-02-20250101-0000-${i + 1}`);
+  await Deno.writeTextFile(notes, [...old, `${prefix}050`, ""].join("\n"));
+  await emit(del, env, "MAIN_1", minute);
+  const [main] = (await recordsOf(del)).filter((r) => r.AgentName === "MAIN_1");
+  assertEquals(main.RunID, `${prefix}051`);
+  const kept = (await Deno.readTextFile(notes)).split("\n").filter((l) => l !== "");
+  assertEquals(kept.length, 502, "the later half of 1,001 notes, and the new one");
+  assertEquals(kept.slice(-2), [`${prefix}050`, `${prefix}051`]);
 });
