@@ -30,10 +30,13 @@ export function noteWorkTreesSeq(recordFile: string, runId: string): void {
   try {
     if (!hasLinkedWorkTrees(dirname(recordFile))) return;
     const path = sharedStatePath(recordFile, "seqs");
-    if (path === undefined) return;
+    // A library script allowed to write its project only: Deno would prompt in a terminal.
+    if (path === undefined || !granted("write", dirname(path))) return;
     let kept = "";
     try {
-      if (Deno.lstatSync(path).size > NOTES_LIMIT) {
+      const info = Deno.lstatSync(path);
+      if (!info.isFile) return; // a link or FIFO in its place: another file's, or a wait
+      if (info.size > NOTES_LIMIT) {
         const lines = Deno.readTextFileSync(path).split("\n").filter((l) => l !== "");
         kept = lines.slice(lines.length >> 1).join("\n") + "\n";
       }
@@ -64,7 +67,8 @@ export function notedWorkTreesSeq(recordFile: string, prefix: string): bigint {
   try {
     // A repository that never had linked work trees has no notes: one stat, no _CONTEXT.md read.
     const common = commonGitDir(dirname(recordFile));
-    if (common === undefined || kindOf(join(common, LOCK_FOLDER)) !== "folder") return 0n;
+    const folder = common === undefined ? undefined : join(common, LOCK_FOLDER);
+    if (folder === undefined || !granted("read", folder) || kindOf(folder) !== "folder") return 0n;
     const path = sharedStatePath(recordFile, "seqs");
     if (path === undefined || !Deno.lstatSync(path).isFile) return 0n;
     text = Deno.readTextFileSync(path);
@@ -77,4 +81,9 @@ export function notedWorkTreesSeq(recordFile: string, prefix: string): bigint {
     if (/^[0-9]+$/.test(digits) && BigInt(digits) > seq) seq = BigInt(digits);
   }
   return seq;
+}
+
+/** Whether this process may `name` (read, write) `path` without a prompt. */
+function granted(name: "read" | "write", path: string): boolean {
+  return Deno.permissions.querySync({ name, path }).state === "granted";
 }
