@@ -16,7 +16,12 @@ import { hasLinkedWorkTrees, headMovedSince, workTrees } from "./git.ts";
 import { journaledSeq, journalPath } from "./journal.ts";
 import { kindOf } from "./walk.ts";
 import { notedWorkTreesSeq } from "./work_tree_seqs.ts";
-import { DELIVERABLE_FOLDER, deliverableId, findExecutionRoot } from "./deliverable.ts";
+import {
+  CONTEXT_FILE,
+  DELIVERABLE_FOLDER,
+  deliverableId,
+  findExecutionRoot,
+} from "./deliverable.ts";
 
 /**
  * The highest SEQ of `prefix` (`RUN-<id>-<YYYYMMDD>-<HHmm>-`) that the
@@ -136,6 +141,8 @@ function sameDeliverableIn(file: string, id: string | undefined): string[] {
   const claims = (dir: string) => {
     const named = DELIVERABLE_FOLDER.exec(basename(dir))?.[1];
     if (named !== undefined) return named === id;
+    // Without one, no ID: not a deliverable's folder (and no search beneath it for the error's aside).
+    if (kindOf(join(dir, CONTEXT_FILE)) !== "file") return false;
     try {
       return deliverableId(dir).id === id;
     } catch {
