@@ -15,7 +15,13 @@ import { basename, dirname, join, relative, resolve } from "./path.ts";
 import { hasLinkedWorkTrees, headMovedSince, workTrees } from "./git.ts";
 import { journaledSeq, journalPath } from "./journal.ts";
 import { kindOf } from "./walk.ts";
-import { DELIVERABLE_FOLDER, findExecutionRoot } from "./deliverable.ts";
+import { notedWorkTreesSeq } from "./work_tree_seqs.ts";
+import {
+  CONTEXT_FILE,
+  DELIVERABLE_FOLDER,
+  deliverableId,
+  findExecutionRoot,
+} from "./deliverable.ts";
 
 /**
  * The highest SEQ of `prefix` (`RUN-<id>-<YYYYMMDD>-<HHmm>-`) that the
@@ -98,26 +104,53 @@ function subfolders(dir: string): string[] {
  * ```
  */
 export function workTreeSeq(recordFile: string, prefix: string): bigint {
-  let seq = 0n;
+  // Noted in the common `.git` folder: those of a work tree removed since too (review-47 F2).
+  let seq = notedWorkTreesSeq(recordFile, prefix);
   try {
-    if (!hasLinkedWorkTrees(dirname(recordFile))) return 0n;
+    if (!hasLinkedWorkTrees(dirname(recordFile))) return seq;
     const trees = workTrees(dirname(recordFile));
-    if (trees === undefined || trees.others.length === 0) return 0n;
+    if (trees === undefined || trees.others.length === 0) return seq;
     const path = relative(
       trees.top,
       join(Deno.realPathSync(dirname(recordFile)), basename(recordFile)),
     );
+    const id = /^RUN-(DEL-[0-9]+-[0-9]+)-/.exec(prefix)?.[1];
     for (const other of trees.others) {
-      // And its file's last lines: one written by a process killed before its journal note
-      // (kill -9 at its fsync), whose SEQ the other work tree gave again (review-46 F3).
-      for (
-        const given of [journaledSeq(join(other, path), prefix), tailSeq(join(other, path), prefix)]
-      ) {
-        if (given > seq) seq = given;
+      for (const file of sameDeliverableIn(join(other, path), id)) {
+        // And its file's last lines: one written by a process killed before its journal note
+        // (kill -9 at its fsync), whose SEQ the other work tree gave again (review-46 F3).
+        for (const given of [journaledSeq(file, prefix), tailSeq(file, prefix)]) {
+          if (given > seq) seq = given;
+        }
       }
     }
   } catch { /* no work trees to be read: this one's SEQs */ }
   return seq;
+}
+
+/**
+ * The record files of deliverable `id` in another work tree, `file` being where this work tree's
+ * is there: `file` alone while it is a file; else (the folder renamed with `git mv` on that work
+ * tree's branch, or on this one's) the record files of the folders beside its folder, and of those
+ * at its depth in other packages, that claim `id` (their name's prefix, else their
+ * `_CONTEXT.md`): each work tree's path of one deliverable differs, and so did every SEQ read
+ * (review-47 F1).
+ */
+function sameDeliverableIn(file: string, id: string | undefined): string[] {
+  if (kindOf(file) === "file" || id === undefined) return [file];
+  const claims = (dir: string) => {
+    const named = DELIVERABLE_FOLDER.exec(basename(dir))?.[1];
+    if (named !== undefined) return named === id;
+    // Without one, no ID: not a deliverable's folder (and no search beneath it for the error's aside).
+    if (kindOf(join(dir, CONTEXT_FILE)) !== "file") return false;
+    try {
+      return deliverableId(dir).id === id;
+    } catch {
+      return false; // not a deliverable's folder
+    }
+  };
+  const folders = foldersNear(dirname(file), id).filter(claims);
+  return [file, ...folders.map((dir) => join(dir, basename(file)))];
 }
 
 /**

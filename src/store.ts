@@ -33,6 +33,7 @@ import { kindOf } from "./walk.ts";
 import { takenAway } from "./taken_away.ts";
 import { leftFolderSeq, workTreeSeq } from "./left_folder_seq.ts";
 import { workTreesLock } from "./work_tree_lock.ts";
+import { noteWorkTreesSeq } from "./work_tree_seqs.ts";
 import { mayName } from "./named_lines.ts";
 import {
   acquireLock,
@@ -704,6 +705,7 @@ function appendOnce(
     throw new WriteError(e.message, { cause: e.cause, landed: true, record });
   }
   const unjournalled = journalAppended(path, written.lineOffset, line, context);
+  noteWorkTreesSeq(path, record.RunID); // for the other work trees, kept past a removed one's journal
   index.index.see(record.RunID);
   index.index.size = written.offset + written.bytes;
   // Stored again only once the next append would read much past it: most appends write nothing.

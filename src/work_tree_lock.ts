@@ -6,7 +6,8 @@
  * write. Two appends at the same moment in two work trees gave one RunID
  * (review-46 F2), which the branches' merge held twice. Taken after the
  * file's own lock, in the common `.git` folder, only while the repository has
- * linked work trees.
+ * linked work trees; named by the deliverable's ID, not its folder's path,
+ * which a `git mv` in one work tree changes there alone (review-47 F1).
  *
  * @module
  */
@@ -14,13 +15,22 @@ import { basename, dirname, join, relative } from "./path.ts";
 import { commonGitDir, hasLinkedWorkTrees, workTrees } from "./git.ts";
 import { acquireLock, type HeldLock, type LockOptions } from "./lock.ts";
 import { sha256Hex } from "./sha256.ts";
-
-/** The folder of the common `.git` folder that holds the shared locks. */
-const LOCK_FOLDER = "runrec-locks";
+import { deliverableId } from "./deliverable.ts";
 
 /**
- * Takes the lock the work trees of the repository holding `recordFile` share for it (the same
- * path in each), with `options` as the file's own lock; `undefined` when the repository has no
+ * The folder of the common `.git` folder that holds the shared locks.
+ *
+ * @example
+ * ```ts
+ * import { LOCK_FOLDER } from "./work_tree_lock.ts";
+ * LOCK_FOLDER; // "runrec-locks"
+ * ```
+ */
+export const LOCK_FOLDER = "runrec-locks";
+
+/**
+ * Takes the lock the work trees of the repository holding `recordFile` share for its deliverable
+ * (whatever its folder's path in each), with `options` as the file's own lock; `undefined` when the repository has no
  * linked work trees, or the lock's folder cannot be made (a read-only `.git`, or one this process
  * may not write to: each work tree's own lock then, as before). A lock held past the wait is refused as the file's own is.
  *
@@ -53,20 +63,41 @@ export async function workTreesLock(
 
 /**
  * Where the work trees' shared lock of `recordFile` is: in the common `.git` folder, named by the
- * file's path in its work tree; `undefined` without linked work trees.
+ * DeliverableID its folder claims (a folder renamed with `git mv` in one work tree has another
+ * path there: review-47 F1), else by the file's path in its work tree; `undefined` without linked
+ * work trees.
  */
 function sharedLockPath(recordFile: string): string | undefined {
+  if (!hasLinkedWorkTrees(dirname(recordFile))) return undefined;
+  return sharedStatePath(recordFile, "lock");
+}
+
+/**
+ * The file `<name>.<ext>` of the common `.git` folder's `runrec-locks/` that the work trees share
+ * for `recordFile`'s deliverable (see {@linkcode workTreesLock}), whether or not the repository
+ * has linked work trees now; `undefined` outside a repository.
+ *
+ * @example
+ * ```ts
+ * import { sharedStatePath } from "./work_tree_lock.ts";
+ * sharedStatePath("/repo/PKG-01/DEL-01-02_X/RunRecords.csv", "seqs"); // "/repo/.git/runrec-locks/….seqs"
+ * ```
+ */
+export function sharedStatePath(recordFile: string, ext: string): string | undefined {
   const folder = dirname(recordFile);
-  if (!hasLinkedWorkTrees(folder)) return undefined;
   const common = commonGitDir(folder);
   const trees = workTrees(folder);
   if (common === undefined || trees === undefined) return undefined;
-  let inTree: string;
+  let key: string;
   try {
-    inTree = relative(trees.top, join(Deno.realPathSync(folder), basename(recordFile)));
+    key = `deliverable ${deliverableId(folder).id}`;
   } catch {
-    return undefined;
+    try {
+      key = relative(trees.top, join(Deno.realPathSync(folder), basename(recordFile)));
+    } catch {
+      return undefined;
+    }
   }
-  const name = sha256Hex(new TextEncoder().encode(inTree)).slice(0, 32);
-  return join(common, LOCK_FOLDER, `${name}.lock`);
+  const name = sha256Hex(new TextEncoder().encode(key)).slice(0, 32);
+  return join(common, LOCK_FOLDER, `${name}.${ext}`);
 }

@@ -14,6 +14,7 @@ import { dirname, join } from "node:path";
 import { assert, assertEquals } from "./assert.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { RECORD_FILE } from "../src/store.ts";
+import { sharedStatePath } from "../src/work_tree_lock.ts";
 import { runCli, runCliProcess } from "./cli.ts";
 import { git, makeProject, tempDir } from "./fixtures.ts";
 import { recordsOf, RUNREC } from "./support/runs.ts";
@@ -225,3 +226,108 @@ for (const fifo of [RECORD_FILE, `.runrec/${RECORD_FILE}.journal`]) {
     assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["BASE", "MAIN_1"]);
   });
 }
+
+/**
+ * {@linkcode withOtherWorkTree} whose other work tree renamed the deliverable folder (`git mv`,
+ * committed on its branch): the same record file at another path there.
+ */
+async function withRenamedInOtherWorkTree() {
+  const project = await withOtherWorkTree();
+  const renamed = join(dirname(project.otherDel), "DEL-01-02_Thing_Sized");
+  await git(project.other, "mv", project.otherDel, renamed);
+  await git(project.other, "commit", "-qm", "the deliverable renamed");
+  return { ...project, otherDel: renamed };
+}
+
+/** Merges `other` into the root's branch, git's rename detection at a low bar (few lines). */
+async function mergeOther(root: string, other: string) {
+  await git(other, "commit", "-qam", "a run on other");
+  await git(root, "commit", "-qam", "a run on main");
+  await git(root, "merge", "-q", "--no-edit", "-X", "find-renames=10%", "other");
+}
+
+Deno.test("runs of one minute in two work trees of one repository, the deliverable folder git mv renamed in one of them, one after the other: no SEQ given twice, and the merge holds no RunID twice (review-47 F1)", async () => {
+  const { root, del, env, other, otherDel, minute } = await withRenamedInOtherWorkTree();
+  await emit(del, env, "MAIN_1", minute);
+  await emit(otherDel, env, "OTHER_1", minute); // before: SEQ 001 again, main's
+  await emit(del, env, "MAIN_2", minute); // before: SEQ 002 again, other's
+  await mergeOther(root, other);
+  await assertEachOnce(root, otherDel.replace(other, root), [
+    "BASE",
+    "MAIN_1",
+    "MAIN_2",
+    "OTHER_1",
+  ]);
+});
+
+Deno.test("runs of one minute in two work trees of one repository, the deliverable folder git mv renamed in one of them, at the same moment (one's SEQ given and its line not yet written while the other gives its SEQ): the other waits for the lock the work trees share for the deliverable, and the merge holds no RunID twice (review-47 F1)", async () => {
+  const { root, del, env, other, otherDel, minute } = await withRenamedInOtherWorkTree();
+  // Main's emit held at its write of the record file: its SEQ given, nothing written or journalled.
+  const held = await spawnHeld(
+    [
+      ...RUNREC,
+      ...["emit", del, "--agent", "MAIN_1", "--status", "SUCCESS", "--started", minute],
+    ],
+    { calls: "write,pwrite64", path: join(del, RECORD_FILE), env, stdout: "piped" },
+  );
+  await held.held(1, "main's emit at its write of the record file");
+  const otherEmit = new Deno.Command(RUNREC[0], {
+    args: [
+      ...RUNREC.slice(1),
+      ...["emit", otherDel, "--agent", "OTHER_1", "--status", "SUCCESS", "--started", minute],
+    ],
+    env: { NO_COLOR: "1", ...env },
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let said = "";
+  let ended = false;
+  const status = otherEmit.status.then((s) => {
+    ended = true;
+    return s;
+  });
+  const stderr = (async () => {
+    for await (const chunk of otherEmit.stderr.pipeThrough(new TextDecoderStream())) said += chunk;
+  })();
+  // Before: the other ended at once with SEQ 001, main's; now it waits for main's lock.
+  await waitFor(
+    () => ended || said.includes("waiting for the append lock"),
+    () => `the other work tree's emit ended or waiting; it said: ${said}`,
+  );
+  await held.release();
+  assertEquals((await held.child.output()).code, 0);
+  assertEquals((await status).code, 0);
+  await stderr;
+  assert(!said.includes("spooled"), said);
+  await mergeOther(root, other);
+  await assertEachOnce(root, otherDel.replace(other, root), ["BASE", "MAIN_1", "OTHER_1"]);
+});
+
+Deno.test("runs of one minute in two work trees of one repository, the other work tree removed (git worktree remove) after its run was committed: the next run here gives the next SEQ, and the merge of its branch holds no RunID twice (review-47 F2)", async () => {
+  const { root, del, env, other, otherDel, minute } = await withOtherWorkTree();
+  await emit(otherDel, env, "OTHER_1", minute);
+  await git(other, "commit", "-qam", "a run on other");
+  await git(root, "worktree", "remove", other); // its journal with it
+  await emit(del, env, "MAIN_1", minute); // before: SEQ 001 again, other's
+  await git(root, "commit", "-qam", "a run on main");
+  await git(root, "merge", "-q", "--no-edit", "other");
+  await assertEachOnce(root, del, ["BASE", "MAIN_1", "OTHER_1"]);
+});
+
+Deno.test("the RunIDs the work trees' appends note in the common .git folder are cut to their later half past 16 KiB, and an append still reads the SEQ of its minute noted there (review-47 F2)", async () => {
+  const { del, env, otherDel, minute } = await withOtherWorkTree();
+  await emit(otherDel, env, "OTHER_1", minute); // the notes' folder made, the first note
+  const notes = sharedStatePath(join(del, RECORD_FILE), "seqs")!;
+  const prefix = `RUN-DEL-01-02-${minute.slice(0, 10).replaceAll("-", "")}-${
+    minute.slice(11, 16).replace(":", "")
+  }-`;
+  // 1,000 notes of an earlier day (~32 KiB), then one of this minute, as a removed work tree's.
+  const old = Array.from({ length: 1000 }, (_, i) => `RUN-DEL-01-02-20250101-0000-${i + 1}`);
+  await Deno.writeTextFile(notes, [...old, `${prefix}050`, ""].join("\n"));
+  await emit(del, env, "MAIN_1", minute);
+  const [main] = (await recordsOf(del)).filter((r) => r.AgentName === "MAIN_1");
+  assertEquals(main.RunID, `${prefix}051`);
+  const kept = (await Deno.readTextFile(notes)).split("\n").filter((l) => l !== "");
+  assertEquals(kept.length, 502, "the later half of 1,001 notes, and the new one");
+  assertEquals(kept.slice(-2), [`${prefix}050`, `${prefix}051`]);
+});
