@@ -229,12 +229,15 @@ async function notARun(
   file: string,
   lines: Lines,
   id: string,
-  record?: Found,
+  record: Found | undefined,
+  old: boolean,
 ): Promise<Error> {
+  // Which of the two RunIDs given is wrong: the message says, or the agent fixes the other one.
+  const option = old ? "--supersedes: " : "";
   if (record?.annotation) {
     const pick = (lines.recordsOf.get(id)?.length ?? 0) > 1 ? ` --line ${record.line}` : "";
     return new CheckFailure(
-      `${id} is an annotation (${file} line ${record.line}), not a run: to withdraw it, ` +
+      `${option}${id} is an annotation (${file} line ${record.line}), not a run: to withdraw it, ` +
         `runrec annotate ${shellWord(delDir)} ${id}${pick} --invalidates --note WHY`,
     );
   }
@@ -252,9 +255,14 @@ async function notARun(
   const own = ownId(delDir);
   // The RunID says where it belongs: the folder given is the mistake, as for show and finish.
   if (own !== undefined && deliverableOfRunId(id) !== own) {
+    // A run can only supersede a run of its own deliverable: another folder would not help.
+    const remedy = old
+      ? "a run supersedes only a run of its own deliverable; nothing written"
+      : "annotate it in its own deliverable folder";
     return new InputError(
-      `${id} is not a run in ${file}: it is a run of ${runIdHome(delDir, id)}, not of ${own}; ` +
-        "annotate it in its own deliverable folder",
+      `${option}${id} is not a run in ${file}: it is a run of ${
+        runIdHome(delDir, id)
+      }, not of ${own}; ${remedy}`,
     );
   }
   // Lines that cannot be read (a file saved as UTF-16, CR line ends) may hold it: unknown, not
@@ -268,7 +276,7 @@ async function notARun(
     );
   }
   return new CheckFailure(
-    `${id} is not a run in ${file}${meantRunIds(await nearRunIds(file, id))}`,
+    `${option}${id} is not a run in ${file}${meantRunIds(await nearRunIds(file, id))}`,
   );
 }
 
@@ -336,7 +344,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     if (found.length > 1) throw collided(delDir, file, id, found);
     // Only `--invalidates` may name an annotation: it withdraws it.
     if (found.length === 0 || (found[0].annotation && !(invalidates && id === runId))) {
-      throw await notARun(delDir, file, lines, id, found[0]);
+      throw await notARun(delDir, file, lines, id, found[0], id !== runId);
     }
     meant.set(id, found[0]);
   }

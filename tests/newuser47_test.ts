@@ -1,0 +1,54 @@
+/**
+ * Stop 47's new users: an operator installing runrec for CI, a lineage engineer exporting the
+ * runs, and an agent recovering from its own mistakes, each from the docs and messages alone;
+ * and the item stop 46 left. Each test is one friction they met, which failed before its fix.
+ */
+import { join } from "node:path";
+import { runCli } from "./cli.ts";
+import { makeProject } from "./fixtures.ts";
+import { assertEquals } from "./assert.ts";
+
+/** Records a run of `agent` in `del` with emit, and returns its RunID. */
+async function emitted(del: string, agent = "4_DOCUMENTS"): Promise<string> {
+  const run = await runCli(["emit", del, "--agent", agent, "--status", "SUCCESS"]);
+  assertEquals(run.code, 0, run.stderr);
+  return run.stdout.trim();
+}
+
+Deno.test("annotate --supersedes OLD, OLD a run of another deliverable or of no run, names --supersedes as the RunID at fault, and never sends the agent to annotate in OLD's folder (newuser-47 F1)", async () => {
+  const { root, del } = await makeProject();
+  const other = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-03_Other");
+  await Deno.mkdir(other, { recursive: true });
+  const newer = await emitted(del);
+  const elsewhere = await emitted(other);
+  const file = join(del, "RunRecords.csv");
+  const before = await Deno.readTextFile(file);
+  const cross = await runCli([
+    ...["annotate", del, newer, "--supersedes", elsewhere, "--note", "rerun"],
+  ]);
+  assertEquals(cross.code, 2, cross.stderr);
+  // OLD's folder is named as runrec finds it, relative to where it runs.
+  assertEquals(
+    cross.stderr.replace(/ \(\S*DEL-01-03_Other\)/, " (…)"),
+    `runrec annotate: --supersedes: ${elsewhere} is not a run in ${file}: it is a run of ` +
+      "DEL-01-03 (…), not of DEL-01-02; a run supersedes only a run of its own deliverable; " +
+      "nothing written\n",
+  );
+  const gone = newer.replace(/-\d{3}$/, "-009");
+  const missing = await runCli(["annotate", del, newer, "--supersedes", gone, "--note", "rerun"]);
+  assertEquals(missing.code, 1, missing.stderr);
+  assertEquals(
+    missing.stderr.startsWith(`runrec annotate: --supersedes: ${gone} is not a run in ${file}`),
+    true,
+    missing.stderr,
+  );
+  // The run annotated (not OLD) given wrong keeps its own advice.
+  const own = await runCli(["annotate", del, elsewhere, "--note", "wrong input"]);
+  assertEquals(own.code, 2, own.stderr);
+  assertEquals(
+    own.stderr.endsWith("annotate it in its own deliverable folder\n"),
+    true,
+    own.stderr,
+  );
+  assertEquals(await Deno.readTextFile(file), before);
+});
