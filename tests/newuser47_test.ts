@@ -5,7 +5,8 @@
  */
 import { join } from "node:path";
 import { runCli } from "./cli.ts";
-import { makeProject } from "./fixtures.ts";
+import { makeProject, tempDir } from "./fixtures.ts";
+import { copyTree, DELIVERABLES, EXAMPLES_DIR, SCRIPT, WORKING_DIR } from "../scripts/demo.ts";
 import { assertEquals } from "./assert.ts";
 
 /** Records a run of `agent` in `del` with emit, and returns its RunID. */
@@ -51,4 +52,32 @@ Deno.test("annotate --supersedes OLD, OLD a run of another deliverable or of no 
     own.stderr,
   );
   assertEquals(await Deno.readTextFile(file), before);
+});
+
+Deno.test("the demo's DEPENDENCIES agent writes v3.1 registers for DEL-01-01 and DEL-01-02, so stale --propagate on the demo's folder follows them without a warning (newuser-47 F2, stop 46's left item)", async () => {
+  const root = join(await tempDir({ prefix: "runrec-newuser47-" }), "examples");
+  await copyTree(EXAMPLES_DIR, root);
+  const folder = (id: keyof typeof DELIVERABLES) => join(root, WORKING_DIR, DELIVERABLES[id]);
+  // Each DEPENDENCIES step of the demo, played as the demo's agent plays it, then recorded.
+  const steps = SCRIPT.filter((step) => step.agent === "DEPENDENCIES");
+  assertEquals(steps.map((step) => step.deliverable), ["DEL-01-01", "DEL-01-02"]);
+  for (const step of steps) {
+    const dir = folder(step.deliverable);
+    const read = new Map<string, string>();
+    for (const input of step.inputs) {
+      read.set(input, await Deno.readTextFile(join(dir, input)).catch(() => ""));
+    }
+    await step.play(dir, read);
+    await emitted(dir, "DEPENDENCIES");
+  }
+  await emitted(folder("DEL-01-03"), "DEPENDENCIES");
+  const clean = await runCli(["stale", root, "--propagate"]);
+  assertEquals([clean.code, clean.stderr], [0, ""]);
+  // DEL-01-02 runs again: DEL-01-03 consumes it, as both registers say, so it is STALE.
+  await emitted(folder("DEL-01-02"));
+  const after = await runCli(["stale", root, "--propagate", "--json"]);
+  assertEquals([after.code, after.stderr], [1, ""]);
+  const report = JSON.parse(after.stdout);
+  assertEquals(report.warnings, []);
+  assertEquals(report.stale.map((s: { deliverableId: string }) => s.deliverableId), ["DEL-01-03"]);
 });
