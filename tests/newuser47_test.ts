@@ -81,3 +81,34 @@ Deno.test("the demo's DEPENDENCIES agent writes v3.1 registers for DEL-01-01 and
   assertEquals(report.warnings, []);
   assertEquals(report.stale.map((s: { deliverableId: string }) => s.deliverableId), ["DEL-01-03"]);
 });
+
+Deno.test("--agent written as prose (4 DOCUMENTS, an accented letter) names the agent name it most likely meant, for start, emit and exec; nothing recorded (newuser-47 F3)", async () => {
+  const { del } = await makeProject();
+  for (
+    const [given, meant] of [["4 DOCUMENTS", "4_DOCUMENTS"], ["DOCUMENTÉ", "DOCUMENTE"], [
+      " CHIRALITY  LENS ",
+      "CHIRALITY_LENS",
+    ]]
+  ) {
+    for (
+      const words of [
+        ["start", del, "--agent", given],
+        ["emit", del, "--agent", given, "--status", "SUCCESS"],
+        ["exec", del, "--agent", given, "--", "true"],
+      ]
+    ) {
+      const run = await runCli(words);
+      assertEquals(run.code, 2, run.stderr);
+      assertEquals(
+        run.stderr,
+        `runrec ${words[0]}: --agent must be an agent name of 1 to 64 ASCII letters, digits, ` +
+          `_ . - starting with a letter or digit, got ${JSON.stringify(given)} (did you mean ` +
+          `${meant}?)\n`,
+      );
+    }
+  }
+  // A name no such change mends gets no guess.
+  const slash = await runCli(["emit", del, "--agent", "4/DOCUMENTS", "--status", "SUCCESS"]);
+  assertEquals([slash.code, slash.stderr.includes("did you mean")], [2, false]);
+  assertEquals(await Deno.stat(join(del, "RunRecords.csv")).then(() => true, () => false), false);
+});
