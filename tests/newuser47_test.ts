@@ -112,3 +112,36 @@ Deno.test("--agent written as prose (4 DOCUMENTS, an accented letter) names the 
   assertEquals([slash.code, slash.stderr.includes("did you mean")], [2, false]);
   assertEquals(await Deno.stat(join(del, "RunRecords.csv")).then(() => true, () => false), false);
 });
+
+Deno.test("export --namespace pasted with a last / or blanks around it (github.com/acme/plant/) is refused naming the namespace meant, since its runIds would all differ from the project's; exit 2, nothing written (newuser-47 F4)", async () => {
+  const { root, del } = await makeProject();
+  await emitted(del);
+  const out = join(root, "lineage.jsonl");
+  for (
+    const [given, what] of [
+      ["github.com/acme/plant/", "ends in /"],
+      [" github.com/acme/plant", "has blanks around it"],
+      ["github.com/acme/plant ", "has blanks around it"],
+    ]
+  ) {
+    for (const format of ["openlineage", "prov"]) {
+      const run = await runCli([
+        ...["export", root, "--format", format, "--namespace", given, "--out", out],
+      ]);
+      assertEquals(run.code, 2, run.stderr);
+      assertEquals(
+        run.stderr,
+        `runrec export: --namespace ${JSON.stringify(given)} ${what}: every runId and name would ` +
+          "differ from those of an export with github.com/acme/plant, the same project; give " +
+          "github.com/acme/plant (see runrec export --help)\n",
+      );
+    }
+  }
+  assertEquals(await Deno.stat(out).then(() => true, () => false), false);
+  // The namespace meant exports, as before.
+  const meant = await runCli([
+    ...["export", root, "--format", "openlineage", "--namespace", "github.com/acme/plant"],
+  ]);
+  assertEquals(meant.code, 0, meant.stderr);
+  assertEquals(JSON.parse(meant.stdout.split("\n")[0]).job.namespace, "github.com/acme/plant");
+});
