@@ -145,3 +145,33 @@ Deno.test("export --namespace pasted with a last / or blanks around it (github.c
   assertEquals(meant.code, 0, meant.stderr);
   assertEquals(JSON.parse(meant.stdout.split("\n")[0]).job.namespace, "github.com/acme/plant");
 });
+
+Deno.test("annotate given a RunID one edit off offers only the records it could take: for --supersedes no annotation and not the superseding run itself; an annotation only with --invalidates (newuser-47 F5)", async () => {
+  const { del } = await makeProject();
+  const first = await emitted(del);
+  const second = await emitted(del);
+  const note = await runCli(["annotate", del, first, "--note", "checked"]);
+  assertEquals(note.code, 0, note.stderr);
+  const annotation = note.stdout.trim();
+  // SEQ 000 is one edit from each record of the first's minute (a minute may pass between them).
+  const typo = first.replace(/-\d{3}$/, "-000");
+  const file = join(del, "RunRecords.csv");
+  const offered = async (words: string[]) => {
+    const run = await runCli(["annotate", del, ...words]);
+    assertEquals(run.code, 1, run.stderr);
+    return /did you mean (.*)\?\)\n$/.exec(run.stderr)?.[1] ?? "";
+  };
+  const minute = typo.slice(0, -3);
+  const sameMinute = [first, second, annotation].filter((id) => id.startsWith(minute));
+  const runsThere = sameMinute.filter((id) => id !== annotation);
+  // --supersedes: neither the annotation nor the superseding run (second) is offered.
+  assertEquals(
+    await offered([second, "--supersedes", typo, "--note", "rerun"]),
+    runsThere.filter((id) => id !== second).join(" or "),
+  );
+  // The RUNID annotated: runs, not the annotation; with --invalidates the annotation too.
+  assertEquals(await offered([typo, "--note", "x"]), runsThere.join(" or "));
+  const withdraw = await offered([typo, "--invalidates", "--note", "x"]);
+  assertEquals(withdraw.includes(annotation), sameMinute.includes(annotation), withdraw);
+  assertEquals((await Deno.readTextFile(file)).split("\n").length, 5);
+});

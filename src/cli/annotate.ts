@@ -223,7 +223,10 @@ function ownId(delDir: string): string | undefined {
   }
 }
 
-/** The one-line error for a RunID that is not a readable run of `file`. */
+/**
+ * The one-line error for a RunID that is not a readable run of `file`: `old` when it is the
+ * `--supersedes` one; `fits` picks the records a near RunID may be offered from.
+ */
 async function notARun(
   delDir: string,
   file: string,
@@ -231,6 +234,7 @@ async function notARun(
   id: string,
   record: Found | undefined,
   old: boolean,
+  fits: (record: RunRecord) => boolean,
 ): Promise<Error> {
   // Which of the two RunIDs given is wrong: the message says, or the agent fixes the other one.
   const option = old ? "--supersedes: " : "";
@@ -276,7 +280,7 @@ async function notARun(
     );
   }
   return new CheckFailure(
-    `${option}${id} is not a run in ${file}${meantRunIds(await nearRunIds(file, id))}`,
+    `${option}${id} is not a run in ${file}${meantRunIds(await nearRunIds(file, id, fits))}`,
   );
 }
 
@@ -344,7 +348,12 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     if (found.length > 1) throw collided(delDir, file, id, found);
     // Only `--invalidates` may name an annotation: it withdraws it.
     if (found.length === 0 || (found[0].annotation && !(invalidates && id === runId))) {
-      throw await notARun(delDir, file, lines, id, found[0], id !== runId);
+      const old = id !== runId;
+      // Only what this annotate could take is offered: an annotation only to withdraw, and not
+      // the run OLD would be superseded by.
+      const fits = (r: RunRecord) =>
+        isAnnotation(r) ? invalidates && !old : !(old && r.RunID === runId);
+      throw await notARun(delDir, file, lines, id, found[0], old, fits);
     }
     meant.set(id, found[0]);
   }
