@@ -175,3 +175,38 @@ Deno.test("annotate given a RunID one edit off offers only the records it could 
   assertEquals(withdraw.includes(annotation), sameMinute.includes(annotation), withdraw);
   assertEquals((await Deno.readTextFile(file)).split("\n").length, 5);
 });
+
+Deno.test("log --since '2 hours ago' names the duration it takes (2h), as reap and emit do for '2 hours'; emit --started '2026-12-06 12:00' shows the date-time form with its zone (newuser-47 F6)", async () => {
+  const { del } = await makeProject();
+  await emitted(del);
+  for (
+    const [given, meant] of [["2 hours ago", "2h"], ["30 min ago", "30m"], ["1 day ago", "1d"]]
+  ) {
+    const run = await runCli(["log", del, "--since", given]);
+    assertEquals(run.code, 2, run.stderr);
+    assertEquals(
+      run.stderr.endsWith(
+        `got ${JSON.stringify(given)} (did you mean ${meant}?) ` +
+          "(see runrec log --help)\n",
+      ),
+      true,
+      run.stderr,
+    );
+    // The duration offered is one log takes.
+    const taken = await runCli(["log", del, "--since", meant, "--format", "json"]);
+    assertEquals([taken.code, JSON.parse(taken.stdout).length], [0, 1]);
+  }
+  const file = join(del, "RunRecords.csv");
+  const before = await Deno.readTextFile(file);
+  const started = await runCli([
+    ...["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS", "--started"],
+    "2026-12-06 12:00",
+  ]);
+  assertEquals(started.code, 2, started.stderr);
+  assertEquals(
+    started.stderr,
+    "runrec emit: --started: not an ISO 8601 date-time with zone, like 2026-02-22T10:15:00Z (UTC) " +
+      'or 2026-02-22T11:15:00+01:00: "2026-12-06 12:00"\n',
+  );
+  assertEquals(await Deno.readTextFile(file), before);
+});
