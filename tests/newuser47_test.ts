@@ -171,6 +171,14 @@ Deno.test("annotate given a RunID one edit off offers only the records it could 
   );
   // The RUNID annotated: runs, not the annotation; with --invalidates the annotation too.
   assertEquals(await offered([typo, "--note", "x"]), runsThere.join(" or "));
+  // A RunID cut short (SEQ 00, not a RunID's shape: exit 2) is offered the same records.
+  const cut = await runCli(["annotate", del, second, "--supersedes", `${minute}00`, "--note", "x"]);
+  assertEquals(cut.code, 2, cut.stderr);
+  assertEquals(
+    /did you mean (.*)\? \(see/.exec(cut.stderr)?.[1] ?? "",
+    runsThere.filter((id) => id !== second).join(" or "),
+    cut.stderr,
+  );
   const withdraw = await offered([typo, "--invalidates", "--note", "x"]);
   assertEquals(withdraw.includes(annotation), sameMinute.includes(annotation), withdraw);
   assertEquals((await Deno.readTextFile(file)).split("\n").length, 5);

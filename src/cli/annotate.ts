@@ -93,9 +93,15 @@ Examples:
     --note "wrong RunID"
 `;
 
-async function checkRunId(delDir: string, option: string, id: string): Promise<void> {
+/** Refuses a word that is not a RunID, offering the records one edit from it that `fits`. */
+async function checkRunId(
+  delDir: string,
+  option: string,
+  id: string,
+  fits: (record: RunRecord) => boolean,
+): Promise<void> {
   if (!RUN_ID_SYNTAX.test(id)) {
-    throw new UsageError(notARunId(option, id, await nearRunIds(delDir, id)));
+    throw new UsageError(notARunId(option, id, await nearRunIds(delDir, id, fits)));
   }
 }
 
@@ -325,9 +331,15 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   if (invalidates && supersedes !== undefined) {
     throw new UsageError("--invalidates and --supersedes contradict each other");
   }
-  await checkRunId(delDir, "", runId);
+  // As notARun offers: an annotation only to withdraw, never RUNID as the run it supersedes.
+  await checkRunId(delDir, "", runId, (r) => invalidates || !isAnnotation(r));
   if (supersedes !== undefined) {
-    await checkRunId(delDir, "--supersedes: ", supersedes);
+    await checkRunId(
+      delDir,
+      "--supersedes: ",
+      supersedes,
+      (r) => !isAnnotation(r) && r.RunID !== runId,
+    );
     if (supersedes === runId) throw new UsageError("--supersedes: a run cannot supersede itself");
   }
   const numbers = lineNumbers(listOption(parsed, "line"));
