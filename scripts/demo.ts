@@ -409,18 +409,38 @@ function chiralityLens(deliverable: DeliverableKey): Step {
   };
 }
 
-const REGISTER_HEADER = "RegisterSchemaVersion,DependencyID,FromDeliverableID,ToDeliverableID," +
-  "DependencyType,Description,Status";
+/**
+ * The v3.1 register layout, as DEL-01-03's committed `Dependencies.csv` has it: the columns
+ * `runrec stale --propagate` follows (`Direction`, `TargetType`, `TargetDeliverableID`, `Status`).
+ */
+const REGISTER_HEADER = "RegisterSchemaVersion,DependencyID,FromPackageID,FromDeliverableID," +
+  "FromDeliverableName,DependencyClass,AnchorType,Direction,DependencyType,TargetType," +
+  "TargetPackageID,TargetDeliverableID,TargetRefID,TargetName,Statement,Status";
 
-/** The dependency rows DEPENDENCIES finds, and what it could not resolve. */
+/** The start of a v3.1 row of `deliverable`'s register, up to its `Direction`. */
+function registerRow(deliverable: DeliverableKey, seq: string, name: string): string {
+  return `v3.1,DEP-${deliverable.slice(4)}-${seq},PKG-01,${deliverable},${name},EXECUTION,` +
+    "NOT_APPLICABLE";
+}
+
+/**
+ * The dependency rows DEPENDENCIES finds, and what it could not resolve. DEL-01-02's row to
+ * DEL-01-03 is the edge DEL-01-03's own register holds, seen from the producer's side.
+ */
 const REGISTERS: Partial<Record<DeliverableKey, { rows: string[]; unresolved?: string }>> = {
   "DEL-01-01": {
-    rows: ["v3.1,DEP-01-01-001,DEL-01-01,EXTERNAL,INPUT,Process design conditions,OPEN"],
+    rows: [
+      `${registerRow("DEL-01-01", "001", "Pressure Transmitter Spec")},UPSTREAM,INPUT,EXTERNAL,` +
+      ",,PDC-01,Process design conditions,Process design conditions,ACTIVE",
+    ],
   },
   "DEL-01-02": {
     rows: [
-      "v3.1,DEP-01-02-001,DEL-01-02,EXTERNAL,INPUT,Line sizes from the client piping class,OPEN",
-      "v3.1,DEP-01-02-002,DEL-01-02,DEL-01-03,INTERFACE,Common vendor for flow and level,OPEN",
+      `${registerRow("DEL-01-02", "001", "Flow Meter Selection")},UPSTREAM,INPUT,EXTERNAL,,,` +
+      "PIPE-01,Client piping class,Line sizes from the client piping class,ACTIVE",
+      `${registerRow("DEL-01-02", "002", "Flow Meter Selection")},DOWNSTREAM,INTERFACE,` +
+      "DELIVERABLE,PKG-01,DEL-01-03,,Level Switch Datasheet,Common vendor for flow and level," +
+      "ACTIVE",
     ],
     unresolved: "DEP-01-02-001 unresolved: the client piping class is not among the references",
   },

@@ -56,6 +56,7 @@ import {
 } from "./schema.ts";
 import { HOST_OUTCOMES, mapOutcome } from "./outcomes.ts";
 import { placeholderProblem } from "./placeholders.ts";
+import { meantAgentName } from "./agent_name_hint.ts";
 import { recordedLateNote } from "./recorded_late.ts";
 import { checkRun, findProfile, unknownAgentWarning } from "./profiles.ts";
 import { readLifecycleState } from "./status.ts";
@@ -797,7 +798,11 @@ function checkDraft(draft: RecordDraft): void {
   const meant = first.field === "RunStatus" && start.length === 3
     ? [...RUN_STATUSES, ...HOST_OUTCOMES.map((o) => o.word)].find((w) => w.startsWith(start))
     : undefined;
-  const hint = meant === undefined ? "" : ` (did you mean ${meant}?)`;
+  const hint = meant !== undefined
+    ? ` (did you mean ${meant}?)`
+    : first.field === "AgentName"
+    ? meantAgentName(draft.AgentName)
+    : "";
   throw new OptionError((name) => `${name(option)} ${first.message}${hint}`);
 }
 

@@ -152,7 +152,9 @@ export function runStart(
   const ms = parseInstant(started);
   if (ms === undefined) {
     throw new OptionError((name) =>
-      `${name("started")}: not an ISO 8601 date-time with zone: ${show(started)}`
+      // The form, not just its name: "2026-12-06 12:00" lacks the T and the zone both.
+      `${name("started")}: not an ISO 8601 date-time with zone, like 2026-02-22T10:15:00Z ` +
+      `(UTC) or 2026-02-22T11:15:00+01:00: ${show(started)}`
     );
   }
   if (!yearInRange(ms)) {

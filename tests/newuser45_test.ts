@@ -90,7 +90,12 @@ Deno.test("show and annotate given a RunID pasted wrong (a digit off, dropped or
   ]);
   assertEquals(
     said(await runCli(["annotate", del, ids[0], "--note", "rerun", "--supersedes", `${ids[1]}2`])),
-    [1, `runrec annotate: ${ids[1]}2 is not a run in ${file} (did you mean ${ids[1]}?)\n`],
+    [
+      1,
+      `runrec annotate: --supersedes: ${ids[1]}2 is not a run in ${file} (did you mean ${
+        ids[1]
+      }?)\n`,
+    ],
   );
   assertEquals(
     said(await runCli(["annotate", del, "RUN-DEL-01-02-20260222-1015-003", "--note", "x"])),

@@ -93,9 +93,15 @@ Examples:
     --note "wrong RunID"
 `;
 
-async function checkRunId(delDir: string, option: string, id: string): Promise<void> {
+/** Refuses a word that is not a RunID, offering the records one edit from it that `fits`. */
+async function checkRunId(
+  delDir: string,
+  option: string,
+  id: string,
+  fits: (record: RunRecord) => boolean,
+): Promise<void> {
   if (!RUN_ID_SYNTAX.test(id)) {
-    throw new UsageError(notARunId(option, id, await nearRunIds(delDir, id)));
+    throw new UsageError(notARunId(option, id, await nearRunIds(delDir, id, fits)));
   }
 }
 
@@ -223,18 +229,25 @@ function ownId(delDir: string): string | undefined {
   }
 }
 
-/** The one-line error for a RunID that is not a readable run of `file`. */
+/**
+ * The one-line error for a RunID that is not a readable run of `file`: `old` when it is the
+ * `--supersedes` one; `fits` picks the records a near RunID may be offered from.
+ */
 async function notARun(
   delDir: string,
   file: string,
   lines: Lines,
   id: string,
-  record?: Found,
+  record: Found | undefined,
+  old: boolean,
+  fits: (record: RunRecord) => boolean,
 ): Promise<Error> {
+  // Which of the two RunIDs given is wrong: the message says, or the agent fixes the other one.
+  const option = old ? "--supersedes: " : "";
   if (record?.annotation) {
     const pick = (lines.recordsOf.get(id)?.length ?? 0) > 1 ? ` --line ${record.line}` : "";
     return new CheckFailure(
-      `${id} is an annotation (${file} line ${record.line}), not a run: to withdraw it, ` +
+      `${option}${id} is an annotation (${file} line ${record.line}), not a run: to withdraw it, ` +
         `runrec annotate ${shellWord(delDir)} ${id}${pick} --invalidates --note WHY`,
     );
   }
@@ -252,9 +265,14 @@ async function notARun(
   const own = ownId(delDir);
   // The RunID says where it belongs: the folder given is the mistake, as for show and finish.
   if (own !== undefined && deliverableOfRunId(id) !== own) {
+    // A run can only supersede a run of its own deliverable: another folder would not help.
+    const remedy = old
+      ? "a run supersedes only a run of its own deliverable; nothing written"
+      : "annotate it in its own deliverable folder";
     return new InputError(
-      `${id} is not a run in ${file}: it is a run of ${runIdHome(delDir, id)}, not of ${own}; ` +
-        "annotate it in its own deliverable folder",
+      `${option}${id} is not a run in ${file}: it is a run of ${
+        runIdHome(delDir, id)
+      }, not of ${own}; ${remedy}`,
     );
   }
   // Lines that cannot be read (a file saved as UTF-16, CR line ends) may hold it: unknown, not
@@ -268,7 +286,7 @@ async function notARun(
     );
   }
   return new CheckFailure(
-    `${id} is not a run in ${file}${meantRunIds(await nearRunIds(file, id))}`,
+    `${option}${id} is not a run in ${file}${meantRunIds(await nearRunIds(file, id, fits))}`,
   );
 }
 
@@ -313,9 +331,15 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   if (invalidates && supersedes !== undefined) {
     throw new UsageError("--invalidates and --supersedes contradict each other");
   }
-  await checkRunId(delDir, "", runId);
+  // As notARun offers: an annotation only to withdraw, never RUNID as the run it supersedes.
+  await checkRunId(delDir, "", runId, (r) => invalidates || !isAnnotation(r));
   if (supersedes !== undefined) {
-    await checkRunId(delDir, "--supersedes: ", supersedes);
+    await checkRunId(
+      delDir,
+      "--supersedes: ",
+      supersedes,
+      (r) => !isAnnotation(r) && r.RunID !== runId,
+    );
     if (supersedes === runId) throw new UsageError("--supersedes: a run cannot supersede itself");
   }
   const numbers = lineNumbers(listOption(parsed, "line"));
@@ -336,7 +360,12 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     if (found.length > 1) throw collided(delDir, file, id, found);
     // Only `--invalidates` may name an annotation: it withdraws it.
     if (found.length === 0 || (found[0].annotation && !(invalidates && id === runId))) {
-      throw await notARun(delDir, file, lines, id, found[0]);
+      const old = id !== runId;
+      // Only what this annotate could take is offered: an annotation only to withdraw, and not
+      // the run OLD would be superseded by.
+      const fits = (r: RunRecord) =>
+        isAnnotation(r) ? invalidates && !old : !(old && r.RunID === runId);
+      throw await notARun(delDir, file, lines, id, found[0], old, fits);
     }
     meant.set(id, found[0]);
   }

@@ -24,6 +24,7 @@ const UNITS: readonly [RegExp, string][] = [
  * import { spelledDuration } from "./duration_words.ts";
  * spelledDuration("5min"); // " (did you mean 5m?)"
  * spelledDuration("2 hours"); // " (did you mean 2h?)"
+ * spelledDuration("2 hours ago"); // " (did you mean 2h?)" (log --since: a duration before now)
  * spelledDuration("90"); // " (a number needs its unit, with no space: 90s, 90m, 90h or 90d)"
  * spelledDuration("soon"); // ""
  * ```
@@ -35,7 +36,8 @@ export function spelledDuration(text: string): string {
   if (bare !== undefined) {
     return ` (a number needs its unit, with no space: ${bare}s, ${bare}m, ${bare}h or ${bare}d)`;
   }
-  const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*([a-z]+)\s*$/i.exec(text);
+  // "ago" is how people say log --since's duration before now: the duration alone means that.
+  const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*([a-z]+)(?:\s+ago)?\s*$/i.exec(text);
   if (!m) return "";
   const unit = UNITS.find(([word]) => word.test(m[2]))?.[1];
   const meant = unit === undefined ? undefined : `${m[1]}${unit}`;

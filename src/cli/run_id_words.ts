@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { RUN_ID_SYNTAX } from "../schema.ts";
+import { RUN_ID_SYNTAX, type RunRecord } from "../schema.ts";
 import { readRecords } from "../reader.ts";
 import { join, relative, resolve } from "../path.ts";
 import { deliverableOfRunId, foldersOfDeliverable } from "../run_id_home.ts";
@@ -69,7 +69,8 @@ function oneOf(words: readonly string[]): string {
  * The RunIDs recorded in `target` (a record file, or the deliverable folder holding one) one
  * edit from `given` (a digit wrong, dropped, added, or two swapped, as a RunID pasted or typed
  * wrong is; two would name another day's runs), at most 3; `[]` when none is, or the file cannot
- * be read. Read only once a RunID is not found: a failure's cost.
+ * be read. Read only once a RunID is not found: a failure's cost. `fits` leaves out records the
+ * command cannot take (annotate: an annotation, or the run itself as the one it supersedes).
  *
  * @example
  * ```ts
@@ -79,7 +80,11 @@ function oneOf(words: readonly string[]): string {
  * // ["RUN-DEL-01-02-20260222-1015-001"]
  * ```
  */
-export async function nearRunIds(target: string, given: string): Promise<string[]> {
+export async function nearRunIds(
+  target: string,
+  given: string,
+  fits: (record: RunRecord) => boolean = () => true,
+): Promise<string[]> {
   const wanted = given.trim().toUpperCase();
   const found = new Set<string>();
   try {
@@ -88,7 +93,7 @@ export async function nearRunIds(target: string, given: string): Promise<string[
     for await (const event of readRecords(file)) {
       if (event.kind !== "record") continue;
       const id = event.record.RunID;
-      if (id === wanted || Math.abs(id.length - wanted.length) > 1) continue;
+      if (id === wanted || Math.abs(id.length - wanted.length) > 1 || !fits(event.record)) continue;
       if (editsBetween(wanted, id) === 1) found.add(id);
     }
   } catch {

@@ -338,21 +338,32 @@ const CONTROL_CHARACTER = /[\x00-\x1f\x7f-\x9f]/;
  * What is wrong with a namespace (`--namespace`, `collectRuns`'
  * `options.namespace`), as the rest of a sentence naming it, or `undefined`:
  * an empty or blank one, or one with a control character, would be in every
- * runId and job, where a lineage tool shows nothing or breaks a line.
+ * runId and job, where a lineage tool shows nothing or breaks a line; one with
+ * blanks around it or a last `/` (pasted from a URL) is another namespace than
+ * the same name without them, so its runs would be sent to a server twice.
  *
  * @example
  * ```ts
  * import { namespaceProblem } from "./runs.ts";
  * namespaceProblem("github.com/acme/plant"); // undefined
  * namespaceProblem(" "); // "needs a name (got only blanks)"
+ * namespaceProblem("github.com/acme/plant/"); // "\"github.com/acme/plant/\" ends in /: … give github.com/acme/plant"
  * ```
  */
 export function namespaceProblem(namespace: string): string | undefined {
   if (namespace === "") return "needs a name";
   if (namespace.trim() === "") return "needs a name (got only blanks)";
   const control = CONTROL_CHARACTER.exec(namespace)?.[0];
-  if (control === undefined) return undefined;
-  const code = control.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
-  return `holds the control character U+${code}: give one line of printable text, ` +
-    "such as github.com/acme/plant";
+  if (control !== undefined) {
+    const code = control.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+    return `holds the control character U+${code}: give one line of printable text, ` +
+      "such as github.com/acme/plant";
+  }
+  // Each id is `<namespace>/<name>`: a last "/" doubles it, and blanks are invisible.
+  const plain = namespace.trim().replace(/\/+$/, "");
+  if (plain === namespace) return undefined;
+  if (plain === "") return `needs a name (got ${JSON.stringify(namespace)})`;
+  const what = namespace.trim() === namespace ? "ends in /" : "has blanks around it";
+  return `${JSON.stringify(namespace)} ${what}: every runId and name would differ from those ` +
+    `of an export with ${plain}, the same project; give ${plain}`;
 }
