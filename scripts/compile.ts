@@ -143,6 +143,15 @@ export const BUILDS = [
 export async function compileAll(args: string[]): Promise<number> {
   // A build that fails must not leave an older binary behind, looking current.
   for (const build of BUILDS) await Deno.remove(join(ROOT, build.output)).catch(() => {});
+  // deno compile says only "No such file or directory" of a DENORT_BIN that names no file.
+  const denort = Deno.env.get("DENORT_BIN");
+  if (denort && !(await Deno.stat(denort).then((i) => i.isFile, () => false))) {
+    console.error(
+      `compile: DENORT_BIN=${denort} names no file: set it to a denort binary of Deno ` +
+        `${Deno.version.deno}, or unset it to let deno compile download one`,
+    );
+    return 2;
+  }
   let entry: string;
   try {
     entry = await bundleCli();

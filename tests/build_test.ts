@@ -140,6 +140,22 @@ Deno.test("build: both builds record runs; the sandboxed one refuses a subproces
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("build: a DENORT_BIN that names no file is said in one line naming it, exit 2, before any bundling", async () => {
+  const missing = join(await tempDir(), "denort");
+  const compile = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(ROOT, "scripts/compile.ts")],
+    cwd: ROOT,
+    env: { DENORT_BIN: missing },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const said = decoder.decode(compile.stderr).trim();
+  assertEquals(compile.code, 2);
+  assertEquals(said.split("\n").length, 1, said);
+  assertIncludes(said, `DENORT_BIN=${missing} names no file`);
+  assert(!said.includes("bundled"), said); // said before the bundling, not after it
+});
+
 Deno.test("build: the production flags deny the network", async () => {
   const dir = await tempDir();
   const script = join(dir, "net.ts");
