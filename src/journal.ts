@@ -299,7 +299,8 @@ export function putBackDropped(
  * wrote, a merge made from the other side), so that under the lock only what was appended since
  * is read: the whole file was read there (review-46 F1: 10.2 MB for 9.9 MB, every writer
  * waiting). What it found is kept in this process and trusted under the lock only while the file
- * keeps its identity and was only appended to (./appended.ts).
+ * keeps its identity and was only appended to (./appended.ts). Where the last line went into the
+ * file at the path, the usual case, it reads no more than that line.
  *
  * @example
  * ```ts
@@ -309,9 +310,29 @@ export function putBackDropped(
  */
 export function readDroppedAhead(recordFile: string): void {
   try {
+    if (nothingToReadAhead(recordFile)) return;
     const looked = unsettledLines(recordFile);
     if (looked !== undefined && !looked.settled) offsetsOf(recordFile, wantedOf(looked.unsettled));
   } catch { /* looked at under the lock, as before */ }
+}
+
+/**
+ * Whether the read before the lock may skip the journal of `recordFile`: there is none, or its last
+ * line was noted into the file at the path now, which no git command has replaced since. Two
+ * looks (the file's identity, the journal's end) instead of `unsettledLines`' six, since every
+ * append asks (emit-47). A HEAD or stash changed since, the file left as it was, is judged under
+ * the lock alone: lines to look for then are only those git holds elsewhere, rare.
+ */
+function nothingToReadAhead(recordFile: string): boolean {
+  const path = journalPath(recordFile);
+  let size: number;
+  try {
+    size = Deno.statSync(path).size;
+  } catch {
+    return true;
+  }
+  const identity = identityOf(recordFile);
+  return identity !== "" && lastEntry(path, size)?.file === identity;
 }
 
 /** What `putBackDropped` looks at first: none, the journal's last line settled, or its lines. */
@@ -648,14 +669,19 @@ function edgeEntries(path: string): { size: number; first?: Entry; last?: Entry 
     const second = head.indexOf("\n", 1);
     if (second >= 0 || n >= size) first = head.slice(1, second < 0 ? undefined : second);
   }
+  return { size, first: parseEntry(first)[0], last: lastEntry(path, size) };
+}
+
+/** The last entry of the journal at `path`, `size` bytes long (`undefined` when spoilt). */
+function lastEntry(path: string, size: number): Entry | undefined {
   let last: string | undefined;
   for (let n = EDGE_BYTES; last === undefined && n < 4 * size; n *= 4) {
     const start = Math.max(0, size - n);
-    const tail = decode(read(path, start, size - start));
+    const tail = new TextDecoder().decode(read(path, start, size - start));
     const at = tail.lastIndexOf("\n");
     if (at >= 0) last = tail.slice(at + 1);
   }
-  return { size, first: parseEntry(first)[0], last: parseEntry(last ?? "")[0] };
+  return parseEntry(last ?? "")[0];
 }
 
 /** Up to `length` bytes of the file at `offset`; fewer at its end or when it cannot be read. */
