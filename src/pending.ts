@@ -1872,7 +1872,11 @@ export function describeRecordedPending(
     return `${run} is recorded: its record waits in the spool, ${found.spooledIn}; not to be ` +
       `finished again: runrec flush ${shellWord(delDir)} appends it and removes its pending file`;
   }
-  return `${run} is recorded already as ${found.runId}, but its pending file is back (git ` +
-    "stash pop, a restored copy?); not to be finished again: " +
+  // A read-only finish stopped before its removal left the file; else it came back.
+  const why = found.finishedReadOnly
+    ? "a finish while its folder was read-only wrote it and was stopped before removing its " +
+      "pending file"
+    : "its pending file is back (git stash pop, a restored copy?)";
+  return `${run} is recorded already as ${found.runId}, but ${why}; not to be finished again: ` +
     `runrec reap ${shellWord(delDir)} removes it`;
 }

@@ -246,6 +246,20 @@ Deno.test("a read-only finish killed after its record landed, before removing it
   await cleanup();
 });
 
+Deno.test("verify after a read-only finish killed after its record landed: says a read-only finish left the pending file, not that it came back (review-47's left item)", async () => {
+  const { del, env, id, cleanup } = await killedAfterItsRecord();
+  const out = await runCliProcess(["verify", del], undefined, env);
+  assertIncludes(out.stderr, `run ${id} (4_DOCUMENTS`);
+  assertIncludes(
+    out.stderr,
+    "a finish while its folder was read-only wrote it and was stopped before removing its " +
+      "pending file; not to be finished again: runrec reap",
+  );
+  assert(!out.stderr.includes("git stash pop"), out.stderr);
+  assertEquals(pendingFiles(del), [`${id}.json`], "verify removes nothing");
+  await cleanup();
+});
+
 Deno.test("reap after a read-only finish killed after its record landed: removes its pending file, saying why, and its dead marker from $TMPDIR (review-q F5)", async () => {
   const { del, env, marker, cleanup } = await killedAfterItsRecord();
   const reap = await runCliProcess(["reap", del, "--older-than", "0s"], undefined, env);
