@@ -260,6 +260,20 @@ Deno.test("verify after a read-only finish killed after its record landed: says 
   await cleanup();
 });
 
+Deno.test("verify after a finish whose pending file was put back (a restored copy): says it came back", async () => {
+  const { del, env, id, finish, cleanup } = await startedRun();
+  const pendingFile = join(del, ".runrec", "pending", `${id}.json`);
+  const saved = await Deno.readFile(pendingFile);
+  const done = await runCliProcess(finish, undefined, env);
+  assertEquals(done.code, 0, done.stderr);
+  await Deno.writeFile(pendingFile, saved);
+  const out = await runCliProcess(["verify", del], undefined, env);
+  assertIncludes(out.stderr, `run ${id} (4_DOCUMENTS`);
+  assertIncludes(out.stderr, "but its pending file is back (git stash pop, a restored copy?)");
+  assert(!out.stderr.includes("read-only"), out.stderr);
+  await cleanup();
+});
+
 Deno.test("reap after a read-only finish killed after its record landed: removes its pending file, saying why, and its dead marker from $TMPDIR (review-q F5)", async () => {
   const { del, env, marker, cleanup } = await killedAfterItsRecord();
   const reap = await runCliProcess(["reap", del, "--older-than", "0s"], undefined, env);
