@@ -590,7 +590,9 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
         change: "added",
         baseline: null,
         current,
-        reason: `now a governed input${why}`,
+        reason: `now a governed input${why}${
+          inputFoldersIn(baseline.Notes).includes(path) ? "; a folder at the run" : ""
+        }`,
       });
     } else if (current === undefined) {
       const link = lookups.lstat(abs);
@@ -1187,19 +1189,27 @@ async function checkFolder(
   // given, walked again (a file added to one is a change: InputFiles lists only the files they
   // held; one gone since, or kept out by the outside rule now, its files say so, each once).
   const inputsNow = (run: RunRecord) => {
-    const folders = inputFoldersIn(run.Notes).filter((f) => {
-      const abs = resolve(dir, f);
-      return (allowOutside || isInsideProject(abs, places.bounds, lookups)) &&
-        lookups.stat(abs) === "folder";
+    const given = inputFoldersIn(run.Notes).filter((f) =>
+      allowOutside || isInsideProject(resolve(dir, f), places.bounds, lookups)
+    );
+    const folders = given.filter((f) => lookups.stat(resolve(dir, f)) === "folder");
+    // A folder given that is a file now (or a FIFO): the agent would read that under the name,
+    // so it is governed, and added since the run, never left out as a folder gone (stale-47 F1).
+    const turned = given.filter((f) => {
+      const kind = lookups.stat(resolve(dir, f));
+      return !(kind instanceof Error) && kind !== "folder";
     });
     // An input in a deliverable folder relabelled since the run (the ID stays, the label may
     // change: HOST_FORMATS) is read where it is now, under the path recorded (agent-trial F2).
     const relabelled = new Map<string, string>(); // the path now → the path recorded
-    const files = run.InputFiles.map((path) => {
-      const moved = relabelledPath(dir, path, lookups);
-      if (moved !== undefined) relabelled.set(moved, path);
-      return moved ?? path;
-    });
+    const files = [
+      ...run.InputFiles.map((path) => {
+        const moved = relabelledPath(dir, path, lookups);
+        if (moved !== undefined) relabelled.set(moved, path);
+        return moved ?? path;
+      }),
+      ...turned,
+    ];
     const key = JSON.stringify([files, folders]);
     if (!governed.has(key)) {
       governed.set(

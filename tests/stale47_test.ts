@@ -1,0 +1,89 @@
+/**
+ * `runrec stale` at the edges stop 47 found wrong (stale-47): each was a
+ * false CLEAN or a wrong verdict. Through the CLI, on generated projects, with
+ * real files, FIFOs and links.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assert, assertEquals } from "./assert.ts";
+import { type CliResult, runCli } from "./cli.ts";
+import { makeProject } from "./fixtures.ts";
+
+const decoder = new TextDecoder();
+
+/** One `runrec stale --json` check, as the JSON document gives it. */
+interface JsonCheck {
+  agent: string;
+  verdict: string;
+  baseline?: { RunID: string; line: number };
+  reason?: string;
+  inputs: { path: string; change: string; reason?: string }[];
+  outputs: { path: string; change: string; reason?: string }[];
+  notes: string[];
+}
+
+/** Runs `runrec`, failing the test when it exits with another code than `code`. */
+async function runrec(code: number, ...args: string[]): Promise<CliResult> {
+  const result = await runCli(args);
+  assertEquals(result.code, code, `${args.join(" ")}: ${result.stdout}${result.stderr}`);
+  return result;
+}
+
+/** `runrec stale <args> --json`: the exit code and the checks. */
+async function stale(...args: string[]): Promise<{ code: number; checks: JsonCheck[] }> {
+  const result = await runCli(["stale", ...args, "--json"]);
+  assert(result.code !== 2, result.stderr);
+  return { code: result.code, checks: JSON.parse(result.stdout).checks };
+}
+
+/** The one check of `agent`. */
+function checkOf(checks: JsonCheck[], agent: string): JsonCheck {
+  const found = checks.filter((c) => c.agent === agent);
+  assertEquals(found.length, 1, JSON.stringify(checks));
+  return found[0];
+}
+
+/** Input evidence as [change, path, reason] rows. */
+function evidence(check: JsonCheck): (string | undefined)[][] {
+  return check.inputs.map((c) => [c.change, c.path, c.reason]);
+}
+
+async function mkfifo(path: string): Promise<void> {
+  const made = await new Deno.Command("mkfifo", { args: [path] }).output();
+  assertEquals(made.code, 0, decoder.decode(made.stderr));
+}
+
+Deno.test("stale: an --input folder that is a file or a FIFO now is DIRTY, the file added, whether the folder was empty or full at the run (stale-47 F1)", async () => {
+  const { del } = await makeProject();
+  await Deno.mkdir(join(del, "inp"));
+  await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "inp");
+  assertEquals((await stale(del)).code, 0);
+  // The folder, empty at the run, is a file now: what the agent would read under that name.
+  await Deno.remove(join(del, "inp"));
+  await Deno.writeTextFile(join(del, "inp"), "now a file\n");
+  let { code, checks } = await stale(del);
+  assertEquals(code, 1);
+  assertEquals(evidence(checkOf(checks, "A")), [
+    ["added", "inp", "now a governed input; a folder at the run"],
+  ]);
+  // A FIFO in its place: unreadable, and never CLEAN.
+  await Deno.remove(join(del, "inp"));
+  await mkfifo(join(del, "inp"));
+  ({ code, checks } = await stale(del));
+  assertEquals(code, 1);
+  assertEquals(evidence(checkOf(checks, "A")), [
+    ["added", "inp", "now a governed input; not a regular file; a folder at the run"],
+  ]);
+  // A folder that held a file: its file is removed, and the file in its place added.
+  await Deno.mkdir(join(del, "full"));
+  await Deno.writeTextFile(join(del, "full", "a.md"), "a\n");
+  await runrec(0, "emit", del, "--agent", "B", "--status", "SUCCESS", "--input", "full");
+  await Deno.remove(join(del, "full"), { recursive: true });
+  await Deno.writeTextFile(join(del, "full"), "a\n");
+  ({ checks } = await stale(del));
+  assertEquals(evidence(checkOf(checks, "B")), [
+    ["added", "full", "now a governed input; a folder at the run"],
+    ["removed", "full/a.md", "deleted"],
+  ]);
+});
