@@ -87,3 +87,33 @@ Deno.test("stale: an --input folder that is a file or a FIFO now is DIRTY, the f
     ["removed", "full/a.md", "deleted"],
   ]);
 });
+
+Deno.test("stale: a History row of free text added to _STATUS.md (no date, or no state) is DIRTY, not a lifecycle edit; a dated row naming a state stays a note (stale-47 F2)", async () => {
+  const { del } = await makeProject();
+  const status = join(del, "_STATUS.md");
+  const head = (state: string) =>
+    `# Status: DEL-01-02 Thing\n\n**Current State:** ${state}\n**Last Updated:** 2026-02-22\n\n` +
+    "## History\n- 2026-02-21 — State set to OPEN (PREPARATION)\n";
+  await Deno.writeTextFile(status, head("OPEN"));
+  await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "_STATUS.md");
+  // What a change of state writes: a note, CLEAN.
+  await Deno.writeTextFile(
+    status,
+    head("INITIALIZED") + "- 2026-02-23 — State set to INITIALIZED (4_DOCUMENTS)\n",
+  );
+  let check = checkOf((await stale(del)).checks, "A");
+  assertEquals(check.verdict, "CLEAN", JSON.stringify(check));
+  // Words an agent reading the file reads, in the shape of a row: a change.
+  for (
+    const row of [
+      "- 2026-02-23 — Client says: HART only, no Foundation Fieldbus\n",
+      "- Client says: HART only\n",
+      "| | | | | HART only |\n",
+    ]
+  ) {
+    await Deno.writeTextFile(status, head("OPEN") + row);
+    const { code, checks } = await stale(del);
+    check = checkOf(checks, "A");
+    assertEquals([code, evidence(check)], [1, [["changed", "_STATUS.md", undefined]]], row);
+  }
+});
