@@ -738,7 +738,11 @@ function lifecycleEditNote(
   const text = c.lookups.hostFile(resolve(c.dir, path));
   // The text read must be the content hashed: else it changed again in between.
   if (typeof text !== "string" || sha256Hex(text) !== current) return undefined;
-  const now = parseLifecycleState(text, STATUS_FILE).state;
+  // A Current State that is no lifecycle state now ("range now 0-10 bar, redo") is words the
+  // agent reads, not a change of state: TBD would rebuild as any state (stale-47 F3).
+  const reading = parseLifecycleState(text, STATUS_FILE);
+  if (reading.problem !== undefined) return undefined;
+  const now = reading.state;
   const recorded = [c.baseline.StatusBefore, c.baseline.StatusAfter, now].filter((s) =>
     s !== TBD && LIFECYCLE_STATES.includes(s)
   );

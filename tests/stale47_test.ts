@@ -117,3 +117,20 @@ Deno.test("stale: a History row of free text added to _STATUS.md (no date, or no
     assertEquals([code, evidence(check)], [1, [["changed", "_STATUS.md", undefined]]], row);
   }
 });
+
+Deno.test("stale: _STATUS.md's Current State replaced by words that are no lifecycle state is DIRTY, not a lifecycle edit to TBD (stale-47 F3)", async () => {
+  const { del } = await makeProject();
+  const status = join(del, "_STATUS.md");
+  const text = await Deno.readTextFile(status);
+  await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "_STATUS.md");
+  // A state moved on: a note.
+  await Deno.writeTextFile(status, text.replace("OPEN", "INITIALIZED"));
+  let check = checkOf((await stale(del)).checks, "A");
+  assertEquals(check.verdict, "CLEAN", JSON.stringify(check));
+  // Words in its place, read as TBD: what the agent reads there changed.
+  await Deno.writeTextFile(status, text.replace("OPEN", "range now 0-10 bar, redo the datasheet"));
+  const { code, checks } = await stale(del);
+  check = checkOf(checks, "A");
+  assertEquals([code, evidence(check)], [1, [["changed", "_STATUS.md", undefined]]]);
+  assert(!check.notes.some((n) => n.includes("only its lifecycle")), check.notes.join(" | "));
+});
