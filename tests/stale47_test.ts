@@ -134,3 +134,33 @@ Deno.test("stale: _STATUS.md's Current State replaced by words that are no lifec
   assertEquals([code, evidence(check)], [1, [["changed", "_STATUS.md", undefined]]]);
   assert(!check.notes.some((n) => n.includes("only its lifecycle")), check.notes.join(" | "));
 });
+
+Deno.test("emit --input link/../file records the file the system reads there (past the link's target), and stale sees it change (stale-47 F4)", async () => {
+  const { root, del } = await makeProject();
+  const pkg = join(root, "PKG-01_Pkg");
+  // `shared` is a link to the package's references: `shared/..` is the package folder on disk.
+  await Deno.symlink("../../0_References", join(del, "shared"));
+  await Deno.writeTextFile(join(pkg, "Notes.md"), "the package's notes\n");
+  await Deno.writeTextFile(join(del, "Notes.md"), "the deliverable's notes\n");
+  const cat = await new Deno.Command("cat", { args: ["shared/../Notes.md"], cwd: del }).output();
+  assertEquals(decoder.decode(cat.stdout), "the package's notes\n"); // what an agent reads
+  await runrec(
+    0,
+    "emit",
+    del,
+    "--agent",
+    "A",
+    "--status",
+    "SUCCESS",
+    "--input",
+    "shared/../Notes.md",
+  );
+  const lines = (await Deno.readTextFile(join(del, "RunRecords.csv"))).trim().split("\n");
+  assert(lines[1].includes(",../../Notes.md,"), lines[1]); // InputFiles
+  assertEquals((await stale(del)).code, 0);
+  // The file read changes: DIRTY. (Recorded as the deliverable's Notes.md, it stayed CLEAN.)
+  await Deno.writeTextFile(join(pkg, "Notes.md"), "the package's notes, edited\n");
+  const { code, checks } = await stale(del);
+  assertEquals(code, 1);
+  assertEquals(evidence(checkOf(checks, "A")), [["changed", "../../Notes.md", undefined]]);
+});
