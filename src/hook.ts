@@ -32,13 +32,14 @@ import { requireHostname, requireReadable, requireRecordable } from "./required_
 import { checkoutOf, gitHead, UNKNOWN_HEAD } from "./git.ts";
 import {
   governedInputsIn,
+  inputOnDisk,
   isRunrecOwn,
   relativePath,
   type SharedGovernedOptions,
 } from "./inputs.ts";
 import { type ProjectBounds, projectBounds } from "./project_bounds.ts";
 import { inputFolderNote } from "./input_folders.ts";
-import { isGone, type Lookups, type MemoLookups, memoLookups } from "./lookups.ts";
+import { isGone, type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { hostname } from "./lock.ts";
 import { inputContextSha } from "./manifest.ts";
 import { kindOf } from "./walk.ts";
@@ -284,10 +285,13 @@ async function startState(
   }
   // A folder given as input stands for the files beneath it, as in InputHashes.
   const folders = new Set<string>();
+  // Each input as governedInputsIn keyed it: `..` after a linked folder as the file system reads it.
+  const realDir = resolvedPath(dir);
   const inputFiles = given.flatMap((p) => {
-    const rel = relativePath(dir, resolve(dir, p));
+    const onDisk = inputOnDisk(realDir, p);
+    const rel = relativePath(realDir, onDisk);
     if (Object.hasOwn(inputs.hashes, rel)) return [rel];
-    if (!isRunrecOwn(dir, rel) && kindOf(resolve(dir, p)) === "folder") folders.add(rel);
+    if (!isRunrecOwn(dir, rel) && kindOf(onDisk) === "folder") folders.add(rel);
     // The deliverable folder itself (`.`): every file beneath it, not what lies outside.
     if (rel === "") return Object.keys(inputs.hashes).filter((k) => !k.startsWith("../"));
     return Object.keys(inputs.hashes).filter((k) => k.startsWith(`${rel}/`));

@@ -12,6 +12,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from "./path.t
 import { hashFiles } from "./hash.ts";
 import { sortUtf8 } from "./manifest.ts";
 import {
+  onDisk,
   parseReferences,
   type Reference,
   referencedPath,
@@ -174,6 +175,26 @@ function boundedNotes(notes: string[]): string[] {
   if (unique.length <= MAX_NOTES) return unique;
   const shown = unique.slice(0, MAX_NOTES - 1);
   return [...shown, `and ${unique.length - shown.length} more notes (TBD in InputHashes)`];
+}
+
+/**
+ * The absolute path of the file an `--input` names, given from the folder
+ * `root` (a real path) as the file system reads it: `..` after a symbolic
+ * link to a folder leads to the parent of the link's target, not back past
+ * the link, as it does for the agent that reads the path (and for a
+ * reference). The lexical path when that names the same file, or nothing.
+ *
+ * @example
+ * ```ts
+ * import { inputOnDisk } from "./inputs.ts";
+ * inputOnDisk("/p/DEL-01-02_X", "a/../b.md"); // "/p/DEL-01-02_X/b.md" (no link: lexical)
+ * ```
+ */
+export function inputOnDisk(root: string, input: string, lookups: Lookups = directLookups): string {
+  const lexical = isAbsolute(input) ? resolve(input) : resolve(root, input);
+  if (!input.split(/[\\/]/).includes("..")) return lexical;
+  // The lexical path may be another file than the one read (stale-47 F4).
+  return onDisk(isAbsolute(input) ? "/" : root, input, lookups) ?? lexical;
 }
 
 /** Whether the real path `path` is `folder` or lies beneath it. */
@@ -472,9 +493,7 @@ export async function governedInputsIn(
       : "runrec reads a backslash as a folder separator, so it cannot name this file: rename it";
   };
 
-  for (const input of inputs) {
-    add(isAbsolute(input) ? resolve(input) : resolve(root, input), `--input ${input}`);
-  }
+  for (const input of inputs) add(inputOnDisk(root, input, lookups), `--input ${input}`);
   const missing: string[] = [];
   for (const [path, { input, why }] of notFound) {
     const hint = why === "not found"

@@ -265,8 +265,20 @@ function homeFolder(): string | undefined {
  * path (the host tool too). Resolved step by step, because Deno normalises
  * `..` away on the text before the system sees the path. The path is named
  * lexically when that names the same file, for readable keys.
+ *
+ * @example
+ * ```ts
+ * import { onDisk } from "./references.ts";
+ * import { directLookups } from "./lookups.ts";
+ * const dir = await Deno.realPath(await Deno.makeTempDir());
+ * await Deno.mkdir(`${dir}/a/b`, { recursive: true });
+ * await Deno.writeTextFile(`${dir}/a/x.md`, "x");
+ * await Deno.symlink(`${dir}/a/b`, `${dir}/link`);
+ * onDisk(dir, "link/../x.md", directLookups); // `${dir}/a/x.md`, not `${dir}/x.md`
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
-function onDisk(base: string, target: string, lookups: Lookups): string | undefined {
+export function onDisk(base: string, target: string, lookups: Lookups): string | undefined {
   let path = base;
   const segments = target.split(/[\\/]/);
   for (const segment of segments) {

@@ -590,7 +590,9 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
         change: "added",
         baseline: null,
         current,
-        reason: `now a governed input${why}`,
+        reason: `now a governed input${why}${
+          inputFoldersIn(baseline.Notes).includes(path) ? "; a folder at the run" : ""
+        }`,
       });
     } else if (current === undefined) {
       const link = lookups.lstat(abs);
@@ -736,7 +738,11 @@ function lifecycleEditNote(
   const text = c.lookups.hostFile(resolve(c.dir, path));
   // The text read must be the content hashed: else it changed again in between.
   if (typeof text !== "string" || sha256Hex(text) !== current) return undefined;
-  const now = parseLifecycleState(text, STATUS_FILE).state;
+  // A Current State that is no lifecycle state now ("range now 0-10 bar, redo") is words the
+  // agent reads, not a change of state: TBD would rebuild as any state (stale-47 F3).
+  const reading = parseLifecycleState(text, STATUS_FILE);
+  if (reading.problem !== undefined) return undefined;
+  const now = reading.state;
   const recorded = [c.baseline.StatusBefore, c.baseline.StatusAfter, now].filter((s) =>
     s !== TBD && LIFECYCLE_STATES.includes(s)
   );
@@ -1187,19 +1193,27 @@ async function checkFolder(
   // given, walked again (a file added to one is a change: InputFiles lists only the files they
   // held; one gone since, or kept out by the outside rule now, its files say so, each once).
   const inputsNow = (run: RunRecord) => {
-    const folders = inputFoldersIn(run.Notes).filter((f) => {
-      const abs = resolve(dir, f);
-      return (allowOutside || isInsideProject(abs, places.bounds, lookups)) &&
-        lookups.stat(abs) === "folder";
+    const given = inputFoldersIn(run.Notes).filter((f) =>
+      allowOutside || isInsideProject(resolve(dir, f), places.bounds, lookups)
+    );
+    const folders = given.filter((f) => lookups.stat(resolve(dir, f)) === "folder");
+    // A folder given that is a file now (or a FIFO): the agent would read that under the name,
+    // so it is governed, and added since the run, never left out as a folder gone (stale-47 F1).
+    const turned = given.filter((f) => {
+      const kind = lookups.stat(resolve(dir, f));
+      return !(kind instanceof Error) && kind !== "folder";
     });
     // An input in a deliverable folder relabelled since the run (the ID stays, the label may
     // change: HOST_FORMATS) is read where it is now, under the path recorded (agent-trial F2).
     const relabelled = new Map<string, string>(); // the path now → the path recorded
-    const files = run.InputFiles.map((path) => {
-      const moved = relabelledPath(dir, path, lookups);
-      if (moved !== undefined) relabelled.set(moved, path);
-      return moved ?? path;
-    });
+    const files = [
+      ...run.InputFiles.map((path) => {
+        const moved = relabelledPath(dir, path, lookups);
+        if (moved !== undefined) relabelled.set(moved, path);
+        return moved ?? path;
+      }),
+      ...turned,
+    ];
     const key = JSON.stringify([files, folders]);
     if (!governed.has(key)) {
       governed.set(

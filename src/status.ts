@@ -123,6 +123,10 @@ const LIST_ITEM = /^\s*[-*+]\s/;
 const TABLE_LINE = /^\s*\|/;
 const TABLE_SEPARATOR = /^\s*\|?\s*:?-{3,}/;
 const DATE = /\d{4}-\d{2}-\d{2}/;
+/** A lifecycle state named as a word, as the host's history rows name the state set. */
+const STATE_WORD = new RegExp(
+  `(?<![A-Za-z0-9_])(?:${LIFECYCLE_STATES.filter((s) => s !== TBD).join("|")})(?![A-Za-z0-9_])`,
+);
 /**
  * Past this many history rows (or this size), an earlier version is not rebuilt: too many to try.
  */
@@ -136,7 +140,7 @@ const MAX_VERSIONS = 1000;
  * differs from that version only in what a change of lifecycle state edits
  * (the host system's file formats): the `**Current State:**` value (one of `states`), the
  * date of `**Last Updated:**`, and rows of the `## History` section added
- * since (at its end or its start). Told by rebuilding each such earlier
+ * since (at its end or its start), each dated and naming a lifecycle state. Told by rebuilding each such earlier
  * version and comparing its SHA-256 with `earlierHash`: a match proves
  * nothing else differs; any other edit, or one past the bounds, is `undefined`.
  *
@@ -179,10 +183,15 @@ export function lifecycleChangeFrom(
     }
   });
   if (rows.length > MAX_HISTORY_ROWS) return undefined;
-  // The rows added since: none, the last k, or the first k (a history kept newest first).
+  // The rows added since: none, the last k, or the first k (a history kept newest first). Each
+  // dated and naming a state, as a change of state writes it: a row of free text added ("- use
+  // HART only") is an edit of what the file says, which an agent reading it reads (stale-47 F2).
+  const stateRow = (i: number) => DATE.test(lines[i]) && STATE_WORD.test(content(lines[i]));
   const removals: Set<number>[] = [new Set()];
   for (let k = 1; k <= rows.length; k++) {
-    removals.push(new Set(rows.slice(-k)), new Set(rows.slice(0, k)));
+    for (const added of [rows.slice(-k), rows.slice(0, k)]) {
+      if (added.every(stateRow)) removals.push(new Set(added));
+    }
   }
   let tried = 0;
   for (const removed of removals) {
