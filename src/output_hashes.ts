@@ -8,9 +8,9 @@
 import { basename, dirname, isAbsolute, resolve } from "./path.ts";
 import { failureReason } from "./errors.ts";
 import { hashFiles } from "./hash.ts";
-import { isRunrecOwn, relativePath } from "./inputs.ts";
+import { inputOnDisk, isRunrecOwn, relativePath } from "./inputs.ts";
 import { isInsideProject, type ProjectBounds, projectBounds } from "./project_bounds.ts";
-import { directLookups } from "./lookups.ts";
+import { directLookups, resolvedPath } from "./lookups.ts";
 import { sortUtf8 } from "./manifest.ts";
 import { kindOf, walk, walkSkips } from "./walk.ts";
 import { collidingReason, explainError, namesReadingAs } from "./names.ts";
@@ -57,7 +57,12 @@ export async function hashOutputs(
       filesAtStart,
       allowOutside,
     });
-    const path = isAbsolute(output) ? resolve(output) : resolve(dir, output);
+    // `..` after a linked folder as the file system reads it, as for --input (stale-47 F4).
+    const path = output.split(/[\\/]/).includes("..")
+      ? inputOnDisk(resolvedPath(dir), output)
+      : isAbsolute(output)
+      ? resolve(output)
+      : resolve(dir, output);
     const key = relativePath(dir, path);
     // As an input: RunRecords.csv changes with the very record naming it (trial-w F5).
     if (!Object.hasOwn(known, key) && isRunrecOwn(dir, key)) {

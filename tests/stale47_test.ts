@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { assert, assertEquals } from "./assert.ts";
 import { type CliResult, runCli } from "./cli.ts";
 import { makeProject } from "./fixtures.ts";
+import { recordsOf } from "./support/runs.ts";
 
 const decoder = new TextDecoder();
 
@@ -163,4 +164,30 @@ Deno.test("emit --input link/../file records the file the system reads there (pa
   const { code, checks } = await stale(del);
   assertEquals(code, 1);
   assertEquals(evidence(checkOf(checks, "A")), [["changed", "../../Notes.md", undefined]]);
+});
+
+Deno.test("emit --output link/../file records and hashes the file the system writes there (past the link's target), as --input does (stale-47 F4's left item)", async () => {
+  const { root, del } = await makeProject();
+  const pkg = join(root, "PKG-01_Pkg");
+  await Deno.symlink("../../0_References", join(del, "shared"));
+  await Deno.writeTextFile(join(pkg, "Report.md"), "the package's report\n");
+  await Deno.writeTextFile(join(del, "Report.md"), "the deliverable's report\n");
+  await runrec(
+    0,
+    "emit",
+    del,
+    "--agent",
+    "A",
+    "--status",
+    "SUCCESS",
+    "--output",
+    "shared/../Report.md",
+  );
+  const record = (await recordsOf(del)).at(-1)!;
+  assertEquals(record.OutputFiles, ["../../Report.md"]);
+  // The oracle: sha256sum of the file the system reads at that path.
+  const out = await new Deno.Command("sha256sum", { args: ["shared/../Report.md"], cwd: del })
+    .output();
+  const sha = decoder.decode(out.stdout).split(" ")[0];
+  assertEquals(record.OutputHashes, { "../../Report.md": sha });
 });
