@@ -12,6 +12,10 @@
  * names it. The files were type-checked
  * by `deno check` before (`deno task test`), so they run with `--no-check`.
  *
+ * The CLI processes the tests start run a bundle of the CLI built once here
+ * (`RUNREC_TEST_CLI`, read by `tests/support/cli_entry.ts`), the code an
+ * install runs: a process of it loads a few files, not each module of `src/`.
+ *
  * Usage: deno run -A scripts/test.ts [--jobs N] [FILE|DIR]...  (default: tests/)
  *
  * Exit code: 0 when every test passed; 1 otherwise; 2 for a usage error (an
@@ -20,7 +24,10 @@
  * @module
  */
 import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs, stripVTControlCharacters } from "node:util";
+import { bundleCli } from "./compile.ts";
+import { TEST_CLI_VAR } from "../tests/support/cli_entry.ts";
 
 /** The permissions every test file runs with, as `deno task test` always gave them. */
 const TEST_FLAGS = [
@@ -107,10 +114,14 @@ const running = new Map<string, { child: Deno.ChildProcess; chunks: Uint8Array[]
 /** Set by SIGINT or SIGTERM: no file starts after it, and the files it ends print once. */
 let stopping = false;
 
-/** Runs one test file in a `deno test` process and gathers what it printed. */
-async function runFile(file: string): Promise<FileRun> {
+/** Where the test run's bundle of the CLI goes: beside the install's, under the ignored `dist/`. */
+const TEST_BUNDLE = join(fileURLToPath(new URL("..", import.meta.url)), "dist", "test-bundle");
+
+/** Runs one test file in a `deno test` process, its CLI processes on `cli`, and gathers what it printed. */
+async function runFile(file: string, cli: string): Promise<FileRun> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["test", "--no-check", ...TEST_FLAGS, file],
+    env: { [TEST_CLI_VAR]: cli },
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -208,11 +219,13 @@ if (import.meta.main) {
   }
   const started = Date.now();
   stopOnSignals(started);
+  // Built for each run, so the tests never run a bundle older than `src/` (~1 CPU second).
+  const cli = await bundleCli(TEST_BUNDLE);
   const runs: FileRun[] = [];
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(jobs, files.length) }, async () => {
     while (next < files.length && !stopping) {
-      const run = await runFile(files[next++]);
+      const run = await runFile(files[next++], cli);
       runs.push(run);
       if (!stopping) await Deno.stdout.write(new TextEncoder().encode(run.output));
     }
