@@ -26,7 +26,6 @@
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, stripVTControlCharacters } from "node:util";
-import { bundleCli } from "./compile.ts";
 import { TEST_CLI_VAR } from "../tests/support/cli_entry.ts";
 
 /** The permissions every test file runs with, as `deno task test` always gave them. */
@@ -116,6 +115,36 @@ let stopping = false;
 
 /** Where the test run's bundle of the CLI goes: beside the install's, under the ignored `dist/`. */
 const TEST_BUNDLE = join(fileURLToPath(new URL("..", import.meta.url)), "dist", "test-bundle");
+
+/**
+ * Builds the test run's bundle of the CLI and returns its entry point. In a process of its own,
+ * which may write: this script runs without `--allow-write` (`deno task test`).
+ */
+async function testBundle(): Promise<string> {
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-run",
+      "--allow-env",
+      "--deny-net",
+      join(root, "tests", "support", "test_bundle.ts"),
+      TEST_BUNDLE,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  if (code !== 0) {
+    console.error(
+      `scripts/test.ts: the CLI's bundle was not built: ${decoder.decode(stderr).trim()}`,
+    );
+    Deno.exit(1);
+  }
+  return decoder.decode(stdout).trim();
+}
 
 /** Runs one test file in a `deno test` process, its CLI processes on `cli`, and gathers what it printed. */
 async function runFile(file: string, cli: string): Promise<FileRun> {
@@ -220,7 +249,7 @@ if (import.meta.main) {
   const started = Date.now();
   stopOnSignals(started);
   // Built for each run, so the tests never run a bundle older than `src/` (~1 CPU second).
-  const cli = await bundleCli(TEST_BUNDLE);
+  const cli = await testBundle();
   const runs: FileRun[] = [];
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(jobs, files.length) }, async () => {
