@@ -12,6 +12,10 @@
  * names it. The files were type-checked
  * by `deno check` before (`deno task test`), so they run with `--no-check`.
  *
+ * The CLI processes the tests start run a bundle of the CLI built once here
+ * (`RUNREC_TEST_CLI`, read by `tests/support/cli_entry.ts`), the code an
+ * install runs: a process of it loads a few files, not each module of `src/`.
+ *
  * Usage: deno run -A scripts/test.ts [--jobs N] [FILE|DIR]...  (default: tests/)
  *
  * Exit code: 0 when every test passed; 1 otherwise; 2 for a usage error (an
@@ -20,7 +24,9 @@
  * @module
  */
 import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs, stripVTControlCharacters } from "node:util";
+import { TEST_CLI_VAR } from "../tests/support/cli_entry.ts";
 
 /** The permissions every test file runs with, as `deno task test` always gave them. */
 const TEST_FLAGS = [
@@ -107,10 +113,44 @@ const running = new Map<string, { child: Deno.ChildProcess; chunks: Uint8Array[]
 /** Set by SIGINT or SIGTERM: no file starts after it, and the files it ends print once. */
 let stopping = false;
 
-/** Runs one test file in a `deno test` process and gathers what it printed. */
-async function runFile(file: string): Promise<FileRun> {
+/** Where the test run's bundle of the CLI goes: beside the install's, under the ignored `dist/`. */
+const TEST_BUNDLE = join(fileURLToPath(new URL("..", import.meta.url)), "dist", "test-bundle");
+
+/**
+ * Builds the test run's bundle of the CLI and returns its entry point. In a process of its own,
+ * which may write: this script runs without `--allow-write` (`deno task test`).
+ */
+async function testBundle(): Promise<string> {
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-run",
+      "--allow-env",
+      "--deny-net",
+      join(root, "tests", "support", "test_bundle.ts"),
+      TEST_BUNDLE,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  if (code !== 0) {
+    console.error(
+      `scripts/test.ts: the CLI's bundle was not built: ${decoder.decode(stderr).trim()}`,
+    );
+    Deno.exit(1);
+  }
+  return decoder.decode(stdout).trim();
+}
+
+/** Runs one test file in a `deno test` process, its CLI processes on `cli`, and gathers what it printed. */
+async function runFile(file: string, cli: string): Promise<FileRun> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["test", "--no-check", ...TEST_FLAGS, file],
+    env: { [TEST_CLI_VAR]: cli },
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -208,11 +248,13 @@ if (import.meta.main) {
   }
   const started = Date.now();
   stopOnSignals(started);
+  // Built for each run, so the tests never run a bundle older than `src/` (~1 CPU second).
+  const cli = await testBundle();
   const runs: FileRun[] = [];
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(jobs, files.length) }, async () => {
     while (next < files.length && !stopping) {
-      const run = await runFile(files[next++]);
+      const run = await runFile(files[next++], cli);
       runs.push(run);
       if (!stopping) await Deno.stdout.write(new TextEncoder().encode(run.output));
     }

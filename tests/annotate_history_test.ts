@@ -13,7 +13,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { decodeRecord, encodeRecord } from "../src/codec.ts";
-import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { acquireLock } from "../src/lock.ts";
 import { readRecords } from "../src/reader.ts";
 import { runIdPrefix, type RunRecord, TBD } from "../src/schema.ts";
@@ -24,7 +25,7 @@ import { RECORD_FILE } from "../src/store.ts";
 import { annotationNotes, ANNOTATOR, appendAnnotation } from "../src/annotations.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { emitArgs, runCliProcess } from "./cli.ts";
-import { makeProject, minutelyHistory, ROOT, sampleRecord } from "./fixtures.ts";
+import { makeProject, minutelyHistory, sampleRecord } from "./fixtures.ts";
 
 /** The line of an annotation record saying `notes`, with the RunID and RunTimestamp of `at`. */
 function annotationLine(at: Pick<RunRecord, "RunID" | "RunTimestamp">, notes: string): string {
@@ -65,7 +66,7 @@ async function recordsOf(file: string): Promise<RunRecord[]> {
 /** `runrec annotate` as a real process, its output piped. */
 function annotate(...args: string[]): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT), "annotate", ...args],
+    args: ["run", ...FULL_FLAGS, CLI_ENTRY, "annotate", ...args],
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },

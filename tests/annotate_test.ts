@@ -20,7 +20,8 @@ import {
   isUsableBaseline,
   lateFinishNote,
 } from "../src/annotations.ts";
-import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { acquireLock } from "../src/lock.ts";
 import { journalPath } from "../src/journal.ts";
 import { readRecords } from "../src/reader.ts";
@@ -605,7 +606,7 @@ Deno.test("annotate: four processes invalidating one run at once write one annot
       args: [
         "run",
         ...FULL_FLAGS,
-        join(ROOT, ENTRY_POINT),
+        CLI_ENTRY,
         "annotate",
         del,
         runs[0].RunID,
@@ -658,7 +659,7 @@ async function underFault(args: string[], file: string, fault: string) {
   const out = await new Deno.Command("strace", {
     args: [
       ...["-f", "-qq", "-o", "/dev/null", "-P", file, "-e", `inject=${fault}`],
-      ...[Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT), ...args],
+      ...[Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY, ...args],
     ],
     stdout: "piped",
     stderr: "piped",
@@ -711,7 +712,7 @@ Deno.test("annotate: a RunRecords.csv that is a FIFO, a device or a link to /dev
       args: [
         "run",
         ...FULL_FLAGS,
-        join(ROOT, ENTRY_POINT),
+        CLI_ENTRY,
         "annotate",
         del,
         runs[0].RunID,

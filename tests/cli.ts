@@ -4,11 +4,10 @@
  *
  * @module
  */
-import { join } from "node:path";
 import type { Io } from "../src/cli/command.ts";
 import { main } from "../src/cli/main.ts";
-import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
-import { ROOT } from "./fixtures.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
 
 /** Output of one CLI call. */
 export interface CliResult {
@@ -42,7 +41,7 @@ export async function runCliProcess(
   cwd?: string,
 ): Promise<CliResult> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...flags, join(ROOT, ENTRY_POINT), ...args],
+    args: ["run", ...flags, CLI_ENTRY, ...args],
     cwd,
     stdout: "piped",
     stderr: "piped",

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { fileURLToPath } from "node:url";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
 import assert from "node:assert/strict";
 import { dirname, join, relative } from "node:path";
 import { ANNOTATION_AGENT } from "../src/annotation_shape.ts";
@@ -28,7 +28,7 @@ import { tempDir } from "./fixtures.ts";
 import { runAsNobody } from "./support/nobody.ts";
 
 const DENO = Deno.execPath();
-const ENTRY = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
+const ENTRY = CLI_ENTRY;
 
 interface Captured {
   code: number;

@@ -8,7 +8,8 @@ import { RECORD_FILE } from "../src/store.ts";
 import { emitArgs, runCli, runCliProcess } from "./cli.ts";
 import { git, makeProject, ROOT, sampleDraft, tempDir, writeTree } from "./fixtures.ts";
 import { sha256Hex } from "../src/sha256.ts";
-import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { recordRun } from "../src/hook.ts";
 import { newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../src/spool.ts";
 import {
@@ -729,7 +730,7 @@ Deno.test("emit: --json says outcome written; a stdout that cannot be written co
         Deno.execPath(),
         "run",
         ...FULL_FLAGS,
-        join(ROOT, ENTRY_POINT),
+        CLI_ENTRY,
         "emit",
         del,
         "--agent",
@@ -788,7 +789,7 @@ Deno.test("emit --strict --json of a record whose fsync or read-back fails: outc
       args: [
         ...["-f", "-qq", "-o", "/dev/null", "-P", join(del, RECORD_FILE)],
         ...["-e", fault[0], "-e", fault[1]],
-        ...[Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT)],
+        ...[Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY],
         ...["emit", del, "--agent", "A", "--status", "SUCCESS", "--strict", "--json"],
       ],
       stdout: "piped",
@@ -826,7 +827,7 @@ Deno.test("emit and finish: advice whose module cannot be loaded (EIO opening th
         // Only the module's opens: the record file's and Deno's own must not take the fault.
         ...["-f", "-qq", "-o", "/dev/null", "-P", module],
         ...["-e", "trace=openat", "-e", "inject=openat:error=EIO"],
-        ...[Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT), ...args],
+        ...[Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY, ...args],
       ],
       stdout: "piped",
       stderr: "piped",
@@ -849,7 +850,7 @@ Deno.test("emit checks that it may read the project once per run, and lists its 
   const out = await new Deno.Command("strace", {
     args: [
       ...["-f", "-qq", "-e", "trace=statx,newfstatat,stat,lstat,openat,readlink"],
-      ...[Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT)],
+      ...[Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY],
       ...["emit", del, "--agent", "A", "--status", "SUCCESS", "--no-fsync"],
     ],
     stdout: "piped",
@@ -879,7 +880,7 @@ async function emitListings(del: string): Promise<{ opened: Map<string, number>;
   const out = await new Deno.Command("strace", {
     args: [
       ...["-f", "-qq", "-e", "trace=openat"],
-      ...[Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT)],
+      ...[Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY],
       ...["emit", del, "--agent", "A", "--status", "SUCCESS", "--no-fsync", "--json"],
     ],
     stdout: "piped",

@@ -21,8 +21,9 @@ import { RECORD_FILE, WriteError } from "../src/store.ts";
 import { emitRecord } from "../src/hook.ts";
 import { emitArgs, runCli, runCliProcess } from "./cli.ts";
 import { TOO_MANY_OPEN_FILES } from "../src/errors.ts";
-import { makeProject, ROOT, tempDir } from "./fixtures.ts";
-import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { makeProject, tempDir } from "./fixtures.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
 
 /** The longest an emit may take in any of these faults (wall time: a lock wait is one). */
 const BOUND_SECONDS = 30;
@@ -307,7 +308,7 @@ async function emitPastFileSizeLimit(del: string, marker: string) {
       Deno.execPath(),
       "run",
       ...FULL_FLAGS,
-      join(ROOT, ENTRY_POINT),
+      CLI_ENTRY,
       ...emitArgs(del, "--notes", marker),
     ],
     env: { NO_COLOR: "1" },
@@ -335,7 +336,7 @@ Deno.test("environment fault: a write past a file-size limit (ulimit -f) fails a
 
 /** `runrec args` as a real process under a real limit on open files (`ulimit -n limit`). */
 async function underFileLimit(limit: number, args: string[]) {
-  const command = [Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT), ...args];
+  const command = [Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY, ...args];
   const quoted = command.map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(" ");
   const out = await new Deno.Command("bash", {
     args: ["-c", `ulimit -n ${limit}; exec ${quoted}`],

@@ -14,7 +14,8 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ANNOTATOR } from "../src/annotations.ts";
 import { encodeRecord } from "../src/codec.ts";
-import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { VERSION } from "../src/cli/version.ts";
 import { sortedJson, sortedJsonPretty } from "../src/export/json.ts";
 import {
@@ -928,7 +929,7 @@ Deno.test("export: byte-identical output on every run, from any working folder, 
       args: [
         "run",
         ...FULL_FLAGS,
-        join(ROOT, ENTRY_POINT),
+        CLI_ENTRY,
         "export",
         "examples",
         "--format",
@@ -1172,7 +1173,7 @@ Deno.test("export --out killed by SIGINT or SIGTERM while it writes removes its 
   for (const [signal, number] of [["SIGINT", 2], ["SIGTERM", 15]] as const) {
     const child = new Deno.Command(Deno.execPath(), {
       args: [
-        ...["run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT), "export", del],
+        ...["run", ...FULL_FLAGS, CLI_ENTRY, "export", del],
         ...["--format", "openlineage", "--out", out],
       ],
       stdout: "null",

@@ -17,8 +17,9 @@ import { runCli } from "./cli.ts";
 import { join } from "node:path";
 import { recordFileLog } from "../src/history_log.ts";
 import { appendRecord, RECORD_FILE, type RecordDraft } from "../src/store.ts";
-import { git, ROOT, sampleDraft, tempDir } from "./fixtures.ts";
-import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { git, sampleDraft, tempDir } from "./fixtures.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { bundleCli } from "../scripts/compile.ts";
 import { NOBODY } from "./support/nobody.ts";
 
@@ -446,7 +447,7 @@ Deno.test("git store: with no HOME, the dubious-ownership remedy is one that wor
   // A CI job's environment: no HOME, no TMPDIR, no TERM; git's `git config --global` fails so.
   const verify = async (env: Record<string, string>) => {
     const ran = await new Deno.Command(Deno.execPath(), {
-      args: ["run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT), "verify", repo, "--since", "HEAD"],
+      args: ["run", ...FULL_FLAGS, CLI_ENTRY, "verify", repo, "--since", "HEAD"],
       clearEnv: true,
       env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...env },
       stdout: "piped",

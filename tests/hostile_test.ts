@@ -17,7 +17,8 @@
 import { join, relative } from "node:path";
 import { assert, assertEquals } from "./assert.ts";
 import { checksumOf, encodeRecord, splitCells } from "../src/codec.ts";
-import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { COLUMNS, HEADER } from "../src/schema.ts";
 import { ROOT, sampleRecord, tempDir, writeTree } from "./fixtures.ts";
 
@@ -93,7 +94,7 @@ async function runMeasured(args: string[], cwd: string, env: Record<string, stri
       Deno.execPath(),
       "run",
       ...FULL_FLAGS,
-      join(ROOT, ENTRY_POINT),
+      CLI_ENTRY,
     ]
       .concat(args),
     cwd,

@@ -12,7 +12,8 @@
  */
 import { join } from "node:path";
 import { encodeRecord } from "../src/codec.ts";
-import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { END_EVENT_TYPE } from "../src/export/openlineage.ts";
 import { inputContextSha } from "../src/manifest.ts";
 import { HEADER, runIdPrefix, type RunRecord } from "../src/schema.ts";
@@ -89,7 +90,7 @@ async function runLimited(
     flags.push(`--v8-flags=--max-old-space-size=${heapMb}`);
   }
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...flags, join(ROOT, ENTRY_POINT), ...args],
+    args: ["run", ...flags, CLI_ENTRY, ...args],
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },

@@ -11,7 +11,8 @@ import { acquireLock, LockRefusedError, MAX_LEASE_S, WRITE_GRACE_MS } from "../s
 import { type ReadEvent, readRecords } from "../src/reader.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { assert, assertEquals, assertIncludes, assertMatch, assertRejects } from "./assert.ts";
-import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { makeProject, ROOT, sampleDraft, tempDir } from "./fixtures.ts";
 import { clockMovedEnv, runCli, runCliProcess } from "./cli.ts";
 
@@ -81,7 +82,7 @@ async function emitProcess(
       Deno.execPath(),
       "run",
       ...FULL_FLAGS,
-      join(ROOT, ENTRY_POINT),
+      CLI_ENTRY,
       "emit",
       del,
       "--agent",

@@ -9,9 +9,10 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { checksumOf, encodeRecord, splitCells } from "../src/codec.ts";
-import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { COLUMNS, HEADER } from "../src/schema.ts";
-import { ROOT, sampleRecord, tempDir } from "./fixtures.ts";
+import { sampleRecord, tempDir } from "./fixtures.ts";
 
 /** Peak resident memory any of the commands may reach (a 50 MB line held twice would pass it). */
 const PEAK_RSS_LIMIT_KB = 200 * 1024;
@@ -34,7 +35,7 @@ async function runMeasured(args: string[]) {
       Deno.execPath(),
       "run",
       ...FULL_FLAGS,
-      join(ROOT, ENTRY_POINT),
+      CLI_ENTRY,
       ...args,
     ],
     stdout: "piped",

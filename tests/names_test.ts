@@ -7,7 +7,8 @@
  * @module
  */
 import { join } from "node:path";
-import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
 import {
   collidingReason,
   isLossyName,
@@ -20,7 +21,7 @@ import {
 } from "../src/names.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { emitArgs, runCli, runCliProcess } from "./cli.ts";
-import { makeProject, ROOT } from "./fixtures.ts";
+import { makeProject } from "./fixtures.ts";
 import { pendingFiles } from "./support/runs.ts";
 
 /** Runs `script` in `cwd` with `bash` (`args` are `$0`, `$1`…): it can spell bytes that are not UTF-8. */
@@ -58,7 +59,7 @@ Deno.test("emit --input a name not valid UTF-8: TBD, noted as not valid UTF-8 (r
   // A real process: the name reaches runrec as Deno.args gives it.
   const script = `exec "$0" run "$@" emit . --agent 4_DOCUMENTS --status SUCCESS --json ` +
     `--input "$(printf '${LATIN1}')" --input 'real-\uFFFD.md' --input 'gone-\uFFFD.md'`;
-  const stdout = await sh(del, script, Deno.execPath(), ...FULL_FLAGS, join(ROOT, ENTRY_POINT));
+  const stdout = await sh(del, script, Deno.execPath(), ...FULL_FLAGS, CLI_ENTRY);
   const record = JSON.parse(stdout);
   assertEquals(record.InputHashes[LATIN1_LOSSY], "TBD");
   assert(/^[0-9a-f]{64}$/.test(record.InputHashes["real-\uFFFD.md"]), record.Notes);
@@ -328,7 +329,7 @@ Deno.test("names that read as one, reached by --input or --output of the file an
   // A real process: the invalid name reaches runrec as Deno.args gives it.
   const script = `exec "$0" run "$@" emit . --agent 4_DOCUMENTS --status SUCCESS --json ` +
     `--input "in/$(printf '${COLLIDING[0]}')"`;
-  const stdout = await sh(del, script, Deno.execPath(), ...FULL_FLAGS, join(ROOT, ENTRY_POINT));
+  const stdout = await sh(del, script, Deno.execPath(), ...FULL_FLAGS, CLI_ENTRY);
   const named = JSON.parse(stdout);
   assertEquals(named.InputHashes[`in/${SHOWN}`], "TBD");
   const valid = await sha256("x\n");
@@ -350,7 +351,7 @@ Deno.test("names that read as one, reached by --input or --output of the file an
     ),
     Deno.execPath(),
     ...FULL_FLAGS,
-    join(ROOT, ENTRY_POINT),
+    CLI_ENTRY,
   );
   assertEquals(JSON.parse(output).OutputHashes[`in/${SHOWN}`], "TBD");
   assertIncludes(
@@ -453,7 +454,7 @@ Deno.test("two deliverable folders whose names read as one under a root: validat
 
 Deno.test("a working folder named not valid UTF-8: each command one line naming it and to rename it, exit 2; log printed its table first, exec's CMD is not run (trial-40 F5)", async () => {
   const { root, del } = await makeProject();
-  const runrec = [Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT)];
+  const runrec = [Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY];
   // The package folder renamed to Latin-1 bytes, and each command run from the deliverable in it.
   await sh(root, `mv PKG-01_Pkg "$(printf 'PKG-01_\\344')"`);
   const inside = `"$(printf 'PKG-01_\\344')/${del.slice(join(root, "PKG-01_Pkg").length + 1)}"`;

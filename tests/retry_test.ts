@@ -11,11 +11,11 @@
  */
 import { join } from "node:path";
 import { assertEquals, assertIncludes } from "./assert.ts";
-import { ROOT } from "./fixtures.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { runCliProcess } from "./cli.ts";
 import { isolatedProject, recordsOf } from "./support/runs.ts";
-import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
 
 Deno.test("retry: an emit retried after its first try was spooled is replayed with the repeat warned of, by flush and by the next emit (retry-sweep F1)", async () => {
   for (const replayBy of ["flush", "emit"] as const) {
@@ -75,7 +75,7 @@ Deno.test("retry: a flush killed after claiming a spool entry, not yet waited fo
   await Deno.writeTextFile(join(del, RECORD_FILE), clean);
   // A parent (python) that kills its flush once the entry is claimed, and flushes again before
   // it waits for the killed one.
-  const flush = [Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT), "flush", del];
+  const flush = [Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY, "flush", del];
   const script = `
 import json, os, subprocess, sys, time
 spool = sys.argv[1]

@@ -13,9 +13,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { COLUMNS, HEADER } from "../src/schema.ts";
 import { sha256Hex } from "../src/sha256.ts";
-import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { extractFieldTable, renderFieldTable } from "../scripts/schema_table.ts";
-import { makeProject, ROOT } from "./fixtures.ts";
+import { makeProject } from "./fixtures.ts";
 import { durationProblem } from "../src/time.ts";
 import { inputContextSha } from "../src/manifest.ts";
 import { readRecords } from "../src/reader.ts";
@@ -155,7 +156,7 @@ Deno.test("SCHEMA.md 5.5: the worked example's commands write its record line (b
   assert.ok(shown, "5.5 shows no record line");
   const tmp = await Deno.makeTempDir();
   try {
-    const runrec = [Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT)]
+    const runrec = [Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY]
       .map((word) => `'${word}'`).join(" ");
     const script = `set -e\nrunrec() { ${runrec} "$@"; }\n${sh[0]}${
       sh[1]

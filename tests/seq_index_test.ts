@@ -7,8 +7,9 @@ import { join } from "node:path";
 import { readSeqIndex, SeqIndex, seqIndexPath, STORE_EVERY_BYTES } from "../src/seq_index.ts";
 import { appendRecord, RECORD_FILE } from "../src/store.ts";
 import { assert, assertEquals } from "./assert.ts";
-import { makeProject, ROOT, sampleDraft, tempDir } from "./fixtures.ts";
-import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { makeProject, sampleDraft, tempDir } from "./fixtures.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { seededRandom } from "./seed.ts";
 
 const MINUTE = "2026-11-30T10:15:";
@@ -133,7 +134,7 @@ Deno.test("seq index: emits killed right before storing it leave one temporary f
         ...(strace.length > 0 ? ["-f", "-qq", "-o", "/dev/null", ...strace, Deno.execPath()] : []),
         "run",
         ...FULL_FLAGS,
-        join(ROOT, ENTRY_POINT),
+        CLI_ENTRY,
         ...["emit", del, "--agent", "A", "--status", "SUCCESS"],
       ],
       stdout: "piped",

@@ -5,7 +5,8 @@
  * `strace`, bind mounts and real links, never mocked.
  */
 import { join } from "node:path";
-import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../src/spool.ts";
 import { RECORD_FILE } from "../src/store.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
@@ -54,10 +55,7 @@ function underStrace(args: string[], strace: string[], env: Record<string, strin
       Deno.execPath(),
       "run",
       ...FULL_FLAGS,
-      join(
-        ROOT,
-        ENTRY_POINT,
-      ),
+      CLI_ENTRY,
       ...args,
     ],
     stdout: "piped",

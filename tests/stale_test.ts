@@ -16,7 +16,8 @@ import { decodeRecord, encodeRecord } from "../src/codec.ts";
 import type { RunRecord } from "../src/schema.ts";
 import { checkStaleness, type StaleCheck, type StaleReport } from "../src/stale.ts";
 import { isSuccessOrPartial } from "../src/run_order.ts";
-import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCli, runCliProcess } from "./cli.ts";
 import { makeProject, ROOT, tempDir, writeTree } from "./fixtures.ts";
@@ -698,7 +699,7 @@ Deno.test("stale: 240 generated deliverables (DIRTY, CLEAN, NO_BASELINE, unreada
 Deno.test("stale: a progress bar on a terminal, none when piped, with --json or on TERM=dumb (env-signals F8)", async () => {
   const root = join(await tempDir(), "root");
   await makeStaleRoot(root, 3, seededRandom("stale progress"));
-  const argv = [Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT), "stale", root];
+  const argv = [Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY, "stale", root];
   const quoted = (args: string[]) => args.map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
   const onTerminal = async (args: string[], env: Record<string, string> = { NO_COLOR: "1" }) => {
     // `script` gives the command a real pseudo-terminal for stdout and stderr.
@@ -973,7 +974,7 @@ Deno.test("stale: each deliverable folder is listed twice (by the search, then a
   const out = await new Deno.Command("strace", {
     args: [
       ...["-f", "-qq", "-o", trace, "-e", "trace=openat,statx,newfstatat,lstat,stat"],
-      ...[Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT), "stale", root],
+      ...[Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY, "stale", root],
     ],
     stdout: "piped",
     stderr: "piped",

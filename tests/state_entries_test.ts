@@ -15,11 +15,11 @@ import { assertEquals, assertIncludes } from "./assert.ts";
 import { git, makeProject, tempDir } from "./fixtures.ts";
 import { runCliProcess } from "./cli.ts";
 import { isolatedProject, recordsOf } from "./support/runs.ts";
-import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { runAsNobody } from "./support/nobody.ts";
-import { ROOT } from "./fixtures.ts";
 
-const ENTRY = join(ROOT, ENTRY_POINT);
+const ENTRY = CLI_ENTRY;
 
 Deno.test("state folders: a .runrec (or .runrec/pending) that is a symbolic link is not written through, nor read (sandboxed-sweep F1)", async () => {
   for (const linked of [".runrec", join(".runrec", "pending")]) {

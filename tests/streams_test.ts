@@ -7,10 +7,11 @@
  */
 import { join } from "node:path";
 import { makeStaleRoot } from "../scripts/bench/stale.ts";
-import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
-import { makeProject, ROOT, tempDir } from "./fixtures.ts";
+import { makeProject, tempDir } from "./fixtures.ts";
 import { seededRandom } from "./seed.ts";
 import { RUNREC_SH } from "./support/runs.ts";
 
@@ -28,7 +29,7 @@ async function onTerminal(args: string[], columns: number): Promise<string> {
 Deno.test("stale's progress bar fits a terminal narrower than it: a wrapped line's first rows were never cleared, one more each redraw (trial-40 F2)", async () => {
   const root = join(await tempDir(), "root");
   await makeStaleRoot(root, 3, seededRandom("stale narrow bar"));
-  const argv = [Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT), "stale", root];
+  const argv = [Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY, "stale", root];
   for (const columns of [20, 12, 1]) {
     const shown = await onTerminal(argv, columns);
     assertMatch(shown, /CLEAN/);

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { fileURLToPath } from "node:url";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
 import assert from "node:assert/strict";
 import { runCli } from "./cli.ts";
 import { createHash } from "node:crypto";
@@ -23,7 +23,7 @@ import { appendRecord, RECORD_FILE, type RecordDraft } from "../src/store.ts";
 import { verifyHistory, verifyRecordFile } from "../src/verify.ts";
 
 const DENO = Deno.execPath();
-const ENTRY = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
+const ENTRY = CLI_ENTRY;
 const decoder = new TextDecoder();
 
 interface Captured {

@@ -15,7 +15,8 @@
  * @module
  */
 import { join } from "node:path";
-import { ENTRY_POINT, FULL_FLAGS } from "../../src/cli/permissions.ts";
+import { FULL_FLAGS } from "../../src/cli/permissions.ts";
+import { CLI_ENTRY } from "./cli_entry.ts";
 import { emitRecord } from "../../src/hook.ts";
 import { pidAlive } from "../../src/lock.ts";
 import { readRecords } from "../../src/reader.ts";
@@ -23,7 +24,7 @@ import { startRun } from "../../src/run.ts";
 import { newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../../src/spool.ts";
 import { RECORD_FILE } from "../../src/store.ts";
 import { type CliResult, runCli } from "../cli.ts";
-import { makeProject, ROOT, sampleDraft, tempDir } from "../fixtures.ts";
+import { makeProject, sampleDraft, tempDir } from "../fixtures.ts";
 
 /** The write paths the harness drives. */
 export const PATHS = ["emit", "finish", "exec", "replay", "flush"] as const;
@@ -89,7 +90,7 @@ interface Prepared {
   before: Uint8Array;
 }
 
-const RUNREC = [Deno.execPath(), "run", ...FULL_FLAGS, join(ROOT, ENTRY_POINT)];
+const RUNREC = [Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY];
 const decoder = new TextDecoder();
 
 let inProcess: Promise<unknown> = Promise.resolve();

@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { join } from "node:path";
-import { ENTRY_POINT, FULL_FLAGS } from "../../src/cli/permissions.ts";
+import { FULL_FLAGS } from "../../src/cli/permissions.ts";
+import { CLI_ENTRY } from "./cli_entry.ts";
 import type { CliResult } from "../cli.ts";
-import { ROOT, tempDir } from "../fixtures.ts";
+import { tempDir } from "../fixtures.ts";
 
 /** User and group id of nobody. */
 export const NOBODY = 65534;
@@ -39,7 +39,7 @@ export async function runAsNobody(args: string[], cwd = "/"): Promise<CliResult>
       Deno.execPath(),
       "run",
       ...FULL_FLAGS,
-      join(ROOT, ENTRY_POINT),
+      CLI_ENTRY,
       ...args,
     ],
     cwd,

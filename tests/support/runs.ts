@@ -8,8 +8,9 @@ import { join } from "node:path";
 import { readRecords } from "../../src/reader.ts";
 import type { RunRecord } from "../../src/schema.ts";
 import { appendRecord, RECORD_FILE } from "../../src/store.ts";
-import { ENTRY_POINT, FULL_FLAGS } from "../../src/cli/permissions.ts";
-import { makeProject, ROOT, sampleDraft, tempDir } from "../fixtures.ts";
+import { FULL_FLAGS } from "../../src/cli/permissions.ts";
+import { makeProject, sampleDraft, tempDir } from "../fixtures.ts";
+import { CLI_ENTRY } from "./cli_entry.ts";
 
 /** Every record of `del`'s RunRecords.csv (none when it has none). */
 export async function recordsOf(del: string): Promise<RunRecord[]> {
@@ -42,7 +43,7 @@ export const RUNREC: readonly string[] = [
   Deno.execPath(),
   "run",
   ...FULL_FLAGS,
-  join(ROOT, ENTRY_POINT),
+  CLI_ENTRY,
 ];
 
 /** `RUNREC` quoted for `sh -c`. */
