@@ -250,6 +250,7 @@ if (import.meta.main) {
   stopOnSignals(started);
   // Built for each run, so the tests never run a bundle older than `src/` (~1 CPU second).
   const cli = await testBundle();
+  console.log(`the tests' CLI processes run ${relative(Deno.cwd(), cli)}, bundled from src/ now`);
   const runs: FileRun[] = [];
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(jobs, files.length) }, async () => {
