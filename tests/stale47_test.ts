@@ -6,53 +6,21 @@
  * @module
  */
 import { join } from "node:path";
+import { checkOf, evidence, mkfifo, runrec, stale } from "./support/stale_json.ts";
 import { assert, assertEquals } from "./assert.ts";
-import { type CliResult, runCli } from "./cli.ts";
 import { makeProject } from "./fixtures.ts";
 import { recordsOf } from "./support/runs.ts";
 
 const decoder = new TextDecoder();
 
-/** One `runrec stale --json` check, as the JSON document gives it. */
-interface JsonCheck {
-  agent: string;
-  verdict: string;
-  baseline?: { RunID: string; line: number };
-  reason?: string;
-  inputs: { path: string; change: string; reason?: string }[];
-  outputs: { path: string; change: string; reason?: string }[];
-  notes: string[];
-}
-
-/** Runs `runrec`, failing the test when it exits with another code than `code`. */
-async function runrec(code: number, ...args: string[]): Promise<CliResult> {
-  const result = await runCli(args);
-  assertEquals(result.code, code, `${args.join(" ")}: ${result.stdout}${result.stderr}`);
-  return result;
-}
-
-/** `runrec stale <args> --json`: the exit code and the checks. */
-async function stale(...args: string[]): Promise<{ code: number; checks: JsonCheck[] }> {
-  const result = await runCli(["stale", ...args, "--json"]);
-  assert(result.code !== 2, result.stderr);
-  return { code: result.code, checks: JSON.parse(result.stdout).checks };
-}
-
-/** The one check of `agent`. */
-function checkOf(checks: JsonCheck[], agent: string): JsonCheck {
-  const found = checks.filter((c) => c.agent === agent);
-  assertEquals(found.length, 1, JSON.stringify(checks));
-  return found[0];
-}
-
-/** Input evidence as [change, path, reason] rows. */
-function evidence(check: JsonCheck): (string | undefined)[][] {
-  return check.inputs.map((c) => [c.change, c.path, c.reason]);
-}
-
-async function mkfifo(path: string): Promise<void> {
-  const made = await new Deno.Command("mkfifo", { args: [path] }).output();
-  assertEquals(made.code, 0, decoder.decode(made.stderr));
+/**
+ * A project whose deliverable holds `shared`, a link to the package's references: `shared/..` is
+ * the package folder on disk, `shared/../x` the package's `x` for an agent, not the deliverable's.
+ */
+async function linkedPackage(): Promise<{ del: string; pkg: string }> {
+  const { root, del } = await makeProject();
+  await Deno.symlink("../../0_References", join(del, "shared"));
+  return { del, pkg: join(root, "PKG-01_Pkg") };
 }
 
 Deno.test("stale: an --input folder that is a file or a FIFO now is DIRTY, the file added, whether the folder was empty or full at the run (stale-47 F1)", async () => {
@@ -137,10 +105,7 @@ Deno.test("stale: _STATUS.md's Current State replaced by words that are no lifec
 });
 
 Deno.test("emit --input link/../file records the file the system reads there (past the link's target), and stale sees it change (stale-47 F4)", async () => {
-  const { root, del } = await makeProject();
-  const pkg = join(root, "PKG-01_Pkg");
-  // `shared` is a link to the package's references: `shared/..` is the package folder on disk.
-  await Deno.symlink("../../0_References", join(del, "shared"));
+  const { del, pkg } = await linkedPackage();
   await Deno.writeTextFile(join(pkg, "Notes.md"), "the package's notes\n");
   await Deno.writeTextFile(join(del, "Notes.md"), "the deliverable's notes\n");
   const cat = await new Deno.Command("cat", { args: ["shared/../Notes.md"], cwd: del }).output();
@@ -167,9 +132,7 @@ Deno.test("emit --input link/../file records the file the system reads there (pa
 });
 
 Deno.test("emit --output link/../file records and hashes the file the system writes there (past the link's target), as --input does (stale-47 F4's left item)", async () => {
-  const { root, del } = await makeProject();
-  const pkg = join(root, "PKG-01_Pkg");
-  await Deno.symlink("../../0_References", join(del, "shared"));
+  const { del, pkg } = await linkedPackage();
   await Deno.writeTextFile(join(pkg, "Report.md"), "the package's report\n");
   await Deno.writeTextFile(join(del, "Report.md"), "the deliverable's report\n");
   await runrec(

@@ -8,6 +8,7 @@
  * @module
  */
 import { join } from "node:path";
+import { checkOf, evidence, mkfifo, runrec, stale } from "./support/stale_json.ts";
 import { inputFolderNote, inputFoldersIn } from "../src/input_folders.ts";
 import { readRecords } from "../src/reader.ts";
 import { decodeRecord, encodeRecord } from "../src/codec.ts";
@@ -22,27 +23,9 @@ import { git, makeProject, tempDir, writeTree } from "./fixtures.ts";
 
 const decoder = new TextDecoder();
 
-/** One `runrec stale --json` check, as the JSON document gives it. */
-interface JsonCheck {
-  agent: string;
-  verdict: string;
-  baseline?: { RunID: string; line: number };
-  reason?: string;
-  inputs: { path: string; change: string; reason?: string }[];
-  outputs: { path: string; change: string; reason?: string }[];
-  notes: string[];
-}
-
 async function sh(script: string): Promise<void> {
   const { code, stderr } = await new Deno.Command("sh", { args: ["-c", script] }).output();
   if (code !== 0) throw new Error(`sh failed: ${decoder.decode(stderr)}`);
-}
-
-/** Runs `runrec`, failing the test when it exits with another code than `code`. */
-async function runrec(code: number, ...args: string[]): Promise<CliResult> {
-  const result = await runCli(args);
-  assertEquals(result.code, code, `${args.join(" ")}: ${result.stdout}${result.stderr}`);
-  return result;
 }
 
 /** Records a SUCCESS run of `agent` in `del` with `emit`'s further arguments `more`. */
@@ -57,30 +40,6 @@ async function records(del: string): Promise<RunRecord[]> {
     if (event.kind === "record") found.push(event.record);
   }
   return found;
-}
-
-/** `runrec stale <args> --json`: the exit code and the checks. */
-async function stale(...args: string[]): Promise<{ code: number; checks: JsonCheck[] }> {
-  const result = await runCli(["stale", ...args, "--json"]);
-  assert(result.code !== 2, result.stderr);
-  return { code: result.code, checks: JSON.parse(result.stdout).checks };
-}
-
-/** The one check of `agent`. */
-function checkOf(checks: JsonCheck[], agent: string): JsonCheck {
-  const found = checks.filter((c) => c.agent === agent);
-  assertEquals(found.length, 1, JSON.stringify(checks));
-  return found[0];
-}
-
-/** Input evidence as [change, path, reason] rows. */
-function evidence(check: JsonCheck): (string | undefined)[][] {
-  return check.inputs.map((c) => [c.change, c.path, c.reason]);
-}
-
-async function mkfifo(path: string): Promise<void> {
-  const made = await new Deno.Command("mkfifo", { args: [path] }).output();
-  assertEquals(made.code, 0, decoder.decode(made.stderr));
 }
 
 // --- 1. a file added to an --input folder ---------------------------------------------------
