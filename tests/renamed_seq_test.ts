@@ -123,10 +123,21 @@ Deno.test("runs of one minute in two work trees of one repository (git worktree 
   await assertEachOnce(root, del, ["BASE", "MAIN_1", "MAIN_2", "OTHER_1"]);
 });
 
-Deno.test("runs of one minute in two work trees of one repository at the same moment (one's SEQ given and its line not yet written while the other gives its SEQ): no SEQ given twice, and the branches' merge holds no RunID twice (review-46 F2)", async () => {
-  const { root, del, env, other, otherDel, minute } = await withOtherWorkTree();
-  // Main's emit held at its write of the record file: its SEQ given, nothing written yet (nor
-  // journalled), so that the other work tree can learn it from neither.
+/**
+ * Main's emit held at its write of the record file (its SEQ given, nothing written or journalled,
+ * so that the other work tree can learn it from neither), the other work tree's emit of the same
+ * minute meanwhile, and main's let go once the other has ended or says it waits for a lock: both
+ * exit 0, neither spooled. Before review-46 F2 (review-47 F1 for a renamed folder) the other
+ * ended at once with main's SEQ.
+ */
+async function emitsAtOneMoment(
+  { del, env, otherDel, minute }: {
+    del: string;
+    env: Record<string, string>;
+    otherDel: string;
+    minute: string;
+  },
+): Promise<void> {
   const held = await spawnHeld(
     [
       ...RUNREC,
@@ -164,6 +175,11 @@ Deno.test("runs of one minute in two work trees of one repository at the same mo
   assertEquals((await status).code, 0);
   await stderr;
   assert(!said.includes("spooled"), said);
+}
+
+Deno.test("runs of one minute in two work trees of one repository at the same moment (one's SEQ given and its line not yet written while the other gives its SEQ): no SEQ given twice, and the branches' merge holds no RunID twice (review-46 F2)", async () => {
+  const { root, del, env, other, otherDel, minute } = await withOtherWorkTree();
+  await emitsAtOneMoment({ del, env, otherDel, minute });
   await git(other, "commit", "-qam", "a run on other");
   await git(root, "commit", "-qam", "a run on main");
   await git(root, "merge", "-q", "--no-edit", "other");
@@ -262,43 +278,7 @@ Deno.test("runs of one minute in two work trees of one repository, the deliverab
 
 Deno.test("runs of one minute in two work trees of one repository, the deliverable folder git mv renamed in one of them, at the same moment (one's SEQ given and its line not yet written while the other gives its SEQ): the other waits for the lock the work trees share for the deliverable, and the merge holds no RunID twice (review-47 F1)", async () => {
   const { root, del, env, other, otherDel, minute } = await withRenamedInOtherWorkTree();
-  // Main's emit held at its write of the record file: its SEQ given, nothing written or journalled.
-  const held = await spawnHeld(
-    [
-      ...RUNREC,
-      ...["emit", del, "--agent", "MAIN_1", "--status", "SUCCESS", "--started", minute],
-    ],
-    { calls: "write,pwrite64", path: join(del, RECORD_FILE), env, stdout: "piped" },
-  );
-  await held.held(1, "main's emit at its write of the record file");
-  const otherEmit = new Deno.Command(RUNREC[0], {
-    args: [
-      ...RUNREC.slice(1),
-      ...["emit", otherDel, "--agent", "OTHER_1", "--status", "SUCCESS", "--started", minute],
-    ],
-    env: { NO_COLOR: "1", ...env },
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let said = "";
-  let ended = false;
-  const status = otherEmit.status.then((s) => {
-    ended = true;
-    return s;
-  });
-  const stderr = (async () => {
-    for await (const chunk of otherEmit.stderr.pipeThrough(new TextDecoderStream())) said += chunk;
-  })();
-  // Before: the other ended at once with SEQ 001, main's; now it waits for main's lock.
-  await waitFor(
-    () => ended || said.includes("waiting for the append lock"),
-    () => `the other work tree's emit ended or waiting; it said: ${said}`,
-  );
-  await held.release();
-  assertEquals((await held.child.output()).code, 0);
-  assertEquals((await status).code, 0);
-  await stderr;
-  assert(!said.includes("spooled"), said);
+  await emitsAtOneMoment({ del, env, otherDel, minute });
   await mergeOther(root, other);
   await assertEachOnce(root, otherDel.replace(other, root), ["BASE", "MAIN_1", "OTHER_1"]);
 });
