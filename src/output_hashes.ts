@@ -57,9 +57,10 @@ export async function hashOutputs(
       filesAtStart,
       allowOutside,
     });
-    // `..` after a linked folder as the file system reads it, as for --input (stale-47 F4).
+    // `..` after a linked folder as the file system reads it, as for --input (stale-47 F4), named
+    // from `dir` as every output is (`dir` may be reached through a link itself).
     const path = output.split(/[\\/]/).includes("..")
-      ? inputOnDisk(resolvedPath(dir), output)
+      ? resolve(dir, relativePath(resolvedPath(dir), inputOnDisk(resolvedPath(dir), output)))
       : isAbsolute(output)
       ? resolve(output)
       : resolve(dir, output);

@@ -576,6 +576,7 @@ function putBackLine(
     if (bytes > LINE_LIMIT_BYTES) throw new RecordTooLarge(file, renumbered, bytes);
   }
   const written = writeLine(path, state, line, lock, fsync);
+  noteWorkTreesSeq(path, runIdOfLine(line)!); // a RunID given anew, as an append's (review-47 F2)
   index.see(runIdOfLine(line)!);
   index.size = written.offset + written.bytes;
   if (index.size - stored >= STORE_EVERY_BYTES) writeSeqIndex(path, index);
@@ -702,6 +703,7 @@ function appendOnce(
     // the check most often saw) is undone as for any append.
     if (!(e instanceof WriteError && e.landed)) throw e;
     journalAppended(path, state.size + linePrefix(state).length, line, context);
+    noteWorkTreesSeq(path, record.RunID);
     throw new WriteError(e.message, { cause: e.cause, landed: true, record });
   }
   const unjournalled = journalAppended(path, written.lineOffset, line, context);

@@ -44,8 +44,12 @@ export function noteWorkTreesSeq(recordFile: string, runId: string): void {
     if (kept === "") {
       Deno.writeTextFileSync(path, `${runId}\n`, { append: true });
     } else {
-      // Under the shared lock: no other note is being made meanwhile.
-      Deno.writeTextFileSync(`${path}.tmp`, `${kept}${runId}\n`);
+      // Under the shared lock: no other note is being made meanwhile. A new file, never one a
+      // link or FIFO in its place leads to (a wait while both locks are held).
+      try {
+        Deno.removeSync(`${path}.tmp`);
+      } catch { /* none */ }
+      Deno.writeTextFileSync(`${path}.tmp`, `${kept}${runId}\n`, { createNew: true });
       Deno.renameSync(`${path}.tmp`, path);
     }
   } catch { /* not noted: the journals tell what they can */ }

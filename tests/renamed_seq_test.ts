@@ -211,6 +211,30 @@ Deno.test("runs of one minute in two work trees of one repository, the first kil
   await assertEachOnce(root, del, ["BASE", "MAIN_1", "OTHER_1"]);
 });
 
+Deno.test("runs of one minute in two work trees of one repository, the other's record written but not confirmed (its fsync failed, EIO) and that work tree removed after its run was committed: the next run here gives the next SEQ (review-47 F2, a landed write's note)", async () => {
+  const { root, del, env, other, otherDel, minute } = await withOtherWorkTree();
+  const unconfirmed = await new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-P", join(otherDel, RECORD_FILE)],
+      ...["-e", "trace=fsync,fdatasync", "-e", "inject=fsync,fdatasync:error=EIO:when=1"],
+      ...RUNREC,
+      ...["emit", otherDel, "--agent", "OTHER_1", "--status", "SUCCESS", "--started", minute],
+    ],
+    env,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const said = new TextDecoder().decode(unconfirmed.stderr);
+  assertEquals(unconfirmed.code, 0, said);
+  assert(said.includes("written but not confirmed"), said);
+  await git(other, "commit", "-qam", "a run on other");
+  await git(root, "worktree", "remove", other); // its journal with it
+  await emit(del, env, "MAIN_1", minute); // before: SEQ 001 again, other's
+  await git(root, "commit", "-qam", "a run on main");
+  await git(root, "merge", "-q", "--no-edit", "other");
+  await assertEachOnce(root, del, ["BASE", "MAIN_1", "OTHER_1"]);
+});
+
 for (const fifo of [RECORD_FILE, `.runrec/${RECORD_FILE}.journal`]) {
   Deno.test(`an emit in a work tree of a repository whose other work tree's ${fifo} is a FIFO (mkfifo) does not wait on it: it is read only when a regular file (review-46 F3)`, async () => {
     const { root, del, env } = await committedProject();
@@ -294,7 +318,7 @@ Deno.test("runs of one minute in two work trees of one repository, the other wor
   await assertEachOnce(root, del, ["BASE", "MAIN_1", "OTHER_1"]);
 });
 
-Deno.test("the RunIDs the work trees' appends note in the common .git folder are cut to their later half past 16 KiB, and an append still reads the SEQ of its minute noted there (review-47 F2)", async () => {
+Deno.test("the RunIDs the work trees' appends note in the common .git folder are cut to their later half past 16 KiB (a FIFO where the cut writes is not waited on), and an append still reads the SEQ of its minute noted there (review-47 F2)", async () => {
   const { del, env, otherDel, minute } = await withOtherWorkTree();
   await emit(otherDel, env, "OTHER_1", minute); // the notes' folder made, the first note
   const notes = sharedStatePath(join(del, RECORD_FILE), "seqs")!;
@@ -304,6 +328,9 @@ Deno.test("the RunIDs the work trees' appends note in the common .git folder are
   // 1,000 notes of an earlier day (~32 KiB), then one of this minute, as a removed work tree's.
   const old = Array.from({ length: 1000 }, (_, i) => `RUN-DEL-01-02-20250101-0000-${i + 1}`);
   await Deno.writeTextFile(notes, [...old, `${prefix}050`, ""].join("\n"));
+  // A FIFO left where the cut writes its new file: never opened (it would wait for a writer).
+  const made = await new Deno.Command("mkfifo", { args: [`${notes}.tmp`] }).output();
+  assertEquals(made.code, 0);
   await emit(del, env, "MAIN_1", minute);
   const [main] = (await recordsOf(del)).filter((r) => r.AgentName === "MAIN_1");
   assertEquals(main.RunID, `${prefix}051`);

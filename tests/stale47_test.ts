@@ -154,3 +154,26 @@ Deno.test("emit --output link/../file records and hashes the file the system wri
   const sha = decoder.decode(out.stdout).split(" ")[0];
   assertEquals(record.OutputHashes, { "../../Report.md": sha });
 });
+
+Deno.test("emit --output sub/../file of a deliverable reached through a linked folder records the file's path from the deliverable, as without the link (the fix of --output link/../file kept it so)", async () => {
+  const { root, del } = await makeProject();
+  const link = `${root}-link`;
+  await Deno.symlink(root, link);
+  await Deno.writeTextFile(join(del, "Report.md"), "the deliverable's report\n");
+  const viaLink = join(link, del.slice(root.length));
+  const out = await runrec(
+    0,
+    "emit",
+    viaLink,
+    "--agent",
+    "A",
+    "--status",
+    "SUCCESS",
+    "--output",
+    "sub/../Report.md",
+  );
+  assert(!out.stderr.includes("outside"), out.stderr);
+  const record = (await recordsOf(del)).at(-1)!;
+  assertEquals(record.OutputFiles, ["Report.md"]);
+  await Deno.remove(link);
+});
