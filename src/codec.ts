@@ -85,7 +85,8 @@ export function unescapeValue(value: string): string {
 
 const PERCENT = 37;
 /** Decodes the UTF-16 code units `unescapeValue` collects (exact: escapes are below U+0100). */
-const utf16 = new TextDecoder("utf-16le");
+// ignoreBOM: a value may start with U+FEFF, which the decoder would otherwise drop unseen.
+const utf16 = new TextDecoder("utf-16le", { ignoreBOM: true });
 
 /** The value of an uppercase hex digit, or -1. */
 function hexDigit(c: number): number {

@@ -321,3 +321,12 @@ Deno.test("codec: encodedLineBytes is the UTF-8 length of the encoded line, for 
     seeded("encodedLineBytes", { numRuns: 200 }),
   );
 });
+
+Deno.test("codec: a value that starts with U+FEFF keeps it through encode and decode (seed 694812539 of the one-pass property: the UTF-16 decoder dropped it)", () => {
+  const record = sampleRecord({ Notes: "\uFEFF\n", InputFiles: ["\uFEFFa.md"] });
+  const line = encodeRecord(record);
+  const decoded = decodeRecord(line);
+  assertEquals(decoded.Notes, "\uFEFF\n");
+  assertEquals(decoded.InputFiles, ["\uFEFFa.md"]);
+  assertEquals(encodeRecord(decoded), line);
+});
