@@ -57,13 +57,7 @@ export async function hashOutputs(
       filesAtStart,
       allowOutside,
     });
-    // `..` after a linked folder as the file system reads it, as for --input (stale-47 F4), named
-    // from `dir` as every output is (`dir` may be reached through a link itself).
-    const path = output.split(/[\\/]/).includes("..")
-      ? resolve(dir, relativePath(resolvedPath(dir), inputOnDisk(resolvedPath(dir), output)))
-      : isAbsolute(output)
-      ? resolve(output)
-      : resolve(dir, output);
+    const path = outputPath(dir, output);
     const key = relativePath(dir, path);
     // As an input: RunRecords.csv changes with the very record naming it (trial-w F5).
     if (!Object.hasOwn(known, key) && isRunrecOwn(dir, key)) {
@@ -241,4 +235,17 @@ function unhashable(path: string): string {
   } catch (error) {
     return failureReason(explainError(path, error as Error));
   }
+}
+
+/**
+ * Where `output`, as named from `dir`, is: `..` after a linked folder as the file system reads it,
+ * as for --input (stale-47 F4), named from `dir` as every output is (`dir` may be reached through a
+ * link itself).
+ */
+function outputPath(dir: string, output: string): string {
+  if (!output.split(/[\\/]/).includes("..")) {
+    return isAbsolute(output) ? resolve(output) : resolve(dir, output);
+  }
+  const realDir = resolvedPath(dir);
+  return resolve(dir, relativePath(realDir, inputOnDisk(realDir, output)));
 }
