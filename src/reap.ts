@@ -9,31 +9,21 @@ import { dirname, isAtOrBeneath, join, relative, resolve } from "./path.ts";
 import { resolvedPath, sameFolder } from "./lookups.ts";
 import type { RunOptions, RunOutcome } from "./hook.ts";
 import {
-  claimPendingRun,
-  claimReadOnlyRun,
-  dropRunCommand,
-  foldersWithRunsToSettle,
-  keepReapedRun,
   listOutsidePendingRuns,
   listOutsideReapedRuns,
   listPendingRuns,
   listReapedClaims,
-  type MarkerHeld,
-  markerHeldBy,
   type PendingItem,
   type PendingRun,
-  processState,
   REAPED_ERROR,
   REAPED_FOLDER,
-  reapedPlace,
-  reapedRecord,
-  recordedRunsOn,
-  recordOfRun,
-  releaseClaim,
-  removeAbandonedRunTemporaries,
-  runCommandRunning,
-  type RunRecordFound,
 } from "./pending.ts";
+import { dropRunCommand, runCommandRunning } from "./command_markers.ts";
+import { claimReadOnlyRun, type MarkerHeld, markerHeldBy } from "./finish_markers.ts";
+import { foldersWithRunsToSettle, removeAbandonedRunTemporaries } from "./pending_folders.ts";
+import { keepReapedRun, reapedPlace, reapedRecord } from "./reaped_runs.ts";
+import { recordedRunsOn, recordOfRun, type RunRecordFound } from "./recorded_runs.ts";
+import { claimPendingRun, processState, releaseClaim } from "./run_claims.ts";
 import { finishClaimed } from "./run.ts";
 import { retriedStartNotesOn } from "./retried_start.ts";
 import { elapsedSince, formatDuration } from "./time.ts";

@@ -62,37 +62,37 @@ import { mapOutcome } from "./outcomes.ts";
 import { placeholderProblem } from "./placeholders.ts";
 import { concurrentRunsNote, recordFileMark, startEvidenceNotes } from "./run_evidence.ts";
 import {
-  CLAIM_WAIT_MS,
-  claimFailedReadOnly,
-  claimHolder,
-  claimLostRun,
-  claimPendingRun,
-  claimReadOnlyRun,
   DamagedRunFile,
-  implausibleStart,
   keepPendingRun,
   listPendingRuns,
-  type MarkerHeld,
-  namesRun,
-  newRunId,
   outsidePendingFolder,
   pendingPath,
   type PendingRun,
-  processState,
-  READ_ONLY_FINISH_NOTE,
   readPendingRun,
-  reapedPlace,
-  reapedRecord,
-  recordOfGoneRun,
-  recordOfRun,
-  releaseClaim,
-  runIdNote,
-  startJudgedAt,
-  startSeq,
-  takeOverClaim,
 } from "./pending.ts";
+import {
+  CLAIM_WAIT_MS,
+  claimLostRun,
+  claimReadOnlyRun,
+  type MarkerHeld,
+} from "./finish_markers.ts";
+import { implausibleStart, startJudgedAt } from "./implausible_start.ts";
+import { reapedPlace, reapedRecord } from "./reaped_runs.ts";
+import { READ_ONLY_FINISH_NOTE, recordOfGoneRun, recordOfRun, startSeq } from "./recorded_runs.ts";
+import {
+  claimFailedReadOnly,
+  claimHolder,
+  claimPendingRun,
+  processState,
+  releaseClaim,
+  takeOverClaim,
+} from "./run_claims.ts";
+import { namesRun, newRunId, runIdNote } from "./run_ids.ts";
 import { RUN_STATUSES, runIdPrefix, type RunStatus, TBD } from "./schema.ts";
-import { checkAppendOptions, RECORD_FILE, RecordTooLarge, seqAtMark } from "./store.ts";
+import { RECORD_FILE } from "./store.ts";
+import { checkAppendOptions } from "./append_types.ts";
+import { RecordTooLarge } from "./record_limits.ts";
+import { seqAtMark } from "./seq_allocation.ts";
 import { shellWord } from "./shell_word.ts";
 import { optionalEnv } from "./optional_access.ts";
 import type { FinishOptions, FinishReport } from "./finish_report.ts";
@@ -1033,7 +1033,8 @@ function shownAtMost3(items: readonly string[]): string {
  * @example
  * ```ts
  * import { finishClaimed } from "./run.ts";
- * import { claimPendingRun, readPendingRun } from "./pending.ts";
+ * import { readPendingRun } from "./pending.ts";
+ * import { claimPendingRun } from "./run_claims.ts";
  * const claimed = claimPendingRun("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json")!;
  * await finishClaimed("DEL-01-02_X", readPendingRun(claimed), claimed, { status: "FAILED" });
  * ```
