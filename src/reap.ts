@@ -8,6 +8,7 @@ import { kindOf } from "./walk.ts";
 import { dirname, isAtOrBeneath, join, relative, resolve } from "./path.ts";
 import { resolvedPath, sameFolder } from "./lookups.ts";
 import type { RunOptions, RunOutcome } from "./hook.ts";
+import type { ReapOptions } from "./run_options.ts";
 import {
   listOutsidePendingRuns,
   listOutsideReapedRuns,
@@ -35,13 +36,7 @@ import { refuseSlipInsideDeliverable } from "./targets.ts";
 import { shellWord } from "./shell_word.ts";
 import { folderGitMovedTo, leftByGit, moveLeftRun } from "./git_moved_folder.ts";
 
-/** Options of {@linkcode reapRuns}. */
-export interface ReapOptions extends RunOptions {
-  /** Also reap runs started longer ago than this (ms) whose process cannot be seen alive. */
-  olderThanMs?: number;
-  /** The time now (ms since the epoch), for tests. */
-  now?: number;
-}
+export type { ReapOptions } from "./run_options.ts";
 
 /** One run reaped (or found recorded already). */
 export interface ReapedRun {

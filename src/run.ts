@@ -96,6 +96,7 @@ import { seqAtMark } from "./seq_allocation.ts";
 import { shellWord } from "./shell_word.ts";
 import { optionalEnv } from "./optional_access.ts";
 import type { FinishOptions, FinishReport } from "./finish_report.ts";
+import type { StartRunOptions, WithRunOptions } from "./run_options.ts";
 import {
   beingFinished,
   goneError,
@@ -115,31 +116,8 @@ import {
   wellFormedReport,
 } from "./run_handle.ts";
 export type { FinishOptions, FinishReport } from "./finish_report.ts";
+export type { StartRunOptions, WithRunOptions } from "./run_options.ts";
 export type { RunHandle } from "./run_handle.ts";
-
-/** What is known about a run when it starts. */
-export interface StartRunOptions {
-  /** The agent's name, e.g. `4_DOCUMENTS`. */
-  agent: string;
-  /** Files the run reads, relative to the deliverable folder or absolute. */
-  inputs?: readonly string[];
-  /** The pass directive the ORCHESTRATOR gave. */
-  pass?: string;
-  /**
-   * The process whose end means the agent crashed, so that `runrec reap`
-   * writes its run as FAILED. Default: none (only `reap --older-than` reaps it).
-   */
-  pid?: number;
-  /**
-   * Allow a deliverable folder that does not exist yet (a run that creates
-   * it, such as PREPARATION's) when its parent does. Such a run is kept in
-   * memory, not in the folder, until it is finished (`creates`): only for
-   * callers that finish the run themselves. Default `false`.
-   */
-  mayCreate?: boolean;
-  /** Read governed inputs and outputs outside the project too (`--allow-outside`). */
-  allowOutside?: boolean;
-}
 
 /** A started run. */
 export interface StartedRun {
@@ -1196,17 +1174,6 @@ function printed(outcome: RunOutcome, options: FinishOptions): RunOutcome {
     } catch { /* removed or given back by hand: what was printed stands */ }
   }
   return outcome;
-}
-
-/** Options of {@linkcode withRun}. */
-export interface WithRunOptions extends Omit<StartRunOptions, "pid">, RunOptions {
-  /**
-   * Called with the outcome of the record's write, before the run leaves
-   * pending. Default: each warning, and a lost record's line, printed on
-   * stderr. When it throws, a run whose record was neither written nor
-   * spooled stays pending, for `reap`: its line may have been kept nowhere.
-   */
-  onOutcome?: (outcome: RunOutcome) => void;
 }
 
 /**
