@@ -217,13 +217,13 @@ export {
 } from "./src/run.ts";
 export type { PendingRun } from "./src/pending.ts";
 export type { FileMark } from "./src/appended.ts";
+export { RECORD_FILE } from "./src/store.ts";
 export {
   type AppendOptions,
   type AppendResult,
-  RECORD_FILE,
   type RecordDraft,
   WriteError,
-} from "./src/store.ts";
+} from "./src/append_types.ts";
 export { type ContentionReport, LockRefusedError, type RefusalKind } from "./src/lock.ts";
 
 // Read and check record files (runrec log, validate, verify).

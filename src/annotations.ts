@@ -45,14 +45,13 @@ import { inputContextSha } from "./manifest.ts";
 import { firstCopies, type ReadEnd, readRecords, readRecordsOn } from "./reader.ts";
 import { ownCopy } from "./codec.ts";
 import { AGENT_TYPE, RUN_ID_SYNTAX, type RunRecord, SCHEMA_VERSION, TBD } from "./schema.ts";
+import { RECORD_FILE, withRecordFile } from "./store.ts";
 import {
   type AppendOptions,
   checkAppendOptions,
-  RECORD_FILE,
   type RecordDraft,
-  withRecordFile,
   WriteError,
-} from "./store.ts";
+} from "./append_types.ts";
 
 export { lateFinishNote } from "./late_finish.ts";
 

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { runIdOfLine } from "./store.ts";
+import { runIdOfLine } from "./record_lines.ts";
 
 const NEWLINE = 10;
 

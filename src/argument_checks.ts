@@ -10,10 +10,10 @@
 import { InputError } from "./errors.ts";
 import { refusePlaceholders } from "./placeholders.ts";
 import type { RunEnd, RunOptions, RunReport, RunStartState, StartOptions } from "./hook.ts";
-import type { FinishOptions, FinishReport, StartRunOptions, WithRunOptions } from "./run.ts";
+import type { FinishOptions, FinishReport } from "./finish_report.ts";
+import type { ReapOptions, StartRunOptions, WithRunOptions } from "./run_options.ts";
 import type { StaleOptions } from "./stale.ts";
-import type { AppendOptions } from "./store.ts";
-import type { ReapOptions } from "./reap.ts";
+import type { AppendOptions } from "./append_types.ts";
 import type { CollectOptions, ExportedRun } from "./export/runs.ts";
 import { type FieldKind, FIELDS } from "./schema.ts";
 import type { GovernedOptions } from "./inputs.ts";

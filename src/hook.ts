@@ -61,20 +61,18 @@ import { meantAgentName } from "./agent_name_hint.ts";
 import { recordedLateNote } from "./recorded_late.ts";
 import { checkRun, findProfile, unknownAgentWarning } from "./profiles.ts";
 import { readLifecycleState } from "./status.ts";
+import { appendRecord, RECORD_FILE, withRecordFile } from "./store.ts";
 import {
-  agentsRecordedIn,
   type AppendOptions,
-  appendRecord,
   type AppendResult,
   checkAppendOptions,
-  draftProblems,
-  readEarlierSeqs,
-  RECORD_FILE,
   type RecordDraft,
   type SeqAtStart,
-  withRecordFile,
   WriteError,
-} from "./store.ts";
+} from "./append_types.ts";
+import { draftProblems } from "./record_limits.ts";
+import { agentsRecordedIn } from "./record_lines.ts";
+import { readEarlierSeqs } from "./seq_allocation.ts";
 import { listSpool, lostRecordLine, newSpoolEntry, replayInto, spoolRecord } from "./spool.ts";
 import { refuseLeftFolder } from "./git_moved_folder.ts";
 import {

@@ -8,7 +8,7 @@
  * @module
  */
 import { DELIVERABLE_ID_SYNTAX } from "./schema.ts";
-import { runIdOfLine } from "./store.ts";
+import { runIdOfLine } from "./record_lines.ts";
 
 /** What a record file's content says it is: its first record's DeliverableID and its RunIDs. */
 export interface RecordsOf {

@@ -18,10 +18,6 @@ import { failureReason, InputError } from "./errors.ts";
 import { hostname } from "./lock.ts";
 import { workTrees } from "./git.ts";
 import {
-  claimHolder,
-  fromTokenNote,
-  implausibleStart,
-  isRunId,
   listOutsidePendingRuns,
   listOutsideReapedRuns,
   listPendingRuns,
@@ -30,11 +26,12 @@ import {
   type PendingItem,
   pendingPath,
   type PendingRun,
-  reapedRunOf,
-  recordOfGoneRun,
-  recordOfRunId,
-  runIdStart,
 } from "./pending.ts";
+import { implausibleStart } from "./implausible_start.ts";
+import { reapedRunOf } from "./reaped_runs.ts";
+import { recordOfGoneRun, recordOfRunId } from "./recorded_runs.ts";
+import { claimHolder } from "./run_claims.ts";
+import { fromTokenNote, isRunId, runIdStart } from "./run_ids.ts";
 import { RUN_ID_SYNTAX, TBD } from "./schema.ts";
 import { leaveNote } from "./notices.ts";
 import { RECORD_FILE, restoreDroppedRecords } from "./store.ts";

@@ -8,32 +8,23 @@ import { kindOf } from "./walk.ts";
 import { dirname, isAtOrBeneath, join, relative, resolve } from "./path.ts";
 import { resolvedPath, sameFolder } from "./lookups.ts";
 import type { RunOptions, RunOutcome } from "./hook.ts";
+import type { ReapOptions } from "./run_options.ts";
 import {
-  claimPendingRun,
-  claimReadOnlyRun,
-  dropRunCommand,
-  foldersWithRunsToSettle,
-  keepReapedRun,
   listOutsidePendingRuns,
   listOutsideReapedRuns,
   listPendingRuns,
   listReapedClaims,
-  type MarkerHeld,
-  markerHeldBy,
   type PendingItem,
   type PendingRun,
-  processState,
   REAPED_ERROR,
   REAPED_FOLDER,
-  reapedPlace,
-  reapedRecord,
-  recordedRunsOn,
-  recordOfRun,
-  releaseClaim,
-  removeAbandonedRunTemporaries,
-  runCommandRunning,
-  type RunRecordFound,
 } from "./pending.ts";
+import { dropRunCommand, runCommandRunning } from "./command_markers.ts";
+import { claimReadOnlyRun, type MarkerHeld, markerHeldBy } from "./finish_markers.ts";
+import { foldersWithRunsToSettle, removeAbandonedRunTemporaries } from "./pending_folders.ts";
+import { keepReapedRun, reapedPlace, reapedRecord } from "./reaped_runs.ts";
+import { recordedRunsOn, recordOfRun, type RunRecordFound } from "./recorded_runs.ts";
+import { claimPendingRun, processState, releaseClaim } from "./run_claims.ts";
 import { finishClaimed } from "./run.ts";
 import { retriedStartNotesOn } from "./retried_start.ts";
 import { elapsedSince, formatDuration } from "./time.ts";
@@ -45,13 +36,7 @@ import { refuseSlipInsideDeliverable } from "./targets.ts";
 import { shellWord } from "./shell_word.ts";
 import { folderGitMovedTo, leftByGit, moveLeftRun } from "./git_moved_folder.ts";
 
-/** Options of {@linkcode reapRuns}. */
-export interface ReapOptions extends RunOptions {
-  /** Also reap runs started longer ago than this (ms) whose process cannot be seen alive. */
-  olderThanMs?: number;
-  /** The time now (ms since the epoch), for tests. */
-  now?: number;
-}
+export type { ReapOptions } from "./run_options.ts";
 
 /** One run reaped (or found recorded already). */
 export interface ReapedRun {

@@ -10,7 +10,7 @@
  * @module
  */
 import { deliverableIdOfLine, holdsRecords, type RecordsOf, recordsOf } from "./moved_records.ts";
-import { runIdOfLine } from "./store.ts";
+import { runIdOfLine } from "./record_lines.ts";
 import { LINE_LIMIT_BYTES } from "./schema.ts";
 import { join } from "./path.ts";
 

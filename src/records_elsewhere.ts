@@ -9,7 +9,7 @@
 import { runGit } from "./git.ts";
 import { join } from "./path.ts";
 import { regularFileBytes } from "./record_candidates.ts";
-import { runIdOfLine } from "./store.ts";
+import { runIdOfLine } from "./record_lines.ts";
 
 const RECORD_FILE = "RunRecords.csv";
 

@@ -11,9 +11,12 @@ import { join, resolve } from "./path.ts";
 import { InputError } from "./errors.ts";
 import { completeDraft } from "./hook.ts";
 import { REAPED_ERROR } from "./run_files.ts";
-import { type PendingItem, type RunEnded, runIdStart, startedRunsOf } from "./pending.ts";
+import type { PendingItem } from "./pending.ts";
+import { type RunEnded, startedRunsOf } from "./recorded_runs.ts";
+import { runIdStart } from "./run_ids.ts";
 import { DELETED, TBD } from "./schema.ts";
-import { RECORD_FILE, type RecordDraft } from "./store.ts";
+import { RECORD_FILE } from "./store.ts";
+import type { RecordDraft } from "./append_types.ts";
 import { shellWord } from "./shell_word.ts";
 import type { FinishReport } from "./finish_report.ts";
 

@@ -9,7 +9,8 @@
  */
 import { NAMED_RUNS } from "./agent_notes.ts";
 import { join, resolve } from "./path.ts";
-import { type PendingRun, runIdStart } from "./pending.ts";
+import type { PendingRun } from "./pending.ts";
+import { runIdStart } from "./run_ids.ts";
 import { REAPED_ERROR, RETRIED_START_NOTE } from "./run_files.ts";
 import { type ReadEnd, readRecordsOn } from "./reader.ts";
 import type { RunRecord } from "./schema.ts";

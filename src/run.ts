@@ -62,40 +62,41 @@ import { mapOutcome } from "./outcomes.ts";
 import { placeholderProblem } from "./placeholders.ts";
 import { concurrentRunsNote, recordFileMark, startEvidenceNotes } from "./run_evidence.ts";
 import {
-  CLAIM_WAIT_MS,
-  claimFailedReadOnly,
-  claimHolder,
-  claimLostRun,
-  claimPendingRun,
-  claimReadOnlyRun,
   DamagedRunFile,
-  implausibleStart,
   keepPendingRun,
   listPendingRuns,
-  type MarkerHeld,
-  namesRun,
-  newRunId,
   outsidePendingFolder,
   pendingPath,
   type PendingRun,
-  processState,
-  READ_ONLY_FINISH_NOTE,
   readPendingRun,
-  reapedPlace,
-  reapedRecord,
-  recordOfGoneRun,
-  recordOfRun,
-  releaseClaim,
-  runIdNote,
-  startJudgedAt,
-  startSeq,
-  takeOverClaim,
 } from "./pending.ts";
+import {
+  CLAIM_WAIT_MS,
+  claimLostRun,
+  claimReadOnlyRun,
+  type MarkerHeld,
+} from "./finish_markers.ts";
+import { implausibleStart, startJudgedAt } from "./implausible_start.ts";
+import { reapedPlace, reapedRecord } from "./reaped_runs.ts";
+import { READ_ONLY_FINISH_NOTE, recordOfGoneRun, recordOfRun, startSeq } from "./recorded_runs.ts";
+import {
+  claimFailedReadOnly,
+  claimHolder,
+  claimPendingRun,
+  processState,
+  releaseClaim,
+  takeOverClaim,
+} from "./run_claims.ts";
+import { namesRun, newRunId, runIdNote } from "./run_ids.ts";
 import { RUN_STATUSES, runIdPrefix, type RunStatus, TBD } from "./schema.ts";
-import { checkAppendOptions, RECORD_FILE, RecordTooLarge, seqAtMark } from "./store.ts";
+import { RECORD_FILE } from "./store.ts";
+import { checkAppendOptions } from "./append_types.ts";
+import { RecordTooLarge } from "./record_limits.ts";
+import { seqAtMark } from "./seq_allocation.ts";
 import { shellWord } from "./shell_word.ts";
 import { optionalEnv } from "./optional_access.ts";
 import type { FinishOptions, FinishReport } from "./finish_report.ts";
+import type { StartRunOptions, WithRunOptions } from "./run_options.ts";
 import {
   beingFinished,
   goneError,
@@ -115,31 +116,8 @@ import {
   wellFormedReport,
 } from "./run_handle.ts";
 export type { FinishOptions, FinishReport } from "./finish_report.ts";
+export type { StartRunOptions, WithRunOptions } from "./run_options.ts";
 export type { RunHandle } from "./run_handle.ts";
-
-/** What is known about a run when it starts. */
-export interface StartRunOptions {
-  /** The agent's name, e.g. `4_DOCUMENTS`. */
-  agent: string;
-  /** Files the run reads, relative to the deliverable folder or absolute. */
-  inputs?: readonly string[];
-  /** The pass directive the ORCHESTRATOR gave. */
-  pass?: string;
-  /**
-   * The process whose end means the agent crashed, so that `runrec reap`
-   * writes its run as FAILED. Default: none (only `reap --older-than` reaps it).
-   */
-  pid?: number;
-  /**
-   * Allow a deliverable folder that does not exist yet (a run that creates
-   * it, such as PREPARATION's) when its parent does. Such a run is kept in
-   * memory, not in the folder, until it is finished (`creates`): only for
-   * callers that finish the run themselves. Default `false`.
-   */
-  mayCreate?: boolean;
-  /** Read governed inputs and outputs outside the project too (`--allow-outside`). */
-  allowOutside?: boolean;
-}
 
 /** A started run. */
 export interface StartedRun {
@@ -1033,7 +1011,8 @@ function shownAtMost3(items: readonly string[]): string {
  * @example
  * ```ts
  * import { finishClaimed } from "./run.ts";
- * import { claimPendingRun, readPendingRun } from "./pending.ts";
+ * import { readPendingRun } from "./pending.ts";
+ * import { claimPendingRun } from "./run_claims.ts";
  * const claimed = claimPendingRun("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json")!;
  * await finishClaimed("DEL-01-02_X", readPendingRun(claimed), claimed, { status: "FAILED" });
  * ```
@@ -1195,17 +1174,6 @@ function printed(outcome: RunOutcome, options: FinishOptions): RunOutcome {
     } catch { /* removed or given back by hand: what was printed stands */ }
   }
   return outcome;
-}
-
-/** Options of {@linkcode withRun}. */
-export interface WithRunOptions extends Omit<StartRunOptions, "pid">, RunOptions {
-  /**
-   * Called with the outcome of the record's write, before the run leaves
-   * pending. Default: each warning, and a lost record's line, printed on
-   * stderr. When it throws, a run whose record was neither written nor
-   * spooled stays pending, for `reap`: its line may have been kept nowhere.
-   */
-  onOutcome?: (outcome: RunOutcome) => void;
 }
 
 /**

@@ -11,11 +11,13 @@ import { join, resolve } from "./path.ts";
 import { hashFiles } from "./hash.ts";
 import { resolvedPath } from "./lookups.ts";
 import { isSha256Hex } from "./sha256.ts";
-import { listPendingRuns, type PendingRun, startMark } from "./pending.ts";
+import { listPendingRuns, type PendingRun } from "./pending.ts";
+import { startMark } from "./recorded_runs.ts";
 import { agentText, NAMED_RUNS } from "./agent_notes.ts";
 import { type ReadEnd, readRecordsOn } from "./reader.ts";
 import { type FileMark, fileMark } from "./appended.ts";
-import { RECORD_FILE, type RecordDraft } from "./store.ts";
+import { RECORD_FILE } from "./store.ts";
+import type { RecordDraft } from "./append_types.ts";
 import { parseDuration } from "./time.ts";
 import { type RunRecord, TBD } from "./schema.ts";
 import { ANNOTATION_AGENT } from "./annotation_shape.ts";
@@ -130,7 +132,7 @@ export async function concurrentRunsNote(
  * ```ts
  * import { startEvidenceNotes } from "./run_evidence.ts";
  * declare const run: import("./pending.ts").PendingRun;
- * declare const draft: import("./store.ts").RecordDraft;
+ * declare const draft: import("./append_types.ts").RecordDraft;
  * const notes = await startEvidenceNotes("DEL-01-02_X", run, draft);
  * ```
  */

@@ -13,13 +13,9 @@ import { RootOutOfSight } from "./deliverable.ts";
 import { InputError, OptionError } from "./errors.ts";
 import type { RunOutcome } from "./hook.ts";
 import { HOST_OUTCOMES } from "./outcomes.ts";
-import {
-  listPendingRuns,
-  type MarkerHeld,
-  markerHeldBy,
-  outsidePendingFolder,
-  type RunRecordFound,
-} from "./pending.ts";
+import { listPendingRuns, outsidePendingFolder } from "./pending.ts";
+import { type MarkerHeld, markerHeldBy } from "./finish_markers.ts";
+import type { RunRecordFound } from "./recorded_runs.ts";
 import { RUN_STATUSES } from "./schema.ts";
 import { RECORD_FILE } from "./store.ts";
 import { shellWord } from "./shell_word.ts";
@@ -99,7 +95,7 @@ function stillPending(e: InputError, { target, run }: FinishAgain): InputError {
  * @example
  * ```ts
  * import { beingFinished } from "./run_refusals.ts";
- * import type { MarkerHeld } from "./pending.ts";
+ * import type { MarkerHeld } from "./finish_markers.ts";
  * declare const held: MarkerHeld;
  * throw beingFinished("DEL-01-02_Flow", "20260222T101500123Z-1a2b3c4d", held);
  * ```
@@ -181,7 +177,7 @@ export function keptElsewhere(): string {
  * @example
  * ```ts
  * import { recordedError } from "./run_refusals.ts";
- * import type { RunRecordFound } from "./pending.ts";
+ * import type { RunRecordFound } from "./recorded_runs.ts";
  * declare const found: RunRecordFound;
  * const id = "20260222T101500123Z-1a2b3c4d";
  * throw recordedError("DEL-01-02_Flow", id, "DEL-01-02_Flow", found, "DEPENDENCIES");

@@ -15,7 +15,7 @@ import { kindOf } from "./walk.ts";
 import { PENDING_FOLDER } from "./run_files.ts";
 import { listPendingRuns } from "./pending.ts";
 import { TBD } from "./schema.ts";
-import type { RecordDraft } from "./store.ts";
+import type { RecordDraft } from "./append_types.ts";
 import { parseDuration } from "./time.ts";
 import type { RunOutcome, RunReport } from "./hook.ts";
 

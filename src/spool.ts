@@ -44,19 +44,17 @@ import {
   temporaryPath,
   writeFileDurably,
 } from "./state_folder.ts";
+import { RECORD_FILE, restoreDroppedRecords, withRecordFile } from "./store.ts";
 import {
   type AppendOptions,
   type AppendResult,
-  linesHolding,
-  readEarlierSeqs,
-  RECORD_FILE,
   type RecordDraft,
-  recordsOfRun,
   type RecordWriter,
-  restoreDroppedRecords,
-  withRecordFile,
   WriteError,
-} from "./store.ts";
+} from "./append_types.ts";
+import { linesHolding } from "./record_lines.ts";
+import { recordsOfRun } from "./records_of_run.ts";
+import { readEarlierSeqs } from "./seq_allocation.ts";
 import { shellWord } from "./shell_word.ts";
 import { REAPED_ERROR, settleRecordedRuns } from "./run_files.ts";
 import { agentText, NAMED_RUNS } from "./agent_notes.ts";
@@ -316,7 +314,7 @@ let spooledHere = 0;
  * @example
  * ```ts
  * import { newSpoolEntry } from "./spool.ts";
- * declare const draft: import("./store.ts").RecordDraft;
+ * declare const draft: import("./append_types.ts").RecordDraft;
  * const entry = newSpoolEntry("DEL-01-02_X/RunRecords.csv", draft, "ENOSPC");
  * entry.id; // "1767225600000-4242-0001-1a2b3c4d"
  * ```
@@ -342,7 +340,7 @@ export function newSpoolEntry(recordFile: string, draft: RecordDraft, error: str
  * @example
  * ```ts
  * import { newSpoolEntry, spoolRecord } from "./spool.ts";
- * declare const draft: import("./store.ts").RecordDraft;
+ * declare const draft: import("./append_types.ts").RecordDraft;
  * const entry = newSpoolEntry("DEL-01-02_X/RunRecords.csv", draft, "ENOSPC");
  * const { path } = spoolRecord("DEL-01-02_X", entry);
  * ```
@@ -383,7 +381,7 @@ export interface SpoolResult {
  * @example
  * ```ts
  * import { lostRecordLine, newSpoolEntry } from "./spool.ts";
- * declare const draft: import("./store.ts").RecordDraft;
+ * declare const draft: import("./append_types.ts").RecordDraft;
  * console.error(lostRecordLine(newSpoolEntry("DEL-01-02_X/RunRecords.csv", draft, "EROFS")));
  * ```
  */

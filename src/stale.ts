@@ -66,7 +66,8 @@ import { lifecycleChangeFrom, parseLifecycleState } from "./status.ts";
 import { writtenAtMs } from "./recorded_late.ts";
 import { RECORD_FILE } from "./store.ts";
 import { describePending, pendingRecords, spoolEntryOf } from "./spool.ts";
-import { describePendingRuns, listPendingRuns, PENDING_FOLDER } from "./pending.ts";
+import { listPendingRuns, PENDING_FOLDER } from "./pending.ts";
+import { describePendingRuns } from "./pending_warnings.ts";
 import {
   deliverableFolders,
   noteSkippedToolRoot,

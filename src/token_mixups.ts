@@ -9,7 +9,8 @@
 import { findExecutionRoot, isExecutionRoot } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { join, relative } from "./path.ts";
-import { listPendingRuns, parseToken, REAPED_ERROR, recordOfRunId } from "./pending.ts";
+import { listPendingRuns, parseToken, REAPED_ERROR } from "./pending.ts";
+import { recordOfRunId } from "./recorded_runs.ts";
 import { RUN_ID_SYNTAX } from "./schema.ts";
 import { shellWord } from "./shell_word.ts";
 import { RECORD_FILE } from "./store.ts";

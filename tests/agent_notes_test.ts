@@ -12,7 +12,7 @@ import { lateFinishNote } from "../src/annotations.ts";
 import { inputFolderNote, inputFoldersIn } from "../src/input_folders.ts";
 import { recordedLateNote, writtenAtMs } from "../src/recorded_late.ts";
 import { spoolEntryOf } from "../src/spool.ts";
-import { fromTokenNote, runIdNote } from "../src/pending.ts";
+import { fromTokenNote, runIdNote } from "../src/run_ids.ts";
 import { emitArgs, runCli, runCliProcess } from "./cli.ts";
 import { makeProject } from "./fixtures.ts";
 

@@ -17,7 +17,8 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { RECORD_FILE, WriteError } from "../src/store.ts";
+import { RECORD_FILE } from "../src/store.ts";
+import { WriteError } from "../src/append_types.ts";
 import { emitRecord } from "../src/hook.ts";
 import { emitArgs, runCli, runCliProcess } from "./cli.ts";
 import { TOO_MANY_OPEN_FILES } from "../src/errors.ts";

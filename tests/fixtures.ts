@@ -9,7 +9,7 @@ import { ANNOTATOR } from "../src/annotations.ts";
 import { inputContextSha } from "../src/manifest.ts";
 import { encodeRecord } from "../src/codec.ts";
 import { HEADER, runIdPrefix, type RunRecord } from "../src/schema.ts";
-import type { RecordDraft } from "../src/store.ts";
+import type { RecordDraft } from "../src/append_types.ts";
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));

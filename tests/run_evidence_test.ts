@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { blockBody } from "../src/agent_block.ts";
-import { newRunId } from "../src/pending.ts";
+import { newRunId } from "../src/run_ids.ts";
 import { BUILTIN_PROFILES } from "../src/profiles.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject, tempDir } from "./fixtures.ts";

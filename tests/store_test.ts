@@ -4,16 +4,12 @@ import { InputError } from "../src/errors.ts";
 import { acquireLock } from "../src/lock.ts";
 import { type ReadEvent, readRecords } from "../src/reader.ts";
 import { HEADER, LINE_LIMIT_BYTES, RUN_ID_PATTERN, type RunRecord } from "../src/schema.ts";
-import {
-  agentsRecordedIn,
-  appendRecord,
-  checkWritten,
-  RECENT_AGENTS_BYTES,
-  RECORD_FILE,
-  RecordTooLarge,
-  SAME_RUN_BYTES,
-  WriteError,
-} from "../src/store.ts";
+import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { WriteError } from "../src/append_types.ts";
+import { RecordTooLarge } from "../src/record_limits.ts";
+import { agentsRecordedIn, RECENT_AGENTS_BYTES } from "../src/record_lines.ts";
+import { checkWritten } from "../src/record_write.ts";
+import { SAME_RUN_BYTES } from "../src/records_of_run.ts";
 import { encodeRecord } from "../src/codec.ts";
 import { journalPath } from "../src/journal.ts";
 import { git, makeProject, ROOT, sampleDraft, sampleRecord, tempDir } from "./fixtures.ts";

@@ -15,7 +15,8 @@ import { join } from "node:path";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { git, makeProject, ROOT, sampleDraft } from "./fixtures.ts";
 import { runCliProcess } from "./cli.ts";
-import { appendRecord, RECORD_FILE, RecordTooLarge, withRecordFile } from "../src/store.ts";
+import { appendRecord, RECORD_FILE, withRecordFile } from "../src/store.ts";
+import { RecordTooLarge } from "../src/record_limits.ts";
 import { encodedLineBytes } from "../src/codec.ts";
 import { LINE_LIMIT_BYTES } from "../src/schema.ts";
 

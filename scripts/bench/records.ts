@@ -10,7 +10,7 @@ import { checksumOf, encodeRecord } from "../../src/codec.ts";
 import { inputContextSha } from "../../src/manifest.ts";
 import { HEADER, type RunRecord, validateRecord } from "../../src/schema.ts";
 import { runIdPrefix } from "../../src/schema.ts";
-import type { RecordDraft } from "../../src/store.ts";
+import type { RecordDraft } from "../../src/append_types.ts";
 import { formatDuration } from "../../src/time.ts";
 import { writeAll } from "./common.ts";
 

@@ -19,7 +19,8 @@ import { CheckFailure, InputError } from "../errors.ts";
 import { readRecords } from "../reader.ts";
 import { RUN_ID_SYNTAX, type RunRecord } from "../schema.ts";
 import { meantRunIds, nearRunIds, notARunId, refuseRunIdFirst } from "./run_id_words.ts";
-import { linesWithRunId, RECORD_FILE } from "../store.ts";
+import { RECORD_FILE } from "../store.ts";
+import { linesWithRunId } from "../record_lines.ts";
 import {
   type Command,
   EXIT,

@@ -20,7 +20,9 @@ import {
   type StartedRun,
   startRun,
 } from "../run.ts";
-import { dropRunCommand, keepCrashCopy, markRunCommand, namesRun, runIdNote } from "../pending.ts";
+import { keepCrashCopy } from "../pending.ts";
+import { dropRunCommand, markRunCommand } from "../command_markers.ts";
+import { namesRun, runIdNote } from "../run_ids.ts";
 import { lostRecordLine, newSpoolEntry } from "../spool.ts";
 import { RECORD_FILE } from "../store.ts";
 import { TBD } from "../schema.ts";

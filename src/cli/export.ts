@@ -10,7 +10,9 @@ import { provDocumentStreamed } from "../export/prov.ts";
 import { type CollectOptions, namespaceProblem } from "../export/runs.ts";
 import { streamRuns } from "../export/streamed_runs.ts";
 import { batched, exportTarget, writeExport } from "../export/write.ts";
-import { describePendingRuns, foldersWithPendingRuns, listPendingRuns } from "../pending.ts";
+import { listPendingRuns } from "../pending.ts";
+import { foldersWithPendingRuns } from "../pending_folders.ts";
+import { describePendingRuns } from "../pending_warnings.ts";
 import { describePending, pendingRecords } from "../spool.ts";
 import { RECORD_FILE } from "../store.ts";
 import {

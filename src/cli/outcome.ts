@@ -7,7 +7,7 @@
  */
 import { failureReason } from "../errors.ts";
 import type { RunOutcome } from "../hook.ts";
-import type { RecordDraft } from "../store.ts";
+import type { RecordDraft } from "../append_types.ts";
 import type { ContentionReport } from "../lock.ts";
 import { type Io, writeJson } from "./command.ts";
 import { oneLine } from "../names.ts";

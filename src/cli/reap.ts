@@ -6,7 +6,7 @@
  */
 import { InputError } from "../errors.ts";
 import { relative } from "../path.ts";
-import { reapCommandLine } from "../pending.ts";
+import { reapCommandLine } from "../pending_warnings.ts";
 import { describeReaped, type ReapReport, reapRuns } from "../reap.ts";
 import { parseDurationOption } from "../time.ts";
 import { spelledDuration } from "./duration_words.ts";

@@ -19,7 +19,8 @@ import { firstCopies, type LineRecord, readRecords } from "../reader.ts";
 import { RUN_ID_SYNTAX, type RunRecord } from "../schema.ts";
 import { meantRunIds, nearRunIds, notARunId, refuseRunIdFirst } from "./run_id_words.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
-import { linesWithRunId, renumberedNote } from "../store.ts";
+import { renumberedNote } from "../record_limits.ts";
+import { linesWithRunId } from "../record_lines.ts";
 import { shellWord } from "../shell_word.ts";
 import { heldByGit, journaledLines } from "../journal.ts";
 import {

@@ -10,7 +10,8 @@ import { startRun } from "../run.ts";
 import { join } from "../path.ts";
 import { shownNote } from "../input_folders.ts";
 import { findProfile, unknownAgentAtStart } from "../profiles.ts";
-import { agentsRecordedIn, RECORD_FILE } from "../store.ts";
+import { RECORD_FILE } from "../store.ts";
+import { agentsRecordedIn } from "../record_lines.ts";
 import {
   type Command,
   EXIT,

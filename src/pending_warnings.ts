@@ -1,0 +1,131 @@
+/**
+ * What the commands say of a folder's pending runs: the runs waiting for
+ * their finish or reap, a run file back although its run is recorded, and the
+ * `runrec reap` command line that reaches them.
+ *
+ * @module
+ */
+import { basename } from "./path.ts";
+import { shellWord } from "./shell_word.ts";
+import { rootOutOfSight } from "./deliverable.ts";
+import { listPendingRuns, type PendingItem } from "./pending.ts";
+import { recordedRuns, type RunRecordFound } from "./recorded_runs.ts";
+
+/**
+ * The `runrec reap` command line that reaches `folders` (as named from the
+ * current folder), `options` after them; to be started from the
+ * repository's root when this runrec cannot see a project root from here
+ * (the sandboxed build started beneath it), where reap would refuse them.
+ *
+ * @example
+ * ```ts
+ * import { reapCommandLine } from "./pending_warnings.ts";
+ * console.log(reapCommandLine(["a b"], " --older-than 2h")); // "runrec reap 'a b' --older-than 2h"
+ * ```
+ */
+export function reapCommandLine(folders: readonly string[], options = ""): string {
+  const words = folders.map(shellWord).join(" ");
+  const seen = folders.map((f) => rootOutOfSight(f)).find((s) => s !== undefined);
+  return seen === undefined
+    ? `runrec reap ${words}${options}`
+    : `runrec reap FOLDER${options} started from the repository's root, FOLDER naming ${words} ` +
+      `from there (this runrec cannot see above ${seen} for the project's root)`;
+}
+
+/**
+ * One warning line about the pending runs of a deliverable folder.
+ *
+ * @example
+ * ```ts
+ * import { listPendingRuns } from "./pending.ts";
+ * import { describePendingRuns } from "./pending_warnings.ts";
+ * console.error(describePendingRuns("DEL-01-02_X", listPendingRuns("DEL-01-02_X")));
+ * ```
+ */
+export function describePendingRuns(delDir: string, items: readonly PendingItem[]): string {
+  const runs = items.map((i) =>
+    i.run
+      ? `${i.run.agent} since ${i.run.start.started}${i.claimedBy ? ` (finishing)` : ""}`
+      : i.damaged
+      ? `${basename(i.path)} (damaged: reap leaves it; runrec finish ${shellWord(i.path)} ` +
+        "--agent NAME --status S records it from its token)"
+      : `${basename(i.path)} (unreadable)`
+  );
+  if (items.every((i) => i.damaged)) {
+    return `${delDir}: ${items.length} run(s) started and not finished: ${runs.join(", ")}`;
+  }
+  // Without a process to watch, reap tells a crashed agent's run only by its age.
+  const unwatched = items.filter((i) => i.run && i.run.pid === undefined).length;
+  const reap = unwatched === 0
+    ? `${reapCommandLine([delDir])} once their agents are gone`
+    : unwatched === items.length
+    ? `${reapCommandLine([delDir], " --older-than DURATION")} once their agents are gone ` +
+      "(started without --pid: reap tells them by age alone)"
+    : `${reapCommandLine([delDir])} once their agents are gone (--older-than DURATION ` +
+      `for the ${unwatched} started without --pid: reap tells those by age alone)`;
+  return `${delDir}: ${items.length} run(s) started and not finished: ${runs.join(", ")}; ` +
+    `finish them with runrec finish, or ${reap}`;
+}
+
+/**
+ * The warnings about the pending runs of `delDir`: one line for the runs
+ * waiting for their finish or reap ({@linkcode describePendingRuns}), and one
+ * for each whose record is there already, in the file or waiting in the spool
+ * (a read-only folder's finish), which is no run left to finish
+ * ({@linkcode describeRecordedPending}). A run `reap` wrote as FAILED waits
+ * still: its agent may finish it late.
+ *
+ * @example
+ * ```ts
+ * import { pendingRunWarnings } from "./pending_warnings.ts";
+ * for (const w of await pendingRunWarnings("DEL-01-02_X")) console.error(`runrec: warning: ${w}`);
+ * ```
+ */
+export async function pendingRunWarnings(delDir: string): Promise<string[]> {
+  const recordOf = await recordedRuns(delDir);
+  const warnings: string[] = [];
+  const waiting: PendingItem[] = [];
+  for (const item of listPendingRuns(delDir)) {
+    const found = item.run && !item.claimedBy ? recordOf(item.run) : undefined;
+    if (found === undefined || found.reaped) waiting.push(item);
+    else warnings.push(describeRecordedPending(delDir, item, found));
+  }
+  if (waiting.length > 0) warnings.push(describePendingRuns(delDir, waiting));
+  return warnings;
+}
+
+/**
+ * One warning line about a pending run's file that is back although its run
+ * is recorded (`found`, see {@linkcode recordedRuns}), and what removes it.
+ *
+ * @example
+ * ```ts
+ * import { listPendingRuns } from "./pending.ts";
+ * import { describeRecordedPending } from "./pending_warnings.ts";
+ * import { recordedRuns } from "./recorded_runs.ts";
+ * const recordOf = await recordedRuns("DEL-01-02_X");
+ * for (const item of listPendingRuns("DEL-01-02_X")) {
+ *   const found = item.run && recordOf(item.run);
+ *   if (found) console.error(describeRecordedPending("DEL-01-02_X", item, found));
+ * }
+ * ```
+ */
+export function describeRecordedPending(
+  delDir: string,
+  item: PendingItem,
+  found: RunRecordFound,
+): string {
+  const run = `${delDir}: run ${item.id} (${item.run?.agent}, since ${item.run?.start.started})`;
+  if (found.runId === undefined) {
+    // A finish of a read-only folder leaves the file beside its spooled record.
+    return `${run} is recorded: its record waits in the spool, ${found.spooledIn}; not to be ` +
+      `finished again: runrec flush ${shellWord(delDir)} appends it and removes its pending file`;
+  }
+  // A read-only finish stopped before its removal left the file; else it came back.
+  const why = found.finishedReadOnly
+    ? "a finish while its folder was read-only wrote it and was stopped before removing its " +
+      "pending file"
+    : "its pending file is back (git stash pop, a restored copy?)";
+  return `${run} is recorded already as ${found.runId}, but ${why}; not to be finished again: ` +
+    `runrec reap ${shellWord(delDir)} removes it`;
+}

@@ -1,0 +1,166 @@
+/**
+ * Claiming a pending run: a finisher (`finish`, `reap`) renames the run's
+ * file to `<id>.json.claim-<pid>@<host>`, so that of two racing finishers one
+ * wins the rename and each run is written once; a claim is given back (a
+ * finish refused), or taken over from a finisher that is gone (told by
+ * `processState`).
+ *
+ * @module
+ */
+import { basename, dirname, join } from "./path.ts";
+import { InputError } from "./errors.ts";
+import { hostname, isZombie, pidAlive } from "./lock.ts";
+import { FILE } from "./run_ids.ts";
+
+/**
+ * This machine's name as it appears in a claim's file name.
+ *
+ * @example
+ * ```ts
+ * import { claimHost } from "./run_claims.ts";
+ * claimHost(); // "build-07"
+ * ```
+ */
+export function claimHost(): string {
+  return hostname().replace(/[^0-9A-Za-z.-]/g, "_");
+}
+
+/**
+ * Claims a pending run for this process by renaming its file; returns the
+ * claim's path, or `undefined` when the file is gone (another finisher has
+ * it, or it was finished).
+ *
+ * @example
+ * ```ts
+ * import { claimPendingRun } from "./run_claims.ts";
+ * const claimed = claimPendingRun("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json");
+ * ```
+ */
+export function claimPendingRun(path: string): string | undefined {
+  const base = FILE.exec(basename(path));
+  if (!base) throw new InputError(`${path}: not a pending run's file`);
+  const claimed = join(dirname(path), `${base[1]}.json.claim-${Deno.pid}@${claimHost()}`);
+  for (let attempt = 1;; attempt++) {
+    try {
+      Deno.renameSync(path, claimed);
+      return claimed;
+    } catch (e) {
+      // Interrupted by a signal before anything happened: asked again, as the system means.
+      if (e instanceof Deno.errors.Interrupted && attempt < 3) continue;
+      return claimFailure(e);
+    }
+  }
+}
+
+/** What a failed claim means: no such run (`undefined`), or why it cannot be claimed (thrown). */
+function claimFailure(e: unknown): undefined {
+  // A file where its folder would be: no such run either.
+  if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+    return undefined;
+  }
+  // Deno's message names both paths again: the system's reason is what is new.
+  const why = (e as Error).message.split("\n")[0].replace(/: rename '.*$/, "");
+  throw new Error(`cannot claim it (rename: ${why})`, { cause: e });
+}
+
+/**
+ * Whether `e`, thrown by {@linkcode claimPendingRun}, says the run's folder is
+ * on a read-only file system: the file is there and can be read, but neither
+ * claimed nor removed until the folder is writable again.
+ *
+ * @example
+ * ```ts
+ * import { claimFailedReadOnly, claimPendingRun } from "./run_claims.ts";
+ * try {
+ *   claimPendingRun("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json");
+ * } catch (e) {
+ *   if (claimFailedReadOnly(e)) console.error("read-only now");
+ * }
+ * ```
+ */
+export function claimFailedReadOnly(e: unknown): boolean {
+  return ((e as Error)?.cause as { code?: string } | undefined)?.code === "EROFS";
+}
+
+/**
+ * Who holds the claim on the run file `path` (`pid@host`), when a finisher
+ * has it.
+ *
+ * @example
+ * ```ts
+ * import { claimHolder } from "./run_claims.ts";
+ * claimHolder("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json"); // "4242@build-07"
+ * ```
+ */
+export function claimHolder(path: string): string | undefined {
+  const base = FILE.exec(basename(path));
+  if (!base) return undefined;
+  try {
+    for (const entry of Deno.readDirSync(dirname(path))) {
+      const match = FILE.exec(entry.name);
+      if (match && match[1] === base[1] && match[2] !== undefined) return match[2];
+    }
+  } catch { /* no folder: no claim */ }
+  return undefined;
+}
+
+/**
+ * Takes over the claim on the run file `path` held by `holder`, a process
+ * that is gone (a finisher killed mid-way): renames its claim to this
+ * process's. Returns the new claim's path, or `undefined` when another
+ * process took it first.
+ *
+ * @example
+ * ```ts
+ * import { claimHolder, processState, takeOverClaim } from "./run_claims.ts";
+ * const path = "DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json";
+ * const holder = claimHolder(path);
+ * if (holder && processState(holder) === "gone") takeOverClaim(path, holder);
+ * ```
+ */
+export function takeOverClaim(path: string, holder: string): string | undefined {
+  const theirs = `${path}.claim-${holder}`;
+  const ours = `${path}.claim-${Deno.pid}@${claimHost()}`;
+  try {
+    Deno.renameSync(theirs, ours);
+    return ours;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Gives a claimed run back (a finish refused for bad arguments): it is
+ * pending again under its own name.
+ *
+ * @example
+ * ```ts
+ * import { claimPendingRun, releaseClaim } from "./run_claims.ts";
+ * const claimed = claimPendingRun("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json");
+ * if (claimed) releaseClaim(claimed);
+ * ```
+ */
+export function releaseClaim(claimed: string): void {
+  Deno.renameSync(claimed, claimed.replace(/\.claim-[^/\\]*$/, ""));
+}
+
+/**
+ * Whether the process `pid@host` (a claim's, or the one a run watches) is
+ * `alive` or `gone` on this machine; `unknown` on another machine, or when
+ * this process may not ask.
+ *
+ * @example
+ * ```ts
+ * import { processState } from "./run_claims.ts";
+ * import { hostname } from "./lock.ts";
+ * processState(`${Deno.pid}@${hostname()}`); // "alive"
+ * ```
+ */
+export function processState(pidAtHost: string): "alive" | "gone" | "unknown" {
+  const [pid, host] = pidAtHost.split(/@(.*)/s);
+  if (host !== claimHost() && host !== hostname()) return "unknown";
+  const alive = pidAlive(Number(pid));
+  if (alive === undefined) return "unknown";
+  return alive && !isZombie(Number(pid)) ? "alive" : "gone";
+}
