@@ -32,13 +32,13 @@ import { join } from "./path.ts";
 import { LATE_FINISH, recordKey } from "./late_finish.ts";
 import { deliverableId } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
+import { checkAnnotationOptions } from "./argument_checks.ts";
 import {
-  checkAnnotationOptions,
   checkPathArgument,
   checkRecordArgument,
   checkRecordsArgument,
   shownValue,
-} from "./argument_checks.ts";
+} from "./argument_kinds.ts";
 import { requireRecordable } from "./required_permissions.ts";
 import { hostname } from "./lock.ts";
 import { inputContextSha } from "./manifest.ts";

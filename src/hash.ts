@@ -21,7 +21,7 @@
 import { sha256Hasher } from "./sha256.ts";
 import { explainError } from "./names.ts";
 import { failureReason, InputError } from "./errors.ts";
-import { checkPathArgument, checkPathsArgument } from "./argument_checks.ts";
+import { checkPathArgument, checkPathsArgument } from "./argument_kinds.ts";
 
 /** Size of the shared read buffer for large files; 2 MiB measured fastest. */
 const CHUNK_BYTES = 2 * 1024 * 1024;

@@ -39,7 +39,8 @@ import {
   oneLine,
   shortened,
 } from "./names.ts";
-import { checkGovernedArguments, shownValue } from "./argument_checks.ts";
+import { checkGovernedArguments } from "./argument_checks.ts";
+import { shownValue } from "./argument_kinds.ts";
 
 /** Per-file hashes of the governed inputs, and what could not be hashed. */
 export interface GovernedInputs {

@@ -5,7 +5,7 @@
  * @module
  */
 import { isSha256Hex, sha256Hex } from "./sha256.ts";
-import { checkArgument } from "./argument_checks.ts";
+import { checkArgument } from "./argument_kinds.ts";
 
 const encoder = new TextEncoder();
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { HEADER } from "./schema.ts";
-import { checkOptions } from "./argument_checks.ts";
+import { checkOptions } from "./argument_kinds.ts";
 
 /**
  * The message of a reader problem as one readable clause: the reader's

@@ -24,13 +24,8 @@ import {
 } from "./schema.ts";
 import { isAdditiveHeader, versionReading } from "./schema_versions.ts";
 import { cellsOf, HeaderLayout, type LayoutItem, LayoutRecorder } from "./header_layout.ts";
-import {
-  checkCheckFileArguments,
-  checkPathArgument,
-  checkRecordArgument,
-  isWorkerCount,
-  MAX_WORKERS,
-} from "./argument_checks.ts";
+import { checkCheckFileArguments, isWorkerCount, MAX_WORKERS } from "./argument_checks.ts";
+import { checkPathArgument, checkRecordArgument } from "./argument_kinds.ts";
 import {
   lineAt,
   type LineBlock,

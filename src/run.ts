@@ -32,11 +32,10 @@ import {
   checkFinishArguments,
   checkFinishOptions,
   checkFinishPendingArguments,
-  checkFunctionArgument,
   checkStartArguments,
   checkWithRunArguments,
-  shownValue,
 } from "./argument_checks.ts";
+import { checkFunctionArgument, shownValue } from "./argument_kinds.ts";
 import { requireRecordable } from "./required_permissions.ts";
 import { refuseMisspeltFolder } from "./meant_path.ts";
 import {

@@ -7,7 +7,7 @@
  * @module
  */
 import { InputError } from "./errors.ts";
-import { shownValue } from "./argument_checks.ts";
+import { shownValue } from "./argument_kinds.ts";
 import type { RunOutcome } from "./hook.ts";
 import type { RunStatus } from "./schema.ts";
 import type { FinishReport } from "./finish_report.ts";

@@ -7,7 +7,7 @@
 import { acceptedInputContextShas } from "./manifest.ts";
 import { isLowerHex, isSha256Hex, SHA256_HEX } from "./sha256.ts";
 import { durationProblem, runTimestampProblem } from "./time.ts";
-import { checkRecordArgument } from "./argument_checks.ts";
+import { checkRecordArgument } from "./argument_kinds.ts";
 
 /** The schema version every record written by this release carries. */
 export const SCHEMA_VERSION = "v1.0";

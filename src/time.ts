@@ -12,7 +12,7 @@
  * @module
  */
 import { InputError, OptionError } from "./errors.ts";
-import { checkArgument, shownValue } from "./argument_checks.ts";
+import { checkArgument, shownValue } from "./argument_kinds.ts";
 
 /** The earliest year a RunTimestamp may hold. */
 export const EARLIEST_YEAR = 2000;

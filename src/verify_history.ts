@@ -48,12 +48,8 @@ import {
 } from "./git.ts";
 import { addedRecordCount, firstMissingLine } from "./append_only.ts";
 import { basename, dirname, join, relative, resolve, sep } from "./path.ts";
-import {
-  checkHistoriesOptions,
-  checkPathArgument,
-  checkPathsArgument,
-  shownValue,
-} from "./argument_checks.ts";
+import { checkHistoriesOptions } from "./argument_checks.ts";
+import { checkPathArgument, checkPathsArgument, shownValue } from "./argument_kinds.ts";
 import { holdsRecords, recordsOf, restarts } from "./moved_records.ts";
 import { isMiscasedRecordFile } from "./other_case.ts";
 import { oneLine } from "./names.ts";

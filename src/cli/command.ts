@@ -17,6 +17,10 @@ import { placeholderProblem } from "../placeholders.ts";
 import { oneLine } from "../names.ts";
 import { isStandardInput, readPathList } from "./path_list.ts";
 import { isPathName, refuseStrayArguments, strayHint } from "./stray_arguments.ts";
+import { UsageError } from "./usage_error.ts";
+
+// Every command takes it from here, with the rest of what commands share.
+export { UsageError };
 
 /** Exit codes of the CLI contract. */
 export const EXIT = { ok: 0, check: 1, usage: 2 } as const;
@@ -113,15 +117,6 @@ export interface AfterValue {
   value?: string;
   /** The positionals that followed its value, before any other option. */
   words: string[];
-}
-
-/** A usage error: the CLI prints it with a pointer to `--help` and exits 2. */
-export class UsageError extends InputError {
-  /** Builds the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
 }
 
 /**

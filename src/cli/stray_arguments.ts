@@ -10,7 +10,8 @@
  */
 import { isThere } from "../lookups.ts";
 import { shellWord } from "../shell_word.ts";
-import { type MorePositionals, type Parsed, UsageError } from "./command.ts";
+import type { MorePositionals, Parsed } from "./command.ts";
+import { UsageError } from "./usage_error.ts";
 
 /**
  * Throws {@linkcode UsageError} for the positionals of `parsed` that are

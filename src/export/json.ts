@@ -6,7 +6,7 @@
  */
 
 import { InputError } from "../errors.ts";
-import { isPlain, shownValue } from "../argument_checks.ts";
+import { isPlain, shownValue } from "../argument_kinds.ts";
 
 /** A JSON value. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };

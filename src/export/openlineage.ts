@@ -9,7 +9,8 @@
  * @module
  */
 import type { Annotation } from "../annotations.ts";
-import { checkArgument, checkRunsArgument } from "../argument_checks.ts";
+import { checkRunsArgument } from "../argument_checks.ts";
+import { checkArgument } from "../argument_kinds.ts";
 import { VERSION } from "../cli/version.ts";
 import { FIELDS, type RunRecord } from "../schema.ts";
 import { type Json, sortedJson } from "./json.ts";
