@@ -217,7 +217,7 @@ export {
 } from "./src/run.ts";
 export type { PendingRun } from "./src/pending.ts";
 export type { FileMark } from "./src/appended.ts";
-export { RECORD_FILE } from "./src/store.ts";
+export { RECORD_FILE } from "./src/deliverable.ts";
 export {
   type AppendOptions,
   type AppendResult,

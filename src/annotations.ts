@@ -30,7 +30,7 @@ import { clockStamp } from "./time.ts";
 import { agentText } from "./agent_notes.ts";
 import { join } from "./path.ts";
 import { LATE_FINISH, recordKey } from "./late_finish.ts";
-import { deliverableId } from "./deliverable.ts";
+import { deliverableId, RECORD_FILE } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { checkAnnotationOptions } from "./argument_checks.ts";
 import {
@@ -45,7 +45,7 @@ import { inputContextSha } from "./manifest.ts";
 import { firstCopies, type ReadEnd, readRecords, readRecordsOn } from "./reader.ts";
 import { ownCopy } from "./codec.ts";
 import { AGENT_TYPE, RUN_ID_SYNTAX, type RunRecord, SCHEMA_VERSION, TBD } from "./schema.ts";
-import { RECORD_FILE, withRecordFile } from "./store.ts";
+import { withRecordFile } from "./store.ts";
 import {
   type AppendOptions,
   checkAppendOptions,

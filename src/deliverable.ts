@@ -11,6 +11,9 @@ import type { Lookups } from "./lookups.ts";
 
 export type { EntryKind };
 
+/** Name of the record file inside a deliverable folder. */
+export const RECORD_FILE = "RunRecords.csv";
+
 /**
  * A deliverable folder's name: `DEL-XX-YY`, then `_Label` or nothing (two or
  * more digits each); group 1 is the deliverable ID. The one pattern for it.

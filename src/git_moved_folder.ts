@@ -10,8 +10,7 @@
  */
 import { basename, dirname, join, resolve } from "./path.ts";
 import { deliverableIdOfLine } from "./moved_records.ts";
-import { RECORD_FILE } from "./store.ts";
-import { DELIVERABLE_FOLDER } from "./deliverable.ts";
+import { DELIVERABLE_FOLDER, RECORD_FILE } from "./deliverable.ts";
 import { directLookups, type Lookups, sameFolder } from "./lookups.ts";
 import { nearbyFolders } from "./nearby_runs.ts";
 import { listPendingRuns, pendingPath, type PendingRun, readPendingRun } from "./pending.ts";

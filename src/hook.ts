@@ -19,7 +19,13 @@ import { readNamedLines } from "./named_lines.ts";
 import { ANNOTATION_AGENT } from "./annotation_shape.ts";
 import { pathMeant, refuseMisspeltFolder, withoutDrivePaths } from "./meant_path.ts";
 import { join, resolve, sep as SEP } from "./path.ts";
-import { deliverableId, folderEntries, requireFolder, requireRootInSight } from "./deliverable.ts";
+import {
+  deliverableId,
+  folderEntries,
+  RECORD_FILE,
+  requireFolder,
+  requireRootInSight,
+} from "./deliverable.ts";
 import { InputError, OptionError } from "./errors.ts";
 import {
   checkCaptureArguments,
@@ -61,7 +67,7 @@ import { meantAgentName } from "./agent_name_hint.ts";
 import { recordedLateNote } from "./recorded_late.ts";
 import { checkRun, findProfile, unknownAgentWarning } from "./profiles.ts";
 import { readLifecycleState } from "./status.ts";
-import { appendRecord, RECORD_FILE, withRecordFile } from "./store.ts";
+import { appendRecord, withRecordFile } from "./store.ts";
 import {
   type AppendOptions,
   type AppendResult,

@@ -11,7 +11,7 @@ import { deliverableOfRunId, foldersOfDeliverable, runIdHome } from "./run_id_ho
 import { isGone, resolvedPath, sameFolder } from "./lookups.ts";
 import { kindOf } from "./walk.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
-import { DELIVERABLE_FOLDER, requireFolder } from "./deliverable.ts";
+import { DELIVERABLE_FOLDER, RECORD_FILE, requireFolder } from "./deliverable.ts";
 import { nearbyFolders, pendingElsewhere, runAndItsFinish, unfinishedRuns } from "./nearby_runs.ts";
 import { folderGitMovedTo, leftByGit } from "./git_moved_folder.ts";
 import { failureReason, InputError } from "./errors.ts";
@@ -34,7 +34,7 @@ import { claimHolder } from "./run_claims.ts";
 import { fromTokenNote, isRunId, runIdStart } from "./run_ids.ts";
 import { RUN_ID_SYNTAX, TBD } from "./schema.ts";
 import { leaveNote } from "./notices.ts";
-import { RECORD_FILE, restoreDroppedRecords } from "./store.ts";
+import { restoreDroppedRecords } from "./store.ts";
 import { shellWord } from "./shell_word.ts";
 import type { FinishReport } from "./finish_report.ts";
 import { goneError, keptElsewhere, recordedError, unknownRunError } from "./run_refusals.ts";

@@ -7,12 +7,9 @@
  * @module
  */
 import { basename, dirname, join, resolve } from "./path.ts";
-import { findExecutionRoot, findGitRoot, folderEntries } from "./deliverable.ts";
+import { findExecutionRoot, findGitRoot, folderEntries, RECORD_FILE } from "./deliverable.ts";
 import type { Lookups } from "./lookups.ts";
 import type { EntryKind } from "./walk.ts";
-
-/** store.ts's `RECORD_FILE`, not imported: store.ts reaches this module (through status.ts). */
-const RECORD_FILE = "RunRecords.csv";
 
 /**
  * Why a file named `RunRecords.csv` in other case is not read: on a file

@@ -8,9 +8,8 @@
  * @module
  */
 import { basename, resolve } from "./path.ts";
-import { DELIVERABLE_FOLDER } from "./deliverable.ts";
+import { DELIVERABLE_FOLDER, RECORD_FILE } from "./deliverable.ts";
 import { directLookups, type Lookups } from "./lookups.ts";
-import { RECORD_FILE } from "./store.ts";
 
 /** The file that gives a deliverable folder its identity (the host system's file formats). */
 const CONTEXT_FILE = "_CONTEXT.md";

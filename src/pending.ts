@@ -21,7 +21,7 @@ import { basename, dirname, join, resolve } from "./path.ts";
 import { failureReason, InputError } from "./errors.ts";
 import type { RunStartState } from "./hook.ts";
 import { hostname } from "./lock.ts";
-import { privateFolderProblem, sharedSpoolFolder } from "./spool.ts";
+import { privateFolderProblem, sharedSpoolFolder } from "./spool_folders.ts";
 import { inStateFolder, linkedStateFolder, notAFile, writeFileDurably } from "./state_folder.ts";
 import type { FileMark } from "./appended.ts";
 import { shellWord } from "./shell_word.ts";

@@ -10,7 +10,7 @@ import { failureReason, InputError } from "./errors.ts";
 import { syncFolder } from "./state_folder.ts";
 import { readRecords } from "./reader.ts";
 import type { RunRecord } from "./schema.ts";
-import { RECORD_FILE } from "./store.ts";
+import { RECORD_FILE } from "./deliverable.ts";
 import { kindOf } from "./walk.ts";
 import { REAPED_ERROR } from "./run_files.ts";
 import { OUTSIDE_REAPED, reapedPath } from "./pending.ts";

@@ -15,7 +15,7 @@ import { heldByGit, journaledLines } from "./journal.ts";
 import { decodeRecord } from "./codec.ts";
 import { NAMED_RUNS } from "./agent_notes.ts";
 import type { RunRecord } from "./schema.ts";
-import { RECORD_FILE } from "./store.ts";
+import { RECORD_FILE } from "./deliverable.ts";
 import type { RecordDraft, SeqAtStart } from "./append_types.ts";
 import { parseDuration, parseInstant } from "./time.ts";
 import { REAPED_ERROR, RETRIED_START_NOTE } from "./run_files.ts";

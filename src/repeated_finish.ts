@@ -15,7 +15,7 @@ import type { PendingItem } from "./pending.ts";
 import { type RunEnded, startedRunsOf } from "./recorded_runs.ts";
 import { runIdStart } from "./run_ids.ts";
 import { DELETED, TBD } from "./schema.ts";
-import { RECORD_FILE } from "./store.ts";
+import { RECORD_FILE } from "./deliverable.ts";
 import type { RecordDraft } from "./append_types.ts";
 import { shellWord } from "./shell_word.ts";
 import type { FinishReport } from "./finish_report.ts";

@@ -14,7 +14,7 @@ import { runIdStart } from "./run_ids.ts";
 import { REAPED_ERROR, RETRIED_START_NOTE } from "./run_files.ts";
 import { type ReadEnd, readRecordsOn } from "./reader.ts";
 import type { RunRecord } from "./schema.ts";
-import { RECORD_FILE } from "./store.ts";
+import { RECORD_FILE } from "./deliverable.ts";
 
 /** How soon after a start of an agent a like start of it looks like a retry of the first. */
 export const RETRY_WINDOW_MS = 2 * 60_000;

@@ -88,7 +88,7 @@ import {
 } from "./run_claims.ts";
 import { namesRun, newRunId, runIdNote } from "./run_ids.ts";
 import { RUN_STATUSES, runIdPrefix, type RunStatus, TBD } from "./schema.ts";
-import { RECORD_FILE } from "./store.ts";
+import { RECORD_FILE } from "./deliverable.ts";
 import { checkAppendOptions } from "./append_types.ts";
 import { RecordTooLarge } from "./record_limits.ts";
 import { seqAtMark } from "./seq_allocation.ts";

@@ -16,7 +16,7 @@ import { startMark } from "./recorded_runs.ts";
 import { agentText, NAMED_RUNS } from "./agent_notes.ts";
 import { type ReadEnd, readRecordsOn } from "./reader.ts";
 import { type FileMark, fileMark } from "./appended.ts";
-import { RECORD_FILE } from "./store.ts";
+import { RECORD_FILE } from "./deliverable.ts";
 import type { RecordDraft } from "./append_types.ts";
 import { parseDuration } from "./time.ts";
 import { type RunRecord, TBD } from "./schema.ts";

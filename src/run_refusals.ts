@@ -9,7 +9,7 @@
 import { isGone } from "./lookups.ts";
 import { kindOf } from "./walk.ts";
 import { join, resolve } from "./path.ts";
-import { RootOutOfSight } from "./deliverable.ts";
+import { RECORD_FILE, RootOutOfSight } from "./deliverable.ts";
 import { InputError, OptionError } from "./errors.ts";
 import type { RunOutcome } from "./hook.ts";
 import { HOST_OUTCOMES } from "./outcomes.ts";
@@ -17,7 +17,6 @@ import { listPendingRuns, outsidePendingFolder } from "./pending.ts";
 import { type MarkerHeld, markerHeldBy } from "./finish_markers.ts";
 import type { RunRecordFound } from "./recorded_runs.ts";
 import { RUN_STATUSES } from "./schema.ts";
-import { RECORD_FILE } from "./store.ts";
 import { shellWord } from "./shell_word.ts";
 
 /**

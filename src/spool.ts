@@ -36,6 +36,7 @@ import { kindOf } from "./walk.ts";
 import { spooledRecordHome } from "./git_moved_folder.ts";
 import { hostname, notTheHolder, pidAlive } from "./lock.ts";
 import { leaveWarning } from "./notices.ts";
+import { privateFolderProblem, sharedSpoolFolder } from "./spool_folders.ts";
 import type { RunRecord } from "./schema.ts";
 import {
   inStateFolder,
@@ -44,7 +45,8 @@ import {
   temporaryPath,
   writeFileDurably,
 } from "./state_folder.ts";
-import { RECORD_FILE, restoreDroppedRecords, withRecordFile } from "./store.ts";
+import { restoreDroppedRecords, withRecordFile } from "./store.ts";
+import { RECORD_FILE } from "./deliverable.ts";
 import {
   type AppendOptions,
   type AppendResult,
@@ -156,43 +158,6 @@ export interface RunRecordedAlready {
   runId: string;
 }
 
-/**
- * The temporary folder: `$TMPDIR`, `$TEMP` or `$TMP` (the first set), else
- * `/tmp` (`C:\Windows\Temp` on Windows, where `TEMP` is normally set). A
- * relative one is not used, as `$RUNREC_SPOOL_DIR` is not (env-signals F4).
- */
-function tempFolder(): string {
-  const fallback = Deno.build.os === "windows" ? "C:\\Windows\\Temp" : "/tmp";
-  const name = ["TMPDIR", "TEMP", "TMP"].find((n) => optionalEnv(n) !== undefined);
-  const value = name === undefined ? undefined : optionalEnv(name)!;
-  if (value === undefined) return fallback;
-  if (isAbsolute(value)) return resolve(value);
-  leaveWarning(
-    `$${name} ${JSON.stringify(value)} is not used for runrec's spool and pending runs: it is a ` +
-      "relative path, a different folder in each working folder, where runrec run from elsewhere " +
-      `(flush, log, reap, verify) would never find a record; set an absolute path (meanwhile: ${fallback})`,
-  );
-  return fallback;
-}
-
-/**
- * The user's spool folder in the temporary folder, `runrec-spool-<uid>`, as
- * tmux and ssh-agent name theirs; `undefined` where the user's id cannot be
- * read. On Windows, where the temporary folder is the user's own, it is
- * `runrec-spool`.
- *
- * @example
- * ```ts
- * import { sharedSpoolFolder } from "./spool.ts";
- * sharedSpoolFolder(); // "/tmp/runrec-spool-1000" for user 1000
- * ```
- */
-export function sharedSpoolFolder(): string | undefined {
-  if (Deno.build.os === "windows") return join(tempFolder(), "runrec-spool");
-  const uid = optionalUid();
-  return uid === undefined ? undefined : join(tempFolder(), `runrec-spool-${uid}`);
-}
-
 /** A spool folder, and whether it must be the user's private folder. */
 interface SpoolFolder {
   path: string;
@@ -247,37 +212,6 @@ function folders(delDirs: DelDirs, outside = outsideFolders()): SpoolFolder[] {
   }
   if (outside.shared) found.push(outside.shared);
   return found.filter((f, i) => found.findIndex((g) => g.path === f.path) === i);
-}
-
-/**
- * Why a spool folder outside the deliverable cannot be trusted, or
- * `undefined` when it is the user's own: a real folder (not a link), owned by
- * the user, that no one else may write. Its entries name the file they are
- * appended to, so an entry someone else put there would be appended as the
- * user's own record. (Reading is no risk: the records end up in git.)
- */
-/**
- * Why a folder outside the deliverable may not hold runrec's files (a link,
- * another user's, open to others), or `undefined` when it may.
- *
- * @example
- * ```ts
- * import { privateFolderProblem } from "./spool.ts";
- * privateFolderProblem("/tmp"); // "open to other users (mode 777: …)"
- * ```
- */
-export function privateFolderProblem(folder: string): string | undefined {
-  if (Deno.build.os === "windows") return undefined;
-  const info = Deno.lstatSync(folder);
-  if (!info.isDirectory) return "a link or a file, not a real folder";
-  if (info.uid !== optionalUid()) {
-    return `owned by uid ${info.uid}, not by this user (${optionalUid()})`;
-  }
-  if (info.mode !== null && (info.mode & 0o022) !== 0) {
-    const mode = (info.mode & 0o777).toString(8);
-    return `open to other users (mode ${mode}: others may write entries into it; use 700 or 755)`;
-  }
-  return undefined;
 }
 
 function writeEntry(folder: SpoolFolder, entry: SpoolEntry): string {

@@ -64,7 +64,7 @@ import {
 import { sha256Hex } from "./sha256.ts";
 import { lifecycleChangeFrom, parseLifecycleState } from "./status.ts";
 import { writtenAtMs } from "./recorded_late.ts";
-import { RECORD_FILE } from "./store.ts";
+import { RECORD_FILE } from "./deliverable.ts";
 import { describePending, pendingRecords, spoolEntryOf } from "./spool.ts";
 import { listPendingRuns, PENDING_FOLDER } from "./pending.ts";
 import { describePendingRuns } from "./pending_warnings.ts";

@@ -15,7 +15,7 @@ import {
   isUsableBaseline,
 } from "./annotations.ts";
 import { isInside, join, resolve } from "./path.ts";
-import { deliverableId, findExecutionRoot, shownPath } from "./deliverable.ts";
+import { deliverableId, findExecutionRoot, RECORD_FILE, shownPath } from "./deliverable.ts";
 import { DEPENDENCIES_FILE, type DependencyEdge, readDependencies } from "./dependencies.ts";
 import { InputError } from "./errors.ts";
 import { type FolderRecords, readRecordFile } from "./folder_records.ts";
@@ -26,7 +26,6 @@ import { sortUtf8 } from "./manifest.ts";
 import { elementaryCycles } from "./cycles.ts";
 import { type RunRecord, SHA256_PATTERN } from "./schema.ts";
 import { readLifecycleState } from "./status.ts";
-import { RECORD_FILE } from "./store.ts";
 import { deliverableFolders, SILENT_SEARCH } from "./targets.ts";
 import { saysItChangedNothing } from "./snapshot.ts";
 import type {

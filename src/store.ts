@@ -58,9 +58,6 @@ import {
 import { rejectInvalid, rejectTooLarge, RENUMBERED } from "./record_limits.ts";
 import { putBackLine } from "./put_back_line.ts";
 
-/** Name of the record file inside a deliverable folder. */
-export const RECORD_FILE = "RunRecords.csv";
-
 const queues = new Map<string, Promise<unknown>>();
 
 /**

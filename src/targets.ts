@@ -17,7 +17,7 @@ import {
 } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { sortUtf8 } from "./manifest.ts";
-import { RECORD_FILE } from "./store.ts";
+import { RECORD_FILE } from "./deliverable.ts";
 import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
 import {
   isMiscasedRecordFile,

@@ -6,14 +6,13 @@
  *
  * @module
  */
-import { findExecutionRoot, isExecutionRoot } from "./deliverable.ts";
+import { findExecutionRoot, isExecutionRoot, RECORD_FILE } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { join, relative } from "./path.ts";
 import { listPendingRuns, parseToken, REAPED_ERROR } from "./pending.ts";
 import { recordOfRunId } from "./recorded_runs.ts";
 import { RUN_ID_SYNTAX } from "./schema.ts";
 import { shellWord } from "./shell_word.ts";
-import { RECORD_FILE } from "./store.ts";
 import { deliverableFolders, SILENT_SEARCH } from "./targets.ts";
 
 const STDOUT_LINE = "the token is the one line runrec start printed on stdout";

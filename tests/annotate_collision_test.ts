@@ -24,7 +24,7 @@ import {
 } from "../src/annotations.ts";
 import { recordsOf } from "./support/runs.ts";
 import type { RunRecord } from "../src/schema.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { runCli } from "./cli.ts";
 import { git, ROOT, tempDir } from "./fixtures.ts";
 

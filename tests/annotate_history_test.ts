@@ -21,7 +21,7 @@ import { runIdPrefix, type RunRecord, TBD } from "../src/schema.ts";
 import { inputContextSha } from "../src/manifest.ts";
 import { TAIL_WINDOW } from "../src/appended.ts";
 import { SPOOL_FOLDER } from "../src/spool.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { annotationNotes, ANNOTATOR, appendAnnotation } from "../src/annotations.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { emitArgs, runCliProcess } from "./cli.ts";

@@ -26,7 +26,8 @@ import { acquireLock } from "../src/lock.ts";
 import { journalPath } from "../src/journal.ts";
 import { readRecords } from "../src/reader.ts";
 import type { RunRecord } from "../src/schema.ts";
-import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { appendRecord } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { emitArgs, runCli, runCliProcess } from "./cli.ts";
 import { git, makeProject, ROOT, sampleDraft, tempDir } from "./fixtures.ts";
 

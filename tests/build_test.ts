@@ -9,7 +9,7 @@ import {
 import { PARALLEL_FROM_BYTES } from "../src/check_pool.ts";
 import { encodeRecord } from "../src/codec.ts";
 import { HEADER } from "../src/schema.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { makeProject, ROOT, sampleRecord, tempDir } from "./fixtures.ts";
 import { BUNDLE_DIR, bundleCli } from "../scripts/compile.ts";
 import { makeDeliverable } from "../scripts/bench/emit.ts";

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { git, makeProject, ROOT, tempDir } from "./fixtures.ts";
 import { emitArgs, runCli } from "./cli.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 
 /** The command the messages give to join a runrecords.csv into the RunRecords.csv beside it. */
 const JOIN_COMMAND = '{ [ "$(tail -c 1 RunRecords.csv | wc -l)" -eq 1 ] || echo; ' +

@@ -11,7 +11,7 @@ import { assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { ROOT } from "./fixtures.ts";
 import { type Ran, runIn } from "./installed.ts";
 import { decodeRecord, encodeRecord } from "../src/codec.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 
 const SCRIPT = join(ROOT, "examples/ci/runrec-ci.sh");
 const WORKFLOW = join(ROOT, "examples/ci/github-actions.yml");

@@ -8,7 +8,7 @@ import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { clockMovedEnv, runCliProcess } from "./cli.ts";
 import { git, makeProject } from "./fixtures.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { pendingFiles, recordsOf } from "./support/runs.ts";
 
 Deno.test("finish after this machine's clock was set back an hour since start records the run, its start kept, its duration by the uptime (PT0S, noted, from an older runrec's file); a file written now with a start an hour ahead is still refused (clock-sweep F1, F4)", async () => {

@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { readRecords } from "../src/reader.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject, ROOT } from "./fixtures.ts";

@@ -4,7 +4,7 @@ import { InputError } from "../src/errors.ts";
 import { withRun } from "../src/run.ts";
 import { COLUMNS, SHA256_PATTERN } from "../src/schema.ts";
 import { readRecords } from "../src/reader.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { emitArgs, runCli, runCliProcess } from "./cli.ts";
 import { git, makeProject, ROOT, sampleDraft, tempDir, writeTree } from "./fixtures.ts";
 import { sha256Hex } from "../src/sha256.ts";

@@ -17,7 +17,7 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { WriteError } from "../src/append_types.ts";
 import { emitRecord } from "../src/hook.ts";
 import { emitArgs, runCli, runCliProcess } from "./cli.ts";

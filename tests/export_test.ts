@@ -40,7 +40,7 @@ import {
   type RunRecord,
   validateRecord,
 } from "../src/schema.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { formatDuration, parseDuration } from "../src/time.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCli, runCliProcess } from "./cli.ts";

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { newSpoolEntry, spoolRecord } from "../src/spool.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject, sampleDraft, tempDir } from "./fixtures.ts";

@@ -17,7 +17,7 @@ import { join, relative } from "node:path";
 import { encodeRecord } from "../src/codec.ts";
 import { readRecords } from "../src/reader.ts";
 import { runIdPrefix } from "../src/schema.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { assert, assertEquals } from "./assert.ts";
 import { emitArgs, runCliProcess } from "./cli.ts";
 import { git, makeProject, sampleRecord } from "./fixtures.ts";

@@ -16,7 +16,8 @@
  */
 import { join } from "node:path";
 import { finishRun, type StartedRun, startRun } from "../mod.ts";
-import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { appendRecord } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { git, makeProject, minutelyHistory, sampleDraft } from "./fixtures.ts";
 import { runCliProcess } from "./cli.ts";

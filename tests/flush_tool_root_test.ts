@@ -7,7 +7,7 @@
  */
 import { dirname, join } from "node:path";
 import { newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../src/spool.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { assertEquals, assertIncludes } from "./assert.ts";
 import { runCli, runCliProcess } from "./cli.ts";
 import { makeProject, sampleDraft, tempDir } from "./fixtures.ts";

@@ -17,7 +17,8 @@ import {
 } from "../src/git.ts";
 import { sampleDraft, tempDir } from "./fixtures.ts";
 import { runCli } from "./cli.ts";
-import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { appendRecord } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 
 const decoder = new TextDecoder();
 

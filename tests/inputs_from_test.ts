@@ -10,7 +10,7 @@ import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { runCli } from "./cli.ts";
 import { makeProject, tempDir } from "./fixtures.ts";
 import { filesOf, pendingFiles, recordsOf, RUNREC_SH } from "./support/runs.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 
 const decoder = new TextDecoder();
 

@@ -11,7 +11,7 @@ import { makeProject, ROOT } from "./fixtures.ts";
 import { freshInstall, installRunrec, pathWith, runIn } from "./installed.ts";
 import { LIB_FOLDER } from "../scripts/install.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { assert, assertEquals } from "./assert.ts";
 import { emitArgs, runCliProcess } from "./cli.ts";
 import { git, makeProject, ROOT } from "./fixtures.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { journalPath } from "../src/journal.ts";
 import { ENTRY_POINT, FULL_FLAGS } from "../src/cli/permissions.ts";
 

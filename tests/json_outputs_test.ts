@@ -12,7 +12,7 @@
 import { join } from "node:path";
 import { assertEquals, assertIncludes } from "./assert.ts";
 import { makeProject, tempDir } from "./fixtures.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { runCliProcess } from "./cli.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 

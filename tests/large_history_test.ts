@@ -18,7 +18,7 @@ import { END_EVENT_TYPE } from "../src/export/openlineage.ts";
 import { inputContextSha } from "../src/manifest.ts";
 import { HEADER, runIdPrefix, type RunRecord } from "../src/schema.ts";
 import { sha256Hex } from "../src/sha256.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { assert, assertEquals } from "./assert.ts";
 import { ROOT, sampleRecord, tempDir } from "./fixtures.ts";
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { makeProject, tempDir } from "./fixtures.ts";
 import { runScript } from "./support/library_script.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 
 const ALL = ["--allow-read", "--allow-write", "--allow-env", "--allow-sys", "--allow-run"];
 

@@ -14,7 +14,8 @@ import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import { checksumOf, encodeRecord, splitCells } from "../src/codec.ts";
 import { HEADER } from "../src/schema.ts";
-import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { appendRecord } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { runCli, runCliProcess } from "./cli.ts";
 import { makeProject, sampleDraft, sampleRecord, tempDir } from "./fixtures.ts";
 

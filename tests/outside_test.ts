@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { isInsideProject, projectBounds } from "../src/project_bounds.ts";
 import { readRecords } from "../src/reader.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import type { RunRecord } from "../src/schema.ts";
 import { withRun } from "../src/run.ts";
 import { runCli, runCliProcess } from "./cli.ts";

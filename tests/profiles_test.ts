@@ -25,7 +25,8 @@ import {
   unknownAgentWarning,
 } from "../src/profiles.ts";
 import { closestNames } from "../src/near_names.ts";
-import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { appendRecord } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { assertEquals, assertIncludes } from "./assert.ts";
 import { runCli, runCliProcess } from "./cli.ts";
 import { git, ROOT, sampleDraft, tempDir, writeTree } from "./fixtures.ts";

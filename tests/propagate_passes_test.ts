@@ -18,7 +18,7 @@ import { sha256Hex } from "../src/sha256.ts";
 import { changedNothingNote } from "../src/snapshot.ts";
 import { checkStaleness, type StaleOptions } from "../src/stale.ts";
 import { streamed } from "../src/stale_history.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { assert, assertEquals } from "./assert.ts";
 import { sampleAnnotation, sampleRecord, tempDir } from "./fixtures.ts";
 import { seededRandom } from "./seed.ts";

@@ -22,7 +22,8 @@ import { HEADER } from "../src/schema.ts";
 import { sampleDraft, sampleRecord, tempDir } from "./fixtures.ts";
 import { checksumOf, encodeRecord } from "../src/codec.ts";
 import { inputContextSha } from "../src/manifest.ts";
-import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { appendRecord } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import type { RecordDraft } from "../src/append_types.ts";
 import { InputError } from "../src/errors.ts";
 

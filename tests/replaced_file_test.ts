@@ -13,7 +13,8 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals } from "./assert.ts";
-import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { appendRecord } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { makeProject, sampleDraft } from "./fixtures.ts";
 import { recordsOf, RUNREC } from "./support/runs.ts";
 import { runCliProcess } from "./cli.ts";

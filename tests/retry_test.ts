@@ -11,7 +11,7 @@
  */
 import { join } from "node:path";
 import { assertEquals, assertIncludes } from "./assert.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { runCliProcess } from "./cli.ts";
 import { isolatedProject, recordsOf } from "./support/runs.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";

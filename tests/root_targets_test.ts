@@ -5,7 +5,7 @@
  * command's --help says. The FIFO is never opened (that would block for ever).
  */
 import { join } from "node:path";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 import { git, makeProject } from "./fixtures.ts";

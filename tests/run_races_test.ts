@@ -9,7 +9,7 @@
  */
 import { dirname, join } from "node:path";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { runCliProcess } from "./cli.ts";
 import { git, makeProject, tempDir, writeTree } from "./fixtures.ts";
 import {

@@ -16,7 +16,7 @@ import { PARALLEL_FROM_BYTES } from "../src/check_pool.ts";
 import { encodeRecord } from "../src/codec.ts";
 import { HEADER } from "../src/schema.ts";
 import { SPOOL_FOLDER } from "../src/spool.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 
 const REFUSED = ": outside what this runrec may use (Deno --allow-read; runrec-sandboxed uses " +
   "only the folder it was started in)";

@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { runIdPrefix } from "../src/schema.ts";
 import { newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../src/spool.ts";
 import { readRecords } from "../src/reader.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { encodeRecord } from "../src/codec.ts";
 import { assert, assertEquals } from "./assert.ts";
 import { emitArgs, runCli } from "./cli.ts";

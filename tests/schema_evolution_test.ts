@@ -17,7 +17,7 @@ import { readRecordFile } from "../src/folder_records.ts";
 import { type LineRecord, readRecords } from "../src/reader.ts";
 import { HEADER } from "../src/schema.ts";
 import { KNOWN_VERSIONS, versionReading } from "../src/schema_versions.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { runCli } from "./cli.ts";
 import { sampleRecord, tempDir } from "./fixtures.ts";
 

@@ -5,7 +5,8 @@
  */
 import { join } from "node:path";
 import { readSeqIndex, SeqIndex, seqIndexPath, STORE_EVERY_BYTES } from "../src/seq_index.ts";
-import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { appendRecord } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { assert, assertEquals } from "./assert.ts";
 import { makeProject, sampleDraft, tempDir } from "./fixtures.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";

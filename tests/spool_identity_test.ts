@@ -13,7 +13,8 @@ import {
   type SpoolEntry,
   spoolRecord,
 } from "../src/spool.ts";
-import { RECORD_FILE, withRecordFile } from "../src/store.ts";
+import { withRecordFile } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import type { RecordDraft } from "../src/append_types.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";

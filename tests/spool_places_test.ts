@@ -10,7 +10,7 @@
  */
 import { join } from "node:path";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject, tempDir } from "./fixtures.ts";

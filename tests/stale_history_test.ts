@@ -16,7 +16,7 @@ import { HEADER, runIdPrefix, type RunRecord } from "../src/schema.ts";
 import { sha256Hex } from "../src/sha256.ts";
 import { checkStaleness } from "../src/stale.ts";
 import { type HistoryRules, readStaleHistory, streamed } from "../src/stale_history.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { InputError } from "../src/errors.ts";
 import { sampleAnnotation, sampleRecord, tempDir } from "./fixtures.ts";

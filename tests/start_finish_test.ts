@@ -5,7 +5,8 @@ import { hashFile } from "../src/hash.ts";
 import { REAPED_ERROR } from "../src/pending.ts";
 import type { RunRecord } from "../src/schema.ts";
 import { reapRuns } from "../src/reap.ts";
-import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { appendRecord } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject, sampleDraft, tempDir } from "./fixtures.ts";
 import {

@@ -21,7 +21,7 @@ import { readRecordBatches } from "../src/reader.ts";
 import { inputContextSha } from "../src/manifest.ts";
 import { HEADER, runIdPrefix, type RunRecord } from "../src/schema.ts";
 import { sampleRecord, tempDir } from "./fixtures.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 
 Deno.test("export --out a FIFO, its record file replaced (a checkout) once the first read is done: the one-line error names the record file, not a write to --out that never failed (review-39 F1)", async () => {
   const root = await tempDir({ prefix: "runrec-streamed-" });

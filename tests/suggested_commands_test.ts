@@ -13,7 +13,7 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "./assert.ts";
 import { makeProject, tempDir } from "./fixtures.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { RUNREC_SH } from "./support/runs.ts";
 import { emitArgs, runCli } from "./cli.ts";
 

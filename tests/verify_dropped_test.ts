@@ -14,7 +14,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli as runCliResult } from "./cli.ts";
 import { git, sampleDraft, tempDir } from "./fixtures.ts";
-import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { appendRecord } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { firstMissingLine } from "../src/append_only.ts";
 import { verifyHistory } from "../src/verify.ts";
 

@@ -16,7 +16,8 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { runCli } from "./cli.ts";
 import { git, sampleDraft, tempDir } from "./fixtures.ts";
-import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { appendRecord } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { appendRun } from "./support/runs.ts";
 
 const DEL = "DEL-01-02_Flow_Meter";

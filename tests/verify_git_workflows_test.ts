@@ -19,7 +19,8 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { runCli, runCliProcess } from "./cli.ts";
 import { git, sampleDraft, tempDir } from "./fixtures.ts";
-import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { appendRecord } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 
 const MAIN_DEL = "DEL-01-02_Flow_Meter";
 const OTHER_DEL = "DEL-01-03_Level_Switch";

@@ -14,7 +14,8 @@
  */
 import { restoreCommands } from "./support/restore.ts";
 import { join } from "node:path";
-import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { appendRecord } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { HEADER, type RunRecord } from "../src/schema.ts";
 import { decodeRecord, encodeRecord } from "../src/codec.ts";
 import { assertEquals, assertIncludes, assertMatch } from "./assert.ts";

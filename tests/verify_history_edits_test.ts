@@ -19,7 +19,8 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { runCli } from "./cli.ts";
 import { git, sampleDraft, tempDir } from "./fixtures.ts";
-import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { appendRecord } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 
 const DEL = "PKG-01_Alpha/DEL-01-02_Flow_Meter";
 

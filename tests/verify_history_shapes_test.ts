@@ -14,7 +14,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli } from "./cli.ts";
 import { git, tempDir } from "./fixtures.ts";
-import { RECORD_FILE } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { appendRun } from "./support/runs.ts";
 
 const MAIN_DEL = "DEL-01-02_Flow_Meter";

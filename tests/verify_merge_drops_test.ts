@@ -14,7 +14,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli } from "./cli.ts";
 import { git, sampleDraft, tempDir } from "./fixtures.ts";
-import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { appendRecord } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 
 const DEL = join("PKG-01_Alpha", "DEL-01-02_Flow_Meter");
 const PATH = `PKG-01_Alpha/DEL-01-02_Flow_Meter/${RECORD_FILE}`;

@@ -13,7 +13,8 @@
  * @module
  */
 import { join } from "node:path";
-import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { appendRecord } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 import { git, sampleDraft, tempDir } from "./fixtures.ts";

@@ -19,7 +19,8 @@ import { HEADER } from "../src/schema.ts";
 import { journalPath } from "../src/journal.ts";
 import { newSpoolEntry, spoolRecord } from "../src/spool.ts";
 import { git, sampleDraft, tempDir } from "./fixtures.ts";
-import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { appendRecord } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import type { RecordDraft } from "../src/append_types.ts";
 import { verifyHistory, verifyRecordFile } from "../src/verify.ts";
 

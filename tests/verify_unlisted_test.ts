@@ -12,7 +12,8 @@
  * @module
  */
 import { join } from "node:path";
-import { appendRecord, RECORD_FILE } from "../src/store.ts";
+import { appendRecord } from "../src/store.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
 import { assertEquals, assertIncludes } from "./assert.ts";
 import { type CliResult, runCli } from "./cli.ts";
 import { NOBODY, runAsNobody } from "./support/nobody.ts";

@@ -6,7 +6,8 @@
  */
 import { join } from "node:path";
 import { readRecords } from "../../src/reader.ts";
-import { appendRecord, RECORD_FILE } from "../../src/store.ts";
+import { appendRecord } from "../../src/store.ts";
+import { RECORD_FILE } from "../../src/deliverable.ts";
 import { finishRun, startRun } from "../../src/run.ts";
 import {
   type Benchmark,

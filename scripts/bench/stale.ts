@@ -20,7 +20,7 @@ import {
   type RunRecord,
   SCHEMA_VERSION,
 } from "../../src/schema.ts";
-import { RECORD_FILE } from "../../src/store.ts";
+import { RECORD_FILE } from "../../src/deliverable.ts";
 import {
   type Benchmark,
   best,

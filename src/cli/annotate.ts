@@ -12,14 +12,13 @@ import {
   appendAnnotation,
   isAnnotation,
 } from "../annotations.ts";
-import { deliverableId, folderEntries, requireFolder } from "../deliverable.ts";
+import { deliverableId, folderEntries, RECORD_FILE, requireFolder } from "../deliverable.ts";
 import { miscasedRecordFileError } from "../other_case.ts";
 import { deliverableOfRunId, runIdHome } from "../run_id_home.ts";
 import { CheckFailure, InputError } from "../errors.ts";
 import { readRecords } from "../reader.ts";
 import { RUN_ID_SYNTAX, type RunRecord } from "../schema.ts";
 import { meantRunIds, nearRunIds, notARunId, refuseRunIdFirst } from "./run_id_words.ts";
-import { RECORD_FILE } from "../store.ts";
 import { linesWithRunId } from "../record_lines.ts";
 import {
   type Command,

@@ -24,7 +24,7 @@ import { keepCrashCopy } from "../pending.ts";
 import { dropRunCommand, markRunCommand } from "../command_markers.ts";
 import { namesRun, runIdNote } from "../run_ids.ts";
 import { lostRecordLine, newSpoolEntry } from "../spool.ts";
-import { RECORD_FILE } from "../store.ts";
+import { RECORD_FILE } from "../deliverable.ts";
 import { TBD } from "../schema.ts";
 import { changedFiles, changedNothingNote, leftRunningNote, snapshotFolder } from "../snapshot.ts";
 import {

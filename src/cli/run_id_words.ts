@@ -11,7 +11,7 @@ import { readRecords } from "../reader.ts";
 import { join, relative, resolve } from "../path.ts";
 import { deliverableOfRunId, foldersOfDeliverable } from "../run_id_home.ts";
 import { shellWord } from "../shell_word.ts";
-import { RECORD_FILE } from "../store.ts";
+import { RECORD_FILE } from "../deliverable.ts";
 import { UsageError } from "./command.ts";
 
 /**

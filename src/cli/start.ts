@@ -10,7 +10,7 @@ import { startRun } from "../run.ts";
 import { join } from "../path.ts";
 import { shownNote } from "../input_folders.ts";
 import { findProfile, unknownAgentAtStart } from "../profiles.ts";
-import { RECORD_FILE } from "../store.ts";
+import { RECORD_FILE } from "../deliverable.ts";
 import { agentsRecordedIn } from "../record_lines.ts";
 import {
   type Command,

@@ -10,7 +10,7 @@
 import { join } from "node:path";
 import { readRecords } from "../../src/reader.ts";
 import { replaySpool } from "../../src/spool.ts";
-import { RECORD_FILE } from "../../src/store.ts";
+import { RECORD_FILE } from "../../src/deliverable.ts";
 import { makeProject, ROOT } from "../fixtures.ts";
 
 /** What a contention run found. */

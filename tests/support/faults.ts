@@ -22,7 +22,7 @@ import { pidAlive } from "../../src/lock.ts";
 import { readRecords } from "../../src/reader.ts";
 import { startRun } from "../../src/run.ts";
 import { newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../../src/spool.ts";
-import { RECORD_FILE } from "../../src/store.ts";
+import { RECORD_FILE } from "../../src/deliverable.ts";
 import { type CliResult, runCli } from "../cli.ts";
 import { makeProject, sampleDraft, tempDir } from "../fixtures.ts";
 

@@ -7,7 +7,8 @@
 import { join } from "node:path";
 import { readRecords } from "../../src/reader.ts";
 import type { RunRecord } from "../../src/schema.ts";
-import { appendRecord, RECORD_FILE } from "../../src/store.ts";
+import { appendRecord } from "../../src/store.ts";
+import { RECORD_FILE } from "../../src/deliverable.ts";
 import { FULL_FLAGS } from "../../src/cli/permissions.ts";
 import { makeProject, sampleDraft, tempDir } from "../fixtures.ts";
 import { CLI_ENTRY } from "./cli_entry.ts";
