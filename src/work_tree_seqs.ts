@@ -16,7 +16,8 @@ import { LOCK_FOLDER, sharedStatePath } from "./work_tree_lock.ts";
 const NOTES_LIMIT = 16 * 1024;
 
 /**
- * Notes `runId`, just appended to `recordFile` under the work trees' shared lock, where the
+ * Notes `runId`, about to be appended to `recordFile` under the work trees' shared lock (before the
+ * write: a process killed after it has noted it all the same, review-48 F1), where the
  * repository has linked work trees (only they can give one RunID apart). Best effort: a note not
  * made leaves the work trees' journals, as before.
  *
