@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { readAt } from "./appended.ts";
 import { dirname, join } from "./path.ts";
 import { commonGitDir, hasLinkedWorkTrees } from "./git.ts";
 import { kindOf } from "./walk.ts";
@@ -35,12 +36,9 @@ export function noteWorkTreesSeq(recordFile: string, runId: string): void {
     if (path === undefined || !granted("write", dirname(path))) return;
     let kept = "";
     try {
-      const info = Deno.lstatSync(path);
-      if (!info.isFile) return; // a link or FIFO in its place: another file's, or a wait
-      if (info.size > NOTES_LIMIT) {
-        const lines = Deno.readTextFileSync(path).split("\n").filter((l) => l !== "");
-        kept = lines.slice(lines.length >> 1).join("\n") + "\n";
-      }
+      if (!Deno.lstatSync(path).isFile) return; // a link or FIFO in its place: another file's, or a wait
+      const { lines, size } = notesTail(path);
+      if (size > NOTES_LIMIT) kept = lines.slice(lines.length >> 1).join("\n") + "\n";
     } catch { /* none yet */ }
     if (kept === "") {
       Deno.writeTextFileSync(path, `${runId}\n`, { append: true });
@@ -68,7 +66,7 @@ export function noteWorkTreesSeq(recordFile: string, runId: string): void {
  * ```
  */
 export function notedWorkTreesSeq(recordFile: string, prefix: string): bigint {
-  let text: string;
+  let lines: string[];
   try {
     // A repository that never had linked work trees has no notes: one stat, no _CONTEXT.md read.
     const common = commonGitDir(dirname(recordFile));
@@ -76,16 +74,32 @@ export function notedWorkTreesSeq(recordFile: string, prefix: string): bigint {
     if (folder === undefined || !granted("read", folder) || kindOf(folder) !== "folder") return 0n;
     const path = sharedStatePath(recordFile, "seqs");
     if (path === undefined || !Deno.lstatSync(path).isFile) return 0n;
-    text = Deno.readTextFileSync(path);
+    lines = notesTail(path).lines;
   } catch {
     return 0n;
   }
   let seq = 0n;
-  for (const line of text.split("\n")) {
+  for (const line of lines) {
     const digits = line.startsWith(prefix) ? line.slice(prefix.length) : "";
     if (/^[0-9]+$/.test(digits) && BigInt(digits) > seq) seq = BigInt(digits);
   }
   return seq;
+}
+
+/**
+ * The notes' last lines, those of their last `2 × NOTES_LIMIT` bytes (the file is cut past
+ * `NOTES_LIMIT`, so that is all of it unless something else wrote there), and the file's size: a
+ * notes file of a gigabyte was read whole under the locks by every append (26 s, 1.2 GB), and past
+ * V8's longest string its notes were not read at all (review-48 F2).
+ */
+function notesTail(path: string): { lines: string[]; size: number } {
+  using file = Deno.openSync(path, { read: true });
+  const { size } = file.statSync();
+  const from = Math.max(0, size - 2 * NOTES_LIMIT);
+  const text = new TextDecoder("latin1").decode(readAt(file, from, size - from));
+  // Read from inside a line, the first is that line's end.
+  const lines = text.split("\n").slice(from > 0 ? 1 : 0).filter((l) => l !== "");
+  return { lines, size };
 }
 
 /** Whether this process may `name` (read, write) `path` without a prompt. */

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { assertEquals } from "./assert.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { RECORD_FILE } from "../src/store.ts";
+import { sharedStatePath } from "../src/work_tree_lock.ts";
 import { runCli, runCliProcess } from "./cli.ts";
 import { git, makeProject, tempDir } from "./fixtures.ts";
 import { recordsOf, RUNREC } from "./support/runs.ts";
@@ -79,4 +80,21 @@ Deno.test("runs of one minute in two work trees of one repository, the other's e
   await git(root, "commit", "-qam", "a run on main");
   await git(root, "merge", "-q", "--no-edit", "other");
   await assertEachOnce(root, del, ["BASE", "MAIN_1", "OTHER_1"]);
+});
+
+Deno.test("an append reads only the end of the RunIDs noted in the common .git folder: a notes file of over a gigabyte (sparse) is neither read whole nor left unread, the SEQ noted at its end is not given again, and the notes are cut (review-48 F2)", async () => {
+  const { del, env, otherDel, minute } = await withOtherWorkTree();
+  await emit(otherDel, env, "OTHER_1", minute); // the notes' folder made, the first note
+  const notes = sharedStatePath(join(del, RECORD_FILE), "seqs")!;
+  const prefix = `RUN-DEL-01-02-${minute.slice(0, 10).replaceAll("-", "")}-${
+    minute.slice(11, 16).replace(":", "")
+  }-`;
+  // Past V8's longest string (2^29 characters): read whole, it was not read at all.
+  await Deno.truncate(notes, 1100 * 1024 * 1024);
+  await Deno.writeTextFile(notes, `\n${prefix}050\n`, { append: true });
+  await emit(del, env, "MAIN_1", minute); // before: SEQ 002, 050 unread (in 26 s, 1.2 GB)
+  const [main] = (await recordsOf(del)).filter((r) => r.AgentName === "MAIN_1");
+  assertEquals(main.RunID, `${prefix}051`);
+  const kept = (await Deno.readTextFile(notes)).split("\n").filter((l) => l !== "");
+  assertEquals(kept.slice(-2), [`${prefix}050`, `${prefix}051`]);
 });
