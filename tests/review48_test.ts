@@ -98,3 +98,29 @@ Deno.test("an append reads only the end of the RunIDs noted in the common .git f
   const kept = (await Deno.readTextFile(notes)).split("\n").filter((l) => l !== "");
   assertEquals(kept.slice(-2), [`${prefix}050`, `${prefix}051`]);
 });
+
+Deno.test("runs of one minute in a submodule's work tree and in a work tree its git worktree add made after the first run: the second gives the next SEQ, reading the submodule's record file (its main work tree, named by core.worktree), and the merge holds no RunID twice (review-48 F3)", async () => {
+  const { root: project } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
+  await Deno.writeTextFile(join(project, ".gitattributes"), `${RECORD_FILE} merge=union eol=lf\n`);
+  await git(project, "init", "-q");
+  await git(project, "add", "-A");
+  await git(project, "commit", "-qm", "project");
+  const superproject = await tempDir({ prefix: "runrec-super-" });
+  await git(superproject, "init", "-q");
+  await git(superproject, "submodule", "add", "-q", project, "sub");
+  await git(superproject, "commit", "-qm", "the project as a submodule");
+  const sub = join(superproject, "sub"); // its .git a file: gitdir ../.git/modules/sub
+  const deliverable = join("PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+  const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
+  await emit(join(sub, deliverable), env, "MAIN_1", minute); // no linked work tree yet: no note
+  await git(sub, "add", "-A");
+  await git(sub, "commit", "-qm", "a run on main");
+  const other = join(await tempDir({ prefix: "runrec-wt-" }), "other");
+  await git(sub, "worktree", "add", "-q", other, "-b", "other", "HEAD~1");
+  await emit(join(other, deliverable), env, "OTHER_1", minute); // before: SEQ 001 again, main's
+  await git(other, "add", "-A");
+  await git(other, "commit", "-qm", "a run on other");
+  await git(sub, "merge", "-q", "--no-edit", "other");
+  await assertEachOnce(sub, join(sub, deliverable), ["MAIN_1", "OTHER_1"]);
+});
