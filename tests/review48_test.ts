@@ -124,3 +124,28 @@ Deno.test("runs of one minute in a submodule's work tree and in a work tree its 
   await git(sub, "merge", "-q", "--no-edit", "other");
   await assertEachOnce(sub, join(sub, deliverable), ["MAIN_1", "OTHER_1"]);
 });
+
+Deno.test("a run in a repository without linked work trees, then a work tree added (git worktree add) of a branch that moved the deliverable folder to another depth, and its run of the same minute: the next SEQ, not that one again, and the merge holds no RunID twice (review-48 F4)", async () => {
+  const { root, del } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
+  await Deno.writeTextFile(join(root, ".gitattributes"), `${RECORD_FILE} merge=union eol=lf\n`);
+  await git(root, "init", "-q");
+  await emit(del, env, "BASE", "2026-01-01T00:00:00Z");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "base");
+  // The branch moves the folder up a level, out of 1_Working: no folder beside or at its depth.
+  await git(root, "checkout", "-qb", "other");
+  const moved = join("PKG-01_Pkg", "DEL-01-02_Thing");
+  await git(root, "mv", del, join(root, moved));
+  await git(root, "commit", "-qm", "the deliverable moved up");
+  await git(root, "checkout", "-q", "main");
+  const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
+  await emit(del, env, "MAIN_1", minute);
+  await git(root, "commit", "-qam", "a run on main");
+  const other = join(await tempDir({ prefix: "runrec-wt-" }), "other");
+  await git(root, "worktree", "add", "-q", other, "other");
+  await emit(join(other, moved), env, "OTHER_1", minute); // before: SEQ 001 again, main's
+  await git(other, "commit", "-qam", "a run on other");
+  await git(root, "merge", "-q", "--no-edit", "-X", "find-renames=10%", "other");
+  await assertEachOnce(root, join(root, moved), ["BASE", "MAIN_1", "OTHER_1"]);
+});
