@@ -325,7 +325,8 @@ export function workTrees(dir: string): { top: string; others: string[] } | unde
     dirs = gitDirsOf(top);
   }
   const found: string[] = [];
-  if (basename(dirs.commonDir) === ".git") found.push(dirname(dirs.commonDir));
+  const main = mainWorkTree(dirs.commonDir);
+  if (main !== undefined) found.push(main);
   const linked = join(dirs.commonDir, "worktrees");
   let names: string[] = [];
   try {
@@ -340,6 +341,24 @@ export function workTrees(dir: string): { top: string; others: string[] } | unde
     wt !== top && gitDirsOf(wt) !== undefined
   );
   return { top, others };
+}
+
+/**
+ * The main work tree of the common git folder `commonDir`: the folder of a `.git` folder, else
+ * the one its config's `core.worktree` names (a submodule's git folder, kept in the
+ * superproject's `.git/modules/`): the work trees a submodule's `git worktree add` made read its
+ * record files too (review-48 F3). `undefined` for none (a bare repository).
+ */
+function mainWorkTree(commonDir: string): string | undefined {
+  if (basename(commonDir) === ".git") return dirname(commonDir);
+  let section = "";
+  for (const line of (readText(join(commonDir, "config")) ?? "").split("\n")) {
+    const header = /^\s*\[\s*([A-Za-z0-9.-]+)/.exec(line)?.[1];
+    if (header !== undefined) section = header.toLowerCase();
+    const value = /^\s*worktree\s*=\s*"?(.*?)"?\s*$/i.exec(line)?.[1];
+    if (section === "core" && value) return resolve(commonDir, value);
+  }
+  return undefined;
 }
 
 /** The id `ref` (e.g. `refs/heads/main`) names: its loose file, else `packed-refs`. */

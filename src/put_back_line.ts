@@ -78,8 +78,9 @@ export function putBackLine(
     const bytes = encoder.encode(line).length;
     if (bytes > LINE_LIMIT_BYTES) throw new RecordTooLarge(file, renumbered, bytes);
   }
+  // Noted before the write, as an append's RunID is (review-48 F1).
+  noteWorkTreesSeq(path, runIdOfLine(line)!);
   const written = writeLine(path, state, line, lock, fsync);
-  noteWorkTreesSeq(path, runIdOfLine(line)!); // a RunID given anew, as an append's (review-47 F2)
   index.see(runIdOfLine(line)!);
   index.size = written.offset + written.bytes;
   if (index.size - stored >= STORE_EVERY_BYTES) writeSeqIndex(path, index);

@@ -336,6 +336,10 @@ function appendOnce(
     : [];
   const sameRunAs = recent.find((r) => isSameRun(r, draft))?.RunID;
   const context = lineContext(path, state.size);
+  // For the other work trees, before the line is written: a process killed between its write and
+  // a later note left its SEQ unknown once its work tree was removed (review-48 F1). A write that
+  // then fails leaves a gap in SEQ, which is no error (SCHEMA.md 3.2).
+  noteWorkTreesSeq(path, record.RunID);
   let written: ReturnType<typeof writeLine>;
   try {
     written = writeLine(path, state, line, lock, fsync);
@@ -345,11 +349,9 @@ function appendOnce(
     // the check most often saw) is undone as for any append.
     if (!(e instanceof WriteError && e.landed)) throw e;
     journalAppended(path, state.size + linePrefix(state).length, line, context);
-    noteWorkTreesSeq(path, record.RunID);
     throw new WriteError(e.message, { cause: e.cause, landed: true, record });
   }
   const unjournalled = journalAppended(path, written.lineOffset, line, context);
-  noteWorkTreesSeq(path, record.RunID); // for the other work trees, kept past a removed one's journal
   index.index.see(record.RunID);
   index.index.size = written.offset + written.bytes;
   // Stored again only once the next append would read much past it: most appends write nothing.

@@ -1,14 +1,15 @@
 /**
- * The RunIDs appends in a repository with linked work trees gave, noted in
- * the common `.git` folder beside the work trees' shared lock
+ * The RunIDs appends in a repository gave, noted in the common `.git` folder
+ * beside the work trees' shared lock
  * (./work_tree_lock.ts): a work tree's own journal goes with it when it is
  * removed (`git worktree remove`), and its branch's runs of a minute, merged
  * later, held a RunID another work tree gave again (review-47 F2).
  *
  * @module
  */
+import { readAt } from "./appended.ts";
 import { dirname, join } from "./path.ts";
-import { commonGitDir, hasLinkedWorkTrees } from "./git.ts";
+import { commonGitDir } from "./git.ts";
 import { kindOf } from "./walk.ts";
 import { LOCK_FOLDER, sharedStatePath } from "./work_tree_lock.ts";
 
@@ -16,9 +17,12 @@ import { LOCK_FOLDER, sharedStatePath } from "./work_tree_lock.ts";
 const NOTES_LIMIT = 16 * 1024;
 
 /**
- * Notes `runId`, just appended to `recordFile` under the work trees' shared lock, where the
- * repository has linked work trees (only they can give one RunID apart). Best effort: a note not
- * made leaves the work trees' journals, as before.
+ * Notes `runId`, about to be appended to `recordFile` under its lock (and the work trees' shared
+ * one, where the repository has linked work trees), before the write: a process killed after it
+ * has noted it all the same (review-48 F1). In a repository without linked work trees too: one
+ * `git worktree add` later, of a branch that moved the folder to another depth, reads the runs
+ * made before it here and nowhere else (review-48 F4). Best effort: a note not made leaves the
+ * work trees' journals and record files, as before.
  *
  * @example
  * ```ts
@@ -28,16 +32,16 @@ const NOTES_LIMIT = 16 * 1024;
  */
 export function noteWorkTreesSeq(recordFile: string, runId: string): void {
   try {
-    if (!hasLinkedWorkTrees(dirname(recordFile))) return;
     const path = sharedStatePath(recordFile, "seqs");
     // A library script allowed to write its project only: Deno would prompt in a terminal.
     if (path === undefined || !granted("write", dirname(path))) return;
+    Deno.mkdirSync(dirname(path), { recursive: true });
     let kept = "";
     try {
       const info = Deno.lstatSync(path);
       if (!info.isFile) return; // a link or FIFO in its place: another file's, or a wait
       if (info.size > NOTES_LIMIT) {
-        const lines = Deno.readTextFileSync(path).split("\n").filter((l) => l !== "");
+        const { lines } = notesTail(path);
         kept = lines.slice(lines.length >> 1).join("\n") + "\n";
       }
     } catch { /* none yet */ }
@@ -67,7 +71,7 @@ export function noteWorkTreesSeq(recordFile: string, runId: string): void {
  * ```
  */
 export function notedWorkTreesSeq(recordFile: string, prefix: string): bigint {
-  let text: string;
+  let lines: string[];
   try {
     // A repository that never had linked work trees has no notes: one stat, no _CONTEXT.md read.
     const common = commonGitDir(dirname(recordFile));
@@ -75,16 +79,32 @@ export function notedWorkTreesSeq(recordFile: string, prefix: string): bigint {
     if (folder === undefined || !granted("read", folder) || kindOf(folder) !== "folder") return 0n;
     const path = sharedStatePath(recordFile, "seqs");
     if (path === undefined || !Deno.lstatSync(path).isFile) return 0n;
-    text = Deno.readTextFileSync(path);
+    lines = notesTail(path).lines;
   } catch {
     return 0n;
   }
   let seq = 0n;
-  for (const line of text.split("\n")) {
+  for (const line of lines) {
     const digits = line.startsWith(prefix) ? line.slice(prefix.length) : "";
     if (/^[0-9]+$/.test(digits) && BigInt(digits) > seq) seq = BigInt(digits);
   }
   return seq;
+}
+
+/**
+ * The notes' last lines, those of their last `2 × NOTES_LIMIT` bytes (the file is cut past
+ * `NOTES_LIMIT`, so that is all of it unless something else wrote there): a notes file of a
+ * gigabyte was read whole under the locks by every append (26 s, 1.2 GB), and past V8's longest
+ * string its notes were not read at all (review-48 F2).
+ */
+function notesTail(path: string): { lines: string[] } {
+  using file = Deno.openSync(path, { read: true });
+  const { size } = file.statSync();
+  const from = Math.max(0, size - 2 * NOTES_LIMIT);
+  const text = new TextDecoder("latin1").decode(readAt(file, from, size - from));
+  // Read from inside a line, the first is that line's end.
+  const lines = text.split("\n").slice(from > 0 ? 1 : 0).filter((l) => l !== "");
+  return { lines };
 }
 
 /** Whether this process may `name` (read, write) `path` without a prompt. */
