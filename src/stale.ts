@@ -500,6 +500,11 @@ interface InputComparison {
   allowOutside: boolean;
   /** Whether each folder asked about could be listed. */
   listable: Map<string, boolean>;
+  /**
+   * The notes of inputs the run did not read (outside the project): what they held then is not
+   * known, so no change found is no CLEAN.
+   */
+  unread: string[];
 }
 
 /**
@@ -618,12 +623,12 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
       // Not read at the run by choice (outside the project): nothing to compare with, whether
       // this runrec may read it now or not (the sandboxed build may not: sandboxed-sweep F4).
       if (then === TBD && reasonAtRun(baseline, dir, path)?.startsWith("is outside the ")) {
-        notes.push(outsideAtRunNote(c, path));
+        c.unread.push(outsideAtRunNote(c, path));
         continue;
       }
       if (keptOut(abs, c)) {
         if (then === TBD) {
-          notes.push(outsideAtRunNote(c, path));
+          c.unread.push(outsideAtRunNote(c, path));
         } else {
           const reason = outsideReason(c);
           changes.push({ path, change: "unreadable", baseline: then, current: null, reason });
@@ -655,7 +660,7 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
       const why = reasonAtRun(baseline, dir, path) ?? "";
       // Not read at the run by choice: nothing to compare with, read now or not (trial-v F3).
       if (why.startsWith("is outside the ")) {
-        notes.push(outsideAtRunNote(c, path));
+        c.unread.push(outsideAtRunNote(c, path));
         continue;
       }
       const reason = why.startsWith("not found")
@@ -1240,6 +1245,7 @@ async function checkFolder(
     run: RunRecord,
     now: Awaited<ReturnType<typeof inputsNow>>,
     notes: string[],
+    unread: string[] = [],
   ) => {
     const comparison = {
       dir,
@@ -1253,6 +1259,7 @@ async function checkFolder(
       bounds: places.bounds,
       allowOutside,
       listable,
+      unread,
     };
     // Why each file that could not be hashed failed; one the outside rule keeps out is never read.
     const tbd = Object.entries(now.hashes).filter(([, h]) => h === TBD).map(([p]) =>
@@ -1459,16 +1466,19 @@ async function checkFolder(
         notes.push(`input folder ${JSON.stringify(f)} is gone since the run`);
       }
     }
-    const inputs = await changesSince(baseline, now, notes);
+    const notRead: string[] = [];
+    const inputs = await changesSince(baseline, now, notes, notRead);
     const written = [...outputs, ...await overlappingOutputs(baseline, runs)];
     inputs.push(...await sinceOutputWriters(baseline, written, new Set(inputs.map((c) => c.path))));
     explainLineEndings(dir, [...inputs, ...outputs]);
     // Files the walk does not hash (references past those runrec follows, a linked folder) were
     // hashed neither by the run nor now: a change there is unseen, so no change found is no
     // CLEAN. Nor is it with a record line unread: the baseline may not be this one.
-    const unseen = [...new Set(now.unseen)].map((what) =>
-      `${what}, so a change there cannot be seen`
-    );
+    // So are inputs the run did not read (outside the project): what they held is not known.
+    const unseen = [
+      ...[...new Set(now.unseen)].map((what) => `${what}, so a change there cannot be seen`),
+      ...notRead,
+    ];
     const mayMatter = unreadableLines.filter((_, i) =>
       mayBeBaselineOrItsAnnotation(unreadableCells[i], agent, baseline, runs, records, agentsHere)
     );
