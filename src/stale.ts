@@ -63,6 +63,7 @@ import {
 } from "./schema.ts";
 import { sha256Hex } from "./sha256.ts";
 import { lifecycleChangeFrom, parseLifecycleState } from "./status.ts";
+import { onlyContentHashesFrom } from "./content_hash_lines.ts";
 import { writtenAtMs } from "./recorded_late.ts";
 import { RECORD_FILE } from "./store.ts";
 import { describePending, pendingRecords, spoolEntryOf } from "./spool.ts";
@@ -726,8 +727,8 @@ function outsideAtRunNote(c: InputComparison, path: string): string {
 
 /**
  * The note that stands for a change of a host file that is no change of what
- * the run read: `_REFERENCES.md` edited with the same references (a
- * `ContentHash:` filled in), or `_STATUS.md` with only its lifecycle state
+ * the run read: `_REFERENCES.md` with the same references, edited only in
+ * its `ContentHash:` lines (the host's hash tool filling them in), or `_STATUS.md` with only its lifecycle state
  * moved on (which StatusBefore/StatusAfter record). `undefined` for any other.
  */
 function lifecycleEditNote(
@@ -736,13 +737,16 @@ function lifecycleEditNote(
   then: string,
   current: string,
 ): string | undefined {
-  if (path === REFERENCES_FILE && sameReferences(c)) {
-    return `changed ${REFERENCES_FILE} (its references are the same)`;
-  }
-  if (path !== STATUS_FILE) return undefined;
+  if (path !== REFERENCES_FILE && path !== STATUS_FILE) return undefined;
   const text = c.lookups.hostFile(resolve(c.dir, path));
   // The text read must be the content hashed: else it changed again in between.
   if (typeof text !== "string" || sha256Hex(text) !== current) return undefined;
+  if (path === REFERENCES_FILE) {
+    // Only what the host's hash tool writes: any other edit is words the agent reads (stale-48).
+    const same = sameReferences(c) &&
+      onlyContentHashesFrom(text, then, c.baseline.InputHashes, c.now);
+    return same ? `changed ${REFERENCES_FILE} (its references are the same)` : undefined;
+  }
   // A Current State that is no lifecycle state now ("range now 0-10 bar, redo") is words the
   // agent reads, not a change of state: TBD would rebuild as any state (stale-47 F3).
   const reading = parseLifecycleState(text, STATUS_FILE);
