@@ -502,8 +502,8 @@ interface InputComparison {
   /** Whether each folder asked about could be listed. */
   listable: Map<string, boolean>;
   /**
-   * The notes of inputs the run did not read (outside the project): what they held then is not
-   * known, so no change found is no CLEAN.
+   * The notes of inputs the run did not read (outside the project, a file it could not read):
+   * what they held then is not known, so no change found is no CLEAN.
    */
   unread: string[];
 }
@@ -653,7 +653,9 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
       // Unreadable then and now for the same reason (a FIFO, a loop): nothing changed that
       // can be told, as for a file missing then and now. Else its content is unknown: DIRTY.
       if (then === TBD && reasonAtRun(baseline, dir, path)?.includes(state.reason)) {
-        notes.push(`input ${path}: could not be read at the run nor now (${state.reason})`);
+        const note = `input ${path}: could not be read at the run nor now (${state.reason})`;
+        // A regular file (permission denied) holds bytes neither read: not known to be as it was.
+        (isRegularFile(abs, lookups) ? c.unread : notes).push(note);
         continue;
       }
       changes.push({ path, ...state, baseline: then, current: null });

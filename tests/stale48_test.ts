@@ -6,7 +6,8 @@
  * @module
  */
 import { join } from "node:path";
-import { checkOf, evidence, runrec, stale } from "./support/stale_json.ts";
+import { checkOf, evidence, mkfifo, runrec, stale } from "./support/stale_json.ts";
+import { runAsNobody } from "./support/nobody.ts";
 import { assert, assertEquals } from "./assert.ts";
 import { makeProject, tempDir } from "./fixtures.ts";
 import { sha256Hex } from "../src/sha256.ts";
@@ -182,4 +183,26 @@ Deno.test("stale: _REFERENCES.md edited beyond its ContentHash: lines (its Notes
   const check = checkOf(checks, "C");
   assertEquals(evidence(check), [["changed", "../../../_Decomposition/D.md", undefined]]);
   assert(check.notes.includes("changed _REFERENCES.md (its references are the same)"));
+});
+
+Deno.test("stale: an input unreadable (permission denied) at the run and now is NO_BASELINE, never CLEAN: it holds bytes neither read; a FIFO then and now stays a note", async () => {
+  const { root, del } = await makeProject();
+  await Deno.writeTextFile(join(del, "Secret.md"), "v1\n");
+  await mkfifo(join(del, "pipe"));
+  const sh = (script: string) => new Deno.Command("sh", { args: ["-c", script] }).output();
+  await sh(`chmod -R a+rX '${root}' && chmod 777 '${del}' && chmod 600 '${del}/Secret.md'`);
+  const emitted = await runAsNobody(
+    ["emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "Secret.md", "--input", "pipe"],
+  );
+  assertEquals(emitted.code, 0, emitted.stderr);
+  await Deno.writeTextFile(join(del, "Secret.md"), "v2: edited by its owner\n");
+  const result = await runAsNobody(["stale", del, "--json"]);
+  assertEquals(result.code, 0, result.stderr);
+  const check = checkOf(JSON.parse(result.stdout).checks, "A");
+  assertEquals([check.verdict, check.inputs], ["NO_BASELINE", []], JSON.stringify(check));
+  assert(
+    check.reason!.includes("input Secret.md: could not be read at the run nor now (permission"),
+    check.reason,
+  );
+  assert(!check.reason!.includes("pipe"), check.reason);
 });
