@@ -206,3 +206,30 @@ Deno.test("stale: an input unreadable (permission denied) at the run and now is 
   );
   assert(!check.reason!.includes("pipe"), check.reason);
 });
+
+Deno.test("emit and stale with _REFERENCES.md a link to a file outside the project: it is named as outside, never as _REFERENCES.md 'in other case' to be renamed to its own name; stale is NO_BASELINE for what it could not read", async () => {
+  const { del } = await makeProject();
+  const outside = join(await tempDir({ prefix: "runrec-outside-" }), "refs.md");
+  await Deno.writeTextFile(outside, "# References\n\n- [D](../../../_Decomposition/D.md)\n");
+  await Deno.remove(join(del, "_REFERENCES.md"));
+  await Deno.symlink(outside, join(del, "_REFERENCES.md"));
+  const emitted = await runrec(
+    0,
+    "emit",
+    del,
+    "--agent",
+    "A",
+    "--status",
+    "SUCCESS",
+    "--input",
+    "Datasheet.md",
+  );
+  const record = await Deno.readTextFile(join(del, "RunRecords.csv"));
+  assert(!`${record}${emitted.stderr}`.includes("in other case"), record + emitted.stderr);
+  assert(record.includes("_REFERENCES.md is outside the execution root"), record);
+  const { code, checks } = await stale(del);
+  const check = checkOf(checks, "A");
+  assertEquals([code, check.verdict], [0, "NO_BASELINE"]);
+  assert(!check.reason!.includes("in other case"), check.reason);
+  assert(check.reason!.includes("input _REFERENCES.md: outside the execution root"), check.reason);
+});
