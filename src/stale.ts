@@ -624,7 +624,11 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
       // Not read at the run by choice (outside the project): nothing to compare with, whether
       // this runrec may read it now or not (the sandboxed build may not: sandboxed-sweep F4).
       if (then === TBD && reasonAtRun(baseline, dir, path)?.startsWith("is outside the ")) {
-        c.unread.push(outsideAtRunNote(c, path));
+        // Gone is a change all the same: the file the agent read is no more.
+        if (lookups.lstat(abs) instanceof Deno.errors.NotFound) {
+          const reason = `deleted (outside the ${c.bounds.kind}: not read at the run)`;
+          changes.push({ path, change: "removed", baseline: then, current: null, reason });
+        } else c.unread.push(outsideAtRunNote(c, path));
         continue;
       }
       if (keptOut(abs, c)) {

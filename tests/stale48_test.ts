@@ -233,3 +233,16 @@ Deno.test("emit and stale with _REFERENCES.md a link to a file outside the proje
   assert(!check.reason!.includes("in other case"), check.reason);
   assert(check.reason!.includes("input _REFERENCES.md: outside the execution root"), check.reason);
 });
+
+Deno.test("stale: an input outside the execution root, not read at the run, deleted since is DIRTY (removed), not a note nor NO_BASELINE: the file the agent read is gone", async () => {
+  const { del } = await makeProject();
+  const outside = join(await tempDir({ prefix: "runrec-outside-" }), "glossary.md");
+  await Deno.writeTextFile(outside, "v1\n");
+  await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", outside);
+  await Deno.remove(outside);
+  for (const flags of [[], ["--allow-outside"]]) {
+    const { code, checks } = await stale(del, ...flags);
+    const rows = evidence(checkOf(checks, "A"));
+    assertEquals([code, rows.map((r) => r[0])], [1, ["removed"]], flags.join(" "));
+  }
+});
