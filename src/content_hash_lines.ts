@@ -12,8 +12,11 @@ import { SHA256_PATTERN, TBD } from "./schema.ts";
 /** A `ContentHash:` line (the host's sub-bullet of a reference): its label, its value. */
 const CONTENT_HASH_LINE = /^(\s*[-*+]\s+ContentHash:[ \t]*)(\S.*?)?([ \t]*)$/;
 
-/** At most this many earlier versions are hashed; past it, the edit is not told apart. */
-const MAX_VERSIONS = 1000;
+/**
+ * At most this many earlier versions are hashed (each ~0.2 ms for 2 KB); past it, the edit is not
+ * told apart, and is DIRTY.
+ */
+const MAX_VERSIONS = 100;
 /** A file larger than this (characters) is not rebuilt: the edit is not told apart. */
 const MAX_CHARS = 1 << 20;
 
@@ -22,7 +25,7 @@ const MAX_CHARS = 1 << 20;
  * `earlierHash` but for the values of its `ContentHash:` lines, each of which
  * may have been absent then, `TBD`, as it is now, or, where it now holds the
  * hash a governed file has now (`hashesNow`), the hash that file had at the
- * run (`hashesThen`). Told by rebuilding each such version (at most 1,000)
+ * run (`hashesThen`). Told by rebuilding each such version (at most 100)
  * and comparing its SHA-256: a match proves nothing else differs.
  *
  * @example
@@ -47,29 +50,39 @@ export function onlyContentHashesFrom(
   const lines = text.split(/(?<=\n)/);
   // Per ContentHash line, what it may have been at the run (`undefined`: no such line).
   const choices = new Map<number, (string | undefined)[]>();
+  // Per ContentHash line holding a governed file's hash now, the hash that file had at the run.
+  const hashedThen = new Map<number, string>();
   lines.forEach((line, i) => {
     const found = CONTENT_HASH_LINE.exec(line.replace(/\r?\n$/, ""));
     if (!found) return;
     const value = found[2] ?? "";
     const then = Object.keys(hashesNow).filter((path) => hashesNow[path] === value)
       .map((path) => hashesThen[path]).filter((hash) => hash !== undefined && hash !== value);
-    const options = [value, TBD, undefined, ...then.filter((h) => SHA256_PATTERN.test(h))];
-    choices.set(i, [...new Set(options)]);
+    const hashed = then.filter((h) => SHA256_PATTERN.test(h));
+    choices.set(i, [...new Set([value, TBD, undefined, ...hashed])]);
+    if (hashed.length > 0) hashedThen.set(i, hashed[0]);
   });
   if (choices.size === 0) return false;
   const at = [...choices.keys()];
-  const versionWith = (values: (string | undefined)[]) =>
-    lines.map((line, i) => {
-      const k = at.indexOf(i);
-      if (k < 0) return line;
-      const value = values[k];
-      if (value === undefined) return ""; // the line was not there
-      const end = /\r?\n$/.exec(line)?.[0] ?? "";
-      const [, label, , trailing] = CONTENT_HASH_LINE.exec(
-        line.slice(0, line.length - end.length),
-      )!;
-      return `${label}${value}${trailing}${end}`;
-    }).join("");
+  // The text between the ContentHash lines, and each line's label and ending: a version is those
+  // pieces joined around the values tried, built in one pass.
+  const between = at.map((i, k) => lines.slice(k === 0 ? 0 : at[k - 1] + 1, i).join(""));
+  const after = lines.slice(at[at.length - 1] + 1).join("");
+  const parts = at.map((i) => {
+    const end = /\r?\n$/.exec(lines[i])?.[0] ?? "";
+    const [, label, , trailing] = CONTENT_HASH_LINE.exec(
+      lines[i].slice(0, lines[i].length - end.length),
+    )!;
+    return { label, end: `${trailing}${end}` };
+  });
+  const versionWith = (values: (string | undefined)[]) => {
+    let version = "";
+    values.forEach((value, k) => {
+      // `undefined`: the line was not there.
+      version += between[k] + (value === undefined ? "" : parts[k].label + value + parts[k].end);
+    });
+    return version + after;
+  };
   // The hash tool's run over every line first (all filled in, or all added), then each mix.
   const tried = new Set<string>();
   const matches = (values: (string | undefined)[]) => {
@@ -78,7 +91,8 @@ export function onlyContentHashesFrom(
     tried.add(key);
     return sha256Hex(versionWith(values)) === earlierHash;
   };
-  if (matches(at.map(() => TBD)) || matches(at.map(() => undefined))) return true;
+  const atRun = at.map((i) => hashedThen.get(i) ?? choices.get(i)![0]);
+  if ([TBD, undefined].some((v) => matches(at.map(() => v))) || matches(atRun)) return true;
   const counter = at.map(() => 0);
   while (tried.size < MAX_VERSIONS) {
     if (matches(counter.map((n, k) => choices.get(at[k])![n]))) return true;
