@@ -17,13 +17,17 @@ const CONTENT_HASH_LINE = /^(\s*[-*+]\s+ContentHash:[ \t]*)(\S.*?)?([ \t]*)$/;
  * told apart, and is DIRTY.
  */
 const MAX_VERSIONS = 100;
+/** A value the host's hash tool writes: `64-lowercase-hex | TBD | ERROR: <reason>`. */
+const TOOL_VALUE = /^(?:[0-9a-f]{64}|TBD|ERROR: .*)$/;
+
 /** A file larger than this (characters) is not rebuilt: the edit is not told apart. */
 const MAX_CHARS = 1 << 20;
 
 /**
  * Whether `text` is the version of `_REFERENCES.md` whose SHA-256 was
- * `earlierHash` but for the values of its `ContentHash:` lines, each of which
- * may have been absent then, `TBD`, as it is now, or, where it now holds the
+ * `earlierHash` but for the values of its `ContentHash:` lines, each one the
+ * host's tool writes now (a hash, `TBD`, `ERROR: …`) and each of which may
+ * have been absent then, `TBD`, as it is now, or, where it now holds the
  * hash a governed file has now (`hashesNow`), the hash that file had at the
  * run (`hashesThen`). Told by rebuilding each such version (at most 100)
  * and comparing its SHA-256: a match proves nothing else differs.
@@ -56,13 +60,15 @@ export function onlyContentHashesFrom(
     const found = CONTENT_HASH_LINE.exec(line.replace(/\r?\n$/, ""));
     if (!found) return;
     const value = found[2] ?? "";
+    // Only what the tool writes there: other words in a ContentHash line are read as any.
+    if (!TOOL_VALUE.test(value)) return void choices.set(i, []);
     const then = Object.keys(hashesNow).filter((path) => hashesNow[path] === value)
       .map((path) => hashesThen[path]).filter((hash) => hash !== undefined && hash !== value);
     const hashed = then.filter((h) => SHA256_PATTERN.test(h));
     choices.set(i, [...new Set([value, TBD, undefined, ...hashed])]);
     if (hashed.length > 0) hashedThen.set(i, hashed[0]);
   });
-  if (choices.size === 0) return false;
+  if (choices.size === 0 || [...choices.values()].some((c) => c.length === 0)) return false;
   const at = [...choices.keys()];
   // The text between the ContentHash lines, and each line's label and ending: a version is those
   // pieces joined around the values tried, built in one pass.

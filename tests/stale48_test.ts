@@ -161,6 +161,7 @@ Deno.test("stale: _REFERENCES.md edited beyond its ContentHash: lines (its Notes
       text(dHash, "scope", "- revision C applies, not B\n"),
       text("TBD", "scope", "- revision C applies, not B\n"),
       text(dHash, "scope, read only section 4", "- revision B applies\n"),
+      text("TBD, but read revision C", "scope", "- revision B applies\n"),
     ]
   ) {
     await Deno.writeTextFile(refs, edited);
