@@ -524,7 +524,10 @@ export async function governedInputsIn(
     // Read as _REFERENCES.md where case does not count (macOS, Windows): here its references would be
     // neither hashed nor missed, and stale CLEAN whatever they became (trial-38 F2).
     for (const name of lookups.folderEntries(root).keys()) {
-      if (name.toLowerCase() !== REFERENCES_FILE.toLowerCase()) continue;
+      // Its own name is a _REFERENCES.md linked from outside, said as such above.
+      if (name === REFERENCES_FILE || name.toLowerCase() !== REFERENCES_FILE.toLowerCase()) {
+        continue;
+      }
       const note = `${name} is ${REFERENCES_FILE} in other case, which runrec reads only where ` +
         `case does not count (macOS, Windows): the files it lists are not hashed here (rename ` +
         `it ${REFERENCES_FILE}: git mv)`;

@@ -63,6 +63,7 @@ import {
 } from "./schema.ts";
 import { sha256Hex } from "./sha256.ts";
 import { lifecycleChangeFrom, parseLifecycleState } from "./status.ts";
+import { onlyContentHashesFrom } from "./content_hash_lines.ts";
 import { writtenAtMs } from "./recorded_late.ts";
 import { RECORD_FILE } from "./deliverable.ts";
 import { describePending, pendingRecords, spoolEntryOf } from "./spool.ts";
@@ -501,6 +502,11 @@ interface InputComparison {
   allowOutside: boolean;
   /** Whether each folder asked about could be listed. */
   listable: Map<string, boolean>;
+  /**
+   * The notes of inputs the run did not read (outside the project, a file it could not read):
+   * what they held then is not known, so no change found is no CLEAN.
+   */
+  unread: string[];
 }
 
 /**
@@ -619,12 +625,16 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
       // Not read at the run by choice (outside the project): nothing to compare with, whether
       // this runrec may read it now or not (the sandboxed build may not: sandboxed-sweep F4).
       if (then === TBD && reasonAtRun(baseline, dir, path)?.startsWith("is outside the ")) {
-        notes.push(outsideAtRunNote(c, path));
+        // Gone is a change all the same: the file the agent read is no more.
+        if (lookups.lstat(abs) instanceof Deno.errors.NotFound) {
+          const reason = `deleted (outside the ${c.bounds.kind}: not read at the run)`;
+          changes.push({ path, change: "removed", baseline: then, current: null, reason });
+        } else c.unread.push(outsideAtRunNote(c, path));
         continue;
       }
       if (keptOut(abs, c)) {
         if (then === TBD) {
-          notes.push(outsideAtRunNote(c, path));
+          c.unread.push(outsideAtRunNote(c, path));
         } else {
           const reason = outsideReason(c);
           changes.push({ path, change: "unreadable", baseline: then, current: null, reason });
@@ -648,7 +658,9 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
       // Unreadable then and now for the same reason (a FIFO, a loop): nothing changed that
       // can be told, as for a file missing then and now. Else its content is unknown: DIRTY.
       if (then === TBD && reasonAtRun(baseline, dir, path)?.includes(state.reason)) {
-        notes.push(`input ${path}: could not be read at the run nor now (${state.reason})`);
+        const note = `input ${path}: could not be read at the run nor now (${state.reason})`;
+        // A regular file (permission denied) holds bytes neither read: not known to be as it was.
+        (isRegularFile(abs, lookups) ? c.unread : notes).push(note);
         continue;
       }
       changes.push({ path, ...state, baseline: then, current: null });
@@ -656,7 +668,7 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
       const why = reasonAtRun(baseline, dir, path) ?? "";
       // Not read at the run by choice: nothing to compare with, read now or not (trial-v F3).
       if (why.startsWith("is outside the ")) {
-        notes.push(outsideAtRunNote(c, path));
+        c.unread.push(outsideAtRunNote(c, path));
         continue;
       }
       const reason = why.startsWith("not found")
@@ -722,8 +734,8 @@ function outsideAtRunNote(c: InputComparison, path: string): string {
 
 /**
  * The note that stands for a change of a host file that is no change of what
- * the run read: `_REFERENCES.md` edited with the same references (a
- * `ContentHash:` filled in), or `_STATUS.md` with only its lifecycle state
+ * the run read: `_REFERENCES.md` with the same references, edited only in
+ * its `ContentHash:` lines (the host's hash tool filling them in), or `_STATUS.md` with only its lifecycle state
  * moved on (which StatusBefore/StatusAfter record). `undefined` for any other.
  */
 function lifecycleEditNote(
@@ -732,13 +744,16 @@ function lifecycleEditNote(
   then: string,
   current: string,
 ): string | undefined {
-  if (path === REFERENCES_FILE && sameReferences(c)) {
-    return `changed ${REFERENCES_FILE} (its references are the same)`;
-  }
-  if (path !== STATUS_FILE) return undefined;
+  if (path !== REFERENCES_FILE && path !== STATUS_FILE) return undefined;
   const text = c.lookups.hostFile(resolve(c.dir, path));
   // The text read must be the content hashed: else it changed again in between.
   if (typeof text !== "string" || sha256Hex(text) !== current) return undefined;
+  if (path === REFERENCES_FILE) {
+    // Only what the host's hash tool writes: any other edit is words the agent reads (stale-48).
+    const same = sameReferences(c) &&
+      onlyContentHashesFrom(text, then, c.baseline.InputHashes, c.now);
+    return same ? `changed ${REFERENCES_FILE} (its references are the same)` : undefined;
+  }
   // A Current State that is no lifecycle state now ("range now 0-10 bar, redo") is words the
   // agent reads, not a change of state: TBD would rebuild as any state (stale-47 F3).
   const reading = parseLifecycleState(text, STATUS_FILE);
@@ -1241,6 +1256,7 @@ async function checkFolder(
     run: RunRecord,
     now: Awaited<ReturnType<typeof inputsNow>>,
     notes: string[],
+    unread: string[] = [],
   ) => {
     const comparison = {
       dir,
@@ -1254,6 +1270,7 @@ async function checkFolder(
       bounds: places.bounds,
       allowOutside,
       listable,
+      unread,
     };
     // Why each file that could not be hashed failed; one the outside rule keeps out is never read.
     const tbd = Object.entries(now.hashes).filter(([, h]) => h === TBD).map(([p]) =>
@@ -1460,16 +1477,19 @@ async function checkFolder(
         notes.push(`input folder ${JSON.stringify(f)} is gone since the run`);
       }
     }
-    const inputs = await changesSince(baseline, now, notes);
+    const notRead: string[] = [];
+    const inputs = await changesSince(baseline, now, notes, notRead);
     const written = [...outputs, ...await overlappingOutputs(baseline, runs)];
     inputs.push(...await sinceOutputWriters(baseline, written, new Set(inputs.map((c) => c.path))));
     explainLineEndings(dir, [...inputs, ...outputs]);
     // Files the walk does not hash (references past those runrec follows, a linked folder) were
     // hashed neither by the run nor now: a change there is unseen, so no change found is no
     // CLEAN. Nor is it with a record line unread: the baseline may not be this one.
-    const unseen = [...new Set(now.unseen)].map((what) =>
-      `${what}, so a change there cannot be seen`
-    );
+    // So are inputs the run did not read (outside the project): what they held is not known.
+    const unseen = [
+      ...[...new Set(now.unseen)].map((what) => `${what}, so a change there cannot be seen`),
+      ...notRead,
+    ];
     const mayMatter = unreadableLines.filter((_, i) =>
       mayBeBaselineOrItsAnnotation(unreadableCells[i], agent, baseline, runs, records, agentsHere)
     );

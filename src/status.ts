@@ -123,10 +123,17 @@ const LIST_ITEM = /^\s*[-*+]\s/;
 const TABLE_LINE = /^\s*\|/;
 const TABLE_SEPARATOR = /^\s*\|?\s*:?-{3,}/;
 const DATE = /\d{4}-\d{2}-\d{2}/;
-/** A lifecycle state named as a word, as the host's history rows name the state set. */
-const STATE_WORD = new RegExp(
-  `(?<![A-Za-z0-9_])(?:${LIFECYCLE_STATES.filter((s) => s !== TBD).join("|")})(?![A-Za-z0-9_])`,
+const STATES = LIFECYCLE_STATES.filter((s) => s !== TBD).join("|");
+/**
+ * A list row as a change of state writes it (the host's list shape): `- <date> — State set to
+ * <STATE>`, its actor after it in parentheses, one word (`(4_DOCUMENTS)`).
+ */
+const LIST_STATE_ROW = new RegExp(
+  `^\\s*[-*+]\\s+\\d{4}-\\d{2}-\\d{2}\\s+[—–-]{1,2}\\s+State set to (${STATES})(?:\\s+\\([^()\\s]+\\))?\\s*$`,
 );
+const STATE_CELL = new RegExp(`^(?:${STATES})$`);
+/** A From cell that names no state: the first row of a history. */
+const NO_STATE_CELL = /^(?:—|–|-|)$/;
 /**
  * Past this many history rows (or this size), an earlier version is not rebuilt: too many to try.
  */
@@ -140,9 +147,12 @@ const MAX_VERSIONS = 1000;
  * differs from that version only in what a change of lifecycle state edits
  * (the host system's file formats): the `**Current State:**` value (one of `states`), the
  * date of `**Last Updated:**`, and rows of the `## History` section added
- * since (at its end or its start), each dated and naming a lifecycle state. Told by rebuilding each such earlier
- * version and comparing its SHA-256 with `earlierHash`: a match proves
- * nothing else differs; any other edit, or one past the bounds, is `undefined`.
+ * since (at its end or its start), each as a change of state writes it (the
+ * list's `- <date> — State set to <STATE> (<actor>)`, a table row whose Date
+ * is a date and whose From and To are states), going on from the earlier
+ * state. Told by rebuilding each such earlier version and
+ * comparing its SHA-256 with `earlierHash`: a match proves nothing else
+ * differs; any other edit, or one past the bounds, is `undefined`.
  *
  * @example
  * ```ts
@@ -166,8 +176,12 @@ export function lifecycleChangeFrom(
   const lines = text.split(/(?<=\n)/);
   const content = (line: string) => line.replace(/\r?\n$/, "");
   const rows: number[] = [];
+  // The rows that are a change of state as the host writes one, by line: the state set, and the
+  // state it was set from where the row says (a table's From).
+  const moves = new Map<number, StateMove>();
   let inHistory = false;
   let tableLines = 0;
+  let header: string[] = [];
   lines.forEach((line, i) => {
     const bare = content(line);
     if (HEADING.test(bare)) {
@@ -175,26 +189,34 @@ export function lifecycleChangeFrom(
       tableLines = 0;
     } else if (inHistory && LIST_ITEM.test(bare)) {
       rows.push(i);
+      const set = LIST_STATE_ROW.exec(bare);
+      if (set) moves.set(i, { to: set[1] });
     } else if (inHistory && TABLE_LINE.test(bare)) {
       // A table's header and separator are no rows.
-      if (tableLines++ >= 2 && !TABLE_SEPARATOR.test(bare)) rows.push(i);
+      if (tableLines === 0) header = cellsOf(bare).map((cell) => cell.toLowerCase());
+      if (tableLines++ >= 2 && !TABLE_SEPARATOR.test(bare)) {
+        rows.push(i);
+        const move = tableMove(cellsOf(bare), header);
+        if (move) moves.set(i, move);
+      }
     } else if (bare.trim() === "") {
       tableLines = 0;
     }
   });
   if (rows.length > MAX_HISTORY_ROWS) return undefined;
-  // The rows added since: none, the last k, or the first k (a history kept newest first). Each
-  // dated and naming a state, as a change of state writes it: a row of free text added ("- use
-  // HART only") is an edit of what the file says, which an agent reading it reads (stale-47 F2).
-  const stateRow = (i: number) => DATE.test(lines[i]) && STATE_WORD.test(content(lines[i]));
-  const removals: Set<number>[] = [new Set()];
+  // The rows added since, in the order they were written: none, the last k, or the first k (a
+  // history kept newest first). Each as a change of state writes it: a row of free text added
+  // ("- 2026-03-01 — Client: OPEN items go HART only") is an edit of what the file says, which an
+  // agent reading it reads (stale-47 F2), whatever date or state word it holds.
+  const removals: number[][] = [[]];
   for (let k = 1; k <= rows.length; k++) {
-    for (const added of [rows.slice(-k), rows.slice(0, k)]) {
-      if (added.every(stateRow)) removals.push(new Set(added));
+    for (const added of [rows.slice(-k), rows.slice(0, k).reverse()]) {
+      if (added.every((i) => moves.has(i))) removals.push(added);
     }
   }
   let tried = 0;
-  for (const removed of removals) {
+  for (const added of removals) {
+    const removed = new Set(added);
     const kept = lines.filter((_, i) => !removed.has(i));
     // The earlier date: unchanged, or one a remaining row gives (the last change then).
     const dates = new Set<string | undefined>([undefined]);
@@ -203,6 +225,8 @@ export function lifecycleChangeFrom(
       if (date) dates.add(date[0]);
     }
     for (const state of states) {
+      // The rows added must go on from that state, step by step.
+      if (!goesOnFrom(state, added.map((i) => moves.get(i)!))) continue;
       for (const date of dates) {
         if (++tried > MAX_VERSIONS) return undefined;
         const version = kept.map((line) => withValues(line, state, date)).join("");
@@ -211,6 +235,52 @@ export function lifecycleChangeFrom(
     }
   }
   return undefined;
+}
+
+/** A history row's change of state: the state set, and the one it was set from where it says. */
+interface StateMove {
+  to: string;
+  from?: string;
+}
+
+/** The cells of a table line, trimmed, without the empty ones its outer `|`s make. */
+function cellsOf(line: string): string[] {
+  const cells = line.trim().split("|").map((cell) => cell.trim());
+  if (line.trim().startsWith("|")) cells.shift();
+  if (line.trim().endsWith("|")) cells.pop();
+  return cells;
+}
+
+/**
+ * A table row as a change of state writes it (the host's table shape, its columns by the
+ * header's names): a Date cell that is a date alone, a To (or State) cell that is a state, a From
+ * cell, if any, that is a state or none (`—`). Its actor and notes are what the change wrote.
+ */
+function tableMove(cells: string[], header: string[]): StateMove | undefined {
+  const cell = (...names: string[]) => {
+    const at = header.findIndex((name) => names.includes(name));
+    return at < 0 ? undefined : cells[at] ?? "";
+  };
+  const date = cell("date");
+  const to = cell("to", "state", "new state");
+  const from = cell("from");
+  if (date === undefined || !/^\d{4}-\d{2}-\d{2}$/.test(date)) return undefined;
+  if (to === undefined || !STATE_CELL.test(to)) return undefined;
+  if (from === undefined || NO_STATE_CELL.test(from)) return { to };
+  return STATE_CELL.test(from) ? { to, from } : undefined;
+}
+
+/**
+ * Whether `moves`, in the order written, go on from `state` step by step: each set from the state
+ * the one before set (where its row says). The Current State may have moved on without a row.
+ */
+function goesOnFrom(state: string, moves: readonly StateMove[]): boolean {
+  let at = state;
+  for (const move of moves) {
+    if (move.from !== undefined && move.from !== at) return false;
+    at = move.to;
+  }
+  return true;
 }
 
 /** `line` with its Current State value set to `state`, and its Last Updated date to `date`. */

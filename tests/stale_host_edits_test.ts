@@ -254,7 +254,9 @@ Deno.test("a file added to or removed from a folder given as input, beside an ed
   await writeTree(del, { "data/one.md": "one\n", "data/two.md": "two\n" });
   await runrec(0, "emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS", "--input", "data");
   const references = join(del, "_REFERENCES.md");
-  await Deno.writeTextFile(references, `${await Deno.readTextFile(references)}\nA remark.\n`);
+  // The host's hash tool adds the reference's ContentHash line: the references are the same.
+  const filled = `  - ContentHash: ${sha256Hex("# Decomposition\n")}\n`;
+  await Deno.writeTextFile(references, `${await Deno.readTextFile(references)}${filled}`);
   await Deno.writeTextFile(join(del, "data", "three.md"), "three\n");
   let check = await checkOf(del, "4_DOCUMENTS");
   assertEquals([check.verdict, changed(check)], ["DIRTY", ["added data/three.md"]]);

@@ -208,7 +208,7 @@ Deno.test("stale: an input unreadable to the checker now is DIRTY, whether missi
 
 // --- 3. inputs outside the project ------------------------------------------------------------
 
-Deno.test('stale: an --allow-outside input is CLEAN with stale --allow-outside, named as outside without; one the run did not read is a note with or without, never "changed" (trial-v F3)', async () => {
+Deno.test('stale: an --allow-outside input is CLEAN with stale --allow-outside, named as outside without; one the run did not read is NO_BASELINE with or without, never "changed" (trial-v F3, stale-48)', async () => {
   const { del } = await makeProject();
   const outside = join(await tempDir({ prefix: "runrec-outside-" }), "o.md");
   await Deno.writeTextFile(outside, "o1\n");
@@ -225,10 +225,10 @@ Deno.test('stale: an --allow-outside input is CLEAN with stale --allow-outside, 
   assertEquals(row.slice(0, 1), ["unreadable"]);
   assertIncludes(row[2]!, "outside the execution root: not read");
   assertIncludes(row[2]!, "stale run again with --allow-outside reads it");
-  // Outside at the run and now: not read, noted, not a change.
-  assertEquals(checkOf(checks, "B").verdict, "CLEAN");
-  assertIncludes(checkOf(checks, "B").notes.join("\n"), "at the run: not read then, so no change");
-  assertEquals(checkOf(checks, "B").notes.join("\n").includes("stale --allow-outside"), false);
+  // Outside at the run and now: not read, so what it held is not known: no verdict (stale-48).
+  assertEquals(checkOf(checks, "B").verdict, "NO_BASELINE");
+  assertIncludes(checkOf(checks, "B").reason!, "at the run: not read then, so no change");
+  assertEquals(checkOf(checks, "B").reason!.includes("stale --allow-outside"), false);
 
   // A folder read with --allow-outside: without it, its files are named, not the folder.
   await writeTree(join(outside, "..", "dir"), { "a.md": "a\n" });
@@ -253,11 +253,11 @@ Deno.test('stale: an --allow-outside input is CLEAN with stale --allow-outside, 
   await Deno.writeTextFile(outside, "o2\n");
   ({ checks } = await stale(del, "--allow-outside", "--agent", "A,B"));
   assertEquals(evidence(checkOf(checks, "A")).map((r) => r[0]), ["changed"]);
-  // Not read at the run: no change can be told, read now or not (trial-v F3).
-  assertEquals(checkOf(checks, "B").verdict, "CLEAN");
+  // Not read at the run: no change can be told, read now or not (trial-v F3), nor a CLEAN.
+  assertEquals(checkOf(checks, "B").verdict, "NO_BASELINE");
   assertEquals(checkOf(checks, "B").inputs, []);
   assertIncludes(
-    checkOf(checks, "B").notes.join("\n"),
+    checkOf(checks, "B").reason!,
     "outside the execution root at the run: not read then, so no change can be told " +
       "(emit --allow-outside records its hash)",
   );

@@ -66,7 +66,8 @@ Options:
   --allow-outside
                 read inputs outside the project too, as emit --allow-outside
                 does; without it, one the run read that way is "unreadable
-                (outside ...)"; one the run did not read is a note either way
+                (outside ...)"; one the run did not read is not known to be
+                as it was: NO_BASELINE either way, unless something changed
   --propagate   follow the ACTIVE rows of every Dependencies.csv (v3.1) in the
                 execution root from each DIRTY deliverable to those that consume
                 it, transitively, and list them STALE with the chain of edges;

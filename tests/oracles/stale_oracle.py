@@ -20,8 +20,8 @@ the baseline (latest SUCCESS or PARTIAL run by RunTimestamp, then the later end,
 then the checksum that sorts last; NO_BASELINE when two stamped and ended alike
 read other inputs), annotations (invalidates, supersedes, withdrawals), the
 governed inputs (InputFiles, _REFERENCES.md and the local files it lists, resolved
-against the deliverable folder), the `_REFERENCES.md` edit that keeps the same
-references (a note), inputs the baseline wrote itself, and the outputs rule: an
+against the deliverable folder), the `_REFERENCES.md` edit of its ContentHash lines
+only that keeps the same references (a note), inputs the baseline wrote itself, and the outputs rule: an
 output whose bytes are another good run's of the same agent (that run wrote after
 the baseline, or overlapped it) has that run's inputs compared too (`since`).
 Folders given as inputs are walked again. It does not cover `_STATUS.md` lifecycle
@@ -382,9 +382,10 @@ def compare(folder, run, paths, expected_of):
     if ("_STATUS.md", "changed") in changes and lifecycle_only(folder, run, expected_of("_STATUS.md")):
         changes.remove(("_STATUS.md", "changed"))
         noted("_STATUS.md lifecycle only")
-    # _REFERENCES.md edited with the same references is a note (SCHEMA.md 5.4).
+    # _REFERENCES.md edited in its ContentHash lines only, with the same references, is a note
+    # (SCHEMA.md 5.4).
     if any(p == REFERENCES for p, _ in changes) and hash_now(folder, REFERENCES) is not None:
-        if same_references(folder, run):
+        if same_references(folder, run) and content_hashes_only(folder, expected_of(REFERENCES)):
             changes = [(p, c) for p, c in changes if p != REFERENCES]
     return changes
 
@@ -431,6 +432,29 @@ def lifecycle_only(folder, run, then):
                         version.append(l)
                     if hashlib.sha256("\n".join(version).encode()).hexdigest() == then:
                         return True
+    return False
+
+
+CONTENT_HASH = re.compile(r"^(\s*[-*+]\s+ContentHash:)")
+
+
+def content_hashes_only(folder, then):
+    """Whether _REFERENCES.md differs from the version the run read (SHA-256 `then`) only in the
+    values of its `ContentHash:` lines: each tried as now, `TBD` or absent (the walk writes few)."""
+    with open(os.path.join(folder, REFERENCES), "rb") as f:
+        lines = f.read().decode("utf-8").split("\n")
+    at = [i for i, line in enumerate(lines) if CONTENT_HASH.match(line)]
+    for mix in range(3 ** len(at) if len(at) <= 6 else 0):
+        version = list(lines)
+        for k, i in enumerate(at):
+            choice = mix // 3**k % 3
+            if choice == 1:
+                version[i] = CONTENT_HASH.match(lines[i]).group(1) + " TBD"
+            elif choice == 2:
+                version[i] = None
+        text = "\n".join(line for line in version if line is not None)
+        if hashlib.sha256(text.encode()).hexdigest() == then:
+            return True
     return False
 
 
