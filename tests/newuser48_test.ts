@@ -75,3 +75,48 @@ Deno.test("--agent '4 documents' (prose, in lower case) names the built-in agent
   assertEquals(own.stderr.endsWith("(did you mean my_linter?)\n"), true, own.stderr);
   assertEquals(await Deno.stat(join(del, "RunRecords.csv")).then(() => true, () => false), false);
 });
+
+Deno.test("a run token named from the execution root as the agent saw it from its folder (.runrec/pending/<id>.json) names the deliverable where that run is pending, not 'its file was removed … finish with --agent', and leaves no .runrec/ in the root (newuser-48 F4)", async () => {
+  const { root, del } = await makeProject();
+  const start = await runCli(["start", del, "--agent", "4_DOCUMENTS"]);
+  assertEquals(start.code, 0, start.stderr);
+  const token = start.stdout.trim();
+  const relative = token.slice(del.length + 1); // .runrec/pending/<id>.json
+  const id = relative.replace(/^.*\//, "").replace(/\.json$/, "");
+  for (const agent of [[], ["--agent", "4_DOCUMENTS"]]) {
+    const finish = await runCliProcess(
+      ["finish", relative, "--status", "SUCCESS", ...agent],
+      undefined,
+      {},
+      root,
+    );
+    assertEquals(finish.code, 2, finish.stderr);
+    assertEquals(
+      finish.stderr.startsWith(
+        `runrec finish: ${root}: no pending run ${id}, but run ${id} (4_DOCUMENTS, since `,
+      ),
+      true,
+      finish.stderr,
+    );
+    assertEquals(finish.stderr.includes(`is pending in ${del}: runrec finish ${token} `), true);
+  }
+  // A token no folder holds, from there: not a deliverable folder, said before anything is made.
+  const gone = relative.replace(id, id.replace(/-[0-9a-f]{8}$/, "-deadbeef"));
+  for (const agent of [[], ["--agent", "4_DOCUMENTS"]]) {
+    const finish = await runCliProcess(
+      ["finish", gone, "--status", "SUCCESS", ...agent],
+      undefined,
+      {},
+      root,
+    );
+    assertEquals(finish.code, 2, finish.stderr);
+    assertEquals(
+      finish.stderr.startsWith(`runrec finish: ${root}: not a deliverable folder: `),
+      true,
+      finish.stderr,
+    );
+  }
+  assertEquals(await Deno.stat(join(root, ".runrec")).then(() => true, () => false), false);
+  assertEquals(await Deno.stat(join(del, "RunRecords.csv")).then(() => true, () => false), false);
+  assertEquals(await Deno.stat(token).then(() => true, () => false), true);
+});
