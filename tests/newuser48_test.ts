@@ -6,7 +6,8 @@
  */
 import { join } from "node:path";
 import { runCli, runCliProcess } from "./cli.ts";
-import { makeProject } from "./fixtures.ts";
+import { git, makeProject } from "./fixtures.ts";
+import { SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
 import { assertEquals } from "./assert.ts";
 
 /** Records a run of `agent` in `del` with emit, and returns its RunID. */
@@ -119,4 +120,71 @@ Deno.test("a run token named from the execution root as the agent saw it from it
   assertEquals(await Deno.stat(join(root, ".runrec")).then(() => true, () => false), false);
   assertEquals(await Deno.stat(join(del, "RunRecords.csv")).then(() => true, () => false), false);
   assertEquals(await Deno.stat(token).then(() => true, () => false), true);
+});
+
+Deno.test("log --since REV lists the records added since a git revision, as git log REV.. lists a branch's commits: after a merge, those of either side; a file REV lacks noted; an unknown revision, no repository or the sandboxed build exit 2 with one line (newuser-48 F5, stop 46's left item)", async () => {
+  const { root, del } = await makeProject();
+  const other = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-03_Other");
+  await Deno.mkdir(other);
+  await Deno.writeTextFile(join(root, ".gitattributes"), "RunRecords.csv merge=union eol=lf\n");
+  await Deno.writeTextFile(join(root, ".gitignore"), ".runrec/\nRunRecords.csv.lock\n");
+  const listed = async (...args: string[]) => {
+    const run = await runCli(["log", root, "--format", "jsonl", ...args]);
+    assertEquals(run.code, 0, run.stderr);
+    const ids = run.stdout.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l).RunID);
+    return { ids, stderr: run.stderr };
+  };
+  const old = await emitted(del);
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "base");
+  await git(root, "checkout", "-qb", "agents");
+  const branch = [await emitted(del), await emitted(other)];
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "agent runs");
+  await git(root, "checkout", "-q", "main");
+  const ours = await emitted(del, "DEPENDENCIES");
+  await git(root, "commit", "-qam", "main's run");
+  await git(root, "merge", "-q", "--no-edit", "agents");
+  // The branch's records since main before the merge; main's since the branch; all since base.
+  const sinceMain = await listed("--since", "main~1");
+  assertEquals(sinceMain.ids.toSorted(), branch.toSorted());
+  assertEquals(
+    sinceMain.stderr,
+    `runrec log: note: ${join(other, "RunRecords.csv")}: not in main~1: each of its records ` +
+      "counts as added\n",
+  );
+  assertEquals((await listed("--since", "agents")).ids, [ours]);
+  const all = await listed("--since", "HEAD~2");
+  assertEquals(all.ids.toSorted(), [...branch, ours].toSorted());
+  assertEquals(all.ids.includes(old), false);
+  assertEquals((await listed("--since", "HEAD")).ids, []);
+  // With the other filters, and a time is still a time.
+  assertEquals((await listed("--since", "HEAD~2", "--agent", "DEPENDENCIES")).ids, [ours]);
+  assertEquals((await listed("--since", "1d")).ids.length, 4);
+  // Refused, one line, nothing listed.
+  const unknown = await runCli(["log", root, "--since", "nosuch"]);
+  assertEquals([unknown.code, unknown.stdout], [2, ""]);
+  assertEquals(
+    unknown.stderr,
+    `runrec log: --since: "nosuch" is neither a time (2026-02-22, 2026-02-22T10:15:00Z, 24h, ` +
+      `7d) nor a commit of the git repository holding ${join(del, "RunRecords.csv")} (see ` +
+      "runrec log --help)\n",
+  );
+  const sandboxed = await runCliProcess(["log", ".", "--since", "main"], SANDBOXED_FLAGS, {}, root);
+  assertEquals([sandboxed.code, sandboxed.stdout], [2, ""]);
+  assertEquals(
+    sandboxed.stderr,
+    "runrec log: --since main: this runrec has no permission to run programs (sandboxed " +
+      "build), so it cannot run git; use the runrec command (not runrec-sandboxed) for this\n",
+  );
+  await Deno.remove(join(root, ".git"), { recursive: true });
+  const noRepository = await runCli(["log", del, "--since", "main"]);
+  assertEquals([noRepository.code, noRepository.stdout], [2, ""]);
+  assertEquals(
+    noRepository.stderr,
+    `runrec log: --since: "main" is not a time (2026-02-22, 2026-02-22T10:15:00Z, 24h, 7d), ` +
+      `and ${join(del, "RunRecords.csv")} is in no git repository, where it could name a ` +
+      "commit (see runrec log --help)\n",
+  );
 });
