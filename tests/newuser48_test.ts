@@ -188,3 +188,40 @@ Deno.test("log --since REV lists the records added since a git revision, as git 
       "commit (see runrec log --help)\n",
   );
 });
+
+Deno.test("exec --input a.md gone.md CMD…, with no -- at all, gone.md naming no file and no command, is refused as a second path: exit 2, nothing run, nothing recorded; after a --, or not after a path, a CMD not found is still a FAILED run, exit 127 (newuser-48 F6, stop 46's left item)", async () => {
+  const { del } = await makeProject();
+  for (const cmd of [["gone.md", "echo", "hi"], ["./gone.sh"]]) {
+    const run = await runCliProcess([
+      ...["exec", del, "--agent", "4_DOCUMENTS", "--input", "Datasheet.md"],
+      ...cmd,
+    ]);
+    assertEquals(run.code, 2, run.stderr);
+    assertEquals(
+      run.stderr,
+      `runrec exec: --input: takes one path, and 1 more followed it: give each its own (--input ` +
+        `Datasheet.md --input ${cmd[0]}), or list them in a file (--inputs-from F); ${cmd[0]} ` +
+        "was taken as CMD and names no command: nothing run, nothing recorded (see runrec exec " +
+        "--help)\n",
+    );
+  }
+  assertEquals(await Deno.stat(join(del, "RunRecords.csv")).then(() => true, () => false), false);
+  assertEquals(
+    await Deno.stat(join(del, ".runrec", "pending")).then(() => true, () => false),
+    false,
+  );
+  // A command the shell finds is CMD; so is one given after a --, or after no path option.
+  const found = await runCliProcess([
+    ...["exec", del, "--agent", "4_DOCUMENTS", "--input", "Datasheet.md", "echo", "hi"],
+  ]);
+  assertEquals([found.code, found.stdout], [0, "hi\n"], found.stderr);
+  for (
+    const words of [
+      ["--input", "Datasheet.md", "--", "gone.md"],
+      ["gone.md"],
+    ]
+  ) {
+    const run = await runCliProcess(["exec", del, "--agent", "4_DOCUMENTS", ...words]);
+    assertEquals(run.code, 127, run.stderr);
+  }
+});
