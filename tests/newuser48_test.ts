@@ -225,3 +225,49 @@ Deno.test("exec --input a.md gone.md CMD…, with no -- at all, gone.md naming n
     assertEquals(run.code, 127, run.stderr);
   }
 });
+
+Deno.test("--format markdown (log, show) names md; annotate D RUNID 'why', the note without its --note, names --note; -help, -agent (one dash) name --help, --agent; exit 2, nothing written (newuser-48 F7)", async () => {
+  const { del } = await makeProject();
+  const id = await emitted(del);
+  const file = join(del, "RunRecords.csv");
+  const before = await Deno.readTextFile(file);
+  const said = async (words: string[]) => {
+    const run = await runCli(words);
+    assertEquals([run.code, run.stdout], [2, ""], run.stderr);
+    return run.stderr;
+  };
+  assertEquals(
+    await said(["log", del, "--format", "Markdown"]),
+    `runrec log: --format: "Markdown" is not one of table, md, csv, json, jsonl (did you mean ` +
+      "md?) (see runrec log --help)\n",
+  );
+  assertEquals(
+    await said(["log", del, "--format", "ndjson"]),
+    `runrec log: --format: "ndjson" is not one of table, md, csv, json, jsonl (did you mean ` +
+      "jsonl?) (see runrec log --help)\n",
+  );
+  assertEquals(
+    await said(["show", del, id, "--format", "markdown"]),
+    `runrec show: --format: "markdown" is not one of md, json (did you mean md?) (see runrec ` +
+      "show --help)\n",
+  );
+  for (const words of [["wrong input"], ["wrong", "input"]]) {
+    assertEquals(
+      await said(["annotate", del, id, ...words, "--invalidates"]),
+      `runrec annotate: unexpected argument ${JSON.stringify(words[0])}: a note goes after ` +
+        "--note (--note 'wrong input') (see runrec annotate --help)\n",
+    );
+  }
+  assertEquals(
+    await said(["finish", "-help"]),
+    "runrec finish: unknown option -help: did you mean --help? (see runrec finish --help)\n",
+  );
+  assertEquals(
+    await said(["emit", del, "-agent", "4_DOCUMENTS", "--status", "SUCCESS"]),
+    "runrec emit: unknown option -agent: did you mean --agent? (see runrec emit --help)\n",
+  );
+  // Short options and their values are read as before.
+  const limited = await runCli(["log", del, "-n1", "--format", "jsonl"]);
+  assertEquals([limited.code, JSON.parse(limited.stdout).RunID], [0, id], limited.stderr);
+  assertEquals(await Deno.readTextFile(file), before);
+});

@@ -41,6 +41,7 @@ import {
 import {
   AlignedTable,
   BufferedOut,
+  formatMeant,
   MarkdownTable,
   paintStatus,
   plural,
@@ -252,7 +253,10 @@ function parseFormat(parsed: Parsed): Format {
   }
   if (format === undefined) return "table";
   if (!(FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(`--format: ${JSON.stringify(typed)} is not one of ${FORMATS.join(", ")}`);
+    throw new UsageError(
+      `--format: ${JSON.stringify(typed)} is not one of ${FORMATS.join(", ")}` +
+        formatMeant(format, FORMATS),
+    );
   }
   return format as Format;
 }
