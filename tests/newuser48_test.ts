@@ -226,7 +226,7 @@ Deno.test("exec --input a.md gone.md CMD…, with no -- at all, gone.md naming n
   }
 });
 
-Deno.test("--format markdown (log, show) names md; annotate D RUNID 'why', the note without its --note, names --note; -help, -agent (one dash) name --help, --agent; exit 2, nothing written (newuser-48 F7)", async () => {
+Deno.test("--format markdown (log, show) names md; annotate D RUNID 'why', the note without its --note, names --note; -help, -agent (one dash) name --help, --agent; runrec version names --version; exit 2, nothing written (newuser-48 F7)", async () => {
   const { del } = await makeProject();
   const id = await emitted(del);
   const file = join(del, "RunRecords.csv");
@@ -265,6 +265,10 @@ Deno.test("--format markdown (log, show) names md; annotate D RUNID 'why', the n
   assertEquals(
     await said(["emit", del, "-agent", "4_DOCUMENTS", "--status", "SUCCESS"]),
     "runrec emit: unknown option -agent: did you mean --agent? (see runrec emit --help)\n",
+  );
+  assertEquals(
+    await said(["version"]),
+    'runrec: unknown command "version": did you mean --version? (see runrec --help)\n',
   );
   // Short options and their values are read as before.
   const limited = await runCli(["log", del, "-n1", "--format", "jsonl"]);
