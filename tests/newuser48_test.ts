@@ -162,6 +162,18 @@ Deno.test("log --since REV lists the records added since a git revision, as git 
   // With the other filters, and a time is still a time.
   assertEquals((await listed("--since", "HEAD~2", "--agent", "DEPENDENCIES")).ids, [ours]);
   assertEquals((await listed("--since", "1d")).ids.length, 4);
+  // A folder renamed since (git mv) is followed to its file at REV, said in a note.
+  const renamed = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-03_Other_Renamed");
+  await git(root, "mv", other, renamed);
+  await git(root, "commit", "-qm", "rename");
+  const later = await emitted(renamed);
+  const sinceRename = await listed("--since", "HEAD~1");
+  assertEquals(sinceRename.ids, [later]);
+  assertEquals(
+    sinceRename.stderr,
+    `runrec log: note: ${join(renamed, "RunRecords.csv")}: PKG-01_Pkg/1_Working/` +
+      "DEL-01-03_Other/RunRecords.csv in HEAD~1 (renamed since)\n",
+  );
   // Refused, one line, nothing listed.
   const unknown = await runCli(["log", root, "--since", "nosuch"]);
   assertEquals([unknown.code, unknown.stdout], [2, ""]);

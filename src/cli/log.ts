@@ -100,7 +100,8 @@ Options:
                   90m, 7d, PT2H); or, T any other word, only those added
                   since the git revision T (main, origin/main, HEAD~3), as
                   git log T.. lists a branch's commits: those whose line the
-                  file at T lacks (all of a file T lacks, noted); runs git
+                  file at T lacks (all of a file T lacks, noted; a folder
+                  renamed since, git mv, is followed to it); runs git
   --until T       only records whose RunTimestamp is before T (as --since):
                   --since 2026-02-21 --until 2026-02-22 is that day's runs
   -n, --limit N   only the last N matching records of the listing: the N
@@ -551,8 +552,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     // held none). Outside the try: an unknown revision ends the command, as verify's does.
     const before = filters.sinceRevision === undefined
       ? undefined
-      : await checksumsAt(filters.sinceRevision, file.path) ??
-        notInRevision(io, shown, filters.sinceRevision);
+      : await fileAtRevision(io, shown, filters.sinceRevision, file.path);
     try {
       if (file.unreadable !== undefined) throw new Error(file.unreadable);
       for await (const event of readRecords(file.path)) {
@@ -615,10 +615,24 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   return unreadable > 0 ? EXIT.usage : EXIT.ok;
 }
 
-/** Says that `rev` holds no record file at `shown`: each of its records counts as added. */
-function notInRevision(io: Io, shown: string, rev: string): Set<string> {
-  io.err(`runrec log: note: ${shown}: not in ${rev}: each of its records counts as added\n`);
-  return new Set();
+/**
+ * The RecordChecksums the record file `path` (said as `shown`) held at `rev`, noting where it was
+ * renamed since, or that `rev` holds no such file: then none, and each record counts as added.
+ */
+async function fileAtRevision(
+  io: Io,
+  shown: string,
+  rev: string,
+  path: string,
+): Promise<Set<string>> {
+  const found = await checksumsAt(rev, path);
+  if (found?.renamedFrom !== undefined) {
+    io.err(`runrec log: note: ${shown}: ${oneLine(found.renamedFrom)} in ${rev} (renamed since)\n`);
+  }
+  if (found === undefined) {
+    io.err(`runrec log: note: ${shown}: not in ${rev}: each of its records counts as added\n`);
+  }
+  return found?.checksums ?? new Set();
 }
 
 /**
