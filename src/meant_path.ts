@@ -59,7 +59,10 @@ function foldersOfId(delDir: string): string[] {
   const folders = deliverableFolders(root, SILENT_SEARCH).map((f) => resolve(f)).filter((f) =>
     DELIVERABLE_FOLDER.exec(basename(f))?.[1] === id && findExecutionRoot(f) === root
   );
-  return folders.map((f) => isAbsolute(delDir) ? f : relative(Deno.cwd(), f));
+  // The current folder itself (`start DEL-01-02` run inside it) is `.`, not an empty name.
+  return folders.map((f) =>
+    isAbsolute(delDir) ? f : relative(Deno.cwd(), f) || ". (the current folder)"
+  );
 }
 
 /** Characters that show as nothing, or as a plain space. */

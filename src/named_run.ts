@@ -11,7 +11,7 @@ import { deliverableOfRunId, foldersOfDeliverable, runIdHome } from "./run_id_ho
 import { isGone, resolvedPath, sameFolder } from "./lookups.ts";
 import { kindOf } from "./walk.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
-import { DELIVERABLE_FOLDER, RECORD_FILE, requireFolder } from "./deliverable.ts";
+import { DELIVERABLE_FOLDER, deliverableId, RECORD_FILE, requireFolder } from "./deliverable.ts";
 import { nearbyFolders, pendingElsewhere, runAndItsFinish, unfinishedRuns } from "./nearby_runs.ts";
 import { folderGitMovedTo, leftByGit } from "./git_moved_folder.ts";
 import { failureReason, InputError } from "./errors.ts";
@@ -109,6 +109,9 @@ export async function runFromToken(
   }
   const lookAlike = pendingLookAlike(delDir, id, agent, others);
   if (lookAlike) throw lookAlike;
+  // A token named from a folder that is no deliverable's (`.runrec/pending/<id>.json` from the
+  // execution root): that, not "its file was removed", and before a marker is made there.
+  if (!folderGone) deliverableId(delDir);
   if (agent === undefined) {
     if (folderGone) {
       throw new InputError(

@@ -8,7 +8,7 @@
  * @module
  */
 import { basename, dirname, join, relative, resolve } from "./path.ts";
-import { DELIVERABLE_FOLDER, findExecutionRoot } from "./deliverable.ts";
+import { DELIVERABLE_FOLDER, findExecutionRoot, isExecutionRoot } from "./deliverable.ts";
 import { deliverableFolders, SILENT_SEARCH } from "./targets.ts";
 import { directLookups, sameFolder } from "./lookups.ts";
 import {
@@ -72,7 +72,8 @@ export function unfinishedRuns(dir: string): { item: PendingItem; state: string 
 /**
  * The deliverable folders where `delDir` may be now, or where a run meant for it may be: those
  * beside it (a label change needs no execution root) and those of the execution root around it
- * (a move to another package), absolute; `delDir` itself among them when it is one.
+ * (a move to another package), or beneath it when it is one, absolute; `delDir` itself among
+ * them when it is one.
  *
  * @example
  * ```ts
@@ -82,7 +83,8 @@ export function unfinishedRuns(dir: string): { item: PendingItem; state: string 
  */
 export function nearbyFolders(delDir: string): string[] {
   const candidates = siblingFolders(delDir);
-  const root = findExecutionRoot(delDir);
+  // `delDir` the execution root itself: a token named from there (`.runrec/pending/<id>.json`).
+  const root = findExecutionRoot(delDir) ?? (isExecutionRoot(delDir) ? delDir : undefined);
   try {
     if (root !== undefined) candidates.push(...deliverableFolders(root, SILENT_SEARCH));
   } catch { /* an execution root that cannot be listed: beside it is all there is */ }

@@ -320,6 +320,16 @@ function noRecordFile(delDir: string, runId: string): InputError {
 
 async function run(parsed: Parsed, io: Io): Promise<number> {
   refuseRunIdFirst("annotate", parsed.positionals);
+  // `annotate D RUNID "why"` (or why unquoted): the reason given without its --note.
+  const reason = parsed.positionals.slice(2);
+  if (
+    reason.length > 0 && !/^RUN-/i.test(reason[0]) && stringOption(parsed, "note") === undefined
+  ) {
+    throw new UsageError(
+      `unexpected argument ${JSON.stringify(reason[0])}: a note goes after --note (--note ` +
+        `${shellWord(reason.join(" "))})`,
+    );
+  }
   const [delDir, runId] = positionals(parsed, ["del-dir", "RUNID"]);
   // Kept as given, as emit keeps --notes: only a blank note is refused.
   const note = stringOption(parsed, "note");

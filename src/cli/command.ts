@@ -318,6 +318,11 @@ export function parseCommandArgs(
       // A path that starts with a dash (`-DEL-01-09_X`) is read as options: said so, with the
       // way to give it, before one of its letters is taken for an option (`-h`: the help).
       if (arg.length > 2 && isThere(arg)) throw new UsageError(dashedPath(arg, "names"));
+      // `-help`, `-agent X`: a long option with one dash, as some tools take them.
+      const long = arg.slice(1).split("=")[0];
+      if (arg.length > 2 && Object.hasOwn(specs, long) && specs[long].short !== long) {
+        throw new UsageError(`unknown option ${arg}: did you mean -${arg}?`);
+      }
       // One or more short aliases: -h, -hx, -ovalue.
       for (let j = 1; j < arg.length; j++) {
         const letter = arg[j];

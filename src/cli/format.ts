@@ -369,3 +369,28 @@ export function problemLine(
   const label = severity === "warning" ? paint("warning:", "yellow", color) + " " : "";
   return `${path}:${line}: ${label}${oneLine(message)}\n`;
 }
+
+/** Other names of the formats `log` and `show` write, as an agent or a user of other tools says them. */
+const FORMAT_SYNONYMS: Readonly<Record<string, string>> = {
+  markdown: "md",
+  ndjson: "jsonl",
+  jsonlines: "jsonl",
+  "json-lines": "jsonl",
+  text: "table",
+};
+
+/**
+ * ` (did you mean md?)` for a `--format` word (`markdown`) that names one of `formats` by
+ * another name; `""` otherwise.
+ *
+ * @example
+ * ```ts
+ * import { formatMeant } from "./format.ts";
+ * formatMeant("Markdown", ["md", "json"]); // " (did you mean md?)"
+ * formatMeant("xml", ["md", "json"]); // ""
+ * ```
+ */
+export function formatMeant(given: string, formats: readonly string[]): string {
+  const meant = FORMAT_SYNONYMS[given.trim().toLowerCase()];
+  return meant !== undefined && formats.includes(meant) ? ` (did you mean ${meant}?)` : "";
+}

@@ -27,8 +27,7 @@ import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { parseDurationOption, parseInstant } from "../time.ts";
 import { spelledDuration } from "./duration_words.ts";
 import { sortUtf8 } from "../manifest.ts";
-import { shellWord } from "../shell_word.ts";
-import { looksLikeRevision } from "./revision_word.ts";
+import { checksumsAt } from "./added_since.ts";
 import { agentNotFound } from "../profiles.ts";
 import { describeLineProblem } from "../verify.ts";
 import {
@@ -43,6 +42,7 @@ import {
 import {
   AlignedTable,
   BufferedOut,
+  formatMeant,
   MarkdownTable,
   paintStatus,
   plural,
@@ -98,7 +98,11 @@ Options:
   --since T       only records whose RunTimestamp is at or after T: a date
                   (2026-02-22) or date-time (2026-02-22T10:15:00Z; without
                   a zone it is read as UTC), or a duration before now (24h,
-                  90m, 7d, PT2H)
+                  90m, 7d, PT2H); or, T any other word, only those added
+                  since the git revision T (main, origin/main, HEAD~3), as
+                  git log T.. lists a branch's commits: those whose line the
+                  file at T lacks (all of a file T lacks, noted; a folder
+                  renamed since, git mv, is followed to it); runs git
   --until T       only records whose RunTimestamp is before T (as --since):
                   --since 2026-02-21 --until 2026-02-22 is that day's runs
   -n, --limit N   only the last N matching records of the listing: the N
@@ -141,6 +145,7 @@ Example:
   runrec log PKG-01_Alpha/1_Working/DEL-01-02_Spec --status FAILED,PARTIAL
   runrec log . --agent 4_DOCUMENTS --since 2026-02-01 --format jsonl
   runrec log . --since 24h
+  runrec log . --since origin/main --format md
   runrec log . --format md > HISTORY.md
   runrec log . -n 20
 `;
@@ -151,6 +156,8 @@ interface Filters {
   statuses?: Set<string>;
   sinceMs?: number;
   untilMs?: number;
+  /** `--since REV`: only the records added since this git revision ({@linkcode checksumsAt}). */
+  sinceRevision?: string;
 }
 
 function commaList(value: string | undefined): string[] | undefined {
@@ -183,38 +190,49 @@ function parseFilters(parsed: Parsed): Filters {
     filters.statuses = new Set(statuses);
   }
   const since = stringOption(parsed, "since");
-  if (since !== undefined) filters.sinceMs = instantOption("since", since);
+  // A word that is no time is a git revision, as verify's --since takes (git log REV..).
+  if (since !== undefined && instantOf(since) === undefined && isRevisionWord(since)) {
+    filters.sinceRevision = since;
+  } else if (since !== undefined) filters.sinceMs = instantOption("since", since);
   const until = stringOption(parsed, "until");
   if (until !== undefined) filters.untilMs = instantOption("until", until);
   return filters;
 }
 
-/** An instant `--since` or `--until` names: a date, a date-time, or a duration before now. */
-function instantOption(name: string, text: string): number {
+/** The instant `text` names: a date, a date-time, or a duration before now; else `undefined`. */
+function instantOf(text: string): number | undefined {
   const at = parseInstant(text, { zone: "utc" });
   if (at !== undefined) return at;
   // A duration: what reap's --older-than takes, before now (agent-trial F7).
   const ago = /^[0-9P]/.test(text) ? parseDurationOption(text) : undefined;
-  if (ago !== undefined && Number.isFinite(ago)) return Date.now() - ago;
+  return ago !== undefined && Number.isFinite(ago) ? Date.now() - ago : undefined;
+}
+
+/** An instant `--since` or `--until` names: a date, a date-time, or a duration before now. */
+function instantOption(name: string, text: string): number {
+  const at = instantOf(text);
+  if (at !== undefined) return at;
   throw new UsageError(
     `--${name}: expected an ISO 8601 date or date-time like 2026-02-22 or ` +
       `2026-02-22T10:15:00Z, or a duration before now like 24h or 7d, got ${JSON.stringify(text)}` +
-      spelledDuration(text) + gitRevisionHint(name, text),
+      spelledDuration(text),
   );
 }
 
 /**
- * `log --since main`: a reviewer who means the records a branch added since a revision, as
- * `verify --since` takes one, is told where that is (a time is all log's `--since` takes).
+ * Whether `text`, no time, may name a git revision: one word, not an option, and neither a date
+ * (`2026-02-30`) nor a duration (`5 min`, `2h ago`) misspelt, which are said as such.
  */
-function gitRevisionHint(name: string, text: string): string {
-  if (name !== "since" || !looksLikeRevision(text)) return "";
-  const shown = shellWord(text);
-  return ` (a git revision? log --${name} takes a time; runrec verify . --since ${shown} checks ` +
-    `the records added since it, and git diff ${shown} -- '*RunRecords.csv' shows them)`;
+function isRevisionWord(text: string): boolean {
+  return /^[^\s-]\S*$/.test(text) && !/^\d{4}-\d/.test(text) && spelledDuration(text) === "";
 }
 
-function matches(record: RunRecord, filters: Filters): boolean {
+function matches(
+  record: RunRecord,
+  filters: Filters,
+  before?: ReadonlySet<string>,
+): boolean {
+  if (before?.has(record.RecordChecksum)) return false;
   if (filters.agents && !filters.agents.has(record.AgentName.toUpperCase())) return false;
   if (filters.statuses && !filters.statuses.has(record.RunStatus)) return false;
   if (filters.sinceMs !== undefined || filters.untilMs !== undefined) {
@@ -237,7 +255,10 @@ function parseFormat(parsed: Parsed): Format {
   }
   if (format === undefined) return "table";
   if (!(FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(`--format: ${JSON.stringify(typed)} is not one of ${FORMATS.join(", ")}`);
+    throw new UsageError(
+      `--format: ${JSON.stringify(typed)} is not one of ${FORMATS.join(", ")}` +
+        formatMeant(format, FORMATS),
+    );
   }
   return format as Format;
 }
@@ -528,6 +549,11 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     const repeats = new RepeatedWarnings();
     const shown = oneLine(file.path); // one line however the path is named (fs-semantics F2)
     let annotating: AnnotationSource[] = [];
+    // `--since REV`: the records the file held at REV are not listed (all are added where it
+    // held none). Outside the try: an unknown revision ends the command, as verify's does.
+    const before = filters.sinceRevision === undefined
+      ? undefined
+      : await fileAtRevision(io, shown, filters.sinceRevision, file.path);
     try {
       if (file.unreadable !== undefined) throw new Error(file.unreadable);
       for await (const event of readRecords(file.path)) {
@@ -539,7 +565,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
           const id = event.record.DeliverableID;
           filesOf.set(id, (filesOf.get(id) ?? new Set()).add(file.path));
           for (const runId of runIdsNamedBy(event.record) ?? []) named.add(runId);
-          if (matches(event.record, filters)) {
+          if (matches(event.record, filters, before)) {
             listing.add(fileIndex, event);
           }
         } else {
@@ -588,6 +614,26 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     }
   }
   return unreadable > 0 ? EXIT.usage : EXIT.ok;
+}
+
+/**
+ * The RecordChecksums the record file `path` (said as `shown`) held at `rev`, noting where it was
+ * renamed since, or that `rev` holds no such file: then none, and each record counts as added.
+ */
+async function fileAtRevision(
+  io: Io,
+  shown: string,
+  rev: string,
+  path: string,
+): Promise<Set<string>> {
+  const found = await checksumsAt(rev, path);
+  if (found?.renamedFrom !== undefined) {
+    io.err(`runrec log: note: ${shown}: ${oneLine(found.renamedFrom)} in ${rev} (renamed since)\n`);
+  }
+  if (found === undefined) {
+    io.err(`runrec log: note: ${shown}: not in ${rev}: each of its records counts as added\n`);
+  }
+  return found?.checksums ?? new Set();
 }
 
 /**

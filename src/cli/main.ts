@@ -297,7 +297,10 @@ async function runWithoutCommand(
     io.out(`${versionLine()}\n`);
     return EXIT.ok;
   }
-  const near = await closestOf(name, COMMANDS.map((c) => c.name));
+  // `runrec version`, as git and others take it: the version is an option here.
+  const near = /^-*version$/i.test(name)
+    ? ["--version"]
+    : await closestOf(name, COMMANDS.map((c) => c.name));
   const meant = near.length === 0 ? "" : `: did you mean ${near.join(" or ")}?`;
   io.err(`runrec: unknown command ${JSON.stringify(name)}${meant} (see runrec --help)\n`);
   return EXIT.usage;

@@ -25,15 +25,21 @@ import { UsageError } from "./command.ts";
  * notARunId("", "run-del-01-02-20260222-1015-001");
  * // '"run-del-01-02-20260222-1015-001" is not a RunID (…): did you mean RUN-DEL-01-02-20260222-1015-001?'
  * notARunId("", "RUN-DEL-01-02-20260222-1015"); // '… is not a RunID (…): it lacks its -SEQ …'
+ * notARunId("", "'RUN-DEL-01-02-20260222-1015-001'"); // '…: did you mean RUN-…-001 (without the quotes around it)?'
  * ```
  */
 export function notARunId(option: string, given: string, near: readonly string[] = []): string {
   const said = `${option}${JSON.stringify(given)} is not a RunID (RUN-DEL-XX-YY-YYYYMMDD-HHmm-SEQ)`;
-  const fixed = given.trim().toUpperCase();
+  // Quotes pasted with it (`'RUN-…'` inside "…") reach runrec as part of the word.
+  const unquoted = given.trim().replace(/^(["'`])(.*)\1$/s, "$2").trim();
+  const fixed = unquoted.toUpperCase();
   if (RUN_ID_SYNTAX.test(fixed)) {
-    return `${said}: did you mean ${fixed}${
-      fixed === given.trim() ? " (no spaces around it)" : ""
-    }?`;
+    const why = unquoted !== given.trim()
+      ? " (without the quotes around it)"
+      : fixed === given.trim()
+      ? " (no spaces around it)"
+      : "";
+    return `${said}: did you mean ${fixed}${why}?`;
   }
   if (RUN_ID_SYNTAX.test(`${fixed}-001`)) {
     return `${said}: it lacks its -SEQ (${fixed}-001 is that minute's first run; ` +

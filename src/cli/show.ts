@@ -33,7 +33,13 @@ import {
   UsageError,
   writeJson,
 } from "./command.ts";
-import { escapeMarkdownCell, plural, renderMarkdownTable, showControls } from "./format.ts";
+import {
+  escapeMarkdownCell,
+  formatMeant,
+  plural,
+  renderMarkdownTable,
+  showControls,
+} from "./format.ts";
 import { extraFields, recordJson } from "./record_json.ts";
 
 const HELP = `runrec show: show one run record
@@ -198,7 +204,11 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const given = typed?.toLowerCase();
   const format = parsed.values.json ? "json" : given ?? "md";
   if (format !== "md" && format !== "json") {
-    throw new UsageError(`--format: ${JSON.stringify(typed)} is not one of md, json`);
+    throw new UsageError(
+      `--format: ${JSON.stringify(typed)} is not one of md, json${
+        formatMeant(format, ["md", "json"])
+      }`,
+    );
   }
   if (parsed.values.json && given === "md") {
     throw new UsageError("--json and --format md contradict each other");

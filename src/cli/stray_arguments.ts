@@ -60,6 +60,14 @@ export function refuseStrayArguments(
         refuseManyPaths(parsed, separator, bases, command[0]);
       }
     }
+    // `exec D --input a.md gone.md`, no `--` at all: CMD straight after a path option's value,
+    // naming no command, was most likely a second path too; run, it is a FAILED record.
+    const noSeparator = separator < 0 && parsed.beforeSeparator === undefined;
+    if (noSeparator && command.length > 0 && !isProgram(command[0])) {
+      if (command[0].includes("/") || !onPath(command[0])) {
+        refuseManyPaths(parsed, 1, basesOf(got.slice(0, names.length - 1)), command[0]);
+      }
+    }
   }
 }
 
