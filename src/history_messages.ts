@@ -10,11 +10,11 @@ import { addedLineMissing, addedRecordCount, prefixProblem } from "./append_only
 import { oneLine } from "./names.ts";
 import { restartInLastMinute } from "./moved_records.ts";
 import { shellWord } from "./shell_word.ts";
+import { RECORD_FILE } from "./deliverable.ts";
 import {
   type BranchFile,
   EMPTY_BLOB,
   type HistoryFailure,
-  RECORD_FILE,
   short,
   type Track,
   withoutCarriageReturns,

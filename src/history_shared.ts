@@ -1,22 +1,12 @@
 /**
  * What the modules of `verify --since`'s history check share: the public
  * failure and rename types, the internal state a repository's check builds
- * (`Repository`, `Track`, `Check`, `Walk`), the record file's name and
+ * (`Repository`, `Track`, `Check`, `Walk`), the record file's
  * pathspec, and how a commit id is shortened in messages.
  *
  * @module
  */
-
-/**
- * The record file's name, as a deliverable folder holds it.
- *
- * @example
- * ```ts
- * import { RECORD_FILE } from "./history_shared.ts";
- * `DEL-01-02_Flow/${RECORD_FILE}`; // "DEL-01-02_Flow/RunRecords.csv"
- * ```
- */
-export const RECORD_FILE = "RunRecords.csv";
+import { RECORD_FILE } from "./deliverable.ts";
 
 /**
  * Git's pathspec of every record file.

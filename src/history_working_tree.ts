@@ -21,12 +21,12 @@ import { basename, dirname, join, resolve } from "./path.ts";
 import { recordsOf } from "./moved_records.ts";
 import { recordsNotHeld } from "./records_elsewhere.ts";
 import { sortUtf8 } from "./manifest.ts";
+import { RECORD_FILE } from "./deliverable.ts";
 import {
   BATCH,
   EMPTY_BLOB,
   type HistoryResult,
   isRecordFile,
-  RECORD_FILE,
   type Repository,
   short,
   type Track,

@@ -10,6 +10,7 @@ import { failureReason, InputError, isOutOfDescriptors, OutOfDescriptors } from 
 import { explainError } from "./names.ts";
 import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
 import { basename, join } from "./path.ts";
+import { RECORD_FILE } from "./deliverable.ts";
 import { useWasmSha256 } from "./sha256.ts";
 import { LINE_LIMIT_BYTES } from "./schema.ts";
 import { onlyAppendedTo, tailHash } from "./appended.ts";
@@ -236,8 +237,8 @@ export function openToRead(path: string): Deno.FsFile {
  * meant (a deliverable folder given for its `RunRecords.csv`).
  */
 function folderGiven(path: string): string {
-  if (basename(path) === "RunRecords.csv") return "is a folder";
-  const inside = join(path, "RunRecords.csv");
+  if (basename(path) === RECORD_FILE) return "is a folder";
+  const inside = join(path, RECORD_FILE);
   let holds = false;
   try {
     holds = Deno.statSync(inside).isFile;

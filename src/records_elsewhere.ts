@@ -10,8 +10,7 @@ import { runGit } from "./git.ts";
 import { join } from "./path.ts";
 import { regularFileBytes } from "./record_candidates.ts";
 import { runIdOfLine } from "./record_lines.ts";
-
-const RECORD_FILE = "RunRecords.csv";
+import { RECORD_FILE } from "./deliverable.ts";
 
 /** The lines of `bytes`, each without a CR at its end. */
 function linesOf(bytes: Uint8Array): string[] {

@@ -34,7 +34,7 @@
  * @module
  */
 import { type Candidate, type RecordCandidates, regularFileBytes } from "./record_candidates.ts";
-import { DELIVERABLE_FOLDER, isToolRoot } from "./deliverable.ts";
+import { DELIVERABLE_FOLDER, isToolRoot, RECORD_FILE } from "./deliverable.ts";
 import { failureReason, InputError } from "./errors.ts";
 import {
   gitRepository,
@@ -59,7 +59,6 @@ import {
   type CommitInfo,
   type Followed,
   type HistoryResult,
-  RECORD_FILE,
   RECORD_PATHSPEC,
   type Repository,
   type Scope,

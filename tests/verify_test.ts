@@ -67,8 +67,10 @@ async function twoBranches(repo: string, file: string, featureAt: string, mainAt
   await appendRecord(file, draft("FEATURE", featureAt), { fsync: false });
   await git(repo, "commit", "-qam", "feature run");
   await git(repo, "checkout", "-q", "main");
-  // As in two clones: the other has no journal of this one's line, which keeps its SEQ here.
+  // As in two clones: the other has neither this one's journal nor the notes of the RunIDs given
+  // in this repository (.git/runrec-locks), which keep its SEQ here.
   await Deno.remove(journalPath(file));
+  await Deno.remove(join(repo, ".git", "runrec-locks"), { recursive: true });
   await appendRecord(file, draft("MAIN", mainAt), { fsync: false });
   await git(repo, "commit", "-qam", "main run");
 }
