@@ -134,7 +134,8 @@ export function resolve(...paths: string[]): string {
   // Already normal (as most paths runrec handles are): nothing to normalise again.
   if (!isNormalAbsolute(base)) return pathe.resolve(base, ...rest);
   if (rest.length === 0) return base;
-  if (rest.every(isNormalRelative)) return join(base, ...rest);
+  // As `join` would join them, without checking each path again.
+  if (rest.every(isNormalRelative)) return `${base === "/" ? "" : base}/${rest.join("/")}`;
   // Relative paths with `.`, `..` or empty names (`../../x.md`): resolved name by name.
   if (rest.every(isPlainRelative)) {
     const names = base === "/" ? [] : base.slice(1).split("/");
