@@ -225,11 +225,14 @@ export function startFileHasher(
   };
 
   const hash: HashFilesFn = async (paths) => {
-    for (const path of paths) {
-      if (!cache.has(path)) cache.set(path, hashLater(path));
-    }
-    const results = await Promise.all(paths.map((path) => cache.get(path)!));
-    return new Map(paths.map((path, i) => [path, results[i]]));
+    const results = await Promise.all(paths.map((path) => {
+      let result = cache.get(path);
+      if (result === undefined) cache.set(path, result = hashLater(path));
+      return result;
+    }));
+    const hashes = new Map<string, string | Error>();
+    paths.forEach((path, i) => hashes.set(path, results[i]));
+    return hashes;
   };
 
   return {
