@@ -37,9 +37,12 @@ export function isNormalAbsolute(path: string): boolean {
  */
 const NOT_NORMAL = /\/\/|\/\.\.?(?:\/|$)|\/$|[\\:]/;
 
+/** What a normal relative path lacks: {@linkcode NOT_NORMAL}'s, or a first name `.` or `..`. */
+const NOT_NORMAL_RELATIVE = /(?:^|\/)\.\.?(?:\/|$)|\/\/|\/$|[\\:]/;
+
 /** Whether `path` is relative and appends to a normal path as it is: names between slashes. */
 function isNormalRelative(path: string): boolean {
-  return path !== "" && !path.startsWith("/") && isNormalAbsolute(`/${path}`);
+  return path !== "" && !path.startsWith("/") && !NOT_NORMAL_RELATIVE.test(path);
 }
 
 /** Whether `path` is relative and has no backslash or colon, which pathe reads specially. */
@@ -61,7 +64,8 @@ function isPlainRelative(path: string): boolean {
  * ```
  */
 export function join(...paths: string[]): string {
-  const [first, ...rest] = paths;
+  const first = paths[0];
+  const rest = paths.slice(1);
   if (rest.length > 0 && isNormalAbsolute(first) && rest.every(isNormalRelative)) {
     return `${first === "/" ? "" : first}/${rest.join("/")}`;
   }
@@ -129,12 +133,15 @@ export function dirname(path: string): string {
  */
 export function resolve(...paths: string[]): string {
   // Paths before the last absolute one do not count; none: from the working folder.
-  const last = paths.findLastIndex((path) => pathe.isAbsolute(path));
-  const [base, ...rest] = last >= 0 ? paths.slice(last) : [Deno.cwd(), ...paths];
+  let last = paths.length - 1;
+  while (last >= 0 && !pathe.isAbsolute(paths[last])) last--;
+  const base = last >= 0 ? paths[last] : Deno.cwd();
+  const rest = paths.slice(last + 1);
   // Already normal (as most paths runrec handles are): nothing to normalise again.
   if (!isNormalAbsolute(base)) return pathe.resolve(base, ...rest);
   if (rest.length === 0) return base;
-  if (rest.every(isNormalRelative)) return join(base, ...rest);
+  // As `join` would join them, without checking each path again.
+  if (rest.every(isNormalRelative)) return `${base === "/" ? "" : base}/${rest.join("/")}`;
   // Relative paths with `.`, `..` or empty names (`../../x.md`): resolved name by name.
   if (rest.every(isPlainRelative)) {
     const names = base === "/" ? [] : base.slice(1).split("/");
@@ -160,9 +167,11 @@ export function relative(from: string, to: string): string {
   if (isNormalAbsolute(from) && isNormalAbsolute(to)) {
     // pathe's answer without its normalising: the names after the last slash
     // both share become `..` (from's) and stay (to's).
-    const [f, t] = [from === "/" ? "/" : `${from}/`, to === "/" ? "/" : `${to}/`];
+    const f = from === "/" ? "/" : `${from}/`;
+    const t = to === "/" ? "/" : `${to}/`;
     if (t.startsWith(f)) return t.slice(f.length, -1); // at or beneath `from`: most paths asked
-    let [k, shared] = [0, 0];
+    let k = 0;
+    let shared = 0;
     for (; k < f.length && f[k] === t[k]; k++) if (f[k] === "/") shared = k;
     const ups: string[] = [];
     for (let i = shared + 1; i < f.length; i++) if (f[i] === "/") ups.push("..");

@@ -1,6 +1,7 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { hashFile, hashFiles } from "../src/hash.ts";
+import { startFileHasher } from "../src/hash_pool.ts";
 import { InputError } from "../src/errors.ts";
 import { tempDir } from "./fixtures.ts";
 
@@ -108,5 +109,30 @@ Deno.test("hashFile and hashFiles refuse a FIFO and a device at once, never wait
     let refused: unknown;
     await hashFile(fifo).catch((error) => refused = error);
     ok(refused instanceof InputError && refused.message.includes("not a regular file"));
+  });
+});
+
+Deno.test("the hash pool batches paths without a timer: Deno's first setTimeout loads Node's timers, which cost a short stale ~25 ms", async () => {
+  await withTempDir(async (dir) => {
+    const paths = ["a.txt", "b.txt"].map((name) => join(dir, name));
+    for (const path of paths) await Deno.writeTextFile(path, path);
+    const setTimeoutBefore = globalThis.setTimeout;
+    let timers = 0;
+    globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+      timers++;
+      return setTimeoutBefore(...args);
+    }) as typeof setTimeout;
+    const hasher = startFileHasher({ workers: 0 });
+    try {
+      const [first, both] = await Promise.all([hasher.hash([paths[0]]), hasher.hash(paths)]);
+      const direct = await hashFiles(paths);
+      strictEqual(first.get(paths[0]), direct.get(paths[0]));
+      deepStrictEqual([...both], [...direct]);
+      strictEqual(hasher.hashed, 2);
+    } finally {
+      hasher.close();
+      globalThis.setTimeout = setTimeoutBefore;
+    }
+    strictEqual(timers, 0);
   });
 });
