@@ -217,8 +217,10 @@ Deno.test("annotate: a RunID two merged branches both used is refused without --
   await git(root, "add", "-A");
   await git(root, "commit", "-qm", "feature run");
   await git(root, "checkout", "-q", "main");
-  // Two clones in truth: the other has no journal of this one's line, which keeps its SEQ here.
+  // Two clones in truth: the other has neither this one's journal nor the notes of the RunIDs
+  // given in this repository (.git/runrec-locks), which keep its SEQ here.
   await Deno.remove(journalPath(file));
+  await Deno.remove(join(root, ".git", "runrec-locks"), { recursive: true });
   await appendRecord(file, sampleDraft({ AgentName: "MAIN", RunTimestamp: at }), { fsync: false });
   await git(root, "add", "-A");
   await git(root, "commit", "-qm", "main run");
