@@ -1,0 +1,41 @@
+/**
+ * Stop 48's changes run through the CLI at the edges their review found
+ * wrong, each test failing on the code before its fix.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { checkOf, runrec, stale } from "./support/stale_json.ts";
+import { assert, assertEquals } from "./assert.ts";
+import { makeProject } from "./fixtures.ts";
+import { sha256Hex } from "../src/sha256.ts";
+
+Deno.test("stale: the host's hash tool filling in the ContentHash of the one reference added since its last run (the last of eight, TBD at the run) is a note, not DIRTY", async () => {
+  const { root, del } = await makeProject();
+  const refs = join(del, "_REFERENCES.md");
+  const names = [...Array(8).keys()].map((i) => `D${i}.md`);
+  const hashes: string[] = [];
+  for (const name of names) {
+    const bytes = `# ${name}\n`;
+    await Deno.writeTextFile(join(root, "_Decomposition", name), bytes);
+    hashes.push(sha256Hex(bytes));
+  }
+  // The tool ran before the last reference was added: its ContentHash is TBD at the run.
+  const text = (last: string) =>
+    "# References\n\n## Applicable References\n" +
+    names.map((name, i) =>
+      `- [${name}](../../../_Decomposition/${name}) — part ${i}\n` +
+      `  - ContentHash: ${i === names.length - 1 ? last : hashes[i]}\n`
+    ).join("") + "\n## Notes\n- reviewed\n";
+  await Deno.writeTextFile(refs, text("TBD"));
+  await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "Datasheet.md");
+  // The tool's next run fills that line in; nothing else changed.
+  await Deno.writeTextFile(refs, text(hashes.at(-1)!));
+  const { code, checks } = await stale(del);
+  const check = checkOf(checks, "A");
+  assertEquals([code, check.verdict], [0, "CLEAN"], JSON.stringify(check));
+  assert(check.notes.includes("changed _REFERENCES.md (its references are the same)"));
+  // A Notes line edited as well is still a change.
+  await Deno.writeTextFile(refs, text(hashes.at(-1)!).replace("reviewed", "revision C applies"));
+  assertEquals(checkOf((await stale(del)).checks, "A").verdict, "DIRTY");
+});
