@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { checkOf, runrec, stale } from "./support/stale_json.ts";
+import { runCliProcess } from "./cli.ts";
 import { assert, assertEquals } from "./assert.ts";
 import { makeProject } from "./fixtures.ts";
 import { sha256Hex } from "../src/sha256.ts";
@@ -38,4 +39,18 @@ Deno.test("stale: the host's hash tool filling in the ContentHash of the one ref
   // A Notes line edited as well is still a change.
   await Deno.writeTextFile(refs, text(hashes.at(-1)!).replace("reviewed", "revision C applies"));
   assertEquals(checkOf((await stale(del)).checks, "A").verdict, "DIRTY");
+});
+
+Deno.test("exec --agent A --input a.md D CMD… (the folder after the options) runs CMD: the folder is not taken for a second --input path, with a -- among CMD's arguments or with a CMD not found (exit 127, a FAILED record)", async () => {
+  const { del } = await makeProject();
+  const options = ["exec", "--agent", "4_DOCUMENTS", "--input", "Datasheet.md", del];
+  // A command on PATH with a -- of its own: run, as it is with the folder first.
+  const echo = await runCliProcess([...options, "echo", "--", "hi"]);
+  assertEquals([echo.code, echo.stdout], [0, "-- hi\n"], echo.stderr);
+  // A command not found: a FAILED run, as without the --input, not "give each its own (--input
+  // Datasheet.md --input <the folder>)".
+  const gone = await runCliProcess([...options, "no-such-program-48"]);
+  assertEquals(gone.code, 127, gone.stderr);
+  const file = await Deno.readTextFile(join(del, "RunRecords.csv"));
+  assertEquals(file.split("\n").filter((l) => l.includes(",FAILED,")).length, 1, file);
 });
