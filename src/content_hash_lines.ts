@@ -99,13 +99,39 @@ export function onlyContentHashesFrom(
   };
   const atRun = at.map((i) => hashedThen.get(i) ?? choices.get(i)![0]);
   if ([TBD, undefined].some((v) => matches(at.map(() => v))) || matches(atRun)) return true;
-  const counter = at.map(() => 0);
-  while (tried.size < MAX_VERSIONS) {
-    if (matches(counter.map((n, k) => choices.get(at[k])![n]))) return true;
-    // The next mix, as an odometer turns.
-    let k = 0;
-    while (k < at.length && ++counter[k] === choices.get(at[k])!.length) counter[k++] = 0;
-    if (k === at.length) return false;
+  // Then the versions differing from that in one line, two, …, those whose lines were all `TBD`
+  // or all absent first: the tool filling in the one reference added since its last run is one
+  // line wherever it is, where mixes in the order of an odometer reached only the first lines.
+  const alternatives = at.map((i, k) => choices.get(i)!.filter((v) => v !== atRun[k]));
+  const onlyTbd = alternatives.map((values) => values.filter((v) => v === TBD));
+  const onlyAbsent = alternatives.map((values) => values.filter((v) => v === undefined));
+  for (let count = 1; count <= at.length; count++) {
+    for (const each of [onlyTbd, onlyAbsent, alternatives]) {
+      for (const values of changedIn(atRun, each, count, 0)) {
+        if (tried.size >= MAX_VERSIONS) return false;
+        if (matches(values)) return true;
+      }
+    }
   }
   return false;
+}
+
+/** `base` with `count` of its values from `from` on each replaced by one of its `alternatives`. */
+function* changedIn(
+  base: readonly (string | undefined)[],
+  alternatives: readonly (string | undefined)[][],
+  count: number,
+  from: number,
+): Generator<(string | undefined)[]> {
+  if (count === 0) {
+    yield [...base];
+    return;
+  }
+  for (let k = from; k <= base.length - count; k++) {
+    for (const value of alternatives[k]) {
+      const changed = [...base];
+      changed[k] = value;
+      yield* changedIn(changed, alternatives, count - 1, k + 1);
+    }
+  }
 }

@@ -53,11 +53,11 @@ export function refuseStrayArguments(
     // A program it can run (`./tool.sh -- x`) is CMD, its `--` its own.
     if (separator > 0 && !isProgram(command[0])) {
       const bases = basesOf(got.slice(0, names.length - 1));
-      refuseManyPaths(parsed, separator, bases);
+      refuseManyPaths(parsed, separator, bases, undefined, names.length - 1);
       // Words naming no file (`--input a.md gone.md -- CMD`) either: gone.md would be run, and
       // its failed start recorded. A command on PATH (`--agent A make -- x`) is CMD.
       if (command[0].includes("/") || !onPath(command[0])) {
-        refuseManyPaths(parsed, separator, bases, command[0]);
+        refuseManyPaths(parsed, separator, bases, command[0], names.length - 1);
       }
     }
     // `exec D --input a.md gone.md`, no `--` at all: CMD straight after a path option's value,
@@ -65,7 +65,8 @@ export function refuseStrayArguments(
     const noSeparator = separator < 0 && parsed.beforeSeparator === undefined;
     if (noSeparator && command.length > 0 && !isProgram(command[0])) {
       if (command[0].includes("/") || !onPath(command[0])) {
-        refuseManyPaths(parsed, 1, basesOf(got.slice(0, names.length - 1)), command[0]);
+        const bases = basesOf(got.slice(0, names.length - 1));
+        refuseManyPaths(parsed, 1, bases, command[0], names.length - 1);
       }
     }
   }
@@ -231,14 +232,22 @@ function basesOf(named: readonly string[]): string[] {
  * than the command takes, straight after a repeatable option's value, each
  * naming a file from one of `bases`. Without this it was "unexpected
  * argument" for the second path, which does not say to repeat the option.
+ * With `at` (exec's CMD), only an option whose value CMD followed straight:
+ * `exec --input a.md D CMD` gave the folder D as the second path.
  */
 function refuseManyPaths(
   parsed: Parsed,
   stray: number,
   bases: readonly string[],
   noCommand?: string,
+  at?: number,
 ): void {
-  const many = parsed.afterValue?.find((t) => t.kind === "multiple" && t.words.length >= stray);
+  // The words after a value that reached CMD are the rest of the positionals.
+  const startsAt = (words: readonly string[]) =>
+    at === undefined || parsed.positionals.length - words.length === at;
+  const many = parsed.afterValue?.find((t) =>
+    t.kind === "multiple" && t.words.length >= stray && startsAt(t.words)
+  );
   if (many === undefined) return;
   const words = many.words.slice(0, stray);
   const named = (word: string) =>
