@@ -1001,6 +1001,9 @@ Deno.test("verify --since: a restart whose first run reuses a RunID of the retir
   await Deno.mkdir(join(repo, "_Archive"));
   await Deno.rename(join(repo, DEL), join(repo, ARCHIVED_DEL));
   await Deno.mkdir(join(repo, DEL));
+  // Restarted in another clone: this one's notes of the RunIDs given (.git/runrec-locks) would
+  // give the restart's run the next SEQ.
+  await Deno.remove(join(repo, ".git", "runrec-locks"), { recursive: true });
   await record(repo, DEL, "PREPARATION", 3, 30); // the minute of the last run archived: its RunID
   await git(repo, "add", "-A");
   const remedy = "if a new file was begun here (a deliverable restarted), its first run reuses " +
