@@ -625,11 +625,9 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
       // Not read at the run by choice (outside the project): nothing to compare with, whether
       // this runrec may read it now or not (the sandboxed build may not: sandboxed-sweep F4).
       if (then === TBD && reasonAtRun(baseline, dir, path)?.startsWith("is outside the ")) {
-        // Gone is a change all the same: the file the agent read is no more.
-        if (lookups.lstat(abs) instanceof Deno.errors.NotFound) {
-          const reason = `deleted (outside the ${c.bounds.kind}: not read at the run)`;
-          changes.push({ path, change: "removed", baseline: then, current: null, reason });
-        } else c.unread.push(outsideAtRunNote(c, path));
+        // Not there now says no more: emit does not look outside, so it may never have been.
+        const gone = lookups.lstat(abs) instanceof Deno.errors.NotFound;
+        c.unread.push(outsideAtRunNote(c, path, gone));
         continue;
       }
       if (keptOut(abs, c)) {
@@ -727,9 +725,10 @@ function writtenMeanwhile(c: InputComparison, path: string, hash: string): boole
  * The note of an input outside the project that the run did not read (emit without
  * `--allow-outside` records it TBD): no change can be told, with `--allow-outside` or not.
  */
-function outsideAtRunNote(c: InputComparison, path: string): string {
-  return `input ${path}: outside the ${c.bounds.kind} at the run: not read then, so no change ` +
-    "can be told (emit --allow-outside records its hash)";
+function outsideAtRunNote(c: InputComparison, path: string, gone = false): string {
+  return `input ${path}: outside the ${c.bounds.kind} at the run: not read then${
+    gone ? " (and not there now: deleted, or never there)" : ""
+  }, so no change can be told (emit --allow-outside records its hash)`;
 }
 
 /**

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { checkOf, evidence, mkfifo, runrec, stale } from "./support/stale_json.ts";
 import { runAsNobody } from "./support/nobody.ts";
 import { assert, assertEquals } from "./assert.ts";
@@ -235,15 +235,19 @@ Deno.test("emit and stale with _REFERENCES.md a link to a file outside the proje
   assert(check.reason!.includes("input _REFERENCES.md: outside the execution root"), check.reason);
 });
 
-Deno.test("stale: an input outside the execution root, not read at the run, deleted since is DIRTY (removed), not a note nor NO_BASELINE: the file the agent read is gone", async () => {
+Deno.test("stale: an input outside the execution root, not read at the run, not there now is NO_BASELINE saying so, not DIRTY: the record cannot tell a file deleted since from one never there (emit does not look outside)", async () => {
   const { del } = await makeProject();
   const outside = join(await tempDir({ prefix: "runrec-outside-" }), "glossary.md");
   await Deno.writeTextFile(outside, "v1\n");
-  await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", outside);
-  await Deno.remove(outside);
-  for (const flags of [[], ["--allow-outside"]]) {
-    const { code, checks } = await stale(del, ...flags);
-    const rows = evidence(checkOf(checks, "A"));
-    assertEquals([code, rows.map((r) => r[0])], [1, ["removed"]], flags.join(" "));
+  // The baseline names a file deleted since, then (a later run) one that was never there.
+  for (const input of [outside, join(dirname(outside), "never.md")]) {
+    await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", input);
+    await Deno.remove(outside).catch(() => {});
+    for (const flags of [[], ["--allow-outside"]]) {
+      const { code, checks } = await stale(del, ...flags);
+      const check = checkOf(checks, "A");
+      assertEquals([code, check.verdict], [0, "NO_BASELINE"], `${input} ${flags.join(" ")}`);
+      assert(check.reason!.includes("(and not there now: deleted, or never there)"), check.reason);
+    }
   }
 });
