@@ -22,6 +22,7 @@
  */
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { ENTRY_POINT, FULL_FLAGS, SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
 
 /** Worker modules: entry points of the bundle of their own, started by URL. */
@@ -31,6 +32,12 @@ const WORKERS = ["src/check_worker.ts", "src/hash_worker.ts"];
 export const BUNDLE_DIR = "dist/bundle";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+const USAGE = `Usage: deno task compile [--target TRIPLE]
+
+Bundles the CLI into ${BUNDLE_DIR}/, then builds dist/runrec and dist/runrec-sandboxed from it,
+for this machine or for TRIPLE (deno compile's --target; docs/INTERNALS.md lists them).
+`;
 
 /**
  * Bundles the CLI (and the worker modules) into `outDir/cli/` with `deno
@@ -141,6 +148,25 @@ export const BUILDS = [
  * ```
  */
 export async function compileAll(args: string[]): Promise<number> {
+  // Read here, not passed on: deno compile took `--help` as its own and built nothing to check.
+  let target: string | undefined;
+  try {
+    const { values } = parseArgs({
+      args,
+      options: { target: { type: "string" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+    });
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    target = values.target;
+  } catch (e) {
+    console.error(`compile: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  // A binary for another platform cannot be started here to check it.
+  const foreign = target !== undefined && target !== Deno.build.target;
   // A build that fails must not leave an older binary behind, looking current.
   for (const build of BUILDS) await Deno.remove(join(ROOT, build.output)).catch(() => {});
   // deno compile says only "No such file or directory" of a DENORT_BIN that names no file.
@@ -171,7 +197,7 @@ export async function compileAll(args: string[]): Promise<number> {
           "--include",
           join(BUNDLE_DIR, "cli", `${basename(w, ".ts")}.js`),
         ]),
-        ...args,
+        ...(target ? ["--target", target] : []),
         "--output",
         build.output,
         entry,
@@ -186,11 +212,18 @@ export async function compileAll(args: string[]): Promise<number> {
       const reason = /lookup address|dns error|error sending request|connect/i.test(cause)
         ? `deno compile could not download its denort runtime (no network here?): ${cause}`
         : cause;
-      const hint = Deno.env.get("DENORT_BIN")
-        ? `DENORT_BIN=${Deno.env.get("DENORT_BIN")}`
-        : "set DENORT_BIN to a denort binary of this Deno version";
-      console.error(`compile: ${build.output} not built: ${reason} (${hint})`);
+      const hint = /invalid value/.test(cause)
+        ? "" // a --target deno compile does not know: no denort would help
+        : Deno.env.get("DENORT_BIN")
+        ? ` (DENORT_BIN=${Deno.env.get("DENORT_BIN")})`
+        : " (set DENORT_BIN to a denort binary of this Deno version)";
+      console.error(`compile: ${build.output} not built: ${reason}${hint}`);
       return 2;
+    }
+    if (foreign) {
+      const exe = target!.includes("windows") ? ".exe" : "";
+      console.error(`compile: built ${build.output}${exe} for ${target} (not run here)`);
+      continue;
     }
     // A DENORT_BIN that is not a denort (the full deno, say) builds a binary that ignores runrec.
     const probe = await new Deno.Command(join(ROOT, build.output), { args: ["--version"] })

@@ -189,6 +189,12 @@ export async function install(args: string[]): Promise<number> {
     );
     return 2;
   }
+  // Said before the build, in words, not as mkdir's "File exists (os error 17)" after it.
+  const existing = await Deno.stat(dir).catch(() => undefined);
+  if (existing && !existing.isDirectory) {
+    console.error(`install: ${dir} is a file, not a folder: give --dir a folder (made if missing)`);
+    return 2;
+  }
   const compiled = (await compileAll([])) === 0;
   const main = join(lib, "cli", "main.js");
   try {

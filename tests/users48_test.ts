@@ -1,0 +1,113 @@
+/**
+ * Three new users, end to end (users-48): a lineage engineer exporting to a lineage server, an
+ * operator installing, compiling, upgrading and removing runrec, and a pipeline author following
+ * docs/TUTORIAL.md. Each test is a friction one of them met.
+ */
+import { join } from "node:path";
+import { assert, assertEquals, assertIncludes } from "./assert.ts";
+import { ROOT } from "./fixtures.ts";
+
+const decoder = new TextDecoder();
+
+/** A copy of the parts of this checkout that build and install runrec, in a folder of its own. */
+async function checkoutCopy(): Promise<{ home: string; checkout: string }> {
+  const home = await Deno.makeTempDir({ prefix: "runrec-users48-" });
+  const checkout = join(home, "runrec");
+  await Deno.mkdir(checkout);
+  for (const name of ["deno.json", "deno.lock", "mod.ts", "scripts", "src"]) {
+    const copied = await new Deno.Command("cp", { args: ["-r", join(ROOT, name), checkout] })
+      .output();
+    assertEquals(copied.code, 0, name);
+  }
+  return { home, checkout };
+}
+
+/** Runs a script of `checkout` as `deno task` does, with `env` added. */
+async function script(
+  checkout: string,
+  name: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(checkout, "scripts", name), ...args],
+    cwd: checkout,
+    env: { NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+const exists = (path: string) => Deno.lstat(path).then(() => true, () => false);
+
+Deno.test("README.md stays under the 8,000 characters the project keeps it to", async () => {
+  const readme = await Deno.readTextFile(join(ROOT, "README.md"));
+  assert(readme.length < 8000, `README.md is ${readme.length} characters`);
+});
+
+Deno.test("deno task compile --help prints compile's own usage and builds nothing; an unknown option or a --target deno compile does not know is one error, exit 2, with no DENORT_BIN advice", async () => {
+  const { home, checkout } = await checkoutCopy();
+  try {
+    // Passed on to deno compile, --help printed deno compile's help, then a stack trace
+    // (spawning the dist/runrec that was never built), exit 1.
+    const help = await script(checkout, "compile.ts", ["--help"]);
+    assertEquals(help.code, 0, help.stderr);
+    assert(help.stdout.startsWith("Usage: deno task compile [--target TRIPLE]\n"), help.stdout);
+    assertEquals(help.stderr, "");
+    assert(!(await exists(join(checkout, "dist"))), "compile --help built something");
+
+    const unknown = await script(checkout, "compile.ts", ["--bogus"]);
+    assertEquals(unknown.code, 2);
+    assert(unknown.stderr.startsWith("compile: Unknown option '--bogus'\nUsage:"), unknown.stderr);
+    assert(!(await exists(join(checkout, "dist"))), "compile --bogus built something");
+
+    const triple = await script(checkout, "compile.ts", ["--target", "x86_64-unknown-plan9"]);
+    assertEquals(triple.code, 2);
+    assertIncludes(triple.stderr, "invalid value 'x86_64-unknown-plan9' for '--target'");
+    assert(!triple.stderr.includes("DENORT_BIN"), triple.stderr);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("deno task compile --target another platform keeps the binaries it built: they cannot be started here to check them", async () => {
+  const other = Deno.build.arch === "x86_64" ? "aarch64" : "x86_64";
+  const target = `${other}-unknown-linux-gnu`;
+  if (Deno.build.os !== "linux") return;
+  const { home, checkout } = await checkoutCopy();
+  try {
+    // The full deno stands in for the other platform's denort (none can be fetched here): deno
+    // compile embeds it; a binary for that platform could not be started on this one either.
+    const built = await script(checkout, "compile.ts", ["--target", target], {
+      DENORT_BIN: Deno.execPath(),
+    });
+    // Before: each binary was started with --version, failed, was removed: exit 2.
+    assertEquals(built.code, 0, built.stderr);
+    for (const output of ["dist/runrec", "dist/runrec-sandboxed"]) {
+      assertIncludes(built.stderr, `compile: built ${output} for ${target} (not run here)\n`);
+      assert(await exists(join(checkout, output)), `${output} was removed`);
+    }
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("deno task install --dir FILE: one line naming it as a file, exit 2, before anything is built", async () => {
+  const { home, checkout } = await checkoutCopy();
+  try {
+    const file = join(home, "bin");
+    await Deno.writeTextFile(file, "a file\n");
+    const ran = await script(checkout, "install.ts", ["--dir", file]);
+    assertEquals(ran.code, 2);
+    // Before: the bundle was built, then "install: …: File exists (os error 17): mkdir '…'".
+    assertEquals(
+      ran.stderr,
+      `install: ${file} is a file, not a folder: give --dir a folder (made if missing)\n`,
+    );
+    assert(!(await exists(join(checkout, "dist"))), "install built the bundle first");
+    assertEquals(await Deno.readTextFile(file), "a file\n");
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
