@@ -5,7 +5,8 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
-import { ROOT } from "./fixtures.ts";
+import { makeProject, ROOT } from "./fixtures.ts";
+import { runCliProcess } from "./cli.ts";
 
 const decoder = new TextDecoder();
 
@@ -109,5 +110,32 @@ Deno.test("deno task install --dir FILE: one line naming it as a file, exit 2, b
     assertEquals(await Deno.readTextFile(file), "a file\n");
   } finally {
     await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("log, verify and export name a folder's runs started and not finished as stale does, from the current folder, and so does the reap line they give", async () => {
+  const { root, del } = await makeProject();
+  try {
+    const started = await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"]);
+    assertEquals(started.code, 0, started.stderr);
+    const folder = del.slice(root.length + 1);
+    const said = `${folder}: 1 run(s) started and not finished: 4_DOCUMENTS since `;
+    const reap = `runrec reap ${folder} --older-than DURATION once their agents are gone`;
+    // Before: log, verify and export named it by its absolute path; stale as here.
+    for (const args of [["log", "."], ["verify", "."], ["export", ".", "--format", "prov"]]) {
+      const out = await runCliProcess(args, undefined, {}, root);
+      assertIncludes(out.stderr, `runrec ${args[0]}: warning: ${said}`);
+      assertIncludes(out.stderr, reap);
+      assert(!out.stderr.includes(root), out.stderr);
+    }
+    const stale = await runCliProcess(["stale", "."], undefined, {}, root);
+    assertIncludes(stale.stderr, `runrec stale: warning: ${said}`);
+    // From inside the folder: `.`, as the reap it names takes it.
+    const inside = await runCliProcess(["verify", ".", "--json"], undefined, {}, del);
+    assertEquals(JSON.parse(inside.stdout).pendingRuns.map((r: { delDir: string }) => r.delDir), [
+      ".",
+    ]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
   }
 });
