@@ -14,13 +14,16 @@
  *
  * `deno compile` needs the `denort` runtime of the target; where Deno cannot
  * download it, set `DENORT_BIN` to a local copy (Deno reads that variable
- * itself). Then only the bundle is built, and the exit code is 2.
+ * itself; a relative path is named from the folder `deno task` was started
+ * in). Without either, only the bundle is built, and the exit code is 2. A
+ * binary for another platform (`--target`) cannot be started here: it is
+ * built and not checked.
  *
  * Usage: deno task compile [--target TRIPLE]
  *
  * @module
  */
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ENTRY_POINT, FULL_FLAGS, SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
@@ -169,11 +172,15 @@ export async function compileAll(args: string[]): Promise<number> {
   const foreign = target !== undefined && target !== Deno.build.target;
   // A build that fails must not leave an older binary behind, looking current.
   for (const build of BUILDS) await Deno.remove(join(ROOT, build.output)).catch(() => {});
+  // A relative DENORT_BIN is the caller's: `deno task` runs this in the checkout, and names the
+  // caller's folder in INIT_CWD. deno compile (run in the checkout too) is given it absolute.
+  const given = Deno.env.get("DENORT_BIN");
+  const denort = given ? resolve(Deno.env.get("INIT_CWD") ?? Deno.cwd(), given) : undefined;
   // deno compile says only "No such file or directory" of a DENORT_BIN that names no file.
-  const denort = Deno.env.get("DENORT_BIN");
   if (denort && !(await Deno.stat(denort).then((i) => i.isFile, () => false))) {
     console.error(
-      `compile: DENORT_BIN=${denort} names no file: set it to a denort binary of Deno ` +
+      `compile: DENORT_BIN=${given}${denort === given ? "" : ` (${denort})`} names no file: ` +
+        `set it to a denort binary of Deno ` +
         `${Deno.version.deno}, or unset it to let deno compile download one`,
     );
     return 2;
@@ -203,6 +210,7 @@ export async function compileAll(args: string[]): Promise<number> {
         entry,
       ],
       cwd: ROOT,
+      env: denort ? { DENORT_BIN: denort } : {},
       stdout: "inherit",
       stderr: "piped",
     }).output();
@@ -214,8 +222,8 @@ export async function compileAll(args: string[]): Promise<number> {
         : cause;
       const hint = /invalid value/.test(cause)
         ? "" // a --target deno compile does not know: no denort would help
-        : Deno.env.get("DENORT_BIN")
-        ? ` (DENORT_BIN=${Deno.env.get("DENORT_BIN")})`
+        : denort
+        ? ` (DENORT_BIN=${denort})`
         : " (set DENORT_BIN to a denort binary of this Deno version)";
       console.error(`compile: ${build.output} not built: ${reason}${hint}`);
       return 2;

@@ -94,6 +94,35 @@ Deno.test("deno task compile --target another platform keeps the binaries it bui
   }
 });
 
+Deno.test("deno task compile from another folder: a relative DENORT_BIN is named from the caller's folder, not the checkout deno task runs it in", async () => {
+  const other = Deno.build.arch === "x86_64" ? "aarch64" : "x86_64";
+  if (Deno.build.os !== "linux") return;
+  const { home, checkout } = await checkoutCopy();
+  try {
+    // As `deno task --config CHECKOUT/deno.json compile` started in `home` runs it: in the
+    // checkout, the caller's folder in INIT_CWD. A link to deno stands in for a denort.
+    await Deno.symlink(Deno.execPath(), join(home, "denort"));
+    const missing = await script(checkout, "compile.ts", [], {
+      DENORT_BIN: "no-denort",
+      INIT_CWD: home,
+    });
+    assertEquals(missing.code, 2);
+    assertIncludes(
+      missing.stderr,
+      `DENORT_BIN=no-denort (${join(home, "no-denort")}) names no file`,
+    );
+    // Before: "DENORT_BIN=denort names no file", looked for in the checkout.
+    const built = await script(checkout, "compile.ts", ["--target", `${other}-unknown-linux-gnu`], {
+      DENORT_BIN: "denort",
+      INIT_CWD: home,
+    });
+    assertEquals(built.code, 0, built.stderr);
+    assert(await exists(join(checkout, "dist", "runrec")), built.stderr);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
 Deno.test("deno task install --dir FILE: one line naming it as a file, exit 2, before anything is built", async () => {
   const { home, checkout } = await checkoutCopy();
   try {
@@ -108,6 +137,51 @@ Deno.test("deno task install --dir FILE: one line naming it as a file, exit 2, b
     );
     assert(!(await exists(join(checkout, "dist"))), "install built the bundle first");
     assertEquals(await Deno.readTextFile(file), "a file\n");
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("deno task install --dir '' (a variable unset) is refused, exit 2: nothing installed into the current folder", async () => {
+  const { home, checkout } = await checkoutCopy();
+  try {
+    const caller = join(home, "project");
+    await Deno.mkdir(caller);
+    const ran = await script(checkout, "install.ts", ["--dir", ""], { INIT_CWD: caller });
+    // Before: runrec, runrec-sandboxed and .runrec-lib/ were installed into the caller's folder.
+    assertEquals(ran.code, 2, ran.stdout);
+    assert(
+      ran.stderr.startsWith("install: --dir is empty (an unset variable?): name a folder\n"),
+      ran.stderr,
+    );
+    assertEquals([...Deno.readDirSync(caller)], []);
+    assert(!(await exists(join(checkout, "dist"))), "install built the bundle first");
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("deno task install with a ~ no shell expanded (--dir '~/bin', RUNREC_INSTALL_DIR='~/.local/bin') is refused, exit 2: no folder named ~ made", async () => {
+  const { home, checkout } = await checkoutCopy();
+  try {
+    const caller = join(home, "project");
+    await Deno.mkdir(caller);
+    const given = await script(checkout, "install.ts", ["--dir", "~/bin"], { INIT_CWD: caller });
+    // Before: installed into <caller>/~/bin, exit 0.
+    assertEquals(given.code, 2, given.stdout);
+    assert(
+      given.stderr.startsWith(
+        "install: --dir ~/bin: the shell did not expand ~ (quoted?): write $HOME/bin\n",
+      ),
+      given.stderr,
+    );
+    const variable = await script(checkout, "install.ts", [], {
+      INIT_CWD: caller,
+      RUNREC_INSTALL_DIR: "~/.local/bin",
+    });
+    assertEquals(variable.code, 2, variable.stdout);
+    assertIncludes(variable.stderr, "install: RUNREC_INSTALL_DIR ~/.local/bin: the shell did not");
+    assertEquals([...Deno.readDirSync(caller)], []);
   } finally {
     await Deno.remove(home, { recursive: true });
   }
