@@ -14,14 +14,18 @@
  *
  * `deno compile` needs the `denort` runtime of the target; where Deno cannot
  * download it, set `DENORT_BIN` to a local copy (Deno reads that variable
- * itself). Then only the bundle is built, and the exit code is 2.
+ * itself; a relative path is named from the folder `deno task` was started
+ * in). Without either, only the bundle is built, and the exit code is 2. A
+ * binary for another platform (`--target`) cannot be started here: it is
+ * built and not checked.
  *
  * Usage: deno task compile [--target TRIPLE]
  *
  * @module
  */
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { ENTRY_POINT, FULL_FLAGS, SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
 
 /** Worker modules: entry points of the bundle of their own, started by URL. */
@@ -31,6 +35,12 @@ const WORKERS = ["src/check_worker.ts", "src/hash_worker.ts"];
 export const BUNDLE_DIR = "dist/bundle";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+const USAGE = `Usage: deno task compile [--target TRIPLE]
+
+Bundles the CLI into ${BUNDLE_DIR}/, then builds dist/runrec and dist/runrec-sandboxed from it,
+for this machine or for TRIPLE (deno compile's --target; docs/INTERNALS.md lists them).
+`;
 
 /**
  * Bundles the CLI (and the worker modules) into `outDir/cli/` with `deno
@@ -141,13 +151,36 @@ export const BUILDS = [
  * ```
  */
 export async function compileAll(args: string[]): Promise<number> {
+  // Read here, not passed on: deno compile took `--help` as its own and built nothing to check.
+  let target: string | undefined;
+  try {
+    const { values } = parseArgs({
+      args,
+      options: { target: { type: "string" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+    });
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    target = values.target;
+  } catch (e) {
+    console.error(`compile: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  // A binary for another platform cannot be started here to check it.
+  const foreign = target !== undefined && target !== Deno.build.target;
   // A build that fails must not leave an older binary behind, looking current.
   for (const build of BUILDS) await Deno.remove(join(ROOT, build.output)).catch(() => {});
+  // A relative DENORT_BIN is the caller's: `deno task` runs this in the checkout, and names the
+  // caller's folder in INIT_CWD. deno compile (run in the checkout too) is given it absolute.
+  const given = Deno.env.get("DENORT_BIN");
+  const denort = given ? resolve(Deno.env.get("INIT_CWD") ?? Deno.cwd(), given) : undefined;
   // deno compile says only "No such file or directory" of a DENORT_BIN that names no file.
-  const denort = Deno.env.get("DENORT_BIN");
   if (denort && !(await Deno.stat(denort).then((i) => i.isFile, () => false))) {
     console.error(
-      `compile: DENORT_BIN=${denort} names no file: set it to a denort binary of Deno ` +
+      `compile: DENORT_BIN=${given}${denort === given ? "" : ` (${denort})`} names no file: ` +
+        `set it to a denort binary of Deno ` +
         `${Deno.version.deno}, or unset it to let deno compile download one`,
     );
     return 2;
@@ -171,12 +204,13 @@ export async function compileAll(args: string[]): Promise<number> {
           "--include",
           join(BUNDLE_DIR, "cli", `${basename(w, ".ts")}.js`),
         ]),
-        ...args,
+        ...(target ? ["--target", target] : []),
         "--output",
         build.output,
         entry,
       ],
       cwd: ROOT,
+      env: denort ? { DENORT_BIN: denort } : {},
       stdout: "inherit",
       stderr: "piped",
     }).output();
@@ -186,11 +220,18 @@ export async function compileAll(args: string[]): Promise<number> {
       const reason = /lookup address|dns error|error sending request|connect/i.test(cause)
         ? `deno compile could not download its denort runtime (no network here?): ${cause}`
         : cause;
-      const hint = Deno.env.get("DENORT_BIN")
-        ? `DENORT_BIN=${Deno.env.get("DENORT_BIN")}`
-        : "set DENORT_BIN to a denort binary of this Deno version";
-      console.error(`compile: ${build.output} not built: ${reason} (${hint})`);
+      const hint = /invalid value/.test(cause)
+        ? "" // a --target deno compile does not know: no denort would help
+        : denort
+        ? ` (DENORT_BIN=${denort})`
+        : " (set DENORT_BIN to a denort binary of this Deno version)";
+      console.error(`compile: ${build.output} not built: ${reason}${hint}`);
       return 2;
+    }
+    if (foreign) {
+      const exe = target!.includes("windows") ? ".exe" : "";
+      console.error(`compile: built ${build.output}${exe} for ${target} (not run here)`);
+      continue;
     }
     // A DENORT_BIN that is not a denort (the full deno, say) builds a binary that ignores runrec.
     const probe = await new Deno.Command(join(ROOT, build.output), { args: ["--version"] })

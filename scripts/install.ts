@@ -145,6 +145,13 @@ function installFolder(dir: string | undefined): string {
   // Empty is unset, as runrec reads every variable (and CI.md's `${RUNREC_INSTALL_DIR:-…}`): not
   // the current folder (env-signals F5).
   const chosen = dir ?? (Deno.env.get("RUNREC_INSTALL_DIR") || join(homeFolder(), ".local", "bin"));
+  // A `~` no shell expanded (quoted, or in a variable): a folder named `~` here is never meant.
+  if (chosen === "~" || chosen.startsWith("~/")) {
+    const from = dir === undefined ? "RUNREC_INSTALL_DIR" : "--dir";
+    throw new Error(
+      `${from} ${chosen}: the shell did not expand ~ (quoted?): write $HOME${chosen.slice(1)}`,
+    );
+  }
   return resolve(Deno.env.get("INIT_CWD") ?? Deno.cwd(), chosen);
 }
 
@@ -176,6 +183,8 @@ export async function install(args: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
+    // `--dir "$BIN"` with BIN unset: not the current folder, as RUNREC_INSTALL_DIR empty is not either.
+    if (values.dir === "") throw new Error("--dir is empty (an unset variable?): name a folder");
     dir = installFolder(values.dir);
   } catch (e) {
     console.error(`install: ${(e as Error).message}\n${USAGE}`);
@@ -187,6 +196,12 @@ export async function install(args: string[]): Promise<number> {
     console.error(
       `install: ${dir} has a comma in its path, which Deno's permission flags cannot name`,
     );
+    return 2;
+  }
+  // Said before the build, in words, not as mkdir's "File exists (os error 17)" after it.
+  const existing = await Deno.stat(dir).catch(() => undefined);
+  if (existing && !existing.isDirectory) {
+    console.error(`install: ${dir} is a file, not a folder: give --dir a folder (made if missing)`);
     return 2;
   }
   const compiled = (await compileAll([])) === 0;

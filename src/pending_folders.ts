@@ -13,10 +13,12 @@ import { PENDING_FOLDER, REAPED_FOLDER } from "./run_files.ts";
 import { listPendingRuns, listReapedClaims, LOST_FOLDER, outsidePendingFolder } from "./pending.ts";
 import { removeDeadMarkers } from "./finish_markers.ts";
 import { removeOrphanCommandMarkers } from "./command_markers.ts";
+import { shownPath } from "./deliverable.ts";
 
 /**
  * Every deliverable folder at or beneath `targets` (folders, or record files
- * standing for theirs) that holds pending runs, each once, sorted.
+ * standing for theirs) that holds pending runs, each once, sorted, each named
+ * from the current folder when beneath it (`shownPath`).
  *
  * @example
  * ```ts
@@ -25,7 +27,9 @@ import { removeOrphanCommandMarkers } from "./command_markers.ts";
  * ```
  */
 export function foldersWithPendingRuns(targets: readonly string[]): string[] {
-  return foldersWhere(targets, (dir) => listPendingRuns(dir).length > 0);
+  // Named as the user would type them (and as `stale` names them), for the warnings and the
+  // `runrec reap` line they give: not the absolute path of a folder beneath the current one.
+  return foldersWhere(targets, (dir) => listPendingRuns(dir).length > 0).map(shownPath);
 }
 
 /**

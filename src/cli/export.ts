@@ -54,13 +54,13 @@ Formats:
 Options:
   --format F      openlineage or prov (required)
   --out FILE      write to FILE instead of standard output (- is standard
-                  output, ./- a file named so): a file whole or
-                  not at all (a temporary file renamed over it, or removed on
-                  a failure or Ctrl-C; a symbolic link's target is replaced,
-                  the link kept); a FIFO, terminal
-                  or /dev/stdout is written into (the summary then goes to
-                  the other stream). Never a RunRecords.csv, its lock or a
-                  file in runrec's .runrec folders, nor a folder, socket or disk
+                  output, ./- a file named so): a file whole or not at all (a
+                  temporary file renamed over it, or removed on a failure or
+                  Ctrl-C; a symbolic link's target is replaced, the link
+                  kept); a FIFO, terminal or /dev/stdout is written into (the
+                  summary then goes to the other stream). Never a
+                  RunRecords.csv, its lock or a file in runrec's .runrec
+                  folders, nor a folder, socket or disk
   --namespace NS  the OpenLineage namespace of jobs and datasets (default: the
                   name of each deliverable's execution root folder); it is
                   part of every run's UUID, so give a name that is the same in
