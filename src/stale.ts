@@ -657,8 +657,11 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
       // can be told, as for a file missing then and now. Else its content is unknown: DIRTY.
       if (then === TBD && reasonAtRun(baseline, dir, path)?.includes(state.reason)) {
         const note = `input ${path}: could not be read at the run nor now (${state.reason})`;
-        // A regular file (permission denied) holds bytes neither read: not known to be as it was.
-        (isRegularFile(abs, lookups) ? c.unread : notes).push(note);
+        // A regular file denied to runrec holds bytes neither read: not known to be as it was.
+        // (Names that read as one, not valid UTF-8, stay a note: the reason holds how many, and
+        // the valid one's hash, so that a change of either is DIRTY.)
+        const denied = isRegularFile(abs, lookups) && state.reason.startsWith("permission denied");
+        (denied ? c.unread : notes).push(note);
         continue;
       }
       changes.push({ path, ...state, baseline: then, current: null });
