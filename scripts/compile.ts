@@ -163,6 +163,8 @@ export async function compileAll(args: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
+    // `--target "$T"` with T unset: not another platform, whose binaries go unchecked.
+    if (values.target === "") throw new Error("--target is empty (an unset variable?): name one");
     target = values.target;
   } catch (e) {
     console.error(`compile: ${(e as Error).message}\n${USAGE}`);

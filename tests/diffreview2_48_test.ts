@@ -1,0 +1,47 @@
+/**
+ * Stop 48's later changes (after e2333b1) run at the edges their second
+ * review found wrong, each test failing on the code before its fix.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assert, assertEquals, assertIncludes } from "./assert.ts";
+import { ROOT } from "./fixtures.ts";
+
+const decoder = new TextDecoder();
+
+/** A copy of the parts of this checkout that build runrec, in a folder of its own. */
+async function checkoutCopy(): Promise<{ home: string; checkout: string }> {
+  const home = await Deno.makeTempDir({ prefix: "runrec-diffreview2-48-" });
+  const checkout = join(home, "runrec");
+  await Deno.mkdir(checkout);
+  for (const name of ["deno.json", "deno.lock", "mod.ts", "scripts", "src"]) {
+    const copied = await new Deno.Command("cp", { args: ["-r", join(ROOT, name), checkout] })
+      .output();
+    assertEquals(copied.code, 0, name);
+  }
+  return { home, checkout };
+}
+
+Deno.test("deno task compile --target '' (a variable unset) is refused before anything is built, not taken for another platform's build left unchecked", async () => {
+  const { home, checkout } = await checkoutCopy();
+  try {
+    // The full deno as DENORT_BIN builds a binary that ignores runrec: the check after the
+    // build catches it for this platform; an empty --target skipped that check.
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", join(checkout, "scripts", "compile.ts"), "--target", ""],
+      cwd: checkout,
+      env: { NO_COLOR: "1", DENORT_BIN: Deno.execPath() },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = decoder.decode(out.stderr);
+    // Before: exit 0, "compile: built dist/runrec for  (not run here)", a binary never checked.
+    assertEquals(out.code, 2, stderr);
+    assertIncludes(stderr, "compile: --target is empty (an unset variable?)");
+    const built = await Deno.lstat(join(checkout, "dist")).then(() => true, () => false);
+    assert(!built, `compile --target '' built something: ${stderr}`);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
