@@ -6,7 +6,8 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
-import { ROOT } from "./fixtures.ts";
+import { makeProject, ROOT } from "./fixtures.ts";
+import { runCliProcess } from "./cli.ts";
 
 const decoder = new TextDecoder();
 
@@ -44,4 +45,19 @@ Deno.test("deno task compile --target '' (a variable unset) is refused before an
   } finally {
     await Deno.remove(home, { recursive: true });
   }
+});
+
+Deno.test("exec --input a.md D --agent A CMD… (another option between the folder and CMD) runs CMD: the folder is not taken for a second --input path", async () => {
+  const { del } = await makeProject();
+  const options = ["exec", "--input", "Datasheet.md", del, "--agent", "4_DOCUMENTS"];
+  // CMD follows --agent's value: --input's words (the folder) end before it. Before: exit 2,
+  // "give each its own (--input Datasheet.md --input <the folder>)", nothing run.
+  const gone = await runCliProcess([...options, "no-such-program-48"]);
+  assertEquals(gone.code, 127, gone.stderr);
+  const file = await Deno.readTextFile(join(del, "RunRecords.csv"));
+  assertEquals(file.split("\n").filter((l) => l.includes(",FAILED,")).length, 1, file);
+  // Straight after --input's value, a CMD naming no command is still a second path.
+  const second = await runCliProcess([...options, "--input", "Datasheet.md", "gone-48.md"]);
+  assertEquals(second.code, 2, second.stderr);
+  assertIncludes(second.stderr, "give each its own (--input Datasheet.md --input gone-48.md)");
 });

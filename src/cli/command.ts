@@ -117,6 +117,8 @@ export interface AfterValue {
   value?: string;
   /** The positionals that followed its value, before any other option. */
   words: string[];
+  /** Where those words start among the positionals. */
+  at: number;
 }
 
 /**
@@ -239,7 +241,7 @@ export function parseCommandArgs(
   const store = (name: string, spec: OptionSpec, value: string | boolean) => {
     const kind = spec.text ? "text" : spec.multiple && !spec.listOf ? "multiple" : "one";
     lastValue = typeof value === "string"
-      ? { option: `--${name}`, kind, value, words: [] }
+      ? { option: `--${name}`, kind, value, words: [], at: positionals.length }
       : undefined;
     if (lastValue) afterValue.push(lastValue);
     if (spec.listOf !== undefined) {

@@ -242,11 +242,9 @@ function refuseManyPaths(
   noCommand?: string,
   at?: number,
 ): void {
-  // The words after a value that reached CMD are the rest of the positionals.
-  const startsAt = (words: readonly string[]) =>
-    at === undefined || parsed.positionals.length - words.length === at;
+  // Another option between the folder and CMD ends the value's words before CMD's place.
   const many = parsed.afterValue?.find((t) =>
-    t.kind === "multiple" && t.words.length >= stray && startsAt(t.words)
+    t.kind === "multiple" && t.words.length >= stray && (at === undefined || t.at === at)
   );
   if (many === undefined) return;
   const words = many.words.slice(0, stray);
