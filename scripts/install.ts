@@ -161,6 +161,18 @@ function homeFolder(): string {
   return home;
 }
 
+/** Why `dir` cannot be the folder to install into, made if missing; `undefined` if it can. */
+async function notAFolder(dir: string): Promise<string | undefined> {
+  const found = await Deno.stat(dir).catch((e: Error) => e);
+  if (found instanceof Deno.errors.NotADirectory) return "has a file on its way (not a folder)";
+  if (found instanceof Deno.errors.NotFound) {
+    const link = await Deno.lstat(dir).catch(() => undefined);
+    return link?.isSymlink ? "is a symbolic link to nothing" : undefined;
+  }
+  if (found instanceof Error) return undefined; // mkdir says it, as it would have
+  return found.isDirectory ? undefined : "is a file, not a folder";
+}
+
 /**
  * Installs runrec into the folder `args` names; returns the exit code (0
  * installed, 2 a usage error or a failure, with one line on stderr).
@@ -199,9 +211,9 @@ export async function install(args: string[]): Promise<number> {
     return 2;
   }
   // Said before the build, in words, not as mkdir's "File exists (os error 17)" after it.
-  const existing = await Deno.stat(dir).catch(() => undefined);
-  if (existing && !existing.isDirectory) {
-    console.error(`install: ${dir} is a file, not a folder: give --dir a folder (made if missing)`);
+  const problem = await notAFolder(dir);
+  if (problem !== undefined) {
+    console.error(`install: ${dir} ${problem}: give --dir a folder (made if missing)`);
     return 2;
   }
   const compiled = (await compileAll([])) === 0;

@@ -61,3 +61,35 @@ Deno.test("exec --input a.md D --agent A CMD… (another option between the fold
   assertEquals(second.code, 2, second.stderr);
   assertIncludes(second.stderr, "give each its own (--input Datasheet.md --input gone-48.md)");
 });
+
+Deno.test("deno task install --dir beneath a file, or a symbolic link to nothing: one line before anything is built, not mkdir's error after the build", async () => {
+  const { home, checkout } = await checkoutCopy();
+  try {
+    await Deno.writeTextFile(join(home, "afile"), "");
+    await Deno.symlink(join(home, "nothing"), join(home, "dangling"));
+    const cases = [
+      [join(home, "afile", "bin"), "has a file on its way (not a folder)"],
+      [join(home, "dangling"), "is a symbolic link to nothing"],
+    ];
+    for (const [dir, said] of cases) {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", join(checkout, "scripts", "install.ts"), "--dir", dir],
+        cwd: checkout,
+        env: { NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stderr = decoder.decode(out.stderr);
+      // Before: the bundle built, then "Not a directory (os error 20)" or "File exists (os
+      // error 17): mkdir …".
+      assertEquals(
+        [out.code, stderr],
+        [2, `install: ${dir} ${said}: give --dir a folder (made if missing)\n`],
+      );
+      const built = await Deno.lstat(join(checkout, "dist")).then(() => true, () => false);
+      assert(!built, `install --dir ${dir} built something`);
+    }
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
