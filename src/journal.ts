@@ -19,6 +19,7 @@
  * @module
  */
 import { basename, dirname, join } from "./path.ts";
+import { RECORD_FILE } from "./deliverable.ts";
 import { autostashes, checkoutOf, leftBranchAt, UNKNOWN_HEAD } from "./git.ts";
 import { checksumMatches } from "./codec.ts";
 import { LINE_LIMIT_BYTES } from "./schema.ts";
@@ -588,7 +589,7 @@ export function heldByGit(dir: string, lines: readonly string[]): Set<string> | 
     ];
     if (revs.length === 0) return held;
     const patterns = lines.flatMap((line) => ["-e", line]);
-    const grep = git("grep", "--null", "-F", ...patterns, ...revs, "--", "RunRecords.csv");
+    const grep = git("grep", "--null", "-F", ...patterns, ...revs, "--", RECORD_FILE);
     if (!grep.success && grep.code !== 1) return undefined; // 1: nothing found
     // `<rev>:<path>` NUL `<line>`: a line that holds one of `lines` is one only when it is it.
     const wanted = new Set(lines);
