@@ -10,6 +10,7 @@ import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { makeProject, ROOT } from "./fixtures.ts";
 import { freshInstall, installRunrec, pathWith, runIn } from "./installed.ts";
 import { LIB_FOLDER } from "../scripts/install.ts";
+import { copyCheckout } from "./support/checkout_copy.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 
@@ -165,12 +166,7 @@ Deno.test("install: the launcher in a working folder removed since, or with HOME
 Deno.test("install: from a checkout whose path holds a space and an accented letter, runrec is installed and runs (ci-trial F2)", async () => {
   const home = await Deno.makeTempDir({ prefix: "runrec-install-" });
   const checkout = join(home, "ci tools", "café", "runrec");
-  await Deno.mkdir(checkout, { recursive: true });
-  for (const name of ["deno.json", "deno.lock", "mod.ts", "scripts", "src"]) {
-    const copied = await new Deno.Command("cp", { args: ["-r", join(ROOT, name), checkout] })
-      .output();
-    assertEquals(copied.code, 0, name);
-  }
+  await copyCheckout(checkout);
   const bin = join(home, "bin");
   await installRunrec(home, ["--dir", bin], {}, Deno.execPath(), checkout);
   const ran = await runIn(home, join(bin, "runrec"), ["--version"]);
@@ -181,12 +177,8 @@ Deno.test("install: from a checkout whose path holds a space and an accented let
 Deno.test("install: from a checkout mounted read-only, the error names the folder the bundle goes in (ci-trial F5)", async () => {
   const home = await Deno.makeTempDir({ prefix: "runrec-install-" });
   const [checkout, mounted] = [join(home, "checkout"), join(home, "read-only")];
-  for (const dir of [checkout, mounted]) await Deno.mkdir(dir);
-  for (const name of ["deno.json", "deno.lock", "mod.ts", "scripts", "src"]) {
-    const copied = await new Deno.Command("cp", { args: ["-r", join(ROOT, name), checkout] })
-      .output();
-    assertEquals(copied.code, 0, name);
-  }
+  await copyCheckout(checkout);
+  await Deno.mkdir(mounted);
   const mount = (...args: string[]) => new Deno.Command("mount", { args }).output();
   assertEquals((await mount("--bind", checkout, mounted)).code, 0);
   try {

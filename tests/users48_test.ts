@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { makeProject, ROOT } from "./fixtures.ts";
 import { runCliProcess } from "./cli.ts";
+import { copyCheckout } from "./support/checkout_copy.ts";
 
 const decoder = new TextDecoder();
 
@@ -14,12 +15,7 @@ const decoder = new TextDecoder();
 async function checkoutCopy(): Promise<{ home: string; checkout: string }> {
   const home = await Deno.makeTempDir({ prefix: "runrec-users48-" });
   const checkout = join(home, "runrec");
-  await Deno.mkdir(checkout);
-  for (const name of ["deno.json", "deno.lock", "mod.ts", "scripts", "src"]) {
-    const copied = await new Deno.Command("cp", { args: ["-r", join(ROOT, name), checkout] })
-      .output();
-    assertEquals(copied.code, 0, name);
-  }
+  await copyCheckout(checkout);
   return { home, checkout };
 }
 
