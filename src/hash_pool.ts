@@ -58,7 +58,7 @@ export interface FileHasher {
   readonly hashed: number;
   /** Settles once every worker has loaded or failed to. */
   readonly loaded: Promise<void>;
-  /** Ends the workers. */
+  /** Ends the workers; a `hash` after it rejects, where it would wait for ever. */
   close(): void;
 }
 
@@ -224,7 +224,10 @@ export function startFileHasher(
     return result;
   };
 
+  let closed = false;
   const hash: HashFilesFn = async (paths) => {
+    // Its wake-up and workers are gone: a batch begun now would never be sent.
+    if (closed) throw new Error("the file hasher is closed");
     const results = await Promise.all(paths.map((path) => {
       let result = cache.get(path);
       if (result === undefined) cache.set(path, result = hashLater(path));
@@ -242,6 +245,7 @@ export function startFileHasher(
     },
     loaded,
     close() {
+      closed = true;
       for (const worker of workers) worker.terminate();
       wake.port1.close();
       wake.port2.close();

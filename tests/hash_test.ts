@@ -1,4 +1,4 @@
-import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { hashFile, hashFiles } from "../src/hash.ts";
 import { startFileHasher } from "../src/hash_pool.ts";
@@ -135,4 +135,13 @@ Deno.test("the hash pool batches paths without a timer: Deno's first setTimeout 
     }
     strictEqual(timers, 0);
   });
+});
+
+Deno.test("the hash pool asked to hash after close() rejects, with or without workers, where it waited for ever", async () => {
+  for (const workers of [0, 1]) {
+    const hasher = startFileHasher({ workers });
+    await hasher.loaded;
+    hasher.close();
+    await rejects(() => hasher.hash([new URL(import.meta.url).pathname]), /hasher is closed/);
+  }
 });
