@@ -12,10 +12,7 @@ import { SHA256_PATTERN, TBD } from "./schema.ts";
 /** A `ContentHash:` line (the host's sub-bullet of a reference): its label, its value. */
 const CONTENT_HASH_LINE = /^(\s*[-*+]\s+ContentHash:[ \t]*)(\S.*?)?([ \t]*)$/;
 
-/**
- * At most this many earlier versions are hashed (each ~0.2 ms for 2 KB); past it, the edit is not
- * told apart, and is DIRTY.
- */
+/** At most this many earlier versions are hashed; past it, the edit is not told apart: DIRTY. */
 const MAX_VERSIONS = 100;
 /** A value the host's hash tool writes: `64-lowercase-hex | TBD | ERROR: <reason>`. */
 const TOOL_VALUE = /^(?:[0-9a-f]{64}|TBD|ERROR: .*)$/;

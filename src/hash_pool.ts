@@ -200,7 +200,7 @@ export function startFileHasher(
   let job: PromiseWithResolvers<(string | Error)[]> | undefined;
   let jobs = 0; // batches begun: a wake-up is for the batch it was posted for only
   // A message to this thread, as a timer would be, arrives once every caller waits; Deno's
-  // `setTimeout` would first load Node's timers (~25 ms of a run's CPU, docs/BENCHMARKS.md).
+  // `setTimeout` would first load Node's timers (docs/BENCHMARKS.md, stale).
   const wake = new MessageChannel();
   // From the wake-up, this thread has nothing else to run; a batch filled up, it is busy.
   const send = (idle: boolean) => {

@@ -91,7 +91,7 @@ export function sharedStatePath(recordFile: string, ext: string): string | undef
   try {
     key = `deliverable ${deliverableId(folder).id}`;
   } catch {
-    // Listed only here: the list took 0.8 ms of this look's 1.1, which an append makes twice.
+    // The work trees are listed only here, where the key needs them: most of this look's cost.
     const trees = workTrees(folder);
     try {
       if (trees === undefined) return undefined;

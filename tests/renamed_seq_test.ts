@@ -17,7 +17,13 @@ import { sharedStatePath } from "../src/work_tree_lock.ts";
 import { git, tempDir } from "./fixtures.ts";
 import { recordsOf, RUNREC } from "./support/runs.ts";
 import { spawnHeld, waitFor } from "./support/held.ts";
-import { assertEachOnce, committedProject, emit, withOtherWorkTree } from "./support/work_trees.ts";
+import {
+  assertEachOnce,
+  committedProject,
+  emit,
+  emitWithFault,
+  withOtherWorkTree,
+} from "./support/work_trees.ts";
 
 Deno.test("runs of one minute in a deliverable folder git mv renamed on one branch and not on the other, the branches switched between them in one work tree: no SEQ given twice, and the merges hold every run once with no RunID twice (review-44 F2)", async () => {
   const { root, del, env } = await committedProject();
@@ -139,17 +145,10 @@ Deno.test("runs of one minute in two work trees of one repository at the same mo
 
 Deno.test("runs of one minute in two work trees of one repository, the first killed (kill -9) at its fsync, its line written and not journalled: the other work tree's emit gives the next SEQ, not that one again, and the merge holds no RunID twice (review-46 F3)", async () => {
   const { root, del, env, other, otherDel, minute } = await withOtherWorkTree();
-  const killed = await new Deno.Command("strace", {
-    args: [
-      ...["-f", "-qq", "-o", "/dev/null", "-P", join(del, RECORD_FILE)],
-      ...["-e", "trace=fsync", "-e", "inject=fsync:signal=KILL"],
-      ...RUNREC,
-      ...["emit", del, "--agent", "MAIN_1", "--status", "SUCCESS", "--started", minute],
-    ],
-    env,
-    stdout: "null",
-    stderr: "null",
-  }).output();
+  const killed = await emitWithFault(del, env, "MAIN_1", minute, {
+    trace: "fsync",
+    inject: "fsync:signal=KILL",
+  });
   assertEquals(killed.signal, "SIGKILL");
   assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["BASE", "MAIN_1"]);
   await emit(otherDel, env, "OTHER_1", minute); // before: SEQ 001 again, the killed run's
@@ -164,17 +163,10 @@ Deno.test("runs of one minute in two work trees of one repository, the first kil
 
 Deno.test("runs of one minute in two work trees of one repository, the other's record written but not confirmed (its fsync failed, EIO) and that work tree removed after its run was committed: the next run here gives the next SEQ (review-47 F2, a landed write's note)", async () => {
   const { root, del, env, other, otherDel, minute } = await withOtherWorkTree();
-  const unconfirmed = await new Deno.Command("strace", {
-    args: [
-      ...["-f", "-qq", "-o", "/dev/null", "-P", join(otherDel, RECORD_FILE)],
-      ...["-e", "trace=fsync,fdatasync", "-e", "inject=fsync,fdatasync:error=EIO:when=1"],
-      ...RUNREC,
-      ...["emit", otherDel, "--agent", "OTHER_1", "--status", "SUCCESS", "--started", minute],
-    ],
-    env,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
+  const unconfirmed = await emitWithFault(otherDel, env, "OTHER_1", minute, {
+    trace: "fsync,fdatasync",
+    inject: "fsync,fdatasync:error=EIO:when=1",
+  });
   const said = new TextDecoder().decode(unconfirmed.stderr);
   assertEquals(unconfirmed.code, 0, said);
   assert(said.includes("written but not confirmed"), said);

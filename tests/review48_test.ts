@@ -14,22 +14,21 @@ import { assertEquals } from "./assert.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 import { sharedStatePath } from "../src/work_tree_lock.ts";
 import { git, makeProject, tempDir } from "./fixtures.ts";
-import { recordsOf, RUNREC } from "./support/runs.ts";
-import { assertEachOnce, emit, withOtherWorkTree } from "./support/work_trees.ts";
+import { recordsOf } from "./support/runs.ts";
+import {
+  assertEachOnce,
+  committedProject,
+  emit,
+  emitWithFault,
+  withOtherWorkTree,
+} from "./support/work_trees.ts";
 
 Deno.test("runs of one minute in two work trees of one repository, the other's emit killed (kill -9) at its fsync, its line written and neither journalled nor noted, committed, and that work tree removed: the next run here gives the next SEQ, and the merge holds no RunID twice (review-48 F1)", async () => {
   const { root, del, env, other, otherDel, minute } = await withOtherWorkTree();
-  const killed = await new Deno.Command("strace", {
-    args: [
-      ...["-f", "-qq", "-o", "/dev/null", "-P", join(otherDel, RECORD_FILE)],
-      ...["-e", "trace=fsync", "-e", "inject=fsync:signal=KILL"],
-      ...RUNREC,
-      ...["emit", otherDel, "--agent", "OTHER_1", "--status", "SUCCESS", "--started", minute],
-    ],
-    env,
-    stdout: "null",
-    stderr: "null",
-  }).output();
+  const killed = await emitWithFault(otherDel, env, "OTHER_1", minute, {
+    trace: "fsync",
+    inject: "fsync:signal=KILL",
+  });
   assertEquals(killed.signal, "SIGKILL");
   assertEquals((await recordsOf(otherDel)).map((r) => r.AgentName), ["BASE", "OTHER_1"]);
   await git(other, "commit", "-qam", "a run on other");
@@ -90,13 +89,7 @@ Deno.test("runs of one minute in a submodule's work tree and in a work tree its 
 });
 
 Deno.test("a run in a repository without linked work trees, then a work tree added (git worktree add) of a branch that moved the deliverable folder to another depth, and its run of the same minute: the next SEQ, not that one again, and the merge holds no RunID twice (review-48 F4)", async () => {
-  const { root, del } = await makeProject();
-  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
-  await Deno.writeTextFile(join(root, ".gitattributes"), `${RECORD_FILE} merge=union eol=lf\n`);
-  await git(root, "init", "-q");
-  await emit(del, env, "BASE", "2026-01-01T00:00:00Z");
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "base");
+  const { root, del, env } = await committedProject();
   // The branch moves the folder up a level, out of 1_Working: no folder beside or at its depth.
   await git(root, "checkout", "-qb", "other");
   const moved = join("PKG-01_Pkg", "DEL-01-02_Thing");

@@ -10,7 +10,7 @@ import { FULL_FLAGS } from "../../src/cli/permissions.ts";
 import { RECORD_FILE } from "../../src/deliverable.ts";
 import { runCli, runCliProcess } from "../cli.ts";
 import { git, makeProject, tempDir } from "../fixtures.ts";
-import { recordsOf } from "./runs.ts";
+import { recordsOf, RUNREC } from "./runs.ts";
 
 /**
  * A project in a git repository whose record files merge by union, its deliverable holding one
@@ -63,4 +63,28 @@ export async function emit(
     env,
   );
   assertEquals(emitted.code, 0, emitted.stderr);
+}
+
+/**
+ * {@linkcode emit} under strace, which injects `inject` (`fsync:signal=KILL`, say) at the
+ * system calls `trace` names on `del`'s record file only: a real fault at a chosen step.
+ */
+export function emitWithFault(
+  del: string,
+  env: Record<string, string>,
+  agent: string,
+  started: string,
+  fault: { trace: string; inject: string },
+): Promise<Deno.CommandOutput> {
+  return new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-P", join(del, RECORD_FILE)],
+      ...["-e", `trace=${fault.trace}`, "-e", `inject=${fault.inject}`],
+      ...RUNREC,
+      ...["emit", del, "--agent", agent, "--status", "SUCCESS", "--started", started],
+    ],
+    env,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
 }
