@@ -58,7 +58,7 @@ type Format = typeof FORMATS[number];
 
 const HELP = `runrec log: list run records, filtered
 
-Usage: runrec log <del-dir|file|root>... [--agent A] [--status S] [--since T]
+Usage: runrec log <del-dir|file|root>... [--agent A] [--status S] [--since T|REV]
                   [--until T] [-n N] [--by time|path]
                   [--format table|md|csv|json|jsonl] [--json]
 
