@@ -58,8 +58,8 @@ type Format = typeof FORMATS[number];
 
 const HELP = `runrec log: list run records, filtered
 
-Usage: runrec log <del-dir|file|root>... [--agent A] [--status S] [--since T|REV]
-                  [--until T] [-n N] [--by time|path]
+Usage: runrec log <del-dir|file|root>... [--agent A] [--status S]
+                  [--since T|REV] [--until T] [-n N] [--by time|path]
                   [--format table|md|csv|json|jsonl] [--json]
 
 Records are listed by RunTimestamp across all files (--by time, the
