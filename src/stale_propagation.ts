@@ -477,9 +477,10 @@ type RunWrites = { record: RunRecord; wrote: FilesByRealPath };
  * wrote that the consumer read: `theirs` read (`read`) a file `run` wrote (`wrote`), unless the
  * bytes it read are a good run's that did not overlap it (vouched for) or another invalidated run's (that run is named
  * instead), or, when they are not `run`'s bytes (a FAILED run's on top of them, a hand edit) or a
- * hash is missing, a good run rewrote that file between the two runs. Where either names none, by
- * times: `theirs` ended after `run` started and no good run ended in between (any agent's, as
- * what it rewrote is not known either).
+ * hash is missing, a good run rewrote that file between the two runs. A file a good run rewrote
+ * after `theirs` began does not count when the producer `ranSince` it: that reason says it
+ * (TUTORIAL). Where either names none, by times: `theirs` ended after `run` started and no good
+ * run ended in between (any agent's, as what it rewrote is not known either).
  */
 function mayHaveRead(
   theirs: RunRecord,
@@ -491,6 +492,7 @@ function mayHaveRead(
     invalidated: RunWrites[];
     vouched: (run: RunRecord, path: string, hash: string) => boolean;
   },
+  ranSince: boolean,
 ): boolean {
   if (endMs(theirs) <= startMs(run)) return false; // it ended before that run began
   const { good, invalidated } = producerWrites;
@@ -503,6 +505,10 @@ function mayHaveRead(
   return [...read].some(([path, hash]) => {
     const left = wrote.get(path);
     if (left === undefined) return false;
+    const rewrittenSince = good.some(({ record, wrote }) =>
+      wrote.has(path) && endMs(record) > startMs(theirs)
+    );
+    if (ranSince && rewrittenSince) return false;
     if (SHA256_PATTERN.test(hash) && SHA256_PATTERN.test(left)) {
       // A good run that overlapped `run` may hold its bytes as its own (`exec` records every file
       // changed in the folder meanwhile): it vouches for nothing of `run`'s.
@@ -746,7 +752,8 @@ export async function propagateStaleness(
         }
         for (const entry of invalidated) {
           const { record, annotation } = entry;
-          if (!mayHaveRead(theirs, read, record, wroteBy(producer, record), producerWrites)) {
+          const wrote = wroteBy(producer, record);
+          if (!mayHaveRead(theirs, read, record, wrote, producerWrites, since !== undefined)) {
             continue;
           }
           origins.push({

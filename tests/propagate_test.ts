@@ -988,6 +988,30 @@ Deno.test("stale --propagate: a consumer that read a file an invalidated run wro
   assertEquals([current.code, current.json.stale], [0, []]);
 });
 
+Deno.test("stale --propagate: once a good run of the producer rewrote the file a consumer's run read from an invalidated run, the reason passed downstream is that run's ran since, not the invalidated run (docs/TUTORIAL.md; a seed of the propagate oracle found both)", async () => {
+  const { root, dir } = await buildRoot();
+  const producer = dir("DEL-02-01");
+  const datasheet = join(producer, "Datasheet.md");
+  await register(dir("DEL-02-02"), row("D2", "DEL-02-02", "DEL-02-01"));
+  await register(dir("DEL-02-03"), row("D3", "DEL-02-03", "DEL-02-02"));
+  const bad = await runWriting(producer, "4_DOCUMENTS", 50, ["Datasheet.md"], "_CONTEXT.md");
+  const reader = await run(dir("DEL-02-02"), "4_DOCUMENTS", 40, "../DEL-02-01_Pump/Datasheet.md");
+  await run(dir("DEL-02-03"), "4_DOCUMENTS", 35, "Datasheet.md");
+  await invalidate(producer, bad, "wrong decomposition");
+  await Deno.writeTextFile(datasheet, "# Datasheet DEL-02-01, redone\n");
+  const redone = await runWriting(producer, "DEPENDENCIES", 20, ["Datasheet.md"], "_CONTEXT.md");
+  const { code, json } = await staleJson(root);
+  // The consumer's check is DIRTY (what it read is gone); downstream of it, one reason per cause.
+  assertEquals(code, 1);
+  assertEquals(json.stale.map((s: StaleDeliverable) => [s.deliverableId, reasons(s)]), [
+    ["DEL-02-03", [
+      "DEL-02-02>DEL-02-03 dirty",
+      `DEL-02-01>DEL-02-02>DEL-02-03 ran since ${reader}`,
+    ]],
+  ]);
+  assertEquals(entryOf(json, "DEL-02-03")!.reasons[1].ranSince!.RunID, redone);
+});
+
 Deno.test("stale --propagate: an invalidated run whose files a consumer's run did not read makes it not STALE, before and after it runs again; a consumer run that read nothing of the producer is judged by times", async () => {
   const { root, dir } = await buildRoot();
   const producer = dir("DEL-02-01");

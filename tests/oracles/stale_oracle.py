@@ -843,6 +843,7 @@ def propagate(root, checked=None):
             start = start_ns(r["record"])
             # A superseded run of the producer is no run since: it was taken back.
             current = [e for e in producer_good if not e["superseded"]]
+            since = False
             if current:
                 last = max(current, key=lambda e: (end_ns(e["record"]), order_key(e)))
                 since = end_ns(last["record"]) > start
@@ -884,9 +885,10 @@ def propagate(root, checked=None):
                     for x in files:
                         rel = normal(os.path.relpath(os.path.join(ids[c], x), ids[p]))
                         if rel in outs and v in read_from(p, rel, start):
-                            # Rewritten since by a good run: that run "ran since" says it instead.
-                            if any(rel in g["record"]["OutputFiles"] and end_ns(g["record"]) > start
-                                   for g in producer_good):
+                            # Rewritten since by a good run, and the producer ran since: that
+                            # reason says it instead (none given, this one is: never silently clean).
+                            if since and any(rel in g["record"]["OutputFiles"] and end_ns(g["record"]) > start
+                                             for g in current):
                                 noted("invalidated bytes rewritten since")
                                 continue
                             hit = True
