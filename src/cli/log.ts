@@ -196,6 +196,14 @@ function parseFilters(parsed: Parsed): Filters {
   } else if (since !== undefined) filters.sinceMs = instantOption("since", since);
   const until = stringOption(parsed, "until");
   if (until !== undefined) filters.untilMs = instantOption("until", until);
+  // A range no instant is in lists nothing, as a typo would: said, not "no records match"
+  // (newuser-49 F3).
+  if (filters.untilMs !== undefined && filters.untilMs <= (filters.sinceMs ?? -Infinity)) {
+    throw new UsageError(
+      `--until ${until} is not after --since ${since}: no RunTimestamp is in that range ` +
+        "(--until is exclusive: --since 2026-02-21 --until 2026-02-22 is that day's runs)",
+    );
+  }
   return filters;
 }
 

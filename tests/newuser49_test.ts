@@ -1,0 +1,107 @@
+/**
+ * Stop 49's new users: an orchestrator author wrapping every agent run, a team lead reading a
+ * week of history, and a maintainer upgrading a checkout whose record files were written by hand
+ * or by an older tool, each from README.md and the docs it links alone. Each test is one friction
+ * they met, which failed before its fix.
+ */
+import { join } from "node:path";
+import { runCli } from "./cli.ts";
+import { makeProject } from "./fixtures.ts";
+import { HEADER } from "../src/schema.ts";
+import { assertEquals } from "./assert.ts";
+
+/** The 16 columns of the host procedure's REQ-01: the header an older tool wrote. */
+const OLD_HEADER = HEADER.split(",").slice(0, 16).join(",");
+
+/** Every file beneath `dir` with its bytes, to show a command changed none. */
+async function snapshot(dir: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for await (const entry of Deno.readDir(dir)) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) {
+      for (const [p, text] of await snapshot(path)) files.set(p, text);
+    } else if (entry.isFile) files.set(path, await Deno.readTextFile(path));
+  }
+  return files;
+}
+
+Deno.test("a RunRecords.csv an older tool wrote (the 16 columns of REQ-01, no RecordChecksum) is said by the columns it lacks, not by its first 24 characters, which are ours; nothing is changed (newuser-49 F1)", async () => {
+  const { del } = await makeProject();
+  const file = join(del, "RunRecords.csv");
+  await Deno.writeTextFile(
+    file,
+    `${OLD_HEADER}\nv1.0,RUN-DEL-01-02-20260201-0900-001,DEL-01-02,4_DOCUMENTS,TYPE_2,` +
+      "2026-02-01T09:00:00Z,PT5M,SUCCESS,FULL,abc,Datasheet.md,Datasheet.md,OPEN,OPEN,,first\n",
+  );
+  const before = await snapshot(del);
+  for (const command of ["validate", "verify"]) {
+    const run = await runCli([command, file]);
+    assertEquals(run.code, 1, run.stderr);
+    const first = run.stdout.split("\n")[0];
+    assertEquals(
+      first,
+      `${file}:1: header is not the v1.0 header: "…r,ErrorSummary,Notes" (from character 169): ` +
+        "16 columns, without InputHashes, OutputHashes, GitHead, Host, RecordChecksum (a file " +
+        "another tool wrote, or by hand: its lines have no RecordChecksum, so none is a run " +
+        "record; SCHEMA.md 1.4, 1.5)",
+    );
+  }
+  // A header of other names is quoted where it departs from ours.
+  await Deno.writeTextFile(file, "SchemaVersion,RunID,When\n");
+  const other = await runCli(["validate", file]);
+  assertEquals(
+    other.stdout.split("\n")[0],
+    `${file}:1: header is not the v1.0 header: "SchemaVersion,RunID,When"`,
+  );
+  await Deno.writeTextFile(file, before.get(file)!);
+  assertEquals(await snapshot(del), before);
+});
+
+Deno.test("show of a RunID whose only line has no whole RecordChecksum (written by hand, or torn) names that line, not 'not found' (newuser-49 F2)", async () => {
+  const { del } = await makeProject();
+  const file = join(del, "RunRecords.csv");
+  const id = "RUN-DEL-01-02-20260201-0900-001";
+  await Deno.writeTextFile(
+    file,
+    `${HEADER}\nv1.0,${id},DEL-01-02,4_DOCUMENTS,TYPE_2,2026-02-01T09:00:00Z,PT5M,SUCCESS,` +
+      "FULL,,Datasheet.md,Datasheet.md,OPEN,OPEN,,,,,,,\n",
+  );
+  const before = await Deno.readTextFile(file);
+  const show = await runCli(["show", del, id]);
+  assertEquals(show.code, 2, show.stderr);
+  assertEquals(
+    show.stderr,
+    `runrec show: ${file}: line 2 holds ${id} but cannot be read (torn record (interrupted ` +
+      `write); skipped); see runrec validate ${file}\n`,
+  );
+  // A RunID on no line at all is still not found.
+  const absent = await runCli(["show", del, "RUN-DEL-01-02-20260201-0900-002"]);
+  assertEquals(absent.code, 1, absent.stderr);
+  assertEquals(absent.stderr.includes("not found"), true, absent.stderr);
+  assertEquals(await Deno.readTextFile(file), before);
+});
+
+Deno.test("log --since T --until T (or --until before --since) is refused, exit 2, saying --until is exclusive, not listed as 'no records match' (newuser-49 F3)", async () => {
+  const { del } = await makeProject();
+  const emit = await runCli(["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"]);
+  assertEquals(emit.code, 0, emit.stderr);
+  for (
+    const [since, until] of [["2026-11-24", "2026-11-24"], ["2026-11-26", "2026-11-24"], [
+      "1d",
+      "2d",
+    ]]
+  ) {
+    const run = await runCli(["log", del, "--since", since, "--until", until]);
+    assertEquals([run.code, run.stdout], [2, ""], run.stderr);
+    assertEquals(
+      run.stderr,
+      `runrec log: --until ${until} is not after --since ${since}: no RunTimestamp is in that ` +
+        "range (--until is exclusive: --since 2026-02-21 --until 2026-02-22 is that day's runs) " +
+        "(see runrec log --help)\n",
+    );
+  }
+  // A range that holds the record lists it.
+  const day = new Date().toISOString().slice(0, 10);
+  const ok = await runCli(["log", del, "--since", day, "--until", "2999-01-01", "--format", "csv"]);
+  assertEquals([ok.code, ok.stdout.split("\n").length], [0, 3], ok.stderr);
+});
