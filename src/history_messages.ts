@@ -299,3 +299,20 @@ export function restartRemedy(before: Uint8Array, after: Uint8Array): string | u
     `restarted), its first run reuses RunID ${reused} of the last minute of the file it ` +
     "replaced, so it cannot be told from those runs rewritten: restart in a later minute";
 }
+
+/**
+ * The remedy for a record file changed in the working tree since `previous` (a line edited, cut
+ * or taken out, by hand or by a tool): how to see the change, and that the lines go back as they
+ * were, since a run is marked, never edited (newuser-49 F4).
+ *
+ * @example
+ * ```ts
+ * import { editedRemedy } from "./history_messages.ts";
+ * editedRemedy("0123456789abcdef0123456789abcdef01234567", "DEL-01-02_Y/RunRecords.csv");
+ * // "`git diff 0123456 -- DEL-01-02_Y/RunRecords.csv` shows what changed: …"
+ * ```
+ */
+export function editedRemedy(previous: string, file: string): string {
+  return `\`git diff ${short(previous)} -- ${shellWord(file)}\` shows what changed: put the ` +
+    "lines back as they were (records are never edited or removed: runrec annotate marks a run)";
+}

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { runCli } from "./cli.ts";
-import { makeProject } from "./fixtures.ts";
+import { git, makeProject } from "./fixtures.ts";
 import { HEADER } from "../src/schema.ts";
 import { assertEquals } from "./assert.ts";
 
@@ -104,4 +104,30 @@ Deno.test("log --since T --until T (or --until before --since) is refused, exit 
   const day = new Date().toISOString().slice(0, 10);
   const ok = await runCli(["log", del, "--since", day, "--until", "2999-01-01", "--format", "csv"]);
   assertEquals([ok.code, ok.stdout.split("\n").length], [0, 3], ok.stderr);
+});
+
+Deno.test("verify --since of a record file whose line was edited in the working tree (a FAILED made SUCCESS by hand) says how to see the change and to put it back, as a git user expects; nothing is changed (newuser-49 F4)", async () => {
+  const { root, del } = await makeProject();
+  for (const status of ["SUCCESS", "FAILED"]) {
+    const emit = await runCli(["emit", del, "--agent", "4_DOCUMENTS", "--status", status]);
+    assertEquals(emit.code, 0, emit.stderr);
+  }
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "a failed run");
+  const head = (await git(root, "rev-parse", "--short=7", "HEAD")).trim();
+  const file = join(del, "RunRecords.csv");
+  await Deno.writeTextFile(file, (await Deno.readTextFile(file)).replace(",FAILED,", ",SUCCESS,"));
+  const before = await snapshot(del);
+  const run = await runCli(["verify", file, "--since", "HEAD"]);
+  assertEquals(run.code, 1, run.stdout);
+  const broken = run.stdout.split("\n").find((line) => line.includes("K-APPEND-1 broken"));
+  assertEquals(
+    broken?.replace(/byte \d+/, "byte N"),
+    `${file}:3: K-APPEND-1 broken in the working tree: line 3 differs (byte N of the file), ` +
+      `against the version in ${head}; \`git diff ${head} -- ${file}\` shows what changed: put ` +
+      "the lines back as they were (records are never edited or removed: runrec annotate marks a " +
+      "run)",
+  );
+  assertEquals(await snapshot(del), before);
 });
