@@ -131,3 +131,20 @@ Deno.test("verify --since of a record file whose line was edited in the working 
   );
   assertEquals(await snapshot(del), before);
 });
+
+Deno.test("log --since 1w (a week, as a lead reviewing one types it) names 7d, not 'neither a time nor a commit'; so do '2 weeks ago' and reap --older-than 2w (newuser-49 F5)", async () => {
+  const { root, del } = await makeProject();
+  await git(root, "init", "-q");
+  for (const [given, meant] of [["1w", "7d"], ["2 weeks ago", "14d"]]) {
+    const run = await runCli(["log", del, "--since", given]);
+    assertEquals(run.code, 2, run.stderr);
+    assertEquals(
+      run.stderr.endsWith(`got "${given}" (did you mean ${meant}?) (see runrec log --help)\n`),
+      true,
+      run.stderr,
+    );
+  }
+  const reap = await runCli(["reap", del, "--older-than", "2w"]);
+  assertEquals(reap.code, 2, reap.stderr);
+  assertEquals(reap.stderr.endsWith(`got "2w" (did you mean 14d?)\n`), true, reap.stderr);
+});
