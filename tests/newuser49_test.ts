@@ -5,7 +5,7 @@
  * they met, which failed before its fix.
  */
 import { join } from "node:path";
-import { runCli } from "./cli.ts";
+import { runCli, runCliProcess } from "./cli.ts";
 import { git, makeProject } from "./fixtures.ts";
 import { HEADER } from "../src/schema.ts";
 import { assertEquals } from "./assert.ts";
@@ -147,4 +147,35 @@ Deno.test("log --since 1w (a week, as a lead reviewing one types it) names 7d, n
   const reap = await runCli(["reap", del, "--older-than", "2w"]);
   assertEquals(reap.code, 2, reap.stderr);
   assertEquals(reap.stderr.endsWith(`got "2w" (did you mean 14d?)\n`), true, reap.stderr);
+});
+
+Deno.test("annotate . RUNID from the project's root (or a package folder), the RunID copied from log ., annotates it in its one deliverable folder beneath, with a note, as show . RUNID finds it (newuser-49 F6)", async () => {
+  const { root, del } = await makeProject();
+  const emit = await runCli(["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"]);
+  assertEquals(emit.code, 0, emit.stderr);
+  const id = emit.stdout.trim();
+  const shown = await runCliProcess(["show", ".", id], undefined, {}, root);
+  assertEquals(shown.code, 0, shown.stderr);
+  const atRoot = await runCliProcess(
+    ["annotate", ".", id, "--invalidates", "--note", "wrong vendor sheet"],
+    undefined,
+    {},
+    root,
+  );
+  assertEquals(atRoot.code, 0, atRoot.stderr);
+  assertEquals(
+    atRoot.stderr,
+    `runrec annotate: note: ${id} is a run of PKG-01_Pkg/1_Working/DEL-01-02_Thing\n`,
+  );
+  const fromPackage = await runCliProcess(
+    ["annotate", "1_Working", atRoot.stdout.trim(), "--invalidates", "--note", "taken back"],
+    undefined,
+    {},
+    join(root, "PKG-01_Pkg"),
+  );
+  assertEquals(fromPackage.code, 0, fromPackage.stderr);
+  const lines = (await Deno.readTextFile(join(del, "RunRecords.csv"))).trimEnd().split("\n");
+  assertEquals(lines.length, 4);
+  assertEquals(lines.slice(2).every((line) => line.includes(",RUNREC_ANNOTATE,")), true);
+  assertEquals(await Deno.stat(join(root, "RunRecords.csv")).then(() => true, () => false), false);
 });
