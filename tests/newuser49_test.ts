@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { runCli, runCliProcess } from "./cli.ts";
 import { git, makeProject } from "./fixtures.ts";
+import { RUNREC_SH } from "./support/runs.ts";
 import { HEADER } from "../src/schema.ts";
 import { assertEquals } from "./assert.ts";
 
@@ -178,4 +179,23 @@ Deno.test("annotate . RUNID from the project's root (or a package folder), the R
   assertEquals(lines.length, 4);
   assertEquals(lines.slice(2).every((line) => line.includes(",RUNREC_ANNOTATE,")), true);
   assertEquals(await Deno.stat(join(root, "RunRecords.csv")).then(() => true, () => false), false);
+});
+
+Deno.test("runrec start under an orchestrator's runrec exec of the same agent, the folder named from the project's root, says to annotate it by that name, not by its absolute path (newuser-49 F7)", async () => {
+  const { root } = await makeProject();
+  const del = "PKG-01_Pkg/1_Working/DEL-01-02_Thing";
+  const inner = `T=$(${RUNREC_SH} start ${del} --agent A) && ` +
+    `${RUNREC_SH} finish "$T" --agent A --status SUCCESS`;
+  const run = await runCliProcess(
+    ["exec", del, "--agent", "A", "--", "sh", "-c", inner],
+    undefined,
+    {},
+    root,
+  );
+  assertEquals(run.code, 0, run.stderr);
+  assertEquals(
+    run.stderr.includes(`take this one back: runrec annotate ${del} <its RunID> --invalidates`),
+    true,
+    run.stderr,
+  );
 });
