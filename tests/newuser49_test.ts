@@ -199,3 +199,31 @@ Deno.test("runrec start under an orchestrator's runrec exec of the same agent, t
     run.stderr,
   );
 });
+
+Deno.test("verify --since after the byte-order mark validate asks to delete was deleted says so (only the mark taken out, records unchanged) and to commit that on its own, not 'line 1 differs'; verified since that commit, it holds (newuser-49 F8)", async () => {
+  const { root, del } = await makeProject();
+  const emit = await runCli(["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"]);
+  assertEquals(emit.code, 0, emit.stderr);
+  const file = join(del, "RunRecords.csv");
+  const text = await Deno.readTextFile(file);
+  await Deno.writeTextFile(file, `\u{feff}${text}`); // an editor's save
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "saved by an editor");
+  const validate = await runCli(["validate", file]);
+  assertEquals(validate.stdout.includes("delete those 3 bytes"), true, validate.stdout);
+  await Deno.writeTextFile(file, text);
+  const head = (await git(root, "rev-parse", "--short=7", "HEAD")).trim();
+  const run = await runCli(["verify", file, "--since", "HEAD"]);
+  assertEquals(run.code, 1, run.stdout);
+  assertEquals(
+    run.stdout.split("\n")[0],
+    `${file}:1: K-APPEND-1 broken in the working tree: only the byte-order mark taken out, ` +
+      "records unchanged; line 1 is rewritten, which a merge with a branch holding the old one " +
+      `doubles, against the version in ${head}; commit that on its own and verify --since that ` +
+      "commit",
+  );
+  await git(root, "commit", "-qam", "the mark taken out");
+  const since = await runCli(["verify", file, "--since", "HEAD"]);
+  assertEquals(since.code, 0, since.stdout);
+});
