@@ -133,10 +133,17 @@ Deno.test("verify --since of a record file whose line was edited in the working 
   assertEquals(await snapshot(del), before);
 });
 
-Deno.test("log --since 1w (a week, as a lead reviewing one types it) names 7d, not 'neither a time nor a commit'; so do '2 weeks ago' and reap --older-than 2w (newuser-49 F5)", async () => {
+Deno.test("log --since 1w (a week, as a lead reviewing one types it) names 7d, not 'neither a time nor a commit'; so do '2 weeks ago', git's 2.weeks.ago and yesterday, and reap --older-than 2w (newuser-49 F5)", async () => {
   const { root, del } = await makeProject();
   await git(root, "init", "-q");
-  for (const [given, meant] of [["1w", "7d"], ["2 weeks ago", "14d"]]) {
+  for (
+    const [given, meant] of [
+      ["1w", "7d"],
+      ["2 weeks ago", "14d"],
+      ["2.weeks.ago", "14d"], // git log --since's way
+      ["yesterday", "1d"],
+    ]
+  ) {
     const run = await runCli(["log", del, "--since", given]);
     assertEquals(run.code, 2, run.stderr);
     assertEquals(
