@@ -234,3 +234,21 @@ Deno.test("verify --since after the byte-order mark validate asks to delete was 
   const since = await runCli(["verify", file, "--since", "HEAD"]);
   assertEquals(since.code, 0, since.stdout);
 });
+
+Deno.test("a second finish of one token (two agents given it, or a retry after a lost answer) with another status names the recorded run's status, which the record it is refused for holds (newuser-49 F9)", async () => {
+  const { del } = await makeProject();
+  const start = await runCli(["start", del, "--agent", "4_DOCUMENTS"]);
+  assertEquals(start.code, 0, start.stderr);
+  const token = start.stdout.trim();
+  const first = await runCli(["finish", token, "--status", "SUCCESS"]);
+  assertEquals(first.code, 0, first.stderr);
+  const second = await runCli(["finish", token, "--status", "FAILED", "--error", "timed out"]);
+  assertEquals(second.code, 2, second.stderr);
+  assertEquals(
+    second.stderr.includes(
+      `finished already (runrec log says): its record is ${first.stdout.trim()} (SUCCESS) in `,
+    ),
+    true,
+    second.stderr,
+  );
+});
