@@ -253,31 +253,58 @@ export function renameNote(from: string, commit: string): string {
 
 /**
  * The failure of a version `after` that differs from `before` only in its
- * line ends (CR LF and LF), its records unchanged, or `undefined`. Still a
- * failure: every line is rewritten, and a merge=union with a branch holding
- * the other line ends would keep both copies of every record.
+ * line ends (CR LF and LF) or a byte-order mark taken out or put in, its
+ * records unchanged, or `undefined`. Still a failure: those bytes of the
+ * file are rewritten, and a merge=union with a branch holding the old ones
+ * would keep both copies of every line they changed. The mark is what
+ * `validate` asks to delete: the way to do so is said (newuser-49 F8).
  *
  * @example
  * ```ts
  * import { lineEndsProblem } from "./history_messages.ts";
  * const bytes = (text: string) => new TextEncoder().encode(text);
  * lineEndsProblem(bytes("a\nb\n"), bytes("a\r\nb\r\n"))?.message; // "only line ends changed (LF -> CR LF), …"
+ * lineEndsProblem(bytes("\u{feff}a\n"), bytes("a\nb\n"))?.message; // "only the byte-order mark taken out, …"
  * ```
  */
 export function lineEndsProblem(
   before: Uint8Array,
   after: Uint8Array,
 ): { line: number; message: string; remedy: string } | undefined {
-  const plainBefore = withoutCarriageReturns(before);
-  if (prefixProblem(plainBefore, withoutCarriageReturns(after))) return undefined;
-  const change = plainBefore.length < before.length ? "CR LF -> LF" : "LF -> CR LF";
+  const [markBefore, markAfter] = [hasByteOrderMark(before), hasByteOrderMark(after)];
+  const [textBefore, textAfter] = [
+    before.subarray(markBefore ? 3 : 0),
+    after.subarray(markAfter ? 3 : 0),
+  ];
+  const plainBefore = withoutCarriageReturns(textBefore);
+  if (prefixProblem(plainBefore, withoutCarriageReturns(textAfter))) return undefined;
+  const changes: string[] = [];
+  if (markBefore !== markAfter) {
+    changes.push(`the byte-order mark ${markBefore ? "taken out" : "put in"}`);
+  }
+  const endsChanged = prefixProblem(textBefore, textAfter) !== undefined;
+  if (endsChanged) {
+    changes.push(
+      `line ends changed (${
+        plainBefore.length < textBefore.length ? "CR LF -> LF" : "LF -> CR LF"
+      })`,
+    );
+  }
   return {
     line: 1,
-    message: `only line ends changed (${change}), records unchanged; ` +
-      "every line is rewritten, which a merge with a branch holding the old line ends doubles",
-    remedy: "commit the normalisation on its own (`git add --renormalize .`) and " +
-      "verify --since that commit",
+    message: `only ${changes.join(" and ")}, records unchanged; ` +
+      `${endsChanged ? "every line" : "line 1"} is rewritten, which a merge with a branch ` +
+      `holding the old ${endsChanged ? "line ends" : "one"} doubles`,
+    remedy: !endsChanged && markBefore
+      ? "commit that on its own and verify --since that commit"
+      : "commit the normalisation on its own (`git add --renormalize .`) and " +
+        "verify --since that commit",
   };
+}
+
+/** Whether `bytes` starts with a UTF-8 byte-order mark (EF BB BF). */
+function hasByteOrderMark(bytes: Uint8Array): boolean {
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
 }
 
 /**
@@ -298,4 +325,21 @@ export function restartRemedy(before: Uint8Array, after: Uint8Array): string | u
   return reused === undefined ? undefined : `if a new file was begun here (a deliverable ` +
     `restarted), its first run reuses RunID ${reused} of the last minute of the file it ` +
     "replaced, so it cannot be told from those runs rewritten: restart in a later minute";
+}
+
+/**
+ * The remedy for a record file changed in the working tree since `previous` (a line edited, cut
+ * or taken out, by hand or by a tool): how to see the change, and that the lines go back as they
+ * were, since a run is marked, never edited (newuser-49 F4).
+ *
+ * @example
+ * ```ts
+ * import { editedRemedy } from "./history_messages.ts";
+ * editedRemedy("0123456789abcdef0123456789abcdef01234567", "DEL-01-02_Y/RunRecords.csv");
+ * // "`git diff 0123456 -- DEL-01-02_Y/RunRecords.csv` shows what changed: …"
+ * ```
+ */
+export function editedRemedy(previous: string, file: string): string {
+  return `\`git diff ${short(previous)} -- ${shellWord(file)}\` shows what changed: put the ` +
+    "lines back as they were (records are never edited or removed: runrec annotate marks a run)";
 }

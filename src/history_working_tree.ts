@@ -34,7 +34,7 @@ import {
   WORKING_TREE,
 } from "./history_shared.ts";
 import { folderDeliverableId, sameDeliverable } from "./history_walk.ts";
-import { lineEndsProblem, restartRemedy } from "./history_messages.ts";
+import { editedRemedy, lineEndsProblem, restartRemedy } from "./history_messages.ts";
 
 /**
  * Of the record files `copies` (in tool roots, gone), those whose records
@@ -117,7 +117,12 @@ export async function workingTreeChecks(
         previousPath: track.path,
         line: problem.line,
         message: problem.message,
-        ...problem.remedy === undefined ? {} : { remedy: problem.remedy },
+        // Where the file kept its path, git diff shows the change (newuser-49 F4).
+        ...problem.remedy !== undefined
+          ? { remedy: problem.remedy }
+          : track.path === gitPath
+          ? { remedy: editedRemedy(track.label, file) }
+          : {},
       };
       failed.push(entry);
     }

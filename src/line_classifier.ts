@@ -238,11 +238,16 @@ export function classifyLine(
     // A header's shape is quoted where it departs from ours, whose first characters it shares
     // (versions-sweep F3).
     const headerShaped = !bom && isHeaderShaped(text);
+    // A header of another tool, or a hand-made one, is said where it departs from ours, not by
+    // its first characters, which are ours (newuser-49 F1).
+    const headerStart = !bom && text.startsWith("SchemaVersion,");
     const what = bom
       ? "starts with a UTF-8 byte-order mark (EF BB BF), then"
       : headerShaped
       ? `is not the v1.0 header: ${whereItDiffers(text)} (another schema version's, or ours ` +
         "damaged)"
+      : headerStart
+      ? `is not the v1.0 header: ${whereItDiffers(text)}${missingColumns(text)}`
       : "is not the v1.0 header:";
     // An editor or spreadsheet that saved the file added the mark: the way out is to drop it.
     const fix = bom ? ": delete those 3 bytes (until then, records wait in the spool)" : "";
@@ -250,7 +255,7 @@ export function classifyLine(
     // which is checked as one (review-u F3).
     const record = RECORD_START.every((b, k) => body[k] === b);
     const lost = record ? " (a record: the header line is missing)" : "";
-    const quoted = headerShaped ? "" : ` ${clip(shown)}`;
+    const quoted = headerShaped || headerStart ? "" : ` ${clip(shown)}`;
     sink.problem(lineProblem(line, "error", "header", `${what}${quoted}${fix}${lost}`));
     if (lost === "") return;
   }
@@ -270,4 +275,26 @@ export function classifyLine(
     sink.problem(lineProblem(line, "warning", "no-newline", "last line has no final newline"));
   }
   sink.record(line, text, offset);
+}
+
+/**
+ * What a header line that is our header's first columns lacks, as a clause: such a file was
+ * written by a tool that knew the host procedure's 16 fields (or fewer) and no RecordChecksum,
+ * so none of its lines is a run record. Empty for any other line.
+ *
+ * @example
+ * ```ts
+ * import { missingColumns } from "./line_classifier.ts";
+ * missingColumns("SchemaVersion,RunID"); // ": 2 columns, without DeliverableID, …, RecordChecksum …"
+ * ```
+ */
+export function missingColumns(line: string): string {
+  if (!HEADER.startsWith(`${line},`)) return "";
+  const given = line.split(",").length;
+  const missing = HEADER.split(",").slice(given);
+  const named = missing.length > 5
+    ? `${missing[0]}, …, ${missing[missing.length - 1]}`
+    : missing.join(", ");
+  return `: ${given} columns, without ${named} (a file another tool wrote, or by hand: its ` +
+    "lines have no RecordChecksum, so none is a run record; SCHEMA.md 1.4, 1.5)";
 }

@@ -43,6 +43,8 @@ export interface RunRecordFound {
   finishedReadOnly?: boolean;
   /** Whether it is the FAILED record `reap` wrote for the run. */
   reaped: boolean;
+  /** For a record in the file: its RunStatus, which a finish repeated with another is told. */
+  status?: string;
   /** When the run ended (ms since the epoch: RunTimestamp plus RunDuration), when they read. */
   endedAt?: number;
   /**
@@ -132,6 +134,7 @@ export function recordedRunsOn(
           addNamed(inFile, r.Notes, {
             runId: r.RunID,
             reaped: r.ErrorSummary === REAPED_ERROR,
+            status: r.RunStatus,
             endedAt: endOf(r),
             ...replayedFrom === undefined ? {} : { replayedFrom },
             ...r.Notes.split(" | ").includes(READ_ONLY_FINISH_NOTE)

@@ -23,6 +23,7 @@ import {
   deliverableId,
   refuseBackslash,
   requireFolder,
+  shownPath,
 } from "./deliverable.ts";
 import { sharedIdWarning } from "./claimed_ids.ts";
 import { emptiedByGit, folderGitMovedTo, refuseLeftFolder } from "./git_moved_folder.ts";
@@ -317,10 +318,12 @@ export const EXEC_RUN_VARIABLE = "RUNREC_EXEC_RUN";
 function underExec(dir: string, run: PendingRun, execId: string): string {
   // "run id", not "run <id>": that would read as this record's own run (agent_notes.ts).
   run.start.notes.push(`started under runrec exec (run id ${execId}), which records this run too`);
+  // The folder as the user would type it (newuser-49 F7).
+  const folder = shellWord(shownPath(resolve(dir)));
   return `this command runs under runrec exec, whose run ${execId} of ${run.agent} in this ` +
     "folder is recorded when the command ends: this run's record would be a second one; under " +
     "runrec exec, leave runrec start and finish out (or run the agent without exec); once " +
-    `recorded, take this one back: runrec annotate ${shellWord(dir)} <its RunID> --invalidates ` +
+    `recorded, take this one back: runrec annotate ${folder} <its RunID> --invalidates ` +
     '--note "recorded twice"';
 }
 

@@ -203,7 +203,9 @@ export function recordedError(
       "(git stash pop brings it back), or it was removed since; runrec log says which once the " +
       "file is settled"
     : found.runId !== undefined
-    ? ` (runrec log says): its record is ${found.runId} in ${join(place, RECORD_FILE)}`
+    ? ` (runrec log says): its record is ${found.runId}${
+      found.status === undefined ? "" : ` (${found.status})`
+    } in ${join(place, RECORD_FILE)}`
     : `: its record waits in the spool, ${found.spooledIn}: ` +
       `runrec flush ${shellWord(place)} appends it` +
       (isGone(place)

@@ -516,16 +516,17 @@ Deno.test("annotate: messages say a RunID is an annotation, a run of another del
     wrong,
     /DEL-01-03_Level_Switch_Datasheet\), not of DEL-01-02; annotate it in its own/,
   );
-  // The execution root, which has no record file.
-  const atRoot = await refused(root, 2, foreign, "--invalidates", "--note", "x");
+  // A folder that is no deliverable's and holds none of DEL-01-03.
+  const pkg = join(root, DEL3, "..", "..", "0_References");
+  const elsewhere = await refused(pkg, 2, foreign, "--invalidates", "--note", "x");
   assert.ok(
-    atRoot.startsWith(
-      `runrec annotate: ${root}: no ${RECORD_FILE} here: is it a deliverable folder? ${foreign} ` +
+    elsewhere.startsWith(
+      `runrec annotate: ${pkg}: no ${RECORD_FILE} here: is it a deliverable folder? ${foreign} ` +
         "is a run of DEL-01-03 (",
     ),
-    atRoot,
+    elsewhere,
   );
-  assert.doesNotMatch(atRoot, /is not a run in/);
+  assert.doesNotMatch(elsewhere, /is not a run in/);
 });
 
 Deno.test("a RunID of another deliverable: annotate, show and finish exit 2, each naming the RunID's own folder, annotate's two sentences apart (trial-t F9)", async () => {

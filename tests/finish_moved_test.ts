@@ -187,7 +187,7 @@ Deno.test("finish <token> after the worktree it ran in was removed: exit 0, the 
     root,
   );
   assertEquals(late.code, 2, late.stderr);
-  assertIncludes(late.stderr, `its record is ${records[0].RunID} in `);
+  assertIncludes(late.stderr, `its record is ${records[0].RunID} (SUCCESS) in `);
   assert(!late.stderr.includes("runrec emit"), late.stderr);
   assertEquals((await recordsOf(del)).length, 1);
   assert(lostLines(late.stderr).length === 0, late.stderr);

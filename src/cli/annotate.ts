@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { join } from "../path.ts";
+import { isInside, join, relative } from "../path.ts";
 import {
   AnnotationRefused,
   AnnotationUnconfirmed,
@@ -14,7 +14,7 @@ import {
 } from "../annotations.ts";
 import { deliverableId, folderEntries, RECORD_FILE, requireFolder } from "../deliverable.ts";
 import { miscasedRecordFileError } from "../other_case.ts";
-import { deliverableOfRunId, runIdHome } from "../run_id_home.ts";
+import { deliverableOfRunId, foldersOfDeliverable, runIdHome } from "../run_id_home.ts";
 import { CheckFailure, InputError } from "../errors.ts";
 import { readRecords } from "../reader.ts";
 import { RUN_ID_SYNTAX, type RunRecord } from "../schema.ts";
@@ -42,6 +42,8 @@ Appends one annotation record to the deliverable's RunRecords.csv (AgentName
 ${ANNOTATOR}, RunStatus SKIPPED, Notes "annotates=<RUNID>; ...; note=TEXT").
 The annotated run stays as it was. log marks invalidated and superseded runs,
 show lists a run's annotations, and stale never takes such a run as baseline.
+<del-dir> may be a folder above it (the project's root): the one deliverable
+folder beneath it with the RunID's DeliverableID is meant, named in a note.
 
 To withdraw a mistaken annotation, invalidate the annotation itself: give its
 RunID (the one annotate printed) with --invalidates. It then no longer applies
@@ -304,6 +306,20 @@ function collided(delDir: string, file: string, id: string, records: readonly Fo
   );
 }
 
+/**
+ * The folder to annotate in: `target`, or, when `target` is a folder above deliverables (the
+ * project's root, a package) with no record file, the one deliverable folder beneath it that
+ * has the RunID's DeliverableID, as `show` finds a run from there (newuser-49 F6). Two such
+ * folders (a copy) leave `target`, whose error names both.
+ */
+function deliverableBeneath(target: string, runId: string): string {
+  const id = deliverableOfRunId(runId);
+  if (id === undefined || ownId(target) !== undefined) return target;
+  if (folderEntries(target).has(RECORD_FILE)) return target;
+  const beneath = foldersOfDeliverable(target, id).filter((f) => isInside(f, target));
+  return beneath.length === 1 ? relative(Deno.cwd(), beneath[0]) || "." : target;
+}
+
 /** The one-line error for a folder without a record file. */
 function noRecordFile(delDir: string, runId: string): InputError {
   const own = ownId(delDir);
@@ -330,7 +346,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         `${shellWord(reason.join(" "))})`,
     );
   }
-  const [delDir, runId] = positionals(parsed, ["del-dir", "RUNID"]);
+  const [target, runId] = positionals(parsed, ["del-dir", "RUNID"]);
+  const delDir = deliverableBeneath(target, runId);
+  if (delDir !== target) io.err(`runrec annotate: note: ${runId} is a run of ${delDir}\n`);
   // Kept as given, as emit keeps --notes: only a blank note is refused.
   const note = stringOption(parsed, "note");
   if (note === undefined || note.trim() === "") {

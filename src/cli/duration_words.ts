@@ -15,6 +15,9 @@ const UNITS: readonly [RegExp, string][] = [
   [/^(?:d|days?)$/i, "d"],
 ];
 
+/** Weeks, which no option takes: said in days (`1w`, `2 weeks ago`: `7d`, `14d`; newuser-49 F5). */
+const WEEKS = /^(?:w|wks?|weeks?)$/i;
+
 /**
  * `" (did you mean 5m?)"` for a duration spelt in words, the units to choose from for a bare
  * number, else `""`.
@@ -25,6 +28,8 @@ const UNITS: readonly [RegExp, string][] = [
  * spelledDuration("5min"); // " (did you mean 5m?)"
  * spelledDuration("2 hours"); // " (did you mean 2h?)"
  * spelledDuration("2 hours ago"); // " (did you mean 2h?)" (log --since: a duration before now)
+ * spelledDuration("1w"); // " (did you mean 7d?)"
+ * spelledDuration("2.weeks.ago"); // " (did you mean 14d?)" (git's way)
  * spelledDuration("90"); // " (a number needs its unit, with no space: 90s, 90m, 90h or 90d)"
  * spelledDuration("soon"); // ""
  * ```
@@ -37,8 +42,10 @@ export function spelledDuration(text: string): string {
     return ` (a number needs its unit, with no space: ${bare}s, ${bare}m, ${bare}h or ${bare}d)`;
   }
   // "ago" is how people say log --since's duration before now: the duration alone means that.
-  const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*([a-z]+)(?:\s+ago)?\s*$/i.exec(text);
+  // Dots too, as git's log --since takes them (`2.weeks.ago`; newuser-49 F5).
+  const m = /^\s*([0-9]+(?:\.[0-9]+)?)[\s.]*([a-z]+)(?:[\s.]+ago)?\s*$/i.exec(text);
   if (!m) return "";
+  if (WEEKS.test(m[2])) return ` (did you mean ${Number(m[1]) * 7}d?)`;
   const unit = UNITS.find(([word]) => word.test(m[2]))?.[1];
   const meant = unit === undefined ? undefined : `${m[1]}${unit}`;
   return meant === undefined || meant === text ? "" : ` (did you mean ${meant}?)`;

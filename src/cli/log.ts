@@ -196,6 +196,14 @@ function parseFilters(parsed: Parsed): Filters {
   } else if (since !== undefined) filters.sinceMs = instantOption("since", since);
   const until = stringOption(parsed, "until");
   if (until !== undefined) filters.untilMs = instantOption("until", until);
+  // A range no instant is in lists nothing, as a typo would: said, not "no records match"
+  // (newuser-49 F3).
+  if (filters.untilMs !== undefined && filters.untilMs <= (filters.sinceMs ?? -Infinity)) {
+    throw new UsageError(
+      `--until ${until} is not after --since ${since}: no RunTimestamp is in that range ` +
+        "(--until is exclusive: --since 2026-02-21 --until 2026-02-22 is that day's runs)",
+    );
+  }
   return filters;
 }
 
@@ -215,8 +223,16 @@ function instantOption(name: string, text: string): number {
   throw new UsageError(
     `--${name}: expected an ISO 8601 date or date-time like 2026-02-22 or ` +
       `2026-02-22T10:15:00Z, or a duration before now like 24h or 7d, got ${JSON.stringify(text)}` +
-      spelledDuration(text),
+      sinceWords(text),
   );
+}
+
+/**
+ * {@linkcode spelledDuration} for a time before now, and git's `yesterday` (newuser-49 F5): a
+ * word that is neither a time nor a revision.
+ */
+function sinceWords(text: string): string {
+  return /^\s*yesterday\s*$/i.test(text) ? " (did you mean 1d?)" : spelledDuration(text);
 }
 
 /**
@@ -224,7 +240,7 @@ function instantOption(name: string, text: string): number {
  * (`2026-02-30`) nor a duration (`5 min`, `2h ago`) misspelt, which are said as such.
  */
 function isRevisionWord(text: string): boolean {
-  return /^[^\s-]\S*$/.test(text) && !/^\d{4}-\d/.test(text) && spelledDuration(text) === "";
+  return /^[^\s-]\S*$/.test(text) && !/^\d{4}-\d/.test(text) && sinceWords(text) === "";
 }
 
 function matches(

@@ -230,6 +230,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const annotatingByFile = new Map<string, AnnotationSource[]>();
   let unread = 0;
   const damaged: { path: string; line: number; why: string }[] = [];
+  // A torn line is only a warning, but a line written without a checksum (by hand, by another
+  // tool) is one too: it may hold the RunID sought, said so rather than "not found" (newuser-49 F2).
+  const torn: { path: string; line: number; why: string }[] = [];
   // Records put back under another RunID that had this one at their append (skew-39 F1).
   const renumbered: Found[] = [];
   const hadRunId = renumberedNote(runId);
@@ -257,15 +260,18 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       } else if (event.severity === "error") {
         unread++;
         damaged.push({ path: file.path, line: event.line, why: event.message });
+      } else if (event.code === "torn") {
+        torn.push({ path: file.path, line: event.line, why: event.message });
       }
     }
   }
   if (found.length === 0) {
     // There, on a line no reader takes (another major version's, a damaged one): said so, as
     // annotate says it, not "not found" (versions-sweep F5).
-    for (const path of new Set(damaged.map((d) => d.path))) {
+    const unreadable = [...damaged, ...torn];
+    for (const path of new Set(unreadable.map((d) => d.path))) {
       const lines = new Set(linesWithRunId(path, runId));
-      const held = damaged.find((d) => d.path === path && lines.has(d.line));
+      const held = unreadable.find((d) => d.path === path && lines.has(d.line));
       if (held === undefined) continue;
       throw new InputError(
         `${path}: line ${held.line} holds ${runId} but cannot be read (${held.why}); see ` +
