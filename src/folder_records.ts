@@ -95,8 +95,12 @@ export async function scanRecordFile(
         tail = undefined;
         if (event.kind === "record") {
           onRecord({ line: event.line, record: event.record });
-        } else if (event.severity === "error" && !(event.code === "header" && event.line > 1)) {
-          // A header line past line 1 with an error (an added column's name) holds no run.
+        } else if (
+          event.severity === "error" &&
+          !(event.code === "header" && (event.line > 1 || event.cells === undefined))
+        ) {
+          // A header line with an error (an added column's name, a byte-order mark before it)
+          // holds no run: only a line 1 like none of ours may (line_classifier.ts gives it cells).
           scan.unreadable.push({ line: event.line, cells: event.cells ?? [] });
         } else if (event.code === "torn") tail = { line: event.line, cells: event.cells ?? [] };
       }

@@ -256,7 +256,11 @@ export function classifyLine(
     const record = RECORD_START.every((b, k) => body[k] === b);
     const lost = record ? " (a record: the header line is missing)" : "";
     const quoted = headerShaped || headerStart ? "" : ` ${clip(shown)}`;
-    sink.problem(lineProblem(line, "error", "header", `${what}${quoted}${fix}${lost}`));
+    const problem = lineProblem(line, "error", "header", `${what}${quoted}${fix}${lost}`);
+    // A line like none of ours may be a record spoilt at its start, whose cells are not known
+    // (`cells`); a header, after a byte-order mark or not, holds no run (newuser-49).
+    const header = headerShaped || headerStart || shown.startsWith("SchemaVersion,");
+    sink.problem(lost === "" && !header ? { ...problem, cells: [] } : problem);
     if (lost === "") return;
   }
   const comma = body.lastIndexOf(COMMA);
