@@ -209,8 +209,16 @@ function sameFile(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
   return a.ino === null || b.ino === null || (a.ino === b.ino && a.dev === b.dev);
 }
 
-/** A file's device and inode, or `undefined` where the system gives none (Windows). */
-function identityOf(info: Deno.FileInfo): string | undefined {
+/**
+ * A file's device and inode, or `undefined` where the system gives none (Windows).
+ *
+ * @example
+ * ```ts
+ * import { identityOf } from "./line_blocks.ts";
+ * identityOf(Deno.statSync("DEL-01-02_X/RunRecords.csv")); // "2049:1234567"
+ * ```
+ */
+export function identityOf(info: Deno.FileInfo): string | undefined {
   return info.ino === null || info.dev === null ? undefined : `${info.dev}:${info.ino}`;
 }
 
