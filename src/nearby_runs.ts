@@ -128,14 +128,8 @@ export function pendingElsewhere(
 /**
  * A run still to finish elsewhere, as a message names it: `run RUN (AGENT, since T) is pending in
  * DEL-01-02 (folder)`, the folder as the agent would type it.
- *
- * @example
- * ```ts
- * import { pendingElsewhere, runThere } from "./nearby_runs.ts";
- * console.log(pendingElsewhere("DEL-01-03_Y", "4_DOCUMENTS").map(runThere).join("; "));
- * ```
  */
-export function runThere({ dir, item, state }: RunInFolder): string {
+function runThere({ dir, item, state }: RunInFolder): string {
   const deliverable = DELIVERABLE_FOLDER.exec(basename(dir))?.[1] ?? "no DeliverableID";
   return `run ${item.id} (${item.run!.agent}, since ${item.run!.start.started}) is ${state} ` +
     `in ${deliverable} (${shellWord(asTyped(dir))})`;
@@ -144,14 +138,8 @@ export function runThere({ dir, item, state }: RunInFolder): string {
 /**
  * The finish that records a run still to finish in its own folder: `runrec finish folder --run
  * RUN --status S ...`, the folder as the agent would type it.
- *
- * @example
- * ```ts
- * import { finishThere, pendingElsewhere } from "./nearby_runs.ts";
- * console.log(pendingElsewhere("DEL-01-03_Y", "4_DOCUMENTS").map(finishThere).join("; "));
- * ```
  */
-export function finishThere({ dir, item }: RunInFolder): string {
+function finishThere({ dir, item }: RunInFolder): string {
   return `runrec finish ${shellWord(asTyped(dir))} --run ${item.id} --status S ...`;
 }
 
