@@ -11,11 +11,10 @@ import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
 import { additiveHeaderFault } from "./schema_versions.ts";
 import { whereItDiffers } from "./messages.ts";
 import { awaitGitsVersion } from "./git.ts";
-import { readAt } from "./appended.ts";
+import { identityOf, readAt } from "./appended.ts";
 import { HEADER, LINE_LIMIT_BYTES, SCHEMA_VERSION } from "./schema.ts";
 import { WriteError } from "./append_types.ts";
 import { CHUNK, NEWLINE } from "./record_lines.ts";
-import { identityOf } from "./line_blocks.ts";
 
 /**
  * A record file that is a symbolic link would send records out of the

@@ -7,12 +7,11 @@
  */
 import { decodeRecord } from "./codec.ts";
 import type { HeldLock } from "./lock.ts";
-import { readAt } from "./appended.ts";
+import { identityOf, readAt } from "./appended.ts";
 import { HEADER, validateRecord } from "./schema.ts";
 import { WriteError } from "./append_types.ts";
 import { encoder } from "./record_lines.ts";
 import type { FileState } from "./record_file_state.ts";
-import { identityOf } from "./line_blocks.ts";
 
 /**
  * The file at the path is not the one an append looked at (before its
