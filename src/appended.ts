@@ -121,6 +121,19 @@ export function appendedSince(file: Deno.FsFile, mark: FileMark): boolean {
   return onlyAppendedTo(file, file.statSync().size, mark.size, mark.tail);
 }
 
+/**
+ * A file's device and inode, or `undefined` where the system gives none (Windows).
+ *
+ * @example
+ * ```ts
+ * import { identityOf } from "./appended.ts";
+ * identityOf(Deno.statSync("DEL-01-02_X/RunRecords.csv")); // "2049:1234567"
+ * ```
+ */
+export function identityOf(info: Deno.FileInfo): string | undefined {
+  return info.ino === null || info.dev === null ? undefined : `${info.dev}:${info.ino}`;
+}
+
 /** Record files whose reads a process keeps at once: one writing to many (a library's) keeps the latest. */
 export const KEPT_FILES = 16;
 
@@ -144,7 +157,10 @@ export const KEPT_FILES = 16;
  */
 export class ReadOn<T> {
   #fresh: () => T;
-  #kept = new Map<string, { identity: string; end: number; tail: string; learnt: T }>();
+  #kept = new Map<
+    string,
+    { identity: string | undefined; end: number; tail: string; learnt: T }
+  >();
 
   /** `fresh` makes what is learnt of a file read from its start. */
   constructor(fresh: () => T) {
@@ -162,7 +178,7 @@ export class ReadOn<T> {
     read: (learnt: T, from: number, size: number) => number,
   ): T {
     const info = file.statSync();
-    const identity = `${info.dev}:${info.ino}`;
+    const identity = identityOf(info);
     let kept = this.#kept.get(path);
     if (
       kept === undefined || kept.identity !== identity ||

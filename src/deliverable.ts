@@ -181,15 +181,8 @@ export function enclosingDeliverable(target: string): string {
  * `; deliverable folders beneath it: A, B and N more: name one` when `target` holds deliverable
  * folders within three levels (an execution root, a package, its `1_Working/`), else "": the
  * folder an agent given its project's root meant. Folders named `.…` and `_…` are passed over.
- *
- * @example
- * ```ts
- * import { deliverablesBeneath } from "./deliverable.ts";
- * deliverablesBeneath("examples");
- * // "; deliverable folders beneath it: examples/PKG-01_…/DEL-01-01_…, … and 1 more: name one"
- * ```
  */
-export function deliverablesBeneath(target: string): string {
+function deliverablesBeneath(target: string): string {
   const found: string[] = [];
   let level = [resolve(target)];
   for (let depth = 0; depth < 3 && found.length === 0 && level.length > 0; depth++) {

@@ -57,7 +57,8 @@ export function implausibleStart(
  * implausibleStart("2026-12-05T10:15:00.123Z", startJudgedAt(file)); // undefined
  * ```
  */
-export function startJudgedAt(path: string, now: number = Date.now()): number {
+export function startJudgedAt(path: string): number {
+  const now = Date.now();
   try {
     return Math.max(now, Deno.statSync(path).mtime?.getTime() ?? now);
   } catch {

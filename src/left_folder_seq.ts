@@ -16,6 +16,7 @@ import { hasLinkedWorkTrees, headMovedSince, workTrees } from "./git.ts";
 import { journaledSeq, journalPath } from "./journal.ts";
 import { kindOf } from "./walk.ts";
 import { notedWorkTreesSeq } from "./work_tree_seqs.ts";
+import { deliverableOfRunId } from "./run_id_home.ts";
 import {
   CONTEXT_FILE,
   DELIVERABLE_FOLDER,
@@ -43,7 +44,7 @@ export function leftFolderSeq(recordFile: string, prefix: string): bigint {
   if (minute === undefined || !headMovedSince(folder, minute)) return 0n;
   const name = basename(recordFile);
   let seq = 0n;
-  const id = /^RUN-(DEL-[0-9]+-[0-9]+)-/.exec(prefix)?.[1];
+  const id = deliverableOfRunId(prefix);
   for (const near of foldersNear(folder, id)) {
     const other = join(near, name);
     // A record file there (a deliverable of its own, a copy) numbers its own runs.
@@ -114,7 +115,7 @@ export function workTreeSeq(recordFile: string, prefix: string): bigint {
       trees.top,
       join(Deno.realPathSync(dirname(recordFile)), basename(recordFile)),
     );
-    const id = /^RUN-(DEL-[0-9]+-[0-9]+)-/.exec(prefix)?.[1];
+    const id = deliverableOfRunId(prefix);
     for (const other of trees.others) {
       for (const file of sameDeliverableIn(join(other, path), id)) {
         // And its file's last lines: one written by a process killed before its journal note

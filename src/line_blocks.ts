@@ -13,7 +13,7 @@ import { basename, join } from "./path.ts";
 import { RECORD_FILE } from "./deliverable.ts";
 import { useWasmSha256 } from "./sha256.ts";
 import { LINE_LIMIT_BYTES } from "./schema.ts";
-import { onlyAppendedTo, tailHash } from "./appended.ts";
+import { identityOf, onlyAppendedTo, tailHash } from "./appended.ts";
 
 const NEWLINE = 10;
 
@@ -207,11 +207,6 @@ export async function* lineBlocks(
 /** Whether two looks saw one file (always, where the system gives no inode: Windows). */
 function sameFile(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
   return a.ino === null || b.ino === null || (a.ino === b.ino && a.dev === b.dev);
-}
-
-/** A file's device and inode, or `undefined` where the system gives none (Windows). */
-function identityOf(info: Deno.FileInfo): string | undefined {
-  return info.ino === null || info.dev === null ? undefined : `${info.dev}:${info.ino}`;
 }
 
 /**

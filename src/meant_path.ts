@@ -174,15 +174,8 @@ export function meantPath(
  * named it from its own folder sees which one was read (review-t F3). `undefined` when the two
  * are one file, either is not a file, the other is outside the project, or `given` climbs out of
  * `delDir` (`.`, `../x`: named from it on purpose, review-u F6).
- *
- * @example
- * ```ts
- * import { alsoNamedFromHere } from "./meant_path.ts";
- * // In /p/DEL-01-03_Y, both holding a Guidance.md:
- * alsoNamedFromHere("/p/DEL-01-02_X", "Guidance.md"); // "../DEL-01-03_Y/Guidance.md"
- * ```
  */
-export function alsoNamedFromHere(delDir: string, given: string): string | undefined {
+function alsoNamedFromHere(delDir: string, given: string): string | undefined {
   if (isAbsolute(given) || !isAtOrBeneath(resolve(delDir, given), resolve(delDir))) {
     return undefined;
   }
@@ -320,16 +313,8 @@ function outsideHint(delDir: string, given: string): string {
  * else those whose names are one or two edits from its name (as
  * `closestNames` counts them) and claim no other DeliverableID. Empty when `delDir` exists, or its parent
  * cannot be listed.
- *
- * @example
- * ```ts
- * import { meantFolders } from "./meant_path.ts";
- * // Beside PKG-01_P/1_Working/DEL-01-02_Flow_Meter_Selection:
- * await meantFolders("PKG-01_P/1_Working/DEL-01-02_Flow_Meter_Selectoin");
- * // ["DEL-01-02_Flow_Meter_Selection"]
- * ```
  */
-export async function meantFolders(delDir: string): Promise<string[]> {
+async function meantFolders(delDir: string): Promise<string[]> {
   const dir = resolve(delDir);
   if (isThere(dir)) return [];
   const id = DELIVERABLE_FOLDER.exec(basename(dir))?.[1];

@@ -93,10 +93,10 @@ export function nearbyFolders(delDir: string): string[] {
 
 /**
  * The runs pending (not reaped: a reaped run waits for its late finish however old) in the
- * deliverable folders near `delDir` other than `delDir` (`foldersNear`: by default
- * {@linkcode nearbyFolders}, those beside it and of its execution root), of `agent`
- * (`undefined`: of every agent), no finish holding them; a folder's runs kept outside it (it was
- * read-only at their start) count as its own. Runs of the same agent elsewhere are most often
+ * deliverable folders near `delDir` other than `delDir` ({@linkcode nearbyFolders}: those
+ * beside it and of its execution root), of `agent` (`undefined`: of every agent), no finish
+ * holding them; a folder's runs kept outside it (it was read-only at their start) count as its
+ * own. Runs of the same agent elsewhere are most often
  * this run given the wrong folder, but may be another instance's at work there (a fan-out).
  *
  * @example
@@ -105,13 +105,9 @@ export function nearbyFolders(delDir: string): string[] {
  * for (const { dir, item } of pendingElsewhere("DEL-01-03_Y", "4_DOCUMENTS")) console.log(dir, item.id);
  * ```
  */
-export function pendingElsewhere(
-  delDir: string,
-  agent?: string,
-  foldersNear: (delDir: string) => string[] = nearbyFolders,
-): RunInFolder[] {
+export function pendingElsewhere(delDir: string, agent?: string): RunInFolder[] {
   const here = resolve(delDir);
-  const others = foldersNear(here).filter((dir) => !sameFolder(dir, here));
+  const others = nearbyFolders(here).filter((dir) => !sameFolder(dir, here));
   const ofAgent = (i: PendingItem) =>
     i.run !== undefined && !i.claimedBy && (agent === undefined || i.run.agent === agent);
   const inFolders = others.flatMap((dir) =>
@@ -128,14 +124,8 @@ export function pendingElsewhere(
 /**
  * A run still to finish elsewhere, as a message names it: `run RUN (AGENT, since T) is pending in
  * DEL-01-02 (folder)`, the folder as the agent would type it.
- *
- * @example
- * ```ts
- * import { pendingElsewhere, runThere } from "./nearby_runs.ts";
- * console.log(pendingElsewhere("DEL-01-03_Y", "4_DOCUMENTS").map(runThere).join("; "));
- * ```
  */
-export function runThere({ dir, item, state }: RunInFolder): string {
+function runThere({ dir, item, state }: RunInFolder): string {
   const deliverable = DELIVERABLE_FOLDER.exec(basename(dir))?.[1] ?? "no DeliverableID";
   return `run ${item.id} (${item.run!.agent}, since ${item.run!.start.started}) is ${state} ` +
     `in ${deliverable} (${shellWord(asTyped(dir))})`;
@@ -144,14 +134,8 @@ export function runThere({ dir, item, state }: RunInFolder): string {
 /**
  * The finish that records a run still to finish in its own folder: `runrec finish folder --run
  * RUN --status S ...`, the folder as the agent would type it.
- *
- * @example
- * ```ts
- * import { finishThere, pendingElsewhere } from "./nearby_runs.ts";
- * console.log(pendingElsewhere("DEL-01-03_Y", "4_DOCUMENTS").map(finishThere).join("; "));
- * ```
  */
-export function finishThere({ dir, item }: RunInFolder): string {
+function finishThere({ dir, item }: RunInFolder): string {
   return `runrec finish ${shellWord(asTyped(dir))} --run ${item.id} --status S ...`;
 }
 

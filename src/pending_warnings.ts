@@ -97,20 +97,8 @@ export async function pendingRunWarnings(delDir: string): Promise<string[]> {
 /**
  * One warning line about a pending run's file that is back although its run
  * is recorded (`found`, see {@linkcode recordedRuns}), and what removes it.
- *
- * @example
- * ```ts
- * import { listPendingRuns } from "./pending.ts";
- * import { describeRecordedPending } from "./pending_warnings.ts";
- * import { recordedRuns } from "./recorded_runs.ts";
- * const recordOf = await recordedRuns("DEL-01-02_X");
- * for (const item of listPendingRuns("DEL-01-02_X")) {
- *   const found = item.run && recordOf(item.run);
- *   if (found) console.error(describeRecordedPending("DEL-01-02_X", item, found));
- * }
- * ```
  */
-export function describeRecordedPending(
+function describeRecordedPending(
   delDir: string,
   item: PendingItem,
   found: RunRecordFound,

@@ -3,7 +3,7 @@
  * to (untracked ones, ones added to git's index, and a rename staged there
  * for the file it was renamed from alone), looked up by
  * content: keyed by the DeliverableID of their first record, read from
- * their first bytes (a small file whole, in one call), and parsed whole only
+ * their first bytes, and parsed whole only
  * when that ID matches, one file after another, each once however many
  * files are looked up.
  *
@@ -32,8 +32,6 @@ export interface Candidate extends IndexedFile {
 
 /** Bytes read at a time for a first record. */
 const CHUNK = 4096;
-/** Files this size at most are read whole for their first record. */
-const WHOLE = 64 * 1024;
 /** How much of a line is kept: its RunID and DeliverableID lie at its start. */
 const LINE_HEAD = 1024;
 const NEWLINE = 0x0a;
@@ -118,11 +116,6 @@ export class RecordCandidates {
 async function firstRecordId(file: string): Promise<string | undefined> {
   const info = await Deno.lstat(file).catch(() => undefined);
   if (!info?.isFile) return undefined; // a link or a FIFO is never opened: it may block
-  // A small file is read whole at once: one call, where a chunk takes three.
-  if (info.size <= WHOLE) {
-    const bytes = await Deno.readFile(file).catch(() => undefined);
-    return bytes && firstRecordIdOf(new TextDecoder().decode(bytes));
-  }
   const handle = await Deno.open(file).catch(() => undefined);
   if (!handle) return undefined;
   try {
@@ -160,13 +153,6 @@ async function firstRecordId(file: string): Promise<string | undefined> {
   } finally {
     handle.close();
   }
-}
-
-/** The DeliverableID of the first record among the lines of `text`, header left out. */
-function firstRecordIdOf(text: string): string | undefined {
-  const lines = text.split("\n").slice(1);
-  const first = lines.find((line) => runIdOfLine(line) !== undefined);
-  return first === undefined ? undefined : deliverableIdOfLine(first);
 }
 
 /**

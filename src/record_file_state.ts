@@ -11,7 +11,7 @@ import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
 import { additiveHeaderFault } from "./schema_versions.ts";
 import { whereItDiffers } from "./messages.ts";
 import { awaitGitsVersion } from "./git.ts";
-import { readAt } from "./appended.ts";
+import { identityOf, readAt } from "./appended.ts";
 import { HEADER, LINE_LIMIT_BYTES, SCHEMA_VERSION } from "./schema.ts";
 import { WriteError } from "./append_types.ts";
 import { CHUNK, NEWLINE } from "./record_lines.ts";
@@ -231,17 +231,4 @@ function missingHeader(file: string, head: Uint8Array, whole: boolean): string {
       (bom ? "starts with a UTF-8 byte-order mark (EF BB BF), then " : "is ") +
       `${whereItDiffers(shown)}: ${fix}`,
   );
-}
-
-/**
- * A file's device and inode, or `undefined` where the platform gives none (Windows).
- *
- * @example
- * ```ts
- * import { identityOf } from "./record_file_state.ts";
- * identityOf(Deno.statSync("DEL-01-02_X/RunRecords.csv")); // "2049:1234567"
- * ```
- */
-export function identityOf(info: Deno.FileInfo): string | undefined {
-  return info.ino === null || info.dev === null ? undefined : `${info.dev}:${info.ino}`;
 }

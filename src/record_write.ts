@@ -7,11 +7,11 @@
  */
 import { decodeRecord } from "./codec.ts";
 import type { HeldLock } from "./lock.ts";
-import { readAt } from "./appended.ts";
+import { identityOf, readAt } from "./appended.ts";
 import { HEADER, validateRecord } from "./schema.ts";
 import { WriteError } from "./append_types.ts";
 import { encoder } from "./record_lines.ts";
-import { type FileState, identityOf } from "./record_file_state.ts";
+import type { FileState } from "./record_file_state.ts";
 
 /**
  * The file at the path is not the one an append looked at (before its

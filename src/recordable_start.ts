@@ -15,14 +15,8 @@ const encoder = new TextEncoder();
 /**
  * The bytes of the record's line that `start`'s inputs take, InputFiles and
  * InputHashes: no more than the whole line, whatever the run's end adds.
- *
- * @example
- * ```ts
- * import { inputBytes } from "./recordable_start.ts";
- * inputBytes({ inputFiles: ["a.md"], inputHashes: { "a.md": "TBD" } }); // 12
- * ```
  */
-export function inputBytes(start: Pick<RunStartState, "inputFiles" | "inputHashes">): number {
+function inputBytes(start: Pick<RunStartState, "inputFiles" | "inputHashes">): number {
   const cell = (name: string, value: unknown) =>
     encoder.encode(encodeField(FIELDS.find((f) => f.name === name)!, value)).length;
   return cell("InputFiles", start.inputFiles) + cell("InputHashes", start.inputHashes);

@@ -14,14 +14,8 @@ import { leaveWarning } from "./notices.ts";
  * The temporary folder: `$TMPDIR`, `$TEMP` or `$TMP` (the first set), else
  * `/tmp` (`C:\Windows\Temp` on Windows, where `TEMP` is normally set). A
  * relative one is not used, as `$RUNREC_SPOOL_DIR` is not (env-signals F4).
- *
- * @example
- * ```ts
- * import { tempFolder } from "./spool_folders.ts";
- * tempFolder(); // "/tmp" where $TMPDIR, $TEMP and $TMP are unset
- * ```
  */
-export function tempFolder(): string {
+function tempFolder(): string {
   const fallback = Deno.build.os === "windows" ? "C:\\Windows\\Temp" : "/tmp";
   const name = ["TMPDIR", "TEMP", "TMP"].find((n) => optionalEnv(n) !== undefined);
   const value = name === undefined ? undefined : optionalEnv(name)!;

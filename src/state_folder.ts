@@ -183,7 +183,8 @@ const TEMPORARY =
  * for (const path of removeAbandonedTemporaries("DEL-01-02_X/.runrec/pending")) console.log(path);
  * ```
  */
-export function removeAbandonedTemporaries(folder: string, now = Date.now()): string[] {
+export function removeAbandonedTemporaries(folder: string): string[] {
+  const now = Date.now();
   const removed: string[] = [];
   for (const name of fileNamesIn(folder)) {
     const match = TEMPORARY.exec(name);

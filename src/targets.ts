@@ -480,19 +480,8 @@ const HEADER_BYTES = 4096;
  * (`v1.0,…`: its header lost, review-t F6), empty, or no text (NUL bytes, control characters,
  * invalid UTF-8: a lost write, UTF-16). Any other file is another table (`Dependencies.csv`,
  * trial-t F7; `Tag No.,Range (bar)`, review-u F2), refused as log refuses it.
- *
- * @example
- * ```ts
- * import { damagedRecordFile } from "./targets.ts";
- * damagedRecordFile("old/RunRecords.csv.orig", "SchemaVersio"); // true
- * damagedRecordFile("damaged.csv", "SchemaVersio,RunID"); // true
- * damagedRecordFile("backup.csv", "v1.0,RUN-DEL-01-02-20260222-1015-001,DEL-01-02"); // true
- * damagedRecordFile("Dependencies.csv", "RegisterSchemaVersion,DependencyID"); // false
- * damagedRecordFile("instruments.csv", "Tag No.,Range (bar)"); // false
- * damagedRecordFile("README.md", "# Project"); // false
- * ```
  */
-export function damagedRecordFile(path: string, firstLine: string): boolean {
+function damagedRecordFile(path: string, firstLine: string): boolean {
   const name = basename(path);
   if (/runrecords/i.test(name) || firstLine.startsWith("\uFEFF")) return true;
   const cells = firstLine.split(",").map((cell) => cell.trim().replace(/^"|"$/g, ""));

@@ -113,17 +113,8 @@ export async function nearRunIds(
  * folder: "missing <RUNID>" named the word that was there) or given after the RunID (`swapped`,
  * the folder given: "is not a RunID" named the folder). Says the folder comes first, and the
  * command in that order: with the folder given, or the one folder of the project holding the run.
- *
- * @example
- * ```ts
- * import { folderLeftOut } from "./run_id_words.ts";
- * folderLeftOut("show", "RUN-DEL-01-02-20260222-1015-001");
- * // "missing <del-dir>: it comes before the RunID (runrec show <del-dir> RUN-…-001 ...; …)"
- * folderLeftOut("show", "RUN-DEL-01-02-20260222-1015-001", ".");
- * // "<del-dir> comes before the RunID (runrec show . RUN-…-001 ...)"
- * ```
  */
-export function folderLeftOut(command: string, runId: string, swapped?: string): string {
+function folderLeftOut(command: string, runId: string, swapped?: string): string {
   const id = deliverableOfRunId(runId);
   const folders = swapped !== undefined || id === undefined ? [] : foldersOfDeliverable(".", id);
   const folder = swapped ??

@@ -35,15 +35,14 @@ export const RUNREC_RUN_NAMESPACE = "934777e2-299a-583c-9b05-43c0bb74f109";
  */
 export function uuidV5(namespace: string, name: string): string {
   if (!UUID.test(namespace)) throw new RangeError(`not a lowercase UUID: ${namespace}`);
-  const space = namespace.replaceAll("-", "");
   const text = new TextEncoder().encode(name);
   const bytes = new Uint8Array(16 + text.length);
-  for (let i = 0; i < 16; i++) bytes[i] = parseInt(space.slice(2 * i, 2 * i + 2), 16);
+  bytes.setFromHex(namespace.replaceAll("-", ""));
   bytes.set(text, 16);
   const out = sha1(bytes).subarray(0, 16);
   out[6] = (out[6] & 0x0f) | 0x50; // version 5
   out[8] = (out[8] & 0x3f) | 0x80; // the RFC variant
-  const hex = Array.from(out, (b) => b.toString(16).padStart(2, "0")).join("");
+  const hex = out.toHex();
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${
     hex.slice(20)
   }`;
