@@ -23,11 +23,12 @@ import { readRecords } from "../../src/reader.ts";
 import { startRun } from "../../src/run.ts";
 import { newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../../src/spool.ts";
 import { RECORD_FILE } from "../../src/deliverable.ts";
+import { ANNOTATION_AGENT } from "../../src/annotation_shape.ts";
 import { type CliResult, runCli } from "../cli.ts";
-import { makeProject, sampleDraft, tempDir } from "../fixtures.ts";
+import { git, makeProject, sampleDraft, tempDir } from "../fixtures.ts";
 
 /** The write paths the harness drives. */
-export const PATHS = ["emit", "finish", "exec", "replay", "flush"] as const;
+export const PATHS = ["emit", "finish", "exec", "replay", "flush", "annotate"] as const;
 /** One write path. */
 export type PathName = typeof PATHS[number];
 
@@ -54,6 +55,9 @@ export const SYSCALLS = [
   "unlinkat",
   "mkdir",
   "mkdirat",
+  "link",
+  "linkat",
+  "ftruncate",
 ] as const;
 
 /** A call to fault: the `nth` call named `syscall` in its thread, on `file`. */
@@ -62,6 +66,8 @@ export interface Site {
   nth: number;
   /** The file it touched, relative to the case folder (`project/...` or `tmp/...`). */
   file: string;
+  /** Whether the call changes the file system: a write, sync, rename, removal, or an open to write. */
+  writes?: boolean;
 }
 
 /** What one case found. */
@@ -143,7 +149,11 @@ async function prepareNow(path: PathName, caseDir?: string): Promise<Prepared> {
   const del = join(root, made.del.slice(made.root.length + 1));
   const tmp = join(caseDir, "tmp");
   await Deno.mkdir(tmp, { recursive: true });
-  await emitRecord(del, { agent: "BEFORE", status: "SUCCESS" });
+  // A git repository, as users keep projects: appends then note their RunIDs in `.git` too.
+  await git(root, "init", "-q");
+  const before = await emitRecord(del, { agent: "BEFORE", status: "SUCCESS" });
+  await git(root, "add", "-A");
+  await git(root, "commit", "-q", "-m", "before");
   const file = join(del, RECORD_FILE);
   const spooled: string[] = [];
   if (path === "replay" || path === "flush") {
@@ -163,6 +173,9 @@ async function prepareNow(path: PathName, caseDir?: string): Promise<Prepared> {
   } else if (path === "finish") {
     const started = await startRun(del, { agent: "CASE" });
     args = ["finish", started.token!, "--status", "SUCCESS", "--output", "Datasheet.md"];
+  } else if (path === "annotate") {
+    args = ["annotate", del, before.record.RunID, "--note", "checked"];
+    agent = ANNOTATION_AGENT;
   } else if (path === "exec") {
     args = ["exec", del, "--agent", "CASE", "--", "true"];
   } else {
@@ -245,7 +258,10 @@ export async function sitesOf(path: PathName): Promise<Site[]> {
     const nth = (counts.get(key) ?? 0) + 1;
     counts.set(key, nth);
     const file = fileIn(line.text, p.caseDir);
-    if (file !== undefined) sites.push({ syscall: line.syscall, nth, file: normalise(file) });
+    if (file === undefined) continue;
+    const writes = !["open", "openat", "read"].includes(line.syscall) ||
+      /O_WRONLY|O_RDWR|O_CREAT/.test(line.text);
+    sites.push({ syscall: line.syscall, nth, file: normalise(file), writes });
   }
   await Deno.remove(p.caseDir, { recursive: true });
   return sites;
@@ -325,8 +341,9 @@ function killedCall(trace: string, syscall: string): string | undefined {
   const lines = trace.split("\n");
   const at = lines.findIndex((l) => /^\d+ .*= \?$/.test(l));
   if (at < 0) return undefined;
-  const tid = lines[at].split(" ")[0];
-  return lines.slice(0, at + 1).findLast((l) => l.startsWith(`${tid} ${syscall}(`));
+  // strace pads a short thread id with spaces to its column: "3233  fsync(".
+  const call = new RegExp(`^${lines[at].split(" ")[0]} +${syscall}\\(`);
+  return lines.slice(0, at + 1).findLast((l) => call.test(l));
 }
 
 /** How the faulted run ended. */
@@ -355,8 +372,17 @@ async function checkAfter(p: Prepared, run: RunEnd): Promise<string[]> {
   // it, exit 2; the run stays pending and reap records it (checked below).
   const claimRefused = p.args[0] === "finish" && run.code === 2 &&
     /^runrec finish: [^\n]*\.runrec\/pending\/[^\n]*\n$/.test(run.stderr);
+  // annotate refuses when it cannot write its line (one line, exit 2); the file must be as it was,
+  // and the same annotate run again writes it, or says it is there already.
+  const annotate = p.args[0] === "annotate";
+  const annotateRefused = annotate && run.code === 2 &&
+    /^runrec annotate: [^\n]*\n$/.test(run.stderr);
+  if (annotateRefused && !equalBytes(await Deno.readFile(file), p.before)) {
+    v.push(`annotate refused (exit 2) and the record file changed: ${run.stderr.trim()}`);
+  }
   if (
-    !run.killed && run.code !== 0 && !(run.code === 1 && p.agent === undefined) && !claimRefused
+    !run.killed && run.code !== 0 && !(run.code === 1 && p.agent === undefined) &&
+    !claimRefused && !annotateRefused
   ) {
     v.push(`exit ${run.code} (a run must not fail because of its record): ${run.stderr.trim()}`);
   }
@@ -377,6 +403,12 @@ async function checkAfter(p: Prepared, run: RunEnd): Promise<string[]> {
   if (p.agent !== undefined) {
     const reap = await cli(["reap", p.del, "--older-than", "0s"], p.env);
     if (reap.code !== 0) v.push(`reap: exit ${reap.code}: ${reap.stderr.trim()}`);
+  }
+  if (annotate && (run.killed || annotateRefused)) {
+    const again = await cli(p.args, p.env);
+    if (again.code !== 0 && !/annotated so already/.test(again.stderr)) {
+      v.push(`annotate again: exit ${again.code}: ${again.stderr.trim()}`);
+    }
   }
   const tornBefore = await endsTorn(file);
   const check = await cli(["emit", p.del, "--agent", "CHECK", "--status", "SUCCESS"], p.env);
@@ -412,7 +444,7 @@ async function checkAfter(p: Prepared, run: RunEnd): Promise<string[]> {
   }
   const once = ["BEFORE", "CHECK", ...p.spooled];
   // A run that ended by itself, or that had a pending run to reap, is in the file once.
-  if (p.agent && (!run.killed || p.args[0] === "finish")) once.push(p.agent);
+  if (p.agent && (!run.killed || p.args[0] === "finish" || annotate)) once.push(p.agent);
   for (const a of once) {
     if (agents.get(a) !== 1) v.push(`${a}: ${agents.get(a) ?? 0} records, not 1`);
   }
@@ -423,6 +455,10 @@ async function checkAfter(p: Prepared, run: RunEnd): Promise<string[]> {
     .flatMap((d) => listNames(d).filter((n) => n.includes(".json") && !n.endsWith(".tmp")));
   if (spoolLeft.length > 0) v.push(`left in the spool: ${spoolLeft.join(", ")}`);
   return v;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** Whether a file's last byte is not a newline (a torn tail). */
