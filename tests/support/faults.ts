@@ -21,14 +21,22 @@ import { emitRecord } from "../../src/hook.ts";
 import { pidAlive } from "../../src/lock.ts";
 import { readRecords } from "../../src/reader.ts";
 import { startRun } from "../../src/run.ts";
-import { newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../../src/spool.ts";
+import { lostRecordLine, newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../../src/spool.ts";
 import { RECORD_FILE } from "../../src/deliverable.ts";
 import { ANNOTATION_AGENT } from "../../src/annotation_shape.ts";
 import { type CliResult, runCli } from "../cli.ts";
 import { git, makeProject, sampleDraft, tempDir } from "../fixtures.ts";
 
 /** The write paths the harness drives. */
-export const PATHS = ["emit", "finish", "exec", "replay", "flush", "annotate"] as const;
+export const PATHS = [
+  "emit",
+  "finish",
+  "exec",
+  "replay",
+  "flush",
+  "annotate",
+  "flush-from",
+] as const;
 /** One write path. */
 export type PathName = typeof PATHS[number];
 
@@ -95,6 +103,9 @@ interface Prepared {
   /** The record file's bytes before the case. */
   before: Uint8Array;
 }
+
+/** The file of a case folder that holds saved lost-record lines, for `flush --from`. */
+const LOST_LINES = "lost-records.txt";
 
 const RUNREC = [Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY];
 const decoder = new TextDecoder();
@@ -163,12 +174,24 @@ async function prepareNow(path: PathName, caseDir?: string): Promise<Prepared> {
       spooled.push(agent);
     }
   }
+  if (path === "flush-from") {
+    // The lost-record lines an orchestrator saved from the stderr of emits that wrote nowhere.
+    const lines = ["LOST1", "LOST2"].map((agent) => {
+      spooled.push(agent);
+      const draft = sampleDraft({ DeliverableID: "DEL-01-02", AgentName: agent });
+      return lostRecordLine(newSpoolEntry(file, draft, "a full disk"));
+    });
+    await Deno.writeTextFile(join(caseDir, LOST_LINES), lines.join("\n") + "\n");
+  }
   const env = { TMPDIR: tmp };
   const emit = ["emit", del, "--agent", "CASE", "--status", "SUCCESS", "--output", "Datasheet.md"];
   let args: string[];
   let agent: string | undefined = "CASE";
   if (path === "flush") {
     args = ["flush", del];
+    agent = undefined;
+  } else if (path === "flush-from") {
+    args = ["flush", "--from", join(caseDir, LOST_LINES)];
     agent = undefined;
   } else if (path === "finish") {
     const started = await startRun(del, { agent: "CASE" });
@@ -397,6 +420,10 @@ async function checkAfter(p: Prepared, run: RunEnd): Promise<string[]> {
     await Deno.writeTextFile(saved, run.stderr);
     const from = await cli(["flush", "--from", saved], p.env);
     if (from.code !== 0) v.push(`flush --from: exit ${from.code}: ${from.stderr.trim()}`);
+  }
+  if (p.args[1] === "--from") {
+    const again = await cli(p.args, p.env);
+    if (again.code !== 0) v.push(`flush --from again: exit ${again.code}: ${again.stderr.trim()}`);
   }
   const flush = await cli(["flush", p.del], p.env);
   if (flush.code !== 0) v.push(`flush: exit ${flush.code}: ${flush.stderr.trim()}`);
