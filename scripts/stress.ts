@@ -72,6 +72,8 @@ if (all.length < cases.length) {
 // 2. Short writes: the record's write cut after 1 byte, mid-record and one byte short.
 for (const path of PATHS) {
   for (const room of [1, 200, 399]) keep(await runShortWrite(path, room));
+  // The same with the user's spool on that full disk too: the record's only way out is stderr.
+  for (const room of [1, 200]) keep(await runShortWrite(path, room, true));
 }
 
 // 3. Randomly timed kill -9s: 100 of plain emits, 100 during a spool replay.

@@ -400,7 +400,7 @@ async function checkAfter(p: Prepared, run: RunEnd): Promise<string[]> {
   const annotate = p.args[0] === "annotate";
   const annotateRefused = annotate && run.code === 2 &&
     /^runrec annotate: [^\n]*\n$/.test(run.stderr);
-  if (annotateRefused && !equalBytes(await Deno.readFile(file), p.before)) {
+  if (annotateRefused && !tornTailOnly(p.before, await Deno.readFile(file))) {
     v.push(`annotate refused (exit 2) and the record file changed: ${run.stderr.trim()}`);
   }
   if (
@@ -484,8 +484,15 @@ async function checkAfter(p: Prepared, run: RunEnd): Promise<string[]> {
   return v;
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+/**
+ * Whether `after` is `before` and at most a torn tail: bytes with no line end
+ * but the separator a torn last line gets (SCHEMA.md 7.1: a write cut short
+ * leaves its bytes, never removed).
+ */
+function tornTailOnly(before: Uint8Array, after: Uint8Array): boolean {
+  if (after.length < before.length || !before.every((b, i) => after[i] === b)) return false;
+  const added = after.subarray(before.length);
+  return added.indexOf(10, 1) < 0 && (added[0] !== 10 || added.length > 1 || added.length === 0);
 }
 
 /** Whether a file's last byte is not a newline (a torn tail). */
@@ -506,18 +513,24 @@ function listNames(dir: string): string[] {
  * A real short write: the case runs on a tmpfs of its own, filled so that
  * the record file's last page holds `room` more bytes and one page (the
  * lock's; two for `exec`, whose start also writes) is free: the record's
- * `write` stores `room` bytes and returns that count. Then the space is
- * freed (the fault fixed) and the follow-up checks run.
+ * `write` stores `room` bytes and returns that count. With `spoolOnDisk`
+ * the user's spool is on that full tmpfs too, so the record has nowhere to
+ * go but a lost-record line. Then the space is freed (the fault fixed) and
+ * the follow-up checks run.
  */
-export async function runShortWrite(path: PathName, room: number): Promise<CaseResult> {
+export async function runShortWrite(
+  path: PathName,
+  room: number,
+  spoolOnDisk = false,
+): Promise<CaseResult> {
   const caseDir = await tempDir({ prefix: "runrec-short-" });
   const mount = (args: string[]) => new Deno.Command(args[0], { args: args.slice(1) }).output();
   const mounted = await mount(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", caseDir]);
   if (!mounted.success) throw new Error(`mount: ${decoder.decode(mounted.stderr)}`);
   try {
     const p = await prepare(path, caseDir);
-    // The tmp folder (the user's spool) must not share the tmpfs: move it out.
-    const tmp = await tempDir({ prefix: "runrec-short-tmp-" });
+    // The tmp folder (the user's spool) shares the full tmpfs only when asked: else moved out.
+    const tmp = spoolOnDisk ? p.env.TMPDIR : await tempDir({ prefix: "runrec-short-tmp-" });
     p.env.TMPDIR = tmp;
     const file = join(p.del, RECORD_FILE);
     await padTo(p.del, file, room);
@@ -543,7 +556,7 @@ export async function runShortWrite(path: PathName, room: number): Promise<CaseR
     const site = {
       syscall: "write",
       nth: 0,
-      file: `project/.../${RECORD_FILE} (${room} bytes fit)`,
+      file: `project/.../${RECORD_FILE} (${room} bytes fit${spoolOnDisk ? ", spools full" : ""})`,
     };
     return { path, fault: "short-write", site, landed, violations };
   } finally {
