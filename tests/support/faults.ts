@@ -1,9 +1,10 @@
 /**
  * The fault-injection harness: runs one write path of the CLI (`emit`,
- * `finish`, `exec`, an emit that replays the spool, `flush`) under `strace`,
- * finds every file-system system call it makes on the project's files or the
- * spool, and for each of them fails it (EIO, ENOSPC, EINTR) or kills the
- * process right before or right after it. A short write is made real with a
+ * `finish`, `exec`, an emit that replays the spool, `flush`, `flush --from`,
+ * `annotate`, `start`, `reap`) under `strace` in a git repository, finds
+ * every file-system system call it makes on the project's files (`.git`'s
+ * RunID notes included) or the spool, and for each of them fails it (EIO,
+ * ENOSPC, EINTR) or kills the process right before or right after it. A short write is made real with a
  * tiny tmpfs. After each case it runs the follow-up a user would (`flush`,
  * `reap`, another `emit`, `verify`) and checks runrec's promises on the file.
  *
@@ -36,6 +37,8 @@ export const PATHS = [
   "flush",
   "annotate",
   "flush-from",
+  "start",
+  "reap",
 ] as const;
 /** One write path. */
 export type PathName = typeof PATHS[number];
@@ -193,6 +196,12 @@ async function prepareNow(path: PathName, caseDir?: string): Promise<Prepared> {
   } else if (path === "flush-from") {
     args = ["flush", "--from", join(caseDir, LOST_LINES)];
     agent = undefined;
+  } else if (path === "start") {
+    args = ["start", del, "--agent", "CASE"];
+  } else if (path === "reap") {
+    // A run begun by a process that is gone: reap writes its FAILED record.
+    await startRun(del, { agent: "CASE" });
+    args = ["reap", del, "--older-than", "0s"];
   } else if (path === "finish") {
     const started = await startRun(del, { agent: "CASE" });
     args = ["finish", started.token!, "--status", "SUCCESS", "--output", "Datasheet.md"];
@@ -391,10 +400,10 @@ async function checkAfter(p: Prepared, run: RunEnd): Promise<string[]> {
   if (!run.killed && /^\s+at /m.test(run.stderr)) {
     v.push(`stack trace on stderr: ${run.stderr.slice(0, 300)}`);
   }
-  // finish may refuse when it cannot claim its pending run (EIO on the rename): one line naming
-  // it, exit 2; the run stays pending and reap records it (checked below).
-  const claimRefused = p.args[0] === "finish" && run.code === 2 &&
-    /^runrec finish: [^\n]*\.runrec\/pending\/[^\n]*\n$/.test(run.stderr);
+  // finish and reap may refuse when they cannot claim a pending run (EIO on the rename): one line
+  // naming it, exit 2; the run stays pending and the next reap records it (checked below).
+  const claimRefused = ["finish", "reap"].includes(p.args[0]) && run.code === 2 &&
+    /^runrec (finish|reap): [^\n]*\.runrec\/pending\/[^\n]*\n$/.test(run.stderr);
   // annotate refuses when it cannot write its line (one line, exit 2); the file must be as it was,
   // and the same annotate run again writes it, or says it is there already.
   const annotate = p.args[0] === "annotate";
@@ -471,7 +480,9 @@ async function checkAfter(p: Prepared, run: RunEnd): Promise<string[]> {
   }
   const once = ["BEFORE", "CHECK", ...p.spooled];
   // A run that ended by itself, or that had a pending run to reap, is in the file once.
-  if (p.agent && (!run.killed || p.args[0] === "finish" || annotate)) once.push(p.agent);
+  // A run begun (start, or killed in its finish or reap) is recorded by the reap that follows.
+  const begun = ["finish", "reap", "annotate"].includes(p.args[0]);
+  if (p.agent && (!run.killed || begun)) once.push(p.agent);
   for (const a of once) {
     if (agents.get(a) !== 1) v.push(`${a}: ${agents.get(a) ?? 0} records, not 1`);
   }
