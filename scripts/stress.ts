@@ -73,7 +73,7 @@ if (all.length < cases.length) {
 }
 
 // 2. Short writes: the record's write cut after 1 byte, mid-record and one byte short.
-for (const path of PATHS) {
+for (const path of PATHS.filter((p) => p !== "start")) { // start writes no record
   for (const room of [1, 200, 399]) keep(await runShortWrite(path, room));
   // The same with the user's spool on that full disk too: the record's only way out is stderr.
   keep(await runShortWrite(path, 200, true));

@@ -547,7 +547,9 @@ export async function runShortWrite(
     await padTo(p.del, file, room);
     p.before = await Deno.readFile(file);
     const filler = join(caseDir, "filler");
-    await fill(filler, path === "exec" ? 2 : 1);
+    // reap first keeps a marker (and its folder's .gitignore) in the temporary folder: on this disk
+    // when the spool is.
+    await fill(filler, (path === "exec" ? 2 : 1) + (spoolOnDisk && path === "reap" ? 2 : 0));
     const out = await new Deno.Command(RUNREC[0], {
       args: [...RUNREC.slice(1), ...p.args],
       stdout: "piped",
