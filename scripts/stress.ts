@@ -4,8 +4,10 @@
  * failed with EIO, ENOSPC and EINTR and killed right before and right after
  * it), short writes at several cut points, 200 randomly timed `kill -9`s of
  * emits (half during a spool replay), 16 processes x 100 emits into one
- * deliverable and into 16, and the overlap detector. Prints the figures
- * docs/RELIABILITY.md quotes; exits 1 if any promise broke.
+ * deliverable and into 16, the overlap detector, and 8 loops x 50 of every
+ * kind of write (emit, start, finish, annotate, flush, reap) into one
+ * deliverable (4 x 15 with `--minutes`). Prints the figures docs/RELIABILITY.md quotes; exits 1 if any
+ * promise broke.
  *
  * Usage: deno task stress [--minutes M] [--parallel N]
  *
@@ -15,8 +17,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { seededRandom } from "../tests/seed.ts";
+import { seeded, seededRandom } from "../tests/seed.ts";
 import { contend } from "../tests/support/contention.ts";
+import { mixedOps } from "../tests/support/mixed_ops.ts";
 import {
   type CaseResult,
   casesOf,
@@ -70,8 +73,10 @@ if (all.length < cases.length) {
 }
 
 // 2. Short writes: the record's write cut after 1 byte, mid-record and one byte short.
-for (const path of PATHS) {
+for (const path of PATHS.filter((p) => p !== "start")) { // start writes no record
   for (const room of [1, 200, 399]) keep(await runShortWrite(path, room));
+  // The same with the user's spool on that full disk too: the record's only way out is stderr.
+  keep(await runShortWrite(path, 200, true));
 }
 
 // 3. Randomly timed kill -9s: 100 of plain emits, 100 during a spool replay.
@@ -94,6 +99,16 @@ const shared = await contend({ writers: 16, perWriter: 100, shared: true, traced
 const spread = await contend({ writers: 16, perWriter: 100, shared: false, traced: false });
 for (const v of [...shared.violations, ...spread.violations]) broken.push(`contention: ${v}`);
 
+// 5. Every kind of writer at once: 8 loops x 50 of emit, start, finish, annotate, flush, reap
+// (4 x 15 in a bounded run: the full one takes ~5 minutes of two cores).
+const [loops, perLoop] = values.minutes === undefined ? [8, 50] : [4, 15];
+const mixed = await mixedOps({
+  writers: loops,
+  perWriter: perLoop,
+  seed: seeded("stress mixed", {}).seed,
+});
+for (const v of mixed.violations) broken.push(`mixed operations: ${v}`);
+
 console.log("\nfigures:");
 for (const [path, s] of summarise(all)) {
   console.log(
@@ -109,6 +124,12 @@ console.log(
     `lock's deadline, then flushed), ${shared.holdings} lock holdings checked for overlap`,
 );
 console.log(`  16 x 100 into 16 deliverables: ${spread.inFiles} records`);
+console.log(
+  `  ${loops} x ${perLoop} mixed operations (${JSON.stringify(mixed.ops)}): ` +
+    `${mixed.records} records, ` +
+    `${mixed.uniqueRunIds} RunIDs, ${mixed.started} runs started, ${mixed.reapedThenFinished} ` +
+    `of them reaped, then finished`,
+);
 console.log(`  records lost or duplicated, promises broken: ${broken.length}`);
 console.log(`  took ${Math.round((Date.now() - started) / 1000)} s`);
 if (broken.length > 0) {

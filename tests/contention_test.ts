@@ -12,6 +12,8 @@ import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject, ROOT } from "./fixtures.ts";
 import { contend, overlaps, seqGaps } from "./support/contention.ts";
+import { mixedOps } from "./support/mixed_ops.ts";
+import { seeded } from "./seed.ts";
 import { firstLine } from "./support/runs.ts";
 
 Deno.test("contention: 4 processes x 25 emits into one deliverable: each record once, RunIDs unique, SEQ gap-free, no overlapping holders", async () => {
@@ -28,6 +30,17 @@ Deno.test("contention: 4 processes x 25 emits into 4 deliverables: each record o
   const result = await contend({ writers: 4, perWriter: 25, shared: false, traced: false });
   assertEquals(result.violations, []);
   assertEquals(result.inFiles, 100);
+});
+
+Deno.test("contention: 4 processes x 15 mixed operations (emit, start, finish, annotate, flush, reap) on one deliverable: every printed RunID once, RunIDs unique, every started run recorded, nothing left pending", async () => {
+  const { seed } = seeded("mixed operations", {});
+  const result = await mixedOps({ writers: 4, perWriter: 15, seed });
+  console.log(
+    `ops ${JSON.stringify(result.ops)}: ${result.records} records, ${result.uniqueRunIds} ` +
+      `RunIDs, ${result.started} started (${result.reapedThenFinished} reaped, then finished)`,
+  );
+  assertEquals(result.violations, []);
+  assertEquals(result.uniqueRunIds, result.records);
 });
 
 Deno.test("contention: the overlap detector finds two holders of one lock, and a write outside the lock", () => {

@@ -60,6 +60,16 @@ Deno.test("faults: a real short write (a full tmpfs) leaves a torn tail that is 
   report(results);
 });
 
+Deno.test("faults: the record file and both spools on one full disk (a tmpfs), filled mid-append: each record once after the lost-record line is flushed back, an annotate refused leaves only a torn tail", async () => {
+  const results = [
+    await runShortWrite("emit", 200, true),
+    await runShortWrite("finish", 1, true),
+    await runShortWrite("annotate", 200, true),
+  ];
+  assertEquals(results.map((r) => r.landed), [true, true, true], "the writes were cut short");
+  report(results);
+});
+
 Deno.test("faults: emits killed with kill -9 at random times, half of them during a spool replay, lose and duplicate nothing", async () => {
   const random = seededRandom("random kills");
   const results: CaseResult[] = [];

@@ -1,9 +1,10 @@
 /**
  * The fault-injection harness: runs one write path of the CLI (`emit`,
- * `finish`, `exec`, an emit that replays the spool, `flush`) under `strace`,
- * finds every file-system system call it makes on the project's files or the
- * spool, and for each of them fails it (EIO, ENOSPC, EINTR) or kills the
- * process right before or right after it. A short write is made real with a
+ * `finish`, `exec`, an emit that replays the spool, `flush`, `flush --from`,
+ * `annotate`, `start`, `reap`) under `strace` in a git repository, finds
+ * every file-system system call it makes on the project's files (`.git`'s
+ * RunID notes included) or the spool, and for each of them fails it (EIO,
+ * ENOSPC, EINTR) or kills the process right before or right after it. A short write is made real with a
  * tiny tmpfs. After each case it runs the follow-up a user would (`flush`,
  * `reap`, another `emit`, `verify`) and checks runrec's promises on the file.
  *
@@ -21,13 +22,24 @@ import { emitRecord } from "../../src/hook.ts";
 import { pidAlive } from "../../src/lock.ts";
 import { readRecords } from "../../src/reader.ts";
 import { startRun } from "../../src/run.ts";
-import { newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../../src/spool.ts";
+import { lostRecordLine, newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../../src/spool.ts";
 import { RECORD_FILE } from "../../src/deliverable.ts";
+import { ANNOTATION_AGENT } from "../../src/annotation_shape.ts";
 import { type CliResult, runCli } from "../cli.ts";
-import { makeProject, sampleDraft, tempDir } from "../fixtures.ts";
+import { git, makeProject, sampleDraft, tempDir } from "../fixtures.ts";
 
 /** The write paths the harness drives. */
-export const PATHS = ["emit", "finish", "exec", "replay", "flush"] as const;
+export const PATHS = [
+  "emit",
+  "finish",
+  "exec",
+  "replay",
+  "flush",
+  "annotate",
+  "flush-from",
+  "start",
+  "reap",
+] as const;
 /** One write path. */
 export type PathName = typeof PATHS[number];
 
@@ -54,6 +66,9 @@ export const SYSCALLS = [
   "unlinkat",
   "mkdir",
   "mkdirat",
+  "link",
+  "linkat",
+  "ftruncate",
 ] as const;
 
 /** A call to fault: the `nth` call named `syscall` in its thread, on `file`. */
@@ -62,6 +77,8 @@ export interface Site {
   nth: number;
   /** The file it touched, relative to the case folder (`project/...` or `tmp/...`). */
   file: string;
+  /** Whether the call changes the file system: a write, sync, rename, removal, or an open to write. */
+  writes?: boolean;
 }
 
 /** What one case found. */
@@ -89,6 +106,9 @@ interface Prepared {
   /** The record file's bytes before the case. */
   before: Uint8Array;
 }
+
+/** The file of a case folder that holds saved lost-record lines, for `flush --from`. */
+const LOST_LINES = "lost-records.txt";
 
 const RUNREC = [Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY];
 const decoder = new TextDecoder();
@@ -143,7 +163,11 @@ async function prepareNow(path: PathName, caseDir?: string): Promise<Prepared> {
   const del = join(root, made.del.slice(made.root.length + 1));
   const tmp = join(caseDir, "tmp");
   await Deno.mkdir(tmp, { recursive: true });
-  await emitRecord(del, { agent: "BEFORE", status: "SUCCESS" });
+  // A git repository, as users keep projects: appends then note their RunIDs in `.git` too.
+  await git(root, "init", "-q");
+  const before = await emitRecord(del, { agent: "BEFORE", status: "SUCCESS" });
+  await git(root, "add", "-A");
+  await git(root, "commit", "-q", "-m", "before");
   const file = join(del, RECORD_FILE);
   const spooled: string[] = [];
   if (path === "replay" || path === "flush") {
@@ -153,6 +177,15 @@ async function prepareNow(path: PathName, caseDir?: string): Promise<Prepared> {
       spooled.push(agent);
     }
   }
+  if (path === "flush-from") {
+    // The lost-record lines an orchestrator saved from the stderr of emits that wrote nowhere.
+    const lines = ["LOST1", "LOST2"].map((agent) => {
+      spooled.push(agent);
+      const draft = sampleDraft({ DeliverableID: "DEL-01-02", AgentName: agent });
+      return lostRecordLine(newSpoolEntry(file, draft, "a full disk"));
+    });
+    await Deno.writeTextFile(join(caseDir, LOST_LINES), lines.join("\n") + "\n");
+  }
   const env = { TMPDIR: tmp };
   const emit = ["emit", del, "--agent", "CASE", "--status", "SUCCESS", "--output", "Datasheet.md"];
   let args: string[];
@@ -160,9 +193,21 @@ async function prepareNow(path: PathName, caseDir?: string): Promise<Prepared> {
   if (path === "flush") {
     args = ["flush", del];
     agent = undefined;
+  } else if (path === "flush-from") {
+    args = ["flush", "--from", join(caseDir, LOST_LINES)];
+    agent = undefined;
+  } else if (path === "start") {
+    args = ["start", del, "--agent", "CASE"];
+  } else if (path === "reap") {
+    // A run begun by a process that is gone: reap writes its FAILED record.
+    await startRun(del, { agent: "CASE" });
+    args = ["reap", del, "--older-than", "0s"];
   } else if (path === "finish") {
     const started = await startRun(del, { agent: "CASE" });
     args = ["finish", started.token!, "--status", "SUCCESS", "--output", "Datasheet.md"];
+  } else if (path === "annotate") {
+    args = ["annotate", del, before.record.RunID, "--note", "checked"];
+    agent = ANNOTATION_AGENT;
   } else if (path === "exec") {
     args = ["exec", del, "--agent", "CASE", "--", "true"];
   } else {
@@ -245,7 +290,10 @@ export async function sitesOf(path: PathName): Promise<Site[]> {
     const nth = (counts.get(key) ?? 0) + 1;
     counts.set(key, nth);
     const file = fileIn(line.text, p.caseDir);
-    if (file !== undefined) sites.push({ syscall: line.syscall, nth, file: normalise(file) });
+    if (file === undefined) continue;
+    const writes = !["open", "openat", "read"].includes(line.syscall) ||
+      /O_WRONLY|O_RDWR|O_CREAT/.test(line.text);
+    sites.push({ syscall: line.syscall, nth, file: normalise(file), writes });
   }
   await Deno.remove(p.caseDir, { recursive: true });
   return sites;
@@ -325,8 +373,9 @@ function killedCall(trace: string, syscall: string): string | undefined {
   const lines = trace.split("\n");
   const at = lines.findIndex((l) => /^\d+ .*= \?$/.test(l));
   if (at < 0) return undefined;
-  const tid = lines[at].split(" ")[0];
-  return lines.slice(0, at + 1).findLast((l) => l.startsWith(`${tid} ${syscall}(`));
+  // strace pads a short thread id with spaces to its column: "3233  fsync(".
+  const call = new RegExp(`^${lines[at].split(" ")[0]} +${syscall}\\(`);
+  return lines.slice(0, at + 1).findLast((l) => call.test(l));
 }
 
 /** How the faulted run ended. */
@@ -351,12 +400,21 @@ async function checkAfter(p: Prepared, run: RunEnd): Promise<string[]> {
   if (!run.killed && /^\s+at /m.test(run.stderr)) {
     v.push(`stack trace on stderr: ${run.stderr.slice(0, 300)}`);
   }
-  // finish may refuse when it cannot claim its pending run (EIO on the rename): one line naming
-  // it, exit 2; the run stays pending and reap records it (checked below).
-  const claimRefused = p.args[0] === "finish" && run.code === 2 &&
-    /^runrec finish: [^\n]*\.runrec\/pending\/[^\n]*\n$/.test(run.stderr);
+  // finish and reap may refuse when they cannot claim a pending run (EIO on the rename): one line
+  // naming it, exit 2; the run stays pending and the next reap records it (checked below).
+  const claimRefused = ["finish", "reap"].includes(p.args[0]) && run.code === 2 &&
+    /^runrec (finish|reap): [^\n]*\.runrec\/pending\/[^\n]*\n$/.test(run.stderr);
+  // annotate refuses when it cannot write its line (one line, exit 2); the file must be as it was,
+  // and the same annotate run again writes it, or says it is there already.
+  const annotate = p.args[0] === "annotate";
+  const annotateRefused = annotate && run.code === 2 &&
+    /^runrec annotate: [^\n]*\n$/.test(run.stderr);
+  if (annotateRefused && !tornTailOnly(p.before, await Deno.readFile(file))) {
+    v.push(`annotate refused (exit 2) and the record file changed: ${run.stderr.trim()}`);
+  }
   if (
-    !run.killed && run.code !== 0 && !(run.code === 1 && p.agent === undefined) && !claimRefused
+    !run.killed && run.code !== 0 && !(run.code === 1 && p.agent === undefined) &&
+    !claimRefused && !annotateRefused
   ) {
     v.push(`exit ${run.code} (a run must not fail because of its record): ${run.stderr.trim()}`);
   }
@@ -372,11 +430,21 @@ async function checkAfter(p: Prepared, run: RunEnd): Promise<string[]> {
     const from = await cli(["flush", "--from", saved], p.env);
     if (from.code !== 0) v.push(`flush --from: exit ${from.code}: ${from.stderr.trim()}`);
   }
+  if (p.args[1] === "--from") {
+    const again = await cli(p.args, p.env);
+    if (again.code !== 0) v.push(`flush --from again: exit ${again.code}: ${again.stderr.trim()}`);
+  }
   const flush = await cli(["flush", p.del], p.env);
   if (flush.code !== 0) v.push(`flush: exit ${flush.code}: ${flush.stderr.trim()}`);
   if (p.agent !== undefined) {
     const reap = await cli(["reap", p.del, "--older-than", "0s"], p.env);
     if (reap.code !== 0) v.push(`reap: exit ${reap.code}: ${reap.stderr.trim()}`);
+  }
+  if (annotate && (run.killed || annotateRefused)) {
+    const again = await cli(p.args, p.env);
+    if (again.code !== 0 && !/annotated so already/.test(again.stderr)) {
+      v.push(`annotate again: exit ${again.code}: ${again.stderr.trim()}`);
+    }
   }
   const tornBefore = await endsTorn(file);
   const check = await cli(["emit", p.del, "--agent", "CHECK", "--status", "SUCCESS"], p.env);
@@ -412,7 +480,9 @@ async function checkAfter(p: Prepared, run: RunEnd): Promise<string[]> {
   }
   const once = ["BEFORE", "CHECK", ...p.spooled];
   // A run that ended by itself, or that had a pending run to reap, is in the file once.
-  if (p.agent && (!run.killed || p.args[0] === "finish")) once.push(p.agent);
+  // A run begun (start, or killed in its finish or reap) is recorded by the reap that follows.
+  const begun = ["finish", "reap", "annotate"].includes(p.args[0]);
+  if (p.agent && (!run.killed || begun)) once.push(p.agent);
   for (const a of once) {
     if (agents.get(a) !== 1) v.push(`${a}: ${agents.get(a) ?? 0} records, not 1`);
   }
@@ -423,6 +493,17 @@ async function checkAfter(p: Prepared, run: RunEnd): Promise<string[]> {
     .flatMap((d) => listNames(d).filter((n) => n.includes(".json") && !n.endsWith(".tmp")));
   if (spoolLeft.length > 0) v.push(`left in the spool: ${spoolLeft.join(", ")}`);
   return v;
+}
+
+/**
+ * Whether `after` is `before` and at most a torn tail: bytes with no line end
+ * but the separator a torn last line gets (SCHEMA.md 7.1: a write cut short
+ * leaves its bytes, never removed).
+ */
+function tornTailOnly(before: Uint8Array, after: Uint8Array): boolean {
+  if (after.length < before.length || !before.every((b, i) => after[i] === b)) return false;
+  const added = after.subarray(before.length);
+  return added.indexOf(10, 1) < 0 && (added[0] !== 10 || added.length > 1 || added.length === 0);
 }
 
 /** Whether a file's last byte is not a newline (a torn tail). */
@@ -443,24 +524,32 @@ function listNames(dir: string): string[] {
  * A real short write: the case runs on a tmpfs of its own, filled so that
  * the record file's last page holds `room` more bytes and one page (the
  * lock's; two for `exec`, whose start also writes) is free: the record's
- * `write` stores `room` bytes and returns that count. Then the space is
- * freed (the fault fixed) and the follow-up checks run.
+ * `write` stores `room` bytes and returns that count. With `spoolOnDisk`
+ * the user's spool is on that full tmpfs too, so the record has nowhere to
+ * go but a lost-record line. Then the space is freed (the fault fixed) and
+ * the follow-up checks run.
  */
-export async function runShortWrite(path: PathName, room: number): Promise<CaseResult> {
+export async function runShortWrite(
+  path: PathName,
+  room: number,
+  spoolOnDisk = false,
+): Promise<CaseResult> {
   const caseDir = await tempDir({ prefix: "runrec-short-" });
   const mount = (args: string[]) => new Deno.Command(args[0], { args: args.slice(1) }).output();
   const mounted = await mount(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", caseDir]);
   if (!mounted.success) throw new Error(`mount: ${decoder.decode(mounted.stderr)}`);
   try {
     const p = await prepare(path, caseDir);
-    // The tmp folder (the user's spool) must not share the tmpfs: move it out.
-    const tmp = await tempDir({ prefix: "runrec-short-tmp-" });
+    // The tmp folder (the user's spool) shares the full tmpfs only when asked: else moved out.
+    const tmp = spoolOnDisk ? p.env.TMPDIR : await tempDir({ prefix: "runrec-short-tmp-" });
     p.env.TMPDIR = tmp;
     const file = join(p.del, RECORD_FILE);
     await padTo(p.del, file, room);
     p.before = await Deno.readFile(file);
     const filler = join(caseDir, "filler");
-    await fill(filler, path === "exec" ? 2 : 1);
+    // reap first keeps a marker (and its folder's .gitignore) in the temporary folder: on this disk
+    // when the spool is.
+    await fill(filler, (path === "exec" ? 2 : 1) + (spoolOnDisk && path === "reap" ? 2 : 0));
     const out = await new Deno.Command(RUNREC[0], {
       args: [...RUNREC.slice(1), ...p.args],
       stdout: "piped",
@@ -480,7 +569,7 @@ export async function runShortWrite(path: PathName, room: number): Promise<CaseR
     const site = {
       syscall: "write",
       nth: 0,
-      file: `project/.../${RECORD_FILE} (${room} bytes fit)`,
+      file: `project/.../${RECORD_FILE} (${room} bytes fit${spoolOnDisk ? ", spools full" : ""})`,
     };
     return { path, fault: "short-write", site, landed, violations };
   } finally {
