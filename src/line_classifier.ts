@@ -258,8 +258,10 @@ export function classifyLine(
     const quoted = headerShaped || headerStart ? "" : ` ${clip(shown)}`;
     const problem = lineProblem(line, "error", "header", `${what}${quoted}${fix}${lost}`);
     // A line like none of ours may be a record spoilt at its start, whose cells are not known
-    // (`cells`); a header, after a byte-order mark or not, holds no run (newuser-49).
-    const header = headerShaped || headerStart || shown.startsWith("SchemaVersion,");
+    // (`cells`); a header, after a byte-order mark or not, holds no run (newuser-49), unless a
+    // record is glued to it (a lost newline): every record has a RunID.
+    const header = (headerShaped || headerStart || shown.startsWith("SchemaVersion,")) &&
+      !text.includes("RUN-");
     sink.problem(lost === "" && !header ? { ...problem, cells: [] } : problem);
     if (lost === "") return;
   }
