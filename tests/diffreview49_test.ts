@@ -1,0 +1,82 @@
+/**
+ * A review of stop 49's changes, run through the CLI: each test is a case a change got wrong,
+ * which failed before its fix.
+ */
+import { join } from "node:path";
+import { checkStaleness } from "../src/stale.ts";
+import { assertEquals } from "./assert.ts";
+import { runCli } from "./cli.ts";
+import { tempDir, writeTree } from "./fixtures.ts";
+
+const WORKING = "PKG-02_Piping/1_Working";
+
+/** An execution root where DEL-02-02 reads DEL-02-01 (its register says so). */
+async function producerAndConsumer(): Promise<{ producer: string; consumer: string }> {
+  const root = await tempDir({ prefix: "runrec-review49-" });
+  const files: Record<string, string> = { "INIT.md": "# Session\n" };
+  for (const [id, name] of [["DEL-02-01", "Pump"], ["DEL-02-02", "Valve"]]) {
+    files[`${WORKING}/${id}_${name}/_STATUS.md`] = `# Status: ${id}\n\n**Current State:** OPEN\n`;
+    files[`${WORKING}/${id}_${name}/_CONTEXT.md`] = `**DeliverableID:** ${id}\n`;
+    files[`${WORKING}/${id}_${name}/Datasheet.md`] = `# Datasheet ${id}\n`;
+  }
+  files[`${WORKING}/DEL-02-02_Valve/Dependencies.csv`] =
+    "RegisterSchemaVersion,DependencyID,FromPackageID,FromDeliverableID,FromDeliverableName," +
+    "DependencyClass,AnchorType,Direction,DependencyType,TargetType,TargetPackageID," +
+    "TargetDeliverableID,TargetRefID,TargetName,Statement,Status\n" +
+    "v3.1,D2,PKG-02,DEL-02-02,x,INTERFACE,DOC,UPSTREAM,INFORMATION,DELIVERABLE,PKG-02," +
+    "DEL-02-01,,name,data,ACTIVE\n";
+  await writeTree(root, files);
+  return {
+    producer: join(root, WORKING, "DEL-02-01_Pump"),
+    consumer: join(root, WORKING, "DEL-02-02_Valve"),
+  };
+}
+
+/** Records a SUCCESS run of `dir` that started `minutes` ago and took one minute. */
+async function run(dir: string, minutes: number, input: string): Promise<void> {
+  const started = new Date(Date.now() - minutes * 60_000).toISOString();
+  const result = await runCli([
+    ...["emit", dir, "--agent", "4_DOCUMENTS", "--status", "SUCCESS", "--started", started],
+    ...["--duration", "PT1M", "--input", input],
+  ]);
+  assertEquals(result.code, 0, result.stderr);
+}
+
+Deno.test("stale --propagate: a producer's RunRecords.csv with CR-only line ends (every run on line 1, behind the header) is not read as holding no run: its consumer is told line 1 could not be read, and the producer is not 'no runs recorded'", async () => {
+  const { producer, consumer } = await producerAndConsumer();
+  await run(producer, 50, "Datasheet.md");
+  await run(consumer, 40, "../DEL-02-01_Pump/Datasheet.md");
+  await run(producer, 30, "Datasheet.md"); // ran since the consumer's run
+  const file = join(producer, "RunRecords.csv");
+  await Deno.writeTextFile(file, (await Deno.readTextFile(file)).replaceAll("\n", "\r"));
+  const report = await checkStaleness([join(producer, "..")], { propagate: true });
+  const unread = "RunRecords.csv line 1 could not be read (see runrec validate)";
+  assertEquals(report.checks.map((c) => [c.deliverableId, c.verdict, c.notes]), [
+    ["DEL-02-01", "NO_BASELINE", [unread]],
+    ["DEL-02-02", "CLEAN", [
+      `its producer DEL-02-01's ${unread}: were it a run since this deliverable's, this one ` +
+      "would be STALE",
+    ]],
+  ]);
+});
+
+Deno.test("stale of a record file whose header, behind a byte-order mark, lost its newline (its first run glued to it) is NO_BASELINE, not CLEAN: only a header alone holds no run", async () => {
+  const { producer } = await producerAndConsumer();
+  await run(producer, 50, "Datasheet.md");
+  await run(producer, 30, "Datasheet.md");
+  const file = join(producer, "RunRecords.csv");
+  const text = await Deno.readTextFile(file);
+  await Deno.writeTextFile(file, `\u{feff}${text.replace("\n", "")}`);
+  const glued = await runCli(["stale", producer, "--json"]);
+  assertEquals(
+    JSON.parse(glued.stdout).checks.map((c: { verdict: string }) => c.verdict),
+    ["NO_BASELINE"],
+  );
+  // The header alone behind the mark (an editor saved the file) is judged as before.
+  await Deno.writeTextFile(file, `\u{feff}${text}`);
+  const marked = await runCli(["stale", producer, "--json"]);
+  assertEquals(
+    JSON.parse(marked.stdout).checks.map((c: { verdict: string }) => c.verdict),
+    ["CLEAN"],
+  );
+});
