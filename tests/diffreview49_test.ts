@@ -80,3 +80,11 @@ Deno.test("stale of a record file whose header, behind a byte-order mark, lost i
     ["CLEAN"],
   );
 });
+
+Deno.test("log --since 1.1w names 7.7d, a duration log takes, not 7.700000000000001d (a float's product printed as is)", async () => {
+  for (const [given, meant] of [["1.1w", "7.7d"], ["0.1 weeks ago", "0.7d"], ["1.5w", "10.5d"]]) {
+    const said = await runCli(["log", ".", "--since", given]);
+    assertEquals(said.code, 2, said.stderr);
+    assertEquals(said.stderr.includes(`(did you mean ${meant}?)`), true, said.stderr);
+  }
+});
