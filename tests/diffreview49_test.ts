@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { checkStaleness } from "../src/stale.ts";
 import { assertEquals } from "./assert.ts";
 import { runCli } from "./cli.ts";
-import { tempDir, writeTree } from "./fixtures.ts";
+import { git, makeProject, tempDir, writeTree } from "./fixtures.ts";
 
 const WORKING = "PKG-02_Piping/1_Working";
 
@@ -87,4 +87,29 @@ Deno.test("log --since 1.1w names 7.7d, a duration log takes, not 7.700000000000
     assertEquals(said.code, 2, said.stderr);
     assertEquals(said.stderr.includes(`(did you mean ${meant}?)`), true, said.stderr);
   }
+});
+
+Deno.test("verify --since of a record file an editor put a byte-order mark in says to delete the mark, as validate does, not to commit it as a normalisation (which would leave a file runrec appends nothing to)", async () => {
+  const { root, del } = await makeProject();
+  const emit = await runCli(["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"]);
+  assertEquals(emit.code, 0, emit.stderr);
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "a run");
+  const file = join(del, "RunRecords.csv");
+  const text = await Deno.readTextFile(file);
+  await Deno.writeTextFile(file, `\u{feff}${text}`); // an editor's save
+  const head = (await git(root, "rev-parse", "--short=7", "HEAD")).trim();
+  const run = await runCli(["verify", file, "--since", "HEAD"]);
+  assertEquals(run.code, 1, run.stdout);
+  assertEquals(
+    run.stdout.split("\n")[1],
+    `${file}:1: K-APPEND-1 broken in the working tree: only the byte-order mark put in, ` +
+      "records unchanged; line 1 is rewritten, which a merge with a branch holding the old one " +
+      `doubles, against the version in ${head}; delete those 3 bytes (EF BB BF), as validate ` +
+      "says; if the mark was committed, commit that on its own and verify --since that commit",
+  );
+  await Deno.writeTextFile(file, text); // the remedy taken
+  const held = await runCli(["verify", file, "--since", "HEAD"]);
+  assertEquals(held.code, 0, held.stdout);
 });
