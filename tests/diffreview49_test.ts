@@ -113,3 +113,28 @@ Deno.test("verify --since of a record file an editor put a byte-order mark in sa
   const held = await runCli(["verify", file, "--since", "HEAD"]);
   assertEquals(held.code, 0, held.stdout);
 });
+
+Deno.test("annotate ROOT RUNID, its deliverable renumbered and a backup copy under the old ID beneath the root, is refused naming both folders, not written into the copy; without the copy it annotates in the folder whose file holds the RunID, as show finds it", async () => {
+  const { root, del } = await makeProject();
+  const emit = await runCli(["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"]);
+  assertEquals(emit.code, 0, emit.stderr);
+  const runId = emit.stdout.trim();
+  const backup = join(root, "backup", "DEL-01-02_Thing");
+  await Deno.mkdir(join(root, "backup"));
+  await new Deno.Command("cp", { args: ["-r", del, backup] }).output();
+  const renamed = join(del, "..", "DEL-01-07_Thing");
+  await Deno.rename(del, renamed);
+  await Deno.writeTextFile(join(renamed, "_CONTEXT.md"), "**DeliverableID:** DEL-01-07\n");
+  const copied = await Deno.readTextFile(join(backup, "RunRecords.csv"));
+  const live = await Deno.readTextFile(join(renamed, "RunRecords.csv"));
+  const both = await runCli(["annotate", root, runId, "--invalidates", "--note", "bad"]);
+  assertEquals(both.code, 2, both.stderr);
+  assertEquals(both.stderr.includes(backup) && both.stderr.includes(renamed), true, both.stderr);
+  assertEquals(await Deno.readTextFile(join(backup, "RunRecords.csv")), copied);
+  assertEquals(await Deno.readTextFile(join(renamed, "RunRecords.csv")), live);
+  await Deno.remove(join(root, "backup"), { recursive: true });
+  const one = await runCli(["annotate", root, runId, "--invalidates", "--note", "bad"]);
+  assertEquals(one.code, 0, one.stderr);
+  const shown = await runCli(["show", root, runId]);
+  assertEquals(shown.stdout.includes("bad"), true, shown.stdout);
+});
