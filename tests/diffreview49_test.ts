@@ -138,3 +138,22 @@ Deno.test("annotate ROOT RUNID, its deliverable renumbered and a backup copy und
   const shown = await runCli(["show", root, runId]);
   assertEquals(shown.stdout.includes("bad"), true, shown.stdout);
 });
+
+Deno.test("annotate repeated after git checkout dropped the first annotation: the first is put back and the repeat refused (exit 2, saying so), not a second annotation of the same effect beside it", async () => {
+  const { root, del } = await makeProject();
+  const emit = await runCli(["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"]);
+  assertEquals(emit.code, 0, emit.stderr);
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "a run");
+  const runId = emit.stdout.trim();
+  const args = ["annotate", del, runId, "--invalidates", "--note", "wrong input"];
+  const first = await runCli(args);
+  assertEquals(first.code, 0, first.stderr);
+  await git(root, "checkout", "--", ".");
+  const again = await runCli(args);
+  assertEquals(again.code, 2, again.stderr);
+  assertEquals(again.stderr.includes(`put back ${first.stdout.trim()}`), true, again.stderr);
+  const lines = (await Deno.readTextFile(join(del, "RunRecords.csv"))).trimEnd().split("\n");
+  assertEquals(lines.map((line) => line.split(",")[1]), ["RunID", runId, first.stdout.trim()]);
+});
