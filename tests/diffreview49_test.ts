@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { checkStaleness } from "../src/stale.ts";
 import { assertEquals } from "./assert.ts";
 import { runCli } from "./cli.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { git, makeProject, tempDir, writeTree } from "./fixtures.ts";
 
 const WORKING = "PKG-02_Piping/1_Working";
@@ -156,4 +158,24 @@ Deno.test("annotate repeated after git checkout dropped the first annotation: th
   assertEquals(again.stderr.includes(`put back ${first.stdout.trim()}`), true, again.stderr);
   const lines = (await Deno.readTextFile(join(del, "RunRecords.csv"))).trimEnd().split("\n");
   assertEquals(lines.map((line) => line.split(",")[1]), ["RunID", runId, first.stdout.trim()]);
+});
+
+Deno.test("annotate ROOT RUNID with a FIFO or a folder named RunRecords.csv in another deliverable beneath: annotated in its own, neither opened (a FIFO would block) nor a raw OS error", async () => {
+  const { root, del } = await makeProject();
+  const emit = await runCli(["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"]);
+  assertEquals(emit.code, 0, emit.stderr);
+  const other = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-04_Other");
+  await writeTree(other, { "_CONTEXT.md": "**DeliverableID:** DEL-01-04\n" });
+  const fifo = await new Deno.Command("mkfifo", { args: [join(other, "RunRecords.csv")] }).output();
+  assertEquals(fifo.code, 0);
+  const third = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-05_Third", "RunRecords.csv");
+  await Deno.mkdir(third, { recursive: true });
+  const args = ["annotate", root, emit.stdout.trim(), "--invalidates", "--note", "bad"];
+  // Bounded, so that a read of the FIFO fails the test rather than hangs it.
+  const run = await new Deno.Command("timeout", {
+    args: ["120", Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(run.code, 0, new TextDecoder().decode(run.stderr));
 });

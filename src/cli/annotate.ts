@@ -328,9 +328,15 @@ function deliverableBeneath(target: string, runId: string): string {
   if (folderEntries(target).has(RECORD_FILE)) return target;
   const root = isExecutionRoot(target) ? target : findExecutionRoot(target);
   if (root === undefined) return target;
-  const holds = (folder: string) =>
-    folderEntries(folder).has(RECORD_FILE) &&
-    linesWithRunId(join(folder, RECORD_FILE), runId).length > 0;
+  // A FIFO is never opened (it would block); a file that cannot be read may hold it.
+  const holds = (folder: string) => {
+    if (folderEntries(folder).get(RECORD_FILE) !== "file") return false;
+    try {
+      return linesWithRunId(join(folder, RECORD_FILE), runId).length > 0;
+    } catch {
+      return true;
+    }
+  };
   const beneath = deliverableFolders(root, SILENT_SEARCH)
     .filter((f) => isInside(f, target) && (ownId(f) === id || holds(f)))
     .map((f) => relative(Deno.cwd(), f) || ".");
