@@ -247,6 +247,12 @@ export async function appendAnnotation(
   const history = await readHistory(file);
   let bearing = new Bearing(named).update(history.sources);
   return await withRecordFile(file, { holder: `runrec (${ANNOTATOR})`, ...options }, async (w) => {
+    // What a git command dropped is put back first: it may be this annotation, made before and
+    // dropped by a checkout, which a repeat must find (else it is written twice).
+    const putBack = w.restoreDropped();
+    const unwritten = putBack.length === 0
+      ? "nothing written"
+      : `nothing written but put back ${putBack.join(" ")}, which a git command had dropped`;
     const now = await readHistory(file, history);
     if (now.fromStart) bearing = new Bearing(named);
     const sources = bearing.update(now.sources).sources;
@@ -254,10 +260,7 @@ export async function appendAnnotation(
     draft.Notes = annotationNotes(runId, effect, note, checksums);
     const conflict = annotationConflict(sources, runId, effect, checksums);
     if (conflict) {
-      throw new AnnotationRefused(
-        `${file}: ${conflict.message}; nothing written`,
-        conflict.withdraw,
-      );
+      throw new AnnotationRefused(`${file}: ${conflict.message}; ${unwritten}`, conflict.withdraw);
     }
     // The same annotation of the same record, in force: an annotate retried (its answer lost, or
     // killed after its write) would say it twice (retry-sweep F4). Notes a writer added after
@@ -270,7 +273,7 @@ export async function appendAnnotation(
     if (repeat) {
       throw new AnnotationRefused(
         `${file}: ${runId} is annotated so already, by annotation ${repeat.RunID} (a retried ` +
-          "annotate?); nothing written",
+          `annotate?); ${unwritten}`,
       );
     }
     try {

@@ -295,7 +295,11 @@ export function lineEndsProblem(
     message: `only ${changes.join(" and ")}, records unchanged; ` +
       `${endsChanged ? "every line" : "line 1"} is rewritten, which a merge with a branch ` +
       `holding the old ${endsChanged ? "line ends" : "one"} doubles`,
-    remedy: !endsChanged && markBefore
+    // A mark put in is not committed as a normalisation: the writer refuses a file that has one.
+    remedy: markAfter && !markBefore
+      ? "delete those 3 bytes (EF BB BF), as validate says; if the mark was committed, commit " +
+        "that on its own and verify --since that commit"
+      : !endsChanged && markBefore
       ? "commit that on its own and verify --since that commit"
       : "commit the normalisation on its own (`git add --renormalize .`) and " +
         "verify --since that commit",

@@ -257,12 +257,12 @@ export function classifyLine(
     const lost = record ? " (a record: the header line is missing)" : "";
     const quoted = headerShaped || headerStart ? "" : ` ${clip(shown)}`;
     const problem = lineProblem(line, "error", "header", `${what}${quoted}${fix}${lost}`);
-    // A line like none of ours may be a record spoilt at its start, whose cells are not known
-    // (`cells`); a header, after a byte-order mark or not, holds no run (newuser-49), unless a
-    // record is glued to it (a lost newline): every record has a RunID.
-    const header = (headerShaped || headerStart || shown.startsWith("SchemaVersion,")) &&
-      !text.includes("RUN-");
-    sink.problem(lost === "" && !header ? { ...problem, cells: [] } : problem);
+    // Only our header, after a byte-order mark or cut at a column (an older tool's), holds no
+    // run (newuser-49); any other line 1 may hold one whose cells are not known (`cells`): a
+    // record spoilt at its start, or glued to a header by CR-only line ends or a lost newline.
+    const header = bom ? new TextDecoder().decode(body.subarray(3)) : text;
+    const holdsNoRun = header === HEADER || HEADER.startsWith(`${header},`);
+    sink.problem(lost === "" && !holdsNoRun ? { ...problem, cells: [] } : problem);
     if (lost === "") return;
   }
   const comma = body.lastIndexOf(COMMA);

@@ -204,17 +204,7 @@ function lockedWriter(file: string, path: string, lock: HeldLock, fsync: boolean
     path,
     append(draft, atStart) {
       rejectInvalid(file, draft);
-      const putBack = writer.restoreDropped();
-      if (putBack.length > 0) {
-        const renumbered = putBack.some((id) => id.includes(" as "))
-          ? `; a RunID another record took meanwhile is given the next free one (${RENUMBERED})`
-          : "";
-        recoveries.push(
-          `put back ${putBack.join(" ")}, which a git command (pull, checkout, reset, revert) ` +
-            `had dropped from ${basename(path)}: runs are never taken out (SCHEMA.md 7.1)` +
-            renumbered,
-        );
-      }
+      writer.restoreDropped();
       // The lock's recoveries are noted in the first record written under it.
       const notes = [draft.Notes, ...recoveries.splice(0)].filter((n) => n !== "").join(" | ");
       return appendLocked(file, path, { ...draft, Notes: notes }, lock, fsync, atStart);
@@ -227,14 +217,27 @@ function lockedWriter(file: string, path: string, lock: HeldLock, fsync: boolean
       if (journalChecked) return [];
       journalChecked = true;
       awaitGitsVersion(path); // what git dropped is judged against the file it writes
+      let putBack: string[];
       try {
-        return putBackDropped(
+        putBack = putBackDropped(
           path,
           (line, later) => putBackLine({ file, path, lock, fsync }, line, later),
         );
       } catch {
         return []; // left to the next append: the journal keeps them
       }
+      if (putBack.length > 0) {
+        // Noted in the next record written under this lock, if any.
+        const renumbered = putBack.some((id) => id.includes(" as "))
+          ? `; a RunID another record took meanwhile is given the next free one (${RENUMBERED})`
+          : "";
+        recoveries.push(
+          `put back ${putBack.join(" ")}, which a git command (pull, checkout, reset, revert) ` +
+            `had dropped from ${basename(path)}: runs are never taken out (SCHEMA.md 7.1)` +
+            renumbered,
+        );
+      }
+      return putBack;
     },
   };
   return writer;

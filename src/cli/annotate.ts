@@ -12,9 +12,17 @@ import {
   appendAnnotation,
   isAnnotation,
 } from "../annotations.ts";
-import { deliverableId, folderEntries, RECORD_FILE, requireFolder } from "../deliverable.ts";
+import {
+  deliverableId,
+  findExecutionRoot,
+  folderEntries,
+  isExecutionRoot,
+  RECORD_FILE,
+  requireFolder,
+} from "../deliverable.ts";
+import { deliverableFolders, SILENT_SEARCH } from "../targets.ts";
 import { miscasedRecordFileError } from "../other_case.ts";
-import { deliverableOfRunId, foldersOfDeliverable, runIdHome } from "../run_id_home.ts";
+import { deliverableOfRunId, runIdHome } from "../run_id_home.ts";
 import { CheckFailure, InputError } from "../errors.ts";
 import { readRecords } from "../reader.ts";
 import { RUN_ID_SYNTAX, type RunRecord } from "../schema.ts";
@@ -43,7 +51,8 @@ ${ANNOTATOR}, RunStatus SKIPPED, Notes "annotates=<RUNID>; ...; note=TEXT").
 The annotated run stays as it was. log marks invalidated and superseded runs,
 show lists a run's annotations, and stale never takes such a run as baseline.
 <del-dir> may be a folder above it (the project's root): the one deliverable
-folder beneath it with the RunID's DeliverableID is meant, named in a note.
+folder beneath it with the RunID's DeliverableID, or whose records hold the
+RunID, is meant, named in a note; two or more (a copy) are refused, named.
 
 To withdraw a mistaken annotation, invalidate the annotation itself: give its
 RunID (the one annotate printed) with --invalidates. It then no longer applies
@@ -309,15 +318,35 @@ function collided(delDir: string, file: string, id: string, records: readonly Fo
 /**
  * The folder to annotate in: `target`, or, when `target` is a folder above deliverables (the
  * project's root, a package) with no record file, the one deliverable folder beneath it that
- * has the RunID's DeliverableID, as `show` finds a run from there (newuser-49 F6). Two such
- * folders (a copy) leave `target`, whose error names both.
+ * has the RunID's DeliverableID or whose record file holds the RunID, as `show` finds a run from
+ * there (newuser-49 F6). Several (a copy, a deliverable renumbered since) are refused, named:
+ * the record may be in a copy, which an annotation there would leave unmarked where it counts.
  */
 function deliverableBeneath(target: string, runId: string): string {
   const id = deliverableOfRunId(runId);
   if (id === undefined || ownId(target) !== undefined) return target;
   if (folderEntries(target).has(RECORD_FILE)) return target;
-  const beneath = foldersOfDeliverable(target, id).filter((f) => isInside(f, target));
-  return beneath.length === 1 ? relative(Deno.cwd(), beneath[0]) || "." : target;
+  const root = isExecutionRoot(target) ? target : findExecutionRoot(target);
+  if (root === undefined) return target;
+  // A FIFO is never opened (it would block); a file that cannot be read may hold it.
+  const holds = (folder: string) => {
+    if (folderEntries(folder).get(RECORD_FILE) !== "file") return false;
+    try {
+      return linesWithRunId(join(folder, RECORD_FILE), runId).length > 0;
+    } catch {
+      return true;
+    }
+  };
+  const beneath = deliverableFolders(root, SILENT_SEARCH)
+    .filter((f) => isInside(f, target) && (ownId(f) === id || holds(f)))
+    .map((f) => relative(Deno.cwd(), f) || ".");
+  if (beneath.length > 1) {
+    throw new InputError(
+      `${target}: no ${RECORD_FILE} here; ${runId} is of ${beneath.length} deliverable folders ` +
+        `beneath it (${beneath.join(", ")}; a copy?): name the one meant`,
+    );
+  }
+  return beneath.length === 1 ? beneath[0] : target;
 }
 
 /** The one-line error for a folder without a record file. */

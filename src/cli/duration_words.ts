@@ -45,7 +45,8 @@ export function spelledDuration(text: string): string {
   // Dots too, as git's log --since takes them (`2.weeks.ago`; newuser-49 F5).
   const m = /^\s*([0-9]+(?:\.[0-9]+)?)[\s.]*([a-z]+)(?:[\s.]+ago)?\s*$/i.exec(text);
   if (!m) return "";
-  if (WEEKS.test(m[2])) return ` (did you mean ${Number(m[1]) * 7}d?)`;
+  // Rounded: 1.1 × 7 is 7.700000000000001 in floating point.
+  if (WEEKS.test(m[2])) return ` (did you mean ${Number((Number(m[1]) * 7).toFixed(6))}d?)`;
   const unit = UNITS.find(([word]) => word.test(m[2]))?.[1];
   const meant = unit === undefined ? undefined : `${m[1]}${unit}`;
   return meant === undefined || meant === text ? "" : ` (did you mean ${meant}?)`;
