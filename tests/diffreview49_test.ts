@@ -44,6 +44,17 @@ async function run(dir: string, minutes: number, input: string): Promise<void> {
   assertEquals(result.code, 0, result.stderr);
 }
 
+/** A project in a git repository whose first commit holds one run; resolves to it and its RunID. */
+async function committedRun(): Promise<{ root: string; del: string; runId: string }> {
+  const { root, del } = await makeProject();
+  const emit = await runCli(["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"]);
+  assertEquals(emit.code, 0, emit.stderr);
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "a run");
+  return { root, del, runId: emit.stdout.trim() };
+}
+
 Deno.test("stale --propagate: a producer's RunRecords.csv with CR-only line ends (every run on line 1, behind the header) is not read as holding no run: its consumer is told line 1 could not be read, and the producer is not 'no runs recorded'", async () => {
   const { producer, consumer } = await producerAndConsumer();
   await run(producer, 50, "Datasheet.md");
@@ -92,12 +103,7 @@ Deno.test("log --since 1.1w names 7.7d, a duration log takes, not 7.700000000000
 });
 
 Deno.test("verify --since of a record file an editor put a byte-order mark in says to delete the mark, as validate does, not to commit it as a normalisation (which would leave a file runrec appends nothing to)", async () => {
-  const { root, del } = await makeProject();
-  const emit = await runCli(["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"]);
-  assertEquals(emit.code, 0, emit.stderr);
-  await git(root, "init", "-q");
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "a run");
+  const { root, del } = await committedRun();
   const file = join(del, "RunRecords.csv");
   const text = await Deno.readTextFile(file);
   await Deno.writeTextFile(file, `\u{feff}${text}`); // an editor's save
@@ -142,13 +148,7 @@ Deno.test("annotate ROOT RUNID, its deliverable renumbered and a backup copy und
 });
 
 Deno.test("annotate repeated after git checkout dropped the first annotation: the first is put back and the repeat refused (exit 2, saying so), not a second annotation of the same effect beside it", async () => {
-  const { root, del } = await makeProject();
-  const emit = await runCli(["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"]);
-  assertEquals(emit.code, 0, emit.stderr);
-  await git(root, "init", "-q");
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "a run");
-  const runId = emit.stdout.trim();
+  const { root, del, runId } = await committedRun();
   const args = ["annotate", del, runId, "--invalidates", "--note", "wrong input"];
   const first = await runCli(args);
   assertEquals(first.code, 0, first.stderr);
