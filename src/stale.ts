@@ -592,9 +592,10 @@ function compareInputs(c: InputComparison, notes: string[]): FileChange[] {
         : state === undefined
         ? `; ${outsideReason(c)}`
         : `; ${state.change === "removed" ? "not found" : state.reason}`;
+      // Unreadable now is said so, as for an input missing at the run (TUTORIAL "Unreadable").
       changes.push({
         path,
-        change: "added",
+        change: state?.change === "unreadable" ? "unreadable" : "added",
         baseline: null,
         current,
         reason: `now a governed input${why}${

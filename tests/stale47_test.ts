@@ -23,7 +23,7 @@ async function linkedPackage(): Promise<{ del: string; pkg: string }> {
   return { del, pkg: join(root, "PKG-01_Pkg") };
 }
 
-Deno.test("stale: an --input folder that is a file or a FIFO now is DIRTY, the file added, whether the folder was empty or full at the run (stale-47 F1)", async () => {
+Deno.test("stale: an --input folder that is a file or a FIFO now is DIRTY, the file added (a FIFO unreadable), whether the folder was empty or full at the run (stale-47 F1)", async () => {
   const { del } = await makeProject();
   await Deno.mkdir(join(del, "inp"));
   await runrec(0, "emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "inp");
@@ -36,13 +36,13 @@ Deno.test("stale: an --input folder that is a file or a FIFO now is DIRTY, the f
   assertEquals(evidence(checkOf(checks, "A")), [
     ["added", "inp", "now a governed input; a folder at the run"],
   ]);
-  // A FIFO in its place: unreadable, and never CLEAN.
+  // A FIFO in its place: unreadable (as any input that cannot be read now), never CLEAN.
   await Deno.remove(join(del, "inp"));
   await mkfifo(join(del, "inp"));
   ({ code, checks } = await stale(del));
   assertEquals(code, 1);
   assertEquals(evidence(checkOf(checks, "A")), [
-    ["added", "inp", "now a governed input; not a regular file; a folder at the run"],
+    ["unreadable", "inp", "now a governed input; not a regular file; a folder at the run"],
   ]);
   // A folder that held a file: its file is removed, and the file in its place added.
   await Deno.mkdir(join(del, "full"));

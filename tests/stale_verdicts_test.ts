@@ -188,6 +188,37 @@ Deno.test("stale: an input missing at the run that is a FIFO now is DIRTY unread
   assertEquals(evidence(checkOf(checks, "A")), [["added", "Later.md", "not found at the run"]]);
 });
 
+Deno.test("stale: a reference added since the run whose file cannot be read now (a dangling link, a FIFO) is DIRTY unreadable, as one missing at the run is; readable now, added (stale oracle seed 1931382106)", async () => {
+  const { del } = await makeProject();
+  await emitSuccess(del, "A");
+  await Deno.mkdir(join(del, "refs"));
+  await Deno.symlink("nowhere.md", join(del, "refs", "r2.txt"));
+  await Deno.writeTextFile(join(del, "_REFERENCES.md"), "- `refs/r2.txt`: a reference\n", {
+    append: true,
+  });
+  let { code, checks } = await stale(del);
+  assertEquals(code, 1);
+  const dangling = evidence(checkOf(checks, "A")).find(([, path]) => path === "refs/r2.txt");
+  assertEquals(dangling?.[0], "unreadable", JSON.stringify(dangling));
+  assertMatch(dangling?.[2] ?? "", /^now a governed input; dangling symbolic link/);
+
+  await Deno.remove(join(del, "refs", "r2.txt"));
+  await mkfifo(join(del, "refs", "r2.txt"));
+  ({ checks } = await stale(del));
+  assertEquals(
+    evidence(checkOf(checks, "A")).find(([, path]) => path === "refs/r2.txt"),
+    ["unreadable", "refs/r2.txt", "now a governed input; not a regular file"],
+  );
+
+  await Deno.remove(join(del, "refs", "r2.txt"));
+  await Deno.writeTextFile(join(del, "refs", "r2.txt"), "readable\n");
+  ({ checks } = await stale(del));
+  assertEquals(
+    evidence(checkOf(checks, "A")).find(([, path]) => path === "refs/r2.txt"),
+    ["added", "refs/r2.txt", "now a governed input"],
+  );
+});
+
 Deno.test("stale: an input unreadable to the checker now is DIRTY, whether missing or unreadable at the run; its note names it once (fs-semantics F3)", async () => {
   const { root, del } = await makeProject();
   await Deno.writeTextFile(join(del, "Secret.md"), "secret\n");

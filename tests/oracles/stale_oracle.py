@@ -305,8 +305,13 @@ def noted(what):
 def state_now(folder, path):
     """("hash", sha256) | ("missing", None) | ("unreadable", why) for a governed path now."""
     full = os.path.join(folder, path)
-    if not os.path.lexists(full):
+    try:
+        os.lstat(full)
+    except (FileNotFoundError, NotADirectoryError):
         return ("missing", None)
+    except OSError as error:
+        # A folder on the way that is a link loop: cannot be read now (TUTORIAL "Unreadable").
+        return ("unreadable", {40: "loop", 13: "permission"}.get(error.errno, str(error.errno)))
     if os.path.islink(full):
         try:
             os.stat(full)
@@ -353,8 +358,8 @@ def compare(folder, run, paths, expected_of):
     for path in sorted(paths | set(run["InputHashes"])):
         kind, now = state_now(folder, path)
         if path not in run["InputHashes"]:
-            if kind == "missing" and any(k.startswith(path + "/") for k in run["InputHashes"]):
-                continue  # a folder then, gone now: its files are the ones removed
+            if kind != "hash" and any(k.startswith(path + "/") for k in run["InputHashes"]):
+                continue  # a folder then, gone or unreadable now: its files say so, each
             changes.append((path, "unreadable" if kind == "unreadable" else "added"))
             continue
         then = expected_of(path)
