@@ -1042,3 +1042,18 @@ Deno.test("stale: an empty path is a one-line usage error saying so, exit 2", as
   }
   await assertRejects(() => checkStaleness([""]), InputError, "targets: an empty path");
 });
+
+Deno.test("stale: an input folder read at the run that is a symbolic link loop now makes each of its files DIRTY unreadable, not removed (TUTORIAL 'Unreadable'; the stale oracle's seed 577232824)", async () => {
+  const { del } = await makeProject();
+  await writeTree(del, { "sub/a.md": "a\n", "sub/b.md": "b\n" });
+  await emitSuccess(del, "4_DOCUMENTS", "--input", "sub");
+  await Deno.remove(join(del, "sub"), { recursive: true });
+  await Deno.symlink("sub", join(del, "sub"));
+  const { code, checks } = await stale(del);
+  assertEquals(code, 1);
+  const check = checkOf(checks, "4_DOCUMENTS");
+  assertEquals(
+    [check.verdict, evidence(check).map(([change, path]) => [change, path])],
+    ["DIRTY", [["unreadable", "sub/a.md"], ["unreadable", "sub/b.md"]]],
+  );
+});
