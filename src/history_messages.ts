@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { startsWithByteOrderMark } from "./utf8_text.ts";
 import type { Candidate } from "./record_candidates.ts";
 import { addedLineMissing, addedRecordCount, prefixProblem } from "./append_only.ts";
 import { oneLine } from "./names.ts";
@@ -271,7 +272,7 @@ export function lineEndsProblem(
   before: Uint8Array,
   after: Uint8Array,
 ): { line: number; message: string; remedy: string } | undefined {
-  const [markBefore, markAfter] = [hasByteOrderMark(before), hasByteOrderMark(after)];
+  const [markBefore, markAfter] = [startsWithByteOrderMark(before), startsWithByteOrderMark(after)];
   const [textBefore, textAfter] = [
     before.subarray(markBefore ? 3 : 0),
     after.subarray(markAfter ? 3 : 0),
@@ -304,11 +305,6 @@ export function lineEndsProblem(
       : "commit the normalisation on its own (`git add --renormalize .`) and " +
         "verify --since that commit",
   };
-}
-
-/** Whether `bytes` starts with a UTF-8 byte-order mark (EF BB BF). */
-function hasByteOrderMark(bytes: Uint8Array): boolean {
-  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
 }
 
 /**

@@ -9,7 +9,7 @@ import { isHeaderShaped, whereItDiffers } from "./messages.ts";
 import { checksumOf } from "./codec.ts";
 import { HEADER, LINE_LIMIT_BYTES } from "./schema.ts";
 import { additiveHeaderFault } from "./schema_versions.ts";
-import { utf8Text } from "./utf8_text.ts";
+import { startsWithByteOrderMark, utf8Text } from "./utf8_text.ts";
 import type { LineBlock } from "./line_blocks.ts";
 import { clip, type LineProblem, lineProblem, tornOrCorrupt } from "./line_problems.ts";
 
@@ -232,7 +232,7 @@ export function classifyLine(
   }
   if (line === 1) {
     // A byte-order mark is invisible when shown: name it.
-    const bom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
+    const bom = startsWithByteOrderMark(body);
     const shown = new TextDecoder().decode(body.subarray(bom ? 3 : 0, 200));
     const text = new TextDecoder().decode(body);
     // A header's shape is quoted where it departs from ours, whose first characters it shares

@@ -505,10 +505,9 @@ function mayHaveRead(
   return [...read].some(([path, hash]) => {
     const left = wrote.get(path);
     if (left === undefined) return false;
-    const rewrittenSince = good.some(({ record, wrote }) =>
-      wrote.has(path) && endMs(record) > startMs(theirs)
-    );
-    if (ranSince && rewrittenSince) return false;
+    // Rewritten by a good run since `theirs` began: the producer's "ran since" says it.
+    const rewrittenSince = (g: RunWrites) => g.wrote.has(path) && endMs(g.record) > startMs(theirs);
+    if (ranSince && good.some(rewrittenSince)) return false;
     if (SHA256_PATTERN.test(hash) && SHA256_PATTERN.test(left)) {
       // A good run that overlapped `run` may hold its bytes as its own (`exec` records every file
       // changed in the folder meanwhile): it vouches for nothing of `run`'s.

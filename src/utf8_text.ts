@@ -34,3 +34,17 @@ export function utf8Text(bytes: Uint8Array): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * Whether `bytes` start with a UTF-8 byte-order mark (EF BB BF), which an editor or spreadsheet
+ * may add when it saves a file.
+ *
+ * @example
+ * ```ts
+ * import { startsWithByteOrderMark } from "./utf8_text.ts";
+ * startsWithByteOrderMark(new Uint8Array([0xef, 0xbb, 0xbf, 0x76])); // true
+ * ```
+ */
+export function startsWithByteOrderMark(bytes: Uint8Array): boolean {
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+}

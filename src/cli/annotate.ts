@@ -58,10 +58,11 @@ To withdraw a mistaken annotation, invalidate the annotation itself: give its
 RunID (the one annotate printed) with --invalidates. It then no longer applies
 anywhere (log, show, stale, export); both lines stay in the file.
 
-Refused (exit 2, nothing written): invalidating what is already invalidated
-(or withdrawn), superseding a run already superseded, and a supersede that
-would make a cycle (no run of it would be current). Each message names the
-annotation in the way and how to withdraw it. A run superseding a newer run
+Refused (exit 2, nothing written but lines a git command dropped, put back
+first and named): invalidating what is already invalidated (or withdrawn),
+superseding a run already superseded, and a supersede that would make a cycle
+(no run of it would be current). Each message names the annotation in the way
+and how to withdraw it. A run superseding a newer run
 is written, with a warning (often two RunIDs swapped).
 
 A RunID that two branches both allocated in one minute, merged, names two
