@@ -342,8 +342,27 @@ function entryProblem(entry: SpoolEntry, ownFile: string | undefined): string | 
   }
   if (typeof draft !== "object" || draft === null) return "it holds no record";
   if (typeof entry.id !== "string" || !/^[0-9A-Za-z-]+$/.test(entry.id)) return "it has no id";
+  const foreign = foreignDeliverable(recordFile, draft.DeliverableID);
+  if (foreign) return foreign;
   if (typeof entry.attempts !== "number") entry.attempts = 0;
   return undefined;
+}
+
+/**
+ * Why a record of `id` is not one of the deliverable whose record file is
+ * `recordFile`, or `undefined` when it is, or when that folder has no
+ * DeliverableID to compare with (gone, or not a deliverable). Either ID its
+ * folder has counts, `_CONTEXT.md`'s or its name's: a record made while one
+ * was unreadable or before `_CONTEXT.md` changed stays at home. A record
+ * saved or spooled for one deliverable, then edited to name another (its ID
+ * or its file), would land in a file of the wrong deliverable.
+ */
+function foreignDeliverable(recordFile: string, id: unknown): string | undefined {
+  const dir = dirname(recordFile);
+  const own = readId(dir);
+  if (own === undefined || id === own || id === idOf(dir)) return undefined;
+  return `its DeliverableID ${JSON.stringify(id)} is not that of the folder of its recordFile, ` +
+    `${dir} (${own}): correct the one that is wrong`;
 }
 
 /** The path with links resolved in its folder, or itself when that cannot be resolved. */

@@ -154,3 +154,82 @@ Deno.test("spool: a $RUNREC_SPOOL_DIR under /proc is passed over saying why in r
   assert(!out.stderr.includes("--allow-all"), out.stderr);
   await Deno.remove(root, { recursive: true });
 });
+
+/** A second deliverable beside `del`: DEL-01-03_Other, with its `_CONTEXT.md`. */
+async function otherDeliverable(del: string): Promise<string> {
+  const other = join(del, "..", "DEL-01-03_Other");
+  await Deno.mkdir(other);
+  await Deno.writeTextFile(join(other, "_CONTEXT.md"), "**DeliverableID:** DEL-01-03\n");
+  return other;
+}
+
+Deno.test("spool identity: flush --from refuses a lost record edited to name another deliverable (its DeliverableID, or its recordFile), naming the line; nothing appended anywhere", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  try {
+    const other = await otherDeliverable(del);
+    const file = join(del, RECORD_FILE);
+    const entry = newSpoolEntry(
+      file,
+      sampleDraft({ DeliverableID: "DEL-01-02", AgentName: "L" }),
+      "f",
+    );
+    const saved = join(tmp, "lost.txt");
+    const edited = [
+      lostRecordLine({ ...entry, draft: { ...entry.draft, DeliverableID: "DEL-09-09" } }),
+      lostRecordLine({ ...entry, recordFile: join(other, RECORD_FILE) }),
+    ];
+    await Deno.writeTextFile(saved, `${edited.join("\n")}\n`);
+    const flush = await runCliProcess(["flush", "--from", saved], FULL_FLAGS, { TMPDIR: tmp });
+    assertEquals(flush.code, 1, flush.stderr);
+    assertMatch(
+      flush.stderr,
+      /lost\.txt:1: not replayed: its DeliverableID "DEL-09-09" is not that of the folder of its recordFile, .*DEL-01-02_Thing \(DEL-01-02\)/,
+    );
+    assertMatch(
+      flush.stderr,
+      /lost\.txt:2: not replayed: its DeliverableID "DEL-01-02" is not that of the folder of its recordFile, .*DEL-01-03_Other \(DEL-01-03\)/,
+    );
+    assertEquals(await agentsIn(file), []);
+    assertEquals(await agentsIn(join(other, RECORD_FILE)), []);
+    // The line as it was printed is appended where it belongs.
+    await Deno.writeTextFile(saved, `${lostRecordLine(entry)}\n`);
+    const fixed = await runCliProcess(["flush", "--from", saved], FULL_FLAGS, { TMPDIR: tmp });
+    assertEquals(fixed.code, 0, fixed.stderr);
+    assertEquals(await agentsIn(file), ["L"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("spool identity: a spooled entry edited to another deliverable's ID is STUCK, not appended; one of the folder name's ID after _CONTEXT.md changed it is appended", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  try {
+    const file = join(del, RECORD_FILE);
+    const foreign = newSpoolEntry(
+      file,
+      sampleDraft({ DeliverableID: "DEL-01-03", AgentName: "F" }),
+      "f",
+    );
+    spoolRecord(del, foreign);
+    const flush = await runCliProcess(["flush", del], FULL_FLAGS, { TMPDIR: tmp });
+    assertEquals(flush.code, 1, flush.stderr);
+    assertMatch(flush.stderr, /STUCK.*its DeliverableID "DEL-01-03" is not that of the folder/);
+    assertEquals(await agentsIn(file), []);
+    // Made while the folder's name gave its ID; _CONTEXT.md declares another one since.
+    await Deno.remove(join(del, SPOOL_FOLDER), { recursive: true });
+    await Deno.writeTextFile(join(del, "_CONTEXT.md"), "**DeliverableID:** DEL-01-07\n");
+    spoolRecord(
+      del,
+      newSpoolEntry(file, sampleDraft({ DeliverableID: "DEL-01-02", AgentName: "N" }), "f"),
+    );
+    const home = await runCliProcess(["flush", del], FULL_FLAGS, { TMPDIR: tmp });
+    assertEquals(home.code, 0, home.stderr);
+    assertEquals(await agentsIn(file), ["N"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
+  }
+});

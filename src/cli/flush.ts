@@ -63,7 +63,9 @@ still rename.
 --from FILE appends the records of the "runrec: lost-record: ..." lines in FILE
 (saved from the stderr of an emit that could neither write nor spool its record).
 FILE is only read: a record already in its file is named and not appended again,
-and a FILE with no lost-record line appends nothing and says so (exit 0).
+and a FILE with no lost-record line appends nothing and says so (exit 0). A line
+whose DeliverableID is not that of its recordFile's folder (an edited line) is
+named and not appended (exit 1).
 
 Options:
   --from FILE   append the records of the lost-record lines in FILE (below)
