@@ -55,6 +55,7 @@ import {
   WriteError,
 } from "./append_types.ts";
 import { linesHolding } from "./record_lines.ts";
+import { deliverableIdOfLine } from "./moved_records.ts";
 import { recordsOfRun } from "./records_of_run.ts";
 import { readEarlierSeqs } from "./seq_allocation.ts";
 import { shellWord } from "./shell_word.ts";
@@ -351,16 +352,22 @@ function entryProblem(entry: SpoolEntry, ownFile: string | undefined): string | 
 /**
  * Why a record of `id` is not one of the deliverable whose record file is
  * `recordFile`, or `undefined` when it is, or when that folder has no
- * DeliverableID to compare with (gone, or not a deliverable). Either ID its
- * folder has counts, `_CONTEXT.md`'s or its name's: a record made while one
- * was unreadable or before `_CONTEXT.md` changed stays at home. A record
- * saved or spooled for one deliverable, then edited to name another (its ID
- * or its file), would land in a file of the wrong deliverable.
+ * DeliverableID to compare with (gone, or not a deliverable). Its folder's
+ * IDs count, `_CONTEXT.md`'s and its name's, and any a record of the file
+ * has: a record made while one was unreadable, or before the deliverable was
+ * renumbered, stays at home. A record saved or spooled for one deliverable,
+ * then edited to name another (its ID or its file), would land in a file of
+ * the wrong deliverable.
  */
 function foreignDeliverable(recordFile: string, id: unknown): string | undefined {
   const dir = dirname(recordFile);
   const own = readId(dir);
   if (own === undefined || id === own || id === idOf(dir)) return undefined;
+  // Read only where an ID differs, and never a FIFO (it would wait for a writer).
+  if (typeof id === "string" && kindOf(recordFile) === "file") {
+    const lines = linesHolding(recordFile, `,${id},`);
+    if (lines.some((line) => deliverableIdOfLine(line) === id)) return undefined;
+  }
   return `its DeliverableID ${JSON.stringify(id)} is not that of the folder of its recordFile, ` +
     `${dir} (${own}): correct the one that is wrong`;
 }
@@ -1057,7 +1064,7 @@ export async function replayLostRecords(
     throw new InputError(`${file}: cannot read: ${why}`);
   }
   const lines = text.split("\n");
-  const byFile = new Map<string, SpoolEntry[]>();
+  const byFile = new Map<string, { entry: SpoolEntry; line: number }[]>();
   lines.forEach((raw, i) => {
     const text = raw.trim();
     const at = text.indexOf(LOST_RECORD_PREFIX);
@@ -1076,9 +1083,23 @@ export async function replayLostRecords(
       report.failures.push(`${file}:${i + 1}: not replayed: ${wrong}`);
       return;
     }
-    byFile.set(entry.recordFile, [...byFile.get(entry.recordFile) ?? [], entry]);
+    byFile.set(entry.recordFile, [...byFile.get(entry.recordFile) ?? [], { entry, line: i + 1 }]);
   });
-  for (const [recordFile, entries] of byFile) {
+  for (const [recordFile, lost] of byFile) {
+    const folder = dirname(recordFile);
+    if (isGone(folder)) {
+      // No folder to lock: said plainly, with what to do, instead of the lock's ENOENT.
+      for (const { line } of lost) {
+        report.failures.push(
+          `${file}:${line}: not replayed: its deliverable folder ${folder} is gone (renamed, ` +
+            "moved or removed): move the folder back, or set the line's recordFile to the " +
+            `${RECORD_FILE} of the folder where the deliverable is now, then run runrec flush ` +
+            `--from ${shellWord(file)} again`,
+        );
+      }
+      continue;
+    }
+    const entries = lost.map(({ entry }) => entry);
     readNamedLines(resolve(recordFile)); // before the lock: see flush's
     readEarlierSeqs(resolve(recordFile));
     try {

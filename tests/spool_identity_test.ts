@@ -233,3 +233,41 @@ Deno.test("spool identity: a spooled entry edited to another deliverable's ID is
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("spool identity: flush --from of a lost record whose deliverable folder is gone says so and what to do; set to the renumbered folder, whose file holds records of its old ID, it is appended", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  try {
+    const entry = newSpoolEntry(
+      join(del, RECORD_FILE),
+      sampleDraft({ DeliverableID: "DEL-01-02", AgentName: "LOST" }),
+      "f",
+    );
+    // The deliverable renumbered since (`git mv`): its file went along, its records' ID in it.
+    await withRecordFile(
+      join(del, RECORD_FILE),
+      {},
+      (writer) => writer.append(sampleDraft({ DeliverableID: "DEL-01-02", AgentName: "OLD" })),
+    );
+    const renumbered = join(del, "..", "DEL-01-05_Thing");
+    await Deno.rename(del, renumbered);
+    await Deno.writeTextFile(join(renumbered, "_CONTEXT.md"), "**DeliverableID:** DEL-01-05\n");
+    const saved = join(tmp, "lost.txt");
+    await Deno.writeTextFile(saved, `${lostRecordLine(entry)}\n`);
+    const gone = await runCliProcess(["flush", "--from", saved], FULL_FLAGS, { TMPDIR: tmp });
+    assertEquals(gone.code, 1, gone.stderr);
+    assertMatch(
+      gone.stderr,
+      /lost\.txt:1: not replayed: its deliverable folder .*DEL-01-02_Thing is gone \(renamed, moved or removed\): move the folder back, or set the line's recordFile to the RunRecords\.csv of the folder where the deliverable is now, then run runrec flush --from .*lost\.txt again\n/,
+    );
+    assert(!gone.stderr.includes("lock"), gone.stderr);
+    const moved = { ...entry, recordFile: join(renumbered, RECORD_FILE) };
+    await Deno.writeTextFile(saved, `${lostRecordLine(moved)}\n`);
+    const home = await runCliProcess(["flush", "--from", saved], FULL_FLAGS, { TMPDIR: tmp });
+    assertEquals(home.code, 0, home.stderr);
+    assertEquals(await agentsIn(join(renumbered, RECORD_FILE)), ["OLD", "LOST"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
