@@ -364,12 +364,20 @@ function foreignDeliverable(recordFile: string, id: unknown): string | undefined
   const own = readId(dir);
   if (own === undefined || id === own || id === idOf(dir)) return undefined;
   // Read only where an ID differs, and never a FIFO (it would wait for a writer).
-  if (typeof id === "string" && kindOf(recordFile) === "file") {
-    const lines = linesHolding(recordFile, `,${id},`);
-    if (lines.some((line) => deliverableIdOfLine(line) === id)) return undefined;
+  if (typeof id === "string" && kindOf(recordFile) === "file" && fileHoldsId(recordFile, id)) {
+    return undefined;
   }
   return `its DeliverableID ${JSON.stringify(id)} is not that of the folder of its recordFile, ` +
     `${dir} (${own}): correct the one that is wrong`;
+}
+
+/** Whether a record of the record file at `path` has DeliverableID `id`; not when unreadable. */
+function fileHoldsId(path: string, id: string): boolean {
+  try {
+    return linesHolding(path, `,${id},`).some((line) => deliverableIdOfLine(line) === id);
+  } catch {
+    return false; // the entry waits, said stuck, until the file can be read
+  }
 }
 
 /** The path with links resolved in its folder, or itself when that cannot be resolved. */
