@@ -19,6 +19,7 @@ import {
 import {
   droppedLine,
   fileDropped,
+  firstParentDropped,
   lineEndsProblem,
   restartRemedy,
   restoreRemedy,
@@ -246,7 +247,11 @@ function settleTrack(
       ...(check.merged ?? []).map(({ file }) => bytes.get(file.blob)),
     ].filter((b): b is Uint8Array => b !== undefined);
     const merge = mergeLines(before, after, others);
-    if (!merge && problem) return fail(problem.line, problem.message);
+    if (!merge && problem) {
+      // A first parent's line gone or changed: named, with what to do, as the other side's are.
+      const dropped = firstParentDropped(before, after, check.previous, check.previousPath);
+      return dropped ? fail(dropped.line, dropped.message) : fail(problem.line, problem.message);
+    }
     if (!merge) {
       // A byte prefix, but the first parent's unterminated last line was continued.
       const line = byteCount(before, NEWLINE) + 1;

@@ -128,6 +128,44 @@ Deno.test("verify --since at a merge: a conflict resolved with git checkout --ou
   assert.match(kept.stdout, /K-APPEND-1 holds/);
 });
 
+Deno.test("verify --since at a merge: a conflict resolved with git checkout --theirs fails, naming the first parent's dropped run and what to do", async () => {
+  const { repo, file, base } = await diverged(false);
+  const mainRunId = (await Deno.readTextFile(file)).split("\n")[2].split(",")[1];
+  const merge = async () =>
+    await new Deno.Command("git", {
+      args: ["-c", "user.name=t", "-c", "user.email=t@t", "merge", "-q", "--no-edit", "B"],
+      cwd: repo,
+      stdout: "null",
+      stderr: "null",
+    }).output();
+  assert.notEqual((await merge()).code, 0, "the merge should conflict without merge=union");
+  await git(repo, "checkout", "--theirs", "--", PATH);
+  await git(repo, "add", PATH);
+  await git(repo, "commit", "-qm", "merge B (checkout --theirs)");
+  const dropped = await runCli(["verify", repo, "--since", base]);
+  assert.equal(dropped.code, 1, dropped.stdout);
+  // Not "line 3 differs": the record, whose version, and the remedy, as for the other side's.
+  const previous =
+    /the merge drops record (\S+) \(line 3 of ([0-9a-f]{7})'s version, its first parent's\): redo the merge keeping both sides' lines as they were \(`RunRecords\.csv merge=union` in \.gitattributes, or copy them from `git show ([0-9a-f]{7}):(\S+)`\)/
+      .exec(dropped.stdout);
+  assert.ok(previous, dropped.stdout);
+  assert.equal(previous[1], mainRunId);
+  assert.equal(previous[3], previous[2]);
+  assert.equal(previous[4], PATH);
+  assert.ok((await git(repo, "show", `${previous[2]}:${PATH}`)).includes(mainRunId));
+
+  // The remedy: the merge redone keeping both sides' lines holds.
+  await git(repo, "reset", "-q", "--hard", "HEAD~1");
+  await merge();
+  const theirs = await git(repo, "show", `B:${PATH}`);
+  await git(repo, "checkout", "--ours", "--", PATH);
+  await Deno.writeTextFile(file, `${await Deno.readTextFile(file)}${theirs.split("\n")[2]}\n`);
+  await git(repo, "add", PATH);
+  await git(repo, "commit", "-qm", "merge B (both kept)");
+  const kept = await runCli(["verify", repo, "--since", base]);
+  assert.equal(kept.code, 0, kept.stdout);
+});
+
 Deno.test("verify --since at a merge: an honest merge=union merge holds; one identical line added on both sides counts once", async () => {
   const { repo, base } = await diverged(true);
   await git(repo, "merge", "-q", "--no-edit", "B");
