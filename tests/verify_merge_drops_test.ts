@@ -166,6 +166,41 @@ Deno.test("verify --since at a merge: a conflict resolved with git checkout --th
   assert.equal(kept.code, 0, kept.stdout);
 });
 
+Deno.test("verify --since: a cherry-pick whose conflict was resolved with git checkout --theirs names the run it took out and the one put in its place; the commands it gives put it back", async () => {
+  const { repo, file, base, runId } = await diverged(false);
+  const mainRunId = (await Deno.readTextFile(file)).split("\n")[2].split(",")[1];
+  const pick = await new Deno.Command("git", {
+    args: ["-c", "user.name=t", "-c", "user.email=t@t", "cherry-pick", "B"],
+    cwd: repo,
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  assert.notEqual(pick.code, 0, "the cherry-pick should conflict without merge=union");
+  await git(repo, "checkout", "--theirs", "--", PATH);
+  await git(repo, "add", PATH);
+  await git(repo, "commit", "-qm", "B run, picked");
+  const replaced = await runCli(["verify", repo, "--since", base]);
+  assert.equal(replaced.code, 1, replaced.stdout);
+  // Not "line 3 differs": which run went, which came, and the commands that put it back.
+  assert.match(
+    replaced.stdout,
+    new RegExp(
+      `:3: K-APPEND-1 broken in commit [0-9a-f]{7} "B run, picked": record ${mainRunId} ` +
+        `\\(line 3\\) was removed and another run's record ${runId} put in its place`,
+    ),
+  );
+  const restore = /put its lines back in that commit \(`([^`]+)`, then `git commit --amend`\)/
+    .exec(replaced.stdout);
+  assert.ok(restore, replaced.stdout);
+  const { code } = await new Deno.Command("sh", { args: ["-c", restore[1]], cwd: repo }).output();
+  assert.equal(code, 0);
+  await git(repo, "commit", "-q", "--amend", "--no-edit");
+  const kept = await runCli(["verify", repo, "--since", base]);
+  assert.equal(kept.code, 0, kept.stdout);
+  const ids = (await Deno.readTextFile(file)).split("\n").slice(1, -1).map((l) => l.split(",")[1]);
+  assert.deepEqual(ids.slice(1), [mainRunId, runId]);
+});
+
 Deno.test("verify --since at a merge: an honest merge=union merge holds; one identical line added on both sides counts once", async () => {
   const { repo, base } = await diverged(true);
   await git(repo, "merge", "-q", "--no-edit", "B");
