@@ -69,9 +69,10 @@ export function prefixProblem(earlier: Uint8Array, later: Uint8Array): PrefixPro
  * The first line where `later` departs from `earlier`, when that line is a
  * record taken out: its RunID is on no line of `later`, and `later` goes on
  * with the line after it (or ends there), or with another run's record in
- * its place (`by`: a conflict of a cherry-pick or rebase resolved with the
- * other side's file). A line changed in place is not one removed, even when
- * the change hit its RunID: its RunTimestamp is still the run's.
+ * its place and every line after it kept (`by`: a conflict of a cherry-pick
+ * or rebase resolved with the other side's file). A line changed in place is
+ * not one removed, even when the change hit its RunID: its RunTimestamp is
+ * still the run's.
  */
 function removedRecord(
   earlier: Uint8Array,
@@ -84,9 +85,11 @@ function removedRecord(
   const runId = at < before.length ? runIdOfLine(before[at]) : undefined;
   if (!runId || after.some((line) => runIdOfLine(line) === runId)) return undefined;
   if (at === after.length || after[at] === before[at + 1]) return { line: at + 1, runId };
+  // One line swapped for another run's, the rest kept in order: not a file begun anew.
   const by = runIdOfLine(after[at]);
   const anotherRun = by !== undefined && !before.includes(after[at]) &&
-    after[at].split(",", 6)[5] !== before[at].split(",", 6)[5];
+    after[at].split(",", 6)[5] !== before[at].split(",", 6)[5] &&
+    before.slice(at + 1).every((line, i) => after[at + 1 + i] === line);
   return anotherRun ? { line: at + 1, runId, by } : undefined;
 }
 
