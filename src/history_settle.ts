@@ -7,6 +7,7 @@
  */
 import { addedRecordCount, mergeLines, prefixProblem } from "./append_only.ts";
 import { readObjects, runGit } from "./git.ts";
+import { CONFLICT_MARKER } from "./line_problems.ts";
 import {
   BATCH,
   type CommitInfo,
@@ -259,10 +260,25 @@ function settleTrack(
     }
     if (merge.foreign) {
       const { line, runId } = merge.foreign;
+      // A line no record: what a conflict resolved by hand leaves (its markers, or the empty
+      // lines where they were), said as such, with what to do.
+      const text = runId ? "" : new TextDecoder().decode(after).split("\n")[line - 1];
+      const [left, how] = runId
+        ? ["", ""]
+        : text.trim() === ""
+        ? [" (an empty line)", "a conflict resolved by hand left it"]
+        : CONFLICT_MARKER.test(text)
+        ? [" (a git conflict marker)", "its conflict was committed unresolved"]
+        : ["", ""];
       return fail(
         line,
-        `line ${line}${runId ? ` (record ${runId})` : ""} is in no parent's version: ` +
-          "the merge added it",
+        `line ${line}${runId ? ` (record ${runId})` : left} is in no parent's version: ` +
+          "the merge added it" +
+          (left
+            ? `: ${how}; keep each side's lines and no other ` +
+              "(`git commit --amend` before it is pushed; once pushed, remove it in a new " +
+              "commit: a check from before this merge still fails)"
+            : ""),
       );
     }
     // One merge base: git's union merge keeps the first parent's lines in their order, so a

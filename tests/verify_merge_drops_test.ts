@@ -201,6 +201,43 @@ Deno.test("verify --since: a cherry-pick whose conflict was resolved with git ch
   assert.deepEqual(ids.slice(1), [mainRunId, runId]);
 });
 
+Deno.test("verify --since at a merge: a conflict committed with its markers, or with the empty lines where they were, says so and what to do; amended as told, it holds", async () => {
+  for (const [left, kind] of [["markers", "a git conflict marker"], ["", "an empty line"]]) {
+    const { repo, file, base } = await diverged(false);
+    const merge = await new Deno.Command("git", {
+      args: ["-c", "user.name=t", "-c", "user.email=t@t", "merge", "-q", "--no-edit", "B"],
+      cwd: repo,
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    assert.notEqual(merge.code, 0, "the merge should conflict without merge=union");
+    const conflicted = await Deno.readTextFile(file);
+    const marker = /^(?:<{7} |={7}$|>{7} ).*$/gm;
+    await Deno.writeTextFile(file, left ? conflicted : conflicted.replace(marker, ""));
+    await git(repo, "add", PATH);
+    await git(repo, "commit", "-qm", "merge B (by hand)");
+    const { code, stdout } = await runCli(["verify", repo, "--since", base]);
+    assert.equal(code, 1, stdout);
+    assert.match(
+      stdout,
+      new RegExp(
+        `:3: K-APPEND-1 broken in commit [0-9a-f]{7} "merge B \\(by hand\\)": line 3 \\(${kind}\\) ` +
+          "is in no parent's version: the merge added it: .*; keep each side's lines and no other " +
+          "\\(`git commit --amend` before it is pushed",
+      ),
+      kind,
+    );
+    // As told: each side's lines and no other, the merge amended.
+    const kept = conflicted.split("\n").filter((line) =>
+      line !== "" && !/^(?:<{7}|={7}|>{7})/.test(line)
+    );
+    await Deno.writeTextFile(file, `${kept.join("\n")}\n`);
+    await git(repo, "commit", "-q", "-a", "--amend", "--no-edit");
+    const amended = await runCli(["verify", repo, "--since", base]);
+    assert.equal(amended.code, 0, `${kind}: ${amended.stdout}`);
+  }
+});
+
 Deno.test("verify --since at a merge: an honest merge=union merge holds; one identical line added on both sides counts once", async () => {
   const { repo, base } = await diverged(true);
   await git(repo, "merge", "-q", "--no-edit", "B");
