@@ -16,6 +16,7 @@ import { runCli } from "./cli.ts";
 import { git, sampleDraft, tempDir } from "./fixtures.ts";
 import { appendRecord } from "../src/store.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
+import { firstParentDropped } from "../src/history_messages.ts";
 
 const DEL = join("PKG-01_Alpha", "DEL-01-02_Flow_Meter");
 const PATH = `PKG-01_Alpha/DEL-01-02_Flow_Meter/${RECORD_FILE}`;
@@ -392,5 +393,25 @@ Deno.test("verify --since: a record file a merged branch deleted fails at the me
       `"Merge pull request #7": merges ${dropped}, whose branch deleted the file: in commit ` +
         `${dropped} "pr: drop records": deletes the file, which held 1 record`,
     ),
+  );
+});
+
+Deno.test("firstParentDropped: a first parent's record kept with other bytes is named as changed, with its line now; one gone as dropped; none when all are there", () => {
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  const REV = "0123456789abcdef0123456789abcdef01234567";
+  const run = "v1.0,RUN-DEL-01-02-20260401-0000-001,DEL-01-02,A,TYPE_2,2026-04-01T00:00:00Z,x";
+  const other = "v1.0,RUN-DEL-01-02-20260401-0000-002,DEL-01-02,B,TYPE_2,2026-04-01T00:00:30Z,y";
+  const before = bytes(`h\n${run}\n`);
+  const changed = firstParentDropped(before, bytes(`h\n${other}\n${run}z\n`), REV, "D/F");
+  assert.equal(changed?.line, 2);
+  assert.match(
+    changed!.message,
+    /^the merge changes record RUN-\S+-001 \(line 2 of 0123456's version, its first parent's; line 3 now\): redo the merge/,
+  );
+  const dropped = firstParentDropped(before, bytes(`h\n${other}\n`), REV, "D/F");
+  assert.match(dropped!.message, /^the merge drops record RUN-\S+-001 \(line 2 of 0123456's/);
+  assert.equal(
+    firstParentDropped(before, bytes(`h\n${other}\n${run}\n`), REV, "D/F"),
+    undefined,
   );
 });
