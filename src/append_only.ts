@@ -55,9 +55,10 @@ export function prefixProblem(earlier: Uint8Array, later: Uint8Array): PrefixPro
       : { line, message: cut };
   }
   if (removed) {
+    const by = removed.by ? ` and another run's record ${removed.by} put in its place` : "";
     return {
       line: removed.line,
-      message: `record ${removed.runId} (line ${removed.line}) was removed`,
+      message: `record ${removed.runId} (line ${removed.line}) was removed${by}`,
       removed: removed.runId,
     };
   }
@@ -67,20 +68,29 @@ export function prefixProblem(earlier: Uint8Array, later: Uint8Array): PrefixPro
 /**
  * The first line where `later` departs from `earlier`, when that line is a
  * record taken out: its RunID is on no line of `later`, and `later` goes on
- * with the line after it (or ends there). A line changed in place is not
- * one removed, even when the change hit its RunID.
+ * with the line after it (or ends there), or with another run's record in
+ * its place and every line after it kept (`by`: a conflict of a cherry-pick
+ * or rebase resolved with the other side's file). A line changed in place is
+ * not one removed, even when the change hit its RunID: its RunTimestamp is
+ * still the run's.
  */
 function removedRecord(
   earlier: Uint8Array,
   later: Uint8Array,
-): { line: number; runId: string } | undefined {
+): { line: number; runId: string; by?: string } | undefined {
   const before = byteLines(earlier);
   const after = byteLines(later);
   let at = 0;
   while (at < before.length && before[at] === after[at]) at++;
   const runId = at < before.length ? runIdOfLine(before[at]) : undefined;
   if (!runId || after.some((line) => runIdOfLine(line) === runId)) return undefined;
-  return at === after.length || after[at] === before[at + 1] ? { line: at + 1, runId } : undefined;
+  if (at === after.length || after[at] === before[at + 1]) return { line: at + 1, runId };
+  // One line swapped for another run's, the rest kept in order: not a file begun anew.
+  const by = runIdOfLine(after[at]);
+  const anotherRun = by !== undefined && !before.includes(after[at]) &&
+    after[at].split(",", 6)[5] !== before[at].split(",", 6)[5] &&
+    before.slice(at + 1).every((line, i) => after[at + 1 + i] === line);
+  return anotherRun ? { line: at + 1, runId, by } : undefined;
 }
 
 /** How a merge's version of a record file keeps its parents' lines: see {@linkcode mergeLines}. */

@@ -35,13 +35,16 @@ const GIT_ENV = { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", GIT_NO_LAZY_FETCH: "1" 
 
 /**
  * For a git failure in a partial clone (`git clone --filter`): what is
- * missing, and how to get it, as a clause to append; else `""`.
+ * missing, and how to get it, as a clause to append; else `""`. A plain
+ * `git fetch --refetch` applies the clone's filter again and fetches none
+ * of them: `--no-filter` does.
  */
 async function partialCloneHint(cwd: string): Promise<string> {
   const { code, stdout } = await git(["config", "--get-regexp", "^remote\\..*\\.promisor$"], cwd);
   if (code !== 0 || !/ true$/m.test(new TextDecoder().decode(stdout))) return "";
   return " (a partial clone, made with --filter: it lacks old file contents runrec reads, and " +
-    "runrec fetches nothing; clone without --filter, or fetch them first: git fetch --refetch)";
+    "runrec fetches nothing; clone without --filter, or fetch them first: " +
+    "git fetch --refetch --no-filter)";
 }
 
 /** The line of git's standard error that says why it failed: its first `fatal:` or `error:`. */

@@ -7,7 +7,12 @@
  */
 import { startsWithByteOrderMark } from "./utf8_text.ts";
 import type { Candidate } from "./record_candidates.ts";
-import { addedLineMissing, addedRecordCount, prefixProblem } from "./append_only.ts";
+import {
+  addedLineMissing,
+  addedRecordCount,
+  firstMissingLine,
+  prefixProblem,
+} from "./append_only.ts";
 import { oneLine } from "./names.ts";
 import { restartInLastMinute } from "./moved_records.ts";
 import { shellWord } from "./shell_word.ts";
@@ -133,6 +138,43 @@ export function droppedLine(
     };
   }
   return undefined;
+}
+
+/**
+ * A merge whose version lacks a line of its first parent's (`before`), as
+ * the message of its failure: a conflict resolved with the other side's
+ * file (`git checkout --theirs`) or by hand; `undefined` when every line is
+ * there. `previous` and `path` name the first parent's version.
+ *
+ * @example
+ * ```ts
+ * import { firstParentDropped } from "./history_messages.ts";
+ * const bytes = (text: string) => new TextEncoder().encode(text);
+ * const line = "v1.0,RUN-DEL-01-02-20260401-0000-001,x";
+ * firstParentDropped(bytes(`h\n${line}\n`), bytes("h\n"), "0123456", "D/RunRecords.csv");
+ * // { line: 2, message: "the merge drops record RUN-DEL-01-02-20260401-0000-001 (line 2 of …" }
+ * ```
+ */
+export function firstParentDropped(
+  before: Uint8Array,
+  after: Uint8Array,
+  previous: string,
+  path: string,
+): { line: number; message: string } | undefined {
+  const missing = firstMissingLine(before, after);
+  if (!missing) return undefined;
+  const what = missing.runId ? `record ${missing.runId}` : "a line";
+  const where = `line ${missing.line} of ${short(previous)}'s version, its first parent's`;
+  const done = missing.changedAt === undefined
+    ? `drops ${what} (${where})`
+    : `changes ${what} (${where}; line ${missing.changedAt} now)`;
+  return {
+    line: missing.line,
+    message: `the merge ${done}: redo the merge keeping both sides' lines as they were ` +
+      `(\`${RECORD_FILE} merge=union\` in .gitattributes, or copy them from \`git show ` +
+      `${short(previous)}:${path}\`); once pushed, re-add them in a new commit (a check ` +
+      "from before this merge still fails)",
+  };
 }
 
 /**

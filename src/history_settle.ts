@@ -7,6 +7,7 @@
  */
 import { addedRecordCount, mergeLines, prefixProblem } from "./append_only.ts";
 import { readObjects, runGit } from "./git.ts";
+import { CONFLICT_MARKER } from "./line_problems.ts";
 import {
   BATCH,
   type CommitInfo,
@@ -19,6 +20,7 @@ import {
 import {
   droppedLine,
   fileDropped,
+  firstParentDropped,
   lineEndsProblem,
   restartRemedy,
   restoreRemedy,
@@ -246,7 +248,11 @@ function settleTrack(
       ...(check.merged ?? []).map(({ file }) => bytes.get(file.blob)),
     ].filter((b): b is Uint8Array => b !== undefined);
     const merge = mergeLines(before, after, others);
-    if (!merge && problem) return fail(problem.line, problem.message);
+    if (!merge && problem) {
+      // A first parent's line gone or changed: named, with what to do, as the other side's are.
+      const dropped = firstParentDropped(before, after, check.previous, check.previousPath);
+      return dropped ? fail(dropped.line, dropped.message) : fail(problem.line, problem.message);
+    }
     if (!merge) {
       // A byte prefix, but the first parent's unterminated last line was continued.
       const line = byteCount(before, NEWLINE) + 1;
@@ -254,10 +260,25 @@ function settleTrack(
     }
     if (merge.foreign) {
       const { line, runId } = merge.foreign;
+      // A line no record: what a conflict resolved by hand leaves (its markers, or the empty
+      // lines where they were), said as such, with what to do.
+      const text = runId ? "" : new TextDecoder().decode(after).split("\n")[line - 1];
+      const [left, how] = runId
+        ? ["", ""]
+        : text.trim() === ""
+        ? [" (an empty line)", "a conflict resolved by hand left it"]
+        : CONFLICT_MARKER.test(text)
+        ? [" (a git conflict marker)", "its conflict was committed unresolved"]
+        : ["", ""];
       return fail(
         line,
-        `line ${line}${runId ? ` (record ${runId})` : ""} is in no parent's version: ` +
-          "the merge added it",
+        `line ${line}${runId ? ` (record ${runId})` : left} is in no parent's version: ` +
+          "the merge added it" +
+          (left
+            ? `: ${how}; keep each side's lines and no other ` +
+              "(`git commit --amend` before it is pushed; once pushed, remove it in a new " +
+              "commit: a check from before this merge still fails)"
+            : ""),
       );
     }
     // One merge base: git's union merge keeps the first parent's lines in their order, so a

@@ -97,8 +97,16 @@ const HEX_PREFIX = /^[0-9a-f]{0,63}$/;
 
 const FULL_CHECKSUM_TAIL = /,[0-9a-f]{64}$/;
 
-/** The lines git writes around a conflict it leaves for the user to resolve. */
-const CONFLICT_MARKER = /^(?:<{7} |={7}$|>{7} |\|{7} )/;
+/**
+ * The lines git writes around a conflict it leaves for the user to resolve.
+ *
+ * @example
+ * ```ts
+ * import { CONFLICT_MARKER } from "./line_problems.ts";
+ * CONFLICT_MARKER.test(">>>>>>> feature"); // true
+ * ```
+ */
+export const CONFLICT_MARKER = /^(?:<{7} |={7}$|>{7} |\|{7} )/;
 
 /** How every record line of a v1.x version starts: its SchemaVersion, then the start of RunID. */
 const V1_RECORD_START = /^v1\.\d+,RUN-DEL-/;

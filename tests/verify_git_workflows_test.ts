@@ -618,7 +618,7 @@ Deno.test("verify --since a revision history was rewritten away from: a record i
   assert.equal((await runCli(["verify", repo, "--since", base])).code, 0);
 });
 
-Deno.test("verify --since in a partial clone (--filter=blob:none) fetches nothing, even from a reachable remote, and says how to get the contents", async () => {
+Deno.test("verify --since in a partial clone (--filter=blob:none) fetches nothing, even from a reachable remote, and says how to get the contents: the fetch it names gets them", async () => {
   const { repo, del, base } = await repository();
   await run(del, "NEXT", "2026-10-02T00:00:00Z");
   await git(repo, "commit", "-qam", "next");
@@ -631,9 +631,14 @@ Deno.test("verify --since in a partial clone (--filter=blob:none) fetches nothin
   assert.equal(out.code, 2, out.stdout + out.stderr);
   assert.match(
     out.stderr,
-    /^runrec verify: git log failed: fatal: .* \(a partial clone, made with --filter: .*git fetch --refetch\)\n$/m,
+    /^runrec verify: git log failed: fatal: .* \(a partial clone, made with --filter: .*: (git fetch --refetch[^)]*)\)\n$/m,
   );
   assert.equal(await objects(), before, "git fetched objects from the remote");
+  // The fetch it names gets what was left out (a plain --refetch applies the filter again).
+  const fetch = /: (git fetch --refetch[^)]*)\)\n/.exec(out.stderr)![1];
+  await git(clone, ...fetch.split(" ").slice(1));
+  const fetched = await runCli(["verify", clone, "--since", base]);
+  assert.equal(fetched.code, 0, fetched.stdout + fetched.stderr);
 });
 
 Deno.test("verify --since: git revert of an agent's commit fails, naming the removed record and how to keep it", async () => {

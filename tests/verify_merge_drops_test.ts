@@ -16,6 +16,7 @@ import { runCli } from "./cli.ts";
 import { git, sampleDraft, tempDir } from "./fixtures.ts";
 import { appendRecord } from "../src/store.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
+import { firstParentDropped } from "../src/history_messages.ts";
 
 const DEL = join("PKG-01_Alpha", "DEL-01-02_Flow_Meter");
 const PATH = `PKG-01_Alpha/DEL-01-02_Flow_Meter/${RECORD_FILE}`;
@@ -126,6 +127,116 @@ Deno.test("verify --since at a merge: a conflict resolved with git checkout --ou
   const kept = await runCli(["verify", repo, "--since", base]);
   assert.equal(kept.code, 0, kept.stdout);
   assert.match(kept.stdout, /K-APPEND-1 holds/);
+});
+
+Deno.test("verify --since at a merge: a conflict resolved with git checkout --theirs fails, naming the first parent's dropped run and what to do", async () => {
+  const { repo, file, base } = await diverged(false);
+  const mainRunId = (await Deno.readTextFile(file)).split("\n")[2].split(",")[1];
+  const merge = async () =>
+    await new Deno.Command("git", {
+      args: ["-c", "user.name=t", "-c", "user.email=t@t", "merge", "-q", "--no-edit", "B"],
+      cwd: repo,
+      stdout: "null",
+      stderr: "null",
+    }).output();
+  assert.notEqual((await merge()).code, 0, "the merge should conflict without merge=union");
+  await git(repo, "checkout", "--theirs", "--", PATH);
+  await git(repo, "add", PATH);
+  await git(repo, "commit", "-qm", "merge B (checkout --theirs)");
+  const dropped = await runCli(["verify", repo, "--since", base]);
+  assert.equal(dropped.code, 1, dropped.stdout);
+  // Not "line 3 differs": the record, whose version, and the remedy, as for the other side's.
+  const previous =
+    /the merge drops record (\S+) \(line 3 of ([0-9a-f]{7})'s version, its first parent's\): redo the merge keeping both sides' lines as they were \(`RunRecords\.csv merge=union` in \.gitattributes, or copy them from `git show ([0-9a-f]{7}):(\S+)`\)/
+      .exec(dropped.stdout);
+  assert.ok(previous, dropped.stdout);
+  assert.equal(previous[1], mainRunId);
+  assert.equal(previous[3], previous[2]);
+  assert.equal(previous[4], PATH);
+  assert.ok((await git(repo, "show", `${previous[2]}:${PATH}`)).includes(mainRunId));
+
+  // The remedy: the merge redone keeping both sides' lines holds.
+  await git(repo, "reset", "-q", "--hard", "HEAD~1");
+  await merge();
+  const theirs = await git(repo, "show", `B:${PATH}`);
+  await git(repo, "checkout", "--ours", "--", PATH);
+  await Deno.writeTextFile(file, `${await Deno.readTextFile(file)}${theirs.split("\n")[2]}\n`);
+  await git(repo, "add", PATH);
+  await git(repo, "commit", "-qm", "merge B (both kept)");
+  const kept = await runCli(["verify", repo, "--since", base]);
+  assert.equal(kept.code, 0, kept.stdout);
+});
+
+Deno.test("verify --since: a cherry-pick whose conflict was resolved with git checkout --theirs names the run it took out and the one put in its place; the commands it gives put it back", async () => {
+  const { repo, file, base, runId } = await diverged(false);
+  const mainRunId = (await Deno.readTextFile(file)).split("\n")[2].split(",")[1];
+  const pick = await new Deno.Command("git", {
+    args: ["-c", "user.name=t", "-c", "user.email=t@t", "cherry-pick", "B"],
+    cwd: repo,
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  assert.notEqual(pick.code, 0, "the cherry-pick should conflict without merge=union");
+  await git(repo, "checkout", "--theirs", "--", PATH);
+  await git(repo, "add", PATH);
+  await git(repo, "commit", "-qm", "B run, picked");
+  const replaced = await runCli(["verify", repo, "--since", base]);
+  assert.equal(replaced.code, 1, replaced.stdout);
+  // Not "line 3 differs": which run went, which came, and the commands that put it back.
+  assert.match(
+    replaced.stdout,
+    new RegExp(
+      `:3: K-APPEND-1 broken in commit [0-9a-f]{7} "B run, picked": record ${mainRunId} ` +
+        `\\(line 3\\) was removed and another run's record ${runId} put in its place`,
+    ),
+  );
+  const restore = /put its lines back in that commit \(`([^`]+)`, then `git commit --amend`\)/
+    .exec(replaced.stdout);
+  assert.ok(restore, replaced.stdout);
+  const { code } = await new Deno.Command("sh", { args: ["-c", restore[1]], cwd: repo }).output();
+  assert.equal(code, 0);
+  await git(repo, "commit", "-q", "--amend", "--no-edit");
+  const kept = await runCli(["verify", repo, "--since", base]);
+  assert.equal(kept.code, 0, kept.stdout);
+  const ids = (await Deno.readTextFile(file)).split("\n").slice(1, -1).map((l) => l.split(",")[1]);
+  assert.deepEqual(ids.slice(1), [mainRunId, runId]);
+});
+
+Deno.test("verify --since at a merge: a conflict committed with its markers, or with the empty lines where they were, says so and what to do; amended as told, it holds", async () => {
+  for (const [left, kind] of [["markers", "a git conflict marker"], ["", "an empty line"]]) {
+    const { repo, file, base } = await diverged(false);
+    const merge = await new Deno.Command("git", {
+      args: ["-c", "user.name=t", "-c", "user.email=t@t", "merge", "-q", "--no-edit", "B"],
+      cwd: repo,
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    assert.notEqual(merge.code, 0, "the merge should conflict without merge=union");
+    const conflicted = await Deno.readTextFile(file);
+    const marker = /^(?:<{7} |={7}$|>{7} ).*$/gm;
+    await Deno.writeTextFile(file, left ? conflicted : conflicted.replace(marker, ""));
+    await git(repo, "add", PATH);
+    await git(repo, "commit", "-qm", "merge B (by hand)");
+    const { code, stdout } = await runCli(["verify", repo, "--since", base]);
+    assert.equal(code, 1, stdout);
+    assert.match(
+      stdout,
+      new RegExp(
+        `:3: K-APPEND-1 broken in commit [0-9a-f]{7} "merge B \\(by hand\\)": line 3 \\(${kind}\\) ` +
+          "is in no parent's version: the merge added it: .*; keep each side's lines and no other " +
+          "\\(`git commit --amend` before it is pushed",
+      ),
+      kind,
+    );
+    // As told: each side's lines and no other, the merge amended.
+    const kept = conflicted.split("\n").filter((line) =>
+      line !== "" && !/^(?:<{7}|={7}|>{7})/.test(line)
+    );
+    await Deno.writeTextFile(file, `${kept.join("\n")}\n`);
+    await git(repo, "commit", "-q", "-a", "--amend", "--no-edit");
+    const amended = await runCli(["verify", repo, "--since", base]);
+    assert.equal(amended.code, 0, `${kind}: ${amended.stdout}`);
+  }
 });
 
 Deno.test("verify --since at a merge: an honest merge=union merge holds; one identical line added on both sides counts once", async () => {
@@ -282,5 +393,25 @@ Deno.test("verify --since: a record file a merged branch deleted fails at the me
       `"Merge pull request #7": merges ${dropped}, whose branch deleted the file: in commit ` +
         `${dropped} "pr: drop records": deletes the file, which held 1 record`,
     ),
+  );
+});
+
+Deno.test("firstParentDropped: a first parent's record kept with other bytes is named as changed, with its line now; one gone as dropped; none when all are there", () => {
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  const REV = "0123456789abcdef0123456789abcdef01234567";
+  const run = "v1.0,RUN-DEL-01-02-20260401-0000-001,DEL-01-02,A,TYPE_2,2026-04-01T00:00:00Z,x";
+  const other = "v1.0,RUN-DEL-01-02-20260401-0000-002,DEL-01-02,B,TYPE_2,2026-04-01T00:00:30Z,y";
+  const before = bytes(`h\n${run}\n`);
+  const changed = firstParentDropped(before, bytes(`h\n${other}\n${run}z\n`), REV, "D/F");
+  assert.equal(changed?.line, 2);
+  assert.match(
+    changed!.message,
+    /^the merge changes record RUN-\S+-001 \(line 2 of 0123456's version, its first parent's; line 3 now\): redo the merge/,
+  );
+  const dropped = firstParentDropped(before, bytes(`h\n${other}\n`), REV, "D/F");
+  assert.match(dropped!.message, /^the merge drops record RUN-\S+-001 \(line 2 of 0123456's/);
+  assert.equal(
+    firstParentDropped(before, bytes(`h\n${other}\n${run}\n`), REV, "D/F"),
+    undefined,
   );
 });
