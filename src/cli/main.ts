@@ -129,7 +129,8 @@ function overview(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
     "Exit codes: 0 ok, 1 a check found a problem, 2 usage error or I/O failure; exec exits",
-    "with its command's own code.",
+    "with its command's own code. A command asked for JSON (--json, --format json) that fails",
+    'prints {"error": {command, code, message}} on stdout too.',
     "",
   ].join("\n");
 }
