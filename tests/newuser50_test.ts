@@ -69,3 +69,19 @@ Deno.test("a failing command asked for --json prints the {error: {command, code,
     assertEquals(document.error.code, 2);
   }
 });
+
+Deno.test("deno task compile with DENORT_BIN set empty (a CI variable not configured) does as with it unset, where deno compile was handed the empty path and said only 'No such file or directory' (newuser-50 F3)", async () => {
+  const compile = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(ROOT, "scripts/compile.ts")],
+    cwd: ROOT,
+    env: { DENORT_BIN: "" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const said = new TextDecoder().decode(compile.stderr);
+  assert(!said.includes("No such file or directory"), said);
+  // Offline, as with DENORT_BIN unset: the download failed, and DENORT_BIN is the remedy.
+  if (compile.code !== 0) {
+    assertIncludes(said, "(set DENORT_BIN to a denort binary of this Deno version)");
+  }
+});
