@@ -85,3 +85,15 @@ Deno.test("deno task compile with DENORT_BIN set empty (a CI variable not config
     assertIncludes(said, "(set DENORT_BIN to a denort binary of this Deno version)");
   }
 });
+
+Deno.test("--json=true (a value given to --json) is refused, exit 2, with the {error: …} document on stdout, where stdout was empty and a job parsing it met no JSON (newuser-50 F4)", async () => {
+  const { root } = await makeProject();
+  for (const command of ["stale", "validate", "verify"]) {
+    const run = await runCli([command, root, "--json=true"]);
+    assertEquals(run.code, 2, run.stderr);
+    assertIncludes(run.stderr, "--json: takes no value");
+    assertEquals(JSON.parse(run.stdout), {
+      error: { command, code: 2, message: "--json: takes no value" },
+    });
+  }
+});

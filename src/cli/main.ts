@@ -268,9 +268,9 @@ async function asksForJson(entry: CommandEntry, rest: string[]): Promise<boolean
   if (command?.options.json === undefined) return false;
   const end = rest.indexOf("--");
   const own = end < 0 ? rest : rest.slice(0, end);
-  // The format in any case, as the commands take it.
+  // The format in any case, as the commands take it; `--json=true`, refused, asked for JSON too.
   return own.some((word, i) =>
-    word === "--json" || /^--format=json$/i.test(word) ||
+    word === "--json" || word.startsWith("--json=") || /^--format=json$/i.test(word) ||
     (word === "--format" && own[i + 1]?.toLowerCase() === "json")
   );
 }
