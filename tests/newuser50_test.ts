@@ -97,3 +97,21 @@ Deno.test("--json=true (a value given to --json) is refused, exit 2, with the {e
     });
   }
 });
+
+Deno.test("GitUnavailableError's example, run as written where the record file is missing, fails with that error, where it caught every error and printed nothing, exit 0 (newuser-50 F5)", async () => {
+  const source = await Deno.readTextFile(join(ROOT, "src", "git.ts"));
+  const doc = /\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\nexport class GitUnavailableError/.exec(source)![1];
+  const example = /```ts\n([\s\S]*?)\s*\* ```/.exec(doc)![1].replace(/^\s*\* ?/gm, "")
+    .replace('"@runrec/runrec"', JSON.stringify(new URL("../mod.ts", import.meta.url).href));
+  const { root } = await makeProject(); // no RunRecords.csv, and no --allow-run
+  await Deno.writeTextFile(join(root, "example.ts"), example);
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", "--allow-read", "--allow-write", "--allow-env", "example.ts"],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const said = new TextDecoder().decode(run.stderr);
+  assertEquals(run.code, 1, said);
+  assertIncludes(said, "RunRecords.csv: cannot read: not found");
+});
