@@ -43,6 +43,15 @@ for this machine or for TRIPLE (deno compile's --target; docs/INTERNALS.md lists
 `;
 
 /**
+ * The environment of `deno compile`: this one, `DENORT_BIN` made absolute, or taken out when it
+ * is empty (a CI variable not set), which Deno would take for a path naming no file.
+ */
+function compileEnv(denort: string | undefined): Record<string, string> {
+  const { DENORT_BIN: _given, ...env } = Deno.env.toObject();
+  return denort ? { ...env, DENORT_BIN: denort } : env;
+}
+
+/**
  * Bundles the CLI (and the worker modules) into `outDir/cli/` with `deno
  * bundle`; returns the path of the bundle's entry point, `cli/main.js`.
  *
@@ -212,7 +221,8 @@ export async function compileAll(args: string[]): Promise<number> {
         entry,
       ],
       cwd: ROOT,
-      env: denort ? { DENORT_BIN: denort } : {},
+      env: compileEnv(denort),
+      clearEnv: true,
       stdout: "inherit",
       stderr: "piped",
     }).output();

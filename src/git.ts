@@ -700,7 +700,8 @@ async function gitHeadFromGit(dir: string): Promise<string> {
  * try {
  *   await verifyHistory(`${dir}/RunRecords.csv`, "origin/main");
  * } catch (e) {
- *   if (e instanceof GitUnavailableError) console.error(e.message);
+ *   if (!(e instanceof GitUnavailableError)) throw e; // a missing file, a bad revision: not this
+ *   console.error(e.message); // no git, or no --allow-run: say so and go on
  * }
  * ```
  */

@@ -47,7 +47,7 @@ import { type ProjectBounds, projectBounds } from "./project_bounds.ts";
 import { inputFolderNote } from "./input_folders.ts";
 import { isGone, type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { hostname } from "./lock.ts";
-import { inputContextSha } from "./manifest.ts";
+import { contextShaOf } from "./manifest.ts";
 import { kindOf } from "./walk.ts";
 import { journalPath } from "./journal.ts";
 import { sharedIdWarning } from "./claimed_ids.ts";
@@ -551,7 +551,7 @@ async function builtRecord(
     RunDuration: end.duration ?? formatDuration(Math.min(durationMs, MAX_DURATION_MS)),
     RunStatus: status,
     RunPassDirective: end.pass ?? "",
-    InputContextSHA: inputContextSha(start.inputHashes),
+    InputContextSHA: contextShaOf(start.inputHashes),
     InputFiles: start.inputFiles,
     OutputFiles: Object.keys(outputs.hashes),
     StatusBefore: start.statusBefore,

@@ -5,7 +5,8 @@
  * @module
  */
 import { isSha256Hex, sha256Hex } from "./sha256.ts";
-import { checkArgument } from "./argument_kinds.ts";
+import { checkArgument, shownValue } from "./argument_kinds.ts";
+import { InputError } from "./errors.ts";
 
 const encoder = new TextEncoder();
 
@@ -75,6 +76,8 @@ function manifestLine(hash: string, path: string): string {
  * The manifest text: one `manifestLine` per input, sorted by the
  * path as the line writes it (what `LC_ALL=C sort -k2` compares).
  *
+ * @throws {InputError} naming the path whose hash is neither 64 lowercase hex digits nor `TBD`.
+ *
  * @example
  * ```ts
  * import { manifestText } from "@runrec/runrec";
@@ -83,8 +86,25 @@ function manifestLine(hash: string, path: string): string {
  * ```
  */
 export function manifestText(hashes: Readonly<Record<string, string>>): string {
-  checkArgument(hashes, "hashes", "hashes");
+  checkHashes(hashes);
   return manifestOf(hashes);
+}
+
+/**
+ * Throws {@linkcode InputError} unless `hashes` maps each path to a hash as
+ * runrec writes one: another tool's SHA-256 in upper case was taken for an
+ * unreadable input (`TBD`), and a word beside a good hash went into the manifest.
+ */
+function checkHashes(hashes: Readonly<Record<string, string>>): void {
+  checkArgument(hashes, "hashes", "hashes");
+  for (const [path, hash] of Object.entries(hashes)) {
+    if (hash === "TBD" || isSha256Hex(hash)) continue;
+    const upper = isSha256Hex(hash.toLowerCase()) ? " (in upper case: lower it)" : "";
+    throw new InputError(
+      `hashes[${JSON.stringify(path)}]: must be a SHA-256 in 64 lowercase hex digits, or TBD, ` +
+        `got ${shownValue(hash)}${upper}`,
+    );
+  }
 }
 
 /** {@linkcode manifestText} of hashes known to be path → hash strings. */
@@ -108,6 +128,8 @@ function unescapedManifest(hashes: Readonly<Record<string, string>>): string {
  * or `TBD` when no input could be hashed (none given, or all unreadable).
  * Equals `sha256sum PATHS | LC_ALL=C sort -k2 | sha256sum` for readable inputs.
  *
+ * @throws {InputError} naming the path whose hash is neither 64 lowercase hex digits nor `TBD`.
+ *
  * @example
  * ```ts
  * import { inputContextSha } from "@runrec/runrec";
@@ -116,7 +138,21 @@ function unescapedManifest(hashes: Readonly<Record<string, string>>): string {
  */
 export function inputContextSha(hashes: Readonly<Record<string, string>>): string {
   // A Map (hashFiles') or a list has no fields: it would be TBD, as if no input were readable.
-  checkArgument(hashes, "hashes", "hashes");
+  checkHashes(hashes);
+  return contextShaOf(hashes);
+}
+
+/**
+ * {@linkcode inputContextSha} of hashes as a draft or a record holds them, not checked here:
+ * the record's own checks name a wrong hash by its column (`InputHashes has hash …`).
+ *
+ * @example
+ * ```ts
+ * import { contextShaOf } from "./manifest.ts";
+ * contextShaOf({ "a.md": "TBD" }); // "TBD"
+ * ```
+ */
+export function contextShaOf(hashes: Readonly<Record<string, string>>): string {
   const manifest = inputContextManifest(hashes);
   return manifest === undefined ? "TBD" : sha256Hex(manifest);
 }
@@ -152,7 +188,8 @@ export function inputContextManifest(
  * ```
  */
 export function acceptedInputContextShas(hashes: Readonly<Record<string, string>>): string[] {
-  const current = inputContextSha(hashes);
+  // A record's cells are judged by the schema's checks, not thrown at.
+  const current = contextShaOf(hashes);
   const paths = Object.keys(hashes);
   if (current === "TBD" || !paths.some(needsEscape)) return [current];
   return [current, sha256Hex(unescapedManifest(hashes))];

@@ -1,7 +1,7 @@
 import { assert, assertEquals } from "./assert.ts";
 import fc from "fast-check";
 import { decodeRecord, encodeRecord, splitCells } from "../src/codec.ts";
-import { acceptedInputContextShas, inputContextSha } from "../src/manifest.ts";
+import { acceptedInputContextShas, contextShaOf, inputContextSha } from "../src/manifest.ts";
 import { plainRecord } from "../src/plain_record.ts";
 import {
   crossFieldProblems,
@@ -141,7 +141,8 @@ function recordOf(r: typeof anyRecord extends fc.Arbitrary<infer T> ? T : never)
     ErrorSummary: r.error,
     Notes: r.notes,
     InputHashes: inputHashes,
-    InputContextSHA: r.contextSha === "computed" ? inputContextSha(inputHashes) : r.contextSha,
+    // Drawn hashes may be DELETED or upper case: the value such cells give, as a record holds them.
+    InputContextSHA: r.contextSha === "computed" ? contextShaOf(inputHashes) : r.contextSha,
     OutputHashes: Object.fromEntries(r.outputs.map((p, i) => [p, r.hashes[4 + i]])),
     GitHead: r.gitHead,
     Host: r.host,

@@ -129,7 +129,8 @@ function overview(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
     "Exit codes: 0 ok, 1 a check found a problem, 2 usage error or I/O failure; exec exits",
-    "with its command's own code.",
+    "with its command's own code. A command asked for JSON (--json, --format json) that fails",
+    'prints {"error": {command, code, message}} on stdout too.',
     "",
   ].join("\n");
 }
@@ -267,9 +268,9 @@ async function asksForJson(entry: CommandEntry, rest: string[]): Promise<boolean
   if (command?.options.json === undefined) return false;
   const end = rest.indexOf("--");
   const own = end < 0 ? rest : rest.slice(0, end);
-  // The format in any case, as the commands take it.
+  // The format in any case, as the commands take it; `--json=true`, refused, asked for JSON too.
   return own.some((word, i) =>
-    word === "--json" || /^--format=json$/i.test(word) ||
+    word === "--json" || word.startsWith("--json=") || /^--format=json$/i.test(word) ||
     (word === "--format" && own[i + 1]?.toLowerCase() === "json")
   );
 }
