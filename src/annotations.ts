@@ -184,8 +184,8 @@ export interface AnnotationEffect {
  * cut short), so that appends meanwhile do not wait for a long history to be
  * read; it throws {@linkcode AnnotationRefused} when `annotationConflict`
  * refuses the annotation, weighed under the lock, so two annotations made at
- * once cannot both invalidate one run. It does not check that the
- * runs it names exist: `runrec annotate` does that first. It throws
+ * once cannot both invalidate one run, and when the file holds no record of
+ * a run it names (an annotation could never be taken back). It throws
  * {@linkcode InputError}, before anything is written, for what `runrec
  * annotate` refuses as usage: a `runId` or `effect.supersedes` that is not
  * a RunID, both effects at once, a run superseding itself, an empty note,
@@ -368,6 +368,9 @@ function checksumsOf(
         `${file}: ${option}: no record of ${id} has a RecordChecksum starting ${pick}; ` +
           "nothing written",
       );
+    }
+    if (found.length === 0) {
+      throw new AnnotationRefused(`${file}: no record of ${id} in it; nothing written`);
     }
     if (found.length > 1) {
       throw new AnnotationRefused(

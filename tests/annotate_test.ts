@@ -13,10 +13,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   ambiguousAnnotations,
+  AnnotationRefused,
   annotationsFor,
   annotationsIn,
   annotationsOf,
   ANNOTATOR,
+  appendAnnotation,
   isUsableBaseline,
   lateFinishNote,
 } from "../src/annotations.ts";
@@ -166,6 +168,24 @@ Deno.test("annotate: unknown RunID exits 1, bad usage exits 2, and the file is u
     folder.stderr,
     `runrec annotate: ${join(other, RECORD_FILE)}: cannot read: is a folder\n`,
   );
+});
+
+Deno.test("appendAnnotation (the library) refuses a run the file holds no record of, as runrec annotate does: an annotation could never be taken back; the file is unchanged", async () => {
+  const { del, file, runs } = await project();
+  const before = await Deno.readFile(file);
+  const missing = runs[0].RunID.replace(/-001$/, "-009");
+  const refusals: [string, () => Promise<unknown>][] = [
+    [missing, () => appendAnnotation(del, missing, { invalidates: true }, "x")],
+    [missing, () => appendAnnotation(del, runs[0].RunID, { supersedes: missing }, "x")],
+  ];
+  for (const [id, annotate] of refusals) {
+    await assert.rejects(annotate, (e: Error) => {
+      assert.ok(e instanceof AnnotationRefused, String(e));
+      assert.equal(e.message, `${file}: no record of ${id} in it; nothing written`);
+      return true;
+    });
+  }
+  assert.deepEqual(await Deno.readFile(file), before);
 });
 
 Deno.test("annotate --note is kept as given, spaces and tabs too, as emit keeps --notes; a blank one is refused", async () => {
