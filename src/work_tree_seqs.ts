@@ -11,6 +11,7 @@ import { readAt } from "./appended.ts";
 import { dirname, join } from "./path.ts";
 import { commonGitDir } from "./git.ts";
 import { kindOf } from "./walk.ts";
+import { notedSeq } from "./noted_seq.ts";
 import { LOCK_FOLDER, sharedStatePath } from "./work_tree_lock.ts";
 
 /** The size past which the notes are cut to their later half when one is added. */
@@ -85,8 +86,9 @@ export function notedWorkTreesSeq(recordFile: string, prefix: string): bigint {
   }
   let seq = 0n;
   for (const line of lines) {
-    const digits = line.startsWith(prefix) ? line.slice(prefix.length) : "";
-    if (/^[0-9]+$/.test(digits) && BigInt(digits) > seq) seq = BigInt(digits);
+    // A note of no SEQ an append gives (written by hand) is passed over: it was never given.
+    const noted = line.startsWith(prefix) ? notedSeq(line.slice(prefix.length)) : 0n;
+    if (noted > seq) seq = noted;
   }
   return seq;
 }
