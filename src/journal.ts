@@ -30,7 +30,6 @@ import { optionalUptimeMs } from "./optional_access.ts";
 import { hostname } from "./lock.ts";
 import { ReadOn } from "./appended.ts";
 import { sha256Hex } from "./sha256.ts";
-import { notedSeq } from "./noted_seq.ts";
 
 /** How long a line is kept and checked for after its append. */
 const KEPT_MS = 24 * 60 * 60 * 1000;
@@ -418,9 +417,8 @@ export function journaledSeq(recordFile: string, prefix: string): bigint {
   let seq = 0n;
   for (let at = journal.indexOf(prefix); at >= 0; at = journal.indexOf(prefix, at + 1)) {
     SEQ_DIGITS.lastIndex = at + prefix.length;
-    // A SEQ no append gives (a journal line written by hand) was never given: passed over.
-    const noted = notedSeq(SEQ_DIGITS.exec(journal)?.[0] ?? "");
-    if (noted > seq) seq = noted;
+    const digits = SEQ_DIGITS.exec(journal)?.[0];
+    if (digits !== undefined && BigInt(digits) > seq) seq = BigInt(digits);
   }
   return seq;
 }

@@ -267,7 +267,6 @@ function reapedOnlyError(
   place: string,
   found: RunRecordFound,
   agent?: string,
-  finishing?: string,
 ): InputError {
   const failed = found.runId ?? "<its RunID>";
   const file = join(place, RECORD_FILE);

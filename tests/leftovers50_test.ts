@@ -93,7 +93,7 @@ Deno.test("annotate given a symbolic link to a package folder annotates in the o
   assertIncludes(show.stdout, "wrong inputs");
 });
 
-Deno.test("a SEQ of garbage size in runrec's RunID notes (.git/runrec-locks) or a folder's journal is passed over: the next RunID's SEQ is the file's next, not 24 or 5,000 digits; a SEQ a run could have been given is still kept clear of (leftovers-50 4)", async () => {
+Deno.test("a SEQ of garbage size in runrec's RunID notes (.git/runrec-locks) is passed over: the next RunID's SEQ is the file's next, not 24 or 5,000 digits; a SEQ a run could have been given is still kept clear of; a folder's journal drops such a line itself (leftovers-50 4)", async () => {
   const { root, del } = await makeProject();
   await git(root, "init", "-q");
   const emit = ["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"];
@@ -115,6 +115,7 @@ Deno.test("a SEQ of garbage size in runrec's RunID notes (.git/runrec-locks) or 
   await Deno.writeTextFile(notesFile, garbage("9".repeat(24)) + garbage("9".repeat(5000)), {
     append: true,
   });
+  // Held before too: the journal keeps only its own entries, so this line is dropped unread.
   await Deno.writeTextFile(journal, garbage("8".repeat(30)), { append: true });
   const next = await runCli(emit);
   assertEquals(next.code, 0, next.stderr);
