@@ -28,12 +28,13 @@ it holds: name one to read it).
 Every problem is printed as "path:line: field message"; warnings (torn
 records from interrupted writes, and once more a file whose record lines are
 all torn: no run record in it, as lines written by hand without a
-RecordChecksum; CR LF, NUL bytes, blank lines, no final newline, and records that break a lifecycle rule: SUCCESS from ISSUED or
-RETIRED, SKIPPED with a changed state, a state change the lifecycle does not
-allow; records dated more than 5 minutes after this machine's clock; a
-RUNREC_ANNOTATE record runrec annotate did not write) say "warning:" and do
-not fail. The first 1,000 problems of a file are printed, then how many more
-(--json lists every one), then one summary line per file.
+RecordChecksum; CR LF, NUL bytes, blank lines, no final newline, and records
+that break a lifecycle rule: SUCCESS from ISSUED or RETIRED, SKIPPED with a
+changed state, a state change the lifecycle does not allow; records dated
+more than 5 minutes after this machine's clock; a RUNREC_ANNOTATE record
+runrec annotate did not write) say "warning:" and do not fail. The first
+1,000 problems of a file are printed, then how many more (--json lists every
+one), then one summary line per file.
 Files are streamed: memory stays flat whatever their size. Each line is
 checked on its own: a RunID used twice is runrec verify's check.
 
