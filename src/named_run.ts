@@ -65,6 +65,7 @@ async function putBackBeforeLooking(delDir: string): Promise<void> {
  * finished, when no token named it, when its folder is gone, and when
  * nothing says that it was ever started: no `--agent` (the agent block
  * always gives it), or a start time {@linkcode implausibleStart} refuses.
+ * `status` is the finish's: a record of another status is said to differ.
  *
  * @example
  * ```ts
@@ -80,6 +81,7 @@ export async function runFromToken(
   id: string,
   path: string | undefined,
   agent: string | undefined,
+  status?: string,
 ): Promise<PendingRun> {
   const started = runIdStart(id);
   // No folder at all (a removed worktree; a moved one was looked for): recorded all the same.
@@ -87,7 +89,7 @@ export async function runFromToken(
   if (path === undefined || (!folderGone && kindOf(delDir) !== "folder")) {
     // `--run <id>` of a run recorded here already (or finished by the finish it waited for).
     const found = path === undefined ? await recordOfGoneRun(delDir, { id }) : undefined;
-    if (found) throw recordedError(delDir, id, delDir, found, agent);
+    if (found) throw recordedError(delDir, id, delDir, found, agent, status);
     // `--run <id>` of a run started in another worktree, or in another deliverable folder:
     // that finish, not emit.
     throw (path === undefined
@@ -105,7 +107,7 @@ export async function runFromToken(
   await putBackBeforeLooking(delDir);
   for (const place of [delDir, ...sameId]) {
     const found = await recordOfGoneRun(place, { id });
-    if (found) throw recordedError(delDir, id, place, found, agent);
+    if (found) throw recordedError(delDir, id, place, found, agent, status);
   }
   const lookAlike = pendingLookAlike(delDir, id, agent, others);
   if (lookAlike) throw lookAlike;

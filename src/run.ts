@@ -448,7 +448,7 @@ async function finishStarted(
   // neither claimed nor recorded is one whose file was removed under it: it is recorded here.
   if (claimHolder(token) !== undefined) throw goneError(delDir, run.id);
   const found = await recordOfGoneRun(delDir, run);
-  if (found) throw recordedError(delDir, run.id, delDir, found, run.agent);
+  if (found) throw recordedError(delDir, run.id, delDir, found, run.agent, report.status);
   // With the folder itself gone, finishClaimed says so: no guess about git clean beside it.
   const notes = kindOf(delDir) === "folder"
     ? [
@@ -490,7 +490,7 @@ async function finishLost(
   if (typeof marker !== "string") throw beingFinished(delDir, run.id, marker);
   try {
     const found = await recordOfGoneRun(delDir, run);
-    if (found) throw recordedError(delDir, run.id, delDir, found, run.agent);
+    if (found) throw recordedError(delDir, run.id, delDir, found, run.agent, report.status);
     return await finishClaimed(delDir, run, undefined, report, options);
   } finally {
     dropMarker(marker);
@@ -603,7 +603,7 @@ async function finishNamedRun(
     return { delDir, ...await finishReadOnly(delDir, e, report, options) };
   }
   if (!claim) {
-    const lost = await runFromToken(delDir, id, path, report.agent);
+    const lost = await runFromToken(delDir, id, path, report.agent, report.status);
     return { delDir, run: lost, outcome: await finishLost(delDir, lost, report, options) };
   }
   let pending: PendingRun;
@@ -672,7 +672,7 @@ async function finishDamaged(
   let run: PendingRun;
   let outcome: RunOutcome;
   try {
-    run = await runFromToken(delDir, id, path, report.agent);
+    run = await runFromToken(delDir, id, path, report.agent, report.status);
     run.start.notes = run.start.notes.map((note) =>
       note.startsWith("pending run file gone")
         ? `pending run file damaged (${damaged.damage}), removed: inputs not captured at ` +
@@ -823,7 +823,9 @@ async function finishReadOnly(
       );
     }
     const found = await recordOfRun(delDir, run);
-    if (found && !found.reaped) throw recordedError(delDir, run.id, delDir, found, run.agent);
+    if (found && !found.reaped) {
+      throw recordedError(delDir, run.id, delDir, found, run.agent, report.status);
+    }
     // Said so whether the record is spooled or, the folder writable again by the write, written.
     const notes = [...run.start.notes, READ_ONLY_FINISH_NOTE];
     const held = { ...run, start: { ...run.start, notes } };

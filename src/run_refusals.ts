@@ -172,6 +172,8 @@ export function keptElsewhere(): string {
  * Why a finish of the run `id` of `delDir` writes nothing: its record (`found`
  * in `place`, by the run's id) is there already, in the record file or
  * waiting in the spool. Nothing more is needed: an emit would record it twice.
+ * A finish reporting another status (`finishing`) than the record's is told
+ * that its status is not recorded, and how to mark the record.
  *
  * @example
  * ```ts
@@ -188,6 +190,7 @@ export function recordedError(
   place: string,
   found: RunRecordFound,
   agent?: string,
+  finishing?: string,
 ): InputError {
   if (found.reaped) return reapedOnlyError(delDir, id, place, found, agent);
   // `runrec log` shows a record in the file, not one in the spool of a folder that is gone.
@@ -233,7 +236,15 @@ export function recordedError(
   }
   // Where only the journal holds the record, it may be gone for good: no "nothing more is needed",
   // and the way to tell, once git is done with the file.
-  const needed = found.journaledAt === undefined || found.heldByGit
+  // A run has one record: a second finish's other status (FAILED after SUCCESS) is not written
+  // over it, but said, with the way to mark the record that stands.
+  const differs = finishing !== undefined && found.status !== undefined &&
+    found.runId !== undefined && finishing !== found.status;
+  const needed = differs
+    ? `this finish's ${finishing} differs from the recorded ${found.status} and is not recorded ` +
+      "(a run has one record; an emit would record it twice): if the record is wrong, mark it " +
+      `with runrec annotate ${shellWord(place)} ${found.runId} --invalidates --note '...'`
+    : found.journaledAt === undefined || found.heldByGit
     ? "nothing more is needed (an emit would record the run twice)"
     : "no emit while that record may be there (it would record the run twice); once no git " +
       `command runs and no stash holds it, runrec flush ${shellWord(place)} puts it back if git ` +

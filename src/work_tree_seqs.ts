@@ -13,6 +13,14 @@ import { commonGitDir } from "./git.ts";
 import { kindOf } from "./walk.ts";
 import { LOCK_FOLDER, sharedStatePath } from "./work_tree_lock.ts";
 
+/**
+ * The most digits a noted SEQ may have: one minute of appends to one file, each under its lock
+ * and `fsync`ed, is far below a billion. A longer one was written there by hand, never given (a
+ * 5,000-digit one made every RunID of its minute 5,000 digits long): passed over, it gives no
+ * SEQ twice.
+ */
+const MAX_NOTED_SEQ_DIGITS = 9;
+
 /** The size past which the notes are cut to their later half when one is added. */
 const NOTES_LIMIT = 16 * 1024;
 
@@ -62,7 +70,8 @@ export function noteWorkTreesSeq(recordFile: string, runId: string): void {
 /**
  * The highest SEQ of `prefix` (`RUN-<id>-<YYYYMMDD>-<HHmm>-`) noted by
  * {@linkcode noteWorkTreesSeq} for `recordFile`'s deliverable, in any work tree of its repository,
- * those removed since included; `0n` for none.
+ * those removed since included; `0n` for none. A note of more than
+ * {@linkcode MAX_NOTED_SEQ_DIGITS} digits is passed over: no append gave it.
  *
  * @example
  * ```ts
@@ -86,7 +95,10 @@ export function notedWorkTreesSeq(recordFile: string, prefix: string): bigint {
   let seq = 0n;
   for (const line of lines) {
     const digits = line.startsWith(prefix) ? line.slice(prefix.length) : "";
-    if (/^[0-9]+$/.test(digits) && BigInt(digits) > seq) seq = BigInt(digits);
+    if (!/^[0-9]+$/.test(digits) || digits.replace(/^0+/, "").length > MAX_NOTED_SEQ_DIGITS) {
+      continue;
+    }
+    if (BigInt(digits) > seq) seq = BigInt(digits);
   }
   return seq;
 }

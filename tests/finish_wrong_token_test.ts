@@ -148,10 +148,10 @@ Deno.test("finish with the agent's previous, finished token while its current ru
   const reap = await runCliProcess(["reap", del, "--older-than", "0s"], FULL_FLAGS, env);
   assertEquals(reap.code, 0, reap.stderr);
   assertEquals((await recordsOf(del)).map((r) => r.RunStatus), ["SUCCESS", "PARTIAL"]);
-  // With no other run pending, the same stale finish says nothing more is needed.
+  // With no other run pending, the same stale finish says its status is not the record's.
   const again = await finish(first, env, "PARTIAL");
   assertEquals(again.code, 2);
-  assertIncludes(again.stderr, "nothing more is needed");
+  assertIncludes(again.stderr, "this finish's PARTIAL differs from the recorded SUCCESS");
   // Two instances of the agent: the first retries its finish (its answer lost). The other
   // instance's run, started before the first ended, is not offered for this outcome.
   const mine = await start(del, env);

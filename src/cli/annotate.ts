@@ -327,7 +327,10 @@ function deliverableBeneath(target: string, runId: string): string {
   const id = deliverableOfRunId(runId);
   if (id === undefined || ownId(target) !== undefined) return target;
   if (folderEntries(target).has(RECORD_FILE)) return target;
-  const root = isExecutionRoot(target) ? target : findExecutionRoot(target);
+  // A symbolic link to a package (or root) is looked beneath where it leads: the walk of the
+  // root does not follow links, and its folders are named by their real paths.
+  const real = realPathOf(target);
+  const root = isExecutionRoot(real) ? real : findExecutionRoot(real);
   if (root === undefined) return target;
   // A FIFO is never opened (it would block); a file that cannot be read may hold it.
   const holds = (folder: string) => {
@@ -339,7 +342,7 @@ function deliverableBeneath(target: string, runId: string): string {
     }
   };
   const beneath = deliverableFolders(root, SILENT_SEARCH)
-    .filter((f) => isInside(f, target) && (ownId(f) === id || holds(f)))
+    .filter((f) => isInside(f, real) && (ownId(f) === id || holds(f)))
     .map((f) => relative(Deno.cwd(), f) || ".");
   if (beneath.length > 1) {
     throw new InputError(
@@ -348,6 +351,15 @@ function deliverableBeneath(target: string, runId: string): string {
     );
   }
   return beneath.length === 1 ? beneath[0] : target;
+}
+
+/** `path` with its symbolic links resolved, or as given where it cannot be (it is not there). */
+function realPathOf(path: string): string {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /** The one-line error for a folder without a record file. */

@@ -53,7 +53,8 @@ options and -- too (as with timeout or env: runrec exec D --agent A ls -la runs
 ls -la). The -- before CMD may be left out; it is needed only for a CMD whose
 name starts with -. Without it, a CMD straight after an --input's path that
 names no command (--input a.md b.md) is taken for a second path: exit 2,
-nothing run, nothing recorded.
+nothing run, nothing recorded. With it, a word before the -- that names no
+command (an --input forgotten: --input a.md D b.md -- CMD) is refused so too.
 
 Starts a run (as runrec start: RunTimestamp, StatusBefore and the inputs'
 hashes now), runs CMD in the current folder with stdin, stdout and stderr

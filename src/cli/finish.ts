@@ -83,7 +83,9 @@ retried finish, reap and log know the run's record.
 A run is recorded once: finishing it again exits 2 and says where its record is
 (by folder: when it repeats that agent's last finish there, or without --agent
 the folder's last, same status and outputs, unchanged, within 10 minutes, its
-record in the file or spooled; else it names that record). As with runrec emit,
+record in the file or spooled; else it names that record); a finish of another
+status than the record's is said to differ, with the runrec annotate that marks
+the record (the record stands, as written). As with runrec emit,
 a write failure never fails the agent's run: the record is spooled (or printed
 as a "runrec: lost-record:" line) and finish exits 0; a folder turned read-only
 since the start keeps its run pending until runrec flush <del-dir> appends the

@@ -58,6 +58,13 @@ export function refuseStrayArguments(
       // its failed start recorded. A command on PATH (`--agent A make -- x`) is CMD.
       if (command[0].includes("/") || !onPath(command[0])) {
         refuseManyPaths(parsed, separator, bases, command[0], names.length - 1);
+        // Not straight after a path option (`--input a.md D b.md -- CMD`: an --input forgotten):
+        // run, it was a FAILED record of a command that could not be started.
+        throw new UsageError(
+          `unexpected argument ${shellWord(command[0])} before --: it names no command, and ` +
+            `CMD goes after the --; did you mean --input ${shellWord(command[0])}? (nothing ` +
+            "run, nothing recorded)",
+        );
       }
     }
     // `exec D --input a.md gone.md`, no `--` at all: CMD straight after a path option's value,

@@ -26,13 +26,15 @@ another checkout, each with a note, a tool root's naming the record files
 it holds: name one to read it).
 
 Every problem is printed as "path:line: field message"; warnings (torn
-records from interrupted writes, CR LF, NUL bytes, blank lines, no final
-newline, and records that break a lifecycle rule: SUCCESS from ISSUED or
-RETIRED, SKIPPED with a changed state, a state change the lifecycle does not
-allow; records dated more than 5 minutes after this machine's clock; a
-RUNREC_ANNOTATE record runrec annotate did not write) say "warning:" and do
-not fail. The first 1,000 problems of a file are printed, then how many more
-(--json lists every one), then one summary line per file.
+records from interrupted writes, and once more a file whose record lines are
+all torn: no run record in it, as lines written by hand without a
+RecordChecksum; CR LF, NUL bytes, blank lines, no final newline, and records
+that break a lifecycle rule: SUCCESS from ISSUED or RETIRED, SKIPPED with a
+changed state, a state change the lifecycle does not allow; records dated
+more than 5 minutes after this machine's clock; a RUNREC_ANNOTATE record
+runrec annotate did not write) say "warning:" and do not fail. The first
+1,000 problems of a file are printed, then how many more (--json lists every
+one), then one summary line per file.
 Files are streamed: memory stays flat whatever their size. Each line is
 checked on its own: a RunID used twice is runrec verify's check.
 
@@ -193,6 +195,27 @@ function jsonSink(out: BufferedOut): Sink {
   };
 }
 
+/**
+ * The warning for a file whose lines under its header are torn, every one: not "ok: 0 records"
+ * alone. Each line stays a warning, as one among good records is (an interrupted write leaves
+ * one); but lines written by hand, without a RecordChecksum, are no run records, and a file of
+ * them only is most likely that.
+ */
+function noRecordWarning(torn: readonly number[]) {
+  const lines = torn.length === 1
+    ? `its one record line, line ${torn[0]}, has no whole RecordChecksum`
+    : `none of its ${torn.length} record lines (line ${torn[0]} on) has a whole RecordChecksum`;
+  return {
+    line: torn[0],
+    severity: "warning" as const,
+    code: "no-records",
+    field: "RecordChecksum",
+    message: `no run record in this file: ${lines} (an interrupted ` +
+      "write leaves one such line; a line written by hand is no run record, SCHEMA.md 1.5: " +
+      "runrec emit records a run)",
+  };
+}
+
 async function run(parsed: Parsed, io: Io): Promise<number> {
   const targets = positionals(parsed, ["file|del-dir|root"], "targets");
   const files = await resolveTargets(targets, { keepUnreadable: true });
@@ -210,6 +233,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       total.unreadable++;
     } else if (file.exists) {
       let sawLine = false;
+      const torn: number[] = [];
       try {
         for await (const batch of checkRecordFile(file.path)) {
           sawLine = true;
@@ -217,6 +241,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
           for (const problem of batch.problems) {
             if (problem.severity === "error") counts.errors++;
             else counts.warnings++;
+            if (problem.code === "torn") torn.push(problem.line);
             sink.problem(file.path, problem);
           }
         }
@@ -233,6 +258,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
           field: "",
           message: "file is empty (no header, no records)",
         });
+      }
+      if (unreadable === undefined && counts.records === 0 && torn.length > 0) {
+        counts.warnings++;
+        sink.problem(file.path, noRecordWarning(torn));
       }
     }
     total.records += counts.records;
