@@ -152,6 +152,17 @@ Deno.test("exec --input a.md D b.md -- CMD (a second --input forgotten) is refus
       "the --; did you mean --input b.md? (nothing run, nothing recorded) (see runrec exec " +
       "--help)\n",
   );
+  // A script there but not executable is said to be so, with how to run it.
+  const script = join(del, "tool.sh");
+  await Deno.writeTextFile(script, `#!/bin/sh\necho x > ${ran}\n`);
+  const notRun = await runCli(["exec", del, "--agent", "4_DOCUMENTS", script, "--", "x"]);
+  assertEquals(notRun.code, 2, notRun.stderr);
+  assertEquals(
+    notRun.stderr,
+    `runrec exec: unexpected argument ${script} before --: it is not a program (not executable: ` +
+      `chmod +x ${script} to run it as CMD), and CMD goes after the --; did you mean --input ` +
+      `${script}? (nothing run, nothing recorded) (see runrec exec --help)\n`,
+  );
   const left = [...Deno.readDirSync(del)].map((e) => e.name);
   assert(!left.includes("RunRecords.csv") && !left.includes("ran.txt"), left.join(", "));
   // A command on PATH before a -- is CMD, and the -- its own.

@@ -60,10 +60,14 @@ export function refuseStrayArguments(
         refuseManyPaths(parsed, separator, bases, command[0], names.length - 1);
         // Not straight after a path option (`--input a.md D b.md -- CMD`: an --input forgotten):
         // run, it was a FAILED record of a command that could not be started.
+        const word = shellWord(command[0]);
+        // A script not made executable is there: say so, it may be the CMD meant.
+        const why = isThere(command[0])
+          ? `it is not a program (not executable: chmod +x ${word} to run it as CMD)`
+          : "it names no command";
         throw new UsageError(
-          `unexpected argument ${shellWord(command[0])} before --: it names no command, and ` +
-            `CMD goes after the --; did you mean --input ${shellWord(command[0])}? (nothing ` +
-            "run, nothing recorded)",
+          `unexpected argument ${word} before --: ${why}, and CMD goes after the --; did you ` +
+            `mean --input ${word}? (nothing run, nothing recorded)`,
         );
       }
     }
