@@ -50,8 +50,12 @@ export function refuseStrayArguments(
     // `exec D --input a.md b.md -- CMD`: the words before the `--` were meant as paths, not CMD.
     const command = got.slice(names.length - 1);
     const separator = command.indexOf("--");
+    // A `--` before CMD (`exec D --agent A -- gone -- x`) said where CMD starts: a later `--` is
+    // CMD's own, and CMD is run (a failed start is recorded), whatever its words.
+    const cmdAfterSeparator = parsed.beforeSeparator !== undefined &&
+      parsed.beforeSeparator < names.length - 1 + separator;
     // A program it can run (`./tool.sh -- x`) is CMD, its `--` its own.
-    if (separator > 0 && !isProgram(command[0])) {
+    if (separator > 0 && !cmdAfterSeparator && !isProgram(command[0])) {
       const bases = basesOf(got.slice(0, names.length - 1));
       refuseManyPaths(parsed, separator, bases, undefined, names.length - 1);
       // Words naming no file (`--input a.md gone.md -- CMD`) either: gone.md would be run, and
