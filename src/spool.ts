@@ -46,7 +46,7 @@ import {
   writeFileDurably,
 } from "./state_folder.ts";
 import { restoreDroppedRecords, withRecordFile } from "./store.ts";
-import { RECORD_FILE } from "./deliverable.ts";
+import { CONTEXT_FILE, RECORD_FILE } from "./deliverable.ts";
 import {
   type AppendOptions,
   type AppendResult,
@@ -351,17 +351,22 @@ function entryProblem(entry: SpoolEntry, ownFile: string | undefined): string | 
 
 /**
  * Why a record of `id` is not one of the deliverable whose record file is
- * `recordFile`, or `undefined` when it is, or when that folder has no
- * DeliverableID to compare with (gone, or not a deliverable). Its folder's
- * IDs count, `_CONTEXT.md`'s and its name's, and any a record of the file
- * has: a record made while one was unreadable, or before the deliverable was
- * renumbered, stays at home. A record saved or spooled for one deliverable,
- * then edited to name another (its ID or its file), would land in a file of
- * the wrong deliverable.
+ * `recordFile`, or `undefined` when it is, or when that folder is gone (said
+ * where the record would be appended: moved, renamed or removed). Its
+ * folder's IDs count, `_CONTEXT.md`'s and its name's, and any a record of the
+ * file has: a record made while one was unreadable, or before the deliverable
+ * was renumbered, stays at home. A record saved or spooled for one
+ * deliverable, then edited to name another (its ID or its file), would land
+ * in a file of the wrong deliverable; one edited to name a folder of no
+ * deliverable would begin a record file there, which emit refuses to do.
  */
 function foreignDeliverable(recordFile: string, id: unknown): string | undefined {
   const dir = dirname(recordFile);
   const own = readId(dir);
+  if (own === undefined && kindOf(dir) === "folder") {
+    return `the folder of its recordFile, ${dir}, is not a deliverable folder (no DeliverableID ` +
+      `in its ${CONTEXT_FILE} or its name): correct the recordFile`;
+  }
   if (own === undefined || id === own || id === idOf(dir)) return undefined;
   // Read only where an ID differs, and never a FIFO (it would wait for a writer).
   if (typeof id === "string" && kindOf(recordFile) === "file" && fileHoldsId(recordFile, id)) {
