@@ -12,7 +12,7 @@ import { join, resolve } from "./path.ts";
 import { RECORD_FILE, RootOutOfSight } from "./deliverable.ts";
 import { InputError, OptionError } from "./errors.ts";
 import type { RunOutcome } from "./hook.ts";
-import { HOST_OUTCOMES } from "./outcomes.ts";
+import { HOST_OUTCOMES, mapOutcome } from "./outcomes.ts";
 import { listPendingRuns, outsidePendingFolder } from "./pending.ts";
 import { type MarkerHeld, markerHeldBy } from "./finish_markers.ts";
 import type { RunRecordFound } from "./recorded_runs.ts";
@@ -238,10 +238,14 @@ export function recordedError(
   // and the way to tell, once git is done with the file.
   // A run has one record: a second finish's other status (FAILED after SUCCESS) is not written
   // over it, but said, with the way to mark the record that stands.
-  const differs = finishing !== undefined && found.status !== undefined &&
-    found.runId !== undefined && finishing !== found.status;
+  // Its word as it would be recorded: `success` and `PASS` are SUCCESS, the same status.
+  const status = finishing === undefined
+    ? undefined
+    : mapOutcome(finishing.trim().toUpperCase())?.status ?? finishing;
+  const differs = status !== undefined && found.status !== undefined &&
+    found.runId !== undefined && status !== found.status;
   const needed = differs
-    ? `this finish's ${finishing} differs from the recorded ${found.status} and is not recorded ` +
+    ? `this finish's ${status} differs from the recorded ${found.status} and is not recorded ` +
       "(a run has one record; an emit would record it twice): if the record is wrong, mark it " +
       `with runrec annotate ${shellWord(place)} ${found.runId} --invalidates --note '...'`
     : found.journaledAt === undefined || found.heldByGit
