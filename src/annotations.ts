@@ -342,11 +342,10 @@ const CHECKSUM_START = /^[0-9a-f]{16,64}$/;
 /**
  * The RecordChecksum of each run an annotation names, by RunID, for
  * {@linkcode annotationNotes}: the one record of the RunID, or the one
- * `effect.record` (`effect.supersedesRecord`) picks. A RunID that names no
- * record, and no pick, is named by RunID alone. Throws
- * {@linkcode AnnotationRefused} for a RunID that names several records and
- * no pick (which one is meant cannot be told), and for a pick that matches
- * no record of its RunID.
+ * `effect.record` (`effect.supersedesRecord`) picks. Throws
+ * {@linkcode AnnotationRefused} for a RunID that names no record of the file,
+ * for one that names several and no pick (which one is meant cannot be
+ * told), and for a pick that matches no record of its RunID.
  */
 function checksumsOf(
   file: string,
@@ -379,7 +378,7 @@ function checksumsOf(
           `(${option}); nothing written`,
       );
     }
-    if (found.length === 1) checksums[id] = found[0];
+    checksums[id] = found[0];
   }
   return checksums;
 }
