@@ -463,11 +463,14 @@ function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
         entry.id = (claim ? claim[1] : name).slice(0, -".json".length); // before ids were stored
       }
       // The deliverable's own spool moves with its folder: an entry of this deliverable
-      // spooled before the folder was renamed belongs to the file under its new name.
+      // spooled before the folder was renamed belongs to the file under its new name. Renumbered
+      // too (`git mv DEL-01-02_X DEL-01-05_X`), where its file holds records of the entry's ID.
       if (
-        ownFile && ownId && entry?.draft?.DeliverableID === ownId &&
-        typeof entry.recordFile === "string" && entry.recordFile !== ownFile &&
-        !exists(dirname(entry.recordFile))
+        ownFile && ownId && typeof entry?.recordFile === "string" &&
+        entry.recordFile !== ownFile && !exists(dirname(entry.recordFile)) &&
+        (entry.draft?.DeliverableID === ownId ||
+          (typeof entry.draft?.DeliverableID === "string" && kindOf(ownFile) === "file" &&
+            fileHoldsId(ownFile, entry.draft.DeliverableID)))
       ) {
         entry.recordFile = ownFile;
       }

@@ -8,7 +8,8 @@ import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 import { lostRecordLine, newSpoolEntry } from "../src/spool.ts";
 import { runCli, runCliProcess } from "./cli.ts";
-import { makeProject, sampleDraft, tempDir } from "./fixtures.ts";
+import { git, makeProject, sampleDraft, tempDir } from "./fixtures.ts";
+import { sh } from "./support/read_only.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 
 Deno.test("exec D --agent A -- CMD ... -- x: a CMD after exec's own -- is run whatever it names, its later -- its own: a command not found is a FAILED record (exit 127), a script not executable one too (exit 126), not refused as a word before the -- (diffreview-50)", async () => {
@@ -83,4 +84,40 @@ Deno.test("a second finish of one token with the recorded status in another spel
   const fail = await runCli(["finish", token, "--status", "FAIL"]);
   assertEquals(fail.code, 2, fail.stderr);
   assertMatch(fail.stderr, /this finish's FAILED differs from the recorded SUCCESS/);
+});
+
+Deno.test("a record waiting in the deliverable's own spool when git mv renumbered the folder (DEL-01-02_Thing to DEL-01-05_Thing, its _CONTEXT.md too) is replayed into the file under its new name, whose records have the entry's ID; not STUCK as another deliverable's file (diffreview-50)", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  try {
+    const env = { TMPDIR: tmp };
+    const emit = (agent: string) =>
+      runCliProcess(["emit", del, "--agent", agent, "--status", "SUCCESS"], FULL_FLAGS, env);
+    assertEquals((await emit("FIRST")).code, 0);
+    await git(root, "init", "-q");
+    await git(root, "add", "-A");
+    await git(root, "commit", "-qm", "first record");
+    // The record file read-only for one emit: its record goes to the folder's own spool.
+    const file = join(del, RECORD_FILE);
+    await sh("mount", "--bind", file, file);
+    try {
+      await sh("mount", "-o", "remount,ro,bind", file);
+      const spooled = await emit("SPOOLED");
+      assertEquals(spooled.code, 0, spooled.stderr);
+      assertMatch(spooled.stderr, /spooled to .*\.runrec-spool\//);
+    } finally {
+      await sh("umount", file);
+    }
+    const renumbered = join(del, "..", "DEL-01-05_Thing");
+    await git(root, "mv", del, renumbered); // a rename: the untracked spool goes along
+    await Deno.writeTextFile(join(renumbered, "_CONTEXT.md"), "**DeliverableID:** DEL-01-05\n");
+    const flush = await runCliProcess(["flush", renumbered], FULL_FLAGS, env);
+    assertEquals(flush.code, 0, flush.stderr);
+    const rows = (await Deno.readTextFile(join(renumbered, RECORD_FILE))).trimEnd().split("\n")
+      .slice(1).map((line) => line.split(",").slice(2, 4).join(","));
+    assertEquals(rows, ["DEL-01-02,FIRST", "DEL-01-02,SPOOLED"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
+  }
 });
