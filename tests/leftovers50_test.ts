@@ -163,6 +163,9 @@ Deno.test("exec --input a.md D b.md -- CMD (a second --input forgotten) is refus
       `chmod +x ${script} to run it as CMD), and CMD goes after the --; did you mean --input ` +
       `${script}? (nothing run, nothing recorded) (see runrec exec --help)\n`,
   );
+  const folder = await runCli(["exec", del, "--agent", "4_DOCUMENTS", "tests", "--", "x"]);
+  assertEquals(folder.code, 2, folder.stderr);
+  assertIncludes(folder.stderr, ": it is a folder, not a program, and CMD goes after the --");
   const left = [...Deno.readDirSync(del)].map((e) => e.name);
   assert(!left.includes("RunRecords.csv") && !left.includes("ran.txt"), left.join(", "));
   // A command on PATH before a -- is CMD, and the -- its own.

@@ -9,6 +9,7 @@
  * @module
  */
 import { isThere } from "../lookups.ts";
+import { kindOf } from "../walk.ts";
 import { shellWord } from "../shell_word.ts";
 import type { MorePositionals, Parsed } from "./command.ts";
 import { UsageError } from "./usage_error.ts";
@@ -66,7 +67,10 @@ export function refuseStrayArguments(
         // run, it was a FAILED record of a command that could not be started.
         const word = shellWord(command[0]);
         // A script not made executable is there: say so, it may be the CMD meant.
-        const why = isThere(command[0])
+        const kind = kindOf(command[0]);
+        const why = kind === "folder"
+          ? "it is a folder, not a program"
+          : kind === "file"
           ? `it is not a program (not executable: chmod +x ${word} to run it as CMD)`
           : "it names no command";
         throw new UsageError(
