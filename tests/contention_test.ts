@@ -43,6 +43,16 @@ Deno.test("contention: 4 processes x 15 mixed operations (emit, start, finish, a
   assertEquals(result.uniqueRunIds, result.records);
 });
 
+Deno.test("contention: a seed of the mixed operations replays the same operations, however the processes happen to interleave", async () => {
+  const { seed } = seeded("mixed operations replayed", {});
+  const first = await mixedOps({ writers: 3, perWriter: 8, seed });
+  const second = await mixedOps({ writers: 3, perWriter: 8, seed });
+  assertEquals([first.violations, second.violations], [[], []]);
+  // Each agent names its writer and draw (W1E3: writer 1's fourth draw, an emit).
+  assertEquals(second.agents, first.agents);
+  assertEquals(second.ops, first.ops);
+});
+
 Deno.test("contention: the overlap detector finds two holders of one lock, and a write outside the lock", () => {
   const lock = "/p/D/RunRecords.csv.lock";
   const holder = (t: number, writeAt: number) =>

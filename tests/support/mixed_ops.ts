@@ -34,6 +34,8 @@ export interface MixedResult {
   started: number;
   /** Started runs reap wrote FAILED before their finish came. */
   reapedThenFinished: number;
+  /** The agents of the records, sorted: `W<writer>E<i>` an emit, `W<writer>S<i>` a start. */
+  agents: string[];
   /** Broken promises, one line each. */
   violations: string[];
 }
@@ -78,7 +80,6 @@ export async function mixedOps(
   await git(root, "commit", "-q", "-m", "project");
   const tmp = join(root, ".tmp");
   await Deno.mkdir(tmp);
-  const random = fixedRandom(options.seed);
   const ops: Record<string, number> = {};
   const printed: string[] = [];
   const startedAgents: string[] = [];
@@ -87,6 +88,9 @@ export async function mixedOps(
     v.push(`${what}: exit ${out.code}: ${out.stderr.trim().slice(0, 300)}`);
 
   const writer = async (w: number) => {
+    // Each writer its own numbers: one shared generator would be drawn from in the order the
+    // processes happen to end, and the seed would not replay the same operations.
+    const random = fixedRandom(options.seed * 16 + w);
     const recorded: string[] = [];
     const tokens: string[] = [];
     const finish = async (token: string) => {
@@ -192,6 +196,7 @@ export async function mixedOps(
     uniqueRunIds: ids.size,
     started: startedAgents.length,
     reapedThenFinished,
+    agents: [...byAgent.keys()].sort(),
     violations: v,
   };
 }
