@@ -98,6 +98,27 @@ const HEX_PREFIX = /^[0-9a-f]{0,63}$/;
 const FULL_CHECKSUM_TAIL = /,[0-9a-f]{64}$/;
 
 /**
+ * Why a file whose every line under its header is torn (`torn`: their line
+ * numbers) holds no run: not "ok: 0 records" alone. Each line stays a
+ * warning, as one among good records is (an interrupted write leaves one);
+ * but lines written by hand, without a RecordChecksum, are no run records,
+ * and a file of them only is most likely that. `validate` and `verify` say it.
+ *
+ * @example
+ * ```ts
+ * import { noRunRecord } from "./line_problems.ts";
+ * noRunRecord([2]).startsWith("no run record in this file: its one record line, line 2"); // true
+ * ```
+ */
+export function noRunRecord(torn: readonly number[]): string {
+  const lines = torn.length === 1
+    ? `its one record line, line ${torn[0]}, has no whole RecordChecksum`
+    : `none of its ${torn.length} record lines (line ${torn[0]} on) has a whole RecordChecksum`;
+  return `no run record in this file: ${lines} (an interrupted write leaves one such line; a ` +
+    "line written by hand is no run record, SCHEMA.md 1.5: runrec emit records a run)";
+}
+
+/**
  * The lines git writes around a conflict it leaves for the user to resolve.
  *
  * @example

@@ -6,6 +6,7 @@
  */
 import { shellWord } from "./shell_word.ts";
 import { describeLineProblem } from "./messages.ts";
+import { noRunRecord } from "./line_problems.ts";
 import { type LineProblem, readRecords } from "./reader.ts";
 import { spoolEntryOf } from "./spool.ts";
 import { COLUMNS, type RunRecord } from "./schema.ts";
@@ -158,6 +159,7 @@ export async function verifyRecordFile(
   // Replayed records by spool entry: one entry is one run (SCHEMA.md 7.3, 8.2).
   const replays = new Map<string, { line: number; runId: string }>();
   let sawLine = false;
+  const torn: number[] = [];
   let foreign: { line: number; id: string; count: number } | undefined;
   for await (const event of readRecords(path)) {
     sawLine = true;
@@ -189,6 +191,7 @@ export async function verifyRecordFile(
       }
       continue;
     }
+    if (event.code === "torn") torn.push(event.line);
     report({
       line: event.line,
       severity: event.severity,
@@ -205,6 +208,15 @@ export async function verifyRecordFile(
       check: "header",
       field: "",
       message: "file is empty (no header, no records)",
+    });
+  }
+  if (result.records === 0 && torn.length > 0) {
+    report({
+      line: torn[0],
+      severity: "warning",
+      check: "torn",
+      field: "RecordChecksum",
+      message: noRunRecord(torn),
     });
   }
   if (foreign) {

@@ -16,7 +16,7 @@ function handWritten(seq: string): string {
     "2026-12-01T09:00:00Z,PT5M,SUCCESS,,,,,OPEN,OPEN,,by hand,,,,vm,\n";
 }
 
-Deno.test("validate of a RunRecords.csv whose record lines are all written by hand (no RecordChecksum) warns that the file holds no run record, not 'ok: 0 records' alone; one such line among good records stays the one torn warning (leftovers-50 1)", async () => {
+Deno.test("validate (and verify) of a RunRecords.csv whose record lines are all written by hand (no RecordChecksum) warn that the file holds no run record, not 'ok: 0 records' alone; one such line among good records stays the one torn warning (leftovers-50 1)", async () => {
   const { del } = await makeProject();
   const file = join(del, "RunRecords.csv");
   await Deno.writeTextFile(file, `${HEADER}\n${handWritten("001")}${handWritten("002")}`);
@@ -35,6 +35,10 @@ Deno.test("validate of a RunRecords.csv whose record lines are all written by ha
     json.files[0].problems.map((p: { code: string }) => p.code),
     ["torn", "torn", "no-records"],
   );
+  // verify says it too: its file checks are validate's.
+  const verified = await runCli(["verify", file]);
+  assertEquals(verified.code, 0, verified.stdout);
+  assertIncludes(verified.stdout, ":2: warning: no run record in this file: none of its 2 record");
   assertEquals(await Deno.readTextFile(file), before);
   // Among good records, the same line is the torn warning it was, and nothing more.
   await Deno.remove(file);
@@ -48,6 +52,8 @@ Deno.test("validate of a RunRecords.csv whose record lines are all written by ha
     `${file}:3: warning: torn record (interrupted write); skipped\n` +
       `${file}: ok: 1 record, 0 errors, 1 warning\n`,
   );
+  const verifiedMixed = await runCli(["verify", file]);
+  assert(!verifiedMixed.stdout.includes("no run record"), verifiedMixed.stdout);
 });
 
 Deno.test("a second finish of one token with another status than the recorded one says the two differ, that its status is not recorded, and the annotate that marks the record; the same status is still 'nothing more is needed' (leftovers-50 2)", async () => {

@@ -8,6 +8,7 @@ import { readFailure } from "../errors.ts";
 import { checkRecordFile } from "../reader.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { describeLineProblem } from "../verify.ts";
+import { noRunRecord } from "../line_problems.ts";
 import { type Command, EXIT, type Io, type Parsed, positionals } from "./command.ts";
 import { BufferedOut, paint, plural, problemLine, RepeatedWarnings } from "./format.ts";
 import { oneLine } from "../names.ts";
@@ -195,24 +196,14 @@ function jsonSink(out: BufferedOut): Sink {
   };
 }
 
-/**
- * The warning for a file whose lines under its header are torn, every one: not "ok: 0 records"
- * alone. Each line stays a warning, as one among good records is (an interrupted write leaves
- * one); but lines written by hand, without a RecordChecksum, are no run records, and a file of
- * them only is most likely that.
- */
+/** The warning for a file whose lines under its header are torn, every one: see `noRunRecord`. */
 function noRecordWarning(torn: readonly number[]) {
-  const lines = torn.length === 1
-    ? `its one record line, line ${torn[0]}, has no whole RecordChecksum`
-    : `none of its ${torn.length} record lines (line ${torn[0]} on) has a whole RecordChecksum`;
   return {
     line: torn[0],
     severity: "warning" as const,
     code: "no-records",
     field: "RecordChecksum",
-    message: `no run record in this file: ${lines} (an interrupted ` +
-      "write leaves one such line; a line written by hand is no run record, SCHEMA.md 1.5: " +
-      "runrec emit records a run)",
+    message: noRunRecord(torn),
   };
 }
 
