@@ -10,6 +10,7 @@ import { lostRecordLine, newSpoolEntry } from "../src/spool.ts";
 import { runCli, runCliProcess } from "./cli.ts";
 import { git, makeProject, sampleDraft, tempDir } from "./fixtures.ts";
 import { sh } from "./support/read_only.ts";
+import { finishedRun } from "./support/runs.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 
 Deno.test("exec D --agent A -- CMD ... -- x: a CMD after exec's own -- is run whatever it names, its later -- its own: a command not found is a FAILED record (exit 127), a script not executable one too (exit 126), not refused as a word before the -- (diffreview-50)", async () => {
@@ -69,11 +70,7 @@ Deno.test("flush --from refuses a lost-record line edited to name a RunRecords.c
 
 Deno.test("a second finish of one token with the recorded status in another spelling (success, or the host word PASS, for SUCCESS) is 'nothing more is needed', not told it differs and to invalidate the record (diffreview-50)", async () => {
   const { del } = await makeProject();
-  const start = await runCli(["start", del, "--agent", "4_DOCUMENTS"]);
-  assertEquals(start.code, 0, start.stderr);
-  const token = start.stdout.trim();
-  const first = await runCli(["finish", token, "--status", "success"]);
-  assertEquals(first.code, 0, first.stderr);
+  const { token } = await finishedRun(del, "success");
   for (const status of ["success", "PASS"]) {
     const again = await runCli(["finish", token, "--status", status]);
     assertEquals(again.code, 2, again.stderr);

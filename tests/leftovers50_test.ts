@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { runCli } from "./cli.ts";
+import { finishedRun } from "./support/runs.ts";
 import { git, makeProject, tempDir } from "./fixtures.ts";
 import { HEADER } from "../src/schema.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
@@ -58,12 +59,7 @@ Deno.test("validate (and verify) of a RunRecords.csv whose record lines are all 
 
 Deno.test("a second finish of one token with another status than the recorded one says the two differ, that its status is not recorded, and the annotate that marks the record; the same status is still 'nothing more is needed' (leftovers-50 2)", async () => {
   const { del } = await makeProject();
-  const start = await runCli(["start", del, "--agent", "4_DOCUMENTS"]);
-  assertEquals(start.code, 0, start.stderr);
-  const token = start.stdout.trim();
-  const first = await runCli(["finish", token, "--status", "SUCCESS"]);
-  assertEquals(first.code, 0, first.stderr);
-  const runId = first.stdout.trim();
+  const { token, runId } = await finishedRun(del, "SUCCESS");
   const file = join(del, "RunRecords.csv");
   const before = await Deno.readTextFile(file);
   const other = await runCli(["finish", token, "--status", "FAILED", "--error", "timed out"]);

@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { runCli, runCliProcess } from "./cli.ts";
 import { git, makeProject } from "./fixtures.ts";
-import { RUNREC_SH } from "./support/runs.ts";
+import { finishedRun, RUNREC_SH } from "./support/runs.ts";
 import { HEADER } from "../src/schema.ts";
 import { assertEquals } from "./assert.ts";
 
@@ -237,16 +237,12 @@ Deno.test("verify --since after the byte-order mark validate asks to delete was 
 
 Deno.test("a second finish of one token (two agents given it, or a retry after a lost answer) with another status names the recorded run's status, which the record it is refused for holds (newuser-49 F9)", async () => {
   const { del } = await makeProject();
-  const start = await runCli(["start", del, "--agent", "4_DOCUMENTS"]);
-  assertEquals(start.code, 0, start.stderr);
-  const token = start.stdout.trim();
-  const first = await runCli(["finish", token, "--status", "SUCCESS"]);
-  assertEquals(first.code, 0, first.stderr);
+  const { token, runId } = await finishedRun(del, "SUCCESS");
   const second = await runCli(["finish", token, "--status", "FAILED", "--error", "timed out"]);
   assertEquals(second.code, 2, second.stderr);
   assertEquals(
     second.stderr.includes(
-      `finished already (runrec log says): its record is ${first.stdout.trim()} (SUCCESS) in `,
+      `finished already (runrec log says): its record is ${runId} (SUCCESS) in `,
     ),
     true,
     second.stderr,

@@ -32,6 +32,16 @@ async function append(file: string, agent: string, timestamp: string) {
  * A repository on branch main (with `merge=union` when `union`) holding one
  * committed run, BASE's: the repository, its record file and that commit.
  */
+/** Runs git (as a committer) in `repo` where it may stop at a conflict: its output unread. */
+function conflicting(repo: string, ...args: string[]): Promise<Deno.CommandOutput> {
+  return new Deno.Command("git", {
+    args: ["-c", "user.name=t", "-c", "user.email=t@t", ...args],
+    cwd: repo,
+    stdout: "null",
+    stderr: "null",
+  }).output();
+}
+
 async function committedBase(union: boolean) {
   const repo = await Deno.realPath(await tempDir({ prefix: "runrec-merge-drops-" }));
   await git(repo, "init", "-q", "-b", "main");
@@ -96,12 +106,7 @@ Deno.test("verify --since at a merge: a merge -s ours that drops the merged bran
 
 Deno.test("verify --since at a merge: a conflict resolved with git checkout --ours fails; re-adding the lines holds", async () => {
   const { repo, file, base, b, runId } = await diverged(false);
-  const merge = await new Deno.Command("git", {
-    args: ["-c", "user.name=t", "-c", "user.email=t@t", "merge", "-q", "--no-edit", "B"],
-    cwd: repo,
-    stdout: "null",
-    stderr: "null",
-  }).output();
+  const merge = await conflicting(repo, "merge", "-q", "--no-edit", "B");
   assert.notEqual(merge.code, 0, "the merge should conflict without merge=union");
   await git(repo, "checkout", "--ours", "--", PATH);
   await git(repo, "add", PATH);
@@ -113,12 +118,7 @@ Deno.test("verify --since at a merge: a conflict resolved with git checkout --ou
   // The remedy the message gives: B's line re-added in a later commit does not undo the
   // merge's drop (history keeps it), but a merge redone with the lines kept holds.
   await git(repo, "reset", "-q", "--hard", "HEAD~1");
-  await new Deno.Command("git", {
-    args: ["-c", "user.name=t", "-c", "user.email=t@t", "merge", "-q", "--no-edit", "B"],
-    cwd: repo,
-    stdout: "null",
-    stderr: "null",
-  }).output();
+  await conflicting(repo, "merge", "-q", "--no-edit", "B");
   await git(repo, "checkout", "--ours", "--", PATH);
   const bLine = (await git(repo, "show", `${b}:${PATH}`)).split("\n")[2];
   await Deno.writeTextFile(file, `${await Deno.readTextFile(file)}${bLine}\n`);
@@ -132,13 +132,7 @@ Deno.test("verify --since at a merge: a conflict resolved with git checkout --ou
 Deno.test("verify --since at a merge: a conflict resolved with git checkout --theirs fails, naming the first parent's dropped run and what to do", async () => {
   const { repo, file, base } = await diverged(false);
   const mainRunId = (await Deno.readTextFile(file)).split("\n")[2].split(",")[1];
-  const merge = async () =>
-    await new Deno.Command("git", {
-      args: ["-c", "user.name=t", "-c", "user.email=t@t", "merge", "-q", "--no-edit", "B"],
-      cwd: repo,
-      stdout: "null",
-      stderr: "null",
-    }).output();
+  const merge = () => conflicting(repo, "merge", "-q", "--no-edit", "B");
   assert.notEqual((await merge()).code, 0, "the merge should conflict without merge=union");
   await git(repo, "checkout", "--theirs", "--", PATH);
   await git(repo, "add", PATH);
@@ -170,12 +164,7 @@ Deno.test("verify --since at a merge: a conflict resolved with git checkout --th
 Deno.test("verify --since: a cherry-pick whose conflict was resolved with git checkout --theirs names the run it took out and the one put in its place; the commands it gives put it back", async () => {
   const { repo, file, base, runId } = await diverged(false);
   const mainRunId = (await Deno.readTextFile(file)).split("\n")[2].split(",")[1];
-  const pick = await new Deno.Command("git", {
-    args: ["-c", "user.name=t", "-c", "user.email=t@t", "cherry-pick", "B"],
-    cwd: repo,
-    stdout: "null",
-    stderr: "null",
-  }).output();
+  const pick = await conflicting(repo, "cherry-pick", "B");
   assert.notEqual(pick.code, 0, "the cherry-pick should conflict without merge=union");
   await git(repo, "checkout", "--theirs", "--", PATH);
   await git(repo, "add", PATH);
@@ -205,12 +194,7 @@ Deno.test("verify --since: a cherry-pick whose conflict was resolved with git ch
 Deno.test("verify --since at a merge: a conflict committed with its markers, or with the empty lines where they were, says so and what to do; amended as told, it holds", async () => {
   for (const [left, kind] of [["markers", "a git conflict marker"], ["", "an empty line"]]) {
     const { repo, file, base } = await diverged(false);
-    const merge = await new Deno.Command("git", {
-      args: ["-c", "user.name=t", "-c", "user.email=t@t", "merge", "-q", "--no-edit", "B"],
-      cwd: repo,
-      stdout: "null",
-      stderr: "null",
-    }).output();
+    const merge = await conflicting(repo, "merge", "-q", "--no-edit", "B");
     assert.notEqual(merge.code, 0, "the merge should conflict without merge=union");
     const conflicted = await Deno.readTextFile(file);
     const marker = /^(?:<{7} |={7}$|>{7} ).*$/gm;

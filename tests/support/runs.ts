@@ -12,6 +12,8 @@ import { RECORD_FILE } from "../../src/deliverable.ts";
 import { FULL_FLAGS } from "../../src/cli/permissions.ts";
 import { makeProject, sampleDraft, tempDir } from "../fixtures.ts";
 import { CLI_ENTRY } from "./cli_entry.ts";
+import { runCli } from "../cli.ts";
+import { assertEquals } from "../assert.ts";
 
 /** Every record of `del`'s RunRecords.csv (none when it has none). */
 export async function recordsOf(del: string): Promise<RunRecord[]> {
@@ -98,6 +100,22 @@ export async function appendRun(dir: string, agent: string, at: string): Promise
     sampleDraft({ AgentName: agent, RunTimestamp: at }),
     { fsync: false },
   );
+}
+
+/**
+ * A run of `del` begun with `runrec start` (agent 4_DOCUMENTS) and ended with
+ * `runrec finish --status status`: its token, and the RunID the finish printed.
+ */
+export async function finishedRun(
+  del: string,
+  status: string,
+): Promise<{ token: string; runId: string }> {
+  const start = await runCli(["start", del, "--agent", "4_DOCUMENTS"]);
+  assertEquals(start.code, 0, start.stderr);
+  const token = start.stdout.trim();
+  const finish = await runCli(["finish", token, "--status", status]);
+  assertEquals(finish.code, 0, finish.stderr);
+  return { token, runId: finish.stdout.trim() };
 }
 
 /** Writes the agent file `agents/AGENT_<name>.md` of a Type 2 agent in the project `root`. */
