@@ -23,7 +23,12 @@ import { dropRunCommand, runCommandRunning } from "./command_markers.ts";
 import { claimReadOnlyRun, type MarkerHeld, markerHeldBy } from "./finish_markers.ts";
 import { foldersWithRunsToSettle, removeAbandonedRunTemporaries } from "./pending_folders.ts";
 import { keepReapedRun, reapedPlace, reapedRecord } from "./reaped_runs.ts";
-import { recordedRunsOn, recordOfRun, type RunRecordFound } from "./recorded_runs.ts";
+import {
+  recordedRunsOn,
+  recordOfRun,
+  type RunRecordFound,
+  spooledRecordPlace,
+} from "./recorded_runs.ts";
 import { claimPendingRun, processState, releaseClaim } from "./run_claims.ts";
 import { finishClaimed } from "./run.ts";
 import { retriedStartNotesOn } from "./retried_start.ts";
@@ -199,7 +204,7 @@ export async function reapRuns(
         // A pending file back (git stash pop, a restored copy) after its run was recorded (its
         // id named in a record). Never the file of a process alive: left for its own finish.
         if (found.spooledIn !== undefined) {
-          report.reaped.push(recordSpooled(delDir, item.run, found.spooledIn));
+          report.reaped.push(recordSpooled(delDir, item.run, found));
           continue;
         }
         if (processAlive(item.run)) continue;
@@ -303,12 +308,12 @@ async function settleReapedClaim(
 }
 
 /** A run whose finish spooled its record (a read-only folder): flush appends it, removes the file. */
-function recordSpooled(delDir: string, run: PendingRun, spooledIn: string): ReapedRun {
+function recordSpooled(delDir: string, run: PendingRun, found: RunRecordFound): ReapedRun {
   return {
     delDir,
     run,
-    reason: `its record waits in the spool, ${spooledIn}: runrec flush ${shellWord(delDir)} ` +
-      "appends it and removes its pending file; not reaped",
+    reason: `its record ${spooledRecordPlace(found, delDir)} and removes its pending file; ` +
+      "not reaped",
   };
 }
 
@@ -375,7 +380,7 @@ async function reapOne(
     const found = (await history.recorded())(run);
     if (found?.spooledIn !== undefined && !found.reaped) {
       releaseClaim(claimed); // flush appends it and removes the file
-      return recordSpooled(delDir, run, found.spooledIn);
+      return recordSpooled(delDir, run, found);
     }
     if (found?.reaped) return keptForLateFinish(delDir, item, claimed, found);
     if (found !== undefined && item.claimedBy) {

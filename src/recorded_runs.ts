@@ -21,6 +21,7 @@ import { parseDuration, parseInstant } from "./time.ts";
 import { REAPED_ERROR, RETRIED_START_NOTE } from "./run_files.ts";
 import type { PendingRun } from "./pending.ts";
 import { namesRun, runIdNote } from "./run_ids.ts";
+import { shellWord } from "./shell_word.ts";
 
 /** A run as the record-file lookups know it: by its id alone (see {@linkcode recordedRuns}). */
 export interface RunKey {
@@ -34,6 +35,11 @@ export interface RunRecordFound {
   runId?: string;
   /** The spool entry holding it, for a record still in the spool. */
   spooledIn?: string;
+  /**
+   * For a record in a spool entry `runrec flush` does not replay as it is (STUCK): why, and what
+   * to correct, as flush says it.
+   */
+  stuck?: string;
   /** For a record in the file: the spool entry it was appended from (`runrec flush`), if it was. */
   replayedFrom?: string;
   /**
@@ -281,16 +287,38 @@ function journaledRecordsOf(delDir: string, id: string): RunRecordFound[] {
   return found;
 }
 
+/**
+ * Where a run's spooled record (`found`) waits and what appends it: `runrec
+ * flush` of `place`; for an entry flush does not replay as it is (STUCK), once
+ * it is corrected as its problem says.
+ *
+ * @example
+ * ```ts
+ * import { recordOfRun, spooledRecordPlace } from "./recorded_runs.ts";
+ * const found = await recordOfRun("DEL-01-02_X", { id: "20260222T101500123Z-1a2b3c4d" });
+ * if (found?.spooledIn) console.log(`its record ${spooledRecordPlace(found, "DEL-01-02_X")}`);
+ * ```
+ */
+export function spooledRecordPlace(found: RunRecordFound, place: string): string {
+  const flush = `runrec flush ${shellWord(place)}`;
+  return found.stuck === undefined
+    ? `waits in the spool, ${found.spooledIn}: ${flush} appends it`
+    : `is in the spool, ${found.spooledIn}, STUCK (${found.stuck}): ${flush} appends it once ` +
+      "that is corrected";
+}
+
 /** The records in `delDir`'s spool, by the runs their Notes name. */
 function spooledRuns(delDir: string): Map<string, RunRecordFound[]> {
   const byId = new Map<string, RunRecordFound[]>();
   for (const item of listSpool(delDir)) {
-    const draft = item.entry?.draft;
+    // A stuck entry's record too: its run is recorded there, to be corrected, not recorded again.
+    const draft = item.entry?.draft ?? item.stuckRecord;
     if (draft === undefined) continue;
     addNamed(byId, draft.Notes ?? "", {
       spooledIn: item.path,
       reaped: draft.ErrorSummary === REAPED_ERROR,
       endedAt: endOf(draft),
+      ...item.state === "stuck" ? { stuck: item.problem } : {},
     });
   }
   return byId;

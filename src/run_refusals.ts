@@ -15,7 +15,7 @@ import type { RunOutcome } from "./hook.ts";
 import { HOST_OUTCOMES, mapOutcome } from "./outcomes.ts";
 import { listPendingRuns, outsidePendingFolder } from "./pending.ts";
 import { type MarkerHeld, markerHeldBy } from "./finish_markers.ts";
-import type { RunRecordFound } from "./recorded_runs.ts";
+import { type RunRecordFound, spooledRecordPlace } from "./recorded_runs.ts";
 import { RUN_STATUSES } from "./schema.ts";
 import { shellWord } from "./shell_word.ts";
 
@@ -178,7 +178,7 @@ export function keptElsewhere(): string {
  * @example
  * ```ts
  * import { recordedError } from "./run_refusals.ts";
- * import type { RunRecordFound } from "./recorded_runs.ts";
+ * import { type RunRecordFound, spooledRecordPlace } from "./recorded_runs.ts";
  * declare const found: RunRecordFound;
  * const id = "20260222T101500123Z-1a2b3c4d";
  * throw recordedError("DEL-01-02_Flow", id, "DEL-01-02_Flow", found, "DEPENDENCIES");
@@ -209,8 +209,7 @@ export function recordedError(
     ? ` (runrec log says): its record is ${found.runId}${
       found.status === undefined ? "" : ` (${found.status})`
     } in ${join(place, RECORD_FILE)}`
-    : `: its record waits in the spool, ${found.spooledIn}: ` +
-      `runrec flush ${shellWord(place)} appends it` +
+    : `: its record ${spooledRecordPlace(found, place)}` +
       (isGone(place)
         ? " once the folder is back (git checkout), as does runrec flush --from with the " +
           "lost-record line the first finish printed, whichever first"
@@ -248,6 +247,8 @@ export function recordedError(
     ? `this finish's ${status} differs from the recorded ${found.status} and is not recorded ` +
       "(a run has one record; an emit would record it twice): if the record is wrong, mark it " +
       `with runrec annotate ${shellWord(place)} ${found.runId} --invalidates --note '...'`
+    : found.stuck !== undefined
+    ? "no emit or other finish (it would record the run twice)"
     : found.journaledAt === undefined || found.heldByGit
     ? "nothing more is needed (an emit would record the run twice)"
     : "no emit while that record may be there (it would record the run twice); once no git " +
@@ -279,7 +280,7 @@ function reapedOnlyError(
       "journal says), which the file as read now lacks"
     : found.runId !== undefined
     ? `${found.runId} in ${file}`
-    : `waiting in the spool, ${found.spooledIn} (runrec flush ${shellWord(place)} appends it)`;
+    : `which ${spooledRecordPlace(found, place)}`;
   // Out of the file, it is brought back first: a stash is not popped over a record appended
   // since, and annotate names only a record in the file (small-40 F4).
   const first = found.journaledAt === undefined

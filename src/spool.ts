@@ -102,6 +102,11 @@ export interface SpoolItem {
   claimedBy?: string;
   /** Why it cannot be replayed as it is, for a stuck one. */
   problem?: string;
+  /**
+   * The record a stuck entry holds, when it reads: not replayed, yet its run is recorded there
+   * (a retried finish of the run must find it, not record the run again).
+   */
+  stuckRecord?: RecordDraft;
 }
 
 /** What a replay did. */
@@ -478,6 +483,10 @@ function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
       if (wrong) {
         item.state = "stuck";
         item.problem = `not replayed: ${wrong}`;
+        const draft = entry?.draft;
+        if (typeof draft === "object" && draft !== null && typeof draft.Notes === "string") {
+          item.stuckRecord = draft;
+        }
       } else {
         item.entry = entry;
       }

@@ -1,0 +1,70 @@
+/**
+ * Small defects noticed and left at stop 50, each fixed: a retried finish of a run whose spooled
+ * record is STUCK, flush's help on the entries it refuses, the restore remedy of a record swapped
+ * at the last line, and the library's messages in CLI options. Each test failed before its fix.
+ */
+import { join } from "node:path";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
+import { runCliProcess } from "./cli.ts";
+import { makeProject, tempDir } from "./fixtures.ts";
+import { sh } from "./support/read_only.ts";
+import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
+
+Deno.test("a retried finish of a run whose spooled record is STUCK (its entry edited to another deliverable's ID) names the entry and why, and writes nothing, with or without --agent; not 'no record of it' with the way to record it again (leftovers-51 2)", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  try {
+    const env = { TMPDIR: tmp };
+    const cli = (...args: string[]) => runCliProcess(args, FULL_FLAGS, env);
+    assertEquals((await cli("emit", del, "--agent", "FIRST", "--status", "SUCCESS")).code, 0);
+    const start = await cli("start", del, "--agent", "A");
+    assertEquals(start.code, 0, start.stderr);
+    const token = start.stdout.trim();
+    // The record file read-only for the finish: its record goes to the folder's own spool.
+    const file = join(del, RECORD_FILE);
+    await sh("mount", "--bind", file, file);
+    try {
+      await sh("mount", "-o", "remount,ro,bind", file);
+      const spooled = await cli("finish", token, "--status", "SUCCESS");
+      assertEquals(spooled.code, 0, spooled.stderr);
+      assertMatch(spooled.stderr, /spooled to .*\.runrec-spool\//);
+    } finally {
+      await sh("umount", file);
+    }
+    const spool = join(del, ".runrec-spool");
+    const [name] = [...Deno.readDirSync(spool)].map((e) => e.name).filter((n) =>
+      n.endsWith(".json")
+    );
+    const entryPath = join(spool, name);
+    const entry = JSON.parse(await Deno.readTextFile(entryPath));
+    entry.draft.DeliverableID = "DEL-09-09";
+    await Deno.writeTextFile(entryPath, JSON.stringify(entry));
+    const before = await Deno.readTextFile(file);
+    for (const retry of [[], ["--agent", "A"]]) {
+      const again = await cli("finish", token, ...retry, "--status", "SUCCESS");
+      assertEquals(again.code, 2, again.stderr);
+      assertIncludes(
+        again.stderr,
+        `finished already: its record is in the spool, ${entryPath}, STUCK (not replayed: its ` +
+          `DeliverableID "DEL-09-09" is not that of the folder of its recordFile, ${del} ` +
+          `(DEL-01-02): correct the one that is wrong): runrec flush ${del} appends it once ` +
+          "that is corrected; nothing written, no emit or other finish (it would record the run " +
+          "twice)",
+      );
+      assert(!again.stderr.includes("no record of it"), again.stderr);
+      assertEquals(await Deno.readTextFile(file), before);
+    }
+    // Corrected as told, flush appends it: the run has one record.
+    entry.draft.DeliverableID = "DEL-01-02";
+    await Deno.writeTextFile(entryPath, JSON.stringify(entry));
+    const flush = await cli("flush", del);
+    assertEquals(flush.code, 0, flush.stderr);
+    const agents = (await Deno.readTextFile(file)).trimEnd().split("\n").slice(1)
+      .map((line) => line.split(",")[3]);
+    assertEquals(agents, ["FIRST", "A"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
