@@ -38,7 +38,6 @@ import { failureReason } from "./errors.ts";
 import { checkReapArguments } from "./argument_checks.ts";
 import { requireFolder } from "./deliverable.ts";
 import { refuseSlipInsideDeliverable } from "./targets.ts";
-import { shellWord } from "./shell_word.ts";
 import { folderGitMovedTo, leftByGit, moveLeftRun } from "./git_moved_folder.ts";
 
 export type { ReapOptions } from "./run_options.ts";
