@@ -6,8 +6,9 @@
 import { join } from "node:path";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
-import { runCliProcess } from "./cli.ts";
-import { makeProject, tempDir } from "./fixtures.ts";
+import { lostRecordLine, newSpoolEntry } from "../src/spool.ts";
+import { runCli, runCliProcess } from "./cli.ts";
+import { makeProject, sampleDraft, tempDir } from "./fixtures.ts";
 import { sh } from "./support/read_only.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 
@@ -63,6 +64,52 @@ Deno.test("a retried finish of a run whose spooled record is STUCK (its entry ed
     const agents = (await Deno.readTextFile(file)).trimEnd().split("\n").slice(1)
       .map((line) => line.split(",")[3]);
     assertEquals(agents, ["FIRST", "A"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("flush --help names each reason a spooled entry or --from line is refused, with the remedy its message gives: a gone folder, a folder of no deliverable, another deliverable's ID (leftovers-51 1)", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  try {
+    const help = (await runCli(["flush", "--help"])).stdout.replaceAll(/\s+/g, " ");
+    const pkg = join(del, "..", "..");
+    const refusals: [string, string, string][] = [
+      // recordFile, DeliverableID, the remedy the refusal gives
+      [join(del, "..", "DEL-01-02_Gone", RECORD_FILE), "DEL-01-02", "move the folder back"],
+      [join(pkg, RECORD_FILE), "DEL-01-02", "correct the recordFile"],
+      [join(del, RECORD_FILE), "DEL-09-09", "correct the one that is wrong"],
+    ];
+    const saved = join(tmp, "lost.txt");
+    await Deno.writeTextFile(
+      saved,
+      refusals.map(([file, id]) =>
+        lostRecordLine(newSpoolEntry(file, sampleDraft({ DeliverableID: id }), "f")) + "\n"
+      ).join(""),
+    );
+    const flush = await runCliProcess(["flush", "--from", saved], FULL_FLAGS, { TMPDIR: tmp });
+    assertEquals(flush.code, 1, flush.stderr);
+    const lines = flush.stderr.trimEnd().split("\n");
+    refusals.forEach(([, , remedy], i) => {
+      assertIncludes(
+        lines.find((l) => l.includes(`lost.txt:${i + 1}: not replayed:`)) ?? "",
+        remedy,
+      );
+    });
+    for (
+      const said of [
+        "its deliverable folder is gone (renamed, moved or removed): move the folder back, or " +
+        "move the entry into the .runrec-spool/ of the folder it belongs to (a --from line: set " +
+        "its recordFile to that folder's RunRecords.csv);",
+        "its recordFile's folder is not a deliverable folder (no DeliverableID in its " +
+        "_CONTEXT.md or its name): correct the recordFile;",
+        "its DeliverableID is not that of its recordFile's folder (one a record of the file has " +
+        "counts: the deliverable renumbered since): correct the one that is wrong;",
+        "Until then, a finish of its run again names the entry and writes nothing.",
+      ]
+    ) assertIncludes(help, said);
   } finally {
     await Deno.remove(root, { recursive: true });
     await Deno.remove(tmp, { recursive: true });

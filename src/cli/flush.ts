@@ -47,13 +47,26 @@ that was read-only) whose record a later finish or reap, which did not see this 
 (another $TMPDIR, another user), wrote meanwhile; after reap's FAILED record alone, it
 is appended as the agent's late finish, superseding that record. An entry claimed by
 a replayer that is gone (or whose claim is older than a minute) is taken back and
-replayed. An entry that cannot be replayed (unreadable, read-only spool, not a
-RunRecords.csv) is reported STUCK.
-An entry whose deliverable folder is gone (renamed, moved or removed) is appended
-nowhere: it is STUCK, with what to do (move the folder back, or move the entry into
-the .runrec-spool/ of the folder it belongs to). A record whose RunRecords.csv is
-outside every folder named (found in the user's spool) that stays spooled is a
-warning, not a failure.
+replayed. A record whose RunRecords.csv is outside every folder named (found in
+the user's spool) that stays spooled is a warning, not a failure.
+
+An entry that cannot be appended as it is stays spooled, reported STUCK with its
+reason and what to do (exit 1); a --from line so too, named by its line number:
+  its deliverable folder is gone (renamed, moved or removed): move the folder
+    back, or move the entry into the .runrec-spool/ of the folder it belongs to
+    (a --from line: set its recordFile to that folder's RunRecords.csv);
+  its recordFile's folder is not a deliverable folder (no DeliverableID in its
+    _CONTEXT.md or its name): correct the recordFile;
+  its DeliverableID is not that of its recordFile's folder (one a record of the
+    file has counts: the deliverable renumbered since): correct the one that is
+    wrong;
+  it cannot be read, is not a spool entry runrec wrote, or names no
+    RunRecords.csv (in a deliverable's own .runrec-spool/, another's): repair,
+    move or remove it;
+  its spool folder is read-only, or (the user's spool) another user's or open to
+    others: make it writable, or this user's with mode 700;
+  its append failed three times: the error is named; mend it and flush again.
+Until then, a finish of its run again names the entry and writes nothing.
 
 A temporary file a process killed before its rename left in a spool folder is
 removed and named on stderr: once its writer (named in the file name) is gone
@@ -64,8 +77,7 @@ still rename.
 (saved from the stderr of an emit that could neither write nor spool its record).
 FILE is only read: a record already in its file is named and not appended again,
 and a FILE with no lost-record line appends nothing and says so (exit 0). A line
-whose DeliverableID is not that of its recordFile's folder (an edited line) is
-named and not appended (exit 1).
+refused as above is named and not appended (exit 1).
 
 Options:
   --from FILE   append the records of the lost-record lines in FILE (below)
