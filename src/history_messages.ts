@@ -255,7 +255,9 @@ export function restoreRemedy(
   const amend = restore === "restore it"
     ? "git commit --amend --allow-empty"
     : "git commit --amend";
-  return `if a revert or \`git rm\` took it, ${restore} in that commit (${command}, then ` +
+  // Whatever took it out (a revert, \`git rm\`, a conflict resolved with one side, a file begun
+  // anew): put back the same way.
+  return `a record file is only appended to: ${restore} in that commit (${command}, then ` +
     `\`${amend}\`) or, once pushed, in a new one (a check from before it still fails); to undo ` +
     "a run, keep its record and mark it " +
     // From the repository's top, as git names the folder: verify may run in a subfolder.

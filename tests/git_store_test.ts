@@ -427,7 +427,7 @@ Deno.test("git store: a record file in a submodule is checked in the submodule's
   assert.equal(deleted.code, 1, deleted.out);
   assert.match(
     deleted.out,
-    /vendor\/records\/PKG-01_Alpha\/DEL-01-02_Spéc — €\/RunRecords\.csv: K-APPEND-1 broken in commit [0-9a-f]{7} "drop the records": deletes the file, which held \d+ records? at [0-9a-f]{7}; if a revert or `git rm` took it, restore it /,
+    /vendor\/records\/PKG-01_Alpha\/DEL-01-02_Spéc — €\/RunRecords\.csv: K-APPEND-1 broken in commit [0-9a-f]{7} "drop the records": deletes the file, which held \d+ records? at [0-9a-f]{7}; a record file is only appended to: restore it /,
   );
 });
 

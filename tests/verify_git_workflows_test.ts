@@ -264,8 +264,8 @@ Deno.test("verify --since: a deleted record file is named as given, with the com
   assert.ok(
     committed.stdout.includes(
       `${relative}: K-APPEND-1 broken in commit ${dropper} "drop D3": deletes the file, which held ` +
-        `1 record at ${base.slice(0, 7)}; if a ` +
-        "revert or `git rm` took it, restore it in that commit (" +
+        `1 record at ${base.slice(0, 7)}; a ` +
+        "record file is only appended to: restore it in that commit (" +
         `${
           restoreCommands(base.slice(0, 7), relative)
         }, then \`git commit --amend --allow-empty\`) or, once pushed, ` +
@@ -339,7 +339,7 @@ Deno.test("verify --since: a record line removed from among others is named by i
     new RegExp(
       `${MAIN_DEL}/RunRecords\\.csv:2: K-APPEND-1 broken in commit [0-9a-f]{7} "drop the first ` +
         `record": record ${removedId} \\(line 2\\) was removed, against the version in ` +
-        "([0-9a-f]{7}); if a revert or `git rm` took it, put its lines back in that commit \\(",
+        "([0-9a-f]{7}); a record file is only appended to: put its lines back in that commit \\(",
     ),
   );
   const rev = /against the version in ([0-9a-f]{7});/.exec(removed.stdout)![1];
@@ -654,8 +654,8 @@ Deno.test("verify --since: git revert of an agent's commit fails, naming the rem
   assert.equal(reverted.code, 1, reverted.stdout);
   assert.ok(
     reverted.stdout.includes(
-      `: record ${runId} removed, against the version in ${before}; if a revert or \`git rm\` ` +
-        `took it, put its lines back in that commit (${
+      `: record ${runId} removed, against the version in ${before}; a record file is only appended ` +
+        `to: put its lines back in that commit (${
           restoreCommands(before, `PKG-01_Alpha/${MAIN_DEL}/RunRecords.csv`)
         }, then \`git commit --amend\`) or, once ` +
         "pushed, in a new one (a check from before it still fails); to undo a run, keep its " +

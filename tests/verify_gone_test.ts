@@ -100,8 +100,8 @@ Deno.test("verify --since: a record file created after REV whose records were co
     `${FILE}: K-APPEND-1 broken in commit ${
       short(deleter)
     } "delete": deletes the file, which held 3 ` +
-      `records at ${short(runs)}; if a ` +
-      `revert or \`git rm\` took it, restore it in that commit (${
+      `records at ${short(runs)}; a ` +
+      `record file is only appended to: restore it in that commit (${
         restoreCommands(short(runs), FILE)
       }, then \`git commit --amend --allow-empty\`)`,
   );
@@ -181,7 +181,7 @@ Deno.test("verify --since: a record file a merged branch created and deleted, or
       `${deleting}, whose branch deleted the file: in commit ${deleting} "delete on the branch": ` +
       `deletes the file, which held 3 records at ${
         short(runs)
-      }; if a revert or \`git rm\` took it, restore it in that commit (${
+      }; a record file is only appended to: restore it in that commit (${
         restoreCommands(short(runs), FILE)
       }`,
   );

@@ -176,7 +176,9 @@ Deno.test("verify --since: a cherry-pick whose conflict was resolved with git ch
     replaced.stdout,
     new RegExp(
       `:3: K-APPEND-1 broken in commit [0-9a-f]{7} "B run, picked": record ${mainRunId} ` +
-        `\\(line 3\\) was removed and another run's record ${runId} put in its place`,
+        `\\(line 3\\) was removed and another run's record ${runId} put in its place, against ` +
+        "the version in [0-9a-f]{7}; a record file is only appended to: put its lines back in " +
+        "that commit",
     ),
   );
   const restore = /put its lines back in that commit \(`([^`]+)`, then `git commit --amend`\)/

@@ -408,7 +408,7 @@ Deno.test("verify --since: a record file renamed and rewritten, or deleted from 
   assert.equal(moved.code, 1, moved.out);
   assert.match(
     moved.out,
-    /DEL-01-02_Renamed\/RunRecords\.csv:2: K-APPEND-1 broken in commit [0-9a-f]{7} "rename": record RUN-\S+ \(line 2\) was removed, against the version of PKG-01_Alpha\/DEL-01-02_Spéc ü\/RunRecords\.csv in [0-9a-f]{7}; if a revert or `git rm` took it, put its lines back in that commit /,
+    /DEL-01-02_Renamed\/RunRecords\.csv:2: K-APPEND-1 broken in commit [0-9a-f]{7} "rename": record RUN-\S+ \(line 2\) was removed, against the version of PKG-01_Alpha\/DEL-01-02_Spéc ü\/RunRecords\.csv in [0-9a-f]{7}; a record file is only appended to: put its lines back in that commit /,
   );
   assert.doesNotMatch(moved.out, /deleted or moved/);
   // Deleted and not committed; a folder with no record file left at all.
@@ -651,7 +651,7 @@ Deno.test("verify --since: a folder renamed and a record appended in one commit 
   assert.match(dropped.out, /DEL-01-09_Other\/RunRecords\.csv: ok: 1 record/);
   assert.match(
     dropped.out,
-    /DEL-01-02_Renamed\/RunRecords\.csv: K-APPEND-1 broken in commit [0-9a-f]{7} "drop DEL-01-02, add DEL-01-09": deletes the file, which held \d+ records? at [0-9a-f]{7}; if a revert or `git rm` took it, restore it in that commit /,
+    /DEL-01-02_Renamed\/RunRecords\.csv: K-APPEND-1 broken in commit [0-9a-f]{7} "drop DEL-01-02, add DEL-01-09": deletes the file, which held \d+ records? at [0-9a-f]{7}; a record file is only appended to: restore it in that commit /,
   );
 });
 
@@ -681,7 +681,7 @@ Deno.test("verify --since: one deliverable dropped and another added in one comm
   assert.match(out, /DEL-01-09_Added\/RunRecords\.csv: ok: 1 record, .*K-APPEND-1 holds\n/);
   assert.match(
     out,
-    /DEL-01-02_Dropped\/RunRecords\.csv: K-APPEND-1 broken in commit [0-9a-f]{7} "swap deliverables": deletes the file, which held \d+ records? at [0-9a-f]{7}; if a revert or `git rm` took it, restore it in that commit /,
+    /DEL-01-02_Dropped\/RunRecords\.csv: K-APPEND-1 broken in commit [0-9a-f]{7} "swap deliverables": deletes the file, which held \d+ records? at [0-9a-f]{7}; a record file is only appended to: restore it in that commit /,
   );
   assert.equal((await cli(["verify", added, "--since", base])).code, 0);
 });
