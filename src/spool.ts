@@ -343,15 +343,36 @@ function entryProblem(entry: SpoolEntry, ownFile: string | undefined): string | 
   if (basename(recordFile) !== RECORD_FILE) {
     return `recordFile ${recordFile} is not a ${RECORD_FILE}`;
   }
-  if (ownFile && recordFile !== ownFile && realPathOf(recordFile) !== realPathOf(ownFile)) {
-    return `recordFile ${recordFile} is not this deliverable's (${ownFile})`;
-  }
   if (typeof draft !== "object" || draft === null) return "it holds no record";
+  if (ownFile && recordFile !== ownFile && realPathOf(recordFile) !== realPathOf(ownFile)) {
+    return `recordFile ${recordFile} is not this deliverable's (${ownFile})` +
+      renamedFolderRemedy(recordFile, draft, ownFile);
+  }
   if (typeof entry.id !== "string" || !/^[0-9A-Za-z-]+$/.test(entry.id)) return "it has no id";
   const foreign = foreignDeliverable(recordFile, draft.DeliverableID);
   if (foreign) return foreign;
   if (typeof entry.attempts !== "number") entry.attempts = 0;
   return undefined;
+}
+
+/**
+ * What to do with an entry of a deliverable's own spool whose recordFile's
+ * folder is gone, its ID neither this folder's nor one of its file's records:
+ * most likely its folder renamed and renumbered (`git mv DEL-01-02_X
+ * DEL-01-05_X`, the spool going along) before its first record was appended,
+ * which nothing on disk proves (an entry moved here by hand looks the same),
+ * so the user files it, under this folder's ID, as a replay does for a folder
+ * git moved. `""` when its folder is there.
+ */
+function renamedFolderRemedy(recordFile: string, draft: RecordDraft, ownFile: string): string {
+  const [from, home] = [dirname(recordFile), dirname(ownFile)];
+  const id = readId(home);
+  if (!nothingAt(from) || id === undefined) return "";
+  const runId = typeof draft.RunID === "string" ? " and delete its RunID" : "";
+  return `; its folder is gone and its DeliverableID ${JSON.stringify(draft.DeliverableID)} is ` +
+    `not ${id}: if ${basename(home)} is ${basename(from)} renamed (git mv, mv), set the entry's ` +
+    `recordFile to ${ownFile} and its DeliverableID to ${id}${runId}, then runrec flush ` +
+    `${shellWord(home)}; else move it into the ${SPOOL_FOLDER}/ of the folder it belongs to`;
 }
 
 /**

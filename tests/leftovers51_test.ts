@@ -6,9 +6,10 @@
 import { join } from "node:path";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
+import { HEADER } from "../src/schema.ts";
 import { lostRecordLine, newSpoolEntry } from "../src/spool.ts";
 import { runCli, runCliProcess } from "./cli.ts";
-import { makeProject, sampleDraft, tempDir } from "./fixtures.ts";
+import { git, makeProject, sampleDraft, tempDir } from "./fixtures.ts";
 import { sh } from "./support/read_only.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 
@@ -110,6 +111,69 @@ Deno.test("flush --help names each reason a spooled entry or --from line is refu
         "Until then, a finish of its run again names the entry and writes nothing.",
       ]
     ) assertIncludes(help, said);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("a record waiting in the deliverable's own spool when git mv renumbered the folder before its first record (the file held no record of the old ID) stays STUCK, never appended under an ID the folder never had, and says what to do: done as told, flush appends it once under the folder's ID (leftovers-51 3)", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  try {
+    const env = { TMPDIR: tmp };
+    const file = join(del, RECORD_FILE);
+    await Deno.writeTextFile(file, `${HEADER}\n`); // begun, no record yet
+    await git(root, "init", "-q");
+    await git(root, "add", "-A");
+    await git(root, "commit", "-qm", "deliverable");
+    // The record file read-only for the first emit: its record goes to the folder's own spool.
+    await sh("mount", "--bind", file, file);
+    try {
+      await sh("mount", "-o", "remount,ro,bind", file);
+      const spooled = await runCliProcess(
+        ["emit", del, "--agent", "FIRST", "--status", "SUCCESS"],
+        FULL_FLAGS,
+        env,
+      );
+      assertEquals(spooled.code, 0, spooled.stderr);
+      assertMatch(spooled.stderr, /spooled to .*\.runrec-spool\//);
+    } finally {
+      await sh("umount", file);
+    }
+    const renumbered = join(del, "..", "DEL-01-05_Thing");
+    await git(root, "mv", del, renumbered); // a rename: the untracked spool goes along
+    await Deno.writeTextFile(join(renumbered, "_CONTEXT.md"), "**DeliverableID:** DEL-01-05\n");
+    const newFile = join(renumbered, RECORD_FILE);
+    const stuck = await runCliProcess(["flush", renumbered], FULL_FLAGS, env);
+    assertEquals(stuck.code, 1, stuck.stderr);
+    assertIncludes(
+      stuck.stderr,
+      `not replayed: recordFile ${file} is not this deliverable's (${newFile}); its folder is ` +
+        `gone and its DeliverableID "DEL-01-02" is not DEL-01-05: if DEL-01-05_Thing is ` +
+        `DEL-01-02_Thing renamed (git mv, mv), set the entry's recordFile to ${newFile} and its ` +
+        `DeliverableID to DEL-01-05, then runrec flush ${renumbered}; else move it into the ` +
+        ".runrec-spool/ of the folder it belongs to",
+    );
+    assertEquals(await Deno.readTextFile(newFile), `${HEADER}\n`);
+    // Done as told: appended once, under the ID the folder has.
+    const spool = join(renumbered, ".runrec-spool");
+    const [name] = [...Deno.readDirSync(spool)].map((e) => e.name).filter((n) =>
+      n.endsWith(".json")
+    );
+    const entry = JSON.parse(await Deno.readTextFile(join(spool, name)));
+    entry.recordFile = newFile;
+    entry.draft.DeliverableID = "DEL-01-05";
+    await Deno.writeTextFile(join(spool, name), JSON.stringify(entry));
+    for (const expected of [0, 0]) {
+      const flush = await runCliProcess(["flush", renumbered], FULL_FLAGS, env);
+      assertEquals(flush.code, expected, flush.stderr);
+    }
+    const rows = (await Deno.readTextFile(newFile)).trimEnd().split("\n").slice(1)
+      .map((line) => line.split(",").slice(1, 4));
+    assertEquals(rows.length, 1);
+    assertMatch(rows[0][0], /^RUN-DEL-01-05-/);
+    assertEquals(rows[0].slice(1), ["DEL-01-05", "FIRST"]);
   } finally {
     await Deno.remove(root, { recursive: true });
     await Deno.remove(tmp, { recursive: true });

@@ -61,7 +61,8 @@ reason and what to do (exit 1); a --from line so too, named by its line number:
     file has counts: the deliverable renumbered since): correct the one that is
     wrong;
   it cannot be read, is not a spool entry runrec wrote, or names no
-    RunRecords.csv (in a deliverable's own .runrec-spool/, another's): repair,
+    RunRecords.csv (in a deliverable's own .runrec-spool/, another's: for a folder
+    renumbered before its first record, the fields to set are named): repair,
     move or remove it;
   its spool folder is read-only, or (the user's spool) another user's or open to
     others: make it writable, or this user's with mode 700;
