@@ -877,7 +877,11 @@ export async function emitRecord(
 export interface RunOutcome {
   /** The record as built, before the store gave it a RunID. */
   draft: RecordDraft;
-  /** What runrec noted in the record (unreadable inputs, skipped URLs, `_STATUS.md` problems). */
+  /**
+   * What runrec noted in the record (unreadable inputs, skipped URLs, `_STATUS.md` problems): the
+   * same whichever interface records the run, so an option is named as the CLI spells it
+   * (`--input P`, `--status-before`, `--allow-outside`).
+   */
   notes: string[];
   /** The append, when it succeeded. */
   written?: AppendResult;

@@ -46,7 +46,11 @@ import { shownValue } from "./argument_kinds.ts";
 export interface GovernedInputs {
   /** POSIX path relative to the deliverable folder → SHA-256 hex, or `TBD`. */
   hashes: Record<string, string>;
-  /** One line per skipped URL, placeholder, missing or unreadable file. */
+  /**
+   * One line per skipped URL, placeholder, missing or unreadable file, as a record's Notes hold
+   * it: the same whichever interface records the run (`runrec stale` reads `--input P: why`
+   * back), so an input is named as the CLI gives it, `--input P`.
+   */
   notes: string[];
   /**
    * The files governed but not hashed, one line each (among `notes` too): a

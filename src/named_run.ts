@@ -14,7 +14,7 @@ import { basename, dirname, join, relative, resolve } from "./path.ts";
 import { DELIVERABLE_FOLDER, deliverableId, RECORD_FILE, requireFolder } from "./deliverable.ts";
 import { nearbyFolders, pendingElsewhere, runAndItsFinish, unfinishedRuns } from "./nearby_runs.ts";
 import { folderGitMovedTo, leftByGit } from "./git_moved_folder.ts";
-import { failureReason, InputError } from "./errors.ts";
+import { failureReason, InputError, OptionError } from "./errors.ts";
 import { hostname } from "./lock.ts";
 import { workTrees } from "./git.ts";
 import {
@@ -237,7 +237,9 @@ async function namedRun(
     const token = parseToken(run);
     if (token) {
       if (resolve(token.delDir) !== resolve(target)) {
-        throw new InputError(`--run ${run}: a run of ${token.delDir}, not of ${target}`);
+        throw new OptionError((name) =>
+          `${name("run")} ${run}: a run of ${token.delDir}, not of ${target}`
+        );
       }
       return token;
     }
@@ -249,8 +251,8 @@ async function namedRun(
       return { delDir: resolve(target), id, ...outside && { path: tokenOf(outside) } };
     }
     if (!isRunId(run)) {
-      throw new InputError(
-        `--run: ${JSON.stringify(run)} is not a run token, a pending run's id or a RunID`,
+      throw new OptionError((name) =>
+        `${name("run")}: ${JSON.stringify(run)} is not a run token, a pending run's id or a RunID`
       );
     }
     // A run of the folder kept outside it is finished from its file there (or, reaped, beside it).
@@ -347,12 +349,10 @@ async function namedRun(
   const whose = agent === undefined ? "" : ` of ${agent}`;
   // Runs of as many agents as runs: the agent's name, which the agent knows, picks one too.
   const byAgent = agent === undefined &&
-      new Set(meant.map((i) => i.run!.agent)).size === meant.length
-    ? " (or its agent with --agent)"
-    : "";
-  throw new InputError(
-    `${target}: ${meant.length} pending runs${whose}; name one with --run${byAgent}: ` +
-      list(meant),
+    new Set(meant.map((i) => i.run!.agent)).size === meant.length;
+  throw new OptionError((name) =>
+    `${target}: ${meant.length} pending runs${whose}; name one with ${name("run")}` +
+    (byAgent ? ` (or its agent with ${name("agent")})` : "") + `: ${list(meant)}`
   );
 }
 
@@ -491,9 +491,9 @@ async function reapedAs(target: string, runId: string): Promise<string> {
       if (elsewhere) throw elsewhere;
     }
     await refuseOtherDeliverable(here, target, runId);
-    throw new InputError(
-      `--run ${runId}: not a run that reap wrote as FAILED in ${target}; --run takes the ` +
-        "token or id runrec start printed, or the RunID of a reaped run",
+    throw new OptionError((name) =>
+      `${name("run")} ${runId}: not a run that reap wrote as FAILED in ${target}; ` +
+      `${name("run")} takes the token or id runrec start printed, or the RunID of a reaped run`
     );
   }
   return id;
@@ -509,9 +509,10 @@ async function refuseOtherDeliverable(here: string, target: string, runId: strin
   const of = deliverableOfRunId(runId);
   if (own === undefined || of === undefined || of === own) return;
   for (const dir of foldersOfDeliverable(here, of)) await refuseRecordedRunId(dir, runId);
-  throw new InputError(
-    `--run ${runId}: not a run of ${own} (${target}): it is a run of ${runIdHome(here, runId)}; ` +
-      "finish it in its own deliverable folder; nothing written",
+  const home = runIdHome(here, runId);
+  throw new OptionError((name) =>
+    `${name("run")} ${runId}: not a run of ${own} (${target}): it is a run of ${home}; ` +
+    "finish it in its own deliverable folder; nothing written"
   );
 }
 
@@ -630,10 +631,10 @@ function heldRunOf(
 async function refuseRecordedRunId(target: string, runId: string): Promise<void> {
   const record = await recordOfRunId(target, runId);
   if (record === undefined) return;
-  throw new InputError(
-    `--run ${runId}: recorded already as that RunID in ${join(resolve(target), RECORD_FILE)} ` +
-      `(${record.AgentName}, ${record.RunStatus}); nothing written, nothing more is needed (an ` +
-      "emit would record the run twice)",
+  throw new OptionError((name) =>
+    `${name("run")} ${runId}: recorded already as that RunID in ` +
+    `${join(resolve(target), RECORD_FILE)} (${record.AgentName}, ${record.RunStatus}); nothing ` +
+    "written, nothing more is needed (an emit would record the run twice)"
   );
 }
 

@@ -17,7 +17,7 @@ import {
 import { isInside, join, resolve } from "./path.ts";
 import { deliverableId, findExecutionRoot, RECORD_FILE, shownPath } from "./deliverable.ts";
 import { DEPENDENCIES_FILE, type DependencyEdge, readDependencies } from "./dependencies.ts";
-import { InputError } from "./errors.ts";
+import { InputError, OptionError } from "./errors.ts";
 import { type FolderRecords, readRecordFile } from "./folder_records.ts";
 import { annotationPasses, type Pass, readInPasses, streamed } from "./stale_history.ts";
 import { miscasedRootAbove, miscasedRootMarkerReason } from "./other_case.ts";
@@ -396,10 +396,10 @@ export function readGraphs(
       for (const id of [edge.consumer, edge.producer]) {
         const list = foldersOf.get(id) ?? [];
         if (list.length > 1) {
-          throw new InputError(
+          throw new OptionError((name) =>
             `${edge.file} line ${edge.line}: ${id} is the ID of ${list.length} folders under ` +
-              `${shownPath(place)} (${list.join(", ")}): --propagate cannot tell which one ` +
-              "this row means; move the copy out of the execution root or rename it",
+            `${shownPath(place)} (${list.join(", ")}): ${name("propagate")} cannot tell which ` +
+            "one this row means; move the copy out of the execution root or rename it"
           );
         }
       }

@@ -35,7 +35,7 @@
  */
 import { type Candidate, type RecordCandidates, regularFileBytes } from "./record_candidates.ts";
 import { DELIVERABLE_FOLDER, isToolRoot, RECORD_FILE } from "./deliverable.ts";
-import { failureReason, InputError } from "./errors.ts";
+import { failureReason, InputError, OptionError } from "./errors.ts";
 import {
   gitRepository,
   gitTopLevel,
@@ -233,7 +233,9 @@ export async function verifyHistories(
       : dirname(absolute);
     const found = await gitRepository(folder);
     if (!found) {
-      throw new InputError(`${target}: not in a git work tree (--since needs git history)`);
+      throw new OptionError((name) =>
+        `${target}: not in a git work tree (${name("since")} needs git history)`
+      );
     }
     const top = await Deno.realPath(found.top);
     const scope = await scopeOf(await realTarget(absolute), top);
@@ -545,7 +547,9 @@ async function repositoryOf(file: string, known: Map<string, Repository>): Promi
       if (top) return await Deno.realPath(top);
     }
     if (dirname(dir) === dir) {
-      throw new InputError(`${file}: not in a git work tree (--since needs git history)`);
+      throw new OptionError((name) =>
+        `${file}: not in a git work tree (${name("since")} needs git history)`
+      );
     }
   }
 }

@@ -9,6 +9,7 @@ import { RECORD_FILE } from "../src/deliverable.ts";
 import { HEADER } from "../src/schema.ts";
 import { lostRecordLine, newSpoolEntry } from "../src/spool.ts";
 import { runCli, runCliProcess } from "./cli.ts";
+import { finishPendingRun, startRun, verifyHistory } from "../mod.ts";
 import { git, makeProject, sampleDraft, tempDir } from "./fixtures.ts";
 import { sh } from "./support/read_only.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
@@ -178,4 +179,58 @@ Deno.test("a record waiting in the deliverable's own spool when git mv renumbere
     await Deno.remove(root, { recursive: true });
     await Deno.remove(tmp, { recursive: true });
   }
+});
+
+/** The message of what `call` throws (it must throw). */
+async function thrown(call: () => Promise<unknown>): Promise<string> {
+  try {
+    await call();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error("expected it to throw");
+}
+
+Deno.test("the library's errors name the argument a caller gave by its library name (run, agent, since), the CLI's by its option (--run, --agent, --since) (leftovers-51 6)", async () => {
+  const { del } = await makeProject();
+  const report = { status: "SUCCESS" };
+  // finishPendingRun's run: not a token, id or RunID.
+  assertEquals(
+    await thrown(() => finishPendingRun(del, "garbage", report)),
+    `run: "garbage" is not a run token, a pending run's id or a RunID`,
+  );
+  const cliRun = await runCli(["finish", del, "--run", "garbage", "--status", "SUCCESS"]);
+  assertEquals(cliRun.code, 2);
+  assertIncludes(cliRun.stderr, `--run: "garbage" is not a run token`);
+  // A RunID of no reaped run.
+  const runId = "RUN-DEL-01-02-20261201-0900-001";
+  assertIncludes(
+    await thrown(() => finishPendingRun(del, runId, report)),
+    `run ${runId}: not a run that reap wrote as FAILED in ${del}; run takes the token`,
+  );
+  const cliRunId = await runCli(["finish", del, "--run", runId, "--status", "SUCCESS"]);
+  assertIncludes(cliRunId.stderr, `--run ${runId}: not a run that reap wrote as FAILED in `);
+  assertIncludes(cliRunId.stderr, "; --run takes the token");
+  // Two runs pending, of two agents: which one is named by run (or agent).
+  await startRun(del, { agent: "A" });
+  await startRun(del, { agent: "B" });
+  assertMatch(
+    await thrown(() => finishPendingRun(del, undefined, report)),
+    /: 2 pending runs; name one with run \(or its agent with agent\): /,
+  );
+  const cliTwo = await runCli(["finish", del, "--status", "SUCCESS"]);
+  assertMatch(
+    cliTwo.stderr,
+    /: 2 pending runs; name one with --run \(or its agent with --agent\): /,
+  );
+  // verifyHistory's since, outside a git work tree.
+  const file = join(del, RECORD_FILE);
+  await Deno.writeTextFile(file, `${HEADER}\n`);
+  assertEquals(
+    await thrown(() => verifyHistory(file, "HEAD")),
+    `${file}: not in a git work tree (since needs git history)`,
+  );
+  const cliSince = await runCli(["verify", del, "--since", "HEAD"]);
+  assertEquals(cliSince.code, 2);
+  assertIncludes(cliSince.stderr, ": not in a git work tree (--since needs git history)");
 });
