@@ -11,7 +11,7 @@ import { lostRecordLine, newSpoolEntry } from "../src/spool.ts";
 import { runCli, runCliProcess } from "./cli.ts";
 import { finishPendingRun, startRun, verifyHistory } from "../mod.ts";
 import { git, makeProject, sampleDraft, tempDir } from "./fixtures.ts";
-import { sh } from "./support/read_only.ts";
+import { sh, whileReadOnly } from "./support/read_only.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 
 Deno.test("a retried finish of a run whose spooled record is STUCK (its entry edited to another deliverable's ID) names the entry and why, and writes nothing, with or without --agent; not 'no record of it' with the way to record it again (leftovers-51 2)", async () => {
@@ -66,6 +66,46 @@ Deno.test("a retried finish of a run whose spooled record is STUCK (its entry ed
     const agents = (await Deno.readTextFile(file)).trimEnd().split("\n").slice(1)
       .map((line) => line.split(",")[3]);
     assertEquals(agents, ["FIRST", "A"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("reap of a run whose record waits STUCK in the spool (a finish of its read-only folder, the entry then edited to another deliverable's ID) names the entry and does not reap it; it wrote the run FAILED beside its recorded SUCCESS (leftovers-51 2)", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  try {
+    const env = { TMPDIR: tmp };
+    const cli = (...args: string[]) => runCliProcess(args, FULL_FLAGS, env);
+    assertEquals((await cli("emit", del, "--agent", "FIRST", "--status", "SUCCESS")).code, 0);
+    const start = await cli("start", del, "--agent", "A");
+    assertEquals(start.code, 0, start.stderr);
+    const token = start.stdout.trim();
+    // Read-only, the finish spools to the user's spool and leaves its pending file.
+    await whileReadOnly(del, async () => {
+      const spooled = await cli("finish", token, "--status", "SUCCESS");
+      assertEquals(spooled.code, 0, spooled.stderr);
+    });
+    const spool = join(tmp, `runrec-spool-${Deno.uid()}`);
+    const [name] = [...Deno.readDirSync(spool)].map((e) => e.name).filter((n) =>
+      n.endsWith(".json")
+    );
+    const entry = JSON.parse(await Deno.readTextFile(join(spool, name)));
+    entry.draft.DeliverableID = "DEL-09-09";
+    await Deno.writeTextFile(join(spool, name), JSON.stringify(entry));
+    const file = join(del, RECORD_FILE);
+    const before = await Deno.readTextFile(file);
+    const reap = await cli("reap", del, "--older-than", "0s");
+    assertEquals(reap.code, 0, reap.stderr);
+    assertIncludes(
+      reap.stdout,
+      `its record is in the spool, ${join(spool, name)}, STUCK (not replayed: its DeliverableID ` +
+        `"DEL-09-09" is not that of the folder of its recordFile`,
+    );
+    assertIncludes(reap.stdout, "; not reaped");
+    assertEquals(await Deno.readTextFile(file), before);
+    assert(Deno.statSync(token).isFile, "the pending file waits for the flush");
   } finally {
     await Deno.remove(root, { recursive: true });
     await Deno.remove(tmp, { recursive: true });
