@@ -9,7 +9,7 @@ import { basename } from "./path.ts";
 import { shellWord } from "./shell_word.ts";
 import { rootOutOfSight } from "./deliverable.ts";
 import { listPendingRuns, type PendingItem } from "./pending.ts";
-import { recordedRuns, type RunRecordFound } from "./recorded_runs.ts";
+import { recordedRuns, type RunRecordFound, spooledRecordPlace } from "./recorded_runs.ts";
 
 /**
  * The `runrec reap` command line that reaches `folders` (as named from the
@@ -104,6 +104,11 @@ function describeRecordedPending(
   found: RunRecordFound,
 ): string {
   const run = `${delDir}: run ${item.id} (${item.run?.agent}, since ${item.run?.start.started})`;
+  if (found.stuck !== undefined) {
+    // Its record waits to be corrected: not finished again, which would record the run twice.
+    return `${run} is recorded: its record ${spooledRecordPlace(found, delDir)}; not to be ` +
+      "finished again";
+  }
   if (found.runId === undefined) {
     // A finish of a read-only folder leaves the file beside its spooled record.
     return `${run} is recorded: its record waits in the spool, ${found.spooledIn}; not to be ` +

@@ -106,6 +106,13 @@ Deno.test("reap of a run whose record waits STUCK in the spool (a finish of its 
     assertIncludes(reap.stdout, "; not reaped");
     assertEquals(await Deno.readTextFile(file), before);
     assert(Deno.statSync(token).isFile, "the pending file waits for the flush");
+    // log's warning of its pending file says so too, not that flush appends it as it is.
+    const log = await cli("log", del);
+    assertIncludes(
+      log.stderr,
+      `is recorded: its record is in the spool, ${join(spool, name)}, STUCK (not replayed: `,
+    );
+    assertIncludes(log.stderr, "appends it once that is corrected; not to be finished again\n");
   } finally {
     await Deno.remove(root, { recursive: true });
     await Deno.remove(tmp, { recursive: true });
