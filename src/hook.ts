@@ -253,6 +253,10 @@ export function refuseEmptyPaths(option: "inputs" | "outputs", paths: readonly s
 /** Why an empty or blank path is refused, after the name of what gave it. */
 export const EMPTY_PATH = "an empty path (name a file or folder; . is the deliverable folder)";
 
+/** The note of a run with no governed input: why its InputContextSHA is `TBD`. */
+const NO_GOVERNED_INPUT =
+  "no governed input (no input named, no _REFERENCES.md): InputContextSHA TBD";
+
 /**
  * {@linkcode captureStart} once its arguments and permissions are checked
  * (`emit` checks them once for the whole run: each check walks up to the
@@ -471,6 +475,9 @@ async function builtRecord(
     gitHead(dir, known.lookups?.folderEntries),
   ]);
   const notes = [...start.notes];
+  // InputContextSHA is TBD then, and its reason goes into Notes (DESIGN CON-05); an input that
+  // could not be read is named by its own note.
+  if (Object.keys(start.inputHashes).length === 0) notes.push(NO_GOVERNED_INPUT);
   if (measured?.note) notes.push(measured.note);
   // In a git work tree whose git folder cannot be read (the sandboxed build in a linked work tree):
   // GitHead is empty for want of a look, not for want of git (sandboxed-sweep F2).
