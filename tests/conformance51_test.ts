@@ -40,3 +40,24 @@ Deno.test("a run with no governed input (no input named, no _REFERENCES.md) is r
   const validated = await runCli(["validate", del]);
   assertEquals(validated.code, 0, validated.stdout);
 });
+
+Deno.test("a _CONTEXT.md named in other case (_context.md) is said, as _STATUS.md's is, not passed over without a word: where case does not count it is read and the runs take its ID (SCHEMA.md 1.3)", async () => {
+  const { del } = await makeProject();
+  await Deno.remove(join(del, "_CONTEXT.md"));
+  await Deno.writeTextFile(join(del, "_context.md"), "**DeliverableID:** DEL-01-09\n");
+  const emitted = await runCli(["emit", del, "--agent", "DEPENDENCIES", "--status", "SUCCESS"]);
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const said = "_CONTEXT.md: not found; _context.md beside it is that name in other case, which " +
+    "runrec reads only where case does not count (macOS, Windows): rename it (git mv); " +
+    "recorded DEL-01-02 from the folder name";
+  assert(emitted.stderr.includes(`runrec: note: ${said}\n`), emitted.stderr);
+  assert(emitted.stdout.startsWith("RUN-DEL-01-02-"), emitted.stdout);
+  const shown = await runCli(["show", del, emitted.stdout.trim(), "--format", "json"]);
+  assertEquals(shown.code, 0, shown.stderr);
+  assert(JSON.parse(shown.stdout).Notes.split(" | ").includes(said), shown.stdout);
+  // No _CONTEXT.md in any case: the folder name, without a note.
+  await Deno.remove(join(del, "_context.md"));
+  const plain = await runCli(["emit", del, "--agent", "DEPENDENCIES", "--status", "SUCCESS"]);
+  assertEquals(plain.code, 0, plain.stderr);
+  assert(!plain.stderr.includes("_CONTEXT.md"), plain.stderr);
+});
