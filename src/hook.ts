@@ -47,7 +47,7 @@ import { type ProjectBounds, projectBounds } from "./project_bounds.ts";
 import { inputFolderNote } from "./input_folders.ts";
 import { isGone, type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { hostname } from "./lock.ts";
-import { contextShaOf } from "./manifest.ts";
+import { contextShaOf, NO_GOVERNED_INPUT } from "./manifest.ts";
 import { kindOf } from "./walk.ts";
 import { journalPath } from "./journal.ts";
 import { sharedIdWarning } from "./claimed_ids.ts";
@@ -252,10 +252,6 @@ export function refuseEmptyPaths(option: "inputs" | "outputs", paths: readonly s
 
 /** Why an empty or blank path is refused, after the name of what gave it. */
 export const EMPTY_PATH = "an empty path (name a file or folder; . is the deliverable folder)";
-
-/** The note of a run with no governed input: why its InputContextSHA is `TBD`. */
-const NO_GOVERNED_INPUT =
-  "no governed input (no input named, no _REFERENCES.md): InputContextSHA TBD";
 
 /**
  * {@linkcode captureStart} once its arguments and permissions are checked
@@ -476,8 +472,11 @@ async function builtRecord(
   ]);
   const notes = [...start.notes];
   // InputContextSHA is TBD then, and its reason goes into Notes (DESIGN CON-05); an input that
-  // could not be read is named by its own note.
-  if (Object.keys(start.inputHashes).length === 0) notes.push(NO_GOVERNED_INPUT);
+  // could not be read is named by its own note, inputs never captured (a finish from its token)
+  // by the start's.
+  if (!start.inputsUnknown && Object.keys(start.inputHashes).length === 0) {
+    notes.push(NO_GOVERNED_INPUT);
+  }
   if (measured?.note) notes.push(measured.note);
   // In a git work tree whose git folder cannot be read (the sandboxed build in a linked work tree):
   // GitHead is empty for want of a look, not for want of git (sandboxed-sweep F2).

@@ -9,7 +9,7 @@ import { assert, assertEquals } from "./assert.ts";
 
 const NO_INPUT_NOTE = "no governed input (no input named, no _REFERENCES.md): InputContextSHA TBD";
 
-Deno.test("a run with no governed input (no input named, no _REFERENCES.md) is recorded with InputContextSHA TBD and the reason in Notes, by emit, start/finish and exec (DESIGN CON-05); a run with inputs has no such note", async () => {
+Deno.test("a run with no governed input (no input named, no _REFERENCES.md) is recorded with InputContextSHA TBD and the reason in Notes, by emit, start/finish and exec (DESIGN CON-05), and stale says so as its NO_BASELINE reason; a run with inputs has no such note", async () => {
   const { del } = await makeProject();
   await Deno.remove(join(del, "_REFERENCES.md"));
   const emitted = await runCli(["emit", del, "--agent", "DEPENDENCIES", "--status", "SUCCESS"]);
@@ -39,6 +39,15 @@ Deno.test("a run with no governed input (no input named, no _REFERENCES.md) is r
   assert(!records[3].Notes.includes("no governed input"), records[3].Notes);
   const validated = await runCli(["validate", del]);
   assertEquals(validated.code, 0, validated.stdout);
+  // stale says why there is nothing to compare, not that the inputs were never captured.
+  const stale = await runCli(["stale", del, "--agent", "CHIRALITY_LENS", "--json"]);
+  assertEquals(stale.code, 0, stale.stderr);
+  const [check] = JSON.parse(stale.stdout).checks;
+  assertEquals(check.verdict, "NO_BASELINE");
+  assert(
+    check.reason.includes("had no governed input (no input named, no _REFERENCES.md)"),
+    check.reason,
+  );
 });
 
 Deno.test("a _CONTEXT.md named in other case (_context.md) is said, as _STATUS.md's is, not passed over without a word: where case does not count it is read and the runs take its ID (SCHEMA.md 1.3)", async () => {
