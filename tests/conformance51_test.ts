@@ -3,8 +3,8 @@
  * failed before its fix.
  */
 import { join } from "node:path";
-import { runCli } from "./cli.ts";
-import { makeProject } from "./fixtures.ts";
+import { runCli, runCliProcess } from "./cli.ts";
+import { git, makeProject, tempDir, writeTree } from "./fixtures.ts";
 import { assert, assertEquals } from "./assert.ts";
 
 const NO_INPUT_NOTE = "no governed input (no input named, no _REFERENCES.md): InputContextSHA TBD";
@@ -69,4 +69,99 @@ Deno.test("a _CONTEXT.md named in other case (_context.md) is said, as _STATUS.m
   const plain = await runCli(["emit", del, "--agent", "DEPENDENCIES", "--status", "SUCCESS"]);
   assertEquals(plain.code, 0, plain.stderr);
   assert(!plain.stderr.includes("_CONTEXT.md"), plain.stderr);
+});
+
+/** The commands of a help text's `Example:` block, continuation lines joined, comments and `...` left out. */
+function helpExamples(help: string): string[] {
+  const block = help.split(/^Examples?:\n/m)[1] ?? "";
+  return block.replace(/ \\\n\s+/g, " ").split("\n").map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#") && line !== "...");
+}
+
+/** A command line's words, as sh splits them (quotes, no expansions but the ones given). */
+function shellWords(line: string, vars: Record<string, string>): string[] {
+  const words: string[] = [];
+  for (const [, quoted, bare] of line.matchAll(/"([^"]*)"|(\S+)/g)) {
+    words.push((quoted ?? bare).replace(/\$(\$|[A-Z]+)/g, (_, name) => vars[name] ?? ""));
+  }
+  return words;
+}
+
+Deno.test("every command's --help example runs as written in a project of the folders it names: none is a usage error (exit 2)", async () => {
+  const root = await tempDir({ prefix: "runrec-help-" });
+  const x = join(root, "x");
+  const alpha = join(root, "alpha");
+  const agents = join(Deno.cwd(), "tests", "fixtures", "agents", "AGENT_4_DOCUMENTS.md");
+  const deliverable = (id: string) => ({
+    "_CONTEXT.md": `**DeliverableID:** ${id}\n`,
+    "_STATUS.md": "**Current State:** OPEN\n",
+    "Datasheet.md": "# Datasheet\n",
+  });
+  const files: Record<string, string> = {
+    "x/INIT.md": "# Init\n",
+    "alpha/INIT.md": "# Init\n",
+    "x/agents/AGENT_4_DOCUMENTS.md": await Deno.readTextFile(agents),
+    "x/agents/dependencies.sh": '#!/bin/sh\necho dependency >> "$1/_DEPENDENCIES.md"\n',
+    "x/lost-records.txt": "",
+  };
+  for (const [path, text] of Object.entries(deliverable("DEL-01-02"))) {
+    files[`x/PKG-01_X/1_Working/DEL-01-02_Y/${path}`] = text;
+    files[`alpha/PKG-01_Alpha/1_Working/DEL-01-02_Spec/${path}`] = text;
+  }
+  await writeTree(root, files);
+  await Deno.chmod(join(x, "agents", "dependencies.sh"), 0o755);
+  const spec = join(alpha, "PKG-01_Alpha", "1_Working", "DEL-01-02_Spec");
+  // The RunID show's and annotate's examples name.
+  const named = await runCli(
+    ["emit", spec, "--agent", "4_DOCUMENTS", "--status", "SUCCESS", "--input", "Datasheet.md"]
+      .concat(["--started", "2026-02-22T10:15:00Z", "--duration", "PT1S"]),
+  );
+  assertEquals(named.stdout, "RUN-DEL-01-02-20260222-1015-001\n", named.stderr);
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "project");
+  await git(root, "update-ref", "refs/remotes/origin/main", "HEAD");
+  const cwdOf: Record<string, string> = {
+    annotate: join(alpha, "PKG-01_Alpha", "1_Working"),
+    export: alpha,
+    log: alpha,
+    show: alpha,
+    stale: alpha,
+    validate: alpha,
+    verify: alpha,
+  };
+  const vars: Record<string, string> = { "$": String(Deno.pid) };
+  const failures: string[] = [];
+  let count = 0;
+  for (
+    const command of ["start", "finish", "emit", "exec", "reap", "agents", "annotate"].concat(
+      ["export", "validate", "verify", "log", "show", "hash", "stale", "flush"],
+    )
+  ) {
+    const help = (await runCli([command, "--help"])).stdout;
+    for (const line of helpExamples(help)) {
+      const cwd = cwdOf[command] ?? x;
+      // finish's examples finish a run: one started for each.
+      if (command === "finish") {
+        const started = await runCliProcess(
+          ["start", "PKG-01_X/1_Working/DEL-01-02_Y", "--agent", "4_DOCUMENTS"],
+          undefined,
+          {},
+          cwd,
+        );
+        vars.TOKEN = started.stdout.trim();
+      }
+      const capture = /^([A-Z]+)=\$\((.*)\)$/.exec(line);
+      const words = shellWords((capture?.[2] ?? line).replace(/ > \S+$/, ""), vars);
+      assertEquals(words[0], "runrec", line);
+      const result = await runCliProcess(words.slice(1), undefined, {}, cwd);
+      count++;
+      if (capture) vars[capture[1]] = result.stdout.trim();
+      if (result.code === 2 || /^\s+at /m.test(result.stderr)) {
+        failures.push(`runrec ${command} --help: ${line}: exit ${result.code}: ${result.stderr}`);
+      }
+    }
+  }
+  assert(count >= 28, `only ${count} examples found`);
+  assertEquals(failures, []);
 });
