@@ -57,6 +57,21 @@ interface ContextReading {
 }
 
 /**
+ * No `_CONTEXT.md`, and maybe one in other case (`_context.md`): said, since it is read where case
+ * does not count (macOS, Windows), and the two machines would record the runs under two IDs.
+ */
+function otherCaseContext(delDir: string): ContextReading {
+  const lower = CONTEXT_FILE.toLowerCase();
+  const other = [...folderEntries(delDir).keys()].find((name) =>
+    name !== CONTEXT_FILE && name.toLowerCase() === lower
+  );
+  return other === undefined ? {} : {
+    problem: `${CONTEXT_FILE}: not found; ${other} beside it is that name in other case, which ` +
+      "runrec reads only where case does not count (macOS, Windows): rename it (git mv)",
+  };
+}
+
+/**
  * The ID in a `_CONTEXT.md` text: its field line, else its heading. A field
  * whose value is not a deliverable ID (`TBD`) is a problem, not a guess.
  */
@@ -122,7 +137,7 @@ export function deliverableId(
   let context: ContextReading;
   try {
     const text = read(join(delDir, CONTEXT_FILE));
-    context = text === undefined ? {} : idFromContext(text);
+    context = text === undefined ? otherCaseContext(delDir) : idFromContext(text);
   } catch (error) {
     context = { problem: `${CONTEXT_FILE}: unreadable (${describe(error)})` };
   }

@@ -47,7 +47,7 @@ import { type ProjectBounds, projectBounds } from "./project_bounds.ts";
 import { inputFolderNote } from "./input_folders.ts";
 import { isGone, type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { hostname } from "./lock.ts";
-import { contextShaOf } from "./manifest.ts";
+import { contextShaOf, NO_GOVERNED_INPUT } from "./manifest.ts";
 import { kindOf } from "./walk.ts";
 import { journalPath } from "./journal.ts";
 import { sharedIdWarning } from "./claimed_ids.ts";
@@ -471,6 +471,12 @@ async function builtRecord(
     gitHead(dir, known.lookups?.folderEntries),
   ]);
   const notes = [...start.notes];
+  // InputContextSHA is TBD then, and its reason goes into Notes (DESIGN CON-05); an input that
+  // could not be read is named by its own note, inputs never captured (a finish from its token)
+  // by the start's.
+  if (!start.inputsUnknown && Object.keys(start.inputHashes).length === 0) {
+    notes.push(NO_GOVERNED_INPUT);
+  }
   if (measured?.note) notes.push(measured.note);
   // In a git work tree whose git folder cannot be read (the sandboxed build in a linked work tree):
   // GitHead is empty for want of a look, not for want of git (sandboxed-sweep F2).

@@ -143,6 +143,20 @@ export function inputContextSha(hashes: Readonly<Record<string, string>>): strin
 }
 
 /**
+ * The note of a record whose run had no governed input: why its InputContextSHA is `TBD` (DESIGN
+ * CON-05 puts the reason in Notes), and what tells such a run from one whose inputs were never
+ * captured (a finish from its token alone).
+ *
+ * @example
+ * ```ts
+ * import { NO_GOVERNED_INPUT } from "./manifest.ts";
+ * "x | " + NO_GOVERNED_INPUT; // a record's Notes with it
+ * ```
+ */
+export const NO_GOVERNED_INPUT =
+  "no governed input (no input named, no _REFERENCES.md): InputContextSHA TBD";
+
+/**
  * {@linkcode inputContextSha} of hashes as a draft or a record holds them, not checked here:
  * the record's own checks name a wrong hash by its column (`InputHashes has hash …`).
  *

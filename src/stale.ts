@@ -49,7 +49,7 @@ import { isInsideProject, type ProjectBounds, projectBounds } from "./project_bo
 import { inputFoldersIn } from "./input_folders.ts";
 import { meantPath } from "./meant_path.ts";
 import { type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./lookups.ts";
-import { sortUtf8 } from "./manifest.ts";
+import { NO_GOVERNED_INPUT, sortUtf8 } from "./manifest.ts";
 import { agentNotFound, findProfile, looksMisspelt } from "./profiles.ts";
 import {
   AGENT_NAME_PATTERN,
@@ -1405,10 +1405,17 @@ async function checkFolder(
       baseline.InputContextSHA === TBD && baseline.InputFiles.length === 0 &&
       Object.keys(baseline.InputHashes).length === 0
     ) {
+      // A run that had none says so in its Notes (emit, finish, exec since stop 51): no input
+      // named and no _REFERENCES.md, which naming its inputs mends, not another run alone.
+      const noneGoverned = baseline.Notes.split(" | ").includes(NO_GOVERNED_INPUT);
       return noBaseline(
         agent,
-        `its latest good run ${baseline.RunID} recorded no inputs (InputContextSHA TBD: not ` +
-          "captured at its start): what it read is unknown until the agent runs again",
+        noneGoverned
+          ? `its latest good run ${baseline.RunID} had no governed input (no input named, no ` +
+            "_REFERENCES.md): what it read is unknown, so nothing can be compared; name what " +
+            "the agent reads (--input) or list it in _REFERENCES.md"
+          : `its latest good run ${baseline.RunID} recorded no inputs (InputContextSHA TBD: not ` +
+            "captured at its start): what it read is unknown until the agent runs again",
       );
     }
     const givenFolders = inputFoldersIn(baseline.Notes);

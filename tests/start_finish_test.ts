@@ -1102,7 +1102,12 @@ Deno.test("start/finish in a folder with no _STATUS.md yet (PREPARATION's block)
   assertEquals(again.stderr, "");
   const ended = await runCliProcess(["finish", again.stdout.trim(), "--status", "SUCCESS"]);
   assertEquals(ended.code, 0, ended.stderr);
-  assertEquals(ended.stderr, "runrec: note: _STATUS.md: not found\n");
+  // No input named and no _REFERENCES.md: that is noted too (InputContextSHA TBD, DESIGN CON-05).
+  assertEquals(
+    ended.stderr,
+    "runrec: note: no governed input (no input named, no _REFERENCES.md): InputContextSHA TBD\n" +
+      "runrec: note: _STATUS.md: not found\n",
+  );
   const notes = (await recordsOf(del)).at(-1)!.Notes.split(" | ");
   assertEquals(notes.filter((n) => n.includes("_STATUS.md")), ["_STATUS.md: not found"]);
   await Deno.remove(root, { recursive: true });
