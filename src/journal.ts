@@ -21,7 +21,9 @@
 import { basename, dirname, join } from "./path.ts";
 import { RECORD_FILE } from "./deliverable.ts";
 import { autostashes, checkoutOf, leftBranchAt, UNKNOWN_HEAD } from "./git.ts";
-import { checksumMatches } from "./codec.ts";
+import { checksumMatches, decodeRecord } from "./codec.ts";
+import { linesHolding, runIdOfLine } from "./record_lines.ts";
+import { renumberedNote } from "./record_limits.ts";
 import { LINE_LIMIT_BYTES } from "./schema.ts";
 import { inStateFolder } from "./state_folder.ts";
 import { kindOf } from "./walk.ts";
@@ -30,6 +32,7 @@ import { optionalUptimeMs } from "./optional_access.ts";
 import { hostname } from "./lock.ts";
 import { ReadOn } from "./appended.ts";
 import { sha256Hex } from "./sha256.ts";
+import { shellWord } from "./shell_word.ts";
 
 /** How long a line is kept and checked for after its append. */
 const KEPT_MS = 24 * 60 * 60 * 1000;
@@ -81,6 +84,21 @@ interface Entry {
  */
 export function journalPath(recordFile: string): string {
   return join(dirname(recordFile), ".runrec", `${basename(recordFile)}.journal`);
+}
+
+/**
+ * The record file whose journal is at `path` (absolute), or `undefined` when `path` is not where
+ * {@linkcode journalPath} puts a journal.
+ *
+ * @example
+ * ```ts
+ * import { journaledRecordFile } from "./journal.ts";
+ * journaledRecordFile("/p/DEL-01-02_X/.runrec/RunRecords.csv.journal"); // "/p/DEL-01-02_X/RunRecords.csv"
+ * ```
+ */
+export function journaledRecordFile(path: string): string | undefined {
+  const recordFile = join(dirname(dirname(path)), RECORD_FILE);
+  return journalPath(recordFile) === path ? recordFile : undefined;
 }
 
 /**
@@ -555,6 +573,137 @@ function onBranch(noted: string, head: string): boolean {
   return noted === head || !noted.startsWith("ref:") || !head.startsWith("ref:");
 }
 
+/** A line only the journal holds: see {@linkcode journalOnlyLines}. */
+export interface JournalOnlyLine {
+  /** Its record's RunID. */
+  runId: string;
+  /** The line as it was appended. */
+  line: string;
+  /** When it was appended (ms since the epoch). */
+  at: number;
+  /** Why the put-back does not append it, in words. */
+  why: string;
+  /** The branch it was appended on, when that is another branch and is there still. */
+  branch?: string;
+}
+
+/**
+ * What `verify` and `flush` say of a line only the journal of `recordFile` holds (as the user
+ * named the file): the RunID, why no append puts it back, and the command that appends it.
+ *
+ * @example
+ * ```ts
+ * import { journalOnlyLines, journalOnlyMessage } from "./journal.ts";
+ * const file = "DEL-01-02_X/RunRecords.csv";
+ * for (const lost of journalOnlyLines(file)) console.log(journalOnlyMessage(file, lost));
+ * ```
+ */
+export function journalOnlyMessage(recordFile: string, lost: JournalOnlyLine): string {
+  const journal = journalPath(recordFile);
+  const there = lost.branch === undefined
+    ? ""
+    : ` checked out (git checkout ${shellWord(lost.branch)} first to record it on that branch)`;
+  return `${lost.runId} is in no file, branch, tag or stash, only in this work tree's journal ` +
+    `${journal} (appended ${new Date(lost.at).toISOString()}): ${lost.why}; runrec flush ` +
+    `--from ${shellWord(journal)} appends it, with its RunID, to the RunRecords.csv${there}`;
+}
+
+/**
+ * The lines the journal of `recordFile` holds (appended in the last day, by this work tree) that
+ * are lost but for it: the file at the path holds neither the line nor the record put back or
+ * replayed from it, no branch, tag or stash holds it, and the put-back will not append it, here
+ * (the file holds neither the record it was appended after nor its first: a file begun anew) or
+ * on the branch it was appended on (gone, or its file holds neither). A file begun on a branch
+ * that lacked it, then discarded by `git checkout -f`, leaves its records so. None where git
+ * cannot be asked, or the file or its journal is not a regular file: nothing is said then.
+ *
+ * @example
+ * ```ts
+ * import { journalOnlyLines } from "./journal.ts";
+ * journalOnlyLines("/p/DEL-01-02_X/RunRecords.csv"); // [] unless a record is in the journal only
+ * ```
+ */
+export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
+  const path = journalPath(recordFile);
+  // Never a FIFO in either place: opening one waits for a writer.
+  if (kindOf(path) !== "file" || kindOf(recordFile) !== "file") return [];
+  const dir = dirname(recordFile);
+  const { head } = checkoutOf(dir);
+  if (head === UNKNOWN_HEAD) return [];
+  const clock: Clock = { now: Date.now(), up: optionalUptimeMs(), host: hostname() };
+  // Most lines are where they were appended: one small read each, the file read no further.
+  const moved = (keptEntries(path, clock) ?? []).filter((e) =>
+    runIdOfLine(e.line) !== undefined && !lineAt(recordFile, e)
+  );
+  if (moved.length === 0) return [];
+  const found = offsetsOf(recordFile, wantedOf(moved));
+  const context = (e: Entry) => [e.previous, e.first].filter((line) => line !== "");
+  const candidates = moved.filter((e) =>
+    !found.has(e.line) && !putBackFrom(recordFile, e.line) &&
+    // Put back by the next append here: this branch's, and the file is git's version.
+    !(onBranch(e.head, head) && context(e).some((line) => found.has(line)))
+  );
+  if (candidates.length === 0) return [];
+  const held = heldByGit(dir, candidates.map((e) => e.line));
+  if (held === undefined) return [];
+  return candidates.filter((e) => !held.has(e.line)).flatMap((e) => {
+    const ours = onBranch(e.head, head);
+    const branch = e.head.startsWith("ref: refs/heads/") ? e.head.slice(16) : undefined;
+    let why: string;
+    let elsewhere: string | undefined;
+    if (ours) {
+      why = context(e).length === 0
+        ? "it began a RunRecords.csv that is gone since, and the file here now was begun anew " +
+          "(a file begun anew holds no record of git's, so the next append does not put it back)"
+        : "the file here now holds neither the record it was appended after nor the file's " +
+          "first (begun anew since: the next append does not put it back)";
+    } else {
+      // Put back once its branch is checked out again, if that branch's file is git's version.
+      const there = branch === undefined || context(e).length === 0
+        ? new Set<string>()
+        : revsHolding(dir, [`refs/heads/${branch}`], context(e));
+      if (there === undefined && branchExists(dir, branch!)) return [];
+      if (there !== undefined && there.size > 0) return [];
+      elsewhere = there === undefined ? undefined : branch;
+      why = `it was appended on branch ${branch}, ${
+        there === undefined
+          ? "which is gone"
+          : context(e).length === 0
+          ? "into a RunRecords.csv that branch did not track (git checkout -f discards such a file)"
+          : "whose RunRecords.csv holds neither the record it was appended after nor its first"
+      }, so no append puts it back`;
+    }
+    return [{ runId: runIdOfLine(e.line)!, line: e.line, at: e.at, why, branch: elsewhere }];
+  });
+}
+
+/**
+ * Whether the file holds the record of `line` put back under another RunID (./put_back_line.ts)
+ * or appended again from the journal by `runrec flush --from` (its Notes then go on).
+ */
+function putBackFrom(recordFile: string, line: string): boolean {
+  const runId = runIdOfLine(line)!;
+  if ([...linesHolding(recordFile, renumberedNote(runId))].some(checksumMatches)) return true;
+  const notes = (record: string) => decodeRecord(record).Notes;
+  return [...linesHolding(recordFile, `,${runId},`)].some((other) =>
+    other !== line && runIdOfLine(other) === runId && checksumMatches(other) &&
+    notes(other).startsWith(notes(line))
+  );
+}
+
+/** Whether the branch `name` is there (`undefined` too: git could not be asked). */
+function branchExists(dir: string, name: string): boolean {
+  try {
+    return new Deno.Command("git", {
+      args: ["-C", dir, "rev-parse", "--verify", "--quiet", `refs/heads/${name}`],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync().success;
+  } catch {
+    return true; // cannot be told: its file may hold the lines, nothing is said
+  }
+}
+
 /**
  * Which of `lines` a branch, tag, remote branch or stash (an autostash of a
  * rebase or merge under way too) of the repository holding `dir` has in its
@@ -568,8 +717,7 @@ function onBranch(noted: string, head: string): boolean {
  * ```
  */
 export function heldByGit(dir: string, lines: readonly string[]): Set<string> | undefined {
-  const held = new Set<string>();
-  if (lines.length === 0) return held;
+  if (lines.length === 0) return new Set();
   const git = (...args: string[]) =>
     new Deno.Command("git", { args: ["-C", dir, ...args], stdout: "piped", stderr: "null" })
       .outputSync();
@@ -587,13 +735,34 @@ export function heldByGit(dir: string, lines: readonly string[]): Set<string> | 
     const revs = [
       ...new Set([...words(refs.stdout), ...words(stashes.stdout), ...autostashes(dir)]),
     ];
-    if (revs.length === 0) return held;
+    return revsHolding(dir, revs, lines);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Which of `lines` the `RunRecords.csv` in `dir` of any of `revs` has (one `git grep`; none for
+ * no revision); `undefined` when git cannot say.
+ */
+function revsHolding(
+  dir: string,
+  revs: readonly string[],
+  lines: readonly string[],
+): Set<string> | undefined {
+  const held = new Set<string>();
+  if (revs.length === 0 || lines.length === 0) return held;
+  try {
     const patterns = lines.flatMap((line) => ["-e", line]);
-    const grep = git("grep", "--null", "-F", ...patterns, ...revs, "--", RECORD_FILE);
+    const grep = new Deno.Command("git", {
+      args: ["-C", dir, "grep", "--null", "-F", ...patterns, ...revs, "--", RECORD_FILE],
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
     if (!grep.success && grep.code !== 1) return undefined; // 1: nothing found
     // `<rev>:<path>` NUL `<line>`: a line that holds one of `lines` is one only when it is it.
     const wanted = new Set(lines);
-    for (const match of words(grep.stdout)) {
+    for (const match of new TextDecoder().decode(grep.stdout).split("\n").filter(Boolean)) {
       const line = match.slice(match.indexOf("\0") + 1).replace(/\r$/, "");
       if (wanted.has(line)) held.add(line);
     }

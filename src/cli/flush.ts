@@ -5,7 +5,8 @@
  * @module
  */
 import { shellWord } from "../shell_word.ts";
-import { requireFolder } from "../deliverable.ts";
+import { RECORD_FILE, requireFolder } from "../deliverable.ts";
+import { journaledRecordFile, journalOnlyLines, journalOnlyMessage } from "../journal.ts";
 import { InputError } from "../errors.ts";
 import { resolve } from "../path.ts";
 import { leaveNote, leaveWarning } from "../notices.ts";
@@ -181,6 +182,14 @@ export const flushCommand: Command = {
     ];
     const lost = from !== undefined ? await replayLostRecords(from).catch(namingFrom) : undefined;
     const report: ReplayReport = lost ?? await replaySpool(dirs);
+    // Records no replay appends: only the journal holds them (SCHEMA.md 7.1), each named with
+    // the command that does. `flush --from` of that journal appends them.
+    for (const dir of dirs) {
+      const file = join(dir, RECORD_FILE);
+      for (const record of journalOnlyLines(resolve(file))) {
+        report.failures.push(journalOnlyMessage(file, record));
+      }
+    }
     const { claimed, elsewhere } = report;
     const waitingInToolRoots = toolRoots.noteWaiting();
     const replayed = report.replayed.map((r) => r.record);
@@ -226,8 +235,14 @@ export const flushCommand: Command = {
       const nothing = replayed.length + report.putBack.length + report.alreadyWritten.length +
         report.alreadyRecorded.length + claimed.length +
         report.failures.length + elsewhere.length;
-      if (lost?.lines === 0) io.out(`${from}: no lost-record line in it; nothing appended\n`);
-      else if (nothing === 0) {
+      if (lost?.lines === 0 && journaledRecordFile(resolve(from!)) !== undefined) {
+        io.out(
+          `${from}: no record only this journal holds (each is in its file, a branch or a ` +
+            "stash, or the next append puts it back); nothing appended\n",
+        );
+      } else if (lost?.lines === 0) {
+        io.out(`${from}: no lost-record line in it; nothing appended\n`);
+      } else if (nothing === 0) {
         io.out(
           waitingInToolRoots === 0
             ? "nothing spooled\n"

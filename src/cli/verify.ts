@@ -12,6 +12,7 @@ import { dirname, resolve } from "../path.ts";
 import { oneLine } from "../names.ts";
 import { DELIVERABLE_ID_SYNTAX } from "../schema.ts";
 import { runIdOfLine } from "../record_lines.ts";
+import { journalOnlyLines, journalOnlyMessage } from "../journal.ts";
 import { describePending, pendingRecords } from "../spool.ts";
 import { listPendingRuns } from "../pending.ts";
 import { foldersWithPendingRuns } from "../pending_folders.ts";
@@ -221,6 +222,20 @@ async function holdsIdent(path: string): Promise<boolean> {
 }
 
 /**
+ * An error for each record appended to `path` in the last day that only its journal holds
+ * (SCHEMA.md 7.1): no file, branch, tag or stash has it, and no append puts it back.
+ */
+function journalOnlyProblems(path: string): IntegrityProblem[] {
+  return journalOnlyLines(resolve(path)).map((lost) => ({
+    line: 0,
+    severity: "error",
+    check: "journal",
+    field: "",
+    message: journalOnlyMessage(path, lost),
+  }));
+}
+
+/**
  * What keeps a record file's records from being checked, as one problem:
  * git ignores it (its records are in this clone only: an error with
  * --since, which finds no history), or stores other bytes than runrec wrote
@@ -400,7 +415,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     } catch (e) {
       readError = readFailure(e);
     }
-    for (const problem of [...stored ? [stored] : [], ...shared.get(file.path) ?? []]) {
+    const journalOnly = readError === undefined ? journalOnlyProblems(file.path) : [];
+    for (
+      const problem of [...stored ? [stored] : [], ...shared.get(file.path) ?? [], ...journalOnly]
+    ) {
       onProblem(problem);
       if (problem.severity === "error") result.errors++;
       else result.warnings++;
