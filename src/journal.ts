@@ -20,7 +20,7 @@
  */
 import { basename, dirname, join } from "./path.ts";
 import { RECORD_FILE } from "./deliverable.ts";
-import { autostashes, checkoutOf, leftBranchAt, UNKNOWN_HEAD } from "./git.ts";
+import { autostashes, awaitGitsVersion, checkoutOf, leftBranchAt, UNKNOWN_HEAD } from "./git.ts";
 import { checksumMatches, decodeRecord } from "./codec.ts";
 import { linesHolding, runIdOfLine } from "./record_lines.ts";
 import { renumberedNote } from "./record_limits.ts";
@@ -636,6 +636,7 @@ export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
     runIdOfLine(e.line) !== undefined && !lineAt(recordFile, e)
   );
   if (moved.length === 0) return [];
+  awaitGitsVersion(recordFile); // a file git is writing lacks lines it is yet to write
   const found = offsetsOf(recordFile, wantedOf(moved));
   const context = (e: Entry) => [e.previous, e.first].filter((line) => line !== "");
   const candidates = moved.filter((e) =>

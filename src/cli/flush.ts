@@ -61,6 +61,13 @@ removed and named on stderr: once its writer (named in the file name) is gone
 from this machine, else once it is an hour old; never one a live writer may
 still rename.
 
+A record this work tree appended in the last day that only its journal holds
+(in no file, branch, tag or stash, and not put back by an append: a file begun
+on a branch that lacked it, discarded by git checkout -f) is named, with the
+command that appends it (exit 1): runrec flush --from <del-dir>/.runrec/
+RunRecords.csv.journal appends the records only that journal holds, each once,
+with its RunID, to the RunRecords.csv checked out.
+
 --from FILE appends the records of the "runrec: lost-record: ..." lines in FILE
 (saved from the stderr of an emit that could neither write nor spool its record).
 FILE is only read: a record already in its file is named and not appended again,
@@ -69,14 +76,16 @@ whose DeliverableID is not that of its recordFile's folder (an edited line) is
 named and not appended (exit 1).
 
 Options:
-  --from FILE   append the records of the lost-record lines in FILE (below)
+  --from FILE   append the records of the lost-record lines in FILE, or of a
+                journal those only it holds (below)
   --json        print {replayed, putBack, repeats, alreadyWritten, alreadyRecorded,
                 claimed, failures, elsewhere, removedTemporaries} as JSON
   -h, --help    show this help
 
 Exit codes: 0 all spooled records at or beneath the folders named written (or
-none), 1 some remain or are stuck, also one whose deliverable folder beneath a
-folder named is gone (or a lost-record line cannot be read), 2 usage error.
+none), 1 some remain or are stuck, or only a journal holds them, also one whose
+deliverable folder beneath a folder named is gone (or a lost-record line cannot
+be read), 2 usage error.
 
 Example:
   runrec flush PKG-01_X/1_Working/DEL-01-02_Y

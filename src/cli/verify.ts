@@ -53,7 +53,12 @@ Targets as for validate. For each record file:
   - every record is valid, and no RunID names two different records (with
     --since, one the file held at GIT-REV already is a warning);
   - no other record file among the targets is in a folder of the same
-    execution root with the same DeliverableID (a copied _CONTEXT.md).
+    execution root with the same DeliverableID (a copied _CONTEXT.md);
+  - no record this work tree appended to it in the last day is in its journal
+    (.runrec/RunRecords.csv.journal) only: in no file, branch, tag or stash,
+    and not put back by the next append (a file begun on a branch that lacked
+    it, discarded by git checkout -f); each is named (line 0) with the command
+    that appends it: runrec flush --from <that journal>.
 With --since GIT-REV, also K-APPEND-1: the file at GIT-REV, at every
 first-parent commit since that changed it, and in the working tree, each has
 the one before as a byte-for-byte prefix; at a merge, every line must be a line
@@ -87,10 +92,11 @@ RunRecords.csv), or a folder beneath a root that cannot be listed, is named on
 stderr and every other file is still checked.
 
 Exit codes: 0 intact; 1 a check failed (corrupt line, bad header, invalid
-record, duplicate RunID, one DeliverableID in two folders, history rewritten,
-record file gone); 2 usage error, missing target, unreadable file, a file named
-that is not a record file, unknown GIT-REV, not in a git work tree, a shallow
-clone lacking the history, a repository git refuses, git not runnable.
+record, duplicate RunID, one DeliverableID in two folders, a record in the
+journal only, history rewritten, record file gone); 2 usage error, missing
+target, unreadable file, a file named that is not a record file, unknown
+GIT-REV, not in a git work tree, a shallow clone lacking the history, a
+repository git refuses, git not runnable.
 
 Example:
   runrec verify PKG-01_Alpha/1_Working/DEL-01-02_Spec
