@@ -2,8 +2,8 @@
  * A record only the journal holds (SCHEMA.md 7.1) is named, never lost in
  * silence: a run finished on a branch that lacked the record file begins an
  * untracked file, which `git checkout -f` discards, and the file the branch
- * begins anew puts nothing back. `verify` fails naming it, `flush` names it
- * too, and `flush --from` of the journal appends it once with its RunID. Lines
+ * begins anew puts nothing back. `verify` fails naming it, `flush` and `show`
+ * name it too, and `flush --from` of the journal appends it once with its RunID. Lines
  * git carried elsewhere, or that the next append puts back, are not named. A
  * linked work tree removed after `git reset --hard` took its record out keeps
  * nothing of it but its RunID. Real git repositories, branches, checkouts and
@@ -76,6 +76,10 @@ Deno.test("a run finished on a branch made before the record file, its new file 
         } appends it, with its RunID, to the RunRecords.csv checked out \\(git checkout old first`,
     ),
   );
+
+  const show = await cli(root, env, "show", DEL, lost);
+  assertEquals(show.code, 1, show.stderr);
+  assertMatch(show.stderr, new RegExp(`${lost} is in no file, branch, tag or stash`));
 
   // Back on old, whose next append begins the file anew: a file begun anew puts nothing back.
   await git(root, "checkout", "-q", "old");
