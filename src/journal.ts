@@ -659,15 +659,17 @@ export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
         : "the file here now holds neither the record it was appended after nor the file's " +
           "first (begun anew since: the next append does not put it back)";
     } else {
-      // Put back once its branch is checked out again, if that branch's file is git's version.
-      const there = branch === undefined || context(e).length === 0
-        ? new Set<string>()
-        : revsHolding(dir, [`refs/heads/${branch}`], context(e));
-      if (there === undefined && branchExists(dir, branch!)) return [];
-      if (there !== undefined && there.size > 0) return [];
-      elsewhere = there === undefined ? undefined : branch;
+      // Another named branch's (both are, or `ours`): put back once it is checked out again, if
+      // its file there is git's version, holding the record before the line or the first.
+      if (branch === undefined) return [];
+      const gone = !branchExists(dir, branch);
+      if (!gone && context(e).length > 0) {
+        const there = revsHolding(dir, [`refs/heads/${branch}`], context(e));
+        if (there === undefined || there.size > 0) return []; // cannot tell, or put back there
+      }
+      elsewhere = gone ? undefined : branch;
       why = `it was appended on branch ${branch}, ${
-        there === undefined
+        gone
           ? "which is gone"
           : context(e).length === 0
           ? "into a RunRecords.csv that branch did not track (git checkout -f discards such a file)"
@@ -692,7 +694,7 @@ function putBackFrom(recordFile: string, line: string): boolean {
   );
 }
 
-/** Whether the branch `name` is there (`undefined` too: git could not be asked). */
+/** Whether the branch `name` is there (or git cannot be asked: its file may hold the lines). */
 function branchExists(dir: string, name: string): boolean {
   try {
     return new Deno.Command("git", {
@@ -701,7 +703,7 @@ function branchExists(dir: string, name: string): boolean {
       stderr: "null",
     }).outputSync().success;
   } catch {
-    return true; // cannot be told: its file may hold the lines, nothing is said
+    return true;
   }
 }
 

@@ -172,3 +172,25 @@ Deno.test("a linked work tree removed after git reset --hard took its record out
   assert((await Deno.readTextFile(notes)).includes(gone));
   assertEquals((await cli(root, env, "verify", DEL)).code, 0);
 });
+
+Deno.test("a record committed only on a branch deleted since (git branch -D) is named as appended on a branch that is gone, and flush --from of the journal appends it to the file checked out", async () => {
+  const { root, env } = await repository();
+  const del = join(root, DEL);
+  assertEquals((await cli(root, env, ...emitArgs(DEL))).code, 0);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "first record");
+  await git(root, "checkout", "-q", "-b", "trial", "old"); // no record file on it
+  const trial = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "trial record");
+  await git(root, "checkout", "-q", "main");
+  assertEquals((await cli(root, env, "verify", DEL)).code, 0); // branch trial holds it
+  await git(root, "branch", "-q", "-D", "trial");
+  const verify = await cli(root, env, "verify", DEL);
+  assertEquals(verify.code, 1, verify.stdout);
+  assertMatch(verify.stdout, new RegExp(`${trial} .*appended on branch trial, which is gone`));
+  const restore = await cli(root, env, "flush", "--from", JOURNAL);
+  assertEquals(restore.stdout, `${trial}  replayed into DEL-01-02\n`);
+  assertEquals((await runIds(del)).slice(1), [trial]);
+  assertEquals((await cli(root, env, "verify", DEL)).code, 0);
+});
