@@ -1057,7 +1057,8 @@ export interface LostRecordsReport extends ReplayReport {
  * object per line) from a file an orchestrator saved, each once: a record
  * already in its file is not appended again. The file is only read. Given a
  * record file's journal (`.runrec/RunRecords.csv.journal`), it appends the
- * records only that journal holds (./journal.ts `journalOnlyLines`), RunIDs kept.
+ * records only that journal holds (in no file, branch, tag or stash, and put
+ * back by no append: SCHEMA.md 7.1), each once, RunIDs kept.
  *
  * @example
  * ```ts
