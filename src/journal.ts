@@ -632,8 +632,9 @@ export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
   if (head === UNKNOWN_HEAD) return [];
   const clock: Clock = { now: Date.now(), up: optionalUptimeMs(), host: hostname() };
   // Most lines are where they were appended: one small read each, the file read no further.
+  // A whole record only (its checksum matching): a journal edited by hand names no other.
   const moved = (keptEntries(path, clock) ?? []).filter((e) =>
-    runIdOfLine(e.line) !== undefined && !lineAt(recordFile, e)
+    runIdOfLine(e.line) !== undefined && checksumMatches(e.line) && !lineAt(recordFile, e)
   );
   if (moved.length === 0) return [];
   awaitGitsVersion(recordFile); // a file git is writing lacks lines it is yet to write

@@ -194,3 +194,34 @@ Deno.test("a record committed only on a branch deleted since (git branch -D) is 
   assertEquals((await runIds(del)).slice(1), [trial]);
   assertEquals((await cli(root, env, "verify", DEL)).code, 0);
 });
+
+Deno.test("a journal edited by hand (a record's line changed, its checksum no longer matching, and lines of no record) names nothing and appends nothing: verify passes, flush --from of it appends nothing", async () => {
+  const { root, env } = await repository();
+  const del = join(root, DEL);
+  const first = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "first record");
+  const journal = join(root, JOURNAL);
+  const [entry] = (await Deno.readTextFile(journal)).split("\n").filter(Boolean).map((line) =>
+    JSON.parse(line)
+  );
+  // The record's line as another run's, at an offset where it is not: a forged record.
+  const forged = {
+    ...entry,
+    head: "ref: refs/heads/gone",
+    previous: "",
+    first: "",
+    line: entry.line.replace(first, first.replace(/-001$/, "-009")).replace("SUCCESS", "FAILED"),
+  };
+  await Deno.writeTextFile(
+    journal,
+    `\n${JSON.stringify(forged)}\nnot json\n{"line": 5}\n${"x".repeat(1000)}`,
+    { append: true },
+  );
+  const verify = await cli(root, env, "verify", DEL);
+  assertEquals(verify.code, 0, verify.stdout + verify.stderr);
+  const flush = await cli(root, env, "flush", "--from", JOURNAL);
+  assertEquals(flush.code, 0, flush.stderr);
+  assertMatch(flush.stdout, /no record only this journal holds/);
+  assertEquals(await runIds(del), [first]);
+});
