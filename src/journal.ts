@@ -587,6 +587,41 @@ export interface JournalOnlyLine {
   branch?: string;
 }
 
+/** A line only the journal holds, as `verify --json` and `flush --json` give it. */
+export interface JournalOnlyJson {
+  runId: string;
+  /** The record file it was appended to, as named. */
+  recordFile: string;
+  /** When it was appended (ISO 8601). */
+  appendedAt: string;
+  why: string;
+  /** The other branch it was appended on, to check out before `command`; `null`: this one. */
+  branch: string | null;
+  /** The command that appends it. */
+  command: string;
+}
+
+/**
+ * {@linkcode JournalOnlyJson} of a line only the journal of `recordFile` (as named) holds.
+ *
+ * @example
+ * ```ts
+ * import { journalOnlyJson, journalOnlyLines } from "./journal.ts";
+ * const file = "DEL-01-02_X/RunRecords.csv";
+ * console.log(JSON.stringify(journalOnlyLines(file).map((lost) => journalOnlyJson(file, lost))));
+ * ```
+ */
+export function journalOnlyJson(recordFile: string, lost: JournalOnlyLine): JournalOnlyJson {
+  return {
+    runId: lost.runId,
+    recordFile,
+    appendedAt: new Date(lost.at).toISOString(),
+    why: lost.why,
+    branch: lost.branch ?? null,
+    command: `runrec flush --from ${shellWord(journalPath(recordFile))}`,
+  };
+}
+
 /**
  * What `verify` and `flush` say of a line only the journal of `recordFile` holds (as the user
  * named the file): the RunID, why no append puts it back, and the command that appends it.

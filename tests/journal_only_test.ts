@@ -88,12 +88,24 @@ Deno.test("a run finished on a branch made before the record file, its new file 
   assertEquals(await runIds(del), [next.stdout.trim()]);
   const verify = await cli(root, env, "verify", DEL, "--json");
   assertEquals(verify.code, 1, verify.stdout);
-  const [problem] = JSON.parse(verify.stdout).files[0].problems;
+  const verified = JSON.parse(verify.stdout);
+  const [problem] = verified.files[0].problems;
   assertEquals([problem.line, problem.severity, problem.check], [0, "error", "journal"]);
+  const command = `runrec flush --from ${JOURNAL}`;
+  assertEquals(
+    verified.journalOnly.map((j: Record<string, unknown>) => [j.runId, j.branch, j.command]),
+    [[lost, null, command]],
+  );
   assertMatch(problem.message, new RegExp(`^${lost} .*: it began a RunRecords.csv that is gone`));
   const flush = await cli(root, env, "flush", DEL);
   assertEquals(flush.code, 1, flush.stdout);
   assertMatch(flush.stderr, new RegExp(`${lost} is in no file, branch, tag or stash`));
+  const flushed = await cli(root, env, "flush", DEL, "--json");
+  assertEquals(flushed.code, 1, flushed.stdout);
+  assertEquals(
+    JSON.parse(flushed.stdout).journalOnly.map((j: Record<string, unknown>) => [j.runId, j.why]),
+    [[lost, problem.message.split(": ")[1].split("; runrec flush")[0]]],
+  );
 
   // The command named appends it, with its RunID, once.
   const restore = await cli(root, env, "flush", "--from", JOURNAL);

@@ -6,7 +6,13 @@
  */
 import { shellWord } from "../shell_word.ts";
 import { RECORD_FILE, requireFolder } from "../deliverable.ts";
-import { journaledRecordFile, journalOnlyLines, journalOnlyMessage } from "../journal.ts";
+import {
+  journaledRecordFile,
+  type JournalOnlyJson,
+  journalOnlyJson,
+  journalOnlyLines,
+  journalOnlyMessage,
+} from "../journal.ts";
 import { InputError } from "../errors.ts";
 import { resolve } from "../path.ts";
 import { leaveNote, leaveWarning } from "../notices.ts";
@@ -79,7 +85,8 @@ Options:
   --from FILE   append the records of the lost-record lines in FILE, or of a
                 journal those only it holds (below)
   --json        print {replayed, putBack, repeats, alreadyWritten, alreadyRecorded,
-                claimed, failures, elsewhere, removedTemporaries} as JSON
+                claimed, failures, elsewhere, removedTemporaries, journalOnly:
+                [{runId, recordFile, appendedAt, why, branch, command}]} as JSON
   -h, --help    show this help
 
 Exit codes: 0 all spooled records at or beneath the folders named written (or
@@ -193,10 +200,12 @@ export const flushCommand: Command = {
     const report: ReplayReport = lost ?? await replaySpool(dirs);
     // Records no replay appends: only the journal holds them (SCHEMA.md 7.1), each named with
     // the command that does. `flush --from` of that journal appends them.
+    const journalOnly: JournalOnlyJson[] = [];
     for (const dir of dirs) {
       const file = join(dir, RECORD_FILE);
       for (const record of journalOnlyLines(resolve(file))) {
         report.failures.push(journalOnlyMessage(file, record));
+        journalOnly.push(journalOnlyJson(file, record));
       }
     }
     const { claimed, elsewhere } = report;
@@ -213,6 +222,7 @@ export const flushCommand: Command = {
         failures: report.failures,
         elsewhere,
         removedTemporaries: report.removedTemporaries,
+        journalOnly,
       });
     } else {
       for (const r of replayed) io.out(`${r.RunID}  replayed into ${r.DeliverableID}\n`);

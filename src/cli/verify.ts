@@ -12,7 +12,12 @@ import { dirname, resolve } from "../path.ts";
 import { oneLine } from "../names.ts";
 import { DELIVERABLE_ID_SYNTAX } from "../schema.ts";
 import { runIdOfLine } from "../record_lines.ts";
-import { journalOnlyLines, journalOnlyMessage } from "../journal.ts";
+import {
+  type JournalOnlyJson,
+  journalOnlyJson,
+  journalOnlyLines,
+  journalOnlyMessage,
+} from "../journal.ts";
 import { describePending, pendingRecords } from "../spool.ts";
 import { listPendingRuns } from "../pending.ts";
 import { foldersWithPendingRuns } from "../pending_folders.ts";
@@ -82,7 +87,8 @@ Options:
                    history, unreadable?, ok}], records, errors, warnings,
                    duplicates, unreadable (totals), gone: [{path, history}],
                    spooled, pendingRuns: [{delDir, id, agent, started,
-                   finishing, damaged}], ok}
+                   finishing, damaged}], journalOnly: [{runId, recordFile,
+                   appendedAt, why, branch, command}], ok}
   -h, --help       show this help
 
 Records spooled after a failed write, not yet in their file, and runs started
@@ -231,8 +237,10 @@ async function holdsIdent(path: string): Promise<boolean> {
  * An error for each record appended to `path` in the last day that only its journal holds
  * (SCHEMA.md 7.1): no file, branch, tag or stash has it, and no append puts it back.
  */
-function journalOnlyProblems(path: string): IntegrityProblem[] {
-  return journalOnlyLines(resolve(path)).map((lost) => ({
+function journalOnlyProblems(path: string, found: JournalOnlyJson[]): IntegrityProblem[] {
+  const lines = journalOnlyLines(resolve(path));
+  found.push(...lines.map((lost) => journalOnlyJson(path, lost)));
+  return lines.map((lost) => ({
     line: 0,
     severity: "error",
     check: "journal",
@@ -356,6 +364,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   let failed = false;
   let unreadable = 0;
   const totals = { records: 0, errors: 0, warnings: 0, duplicates: 0 };
+  const inJournal: JournalOnlyJson[] = [];
   let firstFile = true;
   if (json) {
     out.write(`{\n  "since": ${JSON.stringify(since ?? null)},\n`);
@@ -421,7 +430,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     } catch (e) {
       readError = readFailure(e);
     }
-    const journalOnly = readError === undefined ? journalOnlyProblems(file.path) : [];
+    const journalOnly = readError === undefined ? journalOnlyProblems(file.path, inJournal) : [];
     for (
       const problem of [...stored ? [stored] : [], ...shared.get(file.path) ?? [], ...journalOnly]
     ) {
@@ -519,6 +528,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       }))
     );
     out.write(`  "pendingRuns": ${JSON.stringify(unfinished)},\n`);
+    out.write(`  "journalOnly": ${JSON.stringify(inJournal)},\n`);
     for (const [key, value] of Object.entries(totals)) out.write(`  "${key}": ${value},\n`);
     out.write(`  "unreadable": ${unreadable},\n`);
     out.write(`  "ok": ${!failed}\n}\n`);
