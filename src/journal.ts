@@ -646,7 +646,8 @@ export function journalOnlyMessage(recordFile: string, lost: JournalOnlyLine): s
 /**
  * The lines the journal of `recordFile` holds (appended in the last day, by this work tree) that
  * are lost but for it: the file at the path holds neither the line nor the record put back or
- * replayed from it, no branch, tag or stash holds it, and the put-back will not append it, here
+ * replayed from it, no record file of a branch, tag or stash or of the work tree holds it at any
+ * path (a deliverable copied into `_Archive/`), and the put-back will not append it, here
  * (the file holds neither the record it was appended after nor its first: a file begun anew) or
  * on the branch it was appended on (gone, or its file holds neither). A file begun on a branch
  * that lacked it, then discarded by `git checkout -f`, leaves its records so. None where git
@@ -681,7 +682,7 @@ export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
     !(onBranch(e.head, head) && context(e).some((line) => found.has(line)))
   );
   if (candidates.length === 0) return [];
-  const held = heldByGit(dir, candidates.map((e) => e.line));
+  const held = heldAnywhere(dir, candidates.map((e) => e.line));
   if (held === undefined) return [];
   return candidates.filter((e) => !held.has(e.line)).flatMap((e) => {
     const ours = onBranch(e.head, head);
@@ -700,7 +701,7 @@ export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
       if (branch === undefined) return [];
       const gone = !branchExists(dir, branch);
       if (!gone && context(e).length > 0) {
-        const there = revsHolding(dir, [`refs/heads/${branch}`], context(e));
+        const there = grepHolding(dir, [`refs/heads/${branch}`], RECORD_FILE, context(e));
         if (there === undefined || there.size > 0) return []; // cannot tell, or put back there
       }
       elsewhere = gone ? undefined : branch;
@@ -757,6 +758,30 @@ function branchExists(dir: string, name: string): boolean {
  */
 export function heldByGit(dir: string, lines: readonly string[]): Set<string> | undefined {
   if (lines.length === 0) return new Set();
+  const revs = gitRevs(dir);
+  return revs === undefined ? undefined : grepHolding(dir, revs, RECORD_FILE, lines);
+}
+
+/**
+ * Which of `lines` any record file of the repository holding `dir` has, at any path: in a
+ * branch, tag, remote branch or stash, or in the work tree (untracked too, not ignored). A
+ * deliverable moved or copied (retired into `_Archive/`, its folder begun again) took its lines
+ * along, and the journal stayed behind. `undefined` when git cannot say.
+ */
+function heldAnywhere(dir: string, lines: readonly string[]): Set<string> | undefined {
+  const revs = gitRevs(dir);
+  if (revs === undefined) return undefined;
+  const anyRecordFile = `:(top,glob)**/${RECORD_FILE}`;
+  const inRevs = grepHolding(dir, revs, anyRecordFile, lines);
+  const inTree = grepHolding(dir, ["--untracked"], anyRecordFile, lines);
+  return inRevs === undefined || inTree === undefined ? undefined : new Set([...inRevs, ...inTree]);
+}
+
+/**
+ * The branches, tags, remote branches and stashes (an autostash of a rebase or merge under way
+ * too) of the repository holding `dir`, as commit ids; `undefined` when git cannot say.
+ */
+function gitRevs(dir: string): string[] | undefined {
   const git = (...args: string[]) =>
     new Deno.Command("git", { args: ["-C", dir, ...args], stdout: "piped", stderr: "null" })
       .outputSync();
@@ -771,35 +796,34 @@ export function heldByGit(dir: string, lines: readonly string[]): Set<string> | 
     );
     const stashes = git("stash", "list", "--format=%H");
     if (!refs.success || !stashes.success) return undefined;
-    const revs = [
-      ...new Set([...words(refs.stdout), ...words(stashes.stdout), ...autostashes(dir)]),
-    ];
-    return revsHolding(dir, revs, lines);
+    return [...new Set([...words(refs.stdout), ...words(stashes.stdout), ...autostashes(dir)])];
   } catch {
     return undefined;
   }
 }
 
 /**
- * Which of `lines` the `RunRecords.csv` in `dir` of any of `revs` has (one `git grep`; none for
- * no revision); `undefined` when git cannot say.
+ * Which of `lines` the files of `pathspec` (relative to `dir`) hold, in `where` (revisions, or
+ * `--untracked` for the work tree): one `git grep`, none for no revision; `undefined` when git
+ * cannot say.
  */
-function revsHolding(
+function grepHolding(
   dir: string,
-  revs: readonly string[],
+  where: readonly string[],
+  pathspec: string,
   lines: readonly string[],
 ): Set<string> | undefined {
   const held = new Set<string>();
-  if (revs.length === 0 || lines.length === 0) return held;
+  if (where.length === 0 || lines.length === 0) return held;
   try {
     const patterns = lines.flatMap((line) => ["-e", line]);
     const grep = new Deno.Command("git", {
-      args: ["-C", dir, "grep", "--null", "-F", ...patterns, ...revs, "--", RECORD_FILE],
+      args: ["-C", dir, "grep", "--null", "-F", ...patterns, ...where, "--", pathspec],
       stdout: "piped",
       stderr: "null",
     }).outputSync();
     if (!grep.success && grep.code !== 1) return undefined; // 1: nothing found
-    // `<rev>:<path>` NUL `<line>`: a line that holds one of `lines` is one only when it is it.
+    // `[<rev>:]<path>` NUL `<line>`: a line that holds one of `lines` is one only when it is it.
     const wanted = new Set(lines);
     for (const match of new TextDecoder().decode(grep.stdout).split("\n").filter(Boolean)) {
       const line = match.slice(match.indexOf("\0") + 1).replace(/\r$/, "");

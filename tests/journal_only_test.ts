@@ -154,6 +154,28 @@ Deno.test("lines git carried elsewhere, or that the next append puts back, are n
   assert((await runIds(del)).includes(reset));
 });
 
+Deno.test("a deliverable retired into _Archive/ by a copy and git rm -r, then begun again at its path: the journal left behind names nothing, the copy holding its lines, staged or committed", async () => {
+  const { root, env } = await repository();
+  const del = join(root, DEL);
+  const archived = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "first record");
+  const archive = join(root, "PKG-01_Pkg", "_Archive");
+  await Deno.mkdir(archive);
+  await new Deno.Command("cp", { args: ["-r", del, archive] }).output();
+  await git(root, "rm", "-rq", DEL); // the ignored .runrec/ stays, with its journal
+  await git(root, "add", "-A");
+  await Deno.writeTextFile(join(del, "_CONTEXT.md"), "**DeliverableID:** DEL-01-02\n");
+  const restarted = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
+  assertEquals(await runIds(del), [restarted]);
+  assertEquals((await cli(root, env, "verify", DEL)).code, 0);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "retired and begun again");
+  const verify = await cli(root, env, "verify", DEL);
+  assertEquals(verify.code, 0, verify.stdout);
+  assert(!verify.stdout.includes(archived));
+});
+
 Deno.test("a linked work tree removed after git reset --hard took its record out: flush in it first puts the record back; removed, its journal goes with it and the RunID alone stays, in the common .git's notes", async () => {
   const { root, env } = await repository();
   assertEquals((await cli(root, env, ...emitArgs(DEL))).code, 0);
