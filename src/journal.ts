@@ -20,8 +20,10 @@
  */
 import { basename, dirname, join } from "./path.ts";
 import { RECORD_FILE } from "./deliverable.ts";
-import { autostashes, checkoutOf, leftBranchAt, UNKNOWN_HEAD } from "./git.ts";
-import { checksumMatches } from "./codec.ts";
+import { autostashes, awaitGitsVersion, checkoutOf, leftBranchAt, UNKNOWN_HEAD } from "./git.ts";
+import { checksumMatches, decodeRecord } from "./codec.ts";
+import { linesHolding, runIdOfLine } from "./record_lines.ts";
+import { renumberedNote } from "./record_limits.ts";
 import { LINE_LIMIT_BYTES } from "./schema.ts";
 import { inStateFolder } from "./state_folder.ts";
 import { kindOf } from "./walk.ts";
@@ -30,6 +32,7 @@ import { optionalUptimeMs } from "./optional_access.ts";
 import { hostname } from "./lock.ts";
 import { ReadOn } from "./appended.ts";
 import { sha256Hex } from "./sha256.ts";
+import { shellWord } from "./shell_word.ts";
 
 /** How long a line is kept and checked for after its append. */
 const KEPT_MS = 24 * 60 * 60 * 1000;
@@ -81,6 +84,21 @@ interface Entry {
  */
 export function journalPath(recordFile: string): string {
   return join(dirname(recordFile), ".runrec", `${basename(recordFile)}.journal`);
+}
+
+/**
+ * The record file whose journal is at `path` (absolute), or `undefined` when `path` is not where
+ * {@linkcode journalPath} puts a journal.
+ *
+ * @example
+ * ```ts
+ * import { journaledRecordFile } from "./journal.ts";
+ * journaledRecordFile("/p/DEL-01-02_X/.runrec/RunRecords.csv.journal"); // "/p/DEL-01-02_X/RunRecords.csv"
+ * ```
+ */
+export function journaledRecordFile(path: string): string | undefined {
+  const recordFile = join(dirname(dirname(path)), RECORD_FILE);
+  return journalPath(recordFile) === path ? recordFile : undefined;
 }
 
 /**
@@ -555,6 +573,177 @@ function onBranch(noted: string, head: string): boolean {
   return noted === head || !noted.startsWith("ref:") || !head.startsWith("ref:");
 }
 
+/** A line only the journal holds: see {@linkcode journalOnlyLines}. */
+export interface JournalOnlyLine {
+  /** Its record's RunID. */
+  runId: string;
+  /** The line as it was appended. */
+  line: string;
+  /** When it was appended (ms since the epoch). */
+  at: number;
+  /** Why the put-back does not append it, in words. */
+  why: string;
+  /** The branch it was appended on, when that is another branch and is there still. */
+  branch?: string;
+}
+
+/** A line only the journal holds, as `verify --json` and `flush --json` give it. */
+export interface JournalOnlyJson {
+  runId: string;
+  /** The record file it was appended to, as named. */
+  recordFile: string;
+  /** When it was appended (ISO 8601). */
+  appendedAt: string;
+  why: string;
+  /** The other branch it was appended on, to check out before `command`; `null`: this one. */
+  branch: string | null;
+  /** The command that appends it. */
+  command: string;
+}
+
+/**
+ * {@linkcode JournalOnlyJson} of a line only the journal of `recordFile` (as named) holds.
+ *
+ * @example
+ * ```ts
+ * import { journalOnlyJson, journalOnlyLines } from "./journal.ts";
+ * const file = "DEL-01-02_X/RunRecords.csv";
+ * console.log(JSON.stringify(journalOnlyLines(file).map((lost) => journalOnlyJson(file, lost))));
+ * ```
+ */
+export function journalOnlyJson(recordFile: string, lost: JournalOnlyLine): JournalOnlyJson {
+  return {
+    runId: lost.runId,
+    recordFile,
+    appendedAt: new Date(lost.at).toISOString(),
+    why: lost.why,
+    branch: lost.branch ?? null,
+    command: `runrec flush --from ${shellWord(journalPath(recordFile))}`,
+  };
+}
+
+/**
+ * What `verify` and `flush` say of a line only the journal of `recordFile` holds (as the user
+ * named the file): the RunID, why no append puts it back, and the command that appends it.
+ *
+ * @example
+ * ```ts
+ * import { journalOnlyLines, journalOnlyMessage } from "./journal.ts";
+ * const file = "DEL-01-02_X/RunRecords.csv";
+ * for (const lost of journalOnlyLines(file)) console.log(journalOnlyMessage(file, lost));
+ * ```
+ */
+export function journalOnlyMessage(recordFile: string, lost: JournalOnlyLine): string {
+  const journal = journalPath(recordFile);
+  const there = lost.branch === undefined
+    ? ""
+    : ` checked out (git checkout ${shellWord(lost.branch)} first to record it on that branch)`;
+  return `${lost.runId} is in no file, branch, tag or stash, only in this work tree's journal ` +
+    `${journal} (appended ${new Date(lost.at).toISOString()}): ${lost.why}; runrec flush ` +
+    `--from ${shellWord(journal)} appends it, with its RunID, to the RunRecords.csv${there}`;
+}
+
+/**
+ * The lines the journal of `recordFile` holds (appended in the last day, by this work tree) that
+ * are lost but for it: the file at the path holds neither the line nor the record put back or
+ * replayed from it, no record file of a branch, tag or stash or of the work tree holds it at any
+ * path (a deliverable copied into `_Archive/`), and the put-back will not append it, here
+ * (the file holds neither the record it was appended after nor its first: a file begun anew) or
+ * on the branch it was appended on (gone, or its file holds neither). A file begun on a branch
+ * that lacked it, then discarded by `git checkout -f`, leaves its records so. None where git
+ * cannot be asked, or the file or its journal is not a regular file: nothing is said then.
+ *
+ * @example
+ * ```ts
+ * import { journalOnlyLines } from "./journal.ts";
+ * journalOnlyLines("/p/DEL-01-02_X/RunRecords.csv"); // [] unless a record is in the journal only
+ * ```
+ */
+export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
+  const path = journalPath(recordFile);
+  // Never a FIFO in either place: opening one waits for a writer.
+  if (kindOf(path) !== "file" || kindOf(recordFile) !== "file") return [];
+  const dir = dirname(recordFile);
+  const { head } = checkoutOf(dir);
+  if (head === UNKNOWN_HEAD) return [];
+  const clock: Clock = { now: Date.now(), up: optionalUptimeMs(), host: hostname() };
+  // Most lines are where they were appended: one small read each, the file read no further.
+  // A whole record only (its checksum matching): a journal edited by hand names no other.
+  const moved = (keptEntries(path, clock) ?? []).filter((e) =>
+    runIdOfLine(e.line) !== undefined && checksumMatches(e.line) && !lineAt(recordFile, e)
+  );
+  if (moved.length === 0) return [];
+  awaitGitsVersion(recordFile); // a file git is writing lacks lines it is yet to write
+  const found = offsetsOf(recordFile, wantedOf(moved));
+  const context = (e: Entry) => [e.previous, e.first].filter((line) => line !== "");
+  const candidates = moved.filter((e) =>
+    !found.has(e.line) && !putBackFrom(recordFile, e.line) &&
+    // Put back by the next append here: this branch's, and the file is git's version.
+    !(onBranch(e.head, head) && context(e).some((line) => found.has(line)))
+  );
+  if (candidates.length === 0) return [];
+  const held = heldAnywhere(dir, candidates.map((e) => e.line));
+  if (held === undefined) return [];
+  return candidates.filter((e) => !held.has(e.line)).flatMap((e) => {
+    const ours = onBranch(e.head, head);
+    const branch = e.head.startsWith("ref: refs/heads/") ? e.head.slice(16) : undefined;
+    let why: string;
+    let elsewhere: string | undefined;
+    if (ours) {
+      why = context(e).length === 0
+        ? "it began a RunRecords.csv that is gone since, and the file here now was begun anew " +
+          "(a file begun anew holds no record of git's, so the next append does not put it back)"
+        : "the file here now holds neither the record it was appended after nor the file's " +
+          "first (begun anew since: the next append does not put it back)";
+    } else {
+      // Another named branch's (both are, or `ours`): put back once it is checked out again, if
+      // its file there is git's version, holding the record before the line or the first.
+      if (branch === undefined) return [];
+      const gone = !branchExists(dir, branch);
+      if (!gone && context(e).length > 0) {
+        const there = grepHolding(dir, [`refs/heads/${branch}`], RECORD_FILE, context(e));
+        if (there === undefined || there.size > 0) return []; // cannot tell, or put back there
+      }
+      elsewhere = gone ? undefined : branch;
+      why = `it was appended on branch ${branch}, ${
+        gone
+          ? "which is gone"
+          : context(e).length === 0
+          ? "into a RunRecords.csv that branch did not track (git checkout -f discards such a file)"
+          : "whose RunRecords.csv holds neither the record it was appended after nor its first"
+      }, so no append puts it back`;
+    }
+    return [{ runId: runIdOfLine(e.line)!, line: e.line, at: e.at, why, branch: elsewhere }];
+  });
+}
+
+/**
+ * Whether the file holds the record of `line` put back under another RunID (./put_back_line.ts)
+ * or appended again from the journal by `runrec flush --from` (its Notes then go on).
+ */
+function putBackFrom(recordFile: string, line: string): boolean {
+  const runId = runIdOfLine(line)!;
+  if ([...linesHolding(recordFile, renumberedNote(runId))].some(checksumMatches)) return true;
+  const notes = (record: string) => decodeRecord(record).Notes;
+  return [...linesHolding(recordFile, `,${runId},`)].some((other) =>
+    other !== line && runIdOfLine(other) === runId && checksumMatches(other) &&
+    notes(other).startsWith(notes(line))
+  );
+}
+
+/** Whether the branch `name` is there (or git cannot be asked: its file may hold the lines). */
+function branchExists(dir: string, name: string): boolean {
+  try {
+    return new Deno.Command("git", {
+      args: ["-C", dir, "rev-parse", "--verify", "--quiet", `refs/heads/${name}`],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync().success;
+  } catch {
+    return true;
+  }
+}
+
 /**
  * Which of `lines` a branch, tag, remote branch or stash (an autostash of a
  * rebase or merge under way too) of the repository holding `dir` has in its
@@ -568,8 +757,31 @@ function onBranch(noted: string, head: string): boolean {
  * ```
  */
 export function heldByGit(dir: string, lines: readonly string[]): Set<string> | undefined {
-  const held = new Set<string>();
-  if (lines.length === 0) return held;
+  if (lines.length === 0) return new Set();
+  const revs = gitRevs(dir);
+  return revs === undefined ? undefined : grepHolding(dir, revs, RECORD_FILE, lines);
+}
+
+/**
+ * Which of `lines` any record file of the repository holding `dir` has, at any path: in a
+ * branch, tag, remote branch or stash, or in the work tree (untracked too, not ignored). A
+ * deliverable moved or copied (retired into `_Archive/`, its folder begun again) took its lines
+ * along, and the journal stayed behind. `undefined` when git cannot say.
+ */
+function heldAnywhere(dir: string, lines: readonly string[]): Set<string> | undefined {
+  const revs = gitRevs(dir);
+  if (revs === undefined) return undefined;
+  const anyRecordFile = `:(top,glob)**/${RECORD_FILE}`;
+  const inRevs = grepHolding(dir, revs, anyRecordFile, lines);
+  const inTree = grepHolding(dir, ["--untracked"], anyRecordFile, lines);
+  return inRevs === undefined || inTree === undefined ? undefined : new Set([...inRevs, ...inTree]);
+}
+
+/**
+ * The branches, tags, remote branches and stashes (an autostash of a rebase or merge under way
+ * too) of the repository holding `dir`, as commit ids; `undefined` when git cannot say.
+ */
+function gitRevs(dir: string): string[] | undefined {
   const git = (...args: string[]) =>
     new Deno.Command("git", { args: ["-C", dir, ...args], stdout: "piped", stderr: "null" })
       .outputSync();
@@ -584,16 +796,36 @@ export function heldByGit(dir: string, lines: readonly string[]): Set<string> | 
     );
     const stashes = git("stash", "list", "--format=%H");
     if (!refs.success || !stashes.success) return undefined;
-    const revs = [
-      ...new Set([...words(refs.stdout), ...words(stashes.stdout), ...autostashes(dir)]),
-    ];
-    if (revs.length === 0) return held;
+    return [...new Set([...words(refs.stdout), ...words(stashes.stdout), ...autostashes(dir)])];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Which of `lines` the files of `pathspec` (relative to `dir`) hold, in `where` (revisions, or
+ * `--untracked` for the work tree): one `git grep`, none for no revision; `undefined` when git
+ * cannot say.
+ */
+function grepHolding(
+  dir: string,
+  where: readonly string[],
+  pathspec: string,
+  lines: readonly string[],
+): Set<string> | undefined {
+  const held = new Set<string>();
+  if (where.length === 0 || lines.length === 0) return held;
+  try {
     const patterns = lines.flatMap((line) => ["-e", line]);
-    const grep = git("grep", "--null", "-F", ...patterns, ...revs, "--", RECORD_FILE);
+    const grep = new Deno.Command("git", {
+      args: ["-C", dir, "grep", "--null", "-F", ...patterns, ...where, "--", pathspec],
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
     if (!grep.success && grep.code !== 1) return undefined; // 1: nothing found
-    // `<rev>:<path>` NUL `<line>`: a line that holds one of `lines` is one only when it is it.
+    // `[<rev>:]<path>` NUL `<line>`: a line that holds one of `lines` is one only when it is it.
     const wanted = new Set(lines);
-    for (const match of words(grep.stdout)) {
+    for (const match of new TextDecoder().decode(grep.stdout).split("\n").filter(Boolean)) {
       const line = match.slice(match.indexOf("\0") + 1).replace(/\r$/, "");
       if (wanted.has(line)) held.add(line);
     }

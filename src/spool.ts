@@ -55,6 +55,7 @@ import {
   WriteError,
 } from "./append_types.ts";
 import { linesHolding } from "./record_lines.ts";
+import { journaledRecordFile, type JournalOnlyLine, journalOnlyLines } from "./journal.ts";
 import { deliverableIdOfLine } from "./moved_records.ts";
 import { recordsOfRun } from "./records_of_run.ts";
 import { readEarlierSeqs } from "./seq_allocation.ts";
@@ -1084,7 +1085,10 @@ export interface LostRecordsReport extends ReplayReport {
 /**
  * Appends records carried by lost-record lines (or spool entries, one JSON
  * object per line) from a file an orchestrator saved, each once: a record
- * already in its file is not appended again. The file is only read.
+ * already in its file is not appended again. The file is only read. Given a
+ * record file's journal (`.runrec/RunRecords.csv.journal`), it appends the
+ * records only that journal holds (in no file, branch, tag or stash, and put
+ * back by no append: SCHEMA.md 7.1), each once, RunIDs kept.
  *
  * @example
  * ```ts
@@ -1101,6 +1105,18 @@ export async function replayLostRecords(
 ): Promise<LostRecordsReport> {
   checkReplayLostArguments(file, options);
   const report: LostRecordsReport = { ...emptyReport(), lines: 0 };
+  const byFile = new Map<string, { entry: SpoolEntry; line: number }[]>();
+  // A journal (.runrec/RunRecords.csv.journal): the records only it holds, each once.
+  const journaled = journaledRecordFile(resolve(file));
+  if (journaled !== undefined && kindOf(file) === "file") {
+    const entries = journalOnlyLines(journaled).map((lost, i) => ({
+      entry: journalOnlyEntry(journaled, lost),
+      line: i + 1,
+    }));
+    report.lines = entries.length;
+    if (entries.length > 0) byFile.set(journaled, entries);
+    return await replayLost(file, byFile, report, options);
+  }
   let text: string;
   try {
     text = Deno.readTextFileSync(file);
@@ -1110,7 +1126,6 @@ export async function replayLostRecords(
     throw new InputError(`${file}: cannot read: ${why}`);
   }
   const lines = text.split("\n");
-  const byFile = new Map<string, { entry: SpoolEntry; line: number }[]>();
   lines.forEach((raw, i) => {
     const text = raw.trim();
     const at = text.indexOf(LOST_RECORD_PREFIX);
@@ -1131,6 +1146,29 @@ export async function replayLostRecords(
     }
     byFile.set(entry.recordFile, [...byFile.get(entry.recordFile) ?? [], { entry, line: i + 1 }]);
   });
+  return await replayLost(file, byFile, report, options);
+}
+
+/** The spool entry that appends a record only the journal of `recordFile` holds, RunID and all. */
+function journalOnlyEntry(recordFile: string, lost: JournalOnlyLine): SpoolEntry {
+  const { RecordChecksum: _, ...draft } = decodeRecord(lost.line);
+  return {
+    id: `${lost.at}-journal`,
+    recordFile,
+    draft,
+    error: "dropped from its RunRecords.csv, in its journal only",
+    spooledAt: new Date(lost.at).toISOString(),
+    attempts: 0,
+  };
+}
+
+/** Appends the records of `byFile`, read from `file` (lines numbered there), into `report`. */
+async function replayLost(
+  file: string,
+  byFile: Map<string, { entry: SpoolEntry; line: number }[]>,
+  report: LostRecordsReport,
+  options: AppendOptions,
+): Promise<LostRecordsReport> {
   for (const [recordFile, lost] of byFile) {
     const folder = dirname(recordFile);
     if (isGone(folder)) {

@@ -21,11 +21,12 @@ export type IntegrityCheck =
   | "duplicate" // a RunID already used on an earlier line
   | "format" // CR LF, NUL bytes, blank line, no final newline (warnings)
   | "git" // git ignores the file, or stores it through a filter or encoding (`runrec verify`)
-  | "identity"; // its folder's DeliverableID is another folder's too (`runrec verify` of a root)
+  | "identity" // its folder's DeliverableID is another folder's too (`runrec verify` of a root)
+  | "journal"; // a record appended here that only the journal holds (`runrec verify`, line 0)
 
 /** One problem {@linkcode verifyRecordFile} found. */
 export interface IntegrityProblem {
-  /** 1-based line number. */
+  /** 1-based line number; 0 for the file as a whole. */
   line: number;
   /** `error`s fail `verify`; `warning`s are reported only. */
   severity: "error" | "warning";

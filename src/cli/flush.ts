@@ -5,7 +5,14 @@
  * @module
  */
 import { shellWord } from "../shell_word.ts";
-import { requireFolder } from "../deliverable.ts";
+import { RECORD_FILE, requireFolder } from "../deliverable.ts";
+import {
+  journaledRecordFile,
+  type JournalOnlyJson,
+  journalOnlyJson,
+  journalOnlyLines,
+  journalOnlyMessage,
+} from "../journal.ts";
 import { InputError } from "../errors.ts";
 import { resolve } from "../path.ts";
 import { leaveNote, leaveWarning } from "../notices.ts";
@@ -74,6 +81,13 @@ removed and named on stderr: once its writer (named in the file name) is gone
 from this machine, else once it is an hour old; never one a live writer may
 still rename.
 
+A record this work tree appended in the last day that only its journal holds
+(in no file, branch, tag or stash, and not put back by an append: a file begun
+on a branch that lacked it, discarded by git checkout -f) is named, with the
+command that appends it (exit 1): runrec flush --from <del-dir>/.runrec/
+RunRecords.csv.journal appends the records only that journal holds, each once,
+with its RunID, to the RunRecords.csv checked out.
+
 --from FILE appends the records of the "runrec: lost-record: ..." lines in FILE
 (saved from the stderr of an emit that could neither write nor spool its record).
 FILE is only read: a record already in its file is named and not appended again,
@@ -81,14 +95,17 @@ and a FILE with no lost-record line appends nothing and says so (exit 0). A line
 refused as above is named and not appended (exit 1).
 
 Options:
-  --from FILE   append the records of the lost-record lines in FILE (below)
+  --from FILE   append the records of the lost-record lines in FILE, or of a
+                journal those only it holds (below)
   --json        print {replayed, putBack, repeats, alreadyWritten, alreadyRecorded,
-                claimed, failures, elsewhere, removedTemporaries} as JSON
+                claimed, failures, elsewhere, removedTemporaries, journalOnly:
+                [{runId, recordFile, appendedAt, why, branch, command}]} as JSON
   -h, --help    show this help
 
 Exit codes: 0 all spooled records at or beneath the folders named written (or
-none), 1 some remain or are stuck, also one whose deliverable folder beneath a
-folder named is gone (or a lost-record line cannot be read), 2 usage error.
+none), 1 some remain or are stuck, or only a journal holds them, also one whose
+deliverable folder beneath a folder named is gone (or a lost-record line cannot
+be read), 2 usage error.
 
 Example:
   runrec flush PKG-01_X/1_Working/DEL-01-02_Y
@@ -194,6 +211,16 @@ export const flushCommand: Command = {
     ];
     const lost = from !== undefined ? await replayLostRecords(from).catch(namingFrom) : undefined;
     const report: ReplayReport = lost ?? await replaySpool(dirs);
+    // Records no replay appends: only the journal holds them (SCHEMA.md 7.1), each named with
+    // the command that does. `flush --from` of that journal appends them.
+    const journalOnly: JournalOnlyJson[] = [];
+    for (const dir of dirs) {
+      const file = join(dir, RECORD_FILE);
+      for (const record of journalOnlyLines(resolve(file))) {
+        report.failures.push(journalOnlyMessage(file, record));
+        journalOnly.push(journalOnlyJson(file, record));
+      }
+    }
     const { claimed, elsewhere } = report;
     const waitingInToolRoots = toolRoots.noteWaiting();
     const replayed = report.replayed.map((r) => r.record);
@@ -208,6 +235,7 @@ export const flushCommand: Command = {
         failures: report.failures,
         elsewhere,
         removedTemporaries: report.removedTemporaries,
+        journalOnly,
       });
     } else {
       for (const r of replayed) io.out(`${r.RunID}  replayed into ${r.DeliverableID}\n`);
@@ -239,8 +267,14 @@ export const flushCommand: Command = {
       const nothing = replayed.length + report.putBack.length + report.alreadyWritten.length +
         report.alreadyRecorded.length + claimed.length +
         report.failures.length + elsewhere.length;
-      if (lost?.lines === 0) io.out(`${from}: no lost-record line in it; nothing appended\n`);
-      else if (nothing === 0) {
+      if (lost?.lines === 0 && journaledRecordFile(resolve(from!)) !== undefined) {
+        io.out(
+          `${from}: no record only this journal holds (each is in its file, a branch or a ` +
+            "stash, or the next append puts it back); nothing appended\n",
+        );
+      } else if (lost?.lines === 0) {
+        io.out(`${from}: no lost-record line in it; nothing appended\n`);
+      } else if (nothing === 0) {
         io.out(
           waitingInToolRoots === 0
             ? "nothing spooled\n"

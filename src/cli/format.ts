@@ -367,7 +367,8 @@ export function problemLine(
   color: boolean,
 ): string {
   const label = severity === "warning" ? paint("warning:", "yellow", color) + " " : "";
-  return `${path}:${line}: ${label}${oneLine(message)}\n`;
+  // Line 0: the file as a whole (a record in none of its lines).
+  return `${path}${line > 0 ? `:${line}` : ""}: ${label}${oneLine(message)}\n`;
 }
 
 /** Other names of the formats `log` and `show` write, as an agent or a user of other tools says them. */

@@ -22,7 +22,7 @@ import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { renumberedNote } from "../record_limits.ts";
 import { linesWithRunId } from "../record_lines.ts";
 import { shellWord } from "../shell_word.ts";
-import { heldByGit, journaledLines } from "../journal.ts";
+import { heldByGit, journaledLines, journalOnlyLines, journalOnlyMessage } from "../journal.ts";
 import {
   type Command,
   EXIT,
@@ -360,6 +360,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
 function outOfFile(path: string, runId: string): void {
   const entry = journaledLines(path, `,${runId},`).find((e) => e.line.split(",")[1] === runId);
   if (entry === undefined) return;
+  // Nothing puts it back: the command that does is named (SCHEMA.md 7.1).
+  const only = journalOnlyLines(path).find((lost) => lost.runId === runId);
+  if (only !== undefined) throw new CheckFailure(journalOnlyMessage(path, only));
   const dir = dirname(path);
   const why = heldByGit(dir, [entry.line])?.has(entry.line)
     ? "a git stash holds it (git stash pop brings it back), or another branch (checked out, it " +

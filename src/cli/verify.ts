@@ -12,6 +12,12 @@ import { dirname, resolve } from "../path.ts";
 import { oneLine } from "../names.ts";
 import { DELIVERABLE_ID_SYNTAX } from "../schema.ts";
 import { runIdOfLine } from "../record_lines.ts";
+import {
+  type JournalOnlyJson,
+  journalOnlyJson,
+  journalOnlyLines,
+  journalOnlyMessage,
+} from "../journal.ts";
 import { describePending, pendingRecords } from "../spool.ts";
 import { listPendingRuns } from "../pending.ts";
 import { foldersWithPendingRuns } from "../pending_folders.ts";
@@ -52,7 +58,12 @@ Targets as for validate. For each record file:
   - every record is valid, and no RunID names two different records (with
     --since, one the file held at GIT-REV already is a warning);
   - no other record file among the targets is in a folder of the same
-    execution root with the same DeliverableID (a copied _CONTEXT.md).
+    execution root with the same DeliverableID (a copied _CONTEXT.md);
+  - no record this work tree appended to it in the last day is in its journal
+    (.runrec/RunRecords.csv.journal) only: in no file, branch, tag or stash,
+    and not put back by the next append (a file begun on a branch that lacked
+    it, discarded by git checkout -f); each is named (line 0) with the command
+    that appends it: runrec flush --from <that journal>.
 With --since GIT-REV, also K-APPEND-1: the file at GIT-REV, at every
 first-parent commit since that changed it, and in the working tree, each has
 the one before as a byte-for-byte prefix; at a merge, every line must be a line
@@ -76,7 +87,8 @@ Options:
                    history, unreadable?, ok}], records, errors, warnings,
                    duplicates, unreadable (totals), gone: [{path, history}],
                    spooled, pendingRuns: [{delDir, id, agent, started,
-                   finishing, damaged}], ok}
+                   finishing, damaged}], journalOnly: [{runId, recordFile,
+                   appendedAt, why, branch, command}], ok}
   -h, --help       show this help
 
 Records spooled after a failed write, not yet in their file, and runs started
@@ -86,10 +98,11 @@ RunRecords.csv), or a folder beneath a root that cannot be listed, is named on
 stderr and every other file is still checked.
 
 Exit codes: 0 intact; 1 a check failed (corrupt line, bad header, invalid
-record, duplicate RunID, one DeliverableID in two folders, history rewritten,
-record file gone); 2 usage error, missing target, unreadable file, a file named
-that is not a record file, unknown GIT-REV, not in a git work tree, a shallow
-clone lacking the history, a repository git refuses, git not runnable.
+record, duplicate RunID, one DeliverableID in two folders, a record in the
+journal only, history rewritten, record file gone); 2 usage error, missing
+target, unreadable file, a file named that is not a record file, unknown
+GIT-REV, not in a git work tree, a shallow clone lacking the history, a
+repository git refuses, git not runnable.
 
 Example:
   runrec verify PKG-01_Alpha/1_Working/DEL-01-02_Spec
@@ -221,6 +234,22 @@ async function holdsIdent(path: string): Promise<boolean> {
 }
 
 /**
+ * An error for each record appended to `path` in the last day that only its journal holds
+ * (SCHEMA.md 7.1): no file, branch, tag or stash has it, and no append puts it back.
+ */
+function journalOnlyProblems(path: string, found: JournalOnlyJson[]): IntegrityProblem[] {
+  const lines = journalOnlyLines(resolve(path));
+  found.push(...lines.map((lost) => journalOnlyJson(path, lost)));
+  return lines.map((lost) => ({
+    line: 0,
+    severity: "error",
+    check: "journal",
+    field: "",
+    message: journalOnlyMessage(path, lost),
+  }));
+}
+
+/**
  * What keeps a record file's records from being checked, as one problem:
  * git ignores it (its records are in this clone only: an error with
  * --since, which finds no history), or stores other bytes than runrec wrote
@@ -335,6 +364,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   let failed = false;
   let unreadable = 0;
   const totals = { records: 0, errors: 0, warnings: 0, duplicates: 0 };
+  const inJournal: JournalOnlyJson[] = [];
   let firstFile = true;
   if (json) {
     out.write(`{\n  "since": ${JSON.stringify(since ?? null)},\n`);
@@ -400,7 +430,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     } catch (e) {
       readError = readFailure(e);
     }
-    for (const problem of [...stored ? [stored] : [], ...shared.get(file.path) ?? []]) {
+    const journalOnly = readError === undefined ? journalOnlyProblems(file.path, inJournal) : [];
+    for (
+      const problem of [...stored ? [stored] : [], ...shared.get(file.path) ?? [], ...journalOnly]
+    ) {
       onProblem(problem);
       if (problem.severity === "error") result.errors++;
       else result.warnings++;
@@ -495,6 +528,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       }))
     );
     out.write(`  "pendingRuns": ${JSON.stringify(unfinished)},\n`);
+    out.write(`  "journalOnly": ${JSON.stringify(inJournal)},\n`);
     for (const [key, value] of Object.entries(totals)) out.write(`  "${key}": ${value},\n`);
     out.write(`  "unreadable": ${unreadable},\n`);
     out.write(`  "ok": ${!failed}\n}\n`);

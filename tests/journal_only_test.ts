@@ -1,0 +1,261 @@
+/**
+ * A record only the journal holds (SCHEMA.md 7.1) is named, never lost in
+ * silence: a run finished on a branch that lacked the record file begins an
+ * untracked file, which `git checkout -f` discards, and the file the branch
+ * begins anew puts nothing back. `verify` fails naming it, `flush` and `show`
+ * name it too, and `flush --from` of the journal appends it once with its RunID. Lines
+ * git carried elsewhere, or that the next append puts back, are not named. A
+ * linked work tree removed after `git reset --hard` took its record out keeps
+ * nothing of it but its RunID. Real git repositories, branches, checkouts and
+ * work trees; runrec as real processes.
+ *
+ * ```sh
+ * deno test -A tests/journal_only_test.ts
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { emitArgs, runCliProcess } from "./cli.ts";
+import { git, makeProject, tempDir } from "./fixtures.ts";
+import { recordsOf } from "./support/runs.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
+import { journalPath } from "../src/journal.ts";
+import { sharedStatePath } from "../src/work_tree_lock.ts";
+
+const DEL = join("PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+const JOURNAL = join(DEL, ".runrec", `${RECORD_FILE}.journal`);
+
+/** The project as a git repository on main, its first commit also branch `old` (no record file). */
+async function repository(): Promise<{ root: string; env: Record<string, string> }> {
+  const { root } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-journal-only-tmp-" }) };
+  await git(root, "init", "-q", "-b", "main");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "project");
+  await git(root, "branch", "old");
+  return { root, env };
+}
+
+/** Runs the CLI in `root`, with `env`. */
+function cli(root: string, env: Record<string, string>, ...args: string[]) {
+  return runCliProcess(args, undefined, env, root);
+}
+
+/** The RunID of `del`'s records, in file order. */
+async function runIds(del: string): Promise<string[]> {
+  return (await recordsOf(del)).map((r) => r.RunID);
+}
+
+Deno.test("a run finished on a branch made before the record file, its new file discarded by git checkout -f: verify and flush name the record only the journal holds, and flush --from of the journal appends it once", async () => {
+  const { root, env } = await repository();
+  const del = join(root, DEL);
+  assertEquals((await cli(root, env, ...emitArgs(DEL))).code, 0);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "first record");
+  const start = await cli(root, env, "start", DEL, "--agent", "4_DOCUMENTS");
+  assertEquals(start.code, 0, start.stderr);
+  await git(root, "checkout", "-q", "old");
+  const finish = await cli(root, env, "finish", start.stdout.trim(), "--status", "SUCCESS");
+  assertEquals(finish.code, 0, finish.stderr);
+  const lost = finish.stdout.trim();
+  assertEquals(await runIds(del), [lost]); // a new file, untracked on old
+  await git(root, "checkout", "-f", "-q", "main"); // git discards the untracked file
+
+  // On main: main's file lacks it, no ref holds it, and old has no file to put it back into.
+  const onMain = await cli(root, env, "verify", DEL);
+  assertEquals(onMain.code, 1, onMain.stdout);
+  assertMatch(
+    onMain.stdout,
+    new RegExp(
+      `${lost} is in no file, branch, tag or stash, only in this work tree's journal ` +
+        `${JOURNAL.replaceAll(".", "\\.")} .*appended on branch old, into a RunRecords.csv that ` +
+        `branch did not track.*runrec flush --from ${
+          JOURNAL.replaceAll(".", "\\.")
+        } appends it, with its RunID, to the RunRecords.csv checked out \\(git checkout old first`,
+    ),
+  );
+
+  const show = await cli(root, env, "show", DEL, lost);
+  assertEquals(show.code, 1, show.stderr);
+  assertMatch(show.stderr, new RegExp(`${lost} is in no file, branch, tag or stash`));
+
+  // Back on old, whose next append begins the file anew: a file begun anew puts nothing back.
+  await git(root, "checkout", "-q", "old");
+  const next = await cli(root, env, ...emitArgs(DEL));
+  assertEquals(next.code, 0, next.stderr);
+  assertEquals(await runIds(del), [next.stdout.trim()]);
+  const verify = await cli(root, env, "verify", DEL, "--json");
+  assertEquals(verify.code, 1, verify.stdout);
+  const verified = JSON.parse(verify.stdout);
+  const [problem] = verified.files[0].problems;
+  assertEquals([problem.line, problem.severity, problem.check], [0, "error", "journal"]);
+  const command = `runrec flush --from ${JOURNAL}`;
+  assertEquals(
+    verified.journalOnly.map((j: Record<string, unknown>) => [j.runId, j.branch, j.command]),
+    [[lost, null, command]],
+  );
+  assertMatch(problem.message, new RegExp(`^${lost} .*: it began a RunRecords.csv that is gone`));
+  const flush = await cli(root, env, "flush", DEL);
+  assertEquals(flush.code, 1, flush.stdout);
+  assertMatch(flush.stderr, new RegExp(`${lost} is in no file, branch, tag or stash`));
+  const flushed = await cli(root, env, "flush", DEL, "--json");
+  assertEquals(flushed.code, 1, flushed.stdout);
+  assertEquals(
+    JSON.parse(flushed.stdout).journalOnly.map((j: Record<string, unknown>) => [j.runId, j.why]),
+    [[lost, problem.message.split(": ")[1].split("; runrec flush")[0]]],
+  );
+
+  // The command named appends it, with its RunID, once.
+  const restore = await cli(root, env, "flush", "--from", JOURNAL);
+  assertEquals(restore.code, 0, restore.stderr);
+  assertEquals(restore.stdout, `${lost}  replayed into DEL-01-02\n`);
+  assertEquals(await runIds(del), [next.stdout.trim(), lost]);
+  assertEquals((await cli(root, env, "verify", DEL)).code, 0);
+  assertEquals((await cli(root, env, "flush", DEL)).code, 0);
+  const again = await cli(root, env, "flush", "--from", JOURNAL);
+  assertEquals(again.code, 0, again.stderr);
+  assertMatch(again.stdout, /no record only this journal holds/);
+  assertEquals(await runIds(del), [next.stdout.trim(), lost]);
+});
+
+Deno.test("lines git carried elsewhere, or that the next append puts back, are not named: a stash, a branch's uncommitted record, a git reset --hard", async () => {
+  const { root, env } = await repository();
+  const del = join(root, DEL);
+  assertEquals((await cli(root, env, ...emitArgs(DEL))).code, 0);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "first record");
+  // A stash holds it: git stash pop brings it back.
+  const stashed = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
+  await git(root, "stash", "-q");
+  assertEquals((await cli(root, env, "verify", DEL)).code, 0);
+  await git(root, "stash", "pop", "-q");
+  assertEquals(await runIds(del), [(await runIds(del))[0], stashed]);
+  await git(root, "commit", "-qam", "second record");
+  // A branch's record discarded by a forced checkout: back on that branch, the next append
+  // puts it back, since the branch's file holds the record it was appended after.
+  await git(root, "checkout", "-q", "-b", "side");
+  const side = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
+  await git(root, "checkout", "-f", "-q", "main");
+  assertEquals((await cli(root, env, "verify", DEL)).code, 0);
+  await git(root, "checkout", "-q", "side");
+  assertEquals((await cli(root, env, "verify", DEL)).code, 0);
+  const flush = await cli(root, env, "flush", DEL);
+  assertEquals(flush.code, 0, flush.stderr);
+  assertMatch(flush.stdout, new RegExp(`${side}  put back into`));
+  // A record git reset --hard took out: put back by the next append, not named meanwhile.
+  const reset = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
+  await git(root, "reset", "-q", "--hard");
+  const verify = await cli(root, env, "verify", DEL);
+  assertEquals(verify.code, 0, verify.stdout);
+  const put = await cli(root, env, "flush", DEL);
+  assertMatch(put.stdout, new RegExp(`${reset}  put back into`));
+  assert((await runIds(del)).includes(reset));
+});
+
+Deno.test("a deliverable retired into _Archive/ by a copy and git rm -r, then begun again at its path: the journal left behind names nothing, the copy holding its lines, staged or committed", async () => {
+  const { root, env } = await repository();
+  const del = join(root, DEL);
+  const archived = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "first record");
+  const archive = join(root, "PKG-01_Pkg", "_Archive");
+  await Deno.mkdir(archive);
+  await new Deno.Command("cp", { args: ["-r", del, archive] }).output();
+  await git(root, "rm", "-rq", DEL); // the ignored .runrec/ stays, with its journal
+  await git(root, "add", "-A");
+  await Deno.writeTextFile(join(del, "_CONTEXT.md"), "**DeliverableID:** DEL-01-02\n");
+  const restarted = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
+  assertEquals(await runIds(del), [restarted]);
+  assertEquals((await cli(root, env, "verify", DEL)).code, 0);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "retired and begun again");
+  const verify = await cli(root, env, "verify", DEL);
+  assertEquals(verify.code, 0, verify.stdout);
+  assert(!verify.stdout.includes(archived));
+});
+
+Deno.test("a linked work tree removed after git reset --hard took its record out: flush in it first puts the record back; removed, its journal goes with it and the RunID alone stays, in the common .git's notes", async () => {
+  const { root, env } = await repository();
+  assertEquals((await cli(root, env, ...emitArgs(DEL))).code, 0);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "first record");
+  const worktree = join(await tempDir({ prefix: "runrec-journal-only-wt-" }), "wt");
+  await git(root, "worktree", "add", "-q", "-b", "feature", worktree);
+  const del = join(worktree, DEL);
+
+  // Before the work tree is removed, its journal puts the record back.
+  const kept = (await cli(worktree, env, ...emitArgs(DEL))).stdout.trim();
+  await git(worktree, "reset", "-q", "--hard");
+  assert(!(await runIds(del)).includes(kept));
+  assertEquals((await cli(worktree, env, "verify", DEL)).code, 0); // the next append puts it back
+  assertMatch((await cli(worktree, env, "flush", DEL)).stdout, new RegExp(`${kept}  put back`));
+  await git(worktree, "commit", "-qam", "kept");
+
+  // Removed right after the reset: git removes it (.runrec/ is ignored), and its journal with it.
+  const gone = (await cli(worktree, env, ...emitArgs(DEL))).stdout.trim();
+  await git(worktree, "reset", "-q", "--hard");
+  const notes = sharedStatePath(join(del, RECORD_FILE), "seqs")!;
+  await git(root, "worktree", "remove", worktree);
+  assertEquals(await Deno.stat(journalPath(join(del, RECORD_FILE))).catch(() => "gone"), "gone");
+  const refs = (await git(root, "for-each-ref", "--format=%(objectname)")).split("\n");
+  const held = await git(root, "grep", "-c", gone, ...refs, "--", ".").catch(() => "");
+  assertEquals(held, "");
+  // What remains of it: its RunID, so that no append gives it again; nothing that says it is lost.
+  assert((await Deno.readTextFile(notes)).includes(gone));
+  assertEquals((await cli(root, env, "verify", DEL)).code, 0);
+});
+
+Deno.test("a record committed only on a branch deleted since (git branch -D) is named as appended on a branch that is gone, and flush --from of the journal appends it to the file checked out", async () => {
+  const { root, env } = await repository();
+  const del = join(root, DEL);
+  assertEquals((await cli(root, env, ...emitArgs(DEL))).code, 0);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "first record");
+  await git(root, "checkout", "-q", "-b", "trial", "old"); // no record file on it
+  const trial = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "trial record");
+  await git(root, "checkout", "-q", "main");
+  assertEquals((await cli(root, env, "verify", DEL)).code, 0); // branch trial holds it
+  await git(root, "branch", "-q", "-D", "trial");
+  const verify = await cli(root, env, "verify", DEL);
+  assertEquals(verify.code, 1, verify.stdout);
+  assertMatch(verify.stdout, new RegExp(`${trial} .*appended on branch trial, which is gone`));
+  const restore = await cli(root, env, "flush", "--from", JOURNAL);
+  assertEquals(restore.stdout, `${trial}  replayed into DEL-01-02\n`);
+  assertEquals((await runIds(del)).slice(1), [trial]);
+  assertEquals((await cli(root, env, "verify", DEL)).code, 0);
+});
+
+Deno.test("a journal edited by hand (a record's line changed, its checksum no longer matching, and lines of no record) names nothing and appends nothing: verify passes, flush --from of it appends nothing", async () => {
+  const { root, env } = await repository();
+  const del = join(root, DEL);
+  const first = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "first record");
+  const journal = join(root, JOURNAL);
+  const [entry] = (await Deno.readTextFile(journal)).split("\n").filter(Boolean).map((line) =>
+    JSON.parse(line)
+  );
+  // The record's line as another run's, at an offset where it is not: a forged record.
+  const forged = {
+    ...entry,
+    head: "ref: refs/heads/gone",
+    previous: "",
+    first: "",
+    line: entry.line.replace(first, first.replace(/-001$/, "-009")).replace("SUCCESS", "FAILED"),
+  };
+  await Deno.writeTextFile(
+    journal,
+    `\n${JSON.stringify(forged)}\nnot json\n{"line": 5}\n${"x".repeat(1000)}`,
+    { append: true },
+  );
+  const verify = await cli(root, env, "verify", DEL);
+  assertEquals(verify.code, 0, verify.stdout + verify.stderr);
+  const flush = await cli(root, env, "flush", "--from", JOURNAL);
+  assertEquals(flush.code, 0, flush.stderr);
+  assertMatch(flush.stdout, /no record only this journal holds/);
+  assertEquals(await runIds(del), [first]);
+});
