@@ -1,0 +1,125 @@
+/**
+ * Stop 51's new users: a language-model agent told only to follow docs/AGENT_PROTOCOL.md, an
+ * operator recovering the morning after an incident from the messages alone, and a reviewer of a
+ * pull request. Each test is one friction they met, which failed before its fix; where a message
+ * names a command, the test runs that command as printed, with `runrec` on PATH.
+ */
+import { join } from "node:path";
+import { runCliProcess } from "./cli.ts";
+import { git, makeProject, tempDir } from "./fixtures.ts";
+import { assert, assertEquals, assertIncludes } from "./assert.ts";
+import { whileReadOnly } from "./support/read_only.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
+import { shellWord } from "../src/shell_word.ts";
+
+/** A folder holding a `runrec` that runs the CLI under test, for commands run as printed. */
+async function runrecOnPath(): Promise<string> {
+  const bin = await tempDir({ prefix: "runrec-bin-" });
+  const words = [Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY].map(shellWord).join(" ");
+  await Deno.writeTextFile(join(bin, "runrec"), `#!/bin/sh\nexec ${words} "$@"\n`);
+  await Deno.chmod(join(bin, "runrec"), 0o755);
+  return bin;
+}
+
+/** Runs `command` in a POSIX shell in `cwd`, `runrec` on PATH, with `env` added. */
+async function runAsPrinted(cwd: string, command: string, env: Record<string, string> = {}) {
+  const bin = await runrecOnPath();
+  const out = await new Deno.Command("sh", {
+    args: ["-c", command],
+    cwd,
+    env: { ...env, NO_COLOR: "1", PATH: `${bin}:${Deno.env.get("PATH")}` },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+/** The lines of `del`'s record file holding `text`. */
+async function recordLinesWith(del: string, text: string): Promise<string[]> {
+  const file = await Deno.readTextFile(join(del, "RunRecords.csv"));
+  return file.split("\n").filter((line) => line.includes(text));
+}
+
+Deno.test("a record spooled in the temporary folder's spool names the command that replays it from a shell with another $TMPDIR, where it named none and a flush there said 'nothing spooled' (newuser-51 F1)", async () => {
+  const { root, del } = await makeProject();
+  const ciTmp = await tempDir({ prefix: "runrec-ci-tmp-" });
+  const operatorTmp = await tempDir({ prefix: "runrec-op-tmp-" });
+  // The CI job's emit: the deliverable read-only, so the record goes to the job's $TMPDIR spool.
+  const emitted = await whileReadOnly(del, () =>
+    runCliProcess(
+      ["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS", "--notes", "from CI"],
+      FULL_FLAGS,
+      { TMPDIR: ciTmp },
+    ));
+  assertEquals(emitted.code, 0, emitted.stderr);
+  assertIncludes(emitted.stderr, `spooled to ${ciTmp}/runrec-spool-`);
+  // The morning after, the operator's shell has another $TMPDIR: a plain flush finds nothing.
+  const plain = await runCliProcess(["flush", del], FULL_FLAGS, { TMPDIR: operatorTmp });
+  assertIncludes(plain.stdout, "nothing spooled");
+  // The warning names the command that replays it; run as printed, it appends the record once.
+  const command = emitted.stderr.match(/RUNREC_SPOOL_DIR=\S+ runrec flush \S+/)?.[0];
+  assert(command !== undefined, `no flush command in: ${emitted.stderr}`);
+  const flushed = await runAsPrinted(root, command, { TMPDIR: operatorTmp });
+  assertEquals(flushed.code, 0, flushed.stdout + flushed.stderr);
+  assertIncludes(flushed.stdout, "replayed into DEL-01-02");
+  assertEquals((await recordLinesWith(del, "from CI")).length, 1);
+  const again = await runAsPrinted(root, command, { TMPDIR: operatorTmp });
+  assertEquals(again.code, 0, again.stdout + again.stderr);
+  assertEquals((await recordLinesWith(del, "from CI")).length, 1);
+});
+
+Deno.test("an emit into a RunRecords.csv left mid-merge, and validate of it, name the git command that resolves the conflict keeping both sides' lines, which does (newuser-51 F2)", async () => {
+  const { root, del } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
+  const emit = (agent: string, started: string) =>
+    runCliProcess(
+      ["emit", del, "--agent", agent, "--status", "SUCCESS", "--started", started],
+      FULL_FLAGS,
+      env,
+    );
+  // No .gitattributes: git merges the record file as text and stops at a conflict.
+  await git(root, "init", "-q");
+  assertEquals((await emit("BASE", "2026-01-01T00:00:00Z")).code, 0);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "base");
+  await git(root, "checkout", "-qb", "side");
+  assertEquals((await emit("SIDE", "2026-01-02T00:00:00Z")).code, 0);
+  await git(root, "commit", "-qam", "side");
+  await git(root, "checkout", "-q", "main");
+  assertEquals((await emit("MAIN", "2026-01-03T00:00:00Z")).code, 0);
+  await git(root, "commit", "-qam", "main");
+  const merge = await new Deno.Command("git", {
+    args: ["-c", "user.name=runrec test", "-c", "user.email=test@runrec.invalid", "merge", "side"],
+    cwd: root,
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  assertEquals(merge.code, 1, "the merge stops at a conflict");
+  const during = await emit("DURING", "2026-01-04T00:00:00Z");
+  assertEquals(during.code, 0, during.stderr);
+  assertIncludes(during.stderr, "an unresolved git merge conflict");
+  const validate = await runCliProcess(["validate", del], FULL_FLAGS, env);
+  assertEquals(validate.code, 1);
+  assertIncludes(validate.stdout, "git checkout -m of this file does it");
+  // As the message says: the .gitattributes line, then the command it names, as printed.
+  const command = during.stderr.match(/git checkout -m -- \S+/)?.[0];
+  assert(command !== undefined, `no git command in: ${during.stderr}`);
+  await Deno.writeTextFile(join(root, ".gitattributes"), "RunRecords.csv merge=union eol=lf\n");
+  const resolved = await runAsPrinted(root, command);
+  assertEquals(resolved.code, 0, resolved.stderr);
+  assertEquals((await runCliProcess(["validate", del], FULL_FLAGS, env)).code, 0);
+  // Then, as it says, the merge is committed before the spooled record is appended.
+  assertIncludes(during.stderr, "commit the merge before this record is appended");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "merge side");
+  const flushed = await runCliProcess(["flush", del], FULL_FLAGS, env);
+  assertEquals(flushed.code, 0, flushed.stdout + flushed.stderr);
+  await git(root, "commit", "-qam", "the run recorded during the merge");
+  for (const agent of ["BASE", "SIDE", "MAIN", "DURING"]) {
+    assertEquals((await recordLinesWith(del, `,${agent},`)).length, 1, agent);
+  }
+  const verify = await runCliProcess(["verify", del, "--since", "main~2"], FULL_FLAGS, env);
+  assertEquals(verify.code, 0, verify.stdout + verify.stderr);
+});
