@@ -18,6 +18,7 @@ import {
   type Walk,
 } from "./history_shared.ts";
 import {
+  changedInCommitRemedy,
   droppedLine,
   fileDropped,
   firstParentDropped,
@@ -230,7 +231,15 @@ function settleTrack(
         });
       }
       if (problem) {
-        const remedy = restartRemedy(before, after);
+        const remedy = problem.changed === undefined
+          ? restartRemedy(before, after)
+          : changedInCommitRemedy(
+            check.previous,
+            check.commit.id,
+            check.previousPath,
+            problem.line,
+            problem.changed,
+          );
         return failAt({
           previous: check.previous,
           previousPath: check.previousPath,

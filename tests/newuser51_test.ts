@@ -123,3 +123,47 @@ Deno.test("an emit into a RunRecords.csv left mid-merge, and validate of it, nam
   const verify = await runCliProcess(["verify", del, "--since", "main~2"], FULL_FLAGS, env);
   assertEquals(verify.code, 0, verify.stdout + verify.stderr);
 });
+
+Deno.test("verify --since of a commit that edited a record's line names the record and the commands that show the edit and give its line back, where it said only 'line 2 differs (byte N of the file)' (newuser-51 F3)", async () => {
+  const { root, del } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
+  await Deno.writeTextFile(join(root, ".gitattributes"), "RunRecords.csv merge=union eol=lf\n");
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "base");
+  const emitted = await runCliProcess(
+    ["emit", del, "--agent", "4_DOCUMENTS", "--status", "PARTIAL", "--error", "range missing"],
+    FULL_FLAGS,
+    env,
+  );
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const runId = emitted.stdout.trim();
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "record the run");
+  // A reviewer's "tidy" commit turns the PARTIAL into a SUCCESS by hand.
+  const file = join(del, "RunRecords.csv");
+  const text = await Deno.readTextFile(file);
+  await Deno.writeTextFile(file, text.replace(",PARTIAL,", ",SUCCESS,"));
+  await git(root, "commit", "-qam", "tidy");
+  const verify = await runCliProcess(["verify", del, "--since", "main~1"], FULL_FLAGS, env);
+  assertEquals(verify.code, 1, verify.stdout);
+  assertIncludes(verify.stdout, `line 2 differs`);
+  assertIncludes(verify.stdout, `record ${runId} was edited`);
+  // The commands it names, run as printed from the deliverable's folder, show the edit and give
+  // the line as it was; put back and amended, the check holds.
+  const diff = verify.stdout.match(/`(git diff [^`]+)`/)?.[1];
+  const show = verify.stdout.match(/`(git show [^`]+)`/)?.[1];
+  assert(diff !== undefined && show !== undefined, verify.stdout);
+  const shown = await runAsPrinted(del, diff);
+  assertEquals(shown.code, 0, shown.stderr);
+  assertIncludes(shown.stdout, "-v1.0,");
+  const original = await runAsPrinted(del, show);
+  assertEquals(original.code, 0, original.stderr);
+  assertEquals(original.stdout, text.split("\n")[1] + "\n");
+  const lines = (await Deno.readTextFile(file)).split("\n");
+  lines[1] = original.stdout.trimEnd();
+  await Deno.writeTextFile(file, lines.join("\n"));
+  await git(root, "commit", "-qa", "--amend", "--no-edit", "--allow-empty");
+  const again = await runCliProcess(["verify", del, "--since", "main~1"], FULL_FLAGS, env);
+  assertEquals(again.code, 0, again.stdout + again.stderr);
+});
