@@ -34,7 +34,7 @@ import {
 import { deliverableFolders } from "./targets.ts";
 import { kindOf } from "./walk.ts";
 import { spooledRecordHome } from "./git_moved_folder.ts";
-import { hostname, notTheHolder, pidAlive } from "./lock.ts";
+import { hostname, LockRefusedError, notTheHolder, pidAlive } from "./lock.ts";
 import { leaveWarning } from "./notices.ts";
 import { privateFolderProblem, sharedSpoolFolder } from "./spool_folders.ts";
 import type { RunRecord } from "./schema.ts";
@@ -892,7 +892,11 @@ export async function replaySpool(
       report.alreadyRecorded.push(...one.alreadyRecorded);
       for (const failure of one.failures) if (!stuck.has(failure)) left.add(failure);
     } catch (e) {
-      left.add(`${file}: ${waiting.length} spooled record(s) not replayed: ${message(e)}`);
+      // A lock held past the wait is let go in time: say what to run then.
+      const then = e instanceof LockRefusedError && e.kind === "held"
+        ? `; runrec flush ${shellWord(dirname(file))} again once it is free`
+        : "";
+      left.add(`${file}: ${waiting.length} spooled record(s) not replayed: ${message(e)}${then}`);
     }
   }
   // Claimed by a live replayer (another flush, an emit) now that this one is done.

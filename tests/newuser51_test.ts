@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { runCliProcess } from "./cli.ts";
-import { git, makeProject, tempDir } from "./fixtures.ts";
+import { git, makeProject, ROOT, tempDir } from "./fixtures.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { whileReadOnly } from "./support/read_only.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
@@ -166,4 +166,70 @@ Deno.test("verify --since of a commit that edited a record's line names the reco
   await git(root, "commit", "-qa", "--amend", "--no-edit", "--allow-empty");
   const again = await runCliProcess(["verify", del, "--since", "main~1"], FULL_FLAGS, env);
   assertEquals(again.code, 0, again.stdout + again.stderr);
+});
+
+Deno.test("a flush refused by a lock whose holder is stopped (Ctrl-Z) names the kill -CONT that lets it finish and the flush to run then, and a lock of another host says when its lease ends, where each said only that the holder runs or its lease had not expired (newuser-51 F4)", async () => {
+  const { root, del } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
+  const spooled = await whileReadOnly(del, () =>
+    runCliProcess(
+      ["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS", "--notes", "waited"],
+      FULL_FLAGS,
+      env,
+    ));
+  assertEquals(spooled.code, 0, spooled.stderr);
+  // A holder of the lock, stopped as Ctrl-Z stops a terminal's runrec.
+  const lock = join(del, "RunRecords.csv.lock");
+  const holder = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(ROOT, "tests/support/hold_lock.ts"), lock, "30"],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const reader = holder.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  assert(!(await reader.read()).done, "the holder took the lock");
+  reader.releaseLock();
+  holder.kill("SIGSTOP");
+  let released = false;
+  try {
+    const refused = await runCliProcess(["flush", del], FULL_FLAGS, env);
+    assertEquals(refused.code, 1, refused.stdout + refused.stderr);
+    assertIncludes(refused.stderr, `is stopped (kill -CONT ${holder.pid} lets it finish)`);
+    const resume = refused.stderr.match(/kill -CONT \d+/)?.[0];
+    const flush = refused.stderr.match(/runrec flush \S+ again once it is free/)?.[0];
+    assert(resume !== undefined && flush !== undefined, refused.stderr);
+    // As printed: the holder let go on (it releases once its work, here its stdin, ends), then
+    // the flush.
+    assertEquals((await runAsPrinted(root, resume)).code, 0);
+    await holder.stdin.close();
+    assert((await holder.status).success);
+    released = true;
+    const flushed = await runAsPrinted(root, flush.replace(/ again once it is free$/, ""), env);
+    assertEquals(flushed.code, 0, flushed.stdout + flushed.stderr);
+    assertEquals((await recordLinesWith(del, "waited")).length, 1);
+  } finally {
+    if (!released) holder.kill("SIGKILL");
+    await holder.status;
+  }
+  // A lock of another host is judged by its lease: the refusal says when that lease ends.
+  const acquired = new Date();
+  await Deno.writeTextFile(
+    lock,
+    JSON.stringify({
+      holder: "runrec exec (DEPENDENCIES)",
+      acquired: acquired.toISOString(),
+      lease_duration_s: 300,
+      pid: 4242,
+      deliverable_id: "DEL-01-02",
+      schema_version: "v1.0",
+      hostname: "ci-runner-7",
+      token: "t",
+    }),
+  );
+  const taken = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(ROOT, "tests/support/take_lock.ts"), lock, "300"],
+  }).output();
+  const outcome = JSON.parse(new TextDecoder().decode(taken.stdout));
+  assertEquals(outcome.acquired, false);
+  const ends = new Date(acquired.getTime() + 300_000).toISOString();
+  assertIncludes(outcome.message, `lease of host ci-runner-7 not expired: it ends at ${ends}`);
 });
