@@ -233,3 +233,30 @@ Deno.test("a flush refused by a lock whose holder is stopped (Ctrl-Z) names the 
   const ends = new Date(acquired.getTime() + 300_000).toISOString();
   assertIncludes(outcome.message, `lease of host ci-runner-7 not expired: it ends at ${ends}`);
 });
+
+Deno.test("an agent that comes to runrec only at its run's end and runs start then finish is told its start came too late and that such a run is one emit, where the note said only that its output was 'not changed by the run' (newuser-51 F5)", async () => {
+  const { del } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
+  // The run's work is done before runrec is called at all.
+  await Deno.writeTextFile(join(del, "Datasheet.md"), "# Datasheet\n\nRevised.\n");
+  const start = await runCliProcess(
+    ["start", del, "--agent", "4_DOCUMENTS", "--input", "Datasheet.md"],
+    FULL_FLAGS,
+    env,
+  );
+  assertEquals(start.code, 0, start.stderr);
+  const finish = await runCliProcess(
+    ["finish", start.stdout.trim(), "--status", "SUCCESS", "--output", "Datasheet.md"],
+    FULL_FLAGS,
+    env,
+  );
+  assertEquals(finish.code, 0, finish.stderr);
+  assertIncludes(
+    finish.stderr,
+    "runrec: note: output(s) Datasheet.md byte for byte as read at start: named as outputs, not " +
+      "changed by the run, or changed before its runrec start (the run's first action; a run " +
+      "recorded only at its end is one runrec emit)",
+  );
+  const protocol = await Deno.readTextFile(join(ROOT, "docs", "AGENT_PROTOCOL.md"));
+  assertIncludes(protocol.replace(/\s+/g, " "), "A run that comes to recording only at its end");
+});
