@@ -250,6 +250,13 @@ export function refuseEmptyPaths(option: "inputs" | "outputs", paths: readonly s
   }
 }
 
+const STATUS_FILE = "_STATUS.md";
+
+/** The note of a run given `_STATUS.md` as an input (docs/AGENT_PROTOCOL.md section 1). */
+const STATUS_INPUT_NOTE = "--input _STATUS.md: runrec records its state itself (StatusBefore, " +
+  "StatusAfter); as an input, each later change of state shows this run DIRTY in runrec stale, " +
+  "so leave it out of --input";
+
 /** Why an empty or blank path is refused, after the name of what gave it. */
 export const EMPTY_PATH = "an empty path (name a file or folder; . is the deliverable folder)";
 
@@ -303,6 +310,8 @@ async function startState(
   // InputFiles lists only the files a folder held: `stale` needs the folder to see one added.
   // After the bounded input notes, so that no number of them crowds these out.
   notes.push(...[...folders].map(inputFolderNote));
+  // Recorded as given, but every later change of state would show the run DIRTY for good.
+  if (inputFiles.includes(STATUS_FILE)) notes.push(STATUS_INPUT_NOTE);
   // An input not found leaves the record blind to it: warned of, unless a placeholder's
   // warning (the caller's) says it already.
   const missing = [

@@ -260,3 +260,30 @@ Deno.test("an agent that comes to runrec only at its run's end and runs start th
   const protocol = await Deno.readTextFile(join(ROOT, "docs", "AGENT_PROTOCOL.md"));
   assertIncludes(protocol.replace(/\s+/g, " "), "A run that comes to recording only at its end");
 });
+
+Deno.test("a run given _STATUS.md as an input is told that each later change of state will show it DIRTY, as AGENT_PROTOCOL.md warns, where it was recorded silently and stale later said only 'changed _STATUS.md' (newuser-51 F6)", async () => {
+  const { del } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
+  const note = "--input _STATUS.md: runrec records its state itself (StatusBefore, StatusAfter); " +
+    "as an input, each later change of state shows this run DIRTY in runrec stale, so leave it " +
+    "out of --input";
+  const emitted = await runCliProcess(
+    ["emit", del, "--agent", "CHIRALITY_FRAMEWORK", "--status", "PASS"].concat(
+      ["--input", "_STATUS.md", "--input", "Datasheet.md"],
+    ),
+    FULL_FLAGS,
+    env,
+  );
+  assertEquals(emitted.code, 0, emitted.stderr);
+  assertIncludes(emitted.stderr, `runrec: note: ${note}`);
+  const [line] = await recordLinesWith(del, "CHIRALITY_FRAMEWORK");
+  assertIncludes(line, note);
+  // A run that leaves it out is not told.
+  const plain = await runCliProcess(
+    ["emit", del, "--agent", "CHIRALITY_FRAMEWORK", "--status", "PASS", "--input", "Datasheet.md"],
+    FULL_FLAGS,
+    env,
+  );
+  assertEquals(plain.code, 0, plain.stderr);
+  assert(!plain.stderr.includes("_STATUS.md"), plain.stderr);
+});
