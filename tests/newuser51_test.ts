@@ -287,3 +287,34 @@ Deno.test("a run given _STATUS.md as an input is told that each later change of 
   assertEquals(plain.code, 0, plain.stderr);
   assert(!plain.stderr.includes("_STATUS.md"), plain.stderr);
 });
+
+Deno.test("verify --since and log --since of a misspelt remote branch (origin/mian) in a clone of one branch say 'did you mean origin/main?', where verify advised only fetching origin's mian and log named no ref (newuser-51 F7)", async () => {
+  const { root, del } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
+  await git(root, "init", "-q");
+  const emitted = await runCliProcess(
+    ["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+    FULL_FLAGS,
+    env,
+  );
+  assertEquals(emitted.code, 0, emitted.stderr);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "base");
+  const clone = join(await tempDir({ prefix: "runrec-clone-" }), "c");
+  await git(root, "clone", "-q", "--single-branch", "--branch", "main", root, clone);
+  await git(clone, "checkout", "-qb", "review");
+  const cloned = join(clone, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+  for (const command of ["verify", "log"]) {
+    const run = await runCliProcess([command, cloned, "--since", "origin/mian"], FULL_FLAGS, env);
+    assertEquals(run.code, 2, run.stdout + run.stderr);
+    assertIncludes(run.stderr, "(did you mean origin/main?)");
+  }
+  // A remote's branch not fetched, with no ref near it, is still the fetch alone.
+  const other = await runCliProcess(
+    ["verify", cloned, "--since", "origin/develop"],
+    FULL_FLAGS,
+    env,
+  );
+  assertIncludes(other.stderr, "git fetch origin develop:refs/remotes/origin/develop first");
+  assert(!other.stderr.includes("did you mean"), other.stderr);
+});
