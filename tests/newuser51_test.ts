@@ -116,6 +116,7 @@ Deno.test("an emit into a RunRecords.csv left mid-merge, and validate of it, nam
   await git(root, "commit", "-qm", "merge side");
   const flushed = await runCliProcess(["flush", del], FULL_FLAGS, env);
   assertEquals(flushed.code, 0, flushed.stdout + flushed.stderr);
+  assertIncludes(flushed.stdout, "put back into");
   await git(root, "commit", "-qam", "the run recorded during the merge");
   for (const agent of ["BASE", "SIDE", "MAIN", "DURING"]) {
     assertEquals((await recordLinesWith(del, `,${agent},`)).length, 1, agent);
@@ -317,4 +318,59 @@ Deno.test("verify --since and log --since of a misspelt remote branch (origin/mi
   );
   assertIncludes(other.stderr, "git fetch origin develop:refs/remotes/origin/develop first");
   assert(!other.stderr.includes("did you mean"), other.stderr);
+});
+
+Deno.test("verify --since of a merge commit holding a run recorded while the merge was in progress (merge=union, the conflict in another file) says what to do, and that does it, where it said only 'the merge added it' (newuser-51 F8)", async () => {
+  const { root, del } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
+  const emit = (agent: string, started: string) =>
+    runCliProcess(
+      ["emit", del, "--agent", agent, "--status", "SUCCESS", "--started", started],
+      FULL_FLAGS,
+      env,
+    );
+  const datasheet = join(del, "Datasheet.md");
+  await Deno.writeTextFile(join(root, ".gitattributes"), "RunRecords.csv merge=union eol=lf\n");
+  await git(root, "init", "-q");
+  assertEquals((await emit("BASE", "2026-01-01T00:00:00Z")).code, 0);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "base");
+  await git(root, "checkout", "-qb", "side");
+  assertEquals((await emit("SIDE", "2026-01-02T00:00:00Z")).code, 0);
+  await Deno.writeTextFile(datasheet, "# Datasheet\n\nside\n");
+  await git(root, "commit", "-qam", "side");
+  await git(root, "checkout", "-q", "main");
+  assertEquals((await emit("MAIN", "2026-01-03T00:00:00Z")).code, 0);
+  await Deno.writeTextFile(datasheet, "# Datasheet\n\nmain\n");
+  await git(root, "commit", "-qam", "main");
+  const merge = await new Deno.Command("git", {
+    args: ["-c", "user.name=runrec test", "-c", "user.email=test@runrec.invalid", "merge", "side"],
+    cwd: root,
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  assertEquals(merge.code, 1, "Datasheet.md conflicts; RunRecords.csv merges by union");
+  // A run recorded meanwhile, then the conflict resolved and everything committed.
+  assertEquals((await emit("DURING", "2026-01-04T00:00:00Z")).code, 0);
+  await Deno.writeTextFile(datasheet, "# Datasheet\n\nboth\n");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "merge side");
+  const verify = await runCliProcess(["verify", del, "--since", "main~1"], FULL_FLAGS, env);
+  assertEquals(verify.code, 1, verify.stdout);
+  assertIncludes(
+    verify.stdout,
+    "is in no parent's version: the merge added it: if its run was recorded while the merge was " +
+      "in progress, move that line after the merge while the merge is the last commit and not pushed",
+  );
+  // As it says: the command it gives, run as printed from the deliverable's folder, then a commit.
+  const move = verify.stdout.match(/`(\(cd [^`]+\))`/)?.[1];
+  assert(move !== undefined, verify.stdout);
+  const moved = await runAsPrinted(del, move);
+  assertEquals(moved.code, 0, moved.stdout + moved.stderr);
+  await git(root, "commit", "-qam", "the run recorded during the merge");
+  for (const agent of ["BASE", "SIDE", "MAIN", "DURING"]) {
+    assertEquals((await recordLinesWith(del, `,${agent},`)).length, 1, agent);
+  }
+  const again = await runCliProcess(["verify", del, "--since", "main~2"], FULL_FLAGS, env);
+  assertEquals(again.code, 0, again.stdout + again.stderr);
 });
