@@ -13,6 +13,7 @@ import {
   pendingRunWarnings,
   repeatWarning,
   retiredWarning,
+  withRunId,
 } from "./run_warnings.ts";
 import { agentText, NAMED_RUNS, runrecNote } from "./agent_notes.ts";
 import { readNamedLines } from "./named_lines.ts";
@@ -950,6 +951,12 @@ export async function recordRun(
   const writeOptions = { holder: `runrec emit (${report.agent})`, ...options };
   checkAppendOptions(writeOptions);
   const outcome = await writeBuilt(delDir, built, writeOptions);
+  // A warning about this record names it once its RunID is known (written, not spooled).
+  outcome.warnings.splice(
+    0,
+    outcome.warnings.length,
+    ...withRunId(outcome.warnings, outcome.written?.record.RunID),
+  );
   const repeated = outcome.written?.sameRunAs;
   if (repeated !== undefined) outcome.warnings.push(repeatWarning(delDir, outcome, repeated));
   outcome.warnings.push(

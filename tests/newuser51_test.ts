@@ -373,3 +373,42 @@ Deno.test("verify --since of a merge commit holding a run recorded while the mer
   const again = await runCliProcess(["verify", del, "--since", "main~2"], FULL_FLAGS, env);
   assertEquals(again.code, 0, again.stdout + again.stderr);
 });
+
+Deno.test("emit --started hours ago without --duration names the record's own RunID in the annotate it advises, where it said '<this record's RunID>'; followed, the late record is superseded (newuser-51 F9)", async () => {
+  const { del } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
+  const started = new Date(Date.now() - 3 * 3_600_000).toISOString();
+  const emit = (...extra: string[]) =>
+    runCliProcess(
+      [
+        "emit",
+        del,
+        "--agent",
+        "4_DOCUMENTS",
+        "--status",
+        "SUCCESS",
+        "--started",
+        started,
+        ...extra,
+      ],
+      FULL_FLAGS,
+      env,
+    );
+  const late = await emit();
+  assertEquals(late.code, 0, late.stderr);
+  const lateId = late.stdout.trim();
+  assertIncludes(late.stderr, `--supersedes ${lateId} --note "real duration"`);
+  assert(!late.stderr.includes("<this record's RunID>"), late.stderr);
+  // As it says: recorded again with --duration, then the annotate with the new RunID filled in.
+  const again = await emit("--duration", "45m");
+  assertEquals(again.code, 0, again.stderr);
+  const annotate = late.stderr.match(
+    /runrec annotate \S+ <new RunID> --supersedes \S+ --note "real duration"/,
+  )
+    ?.[0].replace("<new RunID>", again.stdout.trim());
+  assert(annotate !== undefined, late.stderr);
+  const followed = await runAsPrinted(del, annotate, env);
+  assertEquals(followed.code, 0, followed.stdout + followed.stderr);
+  const log = await runCliProcess(["log", del], FULL_FLAGS, env);
+  assertIncludes(log.stdout, `SUCCESS [SUPERSEDED by ${again.stdout.trim()}]`);
+});
