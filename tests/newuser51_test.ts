@@ -412,3 +412,29 @@ Deno.test("emit --started hours ago without --duration names the record's own Ru
   const log = await runCliProcess(["log", del], FULL_FLAGS, env);
   assertIncludes(log.stdout, `SUCCESS [SUPERSEDED by ${again.stdout.trim()}]`);
 });
+
+Deno.test("exec of a script of the deliverable folder given as ./build.sh, not found from the current folder where CMD runs, names the path that runs it from there, where it said only 'not found' (newuser-51 F10)", async () => {
+  const { root, del } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
+  await Deno.writeTextFile(join(del, "build.sh"), "#!/bin/sh\necho built > Built.md\n");
+  await Deno.chmod(join(del, "build.sh"), 0o755);
+  const exec = (dir: string, command: string, target = del) =>
+    runCliProcess(["exec", target, "--agent", "BUILDER", "--", command], FULL_FLAGS, env, dir);
+  const missed = await exec(root, "./build.sh");
+  assertEquals(missed.code, 127, missed.stderr);
+  const path = join(del, "build.sh");
+  assertIncludes(
+    missed.stderr,
+    `command "./build.sh" could not be started: not found (CMD runs in the current folder, not ` +
+      `<del-dir>: from here it is ${path})`,
+  );
+  // That path, as printed, runs it; from the deliverable folder a bare name is made a path.
+  const ran = await exec(root, path);
+  assertEquals(ran.code, 0, ran.stderr);
+  const bare = await exec(del, "build.sh", ".");
+  assertEquals(bare.code, 127, bare.stderr);
+  assertIncludes(bare.stderr, "from here it is ./build.sh)");
+  // A command found nowhere near is as before.
+  const gone = await exec(root, "./gone.sh");
+  assertIncludes(gone.stderr, 'command "./gone.sh" could not be started: not found\n');
+});
