@@ -24,6 +24,8 @@ export interface PrefixProblem {
   message: string;
   /** The RunID of the record taken out, when one was (a revert, a reset, a hand edit). */
   removed?: string;
+  /** The RunID of the record whose line differs, when that line was changed, not taken out. */
+  changed?: string;
 }
 
 /**
@@ -62,7 +64,26 @@ export function prefixProblem(earlier: Uint8Array, later: Uint8Array): PrefixPro
       removed: removed.runId,
     };
   }
-  return { line, message: `line ${line} differs (byte ${i + 1} of the file)` };
+  const message = `line ${line} differs (byte ${i + 1} of the file)`;
+  const changed = changedRecord(earlier, later, line);
+  return changed ? { line, message, changed } : { line, message };
+}
+
+/**
+ * The RunID of the record at `line` of `earlier` when `later` holds that line changed in place:
+ * the same RunID and RunTimestamp (a file begun anew in that minute reuses the RunID, never the
+ * millisecond), every other line of `earlier` kept where it was.
+ */
+function changedRecord(earlier: Uint8Array, later: Uint8Array, line: number): string | undefined {
+  const before = byteLines(earlier);
+  const after = byteLines(later);
+  const [was, now] = [before[line - 1], after[line - 1]];
+  const runId = was === undefined ? undefined : runIdOfLine(was);
+  if (!runId || now === undefined || runIdOfLine(now) !== runId) return undefined;
+  const sameRun = was.split(",", 6)[5] === now.split(",", 6)[5];
+  return sameRun && before.every((kept, i) => i === line - 1 || after[i] === kept)
+    ? runId
+    : undefined;
 }
 
 /**

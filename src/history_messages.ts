@@ -372,6 +372,36 @@ export function restartRemedy(before: Uint8Array, after: Uint8Array): string | u
 }
 
 /**
+ * The remedy for a record `runId`, at `line` of `path` in commit `previous`, whose line commit
+ * `commit` changed (a hand edit committed): the commands that show the change and give the line
+ * as it was, from any folder of the repository.
+ *
+ * @example
+ * ```ts
+ * import { changedInCommitRemedy } from "./history_messages.ts";
+ * const [a, b] = ["0123456789abcdef0123456789abcdef01234567", "89abcdef0123456789abcdef0123456789abcdef"];
+ * changedInCommitRemedy(a, b, "DEL-01-02_Y/RunRecords.csv", 2, "RUN-DEL-01-02-20260101-0000-001");
+ * // "record RUN-DEL-01-02-20260101-0000-001 was edited: `git diff 0123456 89abcde -- …` shows how; …"
+ * ```
+ */
+export function changedInCommitRemedy(
+  previous: string,
+  commit: string,
+  path: string,
+  line: number,
+  runId: string,
+): string {
+  const [before, after] = [short(previous), short(commit)];
+  return `record ${runId} was edited: \`git diff ${before} ${after} -- ${
+    shellWord(`:/${path}`)
+  }\` ` +
+    `shows how, and \`git show ${shellWord(`${before}:${path}`)} | sed -n ${line}p\` prints ` +
+    `its line as it was: put that line back at line ${line} in that commit (\`git commit ` +
+    "--amend`) or, once pushed, in a new one (a check from before it still fails); records are " +
+    "never edited: runrec annotate marks a run";
+}
+
+/**
  * The remedy for a record file changed in the working tree since `previous` (a line edited, cut
  * or taken out, by hand or by a tool): how to see the change, and that the lines go back as they
  * were, since a run is marked, never edited (newuser-49 F4).

@@ -8,6 +8,7 @@
 import { addedRecordCount, mergeLines, prefixProblem } from "./append_only.ts";
 import { readObjects, runGit } from "./git.ts";
 import { CONFLICT_MARKER } from "./line_problems.ts";
+import { shellWord } from "./shell_word.ts";
 import {
   BATCH,
   type CommitInfo,
@@ -18,6 +19,7 @@ import {
   type Walk,
 } from "./history_shared.ts";
 import {
+  changedInCommitRemedy,
   droppedLine,
   fileDropped,
   firstParentDropped,
@@ -28,6 +30,23 @@ import {
 } from "./history_messages.ts";
 
 const NEWLINE = 10;
+
+/**
+ * What to do about a record line at `line` of `path` (from the repository's top) that a merge
+ * commit added: a run recorded while the merge was in progress, committed with it. Its line
+ * belongs in a commit after the merge: taken out of the merge's version, then appended again.
+ */
+function recordedDuringMerge(line: number, path: string): string {
+  const file = shellWord(path);
+  const saved = shellWord(`${path}.line`);
+  const rest = shellWord(`${path}.new`);
+  return `: if its run was recorded while the merge was in progress, move that line after the ` +
+    "merge while the merge is the last commit and not pushed " +
+    `(\`(cd "$(git rev-parse --show-toplevel)" && sed -n ${line}p ${file} > ${saved} && ` +
+    `sed ${line}d ${file} > ${rest} && mv ${rest} ${file} && git add ${file} && ` +
+    `git commit --amend --no-edit && cat ${saved} >> ${file} && rm ${saved})\`, then commit ` +
+    "the file)";
+}
 
 /** How many times `byte` occurs in `bytes`. */
 function byteCount(bytes: Uint8Array, byte: number): number {
@@ -230,7 +249,15 @@ function settleTrack(
         });
       }
       if (problem) {
-        const remedy = restartRemedy(before, after);
+        const remedy = problem.changed === undefined
+          ? restartRemedy(before, after)
+          : changedInCommitRemedy(
+            check.previous,
+            check.commit.id,
+            check.previousPath,
+            problem.line,
+            problem.changed,
+          );
         return failAt({
           previous: check.previous,
           previousPath: check.previousPath,
@@ -278,6 +305,8 @@ function settleTrack(
             ? `: ${how}; keep each side's lines and no other ` +
               "(`git commit --amend` before it is pushed; once pushed, remove it in a new " +
               "commit: a check from before this merge still fails)"
+            : runId
+            ? recordedDuringMerge(line, check.names[0] ?? check.previousPath)
             : ""),
       );
     }

@@ -54,7 +54,7 @@ export async function startingPoint(
           : !await resolveCommit("HEAD", top)
           ? ": the repository has no commits yet (commit the record files first; runrec verify " +
             "without --since checks them as they are)"
-          : await unfetchedBranch(since, top) || await nearRefs(since, top)),
+          : await revisionHint(since, top)),
     );
   }
   let walk = await firstParentWalk(sinceCommit, top);
@@ -173,6 +173,23 @@ export async function meeting(
           : ""),
   );
   return { base, join, relation };
+}
+
+/**
+ * What may be meant by `since`, a revision git does not know in `top`: the refs one or two edits
+ * from it (`origin/mian`: origin/main) and, for a remote's branch, how to fetch it (a clone of
+ * one branch); both when both may be (`release-1.2` beside `release-1.1`).
+ *
+ * @example
+ * ```ts
+ * import { revisionHint } from "./history_start.ts";
+ * await revisionHint("origin/mian", "."); // " (did you mean origin/main?); if that is no typo: this clone has no ref …"
+ * ```
+ */
+export async function revisionHint(since: string, top: string): Promise<string> {
+  const near = await nearRefs(since, top);
+  const unfetched = await unfetchedBranch(since, top);
+  return near && unfetched ? `${near}; if that is no typo${unfetched}` : near || unfetched;
 }
 
 /**

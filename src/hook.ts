@@ -13,6 +13,7 @@ import {
   pendingRunWarnings,
   repeatWarning,
   retiredWarning,
+  withRunId,
 } from "./run_warnings.ts";
 import { agentText, NAMED_RUNS, runrecNote } from "./agent_notes.ts";
 import { readNamedLines } from "./named_lines.ts";
@@ -250,6 +251,13 @@ export function refuseEmptyPaths(option: "inputs" | "outputs", paths: readonly s
   }
 }
 
+const STATUS_FILE = "_STATUS.md";
+
+/** The note of a run given `_STATUS.md` as an input (docs/AGENT_PROTOCOL.md section 1). */
+const STATUS_INPUT_NOTE = "--input _STATUS.md: runrec records its state itself (StatusBefore, " +
+  "StatusAfter); as an input, each later change of state shows this run DIRTY in runrec stale, " +
+  "so leave it out of --input";
+
 /** Why an empty or blank path is refused, after the name of what gave it. */
 export const EMPTY_PATH = "an empty path (name a file or folder; . is the deliverable folder)";
 
@@ -303,6 +311,8 @@ async function startState(
   // InputFiles lists only the files a folder held: `stale` needs the folder to see one added.
   // After the bounded input notes, so that no number of them crowds these out.
   notes.push(...[...folders].map(inputFolderNote));
+  // Recorded as given, but every later change of state would show the run DIRTY for good.
+  if (inputFiles.includes(STATUS_FILE)) notes.push(STATUS_INPUT_NOTE);
   // An input not found leaves the record blind to it: warned of, unless a placeholder's
   // warning (the caller's) says it already.
   const missing = [
@@ -951,6 +961,12 @@ export async function recordRun(
   const writeOptions = { holder: `runrec emit (${report.agent})`, ...options };
   checkAppendOptions(writeOptions);
   const outcome = await writeBuilt(delDir, built, writeOptions);
+  // A warning about this record names it once its RunID is known (written, not spooled).
+  outcome.warnings.splice(
+    0,
+    outcome.warnings.length,
+    ...withRunId(outcome.warnings, outcome.written?.record.RunID),
+  );
   const repeated = outcome.written?.sameRunAs;
   if (repeated !== undefined) outcome.warnings.push(repeatWarning(delDir, outcome, repeated));
   outcome.warnings.push(

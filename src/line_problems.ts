@@ -198,7 +198,9 @@ export function tornOrCorrupt(text: string, line: number): LineProblem {
       "error",
       "corrupt",
       `is a git conflict marker ${clip(text)}: an unresolved merge (keep both sides' lines and ` +
-        "delete the markers; the .gitattributes line 'RunRecords.csv merge=union' avoids it)",
+        "delete the markers: with the .gitattributes line 'RunRecords.csv merge=union' in place, " +
+        "git checkout -m of this file does it while the merge is in progress; the line also " +
+        "avoids it next time)",
     );
   }
   const found = cut

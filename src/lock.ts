@@ -261,6 +261,8 @@ export function pidAlive(pid: number): boolean | undefined {
  */
 interface ProcessFacts {
   zombie: boolean;
+  /** Stopped by a signal (state T: Ctrl-Z, SIGSTOP) or by a debugger (t). */
+  stopped: boolean;
   startedMs: number;
   startedSinceBootMs?: number;
 }
@@ -309,6 +311,7 @@ function factsFromProc(pid: number, now: number): ProcessFacts | undefined {
   // Ticks are USER_HZ, 100 a second on every architecture Deno runs on.
   return {
     zombie: target.state === "Z",
+    stopped: /^[Tt]$/.test(target.state),
     startedMs: now - (cat.startTicks - target.startTicks) * 10,
     startedSinceBootMs: target.startTicks * 10,
   };
@@ -334,6 +337,7 @@ function factsFromPs(pid: number, now: number): ProcessFacts | undefined {
   const uptime = optionalUptimeMs();
   return {
     zombie: m[1].startsWith("Z"),
+    stopped: /^[Tt]/.test(m[1]),
     startedMs: now - ageMs,
     startedSinceBootMs: uptime === undefined ? undefined : uptime - ageMs,
   };
@@ -566,7 +570,13 @@ function judge(path: string): Verdict {
         ? notTheHolder(info.pid, acquiredMs, info.pid_start_uptime_ms)
         : undefined;
       if (reason) return { kind: "orphan", reason, of, identity };
-      return held(`pid ${info.pid} on this host runs; a live holder is never taken over`);
+      // A holder stopped (Ctrl-Z, SIGSTOP) holds the lock until it is let go on.
+      const stopped = processFacts(info.pid)?.stopped
+        ? ` but is stopped (kill -CONT ${info.pid} lets it finish)`
+        : "";
+      return held(
+        `pid ${info.pid} on this host runs${stopped}; a live holder is never taken over`,
+      );
     }
   }
   if (!(info.lease_duration_s > 0 && info.lease_duration_s <= MAX_LEASE_S)) {
@@ -577,7 +587,10 @@ function judge(path: string): Verdict {
     return { kind: "orphan", reason: "acquired in the future", of, identity };
   }
   if (now > leaseEnd) return { kind: "orphan", reason: "lease expired", of, identity };
-  return held(`lease of host ${noteText(info.hostname) || "unknown"} not expired`);
+  return held(
+    `lease of host ${noteText(info.hostname) || "unknown"} not expired: it ends at ` +
+      `${new Date(leaseEnd).toISOString()}, when the lock is taken over`,
+  );
 }
 
 /** Whether what is at `path` is still the thing judged: same inode, same content. */

@@ -15,6 +15,7 @@ import { identityOf, readAt } from "./appended.ts";
 import { HEADER, LINE_LIMIT_BYTES, SCHEMA_VERSION } from "./schema.ts";
 import { WriteError } from "./append_types.ts";
 import { CHUNK, NEWLINE } from "./record_lines.ts";
+import { shellWord } from "./shell_word.ts";
 
 /**
  * A record file that is a symbolic link would send records out of the
@@ -190,8 +191,10 @@ function refuseConflict(file: string, tail: Uint8Array): void {
     `${file}: an unresolved git merge conflict (its last line is ${
       JSON.stringify(lastLine.slice(0, 40))
     }): ` +
-      "keep both sides' lines and delete the markers (the .gitattributes line " +
-      "'RunRecords.csv merge=union' avoids the conflict)",
+      "keep both sides' lines and delete the markers: with the .gitattributes line " +
+      `'RunRecords.csv merge=union' in place, git checkout -m -- ${shellWord(file)} does it ` +
+      "(and the line avoids the conflict next time); commit the merge before this record is " +
+      "appended (a merge commit holding a line of neither side fails runrec verify)",
   );
 }
 

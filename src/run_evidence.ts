@@ -184,7 +184,8 @@ export async function startEvidenceNotes(
   if (unchanged.length > 0) {
     notes.push(
       `output(s) ${names(unchanged)} byte for byte as read at start: named as outputs, ` +
-        "not changed by the run",
+        "not changed by the run, or changed before its runrec start (the run's first action; a " +
+        "run recorded only at its end is one runrec emit)",
     );
   }
   // The paths named are the agent's: marked where they would read as a machine note.

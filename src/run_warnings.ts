@@ -65,6 +65,28 @@ export function retiredWarning(
 const IMPLAUSIBLE_DEFAULT_MS = 60 * 60 * 1000;
 
 /**
+ * Stands for the RunID of the record a warning is about, not known until the record is written:
+ * the writer puts the RunID in its place once it is.
+ */
+export const THIS_RUN_ID = "<this record's RunID>";
+
+/**
+ * {@linkcode THIS_RUN_ID} in `warnings` replaced by the record's `runId`, once written.
+ *
+ * @example
+ * ```ts
+ * import { THIS_RUN_ID, withRunId } from "./run_warnings.ts";
+ * withRunId([`--supersedes ${THIS_RUN_ID}`], "RUN-DEL-01-02-20260101-0000-001");
+ * // ["--supersedes RUN-DEL-01-02-20260101-0000-001"]
+ * ```
+ */
+export function withRunId(warnings: readonly string[], runId: string | undefined): string[] {
+  return runId === undefined
+    ? [...warnings]
+    : warnings.map((warning) => warning.replaceAll(THIS_RUN_ID, runId));
+}
+
+/**
  * A warning when `--started` came without `--duration` and the duration it defaults to (from then
  * until now) is over an hour: a past run recorded late would claim to have run until now, the
  * "ran since" of every consumer that ran in between (`stale --propagate`). The record is written.
@@ -95,7 +117,7 @@ export function defaultDurationWarning(
     `(${span}, from --started to now); if the run took that long, nothing to do; if it took ` +
     "less (a run recorded late), record it again with --duration (how long it took, e.g. " +
     "--duration 45m) and mark this record superseded: " +
-    `runrec annotate ${shellWord(delDir)} <new RunID> --supersedes <this record's RunID> --note ` +
+    `runrec annotate ${shellWord(delDir)} <new RunID> --supersedes ${THIS_RUN_ID} --note ` +
     '"real duration"',
   ];
 }

@@ -34,7 +34,7 @@ import {
 import { deliverableFolders } from "./targets.ts";
 import { kindOf } from "./walk.ts";
 import { spooledRecordHome } from "./git_moved_folder.ts";
-import { hostname, notTheHolder, pidAlive } from "./lock.ts";
+import { hostname, LockRefusedError, notTheHolder, pidAlive } from "./lock.ts";
 import { leaveWarning } from "./notices.ts";
 import { privateFolderProblem, sharedSpoolFolder } from "./spool_folders.ts";
 import type { RunRecord } from "./schema.ts";
@@ -293,9 +293,10 @@ export function spoolRecord(delDir: string, entry: SpoolEntry): SpoolResult {
       const path = writeEntry(folder, entry);
       // Ignored by git, which removes it without asking: `git clean -x` (actions/checkout runs
       // `git clean -ffdx`), `git stash --all`, `git worktree remove` of a linked worktree.
-      const caution = folder.delDir === undefined ? undefined : `it waits there until the ` +
-        `next write or runrec flush ${shellWord(folder.delDir)}; git clean -x, git stash ` +
-        "--all and git worktree remove take it away: flush first";
+      const caution = folder.delDir === undefined
+        ? outsideCaution(folder.path, delDir)
+        : `it waits there until the next write or runrec flush ${shellWord(folder.delDir)}; ` +
+          "git clean -x, git stash --all and git worktree remove take it away: flush first";
       return { path, skipped, caution };
     } catch (e) {
       skipped.push(`${folder.path}: ${failureReason(e as Error)}`);
@@ -304,13 +305,24 @@ export function spoolRecord(delDir: string, entry: SpoolEntry): SpoolResult {
   throw new Error(`no spool folder took the record (${skipped.join("; ")})`);
 }
 
+/**
+ * How a record spooled outside its deliverable is replayed: a runrec started with another
+ * `$TMPDIR` (a cron job, the operator's shell after a CI job's) does not look in this folder,
+ * so the command names it.
+ */
+function outsideCaution(folder: string, delDir: string): string {
+  return `it waits there until the next write with this spool folder, or ` +
+    `RUNREC_SPOOL_DIR=${shellWord(folder)} runrec flush ${shellWord(resolve(delDir))} ` +
+    "(a runrec with another $TMPDIR does not look there)";
+}
+
 /** Where {@linkcode spoolRecord} put a record, and the folders it passed over first. */
 export interface SpoolResult {
   /** Path of the entry. */
   path: string;
   /** One line per folder tried before and not used, with why (e.g. `$RUNREC_SPOOL_DIR`'s mode). */
   skipped: string[];
-  /** For the deliverable's own spool folder: how long the record waits there, and what deletes it. */
+  /** How long the record waits there and what replays it (in the deliverable's folder: what deletes it). */
   caution?: string;
 }
 
@@ -911,7 +923,11 @@ export async function replaySpool(
       report.alreadyRecorded.push(...one.alreadyRecorded);
       for (const failure of one.failures) if (!stuck.has(failure)) left.add(failure);
     } catch (e) {
-      left.add(`${file}: ${waiting.length} spooled record(s) not replayed: ${message(e)}`);
+      // A lock held past the wait is let go in time: say what to run then.
+      const then = e instanceof LockRefusedError && e.kind === "held"
+        ? `; runrec flush ${shellWord(dirname(file))} again once it is free`
+        : "";
+      left.add(`${file}: ${waiting.length} spooled record(s) not replayed: ${message(e)}${then}`);
     }
   }
   // Claimed by a live replayer (another flush, an emit) now that this one is done.

@@ -112,7 +112,7 @@ Deno.test("plausibility: emit --started over an hour ago without --duration warn
       "(2.0 days, from --started to now); if the run took that long, nothing to do; if it took " +
       "less (a run recorded late), record it again with --duration (how long it took, e.g. " +
       "--duration 45m) and mark this record superseded: runrec annotate " +
-      `${del} <new RunID> --supersedes <this record's RunID> --note "real duration"`,
+      `${del} <new RunID> --supersedes ${records.at(-1)!.RunID} --note "real duration"`,
   );
   // The advice, followed as written, is taken (review-i 9).
   await runCli(emitArgs(del, "--started", long, "--duration", "45m"));

@@ -459,7 +459,7 @@ Deno.test("spool: a $RUNREC_SPOOL_DIR of mode 755 is used; one others may write 
     const used = await runCliProcess(["emit", del, "--agent", "A", "--status", "SUCCESS"], [
       ...FULL_FLAGS,
     ], env);
-    assertMatch(used.stderr, new RegExp(`spooled to ${spool}/[^ ]+\\.json\\n`));
+    assertMatch(used.stderr, new RegExp(`spooled to ${spool}/[^ ]+\\.json; it waits there`));
     await Deno.chmod(spool, 0o775);
     const passed = await runCliProcess(["emit", del, "--agent", "B", "--status", "SUCCESS"], [
       ...FULL_FLAGS,

@@ -10,6 +10,7 @@ import { basename, dirname, relative } from "../path.ts";
 import { gitTopLevel, GitUnavailableError, readObjects, treeChanges } from "../git.ts";
 import { shellWord } from "../shell_word.ts";
 import { UsageError } from "./command.ts";
+import { revisionHint } from "../history_start.ts";
 
 /** What the CLI says where git cannot run: the sandboxed build, which has no `--allow-run`. */
 export const SANDBOXED_GIT = "this runrec has no permission to run programs (sandboxed build), " +
@@ -52,7 +53,10 @@ export async function checksumsAt(rev: string, path: string): Promise<FileAtRevi
     );
   }
   const [commit, file] = objects;
-  if (commit === undefined) throw notACommit(rev, path);
+  if (commit === undefined) {
+    const top = await gitTopLevel(dirname(path));
+    throw notACommit(rev, path, false, top === undefined ? "" : await revisionHint(rev, top));
+  }
   if (file !== undefined) return { checksums: checksumsOf(file) };
   const renamedFrom = await renamedSince(rev, path);
   if (renamedFrom === undefined) return undefined;
@@ -75,12 +79,12 @@ async function renamedSince(rev: string, path: string): Promise<string | undefin
   return changes.find((change) => change.status === "R" && change.path === here)?.from;
 }
 
-function notACommit(rev: string, path: string, noRepository = false): UsageError {
+function notACommit(rev: string, path: string, noRepository = false, hint = ""): UsageError {
   const time = `${JSON.stringify(rev)} is ${noRepository ? "not" : "neither"} a time ` +
     "(2026-02-22, 2026-02-22T10:15:00Z, 24h, 7d)";
   return new UsageError(
     noRepository
       ? `--since: ${time}, and ${path} is in no git repository, where it could name a commit`
-      : `--since: ${time} nor a commit of the git repository holding ${path}`,
+      : `--since: ${time} nor a commit of the git repository holding ${path}${hint}`,
   );
 }

@@ -9,7 +9,9 @@ import { InputError } from "../errors.ts";
 import type { RunOutcome } from "../hook.ts";
 import { isGone, isThere } from "../lookups.ts";
 import { refuseMisspeltFolder } from "../meant_path.ts";
-import { join } from "../path.ts";
+import { isAbsolute, join } from "../path.ts";
+import { kindOf } from "../walk.ts";
+import { shellWord } from "../shell_word.ts";
 import {
   draftOfRun,
   EXEC_RUN_VARIABLE,
@@ -198,6 +200,20 @@ async function groupLeft(pid: number): Promise<boolean> {
     if (attempt === 0) await new Promise((done) => setTimeout(done, 200));
   }
   return true;
+}
+
+/**
+ * For a CMD not found that is a file of the deliverable folder (`./build.sh` there): CMD runs in
+ * the current folder, so the path that names it from there; else `""`.
+ */
+function inDeliverableHint(command: string, delDir: string): string {
+  if (isAbsolute(command)) return "";
+  const there = join(delDir, command);
+  // A word without a slash is looked for on PATH: `./` makes it a path.
+  const path = isAbsolute(there) || there.includes("/") ? there : `./${there}`;
+  return kindOf(there) === "file"
+    ? ` (CMD runs in the current folder, not <del-dir>: from here it is ${shellWord(path)})`
+    : "";
 }
 
 /**
@@ -414,12 +430,14 @@ export const execCommand: Command = {
     const started = crashCopy === undefined ? begun : { ...begun, token: crashCopy };
     // exec killed (SIGKILL, the OOM killer), CMD runs on: reap waits for it (trial-37 F1).
     const runFile = started.token;
-    const { exit, startError, left, release } = await runCommand(
+    const ran = await runCommand(
       command,
       args,
       started.run.id,
       (pid) => runFile !== undefined && markRunCommand(runFile, pid),
     );
+    const { exit, left, release } = ran;
+    const startError = ran.startError && ran.startError + inDeliverableHint(command, delDir);
     const fileNow = runFileNow(started) ?? crashCopy; // CMD may have renamed the folder
     if (fileNow !== undefined) dropRunCommand(fileNow);
     try {
