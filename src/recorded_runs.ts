@@ -299,7 +299,10 @@ function journaledRecordsOf(delDir: string, id: string): RunRecordFound[] {
  * if (found?.spooledIn) console.log(`its record ${spooledRecordPlace(found, "DEL-01-02_X")}`);
  * ```
  */
-export function spooledRecordPlace(found: RunRecordFound, place: string): string {
+export function spooledRecordPlace(
+  found: Pick<RunRecordFound, "spooledIn" | "stuck">,
+  place: string,
+): string {
   const flush = `runrec flush ${shellWord(place)}`;
   return found.stuck === undefined
     ? `waits in the spool, ${found.spooledIn}: ${flush} appends it`
@@ -312,7 +315,7 @@ function spooledRuns(delDir: string): Map<string, RunRecordFound[]> {
   const byId = new Map<string, RunRecordFound[]>();
   for (const item of listSpool(delDir)) {
     // A stuck entry's record too: its run is recorded there, to be corrected, not recorded again.
-    const draft = item.entry?.draft ?? item.stuckRecord;
+    const draft = (item.entry ?? item.stuckEntry)?.draft;
     if (draft === undefined) continue;
     addNamed(byId, draft.Notes ?? "", {
       spooledIn: item.path,
@@ -386,13 +389,16 @@ export async function startedRunsOf(
   // spooled record is later than the file's (it waits to be appended) unless it ended before.
   const file = join(resolve(delDir), RECORD_FILE);
   for (const item of listSpool(delDir)) {
-    const draft = item.entry?.recordFile === file ? item.entry.draft : undefined;
+    // A STUCK entry's record too: its run is recorded there, to be corrected, not recorded again.
+    const entry = item.entry ?? item.stuckEntry;
+    const draft = entry?.recordFile === file ? entry.draft : undefined;
     if (draft === undefined || !started(draft)) continue;
     runs.push({
       id: namedRunOf(draft.Notes)!,
       record: draft,
       endedAt: endOf(draft),
       spooledIn: item.path,
+      ...item.state === "stuck" ? { stuck: item.problem } : {},
     });
   }
   for (const record of (await recordsOf(delDir, started)).reverse()) {
@@ -411,6 +417,8 @@ export interface RunEnded {
   endedAt?: number;
   /** The spool entry holding the record, when it is not in the record file yet. */
   spooledIn?: string;
+  /** For an entry `runrec flush` does not replay as it is (STUCK): why, as flush says it. */
+  stuck?: string;
 }
 
 /**

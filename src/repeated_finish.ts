@@ -12,7 +12,7 @@ import { InputError } from "./errors.ts";
 import { completeDraft } from "./hook.ts";
 import { REAPED_ERROR } from "./run_files.ts";
 import type { PendingItem } from "./pending.ts";
-import { type RunEnded, startedRunsOf } from "./recorded_runs.ts";
+import { type RunEnded, spooledRecordPlace, startedRunsOf } from "./recorded_runs.ts";
 import { runIdStart } from "./run_ids.ts";
 import { DELETED, TBD } from "./schema.ts";
 import { RECORD_FILE } from "./deliverable.ts";
@@ -64,7 +64,8 @@ export async function lastRunContext(
     // run), or a new run like it whose start was lost: named, never judged (soak5 F3, review-t F1).
     const like = await earlierRunLike(target, runs.slice(1), { ...report, agent: whose });
     const name = (run: RunEnded) =>
-      run.record.RunID ?? `run ${run.id} (its record waiting in the spool)`;
+      run.record.RunID ??
+        `run ${run.id} (its record ${run.stuck === undefined ? "waiting" : "STUCK"} in the spool)`;
     const ended = (run: RunEnded) => endedAt(run) && `, ended ${endedAt(run)}`;
     const which = agent === undefined
       ? `the last run here, ${name(last)} of ${whose}`
@@ -79,8 +80,7 @@ export async function lastRunContext(
   const where = last.spooledIn === undefined
     ? ` (runrec log says): its record is ${last.record.RunID} in ` +
       join(resolve(target), RECORD_FILE)
-    : `: its record waits in the spool, ${last.spooledIn}: runrec flush ${shellWord(target)} ` +
-      "appends it";
+    : `: its record ${spooledRecordPlace(last, target)}`;
   const none = lead ?? (agent === undefined ? "no pending run" : `no pending run of ${agent}`);
   const run = agent === undefined
     ? `${none}: the last run here, ${last.id} (${whose}, started`
@@ -94,7 +94,10 @@ export async function lastRunContext(
   const ended = endedAt(last);
   throw new InputError(
     `${target}: ${run} ${runIdStart(last.id)}, ended ${ended}), finished already${where}; ` +
-      "nothing written, nothing more is needed (an emit would record the run twice)" + aside +
+      (last.stuck === undefined
+        ? "nothing written, nothing more is needed (an emit would record the run twice)"
+        : "nothing written, no emit or other finish (it would record the run twice)") +
+      aside +
       notWhose,
   );
 }

@@ -104,10 +104,10 @@ export interface SpoolItem {
   /** Why it cannot be replayed as it is, for a stuck one. */
   problem?: string;
   /**
-   * The record a stuck entry holds, when it reads: not replayed, yet its run is recorded there
+   * A stuck entry as read, when its record reads: not replayed, yet its run is recorded there
    * (a retried finish of the run must find it, not record the run again).
    */
-  stuckRecord?: RecordDraft;
+  stuckEntry?: SpoolEntry;
 }
 
 /** What a replay did. */
@@ -519,7 +519,7 @@ function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
         item.problem = `not replayed: ${wrong}`;
         const draft = entry?.draft;
         if (typeof draft === "object" && draft !== null && typeof draft.Notes === "string") {
-          item.stuckRecord = draft;
+          item.stuckEntry = entry;
         }
       } else {
         item.entry = entry;

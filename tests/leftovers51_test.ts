@@ -156,7 +156,7 @@ Deno.test("flush --help names each reason a spooled entry or --from line is refu
         "_CONTEXT.md or its name): correct the recordFile;",
         "its DeliverableID is not that of its recordFile's folder (one a record of the file has " +
         "counts: the deliverable renumbered since): correct the one that is wrong;",
-        "Until then, a finish of its run again names the entry and writes nothing.",
+        "Until then, a finish of its run again names the entry and writes nothing;",
       ]
     ) assertIncludes(help, said);
   } finally {

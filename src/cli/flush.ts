@@ -74,7 +74,10 @@ reason and what to do (exit 1); a --from line so too, named by its line number:
   its spool folder is read-only, or (the user's spool) another user's or open to
     others: make it writable, or this user's with mode 700;
   its append failed three times: the error is named; mend it and flush again.
-Until then, a finish of its run again names the entry and writes nothing.
+Until then, a finish of its run again names the entry and writes nothing; not
+where the entry is not read (it cannot be, or its folder is another user's or
+open to others): that finish records the run, and the flush once it is mended
+removes the entry, its run recorded.
 
 A temporary file a process killed before its rename left in a spool folder is
 removed and named on stderr: once its writer (named in the file name) is gone
