@@ -1,0 +1,63 @@
+/**
+ * Stop 51's new users' fixes (newuser-51 F1-F10), reviewed by running each command a message
+ * names as printed, in the situations their tests did not try: a branch whose name a shell reads,
+ * a record file renamed in the commit that edited it. Each test failed before its fix.
+ */
+import { join } from "node:path";
+import { runCliProcess } from "./cli.ts";
+import { git, makeProject, tempDir } from "./fixtures.ts";
+import { assert, assertEquals } from "./assert.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+
+/** Runs `command` in a POSIX shell in `cwd`, as a user pastes it; git's identity set. */
+async function runAsPrinted(cwd: string, command: string) {
+  const out = await new Deno.Command("sh", {
+    args: ["-c", command],
+    cwd,
+    env: {
+      GIT_AUTHOR_NAME: "runrec test",
+      GIT_AUTHOR_EMAIL: "test@runrec.invalid",
+      GIT_COMMITTER_NAME: "runrec test",
+      GIT_COMMITTER_EMAIL: "test@runrec.invalid",
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+/** The `git fetch` a message gives, up to the word ` first` after it. */
+function fetchCommand(message: string): string {
+  const command = message.match(/git fetch .*? first/)?.[0].replace(/ first$/, "");
+  assert(command !== undefined, `no git fetch in: ${message}`);
+  return command;
+}
+
+Deno.test("verify --since and log --since of a remote's branch this clone of one branch lacks, its name holding a quote and parentheses, give a git fetch that runs as printed (it was unquoted: a shell refused it) (newuser-51 F7)", async () => {
+  const { root, del } = await makeProject();
+  await git(root, "init", "-q");
+  const emitted = await runCliProcess(
+    ["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS"],
+    FULL_FLAGS,
+    { TMPDIR: await tempDir() },
+  );
+  assertEquals(emitted.code, 0, emitted.stderr);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "a record");
+  const branch = "feat/it's(1)";
+  await git(root, "branch", branch);
+  const clone = join(await tempDir(), "clone");
+  await git(root, "clone", "-q", "--single-branch", "-b", "main", root, clone);
+  const cloned = join(clone, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+  for (const command of ["verify", "log"]) {
+    const refused = await runCliProcess([command, cloned, "--since", `origin/${branch}`]);
+    assertEquals(refused.code, 2, refused.stdout + refused.stderr);
+    const fetch = fetchCommand(refused.stderr);
+    const fetched = await runAsPrinted(clone, fetch);
+    assertEquals(fetched.code, 0, `${fetch}: ${fetched.stderr}`);
+    const now = await runCliProcess([command, cloned, "--since", `origin/${branch}`]);
+    assertEquals(now.code, 0, now.stdout + now.stderr);
+    await git(clone, "update-ref", "-d", `refs/remotes/origin/${branch}`);
+  }
+});
