@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { runCliProcess } from "./cli.ts";
 import { git, makeProject, tempDir } from "./fixtures.ts";
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 
 /** Runs `command` in a POSIX shell in `cwd`, as a user pastes it; git's identity set. */
@@ -60,4 +60,45 @@ Deno.test("verify --since and log --since of a remote's branch this clone of one
     assertEquals(now.code, 0, now.stdout + now.stderr);
     await git(clone, "update-ref", "-d", `refs/remotes/origin/${branch}`);
   }
+});
+
+Deno.test("verify --since of a commit that edited a record's line and moved its folder gives a git diff that shows the edit (it named the old path only: the diff showed the file deleted) (newuser-51 F3)", async () => {
+  const { root, del } = await makeProject();
+  await git(root, "init", "-q");
+  const env = { TMPDIR: await tempDir() };
+  for (const notes of ["one", "two"]) {
+    const emitted = await runCliProcess(
+      ["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS", "--notes", notes],
+      FULL_FLAGS,
+      env,
+    );
+    assertEquals(emitted.code, 0, emitted.stderr);
+  }
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "two records");
+  const before = await git(root, "rev-parse", "HEAD");
+  // A hand edit (the run's status made FAILED) committed with a rename of the folder.
+  const file = join(del, "RunRecords.csv");
+  const lines = (await Deno.readTextFile(file)).split("\n");
+  const asItWas = lines[2];
+  lines[2] = asItWas.replace(",SUCCESS,", ",FAILED,");
+  await Deno.writeTextFile(file, lines.join("\n"));
+  const moved = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-02_Thing moved");
+  await git(root, "mv", del, moved);
+  await git(root, "commit", "-qam", "hand edit, folder moved");
+  const verified = await runCliProcess(["verify", moved, "--since", before]);
+  assertEquals(verified.code, 1, verified.stdout + verified.stderr);
+  const output = verified.stdout + verified.stderr;
+  assertIncludes(output, "was edited: `git diff");
+  const diff = output.match(/`(git diff [^`]*)` shows how/)?.[1];
+  assert(diff !== undefined, `no git diff in: ${output}`);
+  const shown = await runAsPrinted(moved, diff);
+  assertEquals(shown.code, 0, shown.stderr);
+  // The edit, not the file's deletion: the line as it was taken out, as it is put in.
+  assertIncludes(shown.stdout, `-${asItWas}\n+${lines[2]}\n`);
+  assert(!shown.stdout.includes("deleted file"), shown.stdout);
+  const show = output.match(/`(git show [^`]*)` prints/)?.[1];
+  assert(show !== undefined, `no git show in: ${output}`);
+  const line = await runAsPrinted(moved, show);
+  assertEquals(line.stdout, `${asItWas}\n`, line.stderr);
 });
