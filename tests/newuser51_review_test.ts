@@ -102,3 +102,28 @@ Deno.test("verify --since of a commit that edited a record's line and moved its 
   const line = await runAsPrinted(moved, show);
   assertEquals(line.stdout, `${asItWas}\n`, line.stderr);
 });
+
+Deno.test("exec from the deliverable folder of its script not executable says why it did not start and no 'CMD runs in the current folder, not <del-dir>' (it is that folder); a bare name there is said to be looked for on PATH, and the path given runs it (newuser-51 F10)", async () => {
+  const { del } = await makeProject();
+  const env = { TMPDIR: await tempDir() };
+  const script = join(del, "build.sh");
+  await Deno.writeTextFile(script, "#!/bin/sh\necho built > Built.md\n");
+  const exec = (command: string) =>
+    runCliProcess(["exec", ".", "--agent", "BUILDER", "--", command], FULL_FLAGS, env, del);
+  // Not executable (mode 644: no x bit, which stops root too).
+  await Deno.chmod(script, 0o644);
+  const denied = await exec("./build.sh");
+  assertEquals(denied.code, 126, denied.stderr);
+  assertIncludes(denied.stderr, "Permission denied");
+  assert(!denied.stderr.includes("CMD runs in the current folder"), denied.stderr);
+  await Deno.chmod(script, 0o755);
+  const bare = await exec("build.sh");
+  assertEquals(bare.code, 127, bare.stderr);
+  assertIncludes(bare.stderr, "(a name without a slash is looked for on PATH only: ./build.sh ");
+  assert(!bare.stderr.includes("not <del-dir>"), bare.stderr);
+  const path = bare.stderr.match(/PATH only: (\S+) runs the file here/)?.[1];
+  assert(path !== undefined, bare.stderr);
+  const ran = await exec(path);
+  assertEquals(ran.code, 0, ran.stderr);
+  assertEquals(await Deno.readTextFile(join(del, "Built.md")), "built\n");
+});
