@@ -127,3 +127,28 @@ Deno.test("exec from the deliverable folder of its script not executable says wh
   assertEquals(ran.code, 0, ran.stderr);
   assertEquals(await Deno.readTextFile(join(del, "Built.md")), "built\n");
 });
+
+Deno.test("a run given the deliverable folder (--input .) is told _STATUS.md, in that folder, shows it DIRTY after each change of state and to name the files read; it was told '--input _STATUS.md: … leave it out of --input', an option it was not given (newuser-51 F6)", async () => {
+  const { del } = await makeProject();
+  const env = { TMPDIR: await tempDir() };
+  const emit = (input: string) =>
+    runCliProcess(
+      ["emit", ".", "--agent", "4_DOCUMENTS", "--status", "SUCCESS", "--input", input],
+      FULL_FLAGS,
+      env,
+      del,
+    );
+  const folder = await emit(".");
+  assertEquals(folder.code, 0, folder.stderr);
+  assertIncludes(folder.stderr, "note: _STATUS.md, in a folder given as --input: runrec records");
+  assertIncludes(folder.stderr, "so name the files read instead of the folder");
+  assert(!folder.stderr.includes("--input _STATUS.md"), folder.stderr);
+  const named = await emit("_STATUS.md");
+  assertEquals(named.code, 0, named.stderr);
+  assertIncludes(named.stderr, "note: --input _STATUS.md: runrec records its state itself");
+  assertIncludes(named.stderr, "so leave it out of --input");
+  const notes = (await Deno.readTextFile(join(del, "RunRecords.csv"))).split("\n");
+  assertIncludes(notes[1], "_STATUS.md, in a folder given as --input");
+  // A leading "-" is written %2D (a spreadsheet would read "-…" as a formula).
+  assertIncludes(notes[2], "-input _STATUS.md: runrec records");
+});
