@@ -8,6 +8,7 @@ import { runCliProcess } from "./cli.ts";
 import { git, makeProject, tempDir } from "./fixtures.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { whileReadOnly } from "./support/read_only.ts";
 
 /** Runs `command` in a POSIX shell in `cwd`, as a user pastes it; git's identity set. */
 async function runAsPrinted(cwd: string, command: string) {
@@ -151,4 +152,34 @@ Deno.test("a run given the deliverable folder (--input .) is told _STATUS.md, in
   assertIncludes(notes[1], "_STATUS.md, in a folder given as --input");
   // A leading "-" is written %2D (a spreadsheet would read "-…" as a formula).
   assertIncludes(notes[2], "-input _STATUS.md: runrec records");
+});
+
+Deno.test("a record spooled in $RUNREC_SPOOL_DIR's folder says a runrec without that variable does not look there, not 'with another $TMPDIR' (which does not matter to it), and the flush it names appends it once (newuser-51 F1)", async () => {
+  const { root, del } = await makeProject();
+  const spool = await tempDir({ prefix: "runrec-own-spool-" });
+  await Deno.chmod(spool, 0o700);
+  const tmp = await tempDir();
+  const emitted = await whileReadOnly(del, () =>
+    runCliProcess(
+      ["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS", "--notes", "from env spool"],
+      FULL_FLAGS,
+      { TMPDIR: tmp, RUNREC_SPOOL_DIR: spool },
+    ));
+  assertEquals(emitted.code, 0, emitted.stderr);
+  assertIncludes(emitted.stderr, `spooled to ${spool}/`);
+  assertIncludes(emitted.stderr, "(a runrec without this $RUNREC_SPOOL_DIR does not look there)");
+  assert(!emitted.stderr.includes("another $TMPDIR"), emitted.stderr);
+  // The same $TMPDIR, no $RUNREC_SPOOL_DIR: the record is not found, as the warning says.
+  const plain = await runCliProcess(["flush", del], FULL_FLAGS, { TMPDIR: tmp });
+  assertIncludes(plain.stdout, "nothing spooled");
+  const command = emitted.stderr.match(/RUNREC_SPOOL_DIR=\S+ runrec flush \S+/)?.[0];
+  assert(command !== undefined, emitted.stderr);
+  const [assignment, ...words] = command.split(" ");
+  const flushed = await runCliProcess(words.slice(1), FULL_FLAGS, {
+    TMPDIR: tmp,
+    RUNREC_SPOOL_DIR: assignment.slice("RUNREC_SPOOL_DIR=".length),
+  }, root);
+  assertEquals(flushed.code, 0, flushed.stdout + flushed.stderr);
+  const file = await Deno.readTextFile(join(del, "RunRecords.csv"));
+  assertEquals(file.split("\n").filter((line) => line.includes("from env spool")).length, 1);
 });
