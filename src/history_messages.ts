@@ -374,7 +374,8 @@ export function restartRemedy(before: Uint8Array, after: Uint8Array): string | u
 /**
  * The remedy for a record `runId`, at `line` of `path` in commit `previous`, whose line commit
  * `commit` changed (a hand edit committed): the commands that show the change and give the line
- * as it was, from any folder of the repository.
+ * as it was, from any folder of the repository. `now` is the file's path in `commit` when that
+ * commit also moved it: the diff names both paths, or it would show the file deleted.
  *
  * @example
  * ```ts
@@ -390,11 +391,11 @@ export function changedInCommitRemedy(
   path: string,
   line: number,
   runId: string,
+  now = path,
 ): string {
   const [before, after] = [short(previous), short(commit)];
-  return `record ${runId} was edited: \`git diff ${before} ${after} -- ${
-    shellWord(`:/${path}`)
-  }\` ` +
+  const paths = [...new Set([path, now])].map((p) => shellWord(`:/${p}`)).join(" ");
+  return `record ${runId} was edited: \`git diff ${before} ${after} -- ${paths}\` ` +
     `shows how, and \`git show ${shellWord(`${before}:${path}`)} | sed -n ${line}p\` prints ` +
     `its line as it was: put that line back at line ${line} in that commit (\`git commit ` +
     "--amend`) or, once pushed, in a new one (a check from before it still fails); records are " +

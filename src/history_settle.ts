@@ -257,6 +257,7 @@ function settleTrack(
             check.previousPath,
             problem.line,
             problem.changed,
+            check.names[0],
           );
         return failAt({
           previous: check.previous,

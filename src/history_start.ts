@@ -10,6 +10,7 @@ import { OptionError } from "./errors.ts";
 import { closestNames } from "./near_names.ts";
 import { resolve } from "./path.ts";
 import { resolveCommit, runGit } from "./git.ts";
+import { shellWord } from "./shell_word.ts";
 import {
   type BaseTree,
   type CommitInfo,
@@ -204,9 +205,11 @@ async function unfetchedBranch(since: string, top: string): Promise<string> {
   const branch = since.slice(slash + 1);
   const remotes = new TextDecoder().decode((await runGit(["remote"], top)).stdout).split("\n");
   if (!remotes.includes(remote)) return "";
+  // Quoted: a branch may hold what a shell reads (`it's`, `(1)`), and the command is run as printed.
+  const refspec = shellWord(`${branch}:refs/remotes/${since}`);
   return `: this clone has no ref for ${remote}'s ${branch} (a clone of one branch, as ` +
-    `--depth or --single-branch makes, fetches no other): git fetch ${remote} ` +
-    `${branch}:refs/remotes/${since} first (GitHub Actions: actions/checkout with ` +
+    `--depth or --single-branch makes, fetches no other): git fetch ${shellWord(remote)} ` +
+    `${refspec} first (GitHub Actions: actions/checkout with ` +
     "`fetch-depth: 0`)";
 }
 

@@ -253,10 +253,16 @@ export function refuseEmptyPaths(option: "inputs" | "outputs", paths: readonly s
 
 const STATUS_FILE = "_STATUS.md";
 
-/** The note of a run given `_STATUS.md` as an input (docs/AGENT_PROTOCOL.md section 1). */
-const STATUS_INPUT_NOTE = "--input _STATUS.md: runrec records its state itself (StatusBefore, " +
-  "StatusAfter); as an input, each later change of state shows this run DIRTY in runrec stale, " +
-  "so leave it out of --input";
+/** Why `_STATUS.md` is no input (docs/AGENT_PROTOCOL.md section 1). */
+const STATUS_NO_INPUT = "runrec records its state itself (StatusBefore, StatusAfter); as an " +
+  "input, each later change of state shows this run DIRTY in runrec stale";
+
+/** The note of a run given `_STATUS.md` as an input. */
+const STATUS_INPUT_NOTE = `--input _STATUS.md: ${STATUS_NO_INPUT}, so leave it out of --input`;
+
+/** The note of a run given a folder holding `_STATUS.md` (`--input .`) as an input. */
+const STATUS_IN_FOLDER_NOTE = `_STATUS.md, in a folder given as --input: ${STATUS_NO_INPUT}, so ` +
+  "name the files read instead of the folder";
 
 /** Why an empty or blank path is refused, after the name of what gave it. */
 export const EMPTY_PATH = "an empty path (name a file or folder; . is the deliverable folder)";
@@ -312,7 +318,10 @@ async function startState(
   // After the bounded input notes, so that no number of them crowds these out.
   notes.push(...[...folders].map(inputFolderNote));
   // Recorded as given, but every later change of state would show the run DIRTY for good.
-  if (inputFiles.includes(STATUS_FILE)) notes.push(STATUS_INPUT_NOTE);
+  if (inputFiles.includes(STATUS_FILE)) {
+    const named = given.some((p) => relativePath(realDir, inputOnDisk(realDir, p)) === STATUS_FILE);
+    notes.push(named ? STATUS_INPUT_NOTE : STATUS_IN_FOLDER_NOTE);
+  }
   // An input not found leaves the record blind to it: warned of, unless a placeholder's
   // warning (the caller's) says it already.
   const missing = [

@@ -172,6 +172,8 @@ interface SpoolFolder {
   private: boolean;
   /** The deliverable folder whose own spool this is (not for a private one). */
   delDir?: string;
+  /** `$RUNREC_SPOOL_DIR`'s folder, which only a runrec given that variable looks in. */
+  fromEnv?: boolean;
 }
 
 /** Deliverable folders, as one or several; none means only the user's spool folders. */
@@ -187,7 +189,7 @@ function outsideFolders(): OutsideFolders {
   const fromEnv = spoolDirFromEnv();
   const shared = sharedSpoolFolder();
   return {
-    ...(fromEnv ? { fromEnv: { path: resolve(fromEnv), private: true } } : {}),
+    ...(fromEnv ? { fromEnv: { path: resolve(fromEnv), private: true, fromEnv: true } } : {}),
     ...(shared ? { shared: { path: shared, private: true } } : {}),
   };
 }
@@ -294,7 +296,7 @@ export function spoolRecord(delDir: string, entry: SpoolEntry): SpoolResult {
       // Ignored by git, which removes it without asking: `git clean -x` (actions/checkout runs
       // `git clean -ffdx`), `git stash --all`, `git worktree remove` of a linked worktree.
       const caution = folder.delDir === undefined
-        ? outsideCaution(folder.path, delDir)
+        ? outsideCaution(folder, delDir)
         : `it waits there until the next write or runrec flush ${shellWord(folder.delDir)}; ` +
           "git clean -x, git stash --all and git worktree remove take it away: flush first";
       return { path, skipped, caution };
@@ -307,13 +309,14 @@ export function spoolRecord(delDir: string, entry: SpoolEntry): SpoolResult {
 
 /**
  * How a record spooled outside its deliverable is replayed: a runrec started with another
- * `$TMPDIR` (a cron job, the operator's shell after a CI job's) does not look in this folder,
- * so the command names it.
+ * `$TMPDIR` (a cron job, the operator's shell after a CI job's), or without the
+ * `$RUNREC_SPOOL_DIR` that named this folder, does not look in it, so the command names it.
  */
-function outsideCaution(folder: string, delDir: string): string {
+function outsideCaution(folder: SpoolFolder, delDir: string): string {
+  const unseen = folder.fromEnv ? "without this $RUNREC_SPOOL_DIR" : "with another $TMPDIR";
   return `it waits there until the next write with this spool folder, or ` +
-    `RUNREC_SPOOL_DIR=${shellWord(folder)} runrec flush ${shellWord(resolve(delDir))} ` +
-    "(a runrec with another $TMPDIR does not look there)";
+    `RUNREC_SPOOL_DIR=${shellWord(folder.path)} runrec flush ${shellWord(resolve(delDir))} ` +
+    `(a runrec ${unseen} does not look there)`;
 }
 
 /** Where {@linkcode spoolRecord} put a record, and the folders it passed over first. */

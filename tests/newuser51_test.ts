@@ -433,7 +433,7 @@ Deno.test("exec of a script of the deliverable folder given as ./build.sh, not f
   assertEquals(ran.code, 0, ran.stderr);
   const bare = await exec(del, "build.sh", ".");
   assertEquals(bare.code, 127, bare.stderr);
-  assertIncludes(bare.stderr, "from here it is ./build.sh)");
+  assertIncludes(bare.stderr, "looked for on PATH only: ./build.sh runs the file here)");
   // A command found nowhere near is as before.
   const gone = await exec(root, "./gone.sh");
   assertIncludes(gone.stderr, 'command "./gone.sh" could not be started: not found\n');

@@ -9,7 +9,7 @@ import { InputError } from "../errors.ts";
 import type { RunOutcome } from "../hook.ts";
 import { isGone, isThere } from "../lookups.ts";
 import { refuseMisspeltFolder } from "../meant_path.ts";
-import { isAbsolute, join } from "../path.ts";
+import { isAbsolute, join, resolve } from "../path.ts";
 import { kindOf } from "../walk.ts";
 import { shellWord } from "../shell_word.ts";
 import {
@@ -204,16 +204,22 @@ async function groupLeft(pid: number): Promise<boolean> {
 
 /**
  * For a CMD not found that is a file of the deliverable folder (`./build.sh` there): CMD runs in
- * the current folder, so the path that names it from there; else `""`.
+ * the current folder, so the path that names it from there; else `""`. Run from the deliverable
+ * folder itself, only a name without a slash (`build.sh`, looked for on PATH) gets a hint: a
+ * path there named the file, which did not start for another reason, said before it.
  */
 function inDeliverableHint(command: string, delDir: string): string {
   if (isAbsolute(command)) return "";
   const there = join(delDir, command);
+  if (kindOf(there) !== "file") return "";
   // A word without a slash is looked for on PATH: `./` makes it a path.
-  const path = isAbsolute(there) || there.includes("/") ? there : `./${there}`;
-  return kindOf(there) === "file"
-    ? ` (CMD runs in the current folder, not <del-dir>: from here it is ${shellWord(path)})`
-    : "";
+  const path = shellWord(isAbsolute(there) || there.includes("/") ? there : `./${there}`);
+  if (resolve(delDir) !== resolve(".")) {
+    return ` (CMD runs in the current folder, not <del-dir>: from here it is ${path})`;
+  }
+  return command.includes("/")
+    ? ""
+    : ` (a name without a slash is looked for on PATH only: ${path} runs the file here)`;
 }
 
 /**
