@@ -282,6 +282,9 @@ function settleTrack(
       ...otherParentVersions(check.commit, check.names).map((spec) => bytes.get(spec)),
       ...(check.merged ?? []).map(({ file }) => bytes.get(file.blob)),
     ].filter((b): b is Uint8Array => b !== undefined);
+    // A file no parent holds, begun in the merge (a deliverable's first run recorded while the
+    // merge was in progress): begun as by any commit.
+    if (check.oldBlob === EMPTY_BLOB && others.length === 0) continue;
     const merge = mergeLines(before, after, others);
     if (!merge && problem) {
       // A first parent's line gone or changed: named, with what to do, as the other side's are.

@@ -243,3 +243,27 @@ Deno.test("a run recorded during a non-union merge whose record file conflicted 
     assertEquals((await linesOf(file, agent)).length, 1, agent);
   }
 });
+
+Deno.test("a deliverable's first run recorded while a merge is in progress begins its record file in the merge commit: it holds, as a file any commit begins", async () => {
+  const { root, emit, datasheet, base, verify } = await diverged();
+  const fresh = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-03_Fresh");
+  await Deno.mkdir(fresh);
+  await Deno.writeTextFile(join(fresh, "_CONTEXT.md"), "**DeliverableID:** DEL-01-03\n");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "a new deliverable");
+  await mergeStopped(root);
+  const first = await runCliProcess(
+    ["emit", fresh, "--agent", "FIRST", "--status", "SUCCESS"],
+    FULL_FLAGS,
+  );
+  assertEquals(first.code, 0, first.stderr);
+  assertEquals((await emit("DURING", "2026-01-04T00:00:00Z")).code, 0);
+  await Deno.writeTextFile(datasheet, "# Datasheet\n\nboth\n");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-q", "--no-edit");
+  const held = await verify(base);
+  assertEquals(held.code, 0, held.stdout + held.stderr);
+  const whole = await runCliProcess(["verify", root, "--since", base], FULL_FLAGS);
+  assertEquals(whole.code, 0, whole.stdout + whole.stderr);
+  assertIncludes(whole.stdout, "DEL-01-03_Fresh/RunRecords.csv: ok: 1 record");
+});
