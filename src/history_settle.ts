@@ -51,7 +51,7 @@ function appendedAmid(line: number, path: string): string {
 function foreignRecord(because: ForeignLine["because"], line: number, path: string): string {
   if (because === "amid") return appendedAmid(line, path);
   return because === "checksum"
-    ? ": its RecordChecksum does not match its bytes (a record changed, not one runrec wrote)"
+    ? ": it is no whole record (its RecordChecksum does not match its bytes: cut short or changed)"
     : ": another line of this version or of a parent's holds its RunID (a record changed or " +
       "repeated, not a new run's)";
 }
