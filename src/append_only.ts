@@ -2,7 +2,8 @@
  * K-APPEND-1 between two versions of a record file, on their bytes alone:
  * a later version must have the earlier one as a byte-for-byte prefix; a
  * merge's version must keep its first parent's lines in order, every other
- * line one of another parent's (as `merge=union` makes it); a version
+ * line one of another parent's (as `merge=union` makes it) or a whole record
+ * of a new RunID appended after them all; a version
  * reached another way (a merged side branch) must keep every line, in any
  * order.
  *
@@ -12,6 +13,7 @@
  *
  * @module
  */
+import { checksumOf } from "./codec.ts";
 import { runIdOfLine } from "./record_lines.ts";
 
 const NEWLINE = 10;
@@ -116,15 +118,34 @@ function removedRecord(
 
 /** How a merge's version of a record file keeps its parents' lines: see {@linkcode mergeLines}. */
 export interface MergeLines {
-  /** Lines not matched to the first parent's, in order: taken from the other parents. */
+  /** Lines not matched to the first parent's, taken from the other parents. */
   placed: number;
-  /** The first of those that is in no other parent's version, with its line in the merge's. */
-  foreign?: MissingLine;
+  /**
+   * Whole records in no parent's version after every parent's line, each of a RunID no other
+   * line holds: runs recorded while the merge was in progress, appended as any commit may.
+   */
+  appended: number;
+  /** The first line in no parent's version that is not such a record, with its line in the merge's. */
+  foreign?: ForeignLine;
   /**
    * Whether the first parent's lines are all there but not in their order: a union merge of a
    * criss-cross history (two merge bases) may place one of them after the other side's.
    */
   reordered?: boolean;
+}
+
+/** A line of a merge's version that is in no parent's and is not taken as appended. */
+export interface ForeignLine {
+  /** 1-based line number in the merge's version. */
+  line: number;
+  /** The record's RunID, or `undefined` for a line that holds none (a conflict marker, a blank). */
+  runId?: string;
+  /**
+   * Why a line holding a RunID is not a record the merge appended: its RecordChecksum does not
+   * match its bytes (`checksum`), another line of the merge's or a parent's version holds its
+   * RunID (`repeated`), or a parent's line follows it (`amid`).
+   */
+  because?: "checksum" | "repeated" | "amid";
 }
 
 /**
@@ -133,15 +154,17 @@ export interface MergeLines {
  * parent's (each as often as there). They are kept in order, or `reordered`
  * (a union merge of a criss-cross history: soak7 F1). Every other line must
  * be, byte for byte, a line of one of `otherParents`' versions (as
- * `merge=union` places them); the first that is not is `foreign`.
+ * `merge=union` places them), or a whole record of a new RunID after all of
+ * those (`appended`: a run recorded while the merge was in progress); the
+ * first that is neither is `foreign`.
  *
  * @example
  * ```ts
  * import { mergeLines } from "./append_only.ts";
  * const bytes = (text: string) => new TextEncoder().encode(text);
- * mergeLines(bytes("h\na\n"), bytes("h\na\nb\n"), [bytes("h\nb\n")]); // { placed: 1 }
- * mergeLines(bytes("h\na\n"), bytes("h\na\nc\n"), [bytes("h\nb\n")]); // { placed: 1, foreign: { line: 3, runId: undefined } }
- * mergeLines(bytes("h\na\nb\n"), bytes("h\nb\na\n"), [bytes("h\n")]); // { placed: 0, reordered: true }
+ * mergeLines(bytes("h\na\n"), bytes("h\na\nb\n"), [bytes("h\nb\n")]); // { placed: 1, appended: 0 }
+ * mergeLines(bytes("h\na\n"), bytes("h\na\nc\n"), [bytes("h\nb\n")]); // { placed: 0, appended: 0, foreign: { line: 3, runId: undefined } }
+ * mergeLines(bytes("h\na\nb\n"), bytes("h\nb\na\n"), [bytes("h\n")]); // { placed: 0, appended: 0, reordered: true }
  * ```
  */
 export function mergeLines(
@@ -150,31 +173,78 @@ export function mergeLines(
   otherParents: Uint8Array[],
 ): MergeLines | undefined {
   const ours = byteLines(firstParent);
-  const theirs = new Set(otherParents.flatMap(byteLines));
+  const others = otherParents.flatMap(byteLines);
+  const theirs = new Set(others);
   const lines = byteLines(merged);
+  // Which of the merge's lines are the first parent's, in order if they can be.
+  const kept = lines.map(() => false);
   let j = 0;
-  const result: MergeLines = { placed: 0 };
-  const place = (line: string, i: number) => {
-    result.placed++;
-    if (!theirs.has(line)) result.foreign ??= { line: i + 1, runId: runIdOfLine(line) };
-  };
   for (const [i, line] of lines.entries()) {
-    if (j < ours.length && line === ours[j]) j++;
-    else place(line, i);
+    if (j < ours.length && line === ours[j]) {
+      kept[i] = true;
+      j++;
+    }
   }
-  if (j === ours.length) return result;
-  // Not in order: each of the first parent's lines must still be there, as often.
-  const left = new Map<string, number>();
-  for (const line of ours) left.set(line, (left.get(line) ?? 0) + 1);
-  result.placed = 0;
-  delete result.foreign;
-  result.reordered = true;
+  const reordered = j < ours.length;
+  if (reordered) {
+    // Not in order: each of the first parent's lines must still be there, as often.
+    const left = new Map<string, number>();
+    for (const line of ours) left.set(line, (left.get(line) ?? 0) + 1);
+    for (const [i, line] of lines.entries()) {
+      const count = left.get(line) ?? 0;
+      kept[i] = count > 0;
+      if (count > 0) left.set(line, count - 1);
+    }
+    if (![...left.values()].every((count) => count === 0)) return undefined;
+  }
+  const result: MergeLines = { placed: 0, appended: 0, ...reordered && { reordered } };
+  const fromParent = lines.map((line, i) => kept[i] || theirs.has(line));
+  const lastParentLine = fromParent.lastIndexOf(true);
+  // How many lines of the merge's and its parents' versions hold each RunID: counted only for a
+  // merge that added a record line, not for every union merge of a long file.
+  let held: Map<string, number> | undefined;
+  const holders = (runId: string) =>
+    (held ??= runIdCounts([...lines, ...ours, ...others])).get(runId)!;
   for (const [i, line] of lines.entries()) {
-    const count = left.get(line) ?? 0;
-    if (count > 0) left.set(line, count - 1);
-    else place(line, i);
+    if (kept[i]) continue;
+    if (fromParent[i]) {
+      result.placed++;
+      continue;
+    }
+    const runId = runIdOfLine(line);
+    const because = runId === undefined
+      ? undefined
+      : !checksumHolds(line)
+      ? "checksum"
+      : holders(runId) > 1
+      ? "repeated"
+      : i < lastParentLine
+      ? "amid"
+      : undefined;
+    if (runId !== undefined && because === undefined) result.appended++;
+    else result.foreign ??= { line: i + 1, runId, ...because && { because } };
   }
-  return [...left.values()].every((count) => count === 0) ? result : undefined;
+  return result;
+}
+
+/** How many of `lines` hold each RunID. */
+function runIdCounts(lines: string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const line of lines) {
+    const runId = runIdOfLine(line);
+    if (runId !== undefined) counts.set(runId, (counts.get(runId) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/**
+ * Whether a line (one char per byte) ends in the SHA-256 of the bytes before its last comma:
+ * a record written whole and never changed.
+ */
+function checksumHolds(line: string): boolean {
+  const comma = line.lastIndexOf(",");
+  const body = Uint8Array.from(line.slice(0, Math.max(comma, 0)), (c) => c.charCodeAt(0));
+  return comma >= 0 && checksumOf(body) === line.slice(comma + 1);
 }
 
 /** A line of the earlier version that the later one lacks. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { addedRecordCount, mergeLines, prefixProblem } from "./append_only.ts";
+import { addedRecordCount, type ForeignLine, mergeLines, prefixProblem } from "./append_only.ts";
 import { readObjects, runGit } from "./git.ts";
 import { CONFLICT_MARKER } from "./line_problems.ts";
 import { shellWord } from "./shell_word.ts";
@@ -32,20 +32,28 @@ import {
 const NEWLINE = 10;
 
 /**
- * What to do about a record line at `line` of `path` (from the repository's top) that a merge
- * commit added: a run recorded while the merge was in progress, committed with it. Its line
- * belongs in a commit after the merge: taken out of the merge's version, then appended again.
+ * What to do about a whole record of a new RunID at `line` of `path` (from the repository's
+ * top) that a merge commit placed among its parents' lines: a run recorded while the merge was
+ * in progress belongs after them, where a merge may append it as any commit may.
  */
-function recordedDuringMerge(line: number, path: string): string {
+function appendedAmid(line: number, path: string): string {
   const file = shellWord(path);
   const saved = shellWord(`${path}.line`);
   const rest = shellWord(`${path}.new`);
-  return `: if its run was recorded while the merge was in progress, move that line after the ` +
-    "merge while the merge is the last commit and not pushed " +
+  return ": a record the merge appends belongs after its parents' lines: move that line to the " +
+    "end of the file while the merge is the last commit and not pushed " +
     `(\`(cd "$(git rev-parse --show-toplevel)" && sed -n ${line}p ${file} > ${saved} && ` +
-    `sed ${line}d ${file} > ${rest} && mv ${rest} ${file} && git add ${file} && ` +
-    `git commit --amend --no-edit && cat ${saved} >> ${file} && rm ${saved})\`, then commit ` +
-    "the file)";
+    `sed ${line}d ${file} > ${rest} && cat ${saved} >> ${rest} && mv ${rest} ${file} && ` +
+    `rm ${saved} && git add ${file} && git commit --amend --no-edit)\`)`;
+}
+
+/** Why a line a merge added that holds a RunID is no record it appended, and what to do. */
+function foreignRecord(because: ForeignLine["because"], line: number, path: string): string {
+  if (because === "amid") return appendedAmid(line, path);
+  return because === "checksum"
+    ? ": it is no whole record (its RecordChecksum does not match its bytes: cut short or changed)"
+    : ": another line of this version or of a parent's holds its RunID (a record changed or " +
+      "repeated, not a new run's)";
 }
 
 /** How many times `byte` occurs in `bytes`. */
@@ -275,6 +283,9 @@ function settleTrack(
       ...otherParentVersions(check.commit, check.names).map((spec) => bytes.get(spec)),
       ...(check.merged ?? []).map(({ file }) => bytes.get(file.blob)),
     ].filter((b): b is Uint8Array => b !== undefined);
+    // A file no parent holds, begun in the merge (a deliverable's first run recorded while the
+    // merge was in progress): begun as by any commit.
+    if (check.oldBlob === EMPTY_BLOB && others.length === 0) continue;
     const merge = mergeLines(before, after, others);
     if (!merge && problem) {
       // A first parent's line gone or changed: named, with what to do, as the other side's are.
@@ -287,7 +298,7 @@ function settleTrack(
       return fail(line, `line ${line}, unterminated, was continued by the merge`);
     }
     if (merge.foreign) {
-      const { line, runId } = merge.foreign;
+      const { line, runId, because } = merge.foreign;
       // A line no record: what a conflict resolved by hand leaves (its markers, or the empty
       // lines where they were), said as such, with what to do.
       const text = runId ? "" : new TextDecoder().decode(after).split("\n")[line - 1];
@@ -307,7 +318,7 @@ function settleTrack(
               "(`git commit --amend` before it is pushed; once pushed, remove it in a new " +
               "commit: a check from before this merge still fails)"
             : runId
-            ? recordedDuringMerge(line, check.names[0] ?? check.previousPath)
+            ? foreignRecord(because, line, check.names[0] ?? check.previousPath)
             : ""),
       );
     }
@@ -323,6 +334,13 @@ function settleTrack(
     }
     const dropped = droppedLine(after, merged, bytes);
     if (dropped) return failAt(dropped);
+    if (merge.appended > 0) {
+      track.notes.push(
+        `merge ${short(check.commit.id)} appended ${merge.appended} record line(s) of no ` +
+          "parent's version after its parents' lines (a run recorded while the merge was in " +
+          "progress); accepted",
+      );
+    }
     if (!problem) continue;
     track.notes.push(
       merge.reordered

@@ -193,8 +193,7 @@ function refuseConflict(file: string, tail: Uint8Array): void {
     }): ` +
       "keep both sides' lines and delete the markers: with the .gitattributes line " +
       `'RunRecords.csv merge=union' in place, git checkout -m -- ${shellWord(file)} does it ` +
-      "(and the line avoids the conflict next time); commit the merge before this record is " +
-      "appended (a merge commit holding a line of neither side fails runrec verify)",
+      "(and the line avoids the conflict next time)",
   );
 }
 
