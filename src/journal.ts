@@ -819,9 +819,14 @@ function gitRevs(dir: string): string[] | undefined {
       "refs/remotes",
       "refs/tags",
     );
-    const stashes = git("stash", "list", "--format=%H");
+    // A stash, and its third parent: where `git stash -u` keeps the files git did not track.
+    const stashes = git("stash", "list", "--format=%H %P");
     if (!refs.success || !stashes.success) return undefined;
-    return [...new Set([...words(refs.stdout), ...words(stashes.stdout), ...autostashes(dir)])];
+    const stashed = words(stashes.stdout).flatMap((line) => {
+      const [stash, , , untracked] = line.split(" ");
+      return untracked === undefined ? [stash] : [stash, untracked];
+    });
+    return [...new Set([...words(refs.stdout), ...stashed, ...autostashes(dir)])];
   } catch {
     return undefined;
   }

@@ -4,8 +4,9 @@
  * flush --from` of the journal on the branch it was appended on (as the
  * message asks) appends it there, even where that branch has no record file,
  * and back on the other branch it is not named again (a second `flush --from`
- * there would record the run twice). Real git repositories, branches and
- * checkouts; runrec as real processes.
+ * there would record the run twice). A record `git stash -u` took is not
+ * named: the stash holds it. Real git repositories, branches, checkouts and
+ * stashes; runrec as real processes.
  *
  * ```sh
  * deno test -A tests/journal_replayed_test.ts
@@ -101,4 +102,21 @@ Deno.test("a record only the journal holds, appended by flush --from on the bran
   assertEquals(again.code, 0, again.stderr);
   assertMatch(again.stdout, /no record only this journal holds/);
   assertEquals(await runIds(del), [first]);
+});
+
+Deno.test("a deliverable's first records, in a file git did not track, taken by git stash -u: flush names none as only in the journal (the stash's third parent holds them), and git stash pop brings them back", async () => {
+  const { root } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-journal-replayed-tmp-" }) };
+  await git(root, "init", "-q", "-b", "main");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "project");
+  const del = join(root, DEL);
+  const stashed = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
+  await git(root, "stash", "-q", "-u");
+  const flush = await cli(root, env, "flush", DEL, "--json");
+  assertEquals(JSON.parse(flush.stdout).journalOnly, [], flush.stdout);
+  assertEquals(flush.code, 0, flush.stderr);
+  await git(root, "stash", "pop", "-q");
+  assertEquals(await runIds(del), [stashed]);
+  assertEquals((await cli(root, env, "verify", DEL)).code, 0);
 });
