@@ -2,11 +2,11 @@
  * A record only the journal holds (SCHEMA.md 7.1), once appended by the
  * command `verify` names for it, is named no more, on any branch: `runrec
  * flush --from` of the journal on the branch it was appended on (as the
- * message asks) appends it there, even where that branch has no record file,
- * and back on the other branch it is not named again (a second `flush --from`
- * there would record the run twice). A record `git stash -u` took is not
- * named: the stash holds it. Real git repositories, branches, checkouts and
- * stashes; runrec as real processes.
+ * message asks) appends it there, even where that branch has no record file
+ * (where `verify` names it too), and back on the other branch it is not named
+ * again (a second `flush --from` there would record the run twice). A record
+ * `git stash -u` took is not named: the stash holds it. Real git
+ * repositories, branches, checkouts and stashes; runrec as real processes.
  *
  * ```sh
  * deno test -A tests/journal_replayed_test.ts
@@ -68,6 +68,13 @@ Deno.test("a record only the journal holds, named with 'git checkout old first':
   const { root, env, first, lost } = await lostOnOld();
   const del = join(root, DEL);
   await git(root, "checkout", "-q", "old"); // as the message says: old has no RunRecords.csv
+  const verify = await cli(root, env, "verify", DEL);
+  assertEquals(verify.code, 1, verify.stdout);
+  assertMatch(verify.stdout, new RegExp(`${lost} is in no file, branch, tag or stash`));
+  assertMatch(verify.stdout, /FAILED: no RunRecords.csv, 1 error\n$/);
+  const json = JSON.parse((await cli(root, env, "verify", DEL, "--json")).stdout);
+  assertEquals(json.journalOnly.map((j: { runId: string }) => j.runId), [lost]);
+  assertEquals([json.files[0].exists, json.files[0].ok, json.ok], [false, false, false]);
   const onOld = await cli(root, env, "flush", DEL);
   assertEquals(onOld.code, 1, onOld.stderr);
   assertMatch(onOld.stderr, new RegExp(`${lost} is in no file, branch, tag or stash`));
@@ -77,8 +84,8 @@ Deno.test("a record only the journal holds, named with 'git checkout old first':
   await git(root, "add", "-A");
   await git(root, "commit", "-qm", "the lost record, on old");
   await git(root, "checkout", "-q", "main");
-  const verify = await cli(root, env, "verify", DEL);
-  assertEquals(verify.code, 0, verify.stdout);
+  const onMain = await cli(root, env, "verify", DEL);
+  assertEquals(onMain.code, 0, onMain.stdout);
   const again = await cli(root, env, "flush", "--from", JOURNAL);
   assertEquals(again.code, 0, again.stderr);
   assertMatch(again.stdout, /no record only this journal holds/);
