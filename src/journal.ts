@@ -818,7 +818,8 @@ function heldAnywhere(dir: string, lines: readonly string[]): Set<string> | unde
   const inRevs = grepLines(dir, revs, anyRecordFile, runIds);
   const inTree = grepLines(dir, ["--untracked"], anyRecordFile, runIds);
   if (inRevs === undefined || inTree === undefined) return undefined;
-  const holding = [...inRevs, ...inTree];
+  // Each rev's version of a file repeats its lines: each looked at once.
+  const holding = [...new Set([...inRevs, ...inTree])];
   return new Set(lines.filter((line) => holding.some((other) => standsFor(other, line))));
 }
 
