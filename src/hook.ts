@@ -45,7 +45,7 @@ import {
   type SharedGovernedOptions,
 } from "./inputs.ts";
 import { type ProjectBounds, projectBounds } from "./project_bounds.ts";
-import { inputFolderNote } from "./input_folders.ts";
+import { inputFolderNote, inputFoldersIn } from "./input_folders.ts";
 import { isGone, type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { hostname } from "./lock.ts";
 import { contextShaOf, NO_GOVERNED_INPUT } from "./manifest.ts";
@@ -492,8 +492,11 @@ async function builtRecord(
   const notes = [...start.notes];
   // InputContextSHA is TBD then, and its reason goes into Notes (DESIGN CON-05); an input that
   // could not be read is named by its own note, inputs never captured (a finish from its token)
-  // by the start's.
-  if (!start.inputsUnknown && Object.keys(start.inputHashes).length === 0) {
+  // by the start's, a folder named that held no file by its input folder note.
+  if (
+    !start.inputsUnknown && Object.keys(start.inputHashes).length === 0 &&
+    inputFoldersIn(start.notes.join(" | ")).length === 0
+  ) {
     notes.push(NO_GOVERNED_INPUT);
   }
   if (measured?.note) notes.push(measured.note);

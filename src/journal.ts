@@ -27,6 +27,7 @@ import { renumberedNote } from "./record_limits.ts";
 import { LINE_LIMIT_BYTES } from "./schema.ts";
 import { inStateFolder } from "./state_folder.ts";
 import { kindOf } from "./walk.ts";
+import { isGone } from "./lookups.ts";
 import { failureReason } from "./errors.ts";
 import { optionalUptimeMs } from "./optional_access.ts";
 import { hostname } from "./lock.ts";
@@ -661,8 +662,11 @@ export function journalOnlyMessage(recordFile: string, lost: JournalOnlyLine): s
  */
 export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
   const path = journalPath(recordFile);
+  // None here: a file begun on this branch, which lacked it, and discarded by `git checkout -f`.
+  // Its lines are looked for as in an empty file, so that `flush --from` on it appends them.
+  const none = isGone(recordFile);
   // Never a FIFO in either place: opening one waits for a writer.
-  if (kindOf(path) !== "file" || kindOf(recordFile) !== "file") return [];
+  if (kindOf(path) !== "file" || !(none || kindOf(recordFile) === "file")) return [];
   const dir = dirname(recordFile);
   const { head } = checkoutOf(dir);
   if (head === UNKNOWN_HEAD) return [];
@@ -677,20 +681,26 @@ export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
   const found = offsetsOf(recordFile, wantedOf(moved));
   const context = (e: Entry) => [e.previous, e.first].filter((line) => line !== "");
   const candidates = moved.filter((e) =>
-    !found.has(e.line) && !putBackFrom(recordFile, e.line) &&
+    !found.has(e.line) && (none || !putBackFrom(recordFile, e.line)) &&
     // Put back by the next append here: this branch's, and the file is git's version.
     !(onBranch(e.head, head) && context(e).some((line) => found.has(line)))
   );
-  if (candidates.length === 0) return [];
-  const held = heldAnywhere(dir, candidates.map((e) => e.line));
+  // Most are another branch's, committed there: asked of that branch alone first, since every
+  // ref of a repository of a thousand tags takes git seconds to look through.
+  const onOwn = heldOnOwnBranch(dir, candidates);
+  const left = candidates.filter((e) => !onOwn.has(e));
+  if (left.length === 0) return [];
+  const held = heldAnywhere(dir, left.map((e) => e.line));
   if (held === undefined) return [];
-  return candidates.filter((e) => !held.has(e.line)).flatMap((e) => {
+  return left.filter((e) => !held.has(e.line)).flatMap((e) => {
     const ours = onBranch(e.head, head);
     const branch = e.head.startsWith("ref: refs/heads/") ? e.head.slice(16) : undefined;
     let why: string;
     let elsewhere: string | undefined;
     if (ours) {
-      why = context(e).length === 0
+      why = none
+        ? "the RunRecords.csv it was appended to is gone, and none is here now"
+        : context(e).length === 0
         ? "it began a RunRecords.csv that is gone since, and the file here now was begun anew " +
           "(a file begun anew holds no record of git's, so the next append does not put it back)"
         : "the file here now holds neither the record it was appended after nor the file's " +
@@ -719,16 +729,46 @@ export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
 
 /**
  * Whether the file holds the record of `line` put back under another RunID (./put_back_line.ts)
- * or appended again from the journal by `runrec flush --from` (its Notes then go on).
+ * or appended again from the journal by `runrec flush --from`.
  */
 function putBackFrom(recordFile: string, line: string): boolean {
-  const runId = runIdOfLine(line)!;
-  if ([...linesHolding(recordFile, renumberedNote(runId))].some(checksumMatches)) return true;
-  const notes = (record: string) => decodeRecord(record).Notes;
-  return [...linesHolding(recordFile, `,${runId},`)].some((other) =>
-    other !== line && runIdOfLine(other) === runId && checksumMatches(other) &&
-    notes(other).startsWith(notes(line))
-  );
+  return [...linesHolding(recordFile, runIdOfLine(line)!)].some((other) => standsFor(other, line));
+}
+
+/**
+ * Whether the whole record `other` is the record of the journal's `line`: the line itself, or it
+ * put back or appended again (each field the same, its Notes going on, its RunID its own or, put
+ * back under another, named in them). Another record of that RunID (another clone's of that
+ * minute) is not.
+ */
+function standsFor(other: string, line: string): boolean {
+  if (other === line) return true;
+  if (!checksumMatches(other)) return false;
+  try {
+    const [was, is] = [line, other].map(decodeRecord);
+    const named = is.RunID === was.RunID || is.Notes.includes(renumberedNote(was.RunID));
+    const rest = (r: typeof was) => ({ ...r, RunID: "", Notes: "", RecordChecksum: "" });
+    return named && is.Notes.startsWith(was.Notes) &&
+      JSON.stringify(rest(is)) === JSON.stringify(rest(was));
+  } catch {
+    return false; // not a record of this layout
+  }
+}
+
+/**
+ * The entries whose record the branch they were appended on holds (a detached `HEAD`'s: none):
+ * one `git grep` a branch.
+ */
+function heldOnOwnBranch(dir: string, entries: readonly Entry[]): Set<Entry> {
+  const held = new Set<Entry>();
+  const branches = new Set(entries.map((e) => e.head).filter((h) => h.startsWith("ref: refs/")));
+  for (const head of branches) {
+    const ours = entries.filter((e) => e.head === head);
+    const runIds = ours.map((e) => runIdOfLine(e.line)!);
+    const there = grepLines(dir, [head.slice(5)], `:(top,glob)**/${RECORD_FILE}`, runIds) ?? [];
+    for (const e of ours) if (there.some((other) => standsFor(other, e.line))) held.add(e);
+  }
+  return held;
 }
 
 /** Whether the branch `name` is there (or git cannot be asked: its file may hold the lines). */
@@ -772,9 +812,15 @@ function heldAnywhere(dir: string, lines: readonly string[]): Set<string> | unde
   const revs = gitRevs(dir);
   if (revs === undefined) return undefined;
   const anyRecordFile = `:(top,glob)**/${RECORD_FILE}`;
-  const inRevs = grepHolding(dir, revs, anyRecordFile, lines);
-  const inTree = grepHolding(dir, ["--untracked"], anyRecordFile, lines);
-  return inRevs === undefined || inTree === undefined ? undefined : new Set([...inRevs, ...inTree]);
+  // Looked for by RunID: a line appended again by `flush --from`, or put back under another
+  // RunID, on another branch or at another path, is its record too (`standsFor`).
+  const runIds = [...new Set(lines.map((line) => runIdOfLine(line)!))];
+  const inRevs = grepLines(dir, revs, anyRecordFile, runIds);
+  const inTree = grepLines(dir, ["--untracked"], anyRecordFile, runIds);
+  if (inRevs === undefined || inTree === undefined) return undefined;
+  // Each rev's version of a file repeats its lines: each looked at once.
+  const holding = [...new Set([...inRevs, ...inTree])];
+  return new Set(lines.filter((line) => holding.some((other) => standsFor(other, line))));
 }
 
 /**
@@ -794,9 +840,14 @@ function gitRevs(dir: string): string[] | undefined {
       "refs/remotes",
       "refs/tags",
     );
-    const stashes = git("stash", "list", "--format=%H");
+    // A stash, and its third parent: where `git stash -u` keeps the files git did not track.
+    const stashes = git("stash", "list", "--format=%H %P");
     if (!refs.success || !stashes.success) return undefined;
-    return [...new Set([...words(refs.stdout), ...words(stashes.stdout), ...autostashes(dir)])];
+    const stashed = words(stashes.stdout).flatMap((line) => {
+      const [stash, , , untracked] = line.split(" ");
+      return untracked === undefined ? [stash] : [stash, untracked];
+    });
+    return [...new Set([...words(refs.stdout), ...stashed, ...autostashes(dir)])];
   } catch {
     return undefined;
   }
@@ -813,23 +864,35 @@ function grepHolding(
   pathspec: string,
   lines: readonly string[],
 ): Set<string> | undefined {
-  const held = new Set<string>();
-  if (where.length === 0 || lines.length === 0) return held;
+  // A line that holds one of `lines` is one only when it is it.
+  const wanted = new Set(lines);
+  const found = grepLines(dir, where, pathspec, lines);
+  return found === undefined ? undefined : new Set(found.filter((line) => wanted.has(line)));
+}
+
+/**
+ * The lines holding one of `texts` that the files of `pathspec` (relative to `dir`) have, in
+ * `where` (revisions, or `--untracked` for the work tree): one `git grep`, none for no revision;
+ * `undefined` when git cannot say.
+ */
+function grepLines(
+  dir: string,
+  where: readonly string[],
+  pathspec: string,
+  texts: readonly string[],
+): string[] | undefined {
+  if (where.length === 0 || texts.length === 0) return [];
   try {
-    const patterns = lines.flatMap((line) => ["-e", line]);
+    const patterns = texts.flatMap((text) => ["-e", text]);
     const grep = new Deno.Command("git", {
       args: ["-C", dir, "grep", "--null", "-F", ...patterns, ...where, "--", pathspec],
       stdout: "piped",
       stderr: "null",
     }).outputSync();
     if (!grep.success && grep.code !== 1) return undefined; // 1: nothing found
-    // `[<rev>:]<path>` NUL `<line>`: a line that holds one of `lines` is one only when it is it.
-    const wanted = new Set(lines);
-    for (const match of new TextDecoder().decode(grep.stdout).split("\n").filter(Boolean)) {
-      const line = match.slice(match.indexOf("\0") + 1).replace(/\r$/, "");
-      if (wanted.has(line)) held.add(line);
-    }
-    return held;
+    // `[<rev>:]<path>` NUL `<line>`
+    return new TextDecoder().decode(grep.stdout).split("\n").filter(Boolean)
+      .map((match) => match.slice(match.indexOf("\0") + 1).replace(/\r$/, ""));
   } catch {
     return undefined;
   }

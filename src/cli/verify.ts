@@ -373,21 +373,37 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   for (const file of files) {
     const history = histories.get(file.path);
     if (!file.exists) {
+      // A file begun on this branch, which lacked it, and discarded by `git checkout -f` leaves
+      // its records in the journal only: named, as in a file that is there.
+      const lost = journalOnlyProblems(file.path, inJournal);
+      if (lost.length > 0) failed = true;
+      totals.errors += lost.length;
       if (json) {
         out.write(`${firstFile ? "" : ","}\n    ${
           JSON.stringify({
             path: file.path,
             exists: false,
-            problems: [],
+            problems: lost,
             records: 0,
-            errors: 0,
+            errors: lost.length,
             warnings: 0,
             duplicates: 0,
             history: null,
-            ok: true,
+            ok: lost.length === 0,
           })
         }`);
-      } else out.write(`${oneLine(file.path)}: no records yet (no RunRecords.csv)\n`);
+      } else if (lost.length === 0) {
+        out.write(`${oneLine(file.path)}: no records yet (no RunRecords.csv)\n`);
+      } else {
+        const shown = oneLine(file.path);
+        for (const p of lost) {
+          out.write(problemLine(shown, p.line, p.severity, p.message, io.color));
+        }
+        out.write(
+          `${shown}: ${paint("FAILED", "red", io.color)}: no RunRecords.csv, ` +
+            `${plural(lost.length, "error")}\n`,
+        );
+      }
       firstFile = false;
       continue;
     }
