@@ -21,7 +21,7 @@
 import { basename, dirname, join } from "./path.ts";
 import { RECORD_FILE } from "./deliverable.ts";
 import { autostashes, awaitGitsVersion, checkoutOf, leftBranchAt, UNKNOWN_HEAD } from "./git.ts";
-import { checksumMatches, decodeRecord } from "./codec.ts";
+import { checksumMatches } from "./codec.ts";
 import { linesHolding, runIdOfLine } from "./record_lines.ts";
 import { renumberedNote } from "./record_limits.ts";
 import { LINE_LIMIT_BYTES } from "./schema.ts";
@@ -640,13 +640,14 @@ export function journalOnlyMessage(recordFile: string, lost: JournalOnlyLine): s
     : ` checked out (git checkout ${shellWord(lost.branch)} first to record it on that branch)`;
   return `${lost.runId} is in no file, branch, tag or stash, only in this work tree's journal ` +
     `${journal} (appended ${new Date(lost.at).toISOString()}): ${lost.why}; runrec flush ` +
-    `--from ${shellWord(journal)} appends it, with its RunID, to the RunRecords.csv${there}`;
+    `--from ${shellWord(journal)} appends it, with its RunID (taken by another record since: ` +
+    `the next free one, and a note naming it), to the RunRecords.csv${there}`;
 }
 
 /**
  * The lines the journal of `recordFile` holds (appended in the last day, by this work tree) that
- * are lost but for it: the file at the path holds neither the line nor the record put back or
- * replayed from it, no record file of a branch, tag or stash or of the work tree holds it at any
+ * are lost but for it: the file at the path holds neither the line nor its record put back
+ * under a new RunID (a record that only has its RunID is another's), no record file of a branch, tag or stash or of the work tree holds it at any
  * path (a deliverable copied into `_Archive/`), and the put-back will not append it, here
  * (the file holds neither the record it was appended after nor its first: a file begun anew) or
  * on the branch it was appended on (gone, or its file holds neither). A file begun on a branch
@@ -718,17 +719,12 @@ export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
 }
 
 /**
- * Whether the file holds the record of `line` put back under another RunID (./put_back_line.ts)
- * or appended again from the journal by `runrec flush --from` (its Notes then go on).
+ * Whether the file holds the record of `line` put back under another RunID (./put_back_line.ts),
+ * by an append or `runrec flush --from`: a record that merely has its RunID is another's.
  */
 function putBackFrom(recordFile: string, line: string): boolean {
-  const runId = runIdOfLine(line)!;
-  if ([...linesHolding(recordFile, renumberedNote(runId))].some(checksumMatches)) return true;
-  const notes = (record: string) => decodeRecord(record).Notes;
-  return [...linesHolding(recordFile, `,${runId},`)].some((other) =>
-    other !== line && runIdOfLine(other) === runId && checksumMatches(other) &&
-    notes(other).startsWith(notes(line))
-  );
+  const note = renumberedNote(runIdOfLine(line)!);
+  return [...linesHolding(recordFile, note)].some(checksumMatches);
 }
 
 /** Whether the branch `name` is there (or git cannot be asked: its file may hold the lines). */

@@ -54,8 +54,8 @@ import {
   type RecordWriter,
   WriteError,
 } from "./append_types.ts";
-import { linesHolding } from "./record_lines.ts";
-import { journaledRecordFile, type JournalOnlyLine, journalOnlyLines } from "./journal.ts";
+import { linesHolding, runIdOfLine } from "./record_lines.ts";
+import { journaledRecordFile, journalOnlyLines } from "./journal.ts";
 import { deliverableIdOfLine } from "./moved_records.ts";
 import { recordsOfRun } from "./records_of_run.ts";
 import { readEarlierSeqs } from "./seq_allocation.ts";
@@ -1109,13 +1109,10 @@ export async function replayLostRecords(
   // A journal (.runrec/RunRecords.csv.journal): the records only it holds, each once.
   const journaled = journaledRecordFile(resolve(file));
   if (journaled !== undefined && kindOf(file) === "file") {
-    const entries = journalOnlyLines(journaled).map((lost, i) => ({
-      entry: journalOnlyEntry(journaled, lost),
-      line: i + 1,
-    }));
-    report.lines = entries.length;
-    if (entries.length > 0) byFile.set(journaled, entries);
-    return await replayLost(file, byFile, report, options);
+    const lines = journalOnlyLines(journaled).map((lost) => lost.line);
+    report.lines = lines.length;
+    if (lines.length > 0) await putBackJournalOnly(file, journaled, lines, report, options);
+    return report;
   }
   let text: string;
   try {
@@ -1149,17 +1146,34 @@ export async function replayLostRecords(
   return await replayLost(file, byFile, report, options);
 }
 
-/** The spool entry that appends a record only the journal of `recordFile` holds, RunID and all. */
-function journalOnlyEntry(recordFile: string, lost: JournalOnlyLine): SpoolEntry {
-  const { RecordChecksum: _, ...draft } = decodeRecord(lost.line);
-  return {
-    id: `${lost.at}-journal`,
-    recordFile,
-    draft,
-    error: "dropped from its RunRecords.csv, in its journal only",
-    spooledAt: new Date(lost.at).toISOString(),
-    attempts: 0,
-  };
+/**
+ * Puts back `lines`, the records only the journal `file` of `recordFile` holds, as an append puts
+ * back a line git dropped (./put_back_line.ts): byte for byte, or under the next free SEQ with a
+ * note naming its RunID when another record holds that RunID now (another clone's of that minute,
+ * pulled). Each once: the file may hold it already, put back by another process meanwhile.
+ */
+async function putBackJournalOnly(
+  file: string,
+  recordFile: string,
+  lines: readonly string[],
+  report: LostRecordsReport,
+  options: AppendOptions,
+): Promise<void> {
+  const named = join(dirname(dirname(file)), RECORD_FILE); // as the user named the journal
+  try {
+    await withRecordFile(recordFile, { holder: "runrec flush", ...options }, (writer) => {
+      for (const [i, line] of lines.entries()) {
+        const written = writer.putBack(line, lines.slice(i + 1));
+        const [was, is] = [line, written.line].map((l) => runIdOfLine(l)!);
+        if (written.offset === undefined) report.alreadyWritten.push({ entry: file, runId: is });
+        else report.putBack.push({ runId: was === is ? was : `${was} as ${is}`, file: named });
+      }
+    });
+  } catch (e) {
+    report.failures.push(
+      `${recordFile}: records only its journal holds not put back: ${message(e)}`,
+    );
+  }
 }
 
 /** Appends the records of `byFile`, read from `file` (lines numbered there), into `report`. */
