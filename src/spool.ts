@@ -127,7 +127,8 @@ export interface ReplayReport {
   repeats: { runId: string; repeats: string; warning: string }[];
   /**
    * Entries whose record was already in the file (a replay that died after
-   * its write): the entry's id and the RunID its record is in the file as.
+   * its write): the entry's id (for `flush --from` of a journal, the journal)
+   * and the RunID its record is in the file as.
    */
   alreadyWritten: { entry: string; runId: string }[];
   /**
@@ -1086,9 +1087,11 @@ export interface LostRecordsReport extends ReplayReport {
  * Appends records carried by lost-record lines (or spool entries, one JSON
  * object per line) from a file an orchestrator saved, each once: a record
  * already in its file is not appended again. The file is only read. Given a
- * record file's journal (`.runrec/RunRecords.csv.journal`), it appends the
+ * record file's journal (`.runrec/RunRecords.csv.journal`), it puts back the
  * records only that journal holds (in no file, branch, tag or stash, and put
- * back by no append: SCHEMA.md 7.1), each once, RunIDs kept.
+ * back by no append: SCHEMA.md 7.1), each once, as an append puts back a line
+ * git dropped: byte for byte, or under the next free RunID with a note naming
+ * its own when another record holds that RunID by then.
  *
  * @example
  * ```ts
