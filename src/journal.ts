@@ -583,7 +583,7 @@ export interface JournalOnlyLine {
   at: number;
   /** Why the put-back does not append it, in words. */
   why: string;
-  /** The branch it was appended on, when that is another branch and is there still. */
+  /** The branch it was appended on, when that is another branch, there still, with a file. */
   branch?: string;
 }
 
@@ -595,7 +595,10 @@ export interface JournalOnlyJson {
   /** When it was appended (ISO 8601). */
   appendedAt: string;
   why: string;
-  /** The other branch it was appended on, to check out before `command`; `null`: this one. */
+  /**
+   * The other branch it was appended on, to check out before `command` (one with a RunRecords.csv
+   * there); `null`: the file checked out.
+   */
   branch: string | null;
   /** The command that appends it. */
   command: string;
@@ -700,12 +703,16 @@ export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
       // Another named branch's (both are, or `ours`): put back once it is checked out again, if
       // its file there is git's version, holding the record before the line or the first.
       if (branch === undefined) return [];
-      const gone = !branchExists(dir, branch);
+      const gone = !gitHas(dir, `refs/heads/${branch}`);
       if (!gone && context(e).length > 0) {
         const there = grepHolding(dir, [`refs/heads/${branch}`], RECORD_FILE, context(e));
         if (there === undefined || there.size > 0) return []; // cannot tell, or put back there
       }
-      elsewhere = gone ? undefined : branch;
+      // Named to check out first only where it has a file: checked out, a branch without one
+      // has none to put the line into (a put-back never begins a file), and nothing is named.
+      elsewhere = !gone && gitHas(dir, `refs/heads/${branch}:./${RECORD_FILE}`)
+        ? branch
+        : undefined;
       why = `it was appended on branch ${branch}, ${
         gone
           ? "which is gone"
@@ -727,11 +734,14 @@ function putBackFrom(recordFile: string, line: string): boolean {
   return [...linesHolding(recordFile, note)].some(checksumMatches);
 }
 
-/** Whether the branch `name` is there (or git cannot be asked: its file may hold the lines). */
-function branchExists(dir: string, name: string): boolean {
+/**
+ * Whether git has `object` (a branch, a file of a branch: `<rev>:./<path>` from `dir`) in the
+ * repository of `dir`, or cannot be asked (the branch's file may hold the lines).
+ */
+function gitHas(dir: string, object: string): boolean {
   try {
     return new Deno.Command("git", {
-      args: ["-C", dir, "rev-parse", "--verify", "--quiet", `refs/heads/${name}`],
+      args: ["-C", dir, "rev-parse", "--verify", "--quiet", object],
       stdout: "null",
       stderr: "null",
     }).outputSync().success;

@@ -75,7 +75,7 @@ Deno.test("a run finished on a branch made before the record file, its new file 
         `branch did not track.*runrec flush --from ${
           JOURNAL.replaceAll(".", "\\.")
         } appends it, with its RunID \\(taken by another record since: the next free one, and a ` +
-        `note naming it\\), to the RunRecords.csv checked out \\(git checkout old first`,
+        `note naming it\\), to the RunRecords\\.csv\n`, // not "git checkout old first": old has no file
     ),
   );
 
@@ -83,8 +83,13 @@ Deno.test("a run finished on a branch made before the record file, its new file 
   assertEquals(show.code, 1, show.stderr);
   assertMatch(show.stderr, new RegExp(`${lost} is in no file, branch, tag or stash`));
 
-  // Back on old, whose next append begins the file anew: a file begun anew puts nothing back.
+  // Back on old, which has no file: flush --from puts nothing back (it never begins a file), and
+  // says why. It said "no record only this journal holds", the record in none.
   await git(root, "checkout", "-q", "old");
+  const noFile = await cli(root, env, "flush", "--from", JOURNAL);
+  assertEquals(noFile.code, 0, noFile.stderr);
+  assertMatch(noFile.stdout, /nothing appended: this checkout has no .*RunRecords\.csv to put/);
+  // Its next append begins the file anew: a file begun anew puts nothing back.
   const next = await cli(root, env, ...emitArgs(DEL));
   assertEquals(next.code, 0, next.stderr);
   assertEquals(await runIds(del), [next.stdout.trim()]);

@@ -26,7 +26,8 @@ import {
   SPOOL_FOLDER,
 } from "../spool.ts";
 import { deliverableFolders, refuseSlipInsideDeliverable, SILENT_SEARCH } from "../targets.ts";
-import { join } from "../path.ts";
+import { dirname, join } from "../path.ts";
+import { kindOf } from "../walk.ts";
 import { type Command, EXIT, positionals, stringOption, UsageError, writeJson } from "./command.ts";
 
 const HELP = `runrec flush: append records that were spooled after a failed write
@@ -270,7 +271,16 @@ export const flushCommand: Command = {
       const nothing = replayed.length + report.putBack.length + report.alreadyWritten.length +
         report.alreadyRecorded.length + claimed.length +
         report.failures.length + elsewhere.length;
-      if (lost?.lines === 0 && journaledRecordFile(resolve(from!)) !== undefined) {
+      const journaled = from === undefined ? undefined : journaledRecordFile(resolve(from));
+      if (lost?.lines === 0 && journaled !== undefined && kindOf(journaled) !== "file") {
+        // A put-back never begins a file: where this checkout has none, nothing can be said.
+        io.out(
+          `${from}: nothing appended: this checkout has no ${
+            join(dirname(dirname(from!)), RECORD_FILE)
+          } to put a record back into (runrec verify names a record only this journal holds ` +
+            "where that file is)\n",
+        );
+      } else if (lost?.lines === 0 && journaled !== undefined) {
         io.out(
           `${from}: no record only this journal holds (each is in its file, a branch or a ` +
             "stash, or the next append puts it back); nothing appended\n",
