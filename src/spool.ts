@@ -1174,7 +1174,7 @@ async function putBackJournalOnly(
     });
   } catch (e) {
     report.failures.push(
-      `${recordFile}: records only its journal holds not put back: ${message(e)}`,
+      `${named}: records only its journal holds not put back: ${message(e)}`,
     );
   }
 }

@@ -273,7 +273,7 @@ export const flushCommand: Command = {
         report.failures.length + elsewhere.length;
       const journaled = from === undefined ? undefined : journaledRecordFile(resolve(from));
       if (lost?.lines === 0 && journaled !== undefined && kindOf(journaled) !== "file") {
-        // A put-back never begins a file: where this checkout has none, nothing can be said.
+        // A put-back never begins a file: where this checkout has none, none is named or put back.
         io.out(
           `${from}: nothing appended: this checkout has no ${
             join(dirname(dirname(from!)), RECORD_FILE)
