@@ -11,6 +11,7 @@
 import { InputError, OptionError } from "./errors.ts";
 import { type ContentionReport, MAX_LEASE_S } from "./lock.ts";
 import type { FileMark } from "./appended.ts";
+import type { PutBackLine } from "./journal.ts";
 import type { RunRecord } from "./schema.ts";
 
 /** A record ready to append; the store fills in `RunID` (unless given) and the checksum. */
@@ -170,6 +171,16 @@ export interface RecordWriter {
    * their RunIDs (see ./journal.ts). The first append under the lock does it.
    */
   restoreDropped(): string[];
+  /**
+   * Appends `line`, a record only the file's journal holds, as
+   * {@linkcode RecordWriter.restoreDropped} puts a line back: byte for byte,
+   * or under the next free SEQ of its minute past those of `later` (the
+   * lines to be put back after it) with a note naming its RunID when a record
+   * of the file holds that RunID; nothing when the file holds it already, as
+   * it is or so put back. Returns where (no offset: nothing written) and the
+   * line the file holds.
+   */
+  putBack(line: string, later: readonly string[]): PutBackLine;
 }
 
 /**

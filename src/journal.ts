@@ -21,7 +21,7 @@
 import { basename, dirname, join } from "./path.ts";
 import { RECORD_FILE } from "./deliverable.ts";
 import { autostashes, awaitGitsVersion, checkoutOf, leftBranchAt, UNKNOWN_HEAD } from "./git.ts";
-import { checksumMatches, decodeRecord } from "./codec.ts";
+import { checksumMatches } from "./codec.ts";
 import { linesHolding, runIdOfLine } from "./record_lines.ts";
 import { renumberedNote } from "./record_limits.ts";
 import { LINE_LIMIT_BYTES } from "./schema.ts";
@@ -584,7 +584,7 @@ export interface JournalOnlyLine {
   at: number;
   /** Why the put-back does not append it, in words. */
   why: string;
-  /** The branch it was appended on, when that is another branch and is there still. */
+  /** The branch it was appended on, when that is another branch, there still, with a file. */
   branch?: string;
 }
 
@@ -596,7 +596,10 @@ export interface JournalOnlyJson {
   /** When it was appended (ISO 8601). */
   appendedAt: string;
   why: string;
-  /** The other branch it was appended on, to check out before `command`; `null`: this one. */
+  /**
+   * The other branch it was appended on, to check out before `command` (one with a RunRecords.csv
+   * there); `null`: the file checked out.
+   */
   branch: string | null;
   /** The command that appends it. */
   command: string;
@@ -641,13 +644,14 @@ export function journalOnlyMessage(recordFile: string, lost: JournalOnlyLine): s
     : ` checked out (git checkout ${shellWord(lost.branch)} first to record it on that branch)`;
   return `${lost.runId} is in no file, branch, tag or stash, only in this work tree's journal ` +
     `${journal} (appended ${new Date(lost.at).toISOString()}): ${lost.why}; runrec flush ` +
-    `--from ${shellWord(journal)} appends it, with its RunID, to the RunRecords.csv${there}`;
+    `--from ${shellWord(journal)} appends it, with its RunID (taken by another record since: ` +
+    `the next free one, and a note naming it), to the RunRecords.csv${there}`;
 }
 
 /**
  * The lines the journal of `recordFile` holds (appended in the last day, by this work tree) that
- * are lost but for it: the file at the path holds neither the line nor the record put back or
- * replayed from it, no record file of a branch, tag or stash or of the work tree holds it at any
+ * are lost but for it: the file at the path holds neither the line nor its record put back
+ * under a new RunID (a record that only has its RunID is another's), no record file of a branch, tag or stash or of the work tree holds it at any
  * path (a deliverable copied into `_Archive/`), and the put-back will not append it, here
  * (the file holds neither the record it was appended after nor its first: a file begun anew) or
  * on the branch it was appended on (gone, or its file holds neither). A file begun on a branch
@@ -709,12 +713,16 @@ export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
       // Another named branch's (both are, or `ours`): put back once it is checked out again, if
       // its file there is git's version, holding the record before the line or the first.
       if (branch === undefined) return [];
-      const gone = !branchExists(dir, branch);
+      const gone = !gitHas(dir, `refs/heads/${branch}`);
       if (!gone && context(e).length > 0) {
         const there = grepHolding(dir, [`refs/heads/${branch}`], RECORD_FILE, context(e));
         if (there === undefined || there.size > 0) return []; // cannot tell, or put back there
       }
-      elsewhere = gone ? undefined : branch;
+      // Named to check out first only where it has a file: checked out, a branch without one
+      // has none to put the line into (a put-back never begins a file), and nothing is named.
+      elsewhere = !gone && gitHas(dir, `refs/heads/${branch}:./${RECORD_FILE}`)
+        ? branch
+        : undefined;
       why = `it was appended on branch ${branch}, ${
         gone
           ? "which is gone"
@@ -771,11 +779,14 @@ function heldOnOwnBranch(dir: string, entries: readonly Entry[]): Set<Entry> {
   return held;
 }
 
-/** Whether the branch `name` is there (or git cannot be asked: its file may hold the lines). */
-function branchExists(dir: string, name: string): boolean {
+/**
+ * Whether git has `object` (a branch, a file of a branch: `<rev>:./<path>` from `dir`) in the
+ * repository of `dir`, or cannot be asked (the branch's file may hold the lines).
+ */
+function gitHas(dir: string, object: string): boolean {
   try {
     return new Deno.Command("git", {
-      args: ["-C", dir, "rev-parse", "--verify", "--quiet", `refs/heads/${name}`],
+      args: ["-C", dir, "rev-parse", "--verify", "--quiet", object],
       stdout: "null",
       stderr: "null",
     }).outputSync().success;

@@ -1,7 +1,7 @@
 /**
  * Putting back a line of the record file a git command dropped (./journal.ts
- * `putBackDropped`), under a new RunID with a note when a record appended
- * since took its RunID.
+ * `putBackDropped`, `runrec flush --from` of a journal), under a new RunID
+ * with a note when a record appended since took its RunID.
  *
  * @module
  */
@@ -18,9 +18,10 @@ import { FileReplaced, writeLine } from "./record_write.ts";
 import { RecordTooLarge, renumberedNote } from "./record_limits.ts";
 
 /**
- * Writes a line the journal puts back (./journal.ts `putBackDropped`) and
- * returns where, and the line written (no offset: the file holds it put back
- * before under a new RunID, and it is not written again). A record appended
+ * Writes a line the journal puts back (./journal.ts `putBackDropped`, and
+ * `runrec flush --from` of a journal) and returns where, and the line written
+ * (no offset: the file holds it already, as it is or put back before under a
+ * new RunID, and it is not written again). A record appended
  * since git dropped the line may hold its RunID: then the line is given a SEQ
  * of its minute past the file's, the journal's and those of the lines `later`
  * put back after it (which keep theirs), and a note naming the RunID it had,
@@ -55,6 +56,9 @@ export function putBackLine(
   const prefix = runId.slice(0, runId.lastIndexOf("-") + 1);
   const { index, stored, maxSeq: fileSeq } = allocate(path, state, prefix, undefined, undefined);
   if (BigInt(runId.slice(prefix.length)) <= fileSeq && linesWithRunId(path, runId).length > 0) {
+    // The line itself, put back by another process while this one waited for the lock (two
+    // `runrec flush --from` of one journal at once): a second copy would record its run twice.
+    if ([...linesHolding(path, line)].includes(line)) return { line };
     // Put back so once, the journal not rewritten after (the process killed, a full disk): that
     // record is this one, and a second put-back would record its run twice (review-39b F1).
     const before = [...linesHolding(path, renumberedNote(runId))].find(checksumMatches);

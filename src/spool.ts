@@ -54,8 +54,8 @@ import {
   type RecordWriter,
   WriteError,
 } from "./append_types.ts";
-import { linesHolding } from "./record_lines.ts";
-import { journaledRecordFile, type JournalOnlyLine, journalOnlyLines } from "./journal.ts";
+import { linesHolding, runIdOfLine } from "./record_lines.ts";
+import { journaledRecordFile, journalOnlyLines } from "./journal.ts";
 import { deliverableIdOfLine } from "./moved_records.ts";
 import { recordsOfRun } from "./records_of_run.ts";
 import { readEarlierSeqs } from "./seq_allocation.ts";
@@ -127,7 +127,8 @@ export interface ReplayReport {
   repeats: { runId: string; repeats: string; warning: string }[];
   /**
    * Entries whose record was already in the file (a replay that died after
-   * its write): the entry's id and the RunID its record is in the file as.
+   * its write): the entry's id (for `flush --from` of a journal, the journal)
+   * and the RunID its record is in the file as.
    */
   alreadyWritten: { entry: string; runId: string }[];
   /**
@@ -1105,9 +1106,11 @@ export interface LostRecordsReport extends ReplayReport {
  * Appends records carried by lost-record lines (or spool entries, one JSON
  * object per line) from a file an orchestrator saved, each once: a record
  * already in its file is not appended again. The file is only read. Given a
- * record file's journal (`.runrec/RunRecords.csv.journal`), it appends the
+ * record file's journal (`.runrec/RunRecords.csv.journal`), it puts back the
  * records only that journal holds (in no file, branch, tag or stash, and put
- * back by no append: SCHEMA.md 7.1), each once, RunIDs kept.
+ * back by no append: SCHEMA.md 7.1), each once, as an append puts back a line
+ * git dropped: byte for byte, or under the next free RunID with a note naming
+ * its own when another record holds that RunID by then.
  *
  * @example
  * ```ts
@@ -1128,13 +1131,10 @@ export async function replayLostRecords(
   // A journal (.runrec/RunRecords.csv.journal): the records only it holds, each once.
   const journaled = journaledRecordFile(resolve(file));
   if (journaled !== undefined && kindOf(file) === "file") {
-    const entries = journalOnlyLines(journaled).map((lost, i) => ({
-      entry: journalOnlyEntry(journaled, lost),
-      line: i + 1,
-    }));
-    report.lines = entries.length;
-    if (entries.length > 0) byFile.set(journaled, entries);
-    return await replayLost(file, byFile, report, options);
+    const lines = journalOnlyLines(journaled).map((lost) => lost.line);
+    report.lines = lines.length;
+    if (lines.length > 0) await putBackJournalOnly(file, journaled, lines, report, options);
+    return report;
   }
   let text: string;
   try {
@@ -1168,17 +1168,34 @@ export async function replayLostRecords(
   return await replayLost(file, byFile, report, options);
 }
 
-/** The spool entry that appends a record only the journal of `recordFile` holds, RunID and all. */
-function journalOnlyEntry(recordFile: string, lost: JournalOnlyLine): SpoolEntry {
-  const { RecordChecksum: _, ...draft } = decodeRecord(lost.line);
-  return {
-    id: `${lost.at}-journal`,
-    recordFile,
-    draft,
-    error: "dropped from its RunRecords.csv, in its journal only",
-    spooledAt: new Date(lost.at).toISOString(),
-    attempts: 0,
-  };
+/**
+ * Puts back `lines`, the records only the journal `file` of `recordFile` holds, as an append puts
+ * back a line git dropped (./put_back_line.ts): byte for byte, or under the next free SEQ with a
+ * note naming its RunID when another record holds that RunID now (another clone's of that minute,
+ * pulled). Each once: the file may hold it already, put back by another process meanwhile.
+ */
+async function putBackJournalOnly(
+  file: string,
+  recordFile: string,
+  lines: readonly string[],
+  report: LostRecordsReport,
+  options: AppendOptions,
+): Promise<void> {
+  const named = join(dirname(dirname(file)), RECORD_FILE); // as the user named the journal
+  try {
+    await withRecordFile(recordFile, { holder: "runrec flush", ...options }, (writer) => {
+      for (const [i, line] of lines.entries()) {
+        const written = writer.putBack(line, lines.slice(i + 1));
+        const [was, is] = [line, written.line].map((l) => runIdOfLine(l)!);
+        if (written.offset === undefined) report.alreadyWritten.push({ entry: file, runId: is });
+        else report.putBack.push({ runId: was === is ? was : `${was} as ${is}`, file: named });
+      }
+    });
+  } catch (e) {
+    report.failures.push(
+      `${named}: records only its journal holds not put back: ${message(e)}`,
+    );
+  }
 }
 
 /** Appends the records of `byFile`, read from `file` (lines numbered there), into `report`. */

@@ -239,6 +239,16 @@ function lockedWriter(file: string, path: string, lock: HeldLock, fsync: boolean
       }
       return putBack;
     },
+    putBack(line, later) {
+      writer.restoreDropped(); // the lines dropped before it first, in their order
+      const context = lineContext(path, Deno.statSync(path).size); // before the write, as an append's
+      const written = putBackLine({ file, path, lock, fsync }, line, later);
+      // Noted as an append's line is: a git command that drops it again is undone the same way.
+      if (written.offset !== undefined) {
+        journalAppended(path, written.offset, written.line, context);
+      }
+      return written;
+    },
   };
   return writer;
 }

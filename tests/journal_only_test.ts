@@ -3,7 +3,7 @@
  * silence: a run finished on a branch that lacked the record file begins an
  * untracked file, which `git checkout -f` discards, and the file the branch
  * begins anew puts nothing back. `verify` fails naming it, `flush` and `show`
- * name it too, and `flush --from` of the journal appends it once with its RunID. Lines
+ * name it too, and `flush --from` of the journal puts it back once, byte for byte. Lines
  * git carried elsewhere, or that the next append puts back, are not named. A
  * linked work tree removed after `git reset --hard` took its record out keeps
  * nothing of it but its RunID. Real git repositories, branches, checkouts and
@@ -26,6 +26,7 @@ import { sharedStatePath } from "../src/work_tree_lock.ts";
 
 const DEL = join("PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
 const JOURNAL = join(DEL, ".runrec", `${RECORD_FILE}.journal`);
+const DROPPED = "which a git command (pull, checkout, reset, revert) had dropped it from";
 
 /** The project as a git repository on main, its first commit also branch `old` (no record file). */
 async function repository(): Promise<{ root: string; env: Record<string, string> }> {
@@ -73,7 +74,8 @@ Deno.test("a run finished on a branch made before the record file, its new file 
         `${JOURNAL.replaceAll(".", "\\.")} .*appended on branch old, into a RunRecords.csv that ` +
         `branch did not track.*runrec flush --from ${
           JOURNAL.replaceAll(".", "\\.")
-        } appends it, with its RunID, to the RunRecords.csv checked out \\(git checkout old first`,
+        } appends it, with its RunID \\(taken by another record since: the next free one, and a ` +
+        `note naming it\\), to the RunRecords\\.csv\n`, // not "git checkout old first": old has no file
     ),
   );
 
@@ -81,8 +83,13 @@ Deno.test("a run finished on a branch made before the record file, its new file 
   assertEquals(show.code, 1, show.stderr);
   assertMatch(show.stderr, new RegExp(`${lost} is in no file, branch, tag or stash`));
 
-  // Back on old, whose next append begins the file anew: a file begun anew puts nothing back.
+  // Back on old, which has no file: flush --from puts nothing back (it never begins a file), and
+  // says why. It said "no record only this journal holds", the record in none.
   await git(root, "checkout", "-q", "old");
+  const noFile = await cli(root, env, "flush", "--from", JOURNAL);
+  assertEquals(noFile.code, 0, noFile.stderr);
+  assertMatch(noFile.stdout, /nothing appended: this checkout has no .*RunRecords\.csv to put/);
+  // Its next append begins the file anew: a file begun anew puts nothing back.
   const next = await cli(root, env, ...emitArgs(DEL));
   assertEquals(next.code, 0, next.stderr);
   assertEquals(await runIds(del), [next.stdout.trim()]);
@@ -107,10 +114,10 @@ Deno.test("a run finished on a branch made before the record file, its new file 
     [[lost, problem.message.split(": ")[1].split("; runrec flush")[0]]],
   );
 
-  // The command named appends it, with its RunID, once.
+  // The command named puts it back, byte for byte (its RunID kept), once.
   const restore = await cli(root, env, "flush", "--from", JOURNAL);
   assertEquals(restore.code, 0, restore.stderr);
-  assertEquals(restore.stdout, `${lost}  replayed into DEL-01-02\n`);
+  assertEquals(restore.stdout, `${lost}  put back into ${join(DEL, RECORD_FILE)}, ${DROPPED}\n`);
   assertEquals(await runIds(del), [next.stdout.trim(), lost]);
   assertEquals((await cli(root, env, "verify", DEL)).code, 0);
   assertEquals((await cli(root, env, "flush", DEL)).code, 0);
@@ -224,7 +231,7 @@ Deno.test("a record committed only on a branch deleted since (git branch -D) is 
   assertEquals(verify.code, 1, verify.stdout);
   assertMatch(verify.stdout, new RegExp(`${trial} .*appended on branch trial, which is gone`));
   const restore = await cli(root, env, "flush", "--from", JOURNAL);
-  assertEquals(restore.stdout, `${trial}  replayed into DEL-01-02\n`);
+  assertEquals(restore.stdout, `${trial}  put back into ${join(DEL, RECORD_FILE)}, ${DROPPED}\n`);
   assertEquals((await runIds(del)).slice(1), [trial]);
   assertEquals((await cli(root, env, "verify", DEL)).code, 0);
 });
