@@ -718,11 +718,9 @@ export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
         const there = grepHolding(dir, [`refs/heads/${branch}`], RECORD_FILE, context(e));
         if (there === undefined || there.size > 0) return []; // cannot tell, or put back there
       }
-      // Named to check out first only where it has a file: checked out, a branch without one
-      // has none to put the line into (a put-back never begins a file), and nothing is named.
-      elsewhere = !gone && gitHas(dir, `refs/heads/${branch}:./${RECORD_FILE}`)
-        ? branch
-        : undefined;
+      // Checked out, that branch is where the run was: `flush --from` puts the line into its
+      // file there, or begins one where it has none.
+      elsewhere = gone ? undefined : branch;
       why = `it was appended on branch ${branch}, ${
         gone
           ? "which is gone"

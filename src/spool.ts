@@ -37,7 +37,7 @@ import { spooledRecordHome } from "./git_moved_folder.ts";
 import { hostname, LockRefusedError, notTheHolder, pidAlive } from "./lock.ts";
 import { leaveWarning } from "./notices.ts";
 import { privateFolderProblem, sharedSpoolFolder } from "./spool_folders.ts";
-import type { RunRecord } from "./schema.ts";
+import { HEADER, type RunRecord } from "./schema.ts";
 import {
   inStateFolder,
   notAFile,
@@ -1184,6 +1184,10 @@ async function putBackJournalOnly(
   const named = join(dirname(dirname(file)), RECORD_FILE); // as the user named the journal
   try {
     await withRecordFile(recordFile, { holder: "runrec flush", ...options }, (writer) => {
+      // Checked out, the branch that lacked the file (the line began one there) gets it again.
+      if (isGone(recordFile)) {
+        Deno.writeTextFileSync(recordFile, `${HEADER}\n`, { createNew: true });
+      }
       for (const [i, line] of lines.entries()) {
         const written = writer.putBack(line, lines.slice(i + 1));
         const [was, is] = [line, written.line].map((l) => runIdOfLine(l)!);

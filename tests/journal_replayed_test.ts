@@ -23,6 +23,9 @@ import { RECORD_FILE } from "../src/deliverable.ts";
 
 const DEL = join("PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
 const JOURNAL = join(DEL, ".runrec", `${RECORD_FILE}.journal`);
+/** What `flush --from` of the journal says of a record it put back. */
+const PUT_BACK = `put back into ${join(DEL, RECORD_FILE)}, which a git command (pull, checkout, ` +
+  "reset, revert) had dropped it from\n";
 
 /**
  * A project on main with one record committed, and a run finished on branch `old` (made before
@@ -79,7 +82,7 @@ Deno.test("a record only the journal holds, named with 'git checkout old first':
   assertEquals(onOld.code, 1, onOld.stderr);
   assertMatch(onOld.stderr, new RegExp(`${lost} is in no file, branch, tag or stash`));
   const restore = await cli(root, env, "flush", "--from", JOURNAL);
-  assertEquals([restore.code, restore.stdout], [0, `${lost}  replayed into DEL-01-02\n`]);
+  assertEquals([restore.code, restore.stdout], [0, `${lost}  ${PUT_BACK}`], restore.stderr);
   assertEquals(await runIds(del), [lost]);
   await git(root, "add", "-A");
   await git(root, "commit", "-qm", "the lost record, on old");
@@ -98,7 +101,7 @@ Deno.test("a record only the journal holds, appended by flush --from on the bran
   await git(root, "checkout", "-q", "old");
   const next = (await cli(root, env, ...emitArgs(DEL))).stdout.trim(); // begins old's file
   const restore = await cli(root, env, "flush", "--from", JOURNAL);
-  assertEquals(restore.stdout, `${lost}  replayed into DEL-01-02\n`);
+  assertEquals(restore.stdout, `${lost}  ${PUT_BACK}`);
   assertEquals(await runIds(del), [next, lost]);
   await git(root, "add", "-A");
   await git(root, "commit", "-qm", "records on old");

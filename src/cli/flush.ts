@@ -26,8 +26,7 @@ import {
   SPOOL_FOLDER,
 } from "../spool.ts";
 import { deliverableFolders, refuseSlipInsideDeliverable, SILENT_SEARCH } from "../targets.ts";
-import { dirname, join } from "../path.ts";
-import { kindOf } from "../walk.ts";
+import { join } from "../path.ts";
 import { type Command, EXIT, positionals, stringOption, UsageError, writeJson } from "./command.ts";
 
 const HELP = `runrec flush: append records that were spooled after a failed write
@@ -90,7 +89,7 @@ A record this work tree appended in the last day that only its journal holds
 on a branch that lacked it, discarded by git checkout -f) is named, with the
 command that appends it (exit 1): runrec flush --from <del-dir>/.runrec/
 RunRecords.csv.journal puts back the records only that journal holds into the
-RunRecords.csv checked out, each once, as an append puts back a record git
+RunRecords.csv checked out (begun where there is none), each once, as an append puts back a record git
 dropped: byte for byte, or, when another record holds its RunID by then
 (another clone's of that minute, pulled), under the next free RunID with a note
 naming the one it had.
@@ -275,15 +274,7 @@ export const flushCommand: Command = {
         report.alreadyRecorded.length + claimed.length +
         report.failures.length + elsewhere.length;
       const journaled = from === undefined ? undefined : journaledRecordFile(resolve(from));
-      if (lost?.lines === 0 && journaled !== undefined && kindOf(journaled) !== "file") {
-        // A put-back never begins a file: where this checkout has none, none is named or put back.
-        io.out(
-          `${from}: nothing appended: this checkout has no ${
-            join(dirname(dirname(from!)), RECORD_FILE)
-          } to put a record back into (runrec verify names a record only this journal holds ` +
-            "where that file is)\n",
-        );
-      } else if (lost?.lines === 0 && journaled !== undefined) {
+      if (lost?.lines === 0 && journaled !== undefined) {
         io.out(
           `${from}: no record only this journal holds (each is in its file, a branch or a ` +
             "stash, or the next append puts it back); nothing appended\n",
