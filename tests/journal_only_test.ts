@@ -64,7 +64,7 @@ Deno.test("a run finished on a branch made before the record file, its new file 
   assertEquals(await runIds(del), [lost]); // a new file, untracked on old
   await git(root, "checkout", "-f", "-q", "main"); // git discards the untracked file
 
-  // On main: main's file lacks it, no ref holds it, and old has no file (flush --from there begins one).
+  // On main: main's file lacks it, no ref holds it, and old has no file (flush --from begins it).
   const onMain = await cli(root, env, "verify", DEL);
   assertEquals(onMain.code, 1, onMain.stdout);
   assertMatch(

@@ -148,10 +148,22 @@ Deno.test("agent files above a git-initialised project (another's agents/, a hom
     "PKG-01_A/1_Working/DEL-01-03_B/_STATUS.md": "# Status: DEL-01-03 B\n\n" +
       "**Current State:** SEMANTIC_READY\n**Last Updated:** 2026-02-22\n",
     "PKG-01_A/1_Working/DEL-01-03_B/_SEMANTIC_LENSING.md": "x\n",
+    "PKG-01_A/1_Working/DEL-01-03_B/Brief.md": "y\n",
   });
   await git(root, "init", "-q");
+  // An input named, so that the note of a run with none is not among the warnings looked for.
   const emit = (agent: string, ...more: string[]) =>
-    runCliProcess(["emit", del, "--agent", agent, "--status", "SUCCESS", ...more]);
+    runCliProcess([
+      "emit",
+      del,
+      "--agent",
+      agent,
+      "--status",
+      "SUCCESS",
+      "--input",
+      join(del, "Brief.md"),
+      ...more,
+    ]);
   const lens = await emit("CHIRALITY_LENS", "--output", "_SEMANTIC_LENSING.md");
   assertEquals([lens.code, lens.stderr], [0, ""]);
   const lenz = await emit("CHIRALITY_LENZ");
