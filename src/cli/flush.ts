@@ -89,10 +89,10 @@ A record this work tree appended in the last day that only its journal holds
 on a branch that lacked it, discarded by git checkout -f) is named, with the
 command that appends it (exit 1): runrec flush --from <del-dir>/.runrec/
 RunRecords.csv.journal puts back the records only that journal holds into the
-RunRecords.csv checked out (begun where there is none), each once, as an append puts back a record git
-dropped: byte for byte, or, when another record holds its RunID by then
-(another clone's of that minute, pulled), under the next free RunID with a note
-naming the one it had.
+RunRecords.csv checked out (begun where there is none), each once, as an append
+puts back a record git dropped: byte for byte, or, when another record holds its
+RunID by then (another clone's of that minute, pulled), under the next free
+RunID with a note naming the one it had.
 
 --from FILE appends the records of the "runrec: lost-record: ..." lines in FILE
 (saved from the stderr of an emit that could neither write nor spool its record).
