@@ -1,0 +1,85 @@
+/**
+ * Review of stop 51's merged diffs run through the CLI: a record a merge appends after its
+ * parents' lines (`verify --since`), and `flush --from` of a journal. Real git repositories,
+ * the CLI as a process.
+ *
+ * ```sh
+ * deno test -A tests/diffreview4_51_test.ts
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { runCliProcess } from "./cli.ts";
+import { git, makeProject, tempDir } from "./fixtures.ts";
+import { assert, assertEquals, assertIncludes } from "./assert.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+
+/** A project in git (`attributes` in .gitattributes) whose `main` and `side` each recorded a run. */
+async function diverged(attributes: string) {
+  const { root, del } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
+  const emit = (agent: string, started: string) =>
+    runCliProcess(
+      ["emit", del, "--agent", agent, "--status", "SUCCESS", "--started", started],
+      FULL_FLAGS,
+      env,
+    );
+  const datasheet = join(del, "Datasheet.md");
+  await Deno.writeTextFile(join(root, ".gitattributes"), attributes);
+  await git(root, "init", "-q");
+  await git(root, "config", "user.name", "runrec test");
+  await git(root, "config", "user.email", "test@runrec.invalid");
+  assertEquals((await emit("BASE", "2026-01-01T00:00:00Z")).code, 0);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "base");
+  await git(root, "checkout", "-qb", "side");
+  assertEquals((await emit("SIDE", "2026-01-02T00:00:00Z")).code, 0);
+  await Deno.writeTextFile(datasheet, "# Datasheet\n\nside\n");
+  await git(root, "commit", "-qam", "side");
+  await git(root, "checkout", "-q", "main");
+  assertEquals((await emit("MAIN", "2026-01-03T00:00:00Z")).code, 0);
+  await Deno.writeTextFile(datasheet, "# Datasheet\n\nmain\n");
+  await git(root, "commit", "-qam", "main");
+  const base = await git(root, "rev-parse", "main~1");
+  const file = join(del, "RunRecords.csv");
+  const verify = (since: string) =>
+    runCliProcess(["verify", del, "--since", since], FULL_FLAGS, env);
+  return { root, del, env, emit, datasheet, base, file, verify };
+}
+
+/** `git merge side` in `root`, expected to stop on Datasheet.md's conflict. */
+async function mergeStopped(root: string): Promise<void> {
+  const merge = await new Deno.Command("git", {
+    args: ["merge", "side"],
+    cwd: root,
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  assertEquals(merge.code, 1, "Datasheet.md conflicts");
+}
+
+Deno.test("a run recorded during a merge whose line a CRLF editor ended in CR LF (no eol attribute) holds, as that line does in any commit, with the CRLF warning; it failed 'its RecordChecksum does not match its bytes'", async () => {
+  const { root, emit, datasheet, base, file, verify } = await diverged(
+    "RunRecords.csv merge=union -text\n",
+  );
+  await mergeStopped(root);
+  assertEquals((await emit("DURING", "2026-01-04T00:00:00Z")).code, 0);
+  const bytes = await Deno.readFile(file);
+  const crlf = new Uint8Array([...bytes.subarray(0, -1), 13, 10]);
+  await Deno.writeFile(file, crlf);
+  await Deno.writeTextFile(datasheet, "# Datasheet\n\nboth\n");
+  await git(root, "commit", "-qa", "--no-edit");
+  const held = await verify(base);
+  assertEquals(held.code, 0, held.stdout + held.stderr);
+  assertIncludes(held.stdout, "line ends in CR LF; read without the CR");
+  assertIncludes(held.stdout, "appended 1 record line(s) of no parent's version");
+  // The same line changed by one byte still fails.
+  crlf[crlf.length - 3] ^= 1;
+  await Deno.writeFile(file, crlf);
+  await git(root, "commit", "-qa", "--amend", "--no-edit");
+  const failed = await verify(base);
+  assertEquals(failed.code, 1, failed.stdout);
+  assertIncludes(failed.stdout, "its RecordChecksum does not match its bytes");
+  assert(!failed.stdout.includes("accepted"), failed.stdout);
+});
