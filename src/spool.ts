@@ -1131,6 +1131,15 @@ export async function replayLostRecords(
   // A journal (.runrec/RunRecords.csv.journal): the records only it holds, each once.
   const journaled = journaledRecordFile(resolve(file));
   if (journaled !== undefined && kindOf(file) === "file") {
+    // A folder or FIFO at the record file's path: its journal's lines cannot be looked for
+    // there, and "no record only this journal holds" would be said of lines it holds.
+    if (!isGone(journaled) && kindOf(journaled) !== "file") {
+      report.failures.push(
+        `${join(dirname(dirname(file)), RECORD_FILE)}: records only its journal holds not put ` +
+          "back: not a regular file (a folder, FIFO or device)",
+      );
+      return report;
+    }
     const lines = journalOnlyLines(journaled).map((lost) => lost.line);
     report.lines = lines.length;
     if (lines.length > 0) await putBackJournalOnly(file, journaled, lines, report, options);

@@ -83,3 +83,52 @@ Deno.test("a run recorded during a merge whose line a CRLF editor ended in CR LF
   assertIncludes(failed.stdout, "its RecordChecksum does not match its bytes");
   assert(!failed.stdout.includes("accepted"), failed.stdout);
 });
+
+const DEL = join("PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+const JOURNAL = join(DEL, ".runrec", "RunRecords.csv.journal");
+
+/**
+ * A project on main with one record committed, and a run finished on branch `old` (made before
+ * the record file) whose new file `git checkout -f main` discarded: its record is in the
+ * journal only. Left on `old`, which has no record file.
+ */
+async function lostOnOld() {
+  const { root } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
+  const cli = (...args: string[]) => runCliProcess(args, undefined, env, root);
+  await git(root, "init", "-q", "-b", "main");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "project");
+  await git(root, "branch", "old");
+  assertEquals((await cli("emit", DEL, "--agent", "FIRST", "--status", "SUCCESS")).code, 0);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "first record");
+  const start = await cli("start", DEL, "--agent", "4_DOCUMENTS");
+  assertEquals(start.code, 0, start.stderr);
+  await git(root, "checkout", "-q", "old");
+  const finish = await cli("finish", start.stdout.trim(), "--status", "SUCCESS");
+  assertEquals(finish.code, 0, finish.stderr);
+  await git(root, "checkout", "-f", "-q", "main");
+  await git(root, "checkout", "-q", "old");
+  return { root, cli, lost: finish.stdout.trim() };
+}
+
+Deno.test("flush --from of a journal where a folder stands at RunRecords.csv fails naming it, exit 1, as for a symbolic link there; it said 'no record only this journal holds', exit 0, where verify fails 'cannot read'", async () => {
+  const { root, cli, lost } = await lostOnOld();
+  const file = join(root, DEL, "RunRecords.csv");
+  await Deno.mkdir(file);
+  const flushed = await cli("flush", "--from", JOURNAL);
+  assertEquals(flushed.code, 1, flushed.stdout + flushed.stderr);
+  assertEquals(
+    flushed.stderr,
+    `runrec: warning: ${join(DEL, "RunRecords.csv")}: records only its journal holds not put ` +
+      "back: not a regular file (a folder, FIFO or device)\n",
+  );
+  assertEquals(flushed.stdout, "");
+  assertEquals([...Deno.readDirSync(file)], []);
+  // Moved away, the folder leaves the record to put back.
+  await Deno.remove(file);
+  const put = await cli("flush", "--from", JOURNAL);
+  assertEquals(put.code, 0, put.stderr);
+  assertIncludes(put.stdout, `${lost}  put back into`);
+});
