@@ -37,7 +37,7 @@ import { spooledRecordHome } from "./git_moved_folder.ts";
 import { hostname, LockRefusedError, notTheHolder, pidAlive } from "./lock.ts";
 import { leaveWarning } from "./notices.ts";
 import { privateFolderProblem, sharedSpoolFolder } from "./spool_folders.ts";
-import { HEADER, type RunRecord } from "./schema.ts";
+import { HEADER, type RunRecord, validateRecord } from "./schema.ts";
 import {
   inStateFolder,
   notAFile,
@@ -1191,14 +1191,26 @@ async function putBackJournalOnly(
   options: AppendOptions,
 ): Promise<void> {
   const named = join(dirname(dirname(file)), RECORD_FILE); // as the user named the journal
+  // A line this runrec would not write (another version's) is refused before any write: the
+  // post-write check found it only once in the file, or in a file begun for it.
+  const writable = lines.filter((line) => {
+    const problem = recordProblem(line);
+    if (problem === undefined) return true;
+    report.failures.push(
+      `${named}: records only its journal holds not put back: ${runIdOfLine(line)}: ` +
+        `${problem} (another runrec version's record: put it back with the runrec that wrote it)`,
+    );
+    return false;
+  });
+  if (writable.length === 0) return;
   try {
     await withRecordFile(recordFile, { holder: "runrec flush", ...options }, (writer) => {
       // Checked out, the branch that lacked the file (the line began one there) gets it again.
       if (isGone(recordFile)) {
         Deno.writeTextFileSync(recordFile, `${HEADER}\n`, { createNew: true });
       }
-      for (const [i, line] of lines.entries()) {
-        const written = writer.putBack(line, lines.slice(i + 1));
+      for (const [i, line] of writable.entries()) {
+        const written = writer.putBack(line, writable.slice(i + 1));
         const [was, is] = [line, written.line].map((l) => runIdOfLine(l)!);
         if (written.offset === undefined) report.alreadyWritten.push({ entry: file, runId: is });
         else report.putBack.push({ runId: was === is ? was : `${was} as ${is}`, file: named });
@@ -1208,6 +1220,16 @@ async function putBackJournalOnly(
     report.failures.push(
       `${named}: records only its journal holds not put back: ${message(e)}`,
     );
+  }
+}
+
+/** Why `line` is no record this runrec writes, as its post-write check says; else `undefined`. */
+function recordProblem(line: string): string | undefined {
+  try {
+    const [first] = validateRecord(decodeRecord(line));
+    return first && `${first.field} ${first.message}`;
+  } catch (e) {
+    return message(e);
   }
 }
 

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { runCliProcess } from "./cli.ts";
 import { git, makeProject, tempDir } from "./fixtures.ts";
@@ -131,4 +132,38 @@ Deno.test("flush --from of a journal where a folder stands at RunRecords.csv fai
   const put = await cli("flush", "--from", JOURNAL);
   assertEquals(put.code, 0, put.stderr);
   assertIncludes(put.stdout, `${lost}  put back into`);
+});
+
+/** The journal's last line made a record of SchemaVersion `version`, its checksum recomputed. */
+async function journalLineOf(root: string, version: string): Promise<string> {
+  const path = join(root, JOURNAL);
+  const entries = (await Deno.readTextFile(path)).split("\n").filter(Boolean).map((line) =>
+    JSON.parse(line)
+  );
+  const last = entries.at(-1);
+  const body = version + last.line.slice(4, last.line.lastIndexOf(","));
+  last.line = `${body},${createHash("sha256").update(body).digest("hex")}`;
+  await Deno.writeTextFile(path, entries.map((e) => JSON.stringify(e)).join("\n") + "\n");
+  return last.line.split(",")[1];
+}
+
+Deno.test("flush --from of a journal whose record is of another schema version (v2.0, v1.1: a newer runrec's) writes nothing and says so, exit 1; it began the file and wrote the line, then said 'not put back: post-write check'", async () => {
+  for (const version of ["v2.0", "v1.1"]) {
+    const { root, cli } = await lostOnOld();
+    const runId = await journalLineOf(root, version);
+    const flushed = await cli("flush", "--from", JOURNAL);
+    assertEquals(flushed.code, 1, flushed.stdout + flushed.stderr);
+    assertEquals(
+      flushed.stderr,
+      `runrec: warning: ${join(DEL, "RunRecords.csv")}: records only its journal holds not put ` +
+        `back: ${runId}: SchemaVersion must be one of v1.0, got "${version}" (another runrec ` +
+        "version's record: put it back with the runrec that wrote it)\n",
+      version,
+    );
+    assertEquals(await git(root, "status", "--porcelain", "--", DEL), "", version);
+    // Still named, with what to do.
+    const verify = await cli("verify", DEL);
+    assertEquals(verify.code, 1, verify.stdout);
+    assertIncludes(verify.stdout, `${runId} is in no file, branch, tag or stash`);
+  }
 });
