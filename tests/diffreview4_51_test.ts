@@ -167,3 +167,19 @@ Deno.test("flush --from of a journal whose record is of another schema version (
     assertIncludes(verify.stdout, `${runId} is in no file, branch, tag or stash`);
   }
 });
+
+Deno.test("a record flush --from put back on a branch without the file, dropped there again by git checkout -f, is named once by verify and put back once; it was named twice (its two journal lines), 'FAILED: 1 record, 2 errors'", async () => {
+  const { root, cli, lost } = await lostOnOld();
+  const put = await cli("flush", "--from", JOURNAL);
+  assertEquals(put.code, 0, put.stderr);
+  await git(root, "checkout", "-f", "-q", "main");
+  const verify = await cli("verify", DEL);
+  assertEquals(verify.code, 1, verify.stdout);
+  assertEquals(verify.stdout.split(`${lost} is in no file, branch, tag or stash`).length, 2);
+  assertIncludes(verify.stdout, "FAILED: 1 record, 1 error");
+  const again = await cli("flush", "--from", JOURNAL);
+  assertEquals(again.code, 0, again.stderr);
+  assertEquals(again.stdout.split("\n").filter(Boolean).length, 1, again.stdout);
+  assertIncludes(again.stdout, `${lost}  put back into`);
+  assertEquals((await cli("verify", DEL)).code, 0);
+});
