@@ -239,9 +239,11 @@ function runIdCounts(lines: string[]): Map<string, number> {
 
 /**
  * Whether a line (one char per byte) ends in the SHA-256 of the bytes before its last comma:
- * a record written whole and never changed.
+ * a record written whole and never changed. A CR before the line's LF is not the record's: a
+ * CRLF line is read without it (a warning), as in any commit's version.
  */
 function checksumHolds(line: string): boolean {
+  line = line.endsWith("\r") ? line.slice(0, -1) : line;
   const comma = line.lastIndexOf(",");
   const body = Uint8Array.from(line.slice(0, Math.max(comma, 0)), (c) => c.charCodeAt(0));
   return comma >= 0 && checksumOf(body) === line.slice(comma + 1);

@@ -677,9 +677,14 @@ export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
   const clock: Clock = { now: Date.now(), up: optionalUptimeMs(), host: hostname() };
   // Most lines are where they were appended: one small read each, the file read no further.
   // A whole record only (its checksum matching): a journal edited by hand names no other.
-  const moved = (keptEntries(path, clock) ?? []).filter((e) =>
-    runIdOfLine(e.line) !== undefined && checksumMatches(e.line) && !lineAt(recordFile, e)
-  );
+  // A line journaled twice (put back by `flush --from`, then dropped again) is one record, named
+  // once: by its first append's entry.
+  const journaled = new Set<string>();
+  const moved = (keptEntries(path, clock) ?? []).filter((e) => {
+    if (journaled.has(e.line)) return false;
+    journaled.add(e.line);
+    return runIdOfLine(e.line) !== undefined && checksumMatches(e.line) && !lineAt(recordFile, e);
+  });
   if (moved.length === 0) return [];
   awaitGitsVersion(recordFile); // a file git is writing lacks lines it is yet to write
   const found = offsetsOf(recordFile, wantedOf(moved));

@@ -37,7 +37,7 @@ import { spooledRecordHome } from "./git_moved_folder.ts";
 import { hostname, LockRefusedError, notTheHolder, pidAlive } from "./lock.ts";
 import { leaveWarning } from "./notices.ts";
 import { privateFolderProblem, sharedSpoolFolder } from "./spool_folders.ts";
-import { HEADER, type RunRecord } from "./schema.ts";
+import { HEADER, type RunRecord, validateRecord } from "./schema.ts";
 import {
   inStateFolder,
   notAFile,
@@ -1131,6 +1131,15 @@ export async function replayLostRecords(
   // A journal (.runrec/RunRecords.csv.journal): the records only it holds, each once.
   const journaled = journaledRecordFile(resolve(file));
   if (journaled !== undefined && kindOf(file) === "file") {
+    // A folder or FIFO at the record file's path: its journal's lines cannot be looked for
+    // there, and "no record only this journal holds" would be said of lines it holds.
+    if (!isGone(journaled) && kindOf(journaled) !== "file") {
+      report.failures.push(
+        `${join(dirname(dirname(file)), RECORD_FILE)}: records only its journal holds not put ` +
+          "back: not a regular file (a folder, FIFO or device)",
+      );
+      return report;
+    }
     const lines = journalOnlyLines(journaled).map((lost) => lost.line);
     report.lines = lines.length;
     if (lines.length > 0) await putBackJournalOnly(file, journaled, lines, report, options);
@@ -1182,14 +1191,26 @@ async function putBackJournalOnly(
   options: AppendOptions,
 ): Promise<void> {
   const named = join(dirname(dirname(file)), RECORD_FILE); // as the user named the journal
+  // A line this runrec would not write (another version's) is refused before any write: the
+  // post-write check found it only once in the file, or in a file begun for it.
+  const writable = lines.filter((line) => {
+    const problem = recordProblem(line);
+    if (problem === undefined) return true;
+    report.failures.push(
+      `${named}: records only its journal holds not put back: ${runIdOfLine(line)}: ` +
+        `${problem} (another runrec version's record: put it back with the runrec that wrote it)`,
+    );
+    return false;
+  });
+  if (writable.length === 0) return;
   try {
     await withRecordFile(recordFile, { holder: "runrec flush", ...options }, (writer) => {
       // Checked out, the branch that lacked the file (the line began one there) gets it again.
       if (isGone(recordFile)) {
         Deno.writeTextFileSync(recordFile, `${HEADER}\n`, { createNew: true });
       }
-      for (const [i, line] of lines.entries()) {
-        const written = writer.putBack(line, lines.slice(i + 1));
+      for (const [i, line] of writable.entries()) {
+        const written = writer.putBack(line, writable.slice(i + 1));
         const [was, is] = [line, written.line].map((l) => runIdOfLine(l)!);
         if (written.offset === undefined) report.alreadyWritten.push({ entry: file, runId: is });
         else report.putBack.push({ runId: was === is ? was : `${was} as ${is}`, file: named });
@@ -1199,6 +1220,16 @@ async function putBackJournalOnly(
     report.failures.push(
       `${named}: records only its journal holds not put back: ${message(e)}`,
     );
+  }
+}
+
+/** Why `line` is no record this runrec writes, as its post-write check says; else `undefined`. */
+function recordProblem(line: string): string | undefined {
+  try {
+    const [first] = validateRecord(decodeRecord(line));
+    return first && `${first.field} ${first.message}`;
+  } catch (e) {
+    return message(e);
   }
 }
 

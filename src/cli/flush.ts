@@ -274,12 +274,14 @@ export const flushCommand: Command = {
         report.alreadyRecorded.length + claimed.length +
         report.failures.length + elsewhere.length;
       const journaled = from === undefined ? undefined : journaledRecordFile(resolve(from));
-      if (lost?.lines === 0 && journaled !== undefined) {
+      // A failure says why none was looked for (a folder at a journal's record file's path).
+      const none = lost?.lines === 0 && report.failures.length === 0;
+      if (none && journaled !== undefined) {
         io.out(
           `${from}: no record only this journal holds (each is in its file, a branch or a ` +
             "stash, or the next append puts it back); nothing appended\n",
         );
-      } else if (lost?.lines === 0) {
+      } else if (none) {
         io.out(`${from}: no lost-record line in it; nothing appended\n`);
       } else if (nothing === 0) {
         io.out(
