@@ -11,54 +11,10 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { runCliProcess } from "./cli.ts";
-import { git, makeProject, tempDir } from "./fixtures.ts";
+import { git } from "./fixtures.ts";
+import { diverged, mergeStopped } from "./support/merge_stopped.ts";
+import { DEL, JOURNAL, lostOnOld } from "./support/journal_lost.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
-import { FULL_FLAGS } from "../src/cli/permissions.ts";
-
-/** A project in git (`attributes` in .gitattributes) whose `main` and `side` each recorded a run. */
-async function diverged(attributes: string) {
-  const { root, del } = await makeProject();
-  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
-  const emit = (agent: string, started: string) =>
-    runCliProcess(
-      ["emit", del, "--agent", agent, "--status", "SUCCESS", "--started", started],
-      FULL_FLAGS,
-      env,
-    );
-  const datasheet = join(del, "Datasheet.md");
-  await Deno.writeTextFile(join(root, ".gitattributes"), attributes);
-  await git(root, "init", "-q");
-  await git(root, "config", "user.name", "runrec test");
-  await git(root, "config", "user.email", "test@runrec.invalid");
-  assertEquals((await emit("BASE", "2026-01-01T00:00:00Z")).code, 0);
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "base");
-  await git(root, "checkout", "-qb", "side");
-  assertEquals((await emit("SIDE", "2026-01-02T00:00:00Z")).code, 0);
-  await Deno.writeTextFile(datasheet, "# Datasheet\n\nside\n");
-  await git(root, "commit", "-qam", "side");
-  await git(root, "checkout", "-q", "main");
-  assertEquals((await emit("MAIN", "2026-01-03T00:00:00Z")).code, 0);
-  await Deno.writeTextFile(datasheet, "# Datasheet\n\nmain\n");
-  await git(root, "commit", "-qam", "main");
-  const base = await git(root, "rev-parse", "main~1");
-  const file = join(del, "RunRecords.csv");
-  const verify = (since: string) =>
-    runCliProcess(["verify", del, "--since", since], FULL_FLAGS, env);
-  return { root, del, env, emit, datasheet, base, file, verify };
-}
-
-/** `git merge side` in `root`, expected to stop on Datasheet.md's conflict. */
-async function mergeStopped(root: string): Promise<void> {
-  const merge = await new Deno.Command("git", {
-    args: ["merge", "side"],
-    cwd: root,
-    stdout: "null",
-    stderr: "null",
-  }).output();
-  assertEquals(merge.code, 1, "Datasheet.md conflicts");
-}
 
 Deno.test("a run recorded during a merge whose line a CRLF editor ended in CR LF (no eol attribute) holds, as that line does in any commit, with the CRLF warning; it failed 'its RecordChecksum does not match its bytes'", async () => {
   const { root, emit, datasheet, base, file, verify } = await diverged(
@@ -85,37 +41,15 @@ Deno.test("a run recorded during a merge whose line a CRLF editor ended in CR LF
   assert(!failed.stdout.includes("accepted"), failed.stdout);
 });
 
-const DEL = join("PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
-const JOURNAL = join(DEL, ".runrec", "RunRecords.csv.journal");
-
-/**
- * A project on main with one record committed, and a run finished on branch `old` (made before
- * the record file) whose new file `git checkout -f main` discarded: its record is in the
- * journal only. Left on `old`, which has no record file.
- */
-async function lostOnOld() {
-  const { root } = await makeProject();
-  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
-  const cli = (...args: string[]) => runCliProcess(args, undefined, env, root);
-  await git(root, "init", "-q", "-b", "main");
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "project");
-  await git(root, "branch", "old");
-  assertEquals((await cli("emit", DEL, "--agent", "FIRST", "--status", "SUCCESS")).code, 0);
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "first record");
-  const start = await cli("start", DEL, "--agent", "4_DOCUMENTS");
-  assertEquals(start.code, 0, start.stderr);
-  await git(root, "checkout", "-q", "old");
-  const finish = await cli("finish", start.stdout.trim(), "--status", "SUCCESS");
-  assertEquals(finish.code, 0, finish.stderr);
-  await git(root, "checkout", "-f", "-q", "main");
-  await git(root, "checkout", "-q", "old");
-  return { root, cli, lost: finish.stdout.trim() };
+/** `lostOnOld()` left on `old`, which has no record file. */
+async function lostOnOldCheckedOut() {
+  const lostRun = await lostOnOld();
+  await git(lostRun.root, "checkout", "-q", "old");
+  return lostRun;
 }
 
 Deno.test("flush --from of a journal where a folder stands at RunRecords.csv fails naming it, exit 1, as for a symbolic link there; it said 'no record only this journal holds', exit 0, where verify fails 'cannot read'", async () => {
-  const { root, cli, lost } = await lostOnOld();
+  const { root, cli, lost } = await lostOnOldCheckedOut();
   const file = join(root, DEL, "RunRecords.csv");
   await Deno.mkdir(file);
   const flushed = await cli("flush", "--from", JOURNAL);
@@ -149,7 +83,7 @@ async function journalLineOf(root: string, version: string): Promise<string> {
 
 Deno.test("flush --from of a journal whose record is of another schema version (v2.0, v1.1: a newer runrec's) writes nothing and says so, exit 1; it began the file and wrote the line, then said 'not put back: post-write check'", async () => {
   for (const version of ["v2.0", "v1.1"]) {
-    const { root, cli } = await lostOnOld();
+    const { root, cli } = await lostOnOldCheckedOut();
     const runId = await journalLineOf(root, version);
     const flushed = await cli("flush", "--from", JOURNAL);
     assertEquals(flushed.code, 1, flushed.stdout + flushed.stderr);
@@ -169,7 +103,7 @@ Deno.test("flush --from of a journal whose record is of another schema version (
 });
 
 Deno.test("a record flush --from put back on a branch without the file, dropped there again by git checkout -f, is named once by verify and put back once; it was named twice (its two journal lines), 'FAILED: 1 record, 2 errors'", async () => {
-  const { root, cli, lost } = await lostOnOld();
+  const { root, cli, lost } = await lostOnOldCheckedOut();
   const put = await cli("flush", "--from", JOURNAL);
   assertEquals(put.code, 0, put.stderr);
   await git(root, "checkout", "-f", "-q", "main");

@@ -19,42 +19,20 @@ import { assertEquals, assertMatch } from "./assert.ts";
 import { emitArgs, runCliProcess } from "./cli.ts";
 import { git, makeProject, tempDir } from "./fixtures.ts";
 import { recordsOf } from "./support/runs.ts";
+import { DEL, JOURNAL, lostOnOld } from "./support/journal_lost.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 
-const DEL = join("PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
-const JOURNAL = join(DEL, ".runrec", `${RECORD_FILE}.journal`);
 /** What `flush --from` of the journal says of a record it put back. */
 const PUT_BACK = `put back into ${join(DEL, RECORD_FILE)}, which a git command (pull, checkout, ` +
   "reset, revert) had dropped it from\n";
 
-/**
- * A project on main with one record committed, and a run finished on branch `old` (made before
- * the record file) whose new file `git checkout -f main` discarded: its record is in the journal
- * only, named on main with "git checkout old first".
- */
-async function lostOnOld(): Promise<
-  { root: string; env: Record<string, string>; first: string; lost: string }
-> {
-  const { root } = await makeProject();
-  const env = { TMPDIR: await tempDir({ prefix: "runrec-journal-replayed-tmp-" }) };
-  await git(root, "init", "-q", "-b", "main");
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "project");
-  await git(root, "branch", "old");
-  const first = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "first record");
-  const start = await cli(root, env, "start", DEL, "--agent", "4_DOCUMENTS");
-  assertEquals(start.code, 0, start.stderr);
-  await git(root, "checkout", "-q", "old");
-  const finish = await cli(root, env, "finish", start.stdout.trim(), "--status", "SUCCESS");
-  assertEquals(finish.code, 0, finish.stderr);
-  const lost = finish.stdout.trim();
-  await git(root, "checkout", "-f", "-q", "main");
-  const verify = await cli(root, env, "verify", DEL);
+/** `lostOnOld()`, checked: on main, verify names the record with "git checkout old first". */
+async function namedOnMain() {
+  const lostRun = await lostOnOld();
+  const verify = await lostRun.cli("verify", DEL);
   assertEquals(verify.code, 1, verify.stdout);
-  assertMatch(verify.stdout, new RegExp(`${lost} .*\\(git checkout old first`));
-  return { root, env, first, lost };
+  assertMatch(verify.stdout, new RegExp(`${lostRun.lost} .*\\(git checkout old first`));
+  return lostRun;
 }
 
 /** Runs the CLI in `root`, with `env`. */
@@ -68,7 +46,7 @@ async function runIds(del: string): Promise<string[]> {
 }
 
 Deno.test("a record only the journal holds, named with 'git checkout old first': on old, which has no record file, flush --from of the journal appends it there, and back on main it is named no more", async () => {
-  const { root, env, first, lost } = await lostOnOld();
+  const { root, env, first, lost } = await namedOnMain();
   const del = join(root, DEL);
   await git(root, "checkout", "-q", "old"); // as the message says: old has no RunRecords.csv
   const verify = await cli(root, env, "verify", DEL);
@@ -96,7 +74,7 @@ Deno.test("a record only the journal holds, named with 'git checkout old first':
 });
 
 Deno.test("a record only the journal holds, appended by flush --from on the branch it was appended on and committed there, is held by that branch: on main, verify passes and flush --from appends nothing (it was recorded twice)", async () => {
-  const { root, env, first, lost } = await lostOnOld();
+  const { root, env, first, lost } = await namedOnMain();
   const del = join(root, DEL);
   await git(root, "checkout", "-q", "old");
   const next = (await cli(root, env, ...emitArgs(DEL))).stdout.trim(); // begins old's file

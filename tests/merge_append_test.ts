@@ -14,56 +14,10 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { runCliProcess } from "./cli.ts";
-import { git, makeProject, tempDir } from "./fixtures.ts";
+import { git } from "./fixtures.ts";
+import { diverged, mergeStopped } from "./support/merge_stopped.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
-
-const UNION = "RunRecords.csv merge=union eol=lf\n";
-
-/** A project in git whose `main` and `side` each recorded a run and changed Datasheet.md. */
-async function diverged(attributes = UNION) {
-  const { root, del } = await makeProject();
-  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
-  const emit = (agent: string, started: string) =>
-    runCliProcess(
-      ["emit", del, "--agent", agent, "--status", "SUCCESS", "--started", started],
-      FULL_FLAGS,
-      env,
-    );
-  const datasheet = join(del, "Datasheet.md");
-  if (attributes) await Deno.writeTextFile(join(root, ".gitattributes"), attributes);
-  await git(root, "init", "-q");
-  // Commands run as printed commit with git alone: the repository's own identity.
-  await git(root, "config", "user.name", "runrec test");
-  await git(root, "config", "user.email", "test@runrec.invalid");
-  assertEquals((await emit("BASE", "2026-01-01T00:00:00Z")).code, 0);
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "base");
-  await git(root, "checkout", "-qb", "side");
-  assertEquals((await emit("SIDE", "2026-01-02T00:00:00Z")).code, 0);
-  await Deno.writeTextFile(datasheet, "# Datasheet\n\nside\n");
-  await git(root, "commit", "-qam", "side");
-  await git(root, "checkout", "-q", "main");
-  assertEquals((await emit("MAIN", "2026-01-03T00:00:00Z")).code, 0);
-  await Deno.writeTextFile(datasheet, "# Datasheet\n\nmain\n");
-  await git(root, "commit", "-qam", "main");
-  const base = await git(root, "rev-parse", "main~1");
-  const file = join(del, "RunRecords.csv");
-  const verify = (since: string) =>
-    runCliProcess(["verify", del, "--since", since], FULL_FLAGS, env);
-  return { root, del, env, emit, datasheet, base, file, verify };
-}
-
-/** `git merge side` in `root`, expected to stop on Datasheet.md's conflict. */
-async function mergeStopped(root: string, ...branches: string[]): Promise<void> {
-  const merge = await new Deno.Command("git", {
-    args: ["merge", ...branches.length ? branches : ["side"]],
-    cwd: root,
-    stdout: "null",
-    stderr: "null",
-  }).output();
-  assertEquals(merge.code, 1, "Datasheet.md conflicts");
-}
 
 /** The lines of a text file, without the empty string after the last `\n`. */
 async function lines(file: string): Promise<string[]> {

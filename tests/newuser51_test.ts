@@ -9,6 +9,7 @@ import { runCliProcess } from "./cli.ts";
 import { git, makeProject, ROOT, tempDir } from "./fixtures.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { whileReadOnly } from "./support/read_only.ts";
+import { diverged, mergeStopped } from "./support/merge_stopped.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { shellWord } from "../src/shell_word.ts";
@@ -319,35 +320,8 @@ Deno.test("verify --since and log --since of a misspelt remote branch (origin/mi
 });
 
 Deno.test("verify --since of a merge commit holding a run recorded while the merge was in progress (merge=union, the conflict in another file) accepts it with a note, where it failed saying 'the merge added it' (newuser-51 F8; merge-51)", async () => {
-  const { root, del } = await makeProject();
-  const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
-  const emit = (agent: string, started: string) =>
-    runCliProcess(
-      ["emit", del, "--agent", agent, "--status", "SUCCESS", "--started", started],
-      FULL_FLAGS,
-      env,
-    );
-  const datasheet = join(del, "Datasheet.md");
-  await Deno.writeTextFile(join(root, ".gitattributes"), "RunRecords.csv merge=union eol=lf\n");
-  await git(root, "init", "-q");
-  assertEquals((await emit("BASE", "2026-01-01T00:00:00Z")).code, 0);
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "base");
-  await git(root, "checkout", "-qb", "side");
-  assertEquals((await emit("SIDE", "2026-01-02T00:00:00Z")).code, 0);
-  await Deno.writeTextFile(datasheet, "# Datasheet\n\nside\n");
-  await git(root, "commit", "-qam", "side");
-  await git(root, "checkout", "-q", "main");
-  assertEquals((await emit("MAIN", "2026-01-03T00:00:00Z")).code, 0);
-  await Deno.writeTextFile(datasheet, "# Datasheet\n\nmain\n");
-  await git(root, "commit", "-qam", "main");
-  const merge = await new Deno.Command("git", {
-    args: ["-c", "user.name=runrec test", "-c", "user.email=test@runrec.invalid", "merge", "side"],
-    cwd: root,
-    stdout: "null",
-    stderr: "null",
-  }).output();
-  assertEquals(merge.code, 1, "Datasheet.md conflicts; RunRecords.csv merges by union");
+  const { root, del, env, emit, datasheet } = await diverged();
+  await mergeStopped(root);
   // A run recorded meanwhile, then the conflict resolved and everything committed.
   assertEquals((await emit("DURING", "2026-01-04T00:00:00Z")).code, 0);
   await Deno.writeTextFile(datasheet, "# Datasheet\n\nboth\n");

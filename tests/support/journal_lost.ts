@@ -1,0 +1,49 @@
+/**
+ * A record only the journal holds (SCHEMA.md 7.1), made as users make it: a run finished on a
+ * branch made before the record file began an untracked file there, which `git checkout -f`
+ * discarded.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assertEquals } from "../assert.ts";
+import { emitArgs, runCliProcess } from "../cli.ts";
+import { git, makeProject, tempDir } from "../fixtures.ts";
+import { RECORD_FILE } from "../../src/deliverable.ts";
+
+/** The deliverable of `makeProject()`, relative to its root, as the tests name it. */
+export const DEL = join("PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+
+/** That deliverable's journal, relative to the project's root. */
+export const JOURNAL = join(DEL, ".runrec", `${RECORD_FILE}.journal`);
+
+/**
+ * A project on main with one record committed (`first`), and a run finished on branch `old`
+ * (made before the record file) whose new file `git checkout -f main` discarded: its record
+ * (`lost`) is in the journal only. Left on main; `cli` runs runrec in the project's root.
+ *
+ * @example
+ * ```ts
+ * const { root, cli, lost } = await lostOnOld();
+ * await cli("flush", "--from", JOURNAL); // puts `lost` back into main's file
+ * ```
+ */
+export async function lostOnOld() {
+  const { root } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-journal-tmp-" }) };
+  const cli = (...args: string[]) => runCliProcess(args, undefined, env, root);
+  await git(root, "init", "-q", "-b", "main");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "project");
+  await git(root, "branch", "old");
+  const first = (await cli(...emitArgs(DEL))).stdout.trim();
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "first record");
+  const start = await cli("start", DEL, "--agent", "4_DOCUMENTS");
+  assertEquals(start.code, 0, start.stderr);
+  await git(root, "checkout", "-q", "old");
+  const finish = await cli("finish", start.stdout.trim(), "--status", "SUCCESS");
+  assertEquals(finish.code, 0, finish.stderr);
+  await git(root, "checkout", "-f", "-q", "main");
+  return { root, env, cli, first, lost: finish.stdout.trim() };
+}
