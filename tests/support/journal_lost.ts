@@ -24,7 +24,8 @@ export const JOURNAL = join(DEL, ".runrec", `${RECORD_FILE}.journal`);
  *
  * @example
  * ```ts
- * const { root, cli, lost } = await lostOnOld();
+ * import { JOURNAL, lostOnOld } from "./journal_lost.ts";
+ * const { cli } = await lostOnOld();
  * await cli("flush", "--from", JOURNAL); // puts `lost` back into main's file
  * ```
  */

@@ -20,7 +20,8 @@ export const UNION = "RunRecords.csv merge=union eol=lf\n";
  *
  * @example
  * ```ts
- * const { root, emit, base, verify } = await diverged();
+ * import { diverged, mergeStopped } from "./merge_stopped.ts";
+ * const { root, emit } = await diverged();
  * await mergeStopped(root);
  * await emit("DURING", "2026-01-04T00:00:00Z"); // a run recorded during the merge
  * ```
@@ -64,6 +65,8 @@ export async function diverged(attributes = UNION) {
  *
  * @example
  * ```ts
+ * import { diverged, mergeStopped } from "./merge_stopped.ts";
+ * const { root } = await diverged();
  * await mergeStopped(root); // git merge side, stopped: Datasheet.md conflicts
  * ```
  */
