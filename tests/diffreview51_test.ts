@@ -7,7 +7,8 @@ import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject, tempDir } from "./fixtures.ts";
-import { sh, whileReadOnly } from "./support/read_only.ts";
+import { whileReadOnly } from "./support/read_only.ts";
+import { cliIn, stuckInOwnSpool } from "./support/stuck_entry.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 
 /** The agents of the records of `file`, in file order. */
@@ -20,30 +21,8 @@ Deno.test("a finish by agent without a token, whose agent's last run's record wa
   const { root, del } = await makeProject();
   const tmp = await tempDir();
   try {
-    const env = { TMPDIR: tmp };
-    const cli = (...args: string[]) => runCliProcess(args, FULL_FLAGS, env);
-    assertEquals((await cli("emit", del, "--agent", "FIRST", "--status", "SUCCESS")).code, 0);
-    const start = await cli("start", del, "--agent", "A");
-    assertEquals(start.code, 0, start.stderr);
-    // The record file read-only for the finish: its record goes to the folder's own spool.
-    const file = join(del, RECORD_FILE);
-    await sh("mount", "--bind", file, file);
-    try {
-      await sh("mount", "-o", "remount,ro,bind", file);
-      const spooled = await cli("finish", start.stdout.trim(), "--status", "SUCCESS");
-      assertEquals(spooled.code, 0, spooled.stderr);
-      assertMatch(spooled.stderr, /spooled to .*\.runrec-spool\//);
-    } finally {
-      await sh("umount", file);
-    }
-    const spool = join(del, ".runrec-spool");
-    const [name] = [...Deno.readDirSync(spool)].map((e) => e.name).filter((n) =>
-      n.endsWith(".json")
-    );
-    const entryPath = join(spool, name);
-    const entry = JSON.parse(await Deno.readTextFile(entryPath));
-    entry.draft.DeliverableID = "DEL-09-09"; // STUCK: another deliverable's ID
-    await Deno.writeTextFile(entryPath, JSON.stringify(entry));
+    const cli = cliIn(tmp);
+    const { file, entryPath, entry } = await stuckInOwnSpool(del, tmp);
     const before = await Deno.readTextFile(file);
     for (const agent of [["--agent", "A"], []]) {
       const again = await cli("finish", del, ...agent, "--status", "SUCCESS");

@@ -12,37 +12,15 @@ import { runCli, runCliProcess } from "./cli.ts";
 import { finishPendingRun, startRun, verifyHistory } from "../mod.ts";
 import { git, makeProject, sampleDraft, tempDir } from "./fixtures.ts";
 import { sh, whileReadOnly } from "./support/read_only.ts";
+import { cliIn, stuckInOwnSpool } from "./support/stuck_entry.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 
 Deno.test("a retried finish of a run whose spooled record is STUCK (its entry edited to another deliverable's ID) names the entry and why, and writes nothing, with or without --agent; not 'no record of it' with the way to record it again (leftovers-51 2)", async () => {
   const { root, del } = await makeProject();
   const tmp = await tempDir();
   try {
-    const env = { TMPDIR: tmp };
-    const cli = (...args: string[]) => runCliProcess(args, FULL_FLAGS, env);
-    assertEquals((await cli("emit", del, "--agent", "FIRST", "--status", "SUCCESS")).code, 0);
-    const start = await cli("start", del, "--agent", "A");
-    assertEquals(start.code, 0, start.stderr);
-    const token = start.stdout.trim();
-    // The record file read-only for the finish: its record goes to the folder's own spool.
-    const file = join(del, RECORD_FILE);
-    await sh("mount", "--bind", file, file);
-    try {
-      await sh("mount", "-o", "remount,ro,bind", file);
-      const spooled = await cli("finish", token, "--status", "SUCCESS");
-      assertEquals(spooled.code, 0, spooled.stderr);
-      assertMatch(spooled.stderr, /spooled to .*\.runrec-spool\//);
-    } finally {
-      await sh("umount", file);
-    }
-    const spool = join(del, ".runrec-spool");
-    const [name] = [...Deno.readDirSync(spool)].map((e) => e.name).filter((n) =>
-      n.endsWith(".json")
-    );
-    const entryPath = join(spool, name);
-    const entry = JSON.parse(await Deno.readTextFile(entryPath));
-    entry.draft.DeliverableID = "DEL-09-09";
-    await Deno.writeTextFile(entryPath, JSON.stringify(entry));
+    const cli = cliIn(tmp);
+    const { token, file, entryPath, entry } = await stuckInOwnSpool(del, tmp);
     const before = await Deno.readTextFile(file);
     for (const retry of [[], ["--agent", "A"]]) {
       const again = await cli("finish", token, ...retry, "--status", "SUCCESS");
