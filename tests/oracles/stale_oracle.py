@@ -268,9 +268,14 @@ def governed_now(folder, record):
             paths.update(files_beneath(folder, path))
         else:
             paths.add(path)
-    # A folder given as an input is walked again: a file added to it is governed now.
+    # A folder given as an input is walked again: a file added to it is governed now. One that
+    # is a file now is that input, as a run given its name would read it.
     for path in input_folders(record["Notes"]):
-        paths.update(files_beneath(folder, path))
+        full = os.path.join(folder, path)
+        if os.path.lexists(full) and not os.path.isdir(full):
+            paths.add(normal(path))
+        else:
+            paths.update(files_beneath(folder, path))
     references = os.path.join(folder, REFERENCES)
     if os.path.isfile(references):
         paths.add(REFERENCES)
