@@ -71,9 +71,12 @@ Deno.test("a _CONTEXT.md named in other case (_context.md) is said, as _STATUS.m
   assert(!plain.stderr.includes("_CONTEXT.md"), plain.stderr);
 });
 
-/** The commands of a help text's `Example:` block, continuation lines joined, comments and `...` left out. */
+/**
+ * The commands of a help text's `Example:` block (to its first blank line: the pointer to the
+ * detail may follow), continuation lines joined, comments and `...` left out.
+ */
 function helpExamples(help: string): string[] {
-  const block = help.split(/^Examples?:\n/m)[1] ?? "";
+  const block = (help.split(/^Examples?:\n/m)[1] ?? "").split("\n\n")[0];
   return block.replace(/ \\\n\s+/g, " ").split("\n").map((line) => line.trim())
     .filter((line) => line !== "" && !line.startsWith("#") && line !== "...");
 }

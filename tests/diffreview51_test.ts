@@ -9,6 +9,7 @@ import { runCliProcess } from "./cli.ts";
 import { makeProject, tempDir } from "./fixtures.ts";
 import { whileReadOnly } from "./support/read_only.ts";
 import { cliIn, stuckInOwnSpool } from "./support/stuck_entry.ts";
+import { schemaParagraph } from "./support/doc_prose.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 
 /** The agents of the records of `file`, in file order. */
@@ -50,7 +51,7 @@ Deno.test("a finish by agent without a token, whose agent's last run's record wa
   }
 });
 
-Deno.test("flush --help says which STUCK entries a retried finish does not see (one in a user's spool open to others is not read): that finish records the run, and flush, the folder mended, removes the entry; it said every STUCK entry made a finish write nothing (diffreview1-51)", async () => {
+Deno.test("SCHEMA.md 7.3 (flush --help's reference) says which STUCK entries a retried finish does not see (one in a user's spool open to others is not read): that finish records the run, and flush, the folder mended, removes the entry; it said every STUCK entry made a finish write nothing (diffreview1-51)", async () => {
   const { root, del } = await makeProject();
   const tmp = await tempDir();
   try {
@@ -75,7 +76,7 @@ Deno.test("flush --help says which STUCK entries a retried finish does not see (
     assertEquals(flush.code, 0, flush.stderr);
     assertIncludes(flush.stdout, "is recorded already, as RUN-DEL-01-02-");
     assertEquals(await agentsOf(join(del, RECORD_FILE)), ["A"]);
-    const help = (await cli("flush", "--help")).stdout.replaceAll(/\s+/g, " ");
+    const help = await schemaParagraph("7.3");
     assertIncludes(
       help,
       "Until then, a finish of its run again names the entry and writes nothing; not where " +

@@ -1,6 +1,6 @@
 /**
  * Small defects noticed and left at stop 50, each fixed: a retried finish of a run whose spooled
- * record is STUCK, flush's help on the entries it refuses, the restore remedy of a record swapped
+ * record is STUCK, the entries flush refuses as SCHEMA.md names them, the restore remedy of a record swapped
  * at the last line, and the library's messages in CLI options. Each test failed before its fix.
  */
 import { join } from "node:path";
@@ -13,6 +13,7 @@ import { finishPendingRun, startRun, verifyHistory } from "../mod.ts";
 import { git, makeProject, sampleDraft, tempDir } from "./fixtures.ts";
 import { sh, whileReadOnly } from "./support/read_only.ts";
 import { cliIn, stuckInOwnSpool } from "./support/stuck_entry.ts";
+import { schemaParagraph } from "./support/doc_prose.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 
 Deno.test("a retried finish of a run whose spooled record is STUCK (its entry edited to another deliverable's ID) names the entry and why, and writes nothing, with or without --agent; not 'no record of it' with the way to record it again (leftovers-51 2)", async () => {
@@ -97,11 +98,13 @@ Deno.test("reap of a run whose record waits STUCK in the spool (a finish of its 
   }
 });
 
-Deno.test("flush --help names each reason a spooled entry or --from line is refused, with the remedy its message gives: a gone folder, a folder of no deliverable, another deliverable's ID (leftovers-51 1)", async () => {
+Deno.test("SCHEMA.md 7.3, which flush --help points to, names each reason a spooled entry or --from line is refused, with the remedy its message gives: a gone folder, a folder of no deliverable, another deliverable's ID (leftovers-51 1)", async () => {
   const { root, del } = await makeProject();
   const tmp = await tempDir();
   try {
-    const help = (await runCli(["flush", "--help"])).stdout.replaceAll(/\s+/g, " ");
+    assertIncludes((await runCli(["flush", "--help"])).stdout, "Each refusal and its remedy");
+    assertIncludes((await runCli(["flush", "--help"])).stdout, "SCHEMA.md 7.3");
+    const help = await schemaParagraph("7.3");
     const pkg = join(del, "..", "..");
     const refusals: [string, string, string][] = [
       // recordFile, DeliverableID, the remedy the refusal gives

@@ -35,88 +35,34 @@ Usage:
   runrec flush [<del-dir|root>...] [--json]
   runrec flush --from FILE [--json]        (no folder: each line names its file)
 
-Looks in $RUNREC_SPOOL_DIR (an absolute path: a relative one is not used, with a
-warning), $TMPDIR/runrec-spool-<uid>/ and the .runrec-spool/ of each deliverable
-folder: a <del-dir> given, or every deliverable folder beneath a <root> (named
-DEL-XX-YY..., or holding a RunRecords.csv), whether or not its RunRecords.csv
-exists yet; an execution root's tool roots (folders named _… such as _Archive/)
-are left out, a note naming each whose deliverables' .runrec-spool/ still hold
-records, and how many: name one to flush it (a record of the user's spool for a
-RunRecords.csv there is flushed: that file is beneath the folder named).
-With no folder given, the current folder (as "flush .").
-It appends every spooled record to the RunRecords.csv it belongs to, oldest first.
-It also puts back a record this work tree appended in the last day that a git
-command run meanwhile (pull, checkout, reset: git replaces the file without
-runrec's lock) dropped from its RunRecords.csv; the next append there does too.
-Each record is appended once: a record already in its file (a replay that died after
-its write) is not appended again, nor is the record of a run (a finish of a folder
-that was read-only) whose record a later finish or reap, which did not see this spool
-(another $TMPDIR, another user), wrote meanwhile; after reap's FAILED record alone, it
-is appended as the agent's late finish, superseding that record. An entry claimed by
-a replayer that is gone (or whose claim is older than a minute) is taken back and
-replayed. A record whose RunRecords.csv is outside every folder named (found in
-the user's spool) that stays spooled is a warning, not a failure.
-
-An entry that cannot be appended as it is stays spooled, reported STUCK with its
-reason and what to do (exit 1); a --from line so too, named by its line number:
-  its deliverable folder is gone (renamed, moved or removed): move the folder
-    back, or move the entry into the .runrec-spool/ of the folder it belongs to
-    (a --from line: set its recordFile to that folder's RunRecords.csv);
-  its recordFile's folder is not a deliverable folder (no DeliverableID in its
-    _CONTEXT.md or its name): correct the recordFile;
-  its DeliverableID is not that of its recordFile's folder (one a record of the
-    file has counts: the deliverable renumbered since): correct the one that is
-    wrong;
-  it cannot be read, is not a spool entry runrec wrote, or names no
-    RunRecords.csv (in a deliverable's own .runrec-spool/, another's: for a folder
-    renumbered before its first record, the fields to set are named): repair,
-    move or remove it;
-  its spool folder is read-only, or (the user's spool) another user's or open to
-    others: make it writable, or this user's with mode 700;
-  its append failed three times: the error is named; mend it and flush again.
-Until then, a finish of its run again names the entry and writes nothing; not
-where the entry is not read (it cannot be, or its folder is another user's or
-open to others): that finish records the run, and the flush once it is mended
-removes the entry, its run recorded.
-
-A temporary file a process killed before its rename left in a spool folder is
-removed and named on stderr: once its writer (named in the file name) is gone
-from this machine, else once it is an hour old; never one a live writer may
-still rename.
-
-A record this work tree appended in the last day that only its journal holds
-(in no file, branch, tag or stash, and not put back by an append: a file begun
-on a branch that lacked it, discarded by git checkout -f) is named, with the
-command that appends it (exit 1): runrec flush --from <del-dir>/.runrec/
-RunRecords.csv.journal puts back the records only that journal holds into the
-RunRecords.csv checked out (begun where there is none), each once, as an append
-puts back a record git dropped: byte for byte, or, when another record holds its
-RunID by then (another clone's of that minute, pulled), under the next free
-RunID with a note naming the one it had.
-
---from FILE appends the records of the "runrec: lost-record: ..." lines in FILE
-(saved from the stderr of an emit that could neither write nor spool its record).
-FILE is only read: a record already in its file is named and not appended again,
-and a FILE with no lost-record line appends nothing and says so (exit 0). A line
-refused as above is named and not appended (exit 1).
+Appends every record waiting in a spool to the RunRecords.csv it belongs to, oldest
+first, each once: the .runrec-spool/ of each deliverable folder named or beneath a
+<root> named, $RUNREC_SPOOL_DIR and $TMPDIR/runrec-spool-<uid>/.
+With no folder given, the current folder (as "flush ."). It also puts back a record
+this work tree appended in the last day that a git command dropped from its file, and
+names a record only its journal holds. An entry it cannot append stays spooled,
+reported STUCK with its reason and what to do.
 
 Options:
-  --from FILE   append the records of the lost-record lines in FILE, or of a
-                journal those only it holds (below)
+  --from FILE   append the records of the "runrec: lost-record: ..." lines saved in
+                FILE (from an emit that could neither write nor spool); FILE a journal
+                (<del-dir>/.runrec/RunRecords.csv.journal): the records only it holds
   --json        print {replayed, putBack, repeats, alreadyWritten, alreadyRecorded,
                 claimed, failures, elsewhere, removedTemporaries, journalOnly:
                 [{runId, recordFile, appendedAt, why, branch, command}]} as JSON
   -h, --help    show this help
 
-Exit codes: 0 all spooled records at or beneath the folders named written (or
-none), 1 some remain or are stuck, or only a journal holds them, also one whose
-deliverable folder beneath a folder named is gone (or a lost-record line cannot
-be read), 2 usage error.
+Exit codes: 0 every spooled record at or beneath the folders named written (or none),
+1 some remain or are STUCK, a --from line is refused, or only a journal holds a record,
+2 usage error.
 
 Example:
   runrec flush PKG-01_X/1_Working/DEL-01-02_Y
   runrec flush .
   runrec flush --from lost-records.txt
+
+Each refusal and its remedy, the folders looked in, put-backs: SCHEMA.md 7.3 (journal:
+7.1); docs/TUTORIAL.md, "When a record cannot be written".
 `;
 
 /** An unreadable `--from` file, named as the flag that gave it. */

@@ -1,0 +1,71 @@
+/**
+ * Each command's --help is short (usage, a few lines, options, examples, exit codes) and points to
+ * the section of SCHEMA.md or docs/ that holds the detail; the detail it points to is there.
+ */
+import { join } from "node:path";
+import { ROOT } from "./fixtures.ts";
+import { schemaParagraph } from "./support/doc_prose.ts";
+import { assert, assertEquals, assertIncludes } from "./assert.ts";
+
+/**
+ * Every place src/spool.ts refuses a spooled entry or a --from line, by a piece of its message,
+ * and the reason and remedy SCHEMA.md 7.3 lists for it.
+ */
+const SPOOL_REFUSALS: [string, string][] = [
+  ['"not a spool entry"', "is not a spool entry runrec wrote"],
+  ['"recordFile is not an absolute path"', "or names no RunRecords.csv"],
+  ["is not a ${RECORD_FILE}", "or names no RunRecords.csv"],
+  ['"it holds no record"', "(a link or folder in its place, no id, no record)"],
+  ["is not this deliverable's", "in a deliverable's own .runrec-spool/, another's"],
+  ['"it has no id"', "(a link or folder in its place, no id, no record)"],
+  ["is not a deliverable folder", "its recordFile's folder is not a deliverable folder"],
+  ["correct the one that is wrong", "correct the one that is wrong"],
+  ["not a spool entry runrec wrote (remove it", "a link or folder in its place"],
+  ["not replayed: the folder is", "or (the user's spool) is another user's or open to others"],
+  ["cannot list:", "its spool folder cannot be listed"],
+  ["cannot be claimed for replay", "it cannot be claimed"],
+  ["still not written after", "STUCK after three failures): the error is named"],
+  ["spooled record(s) not replayed", "its append failed (the lock held past the wait"],
+  ["lost records not replayed", "its append failed (the lock held past the wait"],
+  [
+    "STUCK: ${path}: its deliverable folder",
+    "its deliverable folder is gone (renamed, moved or removed)",
+  ],
+  [
+    "${line}: not replayed: its deliverable folder",
+    "(a --from line: set its recordFile to that folder's",
+  ],
+  ["not a lost record", "it cannot be read"],
+];
+
+/** Lines of src/spool.ts that carry a reason one of the refusals above gives, adding none. */
+const CARRIERS = ["not replayed: ${wrong}", ": ${item.problem}`", '? "STUCK: " : ""'];
+
+/** The text of the function `name` of `source`, from its declaration to its closing brace. */
+function functionText(source: string, name: string): string {
+  const at = source.indexOf(`function ${name}(`);
+  assert(at >= 0, `src/spool.ts has no function ${name}`);
+  return source.slice(at, source.indexOf("\n}\n", at));
+}
+
+Deno.test("every refusal of a spooled entry or --from line in src/spool.ts is listed, with its remedy, in SCHEMA.md 7.3, where flush --help points", async () => {
+  const source = await Deno.readTextFile(join(ROOT, "src", "spool.ts"));
+  const refusing = functionText(source, "entryProblem") +
+    functionText(source, "foreignDeliverable");
+  const sites = [
+    ...[...refusing.matchAll(/return\s+([`"][^;]*);/g)].map((m) => m[1]),
+    ...source.split("\n").filter((line) =>
+      /["`]/.test(line) && !/^\s*(\/\/|\*)/.test(line) &&
+      /not replayed|STUCK: |cannot list:|not a lost record/.test(line)
+    ),
+  ];
+  const undocumented = sites.filter((site) =>
+    ![...SPOOL_REFUSALS.map(([key]) => key), ...CARRIERS].some((key) => site.includes(key))
+  );
+  assertEquals(undocumented, [], "a refusal to add to SCHEMA.md 7.3's list and to SPOOL_REFUSALS");
+  const stale = [...SPOOL_REFUSALS.map(([key]) => key), ...CARRIERS]
+    .filter((key) => !source.includes(key));
+  assertEquals(stale, [], "SPOOL_REFUSALS names a message src/spool.ts no longer has");
+  const replaying = await schemaParagraph("7.3");
+  for (const [, documented] of SPOOL_REFUSALS) assertIncludes(replaying, documented);
+});

@@ -1,0 +1,27 @@
+/**
+ * A numbered paragraph of SCHEMA.md read as prose, as a reader sees it: code marks dropped and
+ * line breaks made spaces, so that a test pins what the text says, not how it is wrapped.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { ROOT } from "../fixtures.ts";
+
+/**
+ * The text of SCHEMA.md from paragraph `number` (as `7.3`) to the next one, as prose.
+ *
+ * @example
+ * ```ts
+ * import { schemaParagraph } from "./doc_prose.ts";
+ * const replaying = await schemaParagraph("7.3");
+ * console.log(replaying.includes("correct the recordFile"));
+ * ```
+ */
+export async function schemaParagraph(number: string): Promise<string> {
+  const doc = await Deno.readTextFile(join(ROOT, "SCHEMA.md"));
+  const at = doc.indexOf(`\n${number}. **`);
+  if (at < 0) throw new Error(`SCHEMA.md has no paragraph ${number}`);
+  const next = doc.slice(at + 1).search(/\n(\d+\.\d+\. \*\*|## )/);
+  const text = next < 0 ? doc.slice(at) : doc.slice(at, at + 1 + next);
+  return text.replaceAll("`", "").replaceAll(/\s+/g, " ");
+}
