@@ -18,6 +18,7 @@ import { appendRecord } from "../src/store.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 import { runCli, runCliProcess } from "./cli.ts";
 import { makeProject, sampleDraft, sampleRecord, tempDir } from "./fixtures.ts";
+import { commandDetail } from "./support/doc_prose.ts";
 
 /** A root with two deliverables whose runs interleave in time. */
 async function twoDeliverables(): Promise<{ root: string; ids: Record<string, string> }> {
@@ -289,7 +290,7 @@ Deno.test("log: the same filters list the same records in table, md, csv, json a
   const table = (await runCli(["log", del])).stdout;
   assert.match(table, new RegExp(`${annotations[0]} .* SKIPPED \\[marks ${ids[0]} INVALIDATED\\]`));
   assert.match(table, new RegExp(`${annotations[1]} .* SKIPPED \\[marks ${ids[1]} SUPERSEDED\\]`));
-  assert.match((await runCli(["log", "--help"])).stdout, /every format lists them as rows/);
+  assert.match(await commandDetail("log"), /every format lists them as rows/);
 });
 
 /** A record line of `version`: a v1.0 record's cells with `added` cells before RecordChecksum. */
@@ -351,7 +352,7 @@ Deno.test("log and show: a v1.1 record keeps its extra column: csv keeps the v1.
   assert.equal(unnamed.column21, "bob");
 });
 
-Deno.test("log --format csv of a CR LF file writes LF line ends and warns, as --help says", async () => {
+Deno.test("log --format csv of a CR LF file writes LF line ends and warns, as docs/COMMANDS.md says", async () => {
   const root = await tempDir({ prefix: "runrec-logview-" });
   const del = join(root, "DEL-01-02_Crlf");
   await Deno.mkdir(del);
@@ -361,7 +362,7 @@ Deno.test("log --format csv of a CR LF file writes LF line ends and warns, as --
   assert.equal(csv.code, 0);
   assert.equal(csv.stdout, lf);
   assert.match(csv.stderr, /line ends in CR LF; read without the CR/);
-  assert.match((await runCli(["log", "--help"])).stdout, /CR LF line ends are written as LF/);
+  assert.match(await commandDetail("log"), /CR LF line ends are written as LF/);
 });
 
 Deno.test("log view: an ErrorSummary starting with a newline shows its first non-empty line", async () => {

@@ -62,84 +62,33 @@ Usage: runrec log <del-dir|file|root>... [--agent A] [--status S]
                   [--since T|REV] [--until T] [-n N] [--by time|path]
                   [--format table|md|csv|json|jsonl] [--json]
 
-Records are listed by RunTimestamp across all files (--by time, the
-default), or file by file in the order they were appended (--by path);
-files in the order named, those beneath a root by path (records stamped
-alike in two files are listed in that order).
-Only where each record is (a few bytes) is held: the records are read
-again as they are written, so memory grows by those bytes, not the records.
-Lines that cannot be read are skipped and reported on stderr as warnings;
-they never reach stdout. So are records still in the spool and runs started
-and not finished yet (runrec finish, or runrec reap).
-
-Annotations (runrec annotate) are records of the file (AgentName
-RUNREC_ANNOTATE, RunStatus SKIPPED), so every format lists them as rows and
-the filters count them like any record: the same filters give the same records
-in every format. The table and md formats mark a run an annotation invalidates
-or supersedes after its status ([INVALIDATED], [SUPERSEDED by RUN-...], or
-both in one, in the order of the annotations, "; " between) and say what each
-annotation does ([marks RUN-... INVALIDATED], [marks RUN-... SUPERSEDED],
-[withdraws RUN-...] for a withdrawal, or, for one withdrawn, only
-[withdrawn by RUN-...]); json and jsonl give
-every record, after its columns, invalidatedBy (the RunIDs of the annotations
-that invalidate it), supersededBy (the RunIDs of the runs that supersede it),
-annotations (each as {annotationId, timestamp, kind, other, note, target,
-otherTarget}; kind is invalidated, superseded, supersedes or note; target,
-when present, is the start of the RecordChecksum of the record it marks, and
-otherTarget that of other's: a RunID two branches both used names two
-records), recordFile (the record file, from the current folder) and line. A
-run that no annotation invalidates or supersedes has both lists empty.
+Lists the records of the files named, or beneath a root, by RunTimestamp
+(--by path: file by file, in append order), each run marked as the
+annotations (runrec annotate) mark it. Lines that cannot be read, records
+still in the spool and runs not finished yet are warnings on stderr; they
+never reach stdout.
 
 Options:
-  --agent A       only records of agent A (a comma-separated list for
-                  several; case does not matter)
-  --status S      only records with RunStatus S: SUCCESS, PARTIAL, FAILED or
-                  SKIPPED (a comma-separated list; case does not matter)
-  --since T       only records whose RunTimestamp is at or after T: a date
-                  (2026-02-22) or date-time (2026-02-22T10:15:00Z; without
-                  a zone it is read as UTC), or a duration before now (24h,
-                  90m, 7d, PT2H); or, T any other word, only those added
-                  since the git revision T (main, origin/main, HEAD~3), as
-                  git log T.. lists a branch's commits: those whose line the
-                  file at T lacks (all of a file T lacks, noted; a folder
-                  renamed since, git mv, is followed to it); runs git
-  --until T       only records whose RunTimestamp is before T (as --since):
-                  --since 2026-02-21 --until 2026-02-22 is that day's runs
-  -n, --limit N   only the last N matching records of the listing: the N
-                  latest by RunTimestamp (--by time), or the last N
-                  appended to the last files (--by path); still listed
-                  oldest first. Memory then stays bounded by N, however
-                  long the history
+  --agent A       only records of agent A (comma-separated for several)
+  --status S      only records with RunStatus S: SUCCESS, PARTIAL, FAILED
+                  or SKIPPED (comma-separated for several)
+  --since T       only records at or after T: a date (2026-02-22), a
+                  date-time (UTC without a zone), a duration before now
+                  (24h, 90m, 7d, PT2H), or a git revision (main,
+                  origin/main, HEAD~3): those added since it
+  --until T       only records before T (as --since)
+  -n, --limit N   only the last N matching records, still oldest first
   --by B          time (default): by RunTimestamp, ties in file order;
                   path: file by file, each in append order
-  --format F      table (default): aligned columns RunID, RunTimestamp,
-                    Agent, Status, Pass, Before→After, Duration, Outputs
-                    (count), Error (first non-empty line of ErrorSummary,
-                    ending in … when more follows or past 60 characters);
-                    a line break in Pass is shown as ↵, a tab in either
-                    as a space
-                  md: the Markdown history table: RunID | Timestamp |
-                    Agent | Status | Pass | Before→After | Duration | Error
-                    (Markdown in Pass and Error is escaped: shown as
-                    written; a line break in Pass is <br>)
-                  table and md begin with a Folder column (each record
-                    file's folder) when two files listed hold records of
-                    one deliverable (two worktrees, a copy)
-                  csv: the record lines byte for byte as in the file, each
-                    under its header line (that of a newer version, such as
-                    v1.1, too; a header is repeated when the next record's
-                    differs); CR LF line ends are written as LF
-                  json: one JSON array of records (column names as keys; a
-                    newer version's extra columns by their header's names);
-                    written as it is read, so a record file replaced while
-                    it is read (a checkout) leaves it unclosed, exit 2
-                  jsonl: the same records, one JSON object per line
+  --format F      table (default); md: a Markdown history table; csv: the
+                  record lines as in the file; json: one array of records,
+                  with invalidatedBy, supersededBy and annotations; jsonl:
+                  one record per line
   --json          the same as --format json
   -h, --help      show this help
 
 Exit codes: 0 listed (even when nothing matches, or lines were skipped);
-2 usage error, missing target or unreadable file (a file beneath a root that
-cannot be read is named on stderr; the others are still listed).
+2 usage error, missing target or unreadable file.
 
 Example:
   runrec log PKG-01_Alpha/1_Working/DEL-01-02_Spec --status FAILED,PARTIAL
@@ -148,6 +97,9 @@ Example:
   runrec log . --since origin/main --format md
   runrec log . --format md > HISTORY.md
   runrec log . -n 20
+
+Each format's columns, annotations, --since REV, memory: docs/COMMANDS.md,
+"runrec log".
 `;
 
 /** The filters of `log`, parsed and checked. */

@@ -18,37 +18,16 @@ const HELP = `runrec reap: write runs whose agent never finished as FAILED
 Usage:
   runrec reap [<del-dir|root>...] [--older-than DURATION] [--json]
 
-Looks for runs begun with runrec start (or exec, or withRun) in every
-deliverable folder at or beneath the targets (default: the current folder),
-and among the runs start kept in the temporary folder for such a folder (it
-was read-only), and
-writes, once each, a FAILED record with ErrorSummary "reaped: the agent never
-finished" and the reason in Notes, for each run
+Writes, once each, a FAILED record (ErrorSummary "reaped: the agent never finished",
+the reason in Notes) for each run begun with runrec start, exec or withRun in a
+deliverable folder at or beneath the targets (default: the current folder):
   - whose process is gone: the --pid given to start (exec and withRun watch
     their own), on this machine; or
   - with --older-than: that started longer ago than DURATION, unless its
     process is seen running on this machine.
-RunDuration of a reaped run is the time until it was reaped; its OutputFiles
-are empty. A run that finish is writing right now is left alone; one whose
-finish while its folder was read-only holds its marker (<id>.finishing in the
-temporary folder's runrec-pending-<uid>) is left pending and named on stderr
-("runrec reap: <folder> <agent> started <time>: left pending: ..."), not
-waited for: reap again once that finish is done. So is a run of an exec
-killed (SIGKILL) while its command runs on ("its command (pid N) runs on"):
-reaped once that command ends. A reaped run
-is kept in .runrec/reaped/ (one kept in the temporary folder: in reaped/
-beside it): should its agent finish after all, runrec finish still writes
-the agent's record, which supersedes the FAILED one. A run that cannot be
-moved there (an I/O error, a full disk, a read-only folder) stays where it
-was, for its late finish all the same, said in a warning ("run <id> not
-moved into ...") and by each reap until one moves it ("left pending: reaped
-already ..."). A late finish that died holding a reaped run (or could not
-remove its claim) has its claim removed once the agent's record is written,
-else given back for the late finish. Where a run
-of the same agent started 1 second to 2 minutes later with the same pass and
-inputs is recorded, the reason adds "probably a retried start: a start N s
-later with the same inputs (run id ID) is recorded as RUN-...": a start
-retried after its token was lost (docs/AGENT_PROTOCOL.md section 5).
+Runs started without --pid (a language-model agent's) are reaped only with
+--older-than. Should a reaped run's agent finish after all, runrec finish still
+writes the agent's record, which supersedes the FAILED one.
 
 Options:
   --older-than D  also reap runs older than D: an ISO 8601 duration PnDTnHnMn.nS
@@ -56,52 +35,21 @@ Options:
   --no-fsync      do not flush records to disk
   --json          print {reaped: [...], left: [...], unwatched: [...],
                   problems: [...], damaged: [...], removedTemporaries: [...]}
-                  as JSON (unwatched: the runs left pending whose process
-                  cannot be watched from here, started without --pid or
-                  with one this runrec cannot ask about; stderr names them
-                  too)
+                  as JSON
 
-Prints one line per reaped run (RunID, folder, agent, start, reason); in
-place of the RunID, what became of a record not written: "(spooled)" (a
-warning says where), "(written, not confirmed)" after its RunID, "(LOST:
-...)", or "(recorded already)" for a run whose finisher wrote its record and
-died; a reap killed after writing its FAILED record leaves the run for the
-next reap to keep in .runrec/reaped/ ("(recorded already as RUN-...) ...
-<pid@host> died holding the run after its FAILED record was written ..."). A pending
-file that came back (git stash pop, a restored copy) after its run was
-recorded is removed, whatever its age: "(recorded already as
-RUN-...)". As with emit, a record that cannot be written is spooled (exit 0), and
-records spooled earlier that the write appended are said ("replayed ... from
-the spool"). A temporary file a process killed before its rename left in .runrec/ (or in
-the temporary folder's runrec-pending-<uid>) is removed and named on stderr:
-once its writer (named in the file name) is gone from this machine, else
-once it is an hour old; never one a live writer may still rename. So is a
-read-only finish's marker there (<id>.finishing) whose holder is gone (or a
-process started since: its pid reused), or that names no pid@host. A pending
-run that cannot be read, claimed or recorded is named in
-one line ("runrec reap: <file>: not reaped: <why>"), and every other run is
-reaped all the same; "nothing to reap" on stderr when there was none. A
-damaged pending run file (emptied or cut: not JSON, a field missing) is left
-(exit 0): the agent a record needs is in the damaged part; its line ("runrec
-reap: <file>: damaged pending run (...): runrec finish <file> --agent NAME
---status S records the run from its token (inputs TBD); left pending") says
-how to record it. Runs
-started without --pid (a language-model agent's) are reaped only with
---older-than: a line on stderr names those left pending and says so. A run
-whose finish spooled its record (its folder was read-only) is not reaped:
-"(recorded already) ... its record waits in the spool", for runrec flush. A
-warning about a run reaped (an agent name that is a near miss of a known one,
-a record spooled) starts with its RunID and folder.
+Prints one line per reaped run (RunID, folder, agent, start, reason); stderr names
+each run left pending or not reaped, and why.
 
 Exit codes: 0 done (also when nothing was reaped, or a damaged run file was
-left); 2 usage error, or a pending run file that cannot be read otherwise
-(not a regular file, edited by hand: delete it if it is garbage), claimed
-(a failing disk: reap again) or recorded (a run whose record would be over
-16 MiB is removed).
+left); 2 usage error, or a pending run file that cannot be read, claimed or
+recorded.
 
 Examples:
   runrec reap PKG-01_X/1_Working/DEL-01-02_Y
   runrec reap . --older-than 12h
+
+Runs left pending, late finishes, damaged run files and what each line says:
+docs/COMMANDS.md, "runrec reap".
 `;
 
 /** Milliseconds of `--older-than`: an ISO 8601 duration or `<number><s|m|h|d>`. */

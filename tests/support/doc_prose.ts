@@ -25,3 +25,22 @@ export async function schemaParagraph(number: string): Promise<string> {
   const text = next < 0 ? doc.slice(at) : doc.slice(at, at + 1 + next);
   return text.replaceAll("`", "").replaceAll(/\s+/g, " ");
 }
+
+/**
+ * The section of docs/COMMANDS.md on `runrec <command>` (the detail its `--help` points to), as
+ * prose.
+ *
+ * @example
+ * ```ts
+ * import { commandDetail } from "./doc_prose.ts";
+ * const log = await commandDetail("log");
+ * console.log(log.includes("CR LF line ends are written as LF"));
+ * ```
+ */
+export async function commandDetail(command: string): Promise<string> {
+  const doc = await Deno.readTextFile(join(ROOT, "docs", "COMMANDS.md"));
+  const at = doc.indexOf(`\n## runrec ${command}\n`);
+  if (at < 0) throw new Error(`docs/COMMANDS.md has no section on runrec ${command}`);
+  const next = doc.indexOf("\n## ", at + 1);
+  return doc.slice(at, next < 0 ? undefined : next).replaceAll("`", "").replaceAll(/\s+/g, " ");
+}
