@@ -50,87 +50,41 @@ Usage:
   runrec exec <del-dir> --agent NAME [--pass D] [--input P]... [--inputs-from F]...
               [--null] [--partial-codes LIST] [--skipped-codes LIST] [--] CMD [ARGS...]
 
-runrec's options go before CMD: CMD and every argument after it are CMD's own,
-options and -- too (as with timeout or env: runrec exec D --agent A ls -la runs
-ls -la). The -- before CMD may be left out; it is needed only for a CMD whose
-name starts with -. Without it, a CMD straight after an --input's path that
-names no command (--input a.md b.md) is taken for a second path: exit 2,
-nothing run, nothing recorded. With it, a word before the -- that names no
-command (an --input forgotten: --input a.md D b.md -- CMD) is refused so too.
-
-Starts a run (as runrec start: RunTimestamp, StatusBefore and the inputs'
-hashes now), runs CMD in the current folder with stdin, stdout and stderr
-passed through (SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to runrec are passed
-to CMD, and runrec waits for it), then finishes it (as runrec finish) with
-  - OutputFiles: every file of <del-dir> CMD created, modified or deleted (the
-    folder is hashed before and after; a deleted file's hash is DELETED;
-    runrec's own files, .git and node_modules never count);
+Starts a run (as runrec start), runs CMD in the current folder with its standard
+streams and signals passed through, then finishes the run (as runrec finish) with
+  - OutputFiles: every file of <del-dir> CMD created, modified or deleted;
   - RunStatus from the exit code: 0 SUCCESS; a code in --partial-codes PARTIAL;
-    a code in --skipped-codes SKIPPED; any other FAILED with "exit code N" in
-    ErrorSummary; killed by a signal FAILED naming the signal.
-Files CMD writes outside <del-dir> are in no record (CMD runs in the current
-folder). A SUCCESS or PARTIAL run that changed no file of <del-dir> (it wrote
-elsewhere, or rewrote files with the same bytes) is recorded all the same,
-with a warning and a note in its Notes saying so; the exit code stands.
-Where no standard stream is a terminal (an agent, CI), CMD runs in a process
-group (session) of its own, as under GNU timeout: the signals reach the
-processes it started too, and processes of it still running when CMD ends
-(a shell's & with no wait) are named in a warning and the record's Notes:
-files they write later are in no record (nor in a later run's, unless it
-writes them again: a run's outputs are what changed while it ran). With a
-terminal, CMD keeps runrec's (for its prompts); such processes go unseen.
-A process that starts a session of its own (a daemon) is never seen.
-Exits with CMD's exit code (128 + the signal's number when it was killed;
-127 when CMD cannot be found, 126 when it cannot be started). runrec's own
-messages, the RunID among them, go to stderr: stdout is CMD's alone.
-Inputs that alone take more than a record holds (16 MiB, SCHEMA.md 6.5) exit 2
-before CMD runs: nothing run, nothing recorded.
-CMD's environment gains RUNREC_EXEC_RUN (the run's id): a runrec start of the
-same agent on <del-dir> beneath it warns that exec records this run already.
-
-<del-dir> may not exist yet when its parent does and its name is
-DEL-XX-YY_Label (a run that creates the deliverable, such as PREPARATION's),
-unless a folder beside it has its DeliverableID or a name one or two edits
-from its own: then it is most likely misspelt, and exec exits 2 before CMD
-runs ("did you mean ...?"), as for any other name. If CMD does
-not create it, the record is printed on stderr as a "runrec: lost-record: ..."
-line: save it, and once the folder is there append it with runrec flush
---from FILE. A record that cannot be written is spooled, as with emit, and
-never changes the exit code; one that can be neither written nor spooled goes
-out as a lost-record line, and when that line cannot be printed either (stderr
-on a full disk, or a pipe whose reader has gone) the run stays pending, for
-runrec reap. The run is held in memory too: a CMD that removes .runrec/ (git
-clean -x) is recorded all the same; one that removes <del-dir> has its record
-spooled in $TMPDIR/runrec-spool-<uid>/ (said on stderr), for runrec flush to
-append once the folder is back.
+    a code in --skipped-codes SKIPPED; any other FAILED ("exit code N").
+runrec's options go before CMD: CMD and every argument after it are CMD's own
+(runrec exec D --agent A ls -la runs ls -la); a -- before CMD is needed only for
+a CMD whose name starts with -. runrec's messages, the RunID among them, go to
+stderr: stdout is CMD's alone. A record that cannot be written is spooled, as
+with emit, and never changes the exit code.
 
 Options:
-  --agent NAME          agent name (required); one runrec does not know is warned
-                        of, as with emit
+  --agent NAME          agent name (required)
   --pass D              the pass directive
-  --input P             a file the command reads, or a folder: its files
-                        (repeatable); _REFERENCES.md and what it lists are always hashed
-  --inputs-from F       each path listed in file F an --input, one a line (LF or CRLF;
-                        empty lines skipped), for more than a command line holds
-                        (repeatable; with --input too); not - or /dev/stdin: CMD
-                        has runrec's standard input
-  --null                the --inputs-from lists are separated by NUL, not by line
-                        ends (find -print0): any path may be given
-  --allow-outside       also read inputs and outputs outside the project (the git
-                        work tree, else the execution root): by default such a
-                        file is TBD, not read
+  --input P             a file the command reads, or a folder: its files (repeatable)
+  --inputs-from F       each path listed in file F an --input, one a line (not -:
+                        CMD has runrec's standard input)
+  --null                the --inputs-from lists are separated by NUL (find -print0)
+  --allow-outside       also read inputs and outputs outside the project
   --partial-codes LIST  exit codes that mean PARTIAL, comma-separated (e.g. 3,4)
   --skipped-codes LIST  exit codes that mean SKIPPED, comma-separated
   --no-fsync            do not flush the record to disk
-  --agents-dir DIR      the host's agent files (AGENT_<NAME>.md): the agent's profile
-                        (write scope, _STATUS.md changes) comes from there; default:
-                        an agents/ folder in or above <del-dir>, up to its git
-                        work tree's top (else its execution root), else
-                        runrec's built-in one
+  --agents-dir DIR      the host's agent files (AGENT_<NAME>.md), for the agent's profile
+
+Exit codes: Exits with CMD's exit code (128 + the signal's number when it was
+killed; 127 when CMD cannot be found, 126 when it cannot be started); 2 a usage
+error or inputs over a record's 16 MiB, before CMD runs: nothing run, nothing
+recorded.
 
 Example:
   runrec exec PKG-01_X/1_Working/DEL-01-02_Y --agent DEPENDENCIES --pass FULL \\
     --partial-codes 3 -- ./agents/dependencies.sh PKG-01_X/1_Working/DEL-01-02_Y
+
+Signals, process groups, a <del-dir> CMD creates or removes, lost records:
+docs/COMMANDS.md, "runrec exec".
 `;
 
 /** Parses a comma-separated list of exit codes (1-255). */

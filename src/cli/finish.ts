@@ -29,79 +29,42 @@ Usage:
   runrec finish <token> --status S [options]
   runrec finish <del-dir> [--run TOKEN|ID] --status S [options]
 
-The run is named by the token runrec start printed (the path of its pending
-file), or by its deliverable folder: with --run, or alone when the folder has
-exactly one pending run (with --agent, exactly one of that agent's; one kept
-outside the folder, read-only at start, counts when this finish has the
-$TMPDIR of that start, where it is kept: else finish it by its token). A token
-still finds its run when the folder was renamed or moved under its execution
-root during the run. Where the run is pending elsewhere (another worktree,
-another deliverable folder), finish exits 2 naming it and the finish that works.
+Adds RunDuration, StatusAfter (_STATUS.md now) and the outputs' hashes to what
+runrec start captured, appends the record to <del-dir>/RunRecords.csv and prints
+its RunID. The run is named by the token runrec start printed, or by its
+deliverable folder (with --run, or alone when the folder has exactly one pending
+run; with --agent, one of that agent's). A run is recorded once: finishing it
+again exits 2 and says where its record is. A write failure never fails the
+agent's run: the record is spooled, as with emit, and finish exits 0.
 
 Options:
-  --run TOKEN|ID    which run of <del-dir> to finish: the token or the id (in the
-                    token's file name) runrec start printed, or the RunID runrec
-                    reap printed for a run it wrote as FAILED
+  --run TOKEN|ID    which run of <del-dir>: the token or id runrec start printed,
+                    or the RunID runrec reap printed for a run it wrote as FAILED
   --status S        SUCCESS, PARTIAL, FAILED or SKIPPED (required), or a host agent's
-                    outcome word (FAILED_INPUTS, PASS, ...: docs/AGENT_PROTOCOL.md);
-                    any other word exits 2 and the run stays pending: finish again
+                    outcome word (FAILED_INPUTS, PASS, ...: docs/AGENT_PROTOCOL.md)
   --agent NAME      the agent's name: checked against the run's; needed to record
                     a run whose pending file is gone (git clean -x)
-  --output P        a file the run wrote or deleted, or a folder: its files
-                    (repeatable); relative to <del-dir> (one named from the
-                    current folder, or the folder start ran in, is that file,
-                    noted); hashed now, DELETED when it does not exist (TBD,
-                    with a warning, when it did not at start either)
-  --outputs-from F  each path listed in file F an --output, one a line (LF or CRLF;
-                    empty lines skipped), for more than a command line holds; -
-                    or /dev/stdin is standard input (repeatable; with --output
-                    too); a list of no paths is a warning (nothing piped in?)
-  --null            the --outputs-from lists are separated by NUL, not by line
-                    ends (find -print0): any path may be given
+  --output P        a file the run wrote or deleted, or a folder (repeatable)
+  --outputs-from F  each path listed in file F (- for stdin) an --output, one a line
+  --null            the --outputs-from lists are separated by NUL (find -print0)
   --error TEXT      what went wrong (FAILED/PARTIAL; default TBD for those)
   --notes TEXT      free text
-  --agents-dir DIR  the host's agent files (AGENT_<NAME>.md) for the agent's profile;
-                    default: an agents/ folder in or above the deliverable, up
-                    to its git work tree's top (else its execution root), else
-                    built in
+  --agents-dir DIR  the host's agent files (AGENT_<NAME>.md), for the agent's profile
   --no-fsync        do not flush to disk (faster; a power loss may lose the record)
-  --strict          exit 2 when the record cannot be written, and do not spool it;
-                    the run then stays pending, to be finished again
+  --strict          exit 2 when the record cannot be written, and do not spool it
   --json            print the record as JSON instead of its RunID, then "outcome":
-                    "written", "unconfirmed" (in the file, its write not confirmed: do
-                    not repeat it), "spooled" (with "spooledTo", and "lostRecord"
-                    when the folder is gone), "lost" (with "lostRecord") or, with
-                    --strict, "not written" (exit 2; the run stays pending)
+                    "written", "unconfirmed", "spooled", "lost" or, with --strict,
+                    "not written" (exit 2; the run stays pending)
 
-Adds RunDuration, StatusAfter (_STATUS.md now) and the outputs' hashes to what
-runrec start captured (RunTimestamp, StatusBefore, the inputs' hashes), appends
-the record to <del-dir>/RunRecords.csv and prints its RunID. Notes say what the
-start's hashes show (an input changed but not named as an output, an output
-unchanged, other runs active meanwhile) and end with "run <id>", by which a
-retried finish, reap and log know the run's record.
-
-A run is recorded once: finishing it again exits 2 and says where its record is
-(by folder: when it repeats that agent's last finish there, or without --agent
-the folder's last, same status and outputs, unchanged, within 10 minutes, its
-record in the file or spooled; else it names that record); a finish of another
-status than the record's is said to differ, with the runrec annotate that marks
-the record (the record stands, as written). As with runrec emit,
-a write failure never fails the agent's run: the record is spooled (or printed
-as a "runrec: lost-record:" line) and finish exits 0; a folder turned read-only
-since the start keeps its run pending until runrec flush <del-dir> appends the
-spooled record; meanwhile finish and reap with this user and $TMPDIR leave the
-run alone, another's reap may write it FAILED. A run that reap wrote as FAILED
-is finished all the same (or flushed), superseding that record. Bad arguments
-exit 2, write nothing, and leave the run pending; so does a <token> that is
-start's stdout and stderr together, a runrec: line, or a RunID, its one line
-naming the token. A run whose pending file is damaged (emptied, cut) is
-recorded from its token when --agent names its agent, as for a file removed.
-Every rule, with the mistakes agents make: docs/AGENT_PROTOCOL.md, sections 4
-and 5.
+Exit codes: 0 recorded (or spooled); 2 a run recorded already, or a usage error
+or, with --strict, a record not written: the run stays pending, finish again.
 
 Examples:
   runrec finish "$TOKEN" --status SUCCESS --output Datasheet.md --output _STATUS.md
   runrec finish PKG-01_X/1_Working/DEL-01-02_Y --status PARTIAL --error "2 of 4 documents"
+
+Finding the run, repeated finishes, read-only folders, Notes: docs/COMMANDS.md,
+"runrec finish"; the mistakes agents make: docs/AGENT_PROTOCOL.md, sections 4, 5.
 `;
 
 /** The `finish` command. */
