@@ -31,73 +31,40 @@ Usage: runrec stale <del-dir|root>... [--agent A] [--propagate] [--allow-outside
 
 For each deliverable and each agent that has run on it, the baseline is the
 agent's latest SUCCESS or PARTIAL run that no annotation invalidated or
-superseded (runrec annotate). Its governed inputs are worked out again as the
-run would now (its InputFiles, _REFERENCES.md and every file that lists now),
-hashed, and compared with the baseline's InputHashes.
+superseded. Its governed inputs are hashed as the run would read them now and
+compared with the baseline's InputHashes:
 
   CLEAN        every governed input is as the baseline read it
-  DIRTY        some are not: each is listed (changed, added, removed or
-               unreadable) with the baseline's RunID
-  NO_BASELINE  no good run to compare with, or no change found where one may
-               be out of sight (an unreadable line of RunRecords.csv, governed
-               files not hashed); it says why: never assumed clean. A misspelt
-               name whose every run is invalidated (taken back) is a note,
-               unless named with --agent or no other agent ran there: by the
-               rule of emit's "did you mean" warning, as at its latest run, a
-               near miss of an agent file's name or of a built-in agent that
-               ran there. Any other agent whose runs are all invalidated stays
-               NO_BASELINE
-  RETIRED      the deliverable will not run again (_STATUS.md says RETIRED, or
-               it is in a tool root such as _Archive/ named as a target): its
-               last good run is shown, nothing compared, not counted
-
-Outputs of the baseline edited since are listed too ("output changed"), naming
-the run whose recorded bytes they are now; that alone is not DIRTY, unless
-those bytes are another good run's of the same agent, which read other inputs.
-A root is every deliverable folder beneath it; folders named _... (tool roots
-such as _Archive/) and linked worktrees are left out with a note (name one to
-check it). Each file is hashed once, on up to 4 cores. The rules in full, with
-examples: docs/TUTORIAL.md, "Which deliverables are out of date".
+  DIRTY        some are not: each is listed with the baseline's RunID
+  NO_BASELINE  no good run to compare with, or a change may be out of sight;
+               it says why: never assumed clean
+  RETIRED      the deliverable will not run again: nothing compared
+  STALE        (--propagate) it consumes a DIRTY deliverable, or one that ran
+               since: listed with the chain of edges
 
 Options:
   --agent A     only agent A (a comma-separated list for several; case does not
-                matter, as in log); a name with no run there and no agent file
-                is refused (exit 2: misspelt?)
+                matter, as in log)
   --allow-outside
-                read inputs outside the project too, as emit --allow-outside
-                does; without it, one the run read that way is "unreadable
-                (outside ...)"; one the run did not read is not known to be
-                as it was: NO_BASELINE either way, unless something changed
+                read inputs outside the project too, as emit --allow-outside does
   --propagate   follow the ACTIVE rows of every Dependencies.csv (v3.1) in the
-                execution root from each DIRTY deliverable to those that consume
-                it, transitively, and list them STALE with the chain of edges;
-                so too a consumer whose producer had a good run that ended after
-                the consumer's run read it ("ran since"), or that read a
-                producer's run invalidated since. Deliverables upstream of the
-                targets are checked too; every cycle through the targets or
-                those upstream or downstream of them is listed (the first
-                1,000), not looped on (in one, "ran since" needs a run since
-                to have rewritten, with other bytes, a file the other read, as
-                far as the records tell: docs/TUTORIAL.md); a row naming an ID
-                two folders of the root have is refused (exit 2)
+                execution root from each DIRTY deliverable to its consumers,
+                transitively
   --json        one JSON document: {checks, upstream, stale, retired, cycles,
                 warnings, unreadable, filesHashed, summary}
   -h, --help    show this help
 
-A progress bar is shown on stderr when both stdout and stderr are terminals.
-Records still spooled and runs not finished are not counted: each deliverable
-that has some is named in a warning (runrec flush; runrec finish or reap).
-
 Exit codes: 0 nothing is DIRTY or STALE (NO_BASELINE and RETIRED alone are 0);
-1 a target is DIRTY or something is STALE; 2 usage error, an --agent with no run
-and no agent file, a missing target, an ID of two folders with --propagate
-(nothing is checked), a project root this runrec may not read (runrec-sandboxed
-started beneath it), or an unreadable record file (the rest is still checked
-and printed).
+1 a target is DIRTY or something is STALE; 2 usage error, a missing target, or
+an unreadable record file (the rest is still checked and printed).
 
 Example:
   runrec stale . --propagate
-  runrec stale PKG-01_Alpha/1_Working/DEL-01-02_Spec --agent 4_DOCUMENTS --json`;
+  runrec stale PKG-01_Alpha/1_Working/DEL-01-02_Spec --agent 4_DOCUMENTS --json
+
+Each verdict's rules, roots, cycles, spooled records: docs/COMMANDS.md, "runrec
+stale"; the rules in full, with examples: docs/TUTORIAL.md, "Which deliverables
+are out of date".`;
 
 /** The counts of a report, by verdict. */
 export interface StaleSummary {

@@ -30,69 +30,36 @@ Usage:
   runrec start <del-dir> --agent NAME [--input P]... [--inputs-from F]... [--null]
                [--pass D] [--allow-outside] [--pid PID] [--json]
 
-Options:
-  --agent NAME   agent name, e.g. 4_DOCUMENTS (required); one a near miss of a
-                 known agent's (misspelt, in other case) is warned of, as emit does
-  --input P      a file the run reads, or a folder: its files (repeatable);
-                 _REFERENCES.md and the files it lists are always hashed;
-                 relative to <del-dir> (one named from the current folder is
-                 read as the file it names there, noted); one not found is TBD,
-                 with a warning
-  --inputs-from F  each path listed in file F an --input, one a line (LF or CRLF;
-                 empty lines skipped), for more than a command line holds; - or
-                 /dev/stdin is standard input (repeatable; with --input too);
-                 a list of no paths is a warning (nothing piped in?)
-  --null         the --inputs-from lists are separated by NUL, not by line
-                 ends (find -print0): any path may be given
-  --pass D       the pass directive the run was dispatched with
-  --allow-outside  also read inputs, and finish's outputs, outside the project
-                 (the git work tree, else the execution root): by default such
-                 a file is TBD, not read
-  --pid PID      the agent's process: once it is gone, runrec reap writes the run as
-                 FAILED (default: none; such a run is reaped only with --older-than).
-                 A shell script passes its own, --pid $$; an agent whose every
-                 command runs in a new shell passes none. A PID no process has
-                 is warned of (exit 0): reap would write the run FAILED at once.
-  --json         print the pending run as JSON (its "token" field is the token)
-
 Captures now what the record must hold as the run's start: RunTimestamp,
 StatusBefore (the **Current State:** of _STATUS.md), and the SHA-256 of every
 governed input with their InputContextSHA. So a file the run reads and then
-rewrites is recorded as it was read (InputHashes) and as it was left
-(OutputHashes, at finish).
+rewrites is recorded as it was read. Keeps the pending run in
+<del-dir>/.runrec/pending/ and prints its token, for runrec finish <token>;
+runs never finished are written as FAILED by runrec reap.
 
-The pending run is kept in <del-dir>/.runrec/pending/<id>.json (git-ignored,
-written with fsync and an atomic rename: it survives a crash); where the folder
-cannot hold it (read-only, full), in the user's own runrec-pending-<uid> in the
-temporary folder instead, noted on stderr and in the record (runrec reap finds
-it there too; runrec finish takes that token whatever its TMPDIR, the folder
-being the user's own and open to no one else). Prints its token: that file's
-absolute path. Finish the run with
-  runrec finish <token> --status S ...
-or, when it is the folder's only pending run,
-  runrec finish <del-dir> --status S ...
-Runs never finished are written as FAILED by runrec reap; runrec log and
-runrec verify name them. A start of an agent whose earlier run is still
-pending in the folder (a forgotten finish) warns, naming that run, the finish
-that records it and the reap that writes it FAILED. One started 1 second to 2
-minutes before with the same pass and inputs is most often this start's first
-try, its token lost (a tool call timed out): the warning says to go on with this
-token if so (reap writes that run FAILED, noting a retried start when this run
-is recorded first); if it is another agent's still at work, to leave it alone;
-only if its finish was forgotten, to finish it with its token
-(docs/AGENT_PROTOCOL.md section 4). Bad arguments exit 2 and write nothing, as
-do inputs that alone take more than a record holds (16 MiB, SCHEMA.md 6.5): its
-finish could never write it. So does a token that cannot be written (stdout on
-a full disk, or a pipe no one reads): the run is not kept, and is recorded with
-runrec emit instead. A token sent to /dev/null is the caller's choice: runrec
-finish <del-dir> finds the run. Once the token is out, a warning or note that
-cannot be printed changes nothing.
+Options:
+  --agent NAME   agent name, e.g. 4_DOCUMENTS (required)
+  --input P      a file the run reads, or a folder: its files (repeatable);
+                 _REFERENCES.md and the files it lists are always hashed
+  --inputs-from F  each path listed in file F (- for stdin) an --input, one a line
+  --null         the --inputs-from lists are separated by NUL (find -print0)
+  --pass D       the pass directive the run was dispatched with
+  --allow-outside  also read inputs, and finish's outputs, outside the project
+  --pid PID      the agent's process: once it is gone, runrec reap writes the run as
+                 FAILED (default: none; such a run is reaped only with --older-than)
+  --json         print the pending run as JSON (its "token" field is the token)
+
+Exit codes: 0 started (the token printed); 2 usage error, inputs over a record's
+16 MiB, or a token that cannot be printed: nothing kept.
 
 Example:
   TOKEN=$(runrec start PKG-01_X/1_Working/DEL-01-02_Y --agent 4_DOCUMENTS \\
     --input _CONTEXT.md --input Datasheet.md --pass FULL --pid $$)
   ...
   runrec finish "$TOKEN" --status SUCCESS --output Datasheet.md
+
+Where the run is kept, --pid, warnings of earlier pending runs: docs/COMMANDS.md,
+"runrec start"; the agent's steps: docs/AGENT_PROTOCOL.md, section 4.
 `;
 
 /** The `start` command. */
