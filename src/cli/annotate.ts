@@ -47,55 +47,25 @@ Usage: runrec annotate <del-dir> <RUNID> --note TEXT
                        [--supersedes RUNID | --invalidates] [--line N]...
 
 Appends one annotation record to the deliverable's RunRecords.csv (AgentName
-${ANNOTATOR}, RunStatus SKIPPED, Notes "annotates=<RUNID>; ...; note=TEXT").
+RUNREC_ANNOTATE, RunStatus SKIPPED, Notes "annotates=<RUNID>; ...; note=TEXT").
 The annotated run stays as it was. log marks invalidated and superseded runs,
 show lists a run's annotations, and stale never takes such a run as baseline.
-<del-dir> may be a folder above it (the project's root): the one deliverable
-folder beneath it with the RunID's DeliverableID, or whose records hold the
-RunID, is meant, named in a note; two or more (a copy) are refused, named.
-
 To withdraw a mistaken annotation, invalidate the annotation itself: give its
-RunID (the one annotate printed) with --invalidates. It then no longer applies
-anywhere (log, show, stale, export); both lines stay in the file.
-
-Refused (exit 2, nothing written but lines a git command dropped, put back
-first and named): invalidating what is already invalidated (or withdrawn),
-superseding a run already superseded, and a supersede that would make a cycle
-(no run of it would be current). Each message names the annotation in the way
-and how to withdraw it. A run superseding a newer run
-is written, with a warning (often two RunIDs swapped).
-
-A RunID that two branches both allocated in one minute, merged, names two
-records (SCHEMA.md 3.3), runs or annotations: say which one is meant with
---line N (runrec show <del-dir> RUNID shows each with its line). The
-annotation names that record by RunID and checksum, and marks it only.
+RunID (the one annotate printed) with --invalidates.
 
 Options:
-  --note TEXT          why (required; kept as given, spaces and all, as
-                       emit keeps --notes)
+  --note TEXT          why (required; kept as given, spaces and all)
   --invalidates        RUNID is invalid: its outputs must not be trusted; or,
                        when RUNID is an annotation, withdraw that annotation
   --supersedes OLD     RUNID supersedes the run OLD (OLD is no longer current)
   --line N             the record of RUNID (or OLD) on line N of the file,
-                       where that RunID names several records; repeat it
-                       when both do
+                       where that RunID names several records (two branches)
   -h, --help           show this help
 
-An annotation whose bytes reached the file but whose fsync or read-back failed
-is written: its RunID is printed with the warning "annotation RUN-... written but
-not confirmed (...): do not repeat it", and annotate exits 0, as emit does. A
-repeat of an annotation in force (the same record, effect and note: a retried
-annotate) is refused, exit 2, naming the one there.
-
-Exit codes: 0 annotated (confirmed or not, above); 1 a RunID is not a run in
-the deliverable's records (an annotation: the message says so), or line N
-holds no record of RUNID or OLD; 2 usage error, a run of another deliverable
-(the message names its folder), missing folder or record file, unreadable
-file, a record file named in other case in the folder (runrecords.csv: the
-message says how to rename or join it), a RunID found only on
-a damaged line (runrec validate says what is wrong), a refused annotation
-(above), or a RunID that names two records and no --line says which (the
-message names their lines).
+Exit codes: 0 annotated; 1 a RunID is not a run in the deliverable's records,
+or line N holds no record of it; 2 usage error, a missing or unreadable file,
+a run of another deliverable, or a refused annotation (already in force, a
+cycle, a RunID naming two records and no --line): nothing written.
 
 Examples:
   runrec annotate DEL-01-02_Spec RUN-DEL-01-02-20260222-1015-001 --invalidates \\
@@ -103,6 +73,9 @@ Examples:
   # it printed RUN-DEL-01-02-20260301-0900-001; to take that back:
   runrec annotate DEL-01-02_Spec RUN-DEL-01-02-20260301-0900-001 --invalidates \\
     --note "wrong RunID"
+
+Refusals, a <del-dir> above the deliverable, RunIDs of two records, exit codes
+in full: docs/COMMANDS.md, "runrec annotate".
 `;
 
 /** Refuses a word that is not a RunID, offering the records one edit from it that `fits`. */

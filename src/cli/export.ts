@@ -35,51 +35,35 @@ Usage: runrec export <del-dir|file|root>... --format openlineage|prov
                      [--out FILE] [--namespace NS]
 
 Exports every valid record of the targets (a deliverable folder, a record
-file, or a root: every RunRecords.csv beneath it). Lines that cannot be read
-are skipped with a warning on stderr, as runrec log does. The same records
-always give byte-identical output. Annotations (runrec annotate) are not
-runs: each is exported with the run it is about (OpenLineage facet
-runrec_annotations; PROV runrec:invalidatedBy, runrec:supersededBy,
-runrec:supersedes, runrec:annotation).
+file, or a root: every RunRecords.csv beneath it); the same records always give
+byte-identical output. Lines that cannot be read are skipped with a warning, as
+runrec log does. Annotations are exported with the run they are about.
 
 Formats:
-  openlineage  OpenLineage 2-0-2 RunEvents, one JSON object per line (JSON
-               Lines): per record a START event at RunTimestamp and a
-               COMPLETE (SUCCESS, PARTIAL), FAIL (FAILED) or ABORT (SKIPPED)
-               event at RunTimestamp + RunDuration. The job is the deliverable;
-               each input and output file is a dataset with its SHA-256.
+  openlineage  OpenLineage 2-0-2 RunEvents, one JSON object per line: per
+               record a START and a COMPLETE, FAIL or ABORT event; the job is
+               the deliverable, each input and output file a dataset
   prov         one W3C PROV-JSON document: runs are activities, file versions
                entities (with runrec:sha256), agents agents.
 
 Options:
   --format F      openlineage or prov (required)
-  --out FILE      write to FILE instead of standard output (- is standard
-                  output, ./- a file named so): a file whole or not at all (a
-                  temporary file renamed over it, or removed on a failure or
-                  Ctrl-C; a symbolic link's target is replaced, the link
-                  kept); a FIFO, terminal or /dev/stdout is written into (the
-                  summary then goes to the other stream). Never a
-                  RunRecords.csv, its lock or a file in runrec's .runrec
-                  folders, nor a folder, socket or disk
+  --out FILE      write to FILE instead of standard output, whole or not at all
   --namespace NS  the OpenLineage namespace of jobs and datasets (default: the
-                  name of each deliverable's execution root folder); it is
-                  part of every run's UUID, so give a name that is the same in
-                  every checkout, e.g. the repository's (github.com/acme/plant);
-                  one spanning several execution roots is warned about (their
-                  names merge): give each root its own (github.com/acme/plant/a)
+                  name of each deliverable's execution root folder); give one
+                  that is the same in every checkout (github.com/acme/plant)
   -h, --help      show this help
 
-docs/EXPORT.md has the full mapping and how to send the events to Marquez.
-
 Exit codes: 0 exported (also when there are no records); 2 usage error,
-missing target or unreadable file (nothing is written then; every record file
-is still read, and each one that cannot be, such as a folder named
-RunRecords.csv, is named on stderr).
+missing target or unreadable file (nothing is written then).
 
 Example:
   runrec export . --format openlineage --namespace github.com/acme/plant \\
     --out lineage.jsonl
   runrec export PKG-01_Alpha/1_Working/DEL-01-02_Spec --format prov
+
+--out and --namespace in full: docs/COMMANDS.md, "runrec export"; the mapping
+and sending the events to Marquez: docs/EXPORT.md.
 `;
 
 function parseFormat(parsed: Parsed): typeof FORMATS[number] {

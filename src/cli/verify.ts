@@ -51,51 +51,20 @@ const HELP = `runrec verify: check the integrity of record files, and that they 
 
 Usage: runrec verify <file|del-dir|root>... [--since GIT-REV] [--json]
 
-Targets as for validate. For each record file:
-  - the header is the v1.0 header, and every line's RecordChecksum matches it
-    (a corrupt line fails; a torn record from an interrupted write is a
-    warning);
-  - every record is valid, and no RunID names two different records (with
-    --since, one the file held at GIT-REV already is a warning);
-  - no other record file among the targets is in a folder of the same
-    execution root with the same DeliverableID (a copied _CONTEXT.md);
-  - no record this work tree appended to it in the last day is in its journal
-    (.runrec/RunRecords.csv.journal) only: in no file, branch, tag or stash,
-    and not put back by the next append (a file begun on a branch that lacked
-    it, discarded by git checkout -f); each is named (line 0) with the command
-    that appends it: runrec flush --from <that journal>.
-With --since GIT-REV, also K-APPEND-1: the file at GIT-REV, at every
-first-parent commit since that changed it, and in the working tree, each has
-the one before as a byte-for-byte prefix; at a merge, every line must be a line
-of a parent (as merge=union makes it), and a merge that drops what a branch
-appended fails. A record file deleted since GIT-REV fails, naming the commit;
-one renamed or moved (git mv, a folder renamed, a deliverable retired into
-_Archive/ and restarted at its path) is followed and checked where it went. A
-plain mv git is not told of fails until added (git add -A). A record file git
-ignores, stores through a filter (git-lfs), re-encodes or expands ($Id$) fails
-with the remedy. A shallow clone is completed from a remote on this machine,
-else refused. The first offending commit and line are named. The rules in full
-(merges, renames, retiring and restarting, submodules, tool roots such as
-_Archive/): docs/CI.md, "What the recipe runs". --since runs git: the
-sandboxed build (no permission to run programs) stops with an error.
+Targets as for validate. For each record file: the header, every line's
+RecordChecksum, every record valid, no RunID naming two records, no
+DeliverableID in two folders of one execution root, and no record this work
+tree appended in the last day that only its journal holds (each named with
+the command that appends it). With --since GIT-REV, also K-APPEND-1: since that
+revision the file only grew (each version a byte-for-byte prefix of the next;
+at a merge, every line a line of a parent); it runs git.
 
 Options:
   --since GIT-REV  also check that the file only grew since this revision
-  --json           print one JSON document: {since, notes, files: [{path,
-                   exists, problems: [{line, severity, check, field,
-                   message}], records, errors, warnings, duplicates,
-                   history, unreadable?, ok}], records, errors, warnings,
-                   duplicates, unreadable (totals), gone: [{path, history}],
-                   spooled, pendingRuns: [{delDir, id, agent, started,
-                   finishing, damaged}], journalOnly: [{runId, recordFile,
-                   appendedAt, why, branch, command}], ok}
+  --json           print one JSON document: {since, notes, files: [...], records,
+                   errors, warnings, duplicates, unreadable, gone, spooled,
+                   pendingRuns, journalOnly, ok}
   -h, --help       show this help
-
-Records spooled after a failed write, not yet in their file, and runs started
-and not finished are named in a warning on stderr; neither fails the check. A
-record file that cannot be read (a symbolic link, a folder or FIFO named
-RunRecords.csv), or a folder beneath a root that cannot be listed, is named on
-stderr and every other file is still checked.
 
 Exit codes: 0 intact; 1 a check failed (corrupt line, bad header, invalid
 record, duplicate RunID, one DeliverableID in two folders, a record in the
@@ -106,7 +75,10 @@ repository git refuses, git not runnable.
 
 Example:
   runrec verify PKG-01_Alpha/1_Working/DEL-01-02_Spec
-  runrec verify . --since origin/main --json`;
+  runrec verify . --since origin/main --json
+
+Each check, the --json keys, renames and merges: docs/COMMANDS.md, "runrec
+verify"; the rules in full: docs/CI.md, "What the recipe runs".`;
 
 function historyJson(history: HistoryResult | undefined) {
   if (!history) return null;
