@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { ROOT } from "./fixtures.ts";
 import { schemaParagraph } from "./support/doc_prose.ts";
+import { runCli } from "./cli.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 
 /**
@@ -68,4 +69,36 @@ Deno.test("every refusal of a spooled entry or --from line in src/spool.ts is li
   assertEquals(stale, [], "SPOOL_REFUSALS names a message src/spool.ts no longer has");
   const replaying = await schemaParagraph("7.3");
   for (const [, documented] of SPOOL_REFUSALS) assertIncludes(replaying, documented);
+});
+
+/** Each command runrec --help lists. */
+async function commands(): Promise<string[]> {
+  const usage = (await runCli(["--help"])).stdout;
+  return [...usage.matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1]);
+}
+
+Deno.test("every command's --help is at most 45 lines, gives its exit codes, and each section of a document it points to is there", async () => {
+  const names = await commands();
+  assert(names.includes("flush") && names.includes("agents"), names.join(" "));
+  let sections = 0;
+  for (const name of names) {
+    const help = (await runCli([name, "--help"])).stdout;
+    const lines = help.trimEnd().split("\n").length;
+    assert(lines <= 45, `runrec ${name} --help: ${lines} lines`);
+    assertIncludes(help, "Exit codes:");
+    const flat = help.replaceAll(/\s+/g, " ");
+    for (const [, file, heading] of flat.matchAll(/((?:docs\/)?[A-Z_]+\.md),? "([^"]+)"/g)) {
+      const doc = await Deno.readTextFile(join(ROOT, file));
+      assert(
+        new RegExp(`^#{2,3} \`?${heading.replaceAll(/[.*+?^${}()|[\]\\]/g, "\\$&")}\`?`, "m")
+          .test(doc.replaceAll(/^(#+ )`([^`]+)`/gm, "$1$2")),
+        `runrec ${name} --help points to ${file}, "${heading}": no such section`,
+      );
+      sections++;
+    }
+    for (const [, number] of flat.matchAll(/SCHEMA\.md (\d+\.\d+)/g)) {
+      await schemaParagraph(number);
+    }
+  }
+  assert(sections >= 14, `only ${sections} sections pointed to`);
 });

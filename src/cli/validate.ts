@@ -19,36 +19,17 @@ Usage: runrec validate <file|del-dir|root>... [--json]
 
 Each target is a record file, a deliverable folder (its RunRecords.csv; one
 with no RunRecords.csv yet has "no records yet", which is fine), or any other
-folder (every RunRecords.csv beneath it, .git and node_modules skipped, and
-an execution root's tool roots, its folders named _… such as
-_Reconciliation/ or _Archive/, whose snapshots are copies, and linked
-worktrees of the repository kept inside it, such as .worktrees/agent-1,
-another checkout, each with a note, a tool root's naming the record files
-it holds: name one to read it).
-
-Every problem is printed as "path:line: field message"; warnings (torn
-records from interrupted writes, and once more a file whose record lines are
-all torn: no run record in it, as lines written by hand without a
-RecordChecksum; CR LF, NUL bytes, blank lines, no final newline, and records
-that break a lifecycle rule: SUCCESS from ISSUED or RETIRED, SKIPPED with a
-changed state, a state change the lifecycle does not allow; records dated
-more than 5 minutes after this machine's clock; a RUNREC_ANNOTATE record
-runrec annotate did not write) say "warning:" and do not fail. The first
-1,000 problems of a file are printed, then how many more (--json lists every
-one), then one summary line per file.
-Files are streamed: memory stays flat whatever their size. Each line is
-checked on its own: a RunID used twice is runrec verify's check.
+folder (every RunRecords.csv beneath it; tool roots such as _Archive/ and
+linked worktrees left out, each with a note). Every problem is printed as
+"path:line: field message"; warnings (torn records, CR LF, lifecycle rules
+broken, ...) say "warning:" and do not fail. Each line is checked on its own:
+a RunID used twice is runrec verify's check.
 
 Options:
   --json      print one JSON document: {files: [{path, exists, problems, records,
               errors, warnings, unreadable?}], records, errors, warnings,
               unreadable (files that could not be read), ok}
   -h, --help  show this help
-
-A record file that cannot be read (a folder or FIFO named RunRecords.csv, a
-symbolic link, a read error) is named on stderr ("path: cannot read: why"),
-counted as an error in the total ("unreadable" in JSON, apart from "errors"),
-and every other file is still checked.
 
 Exit codes: 0 no errors (warnings allowed); 1 a line has an error (corrupt,
 invalid, bad header); 2 usage error, missing target, unreadable file, or a
@@ -58,6 +39,9 @@ line is no runrec header, whole or damaged: Datasheet.md, Dependencies.csv).
 Example:
   runrec validate PKG-01_Alpha/1_Working/DEL-01-02_Spec
   runrec validate . --json
+
+The folders left out, every warning, unreadable files: docs/COMMANDS.md,
+"runrec validate"; the rules: SCHEMA.md, sections 2 and 8.
 `;
 
 /** Totals over one file or all of them. */
