@@ -47,7 +47,7 @@ Usage: runrec annotate <del-dir> <RUNID> --note TEXT
                        [--supersedes RUNID | --invalidates] [--line N]...
 
 Appends one annotation record to the deliverable's RunRecords.csv (AgentName
-RUNREC_ANNOTATE, RunStatus SKIPPED, Notes "annotates=<RUNID>; ...; note=TEXT").
+${ANNOTATOR}, RunStatus SKIPPED, Notes "annotates=<RUNID>; ...; note=TEXT").
 The annotated run stays as it was. log marks invalidated and superseded runs,
 show lists a run's annotations, and stale never takes such a run as baseline.
 To withdraw a mistaken annotation, invalidate the annotation itself: give its
