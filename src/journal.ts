@@ -24,6 +24,7 @@ import { autostashes, awaitGitsVersion, checkoutOf, leftBranchAt, UNKNOWN_HEAD }
 import { checksumMatches, decodeRecord } from "./codec.ts";
 import { linesHolding, runIdOfLine } from "./record_lines.ts";
 import { renumberedNote } from "./record_limits.ts";
+import { foreignLineProblem } from "./put_back_line.ts";
 import { LINE_LIMIT_BYTES } from "./schema.ts";
 import { inStateFolder } from "./state_folder.ts";
 import { kindOf } from "./walk.ts";
@@ -271,6 +272,9 @@ export function putBackDropped(
     if (at !== undefined || ![entry.previous, entry.first].some((l) => l !== "" && again.has(l))) {
       continue;
     }
+    // Another runrec version's record is left in the journal, never written: this runrec's
+    // post-write check would refuse it in the file (`verify` and `flush` name it).
+    if (foreignLineProblem(entry.line) !== undefined) continue;
     const written = append(entry.line, lost.slice(i + 1).map((e) => e.line));
     const [was, is] = [entry.line, written.line].map((line) => line.split(",")[1]);
     entry.line = written.line; // looked for by its new RunID from now on: put back once
@@ -642,6 +646,14 @@ export function journalOnlyMessage(recordFile: string, lost: JournalOnlyLine): s
   const there = lost.branch === undefined
     ? ""
     : ` checked out (git checkout ${shellWord(lost.branch)} first to record it on that branch)`;
+  const foreign = foreignLineProblem(lost.line);
+  if (foreign !== undefined) {
+    // This runrec's `flush --from` refuses it too: only the version that wrote it puts it back.
+    return `${lost.runId} is in no file, branch, tag or stash, only in this work tree's journal ` +
+      `${journal} (appended ${new Date(lost.at).toISOString()}): ${lost.why}; it is another ` +
+      `runrec version's record (${foreign}): the runrec that wrote it puts it back, with ` +
+      `runrec flush --from ${shellWord(journal)}`;
+  }
   return `${lost.runId} is in no file, branch, tag or stash, only in this work tree's journal ` +
     `${journal} (appended ${new Date(lost.at).toISOString()}): ${lost.why}; runrec flush ` +
     `--from ${shellWord(journal)} appends it, with its RunID (taken by another record since: ` +
@@ -691,8 +703,10 @@ export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
   const context = (e: Entry) => [e.previous, e.first].filter((line) => line !== "");
   const candidates = moved.filter((e) =>
     !found.has(e.line) && (none || !putBackFrom(recordFile, e.line)) &&
-    // Put back by the next append here: this branch's, and the file is git's version.
-    !(onBranch(e.head, head) && context(e).some((line) => found.has(line)))
+    // Put back by the next append here: this branch's, and the file is git's version; but for
+    // another runrec version's record, which no append of this one writes.
+    !(onBranch(e.head, head) && context(e).some((line) => found.has(line)) &&
+      foreignLineProblem(e.line) === undefined)
   );
   // Most are another branch's, committed there: asked of that branch alone first, since every
   // ref of a repository of a thousand tags takes git seconds to look through.
@@ -706,7 +720,10 @@ export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
     const branch = e.head.startsWith("ref: refs/heads/") ? e.head.slice(16) : undefined;
     let why: string;
     let elsewhere: string | undefined;
-    if (ours) {
+    const foreign = foreignLineProblem(e.line);
+    if (foreign !== undefined && ours && !none && context(e).some((line) => found.has(line))) {
+      why = "no append of this runrec puts it back: it writes records of its own version only";
+    } else if (ours) {
       why = none
         ? "the RunRecords.csv it was appended to is gone, and none is here now"
         : context(e).length === 0

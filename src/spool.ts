@@ -37,7 +37,7 @@ import { spooledRecordHome } from "./git_moved_folder.ts";
 import { hostname, LockRefusedError, notTheHolder, pidAlive } from "./lock.ts";
 import { leaveWarning } from "./notices.ts";
 import { privateFolderProblem, sharedSpoolFolder } from "./spool_folders.ts";
-import { HEADER, type RunRecord, validateRecord } from "./schema.ts";
+import { HEADER, type RunRecord } from "./schema.ts";
 import {
   inStateFolder,
   notAFile,
@@ -56,6 +56,7 @@ import {
 } from "./append_types.ts";
 import { linesHolding, runIdOfLine } from "./record_lines.ts";
 import { journaledRecordFile, journalOnlyLines } from "./journal.ts";
+import { foreignLineProblem } from "./put_back_line.ts";
 import { deliverableIdOfLine } from "./moved_records.ts";
 import { recordsOfRun } from "./records_of_run.ts";
 import { readEarlierSeqs } from "./seq_allocation.ts";
@@ -1194,7 +1195,7 @@ async function putBackJournalOnly(
   // A line this runrec would not write (another version's) is refused before any write: the
   // post-write check found it only once in the file, or in a file begun for it.
   const writable = lines.filter((line) => {
-    const problem = recordProblem(line);
+    const problem = foreignLineProblem(line);
     if (problem === undefined) return true;
     report.failures.push(
       `${named}: records only its journal holds not put back: ${runIdOfLine(line)}: ` +
@@ -1206,14 +1207,22 @@ async function putBackJournalOnly(
   try {
     await withRecordFile(recordFile, { holder: "runrec flush", ...options }, (writer) => {
       // Checked out, the branch that lacked the file (the line began one there) gets it again.
-      if (isGone(recordFile)) {
-        Deno.writeTextFileSync(recordFile, `${HEADER}\n`, { createNew: true });
-      }
-      for (const [i, line] of writable.entries()) {
-        const written = writer.putBack(line, writable.slice(i + 1));
-        const [was, is] = [line, written.line].map((l) => runIdOfLine(l)!);
-        if (written.offset === undefined) report.alreadyWritten.push({ entry: file, runId: is });
-        else report.putBack.push({ runId: was === is ? was : `${was} as ${is}`, file: named });
+      const begun = isGone(recordFile);
+      let wrote = false;
+      try {
+        if (begun) Deno.writeTextFileSync(recordFile, `${HEADER}\n`, { createNew: true });
+        for (const [i, line] of writable.entries()) {
+          const written = writer.putBack(line, writable.slice(i + 1));
+          const [was, is] = [line, written.line].map((l) => runIdOfLine(l)!);
+          if (written.offset === undefined) report.alreadyWritten.push({ entry: file, runId: is });
+          else report.putBack.push({ runId: was === is ? was : `${was} as ${is}`, file: named });
+          wrote ||= written.offset !== undefined;
+        }
+      } catch (e) {
+        // A file begun here that holds no record is taken away: a header alone, left behind,
+        // would be a file the branch never had (leftovers-52 2).
+        if (begun && !wrote && !(e instanceof Deno.errors.AlreadyExists)) removeBegun(recordFile);
+        throw e;
       }
     });
   } catch (e) {
@@ -1223,13 +1232,12 @@ async function putBackJournalOnly(
   }
 }
 
-/** Why `line` is no record this runrec writes, as its post-write check says; else `undefined`. */
-function recordProblem(line: string): string | undefined {
+/** Removes the record file `path` a put-back began, if it is there still. */
+function removeBegun(path: string): void {
   try {
-    const [first] = validateRecord(decodeRecord(line));
-    return first && `${first.field} ${first.message}`;
+    Deno.removeSync(path);
   } catch (e) {
-    return message(e);
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
 }
 
