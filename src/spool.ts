@@ -670,6 +670,38 @@ function alreadyReplayed(writer: RecordWriter, entry: SpoolEntry): string | unde
   return undefined;
 }
 
+/**
+ * Who holds the RunID `entry`'s draft sets, in the writer's file: `"this"` when a whole record of
+ * it holds the draft's fields (Notes aside), else that record's agent and timestamp; `undefined`
+ * when the draft sets none, or no line of the file has it.
+ */
+function chosenRunIdHolder(writer: RecordWriter, entry: SpoolEntry): string | undefined {
+  const runId = entry.draft.RunID;
+  if (runId === undefined) return undefined;
+  let other: string | undefined;
+  for (const line of linesHolding(writer.path, `,${runId},`)) {
+    if (runIdOfLine(line) !== runId || !checksumMatches(line)) continue;
+    try {
+      const record = decodeRecord(line);
+      if (sameDraft(record, entry.draft)) return "this";
+      other ??= `${record.AgentName}'s record of ${record.RunTimestamp}`;
+    } catch { /* not a record of this layout: not the entry's */ }
+  }
+  return other;
+}
+
+/** A spool entry's own RunID, another record's in the file now: said with what to do. */
+class RunIdTaken extends Error {
+  constructor(file: string, entry: SpoolEntry, holder: string) {
+    super(
+      `its RunID ${entry.draft.RunID}, set in the entry (runrec sets none in a spooled record), ` +
+        `is ${holder} in ${file} now; not renumbered, since whoever set it may have given it ` +
+        `out: delete the entry's "RunID" (the file gives it the next free one) or set a free ` +
+        `one, then runrec flush ${shellWord(dirname(file))}`,
+    );
+  }
+}
+
 /** Whether `record` holds `draft`'s fields (Notes aside; RunID when the draft chose one). */
 function sameDraft(record: RunRecord, draft: RecordDraft): boolean {
   const expected = { ...draft, RunID: draft.RunID ?? record.RunID, Notes: record.Notes };
@@ -744,6 +776,17 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
       report.alreadyWritten.push({ entry: entry.id, runId: written });
       return;
     }
+    // A RunID set in the entry (runrec spools none: a hand edit, another tool) that a record
+    // took meanwhile: the same record written (a retry that got through) is this one;
+    // another's is never renumbered in silence (leftovers-52 4).
+    const chosen = chosenRunIdHolder(writer, entry);
+    if (chosen === "this") {
+      Deno.removeSync(claimed);
+      settleRun(writer, entry);
+      report.alreadyWritten.push({ entry: entry.id, runId: entry.draft.RunID! });
+      return;
+    }
+    if (chosen !== undefined) throw new RunIdTaken(writer.path, entry, chosen);
     const replay = replayOf(
       writer,
       entry,
@@ -781,7 +824,7 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
         Deno.remove(updated).catch(() => {});
       }
     } catch { /* left claimed: taken back once this process is gone */ }
-    const loud = entry.attempts >= ESCALATE_AFTER ? "STUCK: " : "";
+    const loud = entry.attempts >= ESCALATE_AFTER || e instanceof RunIdTaken ? "STUCK: " : "";
     report.failures.push(
       `${loud}${back}: record for ${entry.recordFile} still not written after ` +
         `${entry.attempts} replay(s): ${entry.error}`,
