@@ -1251,7 +1251,6 @@ async function putBackJournalOnly(
     await withRecordFile(recordFile, { holder: "runrec flush", ...options }, (writer) => {
       // Checked out, the branch that lacked the file (the line began one there) gets it again.
       const begun = isGone(recordFile);
-      let wrote = false;
       try {
         if (begun) Deno.writeTextFileSync(recordFile, `${HEADER}\n`, { createNew: true });
         for (const [i, line] of writable.entries()) {
@@ -1259,12 +1258,11 @@ async function putBackJournalOnly(
           const [was, is] = [line, written.line].map((l) => runIdOfLine(l)!);
           if (written.offset === undefined) report.alreadyWritten.push({ entry: file, runId: is });
           else report.putBack.push({ runId: was === is ? was : `${was} as ${is}`, file: named });
-          wrote ||= written.offset !== undefined;
         }
       } catch (e) {
         // A file begun here that holds no record is taken away: a header alone, left behind,
         // would be a file the branch never had (leftovers-52 2).
-        if (begun && !wrote && !(e instanceof Deno.errors.AlreadyExists)) removeBegun(recordFile);
+        if (begun && !(e instanceof Deno.errors.AlreadyExists)) removeIfHeaderOnly(recordFile);
         throw e;
       }
     });
@@ -1275,10 +1273,10 @@ async function putBackJournalOnly(
   }
 }
 
-/** Removes the record file `path` a put-back began, if it is there still. */
-function removeBegun(path: string): void {
+/** Removes the record file `path` a put-back began, if it holds its header (or part) alone. */
+function removeIfHeaderOnly(path: string): void {
   try {
-    Deno.removeSync(path);
+    if (`${HEADER}\n`.startsWith(Deno.readTextFileSync(path))) Deno.removeSync(path);
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
