@@ -692,12 +692,18 @@ function chosenRunIdHolder(writer: RecordWriter, entry: SpoolEntry): string | un
 
 /** A spool entry's own RunID, another record's in the file now: said with what to do. */
 class RunIdTaken extends Error {
-  constructor(file: string, entry: SpoolEntry, holder: string) {
+  constructor(
+    file: string,
+    entry: SpoolEntry,
+    holder: string,
+    kind = "entry",
+    then = `runrec flush ${shellWord(dirname(file))}`,
+  ) {
     super(
-      `its RunID ${entry.draft.RunID}, set in the entry (runrec sets none in a spooled record), ` +
-        `is ${holder} in ${file} now; not renumbered, since whoever set it may have given it ` +
-        `out: delete the entry's "RunID" (the file gives it the next free one) or set a free ` +
-        `one, then runrec flush ${shellWord(dirname(file))}`,
+      `its RunID ${entry.draft.RunID}, set in the ${kind} (runrec sets none in a spooled ` +
+        `record), is ${holder} in ${file} now; not renumbered, since whoever set it may have ` +
+        `given it out: delete the ${kind}'s "RunID" (the file gives it the next free one) or ` +
+        `set a free one, then ${then}`,
     );
   }
 }
@@ -1303,16 +1309,23 @@ async function replayLost(
       }
       continue;
     }
-    const entries = lost.map(({ entry }) => entry);
     readNamedLines(resolve(recordFile)); // before the lock: see flush's
     readEarlierSeqs(resolve(recordFile));
     try {
       await withRecordFile(recordFile, { holder: "runrec flush", ...options }, (writer) => {
-        for (const entry of entries) {
+        for (const { entry, line } of lost) {
           const written = alreadyReplayed(writer, entry);
-          if (written !== undefined) {
-            report.alreadyWritten.push({ entry: entry.id, runId: written });
+          const chosen = chosenRunIdHolder(writer, entry);
+          if (written !== undefined || chosen === "this") {
+            report.alreadyWritten.push({ entry: entry.id, runId: written ?? entry.draft.RunID! });
             settleRun(writer, entry);
+            continue;
+          }
+          if (chosen !== undefined) {
+            // As a spool entry's: never renumbered; the lines after it go on (leftovers-52 4).
+            const then = `runrec flush --from ${shellWord(file)} again`;
+            const taken = new RunIdTaken(writer.path, entry, chosen, "line", then);
+            report.failures.push(`${file}:${line}: not replayed: ${taken.message}`);
             continue;
           }
           const why = agentText(entry.error);

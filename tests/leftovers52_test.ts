@@ -19,7 +19,7 @@ import { recordsOf, RUNREC } from "./support/runs.ts";
 import { DEL, JOURNAL, lostOnOld } from "./support/journal_lost.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 import { checksumOf } from "../src/codec.ts";
-import { newSpoolEntry, spoolRecord } from "../src/spool.ts";
+import { lostRecordLine, newSpoolEntry, spoolRecord } from "../src/spool.ts";
 
 /** Runs the CLI in `cwd`, with `env`. */
 function cli(cwd: string, env: Record<string, string>, ...args: string[]) {
@@ -228,6 +228,35 @@ Deno.test("a spool entry whose own RunID another record took meanwhile is STUCK 
   assertEquals(written.code, 0, written.stderr);
   await assertGone(second);
   assertEquals(await agents(del), ["FIRST", "THEIRS", "MINE"]);
+});
+
+Deno.test("a saved lost-record line whose own RunID another record took is named with the edit that frees it, and the lines after it are appended (leftovers-52 4)", async () => {
+  const { root, del, run } = await committedProject();
+  const taken = await run(
+    ...emitArgs("THEIRS", "--started", "2026-03-02T10:00:00Z", "--duration", "1s"),
+  );
+  const runId = taken.stdout.trim();
+  const file = join(del, RECORD_FILE);
+  const draft = (agent: string, extra: Record<string, string> = {}) =>
+    sampleDraft({ DeliverableID: "DEL-01-02", AgentName: agent, ...extra });
+  const saved = join(root, "lost.txt");
+  await Deno.writeTextFile(
+    saved,
+    [draft("MINE", { RunID: runId, RunTimestamp: "2026-03-02T10:00:30.000Z" }), draft("NEXT")].map((
+      d,
+    ) => lostRecordLine(newSpoolEntry(file, d, "no spool folder took it")) + "\n").join(""),
+  );
+  const flush = await run("flush", "--from", saved);
+  assertEquals(flush.code, 1, flush.stderr);
+  // Was: "lost records not replayed: … RunID … is already in the file", NEXT's line not appended.
+  assertIncludes(
+    flush.stderr,
+    `${saved}:1: not replayed: its RunID ${runId}, set in the line (runrec sets none in a ` +
+      `spooled record), is THEIRS's record of 2026-03-02T10:00:00.000Z in ${file} now; not ` +
+      `renumbered, since whoever set it may have given it out: delete the line's "RunID" (the ` +
+      `file gives it the next free one) or set a free one, then runrec flush --from ${saved} again`,
+  );
+  assertEquals(await agents(del), ["FIRST", "THEIRS", "NEXT"]);
 });
 
 Deno.test("a record appended at a detached HEAD that git checkout -f took to another line of history is named so, with the commit to check out; followed, flush puts it back there (leftovers-52 5)", async () => {
