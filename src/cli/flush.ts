@@ -73,6 +73,8 @@ reason and what to do (exit 1); a --from line so too, named by its line number:
     move or remove it;
   its spool folder is read-only, or (the user's spool) another user's or open to
     others: make it writable, or this user's with mode 700;
+  its RunID, set in the entry (or line), is another record's in the file now:
+    delete it (the file gives the next free one) or set a free one;
   its append failed three times: the error is named; mend it and flush again.
 Until then, a finish of its run again names the entry and writes nothing; not
 where the entry is not read (it cannot be, or its folder is another user's or
