@@ -46,6 +46,7 @@ import { firstCopies, type ReadEnd, readRecords, readRecordsOn } from "./reader.
 import { ownCopy } from "./codec.ts";
 import { AGENT_TYPE, RUN_ID_SYNTAX, type RunRecord, SCHEMA_VERSION, TBD } from "./schema.ts";
 import { withRecordFile } from "./store.ts";
+import { formerKeys } from "./record_limits.ts";
 import {
   type AppendOptions,
   checkAppendOptions,
@@ -805,7 +806,8 @@ export function ambiguousAnnotations(records: Iterable<AnnotationSource>): strin
 /**
  * The annotations of the map `annotations` (of {@linkcode annotationsIn})
  * that are about `record`: those under its RunID that name it, or name no
- * record. Throws {@linkcode InputError} for a `record` that is not an object.
+ * record; for a whole record put back under a new RunID (its Notes say so),
+ * also those naming it by the RunID and checksum it had before. Throws {@linkcode InputError} for a `record` that is not an object.
  *
  * @example
  * ```ts
@@ -839,8 +841,13 @@ export function annotationsFor(
     );
   }
   checkRecordArgument(record, "record");
-  return (annotations.get(record.RunID) ?? []).filter((a) =>
-    isAbout(a.target, record.RecordChecksum)
+  // A record put back under a new RunID is still the one an annotation named by its old RunID
+  // and checksum (leftovers-52 1): else an invalidated run would be a baseline.
+  const keys = typeof (record as Partial<RunRecord>).Notes === "string"
+    ? [record, ...formerKeys(record as RunRecord)]
+    : [record];
+  return keys.flatMap(({ RunID, RecordChecksum }) =>
+    (annotations.get(RunID) ?? []).filter((a) => isAbout(a.target, RecordChecksum))
   );
 }
 

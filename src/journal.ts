@@ -24,6 +24,7 @@ import { autostashes, awaitGitsVersion, checkoutOf, leftBranchAt, UNKNOWN_HEAD }
 import { checksumMatches, decodeRecord } from "./codec.ts";
 import { linesHolding, runIdOfLine } from "./record_lines.ts";
 import { renumberedNote } from "./record_limits.ts";
+import { foreignLineProblem } from "./put_back_line.ts";
 import { LINE_LIMIT_BYTES } from "./schema.ts";
 import { inStateFolder } from "./state_folder.ts";
 import { kindOf } from "./walk.ts";
@@ -271,6 +272,9 @@ export function putBackDropped(
     if (at !== undefined || ![entry.previous, entry.first].some((l) => l !== "" && again.has(l))) {
       continue;
     }
+    // Another runrec version's record is left in the journal, never written: this runrec's
+    // post-write check would refuse it in the file (`verify` and `flush` name it).
+    if (foreignLineProblem(entry.line) !== undefined) continue;
     const written = append(entry.line, lost.slice(i + 1).map((e) => e.line));
     const [was, is] = [entry.line, written.line].map((line) => line.split(",")[1]);
     entry.line = written.line; // looked for by its new RunID from now on: put back once
@@ -565,6 +569,9 @@ function scanOffsets(
   return { end: carryAt, last: wanted.has(line) ? { line, at: carryAt } : undefined };
 }
 
+/** A detached `HEAD` as the journal notes it: the commit's id. */
+const DETACHED = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+
 /**
  * Whether a line noted on `noted` may be this checkout's (`head`): not when
  * both name branches and not the same one. A detached `HEAD` (a rebase under
@@ -584,6 +591,8 @@ export interface JournalOnlyLine {
   at: number;
   /** Why the put-back does not append it, in words. */
   why: string;
+  /** The commit (abbreviated) of the detached `HEAD` it was appended at, when HEAD left it. */
+  commit?: string;
   /** The branch it was appended on, when that is another branch, there still, with a file. */
   branch?: string;
 }
@@ -622,7 +631,9 @@ export function journalOnlyJson(recordFile: string, lost: JournalOnlyLine): Jour
     appendedAt: new Date(lost.at).toISOString(),
     why: lost.why,
     branch: lost.branch ?? null,
-    command: `runrec flush --from ${shellWord(journalPath(recordFile))}`,
+    command: lost.commit === undefined
+      ? `runrec flush --from ${shellWord(journalPath(recordFile))}`
+      : `git checkout ${lost.commit} && runrec flush ${shellWord(dirname(recordFile))}`,
   };
 }
 
@@ -639,9 +650,25 @@ export function journalOnlyJson(recordFile: string, lost: JournalOnlyLine): Jour
  */
 export function journalOnlyMessage(recordFile: string, lost: JournalOnlyLine): string {
   const journal = journalPath(recordFile);
+  if (lost.commit !== undefined) {
+    // There the put-back of its own checkout takes it (its file holds the line before it).
+    return `${lost.runId} is in no file, branch, tag or stash, only in this work tree's journal ` +
+      `${journal} (appended ${new Date(lost.at).toISOString()}): ${lost.why}; git checkout ` +
+      `${lost.commit} first (or a branch at it: git switch -c NAME ${lost.commit}) to record ` +
+      `it on that line of history: there runrec flush ${shellWord(dirname(recordFile))} puts ` +
+      "it back, or names the command that does";
+  }
   const there = lost.branch === undefined
     ? ""
     : ` checked out (git checkout ${shellWord(lost.branch)} first to record it on that branch)`;
+  const foreign = foreignLineProblem(lost.line);
+  if (foreign !== undefined) {
+    // This runrec's `flush --from` refuses it too: only the version that wrote it puts it back.
+    return `${lost.runId} is in no file, branch, tag or stash, only in this work tree's journal ` +
+      `${journal} (appended ${new Date(lost.at).toISOString()}): ${lost.why}; it is another ` +
+      `runrec version's record (${foreign}): the runrec that wrote it puts it back, with ` +
+      `runrec flush --from ${shellWord(journal)}`;
+  }
   return `${lost.runId} is in no file, branch, tag or stash, only in this work tree's journal ` +
     `${journal} (appended ${new Date(lost.at).toISOString()}): ${lost.why}; runrec flush ` +
     `--from ${shellWord(journal)} appends it, with its RunID (taken by another record since: ` +
@@ -691,8 +718,10 @@ export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
   const context = (e: Entry) => [e.previous, e.first].filter((line) => line !== "");
   const candidates = moved.filter((e) =>
     !found.has(e.line) && (none || !putBackFrom(recordFile, e.line)) &&
-    // Put back by the next append here: this branch's, and the file is git's version.
-    !(onBranch(e.head, head) && context(e).some((line) => found.has(line)))
+    // Put back by the next append here: this branch's, and the file is git's version; but for
+    // another runrec version's record, which no append of this one writes.
+    !(onBranch(e.head, head) && context(e).some((line) => found.has(line)) &&
+      foreignLineProblem(e.line) === undefined)
   );
   // Most are another branch's, committed there: asked of that branch alone first, since every
   // ref of a repository of a thousand tags takes git seconds to look through.
@@ -706,7 +735,18 @@ export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
     const branch = e.head.startsWith("ref: refs/heads/") ? e.head.slice(16) : undefined;
     let why: string;
     let elsewhere: string | undefined;
-    if (ours) {
+    let commit: string | undefined;
+    const foreign = foreignLineProblem(e.line);
+    if (foreign !== undefined && ours && !none && context(e).some((line) => found.has(line))) {
+      why = "no append of this runrec puts it back: it writes records of its own version only";
+    } else if (ours && DETACHED.test(e.head) && e.head !== head) {
+      // Made at a detached HEAD that HEAD has left (a reused CI workspace, `git checkout -f`):
+      // that commit's line of history is the run's, not the one checked out now.
+      commit = e.head.slice(0, 12);
+      why = `it was appended at a detached HEAD (commit ${commit}), which HEAD has left ` +
+        `since for another line of history, whose ${RECORD_FILE} lacks it, so no append puts ` +
+        "it back";
+    } else if (ours) {
       why = none
         ? "the RunRecords.csv it was appended to is gone, and none is here now"
         : context(e).length === 0
@@ -734,7 +774,14 @@ export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
           : "whose RunRecords.csv holds neither the record it was appended after nor its first"
       }, so no append puts it back`;
     }
-    return [{ runId: runIdOfLine(e.line)!, line: e.line, at: e.at, why, branch: elsewhere }];
+    return [{
+      runId: runIdOfLine(e.line)!,
+      line: e.line,
+      at: e.at,
+      why,
+      branch: elsewhere,
+      ...(commit === undefined ? {} : { commit }),
+    }];
   });
 }
 

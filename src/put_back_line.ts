@@ -10,7 +10,7 @@ import type { PutBackLine } from "./journal.ts";
 import { noteWorkTreesSeq } from "./work_tree_seqs.ts";
 import type { HeldLock } from "./lock.ts";
 import { STORE_EVERY_BYTES, writeSeqIndex } from "./seq_index.ts";
-import { inColumnOrder, LINE_LIMIT_BYTES } from "./schema.ts";
+import { inColumnOrder, LINE_LIMIT_BYTES, validateRecord } from "./schema.ts";
 import { encoder, linesHolding, linesWithRunId, runIdOfLine } from "./record_lines.ts";
 import { settledFileState } from "./record_file_state.ts";
 import { allocate, nextSeq } from "./seq_allocation.ts";
@@ -89,4 +89,25 @@ export function putBackLine(
   index.size = written.offset + written.bytes;
   if (index.size - stored >= STORE_EVERY_BYTES) writeSeqIndex(path, index);
   return { offset: written.lineOffset, line };
+}
+
+/**
+ * Why the journal's `line` is no record this runrec writes (another runrec version's: its
+ * post-write check would refuse it), else `undefined`. Such a line is never put back: it is
+ * left in the journal, for the runrec that wrote it (leftovers-52 3).
+ *
+ * @example
+ * ```ts
+ * import { foreignLineProblem } from "./put_back_line.ts";
+ * declare const line: string; // a line the journal holds and the file lacks
+ * const problem = foreignLineProblem(line); // "SchemaVersion must be one of v1.0" for a v2.0 line
+ * ```
+ */
+export function foreignLineProblem(line: string): string | undefined {
+  try {
+    const [first] = validateRecord(decodeRecord(line));
+    return first && `${first.field} ${first.message}`;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
 }

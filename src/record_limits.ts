@@ -149,3 +149,44 @@ export function renumberedNote(runId: string): string {
   return `put back after a git command dropped it; its RunID at its append, ${runId}, ` +
     `was taken meanwhile by another record (${RENUMBERED})`;
 }
+
+/**
+ * The RunIDs and RecordChecksums `record` had before a put-back renumbered it (see
+ * {@linkcode renumberedNote}), the latest first: the record as appended, with the RunID its note
+ * names and its Notes before the note. An annotation made of it then names it so, and still
+ * means it (leftovers-52 1). Empty for a record never renumbered.
+ *
+ * @example
+ * ```ts
+ * import { formerKeys } from "./record_limits.ts";
+ * declare const record: import("./schema.ts").RunRecord;
+ * for (const was of formerKeys(record)) console.log(`${record.RunID} was ${was.RunID}`);
+ * ```
+ */
+export function formerKeys(record: RunRecord): Pick<RunRecord, "RunID" | "RecordChecksum">[] {
+  const keys: Pick<RunRecord, "RunID" | "RecordChecksum">[] = [];
+  let was = record;
+  for (;;) {
+    const runId = RENUMBERED_AT_END.exec(was.Notes)?.[1];
+    if (runId === undefined) return keys;
+    const note = renumberedNote(runId);
+    const notes = was.Notes === note ? "" : was.Notes.slice(0, -` | ${note}`.length);
+    const line = encodeRecord({ ...was, RunID: runId, Notes: notes });
+    was = { ...was, RunID: runId, Notes: notes, RecordChecksum: line.slice(-64) };
+    keys.push({ RunID: was.RunID, RecordChecksum: was.RecordChecksum });
+  }
+}
+
+/** A renumbered note ending a record's Notes (as `putBackLine` writes it), its RunID caught. */
+const RENUMBERED_AT_END = new RegExp(
+  `(?:^| \\| )${
+    renumberedNote("(RUN-[A-Z0-9-]+)").split("(RUN-[A-Z0-9-]+)").map(escaped).join(
+      "(RUN-[A-Z0-9-]+)",
+    )
+  }$`,
+);
+
+/** `text` as a regular expression matching it alone. */
+function escaped(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -37,7 +37,7 @@ import { spooledRecordHome } from "./git_moved_folder.ts";
 import { hostname, LockRefusedError, notTheHolder, pidAlive } from "./lock.ts";
 import { leaveWarning } from "./notices.ts";
 import { privateFolderProblem, sharedSpoolFolder } from "./spool_folders.ts";
-import { HEADER, type RunRecord, validateRecord } from "./schema.ts";
+import { HEADER, type RunRecord } from "./schema.ts";
 import {
   inStateFolder,
   notAFile,
@@ -56,6 +56,7 @@ import {
 } from "./append_types.ts";
 import { linesHolding, runIdOfLine } from "./record_lines.ts";
 import { journaledRecordFile, journalOnlyLines } from "./journal.ts";
+import { foreignLineProblem } from "./put_back_line.ts";
 import { deliverableIdOfLine } from "./moved_records.ts";
 import { recordsOfRun } from "./records_of_run.ts";
 import { readEarlierSeqs } from "./seq_allocation.ts";
@@ -669,6 +670,44 @@ function alreadyReplayed(writer: RecordWriter, entry: SpoolEntry): string | unde
   return undefined;
 }
 
+/**
+ * Who holds the RunID `entry`'s draft sets, in the writer's file: `"this"` when a whole record of
+ * it holds the draft's fields (Notes aside), else that record's agent and timestamp; `undefined`
+ * when the draft sets none, or no line of the file has it.
+ */
+function chosenRunIdHolder(writer: RecordWriter, entry: SpoolEntry): string | undefined {
+  const runId = entry.draft.RunID;
+  if (runId === undefined) return undefined;
+  let other: string | undefined;
+  for (const line of linesHolding(writer.path, `,${runId},`)) {
+    if (runIdOfLine(line) !== runId || !checksumMatches(line)) continue;
+    try {
+      const record = decodeRecord(line);
+      if (sameDraft(record, entry.draft)) return "this";
+      other ??= `${record.AgentName}'s record of ${record.RunTimestamp}`;
+    } catch { /* not a record of this layout: not the entry's */ }
+  }
+  return other;
+}
+
+/** A spool entry's own RunID, another record's in the file now: said with what to do. */
+class RunIdTaken extends Error {
+  constructor(
+    file: string,
+    entry: SpoolEntry,
+    holder: string,
+    kind = "entry",
+    then = `runrec flush ${shellWord(dirname(file))}`,
+  ) {
+    super(
+      `its RunID ${entry.draft.RunID}, set in the ${kind} (runrec sets none in a spooled ` +
+        `record), is ${holder} in ${file} now; not renumbered, since whoever set it may have ` +
+        `given it out: delete the ${kind}'s "RunID" (the file gives it the next free one) or ` +
+        `set a free one, then ${then}`,
+    );
+  }
+}
+
 /** Whether `record` holds `draft`'s fields (Notes aside; RunID when the draft chose one). */
 function sameDraft(record: RunRecord, draft: RecordDraft): boolean {
   const expected = { ...draft, RunID: draft.RunID ?? record.RunID, Notes: record.Notes };
@@ -743,6 +782,17 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
       report.alreadyWritten.push({ entry: entry.id, runId: written });
       return;
     }
+    // A RunID set in the entry (runrec spools none: a hand edit, another tool) that a record
+    // took meanwhile: the same record written (a retry that got through) is this one;
+    // another's is never renumbered in silence (leftovers-52 4).
+    const chosen = chosenRunIdHolder(writer, entry);
+    if (chosen === "this") {
+      Deno.removeSync(claimed);
+      settleRun(writer, entry);
+      report.alreadyWritten.push({ entry: entry.id, runId: entry.draft.RunID! });
+      return;
+    }
+    if (chosen !== undefined) throw new RunIdTaken(writer.path, entry, chosen);
     const replay = replayOf(
       writer,
       entry,
@@ -780,7 +830,7 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
         Deno.remove(updated).catch(() => {});
       }
     } catch { /* left claimed: taken back once this process is gone */ }
-    const loud = entry.attempts >= ESCALATE_AFTER ? "STUCK: " : "";
+    const loud = entry.attempts >= ESCALATE_AFTER || e instanceof RunIdTaken ? "STUCK: " : "";
     report.failures.push(
       `${loud}${back}: record for ${entry.recordFile} still not written after ` +
         `${entry.attempts} replay(s): ${entry.error}`,
@@ -1194,7 +1244,7 @@ async function putBackJournalOnly(
   // A line this runrec would not write (another version's) is refused before any write: the
   // post-write check found it only once in the file, or in a file begun for it.
   const writable = lines.filter((line) => {
-    const problem = recordProblem(line);
+    const problem = foreignLineProblem(line);
     if (problem === undefined) return true;
     report.failures.push(
       `${named}: records only its journal holds not put back: ${runIdOfLine(line)}: ` +
@@ -1206,14 +1256,20 @@ async function putBackJournalOnly(
   try {
     await withRecordFile(recordFile, { holder: "runrec flush", ...options }, (writer) => {
       // Checked out, the branch that lacked the file (the line began one there) gets it again.
-      if (isGone(recordFile)) {
-        Deno.writeTextFileSync(recordFile, `${HEADER}\n`, { createNew: true });
-      }
-      for (const [i, line] of writable.entries()) {
-        const written = writer.putBack(line, writable.slice(i + 1));
-        const [was, is] = [line, written.line].map((l) => runIdOfLine(l)!);
-        if (written.offset === undefined) report.alreadyWritten.push({ entry: file, runId: is });
-        else report.putBack.push({ runId: was === is ? was : `${was} as ${is}`, file: named });
+      const begun = isGone(recordFile);
+      try {
+        if (begun) Deno.writeTextFileSync(recordFile, `${HEADER}\n`, { createNew: true });
+        for (const [i, line] of writable.entries()) {
+          const written = writer.putBack(line, writable.slice(i + 1));
+          const [was, is] = [line, written.line].map((l) => runIdOfLine(l)!);
+          if (written.offset === undefined) report.alreadyWritten.push({ entry: file, runId: is });
+          else report.putBack.push({ runId: was === is ? was : `${was} as ${is}`, file: named });
+        }
+      } catch (e) {
+        // A file begun here that holds no record is taken away: a header alone, left behind,
+        // would be a file the branch never had (leftovers-52 2).
+        if (begun && !(e instanceof Deno.errors.AlreadyExists)) removeIfHeaderOnly(recordFile);
+        throw e;
       }
     });
   } catch (e) {
@@ -1223,13 +1279,12 @@ async function putBackJournalOnly(
   }
 }
 
-/** Why `line` is no record this runrec writes, as its post-write check says; else `undefined`. */
-function recordProblem(line: string): string | undefined {
+/** Removes the record file `path` a put-back began, if it holds its header (or part) alone. */
+function removeIfHeaderOnly(path: string): void {
   try {
-    const [first] = validateRecord(decodeRecord(line));
-    return first && `${first.field} ${first.message}`;
+    if (`${HEADER}\n`.startsWith(Deno.readTextFileSync(path))) Deno.removeSync(path);
   } catch (e) {
-    return message(e);
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
 }
 
@@ -1254,16 +1309,23 @@ async function replayLost(
       }
       continue;
     }
-    const entries = lost.map(({ entry }) => entry);
     readNamedLines(resolve(recordFile)); // before the lock: see flush's
     readEarlierSeqs(resolve(recordFile));
     try {
       await withRecordFile(recordFile, { holder: "runrec flush", ...options }, (writer) => {
-        for (const entry of entries) {
+        for (const { entry, line } of lost) {
           const written = alreadyReplayed(writer, entry);
-          if (written !== undefined) {
-            report.alreadyWritten.push({ entry: entry.id, runId: written });
+          const chosen = chosenRunIdHolder(writer, entry);
+          if (written !== undefined || chosen === "this") {
+            report.alreadyWritten.push({ entry: entry.id, runId: written ?? entry.draft.RunID! });
             settleRun(writer, entry);
+            continue;
+          }
+          if (chosen !== undefined) {
+            // As a spool entry's: never renumbered; the lines after it go on (leftovers-52 4).
+            const then = `runrec flush --from ${shellWord(file)} again`;
+            const taken = new RunIdTaken(writer.path, entry, chosen, "line", then);
+            report.failures.push(`${file}:${line}: not replayed: ${taken.message}`);
             continue;
           }
           const why = agentText(entry.error);
