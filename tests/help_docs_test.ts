@@ -37,6 +37,7 @@ const SPOOL_REFUSALS: [string, string][] = [
     "(a --from line: set its recordFile to that folder's",
   ],
   ["not a lost record", "it cannot be read"],
+  ["not replayed: ${taken.message}", "is another record's in the file now"],
 ];
 
 /** Lines of src/spool.ts that carry a reason one of the refusals above gives, adding none. */
