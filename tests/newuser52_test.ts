@@ -86,3 +86,20 @@ Deno.test("governedInputs given a file where the deliverable folder goes is refu
     "Datasheet.md: is not a folder; it is inside PKG-01_Pkg/1_Working/DEL-01-02_Thing: name that",
   );
 });
+
+Deno.test("addedRecordCount tells lines apart byte for byte whether a slice of the file is ASCII or not: bytes 0x80-0x9F, a character cut at a slice's end (newuser-52 F4, the faster reading of ASCII)", async () => {
+  const { addedRecordCount } = await import("../src/append_only.ts");
+  const encode = (text: string) => new TextEncoder().encode(text);
+  const record = (seq: string, note: string) => `v1.0,RUN-DEL-01-02-20260401-0000-${seq},${note}\n`;
+  // "h\n" (2 bytes), then 8,152 bytes, then 37 bytes of record 002: its "é" (2 bytes) starts at
+  // byte 8,191, the last of the first 8,192-byte slice.
+  const start = encode(`h\n${record("001", "x".repeat(8114))}${record("002", "é")}`);
+  assertEquals(start.indexOf(0xc3), 8191);
+  const withHighByte = (byte: number) =>
+    new Uint8Array([...start, ...encode(record("003", "")).slice(0, -1), byte, 10]);
+  assertEquals(addedRecordCount(start, start), 0);
+  assertEquals(addedRecordCount(withHighByte(0x80), withHighByte(0x80)), 0);
+  // Two lines that differ only in a byte windows-1252 would map alike are two lines.
+  assertEquals(addedRecordCount(withHighByte(0x80), withHighByte(0x81)), 1);
+  assertEquals(addedRecordCount(encode("h\n"), withHighByte(0x9f)), 3);
+});
