@@ -103,3 +103,18 @@ Deno.test("addedRecordCount tells lines apart byte for byte whether a slice of t
   assertEquals(addedRecordCount(withHighByte(0x80), withHighByte(0x81)), 1);
   assertEquals(addedRecordCount(encode("h\n"), withHighByte(0x9f)), 3);
 });
+
+Deno.test("emit --started of a run older than a repository that is not shallow says its history may begin after the run, where it asked only whether it is a shallow clone (newuser-52 F5)", async () => {
+  const { root, del } = await committedProject();
+  const started = new Date(Date.now() - 2 * 24 * 3_600_000).toISOString();
+  const { code, stderr } = await runCliProcess(
+    ["emit", del, "--agent", "4_DOCUMENTS", "--status", "SUCCESS", "--input", "Datasheet.md"]
+      .concat(["--started", started, "--duration", "5m"]),
+  );
+  assertEquals(code, 0, stderr);
+  assertEquals(await git(root, "rev-parse", "--is-shallow-repository"), "false");
+  assertIncludes(
+    stderr,
+    "git's history here starts after the run (a shallow clone, or a repository begun since)",
+  );
+});
