@@ -118,3 +118,20 @@ Deno.test("emit --started of a run older than a repository that is not shallow s
     "git's history here starts after the run (a shallow clone, or a repository begun since)",
   );
 });
+
+Deno.test("verify of a record edited in place in the working tree, the file's only minute, names git diff, where it told of a restarted deliverable to restart in a later minute (newuser-52 F6)", async () => {
+  const { root, del, base } = await committedProject();
+  const file = join(del, "RunRecords.csv");
+  const lines = (await Deno.readTextFile(file)).split("\n");
+  lines[1] = lines[1].replace(",SUCCESS,", ",PARTIAL,");
+  await Deno.writeTextFile(file, lines.join("\n"));
+  const { code, stdout, stderr } = await runCliProcess(["verify", root, "--since", base]);
+  assertEquals(code, 1, stdout + stderr);
+  assertEquals(stdout.includes("restart in a later minute"), false, stdout);
+  const command = stdout.match(/`(git diff [0-9a-f]+ -- [^`]+)` shows what changed/)?.[1];
+  assertEquals(typeof command, "string", stdout);
+  // Run as printed, in the repository (the path is as verify was given it: absolute).
+  const diff = await new Deno.Command("sh", { args: ["-c", command!], cwd: root }).output();
+  assertEquals(diff.code, 0, new TextDecoder().decode(diff.stderr));
+  assertIncludes(new TextDecoder().decode(diff.stdout), "+v1.0,RUN-DEL-01-02-");
+});
