@@ -259,8 +259,9 @@ async function workingTreeProblem(
   const stored = converted ?? working;
   const found = prefixProblem(committed, stored);
   if (!found) return undefined;
+  // A record edited in place (its RunID and time kept) is no restart: git diff shows the edit.
   return lineEndsProblem(committed, stored) ??
-    { ...found, remedy: restartRemedy(committed, stored) };
+    { ...found, remedy: found.changed ? undefined : restartRemedy(committed, stored) };
 }
 
 /**

@@ -19,7 +19,7 @@ import {
   type ReferencePlaces,
   resolveReading,
 } from "./references.ts";
-import { findExecutionRoot, findGitRoot, HostFileTooLarge } from "./deliverable.ts";
+import { findExecutionRoot, findGitRoot, HostFileTooLarge, notAFolder } from "./deliverable.ts";
 import { failureReason, InputError } from "./errors.ts";
 import { directLookups, type Lookups, resolvedPath } from "./lookups.ts";
 
@@ -223,7 +223,7 @@ const NAME_IT = " (name it as an input to hash them)";
  * `delDir`: an absolute path, `..` past the root, `~`, a
  * symbolic link pointing out) is not read unless `options.allowOutside`: it
  * is `TBD`, and a note names the rule. Throws {@linkcode InputError} when
- * `delDir` does not exist (unless `options.mayCreate`). Never throws for what the host files hold:
+ * `delDir` does not exist (unless `options.mayCreate`) or is a file. Never throws for what the host files hold:
  * a bad host file
  * must not stop a run being recorded. Feed `hashes` to `inputContextSha`.
  * `options` lets a caller that checks many deliverables (`runrec stale`)
@@ -326,9 +326,12 @@ export async function governedInputsIn(
   // out of the real one, as the file system (and the host tool) resolve it.
   const lookups = options.lookups ?? directLookups;
   // A mistyped folder is bad input, not a run whose inputs are all missing.
-  if (!options.mayCreate && lookups.stat(resolve(delDir)) instanceof Deno.errors.NotFound) {
+  const kind = lookups.stat(resolve(delDir));
+  if (!options.mayCreate && kind instanceof Deno.errors.NotFound) {
     throw new InputError(`${delDir}: no such folder`);
   }
+  // A file given for the folder: its inputs would be looked for beside it, as if none were named.
+  if (kind === "file") throw new InputError(notAFolder(delDir));
   const root = resolvedPath(resolve(delDir), lookups);
   const bounds = options.bounds ?? projectBounds(root, undefined, lookups);
   const notes: string[] = [];

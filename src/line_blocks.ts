@@ -230,8 +230,14 @@ export function openToRead(path: string): Deno.FsFile {
 /**
  * Why a folder is no record file, naming the record file inside it that the caller most likely
  * meant (a deliverable folder given for its `RunRecords.csv`).
+ *
+ * @example
+ * ```ts
+ * import { folderGiven } from "./line_blocks.ts";
+ * folderGiven("examples/PKG-01_Field_Instruments"); // "is a folder, holding no RunRecords.csv (…)"
+ * ```
  */
-function folderGiven(path: string): string {
+export function folderGiven(path: string): string {
   if (basename(path) === RECORD_FILE) return "is a folder";
   const inside = join(path, RECORD_FILE);
   let holds = false;

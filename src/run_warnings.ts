@@ -186,7 +186,7 @@ export async function inputsChangedSinceWarning(
     ...untold.length === 0 ? [] : [
       `--started ${report.started}: whether ${listed(untold)} changed after the run ended ` +
       "cannot be told: modified since, and git's history here starts after the run (a shallow " +
-      "clone?); InputHashes hold the bytes now",
+      "clone, or a repository begun since); InputHashes hold the bytes now",
     ],
   ];
 }

@@ -47,6 +47,7 @@ import {
   treeChanges,
 } from "./git.ts";
 import { addedRecordCount, firstMissingLine } from "./append_only.ts";
+import { folderGiven } from "./line_blocks.ts";
 import { basename, dirname, join, relative, resolve, sep } from "./path.ts";
 import { checkHistoriesOptions } from "./argument_checks.ts";
 import { checkPathArgument, checkPathsArgument, shownValue } from "./argument_kinds.ts";
@@ -515,7 +516,8 @@ function cannotRead(path: string): (error: Error) => never {
 }
 
 /**
- * {@linkcode verifyHistories} for one record file.
+ * {@linkcode verifyHistories} for one record file. A folder given for it (a deliverable's) is
+ * an {@linkcode InputError} naming the record file inside.
  *
  * @example
  * ```ts
@@ -528,6 +530,10 @@ function cannotRead(path: string): (error: Error) => never {
  */
 export async function verifyHistory(path: string, since: string): Promise<HistoryResult> {
   checkPathArgument(path, "path");
+  // A folder is no record file: checked as one, git holds no such file and nothing fails.
+  if ((await Deno.stat(path).catch(() => undefined))?.isDirectory) {
+    throw new InputError(`${path}: ${folderGiven(path)}`);
+  }
   const { histories, notes } = await verifyHistories([path], [path], since);
   const result = histories.get(path)!;
   return { ...result, notes: [...notes, ...result.notes] };

@@ -28,7 +28,8 @@ export interface FileAtRevision {
  * The record file `path` as commit `rev` holds it: at the same path, or where git's rename
  * detection finds it moved from since (a folder `git mv`ed); `undefined` when `rev` holds
  * neither. Throws {@linkcode UsageError} when `rev` names no commit of the repository holding
- * `path`, or `path` is in none, and {@linkcode GitUnavailableError} when git cannot run. One
+ * `path`, or `path` is in none, `InputError` when git refuses that repository (another user
+ * owns it), and {@linkcode GitUnavailableError} when git cannot run. One
  * `git cat-file` a file (and a `git diff` for one not at its path).
  *
  * @example
@@ -45,7 +46,11 @@ export async function checksumsAt(rev: string, path: string): Promise<FileAtRevi
     // The commit first: a file missing from it is told apart from a revision that names none.
     objects = await readObjects([`${rev}^{commit}`, `${rev}:./${basename(path)}`], dirname(path));
   } catch (e) {
-    if (!(e instanceof GitUnavailableError)) throw notACommit(rev, path, true);
+    if (!(e instanceof GitUnavailableError)) {
+      // git refuses a repository another user owns: its message and remedy, not "no repository".
+      await gitTopLevel(dirname(path));
+      throw notACommit(rev, path, true);
+    }
     const denied = e.cause instanceof Deno.errors.NotCapable ||
       e.cause instanceof Deno.errors.PermissionDenied;
     throw new GitUnavailableError(
