@@ -41,6 +41,42 @@ const budgetMs = values.minutes === undefined ? Infinity : Number(values.minutes
 const started = Date.now();
 const broken: string[] = [];
 const all: CaseResult[] = [];
+/**
+ * Each phase's wall and CPU seconds, in the figures: which one a slower run spent its time in.
+ * CPU seconds (this process and the processes it waited for) tell a slower runrec from a busier
+ * machine, which only the wall seconds grow with.
+ */
+const phases: { name: string; seconds: number; cpuSeconds: number }[] = [];
+let phaseStarted = { at: started, cpu: cpuSeconds() };
+
+/** Notes the phase just ended and how long it took. */
+function phaseEnded(name: string): void {
+  const now = { at: Date.now(), cpu: cpuSeconds() };
+  phases.push({
+    name,
+    seconds: Math.round((now.at - phaseStarted.at) / 1000),
+    cpuSeconds: Math.round(now.cpu - phaseStarted.cpu),
+  });
+  phaseStarted = now;
+}
+
+/**
+ * User and system seconds of this process and of the processes it waited for (their children
+ * too), from Linux's /proc/<pid>/stat, read by `cat` (Deno refuses /proc to a process without
+ * --allow-all); NaN elsewhere.
+ */
+function cpuSeconds(): number {
+  try {
+    const { stdout } = new Deno.Command("cat", { args: [`/proc/${Deno.pid}/stat`] }).outputSync();
+    const stat = new TextDecoder().decode(stdout);
+    // After the command's name in parentheses: utime, stime, cutime and cstime are fields 12-15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = fields.slice(11, 15).reduce((sum, field) => sum + Number(field), 0);
+    return ticks / 100; // USER_HZ, 100 on every Linux build
+  } catch {
+    return NaN;
+  }
+}
 
 function keep(result: CaseResult): void {
   all.push(result);
@@ -71,6 +107,7 @@ await Promise.all(Array.from({ length: parallel }, async () => {
 if (all.length < cases.length) {
   console.log(`fault sweep cut by --minutes: ${all.length} of ${cases.length} cases run`);
 }
+phaseEnded("fault sweep");
 
 // 2. Short writes: the record's write cut after 1 byte, mid-record and one byte short.
 for (const path of PATHS.filter((p) => p !== "start")) { // start writes no record
@@ -78,6 +115,7 @@ for (const path of PATHS.filter((p) => p !== "start")) { // start writes no reco
   // The same with the user's spool on that full disk too: the record's only way out is stderr.
   keep(await runShortWrite(path, 200, true));
 }
+phaseEnded("short writes");
 
 // 3. Randomly timed kill -9s: 100 of plain emits, 100 during a spool replay.
 const killRandom = seededRandom("stress kills");
@@ -93,10 +131,13 @@ await Promise.all(Array.from({ length: parallel }, async () => {
     if (result.violations.length > 0) broken.push(describe(result));
   }
 }));
+phaseEnded("kill -9s");
 
 // 4. Contention: 16 x 100 into one deliverable (traced: the overlap detector) and into 16.
 const shared = await contend({ writers: 16, perWriter: 100, shared: true, traced: true });
+phaseEnded("contention shared");
 const spread = await contend({ writers: 16, perWriter: 100, shared: false, traced: false });
+phaseEnded("contention spread");
 for (const v of [...shared.violations, ...spread.violations]) broken.push(`contention: ${v}`);
 
 // 5. Every kind of writer at once: 8 loops x 50 of emit, start, finish, annotate, flush, reap
@@ -108,6 +149,7 @@ const mixed = await mixedOps({
   seed: seeded("stress mixed", {}).seed,
 });
 for (const v of mixed.violations) broken.push(`mixed operations: ${v}`);
+phaseEnded("mixed ops");
 
 console.log("\nfigures:");
 for (const [path, s] of summarise(all)) {
@@ -131,6 +173,9 @@ console.log(
     `of them reaped, then finished`,
 );
 console.log(`  records lost or duplicated, promises broken: ${broken.length}`);
+for (const { name, seconds, cpuSeconds } of phases) {
+  console.log(`  ${name}: ${seconds} s (${cpuSeconds} CPU s)`);
+}
 console.log(`  took ${Math.round((Date.now() - started) / 1000)} s`);
 if (broken.length > 0) {
   for (const b of broken) console.log(`BROKEN ${b}`);

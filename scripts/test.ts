@@ -6,8 +6,9 @@
  * `deno test --parallel`'s threads in one process, because some tests set
  * `TMPDIR` or `HOME` for the library calls they make in their own process.
  *
- * Each file's output is printed whole when it ends; then the totals, and the
- * command that runs again each file that failed. Stopped by SIGINT or SIGTERM
+ * Each file's output is printed whole when it ends; then the ten slowest files
+ * with their wall seconds, the totals, and the command that runs again each
+ * file that failed. Stopped by SIGINT or SIGTERM
  * (a time limit), it prints what each file still running printed so far and
  * names it. The files were type-checked
  * by `deno check` before (`deno task test`), so they run with `--no-check`.
@@ -78,6 +79,8 @@ interface FileRun {
   output: string;
   passed: number;
   failed: number;
+  /** Wall seconds its `deno test` took. */
+  seconds: number;
 }
 
 /** The files named, and the test files (`*_test.ts` and the like) directly in the folders named. */
@@ -148,6 +151,7 @@ async function testBundle(): Promise<string> {
 
 /** Runs one test file in a `deno test` process, its CLI processes on `cli`, and gathers what it printed. */
 async function runFile(file: string, cli: string): Promise<FileRun> {
+  const started = Date.now();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["test", "--no-check", ...TEST_FLAGS, file],
     env: { [TEST_CLI_VAR]: cli },
@@ -176,7 +180,9 @@ async function runFile(file: string, cli: string): Promise<FileRun> {
   }
   // A file that failed with no failed test (it did not load, or leaked) counts as one failure.
   const code = status.code;
-  return { file, code, output, passed, failed: code !== 0 ? Math.max(failed, 1) : failed };
+  const failedCount = code !== 0 ? Math.max(failed, 1) : failed;
+  const seconds = Math.round((Date.now() - started) / 1000);
+  return { file, code, output, passed, failed: failedCount, seconds };
 }
 
 /** The bytes of `chunks` as text. */
@@ -267,6 +273,13 @@ if (import.meta.main) {
   const failed = failedRuns.reduce((n, run) => n + run.failed, 0);
   const seconds = Math.round((Date.now() - started) / 1000);
   const took = `${Math.floor(seconds / 60)}m${seconds % 60}s`;
+  // The files that bound the run's time, for LONGEST_FIRST and for a run that grew slower.
+  const slowest = [...runs].sort((a, b) => b.seconds - a.seconds).slice(0, 10);
+  console.log(
+    `\nslowest files: ${
+      slowest.map((run) => `${relative(Deno.cwd(), run.file)} ${run.seconds}s`).join(", ")
+    }`,
+  );
   console.log(
     `\n${failed === 0 ? "ok" : "FAILED"} | ${passed} passed | ${failed} failed | ` +
       `${files.length} files, ${jobs} at a time (${took})`,

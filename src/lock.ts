@@ -221,7 +221,10 @@ type Verdict =
   | { kind: "held"; detail: string; holder: string; deliverableId?: string; leaseEnd?: number }
   | { kind: "unusable"; detail: string; holder: string };
 
-/** How long a live holder on this host holds the lock before the system is asked whether it exited. */
+/**
+ * How long a live holder on this host holds the lock before the system is asked whether it exited
+ * or is stopped: asking starts a process, and an append holds the lock for milliseconds.
+ */
 const ZOMBIE_CHECK_AFTER_MS = 1000;
 
 /** What tells one lock file from another at the same path. */
@@ -560,8 +563,10 @@ function judge(path: string): Verdict {
     if (alive === false) {
       return { kind: "orphan", reason: `pid ${info.pid} no longer runs`, of, identity };
     }
-    // An append holds the lock for milliseconds: one held over a second may be a zombie's.
-    if (alive && now - acquiredMs > ZOMBIE_CHECK_AFTER_MS && isZombie(info.pid)) {
+    // An append holds the lock for milliseconds: one held over a second may be a zombie's or a
+    // stopped process's. Asked no sooner: each waiter judges the lock many times a second.
+    const heldLong = now - acquiredMs > ZOMBIE_CHECK_AFTER_MS;
+    if (alive && heldLong && isZombie(info.pid)) {
       return { kind: "orphan", reason: `pid ${info.pid} exited (a zombie)`, of, identity };
     }
     if (alive) {
@@ -571,7 +576,7 @@ function judge(path: string): Verdict {
         : undefined;
       if (reason) return { kind: "orphan", reason, of, identity };
       // A holder stopped (Ctrl-Z, SIGSTOP) holds the lock until it is let go on.
-      const stopped = processFacts(info.pid)?.stopped
+      const stopped = heldLong && processFacts(info.pid)?.stopped
         ? ` but is stopped (kill -CONT ${info.pid} lets it finish)`
         : "";
       return held(

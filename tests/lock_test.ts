@@ -165,6 +165,41 @@ async function spawnHolder(path: string, leaseSeconds: number) {
   return { child, lockText: text.trim() };
 }
 
+Deno.test("a lock a live holder took under a second ago is judged held without starting a process (every waiter judges it many times a second: 8 writers on one deliverable started 544 cats for 320 records)", async () => {
+  const path = await lockPath();
+  const trace = join(await tempDir({ prefix: "runrec-lock-trace-" }), "trace");
+  const taker = new Deno.Command(STRACE, {
+    args: [
+      ...["-f", "-qq", "-o", trace, "-e", "trace=execve", Deno.execPath(), "run", "-A"],
+      ...[join(ROOT, "tests/support/take_lock.ts"), path, "0", "--on-line"],
+    ],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const said = taker.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let output = "";
+  while (!output.includes("ready\n")) output += (await said.read()).value ?? "";
+  // Taken now, judged at once: well within the second after which a holder is looked at.
+  const { child } = await spawnHolder(path, 30);
+  try {
+    const tell = taker.stdin.getWriter();
+    await tell.write(new TextEncoder().encode("go\n"));
+    await tell.close();
+    for (let read = await said.read(); !read.done; read = await said.read()) output += read.value;
+    assert((await taker.status).success, output);
+  } finally {
+    await child.stdin.close();
+    await child.status;
+  }
+  const outcome: Outcome = JSON.parse(output.slice(output.indexOf("ready\n") + 6));
+  assertEquals(outcome.kind, "held", output);
+  assertIncludes(outcome.message!, "a live holder is never taken over");
+  const started = (await Deno.readTextFile(trace)).split("\n").filter((line) =>
+    /execve\("[^"]*\/(cat|ps)"/.test(line)
+  );
+  assertEquals(started, [], "processes started to judge the lock");
+});
+
 Deno.test("lock (defect 3): a holder stopped past its lease is not taken over; once killed, its lock is recovered at once and noted", async () => {
   const { del } = await makeProject();
   const file = join(del, RECORD_FILE);
