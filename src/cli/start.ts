@@ -50,7 +50,8 @@ Options:
   --json         print the pending run as JSON (its "token" field is the token)
 
 Exit codes: 0 started (the token printed); 2 usage error, inputs over a record's
-16 MiB, or a token that cannot be printed: nothing kept.
+16 MiB, a run that cannot be kept (its folder and $TMPDIR unwritable), or a token
+that cannot be printed: nothing kept.
 
 Example:
   TOKEN=$(runrec start PKG-01_X/1_Working/DEL-01-02_Y --agent 4_DOCUMENTS \\
