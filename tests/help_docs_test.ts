@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { COMMANDS } from "../src/cli/main.ts";
 import { makeProject, ROOT, tempDir } from "./fixtures.ts";
-import { schemaParagraph } from "./support/doc_prose.ts";
+import { commandDetail, schemaParagraph } from "./support/doc_prose.ts";
 import { whileReadOnly } from "./support/read_only.ts";
 import { runCli, runCliProcess } from "./cli.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
@@ -159,6 +159,8 @@ Deno.test("start, finish, hash and flush exit 2 in cases their --help now names:
   for (const [command, text] of named) {
     assertIncludes(exitCodes((await runCli([command, "--help"])).stdout), text);
   }
+  assertIncludes(await commandDetail("start"), "Where neither can hold it, start exits 2");
+  assertIncludes(await commandDetail("finish"), "cannot be made in $TMPDIR either, finish exits 2");
   await Deno.remove(root, { recursive: true });
   await Deno.remove(tmp, { recursive: true });
 });
