@@ -101,6 +101,19 @@ Deno.test("every command's --help is at most 45 lines, gives its exit codes, and
     for (const [, number] of flat.matchAll(/SCHEMA\.md (\d+\.\d+)/g)) {
       await schemaParagraph(number);
     }
+    // "docs/AGENT_PROTOCOL.md, sections 4, 5", "SCHEMA.md, sections 2 and 8": each is a section.
+    for (
+      const [, file, list] of flat.matchAll(/((?:docs\/)?[A-Z_]+\.md),? sections? ([\d, and]+)/g)
+    ) {
+      const doc = await Deno.readTextFile(join(ROOT, file));
+      for (const number of list.match(/\d+/g) ?? []) {
+        assert(
+          new RegExp(`^## ${number}\\. `, "m").test(doc),
+          `runrec ${name} --help points to ${file}, section ${number}: no such section`,
+        );
+        sections++;
+      }
+    }
   }
   assert(sections >= 14, `only ${sections} sections pointed to`);
 });

@@ -60,7 +60,8 @@ Example:
   runrec finish "$TOKEN" --status SUCCESS --output Datasheet.md
 
 Where the run is kept, --pid, warnings of earlier pending runs: docs/COMMANDS.md,
-"runrec start"; the agent's steps: docs/AGENT_PROTOCOL.md, section 4.
+"runrec start"; the agent's steps: docs/AGENT_PROTOCOL.md, section 1 (a retried
+start: section 4).
 `;
 
 /** The `start` command. */
