@@ -3,6 +3,7 @@
  * failed before its fix.
  */
 import { join } from "node:path";
+import { COMMANDS } from "../src/cli/main.ts";
 import { runCli, runCliProcess } from "./cli.ts";
 import { git, makeProject, tempDir, writeTree } from "./fixtures.ts";
 import { assert, assertEquals } from "./assert.ts";
@@ -136,11 +137,12 @@ Deno.test("every command's --help example runs as written in a project of the fo
   const vars: Record<string, string> = { "$": String(Deno.pid) };
   const failures: string[] = [];
   let count = 0;
-  for (
-    const command of ["start", "finish", "emit", "exec", "reap", "agents", "annotate"].concat(
-      ["export", "validate", "verify", "log", "show", "hash", "stale", "flush"],
-    )
-  ) {
+  // Every command runrec --help lists, in an order where each example finds what it needs.
+  const order = ["start", "finish", "emit", "exec", "reap", "agents", "annotate"].concat(
+    ["export", "validate", "verify", "log", "show", "hash", "stale", "flush"],
+  );
+  assertEquals([...order].sort(), COMMANDS.map((c) => c.name).sort());
+  for (const command of order) {
     const help = (await runCli([command, "--help"])).stdout;
     for (const line of helpExamples(help)) {
       const cwd = cwdOf[command] ?? x;

@@ -3,9 +3,11 @@
  * the section of SCHEMA.md or docs/ that holds the detail; the detail it points to is there.
  */
 import { join } from "node:path";
-import { ROOT } from "./fixtures.ts";
-import { schemaParagraph } from "./support/doc_prose.ts";
-import { runCli } from "./cli.ts";
+import { COMMANDS } from "../src/cli/main.ts";
+import { makeProject, ROOT, tempDir } from "./fixtures.ts";
+import { commandDetail, schemaParagraph } from "./support/doc_prose.ts";
+import { whileReadOnly } from "./support/read_only.ts";
+import { runCli, runCliProcess } from "./cli.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 
 /**
@@ -100,6 +102,79 @@ Deno.test("every command's --help is at most 45 lines, gives its exit codes, and
     for (const [, number] of flat.matchAll(/SCHEMA\.md (\d+\.\d+)/g)) {
       await schemaParagraph(number);
     }
+    // "docs/AGENT_PROTOCOL.md, sections 4, 5", "SCHEMA.md, sections 2 and 8": each is a section.
+    for (
+      const [, file, list] of flat.matchAll(/((?:docs\/)?[A-Z_]+\.md),? sections? ([\d, and]+)/g)
+    ) {
+      const doc = await Deno.readTextFile(join(ROOT, file));
+      for (const number of list.match(/\d+/g) ?? []) {
+        assert(
+          new RegExp(`^## ${number}\\. `, "m").test(doc),
+          `runrec ${name} --help points to ${file}, section ${number}: no such section`,
+        );
+        sections++;
+      }
+    }
   }
   assert(sections >= 14, `only ${sections} sections pointed to`);
+});
+
+Deno.test("every option a command's parser takes, and its one-letter alias, is in its --help", async () => {
+  let options = 0;
+  for (const entry of COMMANDS) {
+    const { help, options: specs } = await entry.load();
+    const missing = Object.entries(specs).flatMap(([name, spec]) => {
+      options++;
+      const long = new RegExp(`--${name}(?![a-z-])`).test(help) ? [] : [`--${name}`];
+      const short = spec.short === undefined ||
+          new RegExp(`(^|[\\s,[|(])-${spec.short}(?![\\w-])`, "m").test(help)
+        ? []
+        : [`-${spec.short}`];
+      return [...long, ...short];
+    });
+    assertEquals(missing, [], `runrec ${entry.name} --help lacks an option its parser takes`);
+  }
+  assert(options >= 80, `only ${options} options found`);
+});
+
+/** The "Exit codes:" paragraph of a help text, on one line. */
+function exitCodes(help: string): string {
+  return (help.split("Exit codes:")[1] ?? "").split("\n\n")[0].replaceAll(/\s+/g, " ").trim();
+}
+
+Deno.test("start, finish, hash and flush exit 2 in cases their --help now names: a run that cannot be kept or claimed (its folder read-only, $TMPDIR unwritable), a folder that is no deliverable's, a list file that cannot be read", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  const env = { TMPDIR: tmp };
+  const started = await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"], undefined, env);
+  assertEquals(started.code, 0, started.stderr);
+  const [kept, claimed] = await whileReadOnly(del, () =>
+    whileReadOnly(tmp, async () => [
+      await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"], undefined, env),
+      await runCliProcess(["finish", started.stdout.trim(), "--status", "SUCCESS"], undefined, env),
+    ]));
+  assertEquals(kept.code, 2, kept.stderr);
+  assertIncludes(kept.stderr, "the run cannot be kept");
+  assertEquals(claimed.code, 2, claimed.stderr);
+  assertIncludes(claimed.stderr, "the run stays pending");
+  const noDeliverable = await runCli(["hash", root]);
+  assertEquals(noDeliverable.code, 2, noDeliverable.stderr);
+  assertIncludes(noDeliverable.stderr, "not a deliverable folder");
+  const none = join(root, "none.txt");
+  assertEquals((await runCli(["hash", del, "--inputs-from", none])).code, 2);
+  assertEquals((await runCli(["flush", "--from", none])).code, 2);
+  const named: [string, string][] = [
+    ["start", "a run that cannot be kept (its folder and $TMPDIR unwritable)"],
+    ["finish", "a run that cannot be claimed (its folder read-only and $TMPDIR unwritable)"],
+    ["hash", "a missing folder or one that is no deliverable's"],
+    ["hash", "an --inputs-from list that cannot be read"],
+    ["flush", "a --from file that cannot be read"],
+  ];
+  for (const [command, text] of named) {
+    assertIncludes(exitCodes((await runCli([command, "--help"])).stdout), text);
+  }
+  assertIncludes(await commandDetail("start"), "Where neither can hold it, start exits 2");
+  assertIncludes(await commandDetail("finish"), "cannot be made in $TMPDIR either, finish exits 2");
+  await Deno.remove(root, { recursive: true });
+  await Deno.remove(tmp, { recursive: true });
 });

@@ -56,8 +56,9 @@ Options:
                     "written", "unconfirmed", "spooled", "lost" or, with --strict,
                     "not written" (exit 2; the run stays pending)
 
-Exit codes: 0 recorded (or spooled); 2 a run recorded already, or a usage error
-or, with --strict, a record not written: the run stays pending, finish again.
+Exit codes: 0 recorded (or spooled); 2 a run recorded already, or (the run stays
+pending: finish again) a usage error, a run that cannot be claimed (its folder
+read-only and $TMPDIR unwritable) or, with --strict, a record not written.
 
 Examples:
   runrec finish "$TOKEN" --status SUCCESS --output Datasheet.md --output _STATUS.md

@@ -54,7 +54,7 @@ Options:
 
 Exit codes: 0 every spooled record at or beneath the folders named written (or none),
 1 some remain or are STUCK, a --from line is refused, or only a journal holds a record,
-2 usage error.
+2 usage error (also a missing folder, a --from file that cannot be read).
 
 Example:
   runrec flush PKG-01_X/1_Working/DEL-01-02_Y

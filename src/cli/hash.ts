@@ -36,8 +36,9 @@ Options:
                      execution root): by default such an input is TBD, not read
   --json             print {DeliverableID, InputContextSHA, InputHashes, Notes}
 
-Exit codes: 0 printed (an unreadable input is TBD, noted); 2 usage error or a
-missing folder.
+Exit codes: 0 printed (an unreadable input is TBD, noted); 2 usage error: a
+missing folder or one that is no deliverable's, an --inputs-from list that cannot
+be read.
 
 Example:
   runrec hash PKG-01_X/1_Working/DEL-01-02_Y --input _CONTEXT.md

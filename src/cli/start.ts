@@ -50,7 +50,8 @@ Options:
   --json         print the pending run as JSON (its "token" field is the token)
 
 Exit codes: 0 started (the token printed); 2 usage error, inputs over a record's
-16 MiB, or a token that cannot be printed: nothing kept.
+16 MiB, a run that cannot be kept (its folder and $TMPDIR unwritable), or a token
+that cannot be printed: nothing kept.
 
 Example:
   TOKEN=$(runrec start PKG-01_X/1_Working/DEL-01-02_Y --agent 4_DOCUMENTS \\
@@ -59,7 +60,8 @@ Example:
   runrec finish "$TOKEN" --status SUCCESS --output Datasheet.md
 
 Where the run is kept, --pid, warnings of earlier pending runs: docs/COMMANDS.md,
-"runrec start"; the agent's steps: docs/AGENT_PROTOCOL.md, section 4.
+"runrec start"; the agent's steps: docs/AGENT_PROTOCOL.md, section 1 (a retried
+start: section 4).
 `;
 
 /** The `start` command. */
