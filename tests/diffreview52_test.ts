@@ -1,0 +1,143 @@
+/**
+ * Stop 52's merged changes attacked through the CLI: a renumbered record's annotations, a taken
+ * RunID's remedy followed as printed, a detached HEAD's record, another version's journal line.
+ * Real git repositories, runrec as real processes.
+ *
+ * ```sh
+ * deno test -A tests/diffreview52_test.ts
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assert, assertEquals, assertIncludes } from "./assert.ts";
+import { runCliProcess } from "./cli.ts";
+import { git, makeProject, sampleDraft, tempDir } from "./fixtures.ts";
+import { recordsOf } from "./support/runs.ts";
+import { DEL } from "./support/journal_lost.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
+import { ANNOTATOR } from "../src/annotations.ts";
+import { lostRecordLine, newSpoolEntry } from "../src/spool.ts";
+
+/** The arguments of an emit of `agent`'s successful run into the deliverable. */
+function emitArgs(agent: string, ...extra: string[]): string[] {
+  return ["emit", DEL, "--agent", agent, "--status", "SUCCESS", ...extra];
+}
+
+/** A project on main, git-initialised, one record (FIRST) committed; runrec run in its root. */
+async function committedProject() {
+  const { root } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-diffreview52-tmp-" }) };
+  await Deno.writeTextFile(join(root, ".gitattributes"), `${RECORD_FILE} merge=union\n`);
+  await git(root, "init", "-q", "-b", "main");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "project");
+  await git(root, "branch", "old");
+  const run = (...args: string[]) => runCliProcess(args, undefined, env, root);
+  const first = await run(
+    ...emitArgs("FIRST", "--started", "2026-03-01T09:00:00Z", "--duration", "1s"),
+  );
+  assertEquals(first.code, 0, first.stderr);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "first record");
+  return { root, del: join(root, DEL), run };
+}
+
+/** The AgentNames of `del`'s records, in file order. */
+async function agents(del: string): Promise<string[]> {
+  return (await recordsOf(del)).map((r) => r.AgentName);
+}
+
+Deno.test("a saved lost-record line whose RunID another record took, its RunID deleted as the message says and flush --from run again: appended once, the lines put back before not again", async () => {
+  const { root, del, run } = await committedProject();
+  const taken = await run(
+    ...emitArgs("THEIRS", "--started", "2026-03-02T10:00:00Z", "--duration", "1s"),
+  );
+  const runId = taken.stdout.trim();
+  const file = join(del, RECORD_FILE);
+  const draft = (agent: string, extra: Record<string, string> = {}) =>
+    sampleDraft({ DeliverableID: "DEL-01-02", AgentName: agent, ...extra });
+  const saved = join(root, "lost.txt");
+  const entries = [
+    newSpoolEntry(
+      file,
+      draft("MINE", { RunID: runId, RunTimestamp: "2026-03-02T10:00:30.000Z" }),
+      "no spool folder took it",
+    ),
+    newSpoolEntry(file, draft("NEXT"), "no spool folder took it"),
+  ];
+  await Deno.writeTextFile(saved, entries.map((e) => lostRecordLine(e) + "\n").join(""));
+  const refused = await run("flush", "--from", saved);
+  assertEquals(refused.code, 1, refused.stderr);
+  assertIncludes(refused.stderr, `then runrec flush --from ${saved} again`);
+  assertEquals(await agents(del), ["FIRST", "THEIRS", "NEXT"]);
+  // As the message says: the line's "RunID" deleted, then flush --from that file again.
+  delete entries[0].draft.RunID;
+  await Deno.writeTextFile(saved, entries.map((e) => lostRecordLine(e) + "\n").join(""));
+  const again = await run("flush", "--from", saved);
+  assertEquals(again.code, 0, again.stderr);
+  assertEquals(await agents(del), ["FIRST", "THEIRS", "NEXT", "MINE"]);
+  const mine = (await recordsOf(del))[3];
+  assert(mine.RunID !== runId, mine.RunID);
+  // A third time: nothing written.
+  const third = await run("flush", "--from", saved);
+  assertEquals(third.code, 0, third.stderr);
+  assertEquals(await agents(del), ["FIRST", "THEIRS", "NEXT", "MINE"]);
+});
+
+Deno.test("an annotation withdrawn before git dropped it, put back under a new RunID with the record it marked: the withdrawal still holds (show of both and stale agree)", async () => {
+  const up = await committedProject();
+  const local = join(await tempDir({ prefix: "runrec-diffreview52-" }), "local");
+  await git(up.root, "clone", "-q", up.root, local);
+  const run = (...args: string[]) => runCliProcess(args, undefined, {}, local);
+  // On old (no record file): OURS's run, an annotation invalidating it, and that annotation
+  // withdrawn; git checkout -f main discards all three.
+  await git(local, "checkout", "-q", "old");
+  const ours = (await run(...emitArgs("OURS"))).stdout.trim();
+  assertEquals((await run("annotate", DEL, ours, "--invalidates", "--note", "wrong")).code, 0);
+  const [record, annotation] = await recordsOf(join(local, DEL));
+  const withdraw = await run("annotate", DEL, annotation.RunID, "--invalidates", "--note", "no");
+  assertEquals(withdraw.code, 0, withdraw.stderr);
+  await git(local, "checkout", "-f", "-q", "main");
+  // Upstream, runs of those minutes take the run's and the annotation's RunIDs; pulled.
+  const taken: string[] = [];
+  for (const at of [record, annotation]) {
+    while (!taken.includes(at.RunID)) {
+      const out = await up.run(
+        ...emitArgs("THEIRS", "--started", at.RunTimestamp, "--duration", "0s"),
+      );
+      assertEquals(out.code, 0, out.stderr);
+      taken.push(out.stdout.trim());
+      assert(taken.length < 6, taken.join(" "));
+    }
+  }
+  await git(up.root, "commit", "-qam", "their records");
+  await git(local, "pull", "-q", "--no-rebase");
+
+  const putBack = await run("flush", "--from", join(DEL, ".runrec", `${RECORD_FILE}.journal`));
+  assertEquals(putBack.code, 0, putBack.stderr);
+  const records = await recordsOf(join(local, DEL));
+  const renumbered = records.find((r) => r.AgentName === "OURS")!;
+  const marking = records.find((r) => r.AgentName === ANNOTATOR && r.Notes.includes(ours))!;
+  assert(renumbered.RunID !== ours && marking.RunID !== annotation.RunID, putBack.stdout);
+  const shown = async (runId: string) =>
+    JSON.parse((await run("show", DEL, runId, "--json")).stdout).annotations.map((
+      a: { kind: string },
+    ) => a.kind);
+  // The annotation is withdrawn: its own record says so, and the run it marked is unmarked.
+  assertEquals(await shown(marking.RunID), ["invalidated"]);
+  assertEquals(await shown(renumbered.RunID), []);
+  const stale = await run("stale", DEL, "--agent", "OURS");
+  assert(!stale.stdout.startsWith("NO_BASELINE"), stale.stdout);
+});
+
+Deno.test("annotationsFor of an AnnotationSource (RunID, RecordChecksum and Notes alone) whose Notes end with the renumbered note answers, not a TypeError", async () => {
+  const { annotationsFor, annotationsIn } = await import("../mod.ts");
+  const { renumberedNote } = await import("../src/record_limits.ts");
+  const source = {
+    RunID: "RUN-DEL-01-02-20260302-1000-004",
+    RecordChecksum: "a".repeat(64),
+    Notes: `an agent's words | ${renumberedNote("RUN-DEL-01-02-20260302-1000-001")}`,
+  };
+  assertEquals(annotationsFor(annotationsIn([source]), source), []);
+});
