@@ -141,3 +141,47 @@ Deno.test("annotationsFor of an AnnotationSource (RunID, RecordChecksum and Note
   };
   assertEquals(annotationsFor(annotationsIn([source]), source), []);
 });
+
+Deno.test("a record with Notes of '|', commas, quotes and non-ASCII, renumbered twice by flush --from: the annotation made of it before still marks it", async () => {
+  const up = await committedProject();
+  const local = join(await tempDir({ prefix: "runrec-diffreview52-" }), "local");
+  await git(up.root, "clone", "-q", up.root, local);
+  const run = (...args: string[]) => runCliProcess(args, undefined, {}, local);
+  const journal = join(DEL, ".runrec", `${RECORD_FILE}.journal`);
+  await git(local, "checkout", "-q", "old");
+  const notes = 'a | b, "c" — Zürich | put back after';
+  const ours = (await run(...emitArgs("OURS", "--notes", notes))).stdout.trim();
+  const [record] = await recordsOf(join(local, DEL));
+  assertEquals((await run("annotate", DEL, ours, "--invalidates", "--note", "wrong")).code, 0);
+  await git(local, "checkout", "-f", "-q", "main");
+  /** Upstream runs of the record's minute until one takes `runId`; pulled. */
+  const take = async (runId: string) => {
+    for (let i = 0; i < 6; i++) {
+      const out = await up.run(
+        ...emitArgs("THEIRS", "--started", record.RunTimestamp, "--duration", "0s"),
+      );
+      assertEquals(out.code, 0, out.stderr);
+      if (out.stdout.trim() === runId) break;
+    }
+    await git(up.root, "commit", "-qam", `their records up to ${runId}`);
+    await git(local, "pull", "-q", "--no-rebase");
+  };
+  await take(ours);
+  const once = await run("flush", "--from", journal);
+  assertEquals(once.code, 0, once.stderr);
+  const first = (await recordsOf(join(local, DEL))).find((r) => r.AgentName === "OURS")!;
+  // Dropped again (never committed), its new RunID taken upstream, put back again.
+  await git(local, "checkout", "-f", "-q", "main");
+  await take(first.RunID);
+  const twice = await run("flush", "--from", journal);
+  assertEquals(twice.code, 0, twice.stderr);
+  const records = await recordsOf(join(local, DEL));
+  const renumbered = records.filter((r) => r.AgentName === "OURS");
+  assertEquals(renumbered.length, 1, twice.stdout);
+  assert(![ours, first.RunID].includes(renumbered[0].RunID), twice.stdout);
+  assert(renumbered[0].Notes.startsWith(`${notes} | put back`), renumbered[0].Notes);
+  const shown = JSON.parse((await run("show", DEL, renumbered[0].RunID, "--json")).stdout);
+  assertEquals(shown.annotations.map((a: { kind: string }) => a.kind), ["invalidated"]);
+  const stale = await run("stale", DEL, "--agent", "OURS");
+  assert(stale.stdout.startsWith("NO_BASELINE"), stale.stdout);
+});
