@@ -53,7 +53,7 @@ import {
   TBD,
 } from "./schema.ts";
 import { withRecordFile } from "./store.ts";
-import { formerKeys } from "./record_limits.ts";
+import { formerKeys, RENUMBERED } from "./record_limits.ts";
 import {
   type AppendOptions,
   checkAppendOptions,
@@ -613,6 +613,8 @@ function isAbout(target: string | undefined, checksum: string): boolean {
  */
 function keysOf(record: Pick<RunRecord, "RunID" | "RecordChecksum">): RecordKey[] {
   const fields = record as Partial<Record<string, unknown>>;
+  const notes = fields.Notes;
+  if (typeof notes !== "string" || !notes.endsWith(`(${RENUMBERED})`)) return [record];
   const whole = FIELDS.every(({ name }) => fields[name] !== undefined);
   return whole ? [record, ...formerKeys(record as RunRecord)] : [record];
 }
