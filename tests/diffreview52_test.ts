@@ -185,3 +185,27 @@ Deno.test("a record with Notes of '|', commas, quotes and non-ASCII, renumbered 
   const stale = await run("stale", DEL, "--agent", "OURS");
   assert(stale.stdout.startsWith("NO_BASELINE"), stale.stdout);
 });
+
+Deno.test("a record begun at a detached HEAD, its file cleaned away, then the branch at that same commit checked out: named as a file gone here (flush --from), not another line of history", async () => {
+  const { root } = await makeProject();
+  const run = (...args: string[]) => runCliProcess(args, undefined, {}, root);
+  await git(root, "init", "-q", "-b", "main");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "project");
+  await git(root, "checkout", "-q", "--detach");
+  const runId = (await run(...emitArgs("DETACHED"))).stdout.trim();
+  // `git clean` of a reused CI workspace takes the untracked file; main is that same commit.
+  await git(root, "clean", "-fdq", DEL);
+  await git(root, "checkout", "-q", "main");
+  const verify = await run("verify", DEL);
+  assertEquals(verify.code, 1, verify.stdout);
+  assertIncludes(verify.stdout, `${runId} is in no file, branch, tag or stash`);
+  // Was: "appended at a detached HEAD (commit …), which HEAD has left since for another line
+  // of history …; git checkout <that commit> first", where the commit is main's.
+  assert(!verify.stdout.includes("detached HEAD"), verify.stdout);
+  assertIncludes(verify.stdout, "the RunRecords.csv it was appended to is gone, and none is here");
+  const flush = await run("flush", "--from", join(DEL, ".runrec", `${RECORD_FILE}.journal`));
+  assertEquals(flush.code, 0, flush.stderr);
+  assertEquals(await agents(join(root, DEL)), ["DETACHED"]);
+  assertEquals((await run("verify", DEL)).code, 0);
+});
