@@ -17,7 +17,7 @@ import { recordsOf } from "./support/runs.ts";
 import { DEL } from "./support/journal_lost.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 import { ANNOTATOR } from "../src/annotations.ts";
-import { lostRecordLine, newSpoolEntry } from "../src/spool.ts";
+import { lostRecordLine, newSpoolEntry, spoolRecord } from "../src/spool.ts";
 
 /** The arguments of an emit of `agent`'s successful run into the deliverable. */
 function emitArgs(agent: string, ...extra: string[]): string[] {
@@ -208,4 +208,35 @@ Deno.test("a record begun at a detached HEAD, its file cleaned away, then the br
   assertEquals(flush.code, 0, flush.stderr);
   assertEquals(await agents(join(root, DEL)), ["DETACHED"]);
   assertEquals((await run("verify", DEL)).code, 0);
+});
+
+Deno.test("a spool entry whose RunID another record took, set to a free one of its minute as the message says: flush appends it under that RunID, once", async () => {
+  const { del, run } = await committedProject();
+  const taken = await run(
+    ...emitArgs("THEIRS", "--started", "2026-03-02T10:00:00Z", "--duration", "1s"),
+  );
+  const runId = taken.stdout.trim();
+  const file = join(del, RECORD_FILE);
+  const entry = newSpoolEntry(
+    file,
+    sampleDraft({
+      RunID: runId,
+      DeliverableID: "DEL-01-02",
+      AgentName: "MINE",
+      RunTimestamp: "2026-03-02T10:00:30.000Z",
+    }),
+    "lock held past its wait",
+  );
+  const { path } = spoolRecord(del, entry);
+  assertEquals((await run("flush", DEL)).code, 1);
+  const free = `${runId.slice(0, runId.lastIndexOf("-") + 1)}009`;
+  const stuck = JSON.parse(await Deno.readTextFile(path));
+  stuck.draft.RunID = free;
+  await Deno.writeTextFile(path, JSON.stringify(stuck));
+  const freed = await run("flush", DEL);
+  assertEquals(freed.code, 0, freed.stderr);
+  const again = await run("flush", DEL);
+  assertEquals(again.code, 0, again.stderr);
+  const mine = (await recordsOf(del)).filter((r) => r.AgentName === "MINE");
+  assertEquals(mine.map((r) => r.RunID), [free]);
 });
