@@ -44,9 +44,16 @@ import { hostname } from "./lock.ts";
 import { inputContextSha } from "./manifest.ts";
 import { firstCopies, type ReadEnd, readRecords, readRecordsOn } from "./reader.ts";
 import { ownCopy } from "./codec.ts";
-import { AGENT_TYPE, RUN_ID_SYNTAX, type RunRecord, SCHEMA_VERSION, TBD } from "./schema.ts";
+import {
+  AGENT_TYPE,
+  FIELDS,
+  RUN_ID_SYNTAX,
+  type RunRecord,
+  SCHEMA_VERSION,
+  TBD,
+} from "./schema.ts";
 import { withRecordFile } from "./store.ts";
-import { formerKeys } from "./record_limits.ts";
+import { formerKeys, RENUMBERED } from "./record_limits.ts";
 import {
   type AppendOptions,
   checkAppendOptions,
@@ -599,6 +606,22 @@ function isAbout(target: string | undefined, checksum: string): boolean {
   return target === undefined || checksum.startsWith(target);
 }
 
+/**
+ * The RunIDs and checksums `record` is known by: its own and, for a whole record put back under a
+ * new RunID, those it had before (leftovers-52 1), which an annotation made then names. A source
+ * holding some fields alone (an {@linkcode AnnotationSource}) cannot be encoded again: its own.
+ */
+function keysOf(record: Pick<RunRecord, "RunID" | "RecordChecksum">): RecordKey[] {
+  const fields = record as Partial<Record<string, unknown>>;
+  const notes = fields.Notes;
+  if (typeof notes !== "string" || !notes.endsWith(`(${RENUMBERED})`)) return [record];
+  const whole = FIELDS.every(({ name }) => fields[name] !== undefined);
+  return whole ? [record, ...formerKeys(record as RunRecord)] : [record];
+}
+
+/** A record's RunID and RecordChecksum. */
+type RecordKey = Pick<RunRecord, "RunID" | "RecordChecksum">;
+
 /** The annotations that apply, and the lines of {@linkcode ambiguousAnnotations}. */
 interface Resolved {
   annotations: Map<string, Annotation[]>;
@@ -610,7 +633,9 @@ function resolve(sources: Iterable<AnnotationSource>): Resolved {
   // The first record of each RunID, and the records of those that name several (few).
   const firstOf = new Map<string, string>();
   const collided = new Map<string, Set<string>>();
-  const annotationRecords = new Map<string, Statement[]>();
+  // By each RunID and checksum an annotation record is known by (its own, and any it had
+  // before a put-back renumbered it): a withdrawal names the one it had then.
+  const annotationRecords = new Map<string, { statement: Statement; checksum: string }[]>();
   for (const source of sources) {
     checkRecordArgument(source, "records");
     const { RunID, RecordChecksum } = source;
@@ -623,10 +648,10 @@ function resolve(sources: Iterable<AnnotationSource>): Resolved {
     if (!statement) continue;
     statements.push(statement);
     if (statement.source) {
-      annotationRecords.set(source.RunID, [
-        ...(annotationRecords.get(source.RunID) ?? []),
-        statement,
-      ]);
+      for (const { RunID, RecordChecksum } of keysOf(source)) {
+        const known = { statement, checksum: RecordChecksum };
+        annotationRecords.set(RunID, [...(annotationRecords.get(RunID) ?? []), known]);
+      }
     }
   }
   // A key-less annotation (written before annotations named their record) of a RunID that
@@ -643,8 +668,8 @@ function resolve(sources: Iterable<AnnotationSource>): Resolved {
     const { subject, annotation, older } = statement;
     if (older) unresolved(older.runId, older.annotation, statement);
     if (unresolved(subject, annotation, statement) || annotation.kind !== "invalidated") continue;
-    for (const withdrawn of annotationRecords.get(subject) ?? []) {
-      if (!isAbout(annotation.target, withdrawn.source!.RecordChecksum)) continue;
+    for (const { statement: withdrawn, checksum } of annotationRecords.get(subject) ?? []) {
+      if (!isAbout(annotation.target, checksum)) continue;
       withdrawals.set(withdrawn, [...(withdrawals.get(withdrawn) ?? []), statement]);
     }
   }
@@ -841,12 +866,7 @@ export function annotationsFor(
     );
   }
   checkRecordArgument(record, "record");
-  // A record put back under a new RunID is still the one an annotation named by its old RunID
-  // and checksum (leftovers-52 1): else an invalidated run would be a baseline.
-  const keys = typeof (record as Partial<RunRecord>).Notes === "string"
-    ? [record, ...formerKeys(record as RunRecord)]
-    : [record];
-  return keys.flatMap(({ RunID, RecordChecksum }) =>
+  return keysOf(record).flatMap(({ RunID, RecordChecksum }) =>
     (annotations.get(RunID) ?? []).filter((a) => isAbout(a.target, RecordChecksum))
   );
 }

@@ -390,6 +390,24 @@ function readRef(
 }
 
 /**
+ * The commit `head` (what `HEAD` of the work tree holding `dir` says, as {@linkcode checkoutOf}
+ * gives it) is at, read from the files; `undefined` when that cannot be told (outside git, a
+ * branch without a commit, refs not kept as files).
+ *
+ * @example
+ * ```ts
+ * import { checkoutOf, headCommitOf } from "./git.ts";
+ * headCommitOf(".", checkoutOf(".").head); // 40 hex digits, or undefined
+ * ```
+ */
+export function headCommitOf(dir: string, head: string): string | undefined {
+  if (OBJECT_ID.test(head)) return head;
+  const dirs = gitDirsKnown(dir);
+  const ref = /^ref:\s*(\S+)$/.exec(head)?.[1];
+  return dirs && ref ? readRef(dirs, ref) : undefined;
+}
+
+/**
  * `HEAD` of the git work tree holding `dir`, or `""` when there is none or its
  * branch has no commit yet. Read from the files, without starting git (a
  * process per run): the nearest `.git` folder, or `.git` file

@@ -20,7 +20,14 @@
  */
 import { basename, dirname, join } from "./path.ts";
 import { RECORD_FILE } from "./deliverable.ts";
-import { autostashes, awaitGitsVersion, checkoutOf, leftBranchAt, UNKNOWN_HEAD } from "./git.ts";
+import {
+  autostashes,
+  awaitGitsVersion,
+  checkoutOf,
+  headCommitOf,
+  leftBranchAt,
+  UNKNOWN_HEAD,
+} from "./git.ts";
 import { checksumMatches, decodeRecord } from "./codec.ts";
 import { linesHolding, runIdOfLine } from "./record_lines.ts";
 import { renumberedNote } from "./record_limits.ts";
@@ -739,9 +746,10 @@ export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
     const foreign = foreignLineProblem(e.line);
     if (foreign !== undefined && ours && !none && context(e).some((line) => found.has(line))) {
       why = "no append of this runrec puts it back: it writes records of its own version only";
-    } else if (ours && DETACHED.test(e.head) && e.head !== head) {
+    } else if (ours && DETACHED.test(e.head) && e.head !== headCommitOf(dir, head)) {
       // Made at a detached HEAD that HEAD has left (a reused CI workspace, `git checkout -f`):
-      // that commit's line of history is the run's, not the one checked out now.
+      // that commit's line of history is the run's, not the one checked out now. A branch at
+      // that commit checked out since is the same line of history.
       commit = e.head.slice(0, 12);
       why = `it was appended at a detached HEAD (commit ${commit}), which HEAD has left ` +
         `since for another line of history, whose ${RECORD_FILE} lacks it, so no append puts ` +
