@@ -195,7 +195,8 @@ export interface HistoryCheck {
  * (as `resolveTargets` marks them): HEAD's record files beneath them are
  * unread, not deleted, so they are not `gone` unless a commit broke them.
  *
- * Throws {@linkcode InputError} when `since` names no commit (in a shallow
+ * Throws {@linkcode InputError} when one of `files` is a folder (naming the record file inside),
+ * `since` names no commit (in a shallow
  * clone, saying how to fetch it when it looks like a commit id or an
  * ancestor of one the clone has), a target is
  * not in a git work tree, or git refuses the repository (another user owns
@@ -256,6 +257,12 @@ export async function verifyHistories(
       if (reachesFolder(path, repository.scopes)) {
         nested.add(join(repository.top, ...path.split("/")));
       }
+    }
+  }
+  // A folder is no record file: checked as one, git holds no such file and it would be `gone`.
+  for (const file of files) {
+    if ((await Deno.stat(file).catch(() => undefined))?.isDirectory) {
+      throw new InputError(`${file}: ${folderGiven(file)}`);
     }
   }
   const realFiles = await Promise.all(files.map((f) => recordFileAt(f).catch(cannotRead(f))));
@@ -530,10 +537,6 @@ function cannotRead(path: string): (error: Error) => never {
  */
 export async function verifyHistory(path: string, since: string): Promise<HistoryResult> {
   checkPathArgument(path, "path");
-  // A folder is no record file: checked as one, git holds no such file and nothing fails.
-  if ((await Deno.stat(path).catch(() => undefined))?.isDirectory) {
-    throw new InputError(`${path}: ${folderGiven(path)}`);
-  }
   const { histories, notes } = await verifyHistories([path], [path], since);
   const result = histories.get(path)!;
   return { ...result, notes: [...notes, ...result.notes] };

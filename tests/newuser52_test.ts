@@ -71,6 +71,15 @@ Deno.test("verifyHistory given a deliverable folder is refused, naming its RunRe
       `is a folder (did you mean ${join(del, "RunRecords.csv")}?)`,
     );
   }
+  // verifyHistories too: the folder among `files` was reported `gone`, a record file it is not.
+  const { answer } = await runScript(
+    root,
+    flags,
+    `const r = await rr.verifyHistories([${JSON.stringify(del)}], [${JSON.stringify(del)}], ` +
+      `${JSON.stringify(base)});\nreturn { gone: r.gone };`,
+  );
+  assertEquals(answer.threw, "InputError", JSON.stringify(answer));
+  assertIncludes(String(answer.message), `is a folder (did you mean ${file}?)`);
 });
 
 Deno.test("governedInputs given a file where the deliverable folder goes is refused, naming the folder, where it returned no hashes (newuser-52 F3)", async () => {
