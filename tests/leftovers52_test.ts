@@ -104,6 +104,10 @@ Deno.test("an annotation invalidating a record that flush --from put back under 
   const other = JSON.parse((await run("show", DEL, ours, "--json")).stdout);
   assertEquals(other.AgentName, "THEIRS");
   assertEquals(other.annotations, []);
+  // log's row of the annotation names the record it marks, not THEIRS's that holds its old RunID.
+  const log = await run("log", DEL);
+  assertIncludes(log.stdout, `marks ${renumbered.RunID} (was ${ours}) INVALIDATED`);
+  assert(!log.stdout.includes(`marks ${ours} INVALIDATED`), log.stdout);
   // Was CLEAN, with the invalidated run as OURS's baseline.
   const stale = await run("stale", DEL, "--agent", "OURS");
   assertMatch(stale.stdout, /^NO_BASELINE +DEL-01-02 +OURS /);

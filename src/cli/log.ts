@@ -18,6 +18,7 @@ import {
   runIdsNamedBy,
 } from "../annotations.ts";
 import { checksumOf, encodeRecord } from "../codec.ts";
+import { formerKeys } from "../record_limits.ts";
 import { firstCopies, readRecords } from "../reader.ts";
 import { HEADER, RUN_STATUSES, type RunRecord } from "../schema.ts";
 import { describePending, pendingRecords } from "../spool.ts";
@@ -339,6 +340,7 @@ function lineOf(record: RunRecord, unknownCells: string[] | undefined): string {
 function annotationDeeds(
   annotations: Map<string, Annotation[]>,
   sources: readonly AnnotationSource[],
+  putBackAs: ReadonlyMap<string, readonly PutBackAs[]>,
 ): Map<string, string> {
   const annotationRecords = sources.filter(isAnnotation);
   // By the record it names (its checksum's start), else by RunID (written before they named one).
@@ -346,21 +348,33 @@ function annotationDeeds(
     annotationRecords.some((r) =>
       r.RunID === runId && (a.target === undefined || r.RecordChecksum.startsWith(a.target))
     );
+  // An annotation made before a put-back renumbered its record names the RunID the record had:
+  // another record's now. Its row names the record it marks.
+  const nameOf = (runId: string, a: Annotation) => {
+    const now = a.target === undefined
+      ? undefined
+      : putBackAs.get(runId)?.find((p) => p.checksum.startsWith(a.target!))?.runId;
+    return now === undefined ? runId : `${now} (was ${runId})`;
+  };
   const deeds = new Map<string, string>();
   for (const [runId, list] of annotations) {
     for (const a of list) {
       const key = deedKey(a.annotationId, a.timestamp);
+      const name = nameOf(runId, a);
       if (a.kind === "invalidated") {
-        deeds.set(
-          key,
-          isWithdrawal(runId, a) ? `withdraws ${runId}` : `marks ${runId} INVALIDATED`,
-        );
+        deeds.set(key, isWithdrawal(runId, a) ? `withdraws ${name}` : `marks ${name} INVALIDATED`);
       }
-      if (a.kind === "superseded") deeds.set(key, `marks ${runId} SUPERSEDED`);
-      if (a.kind === "note") deeds.set(key, `note on ${runId}`);
+      if (a.kind === "superseded") deeds.set(key, `marks ${name} SUPERSEDED`);
+      if (a.kind === "note") deeds.set(key, `note on ${name}`);
     }
   }
   return deeds;
+}
+
+/** A record a put-back renumbered: its checksum under the RunID it had, and its RunID now. */
+interface PutBackAs {
+  checksum: string;
+  runId: string;
 }
 
 function deedKey(runId: string, timestamp: string): string {
@@ -517,6 +531,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     const repeats = new RepeatedWarnings();
     const shown = oneLine(file.path); // one line however the path is named (fs-semantics F2)
     let annotating: AnnotationSource[] = [];
+    const putBackAs = new Map<string, PutBackAs[]>(); // by the RunID each had before
     // `--since REV`: the records the file held at REV are not listed (all are added where it
     // held none). Outside the try: an unknown revision ends the command, as verify's does.
     const before = filters.sinceRevision === undefined
@@ -533,6 +548,13 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
           const id = event.record.DeliverableID;
           filesOf.set(id, (filesOf.get(id) ?? new Set()).add(file.path));
           for (const runId of runIdsNamedBy(event.record) ?? []) named.add(runId);
+          for (const was of formerKeys(event.record)) {
+            const known = putBackAs.get(was.RunID) ?? [];
+            putBackAs.set(was.RunID, [...known, {
+              checksum: was.RecordChecksum,
+              runId: event.record.RunID,
+            }]);
+          }
           if (matches(event.record, filters, before)) {
             listing.add(fileIndex, event);
           }
@@ -549,7 +571,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       io.err(`runrec log: ${shown}: cannot read: ${readFailure(e)}\n`);
     }
     annotations.set(file.path, annotationsIn(annotating));
-    deeds.set(file.path, annotationDeeds(annotations.get(file.path)!, annotating));
+    deeds.set(file.path, annotationDeeds(annotations.get(file.path)!, annotating, putBackAs));
     for (const line of ambiguousAnnotations(annotating)) {
       io.err(`runrec log: warning: ${shown}: ${line}\n`);
     }
