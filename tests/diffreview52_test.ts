@@ -14,34 +14,10 @@ import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 import { git, makeProject, sampleDraft, tempDir } from "./fixtures.ts";
 import { recordsOf } from "./support/runs.ts";
-import { DEL } from "./support/journal_lost.ts";
+import { agentEmitArgs, DEL, unionProject } from "./support/journal_lost.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 import { ANNOTATOR } from "../src/annotations.ts";
 import { lostRecordLine, newSpoolEntry, spoolRecord } from "../src/spool.ts";
-
-/** The arguments of an emit of `agent`'s successful run into the deliverable. */
-function emitArgs(agent: string, ...extra: string[]): string[] {
-  return ["emit", DEL, "--agent", agent, "--status", "SUCCESS", ...extra];
-}
-
-/** A project on main, git-initialised, one record (FIRST) committed; runrec run in its root. */
-async function committedProject() {
-  const { root } = await makeProject();
-  const env = { TMPDIR: await tempDir({ prefix: "runrec-diffreview52-tmp-" }) };
-  await Deno.writeTextFile(join(root, ".gitattributes"), `${RECORD_FILE} merge=union\n`);
-  await git(root, "init", "-q", "-b", "main");
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "project");
-  await git(root, "branch", "old");
-  const run = (...args: string[]) => runCliProcess(args, undefined, env, root);
-  const first = await run(
-    ...emitArgs("FIRST", "--started", "2026-03-01T09:00:00Z", "--duration", "1s"),
-  );
-  assertEquals(first.code, 0, first.stderr);
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "first record");
-  return { root, del: join(root, DEL), run };
-}
 
 /** The AgentNames of `del`'s records, in file order. */
 async function agents(del: string): Promise<string[]> {
@@ -49,9 +25,9 @@ async function agents(del: string): Promise<string[]> {
 }
 
 Deno.test("a saved lost-record line whose RunID another record took, its RunID deleted as the message says and flush --from run again: appended once, the lines put back before not again", async () => {
-  const { root, del, run } = await committedProject();
+  const { root, del, run } = await unionProject();
   const taken = await run(
-    ...emitArgs("THEIRS", "--started", "2026-03-02T10:00:00Z", "--duration", "1s"),
+    ...agentEmitArgs("THEIRS", "--started", "2026-03-02T10:00:00Z", "--duration", "1s"),
   );
   const runId = taken.stdout.trim();
   const file = join(del, RECORD_FILE);
@@ -86,14 +62,14 @@ Deno.test("a saved lost-record line whose RunID another record took, its RunID d
 });
 
 Deno.test("an annotation withdrawn before git dropped it, put back under a new RunID with the record it marked: the withdrawal still holds (show of both and stale agree)", async () => {
-  const up = await committedProject();
+  const up = await unionProject();
   const local = join(await tempDir({ prefix: "runrec-diffreview52-" }), "local");
   await git(up.root, "clone", "-q", up.root, local);
   const run = (...args: string[]) => runCliProcess(args, undefined, {}, local);
   // On old (no record file): OURS's run, an annotation invalidating it, and that annotation
   // withdrawn; git checkout -f main discards all three.
   await git(local, "checkout", "-q", "old");
-  const ours = (await run(...emitArgs("OURS"))).stdout.trim();
+  const ours = (await run(...agentEmitArgs("OURS"))).stdout.trim();
   assertEquals((await run("annotate", DEL, ours, "--invalidates", "--note", "wrong")).code, 0);
   const [record, annotation] = await recordsOf(join(local, DEL));
   const withdraw = await run("annotate", DEL, annotation.RunID, "--invalidates", "--note", "no");
@@ -104,7 +80,7 @@ Deno.test("an annotation withdrawn before git dropped it, put back under a new R
   for (const at of [record, annotation]) {
     while (!taken.includes(at.RunID)) {
       const out = await up.run(
-        ...emitArgs("THEIRS", "--started", at.RunTimestamp, "--duration", "0s"),
+        ...agentEmitArgs("THEIRS", "--started", at.RunTimestamp, "--duration", "0s"),
       );
       assertEquals(out.code, 0, out.stderr);
       taken.push(out.stdout.trim());
@@ -143,14 +119,14 @@ Deno.test("annotationsFor of an AnnotationSource (RunID, RecordChecksum and Note
 });
 
 Deno.test("a record with Notes of '|', commas, quotes and non-ASCII, renumbered twice by flush --from: the annotation made of it before still marks it", async () => {
-  const up = await committedProject();
+  const up = await unionProject();
   const local = join(await tempDir({ prefix: "runrec-diffreview52-" }), "local");
   await git(up.root, "clone", "-q", up.root, local);
   const run = (...args: string[]) => runCliProcess(args, undefined, {}, local);
   const journal = join(DEL, ".runrec", `${RECORD_FILE}.journal`);
   await git(local, "checkout", "-q", "old");
   const notes = 'a | b, "c" — Zürich | put back after';
-  const ours = (await run(...emitArgs("OURS", "--notes", notes))).stdout.trim();
+  const ours = (await run(...agentEmitArgs("OURS", "--notes", notes))).stdout.trim();
   const [record] = await recordsOf(join(local, DEL));
   assertEquals((await run("annotate", DEL, ours, "--invalidates", "--note", "wrong")).code, 0);
   await git(local, "checkout", "-f", "-q", "main");
@@ -158,7 +134,7 @@ Deno.test("a record with Notes of '|', commas, quotes and non-ASCII, renumbered 
   const take = async (runId: string) => {
     for (let i = 0; i < 6; i++) {
       const out = await up.run(
-        ...emitArgs("THEIRS", "--started", record.RunTimestamp, "--duration", "0s"),
+        ...agentEmitArgs("THEIRS", "--started", record.RunTimestamp, "--duration", "0s"),
       );
       assertEquals(out.code, 0, out.stderr);
       if (out.stdout.trim() === runId) break;
@@ -193,7 +169,7 @@ Deno.test("a record begun at a detached HEAD, its file cleaned away, then the br
   await git(root, "add", "-A");
   await git(root, "commit", "-qm", "project");
   await git(root, "checkout", "-q", "--detach");
-  const runId = (await run(...emitArgs("DETACHED"))).stdout.trim();
+  const runId = (await run(...agentEmitArgs("DETACHED"))).stdout.trim();
   // `git clean` of a reused CI workspace takes the untracked file; main is that same commit.
   await git(root, "clean", "-fdq", DEL);
   await git(root, "checkout", "-q", "main");
@@ -211,9 +187,9 @@ Deno.test("a record begun at a detached HEAD, its file cleaned away, then the br
 });
 
 Deno.test("a spool entry whose RunID another record took, set to a free one of its minute as the message says: flush appends it under that RunID, once", async () => {
-  const { del, run } = await committedProject();
+  const { del, run } = await unionProject();
   const taken = await run(
-    ...emitArgs("THEIRS", "--started", "2026-03-02T10:00:00Z", "--duration", "1s"),
+    ...agentEmitArgs("THEIRS", "--started", "2026-03-02T10:00:00Z", "--duration", "1s"),
   );
   const runId = taken.stdout.trim();
   const file = join(del, RECORD_FILE);

@@ -14,9 +14,9 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
-import { git, makeProject, sampleDraft, tempDir } from "./fixtures.ts";
+import { git, sampleDraft, tempDir } from "./fixtures.ts";
 import { recordsOf, RUNREC } from "./support/runs.ts";
-import { DEL, JOURNAL, lostOnOld } from "./support/journal_lost.ts";
+import { agentEmitArgs, DEL, JOURNAL, lostOnOld, unionProject } from "./support/journal_lost.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 import { checksumOf } from "../src/codec.ts";
 import { lostRecordLine, newSpoolEntry, spoolRecord } from "../src/spool.ts";
@@ -24,31 +24,6 @@ import { lostRecordLine, newSpoolEntry, spoolRecord } from "../src/spool.ts";
 /** Runs the CLI in `cwd`, with `env`. */
 function cli(cwd: string, env: Record<string, string>, ...args: string[]) {
   return runCliProcess(args, undefined, env, cwd);
-}
-
-/** The arguments of an emit of `agent`'s successful run into the deliverable. */
-function emitArgs(agent: string, ...extra: string[]): string[] {
-  return ["emit", DEL, "--agent", agent, "--status", "SUCCESS", ...extra];
-}
-
-/** A project on main, git-initialised, one record (FIRST) committed; runrec run in its root. */
-async function committedProject() {
-  const { root } = await makeProject();
-  const env = { TMPDIR: await tempDir({ prefix: "runrec-leftovers52-tmp-" }) };
-  await Deno.writeTextFile(join(root, ".gitattributes"), `${RECORD_FILE} merge=union\n`);
-  await git(root, "init", "-q", "-b", "main");
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "project");
-  await git(root, "branch", "old");
-  const first = await cli(
-    root,
-    env,
-    ...emitArgs("FIRST", "--started", "2026-03-01T09:00:00Z", "--duration", "1s"),
-  );
-  assertEquals(first.code, 0, first.stderr);
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "first record");
-  return { root, env, del: join(root, DEL), run: (...args: string[]) => cli(root, env, ...args) };
 }
 
 /** The AgentNames of `del`'s records, in file order. */
@@ -75,20 +50,20 @@ async function withWriteFailing(cwd: string, file: string, when: number, args: s
 }
 
 Deno.test("an annotation invalidating a record that flush --from put back under a new RunID marks that record: show lists it, stale takes it for no baseline (leftovers-52 1)", async () => {
-  const up = await committedProject();
+  const up = await unionProject();
   const local = join(await tempDir({ prefix: "runrec-leftovers52-" }), "local");
   await git(up.root, "clone", "-q", up.root, local);
   const run = (...args: string[]) => cli(local, up.env, ...args);
   // On old (no record file), OURS's run and its annotation; git checkout -f main discards both.
   await git(local, "checkout", "-q", "old");
-  const ours = (await run(...emitArgs("OURS"))).stdout.trim();
+  const ours = (await run(...agentEmitArgs("OURS"))).stdout.trim();
   const [record] = await recordsOf(join(local, DEL));
   const annotate = await run("annotate", DEL, ours, "--invalidates", "--note", "wrong inputs");
   assertEquals(annotate.code, 0, annotate.stderr);
   await git(local, "checkout", "-f", "-q", "main");
   // Upstream, THEIRS's run of that minute takes the RunID; pulled.
   const theirs = await up.run(
-    ...emitArgs("THEIRS", "--started", record.RunTimestamp, "--duration", "0s"),
+    ...agentEmitArgs("THEIRS", "--started", record.RunTimestamp, "--duration", "0s"),
   );
   assertEquals(theirs.stdout.trim(), ours, "one RunID in both clones");
   await git(up.root, "commit", "-qam", "their record");
@@ -143,8 +118,8 @@ async function assertGone(path: string): Promise<void> {
 }
 
 Deno.test("a record of another schema version that the journal holds and git dropped is not put back by the next append: verify and flush name it, with the runrec that wrote it (leftovers-52 3)", async () => {
-  const { root, del, run } = await committedProject();
-  assertEquals((await run(...emitArgs("SECOND"))).code, 0);
+  const { root, del, run } = await unionProject();
+  assertEquals((await run(...agentEmitArgs("SECOND"))).code, 0);
   // A newer runrec's record (v2.0, its checksum its own), as its journal line.
   const journal = join(root, JOURNAL);
   let second = "";
@@ -158,7 +133,7 @@ Deno.test("a record of another schema version that the journal holds and git dro
   });
   await Deno.writeTextFile(journal, edited.join("\n"));
   await git(root, "checkout", "--", join(DEL, RECORD_FILE)); // drops SECOND's line
-  const third = await run(...emitArgs("THIRD"));
+  const third = await run(...agentEmitArgs("THIRD"));
   assertEquals(third.code, 0, third.stderr);
   // Was: the v2.0 line written back, a record every later verify fails.
   assertEquals(await agents(del), ["FIRST", "THIRD"]);
@@ -183,9 +158,9 @@ Deno.test("a record of another schema version that the journal holds and git dro
 });
 
 Deno.test("a spool entry whose own RunID another record took meanwhile is STUCK at once with the edit that frees it; one whose record is in the file is removed as written (leftovers-52 4)", async () => {
-  const { del, run } = await committedProject();
+  const { del, run } = await unionProject();
   const taken = await run(
-    ...emitArgs("THEIRS", "--started", "2026-03-02T10:00:00Z", "--duration", "1s"),
+    ...agentEmitArgs("THEIRS", "--started", "2026-03-02T10:00:00Z", "--duration", "1s"),
   );
   const runId = taken.stdout.trim();
   const [, theirs] = await recordsOf(del);
@@ -235,9 +210,9 @@ Deno.test("a spool entry whose own RunID another record took meanwhile is STUCK 
 });
 
 Deno.test("a saved lost-record line whose own RunID another record took is named with the edit that frees it, and the lines after it are appended (leftovers-52 4)", async () => {
-  const { root, del, run } = await committedProject();
+  const { root, del, run } = await unionProject();
   const taken = await run(
-    ...emitArgs("THEIRS", "--started", "2026-03-02T10:00:00Z", "--duration", "1s"),
+    ...agentEmitArgs("THEIRS", "--started", "2026-03-02T10:00:00Z", "--duration", "1s"),
   );
   const runId = taken.stdout.trim();
   const file = join(del, RECORD_FILE);
@@ -264,14 +239,14 @@ Deno.test("a saved lost-record line whose own RunID another record took is named
 });
 
 Deno.test("a record appended at a detached HEAD that git checkout -f took to another line of history is named so, with the commit to check out; followed, flush puts it back there (leftovers-52 5)", async () => {
-  const { root, run } = await committedProject();
+  const { root, run } = await unionProject();
   await git(root, "checkout", "-q", "old");
-  assertEquals((await run(...emitArgs("OTHER"))).code, 0);
+  assertEquals((await run(...agentEmitArgs("OTHER"))).code, 0);
   await git(root, "add", "-A");
   await git(root, "commit", "-qm", "old's record");
   await git(root, "checkout", "-q", "--detach", "main");
   const commit = (await git(root, "rev-parse", "HEAD")).trim();
-  const detached = (await run(...emitArgs("DETACHED"))).stdout.trim();
+  const detached = (await run(...agentEmitArgs("DETACHED"))).stdout.trim();
   await git(root, "checkout", "-f", "-q", "old");
   const verify = await run("verify", DEL);
   assertEquals(verify.code, 1, verify.stdout);

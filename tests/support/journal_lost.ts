@@ -48,3 +48,38 @@ export async function lostOnOld() {
   await git(root, "checkout", "-f", "-q", "main");
   return { root, env, cli, first, lost: finish.stdout.trim() };
 }
+
+/** The arguments of an emit of `agent`'s successful run into the deliverable. */
+export function agentEmitArgs(agent: string, ...extra: string[]): string[] {
+  return ["emit", DEL, "--agent", agent, "--status", "SUCCESS", ...extra];
+}
+
+/**
+ * A project on main, git-initialised with `merge=union` for record files and a branch `old` made
+ * before the record file, and one record (FIRST's, of 2026-03-01T09:00:00Z) committed; `run` runs
+ * runrec in its root.
+ *
+ * @example
+ * ```ts
+ * import { agentEmitArgs, unionProject } from "./journal_lost.ts";
+ * const { run } = await unionProject();
+ * await run(...agentEmitArgs("SECOND"));
+ * ```
+ */
+export async function unionProject() {
+  const { root } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-union-tmp-" }) };
+  await Deno.writeTextFile(join(root, ".gitattributes"), `${RECORD_FILE} merge=union\n`);
+  await git(root, "init", "-q", "-b", "main");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "project");
+  await git(root, "branch", "old");
+  const run = (...args: string[]) => runCliProcess(args, undefined, env, root);
+  const first = await run(
+    ...agentEmitArgs("FIRST", "--started", "2026-03-01T09:00:00Z", "--duration", "1s"),
+  );
+  assertEquals(first.code, 0, first.stderr);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "first record");
+  return { root, env, del: join(root, DEL), run };
+}
