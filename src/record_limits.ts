@@ -166,7 +166,9 @@ export function renumberedNote(runId: string): string {
 export function formerKeys(record: RunRecord): Pick<RunRecord, "RunID" | "RecordChecksum">[] {
   const keys: Pick<RunRecord, "RunID" | "RecordChecksum">[] = [];
   let was = record;
-  for (;;) {
+  // Asked of every record a reader takes annotations for: the plain test first, the rare
+  // renumbered record alone read by the regular expression.
+  while (was.Notes.endsWith(`(${RENUMBERED})`)) {
     const runId = RENUMBERED_AT_END.exec(was.Notes)?.[1];
     if (runId === undefined) return keys;
     const note = renumberedNote(runId);
@@ -175,6 +177,7 @@ export function formerKeys(record: RunRecord): Pick<RunRecord, "RunID" | "Record
     was = { ...was, RunID: runId, Notes: notes, RecordChecksum: line.slice(-64) };
     keys.push({ RunID: was.RunID, RecordChecksum: was.RecordChecksum });
   }
+  return keys;
 }
 
 /** A renumbered note ending a record's Notes (as `putBackLine` writes it), its RunID caught. */

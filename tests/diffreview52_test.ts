@@ -13,52 +13,30 @@ import { join } from "node:path";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 import { git, makeProject, sampleDraft, tempDir } from "./fixtures.ts";
-import { recordsOf } from "./support/runs.ts";
-import { agentEmitArgs, DEL, unionProject } from "./support/journal_lost.ts";
+import { agentsOf, recordsOf } from "./support/runs.ts";
+import { agentEmitArgs, DEL, takenRunIdLines, unionProject } from "./support/journal_lost.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 import { ANNOTATOR } from "../src/annotations.ts";
-import { lostRecordLine, newSpoolEntry, spoolRecord } from "../src/spool.ts";
-
-/** The AgentNames of `del`'s records, in file order. */
-async function agents(del: string): Promise<string[]> {
-  return (await recordsOf(del)).map((r) => r.AgentName);
-}
+import { newSpoolEntry, spoolRecord } from "../src/spool.ts";
 
 Deno.test("a saved lost-record line whose RunID another record took, its RunID deleted as the message says and flush --from run again: appended once, the lines put back before not again", async () => {
-  const { root, del, run } = await unionProject();
-  const taken = await run(
-    ...agentEmitArgs("THEIRS", "--started", "2026-03-02T10:00:00Z", "--duration", "1s"),
-  );
-  const runId = taken.stdout.trim();
-  const file = join(del, RECORD_FILE);
-  const draft = (agent: string, extra: Record<string, string> = {}) =>
-    sampleDraft({ DeliverableID: "DEL-01-02", AgentName: agent, ...extra });
-  const saved = join(root, "lost.txt");
-  const entries = [
-    newSpoolEntry(
-      file,
-      draft("MINE", { RunID: runId, RunTimestamp: "2026-03-02T10:00:30.000Z" }),
-      "no spool folder took it",
-    ),
-    newSpoolEntry(file, draft("NEXT"), "no spool folder took it"),
-  ];
-  await Deno.writeTextFile(saved, entries.map((e) => lostRecordLine(e) + "\n").join(""));
+  const { del, run, runId, entries, saved, write } = await takenRunIdLines();
   const refused = await run("flush", "--from", saved);
   assertEquals(refused.code, 1, refused.stderr);
   assertIncludes(refused.stderr, `then runrec flush --from ${saved} again`);
-  assertEquals(await agents(del), ["FIRST", "THEIRS", "NEXT"]);
+  assertEquals(await agentsOf(del), ["FIRST", "THEIRS", "NEXT"]);
   // As the message says: the line's "RunID" deleted, then flush --from that file again.
   delete entries[0].draft.RunID;
-  await Deno.writeTextFile(saved, entries.map((e) => lostRecordLine(e) + "\n").join(""));
+  await write();
   const again = await run("flush", "--from", saved);
   assertEquals(again.code, 0, again.stderr);
-  assertEquals(await agents(del), ["FIRST", "THEIRS", "NEXT", "MINE"]);
+  assertEquals(await agentsOf(del), ["FIRST", "THEIRS", "NEXT", "MINE"]);
   const mine = (await recordsOf(del))[3];
   assert(mine.RunID !== runId, mine.RunID);
   // A third time: nothing written.
   const third = await run("flush", "--from", saved);
   assertEquals(third.code, 0, third.stderr);
-  assertEquals(await agents(del), ["FIRST", "THEIRS", "NEXT", "MINE"]);
+  assertEquals(await agentsOf(del), ["FIRST", "THEIRS", "NEXT", "MINE"]);
 });
 
 Deno.test("an annotation withdrawn before git dropped it, put back under a new RunID with the record it marked: the withdrawal still holds (show of both and stale agree)", async () => {
@@ -182,7 +160,7 @@ Deno.test("a record begun at a detached HEAD, its file cleaned away, then the br
   assertIncludes(verify.stdout, "the RunRecords.csv it was appended to is gone, and none is here");
   const flush = await run("flush", "--from", join(DEL, ".runrec", `${RECORD_FILE}.journal`));
   assertEquals(flush.code, 0, flush.stderr);
-  assertEquals(await agents(join(root, DEL)), ["DETACHED"]);
+  assertEquals(await agentsOf(join(root, DEL)), ["DETACHED"]);
   assertEquals((await run("verify", DEL)).code, 0);
 });
 

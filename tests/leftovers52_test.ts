@@ -15,20 +15,22 @@ import { join } from "node:path";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 import { git, sampleDraft, tempDir } from "./fixtures.ts";
-import { recordsOf, RUNREC } from "./support/runs.ts";
-import { agentEmitArgs, DEL, JOURNAL, lostOnOld, unionProject } from "./support/journal_lost.ts";
+import { agentsOf, recordsOf, RUNREC } from "./support/runs.ts";
+import {
+  agentEmitArgs,
+  DEL,
+  JOURNAL,
+  lostOnOld,
+  takenRunIdLines,
+  unionProject,
+} from "./support/journal_lost.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 import { checksumOf } from "../src/codec.ts";
-import { lostRecordLine, newSpoolEntry, spoolRecord } from "../src/spool.ts";
+import { newSpoolEntry, spoolRecord } from "../src/spool.ts";
 
 /** Runs the CLI in `cwd`, with `env`. */
 function cli(cwd: string, env: Record<string, string>, ...args: string[]) {
   return runCliProcess(args, undefined, env, cwd);
-}
-
-/** The AgentNames of `del`'s records, in file order. */
-async function agents(del: string): Promise<string[]> {
-  return (await recordsOf(del)).map((r) => r.AgentName);
 }
 
 /** Runs the CLI under strace, failing the `when`-th write to `file` with ENOSPC. */
@@ -136,7 +138,7 @@ Deno.test("a record of another schema version that the journal holds and git dro
   const third = await run(...agentEmitArgs("THIRD"));
   assertEquals(third.code, 0, third.stderr);
   // Was: the v2.0 line written back, a record every later verify fails.
-  assertEquals(await agents(del), ["FIRST", "THIRD"]);
+  assertEquals(await agentsOf(del), ["FIRST", "THIRD"]);
   for (const args of [["verify", DEL], ["flush", DEL]]) {
     const out = await run(...args);
     assertEquals(out.code, 1, out.stdout + out.stderr);
@@ -154,7 +156,7 @@ Deno.test("a record of another schema version that the journal holds and git dro
   const refused = await run("flush", "--from", JOURNAL);
   assertEquals(refused.code, 1, refused.stderr);
   assertIncludes(refused.stderr, `${second}: SchemaVersion must be one of v1.0, got "v2.0"`);
-  assertEquals(await agents(del), ["FIRST", "THIRD"]);
+  assertEquals(await agentsOf(del), ["FIRST", "THIRD"]);
 });
 
 Deno.test("a spool entry whose own RunID another record took meanwhile is STUCK at once with the edit that frees it; one whose record is in the file is removed as written (leftovers-52 4)", async () => {
@@ -196,7 +198,7 @@ Deno.test("a spool entry whose own RunID another record took meanwhile is STUCK 
   await Deno.writeTextFile(path, JSON.stringify(entry));
   const freed = await run("flush", DEL);
   assertEquals(freed.code, 0, freed.stderr);
-  assertEquals(await agents(del), ["FIRST", "THEIRS", "MINE"]);
+  assertEquals(await agentsOf(del), ["FIRST", "THEIRS", "MINE"]);
   assert((await recordsOf(del))[2].RunID !== runId);
 
   // An entry of THEIRS's record itself (its write got through on a retry): removed, not STUCK.
@@ -206,25 +208,11 @@ Deno.test("a spool entry whose own RunID another record took meanwhile is STUCK 
   const written = await run("flush", DEL);
   assertEquals(written.code, 0, written.stderr);
   await assertGone(second);
-  assertEquals(await agents(del), ["FIRST", "THEIRS", "MINE"]);
+  assertEquals(await agentsOf(del), ["FIRST", "THEIRS", "MINE"]);
 });
 
 Deno.test("a saved lost-record line whose own RunID another record took is named with the edit that frees it, and the lines after it are appended (leftovers-52 4)", async () => {
-  const { root, del, run } = await unionProject();
-  const taken = await run(
-    ...agentEmitArgs("THEIRS", "--started", "2026-03-02T10:00:00Z", "--duration", "1s"),
-  );
-  const runId = taken.stdout.trim();
-  const file = join(del, RECORD_FILE);
-  const draft = (agent: string, extra: Record<string, string> = {}) =>
-    sampleDraft({ DeliverableID: "DEL-01-02", AgentName: agent, ...extra });
-  const saved = join(root, "lost.txt");
-  await Deno.writeTextFile(
-    saved,
-    [draft("MINE", { RunID: runId, RunTimestamp: "2026-03-02T10:00:30.000Z" }), draft("NEXT")].map((
-      d,
-    ) => lostRecordLine(newSpoolEntry(file, d, "no spool folder took it")) + "\n").join(""),
-  );
+  const { del, run, runId, file, saved } = await takenRunIdLines();
   const flush = await run("flush", "--from", saved);
   assertEquals(flush.code, 1, flush.stderr);
   // Was: "lost records not replayed: … RunID … is already in the file", NEXT's line not appended.
@@ -235,7 +223,7 @@ Deno.test("a saved lost-record line whose own RunID another record took is named
       `renumbered, since whoever set it may have given it out: delete the line's "RunID" (the ` +
       `file gives it the next free one) or set a free one, then runrec flush --from ${saved} again`,
   );
-  assertEquals(await agents(del), ["FIRST", "THEIRS", "NEXT"]);
+  assertEquals(await agentsOf(del), ["FIRST", "THEIRS", "NEXT"]);
 });
 
 Deno.test("a record appended at a detached HEAD that git checkout -f took to another line of history is named so, with the commit to check out; followed, flush puts it back there (leftovers-52 5)", async () => {
@@ -269,6 +257,6 @@ Deno.test("a record appended at a detached HEAD that git checkout -f took to ano
   await git(root, "checkout", "-q", abbrev);
   const flushed = await run("flush", DEL);
   assertEquals(flushed.code, 0, flushed.stderr);
-  assertEquals(await agents(join(root, DEL)), ["FIRST", "DETACHED"]);
+  assertEquals(await agentsOf(join(root, DEL)), ["FIRST", "DETACHED"]);
   assertEquals((await run("verify", DEL)).code, 0);
 });

@@ -5,7 +5,7 @@
  * its fix.
  */
 import { join } from "node:path";
-import { runCliProcess } from "./cli.ts";
+import { emitArgs, runCliProcess } from "./cli.ts";
 import { git, makeProject } from "./fixtures.ts";
 import { assertEquals, assertIncludes } from "./assert.ts";
 import { runScript } from "./support/library_script.ts";
@@ -14,14 +14,7 @@ import { runScript } from "./support/library_script.ts";
 async function committedProject(): Promise<{ root: string; del: string; base: string }> {
   const { root, del } = await makeProject();
   await git(root, "init", "-q");
-  const emitted = await runCliProcess([
-    "emit",
-    del,
-    "--agent",
-    "4_DOCUMENTS",
-    "--status",
-    "SUCCESS",
-  ]);
+  const emitted = await runCliProcess(emitArgs(del));
   assertEquals(emitted.code, 0, emitted.stderr);
   await git(root, "add", "-A");
   await git(root, "commit", "-qm", "a run");

@@ -8,7 +8,8 @@
 import { join } from "node:path";
 import { assertEquals } from "../assert.ts";
 import { emitArgs, runCliProcess } from "../cli.ts";
-import { git, makeProject, tempDir } from "../fixtures.ts";
+import { git, makeProject, sampleDraft, tempDir } from "../fixtures.ts";
+import { lostRecordLine, newSpoolEntry, type SpoolEntry } from "../../src/spool.ts";
 import { RECORD_FILE } from "../../src/deliverable.ts";
 
 /** The deliverable of `makeProject()`, relative to its root, as the tests name it. */
@@ -82,4 +83,37 @@ export async function unionProject() {
   await git(root, "add", "-A");
   await git(root, "commit", "-qm", "first record");
   return { root, env, del: join(root, DEL), run };
+}
+
+/**
+ * A {@linkcode unionProject} where THEIRS's run (2026-03-02T10:00:00Z) took a RunID, and a file
+ * `saved` of two lost-record lines: MINE's, which sets that RunID, then NEXT's. `write` writes
+ * `entries` to `saved` again (after a test edits them).
+ *
+ * @example
+ * ```ts
+ * import { takenRunIdLines } from "./journal_lost.ts";
+ * const { run, saved } = await takenRunIdLines();
+ * await run("flush", "--from", saved); // MINE's line refused, NEXT's appended
+ * ```
+ */
+export async function takenRunIdLines() {
+  const project = await unionProject();
+  const taken = await project.run(
+    ...agentEmitArgs("THEIRS", "--started", "2026-03-02T10:00:00Z", "--duration", "1s"),
+  );
+  assertEquals(taken.code, 0, taken.stderr);
+  const runId = taken.stdout.trim();
+  const file = join(project.del, RECORD_FILE);
+  const draft = (agent: string, extra: Record<string, string> = {}) =>
+    sampleDraft({ DeliverableID: "DEL-01-02", AgentName: agent, ...extra });
+  const entries: SpoolEntry[] = [
+    draft("MINE", { RunID: runId, RunTimestamp: "2026-03-02T10:00:30.000Z" }),
+    draft("NEXT"),
+  ].map((d) => newSpoolEntry(file, d, "no spool folder took it"));
+  const saved = join(project.root, "lost.txt");
+  const write = () =>
+    Deno.writeTextFile(saved, entries.map((e) => lostRecordLine(e) + "\n").join(""));
+  await write();
+  return { ...project, runId, file, entries, saved, write };
 }

@@ -30,6 +30,19 @@ export async function recordsOf(del: string): Promise<RunRecord[]> {
   return records;
 }
 
+/**
+ * The AgentNames of `del`'s records, in file order.
+ *
+ * @example
+ * ```ts
+ * import { agentsOf } from "./runs.ts";
+ * await agentsOf("PKG-01_Pkg/1_Working/DEL-01-02_Thing"); // ["FIRST", "THEIRS"]
+ * ```
+ */
+export async function agentsOf(del: string): Promise<string[]> {
+  return (await recordsOf(del)).map((r) => r.AgentName);
+}
+
 /** The host files runrec must never change, by name → bytes (missing ones left out). */
 export function hostFiles(del: string): Record<string, string> {
   const files: Record<string, string> = {};
