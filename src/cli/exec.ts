@@ -120,6 +120,13 @@ function statusOf(
 const FORWARDED: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
 
 /**
+ * The signals a terminal's keys send (Ctrl-C, Ctrl-\) to its whole foreground process group: a CMD
+ * in runrec's group has one already, and a second is, to many programs, "stop now, skip the
+ * clean-up" (sudo does not pass these on either).
+ */
+const TERMINAL_KEYS: Deno.Signal[] = ["SIGINT", "SIGQUIT"];
+
+/**
  * Whether CMD gets a process group (and session) of its own, so that signals reach the processes
  * it starts too and those it leaves running can be seen: only where no standard stream is a
  * terminal, since a new session has none (a prompt on /dev/tty, job control would fail).
@@ -204,7 +211,9 @@ async function runCommand(
   let ended = false;
   const late: Deno.Signal[] = [];
   for (const signal of FORWARDED) {
-    const pass = () => ended ? late.push(signal) : child && signalCommand(child, signal, group);
+    const keyed = !group && TERMINAL_KEYS.includes(signal);
+    const pass = () =>
+      ended ? late.push(signal) : child && !keyed && signalCommand(child, signal, group);
     try {
       Deno.addSignalListener(signal, pass);
       forward.set(signal, pass);

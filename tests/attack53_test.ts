@@ -1,0 +1,89 @@
+/**
+ * Signals, interruptions and partial faults on the write paths, each a real
+ * process and a real signal or fault: a terminal's Ctrl-C typed on a real
+ * pseudo-terminal, signals `strace` delivers at a chosen system call.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assertEquals, assertMatch } from "./assert.ts";
+import { makeProject, tempDir } from "./fixtures.ts";
+import { pendingFiles, recordsOf, RUNREC } from "./support/runs.ts";
+
+/**
+ * Runs argv[3:] on a new pseudo-terminal (its controlling terminal, its process group in the
+ * foreground) and, once the file argv[1] holds "ready", types argv[2] on it, as a user at the
+ * keyboard; prints what the terminal showed, and exits with the command's code.
+ */
+const AT_A_TERMINAL = `
+import os, pty, select, sys
+ready, keys, argv = sys.argv[1], sys.argv[2].encode(), sys.argv[3:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(argv[0], argv)
+shown, typed = b"", False
+while True:
+    if not typed and os.path.exists(ready) and open(ready).read() == "ready":
+        os.write(fd, keys)
+        typed = True
+    if select.select([fd], [], [], 0.02)[0]:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        shown += data
+sys.stdout.write(shown.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+`;
+
+/**
+ * A command that counts the SIGINTs it gets: ready once its handlers are set; at the first, it
+ * sends its parent (runrec exec) a SIGHUP, which runrec passes back to it after any SIGINT it
+ * passed on; at that SIGHUP, it writes the count to Count.md, an output, and exits 0.
+ */
+const COUNTS_SIGINTS = `
+import os, signal, sys
+sigints, hangup = 0, False
+def on_int(*_):
+    global sigints
+    sigints += 1
+    if sigints == 1:
+        os.kill(os.getppid(), signal.SIGHUP)
+def on_hup(*_):
+    global hangup
+    hangup = True
+signal.signal(signal.SIGINT, on_int)
+signal.signal(signal.SIGHUP, on_hup)
+with open(sys.argv[1], "w") as ready:
+    ready.write("ready")
+while not hangup:
+    signal.pause()
+with open(sys.argv[2], "w") as count:
+    count.write(f"{sigints}\\n")
+`;
+
+Deno.test("exec at a terminal: Ctrl-C reaches CMD once, not again from runrec, and the run is recorded (attack-53 F1)", async () => {
+  const { del } = await makeProject();
+  const scratch = await tempDir();
+  const [harness, command, ready] = ["terminal.py", "counts.py", "ready"].map((name) =>
+    join(scratch, name)
+  );
+  await Deno.writeTextFile(harness, AT_A_TERMINAL);
+  await Deno.writeTextFile(command, COUNTS_SIGINTS);
+  const argv = [...RUNREC, "exec", del, "--agent", "A", "--", "python3", command, ready];
+  const ran = await new Deno.Command("python3", {
+    args: [harness, ready, "\x03", ...argv, join(del, "Count.md")],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+  }).output();
+  const shown = new TextDecoder().decode(ran.stdout);
+  assertEquals(ran.code, 0, shown);
+  // Before: 2, the terminal's and runrec's; a second Ctrl-C is "stop now" to many programs.
+  assertEquals(await Deno.readTextFile(join(del, "Count.md")), "1\n", shown);
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => [r.RunStatus, r.OutputFiles]), [["SUCCESS", ["Count.md"]]]);
+  assertMatch(shown, /recorded RUN-DEL-01-02-\d{8}-\d{4}-001 \(SUCCESS\)/);
+  assertEquals(pendingFiles(del), []);
+});
