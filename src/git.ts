@@ -56,7 +56,9 @@ function gitReason(stderr: string): string {
 /**
  * Runs `git` with `args` in `cwd`, writing `input` (if any) to its standard
  * input. Throws only when git cannot be started (not installed, or no
- * permission to run programs).
+ * permission to run programs), or when `signal` was aborted before it
+ * started; aborted while git runs, git is killed (its result then says
+ * SIGKILL's exit code, 137).
  *
  * @example
  * ```ts
@@ -65,7 +67,13 @@ function gitReason(stderr: string): string {
  * if (code === 0) console.log(new TextDecoder().decode(stdout).trim());
  * ```
  */
-export async function git(args: string[], cwd: string, input?: Uint8Array): Promise<GitResult> {
+export async function git(
+  args: string[],
+  cwd: string,
+  input?: Uint8Array,
+  signal?: AbortSignal,
+): Promise<GitResult> {
+  signal?.throwIfAborted();
   const child = new Deno.Command("git", {
     args,
     cwd,
@@ -74,6 +82,13 @@ export async function git(args: string[], cwd: string, input?: Uint8Array): Prom
     stderr: "piped",
     env: GIT_ENV,
   }).spawn();
+  // SIGKILL: a stopped git keeps a SIGTERM pending for ever; the callers' gits only read.
+  const kill = () => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* it has ended */ }
+  };
+  signal?.addEventListener("abort", kill, { once: true });
   // Collect the output while writing: a large input must not wait on a full pipe.
   const done = child.output();
   if (input) {
@@ -85,7 +100,7 @@ export async function git(args: string[], cwd: string, input?: Uint8Array): Prom
       // git stopped reading early: its exit code and message say why.
     }
   }
-  const output = await done;
+  const output = await done.finally(() => signal?.removeEventListener("abort", kill));
   return {
     code: output.code,
     stdout: output.stdout,
@@ -693,10 +708,25 @@ function gitDirsKnown(dir: string): { gitDir: string; commonDir: string } | unde
   return dirs;
 }
 
-/** `git rev-parse HEAD` in `dir`; `""` when it fails or git cannot be started. */
+/**
+ * How long a write path waits for git's answer to a question whose answer it can do without (a
+ * HEAD, whether inputs changed): a git stopped, or stalled on a file system, must not keep the
+ * record from its file. As long as a live lock holder is waited for (SCHEMA.md 7.5).
+ */
+const GIT_ANSWER_MS = 10_000;
+
+/**
+ * `git rev-parse HEAD` in `dir`; `""` when it fails, cannot be started, or does not answer
+ * within {@linkcode GIT_ANSWER_MS}.
+ */
 async function gitHeadFromGit(dir: string): Promise<string> {
   try {
-    const { code, stdout } = await git(["rev-parse", "--verify", "-q", "HEAD"], dir);
+    const { code, stdout } = await git(
+      ["rev-parse", "--verify", "-q", "HEAD"],
+      dir,
+      undefined,
+      AbortSignal.timeout(GIT_ANSWER_MS),
+    );
     const head = new TextDecoder().decode(stdout).trim();
     return code === 0 && OBJECT_ID.test(head) ? head : "";
   } catch {
@@ -745,9 +775,10 @@ export async function runGit(
   args: string[],
   cwd: string,
   input?: Uint8Array,
+  signal?: AbortSignal,
 ): Promise<GitResult> {
   try {
-    return await git(args, cwd, input);
+    return await git(args, cwd, input, signal);
   } catch (e) {
     if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
       // Said to a library caller, who starts deno: the CLI says it for its builds instead.
@@ -937,6 +968,8 @@ export interface SinceThen {
    * since): git cannot tell.
    */
   noHistoryThen: Set<string>;
+  /** Whether git was asked and did not answer in time (both sets are then empty). */
+  unanswered: boolean;
 }
 
 /** One thing to compare with a commit: a file's bytes, or a symbolic link's own text. */
@@ -986,9 +1019,18 @@ function comparisonsOf(path: string, lookups: Lookups): Comparison[] {
  * by commit time. `undefined` when neither reaches back that far; throws when git fails (no
  * commit yet, a repository git refuses).
  */
-async function commitAt(top: string, before: number): Promise<string | undefined> {
+async function commitAt(
+  top: string,
+  before: number,
+  signal: AbortSignal,
+): Promise<string | undefined> {
   const seconds = Math.floor(before / 1000);
-  const reflog = await runGit(["rev-parse", "--verify", `HEAD@{@${seconds}}`], top);
+  const reflog = await runGit(
+    ["rev-parse", "--verify", `HEAD@{@${seconds}}`],
+    top,
+    undefined,
+    signal,
+  );
   // Asked for a time before its first entry, git answers with that entry, and warns.
   if (reflog.code === 0 && !reflog.stderr.includes("only goes back to")) {
     return textDecoder.decode(reflog.stdout).trim();
@@ -996,6 +1038,8 @@ async function commitAt(top: string, before: number): Promise<string | undefined
   const log = await runGit(
     ["log", "-1", "--first-parent", "--format=%H", `--before=@${seconds}`, "HEAD"],
     top,
+    undefined,
+    signal,
   );
   if (log.code !== 0) throw new Error(`git log failed: ${log.stderr.split("\n")[0]}`);
   const commit = textDecoder.decode(log.stdout).trim();
@@ -1006,6 +1050,7 @@ async function commitAt(top: string, before: number): Promise<string | undefined
 async function sameAsIn(
   commit: string,
   comparisons: Comparison[],
+  signal: AbortSignal,
 ): Promise<Map<Comparison, boolean>> {
   const top = comparisons[0].top;
   const files = comparisons.filter((c) => c.link === undefined);
@@ -1016,10 +1061,11 @@ async function sameAsIn(
       ["cat-file", "--batch-check=%(objectname)"],
       top,
       lines(files.map((c) => `${commit}:${c.at}`)),
+      signal,
     ),
     // As git would store them: clean filters and line ends applied.
-    runGit(["hash-object", "--stdin-paths"], top, lines(files.map((c) => c.at))),
-    links.length === 0 ? [] : readObjects(links.map((c) => `${commit}:${c.at}`), top),
+    runGit(["hash-object", "--stdin-paths"], top, lines(files.map((c) => c.at)), signal),
+    links.length === 0 ? [] : readObjects(links.map((c) => `${commit}:${c.at}`), top, signal),
   ]);
   const [was, is] = [then, now].map((out) =>
     out.code === 0 ? textDecoder.decode(out.stdout).split("\n") : []
@@ -1040,7 +1086,7 @@ async function sameAsIn(
  * commit HEAD's reflog names at `before`, else (a fresh clone) the last of HEAD's first-parent
  * history committed by then. A symbolic link is judged by the file it leads to and by its own text.
  * A few git calls per work tree however many paths; in neither set when git cannot tell otherwise
- * (outside a work tree, git failing or not allowed to run).
+ * (outside a work tree, git failing, not answering within 10 s, or not allowed to run).
  *
  * @example
  * ```ts
@@ -1053,21 +1099,24 @@ export async function committedAsTheyAre(
   paths: readonly string[],
   before: number,
 ): Promise<SinceThen> {
-  const told: SinceThen = { unchanged: new Set(), noHistoryThen: new Set() };
+  const told: SinceThen = { unchanged: new Set(), noHistoryThen: new Set(), unanswered: false };
   // One look-up per folder on the way up to each work tree's top, however many paths are in it.
   const lookups = memoLookups();
   const byPath = new Map(paths.map((path) => [path, comparisonsOf(path, lookups)]));
   const byTop = Map.groupBy([...byPath.values()].flat(), (c) => c.top);
   const same = new Map<Comparison, boolean>();
   const noHistory = new Set<string>();
+  const answerBy = AbortSignal.timeout(GIT_ANSWER_MS);
   try {
     for (const [top, comparisons] of byTop) {
-      const commit = await commitAt(top, before);
+      const commit = await commitAt(top, before, answerBy);
       if (commit === undefined) noHistory.add(top);
-      else for (const [c, held] of await sameAsIn(commit, comparisons)) same.set(c, held);
+      else for (const [c, held] of await sameAsIn(commit, comparisons, answerBy)) same.set(c, held);
     }
+    answerBy.throwIfAborted(); // a git killed at the deadline answered nothing
   } catch {
-    return told; // git cannot run here (a sandbox), or fails: it cannot tell
+    // git cannot run here (a sandbox), fails or does not answer: it cannot tell
+    return { ...told, unanswered: answerBy.aborted };
   }
   for (const [path, comparisons] of byPath) {
     if (comparisons.length === 0) continue;
@@ -1113,10 +1162,11 @@ export async function blobId(bytes: Uint8Array, cwd: string): Promise<string> {
 export async function readObjects(
   specs: string[],
   cwd: string,
+  signal?: AbortSignal,
 ): Promise<(Uint8Array | undefined)[]> {
   if (specs.length === 0) return [];
   const input = new TextEncoder().encode(specs.map((spec) => `${spec}\n`).join(""));
-  const { code, stdout, stderr } = await runGit(["cat-file", "--batch"], cwd, input);
+  const { code, stdout, stderr } = await runGit(["cat-file", "--batch"], cwd, input, signal);
   if (code !== 0) throw new Error(`git cat-file --batch failed: ${stderr.split("\n")[0]}`);
   const objects: (Uint8Array | undefined)[] = [];
   let at = 0;

@@ -171,7 +171,7 @@ export async function inputsChangedSinceWarning(
   // One git held as it is when the run ended was only touched since (a clone, a checkout).
   const told = await committedAsTheyAre(touched.map((p) => resolve(delDir, p)), ended);
   const untold = touched.filter((path) => told.noHistoryThen.has(resolve(delDir, path)));
-  const changed = touched.filter((path) => {
+  const changed = told.unanswered ? [] : touched.filter((path) => {
     const absolute = resolve(delDir, path);
     return !told.unchanged.has(absolute) && !told.noHistoryThen.has(absolute);
   });
@@ -187,6 +187,11 @@ export async function inputsChangedSinceWarning(
       `--started ${report.started}: whether ${listed(untold)} changed after the run ended ` +
       "cannot be told: modified since, and git's history here starts after the run (a shallow " +
       "clone, or a repository begun since); InputHashes hold the bytes now",
+    ],
+    ...!told.unanswered ? [] : [
+      `--started ${report.started}: whether ${listed(touched)} changed after the run ended ` +
+      "cannot be told: modified since, and git did not answer within 10 s (a git stopped or " +
+      "stalled, killed); InputHashes hold the bytes now",
     ],
   ];
 }

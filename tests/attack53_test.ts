@@ -6,8 +6,11 @@
  * @module
  */
 import { join } from "node:path";
-import { assertEquals, assertMatch } from "./assert.ts";
+import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { runCliProcess } from "./cli.ts";
 import { makeProject, tempDir } from "./fixtures.ts";
+import { gitOnPath, waitFor } from "./support/held.ts";
+import { sh } from "./support/sh.ts";
 import { pendingFiles, recordsOf, RUNREC } from "./support/runs.ts";
 
 /**
@@ -86,4 +89,67 @@ Deno.test("exec at a terminal: Ctrl-C reaches CMD once, not again from runrec, a
   assertEquals(records.map((r) => [r.RunStatus, r.OutputFiles]), [["SUCCESS", ["Count.md"]]]);
   assertMatch(shown, /recorded RUN-DEL-01-02-\d{8}-\d{4}-001 \(SUCCESS\)/);
   assertEquals(pendingFiles(del), []);
+});
+
+/**
+ * A folder whose `git` notes its pid in `stopped` and stops itself (SIGSTOP), as a git suspended
+ * or stalled on a file system does; continued, it runs the real git.
+ */
+async function stoppingGit(): Promise<{ path: string; stopped: string }> {
+  const dir = await tempDir({ prefix: "runrec-stopped-git-" });
+  const stopped = join(dir, "stopped");
+  const script = `#!/bin/sh\necho $$ >> '${stopped}'\nkill -STOP $$\nexec '${gitOnPath()}' "$@"\n`;
+  await Deno.mkdir(join(dir, "bin"));
+  await Deno.writeTextFile(join(dir, "bin", "git"), script, { mode: 0o755 });
+  return { path: `${join(dir, "bin")}:${Deno.env.get("PATH")}`, stopped };
+}
+
+Deno.test("emit --started of a run whose input changed since, with git stopped: the record is written when git has not answered in 10 s, the git killed, the lock free meanwhile (attack-53 F2)", async () => {
+  const { root, del } = await makeProject();
+  await sh(root, "git init -q && git add -A && git -c user.name=t -c user.email=t@t commit -qm i");
+  await Deno.writeTextFile(join(del, "Datasheet.md"), "changed since the run\n", { append: true });
+  const git = await stoppingGit();
+  const started = new Date(Date.now() - 2 * 3600_000).toISOString();
+  const emit = new Deno.Command(RUNREC[0], {
+    args: [
+      ...RUNREC.slice(1),
+      ...["emit", del, "--agent", "A", "--status", "SUCCESS", "--input", "Datasheet.md"],
+      ...["--started", started, "--duration", "1m"],
+    ],
+    env: { NO_COLOR: "1", PATH: git.path },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stoppedGit = async () => {
+    const pids = await Deno.readTextFile(git.stopped).catch(() => "");
+    return pids.split("\n").filter((pid) => pid !== "").map(Number);
+  };
+  await waitFor(async () => (await stoppedGit()).length > 0, "emit's git");
+  // Meanwhile no lock is held: another emit of the folder writes at once.
+  const other = await runCliProcess(["emit", del, "--agent", "B", "--status", "SUCCESS"]);
+  assertEquals(other.code, 0, other.stderr);
+  // Before: emit waited for the stopped git for ever; a minute is the test's bound.
+  const bound = setTimeout(() => emit.kill("SIGKILL"), 60_000);
+  const [status, stdout, stderr] = await Promise.all([
+    emit.status,
+    new Response(emit.stdout).text(),
+    new Response(emit.stderr).text(),
+  ]);
+  clearTimeout(bound);
+  // The stopped git was killed and reaped: no process of it is left (before: left stopped).
+  const left: number[] = [];
+  for (const pid of await stoppedGit()) {
+    if (await sh("/", `ps -o stat= -p ${pid} || true`) === "") continue;
+    left.push(pid);
+    Deno.kill(pid, "SIGKILL");
+  }
+  assertEquals([status.code, status.signal], [0, null], stderr);
+  assertMatch(
+    stderr,
+    /whether Datasheet\.md changed after the run ended cannot be told: .*git did not answer within 10 s/,
+  );
+  const records = await recordsOf(del);
+  assertEquals(records.map((r) => r.AgentName).sort(), ["A", "B"]);
+  assert(records.some((r) => r.RunID === stdout.trim()), stdout);
+  assertEquals(left, []);
 });
