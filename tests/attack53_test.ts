@@ -12,6 +12,7 @@ import { makeProject, tempDir } from "./fixtures.ts";
 import { gitOnPath, waitFor } from "./support/held.ts";
 import { sh } from "./support/sh.ts";
 import { pendingFiles, recordsOf, RUNREC } from "./support/runs.ts";
+import { whileReadOnly } from "./support/read_only.ts";
 
 /**
  * Runs argv[3:] on a new pseudo-terminal (its controlling terminal, its process group in the
@@ -152,4 +153,34 @@ Deno.test("emit --started of a run whose input changed since, with git stopped: 
   assertEquals(records.map((r) => r.AgentName).sort(), ["A", "B"]);
   assert(records.some((r) => r.RunID === stdout.trim()), stdout);
   assertEquals(left, []);
+});
+
+/** The files under `dir` whose bytes hold `text`. */
+async function filesHolding(dir: string, text: string): Promise<string[]> {
+  return (await sh(dir, 'grep -rlF -e "$1" . || true', [text])).split("\n").filter((l) => l);
+}
+
+Deno.test("emit and flush with stdout and stderr closed: the records land once, and no message goes into a file runrec opened (the runtime puts /dev/null on descriptors 1 and 2) (attack-53 F3)", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  const closed = async (...args: string[]) => {
+    const quoted = [...RUNREC, ...args].map((a) => `'${a}'`).join(" ");
+    const out = await new Deno.Command("sh", {
+      args: ["-c", `exec ${quoted} >&- 2>&-`],
+      env: { NO_COLOR: "1", TMPDIR: tmp },
+    }).output();
+    return out.code;
+  };
+  // A warning and a note each time: an unknown agent; a read-only folder spools with a warning.
+  assertEquals(await closed("emit", del, "--agent", "A", "--status", "SUCCESS"), 0);
+  await whileReadOnly(del, async () => {
+    assertEquals(await closed("emit", del, "--agent", "B", "--status", "SUCCESS"), 0);
+  });
+  assertEquals(await closed("flush", del), 0);
+  assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["A", "B"]);
+  for (const said of ["runrec: ", "replayed into", "warning:"]) {
+    assertEquals([...await filesHolding(root, said), ...await filesHolding(tmp, said)], [], said);
+  }
+  const verify = await runCliProcess(["verify", del]);
+  assertEquals(verify.code, 0, verify.stdout + verify.stderr);
 });
