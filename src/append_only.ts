@@ -1,7 +1,7 @@
 /**
  * K-APPEND-1 between two versions of a record file, on their bytes alone:
  * a later version must have the earlier one as a byte-for-byte prefix, or
- * keep its every line in order with whole lines inserted among them (a squash
+ * keep its every line in order with whole records inserted among them (a squash
  * merge of a branch that had merged the other side); a merge's version must keep its first parent's lines in order, every other
  * line one of another parent's (as `merge=union` makes it) or a whole record
  * of a new RunID appended after them all; a version
@@ -238,20 +238,23 @@ function keptInOrder(ours: string[], lines: string[]): boolean[] {
 /**
  * How many lines `later` inserted among `earlier`'s lines, when it keeps
  * every line of `earlier`, byte for byte and in order, and adds only whole
- * lines (each ending in `\n`) before, among or after them; else
- * `undefined` (a line changed, split, reordered or removed, or a line added
- * without its `\n`). What a squash merge, or a rebase, of a branch that had
- * merged the other side by `merge=union` commits: that branch's records
+ * record lines (each holding a RunID and ending in `\n`) before, among or
+ * after them; else `undefined` (a line changed, split, reordered or removed,
+ * a line added without its `\n`, or one that holds no RunID: a conflict's
+ * marker, an empty line). What a squash merge, or a rebase, of a branch that
+ * had merged the other side by `merge=union` commits: that branch's records
  * among the other side's. 0 when `later` only appended.
  *
  * @example
  * ```ts
  * import { insertedLines } from "./append_only.ts";
  * const bytes = (text: string) => new TextEncoder().encode(text);
- * insertedLines(bytes("h\na\nb\n"), bytes("h\na\nx\nb\ny\n")); // 1
- * insertedLines(bytes("h\na\n"), bytes("h\na\nb\n")); // 0
+ * insertedLines(bytes("h\na\n"), bytes("h\na\nb\n")); // 0 (appended)
  * insertedLines(bytes("h\na\nb\n"), bytes("h\nb\na\n")); // undefined (reordered)
- * insertedLines(bytes("h\na\n"), bytes("h\nx\na\ny")); // undefined (y has no \n)
+ * const run = "v1.0,RUN-DEL-01-02-20260401-0000-001,x";
+ * insertedLines(bytes("h\na\n"), bytes(`h\n${run}\na\n`)); // 1
+ * insertedLines(bytes("h\na\n"), bytes(`h\n${run}\na\n${run}`)); // undefined (no \n at the end)
+ * insertedLines(bytes("h\na\n"), bytes("h\n=======\na\n")); // undefined (no RunID)
  * ```
  */
 export function insertedLines(earlier: Uint8Array, later: Uint8Array): number | undefined {
@@ -263,8 +266,10 @@ export function insertedLines(earlier: Uint8Array, later: Uint8Array): number | 
   const torn = later.length > 0 && later[later.length - 1] !== NEWLINE;
   if (torn && !kept[lines.length - 1]) return undefined;
   // Lines after the earlier version's last one are appended, not inserted.
-  const last = Math.max(kept.lastIndexOf(true), 0);
-  return kept.slice(0, last).filter((isOurs) => !isOurs).length;
+  const inserted = lines.slice(0, Math.max(kept.lastIndexOf(true), 0)).filter((_, i) => !kept[i]);
+  // A squash brings records; a marker or an empty line among them is a conflict left unresolved.
+  if (inserted.some((line) => runIdOfLine(line) === undefined)) return undefined;
+  return inserted.length;
 }
 
 /** How many of `lines` hold each RunID. */

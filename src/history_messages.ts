@@ -422,7 +422,7 @@ export function editedRemedy(previous: string, file: string): string {
 
 /**
  * The note of a version of the record file `path` (from the repository's top) that inserted
- * `count` whole lines among its previous version's, keeping every one of those in order:
+ * `count` whole record lines among its previous version's, keeping every one of those in order:
  * accepted, as records are a set ordered by their RunIDs and RunTimestamps, and an insertion
  * takes nothing away. `where` is the commit (`git merge --squash` committed, a rebase) or the
  * working tree (the squash not committed yet).

@@ -2,7 +2,7 @@
  * K-APPEND-1 against git history: every version of a record file since a
  * revision (each first-parent commit's, then the working tree's) has the one
  * before as a byte-for-byte prefix, or keeps its every line in order with
- * whole lines inserted among them (a squash merge of a branch that had merged
+ * whole records inserted among them (a squash merge of a branch that had merged
  * the other side: noted), following the file across renames of its
  * deliverable folder. Every record file a target held in the range (at the
  * revision, or created since) is followed to HEAD and the working tree: one
@@ -143,13 +143,15 @@ export interface HistoryCheck {
  * the version of every first-parent commit in `since..HEAD` that changed the
  * file, and the working tree's, each must have the one before as a
  * byte-for-byte prefix, or keep every line of it, byte for byte and in
- * order, with whole lines (each ending in `\n`) inserted among them: what a
+ * order, with whole record lines (each holding a RunID and ending in `\n`)
+ * inserted among them: what a
  * squash merge (or a rebase) of a branch that had merged the other side
  * commits, as that side's union merge placed the branch's records; a note
  * names the commit, the file and the lines inserted (records are a set
  * ordered by RunID and RunTimestamp, so an insertion takes nothing away).
- * A line changed, reordered or removed, or one added without its `\n`, fails,
- * and a line changed below inserted ones is named by its own line. When the
+ * A line changed, reordered or removed, one added without its `\n`, or one
+ * inserted that holds no RunID (a conflict's marker) fails, and a line
+ * changed below inserted ones is named by its own line. When the
  * file did not exist at `since`, the chain
  * starts from its first version. At a merge commit, the version must keep
  * every line of the first parent's version in order, and every other line

@@ -200,3 +200,32 @@ Deno.test("verify --since: a plain append gives no note, and a merge commit of t
   assertIncludes(merged.stdout, "placed 2 record line(s) from its other parent");
   assert(!merged.stdout.includes("inserted"), merged.stdout);
 });
+
+Deno.test("verify --since: a squash whose conflict was left unresolved (its markers among main's lines, every one of those kept) fails K-APPEND-1 at line 3, in the working tree and committed, not only the file check", async () => {
+  const { root, file, base, verify } = await backMerged();
+  const [header, baseRun, main1, main2] = await linesOf(file);
+  const feature = await git(root, "show", `feature:${GIT_PATH}`);
+  const feat1 = feature.split("\n").find((line) => line.includes(",FEAT1,"))!;
+  const conflicted = [
+    header,
+    baseRun,
+    "<<<<<<< HEAD",
+    main1,
+    main2,
+    "=======",
+    feat1,
+    ">>>>>>> feature",
+  ];
+  await Deno.writeTextFile(file, conflicted.map((line) => `${line}\n`).join(""));
+  const working = await verify(base);
+  assertEquals(working.code, 1, working.stdout + working.stderr);
+  assertIncludes(
+    working.stdout,
+    "RunRecords.csv:3: K-APPEND-1 broken in the working tree: line 3 differs",
+  );
+  await git(root, "commit", "-qam", "Squash feature");
+  const committed = await verify(base);
+  assertEquals(committed.code, 1, committed.stdout + committed.stderr);
+  assertIncludes(committed.stdout, "RunRecords.csv:3: K-APPEND-1 broken in commit");
+  assert(!committed.stdout.includes("inserted"), committed.stdout);
+});

@@ -57,7 +57,7 @@ DeliverableID in two folders of one execution root, and no record this work
 tree appended in the last day that only its journal holds (each named with
 the command that appends it). With --since GIT-REV, also K-APPEND-1: since that
 revision the file only grew (each version a byte-for-byte prefix of the next,
-or every line kept in order and whole lines inserted, as a squash merge does,
+or every line kept in order and whole records inserted, as a squash merge does,
 noted; at a merge, every line a line of a parent); it runs git.
 
 Options:
