@@ -1,9 +1,10 @@
 /**
  * K-APPEND-1 between two versions of a record file, on their bytes alone:
  * a later version must have the earlier one as a byte-for-byte prefix, or
- * keep its every line in order with whole records inserted among them (a squash
- * merge of a branch that had merged the other side); a merge's version must keep its first parent's lines in order, every other
- * line one of another parent's (as `merge=union` makes it) or a whole record
+ * keep its every line in order with whole records inserted among them (a
+ * squash merge of a branch that had merged the other side); a merge's version
+ * must keep its first parent's lines in order, every other line one of
+ * another parent's (as `merge=union` makes it) or a whole record
  * of a new RunID appended after them all; a version
  * reached another way (a merged side branch) must keep every line, in any
  * order.

@@ -239,7 +239,7 @@ function settleTrack(
     const after = bytes.get(check.newBlob)!;
     const problem = prefixProblem(before, after);
     if (check.commit.parents.length < 2) {
-      // Whole lines inserted, every earlier line kept in order: a squash merge (or a rebase) of
+      // Whole records inserted, every earlier line kept in order: a squash merge (or a rebase) of
       // a branch that had merged this side, whose union placed its records among this side's.
       const inserted = problem && insertedLines(before, after);
       if (inserted) {
