@@ -1,8 +1,10 @@
 /**
  * K-APPEND-1 between two versions of a record file, on their bytes alone:
- * a later version must have the earlier one as a byte-for-byte prefix; a
- * merge's version must keep its first parent's lines in order, every other
- * line one of another parent's (as `merge=union` makes it) or a whole record
+ * a later version must have the earlier one as a byte-for-byte prefix, or
+ * keep its every line in order with whole records inserted among them (a
+ * squash merge of a branch that had merged the other side); a merge's version
+ * must keep its first parent's lines in order, every other line one of
+ * another parent's (as `merge=union` makes it) or a whole record
  * of a new RunID appended after them all; a version
  * reached another way (a merged side branch) must keep every line, in any
  * order.
@@ -177,15 +179,8 @@ export function mergeLines(
   const theirs = new Set(others);
   const lines = byteLines(merged);
   // Which of the merge's lines are the first parent's, in order if they can be.
-  const kept = lines.map(() => false);
-  let j = 0;
-  for (const [i, line] of lines.entries()) {
-    if (j < ours.length && line === ours[j]) {
-      kept[i] = true;
-      j++;
-    }
-  }
-  const reordered = j < ours.length;
+  const kept = keptInOrder(ours, lines);
+  const reordered = kept.filter(Boolean).length < ours.length;
   if (reordered) {
     // Not in order: each of the first parent's lines must still be there, as often.
     const left = new Map<string, number>();
@@ -225,6 +220,57 @@ export function mergeLines(
     else result.foreign ??= { line: i + 1, runId, ...because && { because } };
   }
   return result;
+}
+
+/**
+ * Which of `lines` are `ours`, matched in order, each to the first line after
+ * the one before it that is the same bytes: all of `ours` are matched when it
+ * is a subsequence of `lines` (matching the earliest never misses one).
+ */
+function keptInOrder(ours: string[], lines: string[]): boolean[] {
+  let j = 0;
+  return lines.map((line) => {
+    if (j === ours.length || line !== ours[j]) return false;
+    j++;
+    return true;
+  });
+}
+
+/**
+ * How many lines `later` inserted among `earlier`'s lines, when it keeps
+ * every line of `earlier`, byte for byte and in order, and adds only whole
+ * record lines (each holding a RunID and ending in `\n`) before, among or
+ * after them; else `undefined` (a line changed, split, reordered or removed,
+ * a line added without its `\n`, or one that holds no RunID: a conflict's
+ * marker, an empty line). What a squash merge, or a rebase, of a branch that
+ * had merged the other side by `merge=union` commits: that branch's records
+ * among the other side's. 0 when `later` only appended.
+ *
+ * @example
+ * ```ts
+ * import { insertedLines } from "./append_only.ts";
+ * const bytes = (text: string) => new TextEncoder().encode(text);
+ * insertedLines(bytes("h\na\n"), bytes("h\na\nb\n")); // 0 (appended)
+ * insertedLines(bytes("h\na\nb\n"), bytes("h\nb\na\n")); // undefined (reordered)
+ * const run = "v1.0,RUN-DEL-01-02-20260401-0000-001,x";
+ * insertedLines(bytes("h\na\n"), bytes(`h\n${run}\na\n`)); // 1
+ * insertedLines(bytes("h\na\n"), bytes(`h\n${run}\na\n${run}`)); // undefined (no \n at the end)
+ * insertedLines(bytes("h\na\n"), bytes("h\n=======\na\n")); // undefined (no RunID)
+ * ```
+ */
+export function insertedLines(earlier: Uint8Array, later: Uint8Array): number | undefined {
+  const ours = byteLines(earlier);
+  const lines = byteLines(later);
+  const kept = keptInOrder(ours, lines);
+  if (kept.filter(Boolean).length < ours.length) return undefined;
+  // A last line without its `\n` is the earlier version's own (a torn tail kept), never one added.
+  const torn = later.length > 0 && later[later.length - 1] !== NEWLINE;
+  if (torn && !kept[lines.length - 1]) return undefined;
+  // Lines after the earlier version's last one are appended, not inserted.
+  const inserted = lines.slice(0, Math.max(kept.lastIndexOf(true), 0)).filter((_, i) => !kept[i]);
+  // A squash brings records; a marker or an empty line among them is a conflict left unresolved.
+  if (inserted.some((line) => runIdOfLine(line) === undefined)) return undefined;
+  return inserted.length;
 }
 
 /** How many of `lines` hold each RunID. */

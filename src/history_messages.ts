@@ -11,6 +11,7 @@ import {
   addedLineMissing,
   addedRecordCount,
   firstMissingLine,
+  type MissingLine,
   prefixProblem,
 } from "./append_only.ts";
 import { oneLine } from "./names.ts";
@@ -417,4 +418,44 @@ export function changedInCommitRemedy(
 export function editedRemedy(previous: string, file: string): string {
   return `\`git diff ${short(previous)} -- ${shellWord(file)}\` shows what changed: put the ` +
     "lines back as they were (records are never edited or removed: runrec annotate marks a run)";
+}
+
+/**
+ * The note of a version of the record file `path` (from the repository's top) that inserted
+ * `count` whole record lines among its previous version's, keeping every one of those in order:
+ * accepted, as records are a set ordered by their RunIDs and RunTimestamps, and an insertion
+ * takes nothing away. `where` is the commit (`git merge --squash` committed, a rebase) or the
+ * working tree (the squash not committed yet).
+ *
+ * @example
+ * ```ts
+ * import { insertedNote } from "./history_messages.ts";
+ * insertedNote("commit 0123456", 2, "PKG-01_X/1_Working/DEL-01-02_Y/RunRecords.csv");
+ * // "commit 0123456 inserted 2 line(s) among earlier lines of PKG-01_X/…/RunRecords.csv, as …"
+ * ```
+ */
+export function insertedNote(where: string, count: number, path: string): string {
+  return `${where} inserted ${count} line(s) among earlier lines of ${path}, as a squash merge ` +
+    "or a rebase of a branch that had merged the other side places them; every earlier line " +
+    "is kept, byte for byte and in order; accepted";
+}
+
+/**
+ * The message of a line of the previous version that a commit which also inserted lines above
+ * it changed or removed (`missing`, as {@linkcode firstMissingLine} finds it): that line is
+ * named, not the first line inserted, which is no failure.
+ *
+ * @example
+ * ```ts
+ * import { notKeptMessage } from "./history_messages.ts";
+ * notKeptMessage({ line: 4, runId: "RUN-DEL-01-02-20260101-0000-001", changedAt: 5 });
+ * // "line 4: record RUN-DEL-01-02-20260101-0000-001 was changed (line 5 now)"
+ * ```
+ */
+export function notKeptMessage(missing: MissingLine): string {
+  const { line, runId, changedAt } = missing;
+  if (runId === undefined) return `line ${line} is in no line of this version (changed or removed)`;
+  return changedAt === undefined
+    ? `line ${line}: record ${runId} was removed`
+    : `line ${line}: record ${runId} was changed (line ${changedAt} now)`;
 }

@@ -5,7 +5,14 @@
  *
  * @module
  */
-import { addedRecordCount, type ForeignLine, mergeLines, prefixProblem } from "./append_only.ts";
+import {
+  addedRecordCount,
+  firstMissingLine,
+  type ForeignLine,
+  insertedLines,
+  mergeLines,
+  prefixProblem,
+} from "./append_only.ts";
 import { readObjects, runGit } from "./git.ts";
 import { CONFLICT_MARKER } from "./line_problems.ts";
 import { shellWord } from "./shell_word.ts";
@@ -23,7 +30,9 @@ import {
   droppedLine,
   fileDropped,
   firstParentDropped,
+  insertedNote,
   lineEndsProblem,
+  notKeptMessage,
   restartRemedy,
   restoreRemedy,
   symlinkMessage,
@@ -230,6 +239,33 @@ function settleTrack(
     const after = bytes.get(check.newBlob)!;
     const problem = prefixProblem(before, after);
     if (check.commit.parents.length < 2) {
+      // Whole records inserted, every earlier line kept in order: a squash merge (or a rebase) of
+      // a branch that had merged this side, whose union placed its records among this side's.
+      const inserted = problem && insertedLines(before, after);
+      if (inserted) {
+        const path = check.names[0] ?? check.previousPath;
+        track.notes.push(insertedNote(`commit ${short(check.commit.id)}`, inserted, path));
+        continue;
+      }
+      // Lines inserted above the first one changed or removed: that one is named, not them.
+      const missing = problem && firstMissingLine(before, after);
+      if (missing && missing.line > problem!.line) {
+        return failAt({
+          previous: check.previous,
+          previousPath: check.previousPath,
+          line: missing.line,
+          message: notKeptMessage(missing),
+          ...missing.runId !== undefined && missing.changedAt === undefined && {
+            remedy: restoreRemedy(
+              check.previous,
+              check.previousPath,
+              "put its lines back",
+              [missing.runId],
+              check.names[0],
+            ),
+          },
+        });
+      }
       if (problem?.removed) {
         return failAt({
           previous: check.previous,

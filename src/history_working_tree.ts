@@ -16,7 +16,7 @@ import {
   treeChanges,
   untrackedFiles,
 } from "./git.ts";
-import { prefixProblem } from "./append_only.ts";
+import { firstMissingLine, insertedLines, prefixProblem } from "./append_only.ts";
 import { basename, dirname, join, resolve } from "./path.ts";
 import { recordsOf } from "./moved_records.ts";
 import { recordsNotHeld } from "./records_elsewhere.ts";
@@ -34,7 +34,13 @@ import {
   WORKING_TREE,
 } from "./history_shared.ts";
 import { folderDeliverableId, sameDeliverable } from "./history_walk.ts";
-import { editedRemedy, lineEndsProblem, restartRemedy } from "./history_messages.ts";
+import {
+  editedRemedy,
+  insertedNote,
+  lineEndsProblem,
+  notKeptMessage,
+  restartRemedy,
+} from "./history_messages.ts";
 
 /**
  * Of the record files `copies` (in tool roots, gone), those whose records
@@ -108,7 +114,13 @@ export async function workingTreeChecks(
     for (const [j, entry] of batch.entries()) {
       const { file, gitPath, track, result } = entry;
       result.versionsCompared++;
-      const problem = await workingTreeProblem(file, gitPath, blobs[j]!, top, result.notes);
+      const problem = await workingTreeProblem(
+        file,
+        gitPath,
+        { bytes: blobs[j]!, label: track.label },
+        top,
+        result.notes,
+      );
       if (!problem) continue;
       result.failure = {
         commit: WORKING_TREE,
@@ -242,10 +254,11 @@ export async function candidateIndex(
 async function workingTreeProblem(
   file: string,
   gitPath: string,
-  committed: Uint8Array,
+  head: { bytes: Uint8Array; label: string },
   top: string,
   notes: string[],
 ) {
+  const committed = head.bytes;
   const absolute = await Deno.realPath(file);
   const working = await Deno.readFile(absolute);
   // Asked even when the raw bytes extend HEAD's: git may convert CR LF bytes that HEAD holds.
@@ -259,6 +272,18 @@ async function workingTreeProblem(
   const stored = converted ?? working;
   const found = prefixProblem(committed, stored);
   if (!found) return undefined;
+  // A `git merge --squash` not committed yet: as the commit that inserts lines (see settleTrack).
+  const inserted = insertedLines(committed, stored);
+  if (inserted) {
+    const where = `the working tree (against ${short(head.label)})`;
+    notes.push(insertedNote(where, inserted, gitPath));
+    return undefined;
+  }
+  // Lines inserted above the first one changed or removed: that one is named, not them.
+  const missing = firstMissingLine(committed, stored);
+  if (missing && missing.line > found.line) {
+    return { line: missing.line, message: notKeptMessage(missing), remedy: undefined };
+  }
   // A record edited in place (its RunID and time kept) is no restart: git diff shows the edit.
   return lineEndsProblem(committed, stored) ??
     { ...found, remedy: found.changed ? undefined : restartRemedy(committed, stored) };

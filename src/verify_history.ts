@@ -1,7 +1,9 @@
 /**
  * K-APPEND-1 against git history: every version of a record file since a
  * revision (each first-parent commit's, then the working tree's) has the one
- * before as a byte-for-byte prefix, following the file across renames of its
+ * before as a byte-for-byte prefix, or keeps its every line in order with
+ * whole records inserted among them (a squash merge of a branch that had merged
+ * the other side: noted), following the file across renames of its
  * deliverable folder. Every record file a target held in the range (at the
  * revision, or created since) is followed to HEAD and the working tree: one
  * deleted on the way is gone; one moved where the targets' walk does not
@@ -140,7 +142,17 @@ export interface HistoryCheck {
  * Checks K-APPEND-1 for record files against git: the version at `since`,
  * the version of every first-parent commit in `since..HEAD` that changed the
  * file, and the working tree's, each must have the one before as a
- * byte-for-byte prefix. When the file did not exist at `since`, the chain
+ * byte-for-byte prefix, or keep every line of it, byte for byte and in
+ * order, with whole record lines (each holding a RunID and ending in `\n`)
+ * inserted among them: what a
+ * squash merge (or a rebase) of a branch that had merged the other side
+ * commits, as that side's union merge placed the branch's records; a note
+ * names the commit, the file and the lines inserted (records are a set
+ * ordered by RunID and RunTimestamp, so an insertion takes nothing away).
+ * A line changed, reordered or removed, one added without its `\n`, or one
+ * inserted that holds no RunID (a conflict's marker) fails, and a line
+ * changed below inserted ones is named by its own line. When the
+ * file did not exist at `since`, the chain
  * starts from its first version. At a merge commit, the version must keep
  * every line of the first parent's version in order, and every other line
  * must be, byte for byte, a line of another parent's version (what
@@ -155,8 +167,8 @@ export interface HistoryCheck {
  * contains) are checked like HEAD's, their own merges in turn, renames
  * followed, and a rewrite there fails the merge, naming the merged parent
  * and the branch's commit and line (a union merge takes the branch's lines
- * as they are, so a record it inserted, swapped, or changed and restored
- * would otherwise pass as appended).
+ * as they are, so a record it swapped, or changed and restored, would
+ * otherwise pass as appended).
  *
  * Where HEAD does not contain `since`, or `since` is off HEAD's
  * first-parent chain (a merged side branch), the check starts where that

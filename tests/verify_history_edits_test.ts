@@ -146,7 +146,7 @@ Deno.test("verify --since: an interactive rebase that edits a committed record (
   );
 });
 
-Deno.test("verify --since: a cherry-pick of a run's commit onto other runs, its conflict resolved by hand (no merge=union): ours then theirs holds; theirs before ours, or theirs alone, fails at the pick", async () => {
+Deno.test("verify --since: a cherry-pick of a run's commit onto other runs, its conflict resolved by hand (no merge=union): ours then theirs holds; theirs before ours holds with a note (a whole line inserted, every earlier line kept); theirs alone fails at the pick", async () => {
   const resolutions: Record<string, (ours: string, theirs: string) => string> = {
     "ours then theirs": (ours, theirs) => ours + theirs,
     "theirs before ours": (ours, theirs) => theirs + ours,
@@ -173,14 +173,16 @@ Deno.test("verify --since: a cherry-pick of a run's commit onto other runs, its 
     if (how === "ours then theirs") {
       assert.equal(code, 0, out);
       assert.deepEqual((await agents(file)).agents, ["BASE", "M1", "X1"]);
+    } else if (how === "theirs before ours") {
+      assert.equal(code, 0, out);
+      assert.deepEqual((await agents(file)).agents, ["BASE", "X1", "M1"]);
+      assert.match(out, /note: commit [0-9a-f]{7} inserted 1 line\(s\) among earlier lines/);
     } else {
       assert.equal(code, 1, `${how}: ${out}`);
       // Theirs alone put X1's run in M1's place: both named, with the restore commands.
       assert.match(
         out,
-        how === "theirs alone"
-          ? /:3: K-APPEND-1 broken in commit [0-9a-f]{7} "X1": record RUN-\S+ \(line 3\) was removed and another run's record RUN-\S+ put in its place, .*put its lines back/
-          : /:3: K-APPEND-1 broken in commit [0-9a-f]{7} "X1": line 3 differs/,
+        /:3: K-APPEND-1 broken in commit [0-9a-f]{7} "X1": record RUN-\S+ \(line 3\) was removed and another run's record RUN-\S+ put in its place, .*put its lines back/,
         how,
       );
     }

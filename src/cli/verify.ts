@@ -56,8 +56,9 @@ RecordChecksum, every record valid, no RunID naming two records, no
 DeliverableID in two folders of one execution root, and no record this work
 tree appended in the last day that only its journal holds (each named with
 the command that appends it). With --since GIT-REV, also K-APPEND-1: since that
-revision the file only grew (each version a byte-for-byte prefix of the next;
-at a merge, every line a line of a parent); it runs git.
+revision the file only grew (each version a byte-for-byte prefix of the next,
+or every line kept in order and whole records inserted, as a squash merge does,
+noted; at a merge, every line a line of a parent); it runs git.
 
 Options:
   --since GIT-REV  also check that the file only grew since this revision
