@@ -483,7 +483,8 @@ export type AnnotationSource =
  * ```
  */
 export function annotationSource(record: RunRecord): AnnotationSource {
-  if (statementOf(record) !== undefined) return record;
+  // A record a put-back renumbered, whole too: its former RunIDs (`keysOf`) are read from it.
+  if (statementOf(record) !== undefined || keysOf(record).length > 1) return record;
   // Both copied: a source held per record must not hold its line (mem-39 F1).
   return { RunID: ownCopy(record.RunID), RecordChecksum: ownCopy(record.RecordChecksum) };
 }
@@ -1072,7 +1073,6 @@ function annotationConflict(
   checksums: Readonly<Record<string, string>> = {},
 ): AnnotationConflict | undefined {
   const annotationIds = new Set(records.filter(isAnnotation).map((r) => r.RunID));
-  const annotationRecords = new Set(records.filter(isAnnotation).map((r) => r.RecordChecksum));
   const proposed: AnnotationSource = {
     AgentName: ANNOTATOR,
     RunID: PROPOSED,
@@ -1082,42 +1082,31 @@ function annotationConflict(
   };
   const before = annotationsIn(records);
   const after = annotationsIn([...records, proposed]);
-  // The records of each RunID: after a collision, each is weighed on its own.
-  const recordsOf = new Map<string, Set<string>>();
-  for (const { RunID, RecordChecksum } of records) {
-    recordsOf.set(RunID, (recordsOf.get(RunID) ?? new Set()).add(RecordChecksum));
-  }
   const withdrawable = (a: Annotation) =>
     annotationIds.has(a.annotationId) ? a.annotationId : undefined;
-  for (const [id, list] of after) {
-    for (const checksum of recordsOf.get(id) ?? [undefined]) {
-      const about = (annotations: readonly Annotation[], kind: AnnotationKind) =>
-        annotations.filter((a) =>
-          a.kind === kind && (checksum === undefined || isAbout(a.target, checksum))
-        );
-      for (const kind of ["invalidated", "superseded"] as const) {
-        const now = about(list, kind);
-        const earlier = about(before.get(id) ?? [], kind);
-        if (now.length < 2 || now.length <= earlier.length) continue;
-        const existing = earlier[0] ?? now[0];
-        if (kind === "invalidated") {
-          const isAnnotationRecord = checksum === undefined
-            ? annotationIds.has(id)
-            : annotationRecords.has(checksum);
-          const what = isAnnotationRecord ? "withdrawn" : "invalidated";
-          return {
-            message: `${id} is already ${what} by annotation ${existing.annotationId}`,
-            withdraw: withdrawable(existing),
-          };
-        }
-        const by = withdrawable(existing) === undefined
-          ? "its own Notes (finished after reap)"
-          : `annotation ${existing.annotationId}`;
+  // Each record on its own (a RunID may name several), by every key it is known by: one a
+  // put-back renumbered is marked by what was written of it under its former RunID too.
+  for (const record of records) {
+    for (const kind of ["invalidated", "superseded"] as const) {
+      const now = annotationsFor(after, record).filter((a) => a.kind === kind);
+      const earlier = annotationsFor(before, record).filter((a) => a.kind === kind);
+      if (now.length < 2 || now.length <= earlier.length) continue;
+      const existing = earlier[0] ?? now[0];
+      const id = record.RunID;
+      if (kind === "invalidated") {
+        const what = isAnnotation(record) ? "withdrawn" : "invalidated";
         return {
-          message: `${id} is already superseded by ${existing.other} (${by})`,
+          message: `${id} is already ${what} by annotation ${existing.annotationId}`,
           withdraw: withdrawable(existing),
         };
       }
+      const by = withdrawable(existing) === undefined
+        ? "its own Notes (finished after reap)"
+        : `annotation ${existing.annotationId}`;
+      return {
+        message: `${id} is already superseded by ${existing.other} (${by})`,
+        withdraw: withdrawable(existing),
+      };
     }
   }
   const edge = (a: Annotation) => `${a.annotationId} ${a.other}`;
