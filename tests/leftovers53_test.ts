@@ -118,3 +118,99 @@ Deno.test("a withdrawal withdrawn, all made before a put-back renumbered the rec
   const withdrawalRow = table.find((line) => line.startsWith(`${withdrawal.RunID} `))!;
   assertIncludes(withdrawalRow, `[withdrawn by ${again.RunID}]`);
 });
+
+Deno.test("a record made at a detached HEAD and committed there before git checkout of another line: named with the commit that holds it and how to keep it, not as one to record again (leftovers-53 3)", async () => {
+  const { root, run } = await unionProject();
+  await git(root, "checkout", "-q", "old");
+  assertEquals((await run(...agentEmitArgs("OTHER"))).code, 0);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "old's record");
+  await git(root, "checkout", "-q", "--detach", "main");
+  const appendedAt = (await git(root, "rev-parse", "HEAD")).trim().slice(0, 12);
+  const detached = (await run(...agentEmitArgs("DETACHED"))).stdout.trim();
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "the detached run's record");
+  const holding = (await git(root, "rev-parse", "HEAD")).trim().slice(0, 12);
+  await git(root, "checkout", "-q", "old");
+  const verify = await run("verify", DEL);
+  assertEquals(verify.code, 1, verify.stdout);
+  // Was: "only in this work tree's journal … git checkout <appendedAt> first … to record it":
+  // there runrec flush would record the run a second time beside the commit that holds it.
+  assertIncludes(
+    verify.stdout,
+    `${detached} is in no file, branch, tag or stash, only in commit ${holding} and this work ` +
+      "tree's journal",
+  );
+  const keep = `git branch kept-${detached} ${holding}`;
+  assertIncludes(verify.stdout, `${keep} keeps it`);
+  assert(!verify.stdout.includes(`git checkout ${appendedAt}`), verify.stdout);
+  const json = JSON.parse((await run("verify", DEL, "--json")).stdout);
+  assertEquals(json.journalOnly.map((j: { command: string }) => j.command), [keep]);
+  // flush --from records it nowhere else: refused, naming the commit, nothing written.
+  const lines = await Deno.readTextFile(join(root, DEL, "RunRecords.csv"));
+  const refused = await run("flush", "--from", JOURNAL);
+  assertEquals(refused.code, 1, refused.stdout + refused.stderr);
+  assertIncludes(refused.stderr, `not put back here: ${detached} is in no file`);
+  assertIncludes(refused.stderr, keep);
+  assertEquals(await Deno.readTextFile(join(root, DEL, "RunRecords.csv")), lines);
+  // Followed: a branch holds the commit, and the record is named no more.
+  await git(root, ...keep.split(" ").slice(1));
+  const kept = await run("verify", DEL);
+  assertEquals(kept.code, 0, kept.stdout);
+});
+
+Deno.test("flush --from on main of a journal line another branch's run began a file with, that branch having a RunRecords.csv of its own since: refused with git checkout of it; followed, put back there, once (leftovers-53 4)", async () => {
+  const { root, run } = await unionProject();
+  await git(root, "checkout", "-q", "old"); // old has no RunRecords.csv
+  const lost = (await run(...agentEmitArgs("OLD_RUN"))).stdout.trim();
+  await git(root, "checkout", "-f", "-q", "main"); // git discards old's untracked file
+  await git(root, "checkout", "-q", "old");
+  const next = (await run(...agentEmitArgs("OLD_NEXT"))).stdout.trim(); // a file of old's own
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "old's record file");
+  await git(root, "checkout", "-q", "main");
+  const lines = await Deno.readTextFile(join(root, DEL, "RunRecords.csv"));
+  const refused = await run("flush", "--from", JOURNAL);
+  // Was: exit 0, old's run appended to main's file among main's runs.
+  assertEquals(refused.code, 1, refused.stdout + refused.stderr);
+  assertIncludes(
+    refused.stderr,
+    `not put back here: ${lost} is in no file, branch, tag or stash, only in this work tree's ` +
+      "journal",
+  );
+  assertIncludes(
+    refused.stderr,
+    `git checkout old first to record it on that branch: there runrec flush --from ${JOURNAL} ` +
+      "appends it",
+  );
+  assertEquals(await Deno.readTextFile(join(root, DEL, "RunRecords.csv")), lines);
+  // As the message says.
+  await git(root, "checkout", "-q", "old");
+  const putBack = await run("flush", "--from", JOURNAL);
+  assertEquals(putBack.code, 0, putBack.stderr);
+  const onOld = (await recordsOf(join(root, DEL))).map((r) => r.RunID);
+  assertEquals(onOld.filter((id) => id === lost).length, 1, onOld.join(" "));
+  assert(onOld.includes(next), onOld.join(" "));
+  await git(root, "commit", "-qam", "old's run put back");
+  await git(root, "checkout", "-q", "main");
+  assertEquals((await run("verify", DEL)).code, 0);
+});
+
+Deno.test("flush --from of a record appended at a detached HEAD that git checkout -f left for another line: refused, naming the commit to check out, not appended to that line's file (leftovers-53 4)", async () => {
+  const { root, run } = await unionProject();
+  await git(root, "checkout", "-q", "old");
+  assertEquals((await run(...agentEmitArgs("OTHER"))).code, 0);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "old's record");
+  await git(root, "checkout", "-q", "--detach", "main");
+  const commit = (await git(root, "rev-parse", "HEAD")).trim().slice(0, 12);
+  const detached = (await run(...agentEmitArgs("DETACHED"))).stdout.trim();
+  await git(root, "checkout", "-f", "-q", "old");
+  const lines = await Deno.readTextFile(join(root, DEL, "RunRecords.csv"));
+  const refused = await run("flush", "--from", JOURNAL);
+  // Was: exit 0, the detached line's run appended to old's file.
+  assertEquals(refused.code, 1, refused.stdout + refused.stderr);
+  assertIncludes(refused.stderr, `not put back here: ${detached} is in no file`);
+  assertIncludes(refused.stderr, `git checkout ${commit} first`);
+  assertEquals(await Deno.readTextFile(join(root, DEL, "RunRecords.csv")), lines);
+});
