@@ -13,7 +13,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
-import { git, tempDir } from "./fixtures.ts";
+import { git, makeProject, tempDir } from "./fixtures.ts";
 import { recordsOf } from "./support/runs.ts";
 import { agentEmitArgs, DEL, JOURNAL, unionProject } from "./support/journal_lost.ts";
 import type { RunRecord } from "../src/schema.ts";
@@ -213,4 +213,25 @@ Deno.test("flush --from of a record appended at a detached HEAD that git checkou
   assertIncludes(refused.stderr, `not put back here: ${detached} is in no file`);
   assertIncludes(refused.stderr, `git checkout ${commit} first`);
   assertEquals(await Deno.readTextFile(join(root, DEL, "RunRecords.csv")), lines);
+});
+
+Deno.test("stale of a baseline whose only input was a folder that held no file: CLEAN while it holds none, DIRTY naming a file added since, not NO_BASELINE 'not captured at its start' (leftovers-53 4)", async () => {
+  const { root } = await makeProject();
+  const del = join(root, DEL);
+  await Deno.remove(join(del, "_REFERENCES.md"));
+  await Deno.mkdir(join(del, "inbox"));
+  const run = (...args: string[]) => runCliProcess(args, undefined, {}, root);
+  const emitted = await run(...agentEmitArgs("READER", "--input", "inbox"));
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const stale = async () => {
+    const out = await run("stale", DEL, "--agent", "READER", "--json");
+    return JSON.parse(out.stdout).checks[0];
+  };
+  assertEquals((await stale()).verdict, "CLEAN");
+  await Deno.writeTextFile(join(del, "inbox", "request.md"), "a request\n");
+  // Was: NO_BASELINE, "recorded no inputs (InputContextSHA TBD: not captured at its start)",
+  // though emit had said "stale reports a file added to it later".
+  const check = await stale();
+  assertEquals(check.verdict, "DIRTY", JSON.stringify(check));
+  assertEquals(check.inputs.map((c: { path: string }) => c.path), ["inbox/request.md"]);
 });
