@@ -636,7 +636,10 @@ function resolve(sources: Iterable<AnnotationSource>): Resolved {
   const collided = new Map<string, Set<string>>();
   // By each RunID and checksum an annotation record is known by (its own, and any it had
   // before a put-back renumbered it): a withdrawal names the one it had then.
-  const annotationRecords = new Map<string, { statement: Statement; checksum: string }[]>();
+  const annotationRecords = new Map<
+    string,
+    { statement: Statement; checksum: string; former: boolean }[]
+  >();
   for (const source of sources) {
     checkRecordArgument(source, "records");
     const { RunID, RecordChecksum } = source;
@@ -649,8 +652,8 @@ function resolve(sources: Iterable<AnnotationSource>): Resolved {
     if (!statement) continue;
     statements.push(statement);
     if (statement.source) {
-      for (const { RunID, RecordChecksum } of keysOf(source)) {
-        const known = { statement, checksum: RecordChecksum };
+      for (const [index, { RunID, RecordChecksum }] of keysOf(source).entries()) {
+        const known = { statement, checksum: RecordChecksum, former: index > 0 };
         annotationRecords.set(RunID, [...(annotationRecords.get(RunID) ?? []), known]);
       }
     }
@@ -669,7 +672,9 @@ function resolve(sources: Iterable<AnnotationSource>): Resolved {
     const { subject, annotation, older } = statement;
     if (older) unresolved(older.runId, older.annotation, statement);
     if (unresolved(subject, annotation, statement) || annotation.kind !== "invalidated") continue;
-    for (const { statement: withdrawn, checksum } of annotationRecords.get(subject) ?? []) {
+    for (const { statement: withdrawn, checksum, former } of annotationRecords.get(subject) ?? []) {
+      // A key-less withdrawal is of its RunID's record alone, as in `annotationsFor`.
+      if (former && annotation.target === undefined) continue;
       if (!isAbout(annotation.target, checksum)) continue;
       withdrawals.set(withdrawn, [...(withdrawals.get(withdrawn) ?? []), statement]);
     }
@@ -867,8 +872,12 @@ export function annotationsFor(
     );
   }
   checkRecordArgument(record, "record");
-  return keysOf(record).flatMap(({ RunID, RecordChecksum }) =>
-    (annotations.get(RunID) ?? []).filter((a) => isAbout(a.target, RecordChecksum))
+  // By a former RunID, only an annotation naming the record: a key-less one (written before
+  // annotations named their record, so before put-backs renumbered) is of that RunID's record.
+  return keysOf(record).flatMap(({ RunID, RecordChecksum }, index) =>
+    (annotations.get(RunID) ?? []).filter((a) =>
+      (index === 0 || a.target !== undefined) && isAbout(a.target, RecordChecksum)
+    )
   );
 }
 

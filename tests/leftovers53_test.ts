@@ -17,6 +17,8 @@ import { git, makeProject, tempDir } from "./fixtures.ts";
 import { recordsOf } from "./support/runs.ts";
 import { agentEmitArgs, DEL, JOURNAL, unionProject } from "./support/journal_lost.ts";
 import type { RunRecord } from "../src/schema.ts";
+import { encodeRecord } from "../src/codec.ts";
+import { renumberedNote } from "../src/record_limits.ts";
 
 /**
  * A clone of a {@linkcode unionProject} where `onOld` ran on branch `old` (no record file), which
@@ -234,4 +236,32 @@ Deno.test("stale of a baseline whose only input was a folder that held no file: 
   const check = await stale();
   assertEquals(check.verdict, "DIRTY", JSON.stringify(check));
   assertEquals(check.inputs.map((c: { path: string }) => c.path), ["inbox/request.md"]);
+});
+
+Deno.test("a key-less annotation (written before annotations named their record) of a RunID marks that RunID's record, not a run whose Notes merely quote a renumbered note naming it (leftovers-53 5)", async () => {
+  const { root } = await makeProject();
+  const run = (...args: string[]) => runCliProcess(args, undefined, {}, root);
+  const source = (await run(...agentEmitArgs("SOURCE"))).stdout.trim();
+  // An agent quoting, at the end of its notes, the note of a record put back under a new RunID.
+  const quoting = await run(
+    ...agentEmitArgs("QUOTER", "--notes", `the log said | ${renumberedNote(source)}`),
+  );
+  assertEquals(quoting.code, 0, quoting.stderr);
+  const quoter = quoting.stdout.trim();
+  const noted = await run("annotate", DEL, source, "--note", "looked at");
+  assertEquals(noted.code, 0, noted.stderr);
+  const records = await recordsOf(join(root, DEL));
+  assert(records[1].Notes.endsWith(renumberedNote(source)), records[1].Notes);
+  // The invalidation an older runrec wrote: its RunID alone, no record named.
+  const older = encodeRecord({
+    ...records[2],
+    RunID: records[2].RunID.replace(/-\d{3}$/, "-099"),
+    Notes: `annotates=${source}; invalidates; note=older`,
+  });
+  await Deno.writeTextFile(join(root, DEL, "RunRecords.csv"), `${older}\n`, { append: true });
+  assertEquals(await shownKinds(run, source), ["note", "invalidated"]);
+  // Was: ["invalidated"], QUOTER's run read as SOURCE's put back.
+  assertEquals(await shownKinds(run, quoter), []);
+  const stale = await run("stale", DEL, "--agent", "QUOTER");
+  assert(!stale.stdout.startsWith("NO_BASELINE"), stale.stdout);
 });
