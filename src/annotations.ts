@@ -483,7 +483,8 @@ export type AnnotationSource =
  * ```
  */
 export function annotationSource(record: RunRecord): AnnotationSource {
-  if (statementOf(record) !== undefined) return record;
+  // A record a put-back renumbered, whole too: its former RunIDs (`keysOf`) are read from it.
+  if (statementOf(record) !== undefined || keysOf(record).length > 1) return record;
   // Both copied: a source held per record must not hold its line (mem-39 F1).
   return { RunID: ownCopy(record.RunID), RecordChecksum: ownCopy(record.RecordChecksum) };
 }
@@ -635,7 +636,10 @@ function resolve(sources: Iterable<AnnotationSource>): Resolved {
   const collided = new Map<string, Set<string>>();
   // By each RunID and checksum an annotation record is known by (its own, and any it had
   // before a put-back renumbered it): a withdrawal names the one it had then.
-  const annotationRecords = new Map<string, { statement: Statement; checksum: string }[]>();
+  const annotationRecords = new Map<
+    string,
+    { statement: Statement; checksum: string; former: boolean }[]
+  >();
   for (const source of sources) {
     checkRecordArgument(source, "records");
     const { RunID, RecordChecksum } = source;
@@ -648,8 +652,8 @@ function resolve(sources: Iterable<AnnotationSource>): Resolved {
     if (!statement) continue;
     statements.push(statement);
     if (statement.source) {
-      for (const { RunID, RecordChecksum } of keysOf(source)) {
-        const known = { statement, checksum: RecordChecksum };
+      for (const [index, { RunID, RecordChecksum }] of keysOf(source).entries()) {
+        const known = { statement, checksum: RecordChecksum, former: index > 0 };
         annotationRecords.set(RunID, [...(annotationRecords.get(RunID) ?? []), known]);
       }
     }
@@ -668,7 +672,9 @@ function resolve(sources: Iterable<AnnotationSource>): Resolved {
     const { subject, annotation, older } = statement;
     if (older) unresolved(older.runId, older.annotation, statement);
     if (unresolved(subject, annotation, statement) || annotation.kind !== "invalidated") continue;
-    for (const { statement: withdrawn, checksum } of annotationRecords.get(subject) ?? []) {
+    for (const { statement: withdrawn, checksum, former } of annotationRecords.get(subject) ?? []) {
+      // A key-less withdrawal is of its RunID's record alone, as in `annotationsFor`.
+      if (former && annotation.target === undefined) continue;
       if (!isAbout(annotation.target, checksum)) continue;
       withdrawals.set(withdrawn, [...(withdrawals.get(withdrawn) ?? []), statement]);
     }
@@ -866,8 +872,12 @@ export function annotationsFor(
     );
   }
   checkRecordArgument(record, "record");
-  return keysOf(record).flatMap(({ RunID, RecordChecksum }) =>
-    (annotations.get(RunID) ?? []).filter((a) => isAbout(a.target, RecordChecksum))
+  // By a former RunID, only an annotation naming the record: a key-less one (written before
+  // annotations named their record, so before put-backs renumbered) is of that RunID's record.
+  return keysOf(record).flatMap(({ RunID, RecordChecksum }, index) =>
+    (annotations.get(RunID) ?? []).filter((a) =>
+      (index === 0 || a.target !== undefined) && isAbout(a.target, RecordChecksum)
+    )
   );
 }
 
@@ -1072,7 +1082,6 @@ function annotationConflict(
   checksums: Readonly<Record<string, string>> = {},
 ): AnnotationConflict | undefined {
   const annotationIds = new Set(records.filter(isAnnotation).map((r) => r.RunID));
-  const annotationRecords = new Set(records.filter(isAnnotation).map((r) => r.RecordChecksum));
   const proposed: AnnotationSource = {
     AgentName: ANNOTATOR,
     RunID: PROPOSED,
@@ -1082,42 +1091,31 @@ function annotationConflict(
   };
   const before = annotationsIn(records);
   const after = annotationsIn([...records, proposed]);
-  // The records of each RunID: after a collision, each is weighed on its own.
-  const recordsOf = new Map<string, Set<string>>();
-  for (const { RunID, RecordChecksum } of records) {
-    recordsOf.set(RunID, (recordsOf.get(RunID) ?? new Set()).add(RecordChecksum));
-  }
   const withdrawable = (a: Annotation) =>
     annotationIds.has(a.annotationId) ? a.annotationId : undefined;
-  for (const [id, list] of after) {
-    for (const checksum of recordsOf.get(id) ?? [undefined]) {
-      const about = (annotations: readonly Annotation[], kind: AnnotationKind) =>
-        annotations.filter((a) =>
-          a.kind === kind && (checksum === undefined || isAbout(a.target, checksum))
-        );
-      for (const kind of ["invalidated", "superseded"] as const) {
-        const now = about(list, kind);
-        const earlier = about(before.get(id) ?? [], kind);
-        if (now.length < 2 || now.length <= earlier.length) continue;
-        const existing = earlier[0] ?? now[0];
-        if (kind === "invalidated") {
-          const isAnnotationRecord = checksum === undefined
-            ? annotationIds.has(id)
-            : annotationRecords.has(checksum);
-          const what = isAnnotationRecord ? "withdrawn" : "invalidated";
-          return {
-            message: `${id} is already ${what} by annotation ${existing.annotationId}`,
-            withdraw: withdrawable(existing),
-          };
-        }
-        const by = withdrawable(existing) === undefined
-          ? "its own Notes (finished after reap)"
-          : `annotation ${existing.annotationId}`;
+  // Each record on its own (a RunID may name several), by every key it is known by: one a
+  // put-back renumbered is marked by what was written of it under its former RunID too.
+  for (const record of records) {
+    for (const kind of ["invalidated", "superseded"] as const) {
+      const now = annotationsFor(after, record).filter((a) => a.kind === kind);
+      const earlier = annotationsFor(before, record).filter((a) => a.kind === kind);
+      if (now.length < 2 || now.length <= earlier.length) continue;
+      const existing = earlier[0] ?? now[0];
+      const id = record.RunID;
+      if (kind === "invalidated") {
+        const what = isAnnotation(record) ? "withdrawn" : "invalidated";
         return {
-          message: `${id} is already superseded by ${existing.other} (${by})`,
+          message: `${id} is already ${what} by annotation ${existing.annotationId}`,
           withdraw: withdrawable(existing),
         };
       }
+      const by = withdrawable(existing) === undefined
+        ? "its own Notes (finished after reap)"
+        : `annotation ${existing.annotationId}`;
+      return {
+        message: `${id} is already superseded by ${existing.other} (${by})`,
+        withdraw: withdrawable(existing),
+      };
     }
   }
   const edge = (a: Annotation) => `${a.annotationId} ${a.other}`;

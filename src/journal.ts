@@ -456,6 +456,11 @@ export function journaledSeq(recordFile: string, prefix: string): bigint {
 /** The digits of a SEQ, read where a RunID's prefix ends. */
 const SEQ_DIGITS = /[0-9]+/y;
 
+/** The branch `journalOnlyMessage` names to keep the commit holding `lost`. */
+function keepingBranch(lost: JournalOnlyLine): string {
+  return `kept-${lost.runId}`;
+}
+
 /**
  * The lines the journal of `recordFile` holds (appended in the last day, by this work tree) that
  * contain `text`, each with when it was appended: what was written to the file, whether or not
@@ -602,6 +607,16 @@ export interface JournalOnlyLine {
   commit?: string;
   /** The branch it was appended on, when that is another branch, there still, with a file. */
   branch?: string;
+  /**
+   * Whether `branch` has a RunRecords.csv of its own there: the run is recorded on it, and
+   * `flush --from` refuses it elsewhere (where it has none, the file checked out may take it).
+   */
+  branchFile?: boolean;
+  /**
+   * The commit (abbreviated) that holds it, which no branch, tag or stash holds: only HEAD's
+   * reflog names it (committed at a detached HEAD, or on a branch deleted since).
+   */
+  keptIn?: string;
 }
 
 /** A line only the journal holds, as `verify --json` and `flush --json` give it. */
@@ -638,7 +653,9 @@ export function journalOnlyJson(recordFile: string, lost: JournalOnlyLine): Jour
     appendedAt: new Date(lost.at).toISOString(),
     why: lost.why,
     branch: lost.branch ?? null,
-    command: lost.commit === undefined
+    command: lost.keptIn !== undefined
+      ? `git branch ${keepingBranch(lost)} ${lost.keptIn}`
+      : lost.commit === undefined
       ? `runrec flush --from ${shellWord(journalPath(recordFile))}`
       : `git checkout ${lost.commit} && runrec flush ${shellWord(dirname(recordFile))}`,
   };
@@ -657,6 +674,14 @@ export function journalOnlyJson(recordFile: string, lost: JournalOnlyLine): Jour
  */
 export function journalOnlyMessage(recordFile: string, lost: JournalOnlyLine): string {
   const journal = journalPath(recordFile);
+  if (lost.keptIn !== undefined) {
+    // Recorded already: a put-back anywhere would record the run a second time.
+    return `${lost.runId} is in no file, branch, tag or stash, only in commit ${lost.keptIn} ` +
+      `and this work tree's journal ${journal} (appended ${new Date(lost.at).toISOString()}): ` +
+      `${lost.why}; git branch ${keepingBranch(lost)} ${lost.keptIn} keeps it (git gc deletes ` +
+      "a commit only the reflog names, in time), then merge that branch where the run belongs " +
+      "(runrec flush --from would record the run a second time)";
+  }
   if (lost.commit !== undefined) {
     // There the put-back of its own checkout takes it (its file holds the line before it).
     return `${lost.runId} is in no file, branch, tag or stash, only in this work tree's journal ` +
@@ -665,9 +690,14 @@ export function journalOnlyMessage(recordFile: string, lost: JournalOnlyLine): s
       `it on that line of history: there runrec flush ${shellWord(dirname(recordFile))} puts ` +
       "it back, or names the command that does";
   }
-  const there = lost.branch === undefined
-    ? ""
-    : ` checked out (git checkout ${shellWord(lost.branch)} first to record it on that branch)`;
+  if (lost.branch !== undefined && lost.branchFile) {
+    // Not into this branch's file: the run was another branch's (flush --from here refuses).
+    return `${lost.runId} is in no file, branch, tag or stash, only in this work tree's journal ` +
+      `${journal} (appended ${new Date(lost.at).toISOString()}): ${lost.why}; git checkout ` +
+      `${shellWord(lost.branch)} first to record it on that branch: there runrec flush --from ` +
+      `${shellWord(journal)} appends it, with its RunID (taken by another record since: the ` +
+      "next free one, and a note naming it)";
+  }
   const foreign = foreignLineProblem(lost.line);
   if (foreign !== undefined) {
     // This runrec's `flush --from` refuses it too: only the version that wrote it puts it back.
@@ -676,6 +706,9 @@ export function journalOnlyMessage(recordFile: string, lost: JournalOnlyLine): s
       `runrec version's record (${foreign}): the runrec that wrote it puts it back, with ` +
       `runrec flush --from ${shellWord(journal)}`;
   }
+  const there = lost.branch === undefined
+    ? ""
+    : ` checked out (git checkout ${shellWord(lost.branch)} first to record it on that branch)`;
   return `${lost.runId} is in no file, branch, tag or stash, only in this work tree's journal ` +
     `${journal} (appended ${new Date(lost.at).toISOString()}): ${lost.why}; runrec flush ` +
     `--from ${shellWord(journal)} appends it, with its RunID (taken by another record since: ` +
@@ -737,12 +770,27 @@ export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
   if (left.length === 0) return [];
   const held = heldAnywhere(dir, left.map((e) => e.line));
   if (held === undefined) return [];
-  return left.filter((e) => !held.has(e.line)).flatMap((e) => {
+  const unheld = left.filter((e) => !held.has(e.line));
+  // A detached HEAD's line may be in a commit made there, which only HEAD's reflog names.
+  const keptIn = heldInReflog(dir, unheld.filter((e) => DETACHED.test(e.head)));
+  return unheld.flatMap((e): JournalOnlyLine[] => {
+    const commitHolding = keptIn.get(e.line);
+    if (commitHolding !== undefined) {
+      return [{
+        runId: runIdOfLine(e.line)!,
+        line: e.line,
+        at: e.at,
+        why: "it was committed there at a detached HEAD, which HEAD has left, and only HEAD's " +
+          "reflog names that commit",
+        keptIn: commitHolding,
+      }];
+    }
     const ours = onBranch(e.head, head);
     const branch = e.head.startsWith("ref: refs/heads/") ? e.head.slice(16) : undefined;
     let why: string;
     let elsewhere: string | undefined;
     let commit: string | undefined;
+    let ownFile = false;
     const foreign = foreignLineProblem(e.line);
     if (foreign !== undefined && ours && !none && context(e).some((line) => found.has(line))) {
       why = "no append of this runrec puts it back: it writes records of its own version only";
@@ -774,6 +822,8 @@ export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
       // Checked out, that branch is where the run was: `flush --from` puts the line into its
       // file there, or begins one where it has none.
       elsewhere = gone ? undefined : branch;
+      // That branch has a file of its own now: the run is recorded there, among its lines.
+      ownFile = !gone && gitHas(dir, `refs/heads/${branch}:./${RECORD_FILE}`);
       why = `it was appended on branch ${branch}, ${
         gone
           ? "which is gone"
@@ -789,6 +839,7 @@ export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
       why,
       branch: elsewhere,
       ...(commit === undefined ? {} : { commit }),
+      ...(ownFile ? { branchFile: true } : {}),
     }];
   });
 }
@@ -835,6 +886,53 @@ function heldOnOwnBranch(dir: string, entries: readonly Entry[]): Set<Entry> {
     for (const e of ours) if (there.some((other) => standsFor(other, e.line))) held.add(e);
   }
   return held;
+}
+
+/**
+ * The commit (abbreviated, the latest HEAD was at) holding each of `entries`' lines in a record
+ * file, of the commits HEAD's reflog names since the first was appended: one made at a detached
+ * HEAD and left, which no ref holds. Empty where git cannot say.
+ */
+function heldInReflog(dir: string, entries: readonly Entry[]): Map<string, string> {
+  const kept = new Map<string, string>();
+  if (entries.length === 0) return kept;
+  const since = Math.min(...entries.map((e) => e.at)) / 1000 - 1; // the reflog's are seconds
+  try {
+    const reflog = new Deno.Command("git", {
+      args: ["-C", dir, "log", "-g", "--date=unix", "--format=%H %gd", "HEAD"],
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
+    if (!reflog.success) return kept;
+    const commits = [
+      ...new Set(
+        new TextDecoder().decode(reflog.stdout).split("\n").flatMap((row) => {
+          const [, commit, at] = /^([0-9a-f]+) HEAD@\{(\d+)\}$/.exec(row) ?? [];
+          return commit !== undefined && Number(at) >= since ? [commit] : [];
+        }),
+      ),
+    ];
+    if (commits.length === 0) return kept;
+    const runIds = [...new Set(entries.map((e) => runIdOfLine(e.line)!))];
+    const grep = new Deno.Command("git", {
+      args: [
+        ...["-C", dir, "grep", "--null", "-F", ...runIds.flatMap((id) => ["-e", id])],
+        ...[...commits, "--", `:(top,glob)**/${RECORD_FILE}`],
+      ],
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
+    if (!grep.success) return kept; // 1: none holds one
+    // `<commit>:<path>` NUL `<line>`, each commit's in the order given: the latest first.
+    for (const match of new TextDecoder().decode(grep.stdout).split("\n")) {
+      const other = match.slice(match.indexOf("\0") + 1).replace(/\r$/, "");
+      const commit = match.slice(0, match.indexOf(":"));
+      for (const e of entries) {
+        if (!kept.has(e.line) && standsFor(other, e.line)) kept.set(e.line, commit.slice(0, 12));
+      }
+    }
+  } catch { /* git not started: nothing said of a commit */ }
+  return kept;
 }
 
 /**

@@ -55,7 +55,7 @@ import {
   WriteError,
 } from "./append_types.ts";
 import { linesHolding, runIdOfLine } from "./record_lines.ts";
-import { journaledRecordFile, journalOnlyLines } from "./journal.ts";
+import { journaledRecordFile, journalOnlyLines, journalOnlyMessage } from "./journal.ts";
 import { foreignLineProblem } from "./put_back_line.ts";
 import { deliverableIdOfLine } from "./moved_records.ts";
 import { recordsOfRun } from "./records_of_run.ts";
@@ -1190,8 +1190,18 @@ export async function replayLostRecords(
       );
       return report;
     }
-    const lines = journalOnlyLines(journaled).map((lost) => lost.line);
-    report.lines = lines.length;
+    const named = join(dirname(dirname(file)), RECORD_FILE); // as the user named the journal
+    const lost = journalOnlyLines(journaled);
+    // Another line of history's run (a branch, a detached HEAD's commit) is not this one's to
+    // record, and one a commit holds is recorded already: each is named with its remedy.
+    const elsewhere = lost.filter((l) => l.branchFile || l.commit || l.keptIn);
+    for (const l of elsewhere) {
+      report.failures.push(
+        `${named}: not put back here: ${journalOnlyMessage(named, l)}`,
+      );
+    }
+    const lines = lost.filter((l) => !elsewhere.includes(l)).map((l) => l.line);
+    report.lines = lost.length;
     if (lines.length > 0) await putBackJournalOnly(file, journaled, lines, report, options);
     return report;
   }

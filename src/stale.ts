@@ -1399,11 +1399,14 @@ async function checkFolder(
       );
     }
     const baseline = chosen.record;
+    const givenFolders = inputFoldersIn(baseline.Notes);
     // Its inputs were never captured (a finish from the token after its pending run file went):
     // what it read is unknown, so nothing can be compared, nor called added (agent-trial F1).
+    // Not so of a run given input folders that held no file: they held nothing, and a file
+    // added to one since is a change.
     if (
       baseline.InputContextSHA === TBD && baseline.InputFiles.length === 0 &&
-      Object.keys(baseline.InputHashes).length === 0
+      Object.keys(baseline.InputHashes).length === 0 && givenFolders.length === 0
     ) {
       // A run that had none says so in its Notes (emit, finish, exec since stop 51): no input
       // named and no _REFERENCES.md, which naming its inputs mends, not another run alone.
@@ -1418,7 +1421,6 @@ async function checkFolder(
             "captured at its start): what it read is unknown until the agent runs again",
       );
     }
-    const givenFolders = inputFoldersIn(baseline.Notes);
     // The outputs are hashed with the inputs: one wait for the worker instead of two.
     const [now, outputs] = await Promise.all([
       inputsNow(baseline),

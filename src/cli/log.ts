@@ -349,20 +349,20 @@ function annotationDeeds(
       r.RunID === runId && (a.target === undefined || r.RecordChecksum.startsWith(a.target))
     );
   // An annotation made before a put-back renumbered its record names the RunID the record had:
-  // another record's now. Its row names the record it marks.
-  const nameOf = (runId: string, a: Annotation) => {
-    const now = a.target === undefined
+  // another record's now. Its row names the record it marks (and withdraws it, if an annotation).
+  const putBack = (runId: string, a: Annotation) =>
+    a.target === undefined
       ? undefined
-      : putBackAs.get(runId)?.find((p) => p.checksum.startsWith(a.target!))?.runId;
-    return now === undefined ? runId : `${now} (was ${runId})`;
-  };
+      : putBackAs.get(runId)?.find((p) => p.checksum.startsWith(a.target!));
   const deeds = new Map<string, string>();
   for (const [runId, list] of annotations) {
     for (const a of list) {
       const key = deedKey(a.annotationId, a.timestamp);
-      const name = nameOf(runId, a);
+      const now = putBack(runId, a);
+      const name = now === undefined ? runId : `${now.runId} (was ${runId})`;
       if (a.kind === "invalidated") {
-        deeds.set(key, isWithdrawal(runId, a) ? `withdraws ${name}` : `marks ${name} INVALIDATED`);
+        const withdraws = now === undefined ? isWithdrawal(runId, a) : now.annotation;
+        deeds.set(key, withdraws ? `withdraws ${name}` : `marks ${name} INVALIDATED`);
       }
       if (a.kind === "superseded") deeds.set(key, `marks ${name} SUPERSEDED`);
       if (a.kind === "note") deeds.set(key, `note on ${name}`);
@@ -375,6 +375,8 @@ function annotationDeeds(
 interface PutBackAs {
   checksum: string;
   runId: string;
+  /** Whether it is an annotation record (invalidating it withdraws it). */
+  annotation: boolean;
 }
 
 function deedKey(runId: string, timestamp: string): string {
@@ -553,6 +555,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
             putBackAs.set(was.RunID, [...known, {
               checksum: was.RecordChecksum,
               runId: event.record.RunID,
+              annotation: isAnnotation(event.record),
             }]);
           }
           if (matches(event.record, filters, before)) {
