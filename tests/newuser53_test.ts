@@ -1,0 +1,80 @@
+/**
+ * Stop 53's new users: an agent harness that runs every command in a pseudo-terminal, and a
+ * maintainer adding a column as docs/SCHEMA_EVOLUTION.md says. Each test is one friction they
+ * met, which failed before its fix.
+ */
+import { join } from "node:path";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { decodeRecord } from "../src/codec.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
+import { emitArgs, runCliProcess } from "./cli.ts";
+import { makeProject } from "./fixtures.ts";
+import { assert, assertEquals, assertIncludes } from "./assert.ts";
+
+/** What `args` prints on a pseudo-terminal (stdout and stderr both, as a harness sees them). */
+async function onTerminal(args: string[], env: Record<string, string>): Promise<string> {
+  const argv = [Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY, ...args];
+  const quoted = argv.map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
+  // `script` gives the command a real pseudo-terminal for stdin, stdout and stderr.
+  const output = await new Deno.Command("script", {
+    args: ["-qec", quoted, "/dev/null"],
+    env,
+    stdin: "null",
+    stdout: "piped",
+  }).output();
+  assertEquals(output.code, 0, new TextDecoder().decode(output.stdout));
+  return new TextDecoder().decode(output.stdout);
+}
+
+const readDoc = (path: string) => Deno.readTextFile(new URL(`../${path}`, import.meta.url));
+
+Deno.test("a harness's pseudo-terminal: the same record as piped, with TERM=dumb the same output, with NO_COLOR=1 no colour; AGENT_PROTOCOL.md says so and names GIT_PAGER=cat for the git commands runrec's messages name (newuser-53 F1)", async () => {
+  const { del } = await makeProject();
+  const piped = await runCliProcess(emitArgs(del));
+  assertEquals(piped.code, 0, piped.stderr);
+  await onTerminal(emitArgs(del), { TERM: "xterm", NO_COLOR: "" });
+  const lines = (await Deno.readTextFile(join(del, "RunRecords.csv"))).trimEnd().split("\n");
+  assertEquals(lines.length, 3, lines.join("\n"));
+  // Only what each run must have of its own differs.
+  const [first, second] = lines.slice(1).map((line) => {
+    const { RunID: _id, RunTimestamp: _at, RecordChecksum: _sum, ...rest } = decodeRecord(line);
+    return rest;
+  });
+  assertEquals(second, first);
+  const runId = decodeRecord(lines[1]).RunID;
+  for (const args of [["log", del], ["validate", del], ["verify", del], ["show", del, runId]]) {
+    const expected = await runCliProcess(args);
+    assertEquals([expected.code, expected.stderr], [0, ""], args.join(" "));
+    const dumb = await onTerminal(args, { TERM: "dumb", NO_COLOR: "" });
+    assertEquals(dumb.replaceAll("\r\n", "\n"), expected.stdout, args.join(" "));
+  }
+  // Colour on a terminal unless NO_COLOR is set (not empty, as no-color.org says).
+  assert((await onTerminal(["log", del], { TERM: "xterm", NO_COLOR: "" })).includes("\x1b["));
+  assert(!(await onTerminal(["log", del], { TERM: "xterm", NO_COLOR: "1" })).includes("\x1b["));
+  const protocol = (await readDoc("docs/AGENT_PROTOCOL.md")).replace(/\s+/g, " ");
+  for (const said of ["pseudo-terminal", "`NO_COLOR=1`", "`TERM=dumb`", "`GIT_PAGER=cat`"]) {
+    assertIncludes(protocol, said);
+  }
+});
+
+Deno.test("SCHEMA_EVOLUTION.md's steps for a version bump name what a trial v1.1 bump needed beyond FIELDS and KNOWN_VERSIONS: the reader's decoder of the previous version, the modules that know one header, the RunRecord type (newuser-53 F2)", async () => {
+  const doc = (await readDoc("docs/SCHEMA_EVOLUTION.md")).replace(/\s+/g, " ");
+  // Bumped as the page said before, every v1.0 file became unreadable: the reader has one decoder.
+  const reader = await readDoc("src/reader.ts");
+  assertIncludes(reader, "no decoder for ${reading.known.version}");
+  assertIncludes(doc, "`cannot read: no decoder for v1.0`");
+  for (
+    const module of [
+      "src/reader.ts",
+      "src/record_file_state.ts",
+      "src/line_classifier.ts",
+      "src/header_layout.ts",
+      "src/plain_record.ts",
+    ]
+  ) {
+    assertIncludes(doc, `\`${module}\``);
+    await Deno.stat(new URL(`../${module}`, import.meta.url)); // a module renamed since: say so
+  }
+  assertIncludes(doc, "the `RunRecord` interface");
+  assertIncludes(doc, "scripts/schema_table.ts");
+});
