@@ -70,6 +70,7 @@ Deno.test("SCHEMA_EVOLUTION.md's steps for a version bump name what a trial v1.1
       "src/line_classifier.ts",
       "src/header_layout.ts",
       "src/plain_record.ts",
+      "src/export/openlineage_facets.json",
     ]
   ) {
     assertIncludes(doc, `\`${module}\``);
