@@ -79,3 +79,37 @@ Deno.test("SCHEMA_EVOLUTION.md's steps for a version bump name what a trial v1.1
   assertIncludes(doc, "the `RunRecord` interface");
   assertIncludes(doc, "scripts/schema_table.ts");
 });
+
+Deno.test("C1 control characters (U+0080-U+009F: U+009B is CSI, U+009D OSC) in an agent's text are shown, not sent raw, by log's table and md, and show, as ESC is: a terminal that honours them was cleared or retitled (newuser-53 F3)", async () => {
+  const { del } = await makeProject();
+  const error = "a\u009b2Jb \u009d0;title\u009c c \u001b[2J d";
+  const emitted = await runCliProcess(
+    [
+      "emit",
+      del,
+      "--agent",
+      "4_DOCUMENTS",
+      "--status",
+      "FAILED",
+      "--error",
+      error,
+      "--pass",
+      "P\u009b1m",
+    ],
+  );
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const runId = emitted.stdout.trim();
+  const outputs = [
+    await runCliProcess(["log", del]),
+    await runCliProcess(["log", del, "--format", "md"]),
+    await runCliProcess(["show", del, runId]),
+  ];
+  for (const { code, stdout, stderr } of outputs) {
+    assertEquals(code, 0, stderr);
+    // deno-lint-ignore no-control-regex
+    assertEquals(stdout.match(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g), null, stdout);
+  }
+  assertIncludes(outputs[0].stdout, "a\\u009b2Jb \\u009d0;title\\u009c c ␛[2J d");
+  assertIncludes(outputs[1].stdout, "a&#155;2Jb &#157;0;title&#156; c &#27;\\[2J d");
+  assertIncludes(outputs[2].stdout, "a\\u009b2Jb \\u009d0;title\\u009c c ␛[2J d");
+});
