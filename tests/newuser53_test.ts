@@ -113,3 +113,26 @@ Deno.test("C1 control characters (U+0080-U+009F: U+009B is CSI, U+009D OSC) in a
   assertIncludes(outputs[1].stdout, "a&#155;2Jb &#157;0;title&#156; c &#27;\\[2J d");
   assertIncludes(outputs[2].stdout, "a\\u009b2Jb \\u009d0;title\\u009c c ␛[2J d");
 });
+
+Deno.test("JSON outputs write C1 control characters of an agent's text as \\u escapes (the same value), not raw: log --format json and jsonl, show --format json, emit --json (newuser-53 F4)", async () => {
+  const { del } = await makeProject();
+  const error = "a\u009b2Jb \u009d0;title\u009c \u007f end";
+  const emitted = await runCliProcess(
+    ["emit", del, "--agent", "4_DOCUMENTS", "--status", "FAILED", "--error", error, "--json"],
+  );
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const runId = JSON.parse(emitted.stdout).RunID;
+  const outputs = [
+    emitted,
+    await runCliProcess(["log", del, "--format", "json"]),
+    await runCliProcess(["log", del, "--format", "jsonl"]),
+    await runCliProcess(["show", del, runId, "--format", "json"]),
+  ];
+  for (const { code, stdout, stderr } of outputs) {
+    assertEquals(code, 0, stderr);
+    assertEquals(stdout.match(/[\u007f-\u009f]/g), null, stdout);
+    assertIncludes(stdout, "a\\u009b2Jb \\u009d0;title\\u009c \\u007f end");
+    const parsed = JSON.parse(stdout);
+    assertEquals([parsed].flat()[0].ErrorSummary, error);
+  }
+});

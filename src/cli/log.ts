@@ -35,6 +35,7 @@ import {
   type Command,
   EXIT,
   type Io,
+  jsonText,
   type Parsed,
   positionals,
   stringOption,
@@ -414,9 +415,7 @@ async function write(
 ): Promise<void> {
   const about = (r: ListedRecord) => annotationsFor(annotations.get(r.file)!, r.record);
   const json = (r: ListedRecord) =>
-    JSON.stringify(
-      recordJson(r.record, extraFields(r), about(r), { file: r.file, line: r.line }),
-    );
+    jsonText(recordJson(r.record, extraFields(r), about(r), { file: r.file, line: r.line }));
   switch (format) {
     case "csv": {
       // Each record goes under the header line it has in its file, repeated only when it changes.

@@ -10,7 +10,7 @@ import { reapCommandLine } from "../pending_warnings.ts";
 import { describeReaped, type ReapReport, reapRuns } from "../reap.ts";
 import { parseDurationOption } from "../time.ts";
 import { spelledDuration } from "./duration_words.ts";
-import { type Command, EXIT, positionals, stringOption } from "./command.ts";
+import { type Command, EXIT, jsonText, positionals, stringOption } from "./command.ts";
 import { lockWaitMessage, printRecorded } from "./outcome.ts";
 
 const HELP = `runrec reap: write runs whose agent never finished as FAILED
@@ -173,7 +173,7 @@ export const reapCommand: Command = {
         () => {
           const { problems, damaged, removedTemporaries } = report;
           const doc = { reaped, left, unwatched, problems, damaged, removedTemporaries };
-          io.out(JSON.stringify(doc, null, 2) + "\n");
+          io.out(jsonText(doc, 2) + "\n");
         },
       );
     } else {

@@ -40,6 +40,7 @@ import {
   type Command,
   EXIT,
   type Io,
+  jsonText,
   type Parsed,
   positionals,
   stringOption,
@@ -438,7 +439,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     if (json) {
       out.write(`${firstProblem ? "" : "\n      "}],\n`);
       const rest = { ...result, history: historyJson(checked), ok };
-      const body = JSON.stringify(readError ? { ...rest, unreadable: readError } : rest, null, 2);
+      const body = jsonText(readError ? { ...rest, unreadable: readError } : rest, 2);
       // The object's members, indented to sit inside the file object already opened.
       const members = body.split("\n").slice(1, -1).map((line) => `    ${line}`);
       out.write(`${members.join("\n")}\n    }`);
