@@ -136,3 +136,19 @@ Deno.test("JSON outputs write C1 control characters of an agent's text as \\u es
     assertEquals([parsed].flat()[0].ErrorSummary, error);
   }
 });
+
+Deno.test("agents check and install name an agent file whose name holds ESC or a C1 control escaped, not raw (newuser-53 F5)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "runrec-agents-names-" });
+  const fixtures = new URL("./fixtures/agents/", import.meta.url);
+  const named = "AGENT_X\u001b]0;t\u0007\u009b2J.md";
+  await Deno.copyFile(new URL("AGENT_ORCHESTRATOR.md", fixtures), join(dir, named));
+  await Deno.copyFile(new URL("AGENT_4_DOCUMENTS.md", fixtures), join(dir, "AGENT_4_DOCUMENTS.md"));
+  for (const [action, code] of [["check", 1], ["install", 0]] as const) {
+    const { code: got, stdout, stderr } = await runCliProcess(["agents", action, dir]);
+    assertEquals(got, code, stderr);
+    // deno-lint-ignore no-control-regex
+    assertEquals(stdout.match(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g), null, stdout);
+    assertIncludes(stdout, "AGENT_X\\u001b]0;t\\u0007\\u009b2J.md: skipped");
+  }
+  await Deno.remove(dir, { recursive: true });
+});
