@@ -152,3 +152,23 @@ Deno.test("agents check and install name an agent file whose name holds ESC or a
   }
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a pending run's warning (log, verify, reap) and verify --json name a folder whose name holds ESC or a C1 control escaped, not raw (newuser-53 F6)", async () => {
+  const { root } = await makeProject();
+  const del = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-09_X\u001b]0;t\u0007\u009b2J");
+  await Deno.mkdir(del);
+  await Deno.writeTextFile(join(del, "_CONTEXT.md"), "context\n");
+  const started = await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"]);
+  assertEquals(started.code, 0, started.stderr);
+  const emitted = await runCliProcess(emitArgs(del, "--input", "_CONTEXT.md"));
+  assertEquals(emitted.code, 0, emitted.stderr);
+  for (
+    const args of [["log", root], ["verify", root], ["verify", root, "--json"], ["reap", root]]
+  ) {
+    const { stdout, stderr } = await runCliProcess(args);
+    const both = stdout + stderr;
+    assertIncludes(both, "DEL-01-09_X\\u001b]0;t\\u0007\\u009b2J", args.join(" "));
+    // deno-lint-ignore no-control-regex
+    assertEquals(both.match(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g), null, both);
+  }
+});

@@ -6,6 +6,7 @@
  */
 import { InputError } from "../errors.ts";
 import { relative } from "../path.ts";
+import { oneLine } from "../names.ts";
 import { reapCommandLine } from "../pending_warnings.ts";
 import { describeReaped, type ReapReport, reapRuns } from "../reap.ts";
 import { parseDurationOption } from "../time.ts";
@@ -75,7 +76,9 @@ function unwatchedNote(
 ): string | undefined {
   if (runs.length === 0) return undefined;
   const each = runs.map(({ delDir, run, why }) =>
-    `${relative(Deno.cwd(), delDir) || "."} ${run.agent} since ${run.start.started} (${why})`
+    `${
+      oneLine(relative(Deno.cwd(), delDir)) || "."
+    } ${run.agent} since ${run.start.started} (${why})`
   ).join(", ");
   const folders = [...new Set(runs.map(({ delDir }) => relative(Deno.cwd(), delDir) || "."))];
   const whose = runs.every(({ run }) => run.pid === undefined)

@@ -166,7 +166,7 @@ function jsonSink(out: BufferedOut): Sink {
       out.write(`      "records": ${counts.records},\n      "errors": ${counts.errors},\n`);
       out.write(`      "warnings": ${counts.warnings}`);
       if (unreadable !== undefined) {
-        out.write(`,\n      "unreadable": ${JSON.stringify(unreadable)}`);
+        out.write(`,\n      "unreadable": ${jsonText(unreadable)}`);
       }
       out.write(`\n    }`);
     },
