@@ -172,3 +172,25 @@ Deno.test("a pending run's warning (log, verify, reap) and verify --json name a 
     assertEquals(both.match(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g), null, both);
   }
 });
+
+Deno.test("the warnings of log, verify, export and flush about a record spooled in a folder whose name holds ESC or a C1 control name it escaped, not raw (newuser-53 F7)", async () => {
+  const { root } = await makeProject();
+  const del = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-09_X\u001b]0;t\u0007\u009b2J");
+  await Deno.mkdir(del);
+  await Deno.writeTextFile(join(del, "_CONTEXT.md"), "context\n");
+  // A header of no version this runrec writes: the record is spooled, not appended.
+  await Deno.writeTextFile(join(del, "RunRecords.csv"), "SchemaVersion,Foo\n");
+  const emitted = await runCliProcess(emitArgs(del, "--input", "_CONTEXT.md"));
+  assertEquals(emitted.code, 0, emitted.stderr);
+  assertIncludes(emitted.stderr, "record not written");
+  const commands = [["log", root], ["verify", root], ["export", root, "--format", "prov"], [
+    "flush",
+    root,
+  ]];
+  for (const args of commands) {
+    const { stderr } = await runCliProcess(args);
+    assertIncludes(stderr, "DEL-01-09_X\\u001b]0;t\\u0007\\u009b2J", args.join(" "));
+    // deno-lint-ignore no-control-regex
+    assertEquals(stderr.match(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g), null, stderr);
+  }
+});

@@ -560,7 +560,11 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         } else {
           if (event.severity === "error") damaged++;
           if (!repeats.isShown(event.severity, describeLineProblem(event))) continue;
-          io.err(`runrec log: warning: ${shown}:${event.line}: ${describeLineProblem(event)}\n`);
+          io.err(
+            `runrec log: warning: ${
+              oneLine(`${shown}:${event.line}: ${describeLineProblem(event)}`)
+            }\n`,
+          );
         }
       }
       for (const line of repeats.summary(shown)) io.err(`runrec log: ${line}\n`);
@@ -572,7 +576,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     annotations.set(file.path, annotationsIn(annotating));
     deeds.set(file.path, annotationDeeds(annotations.get(file.path)!, annotating, putBackAs));
     for (const line of ambiguousAnnotations(annotating)) {
-      io.err(`runrec log: warning: ${shown}: ${line}\n`);
+      io.err(`runrec log: warning: ${oneLine(`${shown}: ${line}`)}\n`);
     }
   }
   const places = listing.places();
@@ -589,17 +593,17 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   out.flush();
   if (count === 0) {
     for (const line of await agentsNotFound(stringOption(parsed, "agent"), recordedAgents)) {
-      io.err(`runrec log: warning: ${line}\n`);
+      io.err(`runrec log: warning: ${oneLine(line)}\n`);
     }
   }
   for (const p of pendingRecords(targets)) {
-    io.err(`runrec log: warning: ${describePending(p)}\n`);
+    io.err(`runrec log: warning: ${oneLine(describePending(p))}\n`);
   }
   for (const dir of foldersWithPendingRuns(targets)) {
     // A run recorded already (its file back, or its record in the spool) is said as such, so
     // that nobody finishes or reaps it a second time.
     for (const warning of await pendingRunWarnings(dir)) {
-      io.err(`runrec log: warning: ${warning}\n`);
+      io.err(`runrec log: warning: ${oneLine(warning)}\n`);
     }
   }
   return unreadable > 0 ? EXIT.usage : EXIT.ok;

@@ -492,11 +492,11 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   }));
   // Warnings go to stderr, as log's do: stdout stays the check's own output.
   if (!json) {
-    for (const p of pending) io.err(`runrec verify: warning: ${describePending(p)}\n`);
+    for (const p of pending) io.err(`runrec verify: warning: ${oneLine(describePending(p))}\n`);
     // A run whose record waits in the spool (a read-only folder's finish) is said so.
     for (const s of started) {
       for (const warning of await pendingRunWarnings(s.delDir)) {
-        io.err(`runrec verify: warning: ${warning}\n`);
+        io.err(`runrec verify: warning: ${oneLine(warning)}\n`);
       }
     }
   }
