@@ -194,3 +194,18 @@ Deno.test("the warnings of log, verify, export and flush about a record spooled 
     assertEquals(stderr.match(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g), null, stderr);
   }
 });
+
+Deno.test("reap's line for each run it writes FAILED names a folder whose name holds ESC or a C1 control escaped, not raw (newuser-53 F8)", async () => {
+  const { root } = await makeProject();
+  const del = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-09_X\u001b]0;t\u0007\u009b2J");
+  await Deno.mkdir(del);
+  await Deno.writeTextFile(join(del, "_CONTEXT.md"), "context\n");
+  const started = await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"]);
+  assertEquals(started.code, 0, started.stderr);
+  const reaped = await runCliProcess(["reap", root, "--older-than", "0s"]);
+  assertEquals(reaped.code, 0, reaped.stderr);
+  assertIncludes(reaped.stdout, "DEL-01-09_X\\u001b]0;t\\u0007\\u009b2J 4_DOCUMENTS started");
+  const both = reaped.stdout + reaped.stderr;
+  // deno-lint-ignore no-control-regex
+  assertEquals(both.match(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g), null, both);
+});

@@ -120,7 +120,7 @@ export const reapCommand: Command = {
       // Said by a supervisor, not the agent: each warning names the run and folder it is about.
       const about = `${runId ?? run.id} (${relative(Deno.cwd(), delDir) || "."})`;
       for (const warning of outcome?.warnings ?? []) {
-        io.err(`runrec: warning: ${about}: ${warning}\n`);
+        io.err(`runrec: warning: ${oneLine(`${about}: ${warning}`)}\n`);
       }
       if (outcome?.lost) io.err(`${outcome.lost}\n`);
     }
