@@ -209,3 +209,15 @@ Deno.test("reap's line for each run it writes FAILED names a folder whose name h
   // deno-lint-ignore no-control-regex
   assertEquals(both.match(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g), null, both);
 });
+
+Deno.test("an unknown command or a stray argument after --version is echoed with its C1 controls escaped, as its C0 ones were (newuser-53 F9)", async () => {
+  for (const args of [["lo\u009bg"], ["--version", "x\u009d0;t\u009c"]]) {
+    const { code, stderr } = await runCliProcess(args);
+    assertEquals(code, 2, stderr);
+    assertEquals(stderr.match(/[\u007f-\u009f]/g), null, stderr);
+    assertIncludes(
+      stderr,
+      args.at(-1)!.replace(/[\u007f-\u009f]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`),
+    );
+  }
+});
