@@ -221,3 +221,18 @@ Deno.test("an unknown command or a stray argument after --version is echoed with
     );
   }
 });
+
+Deno.test("show of a run in a folder whose name holds ESC or a C1 control names its file escaped (newuser-53 F10)", async () => {
+  const { root } = await makeProject();
+  const del = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-09_X\u001b]0;t\u0007\u009b2J");
+  await Deno.mkdir(del);
+  await Deno.writeTextFile(join(del, "_CONTEXT.md"), "context\n");
+  const emitted = await runCliProcess(emitArgs(del, "--input", "_CONTEXT.md"));
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const shown = await runCliProcess(["show", del, emitted.stdout.trim()]);
+  assertEquals(shown.code, 0, shown.stderr);
+  assertIncludes(shown.stdout, "DEL-01-09_X\\u001b]0;t\\u0007\\u009b2J/RunRecords.csv`, line 2.");
+  const both = shown.stdout + shown.stderr;
+  // deno-lint-ignore no-control-regex
+  assertEquals(both.match(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g), null, both);
+});
