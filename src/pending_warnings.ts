@@ -7,6 +7,7 @@
  */
 import { basename } from "./path.ts";
 import { shellWord } from "./shell_word.ts";
+import { oneLine } from "./names.ts";
 import { rootOutOfSight } from "./deliverable.ts";
 import { listPendingRuns, type PendingItem } from "./pending.ts";
 import { recordedRuns, type RunRecordFound, spooledRecordPlace } from "./recorded_runs.ts";
@@ -51,8 +52,9 @@ export function describePendingRuns(delDir: string, items: readonly PendingItem[
         "--agent NAME --status S records it from its token)"
       : `${basename(i.path)} (unreadable)`
   );
+  const shown = oneLine(delDir); // a folder's name must not drive the terminal the line is shown on
   if (items.every((i) => i.damaged)) {
-    return `${delDir}: ${items.length} run(s) started and not finished: ${runs.join(", ")}`;
+    return `${shown}: ${items.length} run(s) started and not finished: ${runs.join(", ")}`;
   }
   // Without a process to watch, reap tells a crashed agent's run only by its age.
   const unwatched = items.filter((i) => i.run && i.run.pid === undefined).length;
@@ -63,7 +65,7 @@ export function describePendingRuns(delDir: string, items: readonly PendingItem[
       "(started without --pid: reap tells them by age alone)"
     : `${reapCommandLine([delDir])} once their agents are gone (--older-than DURATION ` +
       `for the ${unwatched} started without --pid: reap tells those by age alone)`;
-  return `${delDir}: ${items.length} run(s) started and not finished: ${runs.join(", ")}; ` +
+  return `${shown}: ${items.length} run(s) started and not finished: ${runs.join(", ")}; ` +
     `finish them with runrec finish, or ${reap}`;
 }
 

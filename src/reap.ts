@@ -39,6 +39,7 @@ import { checkReapArguments } from "./argument_checks.ts";
 import { requireFolder } from "./deliverable.ts";
 import { refuseSlipInsideDeliverable } from "./targets.ts";
 import { folderGitMovedTo, leftByGit, moveLeftRun } from "./git_moved_folder.ts";
+import { oneLine } from "./names.ts";
 
 export type { ReapOptions } from "./run_options.ts";
 
@@ -570,7 +571,7 @@ function pendingRunsAt(
  * ```
  */
 export function describeReaped(reaped: ReapedRun, cwd: string): string {
-  const where = relative(cwd, reaped.delDir) || ".";
+  const where = oneLine(relative(cwd, reaped.delDir)) || "."; // no raw control to the terminal
   return `${whatBecameOf(reaped)} ${where} ${reaped.run.agent} started ` +
     `${reaped.run.start.started}: ${reaped.reason}`;
 }

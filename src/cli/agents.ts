@@ -18,6 +18,7 @@ import { plural } from "./format.ts";
 import { InputError } from "../errors.ts";
 import { shellWord } from "../shell_word.ts";
 import { join } from "../path.ts";
+import { oneLine } from "../names.ts";
 
 const HELP = `runrec agents: the "record the run" block in agent instruction files
 
@@ -120,7 +121,9 @@ function runAction(parsed: Parsed, io: Io): number {
   const otherCase = otherCaseAgentFiles(dir);
   if (otherCase.length > 0) {
     io.err(
-      `runrec agents: ${otherCase.map((name) => join(dir, name)).join(", ")}: named AGENT_*.md ` +
+      `runrec agents: ${
+        otherCase.map((name) => oneLine(join(dir, name))).join(", ")
+      }: named AGENT_*.md ` +
         "in other case, which runrec neither installs in nor checks: rename " +
         `${otherCase.length === 1 ? "it" : "them"} AGENT_<NAME>.md (git mv)\n`,
     );
@@ -142,7 +145,7 @@ function runAction(parsed: Parsed, io: Io): number {
   // One file that cannot be edited stops the whole install: the others only would have changed.
   const nothingWritten = dryRun || (problems.length > 0 && act !== "check");
   if (act !== "check" && !nothingWritten) return writeAll(act, dir, reports, io);
-  for (const r of reports) out += `${r.path}: ${describe(act, r, nothingWritten)}\n`;
+  for (const r of reports) out += `${oneLine(r.path)}: ${describe(act, r, nothingWritten)}\n`;
   io.out(out);
   if (problems.length > 0 && act !== "check") {
     io.err(
@@ -200,18 +203,18 @@ function writeAll(act: "install" | "remove", dir: string, reports: AgentFileRepo
   let unwritten = 0;
   for (const r of reports) {
     if (r.after === undefined) {
-      io.out(`${r.path}: ${describe(act, r, false)}\n`);
+      io.out(`${oneLine(r.path)}: ${describe(act, r, false)}\n`);
       continue;
     }
     if (failure !== undefined) {
       unwritten++;
-      io.out(`${r.path}: not ${act === "install" ? "installed" : "removed"} (stopped)\n`);
+      io.out(`${oneLine(r.path)}: not ${act === "install" ? "installed" : "removed"} (stopped)\n`);
       continue;
     }
     try {
       replaceFileText(r.path, r.after, r.before);
       written.push(r.path);
-      io.out(`${r.path}: ${describe(act, r, false)}\n`);
+      io.out(`${oneLine(r.path)}: ${describe(act, r, false)}\n`);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       failure = e.message;
@@ -219,7 +222,9 @@ function writeAll(act: "install" | "remove", dir: string, reports: AgentFileRepo
       const why = e.message.startsWith(`${r.path}: `)
         ? e.message.slice(r.path.length + 2)
         : e.message;
-      io.out(`${r.path}: not ${act === "install" ? "installed" : "removed"}: ${why}\n`);
+      io.out(
+        `${oneLine(r.path)}: not ${act === "install" ? "installed" : "removed"}: ${oneLine(why)}\n`,
+      );
     }
   }
   if (reports.length === 0) io.out(`${dir}: no AGENT_*.md files\n`);

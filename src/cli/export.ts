@@ -5,6 +5,7 @@
  * @module
  */
 import { basename } from "../path.ts";
+import { oneLine } from "../names.ts";
 import { openLineageLines } from "../export/openlineage.ts";
 import { provDocumentStreamed } from "../export/prov.ts";
 import { type CollectOptions, namespaceProblem } from "../export/runs.ts";
@@ -138,7 +139,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   if (target !== undefined) refuseRunrecFile(target.path);
   const namespaceWrong = namespace === undefined ? undefined : namespaceProblem(namespace);
   if (namespaceWrong) throw new UsageError(`--namespace ${namespaceWrong}`);
-  const warn = (message: string) => io.err(`runrec export: warning: ${message}\n`);
+  const warn = (message: string) => io.err(`runrec export: warning: ${oneLine(message)}\n`);
   // Every file is read, so that each unreadable one is named; then nothing is written.
   let unreadable = 0;
   const cannotRead = (message: string) => {

@@ -5,6 +5,7 @@
  * @module
  */
 import { shellWord } from "../shell_word.ts";
+import { oneLine } from "../names.ts";
 import { RECORD_FILE, requireFolder } from "../deliverable.ts";
 import {
   journaledRecordFile,
@@ -191,7 +192,9 @@ export const flushCommand: Command = {
       });
     } else {
       for (const r of replayed) io.out(`${r.RunID}  replayed into ${r.DeliverableID}\n`);
-      for (const { warning } of report.repeats) io.err(`runrec flush: warning: ${warning}\n`);
+      for (const { warning } of report.repeats) {
+        io.err(`runrec flush: warning: ${oneLine(warning)}\n`);
+      }
       for (const { runId, file } of report.putBack) {
         io.out(
           `${runId}  put back into ${file}, which a git command (pull, checkout, reset, revert) had dropped it from\n`,
@@ -212,7 +215,7 @@ export const flushCommand: Command = {
       for (const path of report.removedTemporaries) {
         io.err(`runrec flush: removed ${path}, a temporary file its killed writer left\n`);
       }
-      for (const f of report.failures) io.err(`runrec: warning: ${f}\n`);
+      for (const f of report.failures) io.err(`runrec: warning: ${oneLine(f)}\n`);
       for (const line of elsewhere) {
         io.err(`runrec: warning: outside the folders named, not failed for: ${line}\n`);
       }

@@ -70,29 +70,33 @@ function displayWidth(text: string): number {
   return width;
 }
 
+// C1 too (U+0080-U+009F): a terminal that honours them takes U+009B as ESC [ and U+009D as ESC ].
 // deno-lint-ignore no-control-regex
-const CONTROL = /[\x00-\x08\x0B-\x1F\x7F]/g;
+const CONTROL = /[\x00-\x08\x0B-\x1F\x7F-\x9F]/g;
 
 /**
  * Shows the control characters of free text from a record (all but tab and
- * line feed) as their Unicode control pictures (ESC as `␛`), so that text an
- * agent wrote cannot colour, move or clear the terminal it is printed on.
+ * line feed) as their Unicode control pictures (ESC as `␛`), or as `\u0080`
+ * to `\u009f` where Unicode has no picture, so that text an agent wrote
+ * cannot colour, move or clear the terminal it is printed on.
  *
  * @example
  * ```ts
  * import { showControls } from "./format.ts";
  * showControls("\x1b[31mred\x1b[0m"); // "␛[31mred␛[0m"
+ * showControls("\u009b2J"); // "\\u009b2J"
  * ```
  */
 export function showControls(text: string): string {
-  return text.replace(
-    CONTROL,
-    (c) => c === "\x7F" ? "\u2421" : String.fromCharCode(0x2400 + c.charCodeAt(0)),
-  );
+  return text.replace(CONTROL, (c) => {
+    const code = c.charCodeAt(0);
+    if (code < 0x20) return String.fromCharCode(0x2400 + code);
+    return code === 0x7F ? "\u2421" : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
 }
 
 // deno-lint-ignore no-control-regex
-const CONTROL_OR_COLOUR = /\x1b\[[0-9;]*m|[\x00-\x08\x0A-\x1F\x7F]/g;
+const CONTROL_OR_COLOUR = /\x1b\[[0-9;]*m|[\x00-\x08\x0A-\x1F\x7F-\x9F]/g;
 
 /** Makes text one line: control characters would break alignment and line-based output. */
 function oneLine(text: string): string {
@@ -185,7 +189,7 @@ export function escapeMarkdownCell(text: string): string {
     .replaceAll("<", "&lt;")
     .replace(/\r\n|\r|\n/g, "<br>")
     // deno-lint-ignore no-control-regex
-    .replace(/[\x00-\x08\x0B-\x1F\x7F]/g, (c) => `&#${c.charCodeAt(0)};`);
+    .replace(/[\x00-\x08\x0B-\x1F\x7F-\x9F]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /**

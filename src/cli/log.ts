@@ -35,6 +35,7 @@ import {
   type Command,
   EXIT,
   type Io,
+  jsonText,
   type Parsed,
   positionals,
   stringOption,
@@ -416,9 +417,7 @@ async function write(
 ): Promise<void> {
   const about = (r: ListedRecord) => annotationsFor(annotations.get(r.file)!, r.record);
   const json = (r: ListedRecord) =>
-    JSON.stringify(
-      recordJson(r.record, extraFields(r), about(r), { file: r.file, line: r.line }),
-    );
+    jsonText(recordJson(r.record, extraFields(r), about(r), { file: r.file, line: r.line }));
   switch (format) {
     case "csv": {
       // Each record goes under the header line it has in its file, repeated only when it changes.
@@ -564,7 +563,11 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         } else {
           if (event.severity === "error") damaged++;
           if (!repeats.isShown(event.severity, describeLineProblem(event))) continue;
-          io.err(`runrec log: warning: ${shown}:${event.line}: ${describeLineProblem(event)}\n`);
+          io.err(
+            `runrec log: warning: ${
+              oneLine(`${shown}:${event.line}: ${describeLineProblem(event)}`)
+            }\n`,
+          );
         }
       }
       for (const line of repeats.summary(shown)) io.err(`runrec log: ${line}\n`);
@@ -576,7 +579,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     annotations.set(file.path, annotationsIn(annotating));
     deeds.set(file.path, annotationDeeds(annotations.get(file.path)!, annotating, putBackAs));
     for (const line of ambiguousAnnotations(annotating)) {
-      io.err(`runrec log: warning: ${shown}: ${line}\n`);
+      io.err(`runrec log: warning: ${oneLine(`${shown}: ${line}`)}\n`);
     }
   }
   const places = listing.places();
@@ -593,17 +596,17 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   out.flush();
   if (count === 0) {
     for (const line of await agentsNotFound(stringOption(parsed, "agent"), recordedAgents)) {
-      io.err(`runrec log: warning: ${line}\n`);
+      io.err(`runrec log: warning: ${oneLine(line)}\n`);
     }
   }
   for (const p of pendingRecords(targets)) {
-    io.err(`runrec log: warning: ${describePending(p)}\n`);
+    io.err(`runrec log: warning: ${oneLine(describePending(p))}\n`);
   }
   for (const dir of foldersWithPendingRuns(targets)) {
     // A run recorded already (its file back, or its record in the spool) is said as such, so
     // that nobody finishes or reaps it a second time.
     for (const warning of await pendingRunWarnings(dir)) {
-      io.err(`runrec log: warning: ${warning}\n`);
+      io.err(`runrec log: warning: ${oneLine(warning)}\n`);
     }
   }
   return unreadable > 0 ? EXIT.usage : EXIT.ok;

@@ -15,6 +15,7 @@ import {
   EXIT,
   exitFor,
   type Io,
+  jsonText,
   parseCommandArgs,
   type Parsed,
   UnknownOption,
@@ -292,7 +293,7 @@ async function runWithoutCommand(
   }
   if (name === "--version" || name === "-V") {
     if (rest.length > 0) {
-      io.err(`runrec: unexpected argument ${JSON.stringify(rest[0])} (see runrec --help)\n`);
+      io.err(`runrec: unexpected argument ${jsonText(rest[0])} (see runrec --help)\n`);
       return EXIT.usage;
     }
     io.out(`${versionLine()}\n`);
@@ -303,7 +304,7 @@ async function runWithoutCommand(
     ? ["--version"]
     : await closestOf(name, COMMANDS.map((c) => c.name));
   const meant = near.length === 0 ? "" : `: did you mean ${near.join(" or ")}?`;
-  io.err(`runrec: unknown command ${JSON.stringify(name)}${meant} (see runrec --help)\n`);
+  io.err(`runrec: unknown command ${jsonText(name)}${meant} (see runrec --help)\n`);
   return EXIT.usage;
 }
 

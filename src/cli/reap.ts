@@ -6,11 +6,12 @@
  */
 import { InputError } from "../errors.ts";
 import { relative } from "../path.ts";
+import { oneLine } from "../names.ts";
 import { reapCommandLine } from "../pending_warnings.ts";
 import { describeReaped, type ReapReport, reapRuns } from "../reap.ts";
 import { parseDurationOption } from "../time.ts";
 import { spelledDuration } from "./duration_words.ts";
-import { type Command, EXIT, positionals, stringOption } from "./command.ts";
+import { type Command, EXIT, jsonText, positionals, stringOption } from "./command.ts";
 import { lockWaitMessage, printRecorded } from "./outcome.ts";
 
 const HELP = `runrec reap: write runs whose agent never finished as FAILED
@@ -75,7 +76,9 @@ function unwatchedNote(
 ): string | undefined {
   if (runs.length === 0) return undefined;
   const each = runs.map(({ delDir, run, why }) =>
-    `${relative(Deno.cwd(), delDir) || "."} ${run.agent} since ${run.start.started} (${why})`
+    `${
+      oneLine(relative(Deno.cwd(), delDir)) || "."
+    } ${run.agent} since ${run.start.started} (${why})`
   ).join(", ");
   const folders = [...new Set(runs.map(({ delDir }) => relative(Deno.cwd(), delDir) || "."))];
   const whose = runs.every(({ run }) => run.pid === undefined)
@@ -117,7 +120,7 @@ export const reapCommand: Command = {
       // Said by a supervisor, not the agent: each warning names the run and folder it is about.
       const about = `${runId ?? run.id} (${relative(Deno.cwd(), delDir) || "."})`;
       for (const warning of outcome?.warnings ?? []) {
-        io.err(`runrec: warning: ${about}: ${warning}\n`);
+        io.err(`runrec: warning: ${oneLine(`${about}: ${warning}`)}\n`);
       }
       if (outcome?.lost) io.err(`${outcome.lost}\n`);
     }
@@ -173,7 +176,7 @@ export const reapCommand: Command = {
         () => {
           const { problems, damaged, removedTemporaries } = report;
           const doc = { reaped, left, unwatched, problems, damaged, removedTemporaries };
-          io.out(JSON.stringify(doc, null, 2) + "\n");
+          io.out(jsonText(doc, 2) + "\n");
         },
       );
     } else {

@@ -22,6 +22,7 @@ import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { renumberedNote } from "../record_limits.ts";
 import { linesWithRunId } from "../record_lines.ts";
 import { shellWord } from "../shell_word.ts";
+import { oneLine } from "../names.ts";
 import { heldByGit, journaledLines, journalOnlyLines, journalOnlyMessage } from "../journal.ts";
 import {
   type Command,
@@ -154,7 +155,7 @@ function renderRecordMarkdown(
   }
   return [
     `# Run ${escapeMarkdownCell(record.RunID)}\n`,
-    `From \`${path.replaceAll("`", "'")}\`, line ${line}.\n`,
+    `From \`${oneLine(path).replaceAll("`", "'")}\`, line ${line}.\n`,
     renderMarkdownTable(["Field", "Value"], fields),
     `## Inputs (${plural(inputs.length, "file")})\n`,
     inputs.length > 0 ? renderMarkdownTable(["Path", "SHA-256", "Kind"], inputs) : "_none_\n",

@@ -9,7 +9,7 @@ import { checkRecordFile } from "../reader.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { describeLineProblem } from "../verify.ts";
 import { noRunRecord } from "../line_problems.ts";
-import { type Command, EXIT, type Io, type Parsed, positionals } from "./command.ts";
+import { type Command, EXIT, type Io, jsonText, type Parsed, positionals } from "./command.ts";
 import { BufferedOut, paint, plural, problemLine, RepeatedWarnings } from "./format.ts";
 import { oneLine } from "../names.ts";
 
@@ -147,7 +147,7 @@ function jsonSink(out: BufferedOut): Sink {
       out.write(`{\n  "files": [`);
     },
     beginFile(path, exists) {
-      out.write(`${firstFile ? "" : ","}\n    {\n      "path": ${JSON.stringify(path)},\n`);
+      out.write(`${firstFile ? "" : ","}\n    {\n      "path": ${jsonText(path)},\n`);
       out.write(`      "exists": ${exists},\n      "problems": [`);
       firstFile = false;
       firstProblem = true;
@@ -156,7 +156,7 @@ function jsonSink(out: BufferedOut): Sink {
       const item = { line: p.line, severity: p.severity, code: p.code, field: p.field };
       out.write(
         `${firstProblem ? "" : ","}\n        ${
-          JSON.stringify({ ...item, message: describeLineProblem(p) })
+          jsonText({ ...item, message: describeLineProblem(p) })
         }`,
       );
       firstProblem = false;
@@ -166,7 +166,7 @@ function jsonSink(out: BufferedOut): Sink {
       out.write(`      "records": ${counts.records},\n      "errors": ${counts.errors},\n`);
       out.write(`      "warnings": ${counts.warnings}`);
       if (unreadable !== undefined) {
-        out.write(`,\n      "unreadable": ${JSON.stringify(unreadable)}`);
+        out.write(`,\n      "unreadable": ${jsonText(unreadable)}`);
       }
       out.write(`\n    }`);
     },

@@ -40,6 +40,7 @@ import {
   type Command,
   EXIT,
   type Io,
+  jsonText,
   type Parsed,
   positionals,
   stringOption,
@@ -116,7 +117,7 @@ function historyText(
   if (failure) {
     const where = failure.commit === "working tree"
       ? "the working tree"
-      : `commit ${failure.commit.slice(0, 7)} ${JSON.stringify(failure.subject)}`;
+      : `commit ${failure.commit.slice(0, 7)} ${jsonText(failure.subject)}`;
     const against = failure.previousPath === history.gitPath
       ? "the version"
       : `the version of ${failure.previousPath}`;
@@ -340,8 +341,8 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const inJournal: JournalOnlyJson[] = [];
   let firstFile = true;
   if (json) {
-    out.write(`{\n  "since": ${JSON.stringify(since ?? null)},\n`);
-    out.write(`  "notes": ${JSON.stringify(rangeNotes)},\n  "files": [`);
+    out.write(`{\n  "since": ${jsonText(since ?? null)},\n`);
+    out.write(`  "notes": ${jsonText(rangeNotes)},\n  "files": [`);
   } else for (const note of rangeNotes) out.write(`runrec verify: note: ${oneLine(note)}\n`);
   for (const file of files) {
     const history = histories.get(file.path);
@@ -353,7 +354,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       totals.errors += lost.length;
       if (json) {
         out.write(`${firstFile ? "" : ","}\n    ${
-          JSON.stringify({
+          jsonText({
             path: file.path,
             exists: false,
             problems: lost,
@@ -382,14 +383,14 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     }
     let firstProblem = true;
     if (json) {
-      out.write(`${firstFile ? "" : ","}\n    {\n      "path": ${JSON.stringify(file.path)},\n`);
+      out.write(`${firstFile ? "" : ","}\n    {\n      "path": ${jsonText(file.path)},\n`);
       out.write(`      "exists": true,\n      "problems": [`);
     }
     firstFile = false;
     const repeats = new RepeatedWarnings();
     const onProblem = (p: IntegrityProblem) => {
       if (json) {
-        out.write(`${firstProblem ? "" : ","}\n        ${JSON.stringify(p)}`);
+        out.write(`${firstProblem ? "" : ","}\n        ${jsonText(p)}`);
         firstProblem = false;
       } else if (repeats.isShown(p.severity, p.message)) {
         out.write(problemLine(oneLine(file.path), p.line, p.severity, p.message, io.color));
@@ -439,7 +440,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     if (json) {
       out.write(`${firstProblem ? "" : "\n      "}],\n`);
       const rest = { ...result, history: historyJson(checked), ok };
-      const body = JSON.stringify(readError ? { ...rest, unreadable: readError } : rest, null, 2);
+      const body = jsonText(readError ? { ...rest, unreadable: readError } : rest, 2);
       // The object's members, indented to sit inside the file object already opened.
       const members = body.split("\n").slice(1, -1).map((line) => `    ${line}`);
       out.write(`${members.join("\n")}\n    }`);
@@ -477,7 +478,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     }
     const where = failure.commit === "working tree"
       ? ""
-      : ` in commit ${failure.commit.slice(0, 7)} ${JSON.stringify(failure.subject)}`;
+      : ` in commit ${failure.commit.slice(0, 7)} ${jsonText(failure.subject)}`;
     out.write(
       `${oneLine(path)}: ${paint("K-APPEND-1 broken", "red", io.color)}${where}: ` +
         oneLine(`${failure.message}${failure.remedy ? `; ${failure.remedy}` : ""}`) + "\n",
@@ -492,19 +493,19 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   }));
   // Warnings go to stderr, as log's do: stdout stays the check's own output.
   if (!json) {
-    for (const p of pending) io.err(`runrec verify: warning: ${describePending(p)}\n`);
+    for (const p of pending) io.err(`runrec verify: warning: ${oneLine(describePending(p))}\n`);
     // A run whose record waits in the spool (a read-only folder's finish) is said so.
     for (const s of started) {
       for (const warning of await pendingRunWarnings(s.delDir)) {
-        io.err(`runrec verify: warning: ${warning}\n`);
+        io.err(`runrec verify: warning: ${oneLine(warning)}\n`);
       }
     }
   }
   if (json) {
     out.write(`${firstFile ? "" : "\n  "}],\n`);
     const goneJson = gone.map((path) => ({ path, history: historyJson(histories.get(path)) }));
-    out.write(`  "gone": ${JSON.stringify(goneJson)},\n`);
-    out.write(`  "spooled": ${JSON.stringify(pending)},\n`);
+    out.write(`  "gone": ${jsonText(goneJson)},\n`);
+    out.write(`  "spooled": ${jsonText(pending)},\n`);
     const unfinished = started.flatMap((s) =>
       s.runs.map((r) => ({
         delDir: s.delDir,
@@ -516,8 +517,8 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         damaged: r.damaged === true,
       }))
     );
-    out.write(`  "pendingRuns": ${JSON.stringify(unfinished)},\n`);
-    out.write(`  "journalOnly": ${JSON.stringify(inJournal)},\n`);
+    out.write(`  "pendingRuns": ${jsonText(unfinished)},\n`);
+    out.write(`  "journalOnly": ${jsonText(inJournal)},\n`);
     for (const [key, value] of Object.entries(totals)) out.write(`  "${key}": ${value},\n`);
     out.write(`  "unreadable": ${unreadable},\n`);
     out.write(`  "ok": ${!failed}\n}\n`);
