@@ -1177,7 +1177,6 @@ export async function replayLostRecords(
 ): Promise<LostRecordsReport> {
   checkReplayLostArguments(file, options);
   const report: LostRecordsReport = { ...emptyReport(), lines: 0 };
-  const byFile = new Map<string, { entry: SpoolEntry; line: number }[]>();
   // A journal (.runrec/RunRecords.csv.journal): the records only it holds, each once.
   const journaled = journaledRecordFile(resolve(file));
   if (journaled !== undefined && kindOf(file) === "file") {
@@ -1213,6 +1212,27 @@ export async function replayLostRecords(
     const why = e instanceof Deno.errors.NotCapable ? message(e) : failureReason(e as Error);
     throw new InputError(`${file}: cannot read: ${why}`);
   }
+  return await replayLostRecordText(text, file, options);
+}
+
+/**
+ * {@linkcode replayLostRecords} of lost-record lines already read: `text`, read from `source` (a
+ * file's name, or "standard input"), which its messages name.
+ *
+ * @example
+ * ```ts
+ * import { replayLostRecordText } from "./spool.ts";
+ * const report = await replayLostRecordText("nothing saved\n", "standard input");
+ * console.log(report.lines); // 0
+ * ```
+ */
+export async function replayLostRecordText(
+  text: string,
+  source: string,
+  options: AppendOptions = {},
+): Promise<LostRecordsReport> {
+  const report: LostRecordsReport = { ...emptyReport(), lines: 0 };
+  const byFile = new Map<string, { entry: SpoolEntry; line: number }[]>();
   const lines = text.split("\n");
   lines.forEach((raw, i) => {
     const text = raw.trim();
@@ -1224,17 +1244,17 @@ export async function replayLostRecords(
     try {
       entry = JSON.parse(json);
     } catch (e) {
-      report.failures.push(`${file}:${i + 1}: not a lost record: ${message(e)}`);
+      report.failures.push(`${source}:${i + 1}: not a lost record: ${message(e)}`);
       return;
     }
     const wrong = entryProblem(entry, undefined);
     if (wrong) {
-      report.failures.push(`${file}:${i + 1}: not replayed: ${wrong}`);
+      report.failures.push(`${source}:${i + 1}: not replayed: ${wrong}`);
       return;
     }
     byFile.set(entry.recordFile, [...byFile.get(entry.recordFile) ?? [], { entry, line: i + 1 }]);
   });
-  return await replayLost(file, byFile, report, options);
+  return await replayLost(source, byFile, report, options);
 }
 
 /**

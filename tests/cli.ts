@@ -32,21 +32,29 @@ export async function runCli(args: string[]): Promise<CliResult> {
 
 /**
  * Runs the CLI as a real process with the given permission flags (default:
- * production), in `cwd` (default: this process's).
+ * production), in `cwd` (default: this process's), `stdin` (if any) piped in.
  */
 export async function runCliProcess(
   args: string[],
   flags: readonly string[] = FULL_FLAGS,
   env: Record<string, string> = {},
   cwd?: string,
+  stdin?: string,
 ): Promise<CliResult> {
-  const output = await new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(Deno.execPath(), {
     args: ["run", ...flags, CLI_ENTRY, ...args],
     cwd,
+    stdin: stdin === undefined ? "inherit" : "piped",
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1", ...env },
-  }).output();
+  }).spawn();
+  if (stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(stdin));
+    await writer.close();
+  }
+  const output = await child.output();
   const decoder = new TextDecoder();
   return {
     code: output.code,

@@ -278,6 +278,33 @@ Deno.test("exec on a folder CMD does not create: its code kept, the record print
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("flush --from - appends the lost-record lines piped in, each once; a line that is no record is named as standard input's", async () => {
+  const { root } = await makeProject();
+  const gone = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-08_Never");
+  const failed = await execSh(gone, "exit 3");
+  assertIncludes(failed.stderr, "runrec: lost-record: ");
+  await Deno.mkdir(gone);
+  const piped = (text: string) =>
+    runCliProcess(["flush", "--from", "-"], undefined, undefined, undefined, text);
+  // The whole stderr of the emit, as `2>&1 | runrec flush --from -` gives it.
+  const first = await piped(failed.stderr);
+  assertEquals(first.code, 0, first.stderr);
+  assertEquals((await recordsOf(gone)).map((r) => r.ErrorSummary), ["exit code 3"]);
+  const again = await piped(failed.stderr);
+  assertEquals(again.code, 0, again.stderr);
+  assertIncludes(again.stdout, "is already in its file; nothing appended");
+  assertEquals((await recordsOf(gone)).length, 1);
+  const none = await piped("no such line\n");
+  assertEquals([none.code, none.stdout], [
+    0,
+    "standard input: no lost-record line in it; nothing appended\n",
+  ]);
+  const bad = await piped("runrec: lost-record: {not json\n");
+  assertEquals(bad.code, 1, bad.stderr);
+  assertIncludes(bad.stderr, "standard input:1: not a lost record");
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("exec on a misspelt folder beside the real one (a near name, or the same DeliverableID): exit 2 naming it, before the command runs; nothing recorded", async () => {
   const { root, del } = await makeProject();
   const marker = join(root, "ran");

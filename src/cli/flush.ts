@@ -21,6 +21,7 @@ import { miscasedRootMarkerReason } from "../other_case.ts";
 import {
   listSpool,
   replayLostRecords,
+  replayLostRecordText,
   type ReplayReport,
   replaySpool,
   type RunRecordedAlready,
@@ -46,7 +47,8 @@ reported STUCK with its reason and what to do.
 
 Options:
   --from FILE   append the records of the "runrec: lost-record: ..." lines saved in
-                FILE (from an emit that could neither write nor spool); FILE a journal
+                FILE (from an emit that could neither write nor spool; - reads them
+                from standard input); FILE a journal
                 (<del-dir>/.runrec/RunRecords.csv.journal): the records only it holds
   --json        print {replayed, putBack, repeats, alreadyWritten, alreadyRecorded,
                 claimed, failures, elsewhere, removedTemporaries, journalOnly:
@@ -162,7 +164,13 @@ export const flushCommand: Command = {
           .map((dir) => [resolve(dir), dir]),
       ).values(),
     ];
-    const lost = from !== undefined ? await replayLostRecords(from).catch(namingFrom) : undefined;
+    // `--from -`: the lines piped in, as `runrec emit ... 2>&1 | runrec flush --from -` gives them.
+    const source = from === "-" ? "standard input" : from;
+    const lost = from === undefined
+      ? undefined
+      : from === "-"
+      ? await replayLostRecordText(await new Response(Deno.stdin.readable).text(), "standard input")
+      : await replayLostRecords(from).catch(namingFrom);
     const report: ReplayReport = lost ?? await replaySpool(dirs);
     // Records no replay appends: only the journal holds them (SCHEMA.md 7.1), each named with
     // the command that does. `flush --from` of that journal appends them.
@@ -222,16 +230,18 @@ export const flushCommand: Command = {
       const nothing = replayed.length + report.putBack.length + report.alreadyWritten.length +
         report.alreadyRecorded.length + claimed.length +
         report.failures.length + elsewhere.length;
-      const journaled = from === undefined ? undefined : journaledRecordFile(resolve(from));
+      const journaled = from === undefined || from === "-"
+        ? undefined
+        : journaledRecordFile(resolve(from));
       // A failure says why none was looked for (a folder at a journal's record file's path).
       const none = lost?.lines === 0 && report.failures.length === 0;
       if (none && journaled !== undefined) {
         io.out(
-          `${from}: no record only this journal holds (each is in its file, a branch or a ` +
+          `${source}: no record only this journal holds (each is in its file, a branch or a ` +
             "stash, or the next append puts it back); nothing appended\n",
         );
       } else if (none) {
-        io.out(`${from}: no lost-record line in it; nothing appended\n`);
+        io.out(`${source}: no lost-record line in it; nothing appended\n`);
       } else if (nothing === 0) {
         io.out(
           waitingInToolRoots === 0
