@@ -68,3 +68,41 @@ Deno.test("emit --started with a clean filter that does not answer: the git and 
   assert(records.some((r) => r.RunID === stdout.trim()), stdout);
   assertEquals(left, [], "the filter git started is left running");
 });
+
+/**
+ * Runs argv[1:] as a harness does that starts it in a session of its own (no controlling
+ * terminal) with its stderr on a terminal: once it prints "ready", sends it SIGINT; prints the
+ * exit code (or "bound" when it had not ended a minute later, its group then killed).
+ */
+const NEW_SESSION_SIGINT = `
+import os, pty, signal, subprocess, sys
+_, terminal = pty.openpty()
+child = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=terminal, start_new_session=True)
+assert child.stdout.readline() == b"ready\\n"
+child.send_signal(signal.SIGINT)
+try:
+    print(child.wait(timeout=60))
+except subprocess.TimeoutExpired:
+    os.killpg(child.pid, signal.SIGKILL)
+    print("bound")
+`;
+
+Deno.test("exec started in a session of its own with stderr on a terminal: SIGINT sent to runrec reaches CMD (no terminal's Ctrl-C can reach it; before: runrec kept it, CMD ran on)", async () => {
+  const { del } = await makeProject();
+  const script = 'trap "exit 7" INT; echo ready; while :; do sleep 0.1; done';
+  const out = await new Deno.Command("python3", {
+    args: [
+      ...["-c", NEW_SESSION_SIGINT],
+      ...RUNREC,
+      ...["exec", del, "--agent", "A", "--", "sh", "-c", script],
+    ],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const said = new TextDecoder().decode(out.stdout).trim();
+  assertEquals(said, "7", new TextDecoder().decode(out.stderr));
+  const record = (await recordsOf(del)).at(-1)!;
+  assertEquals([record.AgentName, record.RunStatus], ["A", "FAILED"]);
+});
