@@ -57,8 +57,8 @@ function gitReason(stderr: string): string {
  * Runs `git` with `args` in `cwd`, writing `input` (if any) to its standard
  * input. Throws only when git cannot be started (not installed, or no
  * permission to run programs), or when `signal` was aborted before it
- * started; aborted while git runs, git is killed (its result then says
- * SIGKILL's exit code, 137).
+ * started; aborted while git runs, git and the programs it started are
+ * killed (its result then says SIGKILL's exit code, 137).
  *
  * @example
  * ```ts
@@ -81,9 +81,15 @@ export async function git(
     stdout: "piped",
     stderr: "piped",
     env: GIT_ENV,
+    // Given a deadline, git leads a process group of its own: killed with it are the programs it
+    // started (a clean filter), which would otherwise hold its output open, and the caller waiting.
+    detached: signal !== undefined,
   }).spawn();
   // SIGKILL: a stopped git keeps a SIGTERM pending for ever; the callers' gits only read.
   const kill = () => {
+    try {
+      return Deno.kill(-child.pid, "SIGKILL");
+    } catch { /* no group (Windows), or none left: git alone, below */ }
     try {
       child.kill("SIGKILL");
     } catch { /* it has ended */ }

@@ -136,6 +136,21 @@ function ownGroup(): boolean {
   return !Deno.stdin.isTerminal() && !Deno.stdout.isTerminal() && !Deno.stderr.isTerminal();
 }
 
+/**
+ * Whether a terminal's keys can reach CMD in runrec's group: only where runrec has a controlling
+ * terminal. A harness may start it in a session of its own (none) with stderr on a terminal; a
+ * SIGINT it sends runrec is then the only one CMD could get.
+ */
+function terminalKeysReach(): boolean {
+  if (Deno.build.os === "windows") return true; // a console's Ctrl-C reaches every process on it
+  try {
+    Deno.openSync("/dev/tty").close();
+    return true;
+  } catch {
+    return false; // ENXIO: no controlling terminal
+  }
+}
+
 /** Sends `signal` to CMD's process group, else (none, or gone) to CMD alone. */
 function signalCommand(child: Deno.ChildProcess, signal: Deno.Signal, group: boolean): void {
   try {
@@ -201,6 +216,7 @@ async function runCommand(
   left?: number;
 }> {
   const group = ownGroup();
+  const keys = !group && terminalKeysReach();
   // Listening before CMD starts: a signal sent once CMD has shown signs of life must not find
   // runrec still without its listener (and end it, CMD left running). Listeners run from the
   // event loop, so only once CMD was spawned.
@@ -211,7 +227,7 @@ async function runCommand(
   let ended = false;
   const late: Deno.Signal[] = [];
   for (const signal of FORWARDED) {
-    const keyed = !group && TERMINAL_KEYS.includes(signal);
+    const keyed = keys && TERMINAL_KEYS.includes(signal);
     const pass = () =>
       ended ? late.push(signal) : child && !keyed && signalCommand(child, signal, group);
     try {
