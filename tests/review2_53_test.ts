@@ -83,3 +83,29 @@ Deno.test("a supersede made before a put-back renumbered both runs: show, log, s
     `${older.RunID} is already superseded by ${newer.RunID} (was ${newerWas.RunID})`,
   );
 });
+
+Deno.test("a detached HEAD's line left unheld: the reflog's commits searched for it are those made here, not each one HEAD was checked out at since (a reused CI workspace), and the line is still named with the commit to check out (review2-53 F2)", async () => {
+  const { root, run } = await unionProject();
+  await git(root, "checkout", "-q", "old");
+  assertEquals((await run(...agentEmitArgs("OTHER"))).code, 0);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "old's record");
+  await git(root, "checkout", "-q", "--detach", "main");
+  const appendedAt = (await git(root, "rev-parse", "HEAD")).trim().slice(0, 12);
+  const detached = (await run(...agentEmitArgs("DETACHED"))).stdout.trim();
+  // A job's checkout of a commit made elsewhere (no ref holds it here), as CI's fetch and
+  // checkout of the commit to build; then another line's.
+  const tree = (await git(root, "rev-parse", "main^{tree}")).trim();
+  const elsewhere = (await git(root, "commit-tree", "-p", "main", "-m", "a job's", tree)).trim();
+  await git(root, "checkout", "-f", "-q", "--detach", elsewhere);
+  await git(root, "checkout", "-f", "-q", "old");
+  const trace = join(await tempDir({ prefix: "runrec-review2-53-trace-" }), "git.trace");
+  const verify = await runCliProcess(["verify", DEL], undefined, { GIT_TRACE: trace }, root);
+  assertEquals(verify.code, 1, verify.stdout);
+  assertIncludes(verify.stdout, `${detached} is in no file, branch, tag or stash`);
+  assertIncludes(verify.stdout, `git checkout ${appendedAt} first`);
+  // Was: `git grep … <elsewhere> …`, each commit checked out since read whole.
+  const greps = (await Deno.readTextFile(trace)).split("\n").filter((l) => l.includes(" grep "));
+  assert(greps.length > 0, "git grep traced");
+  assertEquals(greps.filter((l) => l.includes(elsewhere)), []);
+});
