@@ -56,7 +56,7 @@ async function renumberedOnPull(
   return { run, before, now };
 }
 
-Deno.test("a supersede made before a put-back renumbered both runs: show, log, show --json and annotate's refusal name the superseding run by the RunID it has now, not the other clone's record that holds its old one (review2-53 F1)", async () => {
+Deno.test("a supersede made before a put-back renumbered both runs: show, log, show --json, export --format prov and annotate's refusal name the superseding run by the RunID it has now, not the other clone's record that holds its old one (review2-53 F1)", async () => {
   const { run, before, now } = await renumberedOnPull(async (run) => {
     const older = (await run(...agentEmitArgs("OLDER"))).stdout.trim();
     const newer = (await run(...agentEmitArgs("NEWER"))).stdout.trim();
@@ -76,6 +76,13 @@ Deno.test("a supersede made before a put-back renumbered both runs: show, log, s
   const log = await run("log", DEL);
   const row = log.stdout.split("\n").find((line) => line.startsWith(`${older.RunID} `))!;
   assertIncludes(row, `SUPERSEDED by ${newer.RunID} (was ${newerWas.RunID})`);
+  // PROV links the superseding run's activity, not THEIRS's.
+  const prov = JSON.parse((await run("export", DEL, "--format", "prov")).stdout);
+  const activities = prov.activity as Record<string, Record<string, unknown>>;
+  const activityOf = (runId: string) =>
+    Object.keys(activities).find((key) => activities[key]["runrec:RunID"] === runId);
+  const links = activities[activityOf(older.RunID)!]["runrec:supersededBy"];
+  assertIncludes(JSON.stringify(links), activityOf(newer.RunID)!);
   const again = await run("annotate", DEL, newer.RunID, "--supersedes", older.RunID, "--note", "x");
   assertEquals(again.code, 2, again.stderr);
   assertIncludes(
