@@ -84,6 +84,11 @@ export interface Annotation {
    * names one: which of two records sharing that RunID it means.
    */
   otherTarget?: string;
+  /**
+   * The RunID `other`'s record has now, when a put-back gave it a new one after the annotation
+   * was written: `other` is another record's RunID then.
+   */
+  otherNow?: string;
   /** The free text given with `--note`. */
   note: string;
   /**
@@ -640,9 +645,15 @@ function resolve(sources: Iterable<AnnotationSource>): Resolved {
     string,
     { statement: Statement; checksum: string; former: boolean }[]
   >();
+  // Records a put-back renumbered, by each RunID they had: an annotation's `other` names one so.
+  const renumbered = new Map<string, { checksum: string; runId: string }[]>();
   for (const source of sources) {
     checkRecordArgument(source, "records");
     const { RunID, RecordChecksum } = source;
+    for (const former of keysOf(source).slice(1)) {
+      const known = { checksum: former.RecordChecksum, runId: RunID };
+      renumbered.set(former.RunID, [...(renumbered.get(former.RunID) ?? []), known]);
+    }
     const first = firstOf.get(RunID);
     if (first === undefined) firstOf.set(RunID, RecordChecksum);
     else if (first !== RecordChecksum) {
@@ -689,11 +700,19 @@ function resolve(sources: Iterable<AnnotationSource>): Resolved {
     verdicts.set(statement, verdict);
     return verdict;
   };
+  const withOtherNow = (a: Annotation): Annotation => {
+    const now = a.otherTarget === undefined
+      ? undefined
+      : renumbered.get(a.other!)?.find((r) => r.checksum.startsWith(a.otherTarget!));
+    return now === undefined ? a : { ...a, otherNow: now.runId };
+  };
   const annotations = new Map<string, Annotation[]>();
   for (const statement of statements) {
     if (!applies(statement)) continue;
-    add(annotations, statement.subject, statement.annotation);
-    if (statement.older) add(annotations, statement.older.runId, statement.older.annotation);
+    add(annotations, statement.subject, withOtherNow(statement.annotation));
+    if (statement.older) {
+      add(annotations, statement.older.runId, withOtherNow(statement.older.annotation));
+    }
   }
   // Said of those still in force: one withdrawn marks nothing (annotate-sweep F3).
   const inForce = [...keyless].map(([id, by]) =>
@@ -978,7 +997,11 @@ class Bearing {
       for (const id of newly) this.#names.add(id);
     }
     for (const source of added) {
-      if (this.#names.has(source.RunID) || statementOf(source) !== undefined) {
+      // A record a put-back renumbered too: an annotation's `other` may name it as it was.
+      if (
+        this.#names.has(source.RunID) || statementOf(source) !== undefined ||
+        keysOf(source).length > 1
+      ) {
         this.sources.push(source);
       }
     }
@@ -1027,9 +1050,23 @@ export function annotationMark(annotations: readonly Annotation[] | undefined): 
   const marks: string[] = [];
   for (const a of annotations ?? []) {
     if (a.kind === "invalidated") marks.push("INVALIDATED");
-    if (a.kind === "superseded") marks.push(`SUPERSEDED by ${a.other}`);
+    if (a.kind === "superseded") marks.push(`SUPERSEDED by ${otherName(a)}`);
   }
   return [...new Set(marks)].join("; ");
+}
+
+/**
+ * The run an annotation's `other` names, as it is known now: `N' (was N)` for one a put-back
+ * renumbered since.
+ *
+ * @example
+ * ```ts
+ * import { otherName } from "./annotations.ts";
+ * otherName({ annotationId: "A", timestamp: "", kind: "superseded", note: "", other: "N" }); // "N"
+ * ```
+ */
+export function otherName(a: Annotation): string | undefined {
+  return a.otherNow === undefined ? a.other : `${a.otherNow} (was ${a.other})`;
 }
 
 /** The RunID given to a proposed annotation while `annotationConflict` weighs it. */
@@ -1113,7 +1150,7 @@ function annotationConflict(
         ? "its own Notes (finished after reap)"
         : `annotation ${existing.annotationId}`;
       return {
-        message: `${id} is already superseded by ${existing.other} (${by})`,
+        message: `${id} is already superseded by ${otherName(existing)} (${by})`,
         withdraw: withdrawable(existing),
       };
     }

@@ -891,7 +891,9 @@ function heldOnOwnBranch(dir: string, entries: readonly Entry[]): Set<Entry> {
 /**
  * The commit (abbreviated, the latest HEAD was at) holding each of `entries`' lines in a record
  * file, of the commits HEAD's reflog names since the first was appended: one made at a detached
- * HEAD and left, which no ref holds. Empty where git cannot say.
+ * HEAD and left, which no ref holds. Only commits made here are searched: one HEAD reached by a
+ * checkout was made before or elsewhere (a reused CI workspace checks out one a job, each
+ * searched whole otherwise). Empty where git cannot say.
  */
 function heldInReflog(dir: string, entries: readonly Entry[]): Map<string, string> {
   const kept = new Map<string, string>();
@@ -899,7 +901,7 @@ function heldInReflog(dir: string, entries: readonly Entry[]): Map<string, strin
   const since = Math.min(...entries.map((e) => e.at)) / 1000 - 1; // the reflog's are seconds
   try {
     const reflog = new Deno.Command("git", {
-      args: ["-C", dir, "log", "-g", "--date=unix", "--format=%H %gd", "HEAD"],
+      args: ["-C", dir, "log", "-g", "--date=unix", "--format=%H %gd %gs", "HEAD"],
       stdout: "piped",
       stderr: "null",
     }).outputSync();
@@ -907,8 +909,9 @@ function heldInReflog(dir: string, entries: readonly Entry[]): Map<string, strin
     const commits = [
       ...new Set(
         new TextDecoder().decode(reflog.stdout).split("\n").flatMap((row) => {
-          const [, commit, at] = /^([0-9a-f]+) HEAD@\{(\d+)\}$/.exec(row) ?? [];
-          return commit !== undefined && Number(at) >= since ? [commit] : [];
+          const [, commit, at, subject] = /^([0-9a-f]+) HEAD@\{(\d+)\} (.*)$/.exec(row) ?? [];
+          const made = subject !== undefined && !subject.startsWith("checkout: ");
+          return made && Number(at) >= since ? [commit] : [];
         }),
       ),
     ];

@@ -648,7 +648,11 @@ async function annotationSources(
     if (event.line > lastLine) break;
     if (event.kind !== "record" || !firstCopy(event.record)) continue;
     const { record } = event;
-    if (named.has(record.RunID) || runIdsNamedBy(record) !== undefined) {
+    // A record a put-back renumbered too: an annotation naming it as it was is shown so.
+    if (
+      named.has(record.RunID) || runIdsNamedBy(record) !== undefined ||
+      formerKeys(record).length > 0
+    ) {
       sources.push(annotationSource(record));
     }
   }

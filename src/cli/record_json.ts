@@ -80,7 +80,8 @@ export function recordJson(
   json.RecordChecksum = record.RecordChecksum;
   json.invalidatedBy = annotations.filter((a) => a.kind === "invalidated")
     .map((a) => a.annotationId);
-  json.supersededBy = annotations.filter((a) => a.kind === "superseded").map((a) => a.other);
+  json.supersededBy = annotations.filter((a) => a.kind === "superseded")
+    .map((a) => a.otherNow ?? a.other);
   json.annotations = annotations;
   if (place !== undefined) {
     json.recordFile = relative(Deno.cwd(), place.file);

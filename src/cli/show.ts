@@ -10,6 +10,7 @@ import {
   annotationsIn,
   type AnnotationSource,
   annotationSource,
+  otherName,
 } from "../annotations.ts";
 import { CheckFailure, InputError } from "../errors.ts";
 import { deliverableId } from "../deliverable.ts";
@@ -105,9 +106,9 @@ function says(a: Annotation): string {
     case "invalidated":
       return "INVALIDATED";
     case "superseded":
-      return `SUPERSEDED by ${a.other}`;
+      return `SUPERSEDED by ${otherName(a)}`;
     case "supersedes":
-      return `supersedes ${a.other}`;
+      return `supersedes ${otherName(a)}`;
     case "note":
       return "note";
   }

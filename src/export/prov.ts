@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { otherName } from "../annotations.ts";
 import { checkRunsArgument } from "../argument_checks.ts";
 import { DELETED, FIELDS, TBD } from "../schema.ts";
 import { type Json, sortedJsonPretty } from "./json.ts";
@@ -506,14 +507,15 @@ function annotationAttributes(run: ExportedRun, named: RunsNamed): Record<string
   };
   for (const a of annotations) {
     const says = a.kind === "superseded"
-      ? `superseded by ${a.other}`
+      ? `superseded by ${otherName(a)}`
       : a.kind === "supersedes"
-      ? `supersedes ${a.other}`
+      ? `supersedes ${otherName(a)}`
       : a.kind;
     lists["runrec:annotation"].push(`${a.timestamp} ${a.annotationId} ${says}: ${a.note}`);
     if (a.kind === "invalidated") lists["runrec:invalidatedBy"].push(a.annotationId);
-    // `other` is set for the two kinds that name another run (annotations.ts): its activities.
-    const other = a.other;
+    // `other` is set for the two kinds that name another run (annotations.ts): its activities,
+    // by the RunID its record has now (a put-back may have renumbered it).
+    const other = a.otherNow ?? a.other;
     if (other === undefined) continue;
     const all = named.get(`${run.file}\n${other}`) ?? [other];
     // Of two records sharing the RunID, the one the annotation names by its checksum, if it does.

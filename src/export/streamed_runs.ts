@@ -23,6 +23,7 @@ import { describeLineProblem } from "../messages.ts";
 import { basename } from "../path.ts";
 import { firstCopies, readRecordAt, readRecords, type RecordPlace } from "../reader.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
+import { formerKeys } from "../record_limits.ts";
 import { parseDuration, parseInstant } from "../time.ts";
 import {
   type CollectOptions,
@@ -196,7 +197,11 @@ async function secondRead(
     if (event.line > first.lastLine) break;
     if (event.kind !== "record" || !firstCopy(event.record)) continue;
     const { record } = event;
-    if (first.named.has(record.RunID) || runIdsNamedBy(record) !== undefined) {
+    // A record a put-back renumbered too: an annotation naming it as it was links to it.
+    if (
+      first.named.has(record.RunID) || runIdsNamedBy(record) !== undefined ||
+      formerKeys(record).length > 0
+    ) {
       sources.push(annotationSource(record));
     }
     if (first.repeated.has(textHash(record.RunID))) {

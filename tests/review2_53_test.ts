@@ -1,0 +1,118 @@
+/**
+ * What the items of stop 53's leftovers left wrong, tried through the CLI: a supersede made
+ * before a put-back renumbered both runs it names. Real git repositories, a clone and a pull
+ * with `merge=union`, runrec as real processes.
+ *
+ * ```sh
+ * deno test -A tests/review2_53_test.ts
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assert, assertEquals, assertIncludes } from "./assert.ts";
+import { runCliProcess } from "./cli.ts";
+import { git, tempDir } from "./fixtures.ts";
+import { recordsOf } from "./support/runs.ts";
+import { agentEmitArgs, DEL, JOURNAL, unionProject } from "./support/journal_lost.ts";
+import type { RunRecord } from "../src/schema.ts";
+
+/**
+ * A clone of a {@linkcode unionProject} where `onOld` ran on branch `old` (no record file), which
+ * `git checkout -f main` then discarded; upstream runs of the minutes of the records whose agents
+ * `agents` names took their RunIDs, pulled; `flush --from` of the journal put them back, those
+ * renumbered. `now` gives the record put back of one `onOld` made.
+ */
+async function renumberedOnPull(
+  onOld: (run: (...args: string[]) => ReturnType<typeof runCliProcess>) => Promise<void>,
+  agents: readonly string[],
+) {
+  const up = await unionProject();
+  const local = join(await tempDir({ prefix: "runrec-review2-53-" }), "local");
+  await git(up.root, "clone", "-q", up.root, local);
+  const run = (...args: string[]) => runCliProcess(args, undefined, {}, local);
+  await git(local, "checkout", "-q", "old");
+  await onOld(run);
+  const before = await recordsOf(join(local, DEL));
+  await git(local, "checkout", "-f", "-q", "main");
+  const takenIds: string[] = [];
+  for (const at of before.filter((r) => agents.includes(r.AgentName))) {
+    while (!takenIds.includes(at.RunID)) {
+      const out = await up.run(
+        ...agentEmitArgs("THEIRS", "--started", at.RunTimestamp, "--duration", "0s"),
+      );
+      assertEquals(out.code, 0, out.stderr);
+      takenIds.push(out.stdout.trim());
+      assert(takenIds.length < 8, takenIds.join(" "));
+    }
+  }
+  await git(up.root, "commit", "-qam", "their records");
+  await git(local, "pull", "-q", "--no-rebase");
+  const putBack = await run("flush", "--from", JOURNAL);
+  assertEquals(putBack.code, 0, putBack.stderr);
+  const after = (await recordsOf(join(local, DEL))).filter((r) => r.AgentName !== "THEIRS");
+  const now = (record: RunRecord) =>
+    after.find((r) => r.RunTimestamp === record.RunTimestamp && r.AgentName === record.AgentName)!;
+  return { run, before, now };
+}
+
+Deno.test("a supersede made before a put-back renumbered both runs: show, log, show --json, export --format prov and annotate's refusal name the superseding run by the RunID it has now, not the other clone's record that holds its old one (review2-53 F1)", async () => {
+  const { run, before, now } = await renumberedOnPull(async (run) => {
+    const older = (await run(...agentEmitArgs("OLDER"))).stdout.trim();
+    const newer = (await run(...agentEmitArgs("NEWER"))).stdout.trim();
+    const annotated = await run("annotate", DEL, newer, "--supersedes", older, "--note", "redo");
+    assertEquals(annotated.code, 0, annotated.stderr);
+  }, ["OLDER", "NEWER"]);
+  const [olderWas, newerWas] = before;
+  const [older, newer] = [now(olderWas), now(newerWas)];
+  assert(older.RunID !== olderWas.RunID && newer.RunID !== newerWas.RunID, "both renumbered");
+  // Was: "SUPERSEDED by <newerWas>", "supersedes <olderWas>": THEIRS's records now.
+  const shownOlder = await run("show", DEL, older.RunID);
+  assertIncludes(shownOlder.stdout, `SUPERSEDED by ${newer.RunID} (was ${newerWas.RunID})`);
+  const shownNewer = await run("show", DEL, newer.RunID);
+  assertIncludes(shownNewer.stdout, `supersedes ${older.RunID} (was ${olderWas.RunID})`);
+  const json = JSON.parse((await run("show", DEL, older.RunID, "--json")).stdout);
+  assertEquals(json.supersededBy, [newer.RunID]);
+  const log = await run("log", DEL);
+  const row = log.stdout.split("\n").find((line) => line.startsWith(`${older.RunID} `))!;
+  assertIncludes(row, `SUPERSEDED by ${newer.RunID} (was ${newerWas.RunID})`);
+  // PROV links the superseding run's activity, not THEIRS's.
+  const prov = JSON.parse((await run("export", DEL, "--format", "prov")).stdout);
+  const activities = prov.activity as Record<string, Record<string, unknown>>;
+  const activityOf = (runId: string) =>
+    Object.keys(activities).find((key) => activities[key]["runrec:RunID"] === runId);
+  const links = activities[activityOf(older.RunID)!]["runrec:supersededBy"];
+  assertIncludes(JSON.stringify(links), activityOf(newer.RunID)!);
+  const again = await run("annotate", DEL, newer.RunID, "--supersedes", older.RunID, "--note", "x");
+  assertEquals(again.code, 2, again.stderr);
+  assertIncludes(
+    again.stderr,
+    `${older.RunID} is already superseded by ${newer.RunID} (was ${newerWas.RunID})`,
+  );
+});
+
+Deno.test("a detached HEAD's line left unheld: the reflog's commits searched for it are those made here, not each one HEAD was checked out at since (a reused CI workspace), and the line is still named with the commit to check out (review2-53 F2)", async () => {
+  const { root, run } = await unionProject();
+  await git(root, "checkout", "-q", "old");
+  assertEquals((await run(...agentEmitArgs("OTHER"))).code, 0);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "old's record");
+  await git(root, "checkout", "-q", "--detach", "main");
+  const appendedAt = (await git(root, "rev-parse", "HEAD")).trim().slice(0, 12);
+  const detached = (await run(...agentEmitArgs("DETACHED"))).stdout.trim();
+  // A job's checkout of a commit made elsewhere (no ref holds it here), as CI's fetch and
+  // checkout of the commit to build; then another line's.
+  const tree = (await git(root, "rev-parse", "main^{tree}")).trim();
+  const elsewhere = (await git(root, "commit-tree", "-p", "main", "-m", "a job's", tree)).trim();
+  await git(root, "checkout", "-f", "-q", "--detach", elsewhere);
+  await git(root, "checkout", "-f", "-q", "old");
+  const trace = join(await tempDir({ prefix: "runrec-review2-53-trace-" }), "git.trace");
+  const verify = await runCliProcess(["verify", DEL], undefined, { GIT_TRACE: trace }, root);
+  assertEquals(verify.code, 1, verify.stdout);
+  assertIncludes(verify.stdout, `${detached} is in no file, branch, tag or stash`);
+  assertIncludes(verify.stdout, `git checkout ${appendedAt} first`);
+  // Was: `git grep … <elsewhere> …`, each commit checked out since read whole.
+  const greps = (await Deno.readTextFile(trace)).split("\n").filter((l) => l.includes(" grep "));
+  assert(greps.length > 0, "git grep traced");
+  assertEquals(greps.filter((l) => l.includes(elsewhere)), []);
+});
