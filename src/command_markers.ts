@@ -21,26 +21,47 @@ function commandMarkerPath(runFile: string): string {
 }
 
 /**
- * Writes beside the run's file `runFile` a marker naming `pid`, the command
- * `exec` runs for it (`<id>.command`, `pid@host`): `exec` killed, the command
- * runs on (in a process group of its own), and `reap` leaves the run pending
- * while it does ({@linkcode runCommandRunning}). Best effort: a marker that
- * cannot be written only loses that. Returns whether it was written.
+ * Writes beside the run's file `runFile` the marker `<id>.command` (`pid@host`), naming this
+ * process until {@linkcode nameRunCommand} names the command `exec` starts: `exec` killed, the
+ * command runs on (in a process group of its own), and `reap` leaves the run pending while it does
+ * ({@linkcode runCommandRunning}). Written before the command starts: a file made in the folder
+ * while the command deletes it makes its `rm -rf` fail ("Directory not empty"). Best effort: a
+ * marker that cannot be written only loses that. Returns whether it was written.
  *
  * @example
  * ```ts
  * import { markRunCommand } from "./command_markers.ts";
- * markRunCommand("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json", 4242);
+ * markRunCommand("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json");
  * ```
  */
-export function markRunCommand(runFile: string, pid: number): boolean {
+export function markRunCommand(runFile: string): boolean {
   // Written in place, not renamed from a temporary file: CMD may rename the folder (its label)
   // meanwhile, and the marker then moves with the run's file where a temporary would be left
   // behind. One cut short guards nothing: reap judges by exec's process alone, as without it.
   try {
-    Deno.writeTextFileSync(commandMarkerPath(runFile), `${pid}@${claimHost()}`, {
+    Deno.writeTextFileSync(commandMarkerPath(runFile), `${Deno.pid}@${claimHost()}`, {
       createNew: true,
     });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Names `pid`, the command `exec` started, in the marker {@linkcode markRunCommand} wrote for the
+ * run whose file is `runFile`: in place, never making it again (the command may have removed the
+ * folder, or renamed it). Returns whether it was written.
+ *
+ * @example
+ * ```ts
+ * import { nameRunCommand } from "./command_markers.ts";
+ * nameRunCommand("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json", 4242);
+ * ```
+ */
+export function nameRunCommand(runFile: string, pid: number): boolean {
+  try {
+    Deno.writeTextFileSync(commandMarkerPath(runFile), `${pid}@${claimHost()}`, { create: false });
     return true;
   } catch {
     return false;

@@ -227,8 +227,9 @@ Deno.test("build: in the bundle, emit's code is a handful of files, without the 
   // another branch told apart (src/taken_away.ts, src/left_folder_seq.ts) and more messages for
   // mistyped arguments (stop 44) ~6 KB more, to 237 KB. The lock the work trees of a repository
   // share, the journal's read before the lock (review-46) and exec's word that names no command
-  // (newuser-46) ~6 KB more, to 243 KB.
-  assert(bytes < 248_000, `emit loads ${bytes} bytes of code`);
+  // (newuser-46) ~6 KB more, to 243 KB. A deadline on the git calls emit makes and the commit a
+  // detached HEAD's journaled line is held in (stop 53) ~7 KB more, to 250 KB.
+  assert(bytes < 254_000, `emit loads ${bytes} bytes of code`);
   // No command group sets up Node compatibility at start (~20 ms): no static node: import.
   const groups = new Set(
     [...(await Deno.readTextFile(main)).matchAll(/import\("\.\/([^"]+)"\)/g)].map(([, f]) => f),

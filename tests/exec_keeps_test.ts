@@ -121,6 +121,20 @@ Deno.test("withRun: a callback that runs git clean -fdx returns its value and it
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("exec: the files it keeps in the deliverable folder are all there before CMD starts, so a CMD that deletes the folder never finds one made meanwhile (its rm -rf failed 'Directory not empty')", async () => {
+  const { root, del, tmp } = await committedProject();
+  const pending = join(del, ".runrec", "pending");
+  const listed = join(tmp, "listed");
+  // Ten runs: the marker written after CMD started was missing from CMD's first look 6 in 10.
+  for (let i = 0; i < 10; i++) {
+    const result = await execSh(root, del, tmp, `ls -A '${pending}' > '${listed}'`);
+    assertEquals(result.code, 0, result.stderr);
+    const names = Deno.readTextFileSync(listed).split("\n").filter(Boolean);
+    assert(names.some((name) => name.endsWith(".command")), `run ${i}: CMD saw ${names}`);
+  }
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("exec: a command that deletes its deliverable folder exits with its own code; the record waits in the user spool, the folder is not remade, flush appends it once the folder is back", async () => {
   const { root, del, tmp } = await committedProject();
   const result = await execSh(root, del, tmp, `rm -rf '${del}'; exit 3`);

@@ -23,7 +23,7 @@ import {
   startRun,
 } from "../run.ts";
 import { keepCrashCopy } from "../pending.ts";
-import { dropRunCommand, markRunCommand } from "../command_markers.ts";
+import { dropRunCommand, markRunCommand, nameRunCommand } from "../command_markers.ts";
 import { namesRun, runIdNote } from "../run_ids.ts";
 import { lostRecordLine, newSpoolEntry } from "../spool.ts";
 import { RECORD_FILE } from "../deliverable.ts";
@@ -415,11 +415,12 @@ export const execCommand: Command = {
     const started = crashCopy === undefined ? begun : { ...begun, token: crashCopy };
     // exec killed (SIGKILL, the OOM killer), CMD runs on: reap waits for it (trial-37 F1).
     const runFile = started.token;
+    const marked = runFile !== undefined && markRunCommand(runFile);
     const ran = await runCommand(
       command,
       args,
       started.run.id,
-      (pid) => runFile !== undefined && markRunCommand(runFile, pid),
+      (pid) => marked && nameRunCommand(runFile, pid),
     );
     const { exit, left, release } = ran;
     const startError = ran.startError && ran.startError + inDeliverableHint(command, delDir);
