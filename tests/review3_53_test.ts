@@ -6,8 +6,8 @@
 import { join } from "node:path";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { CLI_ENTRY } from "./support/cli_entry.ts";
-import { runCliProcess } from "./cli.ts";
-import { makeProject, tempDir } from "./fixtures.ts";
+import { emitArgs, runCliProcess } from "./cli.ts";
+import { git, makeProject, tempDir } from "./fixtures.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 
 const decoder = new TextDecoder();
@@ -105,4 +105,26 @@ Deno.test("agents check of a folder with no AGENT_*.md whose name holds a C1 con
     `runrec agents: ${dir.replace("\u009b", "\\u009b")}: no AGENT_*.md files to check\n`,
   ]);
   await Deno.remove(join(dir, ".."), { recursive: true });
+});
+
+Deno.test("flush's line for a record put back that git checkout dropped names a folder whose name holds a C1 control and a line break escaped, on one line (review3-53 F6)", async () => {
+  const { root, del } = await makeProject();
+  const odd = join(del, "..", "DEL-01-02_Th\u009b2J\ning");
+  await Deno.rename(del, odd);
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "project");
+  const emitted = await runCliProcess(emitArgs(odd));
+  assertEquals(emitted.code, 0, emitted.stderr);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "first run");
+  const second = await runCliProcess(emitArgs(odd));
+  assertEquals(second.code, 0, second.stderr);
+  await git(root, "checkout", "--", join(odd, "RunRecords.csv")); // drops the second record
+  const flushed = await runCliProcess(["flush", odd]);
+  assertEquals(flushed.code, 0, flushed.stderr);
+  assertEquals(flushed.stdout.match(/[\x00-\x09\x0B-\x1F\x7F-\x9F]/g), null);
+  assertEquals(flushed.stdout.split("\n").length, 2, flushed.stdout);
+  assertIncludes(flushed.stdout, "DEL-01-02_Th\\u009b2J\\ning/RunRecords.csv, which a git command");
+  await Deno.remove(root, { recursive: true });
 });

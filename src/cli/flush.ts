@@ -223,27 +223,31 @@ export const flushCommand: Command = {
       }
       for (const { runId, file } of report.putBack) {
         io.out(
-          `${runId}  put back into ${file}, which a git command (pull, checkout, reset, revert) had dropped it from\n`,
+          `${runId}  put back into ${
+            oneLine(file)
+          }, which a git command (pull, checkout, reset, revert) had dropped it from\n`,
         );
       }
       for (const { entry, runId } of report.alreadyWritten) {
         // A spool entry found in its file is removed; a lost-record line stays in FILE.
         io.out(
           lost
-            ? `${runId}  lost record ${entry} is already in its file; nothing appended\n`
-            : `${runId}  spool entry ${entry} was already in its file; removed\n`,
+            ? `${runId}  lost record ${oneLine(entry)} is already in its file; nothing appended\n`
+            : `${runId}  spool entry ${oneLine(entry)} was already in its file; removed\n`,
         );
       }
       for (const r of report.alreadyRecorded) {
-        io.out(`${alreadyRecordedLine(r, lost !== undefined)}\n`);
+        io.out(`${oneLine(alreadyRecordedLine(r, lost !== undefined))}\n`);
       }
-      for (const i of claimed) io.err(`runrec: warning: CLAIMED by ${i.claimedBy}: ${i.path}\n`);
+      for (const i of claimed) {
+        io.err(`runrec: warning: ${oneLine(`CLAIMED by ${i.claimedBy}: ${i.path}`)}\n`);
+      }
       for (const path of report.removedTemporaries) {
-        io.err(`runrec flush: removed ${path}, a temporary file its killed writer left\n`);
+        io.err(`runrec flush: removed ${oneLine(path)}, a temporary file its killed writer left\n`);
       }
       for (const f of report.failures) io.err(`runrec: warning: ${oneLine(f)}\n`);
       for (const line of elsewhere) {
-        io.err(`runrec: warning: outside the folders named, not failed for: ${line}\n`);
+        io.err(`runrec: warning: outside the folders named, not failed for: ${oneLine(line)}\n`);
       }
       const nothing = replayed.length + report.putBack.length + report.alreadyWritten.length +
         report.alreadyRecorded.length + claimed.length +
