@@ -123,6 +123,7 @@ Deno.test("flush's line for a record put back that git checkout dropped names a 
   await git(root, "checkout", "--", join(odd, "RunRecords.csv")); // drops the second record
   const flushed = await runCliProcess(["flush", odd]);
   assertEquals(flushed.code, 0, flushed.stderr);
+  // deno-lint-ignore no-control-regex -- the controls are what must not reach stdout
   assertEquals(flushed.stdout.match(/[\x00-\x09\x0B-\x1F\x7F-\x9F]/g), null);
   assertEquals(flushed.stdout.split("\n").length, 2, flushed.stdout);
   assertIncludes(flushed.stdout, "DEL-01-02_Th\\u009b2J\\ning/RunRecords.csv, which a git command");
