@@ -61,6 +61,7 @@ import { deliverableIdOfLine } from "./moved_records.ts";
 import { recordsOfRun } from "./records_of_run.ts";
 import { readEarlierSeqs } from "./seq_allocation.ts";
 import { shellWord } from "./shell_word.ts";
+import { jsonText } from "./json_text.ts";
 import { REAPED_ERROR, settleRecordedRuns } from "./run_files.ts";
 import { agentText, NAMED_RUNS } from "./agent_notes.ts";
 
@@ -344,7 +345,8 @@ export interface SpoolResult {
  * ```
  */
 export function lostRecordLine(entry: SpoolEntry): string {
-  return `${LOST_RECORD_PREFIX}${JSON.stringify(entry)}`;
+  // Its C1 controls escaped as C0 ones are: the same record once parsed, none sent to a terminal.
+  return `${LOST_RECORD_PREFIX}${jsonText(entry)}`;
 }
 
 /**

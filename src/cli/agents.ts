@@ -156,7 +156,7 @@ function runAction(parsed: Parsed, io: Io): number {
   if (act === "check") {
     // A CI job pointed at the wrong folder must not pass for checking nothing.
     if (files.length === 0) {
-      io.err(`runrec agents: ${dir}: no AGENT_*.md files to check\n`);
+      io.err(`runrec agents: ${oneLine(dir)}: no AGENT_*.md files to check\n`);
       return EXIT.check;
     }
     const failing = reports.filter((r) => !["current", "skipped", "newer"].includes(r.status));
@@ -227,7 +227,7 @@ function writeAll(act: "install" | "remove", dir: string, reports: AgentFileRepo
       );
     }
   }
-  if (reports.length === 0) io.out(`${dir}: no AGENT_*.md files\n`);
+  if (reports.length === 0) io.out(`${oneLine(dir)}: no AGENT_*.md files\n`);
   if (failure === undefined) return EXIT.ok;
   io.err(
     `runrec agents: ${failure}; ${plural(written.length, "file")} changed, ` +

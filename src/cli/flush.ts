@@ -14,7 +14,7 @@ import {
   journalOnlyLines,
   journalOnlyMessage,
 } from "../journal.ts";
-import { InputError } from "../errors.ts";
+import { failureReason, InputError } from "../errors.ts";
 import { resolve } from "../path.ts";
 import { leaveNote, leaveWarning } from "../notices.ts";
 import { miscasedRootMarkerReason } from "../other_case.ts";
@@ -30,6 +30,7 @@ import {
 import { deliverableFolders, refuseSlipInsideDeliverable, SILENT_SEARCH } from "../targets.ts";
 import { join } from "../path.ts";
 import { type Command, EXIT, positionals, stringOption, UsageError, writeJson } from "./command.ts";
+import { isStandardInput } from "./path_list.ts";
 
 const HELP = `runrec flush: append records that were spooled after a failed write
 
@@ -71,6 +72,22 @@ Each refusal and its remedy, the folders looked in, put-backs: SCHEMA.md 7.3 (jo
 /** An unreadable `--from` file, named as the flag that gave it. */
 function namingFrom(error: unknown): never {
   throw error instanceof InputError ? new InputError(`--from ${error.message}`) : error;
+}
+
+/**
+ * The lost-record lines piped in (`--from -`, or `/dev/stdin` as `--inputs-from` takes it). A
+ * terminal is refused, not waited on: no agent types there (docs/AGENT_PROTOCOL.md section 6).
+ */
+async function standardInputText(from: string): Promise<string> {
+  const where = `--from ${from} (standard input)`;
+  if (Deno.stdin.isTerminal()) {
+    throw new InputError(`${where}: a terminal: pipe the lost-record lines in, or name their file`);
+  }
+  try {
+    return await new Response(Deno.stdin.readable).text();
+  } catch (e) {
+    throw new InputError(`${where}: cannot read: ${failureReason(e as Error)}`);
+  }
 }
 
 /** `path` with links resolved, or as it is when it cannot be (a name not valid UTF-8). */
@@ -165,11 +182,12 @@ export const flushCommand: Command = {
       ).values(),
     ];
     // `--from -`: the lines piped in, as `runrec emit ... 2>&1 | runrec flush --from -` gives them.
-    const source = from === "-" ? "standard input" : from;
+    const stdin = from !== undefined && isStandardInput(from);
+    const source = stdin ? "standard input" : from;
     const lost = from === undefined
       ? undefined
-      : from === "-"
-      ? await replayLostRecordText(await new Response(Deno.stdin.readable).text(), "standard input")
+      : stdin
+      ? await replayLostRecordText(await standardInputText(from), "standard input")
       : await replayLostRecords(from).catch(namingFrom);
     const report: ReplayReport = lost ?? await replaySpool(dirs);
     // Records no replay appends: only the journal holds them (SCHEMA.md 7.1), each named with
@@ -205,32 +223,36 @@ export const flushCommand: Command = {
       }
       for (const { runId, file } of report.putBack) {
         io.out(
-          `${runId}  put back into ${file}, which a git command (pull, checkout, reset, revert) had dropped it from\n`,
+          `${runId}  put back into ${
+            oneLine(file)
+          }, which a git command (pull, checkout, reset, revert) had dropped it from\n`,
         );
       }
       for (const { entry, runId } of report.alreadyWritten) {
         // A spool entry found in its file is removed; a lost-record line stays in FILE.
         io.out(
           lost
-            ? `${runId}  lost record ${entry} is already in its file; nothing appended\n`
-            : `${runId}  spool entry ${entry} was already in its file; removed\n`,
+            ? `${runId}  lost record ${oneLine(entry)} is already in its file; nothing appended\n`
+            : `${runId}  spool entry ${oneLine(entry)} was already in its file; removed\n`,
         );
       }
       for (const r of report.alreadyRecorded) {
-        io.out(`${alreadyRecordedLine(r, lost !== undefined)}\n`);
+        io.out(`${oneLine(alreadyRecordedLine(r, lost !== undefined))}\n`);
       }
-      for (const i of claimed) io.err(`runrec: warning: CLAIMED by ${i.claimedBy}: ${i.path}\n`);
+      for (const i of claimed) {
+        io.err(`runrec: warning: ${oneLine(`CLAIMED by ${i.claimedBy}: ${i.path}`)}\n`);
+      }
       for (const path of report.removedTemporaries) {
-        io.err(`runrec flush: removed ${path}, a temporary file its killed writer left\n`);
+        io.err(`runrec flush: removed ${oneLine(path)}, a temporary file its killed writer left\n`);
       }
       for (const f of report.failures) io.err(`runrec: warning: ${oneLine(f)}\n`);
       for (const line of elsewhere) {
-        io.err(`runrec: warning: outside the folders named, not failed for: ${line}\n`);
+        io.err(`runrec: warning: outside the folders named, not failed for: ${oneLine(line)}\n`);
       }
       const nothing = replayed.length + report.putBack.length + report.alreadyWritten.length +
         report.alreadyRecorded.length + claimed.length +
         report.failures.length + elsewhere.length;
-      const journaled = from === undefined || from === "-"
+      const journaled = from === undefined || stdin
         ? undefined
         : journaledRecordFile(resolve(from));
       // A failure says why none was looked for (a folder at a journal's record file's path).

@@ -35,12 +35,12 @@ import {
   type Command,
   EXIT,
   type Io,
-  jsonText,
   type Parsed,
   positionals,
   stringOption,
   UsageError,
 } from "./command.ts";
+import { jsonText } from "../json_text.ts";
 import {
   AlignedTable,
   BufferedOut,

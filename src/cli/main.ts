@@ -15,13 +15,13 @@ import {
   EXIT,
   exitFor,
   type Io,
-  jsonText,
   parseCommandArgs,
   type Parsed,
   UnknownOption,
   UsageError,
   warningsMayDrop,
 } from "./command.ts";
+import { jsonText } from "../json_text.ts";
 import { InputError } from "../errors.ts";
 import { NOT_UTF8, withLongWordsShortened } from "../names.ts";
 import { holdNotices, takeNotices } from "../notices.ts";

@@ -11,7 +11,8 @@ import { reapCommandLine } from "../pending_warnings.ts";
 import { describeReaped, type ReapReport, reapRuns } from "../reap.ts";
 import { parseDurationOption } from "../time.ts";
 import { spelledDuration } from "./duration_words.ts";
-import { type Command, EXIT, jsonText, positionals, stringOption } from "./command.ts";
+import { type Command, EXIT, positionals, stringOption } from "./command.ts";
+import { jsonText } from "../json_text.ts";
 import { lockWaitMessage, printRecorded } from "./outcome.ts";
 
 const HELP = `runrec reap: write runs whose agent never finished as FAILED

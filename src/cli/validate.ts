@@ -9,7 +9,8 @@ import { checkRecordFile } from "../reader.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { describeLineProblem } from "../verify.ts";
 import { noRunRecord } from "../line_problems.ts";
-import { type Command, EXIT, type Io, jsonText, type Parsed, positionals } from "./command.ts";
+import { type Command, EXIT, type Io, type Parsed, positionals } from "./command.ts";
+import { jsonText } from "../json_text.ts";
 import { BufferedOut, paint, plural, problemLine, RepeatedWarnings } from "./format.ts";
 import { oneLine } from "../names.ts";
 

@@ -40,12 +40,12 @@ import {
   type Command,
   EXIT,
   type Io,
-  jsonText,
   type Parsed,
   positionals,
   stringOption,
   UsageError,
 } from "./command.ts";
+import { jsonText } from "../json_text.ts";
 import { BufferedOut, paint, plural, problemLine, RepeatedWarnings } from "./format.ts";
 
 const HELP = `runrec verify: check the integrity of record files, and that they only grew
