@@ -695,8 +695,10 @@ export function journalOnlyMessage(recordFile: string, lost: JournalOnlyLine): s
     return `${lost.runId} is in no file, branch, tag or stash, only in this work tree's journal ` +
       `${journal} (appended ${new Date(lost.at).toISOString()}): ${lost.why}; git checkout ` +
       `${shellWord(lost.branch)} first to record it on that branch: there runrec flush --from ` +
-      `${shellWord(journal)} appends it, with its RunID (taken by another record since: the ` +
-      "next free one, and a note naming it)";
+      `${
+        shellWord(journal)
+      } appends it, with its RunID (or, where another record has taken it since, the next free ` +
+      "one, and a note naming it)";
   }
   const foreign = foreignLineProblem(lost.line);
   if (foreign !== undefined) {
@@ -711,7 +713,9 @@ export function journalOnlyMessage(recordFile: string, lost: JournalOnlyLine): s
     : ` checked out (git checkout ${shellWord(lost.branch)} first to record it on that branch)`;
   return `${lost.runId} is in no file, branch, tag or stash, only in this work tree's journal ` +
     `${journal} (appended ${new Date(lost.at).toISOString()}): ${lost.why}; runrec flush ` +
-    `--from ${shellWord(journal)} appends it, with its RunID (taken by another record since: ` +
+    `--from ${
+      shellWord(journal)
+    } appends it, with its RunID (or, where another record has taken it since, ` +
     `the next free one, and a note naming it), to the RunRecords.csv${there}`;
 }
 

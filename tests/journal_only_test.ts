@@ -74,7 +74,7 @@ Deno.test("a run finished on a branch made before the record file, its new file 
         `${JOURNAL.replaceAll(".", "\\.")} .*appended on branch old, into a RunRecords.csv that ` +
         `branch did not track.*runrec flush --from ${
           JOURNAL.replaceAll(".", "\\.")
-        } appends it, with its RunID \\(taken by another record since: the next free one, and a ` +
+        } appends it, with its RunID \\(or, where another record has taken it since, the next free one, and a ` +
         `note naming it\\), to the RunRecords\\.csv checked out \\(git checkout old first to record ` +
         "it on that branch\\)\n",
     ),
