@@ -198,10 +198,11 @@ class Soak {
   async stashPull(c: number): Promise<void> {
     const dir = this.clones[c];
     await this.emit(c);
-    await git(dir, "stash", "-q");
+    // -u: the record file is untracked until a record of its deliverable is committed.
+    await git(dir, "stash", "push", "-q", "-u");
     await git(dir, "pull", "-q", "--no-rebase");
     await git(dir, "stash", "pop", "-q");
-    this.note(`clone ${c}: stash, pull, stash pop`);
+    this.note(`clone ${c}: stash -u, pull, stash pop`);
   }
 
   /** An emit while `git pull` runs; a pull refused for the record is pulled after a commit. */
@@ -210,7 +211,38 @@ class Soak {
     const rebase = this.random() < 0.3;
     const pulled = await this.emitDuring(c, ["pull", "-q", rebase ? "--rebase" : "--no-rebase"]);
     this.note(`clone ${c}: pull ${rebase ? "--rebase" : "--no-rebase"} during an emit`);
+    if (await this.rebaseStopped(c)) await this.endRebase(c);
     if (!pulled) await this.pull(c, rebase);
+  }
+
+  /** Whether a rebase stopped half-way (the emit's record in its way) and waits in clone `c`. */
+  async rebaseStopped(c: number): Promise<boolean> {
+    const gitDir = join(this.clones[c], ".git");
+    for (const name of ["rebase-merge", "rebase-apply"]) {
+      try {
+        await Deno.stat(join(gitDir, name));
+        return true;
+      } catch { /* not this kind */ }
+    }
+    return false;
+  }
+
+  /**
+   * What a user does with a rebase that stopped because the record appeared in its way: commit
+   * the record where the rebase stands and continue, or abort (git's `reset` then drops the
+   * uncommitted record, which the journal puts back: SCHEMA.md 7.1).
+   */
+  async endRebase(c: number): Promise<void> {
+    const dir = this.clones[c];
+    if (this.random() < 0.5) {
+      await git(dir, "add", "-A");
+      await git(dir, "commit", "-qm", "record during rebase");
+      await git(dir, "-c", "core.editor=true", "rebase", "--continue");
+      this.note(`clone ${c}: rebase stopped; commit the record, rebase --continue`);
+    } else {
+      await git(dir, "rebase", "--abort");
+      this.note(`clone ${c}: rebase stopped; rebase --abort`);
+    }
   }
 
   /**
@@ -326,10 +358,18 @@ Deno.test("soak: three clones commit, pull, push, branch, squash, stash and flus
     }
     for (let c = 0; c < CLONES; c++) await soak.pull(c, false);
 
-    const records = await mainRecords(bare);
+    // A line repeated byte for byte is one record merged twice (SCHEMA.md 3.3): every reader
+    // reads it once. A rebase of commits a branch also holds, then a merge of that branch, makes one.
+    const all = await mainRecords(bare);
+    const records = [...new Map(all.map((record) => [record.line, record])).values()];
     for (const { token, runId } of soak.emitted) {
       const holding = records.filter(({ line }) => new RegExp(`${token}\\b`).test(line));
-      assertEquals(holding.length, 1, `${token} (${runId}) in main ${holding.length} times`);
+      const where = holding.map(({ file, line }) => `\n  ${file}: ${line}`).join("");
+      assertEquals(
+        holding.length,
+        1,
+        `${token} (${runId}) in main ${holding.length} times${where}`,
+      );
       if (runId !== "") assert(holding[0].line.includes(runId), `${token}'s line lacks ${runId}`);
     }
     const tokens = new Set(soak.emitted.map(({ token }) => token));
@@ -339,6 +379,11 @@ Deno.test("soak: three clones commit, pull, push, branch, squash, stash and flus
     }
     assertEquals(records.length, soak.emitted.length);
     for (const clone of clones) {
+      const listed = await runCliProcess(["log", clone, "--format", "jsonl"], FULL_FLAGS, soak.env);
+      assertEquals(listed.code, 0, listed.stderr);
+      const tokens = listed.stdout.match(/soak-e\d+\b/g) ?? [];
+      assertEquals(tokens.length, soak.emitted.length, `log in ${clone} lists ${tokens.length}`);
+      assertEquals(new Set(tokens).size, soak.emitted.length, `log in ${clone} repeats a record`);
       const verified = await runCliProcess(
         ["verify", clone, "--since", first],
         FULL_FLAGS,
@@ -346,10 +391,20 @@ Deno.test("soak: three clones commit, pull, push, branch, squash, stash and flus
       );
       assertEquals(verified.code, 0, `verify in ${clone}: ${verified.stdout}${verified.stderr}`);
     }
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const repeated = all.length - records.length;
+    console.log(
+      `soak: ${soak.emitted.length} records (${repeated} lines repeated byte for byte), ${steps} steps, ${seconds}s`,
+    );
   } catch (error) {
     console.log(soak.log.join("\n"));
+    const keep = Deno.env.get("RUNREC_SOAK_KEEP");
+    if (keep !== undefined) await git(".", "clone", "-q", "--mirror", bare, keep).catch(() => {});
+    if (keep !== undefined) {
+      for (const [c, clone] of clones.entries()) {
+        await new Deno.Command("cp", { args: ["-a", clone, `${keep}-clone${c}`] }).output();
+      }
+    }
     throw error;
   }
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  console.log(`soak: ${soak.emitted.length} records, ${steps} steps, ${seconds}s`);
 });
