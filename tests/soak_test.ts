@@ -201,8 +201,30 @@ class Soak {
     // -u: the record file is untracked until a record of its deliverable is committed.
     await git(dir, "stash", "push", "-q", "-u");
     await git(dir, "pull", "-q", "--no-rebase");
-    await git(dir, "stash", "pop", "-q");
-    this.note(`clone ${c}: stash -u, pull, stash pop`);
+    try {
+      await git(dir, "stash", "pop", "-q");
+      this.note(`clone ${c}: stash -u, pull, stash pop`);
+    } catch (error) {
+      // The pull brought the record file another clone began, so git cannot pop this clone's
+      // untracked one: drop the stash, and put back what runrec names as in its journal only.
+      this.note(`clone ${c}: stash -u, pull, stash pop refused: ${firstLine(error)}`);
+      await git(dir, "stash", "drop", "-q");
+      await this.putBackJournalOnly(c);
+    }
+  }
+
+  /** Runs each command `verify --json` gives for a record only this clone's journal holds. */
+  async putBackJournalOnly(c: number): Promise<void> {
+    const cwd = this.clones[c];
+    const verified = await runCliProcess(["verify", ".", "--json"], FULL_FLAGS, this.env, cwd);
+    const { journalOnly } = JSON.parse(verified.stdout) as { journalOnly: { command: string }[] };
+    for (const { command } of journalOnly) {
+      const [tool, ...args] = command.split(" ");
+      assertEquals(tool, "runrec", command);
+      const done = await runCliProcess(args, FULL_FLAGS, this.env, cwd);
+      this.note(`clone ${c}: ${command} (exit ${done.code})`);
+      assertEquals(done.code, 0, `${command}: ${done.stdout}${done.stderr}`);
+    }
   }
 
   /** An emit while `git pull` runs; a pull refused for the record is pulled after a commit. */
@@ -393,6 +415,12 @@ Deno.test("soak: three clones commit, pull, push, branch, squash, stash and flus
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const repeated = all.length - records.length;
+    const events = (text: string) => soak.log.filter((entry) => entry.includes(text)).length;
+    console.log(
+      `soak: git refused during an emit ${events("refused")}, rebase stopped ${
+        events("rebase stopped")
+      }, squash ${events("--squash")}, stash ${events("stash -u")}`,
+    );
     console.log(
       `soak: ${soak.emitted.length} records (${repeated} lines repeated byte for byte), ${steps} steps, ${seconds}s`,
     );
