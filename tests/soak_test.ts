@@ -86,8 +86,20 @@ class Soak {
   /** Runs an emit in clone `c` and adds its record to the model. */
   async emit(c: number): Promise<void> {
     const { args, token } = this.emitArgs(c);
+    const before = await repeatedLines(this.clones[c]);
     const result = await runCliProcess(args, FULL_FLAGS, this.env, this.clones[c]);
     this.took(c, token, args, result);
+    await this.repeatsNotMade(c, before, `emit ${token}`);
+  }
+
+  /**
+   * A line repeated byte for byte is git's doing (a union merge of one record twice), never
+   * runrec's: a put-back writes a missing line once. So no runrec command adds a copy of a line.
+   */
+  async repeatsNotMade(c: number, before: Map<string, number>, what: string): Promise<void> {
+    for (const [line, count] of await repeatedLines(this.clones[c])) {
+      assert(count <= (before.get(line) ?? 1), `${what} in clone ${c} repeated a line: ${line}`);
+    }
   }
 
   private took(
@@ -163,7 +175,9 @@ class Soak {
   }
 
   async flush(c: number): Promise<void> {
+    const before = await repeatedLines(this.clones[c]);
     const flushed = await runCliProcess(["flush", this.clones[c]], FULL_FLAGS, this.env);
+    await this.repeatsNotMade(c, before, "flush");
     this.note(`clone ${c}: flush (exit ${flushed.code})`);
     assertEquals(flushed.code, 0, `flush in clone ${c}: ${flushed.stdout}${flushed.stderr}`);
   }
@@ -221,7 +235,9 @@ class Soak {
     for (const { command } of journalOnly) {
       const [tool, ...args] = command.split(" ");
       assertEquals(tool, "runrec", command);
+      const before = await repeatedLines(cwd);
       const done = await runCliProcess(args, FULL_FLAGS, this.env, cwd);
+      await this.repeatsNotMade(c, before, command);
       this.note(`clone ${c}: ${command} (exit ${done.code})`);
       assertEquals(done.code, 0, `${command}: ${done.stdout}${done.stderr}`);
     }
@@ -309,6 +325,21 @@ class Soak {
       if (draw < 0) return await operation(c);
     }
   }
+}
+
+/** Each record line of clone `dir` that its file holds more than once (`<folder>: <line>`), and how often. */
+async function repeatedLines(dir: string): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const del of DELIVERABLES) {
+    let text = "";
+    try {
+      text = await Deno.readTextFile(join(dir, del, RECORD_FILE));
+    } catch { /* no record yet */ }
+    for (const line of text.split("\n").slice(1)) {
+      counts.set(`${del}: ${line}`, (counts.get(`${del}: ${line}`) ?? 0) + 1);
+    }
+  }
+  return new Map([...counts].filter(([line, count]) => !line.endsWith(": ") && count > 1));
 }
 
 function firstLine(error: unknown): string {
@@ -426,6 +457,9 @@ Deno.test("soak: three clones commit, pull, push, branch, squash, stash and flus
     );
   } catch (error) {
     console.log(soak.log.join("\n"));
+    throw error;
+  } finally {
+    // RUNREC_SOAK_KEEP=<path>: the repository and the clones are copied there to look into.
     const keep = Deno.env.get("RUNREC_SOAK_KEEP");
     if (keep !== undefined) await git(".", "clone", "-q", "--mirror", bare, keep).catch(() => {});
     if (keep !== undefined) {
@@ -433,6 +467,5 @@ Deno.test("soak: three clones commit, pull, push, branch, squash, stash and flus
         await new Deno.Command("cp", { args: ["-a", clone, `${keep}-clone${c}`] }).output();
       }
     }
-    throw error;
   }
 });
