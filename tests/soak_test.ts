@@ -8,7 +8,7 @@
  * recording one deliverable in one minute share a RunID, which docs/CI.md leaves to the team.
  *
  * ```sh
- * RUNREC_SOAK_SEED=7 RUNREC_SOAK_STEPS=60 deno test -A tests/soak_test.ts
+ * RUNREC_SOAK_SEED=7 RUNREC_SOAK_STEPS=120 deno test -A tests/soak_test.ts
  * ```
  *
  * @module
@@ -33,7 +33,7 @@ const CLONES = 3;
 function soakParameters(): { seed: number; steps: number } {
   const fromEnv = Deno.env.get("RUNREC_SOAK_SEED");
   const seed = fromEnv !== undefined ? Number(fromEnv) : (Math.random() * 2 ** 31) | 0;
-  const steps = Number(Deno.env.get("RUNREC_SOAK_STEPS") ?? "60");
+  const steps = Number(Deno.env.get("RUNREC_SOAK_STEPS") ?? "120");
   console.log(`soak: seed ${seed}, ${steps} steps (replay: RUNREC_SOAK_SEED=${seed})`);
   return { seed, steps };
 }
