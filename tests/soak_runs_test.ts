@@ -1,0 +1,343 @@
+/**
+ * The git workflow soak of tests/soak_test.ts, widened to runrec's other write paths: besides
+ * emits, the clones record runs with `start` ... `finish` (a pull or a commit between them, as an
+ * agent's run spans minutes) and `exec`, annotate earlier records (`--invalidates`), drop an
+ * uncommitted record with `git checkout -f` or `git reset --hard` (the next append or `flush`
+ * puts it back: SCHEMA.md 7.1), record and commit in a linked work tree (`git worktree add`)
+ * merged back, emit into a deliverable folder bind-mounted read-only (the record is spooled; a
+ * later append or `flush` writes it), and record a deliverable in another clone's minute (one
+ * RunID for two records once merged: docs/CI.md "Two branches, one minute"). Each clone runs
+ * runrec with its own clock (libfaketime, hours apart), so runs recorded at "now" never share a
+ * minute across clones unless a step means them to.
+ *
+ * At the end every clone flushes, commits, pulls and pushes: main holds each run and each
+ * annotation once (by the token in its Notes, or in the file name its outputs hold), `show`
+ * lists each annotation under its run, and `verify --since` the first commit exits 0, or 1
+ * naming exactly the RunIDs two records in main share.
+ *
+ * ```sh
+ * RUNREC_SOAK_SEED=7 RUNREC_SOAK_STEPS=80 deno test -A tests/soak_runs_test.ts
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { clockMovedEnv, runCliProcess } from "./cli.ts";
+import { git, tempDir } from "./fixtures.ts";
+import { fixedRandom } from "./seed.ts";
+import { assert, assertEquals } from "./assert.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import {
+  CLONES,
+  DELIVERABLES,
+  mainRecords,
+  RECORD_FILE,
+  repeatedLines,
+  Soak,
+  soakParameters,
+  teamRepository,
+} from "./support/soak.ts";
+
+/** A record line's RunID: its first field after the schema version. */
+function runIdOf(line: string): string {
+  return /RUN-[A-Z0-9-]+-\d{8}-\d{4}-\d{3,}/.exec(line)?.[0] ?? "";
+}
+
+/** An annotation the model expects in main: its token (its note) and its run's token. */
+interface Annotated {
+  token: string;
+  target: string;
+}
+
+/** The soak of tests/soak_test.ts with runs, annotations, dropped and spooled records. */
+class RunsSoak extends Soak {
+  readonly annotated: Annotated[] = [];
+  private trees = 0;
+
+  /** The line of clone `c`'s work tree `dir` that holds `token`, with its deliverable. */
+  async lineOf(dir: string, token: string): Promise<{ del: string; line: string } | undefined> {
+    for (const del of DELIVERABLES) {
+      let text = "";
+      try {
+        text = await Deno.readTextFile(join(dir, del, RECORD_FILE));
+      } catch { /* no record yet */ }
+      const line = text.split("\n").find((l) => new RegExp(`${token}\\b`).test(l));
+      if (line !== undefined) return { del, line };
+    }
+    return undefined;
+  }
+
+  /** `runrec start`, perhaps a pull or a commit, then `runrec finish <token> --notes <token>`. */
+  async startFinish(c: number, dir = this.clones[c]): Promise<void> {
+    const del = join(dir, this.pick(DELIVERABLES));
+    const started = await runCliProcess(
+      ["start", del, "--agent", `AGENT_${c}`],
+      FULL_FLAGS,
+      this.envOf(c),
+      dir,
+    );
+    assertEquals(started.code, 0, `start: ${started.stderr}`);
+    const pending = started.stdout.trim();
+    const token = `soak-r${++this.count}`;
+    this.note(`clone ${c}: start ${token} -> ${pending}`);
+    if (dir === this.clones[c]) {
+      const between = this.random();
+      if (between < 0.3) await this.pull(c);
+      else if (between < 0.5) await this.commit(c, "records while a run is pending");
+    }
+    const before = await repeatedLines(dir);
+    const finished = await runCliProcess(
+      ["finish", pending, "--status", "SUCCESS", "--notes", token],
+      FULL_FLAGS,
+      this.envOf(c),
+      dir,
+    );
+    this.took(c, token, ["finish", pending], finished);
+    await this.repeatsNotMade(c, before, `finish ${token}`, dir);
+  }
+
+  /** `runrec exec DEL -- sh -c ...` writing a file named by its token (in OutputFiles). */
+  async exec(c: number): Promise<void> {
+    const dir = this.clones[c];
+    const del = join(dir, this.pick(DELIVERABLES));
+    const token = `soak-x${++this.count}`;
+    const args = [
+      "exec",
+      del,
+      "--agent",
+      `AGENT_${c}`,
+      "--",
+      "sh",
+      "-c",
+      `echo run > "$0/${token}.md"`,
+      del,
+    ];
+    const before = await repeatedLines(dir);
+    const result = await runCliProcess(args, FULL_FLAGS, this.envOf(c), dir);
+    // exec prints no RunID: the model finds the record by its output's name.
+    this.took(c, token, args, { ...result, stdout: "" });
+    await this.repeatsNotMade(c, before, `exec ${token}`);
+  }
+
+  /** `annotate DEL RUNID --invalidates --note <token>` of a run this clone's file holds. */
+  async annotate(c: number): Promise<void> {
+    const dir = this.clones[c];
+    const done = new Set(this.annotated.map(({ target }) => target));
+    const candidates = this.emitted.filter(({ token }) => !done.has(token));
+    if (candidates.length === 0) return;
+    const target = this.pick(candidates).token;
+    const found = await this.lineOf(dir, target);
+    if (found === undefined) return;
+    const runId = runIdOf(found.line);
+    const token = `soak-a${++this.count}`;
+    const args = ["annotate", join(dir, found.del), runId, "--invalidates", "--note", token];
+    const before = await repeatedLines(dir);
+    const result = await runCliProcess(args, FULL_FLAGS, this.envOf(c), dir);
+    await this.repeatsNotMade(c, before, `annotate ${token}`);
+    if (result.code === 2 && /names two records/.test(result.stderr)) {
+      // Two records share the RunID (another clone's minute, merged): docs/COMMANDS.md.
+      this.note(`clone ${c}: annotate ${runId} refused: two records (${target})`);
+      return;
+    }
+    this.note(`clone ${c}: annotate ${token} of ${target} (${runId}) -> ${result.stdout.trim()}`);
+    assertEquals(result.code, 0, `${args.join(" ")}: ${result.stdout}${result.stderr}`);
+    this.annotated.push({ token, target });
+  }
+
+  /**
+   * An uncommitted record dropped by `git checkout -f` or `git reset --hard`: SCHEMA.md 7.1 says
+   * the next append (or `flush`) puts the line back, byte for byte.
+   */
+  async drop(c: number): Promise<void> {
+    const dir = this.clones[c];
+    const token = await this.emit(c);
+    const found = await this.lineOf(dir, token);
+    assert(found !== undefined, `${token} not in clone ${c}'s file`);
+    const how = this.pick([["checkout", "-f"], ["reset", "-q", "--hard"]]);
+    await git(dir, ...how);
+    const dropped = (await this.lineOf(dir, token)) === undefined;
+    this.note(`clone ${c}: git ${how.join(" ")} (${dropped ? "dropped" : "kept"} ${token})`);
+    if (this.random() < 0.5) await this.emit(c);
+    else await this.flush(c);
+    const back = await this.lineOf(dir, token);
+    assertEquals(back?.line, found.line, `${token} not put back after git ${how.join(" ")}`);
+  }
+
+  /** A linked work tree of clone `c` on a branch of its own, recording, merged back. */
+  async workTree(c: number): Promise<void> {
+    const dir = this.clones[c];
+    const branch = `tree-${++this.trees}`;
+    const tree = `${dir}-${branch}`;
+    await this.commit(c, "before a work tree");
+    await git(dir, "worktree", "add", "-q", "-b", branch, tree);
+    this.note(`clone ${c}: worktree add ${branch}`);
+    await this.emit(c, tree);
+    await this.startFinish(c, tree);
+    await git(tree, "add", "-A");
+    await git(tree, "commit", "-qm", `${branch} records`);
+    await git(tree, "worktree", "remove", tree);
+    await this.commit(c, "before merging a work tree");
+    await git(dir, "merge", "-q", "--no-edit", "--no-ff", branch);
+    await git(dir, "branch", "-q", "-d", branch);
+    this.note(`clone ${c}: worktree remove, merge ${branch}`);
+  }
+
+  /**
+   * An emit into a deliverable folder bind-mounted read-only: the record is spooled (exit 0),
+   * and a later append to that folder or `flush` writes it once.
+   */
+  async readOnlyEmit(c: number): Promise<void> {
+    const dir = this.clones[c];
+    const del = join(dir, DELIVERABLES[0]);
+    await mount(["--bind", del, del]);
+    let token: string;
+    try {
+      await mount(["-o", "remount,ro,bind", del]);
+      const { args, token: made } = this.emitArgs(c);
+      token = made;
+      const at = args.indexOf("emit") + 1;
+      args[at] = del;
+      const result = await runCliProcess(args, FULL_FLAGS, this.envOf(c), dir);
+      this.took(c, token, args, result);
+      assert(/spool/i.test(result.stderr), `${token} not spooled: ${result.stderr}`);
+      this.note(`clone ${c}: ${token} spooled, its folder read-only`);
+    } finally {
+      await mount(["-u", del], "umount");
+    }
+    if (this.random() < 0.5) await this.flush(c);
+    else {
+      const { args, token: next } = this.emitArgs(c);
+      args[args.indexOf("emit") + 1] = del;
+      const result = await runCliProcess(args, FULL_FLAGS, this.envOf(c), dir);
+      this.took(c, next, args, result);
+    }
+    const written = await this.lineOf(dir, token);
+    assert(written !== undefined, `spooled ${token} not written by the next append or flush`);
+  }
+
+  /** An emit of clone `c` in a minute of another clone's. */
+  async sameMinute(c: number): Promise<void> {
+    const other = (c + 1 + Math.floor(this.random() * (CLONES - 1))) % CLONES;
+    this.note(`clone ${c}: an emit in clone ${other}'s minute`);
+    await this.emit(c, this.clones[c], other);
+  }
+
+  protected override operations(): [number, (c: number) => Promise<unknown>][] {
+    return [
+      [16, (c) => this.emit(c)],
+      [10, (c) => this.startFinish(c)],
+      [6, (c) => this.exec(c)],
+      [6, (c) => this.annotate(c)],
+      [5, (c) => this.drop(c)],
+      [3, (c) => this.workTree(c)],
+      [3, (c) => this.readOnlyEmit(c)],
+      [2, (c) => this.sameMinute(c)],
+      [8, (c) => this.commit(c, "records")],
+      [8, (c) => this.pull(c)],
+      [8, (c) => this.push(c)],
+      [3, (c) => this.feature(c)],
+      [3, (c) => this.pullDuringEmit(c)],
+      [3, (c) => this.flush(c)],
+    ];
+  }
+}
+
+async function mount(args: string[], command = "mount"): Promise<void> {
+  const { code, stderr } = await new Deno.Command(command, { args, stderr: "piped" }).output();
+  assertEquals(code, 0, `${command} ${args.join(" ")}: ${new TextDecoder().decode(stderr)}`);
+}
+
+Deno.test("soak: three clones record runs by start/finish, exec and emit, annotate, drop records with checkout -f and reset --hard, use a linked work tree and a read-only folder; main holds each once", async () => {
+  const { seed, steps } = soakParameters();
+  const { bare, clones, first } = await teamRepository();
+  const hour = 3_600_000;
+  const base = Math.floor((Date.now() - 20 * hour) / hour) * hour;
+  const clocks = clones.map((_, c) => clockMovedEnv(`-${2 + c}h`));
+  const soak = new RunsSoak(
+    clones,
+    fixedRandom(seed),
+    {
+      TMPDIR: await tempDir({ prefix: "runrec-soak-tmp-" }),
+    },
+    base,
+    clocks,
+  );
+  const started = performance.now();
+  try {
+    for (let i = 0; i < steps; i++) {
+      soak.note(`step ${i}`);
+      await soak.step();
+    }
+    for (let c = 0; c < CLONES; c++) {
+      await soak.flush(c);
+      await soak.pull(c, false);
+      await soak.push(c);
+    }
+    for (let c = 0; c < CLONES; c++) await soak.pull(c, false);
+
+    const all = await mainRecords(bare);
+    const records = [...new Map(all.map((record) => [record.line, record])).values()];
+    const once = (token: string) => {
+      const holding = records.filter(({ line }) => new RegExp(`${token}\\b`).test(line));
+      const where = holding.map(({ file, line }) => `\n  ${file}: ${line}`).join("");
+      assertEquals(holding.length, 1, `${token} in main ${holding.length} times${where}`);
+      return holding[0];
+    };
+    for (const { token, runId } of soak.emitted) {
+      const { line } = once(token);
+      // A put-back renumbered in another clone's minute names the RunID it had in its Notes.
+      if (runId !== "") assert(line.includes(runId), `${token}'s line lacks ${runId}: ${line}`);
+    }
+    for (const { token } of soak.annotated) once(token);
+    const tokens = new Set([...soak.emitted, ...soak.annotated].map(({ token }) => token));
+    for (const { file, line } of records) {
+      const token = /soak-[erxa]\d+/.exec(line)?.[0];
+      assert(token !== undefined && tokens.has(token), `${file}: a record no step made: ${line}`);
+    }
+    assertEquals(records.length, tokens.size);
+
+    // Two records sharing a RunID (another clone's minute): verify names it (docs/CI.md).
+    const byRunId = new Map<string, Set<string>>();
+    for (const { line } of records) {
+      const runId = runIdOf(line);
+      byRunId.set(runId, new Set([...(byRunId.get(runId) ?? []), line]));
+    }
+    const shared = [...byRunId].filter(([, lines]) => lines.size > 1).map(([id]) => id);
+    for (const { token, target } of soak.annotated) {
+      const run = once(target);
+      const runId = runIdOf(run.line);
+      if (shared.includes(runId)) continue;
+      const del = join(clones[0], run.file.replace(`/${RECORD_FILE}`, ""));
+      const shown = await runCliProcess(["show", del, runId], FULL_FLAGS, soak.envOf(0));
+      assertEquals(shown.code, 0, `show ${runId}: ${shown.stderr}`);
+      assert(shown.stdout.includes(token), `show ${runId} lacks ${token}:\n${shown.stdout}`);
+    }
+    for (const [c, clone] of clones.entries()) {
+      const listed = await runCliProcess(["log", clone, "--format", "jsonl"], FULL_FLAGS, soak.env);
+      assertEquals(listed.code, 0, listed.stderr);
+      const runs = new Set(soak.emitted.map(({ token }) => token));
+      const seen = (listed.stdout.match(/soak-[erx]\d+\b/g) ?? []).filter((t) => runs.has(t));
+      assertEquals(new Set(seen).size, runs.size, `log in clone ${c} lists ${new Set(seen).size}`);
+      const verified = await runCliProcess(
+        ["verify", clone, "--since", first],
+        FULL_FLAGS,
+        soak.envOf(c),
+      );
+      const said = `verify in clone ${c}: ${verified.stdout}${verified.stderr}`;
+      assertEquals(verified.code, shared.length === 0 ? 0 : 1, said);
+      for (const runId of shared) assert(said.includes(runId), `${said}\nlacks ${runId}`);
+    }
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const events = (text: string) => soak.log.filter((entry) => entry.includes(text)).length;
+    console.log(
+      `soak runs: ${soak.emitted.length} runs, ${soak.annotated.length} annotations, dropped ${
+        events("(dropped")
+      }, work trees ${events("worktree add")}, spooled ${
+        events("read-only")
+      }, shared RunIDs ${shared.length}, ${steps} steps, ${seconds}s`,
+    );
+  } catch (error) {
+    console.log(soak.log.join("\n"));
+    throw error;
+  }
+});
