@@ -123,22 +123,34 @@ class RunsSoak extends Soak {
   async annotate(c: number): Promise<void> {
     const dir = this.clones[c];
     const done = new Set(this.annotated.map(({ target }) => target));
-    const candidates = this.emitted.filter(({ token }) => !done.has(token));
-    if (candidates.length === 0) return;
-    const target = this.pick(candidates).token;
-    const found = await this.lineOf(dir, target);
-    if (found === undefined) return;
+    const here: { del: string; line: string; target: string }[] = [];
+    for (const del of DELIVERABLES) {
+      let text = "";
+      try {
+        text = await Deno.readTextFile(join(dir, del, RECORD_FILE));
+      } catch { /* no record yet */ }
+      for (const line of text.split("\n")) {
+        const target = /soak-[erx]\d+/.exec(line)?.[0];
+        if (target !== undefined && !done.has(target)) here.push({ del, line, target });
+      }
+    }
+    if (here.length === 0) return;
+    const { target, ...found } = this.pick(here);
     const runId = runIdOf(found.line);
     const token = `soak-a${++this.count}`;
     const args = ["annotate", join(dir, found.del), runId, "--invalidates", "--note", token];
     const before = await repeatedLines(dir);
-    const result = await runCliProcess(args, FULL_FLAGS, this.envOf(c), dir);
-    await this.repeatsNotMade(c, before, `annotate ${token}`);
-    if (result.code === 2 && /names two records/.test(result.stderr)) {
-      // Two records share the RunID (another clone's minute, merged): docs/COMMANDS.md.
-      this.note(`clone ${c}: annotate ${runId} refused: two records (${target})`);
-      return;
+    let result = await runCliProcess(args, FULL_FLAGS, this.envOf(c), dir);
+    if (result.code === 2 && /names 2 records/.test(result.stderr)) {
+      // Two records share the RunID (another clone's minute, merged): docs/COMMANDS.md says
+      // to name the one meant with --line N.
+      this.note(`clone ${c}: annotate ${runId} refused: two records (${target}); --line`);
+      const text = await Deno.readTextFile(join(dir, found.del, RECORD_FILE));
+      const line = text.split("\n").indexOf(found.line) + 1;
+      args.push("--line", String(line));
+      result = await runCliProcess(args, FULL_FLAGS, this.envOf(c), dir);
     }
+    await this.repeatsNotMade(c, before, `annotate ${token}`);
     this.note(`clone ${c}: annotate ${token} of ${target} (${runId}) -> ${result.stdout.trim()}`);
     assertEquals(result.code, 0, `${args.join(" ")}: ${result.stdout}${result.stderr}`);
     this.annotated.push({ token, target });
@@ -157,7 +169,8 @@ class RunsSoak extends Soak {
     await git(dir, ...how);
     const dropped = (await this.lineOf(dir, token)) === undefined;
     this.note(`clone ${c}: git ${how.join(" ")} (${dropped ? "dropped" : "kept"} ${token})`);
-    if (this.random() < 0.5) await this.emit(c);
+    // The journal is the folder's: an append to another deliverable puts nothing back.
+    if (this.random() < 0.5) await this.emitInto(c, join(dir, found.del));
     else await this.flush(c);
     const back = await this.lineOf(dir, token);
     assertEquals(back?.line, found.line, `${token} not put back after git ${how.join(" ")}`);
@@ -202,24 +215,63 @@ class RunsSoak extends Soak {
       assert(/spool/i.test(result.stderr), `${token} not spooled: ${result.stderr}`);
       this.note(`clone ${c}: ${token} spooled, its folder read-only`);
     } finally {
-      await mount(["-u", del], "umount");
+      await mount([del], "umount");
     }
     if (this.random() < 0.5) await this.flush(c);
-    else {
-      const { args, token: next } = this.emitArgs(c);
-      args[args.indexOf("emit") + 1] = del;
-      const result = await runCliProcess(args, FULL_FLAGS, this.envOf(c), dir);
-      this.took(c, next, args, result);
-    }
+    else await this.emitInto(c, del);
     const written = await this.lineOf(dir, token);
     assert(written !== undefined, `spooled ${token} not written by the next append or flush`);
+  }
+
+  /** An emit in clone `c` into the deliverable folder `del`. */
+  async emitInto(c: number, del: string, minuteOf = c): Promise<void> {
+    const { args, token } = this.emitArgs(c, this.clones[c], minuteOf);
+    args[args.indexOf("emit") + 1] = del;
+    const before = await repeatedLines(this.clones[c]);
+    const result = await runCliProcess(args, FULL_FLAGS, this.envOf(c), this.clones[c]);
+    this.took(c, token, args, result);
+    await this.repeatsNotMade(c, before, `emit ${token}`);
   }
 
   /** An emit of clone `c` in a minute of another clone's. */
   async sameMinute(c: number): Promise<void> {
     const other = (c + 1 + Math.floor(this.random() * (CLONES - 1))) % CLONES;
-    this.note(`clone ${c}: an emit in clone ${other}'s minute`);
-    await this.emit(c, this.clones[c], other);
+    const last = this.emitted.findLast(({ clone, token }) => clone === other && /e/.test(token));
+    const found = last && await this.lineOf(this.clones[other], last.token);
+    if (found === undefined) return;
+    this.note(
+      `clone ${c}: an emit in ${found.del}, in the minute of clone ${other}'s ${last!.token}`,
+    );
+    await this.emitInto(c, join(this.clones[c], found.del), other);
+  }
+
+  /**
+   * A renumbered put-back: clone `c` records deliverable D in the minute of another clone's record
+   * of D that it has not pulled, then takes upstream with `git reset --hard origin/main`, which
+   * drops its uncommitted line. The next append to D or `flush` puts it back, under the next free
+   * SEQ with a note naming the RunID it had when upstream's record holds that RunID (SCHEMA.md 7.1).
+   */
+  async renumber(c: number): Promise<void> {
+    const other = (c + 1 + Math.floor(this.random() * (CLONES - 1))) % CLONES;
+    const dir = this.clones[c];
+    await this.push(c);
+    const theirs = await this.emit(other);
+    const del = (await this.lineOf(this.clones[other], theirs))!.del;
+    await this.push(other);
+    await this.emitInto(c, join(dir, del), other);
+    const ours = this.emitted[this.emitted.length - 1];
+    await git(dir, "fetch", "-q");
+    await git(dir, "reset", "-q", "--hard", "origin/main");
+    this.note(`clone ${c}: fetch, reset --hard origin/main (${ours.token} in ${del})`);
+    if (this.random() < 0.5) await this.emitInto(c, join(dir, del));
+    else await this.flush(c);
+    const back = await this.lineOf(dir, ours.token);
+    assert(back !== undefined, `${ours.token} not put back after reset --hard origin/main`);
+    const taken = (await git(dir, "show", `HEAD:${del}/${RECORD_FILE}`)).includes(`${ours.runId},`);
+    if (taken) {
+      assert(back.line.includes(`its RunID at its append, ${ours.runId},`), back.line);
+      this.note(`clone ${c}: ${ours.token} put back renumbered: ${runIdOf(back.line)}`);
+    }
   }
 
   protected override operations(): [number, (c: number) => Promise<unknown>][] {
@@ -231,7 +283,8 @@ class RunsSoak extends Soak {
       [5, (c) => this.drop(c)],
       [3, (c) => this.workTree(c)],
       [3, (c) => this.readOnlyEmit(c)],
-      [2, (c) => this.sameMinute(c)],
+      [3, (c) => this.sameMinute(c)],
+      [3, (c) => this.renumber(c)],
       [8, (c) => this.commit(c, "records")],
       [8, (c) => this.pull(c)],
       [8, (c) => this.push(c)],
@@ -332,8 +385,8 @@ Deno.test("soak: three clones record runs by start/finish, exec and emit, annota
     console.log(
       `soak runs: ${soak.emitted.length} runs, ${soak.annotated.length} annotations, dropped ${
         events("(dropped")
-      }, work trees ${events("worktree add")}, spooled ${
-        events("read-only")
+      }, work trees ${events("worktree add")}, spooled ${events("read-only")}, renumbered ${
+        events("put back renumbered")
       }, shared RunIDs ${shared.length}, ${steps} steps, ${seconds}s`,
     );
   } catch (error) {
