@@ -260,10 +260,23 @@ class RunsSoak extends Soak {
     await this.push(other);
     await this.emitInto(c, join(dir, del), other);
     const ours = this.emitted[this.emitted.length - 1];
+    const path = `${del}/${RECORD_FILE}`;
+    // A record that began the file here (untracked) is overwritten by upstream's file: SCHEMA.md
+    // 7.1 calls that file begun anew, which no append puts the line back into; `flush` names it
+    // (exit 1) and `flush --from` the journal puts it back.
+    const untracked = (await git(dir, "ls-files", path)) === "";
     await git(dir, "fetch", "-q");
+    const began = untracked && await git(dir, "cat-file", "-e", `origin/main:${path}`)
+      .then(() => true, () => false);
     await git(dir, "reset", "-q", "--hard", "origin/main");
     this.note(`clone ${c}: fetch, reset --hard origin/main (${ours.token} in ${del})`);
-    if (this.random() < 0.5) await this.emitInto(c, join(dir, del));
+    if (began) {
+      const flushed = await runCliProcess(["flush", dir], FULL_FLAGS, this.envOf(c));
+      this.note(`clone ${c}: flush (exit ${flushed.code}), the file begun anew`);
+      assertEquals(flushed.code, 1, `flush: ${flushed.stdout}${flushed.stderr}`);
+      assert(flushed.stderr.includes(`${ours.runId} is in no file`), flushed.stderr);
+      await this.putBackJournalOnly(c);
+    } else if (this.random() < 0.5) await this.emitInto(c, join(dir, del));
     else await this.flush(c);
     const back = await this.lineOf(dir, ours.token);
     assert(back !== undefined, `${ours.token} not put back after reset --hard origin/main`);

@@ -12,15 +12,25 @@ import { assert, assertEquals } from "../assert.ts";
 import { FULL_FLAGS } from "../../src/cli/permissions.ts";
 import { CLI_ENTRY } from "./cli_entry.ts";
 
+/** The record file's name in each deliverable folder. */
 export const RECORD_FILE = "RunRecords.csv";
+/** The deliverable folders of the soak's project, relative to a clone. */
 export const DELIVERABLES = [
   "PKG-01_Pkg/1_Working/DEL-01-02_Thing",
   "PKG-01_Pkg/1_Working/DEL-01-03_Other",
   "PKG-01_Pkg/1_Working/DEL-01-04_Third",
 ];
+/** How many clones of the team's repository record. */
 export const CLONES = 3;
 
-/** The seed and step count: `RUNREC_SOAK_SEED` and `RUNREC_SOAK_STEPS` when set. */
+/**
+ * The seed and step count: `RUNREC_SOAK_SEED` and `RUNREC_SOAK_STEPS` when set; printed.
+ *
+ * @example
+ * ```ts
+ * const { seed, steps } = soakParameters();
+ * ```
+ */
 export function soakParameters(): { seed: number; steps: number } {
   const fromEnv = Deno.env.get("RUNREC_SOAK_SEED");
   const seed = fromEnv !== undefined ? Number(fromEnv) : (Math.random() * 2 ** 31) | 0;
@@ -36,7 +46,16 @@ export interface Emitted {
   clone: number;
 }
 
-/** The shared state of one soak: the clones, the model, and the log of steps taken. */
+/**
+ * The shared state of one soak: the clones, the model, and the log of steps taken.
+ *
+ * @example
+ * ```ts
+ * const { clones } = await teamRepository();
+ * const soak = new Soak(clones, fixedRandom(7), { TMPDIR: await tempDir() }, Date.now());
+ * for (let i = 0; i < 10; i++) await soak.step();
+ * ```
+ */
 export class Soak {
   readonly emitted: Emitted[] = [];
   readonly log: string[] = [];
@@ -346,7 +365,15 @@ export class Soak {
   }
 }
 
-/** Each record line of clone `dir` that its file holds more than once (`<folder>: <line>`), and how often. */
+/**
+ * Each record line of clone `dir` that its file holds more than once (`<folder>: <line>`), and how
+ * often.
+ *
+ * @example
+ * ```ts
+ * const before = await repeatedLines(clone);
+ * ```
+ */
 export async function repeatedLines(dir: string): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   for (const del of DELIVERABLES) {
@@ -361,11 +388,20 @@ export async function repeatedLines(dir: string): Promise<Map<string, number>> {
   return new Map([...counts].filter(([line, count]) => !line.endsWith(": ") && count > 1));
 }
 
+/** The first two lines of an error's message, for the soak's log. */
 export function firstLine(error: unknown): string {
   return String(error instanceof Error ? error.message : error).split("\n").slice(0, 2).join(" ");
 }
 
-/** A bare repository of a project with three deliverables and the documented `.gitattributes`. */
+/**
+ * A bare repository of a project with three deliverables and the documented `.gitattributes`,
+ * its clones, and its first commit.
+ *
+ * @example
+ * ```ts
+ * const { bare, clones, first } = await teamRepository();
+ * ```
+ */
 export async function teamRepository(): Promise<{ bare: string; clones: string[]; first: string }> {
   const { root } = await makeProject();
   for (const [i, del] of DELIVERABLES.slice(1).entries()) {
@@ -395,7 +431,14 @@ export async function teamRepository(): Promise<{ bare: string; clones: string[]
   return { bare, clones, first };
 }
 
-/** Every record line of main's record files in `bare`, with its file. */
+/**
+ * Every record line of main's record files in `bare`, with its file.
+ *
+ * @example
+ * ```ts
+ * const lines = await mainRecords(bare);
+ * ```
+ */
 export async function mainRecords(bare: string): Promise<{ file: string; line: string }[]> {
   const lines: { file: string; line: string }[] = [];
   for (const del of DELIVERABLES) {
