@@ -28,6 +28,7 @@ export const CLONES = 3;
  *
  * @example
  * ```ts
+ * import { soakParameters } from "./soak.ts";
  * const { seed, steps } = soakParameters();
  * ```
  */
@@ -51,6 +52,9 @@ export interface Emitted {
  *
  * @example
  * ```ts
+ * import { Soak, teamRepository } from "./soak.ts";
+ * import { fixedRandom } from "../seed.ts";
+ * import { tempDir } from "../fixtures.ts";
  * const { clones } = await teamRepository();
  * const soak = new Soak(clones, fixedRandom(7), { TMPDIR: await tempDir() }, Date.now());
  * for (let i = 0; i < 10; i++) await soak.step();
@@ -371,7 +375,9 @@ export class Soak {
  *
  * @example
  * ```ts
- * const before = await repeatedLines(clone);
+ * import { repeatedLines, teamRepository } from "./soak.ts";
+ * const { clones } = await teamRepository();
+ * const before = await repeatedLines(clones[0]);
  * ```
  */
 export async function repeatedLines(dir: string): Promise<Map<string, number>> {
@@ -399,6 +405,7 @@ export function firstLine(error: unknown): string {
  *
  * @example
  * ```ts
+ * import { teamRepository } from "./soak.ts";
  * const { bare, clones, first } = await teamRepository();
  * ```
  */
@@ -436,6 +443,8 @@ export async function teamRepository(): Promise<{ bare: string; clones: string[]
  *
  * @example
  * ```ts
+ * import { mainRecords, teamRepository } from "./soak.ts";
+ * const { bare } = await teamRepository();
  * const lines = await mainRecords(bare);
  * ```
  */
