@@ -400,6 +400,8 @@ Deno.test("soak: three clones record runs by start/finish, exec and emit, annota
         events("(dropped")
       }, work trees ${events("worktree add")}, spooled ${events("read-only")}, renumbered ${
         events("put back renumbered")
+      }, begun anew ${
+        events("begun anew")
       }, shared RunIDs ${shared.length}, ${steps} steps, ${seconds}s`,
     );
   } catch (error) {
