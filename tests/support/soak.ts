@@ -32,10 +32,10 @@ export const CLONES = 3;
  * const { seed, steps } = soakParameters();
  * ```
  */
-export function soakParameters(): { seed: number; steps: number } {
+export function soakParameters(defaultSteps = 120): { seed: number; steps: number } {
   const fromEnv = Deno.env.get("RUNREC_SOAK_SEED");
   const seed = fromEnv !== undefined ? Number(fromEnv) : (Math.random() * 2 ** 31) | 0;
-  const steps = Number(Deno.env.get("RUNREC_SOAK_STEPS") ?? "120");
+  const steps = Number(Deno.env.get("RUNREC_SOAK_STEPS") ?? defaultSteps);
   console.log(`soak: seed ${seed}, ${steps} steps (replay: RUNREC_SOAK_SEED=${seed})`);
   return { seed, steps };
 }
