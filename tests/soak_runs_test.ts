@@ -12,8 +12,8 @@
  *
  * At the end every clone flushes, commits, pulls and pushes: main holds each run and each
  * annotation once (by the token in its Notes, or in the file name its outputs hold), `show`
- * lists each annotation under its run (one whose RunID no other record shares), and `verify --since` the first commit exits 0, or 1
- * naming exactly the RunIDs two records in main share.
+ * lists each annotation under its run (one whose RunID no other record shares), and
+ * `verify --since` the first commit exits 0, or 1 naming each RunID two records in main share.
  *
  * ```sh
  * RUNREC_SOAK_SEED=7 RUNREC_SOAK_STEPS=80 deno test -A tests/soak_runs_test.ts
