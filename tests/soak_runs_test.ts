@@ -37,6 +37,7 @@ import {
   soakParameters,
   teamRepository,
 } from "./support/soak.ts";
+import { mountReadOnly, unmount } from "./support/read_only.ts";
 
 /** A record line's RunID: its first field after the schema version. */
 function runIdOf(line: string): string {
@@ -202,10 +203,9 @@ class RunsSoak extends Soak {
   async readOnlyEmit(c: number): Promise<void> {
     const dir = this.clones[c];
     const del = join(dir, DELIVERABLES[0]);
-    await mount(["--bind", del, del]);
+    await mountReadOnly(del);
     let token: string;
     try {
-      await mount(["-o", "remount,ro,bind", del]);
       const { args, token: made } = this.emitArgs(c);
       token = made;
       const at = args.indexOf("emit") + 1;
@@ -215,7 +215,7 @@ class RunsSoak extends Soak {
       assert(/spool/i.test(result.stderr), `${token} not spooled: ${result.stderr}`);
       this.note(`clone ${c}: ${token} spooled, its folder read-only`);
     } finally {
-      await mount([del], "umount");
+      await unmount(del);
     }
     if (this.random() < 0.5) await this.flush(c);
     else await this.emitInto(c, del);
@@ -306,11 +306,6 @@ class RunsSoak extends Soak {
       [3, (c) => this.flush(c)],
     ];
   }
-}
-
-async function mount(args: string[], command = "mount"): Promise<void> {
-  const { code, stderr } = await new Deno.Command(command, { args, stderr: "piped" }).output();
-  assertEquals(code, 0, `${command} ${args.join(" ")}: ${new TextDecoder().decode(stderr)}`);
 }
 
 Deno.test("soak: three clones record runs by start/finish, exec and emit, annotate, drop records with checkout -f and reset --hard, use a linked work tree and a read-only folder; main holds each once", async () => {
