@@ -13,52 +13,17 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
-import { git, makeProject, tempDir } from "./fixtures.ts";
+import { git, makeProject } from "./fixtures.ts";
 import { recordsOf } from "./support/runs.ts";
-import { agentEmitArgs, DEL, JOURNAL, unionProject } from "./support/journal_lost.ts";
-import type { RunRecord } from "../src/schema.ts";
+import {
+  agentEmitArgs,
+  DEL,
+  JOURNAL,
+  renumberedOnPull,
+  unionProject,
+} from "./support/journal_lost.ts";
 import { encodeRecord } from "../src/codec.ts";
 import { renumberedNote } from "../src/record_limits.ts";
-
-/**
- * A clone of a {@linkcode unionProject} where `onOld` ran on branch `old` (no record file), which
- * `git checkout -f main` then discarded; upstream runs of the minutes of the records whose agents
- * `taken` names took their RunIDs, pulled; `flush --from` of the journal put them back, those
- * renumbered. `run` runs runrec in the clone; `before` are the records as `onOld` left them.
- */
-async function renumberedOnPull(
-  onOld: (run: (...args: string[]) => ReturnType<typeof runCliProcess>) => Promise<void>,
-  taken: (record: RunRecord, index: number) => boolean,
-) {
-  const up = await unionProject();
-  const local = join(await tempDir({ prefix: "runrec-leftovers53-" }), "local");
-  await git(up.root, "clone", "-q", up.root, local);
-  const run = (...args: string[]) => runCliProcess(args, undefined, {}, local);
-  await git(local, "checkout", "-q", "old");
-  await onOld(run);
-  const before = await recordsOf(join(local, DEL));
-  await git(local, "checkout", "-f", "-q", "main");
-  const takenIds: string[] = [];
-  for (const at of before.filter(taken)) {
-    while (!takenIds.includes(at.RunID)) {
-      const out = await up.run(
-        ...agentEmitArgs("THEIRS", "--started", at.RunTimestamp, "--duration", "0s"),
-      );
-      assertEquals(out.code, 0, out.stderr);
-      takenIds.push(out.stdout.trim());
-      assert(takenIds.length < 8, takenIds.join(" "));
-    }
-  }
-  await git(up.root, "commit", "-qam", "their records");
-  await git(local, "pull", "-q", "--no-rebase");
-  const putBack = await run("flush", "--from", JOURNAL);
-  assertEquals(putBack.code, 0, putBack.stderr);
-  const after = (await recordsOf(join(local, DEL))).filter((r) => r.AgentName !== "THEIRS");
-  /** The record as put back of `record` as `onOld` made it (the same agent and timestamp). */
-  const now = (record: RunRecord) =>
-    after.find((r) => r.RunTimestamp === record.RunTimestamp && r.AgentName === record.AgentName)!;
-  return { local, run, before, now };
-}
 
 /** The kinds of the annotations `show --json` lists for `runId`. */
 async function shownKinds(

@@ -6,7 +6,9 @@
  * @module
  */
 import { join } from "node:path";
-import { assertEquals } from "../assert.ts";
+import { assert, assertEquals } from "../assert.ts";
+import { recordsOf } from "./runs.ts";
+import type { RunRecord } from "../../src/schema.ts";
 import { emitArgs, runCliProcess } from "../cli.ts";
 import { git, makeProject, sampleDraft, tempDir } from "../fixtures.ts";
 import { lostRecordLine, newSpoolEntry, type SpoolEntry } from "../../src/spool.ts";
@@ -116,4 +118,45 @@ export async function takenRunIdLines() {
     Deno.writeTextFile(saved, entries.map((e) => lostRecordLine(e) + "\n").join(""));
   await write();
   return { ...project, runId, file, entries, saved, write };
+}
+
+/**
+ * A clone of a {@linkcode unionProject} where `onOld` ran on branch `old` (no record file), which
+ * `git checkout -f main` then discarded; upstream runs of the minutes of the records whose agents
+ * `taken` names took their RunIDs, pulled; `flush --from` of the journal put them back, those
+ * renumbered. `run` runs runrec in the clone; `before` are the records as `onOld` left them;
+ * `now` gives the record put back of one `onOld` made.
+ */
+export async function renumberedOnPull(
+  onOld: (run: (...args: string[]) => ReturnType<typeof runCliProcess>) => Promise<void>,
+  taken: (record: RunRecord, index: number) => boolean,
+) {
+  const up = await unionProject();
+  const local = join(await tempDir({ prefix: "runrec-renumbered-" }), "local");
+  await git(up.root, "clone", "-q", up.root, local);
+  const run = (...args: string[]) => runCliProcess(args, undefined, {}, local);
+  await git(local, "checkout", "-q", "old");
+  await onOld(run);
+  const before = await recordsOf(join(local, DEL));
+  await git(local, "checkout", "-f", "-q", "main");
+  const takenIds: string[] = [];
+  for (const at of before.filter(taken)) {
+    while (!takenIds.includes(at.RunID)) {
+      const out = await up.run(
+        ...agentEmitArgs("THEIRS", "--started", at.RunTimestamp, "--duration", "0s"),
+      );
+      assertEquals(out.code, 0, out.stderr);
+      takenIds.push(out.stdout.trim());
+      assert(takenIds.length < 8, takenIds.join(" "));
+    }
+  }
+  await git(up.root, "commit", "-qam", "their records");
+  await git(local, "pull", "-q", "--no-rebase");
+  const putBack = await run("flush", "--from", JOURNAL);
+  assertEquals(putBack.code, 0, putBack.stderr);
+  const after = (await recordsOf(join(local, DEL))).filter((r) => r.AgentName !== "THEIRS");
+  /** The record as put back of `record` as `onOld` made it (the same agent and timestamp). */
+  const now = (record: RunRecord) =>
+    after.find((r) => r.RunTimestamp === record.RunTimestamp && r.AgentName === record.AgentName)!;
+  return { local, run, before, now };
 }
