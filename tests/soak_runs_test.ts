@@ -326,16 +326,7 @@ Deno.test("soak: three clones record runs by start/finish, exec and emit, annota
   );
   const started = performance.now();
   try {
-    for (let i = 0; i < steps; i++) {
-      soak.note(`step ${i}`);
-      await soak.step();
-    }
-    for (let c = 0; c < CLONES; c++) {
-      await soak.flush(c);
-      await soak.pull(c, false);
-      await soak.push(c);
-    }
-    for (let c = 0; c < CLONES; c++) await soak.pull(c, false);
+    await soak.run(steps);
 
     const all = await mainRecords(bare);
     const records = [...new Map(all.map((record) => [record.line, record])).values()];

@@ -18,7 +18,7 @@ import { fixedRandom } from "./seed.ts";
 import { assert, assertEquals } from "./assert.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { git, tempDir } from "./fixtures.ts";
-import { CLONES, mainRecords, Soak, soakParameters, teamRepository } from "./support/soak.ts";
+import { mainRecords, Soak, soakParameters, teamRepository } from "./support/soak.ts";
 
 Deno.test("soak: three clones commit, pull, push, branch, squash, stash and flush while recording; main holds each record once and verify holds", async () => {
   const { seed, steps } = soakParameters();
@@ -30,16 +30,7 @@ Deno.test("soak: three clones commit, pull, push, branch, squash, stash and flus
   }, base);
   const started = performance.now();
   try {
-    for (let i = 0; i < steps; i++) {
-      soak.note(`step ${i}`);
-      await soak.step();
-    }
-    for (let c = 0; c < CLONES; c++) {
-      await soak.flush(c);
-      await soak.pull(c, false);
-      await soak.push(c);
-    }
-    for (let c = 0; c < CLONES; c++) await soak.pull(c, false);
+    await soak.run(steps);
 
     // A line repeated byte for byte is one record merged twice (SCHEMA.md 3.3): every reader
     // reads it once. A rebase of commits a branch also holds, then a merge of that branch, makes one.

@@ -367,6 +367,20 @@ export class Soak {
       }
     }
   }
+
+  /** `steps` steps, then every clone flushes, pulls and pushes, and pulls again: main has all. */
+  async run(steps: number): Promise<void> {
+    for (let i = 0; i < steps; i++) {
+      this.note(`step ${i}`);
+      await this.step();
+    }
+    for (let c = 0; c < CLONES; c++) {
+      await this.flush(c);
+      await this.pull(c, false);
+      await this.push(c);
+    }
+    for (let c = 0; c < CLONES; c++) await this.pull(c, false);
+  }
 }
 
 /**
