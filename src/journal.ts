@@ -921,21 +921,12 @@ function heldInReflog(dir: string, entries: readonly Entry[]): Map<string, strin
     ];
     if (commits.length === 0) return kept;
     const runIds = [...new Set(entries.map((e) => runIdOfLine(e.line)!))];
-    const grep = new Deno.Command("git", {
-      args: [
-        ...["-C", dir, "grep", "--null", "-F", ...runIds.flatMap((id) => ["-e", id])],
-        ...[...commits, "--", `:(top,glob)**/${RECORD_FILE}`],
-      ],
-      stdout: "piped",
-      stderr: "null",
-    }).outputSync();
-    if (!grep.success) return kept; // 1: none holds one
-    // `<commit>:<path>` NUL `<line>`, each commit's in the order given: the latest first.
-    for (const match of new TextDecoder().decode(grep.stdout).split("\n")) {
-      const other = match.slice(match.indexOf("\0") + 1).replace(/\r$/, "");
-      const commit = match.slice(0, match.indexOf(":"));
+    // Each commit's matches in the order given: the latest first.
+    const matches = grepMatches(dir, commits, `:(top,glob)**/${RECORD_FILE}`, runIds) ?? [];
+    for (const { found, line } of matches) {
+      const commit = found.slice(0, found.indexOf(":"));
       for (const e of entries) {
-        if (!kept.has(e.line) && standsFor(other, e.line)) kept.set(e.line, commit.slice(0, 12));
+        if (!kept.has(e.line) && standsFor(line, e.line)) kept.set(e.line, commit.slice(0, 12));
       }
     }
   } catch { /* git not started: nothing said of a commit */ }
@@ -1055,6 +1046,19 @@ function grepLines(
   pathspec: string,
   texts: readonly string[],
 ): string[] | undefined {
+  return grepMatches(dir, where, pathspec, texts)?.map((match) => match.line);
+}
+
+/**
+ * {@linkcode grepLines}, each line with where git found it: `<rev>:<path>`, or `<path>` in the
+ * work tree.
+ */
+function grepMatches(
+  dir: string,
+  where: readonly string[],
+  pathspec: string,
+  texts: readonly string[],
+): { found: string; line: string }[] | undefined {
   if (where.length === 0 || texts.length === 0) return [];
   try {
     const patterns = texts.flatMap((text) => ["-e", text]);
@@ -1065,8 +1069,10 @@ function grepLines(
     }).outputSync();
     if (!grep.success && grep.code !== 1) return undefined; // 1: nothing found
     // `[<rev>:]<path>` NUL `<line>`
-    return new TextDecoder().decode(grep.stdout).split("\n").filter(Boolean)
-      .map((match) => match.slice(match.indexOf("\0") + 1).replace(/\r$/, ""));
+    return new TextDecoder().decode(grep.stdout).split("\n").filter(Boolean).map((match) => ({
+      found: match.slice(0, match.indexOf("\0")),
+      line: match.slice(match.indexOf("\0") + 1).replace(/\r$/, ""),
+    }));
   } catch {
     return undefined;
   }
