@@ -19,6 +19,7 @@ import { agentsOf, recordsOf, RUNREC } from "./support/runs.ts";
 import {
   agentEmitArgs,
   DEL,
+  detachedAfterOld,
   JOURNAL,
   lostOnOld,
   takenRunIdLines,
@@ -227,14 +228,7 @@ Deno.test("a saved lost-record line whose own RunID another record took is named
 });
 
 Deno.test("a record appended at a detached HEAD that git checkout -f took to another line of history is named so, with the commit to check out; followed, flush puts it back there (leftovers-52 5)", async () => {
-  const { root, run } = await unionProject();
-  await git(root, "checkout", "-q", "old");
-  assertEquals((await run(...agentEmitArgs("OTHER"))).code, 0);
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "old's record");
-  await git(root, "checkout", "-q", "--detach", "main");
-  const commit = (await git(root, "rev-parse", "HEAD")).trim();
-  const detached = (await run(...agentEmitArgs("DETACHED"))).stdout.trim();
+  const { root, run, appendedAt: commit, detached } = await detachedAfterOld();
   await git(root, "checkout", "-f", "-q", "old");
   const verify = await run("verify", DEL);
   assertEquals(verify.code, 1, verify.stdout);

@@ -18,6 +18,7 @@ import { recordsOf } from "./support/runs.ts";
 import {
   agentEmitArgs,
   DEL,
+  detachedAfterOld,
   JOURNAL,
   renumberedOnPull,
   unionProject,
@@ -87,14 +88,9 @@ Deno.test("a withdrawal withdrawn, all made before a put-back renumbered the rec
 });
 
 Deno.test("a record made at a detached HEAD and committed there before git checkout of another line: named with the commit that holds it and how to keep it, not as one to record again (leftovers-53 3)", async () => {
-  const { root, run } = await unionProject();
-  await git(root, "checkout", "-q", "old");
-  assertEquals((await run(...agentEmitArgs("OTHER"))).code, 0);
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "old's record");
-  await git(root, "checkout", "-q", "--detach", "main");
-  const appendedAt = (await git(root, "rev-parse", "HEAD")).trim().slice(0, 12);
-  const detached = (await run(...agentEmitArgs("DETACHED"))).stdout.trim();
+  const made = await detachedAfterOld();
+  const { root, run, detached } = made;
+  const appendedAt = made.appendedAt.slice(0, 12);
   await git(root, "add", "-A");
   await git(root, "commit", "-qm", "the detached run's record");
   const holding = (await git(root, "rev-parse", "HEAD")).trim().slice(0, 12);
@@ -164,14 +160,9 @@ Deno.test("flush --from on main of a journal line another branch's run began a f
 });
 
 Deno.test("flush --from of a record appended at a detached HEAD that git checkout -f left for another line: refused, naming the commit to check out, not appended to that line's file (leftovers-53 4)", async () => {
-  const { root, run } = await unionProject();
-  await git(root, "checkout", "-q", "old");
-  assertEquals((await run(...agentEmitArgs("OTHER"))).code, 0);
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "old's record");
-  await git(root, "checkout", "-q", "--detach", "main");
-  const commit = (await git(root, "rev-parse", "HEAD")).trim().slice(0, 12);
-  const detached = (await run(...agentEmitArgs("DETACHED"))).stdout.trim();
+  const made = await detachedAfterOld();
+  const { root, run, detached } = made;
+  const commit = made.appendedAt.slice(0, 12);
   await git(root, "checkout", "-f", "-q", "old");
   const lines = await Deno.readTextFile(join(root, DEL, "RunRecords.csv"));
   const refused = await run("flush", "--from", JOURNAL);

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 import { git, tempDir } from "./fixtures.ts";
-import { agentEmitArgs, DEL, renumberedOnPull, unionProject } from "./support/journal_lost.ts";
+import { agentEmitArgs, DEL, detachedAfterOld, renumberedOnPull } from "./support/journal_lost.ts";
 
 Deno.test("a supersede made before a put-back renumbered both runs: show, log, show --json, export --format prov and annotate's refusal name the superseding run by the RunID it has now, not the other clone's record that holds its old one (review2-53 F1)", async () => {
   const { run, before, now } = await renumberedOnPull(async (run) => {
@@ -51,14 +51,9 @@ Deno.test("a supersede made before a put-back renumbered both runs: show, log, s
 });
 
 Deno.test("a detached HEAD's line left unheld: the reflog's commits searched for it are those made here, not each one HEAD was checked out at since (a reused CI workspace), and the line is still named with the commit to check out (review2-53 F2)", async () => {
-  const { root, run } = await unionProject();
-  await git(root, "checkout", "-q", "old");
-  assertEquals((await run(...agentEmitArgs("OTHER"))).code, 0);
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "old's record");
-  await git(root, "checkout", "-q", "--detach", "main");
-  const appendedAt = (await git(root, "rev-parse", "HEAD")).trim().slice(0, 12);
-  const detached = (await run(...agentEmitArgs("DETACHED"))).stdout.trim();
+  const made = await detachedAfterOld();
+  const { root, detached } = made;
+  const appendedAt = made.appendedAt.slice(0, 12);
   // A job's checkout of a commit made elsewhere (no ref holds it here), as CI's fetch and
   // checkout of the commit to build; then another line's.
   const tree = (await git(root, "rev-parse", "main^{tree}")).trim();

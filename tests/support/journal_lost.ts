@@ -88,6 +88,32 @@ export async function unionProject() {
 }
 
 /**
+ * A {@linkcode unionProject} where OTHER's record is committed on branch `old`, then HEAD is
+ * detached at main (`appendedAt`, its commit) and DETACHED's run recorded there (`detached`, its
+ * RunID), not committed: the setting of a record appended at a detached HEAD.
+ *
+ * @example
+ * ```ts
+ * import { detachedAfterOld } from "./journal_lost.ts";
+ * const { run } = await detachedAfterOld();
+ * await run("verify", "."); // DETACHED's record is in the file checked out
+ * ```
+ */
+export async function detachedAfterOld() {
+  const project = await unionProject();
+  const { root, run } = project;
+  await git(root, "checkout", "-q", "old");
+  assertEquals((await run(...agentEmitArgs("OTHER"))).code, 0);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "old's record");
+  await git(root, "checkout", "-q", "--detach", "main");
+  const appendedAt = (await git(root, "rev-parse", "HEAD")).trim();
+  const emitted = await run(...agentEmitArgs("DETACHED"));
+  assertEquals(emitted.code, 0, emitted.stderr);
+  return { ...project, appendedAt, detached: emitted.stdout.trim() };
+}
+
+/**
  * A {@linkcode unionProject} where THEIRS's run (2026-03-02T10:00:00Z) took a RunID, and a file
  * `saved` of two lost-record lines: MINE's, which sets that RunID, then NEXT's. `write` writes
  * `entries` to `saved` again (after a test edits them).
