@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject, tempDir } from "./fixtures.ts";
-import { gitOnPath, waitFor } from "./support/held.ts";
+import { endWithin, gitOnPath, killRunning, waitFor } from "./support/held.ts";
 import { sh } from "./support/sh.ts";
 import { pendingFiles, recordsOf, RUNREC } from "./support/runs.ts";
 import { whileReadOnly } from "./support/read_only.ts";
@@ -130,20 +130,9 @@ Deno.test("emit --started of a run whose input changed since, with git stopped: 
   const other = await runCliProcess(["emit", del, "--agent", "B", "--status", "SUCCESS"]);
   assertEquals(other.code, 0, other.stderr);
   // Before: emit waited for the stopped git for ever; a minute is the test's bound.
-  const bound = setTimeout(() => emit.kill("SIGKILL"), 60_000);
-  const [status, stdout, stderr] = await Promise.all([
-    emit.status,
-    new Response(emit.stdout).text(),
-    new Response(emit.stderr).text(),
-  ]);
-  clearTimeout(bound);
-  // The stopped git was killed and reaped: no process of it is left (before: left stopped).
-  const left: number[] = [];
-  for (const pid of await stoppedGit()) {
-    if (await sh("/", `ps -o stat= -p ${pid} || true`) === "") continue;
-    left.push(pid);
-    Deno.kill(pid, "SIGKILL");
-  }
+  const { status, stdout, stderr } = await endWithin(emit);
+  // The stopped git was killed: no process of it is left (before: left stopped).
+  const left = await killRunning(await stoppedGit());
   assertEquals([status.code, status.signal], [0, null], stderr);
   assertMatch(
     stderr,

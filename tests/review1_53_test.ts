@@ -11,15 +11,9 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { makeProject, tempDir } from "./fixtures.ts";
-import { waitFor } from "./support/held.ts";
+import { endWithin, killRunning, waitFor } from "./support/held.ts";
 import { sh } from "./support/sh.ts";
 import { recordsOf, RUNREC } from "./support/runs.ts";
-
-/** Whether process `pid` still runs (a zombie no parent reaps has ended). */
-async function running(pid: number): Promise<boolean> {
-  const stat = await sh("/", `ps -o stat= -p ${pid} || true`);
-  return stat !== "" && !stat.startsWith("Z");
-}
 
 Deno.test("emit --started with a clean filter that does not answer: the git and its filter are killed at 10 s and the record written (before: emit waited for the filter, which held git's stderr open)", async () => {
   const { root, del } = await makeProject();
@@ -49,19 +43,8 @@ Deno.test("emit --started with a clean filter that does not answer: the git and 
     (await Deno.readTextFile(pids).catch(() => "")).split("\n").filter((p) => p).map(Number);
   await waitFor(async () => (await filters()).length > 0, "git's clean filter");
   // Before: emit waited for the filter's end (600 s); a minute is the test's bound.
-  const bound = setTimeout(() => emit.kill("SIGKILL"), 60_000);
-  const [status, stdout, stderr] = await Promise.all([
-    emit.status,
-    new Response(emit.stdout).text(),
-    new Response(emit.stderr).text(),
-  ]);
-  clearTimeout(bound);
-  const left: number[] = [];
-  for (const pid of await filters()) {
-    if (!await running(pid)) continue;
-    left.push(pid);
-    Deno.kill(pid, "SIGKILL");
-  }
+  const { status, stdout, stderr } = await endWithin(emit);
+  const left = await killRunning(await filters());
   assertEquals([status.code, status.signal], [0, null], stderr);
   assertMatch(stderr, /whether Datasheet\.md changed .* git did not answer within 10 s/);
   const records = await recordsOf(del);

@@ -291,3 +291,59 @@ export async function gitGate(): Promise<GitGate> {
       waitFor(() => Deno.lstat(asked).then((info) => info.size > 0, () => false), what),
   };
 }
+
+/** How a child process ended, and what it wrote. */
+export interface ChildEnd {
+  /** Its exit status (`signal` set when it was killed). */
+  status: Deno.CommandStatus;
+  /** Its standard output, as text. */
+  stdout: string;
+  /** Its standard error, as text. */
+  stderr: string;
+}
+
+/**
+ * The end of `child` (spawned with stdout and stderr piped), killed by SIGKILL if it has not
+ * ended within `ms`: the bound of a test whose process once waited for ever.
+ *
+ * @example
+ * ```ts
+ * import { endWithin } from "./held.ts";
+ * const child = new Deno.Command("true", { stdout: "piped", stderr: "piped" }).spawn();
+ * const { status } = await endWithin(child);
+ * status.code; // 0
+ * ```
+ */
+export async function endWithin(child: Deno.ChildProcess, ms = 60_000): Promise<ChildEnd> {
+  const bound = setTimeout(() => child.kill("SIGKILL"), ms);
+  try {
+    const [status, stdout, stderr] = await Promise.all([
+      child.status,
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+    ]);
+    return { status, stdout, stderr };
+  } finally {
+    clearTimeout(bound);
+  }
+}
+
+/**
+ * Kills each of `pids` that still runs (a zombie has ended) and returns those: the processes a
+ * test's subject should have ended and did not.
+ *
+ * @example
+ * ```ts
+ * import { killRunning } from "./held.ts";
+ * await killRunning([]); // []
+ * ```
+ */
+export async function killRunning(pids: readonly number[]): Promise<number[]> {
+  const left: number[] = [];
+  for (const pid of pids) {
+    if ((await procStatus(pid, "State")).match(/^$|^Z/)) continue;
+    left.push(pid);
+    Deno.kill(pid, "SIGKILL");
+  }
+  return left;
+}
