@@ -10,6 +10,11 @@ import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { emitArgs, runCliProcess } from "./cli.ts";
 import { makeProject } from "./fixtures.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
+import {
+  assertNoRawControls,
+  CONTROLS_FOLDER_ESCAPED,
+  controlsFolder,
+} from "./support/controls.ts";
 
 /** What `args` prints on a pseudo-terminal (stdout and stderr both, as a harness sees them). */
 async function onTerminal(args: string[], env: Record<string, string>): Promise<string> {
@@ -106,8 +111,7 @@ Deno.test("C1 control characters (U+0080-U+009F: U+009B is CSI, U+009D OSC) in a
   ];
   for (const { code, stdout, stderr } of outputs) {
     assertEquals(code, 0, stderr);
-    // deno-lint-ignore no-control-regex
-    assertEquals(stdout.match(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g), null, stdout);
+    assertNoRawControls(stdout);
   }
   assertIncludes(outputs[0].stdout, "a\\u009b2Jb \\u009d0;title\\u009c c ␛[2J d");
   assertIncludes(outputs[1].stdout, "a&#155;2Jb &#157;0;title&#156; c &#27;\\[2J d");
@@ -146,8 +150,7 @@ Deno.test("agents check and install name an agent file whose name holds ESC or a
   for (const [action, code] of [["check", 1], ["install", 0]] as const) {
     const { code: got, stdout, stderr } = await runCliProcess(["agents", action, dir]);
     assertEquals(got, code, stderr);
-    // deno-lint-ignore no-control-regex
-    assertEquals(stdout.match(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g), null, stdout);
+    assertNoRawControls(stdout);
     assertIncludes(stdout, "AGENT_X\\u001b]0;t\\u0007\\u009b2J.md: skipped");
   }
   await Deno.remove(dir, { recursive: true });
@@ -155,9 +158,7 @@ Deno.test("agents check and install name an agent file whose name holds ESC or a
 
 Deno.test("a pending run's warning (log, verify, reap) and verify --json name a folder whose name holds ESC or a C1 control escaped, not raw (newuser-53 F6)", async () => {
   const { root } = await makeProject();
-  const del = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-09_X\u001b]0;t\u0007\u009b2J");
-  await Deno.mkdir(del);
-  await Deno.writeTextFile(join(del, "_CONTEXT.md"), "context\n");
+  const del = await controlsFolder(root);
   const started = await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"]);
   assertEquals(started.code, 0, started.stderr);
   const emitted = await runCliProcess(emitArgs(del, "--input", "_CONTEXT.md"));
@@ -167,17 +168,14 @@ Deno.test("a pending run's warning (log, verify, reap) and verify --json name a 
   ) {
     const { stdout, stderr } = await runCliProcess(args);
     const both = stdout + stderr;
-    assertIncludes(both, "DEL-01-09_X\\u001b]0;t\\u0007\\u009b2J", args.join(" "));
-    // deno-lint-ignore no-control-regex
-    assertEquals(both.match(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g), null, both);
+    assertIncludes(both, CONTROLS_FOLDER_ESCAPED, args.join(" "));
+    assertNoRawControls(both);
   }
 });
 
 Deno.test("the warnings of log, verify, export and flush about a record spooled in a folder whose name holds ESC or a C1 control name it escaped, not raw (newuser-53 F7)", async () => {
   const { root } = await makeProject();
-  const del = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-09_X\u001b]0;t\u0007\u009b2J");
-  await Deno.mkdir(del);
-  await Deno.writeTextFile(join(del, "_CONTEXT.md"), "context\n");
+  const del = await controlsFolder(root);
   // A header of no version this runrec writes: the record is spooled, not appended.
   await Deno.writeTextFile(join(del, "RunRecords.csv"), "SchemaVersion,Foo\n");
   const emitted = await runCliProcess(emitArgs(del, "--input", "_CONTEXT.md"));
@@ -189,25 +187,21 @@ Deno.test("the warnings of log, verify, export and flush about a record spooled 
   ]];
   for (const args of commands) {
     const { stderr } = await runCliProcess(args);
-    assertIncludes(stderr, "DEL-01-09_X\\u001b]0;t\\u0007\\u009b2J", args.join(" "));
-    // deno-lint-ignore no-control-regex
-    assertEquals(stderr.match(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g), null, stderr);
+    assertIncludes(stderr, CONTROLS_FOLDER_ESCAPED, args.join(" "));
+    assertNoRawControls(stderr);
   }
 });
 
 Deno.test("reap's line for each run it writes FAILED names a folder whose name holds ESC or a C1 control escaped, not raw (newuser-53 F8)", async () => {
   const { root } = await makeProject();
-  const del = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-09_X\u001b]0;t\u0007\u009b2J");
-  await Deno.mkdir(del);
-  await Deno.writeTextFile(join(del, "_CONTEXT.md"), "context\n");
+  const del = await controlsFolder(root);
   const started = await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"]);
   assertEquals(started.code, 0, started.stderr);
   const reaped = await runCliProcess(["reap", root, "--older-than", "0s"]);
   assertEquals(reaped.code, 0, reaped.stderr);
-  assertIncludes(reaped.stdout, "DEL-01-09_X\\u001b]0;t\\u0007\\u009b2J 4_DOCUMENTS started");
+  assertIncludes(reaped.stdout, `${CONTROLS_FOLDER_ESCAPED} 4_DOCUMENTS started`);
   const both = reaped.stdout + reaped.stderr;
-  // deno-lint-ignore no-control-regex
-  assertEquals(both.match(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g), null, both);
+  assertNoRawControls(both);
 });
 
 Deno.test("an unknown command or a stray argument after --version is echoed with its C1 controls escaped, as its C0 ones were (newuser-53 F9)", async () => {
@@ -224,15 +218,12 @@ Deno.test("an unknown command or a stray argument after --version is echoed with
 
 Deno.test("show of a run in a folder whose name holds ESC or a C1 control names its file escaped (newuser-53 F10)", async () => {
   const { root } = await makeProject();
-  const del = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-09_X\u001b]0;t\u0007\u009b2J");
-  await Deno.mkdir(del);
-  await Deno.writeTextFile(join(del, "_CONTEXT.md"), "context\n");
+  const del = await controlsFolder(root);
   const emitted = await runCliProcess(emitArgs(del, "--input", "_CONTEXT.md"));
   assertEquals(emitted.code, 0, emitted.stderr);
   const shown = await runCliProcess(["show", del, emitted.stdout.trim()]);
   assertEquals(shown.code, 0, shown.stderr);
-  assertIncludes(shown.stdout, "DEL-01-09_X\\u001b]0;t\\u0007\\u009b2J/RunRecords.csv`, line 2.");
+  assertIncludes(shown.stdout, `${CONTROLS_FOLDER_ESCAPED}/RunRecords.csv\`, line 2.`);
   const both = shown.stdout + shown.stderr;
-  // deno-lint-ignore no-control-regex
-  assertEquals(both.match(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g), null, both);
+  assertNoRawControls(both);
 });
