@@ -20,6 +20,7 @@ import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { lostRecordLine, newSpoolEntry } from "../src/spool.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 import { git } from "./fixtures.ts";
+import { runCliProcess } from "./cli.ts";
 import { agentEmitArgs, DEL, JOURNAL, unionProject } from "./support/journal_lost.ts";
 
 /**
@@ -148,4 +149,124 @@ Deno.test("flush --from <journal> --json gives a line it does not put back here 
   assertEquals(json.failures.length, 1, json.failures);
   assert(json.failures[0].includes(`not put back here: ${lost} is in no file`), json.failures[0]);
   assertEquals(Object.keys(json), Object.keys(JSON.parse(folder.stdout)));
+});
+
+/** A C1 control: CSI to a terminal that takes C1 controls (ECMA-48). */
+const CSI = "\u009b";
+
+/** Whether `text` holds a C1 control as itself (raw, not escaped). */
+function rawC1(text: string): boolean {
+  return /[\u0080-\u009f]/.test(text);
+}
+
+/**
+ * `makeProject`'s project under git, its deliverable folder renamed to hold U+009B (`…_Bad<CSI>2J`,
+ * which a pull request can name), `merge=union` for record files; `run` runs runrec in the root.
+ */
+async function projectWithCsiFolder() {
+  const { root, del: made } = await makeProject();
+  const del = join(made, "..", `DEL-01-02_Bad${CSI}2J`);
+  await Deno.rename(made, del);
+  await Deno.writeTextFile(join(root, ".gitattributes"), `${RECORD_FILE} merge=union\n`);
+  await git(root, "init", "-q", "-b", "main");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "project");
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-csi-tmp-" }) };
+  const run = (...args: string[]) => runCliProcess(args, undefined, env, root);
+  const emit = async (agent: string, ...extra: string[]) => {
+    const out = await run("emit", del, "--agent", agent, "--status", "SUCCESS", ...extra);
+    assertEquals(out.code, 0, out.stderr);
+    return out.stdout.trim();
+  };
+  return { root, del, env, run, emit };
+}
+
+Deno.test("the warnings of start, exec and annotate name a folder or an input holding a C1 control escaped; start's token stays as it is, and finish takes it (leftovers-54 3)", async () => {
+  const { root, del, env, run, emit } = await projectWithCsiFolder();
+  const placeholder = `{STARTED}${CSI}x.md`; // an input copied from an agent block unfilled
+  const started = await run("start", del, "--agent", "4_DOCUMENTS", "--input", placeholder);
+  assertEquals(started.code, 0, started.stderr);
+  assert(!rawC1(started.stderr), started.stderr); // was: the --input warning raw
+  assert(started.stderr.includes(`--input "{STARTED}\\u009bx.md" holds the placeholder`));
+  // The token is the pending run's path, given back to finish byte for byte.
+  const token = started.stdout.trim();
+  assert(token.includes(CSI), token);
+  const finished = await run("finish", token, "--status", "SUCCESS");
+  assertEquals(finished.code, 0, finished.stderr);
+
+  const exec = await run(
+    "exec",
+    del,
+    "--agent",
+    "4_DOCUMENTS",
+    "--input",
+    placeholder,
+    "--",
+    "true",
+  );
+  assertEquals(exec.code, 0, exec.stderr);
+  assert(!rawC1(exec.stderr), exec.stderr); // was: the --input warning raw
+  assert(exec.stderr.includes("holds the placeholder {STARTED}"), exec.stderr);
+
+  // An annotation whose fsync fails (strace injects EIO): written, not confirmed, its file named.
+  const runId = await emit("4_DOCUMENTS");
+  const annotate = await new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-e", "trace=fsync,fdatasync"],
+      ...["-e", "inject=fsync,fdatasync:error=EIO", Deno.execPath(), "run", ...FULL_FLAGS],
+      ...[CLI_ENTRY, "annotate", del, runId, "--invalidates", "--note", "wrong inputs"],
+    ],
+    cwd: root,
+    env: { ...env, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const annotated = new TextDecoder().decode(annotate.stderr);
+  assertEquals(annotate.code, 0, annotated);
+  assert(annotated.includes("written but not confirmed"), annotated);
+  assert(annotated.includes("Bad\\u009b2J"), annotated);
+  assert(!rawC1(annotated), annotated); // was: the record file's path raw
+
+  // Held before: the swapped-RunIDs warning names the folder in ANSI-C quotes.
+  const older = await emit("OLDER", "--started", "2026-03-01T09:00:00Z", "--duration", "1s");
+  const newer = await emit("NEWER", "--started", "2026-03-02T09:00:00Z", "--duration", "1s");
+  const swapped = await run("annotate", del, older, "--supersedes", newer, "--note", "redone");
+  assertEquals(swapped.code, 0, swapped.stderr);
+  assert(swapped.stderr.includes("now supersedes the newer run"), swapped.stderr);
+  assert(!rawC1(swapped.stderr), swapped.stderr);
+});
+
+Deno.test("show's warnings of a RunID two merged clones share and of a line it cannot read name a folder holding a C1 control escaped (leftovers-54 3)", async () => {
+  const { root, del, env, run, emit } = await projectWithCsiFolder();
+  await emit("FIRST", "--started", "2026-03-01T08:00:00Z", "--duration", "1s");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "first");
+  const clone = join(await tempDir({ prefix: "runrec-csi-clone-" }), "clone");
+  await git(root, "clone", "-q", root, clone);
+  const shared = await emit("SIDE", "--started", "2026-03-01T09:00:00Z", "--duration", "1s");
+  const annotated = await run("annotate", del, shared, "--invalidates", "--note", "side's");
+  assertEquals(annotated.code, 0, annotated.stderr);
+  await git(root, "commit", "-qam", "upstream's run");
+  // Another run of that minute in the clone: merged, the two share its RunID.
+  const inClone = (...args: string[]) => runCliProcess(args, undefined, env, clone);
+  const cloneDel = join(clone, del.slice(root.length));
+  const mine = await inClone("emit", cloneDel, "--agent", "MINE", "--status", "SUCCESS", ...[
+    "--started",
+    "2026-03-01T09:00:20Z",
+    "--duration",
+    "1s",
+  ]);
+  assertEquals(mine.stdout.trim(), shared, mine.stderr);
+  await git(clone, "commit", "-qam", "clone's run");
+  await git(clone, "pull", "-q", "--no-rebase", "--no-edit");
+  // A line no reader takes: a hand edit's.
+  await Deno.writeTextFile(join(cloneDel, RECORD_FILE), "not a record\n", { append: true });
+  const show = await inClone("show", cloneDel, shared);
+  assertEquals(show.code, 0, show.stderr);
+  const warnings = show.stderr.split("\n").filter((l) => l.includes("warning:"));
+  assertEquals(warnings.length, 2, show.stderr);
+  assert(warnings[0].includes(`${shared} appears 2 times`), warnings[0]);
+  assert(warnings[1].includes("cannot be read"), warnings[1]);
+  for (const warning of warnings) assert(warning.includes("Bad\\u009b2J"), warning);
+  assert(!rawC1(show.stderr), show.stderr); // was: each of the three named the file raw
 });
