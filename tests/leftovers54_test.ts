@@ -21,7 +21,13 @@ import { lostRecordLine, newSpoolEntry } from "../src/spool.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 import { git } from "./fixtures.ts";
 import { runCliProcess } from "./cli.ts";
-import { agentEmitArgs, DEL, JOURNAL, unionProject } from "./support/journal_lost.ts";
+import {
+  agentEmitArgs,
+  DEL,
+  JOURNAL,
+  renumberedOnPull,
+  unionProject,
+} from "./support/journal_lost.ts";
 
 /**
  * Runs the CLI under `/usr/bin/time` with `stdin` (a file's path) piped in when given: its exit
@@ -269,4 +275,38 @@ Deno.test("show's warnings of a RunID two merged clones share and of a line it c
   assert(warnings[1].includes("cannot be read"), warnings[1]);
   for (const warning of warnings) assert(warning.includes("Bad\\u009b2J"), warning);
   assert(!rawC1(show.stderr), show.stderr); // was: each of the three named the file raw
+});
+
+Deno.test("supersede cycles through records a put-back renumbered follow the RunIDs they have now: the cycle closing on the renumbered runs is refused, and THEIRS's runs that took the old RunIDs may supersede each other (leftovers-54 4)", async () => {
+  const { local, run, before, now } = await renumberedOnPull(async (run) => {
+    const older = (await run(...agentEmitArgs("OLDER"))).stdout.trim();
+    const newer = (await run(...agentEmitArgs("NEWER"))).stdout.trim();
+    const annotated = await run("annotate", DEL, newer, "--supersedes", older, "--note", "redo");
+    assertEquals(annotated.code, 0, annotated.stderr);
+  }, (r) => ["OLDER", "NEWER"].includes(r.AgentName));
+  const [olderWas, newerWas] = before;
+  const [older, newer] = [now(olderWas), now(newerWas)];
+  assert(older.RunID !== olderWas.RunID && newer.RunID !== newerWas.RunID, "both renumbered");
+  const file = join(local, DEL, RECORD_FILE);
+  const lines = await Deno.readTextFile(file);
+  // OLDER' supersedes NEWER', which supersedes OLDER' (written as NEWER supersedes OLDER).
+  const cycle = await run("annotate", DEL, older.RunID, "--supersedes", newer.RunID, "--note", "x");
+  assertEquals(cycle.code, 2, cycle.stdout + cycle.stderr); // was: 0, a cycle written
+  assert(
+    cycle.stderr.includes(
+      `${older.RunID} cannot supersede ${newer.RunID}: ${newer.RunID} already supersedes ` +
+        older.RunID,
+    ),
+    cycle.stderr,
+  );
+  assertEquals(await Deno.readTextFile(file), lines);
+  // THEIRS's runs hold the old RunIDs: nothing of ours relates them.
+  const theirs = await run("annotate", DEL, olderWas.RunID, "--supersedes", newerWas.RunID, ...[
+    "--note",
+    "theirs redone",
+  ]);
+  assertEquals(theirs.code, 0, theirs.stderr); // was: 2, "already supersedes" through our note
+  const show = await run("show", DEL, newerWas.RunID);
+  assertEquals(show.code, 0, show.stderr);
+  assert(!show.stderr.includes("supersede cycle"), show.stderr);
 });
