@@ -310,3 +310,55 @@ Deno.test("supersede cycles through records a put-back renumbered follow the Run
   assertEquals(show.code, 0, show.stderr);
   assert(!show.stderr.includes("supersede cycle"), show.stderr);
 });
+
+Deno.test("the git command a remedy names, run as printed on a pseudo-terminal, prints its output and ends: it waited in less for a key (leftovers-54 5)", async () => {
+  const { root, del } = await makeProject();
+  await git(root, "init", "-q", "-b", "main");
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-pager-tmp-" }) };
+  const run = (...args: string[]) => runCliProcess(args, undefined, env, root);
+  for (const [i, agent] of ["A", "B", "C", "D", "E"].entries()) {
+    const notes = `${agent} `.repeat(300); // long lines: the diff is longer than any screen
+    const out = await run(
+      "emit",
+      del,
+      "--agent",
+      agent,
+      "--status",
+      "SUCCESS",
+      "--notes",
+      notes,
+      ...[
+        "--started",
+        `2026-03-01T09:0${i}:00Z`,
+        "--duration",
+        "1s",
+      ],
+    );
+    assertEquals(out.code, 0, out.stderr);
+  }
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "records");
+  const base = (await git(root, "rev-parse", "HEAD")).trim();
+  const file = join(del, RECORD_FILE);
+  await Deno.writeTextFile(
+    file,
+    (await Deno.readTextFile(file)).replaceAll(",SUCCESS,", ",PARTIAL,"),
+  );
+  const verify = await run("verify", root, "--since", base);
+  assertEquals(verify.code, 1, verify.stdout + verify.stderr);
+  const command = verify.stdout.match(/`(git [^`]*diff [0-9a-f]+ -- [^`]+)` shows what changed/)
+    ?.[1];
+  assert(command !== undefined, verify.stdout);
+  // As a harness runs it: a pseudo-terminal (script), nobody typing. The bound is for the
+  // failure alone: the command ends as soon as git has printed the diff.
+  const shown = await new Deno.Command("timeout", {
+    args: ["20", "script", "-qec", command, "/dev/null"],
+    cwd: root,
+    stdin: "null",
+    stdout: "piped",
+    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", TERM: "xterm" },
+    clearEnv: true,
+  }).output();
+  assertEquals(shown.code, 0, `${command}: exit ${shown.code} (124: killed waiting in less)`);
+  assert(new TextDecoder().decode(shown.stdout).includes(",PARTIAL,"), command); // coloured
+});
