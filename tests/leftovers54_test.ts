@@ -362,3 +362,21 @@ Deno.test("the git command a remedy names, run as printed on a pseudo-terminal, 
   assertEquals(shown.code, 0, `${command}: exit ${shown.code} (124: killed waiting in less)`);
   assert(new TextDecoder().decode(shown.stdout).includes(",PARTIAL,"), command); // coloured
 });
+
+Deno.test("log --format md shows an agent's control characters as the text outputs do (\\u009b, ␛), not as numeric entities a renderer decodes back to the control (leftovers-54 6)", async () => {
+  const { root, del } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-md-tmp-" }) };
+  const error = `a${CSI}2J b\u001b[31m c\u0085d e&#155;f`;
+  const emitted = await runCliProcess(
+    ["emit", del, "--agent", "A", "--status", "FAILED", "--error", error],
+    undefined,
+    env,
+    root,
+  );
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const md = await runCliProcess(["log", del, "--format", "md"], undefined, env, root);
+  assertEquals(md.code, 0, md.stderr);
+  // Was: a&#155;2J b&#27;\[31m c&#133;d: cmark's HTML holds U+009B raw again for &#155;.
+  assert(md.stdout.includes("a\\u009b2J b␛\\[31m c\\u0085d e&amp;#155;f"), md.stdout);
+  assert(!/&#\d+;/.test(md.stdout.replaceAll("&amp;#", "")), md.stdout);
+});
