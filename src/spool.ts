@@ -1275,7 +1275,7 @@ function unreadable(file: string, e: unknown): InputError {
  * one-letter list element `"a",` for `a;`), and room for the entry's other members. A line of a
  * record runrec wrote is never longer; memory holds one such line at most.
  */
-export const LOST_LINE_LIMIT_BYTES = 3 * LINE_LIMIT_BYTES + (1 << 20);
+const LOST_LINE_LIMIT_BYTES = 3 * LINE_LIMIT_BYTES + (1 << 20);
 
 /** Bytes of lost-record lines held before their records are appended: memory stays bounded. */
 const REPLAY_BATCH_BYTES = 4 << 20;

@@ -13,13 +13,12 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals } from "./assert.ts";
-import { makeProject, sampleDraft, tempDir } from "./fixtures.ts";
+import { git, makeProject, sampleDraft, tempDir } from "./fixtures.ts";
 import { recordsOf } from "./support/runs.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { lostRecordLine, newSpoolEntry } from "../src/spool.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
-import { git } from "./fixtures.ts";
 import { runCliProcess } from "./cli.ts";
 import {
   agentEmitArgs,
@@ -125,6 +124,50 @@ Deno.test("flush --from FILE and --from - read a line at a time: 50 MB of other 
     console.log(`peak RSS ${longOne.peakKb} KB with the 52 MB line`);
     // At most the limit's 49 MiB of it are held before it is known to be longer.
     assert(longOne.peakKb < base.peakKb + 49 * 1024 + 30 * 1024, `peak ${longOne.peakKb} KB`);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("flush --from FILE whose read fails (EIO) after a batch of records was appended reports it, exit 1, the records before it appended; run again, the rest are appended and none twice (leftovers-54 1)", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  try {
+    const file = join(del, RECORD_FILE);
+    // Lines of 1 MiB: the first four fill a batch (4 MiB), appended before line 5 is read.
+    const saved = join(tmp, "lost.txt");
+    await Deno.writeTextFile(
+      saved,
+      ["A", "B", "C", "D", "E", "F", "G", "H"].map((agent) =>
+        lostRecordLine(
+          newSpoolEntry(file, sampleDraft({ AgentName: agent, Notes: "n".repeat(1 << 20) }), "f"),
+        ) + "\n"
+      ).join(""),
+    );
+    // The 100th read of the file (64 KiB each: in line 7) fails.
+    const failing = await new Deno.Command("strace", {
+      args: [
+        ...["-f", "-qq", "-o", "/dev/null", "-P", saved, "-e", "trace=read"],
+        ...["-e", "inject=read:error=EIO:when=100", Deno.execPath(), "run", ...FULL_FLAGS],
+        ...[CLI_ENTRY, "flush", "--from", saved],
+      ],
+      env: { TMPDIR: tmp, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(failing.stderr);
+    assertEquals(failing.code, 1, stderr);
+    assertEquals(
+      stderr,
+      `runrec: warning: ${saved}: cannot read: Input/output error (os error 5), after line 6: ` +
+        "the records of the lines before it were appended (each once); once it reads, the same " +
+        "runrec flush --from appends the rest\n",
+    );
+    assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["A", "B", "C", "D", "E", "F"]);
+    const again = await runCliProcess(["flush", "--from", saved], FULL_FLAGS, { TMPDIR: tmp });
+    assertEquals(again.code, 0, again.stderr);
+    assertEquals((await recordsOf(del)).map((r) => r.AgentName).join(""), "ABCDEFGH");
   } finally {
     await Deno.remove(root, { recursive: true });
     await Deno.remove(tmp, { recursive: true });
