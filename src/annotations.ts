@@ -628,11 +628,18 @@ function keysOf(record: Pick<RunRecord, "RunID" | "RecordChecksum">): RecordKey[
 /** A record's RunID and RecordChecksum. */
 type RecordKey = Pick<RunRecord, "RunID" | "RecordChecksum">;
 
-/** The annotations that apply, and the lines of {@linkcode ambiguousAnnotations}. */
+/**
+ * The annotations that apply, the lines of {@linkcode ambiguousAnnotations}, and the annotations
+ * as the supersede graph needs them ({@linkcode filedNow}).
+ */
 interface Resolved {
   annotations: Map<string, Annotation[]>;
   ambiguous: string[];
+  now: Map<string, Annotation[]>;
 }
+
+/** Records a put-back renumbered, by each RunID they had: the checksum then and the RunID now. */
+type Renumbered = ReadonlyMap<string, readonly { checksum: string; runId: string }[]>;
 
 function resolve(sources: Iterable<AnnotationSource>): Resolved {
   const statements: Statement[] = [];
@@ -726,7 +733,32 @@ function resolve(sources: Iterable<AnnotationSource>): Resolved {
     "annotations named their record): read as marking each of them and withdrawing none"
   );
   const shared = new Set([...collided].filter(([, records]) => records.size > 1).map(([id]) => id));
-  return { annotations, ambiguous: [...ambiguous, ...supersedeCycles(annotations, shared)] };
+  const now = filedNow(annotations, renumbered);
+  return { annotations, ambiguous: [...ambiguous, ...supersedeCycles(now, shared)], now };
+}
+
+/**
+ * `annotations` filed under the RunIDs their records have now: one written about a record a
+ * put-back renumbered since (its `target` that record's checksum then) under the RunID it was
+ * given, its `other` the RunID the other run has now (`otherNow`). The supersede graph follows
+ * records, not the RunIDs written: the old ones name another clone's records now.
+ */
+function filedNow(
+  annotations: ReadonlyMap<string, readonly Annotation[]>,
+  renumbered: Renumbered,
+): Map<string, Annotation[]> {
+  if (renumbered.size === 0) return annotations as Map<string, Annotation[]>;
+  const now = new Map<string, Annotation[]>();
+  for (const [runId, list] of annotations) {
+    for (const a of list) {
+      const target = a.target;
+      const subject = target === undefined
+        ? runId
+        : renumbered.get(runId)?.find((r) => r.checksum.startsWith(target))?.runId ?? runId;
+      add(now, subject, a.otherNow === undefined ? a : { ...a, other: a.otherNow });
+    }
+  }
+  return now;
 }
 
 /**
@@ -1126,8 +1158,9 @@ function annotationConflict(
     RunTimestamp: "",
     Notes: annotationNotes(runId, effect, "", checksums),
   };
-  const before = annotationsIn(records);
-  const after = annotationsIn([...records, proposed]);
+  const resolvedBefore = resolve(records);
+  const resolvedAfter = resolve([...records, proposed]);
+  const [before, after] = [resolvedBefore.annotations, resolvedAfter.annotations];
   const withdrawable = (a: Annotation) =>
     annotationIds.has(a.annotationId) ? a.annotationId : undefined;
   // Each record on its own (a RunID may name several), by every key it is known by: one a
@@ -1155,12 +1188,13 @@ function annotationConflict(
       };
     }
   }
+  // The graph by the RunIDs records have now: a cycle through renumbered runs is one.
   const edge = (a: Annotation) => `${a.annotationId} ${a.other}`;
-  const earlierEdges = new Set([...before.values()].flat().map(edge));
-  for (const [newer, list] of after) {
+  const earlierEdges = new Set([...resolvedBefore.now.values()].flat().map(edge));
+  for (const [newer, list] of resolvedAfter.now) {
     for (const a of list) {
       if (a.kind !== "supersedes" || a.other === undefined || earlierEdges.has(edge(a))) continue;
-      const path = supersedePath(after, a.other, newer);
+      const path = supersedePath(resolvedAfter.now, a.other, newer);
       if (path === undefined) continue;
       const middle = path.slice(0, -1).map((p) => p.other);
       const via = middle.length > 0 ? ` through ${middle.join(", ")}` : "";

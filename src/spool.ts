@@ -37,7 +37,7 @@ import { spooledRecordHome } from "./git_moved_folder.ts";
 import { hostname, LockRefusedError, notTheHolder, pidAlive } from "./lock.ts";
 import { leaveWarning } from "./notices.ts";
 import { privateFolderProblem, sharedSpoolFolder } from "./spool_folders.ts";
-import { HEADER, type RunRecord } from "./schema.ts";
+import { HEADER, LINE_LIMIT_BYTES, type RunRecord } from "./schema.ts";
 import {
   inStateFolder,
   notAFile,
@@ -55,13 +55,20 @@ import {
   WriteError,
 } from "./append_types.ts";
 import { linesHolding, runIdOfLine } from "./record_lines.ts";
-import { journaledRecordFile, journalOnlyLines, journalOnlyMessage } from "./journal.ts";
+import {
+  journaledRecordFile,
+  type JournalOnlyJson,
+  journalOnlyJson,
+  journalOnlyLines,
+  journalOnlyMessage,
+} from "./journal.ts";
 import { foreignLineProblem } from "./put_back_line.ts";
 import { deliverableIdOfLine } from "./moved_records.ts";
 import { recordsOfRun } from "./records_of_run.ts";
 import { readEarlierSeqs } from "./seq_allocation.ts";
 import { shellWord } from "./shell_word.ts";
 import { jsonText } from "./json_text.ts";
+import { type ByteSource, textLines } from "./text_lines.ts";
 import { REAPED_ERROR, settleRecordedRuns } from "./run_files.ts";
 import { agentText, NAMED_RUNS } from "./agent_notes.ts";
 
@@ -1155,6 +1162,17 @@ export interface LostRecordsReport extends ReplayReport {
 }
 
 /**
+ * A {@linkcode LostRecordsReport} with, given a journal, the lines it holds that are not put back
+ * here (another line of history's, or a commit's), each as `runrec flush --json` names a record
+ * only a journal holds, with the command that records it where it belongs (each is in `failures`
+ * too): what `flush --from --json` prints as `journalOnly`.
+ */
+export interface LostLinesReport extends LostRecordsReport {
+  /** The journal's lines not put back here, with what records each. */
+  journalOnly: JournalOnlyJson[];
+}
+
+/**
  * Appends records carried by lost-record lines (or spool entries, one JSON
  * object per line) from a file an orchestrator saved, each once: a record
  * already in its file is not appended again. The file is only read. Given a
@@ -1173,12 +1191,30 @@ export interface LostRecordsReport extends ReplayReport {
  * if (report.lines === 0) console.log("no lost-record line in it");
  * ```
  */
-export async function replayLostRecords(
+export function replayLostRecords(
   file: string,
   options: AppendOptions = {},
 ): Promise<LostRecordsReport> {
+  return replayLostFile(file, options);
+}
+
+/**
+ * {@linkcode replayLostRecords}, its report naming a journal's lines not put back here as
+ * `flush --json` does (`runrec flush --from FILE`).
+ *
+ * @example
+ * ```ts
+ * import { replayLostFile } from "./spool.ts";
+ * const report = await replayLostFile("DEL-01-02_X/.runrec/RunRecords.csv.journal");
+ * for (const line of report.journalOnly) console.log(line.runId, line.command);
+ * ```
+ */
+export async function replayLostFile(
+  file: string,
+  options: AppendOptions = {},
+): Promise<LostLinesReport> {
   checkReplayLostArguments(file, options);
-  const report: LostRecordsReport = { ...emptyReport(), lines: 0 };
+  const report: LostLinesReport = { ...emptyReport(), lines: 0, journalOnly: [] };
   // A journal (.runrec/RunRecords.csv.journal): the records only it holds, each once.
   const journaled = journaledRecordFile(resolve(file));
   if (journaled !== undefined && kindOf(file) === "file") {
@@ -1200,62 +1236,124 @@ export async function replayLostRecords(
       report.failures.push(
         `${named}: not put back here: ${journalOnlyMessage(named, l)}`,
       );
+      report.journalOnly.push(journalOnlyJson(named, l));
     }
     const lines = lost.filter((l) => !elsewhere.includes(l)).map((l) => l.line);
     report.lines = lost.length;
     if (lines.length > 0) await putBackJournalOnly(file, journaled, lines, report, options);
     return report;
   }
-  let text: string;
+  let opened: Deno.FsFile;
   try {
-    text = Deno.readTextFileSync(file);
+    opened = Deno.openSync(file);
   } catch (e) {
-    // Deno's refusal stays whole: the CLI says it in its sandbox's words, naming the path.
-    const why = e instanceof Deno.errors.NotCapable ? message(e) : failureReason(e as Error);
-    throw new InputError(`${file}: cannot read: ${why}`);
+    throw unreadable(file, e);
   }
-  return await replayLostRecordText(text, file, options);
+  using input = opened;
+  const reading = {
+    readSync(buffer: Uint8Array) {
+      try {
+        return input.readSync(buffer);
+      } catch (e) {
+        throw unreadable(file, e); // a folder opens, and fails at its first read
+      }
+    },
+  };
+  return await replayLostRecordLines(reading, file, options);
+}
+
+/** The one-line error of a `--from` file that cannot be opened or read. */
+function unreadable(file: string, e: unknown): InputError {
+  // Deno's refusal stays whole: the CLI says it in its sandbox's words, naming the path.
+  const why = e instanceof Deno.errors.NotCapable ? message(e) : failureReason(e as Error);
+  return new InputError(`${file}: cannot read: ${why}`);
 }
 
 /**
- * {@linkcode replayLostRecords} of lost-record lines already read: `text`, read from `source` (a
- * file's name, or "standard input"), which its messages name.
+ * The longest lost-record line read: the JSON of a record whose line is at the line limit
+ * (SCHEMA.md 6.5), which writes a byte of it as three at most (a C1 control `\u009b` for two, a
+ * one-letter list element `"a",` for `a;`), and room for the entry's other members. A line of a
+ * record runrec wrote is never longer; memory holds one such line at most.
+ */
+const LOST_LINE_LIMIT_BYTES = 3 * LINE_LIMIT_BYTES + (1 << 20);
+
+/** Bytes of lost-record lines held before their records are appended: memory stays bounded. */
+const REPLAY_BATCH_BYTES = 4 << 20;
+
+/**
+ * {@linkcode replayLostRecords} of lost-record lines read a line at a time from `input` (an
+ * open file, standard input), named `source` (a file's name, or "standard input") in its
+ * messages. The records of each few MiB of lines are appended before more are read, so memory
+ * stays bounded whatever `input` holds; a line longer than {@linkcode LOST_LINE_LIMIT_BYTES} is
+ * refused, named by its number. A read that fails once records are appended is a failure of the
+ * report, not thrown: those records are in their files, and a run again appends each once.
  *
  * @example
  * ```ts
- * import { replayLostRecordText } from "./spool.ts";
- * const report = await replayLostRecordText("nothing saved\n", "standard input");
- * console.log(report.lines); // 0
+ * import { replayLostRecordLines } from "./spool.ts";
+ * const report = await replayLostRecordLines(Deno.stdin, "standard input");
+ * console.log(report.lines); // the lines that carried a record, or failed to
  * ```
  */
-export async function replayLostRecordText(
-  text: string,
+export async function replayLostRecordLines(
+  input: ByteSource,
   source: string,
   options: AppendOptions = {},
-): Promise<LostRecordsReport> {
-  const report: LostRecordsReport = { ...emptyReport(), lines: 0 };
+): Promise<LostLinesReport> {
+  const report: LostLinesReport = { ...emptyReport(), lines: 0, journalOnly: [] };
   const byFile = new Map<string, { entry: SpoolEntry; line: number }[]>();
-  const lines = text.split("\n");
-  lines.forEach((raw, i) => {
-    const text = raw.trim();
-    const at = text.indexOf(LOST_RECORD_PREFIX);
-    const json = at >= 0 ? text.slice(at + LOST_RECORD_PREFIX.length) : text;
-    if (at < 0 && !json.startsWith("{")) return; // other output saved with them
-    report.lines++;
-    let entry: SpoolEntry;
-    try {
-      entry = JSON.parse(json);
-    } catch (e) {
-      report.failures.push(`${source}:${i + 1}: not a lost record: ${message(e)}`);
-      return;
+  let held = 0; // the length of the lines in byFile
+  let lastLine = 0; // the number of the last line read
+  let appended = false; // whether a batch was appended: a read failing after it is reported
+  try {
+    for (const { number, text: raw } of textLines(input, LOST_LINE_LIMIT_BYTES)) {
+      lastLine = number;
+      if (raw === undefined) {
+        report.lines++;
+        report.failures.push(
+          `${source}:${number}: not a lost record: longer than ` +
+            `${LOST_LINE_LIMIT_BYTES >> 20} MiB, more than any lost-record line runrec writes ` +
+            "(a record's line holds 16 MiB at most, SCHEMA.md 6.5); not read",
+        );
+        continue;
+      }
+      const text = raw.trim();
+      const at = text.indexOf(LOST_RECORD_PREFIX);
+      const json = at >= 0 ? text.slice(at + LOST_RECORD_PREFIX.length) : text;
+      if (at < 0 && !json.startsWith("{")) continue; // other output saved with them
+      report.lines++;
+      let entry: SpoolEntry;
+      try {
+        entry = JSON.parse(json);
+      } catch (e) {
+        report.failures.push(`${source}:${number}: not a lost record: ${message(e)}`);
+        continue;
+      }
+      const wrong = entryProblem(entry, undefined);
+      if (wrong) {
+        report.failures.push(`${source}:${number}: not replayed: ${wrong}`);
+        continue;
+      }
+      byFile.set(entry.recordFile, [...byFile.get(entry.recordFile) ?? [], {
+        entry,
+        line: number,
+      }]);
+      held += raw.length;
+      if (held < REPLAY_BATCH_BYTES) continue;
+      await replayLost(source, byFile, report, options);
+      byFile.clear();
+      held = 0;
+      appended = true;
     }
-    const wrong = entryProblem(entry, undefined);
-    if (wrong) {
-      report.failures.push(`${source}:${i + 1}: not replayed: ${wrong}`);
-      return;
-    }
-    byFile.set(entry.recordFile, [...byFile.get(entry.recordFile) ?? [], { entry, line: i + 1 }]);
-  });
+  } catch (e) {
+    if (!appended || !(e instanceof InputError)) throw e;
+    await replayLost(source, byFile, report, options);
+    report.failures.push(
+      `${message(e)}, after line ${lastLine}: the records of the lines before it were appended ` +
+        "(each once); once it reads, the same runrec flush --from appends the rest",
+    );
+    return report;
+  }
   return await replayLost(source, byFile, report, options);
 }
 
@@ -1321,12 +1419,12 @@ function removeIfHeaderOnly(path: string): void {
 }
 
 /** Appends the records of `byFile`, read from `file` (lines numbered there), into `report`. */
-async function replayLost(
+async function replayLost<Report extends LostRecordsReport>(
   file: string,
   byFile: Map<string, { entry: SpoolEntry; line: number }[]>,
-  report: LostRecordsReport,
+  report: Report,
   options: AppendOptions,
-): Promise<LostRecordsReport> {
+): Promise<Report> {
   for (const [recordFile, lost] of byFile) {
     const folder = dirname(recordFile);
     if (isGone(folder)) {

@@ -90,8 +90,8 @@ Deno.test("verify --since of a commit that edited a record's line and moved its 
   const verified = await runCliProcess(["verify", moved, "--since", before]);
   assertEquals(verified.code, 1, verified.stdout + verified.stderr);
   const output = verified.stdout + verified.stderr;
-  assertIncludes(output, "was edited: `git diff");
-  const diff = output.match(/`(git diff [^`]*)` shows how/)?.[1];
+  assertIncludes(output, "was edited: `git --no-pager diff");
+  const diff = output.match(/`(git --no-pager diff [^`]*)` shows how/)?.[1];
   assert(diff !== undefined, `no git diff in: ${output}`);
   const shown = await runAsPrinted(moved, diff);
   assertEquals(shown.code, 0, shown.stderr);

@@ -151,7 +151,7 @@ Deno.test("verify --since of a commit that edited a record's line names the reco
   assertIncludes(verify.stdout, `record ${runId} was edited`);
   // The commands it names, run as printed from the deliverable's folder, show the edit and give
   // the line as it was; put back and amended, the check holds.
-  const diff = verify.stdout.match(/`(git diff [^`]+)`/)?.[1];
+  const diff = verify.stdout.match(/`(git --no-pager diff [^`]+)`/)?.[1];
   const show = verify.stdout.match(/`(git show [^`]+)`/)?.[1];
   assert(diff !== undefined && show !== undefined, verify.stdout);
   const shown = await runAsPrinted(del, diff);

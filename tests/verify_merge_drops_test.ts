@@ -84,7 +84,7 @@ function assertDropped(stdout: string, b: string, runId: string, subject: string
     ),
   );
   // The remedy: where the lost lines are, and the union driver.
-  assert.match(stdout, new RegExp(`git show ${b.slice(0, 7)}:${PATH}`));
+  assert.match(stdout, new RegExp(`git --no-pager show ${b.slice(0, 7)}:${PATH}`));
   assert.match(stdout, /merge=union/);
 }
 
@@ -141,7 +141,7 @@ Deno.test("verify --since at a merge: a conflict resolved with git checkout --th
   assert.equal(dropped.code, 1, dropped.stdout);
   // Not "line 3 differs": the record, whose version, and the remedy, as for the other side's.
   const previous =
-    /the merge drops record (\S+) \(line 3 of ([0-9a-f]{7})'s version, its first parent's\): redo the merge keeping both sides' lines as they were \(`RunRecords\.csv merge=union` in \.gitattributes, or copy them from `git show ([0-9a-f]{7}):(\S+)`\)/
+    /the merge drops record (\S+) \(line 3 of ([0-9a-f]{7})'s version, its first parent's\): redo the merge keeping both sides' lines as they were \(`RunRecords\.csv merge=union` in \.gitattributes, or copy them from `git --no-pager show ([0-9a-f]{7}):(\S+)`\)/
       .exec(dropped.stdout);
   assert.ok(previous, dropped.stdout);
   assert.equal(previous[1], mainRunId);
@@ -268,7 +268,7 @@ Deno.test("verify --since at a merge: a merge -s ours that leaves out a record f
   await git(repo, "merge", "-q", "-s", "ours", "--no-edit", "-m", "merge C (ours)", "C");
   const dropped = new RegExp(
     `${NEW_PATH}: K-APPEND-1 broken in commit [0-9a-f]{7} "merge C \\(ours\\)": the merge ` +
-      `drops ${NEW_PATH}, which the merged branch created \\(2 records\\).*git show ` +
+      `drops ${NEW_PATH}, which the merged branch created \\(2 records\\).*git --no-pager show ` +
       `${c.slice(0, 7)}:${NEW_PATH}`,
   );
   const ours = await runCli(["verify", repo, "--since", base]);

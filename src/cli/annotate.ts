@@ -40,6 +40,7 @@ import {
 } from "./command.ts";
 import { lockWaitMessage, printRecorded } from "./outcome.ts";
 import { shellWord } from "../shell_word.ts";
+import { oneLine } from "../names.ts";
 
 const HELP = `runrec annotate: annotate a run (never remove it), or withdraw an annotation
 
@@ -451,8 +452,9 @@ function unconfirmed(e: AnnotationUnconfirmed, io: Io): number {
   const which = id ? `annotation ${id}` : "the annotation (its RunID could not be read back)";
   printRecorded(io, () =>
     io.err(
-      `runrec annotate: warning: ${which} written but not confirmed (${e.message}): ` +
-        "do not repeat it\n",
+      `runrec annotate: warning: ${
+        oneLine(`${which} written but not confirmed (${e.message})`)
+      }: do not repeat it\n`,
     ));
   return EXIT.ok;
 }
@@ -471,12 +473,11 @@ function warnIfOlder(
 ): void {
   const at = (id: string) => meant.get(id)!.timestamp;
   if (Date.parse(at(newer)) >= Date.parse(at(older))) return;
-  io.err(
-    `runrec annotate: warning: ${newer} (${at(newer)}) now supersedes the newer run ${older} ` +
-      `(${at(older)}); if the RunIDs were swapped, withdraw it: ` +
-      `runrec annotate ${shellWord(delDir)} ${annotation.RunID} --invalidates ` +
-      `--note "swapped RunIDs"\n`,
-  );
+  const warning = `${newer} (${at(newer)}) now supersedes the newer run ${older} ` +
+    `(${at(older)}); if the RunIDs were swapped, withdraw it: ` +
+    `runrec annotate ${shellWord(delDir)} ${annotation.RunID} --invalidates ` +
+    `--note "swapped RunIDs"`;
+  io.err(`runrec annotate: warning: ${oneLine(warning)}\n`);
 }
 
 /**

@@ -12,6 +12,7 @@ import { refuseMisspeltFolder } from "../meant_path.ts";
 import { isAbsolute, join, resolve } from "../path.ts";
 import { kindOf } from "../walk.ts";
 import { shellWord } from "../shell_word.ts";
+import { oneLine } from "../names.ts";
 import {
   draftOfRun,
   EXEC_RUN_VARIABLE,
@@ -403,7 +404,7 @@ export const execCommand: Command = {
     // Inputs not found: warned of with the outcome, where the notes that name them are printed.
     const loud = begun.run.start.warnings ?? [];
     for (const warning of begun.warnings ?? []) {
-      if (!loud.includes(warning)) io.err(`runrec: warning: ${warning}\n`);
+      if (!loud.includes(warning)) io.err(`runrec: warning: ${oneLine(warning)}\n`);
     }
     // Its folder not there yet (CMD is to create it), the run is held in memory: a copy kept
     // outside lets reap record a crash of exec (trial-37 F7). The run is finished by it, as by a
@@ -432,7 +433,7 @@ export const execCommand: Command = {
         // Their later writes are in no run's record: the record and the agent say so.
         const note = leftRunningNote(left);
         started.run.start.notes.push(note);
-        io.err(`runrec: warning: ${note}; have CMD wait for them (shell: wait)\n`);
+        io.err(`runrec: warning: ${oneLine(note)}; have CMD wait for them (shell: wait)\n`);
       }
       // A command that renamed the folder (its label) changed what is in the renamed one.
       const after = await snapshotFolder(runFolderNow(started));

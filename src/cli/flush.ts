@@ -20,8 +20,8 @@ import { leaveNote, leaveWarning } from "../notices.ts";
 import { miscasedRootMarkerReason } from "../other_case.ts";
 import {
   listSpool,
-  replayLostRecords,
-  replayLostRecordText,
+  replayLostFile,
+  replayLostRecordLines,
   type ReplayReport,
   replaySpool,
   type RunRecordedAlready,
@@ -31,6 +31,7 @@ import { deliverableFolders, refuseSlipInsideDeliverable, SILENT_SEARCH } from "
 import { join } from "../path.ts";
 import { type Command, EXIT, positionals, stringOption, UsageError, writeJson } from "./command.ts";
 import { isStandardInput } from "./path_list.ts";
+import type { ByteSource } from "../text_lines.ts";
 
 const HELP = `runrec flush: append records that were spooled after a failed write
 
@@ -75,19 +76,24 @@ function namingFrom(error: unknown): never {
 }
 
 /**
- * The lost-record lines piped in (`--from -`, or `/dev/stdin` as `--inputs-from` takes it). A
- * terminal is refused, not waited on: no agent types there (docs/AGENT_PROTOCOL.md section 6).
+ * Standard input, to read the lost-record lines piped in (`--from -`, or `/dev/stdin` as
+ * `--inputs-from` takes it), a failed read named as the flag that gave it. A terminal is
+ * refused, not waited on: no agent types there (docs/AGENT_PROTOCOL.md section 6).
  */
-async function standardInputText(from: string): Promise<string> {
+function standardInput(from: string): ByteSource {
   const where = `--from ${from} (standard input)`;
   if (Deno.stdin.isTerminal()) {
     throw new InputError(`${where}: a terminal: pipe the lost-record lines in, or name their file`);
   }
-  try {
-    return await new Response(Deno.stdin.readable).text();
-  } catch (e) {
-    throw new InputError(`${where}: cannot read: ${failureReason(e as Error)}`);
-  }
+  return {
+    readSync(buffer: Uint8Array) {
+      try {
+        return Deno.stdin.readSync(buffer);
+      } catch (e) {
+        throw new InputError(`${where}: cannot read: ${failureReason(e as Error)}`);
+      }
+    },
+  };
 }
 
 /** `path` with links resolved, or as it is when it cannot be (a name not valid UTF-8). */
@@ -187,12 +193,12 @@ export const flushCommand: Command = {
     const lost = from === undefined
       ? undefined
       : stdin
-      ? await replayLostRecordText(await standardInputText(from), "standard input")
-      : await replayLostRecords(from).catch(namingFrom);
+      ? await replayLostRecordLines(standardInput(from), "standard input")
+      : await replayLostFile(from).catch(namingFrom);
     const report: ReplayReport = lost ?? await replaySpool(dirs);
     // Records no replay appends: only the journal holds them (SCHEMA.md 7.1), each named with
     // the command that does. `flush --from` of that journal appends them.
-    const journalOnly: JournalOnlyJson[] = [];
+    const journalOnly: JournalOnlyJson[] = [...lost?.journalOnly ?? []];
     for (const dir of dirs) {
       const file = join(dir, RECORD_FILE);
       for (const record of journalOnlyLines(resolve(file))) {

@@ -172,8 +172,11 @@ export class AlignedTable {
 
 /**
  * Escapes text for one Markdown table cell: `|` and `\` are backslash-escaped,
- * `&` and `<` become entities, line breaks `<br>` and other control
- * characters numeric entities, so that any value stays inside its cell.
+ * `&` and `<` become entities, line breaks `<br>`, and other control
+ * characters are shown as the text outputs show them ({@linkcode showControls}:
+ * `␛`, `\u009b`), so that any value stays inside its cell. Not as numeric
+ * entities: a renderer decodes `&#155;` back to the control itself (cmark), or
+ * `&#128;`-`&#159;` to other characters (HTML's Windows-1252 map).
  *
  * @example
  * ```ts
@@ -188,8 +191,7 @@ export function escapeMarkdownCell(text: string): string {
     .replaceAll("|", "\\|")
     .replaceAll("<", "&lt;")
     .replace(/\r\n|\r|\n/g, "<br>")
-    // deno-lint-ignore no-control-regex
-    .replace(/[\x00-\x08\x0B-\x1F\x7F-\x9F]/g, (c) => `&#${c.charCodeAt(0)};`);
+    .replace(CONTROL, showControls);
 }
 
 /**

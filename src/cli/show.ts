@@ -308,7 +308,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   if (found.length > 1) {
     io.err(
       `runrec show: warning: ${runId} appears ${found.length} times (${
-        found.map((f) => `${f.path}:${f.event.line}`).join(", ")
+        oneLine(found.map((f) => `${f.path}:${f.event.line}`).join(", "))
       }): two runs collide (see runrec verify); showing each, --line N shows one\n`,
     );
   }
@@ -316,14 +316,16 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     annotationsFor(annotationsIn(annotatingByFile.get(f.path) ?? []), f.event.record);
   for (const path of new Set(found.map((f) => f.path))) {
     for (const line of ambiguousAnnotations(annotatingByFile.get(path) ?? [])) {
-      if (line.startsWith(`RunID ${runId} `)) io.err(`runrec show: warning: ${path}: ${line}\n`);
+      if (line.startsWith(`RunID ${runId} `)) {
+        io.err(`runrec show: warning: ${oneLine(`${path}: ${line}`)}\n`);
+      }
     }
     // A line no reader takes may be an annotation of this run: its list may lack it, as stale
     // and log say (annotate-sweep F4).
     const unreadLines = damaged.filter((d) => d.path === path).map((d) => d.line);
     if (unreadLines.length > 0) {
       io.err(
-        `runrec show: warning: ${path}: ${plural(unreadLines.length, "line")} ` +
+        `runrec show: warning: ${oneLine(path)}: ${plural(unreadLines.length, "line")} ` +
           `(${unreadLines.slice(0, 5).join(", ")}${unreadLines.length > 5 ? ", …" : ""}) cannot ` +
           "be read (see runrec validate): an annotation of this run may be among them\n",
       );

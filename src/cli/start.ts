@@ -5,6 +5,7 @@
  * @module
  */
 import { shellWord } from "../shell_word.ts";
+import { oneLine } from "../names.ts";
 import { InputError } from "../errors.ts";
 import { startRun } from "../run.ts";
 import { join } from "../path.ts";
@@ -105,6 +106,8 @@ export const startCommand: Command = {
     }
     // The token first: an agent that never gets it records the run with emit (the block's
     // fallback), so the run must not stay pending too, for reap to record it again as FAILED.
+    // Printed as it is, a control in its folder's name too: it is the pending run file's path,
+    // which finish opens byte for byte (escaped, it would name no file).
     try {
       if (parsed.values.json) writeJson(io, { token, ...started.run });
       else io.out(`${token}\n`);
@@ -135,7 +138,7 @@ export const startCommand: Command = {
       ...started.warnings ?? [],
       ...await unknownAgentSaid(started.delDir, agent, token),
     ]);
-    for (const warning of warned) say(io, `runrec: warning: ${warning}\n`);
+    for (const warning of warned) say(io, `runrec: warning: ${oneLine(warning)}\n`);
     for (const note of started.run.start.notes) {
       if (!warned.has(note)) say(io, `runrec: note: ${shownNote(note)}\n`);
     }
