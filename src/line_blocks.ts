@@ -14,6 +14,7 @@ import { RECORD_FILE } from "./deliverable.ts";
 import { useWasmSha256 } from "./sha256.ts";
 import { LINE_LIMIT_BYTES } from "./schema.ts";
 import { identityOf, onlyAppendedTo, tailHash } from "./appended.ts";
+import { concatBytes } from "./text_lines.ts";
 
 const NEWLINE = 10;
 
@@ -153,7 +154,7 @@ export async function* lineBlocks(
   const spanningLine = (terminated: boolean, offset: number): LineBlock => {
     const block = overlong
       ? { bytes: new Uint8Array(0), firstLine: lineNumber, offset, terminated, overlong: true }
-      : { bytes: concat(pending), firstLine: lineNumber, offset, terminated };
+      : { bytes: concatBytes(pending), firstLine: lineNumber, offset, terminated };
     pending = [];
     pendingBytes = 0;
     overlong = false;
@@ -295,7 +296,7 @@ export function lineAt(
       const end = buffer.subarray(0, n).indexOf(NEWLINE);
       if (end >= 0) {
         parts.push(buffer.subarray(0, end));
-        return { bytes: concat(parts), terminated: true };
+        return { bytes: concatBytes(parts), terminated: true };
       }
       parts.push(buffer.subarray(0, n));
       size += n;
@@ -303,15 +304,5 @@ export function lineAt(
   } catch (e) {
     throw readError(path, e);
   }
-  return size === 0 ? undefined : { bytes: concat(parts), terminated: false };
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return size === 0 ? undefined : { bytes: concatBytes(parts), terminated: false };
 }

@@ -53,9 +53,10 @@ export function* textLines(source: ByteSource, limit: number): Generator<TextLin
   };
   const line = (last: Uint8Array): TextLine => {
     pendingBytes += last.length;
-    const read = pendingBytes > limit
-      ? { number }
-      : { number, text: decoder.decode(pending.length === 0 ? last : concat([...pending, last])) };
+    const read = pendingBytes > limit ? { number } : {
+      number,
+      text: decoder.decode(pending.length === 0 ? last : concatBytes([...pending, last])),
+    };
     pending = [];
     pendingBytes = 0;
     number++;
@@ -75,7 +76,16 @@ export function* textLines(source: ByteSource, limit: number): Generator<TextLin
   if (pendingBytes > 0) yield line(new Uint8Array(0));
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
+/**
+ * The bytes of `parts`, one after another, in a new array.
+ *
+ * @example
+ * ```ts
+ * import { concatBytes } from "./text_lines.ts";
+ * concatBytes([new Uint8Array([1]), new Uint8Array([2, 3])]); // Uint8Array [1, 2, 3]
+ * ```
+ */
+export function concatBytes(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
   let offset = 0;
   for (const part of parts) {

@@ -24,7 +24,7 @@ import {
   agentEmitArgs,
   DEL,
   JOURNAL,
-  renumberedOnPull,
+  supersededThenRenumbered,
   unionProject,
 } from "./support/journal_lost.ts";
 
@@ -321,15 +321,7 @@ Deno.test("show's warnings of a RunID two merged clones share and of a line it c
 });
 
 Deno.test("supersede cycles through records a put-back renumbered follow the RunIDs they have now: the cycle closing on the renumbered runs is refused, and THEIRS's runs that took the old RunIDs may supersede each other (leftovers-54 4)", async () => {
-  const { local, run, before, now } = await renumberedOnPull(async (run) => {
-    const older = (await run(...agentEmitArgs("OLDER"))).stdout.trim();
-    const newer = (await run(...agentEmitArgs("NEWER"))).stdout.trim();
-    const annotated = await run("annotate", DEL, newer, "--supersedes", older, "--note", "redo");
-    assertEquals(annotated.code, 0, annotated.stderr);
-  }, (r) => ["OLDER", "NEWER"].includes(r.AgentName));
-  const [olderWas, newerWas] = before;
-  const [older, newer] = [now(olderWas), now(newerWas)];
-  assert(older.RunID !== olderWas.RunID && newer.RunID !== newerWas.RunID, "both renumbered");
+  const { local, run, older, newer, olderWas, newerWas } = await supersededThenRenumbered();
   const file = join(local, DEL, RECORD_FILE);
   const lines = await Deno.readTextFile(file);
   // OLDER' supersedes NEWER', which supersedes OLDER' (written as NEWER supersedes OLDER).

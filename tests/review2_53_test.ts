@@ -13,18 +13,10 @@ import { join } from "node:path";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 import { git, tempDir } from "./fixtures.ts";
-import { agentEmitArgs, DEL, detachedAfterOld, renumberedOnPull } from "./support/journal_lost.ts";
+import { DEL, detachedAfterOld, supersededThenRenumbered } from "./support/journal_lost.ts";
 
 Deno.test("a supersede made before a put-back renumbered both runs: show, log, show --json, export --format prov and annotate's refusal name the superseding run by the RunID it has now, not the other clone's record that holds its old one (review2-53 F1)", async () => {
-  const { run, before, now } = await renumberedOnPull(async (run) => {
-    const older = (await run(...agentEmitArgs("OLDER"))).stdout.trim();
-    const newer = (await run(...agentEmitArgs("NEWER"))).stdout.trim();
-    const annotated = await run("annotate", DEL, newer, "--supersedes", older, "--note", "redo");
-    assertEquals(annotated.code, 0, annotated.stderr);
-  }, (r) => ["OLDER", "NEWER"].includes(r.AgentName));
-  const [olderWas, newerWas] = before;
-  const [older, newer] = [now(olderWas), now(newerWas)];
-  assert(older.RunID !== olderWas.RunID && newer.RunID !== newerWas.RunID, "both renumbered");
+  const { run, older, newer, olderWas, newerWas } = await supersededThenRenumbered();
   // Was: "SUPERSEDED by <newerWas>", "supersedes <olderWas>": THEIRS's records now.
   const shownOlder = await run("show", DEL, older.RunID);
   assertIncludes(shownOlder.stdout, `SUPERSEDED by ${newer.RunID} (was ${newerWas.RunID})`);

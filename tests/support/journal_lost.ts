@@ -186,3 +186,28 @@ export async function renumberedOnPull(
     after.find((r) => r.RunTimestamp === record.RunTimestamp && r.AgentName === record.AgentName)!;
   return { local, run, before, now };
 }
+
+/**
+ * A {@linkcode renumberedOnPull} where NEWER's run superseded OLDER's on `old` and the put-back
+ * renumbered both: `older` and `newer` are their records now, `olderWas` and `newerWas` as
+ * written (RunIDs THEIRS's records hold now).
+ *
+ * @example
+ * ```ts
+ * import { DEL, supersededThenRenumbered } from "./journal_lost.ts";
+ * const { run, older } = await supersededThenRenumbered();
+ * await run("show", DEL, older.RunID); // "SUPERSEDED by <newer's RunID now> (was …)"
+ * ```
+ */
+export async function supersededThenRenumbered() {
+  const renumbered = await renumberedOnPull(async (run) => {
+    const older = (await run(...agentEmitArgs("OLDER"))).stdout.trim();
+    const newer = (await run(...agentEmitArgs("NEWER"))).stdout.trim();
+    const annotated = await run("annotate", DEL, newer, "--supersedes", older, "--note", "redo");
+    assertEquals(annotated.code, 0, annotated.stderr);
+  }, (r) => ["OLDER", "NEWER"].includes(r.AgentName));
+  const [olderWas, newerWas] = renumbered.before;
+  const [older, newer] = [renumbered.now(olderWas), renumbered.now(newerWas)];
+  assert(older.RunID !== olderWas.RunID && newer.RunID !== newerWas.RunID, "both renumbered");
+  return { ...renumbered, older, newer, olderWas, newerWas };
+}
