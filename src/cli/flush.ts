@@ -31,6 +31,7 @@ import { deliverableFolders, refuseSlipInsideDeliverable, SILENT_SEARCH } from "
 import { join } from "../path.ts";
 import { type Command, EXIT, positionals, stringOption, UsageError, writeJson } from "./command.ts";
 import { isStandardInput } from "./path_list.ts";
+import { keptJournalOf } from "../kept_journals.ts";
 
 const HELP = `runrec flush: append records that were spooled after a failed write
 
@@ -254,7 +255,7 @@ export const flushCommand: Command = {
         report.failures.length + elsewhere.length;
       const journaled = from === undefined || stdin
         ? undefined
-        : journaledRecordFile(resolve(from));
+        : journaledRecordFile(resolve(from)) ?? keptJournalOf(from)?.recordFile;
       // A failure says why none was looked for (a folder at a journal's record file's path).
       const none = lost?.lines === 0 && report.failures.length === 0;
       if (none && journaled !== undefined) {
