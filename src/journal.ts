@@ -822,8 +822,17 @@ export function journalOnlyLines(recordFile: string, journal?: string): JournalO
   const held = heldAnywhere(dir, left.map((e) => e.line));
   if (held === undefined) return [];
   const unheld = left.filter((e) => !held.has(e.line));
-  // A detached HEAD's line may be in a commit made there, which only HEAD's reflog names.
-  const keptIn = heldInReflog(dir, unheld.filter((e) => DETACHED.test(e.head)));
+  // A detached HEAD's line may be in a commit made there, which only HEAD's reflog names; so may
+  // the line of a branch deleted since (`git branch -D`), committed on it.
+  const branchGone = new Map<string, boolean>();
+  const onGoneBranch = (e: Entry) =>
+    e.head.startsWith("ref: refs/heads/") && e.head !== head &&
+    (branchGone.get(e.head) ??
+      branchGone.set(e.head, !gitHas(dir, e.head.slice(5))).get(e.head)!);
+  const keptIn = heldInReflog(
+    dir,
+    unheld.filter((e) => DETACHED.test(e.head) || onGoneBranch(e)),
+  );
   return unheld.flatMap((e): JournalOnlyLine[] => {
     const removed = removedOf.get(e);
     const commitHolding = keptIn.get(e.line);
@@ -832,8 +841,11 @@ export function journalOnlyLines(recordFile: string, journal?: string): JournalO
         runId: runIdOfLine(e.line)!,
         line: e.line,
         at: e.at,
-        why: "it was committed there at a detached HEAD, which HEAD has left, and only HEAD's " +
-          "reflog names that commit",
+        why: DETACHED.test(e.head)
+          ? "it was committed there at a detached HEAD, which HEAD has left, and only HEAD's " +
+            "reflog names that commit"
+          : `it was committed on branch ${e.head.slice(16)}, deleted since, and only HEAD's ` +
+            "reflog names that commit",
         keptIn: commitHolding,
         ...(removed === undefined ? {} : { removed }),
       }];
@@ -964,7 +976,7 @@ function heldOnOwnBranch(dir: string, entries: readonly Entry[]): Set<Entry> {
 /**
  * The commit (abbreviated, the latest HEAD was at) holding each of `entries`' lines in a record
  * file, of the commits HEAD's reflog names since the first was appended: one made at a detached
- * HEAD and left, which no ref holds. Only commits made here are searched: one HEAD reached by a
+ * HEAD and left, or on a branch deleted since, which no ref holds. Only commits made here are searched: one HEAD reached by a
  * checkout was made before or elsewhere (a reused CI workspace checks out one a job, each
  * searched whole otherwise). Empty where git cannot say.
  */

@@ -198,3 +198,26 @@ Deno.test("a record appended at a detached HEAD and committed there, HEAD then a
   await git(root, "branch", `kept-${made}`, commit);
   assertEquals((await cli(root, env, "verify", DEL)).code, 0);
 });
+
+Deno.test("a record of a branch deleted before the record was committed is named as appended on a branch that is gone, and flush --from of the journal appends it to the file checked out", async () => {
+  const { root, env } = await repository();
+  const del = join(root, DEL);
+  await git(root, "checkout", "-q", "-b", "trial");
+  await git(root, "commit", "-q", "--allow-empty", "-m", "trial begins");
+  const trial = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
+  await git(root, "checkout", "-q", "-f", "main");
+  await git(root, "branch", "-q", "-D", "trial");
+  const verify = await cli(root, env, "verify", DEL);
+  assertEquals(verify.code, 1, verify.stdout);
+  assertMatch(verify.stdout, new RegExp(`${trial} .*appended on branch trial, which is gone`));
+  const restore = await cli(
+    root,
+    env,
+    "flush",
+    "--from",
+    join(DEL, ".runrec", `${RECORD_FILE}.journal`),
+  );
+  assertEquals(restore.code, 0, restore.stderr);
+  assertEquals((await runIds(del)).slice(1), [trial]);
+  assertEquals((await cli(root, env, "verify", DEL)).code, 0);
+});
