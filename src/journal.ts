@@ -35,7 +35,7 @@ import { foreignLineProblem } from "./put_back_line.ts";
 import { LINE_LIMIT_BYTES } from "./schema.ts";
 import { inStateFolder } from "./state_folder.ts";
 import { kindOf } from "./walk.ts";
-import { isGone } from "./lookups.ts";
+import { isGone, resolvedPath } from "./lookups.ts";
 import { failureReason } from "./errors.ts";
 import { optionalUptimeMs } from "./optional_access.ts";
 import { hostname } from "./lock.ts";
@@ -776,7 +776,7 @@ export function journalOnlyLines(recordFile: string, journal?: string): JournalO
   const own = journalPath(recordFile);
   const journals = [{ path: own } as { path: string; removed?: RemovedJournal }]
     .concat(removedWorkTreeJournals(recordFile).map((removed) => ({ path: removed.path, removed })))
-    .filter((j) => journal === undefined || resolve(j.path) === resolve(journal))
+    .filter((j) => journal === undefined || sameFile(j.path, journal))
     .filter((j) => kindOf(j.path) === "file");
   if (journals.length === 0) return [];
   // A folder a removed work tree's journal names may be gone here: git is asked from the nearest
@@ -920,6 +920,11 @@ export function journalOnlyLines(recordFile: string, journal?: string): JournalO
       ...(removed === undefined ? {} : { removed }),
     }];
   });
+}
+
+/** Whether the paths `a` and `b` name one file, links resolved. */
+function sameFile(a: string, b: string): boolean {
+  return resolvedPath(resolve(a)) === resolvedPath(resolve(b));
 }
 
 /** `folder`, or its nearest ancestor that is there. */

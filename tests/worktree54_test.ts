@@ -84,6 +84,12 @@ Deno.test("a record a git reset --hard dropped in a linked work tree, the work t
   );
   assertEquals((await cli(root, env, "verify", ".")).code, 1); // a root's verify names it too
   assertMatch((await cli(root, env, "flush", DEL)).stderr, new RegExp(`${lost} is in no file`));
+  const show = await cli(root, env, "show", DEL, lost);
+  assertEquals(show.code, 1, show.stdout + show.stderr);
+  assertMatch(
+    show.stderr,
+    new RegExp(`${lost} is in no file, .*only in the journal the work tree`),
+  );
 
   // Another line of history's run: refused on main, the file untouched.
   const before = await Deno.readTextFile(join(root, DEL, RECORD_FILE));
