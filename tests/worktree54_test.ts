@@ -227,3 +227,24 @@ Deno.test("a record of a branch deleted before the record was committed is named
   assertEquals((await runIds(del)).slice(1), [trial]);
   assertEquals((await cli(root, env, "verify", DEL)).code, 0);
 });
+
+Deno.test("the copies of a work tree removed over a day ago are removed when another work tree makes its first copy; those of one removed within the day stay", async () => {
+  const { root, env } = await repository();
+  const old = await workTree(root, "-b", "old-agent");
+  assertEquals((await cli(old, env, ...emitArgs(DEL))).code, 0);
+  const recent = await workTree(root, "-b", "recent-agent");
+  assertEquals((await cli(recent, env, ...emitArgs(DEL))).code, 0);
+  await git(root, "worktree", "remove", "--force", old);
+  await git(root, "worktree", "remove", "--force", recent);
+  // git names the first work tree "agent", the second (its folder named so too) "agent1".
+  const oldCopy = (await keptJournals(root)).find((p) => p.includes("/agent-"))!;
+  const twoDaysAgo = new Date(Date.now() - 48 * 60 * 60 * 1000);
+  await Deno.utime(join(root, oldCopy), twoDaysAgo, twoDaysAgo);
+  await Deno.utime(join(root, oldCopy.split("/").slice(0, 3).join("/")), twoDaysAgo, twoDaysAgo);
+  assertEquals((await keptJournals(root)).length, 2);
+  const next = await workTree(root, "-b", "next");
+  assertEquals((await cli(next, env, ...emitArgs(DEL))).code, 0);
+  const after = await keptJournals(root);
+  assertEquals(after.length, 2, after.join(" ")); // the recent one's and next's
+  assert(!after.includes(oldCopy), after.join(" "));
+});
