@@ -42,7 +42,12 @@ import { hostname } from "./lock.ts";
 import { ReadOn } from "./appended.ts";
 import { sha256Hex } from "./sha256.ts";
 import { shellWord } from "./shell_word.ts";
-import { keepJournal, type RemovedJournal, removedWorkTreeJournals } from "./kept_journals.ts";
+import {
+  keepJournal,
+  nearestFolder,
+  type RemovedJournal,
+  removedWorkTreeJournals,
+} from "./kept_journals.ts";
 
 /** How long a line is kept and checked for after its append. */
 const KEPT_MS = 24 * 60 * 60 * 1000;
@@ -925,13 +930,6 @@ export function journalOnlyLines(recordFile: string, journal?: string): JournalO
 /** Whether the paths `a` and `b` name one file, links resolved. */
 function sameFile(a: string, b: string): boolean {
   return resolvedPath(resolve(a)) === resolvedPath(resolve(b));
-}
-
-/** `folder`, or its nearest ancestor that is there. */
-function nearestFolder(folder: string): string {
-  for (let current = folder;; current = dirname(current)) {
-    if (kindOf(current) === "folder" || dirname(current) === current) return current;
-  }
 }
 
 /**

@@ -290,8 +290,16 @@ function readText(path: string): string | undefined {
   }
 }
 
-/** `folder`, or its nearest ancestor that is there. */
-function nearestFolder(folder: string): string {
+/**
+ * `folder`, or its nearest ancestor that is there (git is asked from it about a folder gone).
+ *
+ * @example
+ * ```ts
+ * import { nearestFolder } from "./kept_journals.ts";
+ * nearestFolder("/tmp/no-such-folder/x"); // "/tmp"
+ * ```
+ */
+export function nearestFolder(folder: string): string {
   for (let current = resolve(folder);; current = dirname(current)) {
     if (kindOf(current) === "folder" || dirname(current) === current) return current;
   }
