@@ -50,11 +50,11 @@ async function workTree(root: string, ...args: string[]): Promise<string> {
   return path;
 }
 
-/** The journals the common git folder of `root` keeps for DEL, relative to `root`. */
-async function keptJournals(root: string): Promise<string[]> {
+/** The journals the common git folder of `root` keeps for `del`, relative to `root`. */
+async function keptJournals(root: string, del = DEL): Promise<string[]> {
   const found: string[] = [];
   for await (const tree of Deno.readDir(join(root, KEPT))) {
-    const path = join(KEPT, tree.name, DEL, `${RECORD_FILE}.journal`);
+    const path = join(KEPT, tree.name, del, `${RECORD_FILE}.journal`);
     if (await Deno.stat(join(root, path)).then(() => true, () => false)) found.push(path);
   }
   return found;
@@ -147,7 +147,7 @@ Deno.test("a linked work tree's journal an older runrec wrote (no copy kept) is 
   assertEquals(named, [older, newer]);
 });
 
-Deno.test("verify . names a record only the journal holds of a folder whose RunRecords.csv a checkout took (the branch lacks the folder), and says nothing of such a folder whose records are held", async () => {
+Deno.test("verify . and flush . name a record only the journal holds of a folder whose RunRecords.csv a checkout took (the branch lacks the folder), and says nothing of such a folder whose records are held", async () => {
   const { root, env } = await repository();
   const two = join("PKG-01_Pkg", "1_Working", "DEL-01-03_Two");
   await Deno.mkdir(join(root, two), { recursive: true });
@@ -175,6 +175,9 @@ Deno.test("verify . names a record only the journal holds of a folder whose RunR
   assertMatch(verify.stdout, /DEL-01-03_Two\/RunRecords\.csv: FAILED: no RunRecords\.csv, 1 error/);
   const json = JSON.parse((await cli(root, env, "verify", ".", "--json")).stdout);
   assertEquals(json.journalOnly.map((j: { runId: string }) => j.runId), [lost]);
+  const flush = await cli(root, env, "flush", ".");
+  assertEquals(flush.code, 1, flush.stdout + flush.stderr);
+  assertMatch(flush.stderr, new RegExp(`${lost} is in no file`));
 });
 
 Deno.test("a record appended at a detached HEAD and committed there, HEAD then at the append's commit again: the next append does not put it back beside that commit, and verify names the commit holding it", async () => {
@@ -247,4 +250,30 @@ Deno.test("the copies of a work tree removed over a day ago are removed when ano
   const after = await keptJournals(root);
   assertEquals(after.length, 2, after.join(" ")); // the recent one's and next's
   assert(!after.includes(oldCopy), after.join(" "));
+});
+
+Deno.test("a deliverable begun in a linked work tree, its record never committed and the work tree removed (git worktree remove --force): verify . and flush . in the main work tree, which lacks the folder, name the record; on the work tree's branch flush --from of the kept journal appends it", async () => {
+  const { root, env } = await repository();
+  const wt = await workTree(root, "-b", "feat");
+  const fresh = join("PKG-01_Pkg", "1_Working", "DEL-01-04_Fresh");
+  await Deno.mkdir(join(wt, fresh), { recursive: true });
+  await Deno.writeTextFile(join(wt, fresh, "_CONTEXT.md"), "**DeliverableID:** DEL-01-04\n");
+  await git(wt, "add", "-A");
+  await git(wt, "commit", "-qm", "a new deliverable");
+  const lost = (await cli(wt, env, ...emitArgs(fresh))).stdout.trim();
+  await git(root, "worktree", "remove", "--force", wt); // the untracked record file with it
+
+  const verify = await cli(root, env, "verify", ".");
+  assertEquals(verify.code, 1, verify.stdout + verify.stderr);
+  assertMatch(verify.stdout, new RegExp(`DEL-01-04_Fresh/RunRecords.csv: ${lost} is in no file`));
+  const flush = await cli(root, env, "flush", ".");
+  assertEquals(flush.code, 1, flush.stdout + flush.stderr);
+  assertMatch(flush.stderr, new RegExp(`${lost} is in no file.*git checkout feat first`));
+
+  await git(root, "checkout", "-q", "feat");
+  const kept = (await keptJournals(root, fresh))[0];
+  const restore = await cli(root, env, "flush", "--from", kept);
+  assertEquals(restore.code, 0, restore.stderr);
+  assertEquals(await runIds(join(root, fresh)), [lost]);
+  assertEquals((await cli(root, env, "verify", ".")).code, 0);
 });
