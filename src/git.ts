@@ -326,6 +326,36 @@ export function commonGitDir(dir: string): string | undefined {
 }
 
 /**
+ * The work tree holding `dir`: its top folder (the folder of its `.git`, symbolic links resolved),
+ * its own git folder and the common one; `undefined` outside one, or where `$GIT_DIR` names the
+ * git folder (no top), or, `linkedOnly`, in a work tree that is not a linked one. From the `.git`
+ * search an append has made already, and one `lstat` a folder up to the top: no git is started.
+ *
+ * @example
+ * ```ts
+ * import { workTreeOf } from "./git.ts";
+ * workTreeOf("PKG-01_X/1_Working/DEL-01-02_Y")?.top; // "/work/repo-wt2" in a linked work tree
+ * ```
+ */
+export function workTreeOf(
+  dir: string,
+  linkedOnly = false,
+): { top: string; gitDir: string; commonDir: string } | undefined {
+  const dirs = gitDirsKnown(dir);
+  if (dirs === undefined || gitDirFromEnvironment() !== undefined) return undefined;
+  if (linkedOnly && dirs.gitDir === dirs.commonDir) return undefined; // no folder more looked at
+  for (let current = realFolder(dir);;) {
+    try {
+      Deno.lstatSync(join(current, ".git"));
+      return { top: current, ...dirs };
+    } catch { /* above */ }
+    const parent = dirname(current);
+    if (parent === current) return undefined;
+    current = parent;
+  }
+}
+
+/**
  * The work tree holding `dir` (the folder of its `.git`, symbolic links
  * resolved) and the repository's other work trees: the main one (the folder
  * of the common `.git` folder) and each linked one its

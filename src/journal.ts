@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { basename, dirname, join } from "./path.ts";
+import { basename, dirname, join, relative, resolve } from "./path.ts";
 import { RECORD_FILE } from "./deliverable.ts";
 import {
   autostashes,
@@ -35,13 +35,19 @@ import { foreignLineProblem } from "./put_back_line.ts";
 import { LINE_LIMIT_BYTES } from "./schema.ts";
 import { inStateFolder } from "./state_folder.ts";
 import { kindOf } from "./walk.ts";
-import { isGone } from "./lookups.ts";
+import { isGone, resolvedPath } from "./lookups.ts";
 import { failureReason } from "./errors.ts";
 import { optionalUptimeMs } from "./optional_access.ts";
 import { hostname } from "./lock.ts";
 import { ReadOn } from "./appended.ts";
 import { sha256Hex } from "./sha256.ts";
 import { shellWord } from "./shell_word.ts";
+import {
+  keepJournal,
+  nearestFolder,
+  type RemovedJournal,
+  removedWorkTreeJournals,
+} from "./kept_journals.ts";
 
 /** How long a line is kept and checked for after its append. */
 const KEPT_MS = 24 * 60 * 60 * 1000;
@@ -181,10 +187,11 @@ export function journalAppended(
     // git's file would tell the next look that none can be missing (skew-39 F2).
     if (entry.file !== checkedFiles.get(recordFile)) entry.file = "";
     // Each entry starts a line of its own: one a full disk cut short spoils no other.
-    inStateFolder(
-      dirname(path),
-      () => Deno.writeTextFileSync(path, `\n${JSON.stringify(entry)}`, { append: true }),
-    );
+    const text = `\n${JSON.stringify(entry)}`;
+    inStateFolder(dirname(path), () => Deno.writeTextFileSync(path, text, { append: true }));
+    // A linked work tree's, kept in the common git folder too: `git worktree remove` takes the
+    // work tree's `.runrec/` with it (./kept_journals.ts).
+    keepJournal(recordFile, path, text, true);
     return undefined;
   } catch (e) {
     return failureReason(e as Error);
@@ -261,11 +268,16 @@ export function putBackDropped(
   const left = held === undefined && missing.length > 0
     ? leftBranchAt(dirname(recordFile), checkout.head)
     : 0;
-  const lost = missing.filter((entry) =>
+  const unheld = missing.filter((entry) =>
     !(held === undefined
       ? entry.head !== checkout.head || entry.at < checkout.stashed || entry.at < left
       : held.has(entry.line))
   );
+  // A detached HEAD's line committed there, HEAD at the append's commit again since: the commit
+  // made holds it, which only HEAD's reflog names; put back, a merge of it would hold it twice.
+  const detached = held === undefined ? [] : unheld.filter((e) => DETACHED.test(e.head));
+  const committed = heldInReflog(dirname(recordFile), detached);
+  const lost = unheld.filter((entry) => !committed.has(entry.line));
   // Looked for again now that git has answered: a `git stash pop`, or a rebase's autostash when
   // it ends, writes the line back into a new file first and drops the stash after, so one held
   // when the file was read may be held no more because it is back (put back, it would be there
@@ -320,6 +332,7 @@ export function putBackDropped(
       Deno.writeTextFileSync(`${path}.tmp`, lines.join(""));
       Deno.renameSync(`${path}.tmp`, path);
     }
+    keepJournal(recordFile, path, lines.length === 0 ? undefined : lines.join(""), false);
   } catch { /* kept as it was: its lines are checked again next time */ }
   return putBack;
 }
@@ -617,6 +630,11 @@ export interface JournalOnlyLine {
    * reflog names it (committed at a detached HEAD, or on a branch deleted since).
    */
   keptIn?: string;
+  /**
+   * The journal of a linked work tree removed since that holds it, kept in the common git folder
+   * (./kept_journals.ts); `undefined`: this work tree's own.
+   */
+  removed?: RemovedJournal;
 }
 
 /** A line only the journal holds, as `verify --json` and `flush --json` give it. */
@@ -656,8 +674,10 @@ export function journalOnlyJson(recordFile: string, lost: JournalOnlyLine): Jour
     command: lost.keptIn !== undefined
       ? `git branch ${keepingBranch(lost)} ${lost.keptIn}`
       : lost.commit === undefined
-      ? `runrec flush --from ${shellWord(journalPath(recordFile))}`
-      : `git checkout ${lost.commit} && runrec flush ${shellWord(dirname(recordFile))}`,
+      ? `runrec flush --from ${shellWord(journalOf(recordFile, lost))}`
+      : lost.removed === undefined
+      ? `git checkout ${lost.commit} && runrec flush ${shellWord(dirname(recordFile))}`
+      : `git checkout ${lost.commit} && runrec flush --from ${shellWord(lost.removed.path)}`,
   };
 }
 
@@ -673,27 +693,36 @@ export function journalOnlyJson(recordFile: string, lost: JournalOnlyLine): Jour
  * ```
  */
 export function journalOnlyMessage(recordFile: string, lost: JournalOnlyLine): string {
-  const journal = journalPath(recordFile);
+  const journal = journalOf(recordFile, lost);
+  const only = lost.removed === undefined
+    ? `this work tree's journal ${journal}`
+    : `the journal the work tree ${lost.removed.workTree}, removed since, left in the common ` +
+      `git folder (${journal})`;
   if (lost.keptIn !== undefined) {
     // Recorded already: a put-back anywhere would record the run a second time.
     return `${lost.runId} is in no file, branch, tag or stash, only in commit ${lost.keptIn} ` +
-      `and this work tree's journal ${journal} (appended ${new Date(lost.at).toISOString()}): ` +
+      `and ${only} (appended ${new Date(lost.at).toISOString()}): ` +
       `${lost.why}; git branch ${keepingBranch(lost)} ${lost.keptIn} keeps it (git gc deletes ` +
       "a commit only the reflog names, in time), then merge that branch where the run belongs " +
       "(runrec flush --from would record the run a second time)";
   }
   if (lost.commit !== undefined) {
-    // There the put-back of its own checkout takes it (its file holds the line before it).
-    return `${lost.runId} is in no file, branch, tag or stash, only in this work tree's journal ` +
-      `${journal} (appended ${new Date(lost.at).toISOString()}): ${lost.why}; git checkout ` +
+    // There the put-back of its own checkout takes it (its file holds the line before it); a
+    // removed work tree's line, `flush --from` of its kept journal.
+    const there = lost.removed === undefined
+      ? `runrec flush ${
+        shellWord(dirname(recordFile))
+      } puts it back, or names the command that does`
+      : `runrec flush --from ${shellWord(journal)} appends it`;
+    return `${lost.runId} is in no file, branch, tag or stash, only in ${only} ` +
+      `(appended ${new Date(lost.at).toISOString()}): ${lost.why}; git checkout ` +
       `${lost.commit} first (or a branch at it: git switch -c NAME ${lost.commit}) to record ` +
-      `it on that line of history: there runrec flush ${shellWord(dirname(recordFile))} puts ` +
-      "it back, or names the command that does";
+      `it on that line of history: there ${there}`;
   }
   if (lost.branch !== undefined && lost.branchFile) {
     // Not into this branch's file: the run was another branch's (flush --from here refuses).
-    return `${lost.runId} is in no file, branch, tag or stash, only in this work tree's journal ` +
-      `${journal} (appended ${new Date(lost.at).toISOString()}): ${lost.why}; git checkout ` +
+    return `${lost.runId} is in no file, branch, tag or stash, only in ${only} ` +
+      `(appended ${new Date(lost.at).toISOString()}): ${lost.why}; git checkout ` +
       `${shellWord(lost.branch)} first to record it on that branch: there runrec flush --from ` +
       `${
         shellWord(journal)
@@ -703,20 +732,25 @@ export function journalOnlyMessage(recordFile: string, lost: JournalOnlyLine): s
   const foreign = foreignLineProblem(lost.line);
   if (foreign !== undefined) {
     // This runrec's `flush --from` refuses it too: only the version that wrote it puts it back.
-    return `${lost.runId} is in no file, branch, tag or stash, only in this work tree's journal ` +
-      `${journal} (appended ${new Date(lost.at).toISOString()}): ${lost.why}; it is another ` +
+    return `${lost.runId} is in no file, branch, tag or stash, only in ${only} ` +
+      `(appended ${new Date(lost.at).toISOString()}): ${lost.why}; it is another ` +
       `runrec version's record (${foreign}): the runrec that wrote it puts it back, with ` +
       `runrec flush --from ${shellWord(journal)}`;
   }
   const there = lost.branch === undefined
     ? ""
     : ` checked out (git checkout ${shellWord(lost.branch)} first to record it on that branch)`;
-  return `${lost.runId} is in no file, branch, tag or stash, only in this work tree's journal ` +
-    `${journal} (appended ${new Date(lost.at).toISOString()}): ${lost.why}; runrec flush ` +
+  return `${lost.runId} is in no file, branch, tag or stash, only in ${only} ` +
+    `(appended ${new Date(lost.at).toISOString()}): ${lost.why}; runrec flush ` +
     `--from ${
       shellWord(journal)
     } appends it, with its RunID (or, where another record has taken it since, ` +
     `the next free one, and a note naming it), to the RunRecords.csv${there}`;
+}
+
+/** The journal holding `lost`: that of `recordFile` (as named), or a removed work tree's. */
+function journalOf(recordFile: string, lost: JournalOnlyLine): string {
+  return lost.removed?.path ?? journalPath(recordFile);
 }
 
 /**
@@ -726,8 +760,11 @@ export function journalOnlyMessage(recordFile: string, lost: JournalOnlyLine): s
  * path (a deliverable copied into `_Archive/`), and the put-back will not append it, here
  * (the file holds neither the record it was appended after nor its first: a file begun anew) or
  * on the branch it was appended on (gone, or its file holds neither). A file begun on a branch
- * that lacked it, then discarded by `git checkout -f`, leaves its records so. None where git
- * cannot be asked, or the file or its journal is not a regular file: nothing is said then.
+ * that lacked it, then discarded by `git checkout -f`, leaves its records so. So too the lines of
+ * the journals linked work trees removed since kept for the deliverable at this path
+ * (./kept_journals.ts), which no append puts back. `journal`: that journal's lines only (`flush
+ * --from` of it). None where git cannot be asked, or the file or a journal is not a regular
+ * file: nothing is said then.
  *
  * @example
  * ```ts
@@ -735,37 +772,52 @@ export function journalOnlyMessage(recordFile: string, lost: JournalOnlyLine): s
  * journalOnlyLines("/p/DEL-01-02_X/RunRecords.csv"); // [] unless a record is in the journal only
  * ```
  */
-export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
-  const path = journalPath(recordFile);
+export function journalOnlyLines(recordFile: string, journal?: string): JournalOnlyLine[] {
   // None here: a file begun on this branch, which lacked it, and discarded by `git checkout -f`.
   // Its lines are looked for as in an empty file, so that `flush --from` on it appends them.
   const none = isGone(recordFile);
   // Never a FIFO in either place: opening one waits for a writer.
-  if (kindOf(path) !== "file" || !(none || kindOf(recordFile) === "file")) return [];
-  const dir = dirname(recordFile);
+  if (!(none || kindOf(recordFile) === "file")) return [];
+  const own = journalPath(recordFile);
+  const journals = [{ path: own } as { path: string; removed?: RemovedJournal }]
+    .concat(removedWorkTreeJournals(recordFile).map((removed) => ({ path: removed.path, removed })))
+    .filter((j) => journal === undefined || sameFile(j.path, journal))
+    .filter((j) => kindOf(j.path) === "file");
+  if (journals.length === 0) return [];
+  // A folder a removed work tree's journal names may be gone here: git is asked from the nearest
+  // one there, of the file at its path from there.
+  const dir = nearestFolder(dirname(recordFile));
+  const fileSpec = relative(dir, recordFile);
   const { head } = checkoutOf(dir);
   if (head === UNKNOWN_HEAD) return [];
   const clock: Clock = { now: Date.now(), up: optionalUptimeMs(), host: hostname() };
   // Most lines are where they were appended: one small read each, the file read no further.
   // A whole record only (its checksum matching): a journal edited by hand names no other.
   // A line journaled twice (put back by `flush --from`, then dropped again) is one record, named
-  // once: by its first append's entry.
+  // once: by its first append's entry; this work tree's first.
   const journaled = new Set<string>();
-  const moved = (keptEntries(path, clock) ?? []).filter((e) => {
-    if (journaled.has(e.line)) return false;
-    journaled.add(e.line);
-    return runIdOfLine(e.line) !== undefined && checksumMatches(e.line) && !lineAt(recordFile, e);
-  });
+  const removedOf = new Map<Entry, RemovedJournal>();
+  const moved = journals.flatMap(({ path, removed }) =>
+    (keptEntries(path, clock) ?? []).filter((e) => {
+      if (journaled.has(e.line)) return false;
+      journaled.add(e.line);
+      if (removed !== undefined) removedOf.set(e, removed);
+      return runIdOfLine(e.line) !== undefined && checksumMatches(e.line) && !lineAt(recordFile, e);
+    })
+  );
   if (moved.length === 0) return [];
   awaitGitsVersion(recordFile); // a file git is writing lacks lines it is yet to write
   const found = offsetsOf(recordFile, wantedOf(moved));
   const context = (e: Entry) => [e.previous, e.first].filter((line) => line !== "");
+  // Put back by the next append here: this work tree's line of this branch, and the file is
+  // git's version; but for another runrec version's record, which no append of this one writes.
+  const putBackHere = (e: Entry) =>
+    !removedOf.has(e) && onBranch(e.head, head) && context(e).some((line) => found.has(line)) &&
+    foreignLineProblem(e.line) === undefined;
   const candidates = moved.filter((e) =>
     !found.has(e.line) && (none || !putBackFrom(recordFile, e.line)) &&
-    // Put back by the next append here: this branch's, and the file is git's version; but for
-    // another runrec version's record, which no append of this one writes.
-    !(onBranch(e.head, head) && context(e).some((line) => found.has(line)) &&
-      foreignLineProblem(e.line) === undefined)
+    // A detached HEAD's is not when a commit made there holds it (asked below).
+    (!putBackHere(e) || DETACHED.test(e.head))
   );
   // Most are another branch's, committed there: asked of that branch alone first, since every
   // ref of a repository of a thousand tags takes git seconds to look through.
@@ -775,20 +827,35 @@ export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
   const held = heldAnywhere(dir, left.map((e) => e.line));
   if (held === undefined) return [];
   const unheld = left.filter((e) => !held.has(e.line));
-  // A detached HEAD's line may be in a commit made there, which only HEAD's reflog names.
-  const keptIn = heldInReflog(dir, unheld.filter((e) => DETACHED.test(e.head)));
+  // A detached HEAD's line may be in a commit made there, which only HEAD's reflog names; so may
+  // the line of a branch deleted since (`git branch -D`), committed on it.
+  const branchGone = new Map<string, boolean>();
+  const onGoneBranch = (e: Entry) =>
+    e.head.startsWith("ref: refs/heads/") && e.head !== head &&
+    (branchGone.get(e.head) ??
+      branchGone.set(e.head, !gitHas(dir, e.head.slice(5))).get(e.head)!);
+  const keptIn = heldInReflog(
+    dir,
+    unheld.filter((e) => DETACHED.test(e.head) || onGoneBranch(e)),
+  );
   return unheld.flatMap((e): JournalOnlyLine[] => {
+    const removed = removedOf.get(e);
     const commitHolding = keptIn.get(e.line);
     if (commitHolding !== undefined) {
       return [{
         runId: runIdOfLine(e.line)!,
         line: e.line,
         at: e.at,
-        why: "it was committed there at a detached HEAD, which HEAD has left, and only HEAD's " +
-          "reflog names that commit",
+        why: DETACHED.test(e.head)
+          ? "it was committed there at a detached HEAD, which HEAD has left, and only HEAD's " +
+            "reflog names that commit"
+          : `it was committed on branch ${e.head.slice(16)}, deleted since, and only HEAD's ` +
+            "reflog names that commit",
         keptIn: commitHolding,
+        ...(removed === undefined ? {} : { removed }),
       }];
     }
+    if (putBackHere(e)) return []; // the next append puts it back
     const ours = onBranch(e.head, head);
     const branch = e.head.startsWith("ref: refs/heads/") ? e.head.slice(16) : undefined;
     let why: string;
@@ -796,16 +863,24 @@ export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
     let commit: string | undefined;
     let ownFile = false;
     const foreign = foreignLineProblem(e.line);
-    if (foreign !== undefined && ours && !none && context(e).some((line) => found.has(line))) {
+    // The work tree it was appended in is gone, and with it the put-back of its checkout.
+    const removedSince = removed === undefined ? "" : " in that work tree";
+    if (
+      foreign !== undefined && ours && !none && removed === undefined &&
+      context(e).some((line) => found.has(line))
+    ) {
       why = "no append of this runrec puts it back: it writes records of its own version only";
     } else if (ours && DETACHED.test(e.head) && e.head !== headCommitOf(dir, head)) {
       // Made at a detached HEAD that HEAD has left (a reused CI workspace, `git checkout -f`):
       // that commit's line of history is the run's, not the one checked out now. A branch at
       // that commit checked out since is the same line of history.
       commit = e.head.slice(0, 12);
-      why = `it was appended at a detached HEAD (commit ${commit}), which HEAD has left ` +
-        `since for another line of history, whose ${RECORD_FILE} lacks it, so no append puts ` +
-        "it back";
+      why = `it was appended${removedSince} at a detached HEAD (commit ${commit}), which HEAD ` +
+        `has left since for another line of history, whose ${RECORD_FILE} lacks it, so no ` +
+        "append puts it back";
+    } else if (ours && removed !== undefined) {
+      why = "it was appended in that work tree, and no append puts back a line of another work " +
+        "tree's journal";
     } else if (ours) {
       why = none
         ? "the RunRecords.csv it was appended to is gone, and none is here now"
@@ -816,21 +891,24 @@ export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
           "first (begun anew since: the next append does not put it back)";
     } else {
       // Another named branch's (both are, or `ours`): put back once it is checked out again, if
-      // its file there is git's version, holding the record before the line or the first.
+      // its file there is git's version, holding the record before the line or the first; but
+      // for a removed work tree's line, which no append puts back.
       if (branch === undefined) return [];
       const gone = !gitHas(dir, `refs/heads/${branch}`);
-      if (!gone && context(e).length > 0) {
-        const there = grepHolding(dir, [`refs/heads/${branch}`], RECORD_FILE, context(e));
+      if (!gone && context(e).length > 0 && removed === undefined) {
+        const there = grepHolding(dir, [`refs/heads/${branch}`], fileSpec, context(e));
         if (there === undefined || there.size > 0) return []; // cannot tell, or put back there
       }
       // Checked out, that branch is where the run was: `flush --from` puts the line into its
       // file there, or begins one where it has none.
       elsewhere = gone ? undefined : branch;
       // That branch has a file of its own now: the run is recorded there, among its lines.
-      ownFile = !gone && gitHas(dir, `refs/heads/${branch}:./${RECORD_FILE}`);
-      why = `it was appended on branch ${branch}, ${
+      ownFile = !gone && gitHas(dir, `refs/heads/${branch}:./${fileSpec}`);
+      why = `it was appended${removedSince} on branch ${branch}, ${
         gone
           ? "which is gone"
+          : removed !== undefined
+          ? "whose RunRecords.csv lacks it"
           : context(e).length === 0
           ? "into a RunRecords.csv that branch did not track (git checkout -f discards such a file)"
           : "whose RunRecords.csv holds neither the record it was appended after nor its first"
@@ -844,8 +922,14 @@ export function journalOnlyLines(recordFile: string): JournalOnlyLine[] {
       branch: elsewhere,
       ...(commit === undefined ? {} : { commit }),
       ...(ownFile ? { branchFile: true } : {}),
+      ...(removed === undefined ? {} : { removed }),
     }];
   });
+}
+
+/** Whether the paths `a` and `b` name one file, links resolved. */
+function sameFile(a: string, b: string): boolean {
+  return resolvedPath(resolve(a)) === resolvedPath(resolve(b));
 }
 
 /**
@@ -895,7 +979,7 @@ function heldOnOwnBranch(dir: string, entries: readonly Entry[]): Set<Entry> {
 /**
  * The commit (abbreviated, the latest HEAD was at) holding each of `entries`' lines in a record
  * file, of the commits HEAD's reflog names since the first was appended: one made at a detached
- * HEAD and left, which no ref holds. Only commits made here are searched: one HEAD reached by a
+ * HEAD and left, or on a branch deleted since, which no ref holds. Only commits made here are searched: one HEAD reached by a
  * checkout was made before or elsewhere (a reused CI workspace checks out one a job, each
  * searched whole otherwise). Empty where git cannot say.
  */

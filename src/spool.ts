@@ -62,6 +62,7 @@ import {
   journalOnlyLines,
   journalOnlyMessage,
 } from "./journal.ts";
+import { keptJournalOf } from "./kept_journals.ts";
 import { foreignLineProblem } from "./put_back_line.ts";
 import { deliverableIdOfLine } from "./moved_records.ts";
 import { recordsOfRun } from "./records_of_run.ts";
@@ -1216,7 +1217,17 @@ export async function replayLostFile(
   checkReplayLostArguments(file, options);
   const report: LostLinesReport = { ...emptyReport(), lines: 0, journalOnly: [] };
   // A journal (.runrec/RunRecords.csv.journal): the records only it holds, each once.
-  const journaled = journaledRecordFile(resolve(file));
+  // Or the journal a removed linked work tree left in the common git folder: of the file at its
+  // deliverable path in this work tree.
+  const kept = keptJournalOf(file);
+  if (kept?.live) {
+    report.failures.push(
+      `${file}: the journal of a linked work tree that is there still: runrec flush in that ` +
+        "work tree puts back what it holds",
+    );
+    return report;
+  }
+  const journaled = journaledRecordFile(resolve(file)) ?? kept?.recordFile;
   if (journaled !== undefined && kindOf(file) === "file") {
     // A folder or FIFO at the record file's path: its journal's lines cannot be looked for
     // there, and "no record only this journal holds" would be said of lines it holds.
@@ -1227,8 +1238,9 @@ export async function replayLostFile(
       );
       return report;
     }
-    const named = join(dirname(dirname(file)), RECORD_FILE); // as the user named the journal
-    const lost = journalOnlyLines(journaled);
+    // As the user named the journal.
+    const named = kept === undefined ? join(dirname(dirname(file)), RECORD_FILE) : journaled;
+    const lost = journalOnlyLines(journaled, file);
     // Another line of history's run (a branch, a detached HEAD's commit) is not this one's to
     // record, and one a commit holds is recorded already: each is named with its remedy.
     const elsewhere = lost.filter((l) => l.branchFile || l.commit || l.keptIn);
@@ -1240,7 +1252,9 @@ export async function replayLostFile(
     }
     const lines = lost.filter((l) => !elsewhere.includes(l)).map((l) => l.line);
     report.lines = lost.length;
-    if (lines.length > 0) await putBackJournalOnly(file, journaled, lines, report, options);
+    if (lines.length > 0) {
+      await putBackJournalOnly(file, { journaled, named }, lines, report, options);
+    }
     return report;
   }
   let opened: Deno.FsFile;
@@ -1365,12 +1379,11 @@ export async function replayLostRecordLines(
  */
 async function putBackJournalOnly(
   file: string,
-  recordFile: string,
+  { journaled: recordFile, named }: { journaled: string; named: string },
   lines: readonly string[],
   report: LostRecordsReport,
   options: AppendOptions,
 ): Promise<void> {
-  const named = join(dirname(dirname(file)), RECORD_FILE); // as the user named the journal
   // A line this runrec would not write (another version's) is refused before any write: the
   // post-write check found it only once in the file, or in a file begun for it.
   const writable = lines.filter((line) => {

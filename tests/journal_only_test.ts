@@ -5,8 +5,8 @@
  * begins anew puts nothing back. `verify` fails naming it, `flush` and `show`
  * name it too, and `flush --from` of the journal puts it back once, byte for byte. Lines
  * git carried elsewhere, or that the next append puts back, are not named. A
- * linked work tree removed after `git reset --hard` took its record out keeps
- * nothing of it but its RunID. Real git repositories, branches, checkouts and
+ * linked work tree removed after `git reset --hard` took its record out leaves
+ * its RunID, and the journal the common `.git` kept names the record. Real git repositories, branches, checkouts and
  * work trees; runrec as real processes.
  *
  * ```sh
@@ -179,7 +179,7 @@ Deno.test("a deliverable retired into _Archive/ by a copy and git rm -r, then be
   assert(!verify.stdout.includes(archived));
 });
 
-Deno.test("a linked work tree removed after git reset --hard took its record out: flush in it first puts the record back; removed, its journal goes with it and the RunID alone stays, in the common .git's notes", async () => {
+Deno.test("a linked work tree removed after git reset --hard took its record out: flush in it first puts the record back; removed, its .runrec/ journal goes with it, and the main work tree's verify names the record from the journal the common .git kept", async () => {
   const { root, env } = await repository();
   assertEquals((await cli(root, env, ...emitArgs(DEL))).code, 0);
   await git(root, "add", "-A");
@@ -205,12 +205,17 @@ Deno.test("a linked work tree removed after git reset --hard took its record out
   const refs = (await git(root, "for-each-ref", "--format=%(objectname)")).split("\n");
   const held = await git(root, "grep", "-c", gone, ...refs, "--", ".").catch(() => "");
   assertEquals(held, "");
-  // What remains of it: its RunID, so that no append gives it again; nothing that says it is lost.
+  // Its RunID, so that no append gives it again; and the journal the common .git kept names it.
   assert((await Deno.readTextFile(notes)).includes(gone));
-  assertEquals((await cli(root, env, "verify", DEL)).code, 0);
+  const verify = await cli(root, env, "verify", DEL);
+  assertEquals(verify.code, 1, verify.stdout);
+  assertMatch(
+    verify.stdout,
+    new RegExp(`${gone} is in no file, branch, tag or stash, only in the journal the work tree`),
+  );
 });
 
-Deno.test("a record committed only on a branch deleted since (git branch -D) is named as appended on a branch that is gone, and flush --from of the journal appends it to the file checked out", async () => {
+Deno.test("a record committed only on a branch deleted since (git branch -D) is named with the commit HEAD's reflog holds it in, and flush --from of the journal refuses it: a branch at that commit keeps it", async () => {
   const { root, env } = await repository();
   const del = join(root, DEL);
   assertEquals((await cli(root, env, ...emitArgs(DEL))).code, 0);
@@ -220,15 +225,26 @@ Deno.test("a record committed only on a branch deleted since (git branch -D) is 
   const trial = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
   await git(root, "add", "-A");
   await git(root, "commit", "-qm", "trial record");
+  const commit = (await git(root, "rev-parse", "HEAD")).trim().slice(0, 12);
   await git(root, "checkout", "-q", "main");
   assertEquals((await cli(root, env, "verify", DEL)).code, 0); // branch trial holds it
   await git(root, "branch", "-q", "-D", "trial");
   const verify = await cli(root, env, "verify", DEL);
   assertEquals(verify.code, 1, verify.stdout);
-  assertMatch(verify.stdout, new RegExp(`${trial} .*appended on branch trial, which is gone`));
+  assertMatch(
+    verify.stdout,
+    new RegExp(
+      `${trial} is in no file, branch, tag or stash, only in commit ${commit} and this work ` +
+        `tree's journal .*committed on branch trial, deleted since, and only HEAD's reflog names ` +
+        `that commit; git branch kept-${trial} ${commit} keeps it`,
+    ),
+  );
+  const before = await Deno.readTextFile(join(del, RECORD_FILE));
   const restore = await cli(root, env, "flush", "--from", JOURNAL);
-  assertEquals(restore.stdout, `${trial}  put back into ${join(DEL, RECORD_FILE)}, ${DROPPED}\n`);
-  assertEquals((await runIds(del)).slice(1), [trial]);
+  assertEquals(restore.code, 1, restore.stdout);
+  assertMatch(restore.stderr, /not put back here: .*git branch kept-/);
+  assertEquals(await Deno.readTextFile(join(del, RECORD_FILE)), before);
+  await git(root, "branch", `kept-${trial}`, commit);
   assertEquals((await cli(root, env, "verify", DEL)).code, 0);
 });
 

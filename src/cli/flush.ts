@@ -32,6 +32,8 @@ import { join } from "../path.ts";
 import { type Command, EXIT, positionals, stringOption, UsageError, writeJson } from "./command.ts";
 import { isStandardInput } from "./path_list.ts";
 import type { ByteSource } from "../text_lines.ts";
+import { keptJournalOf } from "../kept_journals.ts";
+import { goneJournaledRecordFiles } from "../gone_record_files.ts";
 
 const HELP = `runrec flush: append records that were spooled after a failed write
 
@@ -199,8 +201,12 @@ export const flushCommand: Command = {
     // Records no replay appends: only the journal holds them (SCHEMA.md 7.1), each named with
     // the command that does. `flush --from` of that journal appends them.
     const journalOnly: JournalOnlyJson[] = [...lost?.journalOnly ?? []];
-    for (const dir of dirs) {
-      const file = join(dir, RECORD_FILE);
+    // And of record files a checkout took (or at a removed work tree's path) whose journal stays.
+    const files = dirs.map((dir) => join(dir, RECORD_FILE));
+    const listed = new Set(files.map((file) => resolve(file)));
+    const gone = from !== undefined ? [] : targets.flatMap(goneJournaledRecordFiles);
+    for (const file of gone) if (!listed.has(resolve(file))) files.push(file);
+    for (const file of files) {
       for (const record of journalOnlyLines(resolve(file))) {
         report.failures.push(journalOnlyMessage(file, record));
         journalOnly.push(journalOnlyJson(file, record));
@@ -260,7 +266,7 @@ export const flushCommand: Command = {
         report.failures.length + elsewhere.length;
       const journaled = from === undefined || stdin
         ? undefined
-        : journaledRecordFile(resolve(from));
+        : journaledRecordFile(resolve(from)) ?? keptJournalOf(from)?.recordFile;
       // A failure says why none was looked for (a folder at a journal's record file's path).
       const none = lost?.lines === 0 && report.failures.length === 0;
       if (none && journaled !== undefined) {

@@ -362,11 +362,12 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
  * alone sent the user who had been told that RunID looking elsewhere (small-40 F5).
  */
 function outOfFile(path: string, runId: string): void {
-  const entry = journaledLines(path, `,${runId},`).find((e) => e.line.split(",")[1] === runId);
-  if (entry === undefined) return;
-  // Nothing puts it back: the command that does is named (SCHEMA.md 7.1).
+  // Nothing puts it back: the command that does is named (SCHEMA.md 7.1), a line of a linked work
+  // tree removed since too, which this work tree's journal lacks.
   const only = journalOnlyLines(path).find((lost) => lost.runId === runId);
   if (only !== undefined) throw new CheckFailure(journalOnlyMessage(path, only));
+  const entry = journaledLines(path, `,${runId},`).find((e) => e.line.split(",")[1] === runId);
+  if (entry === undefined) return;
   const dir = dirname(path);
   const why = heldByGit(dir, [entry.line])?.has(entry.line)
     ? "a git stash holds it (git stash pop brings it back), or another branch (checked out, it " +

@@ -25,6 +25,8 @@ import { pendingRunWarnings } from "../pending_warnings.ts";
 import { collidedRunIds } from "../reader.ts";
 import { sharedIdProblems } from "../claimed_ids.ts";
 import { isThere } from "../lookups.ts";
+import { kindOf } from "../walk.ts";
+import { goneJournaledRecordFiles } from "../gone_record_files.ts";
 import { shellWord } from "../shell_word.ts";
 import { looksLikeRevision } from "./revision_word.ts";
 import {
@@ -326,6 +328,18 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   }
 
   for (const path of moved) files.push({ path, target: path, exists: true });
+  // Beneath a folder named, record files a checkout took (or at a removed work tree's path) whose
+  // journal stays: named only for a record no file, branch or stash holds.
+  const listed = new Set(files.map((f) => resolve(f.path)));
+  const journaledOnly = new Set<string>();
+  for (const target of targets.filter((t) => kindOf(t) === "folder")) {
+    for (const path of goneJournaledRecordFiles(target)) {
+      if (listed.has(resolve(path))) continue;
+      listed.add(resolve(path));
+      journaledOnly.add(path);
+      files.push({ path, target, exists: false });
+    }
+  }
   const followed = new Set(moved.map((path) => resolve(path)));
   for (const [folder, held] of toolRoots) {
     const unread = held.filter((path) => !followed.has(resolve(path)));
@@ -350,6 +364,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       // A file begun on this branch, which lacked it, and discarded by `git checkout -f` leaves
       // its records in the journal only: named, as in a file that is there.
       const lost = journalOnlyProblems(file.path, inJournal);
+      if (lost.length === 0 && journaledOnly.has(file.path)) continue;
       if (lost.length > 0) failed = true;
       totals.errors += lost.length;
       if (json) {

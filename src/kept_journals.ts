@@ -1,0 +1,311 @@
+/**
+ * The journals of linked work trees (`git worktree add`), kept in the common git folder too:
+ * a work tree's own journal is in the git-ignored `.runrec/` of its deliverable folder, which
+ * `git worktree remove` deletes with it, and a record a git command dropped there before the
+ * removal was lost for good, named nowhere. Each line a linked work tree's journal gains is
+ * added to its copy in `<common git folder>/runrec-journals/<work tree>/<deliverable path>/`,
+ * and each rewrite of the journal rewrites the copy, as git keeps a branch's reflog in the
+ * common folder when a work tree goes. `verify`, `flush` and `show` in any work tree read the
+ * copies of work trees removed since for the deliverable at the same path (./journal.ts
+ * `journalOnlyLines`); no append puts their lines back unasked (SCHEMA.md 7.1).
+ *
+ * @module
+ */
+import { basename, dirname, join, relative, resolve } from "./path.ts";
+import { workTreeOf } from "./git.ts";
+import { kindOf } from "./walk.ts";
+import { resolvedPath } from "./lookups.ts";
+import { sha256Hex } from "./sha256.ts";
+import { RECORD_FILE } from "./deliverable.ts";
+
+/**
+ * The folder of the common git folder that keeps the linked work trees' journals.
+ *
+ * @example
+ * ```ts
+ * import { KEPT_JOURNALS } from "./kept_journals.ts";
+ * KEPT_JOURNALS; // "runrec-journals"
+ * ```
+ */
+export const KEPT_JOURNALS = "runrec-journals";
+
+/** The file of a work tree's folder there naming the work tree's top folder, for messages. */
+const WORK_TREE_FILE = "worktree";
+
+/** How long a removed work tree's copies are kept: past a journal's day, and an hour. */
+const KEPT_MS = 25 * 60 * 60 * 1000;
+
+/**
+ * The folder (in `runrec-journals/`) of the linked work tree whose git folder is `gitDir`: its
+ * name in `worktrees/` and that folder's identity, so that a work tree added again under the
+ * name (git reuses it) is another.
+ */
+function keyOf(gitDir: string): string | undefined {
+  try {
+    const { dev, ino, birthtime } = Deno.statSync(gitDir);
+    const identity = `${dev}:${ino}:${birthtime?.getTime() ?? ""}`;
+    return `${basename(gitDir)}-${sha256Hex(new TextEncoder().encode(identity)).slice(0, 12)}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where the copy of the journal of `recordFile` (absolute) is kept, when the file is in a linked
+ * work tree; `undefined` in the main work tree (which `git worktree remove` never removes), or
+ * outside git.
+ *
+ * @example
+ * ```ts
+ * import { keptJournalPath } from "./kept_journals.ts";
+ * keptJournalPath("/wt/PKG-01/DEL-01-02_X/RunRecords.csv");
+ * // "/repo/.git/runrec-journals/wt-…/PKG-01/DEL-01-02_X/RunRecords.csv.journal"
+ * ```
+ */
+export function keptJournalPath(recordFile: string): string | undefined {
+  return keptJournal(recordFile)?.path;
+}
+
+/** {@linkcode keptJournalPath}, with the common git folder, the work tree's key and top folder. */
+function keptJournal(
+  recordFile: string,
+): { path: string; common: string; key: string; top: string } | undefined {
+  const tree = workTreeOf(dirname(recordFile), true);
+  if (tree === undefined) return undefined;
+  const key = keyOf(tree.gitDir);
+  if (key === undefined) return undefined;
+  const folder = relative(tree.top, resolvedPath(dirname(recordFile)));
+  if (folder === ".." || folder.startsWith("../")) return undefined;
+  const path = join(tree.commonDir, KEPT_JOURNALS, key, folder, `${basename(recordFile)}.journal`);
+  return { path, common: tree.commonDir, key, top: tree.top };
+}
+
+/**
+ * Keeps the journal of `recordFile` (at `journal`) in its copy, in a linked work tree: `text`
+ * appended to it (`append`), or in its place; `undefined`: the journal is gone, the copy too. A
+ * copy not made yet begins with the whole journal: its lines a runrec that kept no copy
+ * appended are kept too. Best effort: a copy not kept leaves the journal, as before.
+ *
+ * @example
+ * ```ts
+ * import { keepJournal } from "./kept_journals.ts";
+ * const file = "/wt/PKG-01/DEL-01-02_X/RunRecords.csv";
+ * keepJournal(file, "/wt/PKG-01/DEL-01-02_X/.runrec/RunRecords.csv.journal", "\n{…}", true);
+ * ```
+ */
+export function keepJournal(
+  recordFile: string,
+  journal: string,
+  text: string | undefined,
+  append: boolean,
+): void {
+  try {
+    const kept = keptJournal(recordFile);
+    // A library script allowed to write its project only: Deno would prompt in a terminal.
+    if (kept === undefined || !granted(kept.common)) return;
+    const { path } = kept;
+    let there: boolean;
+    try {
+      // Never through a link or FIFO in its place: another file's, or a wait.
+      if (!Deno.lstatSync(path).isFile) return;
+      there = true;
+    } catch {
+      there = false;
+    }
+    if (text === undefined) {
+      if (there) Deno.removeSync(path);
+    } else if (append && there) {
+      Deno.writeTextFileSync(path, text, { append: true });
+    } else {
+      if (!there) beginWorkTreeFolder(kept);
+      Deno.writeTextFileSync(`${path}.tmp`, append ? Deno.readTextFileSync(journal) : text);
+      Deno.renameSync(`${path}.tmp`, path);
+    }
+  } catch { /* not kept: the work tree's journal tells what it can while the work tree is there */ }
+}
+
+/**
+ * Makes the folder of the copy at `path`, naming its work tree's top folder once; the first copy
+ * a work tree makes removes the copies of work trees removed over a day ago.
+ */
+function beginWorkTreeFolder(
+  { path, common, key, top }: { path: string; common: string; key: string; top: string },
+): void {
+  const folders = join(common, KEPT_JOURNALS);
+  const own = join(folders, key);
+  const named = kindOf(join(own, WORK_TREE_FILE)) === "file";
+  Deno.mkdirSync(dirname(path), { recursive: true });
+  if (named) return;
+  Deno.writeTextFileSync(join(own, WORK_TREE_FILE), `${top}\n`);
+  const live = liveKeys(common);
+  for (const other of listed(folders)) {
+    if (other === key || live.has(other)) continue;
+    try {
+      // A folder's time is its making's: its copies' times tell when the work tree last wrote.
+      const written = [join(folders, other), ...journalsBeneath(join(folders, other))]
+        .map((file) => Deno.statSync(file).mtime?.getTime() ?? 0);
+      if (Date.now() - Math.max(...written) > KEPT_MS) {
+        Deno.removeSync(join(folders, other), { recursive: true });
+      }
+    } catch { /* left for the next */ }
+  }
+}
+
+/** A journal a linked work tree removed since left in the common git folder. */
+export interface RemovedJournal {
+  /** The copy's path. */
+  path: string;
+  /** The removed work tree's top folder, as it was. */
+  workTree: string;
+}
+
+/**
+ * The copies of the journals of work trees removed since (`git worktree remove`, or deleted and
+ * pruned) kept for the deliverable at `recordFile`'s path (absolute) in the work tree holding
+ * it, its folder there or not. Where no linked work tree ever kept one: one `stat`.
+ *
+ * @example
+ * ```ts
+ * import { removedWorkTreeJournals } from "./kept_journals.ts";
+ * removedWorkTreeJournals("/repo/PKG-01/DEL-01-02_X/RunRecords.csv"); // [] unless one was removed
+ * ```
+ */
+export function removedWorkTreeJournals(recordFile: string): RemovedJournal[] {
+  const tree = workTreeOf(nearestFolder(dirname(recordFile)));
+  if (tree === undefined) return [];
+  const folders = join(tree.commonDir, KEPT_JOURNALS);
+  if (kindOf(folders) !== "folder") return [];
+  const path = relative(tree.top, resolvedPath(dirname(recordFile)));
+  if (path === ".." || path.startsWith("../")) return [];
+  const live = liveKeys(tree.commonDir);
+  return listed(folders).filter((key) => !live.has(key)).flatMap((key) => {
+    const kept = join(folders, key, path, `${basename(recordFile)}.journal`);
+    if (kindOf(kept) !== "file") return [];
+    const named = readText(join(folders, key, WORK_TREE_FILE))?.trim();
+    return [{ path: kept, workTree: named || key }];
+  });
+}
+
+/**
+ * The record files (in the work tree holding `root`, at or beneath `root`, their paths built from
+ * `root` as given) whose deliverable path a removed work tree's kept journal is of: `verify` of a
+ * root reads them where their folder is gone here.
+ *
+ * @example
+ * ```ts
+ * import { removedWorkTreeRecordFiles } from "./kept_journals.ts";
+ * removedWorkTreeRecordFiles("/repo"); // [] unless a removed work tree kept a journal
+ * ```
+ */
+export function removedWorkTreeRecordFiles(root: string): string[] {
+  const tree = workTreeOf(root);
+  if (tree === undefined) return [];
+  const folders = join(tree.commonDir, KEPT_JOURNALS);
+  if (kindOf(folders) !== "folder") return [];
+  const under = relative(tree.top, resolvedPath(resolve(root)));
+  const live = liveKeys(tree.commonDir);
+  const found = new Set<string>();
+  for (const key of listed(folders).filter((k) => !live.has(k))) {
+    for (const journal of journalsBeneath(join(folders, key))) {
+      const path = relative(join(folders, key), dirname(journal));
+      if (under === "" || path === under || path.startsWith(`${under}/`)) {
+        found.add(join(root, path.slice(under === "" ? 0 : under.length + 1), RECORD_FILE));
+      }
+    }
+  }
+  return [...found].sort();
+}
+
+/** The kept journals beneath `folder`. */
+function journalsBeneath(folder: string): string[] {
+  const found: string[] = [];
+  for (const entry of entriesOf(folder)) {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory) found.push(...journalsBeneath(path));
+    else if (entry.isFile && entry.name === `${RECORD_FILE}.journal`) found.push(path);
+  }
+  return found;
+}
+
+/**
+ * What a kept journal at `path` (as named) is: the record file of the work tree holding the
+ * current folder at its deliverable path, and whether the work tree that kept it is there
+ * still; `undefined` when `path` is no kept journal of that work tree's repository.
+ *
+ * @example
+ * ```ts
+ * import { keptJournalOf } from "./kept_journals.ts";
+ * keptJournalOf(".git/runrec-journals/wt-…/PKG-01/DEL-01-02_X/RunRecords.csv.journal");
+ * // { recordFile: "/repo/PKG-01/DEL-01-02_X/RunRecords.csv", live: false }
+ * ```
+ */
+export function keptJournalOf(
+  path: string,
+): { recordFile: string; live: boolean } | undefined {
+  if (basename(path) !== `${RECORD_FILE}.journal`) return undefined;
+  const tree = workTreeOf(Deno.cwd());
+  if (tree === undefined) return undefined;
+  const folders = resolvedPath(join(tree.commonDir, KEPT_JOURNALS));
+  const rel = relative(folders, resolvedPath(resolve(path)));
+  if (rel === ".." || rel.startsWith("../") || !rel.includes("/")) return undefined;
+  const [key, ...rest] = rel.split("/");
+  return {
+    recordFile: join(tree.top, ...rest.slice(0, -1), RECORD_FILE),
+    live: liveKeys(tree.commonDir).has(key),
+  };
+}
+
+/** The folders (in `runrec-journals/`) of the linked work trees there now. */
+function liveKeys(commonDir: string): Set<string> {
+  const trees = join(commonDir, "worktrees");
+  const live = new Set<string>();
+  for (const name of listed(trees)) {
+    // Its `.git` file gone (deleted, not yet pruned): removed too.
+    const dotGit = readText(join(trees, name, "gitdir"))?.trim();
+    if (!dotGit || kindOf(resolve(join(trees, name), dotGit)) !== "file") continue;
+    const key = keyOf(join(trees, name));
+    if (key !== undefined) live.add(key);
+  }
+  return live;
+}
+
+/** The folders in `folder` (none when it cannot be listed). */
+function listed(folder: string): string[] {
+  return entriesOf(folder).filter((e) => e.isDirectory).map((e) => e.name).sort();
+}
+
+function entriesOf(folder: string): Deno.DirEntry[] {
+  try {
+    return [...Deno.readDirSync(folder)];
+  } catch {
+    return [];
+  }
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `folder`, or its nearest ancestor that is there (git is asked from it about a folder gone).
+ *
+ * @example
+ * ```ts
+ * import { nearestFolder } from "./kept_journals.ts";
+ * nearestFolder("/tmp/no-such-folder/x"); // "/tmp"
+ * ```
+ */
+export function nearestFolder(folder: string): string {
+  for (let current = resolve(folder);; current = dirname(current)) {
+    if (kindOf(current) === "folder" || dirname(current) === current) return current;
+  }
+}
+
+/** Whether this process may write in `path` without a prompt. */
+function granted(path: string): boolean {
+  return Deno.permissions.querySync({ name: "write", path }).state === "granted";
+}
