@@ -34,6 +34,38 @@ export interface GitResult {
 const GIT_ENV = { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", GIT_NO_LAZY_FETCH: "1" };
 
 /**
+ * Settings given ahead of every git runrec starts: they win over the user's,
+ * the system's and the repository's configuration, each of which could
+ * otherwise change output runrec reads. Colour escapes, a signature check's
+ * lines before a commit's id (`log.showSignature`), a line number or column
+ * before a `git grep` match, paths named from the top or only below the
+ * folder git runs in, a root commit's changes left out (`log.showRoot`), a
+ * log following one file's renames, which a glob pathspec cannot take (git
+ * stops on "BUG: unsupported magic"), subjects in another encoding.
+ *
+ * @example
+ * ```ts
+ * import { GIT_SETTINGS } from "./git.ts";
+ * new Deno.Command("git", { args: [...GIT_SETTINGS, "grep", "--null", "-F", "-e", "RUN-"] });
+ * ```
+ */
+export const GIT_SETTINGS: readonly string[] = [
+  "color.ui=never",
+  "color.diff=never",
+  "color.grep=never",
+  "log.showSignature=false",
+  "log.showRoot=true",
+  "log.follow=false",
+  "grep.lineNumber=false",
+  "grep.column=false",
+  "grep.fullName=false",
+  "diff.relative=false",
+  "diff.suppressBlankEmpty=false",
+  "core.quotePath=false",
+  "i18n.logOutputEncoding=UTF-8",
+].flatMap((setting) => ["-c", setting]);
+
+/**
  * For a git failure in a partial clone (`git clone --filter`): what is
  * missing, and how to get it, as a clause to append; else `""`. A plain
  * `git fetch --refetch` applies the clone's filter again and fetches none
@@ -75,7 +107,7 @@ export async function git(
 ): Promise<GitResult> {
   signal?.throwIfAborted();
   const child = new Deno.Command("git", {
-    args,
+    args: [...GIT_SETTINGS, ...args],
     cwd,
     stdin: input ? "piped" : "null",
     stdout: "piped",
@@ -1208,7 +1240,7 @@ export async function* gitLines(args: string[], cwd: string): AsyncGenerator<Uin
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command("git", {
-      args,
+      args: [...GIT_SETTINGS, ...args],
       cwd,
       stdin: "null",
       stdout: "piped",

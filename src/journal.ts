@@ -24,6 +24,7 @@ import {
   autostashes,
   awaitGitsVersion,
   checkoutOf,
+  GIT_SETTINGS,
   headCommitOf,
   leftBranchAt,
   UNKNOWN_HEAD,
@@ -905,7 +906,7 @@ function heldInReflog(dir: string, entries: readonly Entry[]): Map<string, strin
   const since = Math.min(...entries.map((e) => e.at)) / 1000 - 1; // the reflog's are seconds
   try {
     const reflog = new Deno.Command("git", {
-      args: ["-C", dir, "log", "-g", "--date=unix", "--format=%H %gd %gs", "HEAD"],
+      args: [...GIT_SETTINGS, "-C", dir, "log", "-g", "--date=unix", "--format=%H %gd %gs", "HEAD"],
       stdout: "piped",
       stderr: "null",
     }).outputSync();
@@ -1063,7 +1064,18 @@ function grepMatches(
   try {
     const patterns = texts.flatMap((text) => ["-e", text]);
     const grep = new Deno.Command("git", {
-      args: ["-C", dir, "grep", "--null", "-F", ...patterns, ...where, "--", pathspec],
+      args: [
+        ...GIT_SETTINGS,
+        "-C",
+        dir,
+        "grep",
+        "--null",
+        "-F",
+        ...patterns,
+        ...where,
+        "--",
+        pathspec,
+      ],
       stdout: "piped",
       stderr: "null",
     }).outputSync();

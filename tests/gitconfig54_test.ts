@@ -1,0 +1,125 @@
+/**
+ * runrec under a user's git configuration: settings a user's `~/.gitconfig` (here a file
+ * `GIT_CONFIG_GLOBAL` names), the system's or the repository's may hold change the output of the
+ * gits runrec starts and reads; runrec's answers must not change with them. Real git
+ * repositories, signed commits (an SSH key `ssh-keygen` makes), the CLI as a process.
+ *
+ * ```sh
+ * deno test -A tests/gitconfig54_test.ts
+ * ```
+ *
+ * @module
+ */
+import { join, relative } from "node:path";
+import { assertEquals, assertIncludes } from "./assert.ts";
+import { emitArgs, runCliProcess } from "./cli.ts";
+import { git, makeProject, tempDir } from "./fixtures.ts";
+import { UNION } from "./support/merge_stopped.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+
+/** The environment of a runrec whose user's git configuration is `config` (a gitconfig file's text). */
+async function userConfig(config: string): Promise<Record<string, string>> {
+  const file = join(await tempDir({ prefix: "runrec-gitconfig-" }), "gitconfig");
+  await Deno.writeTextFile(file, config);
+  return { GIT_CONFIG_GLOBAL: file };
+}
+
+/** A project with `.gitattributes`' union line and one run of `agent`, committed on `main`. */
+async function recordedProject(agent: string) {
+  const { root, del } = await makeProject();
+  await Deno.writeTextFile(join(root, ".gitattributes"), UNION);
+  await git(root, "init", "-q");
+  await emitTo(del, agent);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", agent);
+  return { root, del };
+}
+
+/** Records a run of `agent` in `del`. */
+async function emitTo(del: string, agent: string): Promise<void> {
+  const args = ["emit", del, "--agent", agent, "--status", "SUCCESS"];
+  const emitted = await runCliProcess(args);
+  assertEquals(emitted.code, 0, emitted.stderr);
+}
+
+Deno.test("verify of main, a run recorded and committed on a branch since: passes whatever git grep's settings (grep.lineNumber, grep.column, color.grep or color.ui always, grep.fullName); it named the run 'in no file, branch, tag or stash'", async () => {
+  const { root, del } = await recordedProject("MAIN1");
+  await git(root, "checkout", "-qb", "feature");
+  await emitTo(del, "FEAT1");
+  await git(root, "commit", "-qam", "FEAT1");
+  await git(root, "checkout", "-q", "main");
+  for (
+    const setting of [
+      "[grep]\n\tlineNumber = true\n",
+      "[grep]\n\tcolumn = true\n",
+      "[color]\n\tgrep = always\n",
+      "[color]\n\tui = always\n",
+      "[grep]\n\tfullName = true\n",
+    ]
+  ) {
+    const env = await userConfig(setting);
+    const verify = await runCliProcess(["verify", del], FULL_FLAGS, env, root);
+    assertEquals(verify.code, 0, `${setting}${verify.stdout}${verify.stderr}`);
+    assertIncludes(verify.stdout, "ok: 1 record, 0 errors, 0 warnings");
+  }
+});
+
+Deno.test("emit --started in a fresh clone of signed commits, log.showSignature=true: an input unchanged since is not said to have changed after the run ended (git's signature check came before the commit id)", async () => {
+  const keys = await tempDir({ prefix: "runrec-key-" });
+  const key = join(keys, "key");
+  const made = await new Deno.Command("ssh-keygen", {
+    args: ["-q", "-t", "ed25519", "-N", "", "-C", "t@t", "-f", key],
+    stdout: "null",
+  }).output();
+  assertEquals(made.code, 0, new TextDecoder().decode(made.stderr));
+  const allowed = join(keys, "allowed");
+  await Deno.writeTextFile(allowed, `t@t ${await Deno.readTextFile(`${key}.pub`)}`);
+  const { root, del } = await makeProject();
+  await Deno.writeTextFile(join(del, "A.md"), "a\n");
+  // Committed five hours ago, signed; cloned now, so HEAD's reflog does not reach the run.
+  const fiveHoursAgo = `@${Math.floor(Date.now() / 1000 - 5 * 3600)} +0000`;
+  await git(root, "init", "-q");
+  await git(root, "add", "-A");
+  const signed = [
+    "-c",
+    "commit.gpgsign=true",
+    "-c",
+    "gpg.format=ssh",
+    "-c",
+    `user.signingkey=${key}`,
+  ];
+  const committed = await new Deno.Command("git", {
+    args: ["-c", "user.name=t", "-c", "user.email=t@t", ...signed, "commit", "-qm", "signed"],
+    cwd: root,
+    env: { GIT_COMMITTER_DATE: fiveHoursAgo, GIT_AUTHOR_DATE: fiveHoursAgo },
+  }).output();
+  assertEquals(committed.code, 0, new TextDecoder().decode(committed.stderr));
+  const clone = join(await tempDir({ prefix: "runrec-clone-" }), "clone");
+  await git(root, "clone", "-q", `file://${root}`, clone);
+  const cloned = join(clone, relative(root, del));
+  const env = await userConfig(
+    `[log]\n\tshowSignature = true\n[gpg]\n\tformat = ssh\n[gpg "ssh"]\n\tallowedSignersFile = ${allowed}\n`,
+  );
+  const started = new Date(Date.now() - 2 * 3_600_000).toISOString();
+  const args = emitArgs(cloned, "--started", started, "--duration", "10m", "--input", "A.md");
+  const emitted = await runCliProcess(args, FULL_FLAGS, env);
+  assertEquals(emitted.code, 0, emitted.stderr);
+  assertEquals(emitted.stderr.includes("after the run ended"), false, emitted.stderr);
+});
+
+Deno.test("verify --since of an orphan branch's history, log.showRoot=false: a record removed after its root commit still fails K-APPEND-1; the file's history was not seen ('nothing to compare', exit 0)", async () => {
+  const { root, del } = await recordedProject("MAIN1");
+  await git(root, "checkout", "-q", "--orphan", "restart");
+  await git(root, "commit", "-qm", "restart");
+  await emitTo(del, "NEW1");
+  await git(root, "commit", "-qam", "NEW1");
+  const file = join(del, "RunRecords.csv");
+  const lines = (await Deno.readTextFile(file)).split("\n");
+  await Deno.writeTextFile(file, [...lines.slice(0, -2), ""].join("\n"));
+  await git(root, "commit", "-qam", "NEW1 removed");
+  const env = await userConfig("[log]\n\tshowRoot = false\n");
+  const verify = await runCliProcess(["verify", del, "--since", "main"], FULL_FLAGS, env, root);
+  assertEquals(verify.code, 1, verify.stdout + verify.stderr);
+  assertIncludes(verify.stdout, "K-APPEND-1 broken in commit");
+  assertIncludes(verify.stdout, '"NEW1 removed"');
+});
