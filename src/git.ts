@@ -29,9 +29,30 @@ export interface GitResult {
 /**
  * The environment of every git runrec starts: no prompt for a password, C
  * messages, and no fetch of what a partial clone left out (git 2.44 and
- * later): runrec reaches no network, nor does the git it runs.
+ * later): runrec reaches no network, nor does the git it runs. A relative
+ * `$GIT_DIR` or `$GIT_WORK_TREE` (git gives a hook `.git` and `.` after
+ * `git --git-dir=.git --work-tree=. commit`) is made absolute, as the user
+ * meant it: git would take it from the folder it runs in, a deliverable's,
+ * and find no repository there (a lost record not named by `verify`).
+ *
+ * @example
+ * ```ts
+ * import { gitEnvironment } from "./git.ts";
+ * new Deno.Command("git", { args: ["-C", "DEL-01-02_X", "ls-files"], env: gitEnvironment() });
+ * ```
  */
-const GIT_ENV = { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", GIT_NO_LAZY_FETCH: "1" };
+export function gitEnvironment(): Record<string, string> {
+  const env: Record<string, string> = {
+    GIT_TERMINAL_PROMPT: "0",
+    LC_ALL: "C",
+    GIT_NO_LAZY_FETCH: "1",
+  };
+  for (const name of ["GIT_DIR", "GIT_WORK_TREE"]) {
+    const value = optionalEnv(name);
+    if (value) env[name] = resolve(value);
+  }
+  return env;
+}
 
 /**
  * Settings given ahead of every git runrec starts: they win over the user's,
@@ -112,7 +133,7 @@ export async function git(
     stdin: input ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",
-    env: GIT_ENV,
+    env: gitEnvironment(),
     // Given a deadline, git leads a process group of its own: killed with it are the programs it
     // started (a clean filter), which would otherwise hold its output open, and the caller waiting.
     detached: signal !== undefined,
@@ -1245,7 +1266,7 @@ export async function* gitLines(args: string[], cwd: string): AsyncGenerator<Uin
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-      env: GIT_ENV,
+      env: gitEnvironment(),
     }).spawn();
   } catch (e) {
     // The same one-line reasons as runGit gives.

@@ -25,6 +25,7 @@ import {
   awaitGitsVersion,
   checkoutOf,
   GIT_SETTINGS,
+  gitEnvironment,
   headCommitOf,
   leftBranchAt,
   UNKNOWN_HEAD,
@@ -907,6 +908,7 @@ function heldInReflog(dir: string, entries: readonly Entry[]): Map<string, strin
   try {
     const reflog = new Deno.Command("git", {
       args: [...GIT_SETTINGS, "-C", dir, "log", "-g", "--date=unix", "--format=%H %gd %gs", "HEAD"],
+      env: gitEnvironment(),
       stdout: "piped",
       stderr: "null",
     }).outputSync();
@@ -941,7 +943,8 @@ function heldInReflog(dir: string, entries: readonly Entry[]): Map<string, strin
 function gitHas(dir: string, object: string): boolean {
   try {
     return new Deno.Command("git", {
-      args: ["-C", dir, "rev-parse", "--verify", "--quiet", object],
+      args: [...GIT_SETTINGS, "-C", dir, "rev-parse", "--verify", "--quiet", object],
+      env: gitEnvironment(),
       stdout: "null",
       stderr: "null",
     }).outputSync().success;
@@ -995,7 +998,12 @@ function heldAnywhere(dir: string, lines: readonly string[]): Set<string> | unde
  */
 function gitRevs(dir: string): string[] | undefined {
   const git = (...args: string[]) =>
-    new Deno.Command("git", { args: ["-C", dir, ...args], stdout: "piped", stderr: "null" })
+    new Deno.Command("git", {
+      args: [...GIT_SETTINGS, "-C", dir, ...args],
+      env: gitEnvironment(),
+      stdout: "piped",
+      stderr: "null",
+    })
       .outputSync();
   const words = (bytes: Uint8Array) => new TextDecoder().decode(bytes).split("\n").filter(Boolean);
   try {
@@ -1076,6 +1084,7 @@ function grepMatches(
         "--",
         pathspec,
       ],
+      env: gitEnvironment(),
       stdout: "piped",
       stderr: "null",
     }).outputSync();

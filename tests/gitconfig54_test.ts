@@ -13,6 +13,7 @@
 import { join, relative } from "node:path";
 import { assertEquals, assertIncludes } from "./assert.ts";
 import { emitArgs, runCliProcess } from "./cli.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { git, makeProject, tempDir } from "./fixtures.ts";
 import { UNION } from "./support/merge_stopped.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
@@ -122,4 +123,44 @@ Deno.test("verify --since of an orphan branch's history, log.showRoot=false: a r
   assertEquals(verify.code, 1, verify.stdout + verify.stderr);
   assertIncludes(verify.stdout, "K-APPEND-1 broken in commit");
   assertIncludes(verify.stdout, '"NEW1 removed"');
+});
+
+Deno.test("a pre-commit hook's verify after git --git-dir=.git --work-tree=. commit (git gives the hook GIT_DIR=.git, GIT_WORK_TREE=.): it still names the runs only the journal holds, and the commit is refused; it passed them ('ok', exit 0)", async () => {
+  const { root, del } = await recordedProject("MAIN1");
+  await git(root, "checkout", "-qb", "feature");
+  await emitTo(del, "FEAT1");
+  await emitTo(del, "FEAT2");
+  // Both lines go with the branch's uncommitted file: the journal alone holds them.
+  await git(root, "checkout", "-qf", "main");
+  await git(root, "branch", "-qD", "feature");
+  const seen = join(await tempDir({ prefix: "runrec-hook-" }), "seen");
+  const runrec = [Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY].map((w) => `'${w}'`).join(" ");
+  const hook = join(root, ".git", "hooks", "pre-commit");
+  await Deno.writeTextFile(
+    hook,
+    `#!/bin/sh\necho "GIT_DIR=$GIT_DIR GIT_WORK_TREE=$GIT_WORK_TREE" > '${seen}'\n` +
+      `exec ${runrec} verify '${relative(root, del)}'\n`,
+  );
+  await Deno.chmod(hook, 0o755);
+  const commit = await new Deno.Command("git", {
+    args: ["--git-dir=.git", "--work-tree=.", "commit", "-q", "--allow-empty", "-m", "gated"],
+    cwd: root,
+    env: {
+      NO_COLOR: "1",
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@t",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@t",
+    },
+  }).output();
+  assertEquals(
+    await Deno.readTextFile(seen),
+    "GIT_DIR=.git GIT_WORK_TREE=.\n",
+    "git 2.39 gives the hook these",
+  );
+  // git passes a hook's standard output on to its own standard error.
+  const said = new TextDecoder().decode(commit.stderr);
+  assertEquals(commit.code, 1, said);
+  assertIncludes(said, "FAILED: 1 record, 2 errors");
+  assertIncludes(said, "is in no file, branch, tag or stash, only in this work tree's journal");
 });
