@@ -27,31 +27,42 @@ export interface GitResult {
 }
 
 /**
- * The environment of every git runrec starts: no prompt for a password, C
- * messages, and no fetch of what a partial clone left out (git 2.44 and
+ * The environment of a git runrec starts in `cwd`: no prompt for a password,
+ * C messages, and no fetch of what a partial clone left out (git 2.44 and
  * later): runrec reaches no network, nor does the git it runs. A relative
  * `$GIT_DIR` or `$GIT_WORK_TREE` (git gives a hook `.git` and `.` after
  * `git --git-dir=.git --work-tree=. commit`) is made absolute, as the user
- * meant it: git would take it from the folder it runs in, a deliverable's,
- * and find no repository there (a lost record not named by `verify`).
+ * meant it: git would take it from `cwd`, a deliverable's folder, and find
+ * no repository there (a lost record not named by `verify`). For a
+ * repository nested in that work tree (a submodule's checkout) they name
+ * that one, as git's own commands in a submodule clear them.
  *
  * @example
  * ```ts
  * import { gitEnvironment } from "./git.ts";
- * new Deno.Command("git", { args: ["-C", "DEL-01-02_X", "ls-files"], env: gitEnvironment() });
+ * new Deno.Command("git", { args: ["ls-files"], cwd: "DEL-01-02_X", env: gitEnvironment("DEL-01-02_X") });
  * ```
  */
-export function gitEnvironment(): Record<string, string> {
+export function gitEnvironment(cwd: string): Record<string, string> {
   const env: Record<string, string> = {
     GIT_TERMINAL_PROMPT: "0",
     LC_ALL: "C",
     GIT_NO_LAZY_FETCH: "1",
   };
-  for (const name of ["GIT_DIR", "GIT_WORK_TREE"]) {
-    const value = optionalEnv(name);
-    if (value) env[name] = resolve(value);
+  const [gitDir, workTree] = ["GIT_DIR", "GIT_WORK_TREE"].map(optionalEnv);
+  if (gitDir) env.GIT_DIR = resolve(gitDir);
+  if (!workTree) return env;
+  env.GIT_WORK_TREE = resolve(workTree);
+  const nested = nestedTop(resolve(cwd), env.GIT_WORK_TREE);
+  return nested ? { ...env, GIT_DIR: join(nested, ".git"), GIT_WORK_TREE: nested } : env;
+}
+
+/** The top of a work tree nested in `top` (a `.git` below it) that holds `folder`, if any. */
+function nestedTop(folder: string, top: string): string | undefined {
+  for (let at = folder; at !== top && isInside(at, top); at = dirname(at)) {
+    if (kindOf(join(at, ".git")) !== "other") return at;
   }
-  return env;
+  return undefined;
 }
 
 /**
@@ -133,7 +144,7 @@ export async function git(
     stdin: input ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",
-    env: gitEnvironment(),
+    env: gitEnvironment(cwd),
     // Given a deadline, git leads a process group of its own: killed with it are the programs it
     // started (a clean filter), which would otherwise hold its output open, and the caller waiting.
     detached: signal !== undefined,
@@ -1266,7 +1277,7 @@ export async function* gitLines(args: string[], cwd: string): AsyncGenerator<Uin
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-      env: gitEnvironment(),
+      env: gitEnvironment(cwd),
     }).spawn();
   } catch (e) {
     // The same one-line reasons as runGit gives.

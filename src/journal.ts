@@ -908,7 +908,7 @@ function heldInReflog(dir: string, entries: readonly Entry[]): Map<string, strin
   try {
     const reflog = new Deno.Command("git", {
       args: [...GIT_SETTINGS, "-C", dir, "log", "-g", "--date=unix", "--format=%H %gd %gs", "HEAD"],
-      env: gitEnvironment(),
+      env: gitEnvironment(dir),
       stdout: "piped",
       stderr: "null",
     }).outputSync();
@@ -944,7 +944,7 @@ function gitHas(dir: string, object: string): boolean {
   try {
     return new Deno.Command("git", {
       args: [...GIT_SETTINGS, "-C", dir, "rev-parse", "--verify", "--quiet", object],
-      env: gitEnvironment(),
+      env: gitEnvironment(dir),
       stdout: "null",
       stderr: "null",
     }).outputSync().success;
@@ -1000,7 +1000,7 @@ function gitRevs(dir: string): string[] | undefined {
   const git = (...args: string[]) =>
     new Deno.Command("git", {
       args: [...GIT_SETTINGS, "-C", dir, ...args],
-      env: gitEnvironment(),
+      env: gitEnvironment(dir),
       stdout: "piped",
       stderr: "null",
     })
@@ -1084,7 +1084,7 @@ function grepMatches(
         "--",
         pathspec,
       ],
-      env: gitEnvironment(),
+      env: gitEnvironment(dir),
       stdout: "piped",
       stderr: "null",
     }).outputSync();

@@ -109,7 +109,7 @@ function stashHolds(recordFile: string): boolean {
         "--",
         basename(recordFile),
       ],
-      env: gitEnvironment(),
+      env: gitEnvironment(folder),
       stdout: "piped",
       stderr: "null",
     }).outputSync();
@@ -127,7 +127,7 @@ function tracksAny(folder: string): boolean | undefined {
   try {
     const listed = new Deno.Command("git", {
       args: [...GIT_SETTINGS, "-C", folder, "ls-files", "-z", "--", "."],
-      env: gitEnvironment(),
+      env: gitEnvironment(folder),
       stdout: "piped",
       stderr: "null",
     }).outputSync();

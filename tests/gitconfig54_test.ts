@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { join, relative } from "node:path";
 import { assertEquals, assertIncludes } from "./assert.ts";
 import { emitArgs, runCliProcess } from "./cli.ts";
@@ -163,4 +164,57 @@ Deno.test("a pre-commit hook's verify after git --git-dir=.git --work-tree=. com
   assertEquals(commit.code, 1, said);
   assertIncludes(said, "FAILED: 1 record, 2 errors");
   assertIncludes(said, "is in no file, branch, tag or stash, only in this work tree's journal");
+});
+
+Deno.test("verify --since of a deliverable in a submodule, GIT_DIR and GIT_WORK_TREE naming the superproject (as git gives the hooks of git --git-dir=<abs> --work-tree=<abs>, or relative): checked in the submodule's own history; it stopped with 'not in its repository; fetch it' (exit 2)", async () => {
+  const root = await Deno.realPath(await tempDir({ prefix: "runrec-gitconfig-sub-" }));
+  const source = join(root, "source");
+  const del = join(source, "DEL-01-02_Thing");
+  await Deno.mkdir(del, { recursive: true });
+  await Deno.writeTextFile(join(del, "_CONTEXT.md"), "**DeliverableID:** DEL-01-02\n");
+  await git(source, "init", "-q");
+  await emitTo(del, "FIRST");
+  await git(source, "add", "-A");
+  await git(source, "commit", "-qm", "first");
+  const top = join(root, "super");
+  await Deno.mkdir(top);
+  await git(top, "init", "-q");
+  await git(top, "submodule", "add", "-q", source, "sub");
+  await git(top, "commit", "-qm", "sub at first");
+  const inSub = join(top, "sub", "DEL-01-02_Thing");
+  await emitTo(inSub, "SECOND");
+  await git(join(top, "sub"), "commit", "-qam", "second");
+  await git(top, "commit", "-qam", "sub at second");
+  for (const [gitDir, workTree] of [[join(top, ".git"), top], [".git", "."]]) {
+    const env = { GIT_DIR: gitDir, GIT_WORK_TREE: workTree };
+    const verify = await runCliProcess(["verify", ".", "--since", "HEAD~1"], FULL_FLAGS, env, top);
+    assertEquals(verify.code, 0, `${gitDir}: ${verify.stdout}${verify.stderr}`);
+    assertIncludes(verify.stdout, "K-APPEND-1 holds since HEAD~1");
+    assertIncludes(verify.stdout + verify.stderr, "submodule sub: checked in its own history");
+  }
+});
+
+Deno.test("the git commands verify's messages give still show the change under diff.relative=true, run from another folder of the work tree (--no-relative); git log -S printed nothing", async () => {
+  const { root, del } = await recordedProject("MAIN1");
+  await Deno.mkdir(join(root, "elsewhere"));
+  const file = join(del, "RunRecords.csv");
+  const record = (await Deno.readTextFile(file)).trimEnd().split("\n").at(-1)!;
+  // The same run's record again, its Host (the last cell before RecordChecksum) changed and its
+  // RecordChecksum recomputed.
+  const kept = record.slice(0, record.lastIndexOf(","));
+  const body = `${kept.slice(0, kept.lastIndexOf(","))},another-host`;
+  const copy = `${body},${createHash("sha256").update(body).digest("hex")}\n`;
+  await Deno.writeTextFile(file, copy, { append: true });
+  await git(root, "commit", "-qam", "edit");
+  const verify = await runCliProcess(["verify", file], FULL_FLAGS, {}, root);
+  const command = /the commit that added the copy: `(.+?)`/.exec(verify.stdout)?.[1];
+  assertEquals(typeof command, "string", verify.stdout);
+  const env = await userConfig("[diff]\n\trelative = true\n");
+  const shown = await new Deno.Command("sh", {
+    args: ["-c", command!],
+    cwd: join(root, "elsewhere"),
+    env,
+  }).output();
+  assertEquals(shown.code, 0, new TextDecoder().decode(shown.stderr));
+  assertEquals(/^[0-9a-f]+ edit\n$/.test(new TextDecoder().decode(shown.stdout)), true);
 });
