@@ -27,11 +27,75 @@ export interface GitResult {
 }
 
 /**
- * The environment of every git runrec starts: no prompt for a password, C
- * messages, and no fetch of what a partial clone left out (git 2.44 and
- * later): runrec reaches no network, nor does the git it runs.
+ * The environment of a git runrec starts in `cwd`: no prompt for a password,
+ * C messages, and no fetch of what a partial clone left out (git 2.44 and
+ * later): runrec reaches no network, nor does the git it runs. A relative
+ * `$GIT_DIR` or `$GIT_WORK_TREE` (git gives a hook `.git` and `.` after
+ * `git --git-dir=.git --work-tree=. commit`) is made absolute, as the user
+ * meant it: git would take it from `cwd`, a deliverable's folder, and find
+ * no repository there (a lost record not named by `verify`). For a
+ * repository nested in that work tree (a submodule's checkout) they name
+ * that one, as git's own commands in a submodule clear them.
+ *
+ * @example
+ * ```ts
+ * import { gitEnvironment } from "./git.ts";
+ * new Deno.Command("git", { args: ["ls-files"], cwd: "DEL-01-02_X", env: gitEnvironment("DEL-01-02_X") });
+ * ```
  */
-const GIT_ENV = { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", GIT_NO_LAZY_FETCH: "1" };
+export function gitEnvironment(cwd: string): Record<string, string> {
+  const env: Record<string, string> = {
+    GIT_TERMINAL_PROMPT: "0",
+    LC_ALL: "C",
+    GIT_NO_LAZY_FETCH: "1",
+  };
+  const [gitDir, workTree] = ["GIT_DIR", "GIT_WORK_TREE"].map(optionalEnv);
+  if (gitDir) env.GIT_DIR = resolve(gitDir);
+  if (!workTree) return env;
+  env.GIT_WORK_TREE = resolve(workTree);
+  const nested = nestedTop(resolve(cwd), env.GIT_WORK_TREE);
+  return nested ? { ...env, GIT_DIR: join(nested, ".git"), GIT_WORK_TREE: nested } : env;
+}
+
+/** The top of a work tree nested in `top` (a `.git` below it) that holds `folder`, if any. */
+function nestedTop(folder: string, top: string): string | undefined {
+  for (let at = folder; at !== top && isInside(at, top); at = dirname(at)) {
+    if (kindOf(join(at, ".git")) !== "other") return at;
+  }
+  return undefined;
+}
+
+/**
+ * Settings given ahead of every git runrec starts: they win over the user's,
+ * the system's and the repository's configuration, each of which could
+ * otherwise change output runrec reads. Colour escapes, a signature check's
+ * lines before a commit's id (`log.showSignature`), a line number or column
+ * before a `git grep` match, paths named from the top or only below the
+ * folder git runs in, a root commit's changes left out (`log.showRoot`), a
+ * log following one file's renames, which a glob pathspec cannot take (git
+ * stops on "BUG: unsupported magic"), subjects in another encoding.
+ *
+ * @example
+ * ```ts
+ * import { GIT_SETTINGS } from "./git.ts";
+ * new Deno.Command("git", { args: [...GIT_SETTINGS, "grep", "--null", "-F", "-e", "RUN-"] });
+ * ```
+ */
+export const GIT_SETTINGS: readonly string[] = [
+  "color.ui=never",
+  "color.diff=never",
+  "color.grep=never",
+  "log.showSignature=false",
+  "log.showRoot=true",
+  "log.follow=false",
+  "grep.lineNumber=false",
+  "grep.column=false",
+  "grep.fullName=false",
+  "diff.relative=false",
+  "diff.suppressBlankEmpty=false",
+  "core.quotePath=false",
+  "i18n.logOutputEncoding=UTF-8",
+].flatMap((setting) => ["-c", setting]);
 
 /**
  * For a git failure in a partial clone (`git clone --filter`): what is
@@ -75,12 +139,12 @@ export async function git(
 ): Promise<GitResult> {
   signal?.throwIfAborted();
   const child = new Deno.Command("git", {
-    args,
+    args: [...GIT_SETTINGS, ...args],
     cwd,
     stdin: input ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",
-    env: GIT_ENV,
+    env: gitEnvironment(cwd),
     // Given a deadline, git leads a process group of its own: killed with it are the programs it
     // started (a clean filter), which would otherwise hold its output open, and the caller waiting.
     detached: signal !== undefined,
@@ -1238,12 +1302,12 @@ export async function* gitLines(args: string[], cwd: string): AsyncGenerator<Uin
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command("git", {
-      args,
+      args: [...GIT_SETTINGS, ...args],
       cwd,
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-      env: GIT_ENV,
+      env: gitEnvironment(cwd),
     }).spawn();
   } catch (e) {
     // The same one-line reasons as runGit gives.

@@ -181,20 +181,8 @@ export async function* recordFileLog(
   tip = "HEAD",
   exclude: string[] = [],
 ): AsyncGenerator<LoggedCommit> {
+  // The user's settings that would change this output are overridden by gitLines (GIT_SETTINGS).
   const args = [
-    "-c",
-    "core.quotePath=false",
-    "-c",
-    "log.showSignature=false",
-    "-c",
-    "diff.suppressBlankEmpty=false",
-    // A user's log.follow makes git follow one file's renames, which a glob pathspec cannot
-    // take: git stopped on "BUG: unsupported magic" (trial-40 F7).
-    "-c",
-    "log.follow=false",
-    // Subjects and the %x01 marks as UTF-8, whatever encoding the user's config asks of `git log`.
-    "-c",
-    "i18n.logOutputEncoding=UTF-8",
     "log",
     "--first-parent",
     "--diff-merges=first-parent",

@@ -383,7 +383,7 @@ export function restartRemedy(before: Uint8Array, after: Uint8Array): string | u
  * import { changedInCommitRemedy } from "./history_messages.ts";
  * const [a, b] = ["0123456789abcdef0123456789abcdef01234567", "89abcdef0123456789abcdef0123456789abcdef"];
  * changedInCommitRemedy(a, b, "DEL-01-02_Y/RunRecords.csv", 2, "RUN-DEL-01-02-20260101-0000-001");
- * // "record RUN-DEL-01-02-20260101-0000-001 was edited: `git --no-pager diff 0123456 89abcde -- …` shows how; …"
+ * // "record RUN-DEL-01-02-20260101-0000-001 was edited: `git --no-pager diff --no-relative 0123456 89abcde -- …` shows how; …"
  * ```
  */
 export function changedInCommitRemedy(
@@ -396,7 +396,7 @@ export function changedInCommitRemedy(
 ): string {
   const [before, after] = [short(previous), short(commit)];
   const paths = [...new Set([path, now])].map((p) => shellWord(`:/${p}`)).join(" ");
-  return `record ${runId} was edited: \`git --no-pager diff ${before} ${after} -- ${paths}\` ` +
+  return `record ${runId} was edited: \`git --no-pager diff --no-relative ${before} ${after} -- ${paths}\` ` +
     `shows how, and \`git show ${shellWord(`${before}:${path}`)} | sed -n ${line}p\` prints ` +
     `its line as it was: put that line back at line ${line} in that commit (\`git commit ` +
     "--amend`) or, once pushed, in a new one (a check from before it still fails); records are " +
@@ -412,11 +412,11 @@ export function changedInCommitRemedy(
  * ```ts
  * import { editedRemedy } from "./history_messages.ts";
  * editedRemedy("0123456789abcdef0123456789abcdef01234567", "DEL-01-02_Y/RunRecords.csv");
- * // "`git --no-pager diff 0123456 -- DEL-01-02_Y/RunRecords.csv` shows what changed: …"
+ * // "`git --no-pager diff --no-relative 0123456 -- DEL-01-02_Y/RunRecords.csv` shows what changed: …"
  * ```
  */
 export function editedRemedy(previous: string, file: string): string {
-  return `\`git --no-pager diff ${short(previous)} -- ${
+  return `\`git --no-pager diff --no-relative ${short(previous)} -- ${
     shellWord(file)
   }\` shows what changed: put the ` +
     "lines back as they were (records are never edited or removed: runrec annotate marks a run)";

@@ -24,6 +24,8 @@ import {
   autostashes,
   awaitGitsVersion,
   checkoutOf,
+  GIT_SETTINGS,
+  gitEnvironment,
   headCommitOf,
   leftBranchAt,
   UNKNOWN_HEAD,
@@ -989,7 +991,8 @@ function heldInReflog(dir: string, entries: readonly Entry[]): Map<string, strin
   const since = Math.min(...entries.map((e) => e.at)) / 1000 - 1; // the reflog's are seconds
   try {
     const reflog = new Deno.Command("git", {
-      args: ["-C", dir, "log", "-g", "--date=unix", "--format=%H %gd %gs", "HEAD"],
+      args: [...GIT_SETTINGS, "-C", dir, "log", "-g", "--date=unix", "--format=%H %gd %gs", "HEAD"],
+      env: gitEnvironment(dir),
       stdout: "piped",
       stderr: "null",
     }).outputSync();
@@ -1024,7 +1027,8 @@ function heldInReflog(dir: string, entries: readonly Entry[]): Map<string, strin
 function gitHas(dir: string, object: string): boolean {
   try {
     return new Deno.Command("git", {
-      args: ["-C", dir, "rev-parse", "--verify", "--quiet", object],
+      args: [...GIT_SETTINGS, "-C", dir, "rev-parse", "--verify", "--quiet", object],
+      env: gitEnvironment(dir),
       stdout: "null",
       stderr: "null",
     }).outputSync().success;
@@ -1078,7 +1082,12 @@ function heldAnywhere(dir: string, lines: readonly string[]): Set<string> | unde
  */
 function gitRevs(dir: string): string[] | undefined {
   const git = (...args: string[]) =>
-    new Deno.Command("git", { args: ["-C", dir, ...args], stdout: "piped", stderr: "null" })
+    new Deno.Command("git", {
+      args: [...GIT_SETTINGS, "-C", dir, ...args],
+      env: gitEnvironment(dir),
+      stdout: "piped",
+      stderr: "null",
+    })
       .outputSync();
   const words = (bytes: Uint8Array) => new TextDecoder().decode(bytes).split("\n").filter(Boolean);
   try {
@@ -1147,7 +1156,19 @@ function grepMatches(
   try {
     const patterns = texts.flatMap((text) => ["-e", text]);
     const grep = new Deno.Command("git", {
-      args: ["-C", dir, "grep", "--null", "-F", ...patterns, ...where, "--", pathspec],
+      args: [
+        ...GIT_SETTINGS,
+        "-C",
+        dir,
+        "grep",
+        "--null",
+        "-F",
+        ...patterns,
+        ...where,
+        "--",
+        pathspec,
+      ],
+      env: gitEnvironment(dir),
       stdout: "piped",
       stderr: "null",
     }).outputSync();

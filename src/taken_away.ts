@@ -13,7 +13,7 @@ import { basename, dirname, join } from "./path.ts";
 import { spooledRecordHome } from "./git_moved_folder.ts";
 import { journalPath } from "./journal.ts";
 import { CONTEXT_FILE } from "./deliverable.ts";
-import { checkoutOf } from "./git.ts";
+import { checkoutOf, GIT_SETTINGS, gitEnvironment } from "./git.ts";
 import { kindOf } from "./walk.ts";
 
 /**
@@ -99,7 +99,17 @@ function stashHolds(recordFile: string): boolean {
   if (checkoutOf(folder).stashed === 0) return false;
   try {
     const listed = new Deno.Command("git", {
-      args: ["-C", folder, "ls-tree", "--name-only", "stash@{0}^3", "--", basename(recordFile)],
+      args: [
+        ...GIT_SETTINGS,
+        "-C",
+        folder,
+        "ls-tree",
+        "--name-only",
+        "stash@{0}^3",
+        "--",
+        basename(recordFile),
+      ],
+      env: gitEnvironment(folder),
       stdout: "piped",
       stderr: "null",
     }).outputSync();
@@ -116,7 +126,8 @@ function stashHolds(recordFile: string): boolean {
 function tracksAny(folder: string): boolean | undefined {
   try {
     const listed = new Deno.Command("git", {
-      args: ["-C", folder, "ls-files", "-z", "--", "."],
+      args: [...GIT_SETTINGS, "-C", folder, "ls-files", "-z", "--", "."],
+      env: gitEnvironment(folder),
       stdout: "piped",
       stderr: "null",
     }).outputSync();

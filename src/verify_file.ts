@@ -315,7 +315,8 @@ async function confirmDuplicates(
         message: `RunID ${id}: line ${event.line} is an edited copy of line ${first.line} (same ` +
           `AgentName and RunTimestamp; ${changed.join(", ") || "other cells"} differ): one ` +
           "record changed and both versions kept, not two runs; the commit that added the copy: " +
-          `\`git --no-pager log --oneline -S ${checksum} -- ${shellWord(path)}\`` + since,
+          `\`git --no-pager log --oneline --no-relative -S ${checksum} -- ${shellWord(path)}\`` +
+          since,
       });
       continue;
     }

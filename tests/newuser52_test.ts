@@ -130,7 +130,9 @@ Deno.test("verify of a record edited in place in the working tree, the file's on
   const { code, stdout, stderr } = await runCliProcess(["verify", root, "--since", base]);
   assertEquals(code, 1, stdout + stderr);
   assertEquals(stdout.includes("restart in a later minute"), false, stdout);
-  const command = stdout.match(/`(git --no-pager diff [0-9a-f]+ -- [^`]+)` shows what changed/)
+  const command = stdout.match(
+    /`(git --no-pager diff --no-relative [0-9a-f]+ -- [^`]+)` shows what changed/,
+  )
     ?.[1];
   assertEquals(typeof command, "string", stdout);
   // Run as printed, in the repository (the path is as verify was given it: absolute).

@@ -152,7 +152,7 @@ Deno.test("verify: a record and an edited copy of it (same RunID, agent and RunT
     new RegExp(
       `:3: RunID ${first.RunID}: line 3 is an edited copy of line 2 \\(same AgentName and ` +
         "RunTimestamp; RunStatus, ErrorSummary differ\\): one record changed and both versions kept, not two " +
-        "runs; the commit that added the copy: `git --no-pager log --oneline -S [0-9a-f]{64} -- \\S+`",
+        "runs; the commit that added the copy: `git --no-pager log --oneline --no-relative -S [0-9a-f]{64} -- \\S+`",
     ),
   );
   assert.doesNotMatch(out, /nothing to repair/);

@@ -16,8 +16,9 @@ export const ENV_VARS = [
   "TEMP",
   "TMP",
   "RUNREC_SPOOL_DIR",
-  // GitHead honours it as git does.
+  // GitHead honours it as git does; both made absolute for the gits runrec starts in other folders.
   "GIT_DIR",
+  "GIT_WORK_TREE",
   // The run of the `exec` a command runs under: its start of the same agent is that run again.
   "RUNREC_EXEC_RUN",
 ] as const;
