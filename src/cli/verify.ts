@@ -21,6 +21,7 @@ import {
 import { describePending, pendingRecords } from "../spool.ts";
 import { listPendingRuns } from "../pending.ts";
 import { foldersWithPendingRuns } from "../pending_folders.ts";
+import { goneWithJournaledRecords } from "../journaled_gone.ts";
 import { pendingRunWarnings } from "../pending_warnings.ts";
 import { collidedRunIds } from "../reader.ts";
 import { sharedIdProblems } from "../claimed_ids.ts";
@@ -293,6 +294,11 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   });
   // A record file with a damaged header is checked line by line: what this command is for.
   await refuseOtherFiles(files, { keepDamaged: true });
+  // A record file git took away (`git reset --hard` to a commit before it began) leaves its
+  // records in the journal only, where no walk for record files looks: checked as not there.
+  for (const path of goneWithJournaledRecords(targets, files.map((file) => file.path))) {
+    files.push({ path, target: path, exists: false });
+  }
 
   // History first: an unknown revision, a shallow clone or a git that cannot run ends the
   // command (exit 2) before anything is printed.
