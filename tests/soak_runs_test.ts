@@ -456,7 +456,8 @@ class RunsSoak extends Soak {
     const held = await this.tokensIn(dir);
     const back = 2 + Math.floor(this.random() * (commits - 1));
     await git(dir, "reset", "-q", "--hard", `HEAD~${back}`);
-    const gone = [...held].filter((token) => !this.tokensInSync(dir, token));
+    const left = await this.tokensIn(dir);
+    const gone = [...held].filter((token) => !left.has(token));
     this.note(`clone ${c}: reset --hard HEAD~${back} (dropped ${gone.join(" ")})`);
     const before = await repeatedLines(dir);
     const flushed = await runCliProcess(["flush", dir], FULL_FLAGS, this.envOf(c));
@@ -480,20 +481,9 @@ class RunsSoak extends Soak {
       try {
         text = await Deno.readTextFile(join(dir, del, RECORD_FILE));
       } catch { /* no record yet */ }
-      for (const token of text.match(/soak-[erxk]\d+\b/g) ?? []) tokens.add(token);
+      for (const token of text.match(/soak-[erxka]\d+\b/g) ?? []) tokens.add(token);
     }
     return tokens;
-  }
-
-  /** Whether a record file of `dir` holds `token`. */
-  tokensInSync(dir: string, token: string): boolean {
-    return DELIVERABLES.some((del) => {
-      try {
-        return new RegExp(`${token}\\b`).test(Deno.readTextFileSync(join(dir, del, RECORD_FILE)));
-      } catch {
-        return false;
-      }
-    });
   }
 
   protected override operations(): [number, (c: number) => Promise<unknown>][] {
