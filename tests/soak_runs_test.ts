@@ -8,15 +8,20 @@
  * later append or `flush` writes it), and record a deliverable in another clone's minute (one
  * RunID for two records once merged: docs/CI.md "Two branches, one minute"). Each clone runs
  * runrec with its own clock (libfaketime, hours apart), so runs recorded at "now" never share a
- * minute across clones unless a step means them to.
+ * minute across clones unless a step means them to. Runs end badly too: an agent killed (SIGKILL)
+ * after `start --pid`, reaped in its clone (another clone's reap after a pull finds nothing), its
+ * late `finish` after the reap or racing it; `exec` killed by SIGTERM or SIGKILL, or its command
+ * so; and `git reset --hard HEAD~2` or `HEAD~3` takes committed records away, put back by `flush`,
+ * the `flush --from` that `verify --json` names, or a pull.
  *
  * At the end every clone flushes, commits, pulls and pushes: main holds each run and each
  * annotation once (by the token in its Notes, or in the file name its outputs hold), `show`
- * lists each annotation under its run (one whose RunID no other record shares), and
+ * lists each annotation under its run (one whose RunID no other record shares), each FAILED record
+ * `reap` wrote is there once (a late finish's record supersedes it), and
  * `verify --since` the first commit exits 0, or 1 naming each RunID two records in main share.
  *
  * ```sh
- * RUNREC_SOAK_SEED=7 RUNREC_SOAK_STEPS=80 deno test -A tests/soak_runs_test.ts
+ * RUNREC_SOAK_SEED=7 RUNREC_SOAK_STEPS=70 deno test -A tests/soak_runs_test.ts
  * ```
  *
  * @module
@@ -38,6 +43,20 @@ import {
   teamRepository,
 } from "./support/soak.ts";
 import { mountReadOnly, unmount } from "./support/read_only.ts";
+import { firstLine as firstOutputLine, RUNREC_SH } from "./support/runs.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
+
+/** Waits until no process has `pid` (a killed command reparented to init is reaped by it). */
+async function processGone(pid: number): Promise<void> {
+  while (true) {
+    try {
+      Deno.kill(pid, 0 as unknown as Deno.Signal);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 /** A record line's RunID: its first field after the schema version. */
 function runIdOf(line: string): string {
@@ -53,6 +72,8 @@ interface Annotated {
 /** The soak of tests/soak_test.ts with runs, annotations, dropped and spooled records. */
 class RunsSoak extends Soak {
   readonly annotated: Annotated[] = [];
+  /** The RunIDs of the runs `reap` wrote FAILED. */
+  readonly reaped: string[] = [];
   private trees = 0;
 
   /** The line of clone `c`'s work tree `dir` that holds `token`, with its deliverable. */
@@ -131,7 +152,7 @@ class RunsSoak extends Soak {
         text = await Deno.readTextFile(join(dir, del, RECORD_FILE));
       } catch { /* no record yet */ }
       for (const line of text.split("\n")) {
-        const target = /soak-[erx]\d+/.exec(line)?.[0];
+        const target = /soak-[erxk]\d+/.exec(line)?.[0];
         if (target !== undefined && !done.has(target)) here.push({ del, line, target });
       }
     }
@@ -287,6 +308,184 @@ class RunsSoak extends Soak {
     }
   }
 
+  /**
+   * An agent's run begun with `start --pid $$` in a shell that is then killed (SIGKILL): its run
+   * is left pending in clone `c` (its pending file is git's to ignore: another clone's `reap`
+   * after a pull finds nothing), and `reap` there writes it FAILED once (docs/COMMANDS.md). Its
+   * late `finish`, after the reap or racing it, records the agent's outcome once, superseding
+   * the FAILED record (docs/AGENT_PROTOCOL.md section 5).
+   */
+  async killedAgent(c: number): Promise<void> {
+    const dir = this.clones[c];
+    const del = join(dir, this.pick(DELIVERABLES));
+    const start = `${RUNREC_SH} start '${del}' --agent AGENT_${c} --pid $$ && exec sleep 600`;
+    const agent = new Deno.Command("sh", {
+      args: ["-c", start],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "null",
+      env: { NO_COLOR: "1", ...this.envOf(c) },
+    }).spawn();
+    const pending = await firstOutputLine(agent.stdout);
+    assert(pending.endsWith(".json"), `start printed no token: ${pending}`);
+    agent.kill("SIGKILL");
+    assertEquals((await agent.status).signal, "SIGKILL");
+    const token = `soak-k${++this.count}`;
+    this.note(`clone ${c}: start ${token} -> ${pending}, its agent killed`);
+    if (this.random() < 0.3) {
+      const other = (c + 1 + Math.floor(this.random() * (CLONES - 1))) % CLONES;
+      await this.push(c);
+      await this.pull(other);
+      const there = await runCliProcess(
+        ["reap", this.clones[other]],
+        FULL_FLAGS,
+        this.envOf(other),
+      );
+      this.note(`clone ${other}: reap after a pull (exit ${there.code}) ${there.stdout.trim()}`);
+      assertEquals([there.code, there.stdout], [0, ""], `reap in clone ${other}: ${there.stderr}`);
+    }
+    const finishArgs = ["finish", pending, "--status", "SUCCESS", "--notes", token];
+    const before = await repeatedLines(dir);
+    const reapedBefore = this.reaped.length;
+    const late = this.random();
+    if (late < 0.4) {
+      // The late finish and the reap at once, as two processes.
+      const [reaped, finished] = await Promise.all([
+        runCliProcess(["reap", dir], FULL_FLAGS, this.envOf(c)),
+        runCliProcess(finishArgs, FULL_FLAGS, this.envOf(c), dir),
+      ]);
+      this.reapedBy(c, reaped);
+      this.took(c, token, finishArgs, finished);
+      this.note(`clone ${c}: reap and late finish ${token} at once`);
+    } else {
+      this.reapedBy(c, await runCliProcess(["reap", dir], FULL_FLAGS, this.envOf(c)));
+      if (late < 0.7) {
+        const finished = await runCliProcess(finishArgs, FULL_FLAGS, this.envOf(c), dir);
+        this.took(c, token, finishArgs, finished);
+        this.note(`clone ${c}: late finish ${token} after the reap`);
+      }
+    }
+    await this.repeatsNotMade(c, before, `reap of ${pending}`, dir);
+    // The run is recorded FAILED at most once, and its late finish supersedes that record.
+    const failed = this.reaped.slice(reapedBefore);
+    assert(failed.length <= 1, `reap wrote ${pending} ${failed.length} times`);
+    const finished = late < 0.7 ? (await this.lineOf(dir, token))?.line : undefined;
+    if (late < 0.7) assert(finished !== undefined, `${token} not in clone ${c}'s file`);
+    if (finished !== undefined && failed.length === 1) {
+      assert(finished.includes(`finished after reap: supersedes=${failed[0]}`), finished);
+    }
+    const again = await runCliProcess(["reap", dir], FULL_FLAGS, this.envOf(c));
+    assertEquals([again.code, again.stdout], [0, ""], `reap again: ${again.stderr}`);
+  }
+
+  /** Adds each run `reap` in clone `c` wrote FAILED (its line starts with the RunID) to the model. */
+  reapedBy(c: number, reap: { code: number; stdout: string; stderr: string }): void {
+    assertEquals(reap.code, 0, `reap in clone ${c}: ${reap.stdout}${reap.stderr}`);
+    for (const line of reap.stdout.split("\n")) {
+      const runId = /^(RUN-\S+) /.exec(line)?.[1];
+      if (runId !== undefined) this.reaped.push(runId);
+    }
+    this.note(`clone ${c}: reap -> ${reap.stdout.trim() || "(none)"}`);
+  }
+
+  /**
+   * `runrec exec` killed by a signal mid-run: SIGTERM to exec, or SIGTERM or SIGKILL to its
+   * command, is recorded by exec as FAILED naming the signal; exec killed by SIGKILL leaves the run
+   * pending while its command runs on, and `reap` writes it FAILED once that command has ended
+   * (docs/COMMANDS.md "runrec exec", "runrec reap").
+   */
+  async execKilled(c: number): Promise<void> {
+    const dir = this.clones[c];
+    const del = join(dir, this.pick(DELIVERABLES));
+    const token = `soak-x${++this.count}`;
+    const marker = `'${join(del, ".runrec", "pending")}'/*.command`;
+    const wait = `i=0; until ls ${marker} || [ $i = 100 ]; do i=$((i+1)); sleep 0.05; done`;
+    const script = `echo run > "$0/${token}.md"; ${wait} >/dev/null 2>&1; echo $$; exec sleep 600`;
+    const exec = new Deno.Command(Deno.execPath(), {
+      args: ["run", ...FULL_FLAGS, CLI_ENTRY, "exec", del, "--agent", `AGENT_${c}`, "--"]
+        .concat(["sh", "-c", script, del]),
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1", ...this.envOf(c) },
+    }).spawn();
+    const command = Number(await firstOutputLine(exec.stdout));
+    const before = await repeatedLines(dir);
+    const [whom, signal] = this.pick(
+      [["exec", "SIGTERM"], ["command", "SIGTERM"], ["command", "SIGKILL"], ["exec", "SIGKILL"]],
+    ) as ["exec" | "command", Deno.Signal];
+    if (whom === "exec") exec.kill(signal);
+    else Deno.kill(command, signal);
+    const status = await exec.status;
+    // CMD holds exec's stderr open while it runs on: read once it has ended.
+    const stderr = () => new Response(exec.stderr).text();
+    this.note(`clone ${c}: exec ${token}, ${signal} to its ${whom} (exit ${status.code})`);
+    if (whom === "exec" && signal === "SIGKILL") {
+      // Its command runs on: reap leaves the run pending, naming it, until it ends.
+      const early = await runCliProcess(["reap", dir], FULL_FLAGS, this.envOf(c));
+      assertEquals([early.code, early.stdout], [0, ""], early.stderr);
+      assert(early.stderr.includes(`its command (pid ${command}) runs on`), early.stderr);
+      Deno.kill(command, "SIGKILL");
+      await processGone(command);
+      this.reapedBy(c, await runCliProcess(["reap", dir], FULL_FLAGS, this.envOf(c)));
+      await stderr();
+    } else {
+      assertEquals(status.code, 128 + (signal === "SIGTERM" ? 15 : 9), await stderr());
+      this.emitted.push({ token, runId: "", clone: c });
+      const line = (await this.lineOf(dir, token))?.line ?? "";
+      assert(line.includes(`,FAILED,`) && line.includes(`killed by signal ${signal}`), line);
+    }
+    await this.repeatsNotMade(c, before, `exec ${token} killed`);
+  }
+
+  /**
+   * `git reset --hard HEAD~2` or `HEAD~3` after two or three commits that each record (and perhaps
+   * a record not committed): the lines it drops come back from `flush` when the file holds the
+   * record before them, from the `flush --from` that `verify --json` names when it does not (the
+   * file begun anew), and from a pull when upstream holds them (SCHEMA.md 7.1).
+   */
+  async resetOlder(c: number): Promise<void> {
+    const dir = this.clones[c];
+    await this.commit(c, "before records to reset");
+    const commits = 2 + Math.floor(this.random() * 2);
+    for (let i = 0; i < commits; i++) {
+      await this.emit(c);
+      await this.commit(c, "a record to reset");
+    }
+    if (this.random() < 0.5) await this.emit(c);
+    const held = await this.tokensIn(dir);
+    const back = 2 + Math.floor(this.random() * (commits - 1));
+    await git(dir, "reset", "-q", "--hard", `HEAD~${back}`);
+    const left = await this.tokensIn(dir);
+    const gone = [...held].filter((token) => !left.has(token));
+    this.note(`clone ${c}: reset --hard HEAD~${back} (dropped ${gone.join(" ")})`);
+    const before = await repeatedLines(dir);
+    const flushed = await runCliProcess(["flush", dir], FULL_FLAGS, this.envOf(c));
+    await this.repeatsNotMade(c, before, "flush after reset");
+    this.note(`clone ${c}: flush (exit ${flushed.code}) after reset --hard HEAD~${back}`);
+    if (flushed.code === 1) {
+      this.note(`clone ${c}: flush names records only in the journal: begun anew after reset`);
+      assert(/only in this work tree's journal/.test(flushed.stderr), flushed.stderr);
+      await this.putBackJournalOnly(c);
+    } else assertEquals(flushed.code, 0, `flush: ${flushed.stdout}${flushed.stderr}`);
+    await this.pull(c);
+    const now = await this.tokensIn(dir);
+    for (const token of held) assert(now.has(token), `${token} not back after reset --hard`);
+  }
+
+  /** Every token a record file of work tree `dir` holds. */
+  async tokensIn(dir: string): Promise<Set<string>> {
+    const tokens = new Set<string>();
+    for (const del of DELIVERABLES) {
+      let text = "";
+      try {
+        text = await Deno.readTextFile(join(dir, del, RECORD_FILE));
+      } catch { /* no record yet */ }
+      for (const token of text.match(/soak-[erxka]\d+\b/g) ?? []) tokens.add(token);
+    }
+    return tokens;
+  }
+
   protected override operations(): [number, (c: number) => Promise<unknown>][] {
     return [
       [16, (c) => this.emit(c)],
@@ -304,13 +503,16 @@ class RunsSoak extends Soak {
       [3, (c) => this.feature(c)],
       [3, (c) => this.pullDuringEmit(c)],
       [3, (c) => this.flush(c)],
+      [2, (c) => this.killedAgent(c)],
+      [2, (c) => this.execKilled(c)],
+      [2, (c) => this.resetOlder(c)],
     ];
   }
 }
 
 Deno.test("soak: three clones record runs by start/finish, exec and emit, annotate, drop records with checkout -f and reset --hard, use a linked work tree and a read-only folder; main holds each once", async () => {
-  // 80 steps: 45-80 s on 2 shared cores, as tests/soak_test.ts's 120.
-  const { seed, steps } = soakParameters(80);
+  // 70 steps: about as long as tests/soak_test.ts's 100 on 2 shared cores.
+  const { seed, steps } = soakParameters(70);
   const { bare, clones, first } = await teamRepository();
   const hour = 3_600_000;
   const base = Math.floor((Date.now() - 20 * hour) / hour) * hour;
@@ -342,12 +544,21 @@ Deno.test("soak: three clones record runs by start/finish, exec and emit, annota
       if (runId !== "") assert(line.includes(runId), `${token}'s line lacks ${runId}: ${line}`);
     }
     for (const { token } of soak.annotated) once(token);
+    // A reaped run's FAILED record: once, by its RunID (or the RunID a put-back's note names).
+    const reapedBy = (line: string) =>
+      soak.reaped.find((id) => runIdOf(line) === id || line.includes(`append, ${id},`));
+    for (const runId of soak.reaped) {
+      const holding = records.filter(({ line }) => !/soak-/.test(line) && reapedBy(line) === runId);
+      assertEquals(holding.length, 1, `reaped ${runId} in main ${holding.length} times`);
+      assert(holding[0].line.includes(",FAILED,"), holding[0].line);
+    }
     const tokens = new Set([...soak.emitted, ...soak.annotated].map(({ token }) => token));
     for (const { file, line } of records) {
-      const token = /soak-[erxa]\d+/.exec(line)?.[0];
+      const token = /soak-[erxka]\d+/.exec(line)?.[0];
+      if (token === undefined && reapedBy(line) !== undefined) continue;
       assert(token !== undefined && tokens.has(token), `${file}: a record no step made: ${line}`);
     }
-    assertEquals(records.length, tokens.size);
+    assertEquals(records.length, tokens.size + soak.reaped.length);
 
     // Two records sharing a RunID (another clone's minute): verify names it (docs/CI.md).
     const byRunId = new Map<string, Set<string>>();
@@ -369,7 +580,7 @@ Deno.test("soak: three clones record runs by start/finish, exec and emit, annota
       const listed = await runCliProcess(["log", clone, "--format", "jsonl"], FULL_FLAGS, soak.env);
       assertEquals(listed.code, 0, listed.stderr);
       const runs = new Set(soak.emitted.map(({ token }) => token));
-      const seen = (listed.stdout.match(/soak-[erx]\d+\b/g) ?? []).filter((t) => runs.has(t));
+      const seen = (listed.stdout.match(/soak-[erxk]\d+\b/g) ?? []).filter((t) => runs.has(t));
       assertEquals(new Set(seen).size, runs.size, `log in clone ${c} lists ${new Set(seen).size}`);
       const verified = await runCliProcess(
         ["verify", clone, "--since", first],
@@ -389,7 +600,11 @@ Deno.test("soak: three clones record runs by start/finish, exec and emit, annota
         events("put back renumbered")
       }, begun anew ${
         events("begun anew")
-      }, shared RunIDs ${shared.length}, ${steps} steps, ${seconds}s`,
+      }, shared RunIDs ${shared.length}, reaped ${soak.reaped.length} (late finishes ${
+        events("late finish")
+      }), exec killed ${events(" to its ")}, reset --hard HEAD~N ${
+        events("reset --hard HEAD~")
+      } (begun anew ${events("begun anew after reset")}), ${steps} steps, ${seconds}s`,
     );
   } catch (error) {
     console.log(soak.log.join("\n"));

@@ -1,14 +1,16 @@
 /**
  * A seeded soak of a team's git workflow: three clones of one bare repository record runs of
  * three deliverables while they commit, pull (merge or rebase), push, branch, merge main in,
- * merge or squash-merge back, stash around a pull, run a `git pull` or `checkout` while an emit
- * writes, and flush. At the end every clone flushes, commits, pulls and pushes: main must hold
+ * merge or squash-merge back, merge two or three recording branches at once (an octopus merge; one
+ * at a time where git's octopus strategy stops), stash around a pull, run a `git pull` or
+ * `checkout` while an emit writes, append to one deliverable from all three clones at once (then
+ * each commits, pulls and pushes), and flush. At the end every clone flushes, commits, pulls and pushes: main must hold
  * each record an emit made exactly once and no other, and `verify --since` the first commit
  * must hold in every clone. Each clone records its own minutes (`--started`): two clones
  * recording one deliverable in one minute share a RunID, which docs/CI.md leaves to the team.
  *
  * ```sh
- * RUNREC_SOAK_SEED=7 RUNREC_SOAK_STEPS=120 deno test -A tests/soak_test.ts
+ * RUNREC_SOAK_SEED=7 RUNREC_SOAK_STEPS=100 deno test -A tests/soak_test.ts
  * ```
  *
  * @module
@@ -71,7 +73,9 @@ Deno.test("soak: three clones commit, pull, push, branch, squash, stash and flus
     console.log(
       `soak: git refused during an emit ${events("refused")}, rebase stopped ${
         events("rebase stopped")
-      }, squash ${events("--squash")}, stash ${events("stash -u")}`,
+      }, squash ${events("--squash")}, stash ${events("stash -u")}, octopus merges ${
+        events("octopus merge")
+      } (stopped ${events("octopus stopped")}), three clones at once ${events("at once")}`,
     );
     console.log(
       `soak: ${soak.emitted.length} records (${repeated} lines repeated byte for byte), ${steps} steps, ${seconds}s`,

@@ -32,7 +32,7 @@ export const CLONES = 3;
  * const { seed, steps } = soakParameters();
  * ```
  */
-export function soakParameters(defaultSteps = 120): { seed: number; steps: number } {
+export function soakParameters(defaultSteps = 100): { seed: number; steps: number } {
   const fromEnv = Deno.env.get("RUNREC_SOAK_SEED");
   const seed = fromEnv !== undefined ? Number(fromEnv) : (Math.random() * 2 ** 31) | 0;
   const steps = Number(Deno.env.get("RUNREC_SOAK_STEPS") ?? defaultSteps);
@@ -242,6 +242,84 @@ export class Soak {
     await git(dir, "branch", "-q", "-D", branch);
   }
 
+  /**
+   * An octopus merge: two or three feature branches, each recording, merged into main at once.
+   * git's octopus strategy ignores `merge=union` and stops when two branches appended to one
+   * record file, leaving main as it was: then they are merged one at a time (docs/RELIABILITY.md).
+   */
+  async octopus(c: number): Promise<void> {
+    const dir = this.clones[c];
+    await this.commit(c, "before branching");
+    const branches: string[] = [];
+    for (let b = 0; b < 2 + Math.floor(this.random() * 2); b++) {
+      const branch = `octopus-${++this.branches}`;
+      await git(dir, "checkout", "-q", "-b", branch, "main");
+      await this.emit(c);
+      await this.commit(c, `${branch} records`);
+      branches.push(branch);
+    }
+    await git(dir, "checkout", "-q", "main");
+    try {
+      await git(dir, "merge", "-q", "--no-edit", ...branches);
+      this.note(`clone ${c}: octopus merge ${branches.join(" ")}`);
+    } catch (error) {
+      this.note(`clone ${c}: octopus stopped (${branches.join(" ")}): ${firstLine(error)}`);
+      // Where the branches began one record file, git stops half-way (no MERGE_HEAD for
+      // `merge --abort`): main's own commit is all there is to go back to.
+      if (await this.dirty(c)) {
+        await git(dir, "reset", "-q", "--hard");
+        this.note(`clone ${c}: reset --hard after the octopus merge stopped half-way`);
+      }
+      for (const branch of branches) await git(dir, "merge", "-q", "--no-edit", branch);
+      this.note(`clone ${c}: merge ${branches.join(", ")} one at a time`);
+    }
+    for (const branch of branches) await git(dir, "branch", "-q", "-D", branch);
+  }
+
+  /**
+   * Three clones append to one deliverable at once (three emit processes started together), then
+   * each commits, pulls and pushes: `merge=union` keeps each record once.
+   */
+  async together(): Promise<void> {
+    const del = this.pick(DELIVERABLES);
+    const emits = this.clones.map((dir, c) => {
+      const { args, token } = this.emitArgs(c);
+      args[args.indexOf("emit") + 1] = join(dir, del);
+      return { c, args, token };
+    });
+    const children = emits.map(({ c, args }) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", ...FULL_FLAGS, CLI_ENTRY, ...args],
+        cwd: this.clones[c],
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1", ...this.envOf(c) },
+      }).spawn()
+    );
+    const outputs = await Promise.all(children.map((child) => child.output()));
+    const decoder = new TextDecoder();
+    for (const [i, { c, args, token }] of emits.entries()) {
+      const { code, stdout, stderr } = outputs[i];
+      this.took(c, token, args, {
+        code,
+        stdout: decoder.decode(stdout),
+        stderr: decoder.decode(stderr),
+      });
+    }
+    this.note(`clones 0-${CLONES - 1}: emits into ${del} at once`);
+    for (let c = 0; c < CLONES; c++) {
+      await this.pull(c);
+      await this.push(c);
+    }
+    // The last push holds the three: each once (a line repeated byte for byte is one record).
+    const pushed = await git(this.clones[CLONES - 1], "show", `HEAD:${del}/${RECORD_FILE}`);
+    const lines = new Set(pushed.split("\n"));
+    for (const { token } of emits) {
+      const holding = [...lines].filter((line) => new RegExp(`${token}\\b`).test(line));
+      assertEquals(holding.length, 1, `${token} in the last push ${holding.length} times`);
+    }
+  }
+
   /** `git stash`, a pull, `git stash pop`, around an uncommitted record. */
   async stashPull(c: number): Promise<void> {
     const dir = this.clones[c];
@@ -351,6 +429,8 @@ export class Soak {
       [8, (c) => this.pullDuringEmit(c)],
       [6, (c) => this.checkoutDuringEmit(c)],
       [5, (c) => this.flush(c)],
+      [2, (c) => this.octopus(c)],
+      [2, () => this.together()],
     ];
   }
 
