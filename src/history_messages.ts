@@ -134,8 +134,8 @@ export function droppedLine(
       message: `the merge drops ${what} (line ${missing.line} of ${short(parent)}'s version), ` +
         "which the merged branch appended: redo the merge keeping its lines " +
         `(\`${RECORD_FILE} merge=union\` in .gitattributes, or copy them from \`git --no-pager show ` +
-        `${short(parent)}:${file.path}\`); once pushed, re-add them in a new commit (a check ` +
-        "from before this merge still fails)",
+        `${shellWord(`${short(parent)}:${file.path}`)}\`); once pushed, re-add them in a new ` +
+        "commit (a check from before this merge still fails)",
     };
   }
   return undefined;
@@ -173,8 +173,8 @@ export function firstParentDropped(
     line: missing.line,
     message: `the merge ${done}: redo the merge keeping both sides' lines as they were ` +
       `(\`${RECORD_FILE} merge=union\` in .gitattributes, or copy them from \`git --no-pager show ` +
-      `${short(previous)}:${path}\`); once pushed, re-add them in a new commit (a check ` +
-      "from before this merge still fails)",
+      `${shellWord(`${short(previous)}:${path}`)}\`); once pushed, re-add them in a new commit ` +
+      "(a check from before this merge still fails)",
   };
 }
 
@@ -215,7 +215,8 @@ export function fileDropped(
         shellWord(`:/${file.path}`)
       }\` ` +
       `before committing it); once pushed, restore it in a new commit from \`git --no-pager show ` +
-      `${short(parent)}:${file.path}\` (a check from before this merge still fails)`,
+      `${shellWord(`${short(parent)}:${file.path}`)}\` (a check from before this merge still ` +
+      "fails)",
   };
 }
 

@@ -135,7 +135,7 @@ Deno.test("flush --from FILE whose read fails (EIO) after a batch of records was
   const tmp = await tempDir();
   try {
     const file = join(del, RECORD_FILE);
-    // Lines of 1 MiB: the first four fill a batch (4 MiB), appended before line 5 is read.
+    // Lines of 1 MiB: each fills a batch (256 KiB), appended before the next line is read.
     const saved = join(tmp, "lost.txt");
     await Deno.writeTextFile(
       saved,
