@@ -14,6 +14,8 @@ import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { emitArgs, runCliProcess } from "./cli.ts";
 import { git, makeProject, tempDir } from "./fixtures.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
 
 const DEL = join("PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
 const KEPT = join(".git", "runrec-journals");
@@ -110,4 +112,30 @@ Deno.test("a linked work tree's kept journal that missed a line (the common git 
   assertEquals(verify.code, 1, verify.stdout + verify.stderr);
   const named = JSON.parse(verify.stdout).journalOnly.map((j: { runId: string }) => j.runId);
   assertEquals(named, made);
+});
+
+Deno.test("an emit in a linked work tree killed (SIGKILL, strace) as it opens the kept journal: the record and its journal line are written, and the next append makes the copy whole", async () => {
+  const { root, env } = await repository();
+  const wt = join(await tempDir({ prefix: "runrec-review2-54-wt-" }), "agent");
+  await git(root, "worktree", "add", "-q", "-b", "feat", wt);
+  assertEquals((await cli(wt, env, ...emitArgs(DEL))).code, 0);
+  const kept = join(root, await keptJournal(root));
+  const journal = join(wt, DEL, ".runrec", `${RECORD_FILE}.journal`);
+  const killed = await new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-P", kept, "-e", "trace=openat"],
+      ...["-e", "inject=openat:signal=SIGKILL", Deno.execPath(), "run", ...FULL_FLAGS],
+      ...[CLI_ENTRY, ...emitArgs(DEL)],
+    ],
+    cwd: wt,
+    env: { ...env, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(killed.code, 137, new TextDecoder().decode(killed.stderr));
+  const lines = (path: string) => Deno.readTextFileSync(path).trim().split("\n").length;
+  assertEquals(lines(join(wt, DEL, RECORD_FILE)), 4, "the header and three records");
+  assertEquals([lines(kept), lines(journal)], [1, 2], "the copy missed the killed append's line");
+  assertEquals((await cli(wt, env, ...emitArgs(DEL))).code, 0);
+  assertEquals(Deno.readTextFileSync(kept), Deno.readTextFileSync(journal));
 });
