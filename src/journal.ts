@@ -826,7 +826,10 @@ export function journalOnlyLines(recordFile: string, journal?: string): JournalO
   if (left.length === 0) return [];
   const held = heldAnywhere(dir, left.map((e) => e.line));
   if (held === undefined) return [];
-  const unheld = left.filter((e) => !held.has(e.line));
+  // A file gone because HEAD's history deleted it (the deliverable removed on purpose): the lines
+  // it held before are recorded there, not lost.
+  const deleted = none ? heldBeforeDeletion(dir, fileSpec, left.map((e) => e.line)) : new Set();
+  const unheld = left.filter((e) => !held.has(e.line) && !deleted.has(e.line));
   // A detached HEAD's line may be in a commit made there, which only HEAD's reflog names; so may
   // the line of a branch deleted since (`git branch -D`), committed on it.
   const branchGone = new Map<string, boolean>();
@@ -1015,6 +1018,28 @@ function heldInReflog(dir: string, entries: readonly Entry[]): Map<string, strin
     }
   } catch { /* git not started: nothing said of a commit */ }
   return kept;
+}
+
+/**
+ * The lines of `lines` (or their records put back) that the file at `fileSpec` (from `dir`) held
+ * just before the last commit of HEAD's history that deleted it; empty where none deleted it, or
+ * git cannot say.
+ */
+function heldBeforeDeletion(dir: string, fileSpec: string, lines: readonly string[]): Set<string> {
+  try {
+    const log = new Deno.Command("git", {
+      args: ["-C", dir, "log", "-1", "--format=%H", "--diff-filter=D", "HEAD", "--", fileSpec],
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
+    const commit = new TextDecoder().decode(log.stdout).trim();
+    if (!log.success || commit === "") return new Set();
+    const runIds = [...new Set(lines.map((line) => runIdOfLine(line)!))];
+    const before = grepLines(dir, [`${commit}^`], fileSpec, runIds) ?? [];
+    return new Set(lines.filter((line) => before.some((other) => standsFor(other, line))));
+  } catch {
+    return new Set(); // git not started
+  }
 }
 
 /**

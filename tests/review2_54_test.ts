@@ -139,3 +139,31 @@ Deno.test("an emit in a linked work tree killed (SIGKILL, strace) as it opens th
   assertEquals((await cli(wt, env, ...emitArgs(DEL))).code, 0);
   assertEquals(Deno.readTextFileSync(kept), Deno.readTextFileSync(journal));
 });
+
+Deno.test("a deliverable deleted on purpose (git rm -r, committed) after its records were committed: verify . and verify of the folder say nothing is lost, flush --from of its journal appends nothing; a record appended after the deletion is still named", async () => {
+  const { root, env } = await repository();
+  assertEquals((await cli(root, env, ...emitArgs(DEL))).code, 0);
+  await git(root, "commit", "-qam", "second record");
+  await git(root, "rm", "-rq", DEL);
+  await git(root, "commit", "-qm", "deliverable dropped");
+  assert(await Deno.stat(join(root, DEL, ".runrec")).then(() => true), "its journal stays");
+
+  const verify = await cli(root, env, "verify", ".");
+  assertEquals([verify.code, verify.stdout], [0, "no RunRecords.csv found under .\n"]);
+  const folder = await cli(root, env, "verify", DEL);
+  assertEquals(folder.code, 0, folder.stdout);
+  const journal = join(DEL, ".runrec", `${RECORD_FILE}.journal`);
+  const flush = await cli(root, env, "flush", "--from", journal);
+  assertEquals(flush.code, 0, flush.stderr);
+  assertMatch(flush.stdout, /no record only this journal holds/);
+  assert(!(await Deno.stat(join(root, DEL, RECORD_FILE)).then(() => true, () => false)));
+
+  // Begun again, then discarded uncommitted: that record is lost, and named.
+  await Deno.writeTextFile(join(root, DEL, "_CONTEXT.md"), "**DeliverableID:** DEL-01-02\n");
+  const lost = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
+  await Deno.remove(join(root, DEL, RECORD_FILE));
+  const named = await cli(root, env, "verify", ".");
+  assertEquals(named.code, 1, named.stdout + named.stderr);
+  assertMatch(named.stdout, new RegExp(`${lost} is in no file`));
+  assertEquals(named.stdout.match(/ is in no file/g)?.length, 1, named.stdout);
+});
