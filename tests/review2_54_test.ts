@@ -142,7 +142,7 @@ Deno.test("an emit in a linked work tree killed (SIGKILL, strace) as it opens th
 
 Deno.test("a deliverable deleted on purpose (git rm -r, committed) after its records were committed: verify . and verify of the folder say nothing is lost, flush --from of its journal appends nothing; a record appended after the deletion is still named", async () => {
   const { root, env } = await repository();
-  assertEquals((await cli(root, env, ...emitArgs(DEL))).code, 0);
+  const second = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
   await git(root, "commit", "-qam", "second record");
   await git(root, "rm", "-rq", DEL);
   await git(root, "commit", "-qm", "deliverable dropped");
@@ -157,6 +157,10 @@ Deno.test("a deliverable deleted on purpose (git rm -r, committed) after its rec
   assertEquals(flush.code, 0, flush.stderr);
   assertMatch(flush.stdout, /no record only this journal holds/);
   assert(!(await Deno.stat(join(root, DEL, RECORD_FILE)).then(() => true, () => false)));
+  const deleting = (await git(root, "rev-parse", "HEAD")).trim().slice(0, 12);
+  const show = await cli(root, env, "show", DEL, second);
+  assertEquals(show.code, 1, show.stdout + show.stderr);
+  assertMatch(show.stderr, new RegExp(`commit ${deleting} deleted the file, which held it`));
 
   // Begun again, then discarded uncommitted: that record is lost, and named.
   await Deno.writeTextFile(join(root, DEL, "_CONTEXT.md"), "**DeliverableID:** DEL-01-02\n");
