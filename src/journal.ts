@@ -1047,16 +1047,17 @@ function heldBeforeDeletion(
   lines: readonly string[],
 ): Map<string, string> {
   const held = new Map<string, string>();
+  const path = `:(literal)${fileSpec}`; // a folder named `DEL-01-02_A[1]` is no glob
   try {
     const log = new Deno.Command("git", {
-      args: ["-C", dir, "log", "-1", "--format=%H", "--diff-filter=D", "HEAD", "--", fileSpec],
+      args: ["-C", dir, "log", "-1", "--format=%H", "--diff-filter=D", "HEAD", "--", path],
       stdout: "piped",
       stderr: "null",
     }).outputSync();
     const commit = new TextDecoder().decode(log.stdout).trim();
     if (!log.success || commit === "") return held;
     const runIds = [...new Set(lines.map((line) => runIdOfLine(line)!))];
-    const before = grepLines(dir, [`${commit}^`], fileSpec, runIds) ?? [];
+    const before = grepLines(dir, [`${commit}^`], path, runIds) ?? [];
     for (const line of lines) {
       if (before.some((other) => standsFor(other, line))) held.set(line, commit.slice(0, 12));
     }
