@@ -828,7 +828,10 @@ export function journalOnlyLines(recordFile: string, journal?: string): JournalO
   if (left.length === 0) return [];
   const held = heldAnywhere(dir, left.map((e) => e.line));
   if (held === undefined) return [];
-  const unheld = left.filter((e) => !held.has(e.line));
+  // A file gone because HEAD's history deleted it (the deliverable removed on purpose): the lines
+  // it held before are recorded there, not lost.
+  const deleted = none ? heldBeforeDeletion(dir, fileSpec, left.map((e) => e.line)) : new Map();
+  const unheld = left.filter((e) => !held.has(e.line) && !deleted.has(e.line));
   // A detached HEAD's line may be in a commit made there, which only HEAD's reflog names; so may
   // the line of a branch deleted since (`git branch -D`), committed on it.
   const branchGone = new Map<string, boolean>();
@@ -1018,6 +1021,51 @@ function heldInReflog(dir: string, entries: readonly Entry[]): Map<string, strin
     }
   } catch { /* git not started: nothing said of a commit */ }
   return kept;
+}
+
+/**
+ * The commit of HEAD's history (abbreviated) that last deleted `recordFile` (absolute), when the
+ * file held `line` (or its record put back) just before it: the deliverable was removed on
+ * purpose, with its records; `undefined` otherwise, or where git cannot say.
+ *
+ * @example
+ * ```ts
+ * import { deletedHolding } from "./journal.ts";
+ * deletedHolding("/p/DEL-01-02_X/RunRecords.csv", "v1.0,RUN-DEL-01-02-…"); // "3f2a9c1b7d0e"
+ * ```
+ */
+export function deletedHolding(recordFile: string, line: string): string | undefined {
+  const dir = nearestFolder(dirname(recordFile));
+  return heldBeforeDeletion(dir, relative(dir, recordFile), [line]).get(line);
+}
+
+/**
+ * Each of `lines` (or their records put back) that the file at `fileSpec` (from `dir`) held just
+ * before the last commit of HEAD's history that deleted it, with that commit (abbreviated); none
+ * where no commit deleted it, or git cannot say.
+ */
+function heldBeforeDeletion(
+  dir: string,
+  fileSpec: string,
+  lines: readonly string[],
+): Map<string, string> {
+  const held = new Map<string, string>();
+  const path = `:(literal)${fileSpec}`; // a folder named `DEL-01-02_A[1]` is no glob
+  try {
+    const log = new Deno.Command("git", {
+      args: ["-C", dir, "log", "-1", "--format=%H", "--diff-filter=D", "HEAD", "--", path],
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
+    const commit = new TextDecoder().decode(log.stdout).trim();
+    if (!log.success || commit === "") return held;
+    const runIds = [...new Set(lines.map((line) => runIdOfLine(line)!))];
+    const before = grepLines(dir, [`${commit}^`], path, runIds) ?? [];
+    for (const line of lines) {
+      if (before.some((other) => standsFor(other, line))) held.set(line, commit.slice(0, 12));
+    }
+  } catch { /* git not started */ }
+  return held;
 }
 
 /**

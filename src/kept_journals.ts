@@ -84,7 +84,8 @@ function keptJournal(
  * Keeps the journal of `recordFile` (at `journal`) in its copy, in a linked work tree: `text`
  * appended to it (`append`), or in its place; `undefined`: the journal is gone, the copy too. A
  * copy not made yet begins with the whole journal: its lines a runrec that kept no copy
- * appended are kept too. Best effort: a copy not kept leaves the journal, as before.
+ * appended are kept too; so does one whose size is not the journal's before `text`. Best
+ * effort: a copy not kept leaves the journal, as before.
  *
  * @example
  * ```ts
@@ -104,20 +105,25 @@ export function keepJournal(
     // A library script allowed to write its project only: Deno would prompt in a terminal.
     if (kept === undefined || !granted(kept.common)) return;
     const { path } = kept;
-    let there: boolean;
+    let size: number | undefined; // the copy's; `undefined`: none yet
     try {
       // Never through a link or FIFO in its place: another file's, or a wait.
-      if (!Deno.lstatSync(path).isFile) return;
-      there = true;
+      const copy = Deno.lstatSync(path);
+      if (!copy.isFile) return;
+      size = copy.size;
     } catch {
-      there = false;
+      size = undefined;
     }
+    // A copy that missed a line (a full disk, a read-only mount, a process killed between the
+    // two writes) is made whole again: appended to, it would lack that line for good.
+    const inStep = size !== undefined && append && text !== undefined &&
+      size + new TextEncoder().encode(text).length === Deno.statSync(journal).size;
     if (text === undefined) {
-      if (there) Deno.removeSync(path);
-    } else if (append && there) {
+      if (size !== undefined) Deno.removeSync(path);
+    } else if (inStep) {
       Deno.writeTextFileSync(path, text, { append: true });
     } else {
-      if (!there) beginWorkTreeFolder(kept);
+      if (size === undefined) beginWorkTreeFolder(kept);
       Deno.writeTextFileSync(`${path}.tmp`, append ? Deno.readTextFileSync(journal) : text);
       Deno.renameSync(`${path}.tmp`, path);
     }
@@ -260,9 +266,12 @@ function liveKeys(commonDir: string): Set<string> {
   const trees = join(commonDir, "worktrees");
   const live = new Set<string>();
   for (const name of listed(trees)) {
-    // Its `.git` file gone (deleted, not yet pruned): removed too.
+    // Its `.git` file gone (deleted, not yet pruned): removed too; but not a locked one (`git
+    // worktree lock`: on a device not mounted now, which git never prunes), whose file holds its
+    // records still.
     const dotGit = readText(join(trees, name, "gitdir"))?.trim();
-    if (!dotGit || kindOf(resolve(join(trees, name), dotGit)) !== "file") continue;
+    const locked = kindOf(join(trees, name, "locked")) === "file";
+    if (!locked && (!dotGit || kindOf(resolve(join(trees, name), dotGit)) !== "file")) continue;
     const key = keyOf(join(trees, name));
     if (key !== undefined) live.add(key);
   }

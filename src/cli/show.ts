@@ -24,7 +24,14 @@ import { renumberedNote } from "../record_limits.ts";
 import { linesWithRunId } from "../record_lines.ts";
 import { shellWord } from "../shell_word.ts";
 import { oneLine } from "../names.ts";
-import { heldByGit, journaledLines, journalOnlyLines, journalOnlyMessage } from "../journal.ts";
+import {
+  deletedHolding,
+  heldByGit,
+  journaledLines,
+  journalOnlyLines,
+  journalOnlyMessage,
+} from "../journal.ts";
+import { isGone } from "../lookups.ts";
 import {
   type Command,
   EXIT,
@@ -369,7 +376,11 @@ function outOfFile(path: string, runId: string): void {
   const entry = journaledLines(path, `,${runId},`).find((e) => e.line.split(",")[1] === runId);
   if (entry === undefined) return;
   const dir = dirname(path);
-  const why = heldByGit(dir, [entry.line])?.has(entry.line)
+  const deletion = isGone(path) ? deletedHolding(path, entry.line) : undefined;
+  const why = deletion !== undefined
+    ? `commit ${deletion} deleted the file, which held it (the deliverable removed with its ` +
+      "records; that commit's parent holds them)"
+    : heldByGit(dir, [entry.line])?.has(entry.line)
     ? "a git stash holds it (git stash pop brings it back), or another branch (checked out, it " +
       "is there)"
     : "git dropped it (a checkout, pull or reset: runrec flush " + `${shellWord(dir)} puts it ` +

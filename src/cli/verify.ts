@@ -537,7 +537,11 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     for (const [key, value] of Object.entries(totals)) out.write(`  "${key}": ${value},\n`);
     out.write(`  "unreadable": ${unreadable},\n`);
     out.write(`  "ok": ${!failed}\n}\n`);
-  } else if (files.length === 0 && gone.length === 0) {
+  } else if (
+    // Only folders a checkout took, with nothing to name: as where there are none.
+    files.every((f) => journaledOnly.has(f.path)) && (files.length === 0 || !failed) &&
+    gone.length === 0
+  ) {
     for (const target of targets) refuseSlipInside(target, "no RunRecords.csv, now or at --since,");
     out.write(`no RunRecords.csv found under ${targets.join(", ")}\n`);
   }
