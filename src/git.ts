@@ -33,9 +33,10 @@ export interface GitResult {
  * `$GIT_DIR` or `$GIT_WORK_TREE` (git gives a hook `.git` and `.` after
  * `git --git-dir=.git --work-tree=. commit`) is made absolute, as the user
  * meant it: git would take it from `cwd`, a deliverable's folder, and find
- * no repository there (a lost record not named by `verify`). For a
- * repository nested in that work tree (a submodule's checkout) they name
- * that one, as git's own commands in a submodule clear them.
+ * no repository there (a lost record not named by `verify`). `$GIT_DIR`
+ * alone gets the top the user's git takes with it (git would take `cwd`).
+ * For a repository nested in that work tree (a submodule's checkout) they
+ * name that one, as git's own commands in a submodule clear them.
  *
  * @example
  * ```ts
@@ -51,10 +52,38 @@ export function gitEnvironment(cwd: string): Record<string, string> {
   };
   const [gitDir, workTree] = ["GIT_DIR", "GIT_WORK_TREE"].map(optionalEnv);
   if (gitDir) env.GIT_DIR = resolve(gitDir);
-  if (!workTree) return env;
-  env.GIT_WORK_TREE = resolve(workTree);
+  const top = workTree ? resolve(workTree) : gitDir ? topOfGitDir() : undefined;
+  if (!top) return env;
+  env.GIT_WORK_TREE = top;
   const nested = nestedTop(resolve(cwd), env.GIT_WORK_TREE);
   return nested ? { ...env, GIT_DIR: join(nested, ".git"), GIT_WORK_TREE: nested } : env;
+}
+
+/** {@linkcode topOfGitDir}'s answer, asked once. */
+let gitDirTop: { top?: string } | undefined;
+
+/**
+ * The top of the work tree the user's own git takes for `$GIT_DIR` alone: the
+ * folder it runs in (runrec's), or the repository's `core.worktree`; none for
+ * a bare one. Git would take each folder runrec starts a git in as the top (a
+ * deliverable's: its tracked files then the whole index's).
+ */
+function topOfGitDir(): string | undefined {
+  if (gitDirTop) return gitDirTop.top;
+  try {
+    const asked = new Deno.Command("git", {
+      args: ["rev-parse", "--show-toplevel"],
+      env: { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
+    const top = new TextDecoder().decode(asked.stdout).trim();
+    gitDirTop = { top: asked.success && top ? top : undefined };
+  } catch {
+    gitDirTop = {}; // not started (the sandboxed build): as git has it in each folder
+  }
+  return gitDirTop.top;
 }
 
 /** The top of a work tree nested in `top` (a `.git` below it) that holds `folder`, if any. */

@@ -1,0 +1,53 @@
+/**
+ * The gits runrec starts under the user's `$GIT_DIR` alone (no `$GIT_WORK_TREE`): git takes the
+ * folder it runs in as the work tree's top, and runrec starts some of its gits in a deliverable's
+ * folder. Real git repositories, branches and checkouts; the CLI as a process.
+ *
+ * ```sh
+ * deno test -A tests/review3_54_test.ts
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assertEquals, assertIncludes } from "./assert.ts";
+import { runCliProcess } from "./cli.ts";
+import { git, makeProject } from "./fixtures.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+
+/**
+ * A project whose deliverable `del` is on branch `feature` only, checked out at `main` with an
+ * agent's untracked draft left in the deliverable's folder (the checkout took the rest).
+ */
+async function takenAwayDeliverable() {
+  const { root, del } = await makeProject();
+  await Deno.writeTextFile(join(root, "PKG-01_Pkg", "1_Working", "keep.md"), "kept\n");
+  await git(root, "init", "-q");
+  await git(root, "add", "INIT.md", "_Decomposition", "PKG-01_Pkg/1_Working/keep.md");
+  await git(root, "commit", "-qm", "main");
+  await git(root, "checkout", "-qb", "feature");
+  const first = await runCliProcess(["emit", del, "--agent", "FEAT1", "--status", "SUCCESS"]);
+  assertEquals(first.code, 0, first.stderr);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "FEAT1");
+  await Deno.writeTextFile(join(del, "draft.md"), "an agent's draft\n");
+  await git(root, "checkout", "-q", "main");
+  return { root, del };
+}
+
+for (const [name, gitDir] of [["absolute", (root: string) => join(root, ".git")], [
+  "relative",
+  () => ".git",
+]] as const) {
+  Deno.test(`emit with GIT_DIR alone (${name}, from the top) into a deliverable a checkout took away: the record waits in the spool and git checkout back works; runrec's git in the deliverable's folder took that folder as the top and the file was begun, stopping the checkout ('untracked working tree files would be overwritten')`, async () => {
+    const { root, del } = await takenAwayDeliverable();
+    const env = { GIT_DIR: gitDir(root) };
+    const args = ["emit", del, "--agent", "MAIN1", "--status", "SUCCESS"];
+    const emitted = await runCliProcess(args, FULL_FLAGS, env, root);
+    assertIncludes(emitted.stderr, "not begun again");
+    let begun = true;
+    await Deno.stat(join(del, "RunRecords.csv")).catch(() => begun = false);
+    assertEquals(begun, false, "the record file was begun where the checkout took it away");
+    await git(root, "checkout", "-q", "feature");
+  });
+}
