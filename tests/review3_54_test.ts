@@ -35,10 +35,12 @@ async function takenAwayDeliverable() {
   return { root, del };
 }
 
-for (const [name, gitDir] of [["absolute", (root: string) => join(root, ".git")], [
-  "relative",
-  () => ".git",
-]] as const) {
+for (
+  const [name, gitDir] of [["absolute", (root: string) => join(root, ".git")], [
+    "relative",
+    () => ".git",
+  ]] as const
+) {
   Deno.test(`emit with GIT_DIR alone (${name}, from the top) into a deliverable a checkout took away: the record waits in the spool and git checkout back works; runrec's git in the deliverable's folder took that folder as the top and the file was begun, stopping the checkout ('untracked working tree files would be overwritten')`, async () => {
     const { root, del } = await takenAwayDeliverable();
     const env = { GIT_DIR: gitDir(root) };
@@ -49,5 +51,27 @@ for (const [name, gitDir] of [["absolute", (root: string) => join(root, ".git")]
     await Deno.stat(join(del, "RunRecords.csv")).catch(() => begun = false);
     assertEquals(begun, false, "the record file was begun where the checkout took it away");
     await git(root, "checkout", "-q", "feature");
+  });
+}
+
+for (
+  const [name, gitDir] of [["absolute", (root: string) => join(root, ".git")], [
+    "relative",
+    () => ".git",
+  ]] as const
+) {
+  Deno.test(`verify --since HEAD with GIT_DIR alone (${name}, from the top) of a record appended since: K-APPEND-1 holds; it said the file was 'moved from' its own path in the working tree and K-APPEND-1 broken (exit 1)`, async () => {
+    const { root, del } = await makeProject();
+    await git(root, "init", "-q");
+    const args = ["emit", del, "--agent", "A1", "--status", "SUCCESS"];
+    assertEquals((await runCliProcess(args)).code, 0);
+    await git(root, "add", "-A");
+    await git(root, "commit", "-qm", "A1");
+    args[3] = "A2";
+    assertEquals((await runCliProcess(args)).code, 0);
+    const env = { GIT_DIR: gitDir(root) };
+    const verify = await runCliProcess(["verify", del, "--since", "HEAD"], FULL_FLAGS, env, root);
+    assertEquals(verify.code, 0, verify.stdout + verify.stderr);
+    assertIncludes(verify.stdout, "ok: 2 records, 0 errors, 0 warnings, K-APPEND-1 holds");
   });
 }
