@@ -12,7 +12,8 @@
 import { join } from "node:path";
 import { assertEquals, assertIncludes } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
-import { git, makeProject } from "./fixtures.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
+import { git, makeProject, tempDir } from "./fixtures.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 
 /**
@@ -75,3 +76,49 @@ for (
     assertIncludes(verify.stdout, "ok: 2 records, 0 errors, 0 warnings, K-APPEND-1 holds");
   });
 }
+
+Deno.test("a superproject's pre-commit hook's verify . --since HEAD, a deliverable in a submodule moved there with git mv (staged): K-APPEND-1 holds and the commit is made, with or without -a; runrec's git in the submodule read the superproject's index (git gives the hook GIT_INDEX_FILE) and verify stopped, 'git diff failed', refusing the commit", async () => {
+  const root = await Deno.realPath(await tempDir({ prefix: "runrec-review3-sub-" }));
+  const source = join(root, "source");
+  const del = join(source, "DEL-01-02_Thing");
+  await Deno.mkdir(del, { recursive: true });
+  await Deno.writeTextFile(join(del, "_CONTEXT.md"), "**DeliverableID:** DEL-01-02\n");
+  await git(source, "init", "-q");
+  const emit = ["emit", del, "--agent", "FIRST", "--status", "SUCCESS"];
+  assertEquals((await runCliProcess(emit)).code, 0);
+  await git(source, "add", "-A");
+  await git(source, "commit", "-qm", "first");
+  const top = join(root, "super");
+  await Deno.mkdir(top);
+  await git(top, "init", "-q");
+  await Deno.writeTextFile(join(top, "notes.md"), "notes\n");
+  await git(top, "add", "notes.md");
+  await git(top, "submodule", "add", "-q", source, "sub");
+  await git(top, "commit", "-qm", "sub at first");
+  const sub = join(top, "sub");
+  await Deno.mkdir(join(sub, "PKG-01_Pkg"));
+  await git(sub, "mv", "DEL-01-02_Thing", "PKG-01_Pkg/");
+  const runrec = [Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY].map((w) => `'${w}'`).join(" ");
+  const hook = join(top, ".git", "hooks", "pre-commit");
+  await Deno.writeTextFile(hook, `#!/bin/sh\nexec ${runrec} verify . --since HEAD\n`);
+  await Deno.chmod(hook, 0o755);
+  for (const all of [false, true]) {
+    await Deno.writeTextFile(join(top, "notes.md"), `notes ${all}\n`, { append: true });
+    if (!all) await git(top, "add", "notes.md");
+    const commit = await new Deno.Command("git", {
+      args: ["commit", "-q", ...all ? ["-a"] : [], "-m", `notes ${all}`],
+      cwd: top,
+      env: {
+        NO_COLOR: "1",
+        GIT_AUTHOR_NAME: "t",
+        GIT_AUTHOR_EMAIL: "t@t",
+        GIT_COMMITTER_NAME: "t",
+        GIT_COMMITTER_EMAIL: "t@t",
+      },
+    }).output();
+    // git passes a hook's standard output on to its own standard error.
+    const said = new TextDecoder().decode(commit.stderr);
+    assertEquals(commit.code, 0, `${all ? "git commit -a" : "git commit"}: ${said}`);
+    assertIncludes(said, "sub/PKG-01_Pkg/DEL-01-02_Thing/RunRecords.csv: ok: 1 record");
+  }
+});
