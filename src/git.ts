@@ -33,9 +33,11 @@ export interface GitResult {
  * `$GIT_DIR` or `$GIT_WORK_TREE` (git gives a hook `.git` and `.` after
  * `git --git-dir=.git --work-tree=. commit`) is made absolute, as the user
  * meant it: git would take it from `cwd`, a deliverable's folder, and find
- * no repository there (a lost record not named by `verify`). For a
- * repository nested in that work tree (a submodule's checkout) they name
- * that one, as git's own commands in a submodule clear them.
+ * no repository there (a lost record not named by `verify`). `$GIT_DIR`
+ * alone gets the top the user's git takes with it (git would take `cwd`).
+ * For a repository nested in that work tree (a submodule's checkout) they
+ * name that one, and `$GIT_INDEX_FILE` (a hook's: the superproject's index)
+ * that one's index, as git's own commands in a submodule clear them.
  *
  * @example
  * ```ts
@@ -49,12 +51,50 @@ export function gitEnvironment(cwd: string): Record<string, string> {
     LC_ALL: "C",
     GIT_NO_LAZY_FETCH: "1",
   };
-  const [gitDir, workTree] = ["GIT_DIR", "GIT_WORK_TREE"].map(optionalEnv);
+  const [gitDir, workTree, index] = ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"].map(optionalEnv);
   if (gitDir) env.GIT_DIR = resolve(gitDir);
-  if (!workTree) return env;
-  env.GIT_WORK_TREE = resolve(workTree);
-  const nested = nestedTop(resolve(cwd), env.GIT_WORK_TREE);
-  return nested ? { ...env, GIT_DIR: join(nested, ".git"), GIT_WORK_TREE: nested } : env;
+  const top = workTree ? resolve(workTree) : gitDir || index ? usersTop() : undefined;
+  if (!top) return env;
+  if (gitDir || workTree) env.GIT_WORK_TREE = top;
+  // git reads a relative one from the top.
+  if (index) env.GIT_INDEX_FILE = resolve(top, index);
+  const nested = nestedTop(resolve(cwd), top);
+  if (!nested) return env;
+  const ownIndex = index && gitDirsOf(nested)?.gitDir;
+  return {
+    ...env,
+    GIT_DIR: join(nested, ".git"),
+    GIT_WORK_TREE: nested,
+    ...ownIndex ? { GIT_INDEX_FILE: join(ownIndex, "index") } : {},
+  };
+}
+
+/** {@linkcode usersTop}'s answer, asked once. */
+let userTop: { top?: string } | undefined;
+
+/**
+ * The top of the work tree the user's own git takes in runrec's folder, for
+ * `$GIT_DIR` alone (that folder, or the repository's `core.worktree`; none
+ * for a bare one) or `$GIT_INDEX_FILE` alone (a hook's). Git would take each
+ * folder runrec starts a git in as the top (a deliverable's: its tracked
+ * files then the whole index's).
+ */
+function usersTop(): string | undefined {
+  if (userTop) return userTop.top;
+  try {
+    const asked = new Deno.Command("git", {
+      args: ["rev-parse", "--show-toplevel"],
+      env: { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
+    const top = new TextDecoder().decode(asked.stdout).trim();
+    userTop = { top: asked.success && top ? top : undefined };
+  } catch {
+    userTop = {}; // not started (the sandboxed build): as git has it in each folder
+  }
+  return userTop.top;
 }
 
 /** The top of a work tree nested in `top` (a `.git` below it) that holds `folder`, if any. */

@@ -16,9 +16,11 @@ export const ENV_VARS = [
   "TEMP",
   "TMP",
   "RUNREC_SPOOL_DIR",
-  // GitHead honours it as git does; both made absolute for the gits runrec starts in other folders.
+  // GitHead honours it as git does; all three made absolute for the gits runrec starts in other
+  // folders, and named for a submodule's (a hook's GIT_INDEX_FILE is the superproject's index).
   "GIT_DIR",
   "GIT_WORK_TREE",
+  "GIT_INDEX_FILE",
   // The run of the `exec` a command runs under: its start of the same agent is that run again.
   "RUNREC_EXEC_RUN",
 ] as const;
