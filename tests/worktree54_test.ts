@@ -13,30 +13,12 @@
  * @module
  */
 import { join } from "node:path";
+import { cli, DEL, KEPT, repository } from "./support/work_tree_project.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { emitArgs, runCliProcess } from "./cli.ts";
-import { git, makeProject, tempDir } from "./fixtures.ts";
+import { emitArgs } from "./cli.ts";
+import { git, tempDir } from "./fixtures.ts";
 import { recordsOf } from "./support/runs.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
-
-const DEL = join("PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
-const KEPT = join(".git", "runrec-journals");
-
-/** The project as a git repository on main, with one record committed. */
-async function repository(): Promise<{ root: string; env: Record<string, string> }> {
-  const { root } = await makeProject();
-  const env = { TMPDIR: await tempDir({ prefix: "runrec-worktree54-tmp-" }) };
-  await git(root, "init", "-q", "-b", "main");
-  assertEquals((await cli(root, env, ...emitArgs(DEL))).code, 0);
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "first record");
-  return { root, env };
-}
-
-/** Runs the CLI in `cwd`, with `env`. */
-function cli(cwd: string, env: Record<string, string>, ...args: string[]) {
-  return runCliProcess(args, undefined, env, cwd);
-}
 
 /** The RunIDs of `del`'s records, in file order. */
 async function runIds(del: string): Promise<string[]> {

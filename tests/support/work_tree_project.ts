@@ -1,0 +1,50 @@
+/**
+ * A project in a git repository for the tests of linked work trees' journals kept in the common
+ * git folder (src/kept_journals.ts).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assertEquals } from "../assert.ts";
+import { emitArgs, runCliProcess } from "../cli.ts";
+import { git, makeProject, tempDir } from "../fixtures.ts";
+
+/** The deliverable of `makeProject()`, relative to its root. */
+export const DEL = join("PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+
+/** The folder of the kept journals, relative to the main work tree's top. */
+export const KEPT = join(".git", "runrec-journals");
+
+/**
+ * The project as a git repository on main, with one record committed; `env` gives runrec a
+ * `TMPDIR` of its own.
+ *
+ * @example
+ * ```ts
+ * import { cli, DEL, repository } from "./work_tree_project.ts";
+ * const { root, env } = await repository();
+ * await cli(root, env, "verify", DEL);
+ * ```
+ */
+export async function repository(): Promise<{ root: string; env: Record<string, string> }> {
+  const { root } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-work-tree-tmp-" }) };
+  await git(root, "init", "-q", "-b", "main");
+  assertEquals((await cli(root, env, ...emitArgs(DEL))).code, 0);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "first record");
+  return { root, env };
+}
+
+/**
+ * Runs the CLI in `cwd`, with `env`.
+ *
+ * @example
+ * ```ts
+ * import { cli } from "./work_tree_project.ts";
+ * await cli(".", {}, "--version");
+ * ```
+ */
+export function cli(cwd: string, env: Record<string, string>, ...args: string[]) {
+  return runCliProcess(args, undefined, env, cwd);
+}
