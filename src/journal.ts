@@ -984,9 +984,9 @@ function heldOnOwnBranch(dir: string, entries: readonly Entry[]): Set<Entry> {
 /**
  * The commit (abbreviated, the latest HEAD was at) holding each of `entries`' lines in a record
  * file, of the commits HEAD's reflog names since the first was appended: one made at a detached
- * HEAD and left, or on a branch deleted since, which no ref holds. Only commits made here are searched: one HEAD reached by a
- * checkout was made before or elsewhere (a reused CI workspace checks out one a job, each
- * searched whole otherwise). Empty where git cannot say.
+ * HEAD and left, or on a branch deleted since, which no ref holds. Only commits made here are
+ * searched: one HEAD reached by a checkout was made before or elsewhere (a reused CI workspace
+ * checks out one a job, each searched whole otherwise). Empty where git cannot say.
  */
 function heldInReflog(dir: string, entries: readonly Entry[]): Map<string, string> {
   const kept = new Map<string, string>();
