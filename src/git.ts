@@ -38,14 +38,8 @@ export interface GitResult {
  * For a repository nested in that work tree (a submodule's checkout) they
  * name that one, and `$GIT_INDEX_FILE` (a hook's: the superproject's index)
  * that one's index, as git's own commands in a submodule clear them.
- *
- * @example
- * ```ts
- * import { gitEnvironment } from "./git.ts";
- * new Deno.Command("git", { args: ["ls-files"], cwd: "DEL-01-02_X", env: gitEnvironment("DEL-01-02_X") });
- * ```
  */
-export function gitEnvironment(cwd: string): Record<string, string> {
+function gitEnvironment(cwd: string): Record<string, string> {
   const env: Record<string, string> = {
     GIT_TERMINAL_PROMPT: "0",
     LC_ALL: "C",
@@ -114,14 +108,8 @@ function nestedTop(folder: string, top: string): string | undefined {
  * folder git runs in, a root commit's changes left out (`log.showRoot`), a
  * log following one file's renames, which a glob pathspec cannot take (git
  * stops on "BUG: unsupported magic"), subjects in another encoding.
- *
- * @example
- * ```ts
- * import { GIT_SETTINGS } from "./git.ts";
- * new Deno.Command("git", { args: [...GIT_SETTINGS, "grep", "--null", "-F", "-e", "RUN-"] });
- * ```
  */
-export const GIT_SETTINGS: readonly string[] = [
+const GIT_SETTINGS: readonly string[] = [
   "color.ui=never",
   "color.diff=never",
   "color.grep=never",
@@ -136,6 +124,27 @@ export const GIT_SETTINGS: readonly string[] = [
   "core.quotePath=false",
   "i18n.logOutputEncoding=UTF-8",
 ].flatMap((setting) => ["-c", setting]);
+
+/**
+ * What git prints for `args`, run synchronously in the repository holding `dir` with runrec's
+ * settings ({@linkcode GIT_SETTINGS}) and environment, its standard error dropped: for the looks
+ * made where no promise can wait (the journal's, an append's). Throws when git cannot be started.
+ *
+ * @example
+ * ```ts
+ * import { gitSync } from "./git.ts";
+ * const listed = gitSync("DEL-01-02_X", "ls-files", "-z", "--", ".");
+ * console.log(listed.success && listed.stdout.length > 0); // whether git tracks a file there
+ * ```
+ */
+export function gitSync(dir: string, ...args: string[]): Deno.CommandOutput {
+  return new Deno.Command("git", {
+    args: [...GIT_SETTINGS, "-C", dir, ...args],
+    env: gitEnvironment(dir),
+    stdout: "piped",
+    stderr: "null",
+  }).outputSync();
+}
 
 /**
  * For a git failure in a partial clone (`git clone --filter`): what is

@@ -24,8 +24,7 @@ import {
   autostashes,
   awaitGitsVersion,
   checkoutOf,
-  GIT_SETTINGS,
-  gitEnvironment,
+  gitSync,
   headCommitOf,
   leftBranchAt,
   UNKNOWN_HEAD,
@@ -993,7 +992,7 @@ function heldInReflog(dir: string, entries: readonly Entry[]): Map<string, strin
   if (entries.length === 0) return kept;
   const since = Math.min(...entries.map((e) => e.at)) / 1000 - 1; // the reflog's are seconds
   try {
-    const reflog = gitOutput(dir, "log", "-g", "--date=unix", "--format=%H %gd %gs", "HEAD");
+    const reflog = gitSync(dir, "log", "-g", "--date=unix", "--format=%H %gd %gs", "HEAD");
     if (!reflog.success) return kept;
     const commits = [
       ...new Set(
@@ -1047,7 +1046,7 @@ function heldBeforeDeletion(
   const held = new Map<string, string>();
   const path = `:(literal)${fileSpec}`; // a folder named `DEL-01-02_A[1]` is no glob
   try {
-    const log = gitOutput(dir, "log", "-1", "--format=%H", "--diff-filter=D", "HEAD", "--", path);
+    const log = gitSync(dir, "log", "-1", "--format=%H", "--diff-filter=D", "HEAD", "--", path);
     const commit = new TextDecoder().decode(log.stdout).trim();
     if (!log.success || commit === "") return held;
     const runIds = [...new Set(lines.map((line) => runIdOfLine(line)!))];
@@ -1065,7 +1064,7 @@ function heldBeforeDeletion(
  */
 function gitHas(dir: string, object: string): boolean {
   try {
-    return gitOutput(dir, "rev-parse", "--verify", "--quiet", object).success;
+    return gitSync(dir, "rev-parse", "--verify", "--quiet", object).success;
   } catch {
     return true;
   }
@@ -1115,7 +1114,7 @@ function heldAnywhere(dir: string, lines: readonly string[]): Set<string> | unde
  * too) of the repository holding `dir`, as commit ids; `undefined` when git cannot say.
  */
 function gitRevs(dir: string): string[] | undefined {
-  const git = (...args: string[]) => gitOutput(dir, ...args);
+  const git = (...args: string[]) => gitSync(dir, ...args);
   const words = (bytes: Uint8Array) => new TextDecoder().decode(bytes).split("\n").filter(Boolean);
   try {
     const refs = git(
@@ -1182,7 +1181,7 @@ function grepMatches(
   if (where.length === 0 || texts.length === 0) return [];
   try {
     const patterns = texts.flatMap((text) => ["-e", text]);
-    const grep = gitOutput(dir, "grep", "--null", "-F", ...patterns, ...where, "--", pathspec);
+    const grep = gitSync(dir, "grep", "--null", "-F", ...patterns, ...where, "--", pathspec);
     if (!grep.success && grep.code !== 1) return undefined; // 1: nothing found
     // `[<rev>:]<path>` NUL `<line>`
     return new TextDecoder().decode(grep.stdout).split("\n").filter(Boolean).map((match) => ({
@@ -1355,17 +1354,4 @@ function identityOfOpen(file: Deno.FsFile): string {
 /** The identity {@linkcode identityOf} names, of a file's stat. */
 function identityIn({ dev, ino, birthtime }: Deno.FileInfo): string {
   return ino === null || birthtime === null ? "" : `${dev}:${ino}:${birthtime.getTime()}`;
-}
-
-/**
- * What git prints for `args`, run in the repository holding `dir` with runrec's settings and
- * environment (./git.ts), its standard error dropped: synchronous, as the journal's looks are.
- */
-function gitOutput(dir: string, ...args: string[]): Deno.CommandOutput {
-  return new Deno.Command("git", {
-    args: [...GIT_SETTINGS, "-C", dir, ...args],
-    env: gitEnvironment(dir),
-    stdout: "piped",
-    stderr: "null",
-  }).outputSync();
 }

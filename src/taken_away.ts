@@ -13,7 +13,7 @@ import { basename, dirname, join } from "./path.ts";
 import { spooledRecordHome } from "./git_moved_folder.ts";
 import { journalPath } from "./journal.ts";
 import { CONTEXT_FILE } from "./deliverable.ts";
-import { checkoutOf, GIT_SETTINGS, gitEnvironment } from "./git.ts";
+import { checkoutOf, gitSync } from "./git.ts";
 import { kindOf } from "./walk.ts";
 
 /**
@@ -98,21 +98,14 @@ function stashHolds(recordFile: string): boolean {
   const folder = dirname(recordFile);
   if (checkoutOf(folder).stashed === 0) return false;
   try {
-    const listed = new Deno.Command("git", {
-      args: [
-        ...GIT_SETTINGS,
-        "-C",
-        folder,
-        "ls-tree",
-        "--name-only",
-        "stash@{0}^3",
-        "--",
-        basename(recordFile),
-      ],
-      env: gitEnvironment(folder),
-      stdout: "piped",
-      stderr: "null",
-    }).outputSync();
+    const listed = gitSync(
+      folder,
+      "ls-tree",
+      "--name-only",
+      "stash@{0}^3",
+      "--",
+      basename(recordFile),
+    );
     return listed.success && listed.stdout.length > 0;
   } catch {
     return false; // not started (the sandboxed build): begun, as before
@@ -125,12 +118,7 @@ function stashHolds(recordFile: string): boolean {
  */
 function tracksAny(folder: string): boolean | undefined {
   try {
-    const listed = new Deno.Command("git", {
-      args: [...GIT_SETTINGS, "-C", folder, "ls-files", "-z", "--", "."],
-      env: gitEnvironment(folder),
-      stdout: "piped",
-      stderr: "null",
-    }).outputSync();
+    const listed = gitSync(folder, "ls-files", "-z", "--", ".");
     return listed.success ? listed.stdout.length > 0 : undefined;
   } catch {
     return undefined;
