@@ -143,11 +143,17 @@ export async function makeProject(): Promise<{ root: string; del: string }> {
 }
 
 /**
- * Runs git in `cwd` with a fixed identity and no signing (file:// remotes
- * allowed, for submodules); throws with git's stderr when git fails.
+ * Runs git in `cwd` as {@linkcode git} does, and gives its whole output, failed or not: for a
+ * test of what git's hooks print (on git's standard error) and its exit code.
+ *
+ * @example
+ * ```ts
+ * import { gitOutput } from "./fixtures.ts";
+ * const { code, stderr } = await gitOutput(".", "commit", "-q", "--allow-empty", "-m", "x");
+ * ```
  */
-export async function git(cwd: string, ...args: string[]): Promise<string> {
-  const output = await new Deno.Command("git", {
+export function gitOutput(cwd: string, ...args: string[]): Promise<Deno.CommandOutput> {
+  return new Deno.Command("git", {
     args: [
       ...["-c", "user.name=runrec test", "-c", "user.email=test@runrec.invalid"],
       ...["-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false"],
@@ -159,6 +165,14 @@ export async function git(cwd: string, ...args: string[]): Promise<string> {
     stdout: "piped",
     stderr: "piped",
   }).output();
+}
+
+/**
+ * Runs git in `cwd` with a fixed identity and no signing (file:// remotes
+ * allowed, for submodules); throws with git's stderr when git fails.
+ */
+export async function git(cwd: string, ...args: string[]): Promise<string> {
+  const output = await gitOutput(cwd, ...args);
   const decoder = new TextDecoder();
   if (output.code !== 0) {
     throw new Error(`git ${args.join(" ")}: ${decoder.decode(output.stderr)}`);

@@ -15,7 +15,7 @@ import { join, relative } from "node:path";
 import { assertEquals, assertIncludes } from "./assert.ts";
 import { emitArgs, runCliProcess } from "./cli.ts";
 import { CLI_ENTRY } from "./support/cli_entry.ts";
-import { git, makeProject, tempDir } from "./fixtures.ts";
+import { git, gitOutput, makeProject, tempDir } from "./fixtures.ts";
 import { UNION } from "./support/merge_stopped.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 
@@ -143,17 +143,10 @@ Deno.test("a pre-commit hook's verify after git --git-dir=.git --work-tree=. com
       `exec ${runrec} verify '${relative(root, del)}'\n`,
   );
   await Deno.chmod(hook, 0o755);
-  const commit = await new Deno.Command("git", {
-    args: ["--git-dir=.git", "--work-tree=.", "commit", "-q", "--allow-empty", "-m", "gated"],
-    cwd: root,
-    env: {
-      NO_COLOR: "1",
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@t",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@t",
-    },
-  }).output();
+  const commit = await gitOutput(
+    root,
+    ...["--git-dir=.git", "--work-tree=.", "commit", "-q", "--allow-empty", "-m", "gated"],
+  );
   assertEquals(
     await Deno.readTextFile(seen),
     "GIT_DIR=.git GIT_WORK_TREE=.\n",

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { assertEquals, assertIncludes } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 import { CLI_ENTRY } from "./support/cli_entry.ts";
-import { git, makeProject, tempDir } from "./fixtures.ts";
+import { git, gitOutput, makeProject, tempDir } from "./fixtures.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 
 /**
@@ -105,17 +105,7 @@ Deno.test("a superproject's pre-commit hook's verify . --since HEAD, a deliverab
   for (const all of [false, true]) {
     await Deno.writeTextFile(join(top, "notes.md"), `notes ${all}\n`, { append: true });
     if (!all) await git(top, "add", "notes.md");
-    const commit = await new Deno.Command("git", {
-      args: ["commit", "-q", ...all ? ["-a"] : [], "-m", `notes ${all}`],
-      cwd: top,
-      env: {
-        NO_COLOR: "1",
-        GIT_AUTHOR_NAME: "t",
-        GIT_AUTHOR_EMAIL: "t@t",
-        GIT_COMMITTER_NAME: "t",
-        GIT_COMMITTER_EMAIL: "t@t",
-      },
-    }).output();
+    const commit = await gitOutput(top, "commit", "-q", ...all ? ["-a"] : [], "-m", `notes ${all}`);
     // git passes a hook's standard output on to its own standard error.
     const said = new TextDecoder().decode(commit.stderr);
     assertEquals(commit.code, 0, `${all ? "git commit -a" : "git commit"}: ${said}`);
