@@ -8,6 +8,7 @@ import { basename, dirname, isAbsolute, isInside, join, relative, resolve } from
 import { InputError } from "./errors.ts";
 import { type EntryKind, kindOf } from "./walk.ts";
 import type { Lookups } from "./lookups.ts";
+import { ceilingHides } from "./git_ceiling.ts";
 
 export type { EntryKind };
 
@@ -455,9 +456,10 @@ export function toolRootOwner(folder: string, lookups?: Lookups): string | undef
 
 /**
  * The root of the git work tree holding `dir`: the nearest of `dir` and its
- * ancestors with a `.git` folder or file (worktrees and submodules use a file).
- * No `git` process is started. `undefined` outside a work tree. `lookups`
- * answers the look-ups (default: the system).
+ * ancestors with a `.git` folder or file (worktrees and submodules use a file),
+ * unless `$GIT_CEILING_DIRECTORIES` keeps git's search from it. No `git`
+ * process is started. `undefined` outside a work tree. `lookups` answers the
+ * look-ups (default: the system).
  *
  * @example
  * ```ts
@@ -470,7 +472,12 @@ export function toolRootOwner(folder: string, lookups?: Lookups): string | undef
  * ```
  */
 export function findGitRoot(dir: string, lookups?: Lookups): string | undefined {
-  return nearestAncestor(dir, true, (candidate) => dotGitKind(candidate, lookups) !== undefined);
+  const top = nearestAncestor(
+    dir,
+    true,
+    (candidate) => dotGitKind(candidate, lookups) !== undefined,
+  );
+  return top !== undefined && ceilingHides(dir, top) ? undefined : top;
 }
 
 /** What `dir`'s `.git` is (a folder, or a file naming the git folder), `undefined` if none. */

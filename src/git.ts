@@ -9,6 +9,7 @@ import { optionalEnv } from "./optional_access.ts";
 import { findGitRoot, folderEntries, type ListFolder } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { dubiousOwnership } from "./git_ownership.ts";
+import { ceilingHides } from "./git_ceiling.ts";
 import { type Lookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { basename, dirname, isInside, join, relative, resolve } from "./path.ts";
 import { type EntryKind, kindOf } from "./walk.ts";
@@ -382,7 +383,7 @@ function realFolder(dir: string): string {
  * The git folders of the work tree holding `dir`: its own, and the common
  * one. As git finds them: `$GIT_DIR` when set (whatever `dir` is), else the
  * nearest `.git` above `dir`'s real path (symbolic links resolved, as the
- * working folder git starts in).
+ * working folder git starts in) that `$GIT_CEILING_DIRECTORIES` leaves in reach.
  */
 function findGitDirs(
   dir: string,
@@ -396,7 +397,7 @@ function findGitDirs(
   }
   for (let current = realFolder(dir);;) {
     const dirs = gitDirsOf(current, list);
-    if (dirs) return dirs;
+    if (dirs) return ceilingHides(dir, current) ? undefined : dirs;
     const parent = dirname(current);
     if (parent === current) return undefined;
     current = parent;
@@ -491,6 +492,7 @@ export function workTrees(dir: string): { top: string; others: string[] } | unde
     top = parent;
     dirs = gitDirsOf(top);
   }
+  if (ceilingHides(dir, top)) return undefined;
   const found: string[] = [];
   const main = mainWorkTree(dirs.commonDir);
   if (main !== undefined) found.push(main);

@@ -38,7 +38,7 @@ import { inStateFolder } from "./state_folder.ts";
 import { kindOf } from "./walk.ts";
 import { isGone, resolvedPath } from "./lookups.ts";
 import { failureReason } from "./errors.ts";
-import { optionalUptimeMs } from "./optional_access.ts";
+import { optionalEnv, optionalUptimeMs } from "./optional_access.ts";
 import { hostname } from "./lock.ts";
 import { ReadOn } from "./appended.ts";
 import { sha256Hex } from "./sha256.ts";
@@ -632,6 +632,11 @@ export interface JournalOnlyLine {
    */
   keptIn?: string;
   /**
+   * Whether git could not be asked whether a ref holds it (see `why`): neither lost nor recorded
+   * as far as runrec can tell, and `flush --from` does not append it.
+   */
+  unchecked?: boolean;
+  /**
    * The journal of a linked work tree removed since that holds it, kept in the common git folder
    * (./kept_journals.ts); `undefined`: this work tree's own.
    */
@@ -672,7 +677,9 @@ export function journalOnlyJson(recordFile: string, lost: JournalOnlyLine): Jour
     appendedAt: new Date(lost.at).toISOString(),
     why: lost.why,
     branch: lost.branch ?? null,
-    command: lost.keptIn !== undefined
+    command: lost.unchecked
+      ? uncheckedRemedy(recordFile)
+      : lost.keptIn !== undefined
       ? `git branch ${keepingBranch(lost)} ${lost.keptIn}`
       : lost.commit === undefined
       ? `runrec flush --from ${shellWord(journalOf(recordFile, lost))}`
@@ -699,6 +706,10 @@ export function journalOnlyMessage(recordFile: string, lost: JournalOnlyLine): s
     ? `this work tree's journal ${journal}`
     : `the journal the work tree ${lost.removed.workTree}, removed since, left in the common ` +
       `git folder (${journal})`;
+  if (lost.unchecked) {
+    return `${lost.runId} is in ${only} (appended ${new Date(lost.at).toISOString()}) and not ` +
+      `in this file, and cannot be checked: ${lost.why}; ${uncheckedRemedy(recordFile)}`;
+  }
   if (lost.keptIn !== undefined) {
     // Recorded already: a put-back anywhere would record the run a second time.
     return `${lost.runId} is in no file, branch, tag or stash, only in commit ${lost.keptIn} ` +
@@ -747,6 +758,13 @@ export function journalOnlyMessage(recordFile: string, lost: JournalOnlyLine): s
       shellWord(journal)
     } appends it, with its RunID (or, where another record has taken it since, ` +
     `the next free one, and a note naming it), to the RunRecords.csv${there}`;
+}
+
+/** What to do about a line git could not be asked about. */
+function uncheckedRemedy(recordFile: string): string {
+  return optionalEnv("GIT_CEILING_DIRECTORIES") === undefined
+    ? `git -C ${shellWord(dirname(recordFile))} status says why git cannot read the repository`
+    : `env -u GIT_CEILING_DIRECTORIES runrec verify ${shellWord(recordFile)}`;
 }
 
 /** The journal holding `lost`: that of `recordFile` (as named), or a removed work tree's. */
@@ -809,6 +827,14 @@ export function journalOnlyLines(recordFile: string, journal?: string): JournalO
   if (moved.length === 0) return [];
   awaitGitsVersion(recordFile); // a file git is writing lacks lines it is yet to write
   const found = offsetsOf(recordFile, wantedOf(moved));
+  // Appended in a git work tree that runrec (and git, from this folder) cannot find now: named
+  // unchecked, never passed over (nor put back: no append here knows its branch).
+  if (head === "") {
+    const missing = moved.filter((e) =>
+      e.head !== "" && !found.has(e.line) && !putBackFrom(recordFile, e.line)
+    );
+    return uncheckedLines(missing, removedOf);
+  }
   const context = (e: Entry) => [e.previous, e.first].filter((line) => line !== "");
   // Put back by the next append here: this work tree's line of this branch, and the file is
   // git's version; but for another runrec version's record, which no append of this one writes.
@@ -826,7 +852,7 @@ export function journalOnlyLines(recordFile: string, journal?: string): JournalO
   const left = candidates.filter((e) => !onOwn.has(e));
   if (left.length === 0) return [];
   const held = heldAnywhere(dir, left.map((e) => e.line));
-  if (held === undefined) return [];
+  if (held === undefined) return gitRunnable() ? uncheckedLines(left, removedOf) : [];
   // A file gone because HEAD's history deleted it (the deliverable removed on purpose): the lines
   // it held before are recorded there, not lost.
   const deleted = none ? heldBeforeDeletion(dir, fileSpec, left.map((e) => e.line)) : new Map();
@@ -929,6 +955,38 @@ export function journalOnlyLines(recordFile: string, journal?: string): JournalO
       ...(removed === undefined ? {} : { removed }),
     }];
   });
+}
+
+/**
+ * `entries` as lines no ref could be asked about: git finds no repository holding the folder
+ * (`$GIT_CEILING_DIRECTORIES`, a `.git` moved away) or failed; each says why.
+ */
+function uncheckedLines(
+  entries: readonly Entry[],
+  removedOf: ReadonlyMap<Entry, RemovedJournal>,
+): JournalOnlyLine[] {
+  const ceiling = optionalEnv("GIT_CEILING_DIRECTORIES");
+  const unchecked = ceiling === undefined
+    ? "git could not be asked whether a branch, tag or stash holds it"
+    : `GIT_CEILING_DIRECTORIES=${ceiling} keeps git's search (and runrec's) from the ` +
+      "repository it was appended in, so no branch, tag or stash could be asked whether it " +
+      "holds it";
+  return entries.map((e) => {
+    const removed = removedOf.get(e);
+    return {
+      runId: runIdOfLine(e.line)!,
+      line: e.line,
+      at: e.at,
+      why: unchecked,
+      unchecked: true,
+      ...(removed === undefined ? {} : { removed }),
+    };
+  });
+}
+
+/** Whether this process may start git (the sandboxed build may not: it asks no ref). */
+function gitRunnable(): boolean {
+  return Deno.permissions.querySync({ name: "run", command: "git" }).state === "granted";
 }
 
 /** Whether the paths `a` and `b` name one file, links resolved. */

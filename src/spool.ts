@@ -1243,7 +1243,7 @@ export async function replayLostFile(
     const lost = journalOnlyLines(journaled, file);
     // Another line of history's run (a branch, a detached HEAD's commit) is not this one's to
     // record, and one a commit holds is recorded already: each is named with its remedy.
-    const elsewhere = lost.filter((l) => l.branchFile || l.commit || l.keptIn);
+    const elsewhere = lost.filter((l) => l.branchFile || l.commit || l.keptIn || l.unchecked);
     for (const l of elsewhere) {
       report.failures.push(
         `${named}: not put back here: ${journalOnlyMessage(named, l)}`,

@@ -38,6 +38,7 @@
 import { type Candidate, type RecordCandidates, regularFileBytes } from "./record_candidates.ts";
 import { DELIVERABLE_FOLDER, isToolRoot, RECORD_FILE } from "./deliverable.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
+import { ceilingNote } from "./git_ceiling.ts";
 import {
   gitRepository,
   gitTopLevel,
@@ -248,7 +249,7 @@ export async function verifyHistories(
     const found = await gitRepository(folder);
     if (!found) {
       throw new OptionError((name) =>
-        `${target}: not in a git work tree (${name("since")} needs git history)`
+        `${target}: not in a git work tree${ceilingNote()} (${name("since")} needs git history)`
       );
     }
     const top = await Deno.realPath(found.top);
@@ -569,7 +570,7 @@ async function repositoryOf(file: string, known: Map<string, Repository>): Promi
     }
     if (dirname(dir) === dir) {
       throw new OptionError((name) =>
-        `${file}: not in a git work tree (${name("since")} needs git history)`
+        `${file}: not in a git work tree${ceilingNote()} (${name("since")} needs git history)`
       );
     }
   }

@@ -21,6 +21,8 @@ export const ENV_VARS = [
   "GIT_DIR",
   "GIT_WORK_TREE",
   "GIT_INDEX_FILE",
+  // runrec's search for the repository stops where git's does.
+  "GIT_CEILING_DIRECTORIES",
   // The run of the `exec` a command runs under: its start of the same agent is that run again.
   "RUNREC_EXEC_RUN",
 ] as const;
