@@ -72,7 +72,9 @@ let userTop: { top?: string } | undefined;
  * `$GIT_DIR` alone (that folder, or the repository's `core.worktree`; none
  * for a bare one) or `$GIT_INDEX_FILE` alone (a hook's). Git would take each
  * folder runrec starts a git in as the top (a deliverable's: its tracked
- * files then the whole index's).
+ * files then the whole index's). But a `$GIT_DIR` named `.git` above runrec's
+ * folder names its top itself: started in a subfolder, runrec works as from
+ * there, where git would see every other file deleted.
  */
 function usersTop(): string | undefined {
   if (userTop) return userTop.top;
@@ -85,11 +87,52 @@ function usersTop(): string | undefined {
       stderr: "null",
     }).outputSync();
     const top = new TextDecoder().decode(asked.stdout).trim();
-    userTop = { top: asked.success && top ? top : undefined };
+    userTop = { top: asked.success && top ? dotGitTop(top) : undefined };
   } catch {
     userTop = {}; // not started (the sandboxed build): as git has it in each folder
   }
   return userTop.top;
+}
+
+/**
+ * The folder above `top` (git's top for `$GIT_DIR` alone: runrec's folder) whose `.git` is
+ * `$GIT_DIR` or names it (a `.git` file), else `top`.
+ */
+function dotGitTop(top: string): string {
+  const gitDir = gitDirAlone();
+  if (gitDir === undefined) return top;
+  for (let at = dirname(top); at !== dirname(at); at = dirname(at)) {
+    const own = gitDirsOf(at)?.gitDir;
+    if (own !== undefined && resolvedPath(own) === gitDir) return at;
+  }
+  return top;
+}
+
+/** `$GIT_DIR` (links resolved) when it is set and `$GIT_WORK_TREE` is not. */
+function gitDirAlone(): string | undefined {
+  const gitDir = optionalEnv("GIT_DIR");
+  return gitDir && !optionalEnv("GIT_WORK_TREE") ? resolvedPath(resolve(gitDir)) : undefined;
+}
+
+/**
+ * What to say of the work tree's top `top` that git took, with `$GIT_DIR` alone, from the folder
+ * runrec was started in, no `.git` there or above naming `$GIT_DIR`: that folder may be a
+ * subfolder; `""` otherwise.
+ *
+ * @example
+ * ```ts
+ * import { gitDirAloneNote } from "./git.ts";
+ * gitDirAloneNote("/work/repo/PKG-01"); // "GIT_DIR is set without GIT_WORK_TREE: …" there
+ * ```
+ */
+export function gitDirAloneNote(top: string): string {
+  const gitDir = gitDirAlone();
+  if (gitDir === undefined || usersTop() !== top || dotGitTop(top) !== top) return "";
+  const own = gitDirsOf(top)?.gitDir;
+  if (own !== undefined && resolvedPath(own) === gitDir) return "";
+  return `GIT_DIR is set without GIT_WORK_TREE, so git takes ${top}, the folder runrec was ` +
+    "started in, as the work tree's top: where it is not, set GIT_WORK_TREE to the top (or " +
+    "start runrec there)";
 }
 
 /** The top of a work tree nested in `top` (a `.git` below it) that holds `folder`, if any. */

@@ -40,6 +40,7 @@ import { DELIVERABLE_FOLDER, isToolRoot, RECORD_FILE } from "./deliverable.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
 import { ceilingNote } from "./git_ceiling.ts";
 import {
+  gitDirAloneNote,
   gitRepository,
   gitTopLevel,
   readObjects,
@@ -259,6 +260,8 @@ export async function verifyHistories(
       known.scopes.push(scope);
       continue;
     }
+    const alone = gitDirAloneNote(top);
+    if (alone) notes.push(alone);
     const repository = await startingPoint(top, found.shallow, since, notes);
     repository.scopes.push(scope);
     repositories.set(top, repository);
@@ -580,7 +583,10 @@ async function repositoryOf(file: string, known: Map<string, Repository>): Promi
 function gitRelative(top: string, path: string): string {
   const relativePath = relative(top, path).split(sep).join("/");
   if (relativePath === ".." || relativePath.startsWith("../")) {
-    throw new InputError(`${path}: resolves outside the git work tree ${top}`);
+    const note = gitDirAloneNote(top);
+    throw new InputError(
+      `${path}: resolves outside the git work tree ${top}${note ? `; ${note}` : ""}`,
+    );
   }
   return relativePath;
 }

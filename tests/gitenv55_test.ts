@@ -56,3 +56,47 @@ Deno.test("GIT_CEILING_DIRECTORIES at or between a deliverable and its repositor
   assertEquals(above.code, 1);
   assertIncludes(above.stdout, "which is gone");
 });
+
+Deno.test("verify --since HEAD with GIT_DIR alone, runrec started in a subfolder: works as from the top when a .git there names GIT_DIR; with no .git naming it (git takes the subfolder as the top) it says to set GIT_WORK_TREE; before, a false 'moved … K-APPEND-1 broken' (exit 1) or 'resolves outside the git work tree' (exit 2) with no remedy", async () => {
+  const { root, env } = await repository();
+  assertEquals((await cli(root, env, ...emitArgs(DEL))).code, 0);
+  const [pkg, beside] = [join(root, "PKG-01_Pkg"), join(root, "_Decomposition")];
+  const fromPkg = join("1_Working", "DEL-01-02_Thing");
+  const fromBeside = join("..", DEL);
+  for (const gitDir of [join(root, ".git"), join("..", ".git")]) {
+    for (const [cwd, target] of [[pkg, fromPkg], [beside, fromBeside]]) {
+      const verified = await cli(
+        cwd,
+        { ...env, GIT_DIR: gitDir },
+        "verify",
+        target,
+        "--since",
+        "HEAD",
+      );
+      assertEquals(verified.code, 0, verified.stdout + verified.stderr);
+      assertIncludes(verified.stdout, "K-APPEND-1 holds since HEAD");
+    }
+  }
+  // The git folder kept apart, no .git in the work tree: git's rule, and what to do.
+  const apart = join(root, "..", `${root.split("/").pop()}.git`);
+  await Deno.rename(join(root, ".git"), apart);
+  try {
+    const under = { ...env, GIT_DIR: apart };
+    const inside = await cli(pkg, under, "verify", fromPkg, "--since", "HEAD");
+    assertIncludes(inside.stdout, "GIT_DIR is set without GIT_WORK_TREE, so git takes");
+    const outside = await cli(beside, under, "verify", fromBeside, "--since", "HEAD");
+    assertEquals(outside.code, 2);
+    assertIncludes(outside.stderr, "set GIT_WORK_TREE to the top");
+    const set = await cli(
+      pkg,
+      { ...under, GIT_WORK_TREE: root },
+      "verify",
+      fromPkg,
+      "--since",
+      "HEAD",
+    );
+    assertEquals(set.code, 0, set.stdout + set.stderr);
+  } finally {
+    await Deno.remove(apart, { recursive: true });
+  }
+});
