@@ -10,7 +10,7 @@
 import { dirname, join } from "./path.ts";
 import { RECORD_FILE } from "./deliverable.ts";
 import { journalPath } from "./journal.ts";
-import { removedWorkTreeRecordFiles } from "./kept_journals.ts";
+import { type KeptCopies, keptCopies, removedWorkTreeRecordFiles } from "./kept_journals.ts";
 import { isLinkedWorktreeOf } from "./git.ts";
 import { isGone } from "./lookups.ts";
 import { sortUtf8 } from "./manifest.ts";
@@ -19,7 +19,8 @@ import { holdsNoDeliverables, kindOf, walk } from "./walk.ts";
 /**
  * The record files at or beneath the folder `root` that are gone while a journal of theirs stays
  * (in `.runrec/` beside where the file was, or kept for a removed work tree), sorted; their paths
- * are built from `root` as given. Linked work trees beneath it are not entered.
+ * are built from `root` as given. Linked work trees beneath it are not entered. `copies`: the
+ * command's reading of the kept journals (default: read now).
  *
  * @example
  * ```ts
@@ -27,7 +28,10 @@ import { holdsNoDeliverables, kindOf, walk } from "./walk.ts";
  * goneJournaledRecordFiles("."); // [] unless a checkout took a folder's RunRecords.csv
  * ```
  */
-export function goneJournaledRecordFiles(root: string): string[] {
+export function goneJournaledRecordFiles(
+  root: string,
+  copies: KeptCopies = keptCopies(),
+): string[] {
   const found = new Set<string>();
   const enter = (dir: string, name: string) =>
     !holdsNoDeliverables(name) && !isLinkedWorktreeOf(join(dir, name), dir);
@@ -38,7 +42,7 @@ export function goneJournaledRecordFiles(root: string): string[] {
   }
   const own = join(root, RECORD_FILE);
   if (isGone(own) && kindOf(journalPath(own)) === "file") found.add(own);
-  for (const file of removedWorkTreeRecordFiles(root)) {
+  for (const file of removedWorkTreeRecordFiles(root, copies)) {
     if (isGone(file)) found.add(file);
   }
   return sortUtf8([...found]);

@@ -45,6 +45,7 @@ import { sha256Hex } from "./sha256.ts";
 import { shellWord } from "./shell_word.ts";
 import {
   keepJournal,
+  type KeptCopies,
   nearestFolder,
   type RemovedJournal,
   removedWorkTreeJournals,
@@ -677,7 +678,9 @@ export function journalOnlyJson(recordFile: string, lost: JournalOnlyLine): Jour
     appendedAt: new Date(lost.at).toISOString(),
     why: lost.why,
     branch: lost.branch ?? null,
-    command: lost.unchecked
+    command: lost.removed?.prunable
+      ? prunableRemedy(journalOf(recordFile, lost), lost)
+      : lost.unchecked
       ? uncheckedRemedy(recordFile)
       : lost.keptIn !== undefined
       ? `git branch ${keepingBranch(lost)} ${lost.keptIn}`
@@ -706,6 +709,14 @@ export function journalOnlyMessage(recordFile: string, lost: JournalOnlyLine): s
     ? `this work tree's journal ${journal}`
     : `the journal the work tree ${lost.removed.workTree}, removed since, left in the common ` +
       `git folder (${journal})`;
+  if (lost.removed?.prunable) {
+    // Moved by hand, its own journal comes back with `git worktree repair`: appending from the
+    // copy now would record the run twice then.
+    return `${lost.runId} is in no file, branch, tag or stash, only in the journal of the work ` +
+      `tree ${lost.removed.workTree}, whose folder is gone while git still lists it (prunable), ` +
+      `kept in the common git folder (${journal}) (appended ` +
+      `${new Date(lost.at).toISOString()}): ${lost.why}; ${prunableRemedy(journal, lost)}`;
+  }
   if (lost.unchecked) {
     return `${lost.runId} is in ${only} (appended ${new Date(lost.at).toISOString()}) and not ` +
       `in this file, and cannot be checked: ${lost.why}; ${uncheckedRemedy(recordFile)}`;
@@ -760,6 +771,16 @@ export function journalOnlyMessage(recordFile: string, lost: JournalOnlyLine): s
     `the next free one, and a note naming it), to the RunRecords.csv${there}`;
 }
 
+/** What to do about a line of a work tree git lists as prunable: repair it, or prune it first. */
+function prunableRemedy(journal: string, lost: JournalOnlyLine): string {
+  return `moved by hand from ${
+    shellWord(lost.removed!.workTree)
+  }, git worktree repair NEW-FOLDER brings its journal back, and runrec flush there puts it ` +
+    `back; deleted, git worktree prune first, then runrec flush --from ${
+      shellWord(journal)
+    } appends it`;
+}
+
 /** What to do about a line git could not be asked about. */
 function uncheckedRemedy(recordFile: string): string {
   return optionalEnv("GIT_CEILING_DIRECTORIES") === undefined
@@ -781,9 +802,10 @@ function journalOf(recordFile: string, lost: JournalOnlyLine): string {
  * on the branch it was appended on (gone, or its file holds neither). A file begun on a branch
  * that lacked it, then discarded by `git checkout -f`, leaves its records so. So too the lines of
  * the journals linked work trees removed since kept for the deliverable at this path
- * (./kept_journals.ts), which no append puts back. `journal`: that journal's lines only (`flush
- * --from` of it). None where git cannot be asked, or the file or a journal is not a regular
- * file: nothing is said then.
+ * (./kept_journals.ts), or for the folder git moved to this one, which no append puts back.
+ * `journal`: that journal's lines only (`flush --from` of it). `copies`: the command's reading of
+ * the kept journals (./kept_journals.ts `keptCopies`). Lines git cannot be asked about are named
+ * `unchecked`; none where the file or a journal is not a regular file.
  *
  * @example
  * ```ts
@@ -791,7 +813,11 @@ function journalOf(recordFile: string, lost: JournalOnlyLine): string {
  * journalOnlyLines("/p/DEL-01-02_X/RunRecords.csv"); // [] unless a record is in the journal only
  * ```
  */
-export function journalOnlyLines(recordFile: string, journal?: string): JournalOnlyLine[] {
+export function journalOnlyLines(
+  recordFile: string,
+  journal?: string,
+  copies?: KeptCopies,
+): JournalOnlyLine[] {
   // None here: a file begun on this branch, which lacked it, and discarded by `git checkout -f`.
   // Its lines are looked for as in an empty file, so that `flush --from` on it appends them.
   const none = isGone(recordFile);
@@ -799,7 +825,12 @@ export function journalOnlyLines(recordFile: string, journal?: string): JournalO
   if (!(none || kindOf(recordFile) === "file")) return [];
   const own = journalPath(recordFile);
   const journals = [{ path: own } as { path: string; removed?: RemovedJournal }]
-    .concat(removedWorkTreeJournals(recordFile).map((removed) => ({ path: removed.path, removed })))
+    .concat(
+      removedWorkTreeJournals(recordFile, copies).map((removed) => ({
+        path: removed.path,
+        removed,
+      })),
+    )
     .filter((j) => journal === undefined || sameFile(j.path, journal))
     .filter((j) => kindOf(j.path) === "file");
   if (journals.length === 0) return [];

@@ -16,7 +16,9 @@ import { workTreeOf } from "./git.ts";
 import { kindOf } from "./walk.ts";
 import { resolvedPath } from "./lookups.ts";
 import { sha256Hex } from "./sha256.ts";
-import { RECORD_FILE } from "./deliverable.ts";
+import { DELIVERABLE_FOLDER, RECORD_FILE } from "./deliverable.ts";
+import { nearbyFolders } from "./nearby_runs.ts";
+import { leftByGit } from "./git_moved_folder.ts";
 
 /**
  * The folder of the common git folder that keeps the linked work trees' journals.
@@ -143,7 +145,7 @@ function beginWorkTreeFolder(
   Deno.mkdirSync(dirname(path), { recursive: true });
   if (named) return;
   Deno.writeTextFileSync(join(own, WORK_TREE_FILE), `${top}\n`);
-  const live = liveKeys(common);
+  const { live } = workTreeStates(common);
   for (const other of listed(folders)) {
     if (other === key || live.has(other)) continue;
     try {
@@ -163,12 +165,102 @@ export interface RemovedJournal {
   path: string;
   /** The removed work tree's top folder, as it was. */
   workTree: string;
+  /**
+   * Its work tree's folder is gone while git still lists it (`prunable`: moved by hand, not by
+   * `git worktree move`, or deleted, and not pruned yet): moved, its own journal comes back
+   * with `git worktree repair`, so `flush --from` of the copy is refused.
+   */
+  prunable?: boolean;
+}
+
+/**
+ * The copies removed work trees left, read once for a command: the work trees' states and the
+ * copies' listing are looked up once per repository, not once per record file. A new one for
+ * each command (a library process calls again): nothing is kept between commands.
+ */
+export interface KeptCopies {
+  /** The copies of the work tree whose top is `top` (of common git folder `commonDir`). */
+  of(top: string, commonDir: string): Map<string, RemovedJournal[]>;
+}
+
+/**
+ * A {@linkcode KeptCopies} for one command.
+ *
+ * @example
+ * ```ts
+ * import { keptCopies, removedWorkTreeJournals } from "./kept_journals.ts";
+ * const copies = keptCopies();
+ * for (const file of ["/repo/A/RunRecords.csv", "/repo/B/RunRecords.csv"]) {
+ *   removedWorkTreeJournals(file, copies); // the listing read at the first only
+ * }
+ * ```
+ */
+export function keptCopies(): KeptCopies {
+  const read = new Map<string, Map<string, RemovedJournal[]>>();
+  return {
+    of(top, commonDir) {
+      const known = read.get(top);
+      if (known) return known;
+      const copies = copiesOf(top, commonDir);
+      read.set(top, copies);
+      return copies;
+    },
+  };
+}
+
+/**
+ * The copies of removed work trees in the common git folder `commonDir`, by the deliverable path
+ * (relative to `top`) they are of: the path each was kept for, or, where that folder is gone here
+ * and one deliverable folder near it has its DeliverableID (git moved it: `git mv` on that
+ * branch or this one), that folder's: named where the deliverable is, once.
+ */
+function copiesOf(top: string, commonDir: string): Map<string, RemovedJournal[]> {
+  const byPath = new Map<string, RemovedJournal[]>();
+  const folders = join(commonDir, KEPT_JOURNALS);
+  if (kindOf(folders) !== "folder") return byPath;
+  const { live, prunable } = workTreeStates(commonDir);
+  const add = (path: string, copy: RemovedJournal) =>
+    byPath.set(path, [...byPath.get(path) ?? [], copy]);
+  for (const key of listed(folders).filter((k) => !live.has(k))) {
+    const named = readText(join(folders, key, WORK_TREE_FILE))?.trim();
+    for (const journal of journalsBeneath(join(folders, key))) {
+      const path = relative(join(folders, key), dirname(journal));
+      const copy: RemovedJournal = {
+        path: journal,
+        workTree: named || key,
+        ...prunable.has(key) ? { prunable: true } : {},
+      };
+      add(movedHome(top, path) ?? path, copy);
+    }
+  }
+  return byPath;
+}
+
+/**
+ * Where the deliverable kept at `path` (relative to `top`) is here when that folder is gone (or
+ * holds only runrec's state): the one deliverable folder near it with the DeliverableID of its
+ * name; `undefined` otherwise.
+ */
+function movedHome(top: string, path: string): string | undefined {
+  const at = join(top, path);
+  const id = DELIVERABLE_FOLDER.exec(basename(at))?.[1];
+  // Gone, or only runrec's state left there (git-ignored: a checkout moves the rest).
+  if (id === undefined || !(kindOf(at) === "other" || leftByGit(at))) return undefined;
+  const namesakes = nearbyFolders(at).filter((dir) =>
+    DELIVERABLE_FOLDER.exec(basename(dir))?.[1] === id && kindOf(dir) === "folder" &&
+    !leftByGit(dir)
+  );
+  if (namesakes.length !== 1) return undefined;
+  const home = relative(top, resolvedPath(namesakes[0]));
+  return home === ".." || home.startsWith("../") ? undefined : home;
 }
 
 /**
  * The copies of the journals of work trees removed since (`git worktree remove`, or deleted and
- * pruned) kept for the deliverable at `recordFile`'s path (absolute) in the work tree holding
- * it, its folder there or not. Where no linked work tree ever kept one: one `stat`.
+ * pruned; or their folder gone, not yet pruned) kept for the deliverable at `recordFile`'s path
+ * (absolute) in the work tree holding it, its folder there or not; or, that folder gone here,
+ * kept for the folder git moved to this one. `copies`: the command's reading (default: read now). Where no linked work tree ever
+ * kept one: one `stat`.
  *
  * @example
  * ```ts
@@ -176,26 +268,24 @@ export interface RemovedJournal {
  * removedWorkTreeJournals("/repo/PKG-01/DEL-01-02_X/RunRecords.csv"); // [] unless one was removed
  * ```
  */
-export function removedWorkTreeJournals(recordFile: string): RemovedJournal[] {
+export function removedWorkTreeJournals(
+  recordFile: string,
+  copies: KeptCopies = keptCopies(),
+): RemovedJournal[] {
   const tree = workTreeOf(nearestFolder(dirname(recordFile)));
   if (tree === undefined) return [];
-  const folders = join(tree.commonDir, KEPT_JOURNALS);
-  if (kindOf(folders) !== "folder") return [];
+  if (kindOf(join(tree.commonDir, KEPT_JOURNALS)) !== "folder") return [];
   const path = relative(tree.top, resolvedPath(dirname(recordFile)));
   if (path === ".." || path.startsWith("../")) return [];
-  const live = liveKeys(tree.commonDir);
-  return listed(folders).filter((key) => !live.has(key)).flatMap((key) => {
-    const kept = join(folders, key, path, `${basename(recordFile)}.journal`);
-    if (kindOf(kept) !== "file") return [];
-    const named = readText(join(folders, key, WORK_TREE_FILE))?.trim();
-    return [{ path: kept, workTree: named || key }];
-  });
+  return (copies.of(tree.top, tree.commonDir).get(path) ?? [])
+    .filter((copy) => basename(copy.path) === `${basename(recordFile)}.journal`);
 }
 
 /**
  * The record files (in the work tree holding `root`, at or beneath `root`, their paths built from
- * `root` as given) whose deliverable path a removed work tree's kept journal is of: `verify` of a
- * root reads them where their folder is gone here.
+ * `root` as given) whose deliverable a removed work tree's kept journal is of: `verify` of a
+ * root reads them where their folder is gone here. A copy of a folder git moved is read where
+ * the folder is now.
  *
  * @example
  * ```ts
@@ -203,20 +293,18 @@ export function removedWorkTreeJournals(recordFile: string): RemovedJournal[] {
  * removedWorkTreeRecordFiles("/repo"); // [] unless a removed work tree kept a journal
  * ```
  */
-export function removedWorkTreeRecordFiles(root: string): string[] {
+export function removedWorkTreeRecordFiles(
+  root: string,
+  copies: KeptCopies = keptCopies(),
+): string[] {
   const tree = workTreeOf(root);
   if (tree === undefined) return [];
-  const folders = join(tree.commonDir, KEPT_JOURNALS);
-  if (kindOf(folders) !== "folder") return [];
+  if (kindOf(join(tree.commonDir, KEPT_JOURNALS)) !== "folder") return [];
   const under = relative(tree.top, resolvedPath(resolve(root)));
-  const live = liveKeys(tree.commonDir);
   const found = new Set<string>();
-  for (const key of listed(folders).filter((k) => !live.has(k))) {
-    for (const journal of journalsBeneath(join(folders, key))) {
-      const path = relative(join(folders, key), dirname(journal));
-      if (under === "" || path === under || path.startsWith(`${under}/`)) {
-        found.add(join(root, path.slice(under === "" ? 0 : under.length + 1), RECORD_FILE));
-      }
+  for (const path of copies.of(tree.top, tree.commonDir).keys()) {
+    if (under === "" || path === under || path.startsWith(`${under}/`)) {
+      found.add(join(root, path.slice(under === "" ? 0 : under.length + 1), RECORD_FILE));
     }
   }
   return [...found].sort();
@@ -247,7 +335,7 @@ function journalsBeneath(folder: string): string[] {
  */
 export function keptJournalOf(
   path: string,
-): { recordFile: string; live: boolean } | undefined {
+): { recordFile: string; live: boolean; prunable: boolean } | undefined {
   if (basename(path) !== `${RECORD_FILE}.journal`) return undefined;
   const tree = workTreeOf(Deno.cwd());
   if (tree === undefined) return undefined;
@@ -255,27 +343,37 @@ export function keptJournalOf(
   const rel = relative(folders, resolvedPath(resolve(path)));
   if (rel === ".." || rel.startsWith("../") || !rel.includes("/")) return undefined;
   const [key, ...rest] = rel.split("/");
+  const kept = rest.slice(0, -1).join("/");
+  const { live, prunable } = workTreeStates(tree.commonDir);
+  // Into the folder git moved the deliverable to, when its own is gone here.
+  const home = live.has(key) ? undefined : movedHome(tree.top, kept);
   return {
-    recordFile: join(tree.top, ...rest.slice(0, -1), RECORD_FILE),
-    live: liveKeys(tree.commonDir).has(key),
+    recordFile: join(tree.top, home ?? kept, RECORD_FILE),
+    live: live.has(key),
+    prunable: prunable.has(key),
   };
 }
 
-/** The folders (in `runrec-journals/`) of the linked work trees there now. */
-function liveKeys(commonDir: string): Set<string> {
+/**
+ * The folders (in `runrec-journals/`) of the linked work trees there now (`live`), and of those
+ * git still lists whose folder is gone (`prunable`: moved by hand or deleted, not pruned yet;
+ * counted removed: their records are named, and `flush --from` of their copies refused).
+ */
+function workTreeStates(commonDir: string): { live: Set<string>; prunable: Set<string> } {
   const trees = join(commonDir, "worktrees");
   const live = new Set<string>();
+  const prunable = new Set<string>();
   for (const name of listed(trees)) {
-    // Its `.git` file gone (deleted, not yet pruned): removed too; but not a locked one (`git
-    // worktree lock`: on a device not mounted now, which git never prunes), whose file holds its
-    // records still.
+    const key = keyOf(join(trees, name));
+    if (key === undefined) continue;
+    // A locked one (`git worktree lock`: on a device not mounted now, which git never prunes)
+    // is live, whatever its folder.
     const dotGit = readText(join(trees, name, "gitdir"))?.trim();
     const locked = kindOf(join(trees, name, "locked")) === "file";
-    if (!locked && (!dotGit || kindOf(resolve(join(trees, name), dotGit)) !== "file")) continue;
-    const key = keyOf(join(trees, name));
-    if (key !== undefined) live.add(key);
+    if (locked || (dotGit && kindOf(resolve(join(trees, name), dotGit)) === "file")) live.add(key);
+    else prunable.add(key);
   }
-  return live;
+  return { live, prunable };
 }
 
 /** The folders in `folder` (none when it cannot be listed). */

@@ -1227,6 +1227,16 @@ export async function replayLostFile(
     );
     return report;
   }
+  if (kept?.prunable) {
+    // Moved by hand (not `git worktree move`), its own journal is back once it is repaired.
+    report.failures.push(
+      `${file}: the journal of a linked work tree whose folder is gone while git still lists ` +
+        "it (prunable): moved by hand, git worktree repair NEW-FOLDER brings its journal back, " +
+        "and runrec flush there puts back what it holds; deleted, git worktree " +
+        "prune first, then runrec flush --from this journal",
+    );
+    return report;
+  }
   const journaled = journaledRecordFile(resolve(file)) ?? kept?.recordFile;
   if (journaled !== undefined && kindOf(file) === "file") {
     // A folder or FIFO at the record file's path: its journal's lines cannot be looked for

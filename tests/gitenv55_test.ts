@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { assertEquals, assertIncludes } from "./assert.ts";
 import { emitArgs } from "./cli.ts";
 import { git } from "./fixtures.ts";
-import { cli, DEL, repository } from "./support/work_tree_project.ts";
+import { cli, DEL, repository, workTree } from "./support/work_tree_project.ts";
 
 Deno.test("GIT_CEILING_DIRECTORIES at or between a deliverable and its repository's top: runrec finds no repository either, and verify names each record only the journal holds as unchecked (exit 1), flush --from appends none, verify --since says why; before, verify said ok over them", async () => {
   const { root, env } = await repository();
@@ -98,5 +98,58 @@ Deno.test("verify --since HEAD with GIT_DIR alone, runrec started in a subfolder
     assertEquals(set.code, 0, set.stdout + set.stderr);
   } finally {
     await Deno.remove(apart, { recursive: true });
+  }
+});
+
+/** `DEL` moved by `git mv` (a new label, the DeliverableID kept). */
+const MOVED = join("PKG-01_Pkg", "1_Working", "DEL-01-02_Thing_Moved");
+
+Deno.test("a removed work tree's dropped record of a deliverable git mv moved on its branch is named where the deliverable is: verify of the old folder on main, of the new one on the branch, once by verify .; flush --from appends it into the new folder there (before: named at the path it was kept for only, and flush --from began the old folder again)", async () => {
+  const { root, env } = await repository();
+  // Kept for the new path (moved before the run), and for the old one (moved after).
+  const lost: Record<string, string> = {};
+  for (const when of ["before", "after"]) {
+    const wt = await workTree(root, "-b", when);
+    if (when === "before") {
+      await git(wt, "mv", DEL, MOVED);
+      await git(wt, "commit", "-qm", "moved");
+    }
+    const at = when === "before" ? MOVED : DEL;
+    lost[when] = (await cli(wt, env, ...emitArgs(at))).stdout.trim();
+    await git(wt, "reset", "-q", "--hard");
+    if (when === "after") {
+      await git(wt, "mv", DEL, MOVED);
+      await git(wt, "commit", "-qm", "moved");
+    }
+    await git(root, "worktree", "remove", "--force", wt);
+  }
+  const named = async (target: string, expected: string[]) => {
+    const verified = await cli(root, env, "verify", target);
+    const shown = verified.stdout + verified.stderr;
+    for (const runId of Object.values(lost)) {
+      const times = shown.split(`${runId} is in no file`).length - 1;
+      assertEquals(times, expected.includes(runId) ? 1 : 0, `${target}: ${shown}`);
+    }
+  };
+  // On main the deliverable is at the old path: the record kept for the new one is named there.
+  await named(DEL, [lost.before, lost.after]);
+  await named(".", [lost.before, lost.after]);
+  // On each branch the deliverable is at the new path: both named there until put back.
+  const left = [lost.before, lost.after];
+  for (const when of ["before", "after"]) {
+    await git(root, "checkout", "-q", when);
+    await named(MOVED, left);
+    await named(".", left);
+    const kept = (await cli(root, env, "verify", MOVED, "--json")).stdout;
+    const command = JSON.parse(kept).journalOnly
+      .find((j: { runId: string }) => j.runId === lost[when]).command as string;
+    const journal = command.replace(/^runrec flush --from /, "").replace(/^'|'$/g, "");
+    const flushed = await cli(root, env, "flush", "--from", journal);
+    assertEquals(flushed.code, 0, flushed.stdout + flushed.stderr);
+    assertIncludes(flushed.stdout, join(MOVED, "RunRecords.csv"));
+    assertEquals(await git(root, "status", "--porcelain", "--", DEL), "");
+    left.shift();
+    await named(".", left);
+    await git(root, "checkout", "-qf", "main");
   }
 });

@@ -13,23 +13,16 @@
  * @module
  */
 import { join } from "node:path";
-import { cli, DEL, KEPT, repository } from "./support/work_tree_project.ts";
+import { cli, DEL, KEPT, repository, workTree } from "./support/work_tree_project.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { emitArgs } from "./cli.ts";
-import { git, tempDir } from "./fixtures.ts";
+import { git } from "./fixtures.ts";
 import { recordsOf } from "./support/runs.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 
 /** The RunIDs of `del`'s records, in file order. */
 async function runIds(del: string): Promise<string[]> {
   return (await recordsOf(del)).map((r) => r.RunID);
-}
-
-/** A new linked work tree of `root` (`git worktree add`, with `args`), as a path. */
-async function workTree(root: string, ...args: string[]): Promise<string> {
-  const path = join(await tempDir({ prefix: "runrec-worktree54-wt-" }), "agent");
-  await git(root, "worktree", "add", "-q", ...args, path);
-  return path;
 }
 
 /** The journals the common git folder of `root` keeps for `del`, relative to `root`. */

@@ -32,7 +32,7 @@ import { join } from "../path.ts";
 import { type Command, EXIT, positionals, stringOption, UsageError, writeJson } from "./command.ts";
 import { isStandardInput } from "./path_list.ts";
 import type { ByteSource } from "../text_lines.ts";
-import { keptJournalOf } from "../kept_journals.ts";
+import { keptCopies, keptJournalOf } from "../kept_journals.ts";
 import { goneJournaledRecordFiles } from "../gone_record_files.ts";
 
 const HELP = `runrec flush: append records that were spooled after a failed write
@@ -204,10 +204,13 @@ export const flushCommand: Command = {
     // And of record files a checkout took (or at a removed work tree's path) whose journal stays.
     const files = dirs.map((dir) => join(dir, RECORD_FILE));
     const listed = new Set(files.map((file) => resolve(file)));
-    const gone = from !== undefined ? [] : targets.flatMap(goneJournaledRecordFiles);
+    const copies = keptCopies();
+    const gone = from !== undefined
+      ? []
+      : targets.flatMap((t) => goneJournaledRecordFiles(t, copies));
     for (const file of gone) if (!listed.has(resolve(file))) files.push(file);
     for (const file of files) {
-      for (const record of journalOnlyLines(resolve(file))) {
+      for (const record of journalOnlyLines(resolve(file), undefined, copies)) {
         report.failures.push(journalOnlyMessage(file, record));
         journalOnly.push(journalOnlyJson(file, record));
       }

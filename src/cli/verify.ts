@@ -27,6 +27,7 @@ import { sharedIdProblems } from "../claimed_ids.ts";
 import { isThere } from "../lookups.ts";
 import { kindOf } from "../walk.ts";
 import { goneJournaledRecordFiles } from "../gone_record_files.ts";
+import { type KeptCopies, keptCopies } from "../kept_journals.ts";
 import { shellWord } from "../shell_word.ts";
 import { looksLikeRevision } from "./revision_word.ts";
 import {
@@ -213,8 +214,12 @@ async function holdsIdent(path: string): Promise<boolean> {
  * An error for each record appended to `path` in the last day that only its journal holds
  * (SCHEMA.md 7.1): no file, branch, tag or stash has it, and no append puts it back.
  */
-function journalOnlyProblems(path: string, found: JournalOnlyJson[]): IntegrityProblem[] {
-  const lines = journalOnlyLines(resolve(path));
+function journalOnlyProblems(
+  path: string,
+  found: JournalOnlyJson[],
+  copies: KeptCopies,
+): IntegrityProblem[] {
+  const lines = journalOnlyLines(resolve(path), undefined, copies);
   found.push(...lines.map((lost) => journalOnlyJson(path, lost)));
   return lines.map((lost) => ({
     line: 0,
@@ -332,8 +337,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   // journal stays: named only for a record no file, branch or stash holds.
   const listed = new Set(files.map((f) => resolve(f.path)));
   const journaledOnly = new Set<string>();
+  // Removed work trees' kept journals, read once for this command (not once per file).
+  const copies = keptCopies();
   for (const target of targets.filter((t) => kindOf(t) === "folder")) {
-    for (const path of goneJournaledRecordFiles(target)) {
+    for (const path of goneJournaledRecordFiles(target, copies)) {
       if (listed.has(resolve(path))) continue;
       listed.add(resolve(path));
       journaledOnly.add(path);
@@ -363,7 +370,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     if (!file.exists) {
       // A file begun on this branch, which lacked it, and discarded by `git checkout -f` leaves
       // its records in the journal only: named, as in a file that is there.
-      const lost = journalOnlyProblems(file.path, inJournal);
+      const lost = journalOnlyProblems(file.path, inJournal, copies);
       if (lost.length === 0 && journaledOnly.has(file.path)) continue;
       if (lost.length > 0) failed = true;
       totals.errors += lost.length;
@@ -435,7 +442,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     } catch (e) {
       readError = readFailure(e);
     }
-    const journalOnly = readError === undefined ? journalOnlyProblems(file.path, inJournal) : [];
+    const journalOnly = readError === undefined
+      ? journalOnlyProblems(file.path, inJournal, copies)
+      : [];
     for (
       const problem of [...stored ? [stored] : [], ...shared.get(file.path) ?? [], ...journalOnly]
     ) {

@@ -48,3 +48,19 @@ export async function repository(): Promise<{ root: string; env: Record<string, 
 export function cli(cwd: string, env: Record<string, string>, ...args: string[]) {
   return runCliProcess(args, undefined, env, cwd);
 }
+
+/**
+ * A new linked work tree of `root` (`git worktree add`, with `args`), as a path.
+ *
+ * @example
+ * ```ts
+ * import { repository, workTree } from "./work_tree_project.ts";
+ * const { root } = await repository();
+ * const wt = await workTree(root, "-b", "feat");
+ * ```
+ */
+export async function workTree(root: string, ...args: string[]): Promise<string> {
+  const path = join(await tempDir({ prefix: "runrec-work-tree-" }), "agent");
+  await git(root, "worktree", "add", "-q", ...args, path);
+  return path;
+}
