@@ -153,3 +153,48 @@ Deno.test("a removed work tree's dropped record of a deliverable git mv moved on
     await git(root, "checkout", "-qf", "main");
   }
 });
+
+Deno.test("a linked work tree moved by plain mv (git lists it prunable): verify names its dropped record with git worktree repair and prune, flush --from of its kept journal is refused; repaired, its own flush puts the record back once; deleted and pruned, flush --from appends it once (before: flush --from appended it, and the repaired work tree's flush a second time)", async () => {
+  const { root, env } = await repository();
+  const file = join(root, DEL, "RunRecords.csv");
+  const dropped = async (wt: string) => {
+    const runId = (await cli(wt, env, ...emitArgs(DEL))).stdout.trim();
+    await git(wt, "reset", "-q", "--hard");
+    return runId;
+  };
+  const wt = await workTree(root, "--detach");
+  const runId = await dropped(wt);
+  const moved = `${wt}-moved`;
+  await Deno.rename(wt, moved);
+  const verified = await cli(root, env, "verify", DEL, "--json");
+  assertEquals(verified.code, 1, verified.stderr);
+  const [named] = JSON.parse(verified.stdout).journalOnly;
+  assertEquals(named.runId, runId);
+  assertIncludes(named.command, "git worktree repair NEW-FOLDER");
+  const journal = named.command.replace(/^.* runrec flush --from /, "").replace(/ appends it$/, "");
+  const before = await Deno.readTextFile(file);
+  const refused = await cli(root, env, "flush", "--from", journal);
+  assertEquals(refused.code, 1, refused.stdout + refused.stderr);
+  assertIncludes(refused.stderr, "prunable");
+  assertEquals(await Deno.readTextFile(file), before);
+  // Repaired: live again, and its own journal puts the record back there, once.
+  await git(root, "worktree", "repair", moved);
+  assertEquals((await cli(root, env, "verify", DEL)).code, 0);
+  assertEquals((await cli(moved, env, "flush", DEL)).code, 0);
+  const there = await Deno.readTextFile(join(moved, DEL, "RunRecords.csv"));
+  assertEquals(there.split(runId).length - 1, 1);
+  assertEquals((await cli(root, env, "verify", DEL)).code, 0);
+  // Deleted, then pruned: removed, and flush --from appends its record once.
+  const gone = await workTree(root, "--detach");
+  const lost = await dropped(gone);
+  await Deno.remove(gone, { recursive: true });
+  const deleted = await cli(root, env, "verify", DEL);
+  assertIncludes(deleted.stdout, "git worktree prune first");
+  await git(root, "worktree", "prune");
+  const verify = await cli(root, env, "verify", DEL, "--json");
+  const command: string = JSON.parse(verify.stdout).journalOnly[0].command;
+  const flushed = await cli(root, env, ...command.replace(/^runrec /, "").split(" "));
+  assertEquals(flushed.code, 0, flushed.stdout + flushed.stderr);
+  assertEquals((await Deno.readTextFile(file)).split(lost).length - 1, 1);
+  assertEquals((await cli(root, env, "verify", DEL)).code, 0);
+});
