@@ -274,10 +274,15 @@ export function removedWorkTreeJournals(
 ): RemovedJournal[] {
   const tree = workTreeOf(nearestFolder(dirname(recordFile)));
   if (tree === undefined) return [];
-  if (kindOf(join(tree.commonDir, KEPT_JOURNALS)) !== "folder") return [];
-  const path = relative(tree.top, resolvedPath(dirname(recordFile)));
+  const byPath = copies.of(tree.top, tree.commonDir);
+  // Most folders are no copy's, told by their name before their path is resolved (a `readlink`
+  // a folder up to the root), but for a link (its target's name is the copy's).
+  const folder = resolve(dirname(recordFile));
+  const named = [...byPath.keys()].some((path) => basename(path) === basename(folder));
+  if (!named && !isLink(folder)) return [];
+  const path = relative(tree.top, resolvedPath(folder));
   if (path === ".." || path.startsWith("../")) return [];
-  return (copies.of(tree.top, tree.commonDir).get(path) ?? [])
+  return (byPath.get(path) ?? [])
     .filter((copy) => basename(copy.path) === `${basename(recordFile)}.journal`);
 }
 
@@ -308,6 +313,15 @@ export function removedWorkTreeRecordFiles(
     }
   }
   return [...found].sort();
+}
+
+/** Whether `path` is a symbolic link. */
+function isLink(path: string): boolean {
+  try {
+    return Deno.lstatSync(path).isSymlink;
+  } catch {
+    return false;
+  }
 }
 
 /** The kept journals beneath `folder`. */
