@@ -784,7 +784,8 @@ function prunableRemedy(journal: string, lost: JournalOnlyLine): string {
 /** What to do about a line git could not be asked about. */
 function uncheckedRemedy(recordFile: string): string {
   return optionalEnv("GIT_CEILING_DIRECTORIES") === undefined
-    ? `git -C ${shellWord(dirname(recordFile))} status says why git cannot read the repository`
+    ? `git -C ${shellWord(dirname(recordFile))} status says why git cannot read a repository ` +
+      "there; runrec verify it where git can"
     : `env -u GIT_CEILING_DIRECTORIES runrec verify ${shellWord(recordFile)}`;
 }
 
@@ -864,7 +865,7 @@ export function journalOnlyLines(
     const missing = moved.filter((e) =>
       e.head !== "" && !found.has(e.line) && !putBackFrom(recordFile, e.line)
     );
-    return uncheckedLines(missing, removedOf);
+    return uncheckedLines(missing, removedOf, true);
   }
   const context = (e: Entry) => [e.previous, e.first].filter((line) => line !== "");
   // Put back by the next append here: this work tree's line of this branch, and the file is
@@ -883,7 +884,7 @@ export function journalOnlyLines(
   const left = candidates.filter((e) => !onOwn.has(e));
   if (left.length === 0) return [];
   const held = heldAnywhere(dir, left.map((e) => e.line));
-  if (held === undefined) return gitRunnable() ? uncheckedLines(left, removedOf) : [];
+  if (held === undefined) return gitRunnable() ? uncheckedLines(left, removedOf, false) : [];
   // A file gone because HEAD's history deleted it (the deliverable removed on purpose): the lines
   // it held before are recorded there, not lost.
   const deleted = none ? heldBeforeDeletion(dir, fileSpec, left.map((e) => e.line)) : new Map();
@@ -995,13 +996,18 @@ export function journalOnlyLines(
 function uncheckedLines(
   entries: readonly Entry[],
   removedOf: ReadonlyMap<Entry, RemovedJournal>,
+  noRepository: boolean,
 ): JournalOnlyLine[] {
   const ceiling = optionalEnv("GIT_CEILING_DIRECTORIES");
-  const unchecked = ceiling === undefined
-    ? "git could not be asked whether a branch, tag or stash holds it"
-    : `GIT_CEILING_DIRECTORIES=${ceiling} keeps git's search (and runrec's) from the ` +
+  const unchecked = ceiling !== undefined && noRepository
+    ? `GIT_CEILING_DIRECTORIES=${ceiling} keeps git's search (and runrec's) from the ` +
       "repository it was appended in, so no branch, tag or stash could be asked whether it " +
-      "holds it";
+      "holds it"
+    : noRepository
+    ? "it was appended in a git work tree, and no repository holds this folder now (its .git " +
+      "moved away, or the folder copied out), so no branch, tag or stash could be asked whether " +
+      "it holds it"
+    : "git could not be asked whether a branch, tag or stash holds it";
   return entries.map((e) => {
     const removed = removedOf.get(e);
     return {
