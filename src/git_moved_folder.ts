@@ -100,8 +100,14 @@ function namesakeHolding(delDir: string, lookups: Lookups = directLookups): stri
 /**
  * The DeliverableID of the first record of the record file at `path` (its third field), from
  * the file's first bytes; `undefined` when there is none or it cannot be read.
+ *
+ * @example
+ * ```ts
+ * import { firstRecordId } from "./git_moved_folder.ts";
+ * firstRecordId("PKG-01/DEL-01-05_Flow/RunRecords.csv"); // "DEL-01-02" after git mv renumbered it
+ * ```
  */
-function firstRecordId(path: string): string | undefined {
+export function firstRecordId(path: string): string | undefined {
   try {
     using file = Deno.openSync(path, { read: true });
     const head = new Uint8Array(FIRST_BYTES);

@@ -198,3 +198,24 @@ Deno.test("a linked work tree moved by plain mv (git lists it prunable): verify 
   assertEquals((await Deno.readTextFile(file)).split(lost).length - 1, 1);
   assertEquals((await cli(root, env, "verify", DEL)).code, 0);
 });
+
+Deno.test("a removed work tree's dropped record of a deliverable renumbered by git mv on its branch after the run (DEL-01-02_Thing to DEL-01-05_Thing) is named at the renumbered folder, whose file's first record has its DeliverableID, and flush --from appends it there", async () => {
+  const { root, env } = await repository();
+  const renumbered = join("PKG-01_Pkg", "1_Working", "DEL-01-05_Thing");
+  const wt = await workTree(root, "-b", "renumbered");
+  const lost = (await cli(wt, env, ...emitArgs(DEL))).stdout.trim();
+  await git(wt, "reset", "-q", "--hard");
+  await git(wt, "mv", DEL, renumbered);
+  await git(wt, "commit", "-qm", "renumbered");
+  await git(root, "worktree", "remove", "--force", wt);
+  await git(root, "checkout", "-q", "renumbered");
+  const verified = await cli(root, env, "verify", renumbered, "--json");
+  assertEquals(verified.code, 1, verified.stderr);
+  const [named] = JSON.parse(verified.stdout).journalOnly;
+  assertEquals(named.runId, lost);
+  const flushed = await cli(root, env, ...named.command.replace(/^runrec /, "").split(" "));
+  assertEquals(flushed.code, 0, flushed.stdout + flushed.stderr);
+  assertIncludes(flushed.stdout, join(renumbered, "RunRecords.csv"));
+  assertEquals(await git(root, "status", "--porcelain", "--", DEL), "");
+  assertEquals((await cli(root, env, "verify", ".")).code, 0);
+});
