@@ -19,7 +19,8 @@ import { isAbsolute, isInside, resolve } from "./path.ts";
  * @example
  * ```ts
  * import { ceilingHides } from "./git_ceiling.ts";
- * ceilingHides("/home/me/proj/DEL-01-02_X", "/home/me"); // true with GIT_CEILING_DIRECTORIES=/home/me
+ * // true with GIT_CEILING_DIRECTORIES=/home/me
+ * ceilingHides("/home/me/proj/DEL-01-02_X", "/home/me");
  * ```
  */
 export function ceilingHides(from: string, top: string): boolean {

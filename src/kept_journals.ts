@@ -262,8 +262,8 @@ function movedHome(top: string, path: string): string | undefined {
  * The copies of the journals of work trees removed since (`git worktree remove`, or deleted and
  * pruned; or their folder gone, not yet pruned) kept for the deliverable at `recordFile`'s path
  * (absolute) in the work tree holding it, its folder there or not; or, that folder gone here,
- * kept for the folder git moved to this one. `copies`: the command's reading (default: read now). Where no linked work tree ever
- * kept one: one `stat`.
+ * kept for the folder git moved to this one. `copies`: the command's reading (default: read
+ * now). Where no linked work tree ever kept one: one `stat`.
  *
  * @example
  * ```ts
