@@ -22,7 +22,9 @@
  *   Liveness is checked with `kill(pid, 0)`; where that is not allowed (the
  *   sandboxed build has no `--allow-run`) the lease decides, as below, as it
  *   does for a lock naming this very process (a Worker of it ended while
- *   holding the lock leaves one that no thread will release). A
+ *   holding the lock leaves one that no thread will release), which is an
+ *   orphan at once when taken before this process started (a container's
+ *   process restarted under the pid of one killed holding it). A
  *   lock file this user cannot read counts as held until
  *   {@linkcode MAX_LEASE_S} after its mtime.
  * - **Another host**, or liveness unknown: the lease decides. The lock is
@@ -563,6 +565,11 @@ function judge(path: string): Verdict {
   // This process's own pid runs whatever thread took the lock, a Worker ended while holding it
   // included, which never lets go: for it, as where liveness is unknown, the lease decides.
   const ours = info.pid === Deno.pid && info.hostname === hostname();
+  if (ours) {
+    // Taken before this process started: by one gone since (a container's restarted under its pid).
+    const gone = notTheHolder(info.pid, acquiredMs, info.pid_start_uptime_ms);
+    if (gone) return { kind: "orphan", reason: gone, of, identity };
+  }
   if (info.hostname === hostname() && info.hostname !== "unknown" && !ours) {
     const alive = pidAlive(info.pid);
     if (alive === false) {

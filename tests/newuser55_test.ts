@@ -4,10 +4,14 @@
  * they met, which failed before its fix.
  */
 import { join } from "node:path";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 import { sharedStatePath } from "../src/work_tree_lock.ts";
 import { recordRun } from "../mod.ts";
-import { ROOT, tempDir } from "./fixtures.ts";
+import { makeProject, ROOT, tempDir } from "./fixtures.ts";
+import { emitArgs, runCliProcess } from "./cli.ts";
+import { CLI_ENTRY } from "./support/cli_entry.ts";
+import { recordsOf } from "./support/runs.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { waitFor } from "./support/held.ts";
 import { withOtherWorkTree } from "./support/work_trees.ts";
@@ -38,6 +42,8 @@ Deno.test("a lock a Worker of this process left when it was ended (terminate) is
   worker.postMessage(del);
   await waitFor(() => Deno.lstat(lock).then(() => true, () => false), "the Worker's lock");
   worker.terminate(); // the orchestrator's timeout
+  // Ended at its next turn of the event loop, not at once: the other writer holds on till then.
+  await new Promise((resolve) => setTimeout(resolve, 500));
   await holder.stdin.close();
   await holder.status;
   await new Promise((resolve) => setTimeout(resolve, 1100)); // its lease of a second passes
@@ -51,4 +57,61 @@ Deno.test("a lock a Worker of this process left when it was ended (terminate) is
   assert(outcome.written !== undefined, "written, not spooled");
   assert(Date.now() - started < 3000, `not waited for: ${Date.now() - started} ms`);
   assertIncludes(outcome.written.record.Notes, "taken in this process");
+});
+
+/**
+ * `runrec args` as a container's process: first in a pid namespace of its own (under strace, which
+ * `straceArgs` may make inject a fault), so that each such process gets the same pid.
+ */
+function inContainer(straceArgs: string[], ...args: string[]) {
+  return new Deno.Command("unshare", {
+    args: [
+      ...["--pid", "--fork", "--mount-proc", "strace", "-f", "-qq", "-o", "/dev/null"],
+      ...straceArgs,
+      ...[Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY, ...args],
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+}
+
+Deno.test("a container's process restarted under the pid of one killed while it replayed the spool takes its lock and its claim of the entry back at once, and appends the record (newuser-55 F2)", async () => {
+  const { del } = await makeProject();
+  const file = join(del, RECORD_FILE);
+  assertEquals((await runCliProcess(emitArgs(del))).code, 0);
+  // A record spooled (a folder in the lock's place refuses the lock at once), then replayed by a
+  // flush killed at its write: the lock and the entry's claim name its pid.
+  await Deno.mkdir(`${file}.lock`);
+  const spooled = await runCliProcess(["emit", del, "--agent", "SPOOLED", "--status", "PARTIAL"]);
+  assertIncludes(spooled.stderr, "spooled to");
+  await Deno.remove(`${file}.lock`);
+  const killed = await inContainer(
+    ["-P", file, "-e", "trace=write", "-e", "inject=write:signal=KILL"],
+    "flush",
+    del,
+  );
+  assertEquals(killed.code, 137, new TextDecoder().decode(killed.stderr));
+  const pid = JSON.parse(await Deno.readTextFile(`${file}.lock`)).pid;
+  const spool = join(del, ".runrec-spool");
+  const entries = () => [...Deno.readDirSync(spool)].map((e) => e.name).filter((n) => n[0] !== ".");
+  assert(entries()[0].endsWith(`.claim-${pid}@${Deno.hostname()}`), entries().join());
+  // Its start and the next one's are told apart to the second, with a margin of three.
+  await new Promise((resolve) => setTimeout(resolve, 4000));
+
+  const started = Date.now();
+  const next = await inContainer([], ...emitArgs(del, "--strict"));
+  const stderr = new TextDecoder().decode(next.stderr);
+  assertEquals(next.code, 0, stderr);
+  assert(Date.now() - started < 8000, `not waited for: ${Date.now() - started} ms`);
+  assertEquals((await recordsOf(del)).map((r) => r.AgentName), [
+    "4_DOCUMENTS",
+    "SPOOLED",
+    "4_DOCUMENTS",
+  ]);
+  assertEquals(entries(), []);
+  assertIncludes(
+    await Deno.readTextFile(file),
+    `pid ${pid} now belongs to another process than the one that took the lock`,
+  );
 });
