@@ -615,9 +615,11 @@ function claimAbandoned(item: SpoolItem): boolean {
     return false;
   }
   if (host === claimHost() && Number(pid) === Deno.pid) {
-    // Our own, in flight; unless claimed before this process started, by a replayer gone since
-    // under its pid (a container's process restarted).
-    return notTheHolder(Deno.pid, claimedAt) !== undefined;
+    // Our own, in flight (a replay takes moments); unless claimed before this process started, by
+    // a replayer gone since under its pid (a container's process restarted), or older than the
+    // lease (a Worker of ours ended mid-replay).
+    return notTheHolder(Deno.pid, claimedAt) !== undefined ||
+      Date.now() - claimedAt > CLAIM_LEASE_MS;
   }
   if (host === claimHost()) {
     const alive = pidAlive(Number(pid));

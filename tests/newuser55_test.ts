@@ -9,7 +9,7 @@ import { RECORD_FILE } from "../src/deliverable.ts";
 import { sharedStatePath } from "../src/work_tree_lock.ts";
 import { recordRun } from "../mod.ts";
 import { makeProject, ROOT, tempDir } from "./fixtures.ts";
-import { emitArgs, runCliProcess } from "./cli.ts";
+import { clockMovedEnv, emitArgs, runCliProcess } from "./cli.ts";
 import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { recordsOf } from "./support/runs.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
@@ -61,46 +61,55 @@ Deno.test("a lock a Worker of this process left when it was ended (terminate) is
 
 /**
  * `runrec args` as a container's process: first in a pid namespace of its own (under strace, which
- * `straceArgs` may make inject a fault), so that each such process gets the same pid.
+ * `strace` may make inject a fault), so that each such process gets the same pid; with `flags`
+ * (default: the full build's) and `env`.
  */
-function inContainer(straceArgs: string[], ...args: string[]) {
+function inContainer(
+  options: { strace?: string[]; flags?: readonly string[]; env?: Record<string, string> },
+  ...args: string[]
+) {
   return new Deno.Command("unshare", {
     args: [
       ...["--pid", "--fork", "--mount-proc", "strace", "-f", "-qq", "-o", "/dev/null"],
-      ...straceArgs,
-      ...[Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY, ...args],
+      ...options.strace ?? [],
+      ...[Deno.execPath(), "run", ...options.flags ?? FULL_FLAGS, CLI_ENTRY, ...args],
     ],
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...options.env },
   }).output();
 }
 
-Deno.test("a container's process restarted under the pid of one killed while it replayed the spool takes its lock and its claim of the entry back at once, and appends the record (newuser-55 F2)", async () => {
+/**
+ * A deliverable with a record, and a record spooled (a folder in the lock's place refuses the lock
+ * at once) whose replay by a container's `flush` was killed at its write: the lock and the
+ * entry's claim name that process's pid. Returns the spool's entries as a function.
+ */
+async function killedReplay() {
   const { del } = await makeProject();
   const file = join(del, RECORD_FILE);
   assertEquals((await runCliProcess(emitArgs(del))).code, 0);
-  // A record spooled (a folder in the lock's place refuses the lock at once), then replayed by a
-  // flush killed at its write: the lock and the entry's claim name its pid.
   await Deno.mkdir(`${file}.lock`);
   const spooled = await runCliProcess(["emit", del, "--agent", "SPOOLED", "--status", "PARTIAL"]);
   assertIncludes(spooled.stderr, "spooled to");
   await Deno.remove(`${file}.lock`);
-  const killed = await inContainer(
-    ["-P", file, "-e", "trace=write", "-e", "inject=write:signal=KILL"],
-    "flush",
-    del,
-  );
+  const strace = ["-P", file, "-e", "trace=write", "-e", "inject=write:signal=KILL"];
+  const killed = await inContainer({ strace }, "flush", del);
   assertEquals(killed.code, 137, new TextDecoder().decode(killed.stderr));
   const pid = JSON.parse(await Deno.readTextFile(`${file}.lock`)).pid;
   const spool = join(del, ".runrec-spool");
   const entries = () => [...Deno.readDirSync(spool)].map((e) => e.name).filter((n) => n[0] !== ".");
   assert(entries()[0].endsWith(`.claim-${pid}@${Deno.hostname()}`), entries().join());
+  return { del, file, pid, entries };
+}
+
+Deno.test("a container's process restarted under the pid of one killed while it replayed the spool takes its lock and its claim of the entry back at once, and appends the record (newuser-55 F2)", async () => {
+  const { del, file, pid, entries } = await killedReplay();
   // Its start and the next one's are told apart to the second, with a margin of three.
   await new Promise((resolve) => setTimeout(resolve, 4000));
 
   const started = Date.now();
-  const next = await inContainer([], ...emitArgs(del, "--strict"));
+  const next = await inContainer({}, ...emitArgs(del, "--strict"));
   const stderr = new TextDecoder().decode(next.stderr);
   assertEquals(next.code, 0, stderr);
   assert(Date.now() - started < 8000, `not waited for: ${Date.now() - started} ms`);
@@ -114,4 +123,19 @@ Deno.test("a container's process restarted under the pid of one killed while it 
     await Deno.readTextFile(file),
     `pid ${pid} now belongs to another process than the one that took the lock`,
   );
+});
+
+Deno.test("a claim naming the replayer's own pid, older than the claims' lease, is taken back where the replayer cannot ask when it started (no --allow-run, as runrec-sandboxed) (newuser-55 F2)", async () => {
+  const { del, entries } = await killedReplay();
+  const flags = FULL_FLAGS.map((flag) => flag === "--allow-run" ? "--deny-run" : flag);
+  // Two minutes on (the wall clock moved): past the lock's lease and the claim's.
+  const next = await inContainer({ flags, env: clockMovedEnv("+2m") }, ...emitArgs(del));
+  const stderr = new TextDecoder().decode(next.stderr);
+  assertEquals(next.code, 0, stderr);
+  assertEquals((await recordsOf(del)).map((r) => r.AgentName), [
+    "4_DOCUMENTS",
+    "SPOOLED",
+    "4_DOCUMENTS",
+  ]);
+  assertEquals(entries(), []);
 });
