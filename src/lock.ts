@@ -20,7 +20,11 @@
  *   than the process's: a Worker's, or one across a suspend). So a holder killed within its lease
  *   whose pid was reused at once holds the lock until its lease ends.
  *   Liveness is checked with `kill(pid, 0)`; where that is not allowed (the
- *   sandboxed build has no `--allow-run`) the lease decides, as below. A
+ *   sandboxed build has no `--allow-run`) the lease decides, as below, as it
+ *   does for a lock naming this very process (a Worker of it ended while
+ *   holding the lock leaves one that no thread will release), which is an
+ *   orphan at once when taken before this process started (a container's
+ *   process restarted under the pid of one killed holding it). A
  *   lock file this user cannot read counts as held until
  *   {@linkcode MAX_LEASE_S} after its mtime.
  * - **Another host**, or liveness unknown: the lease decides. The lock is
@@ -558,7 +562,15 @@ function judge(path: string): Verdict {
     deliverableId: info.deliverable_id,
     leaseEnd,
   });
-  if (info.hostname === hostname() && info.hostname !== "unknown") {
+  // This process's own pid runs whatever thread took the lock, a Worker ended while holding it
+  // included, which never lets go: for it, as where liveness is unknown, the lease decides.
+  const ours = info.pid === Deno.pid && info.hostname === hostname();
+  if (ours) {
+    // Taken before this process started: by one gone since (a container's restarted under its pid).
+    const gone = notTheHolder(info.pid, acquiredMs, info.pid_start_uptime_ms);
+    if (gone) return { kind: "orphan", reason: gone, of, identity };
+  }
+  if (info.hostname === hostname() && info.hostname !== "unknown" && !ours) {
     const alive = pidAlive(info.pid);
     if (alive === false) {
       return { kind: "orphan", reason: `pid ${info.pid} no longer runs`, of, identity };
@@ -591,7 +603,16 @@ function judge(path: string): Verdict {
   if (acquiredMs > now + MAX_CLOCK_SKEW_MS) {
     return { kind: "orphan", reason: "acquired in the future", of, identity };
   }
-  if (now > leaseEnd) return { kind: "orphan", reason: "lease expired", of, identity };
+  if (now > leaseEnd) {
+    const whose = ours ? " (taken in this process: a Worker ended while holding it?)" : "";
+    return { kind: "orphan", reason: `lease expired${whose}`, of, identity };
+  }
+  if (ours) {
+    return held(
+      `taken in this process (pid ${info.pid}: a Worker of it); taken over when its lease ends ` +
+        `at ${new Date(leaseEnd).toISOString()}`,
+    );
+  }
   return held(
     `lease of host ${noteText(info.hostname) || "unknown"} not expired: it ends at ` +
       `${new Date(leaseEnd).toISOString()}, when the lock is taken over`,

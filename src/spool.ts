@@ -605,12 +605,21 @@ function message(e: unknown): string {
 /** Whether a claim may be taken back: its process is gone, or it is older than the lease. */
 function claimAbandoned(item: SpoolItem): boolean {
   const [pid, host] = item.claimedBy!.split(/@(.*)/s);
-  if (host === claimHost() && Number(pid) === Deno.pid) return false; // our own, in flight
   let mtime: number;
+  let claimedAt: number; // the rename that claimed it changed the entry's ctime
   try {
-    mtime = Deno.statSync(item.path).mtime?.getTime() ?? 0;
+    const info = Deno.statSync(item.path);
+    mtime = info.mtime?.getTime() ?? 0;
+    claimedAt = info.ctime?.getTime() ?? mtime;
   } catch {
     return false;
+  }
+  if (host === claimHost() && Number(pid) === Deno.pid) {
+    // Our own, in flight (a replay takes moments); unless claimed before this process started, by
+    // a replayer gone since under its pid (a container's process restarted), or older than the
+    // lease (a Worker of ours ended mid-replay).
+    return notTheHolder(Deno.pid, claimedAt) !== undefined ||
+      Date.now() - claimedAt > CLAIM_LEASE_MS;
   }
   if (host === claimHost()) {
     const alive = pidAlive(Number(pid));
