@@ -63,6 +63,22 @@ function runIdOf(line: string): string {
   return /RUN-[A-Z0-9-]+-\d{8}-\d{4}-\d{3,}/.exec(line)?.[0] ?? "";
 }
 
+/** SIGINT and SIGHUP (Ctrl-C, a terminal hung up) to exec, to its command, or to exec's group. */
+const INTERRUPTS: [Whom, Deno.Signal][] = (["exec", "command", "group"] as const).flatMap((
+  whom,
+) => (["SIGINT", "SIGHUP"] as const).map((signal): [Whom, Deno.Signal] => [whom, signal]));
+
+/** Whom a signal goes to: `exec`, its command, or exec's whole process group. */
+type Whom = "exec" | "command" | "group";
+
+/** The numbers of the signals the soak sends (exec exits 128 + N). */
+const SIGNAL_NUMBERS = new Map<Deno.Signal, number>([
+  ["SIGHUP", 1],
+  ["SIGINT", 2],
+  ["SIGKILL", 9],
+  ["SIGTERM", 15],
+]);
+
 /** An annotation the model expects in main: its token (its note) and its run's token. */
 interface Annotated {
   token: string;
@@ -317,21 +333,7 @@ class RunsSoak extends Soak {
    */
   async killedAgent(c: number): Promise<void> {
     const dir = this.clones[c];
-    const del = join(dir, this.pick(DELIVERABLES));
-    const start = `${RUNREC_SH} start '${del}' --agent AGENT_${c} --pid $$ && exec sleep 600`;
-    const agent = new Deno.Command("sh", {
-      args: ["-c", start],
-      cwd: dir,
-      stdout: "piped",
-      stderr: "null",
-      env: { NO_COLOR: "1", ...this.envOf(c) },
-    }).spawn();
-    const pending = await firstOutputLine(agent.stdout);
-    assert(pending.endsWith(".json"), `start printed no token: ${pending}`);
-    agent.kill("SIGKILL");
-    assertEquals((await agent.status).signal, "SIGKILL");
-    const token = `soak-k${++this.count}`;
-    this.note(`clone ${c}: start ${token} -> ${pending}, its agent killed`);
+    const { pending, token } = await this.killAgent(c, dir);
     if (this.random() < 0.3) {
       const other = (c + 1 + Math.floor(this.random() * (CLONES - 1))) % CLONES;
       await this.push(c);
@@ -378,6 +380,117 @@ class RunsSoak extends Soak {
     assertEquals([again.code, again.stdout], [0, ""], `reap again: ${again.stderr}`);
   }
 
+  /** `start --pid $$` in a shell of clone `c`'s work tree `dir`, then the shell killed (SIGKILL). */
+  async killAgent(c: number, dir: string): Promise<{ pending: string; token: string }> {
+    const del = join(dir, this.pick(DELIVERABLES));
+    const start = `${RUNREC_SH} start '${del}' --agent AGENT_${c} --pid $$ && exec sleep 600`;
+    const agent = new Deno.Command("sh", {
+      args: ["-c", start],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "null",
+      env: { NO_COLOR: "1", ...this.envOf(c) },
+    }).spawn();
+    const pending = await firstOutputLine(agent.stdout);
+    assert(pending.endsWith(".json"), `start printed no token: ${pending}`);
+    agent.kill("SIGKILL");
+    assertEquals((await agent.status).signal, "SIGKILL");
+    const token = `soak-k${++this.count}`;
+    this.note(`clone ${c}: start ${token} -> ${pending}, its agent killed`);
+    return { pending, token };
+  }
+
+  /**
+   * An agent killed (SIGKILL) in a linked work tree of clone `c`: `reap` of the main work tree
+   * finds nothing (the run is the linked tree's); `reap` of the linked tree's path, run from the
+   * main work tree, writes it FAILED there once, and its late finish (1 in 2) supersedes that.
+   * The tree's records are committed on its branch, the tree removed, the branch merged.
+   */
+  async reapAcrossTrees(c: number): Promise<void> {
+    const dir = this.clones[c];
+    const branch = `tree-${++this.trees}`;
+    const tree = `${dir}-${branch}`;
+    await this.commit(c, "before a work tree");
+    await git(dir, "worktree", "add", "-q", "-b", branch, tree);
+    this.note(`clone ${c}: worktree add ${branch}`);
+    if (this.random() < 0.5) await this.emit(c, tree);
+    const { pending, token } = await this.killAgent(c, tree);
+    const here = await runCliProcess(["reap", dir], FULL_FLAGS, this.envOf(c), dir);
+    assertEquals([here.code, here.stdout], [0, ""], `reap of the main work tree: ${here.stderr}`);
+    const before = await repeatedLines(tree);
+    const reapedBefore = this.reaped.length;
+    this.reapedBy(c, await runCliProcess(["reap", tree], FULL_FLAGS, this.envOf(c), dir));
+    const failed = this.reaped.slice(reapedBefore);
+    assertEquals(failed.length, 1, `reap of ${tree} from the main work tree: ${pending}`);
+    assert((await this.lineOf(tree, failed[0]))?.line.includes(",FAILED,"), `${failed[0]}`);
+    if (this.random() < 0.5) {
+      const finishArgs = ["finish", pending, "--status", "SUCCESS", "--notes", token];
+      const finished = await runCliProcess(finishArgs, FULL_FLAGS, this.envOf(c), dir);
+      this.took(c, token, finishArgs, finished);
+      const line = (await this.lineOf(tree, token))?.line ?? "";
+      assert(line.includes(`finished after reap: supersedes=${failed[0]}`), line);
+      this.note(`clone ${c}: late finish ${token} from the main work tree`);
+    }
+    await this.repeatsNotMade(c, before, `reap of ${pending} across work trees`, tree);
+    const again = await runCliProcess(["reap", tree], FULL_FLAGS, this.envOf(c), tree);
+    assertEquals([again.code, again.stdout], [0, ""], `reap again: ${again.stderr}`);
+    await git(tree, "add", "-A");
+    await git(tree, "commit", "-qm", `${branch} records`);
+    await git(dir, "worktree", "remove", tree);
+    await this.commit(c, "before merging a work tree");
+    await git(dir, "merge", "-q", "--no-edit", "--no-ff", branch);
+    await git(dir, "branch", "-q", "-d", branch);
+    this.note(`clone ${c}: worktree remove, merge ${branch}`);
+  }
+
+  /**
+   * `git reset --hard` below a commit another clone has pulled: then the clone pulls and pushes,
+   * the other pulls, records and pushes, and `verify --since origin/main` holds in both.
+   */
+  async resetPushed(c: number): Promise<void> {
+    const dir = this.clones[c];
+    const other = (c + 1 + Math.floor(this.random() * (CLONES - 1))) % CLONES;
+    for (let i = 0; i < 2; i++) {
+      await this.emit(c);
+      await this.commit(c, "a record to push, then reset");
+    }
+    await this.push(c);
+    await this.pull(other);
+    const held = await this.tokensIn(dir);
+    const back = 1 + Math.floor(this.random() * 2);
+    await git(dir, "reset", "-q", "--hard", `HEAD~${back}`);
+    this.note(`clone ${c}: reset --hard HEAD~${back}, below what clone ${other} pulled`);
+    const verified = await runCliProcess(
+      ["verify", dir, "--since", "origin/main"],
+      FULL_FLAGS,
+      this.envOf(c),
+    );
+    this.note(`clone ${c}: verify --since origin/main after the reset (exit ${verified.code})`);
+    assert(verified.code === 0 || verified.code === 1, verified.stdout + verified.stderr);
+    if (this.random() < 0.5) {
+      await this.emit(c);
+      await this.commit(c, "records after reset below the push");
+    }
+    const before = await repeatedLines(dir);
+    const flushed = await runCliProcess(["flush", dir], FULL_FLAGS, this.envOf(c));
+    await this.repeatsNotMade(c, before, "flush after reset below the push");
+    this.note(`clone ${c}: flush (exit ${flushed.code}) after reset below the push`);
+    if (flushed.code === 1) await this.putBackJournalOnly(c);
+    else assertEquals(flushed.code, 0, `flush: ${flushed.stdout}${flushed.stderr}`);
+    await this.pull(c);
+    await this.push(c);
+    await this.pull(other);
+    await this.emit(other);
+    await this.push(other);
+    await this.pull(c);
+    const now = await this.tokensIn(dir);
+    for (const token of held) assert(now.has(token), `${token} not back after reset below push`);
+    for (const k of [c, other]) {
+      await git(this.clones[k], "fetch", "-q");
+      await this.verifySince(k, "origin/main");
+    }
+  }
+
   /** Adds each run `reap` in clone `c` wrote FAILED (its line starts with the RunID) to the model. */
   reapedBy(c: number, reap: { code: number; stdout: string; stderr: string }): void {
     assertEquals(reap.code, 0, `reap in clone ${c}: ${reap.stdout}${reap.stderr}`);
@@ -394,7 +507,15 @@ class RunsSoak extends Soak {
    * pending while its command runs on, and `reap` writes it FAILED once that command has ended
    * (docs/COMMANDS.md "runrec exec", "runrec reap").
    */
-  async execKilled(c: number): Promise<void> {
+  async execKilled(
+    c: number,
+    kinds: [Whom, Deno.Signal][] = [
+      ["exec", "SIGTERM"],
+      ["command", "SIGTERM"],
+      ["command", "SIGKILL"],
+      ["exec", "SIGKILL"],
+    ],
+  ): Promise<void> {
     const dir = this.clones[c];
     const del = join(dir, this.pick(DELIVERABLES));
     const token = `soak-x${++this.count}`;
@@ -408,13 +529,14 @@ class RunsSoak extends Soak {
       stdout: "piped",
       stderr: "piped",
       env: { NO_COLOR: "1", ...this.envOf(c) },
+      // A group of its own, as a terminal's foreground job: "group" signals it all at once.
+      detached: true,
     }).spawn();
     const command = Number(await firstOutputLine(exec.stdout));
     const before = await repeatedLines(dir);
-    const [whom, signal] = this.pick(
-      [["exec", "SIGTERM"], ["command", "SIGTERM"], ["command", "SIGKILL"], ["exec", "SIGKILL"]],
-    ) as ["exec" | "command", Deno.Signal];
+    const [whom, signal] = this.pick(kinds);
     if (whom === "exec") exec.kill(signal);
+    else if (whom === "group") Deno.kill(-exec.pid, signal);
     else Deno.kill(command, signal);
     const status = await exec.status;
     // CMD holds exec's stderr open while it runs on: read once it has ended.
@@ -430,7 +552,7 @@ class RunsSoak extends Soak {
       this.reapedBy(c, await runCliProcess(["reap", dir], FULL_FLAGS, this.envOf(c)));
       await stderr();
     } else {
-      assertEquals(status.code, 128 + (signal === "SIGTERM" ? 15 : 9), await stderr());
+      assertEquals(status.code, 128 + SIGNAL_NUMBERS.get(signal)!, await stderr());
       this.emitted.push({ token, runId: "", clone: c });
       const line = (await this.lineOf(dir, token))?.line ?? "";
       assert(line.includes(`,FAILED,`) && line.includes(`killed by signal ${signal}`), line);
@@ -506,6 +628,9 @@ class RunsSoak extends Soak {
       [2, (c) => this.killedAgent(c)],
       [2, (c) => this.execKilled(c)],
       [2, (c) => this.resetOlder(c)],
+      [1, (c) => this.reapAcrossTrees(c)],
+      [1, (c) => this.execKilled(c, INTERRUPTS)],
+      [1, (c) => this.resetPushed(c)],
     ];
   }
 }

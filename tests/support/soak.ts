@@ -259,6 +259,13 @@ export class Soak {
       branches.push(branch);
     }
     await git(dir, "checkout", "-q", "main");
+    await this.mergeAtOnce(c, branches);
+    for (const branch of branches) await git(dir, "branch", "-q", "-D", branch);
+  }
+
+  /** `git merge A B [C]` into main, one at a time where git's octopus strategy stops. */
+  protected async mergeAtOnce(c: number, branches: string[]): Promise<void> {
+    const dir = this.clones[c];
     try {
       await git(dir, "merge", "-q", "--no-edit", ...branches);
       this.note(`clone ${c}: octopus merge ${branches.join(" ")}`);
@@ -273,7 +280,152 @@ export class Soak {
       for (const branch of branches) await git(dir, "merge", "-q", "--no-edit", branch);
       this.note(`clone ${c}: merge ${branches.join(", ")} one at a time`);
     }
+  }
+
+  /**
+   * An octopus merge of branches that each merged main in after main recorded (and, 1 in 2, the
+   * second merged the first: criss-cross histories), then `verify --since` the commit they began
+   * at, which must hold.
+   */
+  async octopusMergedMain(c: number): Promise<void> {
+    const dir = this.clones[c];
+    await this.commit(c, "before branching");
+    const since = await git(dir, "rev-parse", "HEAD");
+    const branches: string[] = [];
+    for (let b = 0; b < 2 + Math.floor(this.random() * 2); b++) {
+      const branch = `crossed-${++this.branches}`;
+      await git(dir, "checkout", "-q", "-b", branch, "main");
+      await this.emit(c);
+      await this.commit(c, `${branch} records`);
+      branches.push(branch);
+    }
+    await git(dir, "checkout", "-q", "main");
+    await this.emit(c);
+    await this.commit(c, "main records while branches are out");
+    if (this.random() < 0.5) await this.pull(c, false);
+    for (const [i, branch] of branches.entries()) {
+      await git(dir, "checkout", "-q", branch);
+      await git(dir, "merge", "-q", "--no-edit", "main");
+      if (i > 0 && this.random() < 0.5) {
+        await git(dir, "merge", "-q", "--no-edit", branches[i - 1]);
+        this.note(`clone ${c}: ${branch} merges main and ${branches[i - 1]}`);
+      } else this.note(`clone ${c}: ${branch} merges main`);
+      await this.emit(c);
+      await this.commit(c, `${branch} records after merging main`);
+    }
+    await git(dir, "checkout", "-q", "main");
+    await this.mergeAtOnce(c, branches);
     for (const branch of branches) await git(dir, "branch", "-q", "-D", branch);
+    await this.verifySince(c, since);
+  }
+
+  /** `verify <clone> --since <rev>` in clone `c` holds (exit 0). */
+  async verifySince(c: number, rev: string): Promise<void> {
+    const verified = await runCliProcess(
+      ["verify", this.clones[c], "--since", rev],
+      FULL_FLAGS,
+      this.envOf(c),
+    );
+    this.note(`clone ${c}: verify --since ${rev.slice(0, 12)} (exit ${verified.code})`);
+    assertEquals(verified.code, 0, `verify --since ${rev}: ${verified.stdout}${verified.stderr}`);
+  }
+
+  /**
+   * Resolves each conflicted record file as a user would by hand: both sides taken, git's
+   * markers removed (what `merge=union` does), then `git add`.
+   */
+  async takeBoth(c: number): Promise<boolean> {
+    const dir = this.clones[c];
+    const conflicted = (await git(dir, "diff", "--name-only", "--diff-filter=U")).split("\n")
+      .filter((path) => path !== "");
+    for (const path of conflicted) {
+      assert(path.endsWith(RECORD_FILE), `a conflict in ${path}`);
+      const text = await Deno.readTextFile(join(dir, path));
+      const kept = text.split("\n").filter((line) => !/^(<{7}|={7}|>{7}|\|{7})( |$)/.test(line));
+      await Deno.writeTextFile(join(dir, path), kept.join("\n"));
+      await git(dir, "add", path);
+    }
+    return conflicted.length > 0;
+  }
+
+  /**
+   * `git rebase main` of a branch that recorded, main having recorded too; the record files'
+   * conflicts resolved by `merge=union`, or (1 in 2, `merge` set in `.git/info/attributes`) by
+   * hand, both sides taken. The rebased branch is merged into main.
+   */
+  async rebaseRecording(c: number): Promise<void> {
+    const dir = this.clones[c];
+    await this.commit(c, "before branching");
+    const branch = `rebased-${++this.branches}`;
+    await git(dir, "checkout", "-q", "-b", branch, "main");
+    for (let i = 0; i < 1 + Math.floor(this.random() * 2); i++) {
+      await this.emit(c);
+      await this.commit(c, `${branch} records`);
+    }
+    await git(dir, "checkout", "-q", "main");
+    await this.emit(c);
+    await this.commit(c, "main records");
+    if (this.random() < 0.5) await this.pull(c, false);
+    await git(dir, "checkout", "-q", branch);
+    const byHand = this.random() < 0.5;
+    const attributes = join(dir, ".git", "info", "attributes");
+    if (byHand) await Deno.writeTextFile(attributes, `${RECORD_FILE} merge\n`);
+    try {
+      let stopped = 0;
+      try {
+        await git(dir, "rebase", "-q", "main");
+      } catch {
+        while (await this.rebaseStopped(c)) {
+          assert(++stopped < 10, `rebase of ${branch} stopped ${stopped} times`);
+          await this.takeBoth(c);
+          await git(dir, "-c", "core.editor=true", "rebase", "--continue").catch(() => {});
+        }
+      }
+      this.note(
+        `clone ${c}: rebase ${branch} onto main (${
+          byHand ? "by hand" : "union"
+        }, stopped ${stopped})`,
+      );
+    } finally {
+      if (byHand) await Deno.remove(attributes);
+    }
+    await git(dir, "checkout", "-q", "main");
+    await git(dir, "merge", "-q", "--no-edit", branch);
+    await git(dir, "branch", "-q", "-D", branch);
+  }
+
+  /**
+   * `git cherry-pick` of a recording commit of a branch onto main; then the branch is merged too
+   * (its picked record in both histories), or its other commits picked as well and it is dropped.
+   */
+  async cherryPick(c: number): Promise<void> {
+    const dir = this.clones[c];
+    await this.commit(c, "before branching");
+    const branch = `picked-${++this.branches}`;
+    await git(dir, "checkout", "-q", "-b", branch, "main");
+    const commits: string[] = [];
+    for (let i = 0; i < 1 + Math.floor(this.random() * 2); i++) {
+      await this.emit(c);
+      await this.commit(c, `${branch} records`);
+      commits.push(await git(dir, "rev-parse", "HEAD"));
+    }
+    await git(dir, "checkout", "-q", "main");
+    if (this.random() < 0.5) {
+      await this.emit(c);
+      await this.commit(c, "main records");
+    }
+    const merge = this.random() < 0.5;
+    for (const commit of merge ? commits.slice(0, 1) : commits) {
+      try {
+        await git(dir, "cherry-pick", commit);
+      } catch {
+        await this.takeBoth(c);
+        await git(dir, "-c", "core.editor=true", "cherry-pick", "--continue");
+      }
+    }
+    if (merge) await git(dir, "merge", "-q", "--no-edit", branch);
+    this.note(`clone ${c}: cherry-pick from ${branch}${merge ? ", then merge it" : ""}`);
+    await git(dir, "branch", "-q", "-D", branch);
   }
 
   /**
@@ -431,6 +583,9 @@ export class Soak {
       [5, (c) => this.flush(c)],
       [2, (c) => this.octopus(c)],
       [2, () => this.together()],
+      [1, (c) => this.octopusMergedMain(c)],
+      [1, (c) => this.rebaseRecording(c)],
+      [1, (c) => this.cherryPick(c)],
     ];
   }
 
