@@ -63,13 +63,40 @@ function runIdOf(line: string): string {
   return /RUN-[A-Z0-9-]+-\d{8}-\d{4}-\d{3,}/.exec(line)?.[0] ?? "";
 }
 
-/** SIGINT and SIGHUP (Ctrl-C, a terminal hung up) to exec, to its command, or to exec's group. */
-const INTERRUPTS: [Whom, Deno.Signal][] = (["exec", "command", "group"] as const).flatMap((
-  whom,
-) => (["SIGINT", "SIGHUP"] as const).map((signal): [Whom, Deno.Signal] => [whom, signal]));
+/** SIGINT and SIGHUP (Ctrl-C, a hang-up) to exec, its command, its group, or its terminal. */
+const INTERRUPTS: [Whom, Deno.Signal][] = (["exec", "command", "group", "terminal"] as const)
+  .flatMap((
+    whom,
+  ) => (["SIGINT", "SIGHUP"] as const).map((signal): [Whom, Deno.Signal] => [whom, signal]));
 
-/** Whom a signal goes to: `exec`, its command, or exec's whole process group. */
-type Whom = "exec" | "command" | "group";
+/**
+ * Whom a signal goes to: `exec`, its command, exec's whole process group, or the foreground group
+ * of the pseudo-terminal exec runs on (a terminal's Ctrl-C or hang-up).
+ */
+type Whom = "exec" | "command" | "group" | "terminal";
+
+/** The command's pid a pseudo-terminal shows (`pid N`); what follows is read and dropped. */
+async function pidOnTerminal(stream: ReadableStream<Uint8Array>): Promise<number> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  let found: RegExpExecArray | null;
+  while ((found = /pid (\d+)\r?\n/.exec(text)) === null) {
+    const { value, done } = await reader.read();
+    assert(!done, `no pid on the terminal: ${text}`);
+    text += value;
+  }
+  // script(1) must write on until exec ends: a closed pipe would hang the terminal up.
+  (async () => {
+    while (!(await reader.read()).done) { /* dropped */ }
+  })();
+  return Number(found[1]);
+}
+
+/** The process group of `pid` (Linux's /proc/<pid>/stat: the field after state and ppid). */
+function processGroup(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+}
 
 /** The numbers of the signals the soak sends (exec exits 128 + N). */
 const SIGNAL_NUMBERS = new Map<Deno.Signal, number>([
@@ -420,6 +447,7 @@ class RunsSoak extends Soak {
     const before = await repeatedLines(tree);
     const reapedBefore = this.reaped.length;
     this.reapedBy(c, await runCliProcess(["reap", tree], FULL_FLAGS, this.envOf(c), dir));
+    this.note(`clone ${c}: reap of a linked work tree from the main one`);
     const failed = this.reaped.slice(reapedBefore);
     assertEquals(failed.length, 1, `reap of ${tree} from the main work tree: ${pending}`);
     assert((await this.lineOf(tree, failed[0]))?.line.includes(",FAILED,"), `${failed[0]}`);
@@ -521,26 +549,34 @@ class RunsSoak extends Soak {
     const token = `soak-x${++this.count}`;
     const marker = `'${join(del, ".runrec", "pending")}'/*.command`;
     const wait = `i=0; until ls ${marker} || [ $i = 100 ]; do i=$((i+1)); sleep 0.05; done`;
-    const script = `echo run > "$0/${token}.md"; ${wait} >/dev/null 2>&1; echo $$; exec sleep 600`;
-    const exec = new Deno.Command(Deno.execPath(), {
-      args: ["run", ...FULL_FLAGS, CLI_ENTRY, "exec", del, "--agent", `AGENT_${c}`, "--"]
-        .concat(["sh", "-c", script, del]),
+    const script =
+      `echo run > "$0/${token}.md"; ${wait} >/dev/null 2>&1; echo pid $$; exec sleep 600`;
+    const argv = [Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY, "exec", del, "--agent"]
+      .concat([`AGENT_${c}`, "--", "sh", "-c", script, del]);
+    const [whom, signal] = this.pick(kinds);
+    // "terminal": exec on a pseudo-terminal (script(1)), its controlling terminal, as typed.
+    const terminal = whom === "terminal";
+    const quoted = argv.map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(" ");
+    const exec = new Deno.Command(terminal ? "script" : argv[0], {
+      args: terminal ? ["-qefc", `exec ${quoted}`, "/dev/null"] : argv.slice(1),
       cwd: dir,
       stdout: "piped",
-      stderr: "piped",
+      stderr: terminal ? "null" : "piped",
       env: { NO_COLOR: "1", ...this.envOf(c) },
       // A group of its own, as a terminal's foreground job: "group" signals it all at once.
       detached: true,
     }).spawn();
-    const command = Number(await firstOutputLine(exec.stdout));
+    const command = terminal
+      ? await pidOnTerminal(exec.stdout)
+      : Number((await firstOutputLine(exec.stdout)).replace("pid ", ""));
     const before = await repeatedLines(dir);
-    const [whom, signal] = this.pick(kinds);
     if (whom === "exec") exec.kill(signal);
     else if (whom === "group") Deno.kill(-exec.pid, signal);
+    else if (terminal) Deno.kill(-processGroup(command), signal);
     else Deno.kill(command, signal);
     const status = await exec.status;
     // CMD holds exec's stderr open while it runs on: read once it has ended.
-    const stderr = () => new Response(exec.stderr).text();
+    const stderr = () => terminal ? Promise.resolve("") : new Response(exec.stderr).text();
     this.note(`clone ${c}: exec ${token}, ${signal} to its ${whom} (exit ${status.code})`);
     if (whom === "exec" && signal === "SIGKILL") {
       // Its command runs on: reap leaves the run pending, naming it, until it ends.
@@ -729,7 +765,13 @@ Deno.test("soak: three clones record runs by start/finish, exec and emit, annota
         events("late finish")
       }), exec killed ${events(" to its ")}, reset --hard HEAD~N ${
         events("reset --hard HEAD~")
-      } (begun anew ${events("begun anew after reset")}), ${steps} steps, ${seconds}s`,
+      } (begun anew ${events("begun anew after reset")}), reaped across work trees ${
+        events("reap of a linked work tree")
+      }, exec interrupted ${events("SIGINT to") + events("SIGHUP to")}, reset below a push ${
+        events("below what clone")
+      } (verify --since origin/main exit 1 before the pull ${
+        events("after the reset (exit 1)")
+      }), ${steps} steps, ${seconds}s`,
     );
   } catch (error) {
     console.log(soak.log.join("\n"));

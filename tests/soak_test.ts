@@ -75,7 +75,13 @@ Deno.test("soak: three clones commit, pull, push, branch, squash, stash and flus
         events("rebase stopped")
       }, squash ${events("--squash")}, stash ${events("stash -u")}, octopus merges ${
         events("octopus merge")
-      } (stopped ${events("octopus stopped")}), three clones at once ${events("at once")}`,
+      } (stopped ${events("octopus stopped")}; of branches that merged main ${
+        events("merges main")
+      }), three clones at once ${events("at once")}, rebases ${
+        events(": rebase rebased-")
+      } (by hand ${events("by hand")}, stopped ${
+        events("stopped 1") + events("stopped 2")
+      }), cherry-picks ${events("cherry-pick")}`,
     );
     console.log(
       `soak: ${soak.emitted.length} records (${repeated} lines repeated byte for byte), ${steps} steps, ${seconds}s`,
