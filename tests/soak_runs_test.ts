@@ -428,10 +428,11 @@ class RunsSoak extends Soak {
   }
 
   /**
-   * An agent killed (SIGKILL) in a linked work tree of clone `c`: `reap` of the main work tree
-   * finds nothing (the run is the linked tree's); `reap` of the linked tree's path, run from the
-   * main work tree, writes it FAILED there once, and its late finish (1 in 2) supersedes that.
-   * The tree's records are committed on its branch, the tree removed, the branch merged.
+   * An agent killed (SIGKILL) in one work tree of clone `c`, the main one or a linked one: `reap`
+   * of the other work tree finds nothing (the run is its own work tree's); `reap` of the agent's
+   * work tree, run from the other, writes it FAILED there once, and its late finish (1 in 2), run
+   * from the other too, supersedes that. The linked tree's records are committed on its branch,
+   * the tree removed, the branch merged.
    */
   async reapAcrossTrees(c: number): Promise<void> {
     const dir = this.clones[c];
@@ -440,30 +441,31 @@ class RunsSoak extends Soak {
     await this.commit(c, "before a work tree");
     await git(dir, "worktree", "add", "-q", "-b", branch, tree);
     this.note(`clone ${c}: worktree add ${branch}`);
-    if (this.random() < 0.5) await this.emit(c, tree);
-    const { pending, token } = await this.killAgent(c, tree);
-    const here = await runCliProcess(["reap", dir], FULL_FLAGS, this.envOf(c), dir);
-    assertEquals([here.code, here.stdout], [0, ""], `reap of the main work tree: ${here.stderr}`);
-    const before = await repeatedLines(tree);
+    const [at, from] = this.random() < 0.5 ? [tree, dir] : [dir, tree];
+    if (this.random() < 0.5) await this.emit(c, at);
+    const { pending, token } = await this.killAgent(c, at);
+    const here = await runCliProcess(["reap", from], FULL_FLAGS, this.envOf(c), from);
+    assertEquals([here.code, here.stdout], [0, ""], `reap of ${from}: ${here.stderr}`);
+    const before = await repeatedLines(at);
     const reapedBefore = this.reaped.length;
-    this.reapedBy(c, await runCliProcess(["reap", tree], FULL_FLAGS, this.envOf(c), dir));
-    this.note(`clone ${c}: reap of a linked work tree from the main one`);
+    this.reapedBy(c, await runCliProcess(["reap", at], FULL_FLAGS, this.envOf(c), from));
+    this.note(`clone ${c}: reap of a run across work trees (${at} from ${from})`);
     const failed = this.reaped.slice(reapedBefore);
-    assertEquals(failed.length, 1, `reap of ${tree} from the main work tree: ${pending}`);
-    assert((await this.lineOf(tree, failed[0]))?.line.includes(",FAILED,"), `${failed[0]}`);
+    assertEquals(failed.length, 1, `reap of ${at} from ${from}: ${pending}`);
+    assert((await this.lineOf(at, failed[0]))?.line.includes(",FAILED,"), `${failed[0]}`);
     if (this.random() < 0.5) {
       const finishArgs = ["finish", pending, "--status", "SUCCESS", "--notes", token];
-      const finished = await runCliProcess(finishArgs, FULL_FLAGS, this.envOf(c), dir);
+      const finished = await runCliProcess(finishArgs, FULL_FLAGS, this.envOf(c), from);
       this.took(c, token, finishArgs, finished);
-      const line = (await this.lineOf(tree, token))?.line ?? "";
+      const line = (await this.lineOf(at, token))?.line ?? "";
       assert(line.includes(`finished after reap: supersedes=${failed[0]}`), line);
-      this.note(`clone ${c}: late finish ${token} from the main work tree`);
+      this.note(`clone ${c}: late finish ${token} from another work tree`);
     }
-    await this.repeatsNotMade(c, before, `reap of ${pending} across work trees`, tree);
-    const again = await runCliProcess(["reap", tree], FULL_FLAGS, this.envOf(c), tree);
+    await this.repeatsNotMade(c, before, `reap of ${pending} across work trees`, at);
+    const again = await runCliProcess(["reap", at], FULL_FLAGS, this.envOf(c), at);
     assertEquals([again.code, again.stdout], [0, ""], `reap again: ${again.stderr}`);
     await git(tree, "add", "-A");
-    await git(tree, "commit", "-qm", `${branch} records`);
+    await git(tree, "commit", "-q", "--allow-empty", "-m", `${branch} records`);
     await git(dir, "worktree", "remove", tree);
     await this.commit(c, "before merging a work tree");
     await git(dir, "merge", "-q", "--no-edit", "--no-ff", branch);
@@ -766,7 +768,7 @@ Deno.test("soak: three clones record runs by start/finish, exec and emit, annota
       }), exec killed ${events(" to its ")}, reset --hard HEAD~N ${
         events("reset --hard HEAD~")
       } (begun anew ${events("begun anew after reset")}), reaped across work trees ${
-        events("reap of a linked work tree")
+        events("reap of a run across work trees")
       }, exec interrupted ${events("SIGINT to") + events("SIGHUP to")}, reset below a push ${
         events("below what clone")
       } (verify --since origin/main exit 1 before the pull ${

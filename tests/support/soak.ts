@@ -285,7 +285,7 @@ export class Soak {
   /**
    * An octopus merge of branches that each merged main in after main recorded (and, 1 in 2, the
    * second merged the first: criss-cross histories), then `verify --since` the commit they began
-   * at, which must hold.
+   * at, and since one branch's tip, which must hold.
    */
   async octopusMergedMain(c: number): Promise<void> {
     const dir = this.clones[c];
@@ -315,8 +315,9 @@ export class Soak {
     }
     await git(dir, "checkout", "-q", "main");
     await this.mergeAtOnce(c, branches);
-    for (const branch of branches) await git(dir, "branch", "-q", "-D", branch);
     await this.verifySince(c, since);
+    await this.verifySince(c, await git(dir, "rev-parse", this.pick(branches)));
+    for (const branch of branches) await git(dir, "branch", "-q", "-D", branch);
   }
 
   /** `verify <clone> --since <rev>` in clone `c` holds (exit 0). */
