@@ -10,9 +10,13 @@
  * runrec with its own clock (libfaketime, hours apart), so runs recorded at "now" never share a
  * minute across clones unless a step means them to. Runs end badly too: an agent killed (SIGKILL)
  * after `start --pid`, reaped in its clone (another clone's reap after a pull finds nothing), its
- * late `finish` after the reap or racing it; `exec` killed by SIGTERM or SIGKILL, or its command
- * so; and `git reset --hard HEAD~2` or `HEAD~3` takes committed records away, put back by `flush`,
- * the `flush --from` that `verify --json` names, or a pull.
+ * late `finish` after the reap or racing it, or killed in one work tree and reaped and finished
+ * from another (the main one and a linked one, either way); `exec` killed by SIGTERM or SIGKILL,
+ * or its command so, or interrupted by SIGINT or SIGHUP (to exec, its command, its process group,
+ * or the foreground group of the pseudo-terminal it runs on); `git reset --hard HEAD~2` or `HEAD~3`
+ * takes committed records away, put back by `flush`, the `flush --from` that `verify --json`
+ * names, or a pull; and `git reset --hard` below a commit another clone pulled, then pulls and
+ * pushes both ways, after which `verify --since origin/main` holds in both clones.
  *
  * At the end every clone flushes, commits, pulls and pushes: main holds each run and each
  * annotation once (by the token in its Notes, or in the file name its outputs hold), `show`

@@ -315,6 +315,7 @@ export class Soak {
     }
     await git(dir, "checkout", "-q", "main");
     await this.mergeAtOnce(c, branches);
+    this.note(`clone ${c}: merged branches that had merged main in`);
     await this.verifySince(c, since);
     await this.verifySince(c, await git(dir, "rev-parse", this.pick(branches)));
     for (const branch of branches) await git(dir, "branch", "-q", "-D", branch);
