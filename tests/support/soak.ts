@@ -98,12 +98,13 @@ export class Soak {
     c: number,
     dir = this.clones[c],
     minuteOf = c,
+    deliverable?: string,
   ): { args: string[]; token: string } {
     if (minuteOf === c && this.random() < 0.6) this.minutes[c]++;
     const minute = this.base + (this.minutes[minuteOf] * CLONES + minuteOf) * 60_000;
     const started = new Date(minute + Math.floor(this.random() * 50_000)).toISOString();
     const token = `soak-e${++this.count}`;
-    const del = join(dir, this.pick(DELIVERABLES));
+    const del = join(dir, deliverable ?? this.pick(DELIVERABLES));
     const args = ["emit", del, "--agent", `AGENT_${c}`, "--status", "SUCCESS"];
     return {
       args: [...args, "--started", started, "--duration-ms", "1000", "--notes", token],
@@ -111,9 +112,12 @@ export class Soak {
     };
   }
 
-  /** Runs an emit in clone `c` (in its work tree `dir`) and adds its record to the model. */
-  async emit(c: number, dir = this.clones[c], minuteOf = c): Promise<string> {
-    const { args, token } = this.emitArgs(c, dir, minuteOf);
+  /**
+   * Runs an emit in clone `c` (in its work tree `dir`; into `deliverable`, or one drawn) and adds
+   * its record to the model.
+   */
+  async emit(c: number, dir = this.clones[c], minuteOf = c, deliverable?: string): Promise<string> {
+    const { args, token } = this.emitArgs(c, dir, minuteOf, deliverable);
     const before = await repeatedLines(dir);
     const result = await runCliProcess(args, FULL_FLAGS, this.envOf(c), dir);
     this.took(c, token, args, result);
@@ -353,19 +357,22 @@ export class Soak {
   /**
    * `git rebase main` of a branch that recorded, main having recorded too; the record files'
    * conflicts resolved by `merge=union`, or (1 in 2, `merge` set in `.git/info/attributes`) by
-   * hand, both sides taken. The rebased branch is merged into main.
+   * hand, both sides taken (1 in 3 after an emit while the rebase waits). The rebased branch is
+   * merged into main.
    */
   async rebaseRecording(c: number): Promise<void> {
     const dir = this.clones[c];
     await this.commit(c, "before branching");
     const branch = `rebased-${++this.branches}`;
+    // One deliverable on both sides: their records conflict, which union or the hand resolves.
+    const del = this.pick(DELIVERABLES);
     await git(dir, "checkout", "-q", "-b", branch, "main");
     for (let i = 0; i < 1 + Math.floor(this.random() * 2); i++) {
-      await this.emit(c);
+      await this.emit(c, dir, c, del);
       await this.commit(c, `${branch} records`);
     }
     await git(dir, "checkout", "-q", "main");
-    await this.emit(c);
+    await this.emit(c, dir, c, del);
     await this.commit(c, "main records");
     if (this.random() < 0.5) await this.pull(c, false);
     await git(dir, "checkout", "-q", branch);
@@ -379,7 +386,10 @@ export class Soak {
       } catch {
         while (await this.rebaseStopped(c)) {
           assert(++stopped < 10, `rebase of ${branch} stopped ${stopped} times`);
+          // An agent records while the rebase waits: into a file with git's markers it spools.
+          if (this.random() < 0.3) await this.emit(c, dir, c, del);
           await this.takeBoth(c);
+          await git(dir, "add", "-A");
           await git(dir, "-c", "core.editor=true", "rebase", "--continue").catch(() => {});
         }
       }
