@@ -493,7 +493,9 @@ class RunsSoak extends Soak {
     const held = await this.tokensIn(dir);
     const back = 1 + Math.floor(this.random() * 2);
     await git(dir, "reset", "-q", "--hard", `HEAD~${back}`);
-    this.note(`clone ${c}: reset --hard HEAD~${back}, below what clone ${other} pulled`);
+    this.note(
+      `clone ${c}: reset below a push: --hard HEAD~${back}, below what clone ${other} pulled`,
+    );
     const verified = await runCliProcess(
       ["verify", dir, "--since", "origin/main"],
       FULL_FLAGS,
