@@ -10,9 +10,13 @@
  * runrec with its own clock (libfaketime, hours apart), so runs recorded at "now" never share a
  * minute across clones unless a step means them to. Runs end badly too: an agent killed (SIGKILL)
  * after `start --pid`, reaped in its clone (another clone's reap after a pull finds nothing), its
- * late `finish` after the reap or racing it; `exec` killed by SIGTERM or SIGKILL, or its command
- * so; and `git reset --hard HEAD~2` or `HEAD~3` takes committed records away, put back by `flush`,
- * the `flush --from` that `verify --json` names, or a pull.
+ * late `finish` after the reap or racing it, or killed in one work tree and reaped and finished
+ * from another (the main one and a linked one, either way); `exec` killed by SIGTERM or SIGKILL,
+ * or its command so, or interrupted by SIGINT or SIGHUP (to exec, its command, its process group,
+ * or the foreground group of the pseudo-terminal it runs on); `git reset --hard HEAD~2` or `HEAD~3`
+ * takes committed records away, put back by `flush`, the `flush --from` that `verify --json`
+ * names, or a pull; and `git reset --hard` below a commit another clone pulled, then pulls and
+ * pushes both ways, after which `verify --since origin/main` holds in both clones.
  *
  * At the end every clone flushes, commits, pulls and pushes: main holds each run and each
  * annotation once (by the token in its Notes, or in the file name its outputs hold), `show`
@@ -62,6 +66,53 @@ async function processGone(pid: number): Promise<void> {
 function runIdOf(line: string): string {
   return /RUN-[A-Z0-9-]+-\d{8}-\d{4}-\d{3,}/.exec(line)?.[0] ?? "";
 }
+
+/** SIGINT and SIGHUP (Ctrl-C, a hang-up) to exec, its command, its group, or its terminal. */
+const INTERRUPTS: [Whom, Deno.Signal][] = (["exec", "command", "group", "terminal"] as const)
+  .flatMap((
+    whom,
+  ) => (["SIGINT", "SIGHUP"] as const).map((signal): [Whom, Deno.Signal] => [whom, signal]));
+
+/**
+ * Whom a signal goes to: `exec`, its command, exec's whole process group, or the foreground group
+ * of the pseudo-terminal exec runs on (a terminal's Ctrl-C or hang-up).
+ */
+type Whom = "exec" | "command" | "group" | "terminal";
+
+/** The command's pid a pseudo-terminal shows (`pid N`); what follows is read and dropped. */
+async function pidOnTerminal(stream: ReadableStream<Uint8Array>): Promise<number> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  let found: RegExpExecArray | null;
+  while ((found = /pid (\d+)\r?\n/.exec(text)) === null) {
+    const { value, done } = await reader.read();
+    assert(!done, `no pid on the terminal: ${text}`);
+    text += value;
+  }
+  // script(1) must write on until exec ends: a closed pipe would hang the terminal up.
+  (async () => {
+    while (!(await reader.read()).done) { /* dropped */ }
+  })();
+  return Number(found[1]);
+}
+
+/**
+ * The process group of `pid` (Linux's /proc/<pid>/stat: the field after state and ppid), read by
+ * `cat`: Deno refuses /proc to a test without --allow-all.
+ */
+function processGroup(pid: number): number {
+  const { stdout } = new Deno.Command("cat", { args: [`/proc/${pid}/stat`] }).outputSync();
+  const stat = new TextDecoder().decode(stdout);
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+}
+
+/** The numbers of the signals the soak sends (exec exits 128 + N). */
+const SIGNAL_NUMBERS = new Map<Deno.Signal, number>([
+  ["SIGHUP", 1],
+  ["SIGINT", 2],
+  ["SIGKILL", 9],
+  ["SIGTERM", 15],
+]);
 
 /** An annotation the model expects in main: its token (its note) and its run's token. */
 interface Annotated {
@@ -317,21 +368,7 @@ class RunsSoak extends Soak {
    */
   async killedAgent(c: number): Promise<void> {
     const dir = this.clones[c];
-    const del = join(dir, this.pick(DELIVERABLES));
-    const start = `${RUNREC_SH} start '${del}' --agent AGENT_${c} --pid $$ && exec sleep 600`;
-    const agent = new Deno.Command("sh", {
-      args: ["-c", start],
-      cwd: dir,
-      stdout: "piped",
-      stderr: "null",
-      env: { NO_COLOR: "1", ...this.envOf(c) },
-    }).spawn();
-    const pending = await firstOutputLine(agent.stdout);
-    assert(pending.endsWith(".json"), `start printed no token: ${pending}`);
-    agent.kill("SIGKILL");
-    assertEquals((await agent.status).signal, "SIGKILL");
-    const token = `soak-k${++this.count}`;
-    this.note(`clone ${c}: start ${token} -> ${pending}, its agent killed`);
+    const { pending, token } = await this.killAgent(c, dir);
     if (this.random() < 0.3) {
       const other = (c + 1 + Math.floor(this.random() * (CLONES - 1))) % CLONES;
       await this.push(c);
@@ -378,6 +415,126 @@ class RunsSoak extends Soak {
     assertEquals([again.code, again.stdout], [0, ""], `reap again: ${again.stderr}`);
   }
 
+  /** `start --pid $$` in a shell of clone `c`'s work tree `dir`, then the shell killed (SIGKILL). */
+  async killAgent(c: number, dir: string): Promise<{ pending: string; token: string }> {
+    const del = join(dir, this.pick(DELIVERABLES));
+    const start = `${RUNREC_SH} start '${del}' --agent AGENT_${c} --pid $$ && exec sleep 600`;
+    const agent = new Deno.Command("sh", {
+      args: ["-c", start],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "null",
+      env: { NO_COLOR: "1", ...this.envOf(c) },
+    }).spawn();
+    const pending = await firstOutputLine(agent.stdout);
+    assert(pending.endsWith(".json"), `start printed no token: ${pending}`);
+    agent.kill("SIGKILL");
+    assertEquals((await agent.status).signal, "SIGKILL");
+    const token = `soak-k${++this.count}`;
+    this.note(`clone ${c}: start ${token} -> ${pending}, its agent killed`);
+    return { pending, token };
+  }
+
+  /**
+   * An agent killed (SIGKILL) in one work tree of clone `c`, the main one or a linked one: `reap`
+   * of the other work tree finds nothing (the run is its own work tree's); `reap` of the agent's
+   * work tree, run from the other, writes it FAILED there once, and its late finish (1 in 2), run
+   * from the other too, supersedes that. The linked tree's records are committed on its branch,
+   * the tree removed, the branch merged.
+   */
+  async reapAcrossTrees(c: number): Promise<void> {
+    const dir = this.clones[c];
+    const branch = `tree-${++this.trees}`;
+    const tree = `${dir}-${branch}`;
+    await this.commit(c, "before a work tree");
+    await git(dir, "worktree", "add", "-q", "-b", branch, tree);
+    this.note(`clone ${c}: worktree add ${branch}`);
+    const [at, from] = this.random() < 0.5 ? [tree, dir] : [dir, tree];
+    if (this.random() < 0.5) await this.emit(c, at);
+    const { pending, token } = await this.killAgent(c, at);
+    const here = await runCliProcess(["reap", from], FULL_FLAGS, this.envOf(c), from);
+    assertEquals([here.code, here.stdout], [0, ""], `reap of ${from}: ${here.stderr}`);
+    const before = await repeatedLines(at);
+    const reapedBefore = this.reaped.length;
+    this.reapedBy(c, await runCliProcess(["reap", at], FULL_FLAGS, this.envOf(c), from));
+    this.note(`clone ${c}: reap of a run across work trees (${at} from ${from})`);
+    const failed = this.reaped.slice(reapedBefore);
+    assertEquals(failed.length, 1, `reap of ${at} from ${from}: ${pending}`);
+    assert((await this.lineOf(at, failed[0]))?.line.includes(",FAILED,"), `${failed[0]}`);
+    if (this.random() < 0.5) {
+      const finishArgs = ["finish", pending, "--status", "SUCCESS", "--notes", token];
+      const finished = await runCliProcess(finishArgs, FULL_FLAGS, this.envOf(c), from);
+      this.took(c, token, finishArgs, finished);
+      const line = (await this.lineOf(at, token))?.line ?? "";
+      assert(line.includes(`finished after reap: supersedes=${failed[0]}`), line);
+      this.note(`clone ${c}: late finish ${token} from another work tree`);
+    }
+    await this.repeatsNotMade(c, before, `reap of ${pending} across work trees`, at);
+    const again = await runCliProcess(["reap", at], FULL_FLAGS, this.envOf(c), at);
+    assertEquals([again.code, again.stdout], [0, ""], `reap again: ${again.stderr}`);
+    await git(tree, "add", "-A");
+    await git(tree, "commit", "-q", "--allow-empty", "-m", `${branch} records`);
+    await git(dir, "worktree", "remove", tree);
+    await this.commit(c, "before merging a work tree");
+    await git(dir, "merge", "-q", "--no-edit", "--no-ff", branch);
+    await git(dir, "branch", "-q", "-d", branch);
+    this.note(`clone ${c}: worktree remove, merge ${branch}`);
+  }
+
+  /**
+   * `git reset --hard` below a commit another clone has pulled: `verify --since origin/main` fails
+   * there (HEAD lacks records origin/main holds); then the clone pulls and pushes, the other pulls,
+   * records and pushes, and `verify --since origin/main` holds in both.
+   */
+  async resetPushed(c: number): Promise<void> {
+    const dir = this.clones[c];
+    const other = (c + 1 + Math.floor(this.random() * (CLONES - 1))) % CLONES;
+    for (let i = 0; i < 2; i++) {
+      await this.emit(c);
+      await this.commit(c, "a record to push, then reset");
+    }
+    await this.push(c);
+    await this.pull(other);
+    const held = await this.tokensIn(dir);
+    const back = 1 + Math.floor(this.random() * 2);
+    await git(dir, "reset", "-q", "--hard", `HEAD~${back}`);
+    this.note(
+      `clone ${c}: reset below a push: --hard HEAD~${back}, below what clone ${other} pulled`,
+    );
+    const verified = await runCliProcess(
+      ["verify", dir, "--since", "origin/main"],
+      FULL_FLAGS,
+      this.envOf(c),
+    );
+    this.note(`clone ${c}: verify --since origin/main after the reset (exit ${verified.code})`);
+    // SCHEMA.md 8: HEAD lacks records origin/main holds, so it fails, naming the merge base to
+    // check a branch only behind from.
+    assertEquals(verified.code, 1, verified.stdout + verified.stderr);
+    assert(/only behind .* --since [0-9a-f]+/.test(verified.stdout), verified.stdout);
+    if (this.random() < 0.5) {
+      await this.emit(c);
+      await this.commit(c, "records after reset below the push");
+    }
+    const before = await repeatedLines(dir);
+    const flushed = await runCliProcess(["flush", dir], FULL_FLAGS, this.envOf(c));
+    await this.repeatsNotMade(c, before, "flush after reset below the push");
+    this.note(`clone ${c}: flush (exit ${flushed.code}) after reset below the push`);
+    if (flushed.code === 1) await this.putBackJournalOnly(c);
+    else assertEquals(flushed.code, 0, `flush: ${flushed.stdout}${flushed.stderr}`);
+    await this.pull(c);
+    await this.push(c);
+    await this.pull(other);
+    await this.emit(other);
+    await this.push(other);
+    await this.pull(c);
+    const now = await this.tokensIn(dir);
+    for (const token of held) assert(now.has(token), `${token} not back after reset below push`);
+    for (const k of [c, other]) {
+      await git(this.clones[k], "fetch", "-q");
+      await this.verifySince(k, "origin/main");
+    }
+  }
+
   /** Adds each run `reap` in clone `c` wrote FAILED (its line starts with the RunID) to the model. */
   reapedBy(c: number, reap: { code: number; stdout: string; stderr: string }): void {
     assertEquals(reap.code, 0, `reap in clone ${c}: ${reap.stdout}${reap.stderr}`);
@@ -394,31 +551,48 @@ class RunsSoak extends Soak {
    * pending while its command runs on, and `reap` writes it FAILED once that command has ended
    * (docs/COMMANDS.md "runrec exec", "runrec reap").
    */
-  async execKilled(c: number): Promise<void> {
+  async execKilled(
+    c: number,
+    kinds: [Whom, Deno.Signal][] = [
+      ["exec", "SIGTERM"],
+      ["command", "SIGTERM"],
+      ["command", "SIGKILL"],
+      ["exec", "SIGKILL"],
+    ],
+  ): Promise<void> {
     const dir = this.clones[c];
     const del = join(dir, this.pick(DELIVERABLES));
     const token = `soak-x${++this.count}`;
     const marker = `'${join(del, ".runrec", "pending")}'/*.command`;
     const wait = `i=0; until ls ${marker} || [ $i = 100 ]; do i=$((i+1)); sleep 0.05; done`;
-    const script = `echo run > "$0/${token}.md"; ${wait} >/dev/null 2>&1; echo $$; exec sleep 600`;
-    const exec = new Deno.Command(Deno.execPath(), {
-      args: ["run", ...FULL_FLAGS, CLI_ENTRY, "exec", del, "--agent", `AGENT_${c}`, "--"]
-        .concat(["sh", "-c", script, del]),
+    const script =
+      `echo run > "$0/${token}.md"; ${wait} >/dev/null 2>&1; echo pid $$; exec sleep 600`;
+    const argv = [Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY, "exec", del, "--agent"]
+      .concat([`AGENT_${c}`, "--", "sh", "-c", script, del]);
+    const [whom, signal] = this.pick(kinds);
+    // "terminal": exec on a pseudo-terminal (script(1)), its controlling terminal, as typed.
+    const terminal = whom === "terminal";
+    const quoted = argv.map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(" ");
+    const exec = new Deno.Command(terminal ? "script" : argv[0], {
+      args: terminal ? ["-qefc", `exec ${quoted}`, "/dev/null"] : argv.slice(1),
       cwd: dir,
       stdout: "piped",
-      stderr: "piped",
+      stderr: terminal ? "null" : "piped",
       env: { NO_COLOR: "1", ...this.envOf(c) },
+      // A group of its own, as a terminal's foreground job: "group" signals it all at once.
+      detached: true,
     }).spawn();
-    const command = Number(await firstOutputLine(exec.stdout));
+    const command = terminal
+      ? await pidOnTerminal(exec.stdout)
+      : Number((await firstOutputLine(exec.stdout)).replace("pid ", ""));
     const before = await repeatedLines(dir);
-    const [whom, signal] = this.pick(
-      [["exec", "SIGTERM"], ["command", "SIGTERM"], ["command", "SIGKILL"], ["exec", "SIGKILL"]],
-    ) as ["exec" | "command", Deno.Signal];
     if (whom === "exec") exec.kill(signal);
+    else if (whom === "group") Deno.kill(-exec.pid, signal);
+    else if (terminal) Deno.kill(-processGroup(command), signal);
     else Deno.kill(command, signal);
     const status = await exec.status;
     // CMD holds exec's stderr open while it runs on: read once it has ended.
-    const stderr = () => new Response(exec.stderr).text();
+    const stderr = () => terminal ? Promise.resolve("") : new Response(exec.stderr).text();
     this.note(`clone ${c}: exec ${token}, ${signal} to its ${whom} (exit ${status.code})`);
     if (whom === "exec" && signal === "SIGKILL") {
       // Its command runs on: reap leaves the run pending, naming it, until it ends.
@@ -430,7 +604,7 @@ class RunsSoak extends Soak {
       this.reapedBy(c, await runCliProcess(["reap", dir], FULL_FLAGS, this.envOf(c)));
       await stderr();
     } else {
-      assertEquals(status.code, 128 + (signal === "SIGTERM" ? 15 : 9), await stderr());
+      assertEquals(status.code, 128 + SIGNAL_NUMBERS.get(signal)!, await stderr());
       this.emitted.push({ token, runId: "", clone: c });
       const line = (await this.lineOf(dir, token))?.line ?? "";
       assert(line.includes(`,FAILED,`) && line.includes(`killed by signal ${signal}`), line);
@@ -506,6 +680,9 @@ class RunsSoak extends Soak {
       [2, (c) => this.killedAgent(c)],
       [2, (c) => this.execKilled(c)],
       [2, (c) => this.resetOlder(c)],
+      [1, (c) => this.reapAcrossTrees(c)],
+      [1, (c) => this.execKilled(c, INTERRUPTS)],
+      [1, (c) => this.resetPushed(c)],
     ];
   }
 }
@@ -604,7 +781,13 @@ Deno.test("soak: three clones record runs by start/finish, exec and emit, annota
         events("late finish")
       }), exec killed ${events(" to its ")}, reset --hard HEAD~N ${
         events("reset --hard HEAD~")
-      } (begun anew ${events("begun anew after reset")}), ${steps} steps, ${seconds}s`,
+      } (begun anew ${events("begun anew after reset")}), reaped across work trees ${
+        events("reap of a run across work trees")
+      }, exec interrupted ${events("SIGINT to") + events("SIGHUP to")}, reset below a push ${
+        events("below what clone")
+      } (verify --since origin/main exit 1 before the pull ${
+        events("after the reset (exit 1)")
+      }), ${steps} steps, ${seconds}s`,
     );
   } catch (error) {
     console.log(soak.log.join("\n"));

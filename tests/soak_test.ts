@@ -2,9 +2,13 @@
  * A seeded soak of a team's git workflow: three clones of one bare repository record runs of
  * three deliverables while they commit, pull (merge or rebase), push, branch, merge main in,
  * merge or squash-merge back, merge two or three recording branches at once (an octopus merge; one
- * at a time where git's octopus strategy stops), stash around a pull, run a `git pull` or
- * `checkout` while an emit writes, append to one deliverable from all three clones at once (then
- * each commits, pulls and pushes), and flush. At the end every clone flushes, commits, pulls and pushes: main must hold
+ * at a time where git's octopus strategy stops; also of branches that each merged main in after
+ * main recorded, criss-crossed, then `verify --since` where they began and a branch's tip), rebase
+ * a recording branch onto main that recorded too (the record files' conflicts resolved by
+ * `merge=union` or by hand, both sides taken), cherry-pick recording commits onto main (the branch
+ * then merged too, or dropped), stash around a pull, run a `git pull` or `checkout` while an emit
+ * writes, append to one deliverable from all three clones at once (then each commits, pulls and
+ * pushes), and flush. At the end every clone flushes, commits, pulls and pushes: main must hold
  * each record an emit made exactly once and no other, and `verify --since` the first commit
  * must hold in every clone. Each clone records its own minutes (`--started`): two clones
  * recording one deliverable in one minute share a RunID, which docs/CI.md leaves to the team.
@@ -75,7 +79,13 @@ Deno.test("soak: three clones commit, pull, push, branch, squash, stash and flus
         events("rebase stopped")
       }, squash ${events("--squash")}, stash ${events("stash -u")}, octopus merges ${
         events("octopus merge")
-      } (stopped ${events("octopus stopped")}), three clones at once ${events("at once")}`,
+      } (stopped ${events("octopus stopped")}; of branches that merged main ${
+        events("that had merged main in")
+      }), three clones at once ${events("at once")}, rebases ${
+        events(": rebase rebased-")
+      } (by hand ${events("by hand")}, stopped ${
+        events("stopped 1") + events("stopped 2")
+      }), cherry-picks ${events("cherry-pick")}`,
     );
     console.log(
       `soak: ${soak.emitted.length} records (${repeated} lines repeated byte for byte), ${steps} steps, ${seconds}s`,

@@ -98,12 +98,13 @@ export class Soak {
     c: number,
     dir = this.clones[c],
     minuteOf = c,
+    deliverable?: string,
   ): { args: string[]; token: string } {
     if (minuteOf === c && this.random() < 0.6) this.minutes[c]++;
     const minute = this.base + (this.minutes[minuteOf] * CLONES + minuteOf) * 60_000;
     const started = new Date(minute + Math.floor(this.random() * 50_000)).toISOString();
     const token = `soak-e${++this.count}`;
-    const del = join(dir, this.pick(DELIVERABLES));
+    const del = join(dir, deliverable ?? this.pick(DELIVERABLES));
     const args = ["emit", del, "--agent", `AGENT_${c}`, "--status", "SUCCESS"];
     return {
       args: [...args, "--started", started, "--duration-ms", "1000", "--notes", token],
@@ -111,9 +112,12 @@ export class Soak {
     };
   }
 
-  /** Runs an emit in clone `c` (in its work tree `dir`) and adds its record to the model. */
-  async emit(c: number, dir = this.clones[c], minuteOf = c): Promise<string> {
-    const { args, token } = this.emitArgs(c, dir, minuteOf);
+  /**
+   * Runs an emit in clone `c` (in its work tree `dir`; into `deliverable`, or one drawn) and adds
+   * its record to the model.
+   */
+  async emit(c: number, dir = this.clones[c], minuteOf = c, deliverable?: string): Promise<string> {
+    const { args, token } = this.emitArgs(c, dir, minuteOf, deliverable);
     const before = await repeatedLines(dir);
     const result = await runCliProcess(args, FULL_FLAGS, this.envOf(c), dir);
     this.took(c, token, args, result);
@@ -259,6 +263,13 @@ export class Soak {
       branches.push(branch);
     }
     await git(dir, "checkout", "-q", "main");
+    await this.mergeAtOnce(c, branches);
+    for (const branch of branches) await git(dir, "branch", "-q", "-D", branch);
+  }
+
+  /** `git merge A B [C]` into main, one at a time where git's octopus strategy stops. */
+  protected async mergeAtOnce(c: number, branches: string[]): Promise<void> {
+    const dir = this.clones[c];
     try {
       await git(dir, "merge", "-q", "--no-edit", ...branches);
       this.note(`clone ${c}: octopus merge ${branches.join(" ")}`);
@@ -273,7 +284,160 @@ export class Soak {
       for (const branch of branches) await git(dir, "merge", "-q", "--no-edit", branch);
       this.note(`clone ${c}: merge ${branches.join(", ")} one at a time`);
     }
+  }
+
+  /**
+   * An octopus merge of branches that each merged main in after main recorded (and, 1 in 2, the
+   * second merged the first: criss-cross histories), then `verify --since` the commit they began
+   * at, and since one branch's tip, which must hold.
+   */
+  async octopusMergedMain(c: number): Promise<void> {
+    const dir = this.clones[c];
+    await this.commit(c, "before branching");
+    const since = await git(dir, "rev-parse", "HEAD");
+    const branches: string[] = [];
+    for (let b = 0; b < 2 + Math.floor(this.random() * 2); b++) {
+      const branch = `crossed-${++this.branches}`;
+      await git(dir, "checkout", "-q", "-b", branch, "main");
+      await this.emit(c);
+      await this.commit(c, `${branch} records`);
+      branches.push(branch);
+    }
+    await git(dir, "checkout", "-q", "main");
+    await this.emit(c);
+    await this.commit(c, "main records while branches are out");
+    if (this.random() < 0.5) await this.pull(c, false);
+    for (const [i, branch] of branches.entries()) {
+      await git(dir, "checkout", "-q", branch);
+      await git(dir, "merge", "-q", "--no-edit", "main");
+      if (i > 0 && this.random() < 0.5) {
+        await git(dir, "merge", "-q", "--no-edit", branches[i - 1]);
+        this.note(`clone ${c}: ${branch} merges main and ${branches[i - 1]}`);
+      } else this.note(`clone ${c}: ${branch} merges main`);
+      await this.emit(c);
+      await this.commit(c, `${branch} records after merging main`);
+    }
+    await git(dir, "checkout", "-q", "main");
+    await this.mergeAtOnce(c, branches);
+    this.note(`clone ${c}: merged branches that had merged main in`);
+    await this.verifySince(c, since);
+    await this.verifySince(c, await git(dir, "rev-parse", this.pick(branches)));
     for (const branch of branches) await git(dir, "branch", "-q", "-D", branch);
+  }
+
+  /** `verify <clone> --since <rev>` in clone `c` holds (exit 0). */
+  async verifySince(c: number, rev: string): Promise<void> {
+    const verified = await runCliProcess(
+      ["verify", this.clones[c], "--since", rev],
+      FULL_FLAGS,
+      this.envOf(c),
+    );
+    this.note(`clone ${c}: verify --since ${rev.slice(0, 12)} (exit ${verified.code})`);
+    assertEquals(verified.code, 0, `verify --since ${rev}: ${verified.stdout}${verified.stderr}`);
+  }
+
+  /**
+   * Resolves each conflicted record file as a user would by hand: both sides taken, git's
+   * markers removed (what `merge=union` does), then `git add`.
+   */
+  async takeBoth(c: number): Promise<boolean> {
+    const dir = this.clones[c];
+    const conflicted = (await git(dir, "diff", "--name-only", "--diff-filter=U")).split("\n")
+      .filter((path) => path !== "");
+    for (const path of conflicted) {
+      assert(path.endsWith(RECORD_FILE), `a conflict in ${path}`);
+      const text = await Deno.readTextFile(join(dir, path));
+      const kept = text.split("\n").filter((line) => !/^(<{7}|={7}|>{7}|\|{7})( |$)/.test(line));
+      await Deno.writeTextFile(join(dir, path), kept.join("\n"));
+      await git(dir, "add", path);
+    }
+    return conflicted.length > 0;
+  }
+
+  /**
+   * `git rebase main` of a branch that recorded, main having recorded too; the record files'
+   * conflicts resolved by `merge=union`, or (1 in 2, `merge` set in `.git/info/attributes`) by
+   * hand, both sides taken (1 in 3 after an emit while the rebase waits). The rebased branch is
+   * merged into main.
+   */
+  async rebaseRecording(c: number): Promise<void> {
+    const dir = this.clones[c];
+    await this.commit(c, "before branching");
+    const branch = `rebased-${++this.branches}`;
+    // One deliverable on both sides: their records conflict, which union or the hand resolves.
+    const del = this.pick(DELIVERABLES);
+    await git(dir, "checkout", "-q", "-b", branch, "main");
+    for (let i = 0; i < 1 + Math.floor(this.random() * 2); i++) {
+      await this.emit(c, dir, c, del);
+      await this.commit(c, `${branch} records`);
+    }
+    await git(dir, "checkout", "-q", "main");
+    await this.emit(c, dir, c, del);
+    await this.commit(c, "main records");
+    if (this.random() < 0.5) await this.pull(c, false);
+    await git(dir, "checkout", "-q", branch);
+    const byHand = this.random() < 0.5;
+    const attributes = join(dir, ".git", "info", "attributes");
+    if (byHand) await Deno.writeTextFile(attributes, `${RECORD_FILE} merge\n`);
+    try {
+      let stopped = 0;
+      try {
+        await git(dir, "rebase", "-q", "main");
+      } catch {
+        while (await this.rebaseStopped(c)) {
+          assert(++stopped < 10, `rebase of ${branch} stopped ${stopped} times`);
+          // An agent records while the rebase waits: into a file with git's markers it spools.
+          if (this.random() < 0.3) await this.emit(c, dir, c, del);
+          await this.takeBoth(c);
+          await git(dir, "add", "-A");
+          await git(dir, "-c", "core.editor=true", "rebase", "--continue").catch(() => {});
+        }
+      }
+      this.note(
+        `clone ${c}: rebase ${branch} onto main (${
+          byHand ? "by hand" : "union"
+        }, stopped ${stopped})`,
+      );
+    } finally {
+      if (byHand) await Deno.remove(attributes);
+    }
+    await git(dir, "checkout", "-q", "main");
+    await git(dir, "merge", "-q", "--no-edit", branch);
+    await git(dir, "branch", "-q", "-D", branch);
+  }
+
+  /**
+   * `git cherry-pick` of a recording commit of a branch onto main; then the branch is merged too
+   * (its picked record in both histories), or its other commits picked as well and it is dropped.
+   */
+  async cherryPick(c: number): Promise<void> {
+    const dir = this.clones[c];
+    await this.commit(c, "before branching");
+    const branch = `picked-${++this.branches}`;
+    await git(dir, "checkout", "-q", "-b", branch, "main");
+    const commits: string[] = [];
+    for (let i = 0; i < 1 + Math.floor(this.random() * 2); i++) {
+      await this.emit(c);
+      await this.commit(c, `${branch} records`);
+      commits.push(await git(dir, "rev-parse", "HEAD"));
+    }
+    await git(dir, "checkout", "-q", "main");
+    if (this.random() < 0.5) {
+      await this.emit(c);
+      await this.commit(c, "main records");
+    }
+    const merge = this.random() < 0.5;
+    for (const commit of merge ? commits.slice(0, 1) : commits) {
+      try {
+        await git(dir, "cherry-pick", commit);
+      } catch {
+        await this.takeBoth(c);
+        await git(dir, "-c", "core.editor=true", "cherry-pick", "--continue");
+      }
+    }
+    if (merge) await git(dir, "merge", "-q", "--no-edit", branch);
+    this.note(`clone ${c}: cherry-pick from ${branch}${merge ? ", then merge it" : ""}`);
+    await git(dir, "branch", "-q", "-D", branch);
   }
 
   /**
@@ -431,6 +595,9 @@ export class Soak {
       [5, (c) => this.flush(c)],
       [2, (c) => this.octopus(c)],
       [2, () => this.together()],
+      [1, (c) => this.octopusMergedMain(c)],
+      [1, (c) => this.rebaseRecording(c)],
+      [1, (c) => this.cherryPick(c)],
     ];
   }
 
