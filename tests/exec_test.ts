@@ -468,7 +468,9 @@ async function processGone(pid: number): Promise<void> {
  * (its `.command` marker; 30 s at most, the tests' event deadline), and returns CMD's pid. */
 async function killExecLeavingItsCommand(del: string): Promise<number> {
   const marker = `'${join(del, ".runrec", "pending")}'/*.command`;
-  const wait = `i=0; until ls ${marker} || [ $i = 600 ]; do i=$((i+1)); sleep 0.05; done`;
+  // Named: the marker holds CMD's pid ($$), not exec's, which it holds from before CMD starts.
+  const wait =
+    `i=0; until grep -qs "^$$@" ${marker} || [ $i = 600 ]; do i=$((i+1)); sleep 0.05; done`;
   const exec = spawnExec(del, `${wait} >/dev/null 2>&1; echo $$; exec sleep 600`);
   const command = Number(await firstLine(exec.stdout));
   exec.kill("SIGKILL");
@@ -540,7 +542,8 @@ Deno.test("exec whose command creates the deliverable folder, killed by SIGKILL:
   await Deno.remove(made, { recursive: true });
   // CMD says its pid once exec has named it beside the run's copy (30 s at most), then runs on.
   const marker = `"${outside}/$RUNREC_EXEC_RUN.command"`;
-  const wait = `i=0; until [ -e ${marker} ] || [ $i = 600 ]; do i=$((i+1)); sleep 0.05; done`;
+  const wait =
+    `i=0; until grep -qs "^$$@" ${marker} || [ $i = 600 ]; do i=$((i+1)); sleep 0.05; done`;
   const exec = new Deno.Command(RUNREC[0], {
     args: [
       ...RUNREC.slice(1),
@@ -680,7 +683,8 @@ Deno.test("exec whose command was to create the deliverable folder, killed by SI
   const never = join(dirname(del), "DEL-01-08_Never");
   // CMD says its pid once exec has named it beside the run's copy (30 s at most), then runs on.
   const marker = `"${outside}/$RUNREC_EXEC_RUN.command"`;
-  const wait = `i=0; until [ -e ${marker} ] || [ $i = 600 ]; do i=$((i+1)); sleep 0.05; done`;
+  const wait =
+    `i=0; until grep -qs "^$$@" ${marker} || [ $i = 600 ]; do i=$((i+1)); sleep 0.05; done`;
   const exec = new Deno.Command(RUNREC[0], {
     args: [...RUNREC.slice(1), "exec", never, "--agent", "A", "--", "sh", "-c"].concat(
       `${wait}; echo $$; exec sleep 600`,
