@@ -1,8 +1,9 @@
 /**
  * The test run of `deno task test`: each test file in a `deno test` process of
- * its own, two at a time (`--jobs N` for another number). The suite mostly
- * waits (on the processes it starts, on locks, on `fsync`): one `deno test`
- * keeps under one of two cores busy, two keep both. A process per file, not
+ * its own, three at a time (`--jobs N` for another number). The suite mostly
+ * waits (on the processes it starts, on locks, on `fsync`, on deadlines): its
+ * files take about a third of their wall time in CPU, so two at a time left
+ * one of two cores idle and three keep both about busy. A process per file, not
  * `deno test --parallel`'s threads in one process, because some tests set
  * `TMPDIR` or `HOME` for the library calls they make in their own process.
  *
@@ -41,35 +42,39 @@ const TEST_FLAGS = [
 
 /**
  * The files that take longest (20 s to two minutes on a 2-core machine, in
- * the order a full run measured them) start first, so that no long file
+ * the order stop 55 measured them one at a time) start first, so that no long file
  * starts among the last and leaves one core idle while it ends. A file left
  * out of this list only costs time.
  */
 const LONGEST_FIRST = [
   "large_history_test.ts",
-  "git_dropped_test.ts",
-  "verify_gone_test.ts",
-  "run_races_test.ts",
-  "scale_locks_test.ts",
-  "propagate_test.ts",
-  "hostile_test.ts",
-  "spool_test.ts",
-  "spool_places_test.ts",
-  "start_finish_test.ts",
-  "finish_wrong_token_test.ts",
-  "propagate_oracle_test.ts",
-  "install_test.ts",
-  "exec_test.ts",
-  "fault_test.ts",
   "record_size_test.ts",
-  "build_test.ts",
-  "ci_recipe_test.ts",
-  "cli_read_test.ts",
-  "run_evidence_test.ts",
-  "lock_test.ts",
-  "read_only_finish_test.ts",
-  "emit_test.ts",
+  "propagate_test.ts",
+  "git_dropped_test.ts",
+  "scale_locks_test.ts",
+  "run_races_test.ts",
+  "fault_test.ts",
   "contention_test.ts",
+  "verify_gone_test.ts",
+  "ci_recipe_test.ts",
+  "annotate_history_test.ts",
+  "cli_read_test.ts",
+  "install_test.ts",
+  "read_only_finish_test.ts",
+  "soak_test.ts",
+  "soak_runs_test.ts",
+  "spool_test.ts",
+  "lock_test.ts",
+  "hostile_test.ts",
+  "emit_test.ts",
+  "start_finish_test.ts",
+  "stale_test.ts",
+  "build_test.ts",
+  "newuser46_test.ts",
+  "exec_test.ts",
+  "run_evidence_test.ts",
+  "inputs_from_test.ts",
+  "newuser51_test.ts",
 ];
 
 /** One file's run: what `deno test` printed and its counts. */
@@ -242,7 +247,7 @@ if (import.meta.main) {
     usageError((e as Error).message.split(". ")[0]); // parseArgs' first sentence names the option
   }
   const { values, positionals } = parsed;
-  const jobs = Number(values.jobs ?? 2);
+  const jobs = Number(values.jobs ?? 3);
   if (!Number.isInteger(jobs) || jobs < 1) {
     usageError(`--jobs ${values.jobs}: a whole number of at least 1`);
   }

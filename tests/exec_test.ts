@@ -465,10 +465,12 @@ async function processGone(pid: number): Promise<void> {
 }
 
 /** Starts an exec whose CMD runs on, kills exec with SIGKILL once it has named CMD beside the run
- * (its `.command` marker; 5 s at most), and returns CMD's pid. */
+ * (its `.command` marker; 30 s at most, the tests' event deadline), and returns CMD's pid. */
 async function killExecLeavingItsCommand(del: string): Promise<number> {
   const marker = `'${join(del, ".runrec", "pending")}'/*.command`;
-  const wait = `i=0; until ls ${marker} || [ $i = 100 ]; do i=$((i+1)); sleep 0.05; done`;
+  // Named: the marker holds CMD's pid ($$), not exec's, which it holds from before CMD starts.
+  const wait =
+    `i=0; until grep -qs "^$$@" ${marker} || [ $i = 600 ]; do i=$((i+1)); sleep 0.05; done`;
   const exec = spawnExec(del, `${wait} >/dev/null 2>&1; echo $$; exec sleep 600`);
   const command = Number(await firstLine(exec.stdout));
   exec.kill("SIGKILL");
@@ -538,9 +540,10 @@ Deno.test("exec whose command creates the deliverable folder, killed by SIGKILL:
   const finishedId = finished.Notes.match(/run ([0-9]{8}T[0-9]{9}Z-[0-9a-f]{8})/)![1];
   assertEquals(existsFile(join(outside, `${finishedId}.json`)), false);
   await Deno.remove(made, { recursive: true });
-  // CMD says its pid once exec has named it beside the run's copy (5 s at most), then runs on.
+  // CMD says its pid once exec has named it beside the run's copy (30 s at most), then runs on.
   const marker = `"${outside}/$RUNREC_EXEC_RUN.command"`;
-  const wait = `i=0; until [ -e ${marker} ] || [ $i = 100 ]; do i=$((i+1)); sleep 0.05; done`;
+  const wait =
+    `i=0; until grep -qs "^$$@" ${marker} || [ $i = 600 ]; do i=$((i+1)); sleep 0.05; done`;
   const exec = new Deno.Command(RUNREC[0], {
     args: [
       ...RUNREC.slice(1),
@@ -622,7 +625,7 @@ Deno.test("exec whose command creates the deliverable folder, its run's copy fin
   const go = join(root, "go");
   const create = `mkdir '${made}' && echo '**DeliverableID:** DEL-01-09' > '${made}/_CONTEXT.md'`;
   const until = (path: string) =>
-    `i=0; until [ -e ${path} ] || [ $i = 100 ]; do i=$((i+1)); sleep 0.05; done`;
+    `i=0; until [ -e ${path} ] || [ $i = 600 ]; do i=$((i+1)); sleep 0.05; done`;
   const exec = new Deno.Command(RUNREC[0], {
     args: [
       ...RUNREC.slice(1),
@@ -678,9 +681,10 @@ Deno.test("exec whose command was to create the deliverable folder, killed by SI
   await Deno.mkdir(tmp);
   const outside = join(tmp, `runrec-pending-${Deno.uid()}`);
   const never = join(dirname(del), "DEL-01-08_Never");
-  // CMD says its pid once exec has named it beside the run's copy (5 s at most), then runs on.
+  // CMD says its pid once exec has named it beside the run's copy (30 s at most), then runs on.
   const marker = `"${outside}/$RUNREC_EXEC_RUN.command"`;
-  const wait = `i=0; until [ -e ${marker} ] || [ $i = 100 ]; do i=$((i+1)); sleep 0.05; done`;
+  const wait =
+    `i=0; until grep -qs "^$$@" ${marker} || [ $i = 600 ]; do i=$((i+1)); sleep 0.05; done`;
   const exec = new Deno.Command(RUNREC[0], {
     args: [...RUNREC.slice(1), "exec", never, "--agent", "A", "--", "sh", "-c"].concat(
       `${wait}; echo $$; exec sleep 600`,

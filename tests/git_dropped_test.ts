@@ -297,19 +297,21 @@ Deno.test("git dropped: the journal keeps a line for a day after its append, sta
   const left = await entries();
   assertEquals(left.length, 1, "the old entry dropped, the spoilt one skipped, the new one kept");
   assert(left[0].line.includes("second"));
-  // 2,000 appends of 1 KiB lines in a row: the journal is cut to its newest half once past
-  // 1 MiB, and its last line is the last append's.
+  // 640 appends of 1 KiB lines in a row (an entry holds the line, the one before and the
+  // first: past 1 MiB three times): the journal is cut to its newest half each time, and its
+  // last line is the last append's.
   const notes = "n".repeat(600);
-  for (let i = 0; i < 2000; i++) {
+  const appends = 640;
+  for (let i = 0; i < appends; i++) {
     await appendRecord(file, sampleDraft({ Notes: `${notes}${i}` }), { fsync: false });
   }
   const size = (await Deno.stat(journal)).size;
   assert(size <= 1 << 20 && size > 1 << 18, `journal of ${size} bytes`);
   const kept = await entries();
-  assert(kept.at(-1).line.includes(`${notes}1999,`));
+  assert(kept.at(-1).line.includes(`${notes}${appends - 1},`));
   assertEquals(
     kept.map((e) => Number(/n{600}(\d+),/.exec(e.line)![1])),
-    Array.from({ length: kept.length }, (_, i) => 2000 - kept.length + i),
+    Array.from({ length: kept.length }, (_, i) => appends - kept.length + i),
     "the newest lines, in order",
   );
   // Its last entry a day old (an older runrec's, without the uptime), the journal is removed: a
@@ -422,39 +424,38 @@ Deno.test("git dropped: a line moved to another branch on purpose, or held by th
 });
 
 /**
- * A run committed and one not in `local`, then `git pull --rebase --autostash`
- * with every unlink of the record file held 2 s: the rebase under way a while,
- * the uncommitted line in its autostash.
+ * A run committed and one not in `local`, then `git pull --rebase --autostash` held at its second
+ * unlink of the record file (the checkout of upstream's commit) until released: the rebase under
+ * way, the uncommitted line in its autostash, the file the local commit's (its first unlink was
+ * the autostash's reset).
  */
-async function pullRebaseHeld(local: string): Promise<Deno.ChildProcess> {
+async function pullRebaseHeld(local: string): Promise<HeldProcess> {
   await emit(local, "LOCAL");
   await git(local, "commit", "-qam", "a local run");
   await emit(local, "UNCOMMITTED");
-  return new Deno.Command("strace", {
-    args: [
-      ...["-f", "-qq", "-o", "/dev/null", "-P", join(DEL, RECORD_FILE)],
-      ...["-e", "trace=unlink,unlinkat", "-e", "inject=unlink,unlinkat:delay_enter=2000000"],
+  const pull = await spawnHeld(
+    [
       ...["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "pull", "-q"],
       ...["--rebase", "--autostash"],
     ],
-    cwd: local,
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
+    { calls: "unlink,unlinkat", path: join(DEL, RECORD_FILE), cwd: local, when: "2" },
+  );
+  await pull.held(2, "the rebase at its checkout of upstream's record file");
+  assert(
+    await isFile(join(local, ".git", "rebase-merge", "autostash")) ||
+      await isFile(join(local, ".git", "MERGE_AUTOSTASH")),
+    "the rebase under way, its autostash kept",
+  );
+  assertEquals(await agentsOf(join(local, DEL, RECORD_FILE)), ["FIRST", "LOCAL"]);
+  return pull;
 }
 
 Deno.test("git dropped: a line a pull --rebase --autostash took aside is not put back while the rebase runs; the autostash brings it back once (soak8, w3)", async () => {
   const { local, file } = await cloneBehind();
-  // Every unlink of the record file held 2 s: the flush runs with the rebase under way.
   const pull = await pullRebaseHeld(local);
-  await waitFor(
-    async () =>
-      await isFile(join(local, ".git", "rebase-merge", "autostash")) ||
-      await isFile(join(local, ".git", "MERGE_AUTOSTASH")),
-    "the rebase under way, its autostash kept",
-  );
   assertEquals((await flush(local)).stdout, "nothing spooled\n");
-  const { code, stderr } = await pull.output();
+  await pull.release();
+  const { code, stderr } = await pull.child.output();
   assertEquals(code, 0, new TextDecoder().decode(stderr));
   assertEquals(await agentsOf(file), ["FIRST", "UPSTREAM", "LOCAL", "UNCOMMITTED"]);
 });
@@ -838,21 +839,14 @@ async function flushWhileGitWaits(repo: string, meanwhile: () => Promise<void>) 
 
 Deno.test("git dropped: a line an autostash or a stash held while the file was read, back in the file by the time git answers (the rebase ended, the stash popped), is not put back a second time (rebase-trace)", async () => {
   const { local, file } = await cloneBehind();
-  // Every unlink of the record file held 2 s: the rebase runs about 8 s, its autostash kept.
+  // Under way: the autostash holds UNCOMMITTED, the file is the commit's.
   const pull = await pullRebaseHeld(local);
-  // Under way: the autostash holds UNCOMMITTED, the file is the commit's (a fixed wait failed at load).
-  await waitFor(
-    async () =>
-      await isFile(join(local, ".git", "rebase-merge", "autostash")) &&
-      // Between git's unlink of the file and its create, there is none.
-      (await agentsOf(file).catch(() => [])).join() === "FIRST,LOCAL",
-    "the rebase's autostash taken",
-  );
   // The flush reads the file now; git's answer comes once the rebase applied its autostash
   // (UNCOMMITTED back in the file), removed it and ended.
   let pulled: Deno.CommandOutput | undefined;
   const flushed = await flushWhileGitWaits(local, async () => {
-    pulled = await pull.output();
+    await pull.release();
+    pulled = await pull.child.output();
   });
   assertEquals(pulled?.code, 0, new TextDecoder().decode(pulled?.stderr));
   assertEquals(flushed, { code: 0, stdout: "nothing spooled\n" });

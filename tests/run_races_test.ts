@@ -21,7 +21,8 @@ import {
   RUNREC_SH,
 } from "./support/runs.ts";
 import { seededRandom } from "./seed.ts";
-import { spawnHeld } from "./support/held.ts";
+import { spawnHeld, waitFor } from "./support/held.ts";
+import { pidAlive } from "../src/lock.ts";
 
 /** A project under git with one commit, so that `git clean -fdx` removes `.runrec/`. */
 async function gitProject(): Promise<{ root: string; del: string }> {
@@ -91,9 +92,10 @@ Deno.test("finish after git clean: concurrent finishes of one token record the r
 Deno.test("finish killed after its write, then reap, then the finish retried: one record, no false warning", async () => {
   const { root, del } = await makeProject();
   const token = await startRun(del, "4_DOCUMENTS");
-  // Every unlink waits on entry; the one of the claim shows the record is written.
+  // Every unlink after the first (the lock's, released once the record is written) waits on
+  // entry; the one of the claim shows the record is written.
   const finish = underStrace(
-    ["-e", "trace=unlink", "-e", "inject=unlink:delay_enter=5000000"],
+    ["-e", "trace=unlink", "-e", "inject=unlink:delay_enter=5000000:when=2+"],
     ["finish", token, "--status", "SUCCESS"],
   );
   const reader = finish.stderr.pipeThrough(new TextDecoderStream()).getReader();
@@ -104,8 +106,11 @@ Deno.test("finish killed after its write, then reap, then the finish retried: on
     assert(!done, trace);
     trace += value;
   }
-  Deno.kill(Number(claimUnlink[1]), "SIGKILL"); // the thread's process: the finisher
+  const finisher = Number(claimUnlink[1]);
+  Deno.kill(finisher, "SIGKILL"); // the thread's process: the finisher
+  finish.kill("SIGKILL"); // strace, which would sit out its delay
   await finish.status;
+  await waitFor(() => !pidAlive(finisher), "the finisher gone");
   await finish.stdout.cancel();
   await reader.cancel();
   assertEquals((await recordsOf(del)).length, 1);
@@ -603,8 +608,11 @@ async function lateFinishKilledAt(
     const resumed = new RegExp(`^\\[pid +${seen[1]}\\] <\\.\\.\\. ${seen[2]} resumed>`, "m");
     while (!resumed.test(trace.slice(seen.index))) await read();
   }
-  Deno.kill(Number(seen[1]), "SIGKILL");
+  const finisher = Number(seen[1]);
+  Deno.kill(finisher, "SIGKILL");
+  finish.kill("SIGKILL"); // strace, which would sit out its delay
   await finish.status;
+  await waitFor(() => !pidAlive(finisher), "the late finish gone");
   await finish.stdout.cancel();
   await reader.cancel();
 }

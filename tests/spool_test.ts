@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { CLI_ENTRY } from "./support/cli_entry.ts";
-import { newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../src/spool.ts";
+import { newSpoolEntry, SPOOL_FOLDER, type SpoolEntry, spoolRecord } from "../src/spool.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
@@ -368,8 +368,8 @@ Deno.test("spool: with the lock held by a live writer, an emit waits once, not o
   let held = "";
   while (!held.includes("\n")) held += (await lines.read()).value ?? "";
   try {
-    // Two emits in a row: each waits one lock deadline (10 s), whatever the spool holds.
-    for (const agent of ["NOW1", "NOW2"]) {
+    // Two emits at once: each waits one lock deadline (10 s), whatever the spool holds.
+    await Promise.all(["NOW1", "NOW2"].map(async (agent) => {
       const started = Date.now();
       const out = await runCliProcess(["emit", del, "--agent", agent, "--status", "SUCCESS"], [
         ...FULL_FLAGS,
@@ -379,7 +379,7 @@ Deno.test("spool: with the lock held by a live writer, an emit waits once, not o
       assertMatch(out.stderr, /spooled to /);
       // One deadline is 10 s; one per record (the three spooled and its own) would be 40 s.
       assert(took < 25_000, `${agent} took ${took} ms: it waited more than one deadline`);
-    }
+    }));
     assertEquals(entriesIn(spool).filter((n) => n.endsWith(".json")).length, 5);
   } finally {
     await holder.stdin.close();
@@ -387,12 +387,19 @@ Deno.test("spool: with the lock held by a live writer, an emit waits once, not o
     lines.releaseLock();
     await holder.stdout.cancel().catch(() => {});
   }
+  // The two emits' records in the order they were spooled: by the time their ids start with.
+  const spooledNow = entriesIn(spool).filter((n) => n.endsWith(".json"))
+    .map((n) => JSON.parse(Deno.readTextFileSync(join(spool, n))) as SpoolEntry)
+    .filter((entry) => entry.draft.AgentName.startsWith("NOW"))
+    .sort((a, b) => parseInt(a.id) - parseInt(b.id) || (a.id < b.id ? -1 : 1))
+    .map((entry) => entry.draft.AgentName);
+  assertEquals(spooledNow.toSorted(), ["NOW1", "NOW2"]);
   // The writer is done: the next emit appends the five spooled records in order, then its own.
   const next = await runCliProcess(["emit", del, "--agent", "LAST", "--status", "SUCCESS"], [
     ...FULL_FLAGS,
   ], env);
   assertEquals(next.code, 0, next.stderr);
-  assertEquals(await agentsIn(file), ["EARLIER", "EARLIER2", "EARLIER3", "NOW1", "NOW2", "LAST"]);
+  assertEquals(await agentsIn(file), ["EARLIER", "EARLIER2", "EARLIER3", ...spooledNow, "LAST"]);
   await cleanup();
 });
 

@@ -51,7 +51,7 @@ Deno.test("test runner: a file's own 'ok | 5 passed' line is not its summary, an
   const output = new TextDecoder().decode(stdout);
   assertEquals(code, 1, output);
   // Before: "FAILED | 5 passed | 2 failed", the printed line taken for the file's summary.
-  assertIncludes(output, "\nFAILED | 0 passed | 2 failed | 2 files, 2 at a time (");
+  assertIncludes(output, "\nFAILED | 0 passed | 2 failed | 2 files, 3 at a time (");
   // Before: "killed ..." and nothing more about it.
   assertIncludes(output, `\n${killed}: deno test was killed by SIGKILL\n`);
 });
