@@ -760,19 +760,51 @@ export function replayInto(writer: RecordWriter, delDir?: string): ReplayReport 
   const report = emptyReport();
   // Oldest first across every spool folder: ids start with the time they were spooled.
   const items = listSpool(delDir).sort(bySpoolTime);
-  for (const item of items) {
-    if (item.state === "stuck") {
-      report.failures.push(stuckLine(item));
-      continue;
-    }
-    const entry = item.entry!;
-    if (entry.recordFile !== writer.path && realPathOf(entry.recordFile) !== writer.path) continue;
-    replayOne(writer, item, report);
-  }
+  for (const item of items) if (item.state === "stuck") report.failures.push(stuckLine(item));
+  const mine = items.filter((item) =>
+    item.entry !== undefined &&
+    (item.entry.recordFile === writer.path || realPathOf(item.entry.recordFile) === writer.path)
+  );
+  const refused = replayItems(writer, mine, report);
+  if (refused !== undefined) report.failures.push(notTriedLine(writer.path, refused));
   return report;
 }
 
-function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport): void {
+/** Why a file took none of a replay's records, and how many were left untried for it. */
+interface Refused {
+  why: string;
+  untried: number;
+}
+
+/**
+ * Replays `items` (the writer's file's, oldest first) under the writer's lock. When an append
+ * fails for the file itself (a {@linkcode WriteError}: read-only, full, taken away), the rest are
+ * not tried: each would fail the same way, and a writer's wait would grow with the spool.
+ */
+function replayItems(
+  writer: RecordWriter,
+  items: readonly SpoolItem[],
+  report: ReplayReport,
+): Refused | undefined {
+  for (const [i, item] of items.entries()) {
+    const why = replayOne(writer, item, report);
+    if (why !== undefined) return { why, untried: items.length - i - 1 };
+  }
+  return undefined;
+}
+
+/** The failure line of the records a replay left untried, their file refusing a write. */
+function notTriedLine(file: string, { why, untried }: Refused): string {
+  return `${file}: ${untried} more spooled record(s) not tried, the file refusing the one before ` +
+    `(${why}); they wait for runrec flush ${shellWord(dirname(file))} once it can be written`;
+}
+
+/** Replays one entry; returns why, when its append failed for the file itself (see replayItems). */
+function replayOne(
+  writer: RecordWriter,
+  item: SpoolItem,
+  report: ReplayReport,
+): string | undefined {
   const entry = item.entry!;
   if (item.state === "claimed" && !claimAbandoned(item)) return;
   let claimed: string | undefined;
@@ -845,7 +877,9 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
       `${loud}${back}: record for ${entry.recordFile} still not written after ` +
         `${entry.attempts} replay(s): ${entry.error}`,
     );
+    if (e instanceof WriteError) return entry.error;
   }
+  return undefined;
 }
 
 /**
@@ -911,7 +945,9 @@ function requireUserSpool(): void {
 /**
  * Replays every spooled record in the spool folders of `delDirs` (one
  * deliverable folder or several; none: of the user only), one record file at
- * a time, each under one append lock. A record that stays in the spool is a
+ * a time, oldest first, each 256 KiB of its records under an append lock of
+ * their own; once the file refuses a write, the rest of its records are not
+ * tried (one failure says how many). A record that stays in the spool is a
  * failure when its file is at or beneath one of `delDirs` (`flush` passes the
  * roots it was given among them), whether or not its folder is still there,
  * or when its file is not known; else it is said in `elsewhere`: a flush of
@@ -973,25 +1009,36 @@ export async function replaySpool(
     // than the file's latest, whose SEQ the SEQ index does not keep (F4).
     readNamedLines(resolve(file));
     readEarlierSeqs(resolve(file));
-    try {
-      const one = await withRecordFile(
-        file,
-        { holder: "runrec flush", ...options },
-        // An entry in a deliverable's own spool is for that deliverable's file: its
-        // folder's spool and the user's are all that hold records for this file.
-        (writer) => replayInto(writer, dirname(file)),
-      );
+    // Each batch under a lock of its own: see REPLAY_BATCH_BYTES.
+    const batches = inBatches(waiting.sort(bySpoolTime));
+    const from = (i: number) => batches.slice(i).reduce((n, batch) => n + batch.length, 0);
+    for (const [i, batch] of batches.entries()) {
+      const one = emptyReport();
+      let refused: Refused | undefined;
+      let locked = true;
+      try {
+        refused = await withRecordFile(
+          file,
+          { holder: "runrec flush", ...options },
+          (writer) => replayItems(writer, batch, one),
+        );
+      } catch (e) {
+        // A lock held past the wait is let go in time: say what to run then.
+        const then = e instanceof LockRefusedError && e.kind === "held"
+          ? `; runrec flush ${shellWord(dirname(file))} again once it is free`
+          : "";
+        left.add(`${file}: ${from(i)} spooled record(s) not replayed: ${message(e)}${then}`);
+        locked = false;
+      }
       report.replayed.push(...one.replayed);
       report.repeats.push(...one.repeats);
       report.alreadyWritten.push(...one.alreadyWritten);
       report.alreadyRecorded.push(...one.alreadyRecorded);
-      for (const failure of one.failures) if (!stuck.has(failure)) left.add(failure);
-    } catch (e) {
-      // A lock held past the wait is let go in time: say what to run then.
-      const then = e instanceof LockRefusedError && e.kind === "held"
-        ? `; runrec flush ${shellWord(dirname(file))} again once it is free`
-        : "";
-      left.add(`${file}: ${waiting.length} spooled record(s) not replayed: ${message(e)}${then}`);
+      for (const failure of one.failures) left.add(failure);
+      if (refused !== undefined) {
+        left.add(notTriedLine(file, { ...refused, untried: refused.untried + from(i + 1) }));
+      }
+      if (refused !== undefined || !locked) break;
     }
   }
   // Claimed by a live replayer (another flush, an emit) now that this one is done.
@@ -1292,11 +1339,27 @@ function unreadable(file: string, e: unknown): InputError {
 const LOST_LINE_LIMIT_BYTES = 3 * LINE_LIMIT_BYTES + (1 << 20);
 
 /**
- * Bytes of lost-record lines held before their records are appended, each file's under one lock.
- * Each append under a lock reads the journal whole, and only the next lock's look cuts it to
- * under 1 MiB: 4 MiB of lines (2,900 records) grew it to 4.4 MiB, read twice for each record.
+ * Bytes of records replayed under one lock (lost-record lines held before their records are
+ * appended; a file's spool entries, by their records' JSON). Each append under a lock reads the
+ * journal whole, and only the next lock's look cuts it to under 1 MiB: a lock held for thousands
+ * of records made each append cost more than the one before.
  */
 const REPLAY_BATCH_BYTES = 256 << 10;
+
+/** Spool entries (oldest first) cut into runs of {@linkcode REPLAY_BATCH_BYTES}, in order. */
+function inBatches(items: readonly SpoolItem[]): SpoolItem[][] {
+  const batches: SpoolItem[][] = [];
+  let held = REPLAY_BATCH_BYTES;
+  for (const item of items) {
+    if (held >= REPLAY_BATCH_BYTES) {
+      batches.push([]);
+      held = 0;
+    }
+    batches.at(-1)!.push(item);
+    held += JSON.stringify(item.entry?.draft ?? {}).length;
+  }
+  return batches;
+}
 
 /**
  * {@linkcode replayLostRecords} of lost-record lines read a line at a time from `input` (an

@@ -1,0 +1,96 @@
+/**
+ * The spool and `flush` at many records: a large replay in batches, each under its own lock; a
+ * file that refuses writes tried once, not once for each record waiting; through the CLI, real
+ * processes, real faults (a read-only bind mount, `kill -9`).
+ *
+ * ```sh
+ * deno test -A tests/spool55_test.ts
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assert, assertEquals } from "./assert.ts";
+import { makeProject, sampleDraft } from "./fixtures.ts";
+import { agentsOf } from "./support/runs.ts";
+import { runCliProcess } from "./cli.ts";
+import { mountReadOnly, unmount } from "./support/read_only.ts";
+import { newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../src/spool.ts";
+import { RECORD_FILE } from "../src/deliverable.ts";
+import { journalPath } from "../src/journal.ts";
+
+/** `count` records spooled in `del`'s own spool, agents `A0`… in spool order, `notes` long each. */
+function spoolMany(del: string, count: number, notes: number): string[] {
+  const file = join(del, RECORD_FILE);
+  const agents = Array.from({ length: count }, (_, i) => `A${i}`);
+  for (const [i, agent] of agents.entries()) {
+    const draft = sampleDraft({
+      AgentName: agent,
+      RunTimestamp: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+      Notes: "n".repeat(notes),
+    });
+    spoolRecord(del, newSpoolEntry(file, draft, "ENOSPC"));
+  }
+  return agents;
+}
+
+/** The entries in `del`'s own spool (claims too). */
+function spoolNames(del: string): string[] {
+  try {
+    return [...Deno.readDirSync(join(del, SPOOL_FOLDER))].map((e) => e.name)
+      .filter((name) => name.includes(".json"));
+  } catch {
+    return [];
+  }
+}
+
+Deno.test("flush of many spooled records into one file keeps its journal under 2 MiB: each append reads it whole, and a folder's whole spool replayed under one lock grew it with every record (spool-55 1)", async () => {
+  const { root, del } = await makeProject();
+  try {
+    // 150 records of 10 KB: a journal entry of 30 KB each (the line, the one before, the first).
+    const agents = spoolMany(del, 150, 10_000);
+    const started = performance.now();
+    const run = await runCliProcess(["flush", del]);
+    assertEquals(run.code, 0, run.stderr);
+    assertEquals(await agentsOf(del), agents);
+    assertEquals(spoolNames(del), []);
+    const journal = (await Deno.stat(journalPath(join(del, RECORD_FILE)))).size;
+    console.log(
+      `journal after 150: ${journal} bytes, ${Math.round(performance.now() - started)} ms`,
+    );
+    assert(journal < 2 << 20, `journal of ${journal} bytes`);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("an emit whose record file refuses writes tries one spooled record, not each of the 60 waiting, and says how many it left; flush the same (spool-55 3)", async () => {
+  const { root, del } = await makeProject();
+  const file = join(del, RECORD_FILE);
+  try {
+    const first = await runCliProcess(["emit", del, "--agent", "FIRST", "--status", "SUCCESS"]);
+    assertEquals(first.code, 0, first.stderr);
+    const agents = spoolMany(del, 60, 100);
+    await mountReadOnly(file);
+    try {
+      const emit = await runCliProcess(["emit", del, "--agent", "LATER", "--status", "SUCCESS"]);
+      assertEquals(emit.code, 0, emit.stderr);
+      const tried = emit.stderr.split("\n").filter((l) => l.includes("still not written after"));
+      assertEquals(tried.length, 1, emit.stderr.slice(0, 2000));
+      assert(emit.stderr.includes("59 more spooled record(s) not tried"), emit.stderr);
+      const flush = await runCliProcess(["flush", del]);
+      assertEquals(flush.code, 1, flush.stderr);
+      const failed = flush.stderr.split("\n").filter((l) => l.includes("still not written after"));
+      assertEquals(failed.length, 1, flush.stderr.slice(0, 2000));
+      // The 60 and the emit's own, spooled beside them.
+      assert(flush.stderr.includes("60 more spooled record(s) not tried"), flush.stderr);
+    } finally {
+      await unmount(file);
+    }
+    const flush = await runCliProcess(["flush", del]);
+    assertEquals(flush.code, 0, flush.stderr);
+    assertEquals(await agentsOf(del), ["FIRST", ...agents, "LATER"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
