@@ -743,10 +743,12 @@ export function spoolEntryOf(notes: string): string | undefined {
 }
 
 /**
- * Replays, under the writer's lock, every spool entry for the writer's file
- * found in the spool folders of `delDir`, oldest first. An entry whose record
- * is already in the file is removed, not appended again. Failures stay in
- * the spool and are reported.
+ * Replays, under the writer's lock, the oldest spool entries for the writer's
+ * file found in the spool folders of `delDir`: 256 KiB of records at most
+ * (see {@linkcode REPLAY_BATCH_BYTES}), so that a writer's wait does not grow
+ * with the spool; one line says how many wait still (for the next append, or
+ * `runrec flush`). An entry whose record is already in the file is removed,
+ * not appended again. Failures stay in the spool and are reported.
  *
  * @example
  * ```ts
@@ -765,8 +767,19 @@ export function replayInto(writer: RecordWriter, delDir?: string): ReplayReport 
     item.entry !== undefined &&
     (item.entry.recordFile === writer.path || realPathOf(item.entry.recordFile) === writer.path)
   );
-  const refused = replayItems(writer, mine, report);
-  if (refused !== undefined) report.failures.push(notTriedLine(writer.path, refused));
+  const [batch = [], ...later] = inBatches(mine);
+  const waiting = later.reduce((n, items) => n + items.length, 0);
+  const refused = replayItems(writer, batch, report);
+  if (refused !== undefined) {
+    report.failures.push(
+      notTriedLine(writer.path, { ...refused, untried: refused.untried + waiting }),
+    );
+  } else if (waiting > 0) {
+    report.failures.push(
+      `${writer.path}: ${waiting} more spooled record(s) wait: each append replays the oldest ` +
+        `256 KiB of them; runrec flush ${shellWord(dirname(writer.path))} appends them all`,
+    );
+  }
   return report;
 }
 

@@ -44,15 +44,24 @@ function spoolNames(del: string): string[] {
   }
 }
 
-Deno.test("flush of many spooled records into one file keeps its journal under 2 MiB: each append reads it whole, and a folder's whole spool replayed under one lock grew it with every record (spool-55 1)", async () => {
+Deno.test("an emit replays the oldest 256 KiB of 150 spooled records and says how many wait; flush replays the rest 256 KiB under each lock, its journal under 2 MiB: a folder's whole spool under one lock grew the journal with each record, read whole by each append (spool-55 1, 3)", async () => {
   const { root, del } = await makeProject();
   try {
     // 150 records of 10 KB: a journal entry of 30 KB each (the line, the one before, the first).
     const agents = spoolMany(del, 150, 10_000);
     const started = performance.now();
+    const emit = await runCliProcess(["emit", del, "--agent", "LATER", "--status", "SUCCESS"]);
+    assertEquals(emit.code, 0, emit.stderr);
+    const replayed = (await agentsOf(del)).slice(0, -1);
+    assert(replayed.length > 0 && replayed.length < 30, `${replayed.length} replayed`);
+    assertEquals(replayed, agents.slice(0, replayed.length));
+    assert(
+      emit.stderr.includes(`${150 - replayed.length} more spooled record(s) wait`),
+      emit.stderr,
+    );
     const run = await runCliProcess(["flush", del]);
     assertEquals(run.code, 0, run.stderr);
-    assertEquals(await agentsOf(del), agents);
+    assertEquals(await agentsOf(del), [...replayed, "LATER", ...agents.slice(replayed.length)]);
     assertEquals(spoolNames(del), []);
     const journal = (await Deno.stat(journalPath(join(del, RECORD_FILE)))).size;
     console.log(
