@@ -971,7 +971,9 @@ function requireUserSpool(): void {
  * spools (`--allow-env=RUNREC_SPOOL_DIR,TMPDIR,TEMP,TMP`, `--allow-sys=uid`) are
  * required: an `InputError` names the missing ones; with folders, their own
  * spools are replayed, and `$RUNREC_SPOOL_DIR` and the user's spool in
- * `$TMPDIR` only where those permissions are granted.
+ * `$TMPDIR` only where those permissions are granted. Given `onReplayed`, each
+ * record appended is handed to it once its batch is done, and the report's
+ * `replayed` stays empty: thousands of records are not held.
  *
  * @example
  * ```ts
@@ -981,11 +983,14 @@ function requireUserSpool(): void {
  * const { replayed, failures } = await replaySpool(dir);
  * for (const r of replayed) console.log(r.record.RunID);
  * for (const failure of failures) console.error(failure);
+ * // Or each as it is appended, none held: a spool of thousands.
+ * await replaySpool(dir, {}, (r) => console.log(r.record.RunID));
  * ```
  */
 export async function replaySpool(
   delDirs?: DelDirs,
   options: AppendOptions = {},
+  onReplayed?: OnReplayed,
 ): Promise<ReplayReport> {
   checkReplayArguments(delDirs, options);
   if (delDirs === undefined) requireUserSpool();
@@ -1044,6 +1049,7 @@ export async function replaySpool(
         locked = false;
       }
       report.replayed.push(...one.replayed);
+      handOver(report, onReplayed);
       report.repeats.push(...one.repeats);
       report.alreadyWritten.push(...one.alreadyWritten);
       report.alreadyRecorded.push(...one.alreadyRecorded);
@@ -1273,6 +1279,7 @@ export function replayLostRecords(
 export async function replayLostFile(
   file: string,
   options: AppendOptions = {},
+  onReplayed?: OnReplayed,
 ): Promise<LostLinesReport> {
   checkReplayLostArguments(file, options);
   const report: LostLinesReport = { ...emptyReport(), lines: 0, journalOnly: [] };
@@ -1333,7 +1340,7 @@ export async function replayLostFile(
       }
     },
   };
-  return await replayLostRecordLines(reading, file, options);
+  return await replayLostRecordLines(reading, file, options, onReplayed);
 }
 
 /** The one-line error of a `--from` file that cannot be opened or read. */
@@ -1393,6 +1400,7 @@ export async function replayLostRecordLines(
   input: ByteSource,
   source: string,
   options: AppendOptions = {},
+  onReplayed?: OnReplayed,
 ): Promise<LostLinesReport> {
   const report: LostLinesReport = { ...emptyReport(), lines: 0, journalOnly: [] };
   const byFile = new Map<string, { entry: SpoolEntry; line: number }[]>();
@@ -1434,21 +1442,36 @@ export async function replayLostRecordLines(
       }]);
       held += raw.length;
       if (held < REPLAY_BATCH_BYTES) continue;
-      await replayLost(source, byFile, report, options);
+      handOver(await replayLost(source, byFile, report, options), onReplayed);
       byFile.clear();
       held = 0;
       appended = true;
     }
   } catch (e) {
     if (!appended || !(e instanceof InputError)) throw e;
-    await replayLost(source, byFile, report, options);
+    handOver(await replayLost(source, byFile, report, options), onReplayed);
     report.failures.push(
       `${message(e)}, after line ${lastLine}: the records of the lines before it were appended ` +
         "(each once); once it reads, the same runrec flush --from appends the rest",
     );
     return report;
   }
-  return await replayLost(source, byFile, report, options);
+  return handOver(await replayLost(source, byFile, report, options), onReplayed);
+}
+
+/**
+ * Called with each record a replay appends, once its batch is appended; given, the report's
+ * `replayed` is left empty, so that memory does not grow with the records (`runrec flush` prints
+ * each as it comes).
+ */
+export type OnReplayed = (replayed: AppendResult) => void;
+
+/** Hands the records `report` holds appended to `onReplayed`, if given, and keeps none of them. */
+function handOver<Report extends ReplayReport>(report: Report, onReplayed?: OnReplayed): Report {
+  if (onReplayed !== undefined) {
+    for (const replayed of report.replayed.splice(0)) onReplayed(replayed);
+  }
+  return report;
 }
 
 /**

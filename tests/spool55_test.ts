@@ -11,11 +11,12 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals } from "./assert.ts";
-import { makeProject, sampleDraft } from "./fixtures.ts";
-import { agentsOf } from "./support/runs.ts";
+import { makeProject, sampleDraft, tempDir } from "./fixtures.ts";
+import { agentsOf, recordsOf, RUNREC } from "./support/runs.ts";
+import { waitFor } from "./support/held.ts";
 import { runCliProcess } from "./cli.ts";
 import { mountReadOnly, unmount } from "./support/read_only.ts";
-import { newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../src/spool.ts";
+import { lostRecordLine, newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../src/spool.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 import { journalPath } from "../src/journal.ts";
 
@@ -99,6 +100,53 @@ Deno.test("an emit whose record file refuses writes tries one spooled record, no
     const flush = await runCliProcess(["flush", del]);
     assertEquals(flush.code, 0, flush.stderr);
     assertEquals(await agentsOf(del), ["FIRST", ...agents, "LATER"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("flush --from prints each record as its batch is appended, holding none (the report kept each, ~7 KB, for a printout at the end); killed mid-way, the records of the batches done are printed, and run again it appends the rest, each once (spool-55 2, 4)", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  try {
+    const file = join(del, RECORD_FILE);
+    const saved = join(tmp, "lost.txt");
+    const agents = Array.from({ length: 150 }, (_, i) => `A${i}`);
+    await Deno.writeTextFile(
+      saved,
+      agents.map((agent, i) =>
+        lostRecordLine(newSpoolEntry(
+          file,
+          sampleDraft({
+            AgentName: agent,
+            RunTimestamp: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+            Notes: "n".repeat(10_000),
+          }),
+          "ENOSPC",
+        )) + "\n"
+      ).join(""),
+    );
+    const child = new Deno.Command(RUNREC[0], {
+      args: [...RUNREC.slice(1), "flush", "--from", saved],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    const output = child.output();
+    // Past two batches (24 records of 10 KB each): the kill lands in the third or later.
+    await waitFor(async () => (await agentsOf(del)).length >= 60, "60 records appended");
+    child.kill("SIGKILL");
+    const killed = await output;
+    assertEquals(killed.signal, "SIGKILL");
+    const printed = new TextDecoder().decode(killed.stdout).split("\n")
+      .filter((line) => line.includes("replayed into")).map((line) => line.split(" ")[0]);
+    const inFile = (await recordsOf(del)).map((r) => r.RunID);
+    assert(printed.length >= 40, `${printed.length} printed of ${inFile.length} appended`);
+    assertEquals(printed, inFile.slice(0, printed.length));
+    const again = await runCliProcess(["flush", "--from", saved]);
+    assertEquals(again.code, 0, again.stderr);
+    assertEquals(await agentsOf(del), agents);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
