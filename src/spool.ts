@@ -34,7 +34,13 @@ import {
 import { deliverableFolders } from "./targets.ts";
 import { kindOf } from "./walk.ts";
 import { spooledRecordHome } from "./git_moved_folder.ts";
-import { hostname, LockRefusedError, notTheHolder, pidAlive } from "./lock.ts";
+import {
+  hostname,
+  LockRefusedError,
+  LONGEST_LOCK_PAUSE_MS,
+  notTheHolder,
+  pidAlive,
+} from "./lock.ts";
 import { leaveWarning } from "./notices.ts";
 import { privateFolderProblem, sharedSpoolFolder } from "./spool_folders.ts";
 import { HEADER, LINE_LIMIT_BYTES, type RunRecord } from "./schema.ts";
@@ -1031,6 +1037,7 @@ export async function replaySpool(
     const batches = inBatches(waiting.sort(bySpoolTime));
     const from = (i: number) => batches.slice(i).reduce((n, batch) => n + batch.length, 0);
     for (const [i, batch] of batches.entries()) {
+      if (i > 0) await letWaitersIn();
       const one = emptyReport();
       let refused: Refused | undefined;
       let locked = true;
@@ -1366,6 +1373,14 @@ const LOST_LINE_LIMIT_BYTES = 3 * LINE_LIMIT_BYTES + (1 << 20);
  */
 const REPLAY_BATCH_BYTES = 256 << 10;
 
+/**
+ * A pause between two batches' locks, so that a writer waiting for the lock (an emit, another
+ * flush) finds it free: taken again at once, it never did, and gave up after its wait.
+ */
+function letWaitersIn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, LONGEST_LOCK_PAUSE_MS));
+}
+
 /** Spool entries (oldest first) cut into runs of {@linkcode REPLAY_BATCH_BYTES}, in order. */
 function inBatches(items: readonly SpoolItem[]): SpoolItem[][] {
   const batches: SpoolItem[][] = [];
@@ -1442,6 +1457,7 @@ export async function replayLostRecordLines(
       }]);
       held += raw.length;
       if (held < REPLAY_BATCH_BYTES) continue;
+      if (appended) await letWaitersIn();
       handOver(await replayLost(source, byFile, report, options), onReplayed);
       byFile.clear();
       held = 0;
@@ -1449,6 +1465,7 @@ export async function replayLostRecordLines(
     }
   } catch (e) {
     if (!appended || !(e instanceof InputError)) throw e;
+    await letWaitersIn();
     handOver(await replayLost(source, byFile, report, options), onReplayed);
     report.failures.push(
       `${message(e)}, after line ${lastLine}: the records of the lines before it were appended ` +
@@ -1456,6 +1473,7 @@ export async function replayLostRecordLines(
     );
     return report;
   }
+  if (appended && byFile.size > 0) await letWaitersIn();
   return handOver(await replayLost(source, byFile, report, options), onReplayed);
 }
 

@@ -14,6 +14,7 @@ import { assert, assertEquals } from "./assert.ts";
 import { makeProject, sampleDraft, tempDir } from "./fixtures.ts";
 import { agentsOf, recordsOf, RUNREC } from "./support/runs.ts";
 import { waitFor } from "./support/held.ts";
+import { runScript } from "./support/library_script.ts";
 import { runCliProcess } from "./cli.ts";
 import { mountReadOnly, unmount } from "./support/read_only.ts";
 import { lostRecordLine, newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../src/spool.ts";
@@ -147,6 +148,38 @@ Deno.test("flush --from prints each record as its batch is appended, holding non
     const again = await runCliProcess(["flush", "--from", saved]);
     assertEquals(again.code, 0, again.stderr);
     assertEquals(await agentsOf(del), agents);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("a writer waiting for the lock while flush replays a large spool gets it between two batches: the flush took it again at once, and the waiter gave up after its wait (spool-55 4)", async () => {
+  const { root, del } = await makeProject();
+  try {
+    const agents = spoolMany(del, 200, 10_000);
+    const flush = new Deno.Command(RUNREC[0], {
+      args: [...RUNREC.slice(1), "flush", del],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    const flushed = flush.output();
+    await waitFor(async () => (await agentsOf(del)).length >= 10, "10 records appended");
+    // Waits 1 s for the lock, where the flush needs longer for the rest; not spooled if refused.
+    const { answer } = await runScript(
+      del,
+      ["-A"],
+      `const o = await rr.recordRun(".", { agent: "WAITER", status: "SUCCESS" },
+        { lockWaitMs: 1000, spool: false });
+      return { runId: o.written?.record.RunID, warnings: o.warnings };`,
+    );
+    const out = await flushed;
+    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert(typeof answer.runId === "string", JSON.stringify(answer));
+    const found = await agentsOf(del);
+    assertEquals(found.filter((a) => a !== "WAITER"), agents);
+    assertEquals(found.filter((a) => a === "WAITER").length, 1);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
