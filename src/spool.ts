@@ -1707,7 +1707,11 @@ export function pendingRecords(
 export function describePending(p: PendingRecords): string {
   const parts = [`${p.waiting} spooled record(s) not in the file yet`];
   if (p.claimedBy.length > 0) {
-    parts.push(`${p.claimedBy.length} claimed by ${p.claimedBy.join(", ")}`);
+    // Each replayer once: one flush claims thousands.
+    const by = new Map<string, number>();
+    for (const who of p.claimedBy) by.set(who, (by.get(who) ?? 0) + 1);
+    const each = [...by].map(([who, n]) => by.size > 1 ? `${who} (${n})` : who);
+    parts.push(`${p.claimedBy.length} claimed by ${each.join(", ")}`);
   }
   if (p.stuck.length > 0) parts.push(`${p.stuck.length} STUCK (${p.stuck.join("; ")})`);
   return `${p.recordFile}: ${parts.join(", ")}; append them with runrec flush ${

@@ -184,3 +184,22 @@ Deno.test("a writer waiting for the lock while flush replays a large spool gets 
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("log and verify name a replayer that claimed 60 spooled records once, not once for each: 2,500 claims of one flush made a 25 KB warning line (spool-55 4)", async () => {
+  const { root, del } = await makeProject();
+  try {
+    spoolMany(del, 60, 10);
+    // Claimed by a live process: this test's.
+    const spool = join(del, SPOOL_FOLDER);
+    for (const name of spoolNames(del)) {
+      await Deno.rename(join(spool, name), join(spool, `${name}.claim-${Deno.pid}@host`));
+    }
+    for (const command of ["log", "verify"]) {
+      const run = await runCliProcess([command, del]);
+      assertEquals(run.code, 0, run.stderr);
+      assert(run.stderr.includes(`60 claimed by ${Deno.pid}@host;`), run.stderr);
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
