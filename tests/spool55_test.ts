@@ -46,7 +46,7 @@ function spoolNames(del: string): string[] {
   }
 }
 
-Deno.test("an emit replays the oldest 256 KiB of 150 spooled records and says how many wait; flush replays the rest 256 KiB under each lock, its journal under 2 MiB: a folder's whole spool under one lock grew the journal with each record, read whole by each append (spool-55 1, 3)", async () => {
+Deno.test("an emit replays the oldest 256 KiB of 150 spooled records and says how many wait; flush replays the rest 256 KiB under each lock, its journal under 2 MiB: a folder's whole spool under one lock grew the journal with each record, read whole by each append (spool-55 1, 2)", async () => {
   const { root, del } = await makeProject();
   try {
     // 150 records of 10 KB: a journal entry of 30 KB each (the line, the one before, the first).
@@ -106,7 +106,7 @@ Deno.test("an emit whose record file refuses writes tries one spooled record, no
   }
 });
 
-Deno.test("flush --from prints each record as its batch is appended, holding none (the report kept each, ~7 KB, for a printout at the end); killed mid-way, the records of the batches done are printed, and run again it appends the rest, each once (spool-55 2, 4)", async () => {
+Deno.test("flush --from prints each record as its batch is appended, holding none (the report kept each, ~7 KB, for a printout at the end); killed mid-way, the records of the batches done are printed, and run again it appends the rest, each once (spool-55 5)", async () => {
   const { root, del } = await makeProject();
   const tmp = await tempDir();
   try {
@@ -185,7 +185,7 @@ Deno.test("a writer waiting for the lock while flush replays a large spool gets 
   }
 });
 
-Deno.test("log and verify name a replayer that claimed 60 spooled records once, not once for each: 2,500 claims of one flush made a 25 KB warning line (spool-55 4)", async () => {
+Deno.test("log and verify name a replayer that claimed 60 spooled records once, not once for each: 2,500 claims of one flush made a 25 KB warning line (spool-55 6)", async () => {
   const { root, del } = await makeProject();
   try {
     spoolMany(del, 60, 10);
