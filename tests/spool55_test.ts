@@ -157,8 +157,10 @@ Deno.test("a writer waiting for the lock while flush replays a large spool gets 
   const { root, del } = await makeProject();
   try {
     const agents = spoolMany(del, 200, 10_000);
-    const flush = new Deno.Command(RUNREC[0], {
-      args: [...RUNREC.slice(1), "flush", del],
+    // Each fsync held 20 ms: the flush takes 4 s at least, whatever the machine.
+    const slow = ["-f", "-qq", "-o", "/dev/null", "-e", "trace=fsync,fdatasync"];
+    const flush = new Deno.Command("strace", {
+      args: [...slow, "-e", "inject=fsync,fdatasync:delay_enter=20000", ...RUNREC, "flush", del],
       stdin: "null",
       stdout: "null",
       stderr: "piped",
@@ -166,12 +168,13 @@ Deno.test("a writer waiting for the lock while flush replays a large spool gets 
     }).spawn();
     const flushed = flush.output();
     await waitFor(async () => (await agentsOf(del)).length >= 10, "10 records appended");
-    // Waits 1 s for the lock, where the flush needs longer for the rest; not spooled if refused.
+    // Waits 2 s for the lock, where the flush needs longer for the rest and under 1 s for a
+    // batch; not spooled if refused.
     const { answer } = await runScript(
       del,
       ["-A"],
       `const o = await rr.recordRun(".", { agent: "WAITER", status: "SUCCESS" },
-        { lockWaitMs: 1000, spool: false });
+        { lockWaitMs: 2000, spool: false });
       return { runId: o.written?.record.RunID, warnings: o.warnings };`,
     );
     const out = await flushed;
