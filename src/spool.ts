@@ -998,7 +998,7 @@ export async function replaySpool(
   options: AppendOptions = {},
   onReplayed?: OnReplayed,
 ): Promise<ReplayReport> {
-  checkReplayArguments(delDirs, options);
+  checkReplayArguments(delDirs, options, onReplayed);
   if (delDirs === undefined) requireUserSpool();
   const report = emptyReport();
   const items = listSpool(delDirs);
