@@ -289,6 +289,7 @@ export type { DependencyEdge } from "./src/dependencies.ts";
 export {
   type DelDirs,
   type LostRecordsReport,
+  type OnReplayed,
   replayLostRecords,
   type ReplayReport,
   replaySpool,

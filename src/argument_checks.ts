@@ -349,7 +349,7 @@ export function checkReapArguments(targets: unknown, options: unknown): void {
 
 /**
  * Checks the arguments of `replaySpool`: no folder, a folder or a list of
- * them, and an append's options; throws {@linkcode InputError}.
+ * them, an append's options, and a function for `onReplayed`; throws {@linkcode InputError}.
  *
  * @example
  * ```ts
@@ -357,10 +357,15 @@ export function checkReapArguments(targets: unknown, options: unknown): void {
  * checkReplayArguments(["DEL-01-02_Flow"], { lockWaitMs: 500 });
  * ```
  */
-export function checkReplayArguments(delDirs: unknown, options: unknown): void {
+export function checkReplayArguments(
+  delDirs: unknown,
+  options: unknown,
+  onReplayed?: unknown,
+): void {
   if (typeof delDirs === "string") checkPathArgument(delDirs, "delDirs");
   else if (delDirs !== undefined) checkPathsArgument(delDirs, "delDirs");
   checkEntryOptions("replaySpool", "options", options, APPEND_OPTIONS);
+  if (onReplayed !== undefined) checkFunctionArgument(onReplayed, "onReplayed");
 }
 
 /**

@@ -181,6 +181,13 @@ export const DEFAULT_LEASE_S = 30;
 export const MAX_LEASE_S = 300;
 /** How long `acquireLock` waits for a holder unless told otherwise. */
 export const DEFAULT_WAIT_MS = 10_000;
+
+/**
+ * The longest pause of a writer waiting for a lock between two looks at it: a process that takes
+ * the lock again and again (a replay in batches) leaves it free this long between, or a waiter
+ * never finds it free.
+ */
+export const LONGEST_LOCK_PAUSE_MS = 100;
 /** How long an empty or unparsable lock file is taken for one being written. */
 export const WRITE_GRACE_MS = 2_000;
 /** How far in the future `acquired` may be (clocks of two hosts disagreeing). */
@@ -785,7 +792,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
     }
     // Jittered, growing pauses spread contending writers out; never past the deadline.
     await sleep(Math.min(delay + Math.random() * delay, deadline - now));
-    delay = Math.min(delay * 2, 50);
+    delay = Math.min(delay * 2, LONGEST_LOCK_PAUSE_MS / 2);
   }
 }
 

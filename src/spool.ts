@@ -34,7 +34,13 @@ import {
 import { deliverableFolders } from "./targets.ts";
 import { kindOf } from "./walk.ts";
 import { spooledRecordHome } from "./git_moved_folder.ts";
-import { hostname, LockRefusedError, notTheHolder, pidAlive } from "./lock.ts";
+import {
+  hostname,
+  LockRefusedError,
+  LONGEST_LOCK_PAUSE_MS,
+  notTheHolder,
+  pidAlive,
+} from "./lock.ts";
 import { leaveWarning } from "./notices.ts";
 import { privateFolderProblem, sharedSpoolFolder } from "./spool_folders.ts";
 import { HEADER, LINE_LIMIT_BYTES, type RunRecord } from "./schema.ts";
@@ -752,10 +758,12 @@ export function spoolEntryOf(notes: string): string | undefined {
 }
 
 /**
- * Replays, under the writer's lock, every spool entry for the writer's file
- * found in the spool folders of `delDir`, oldest first. An entry whose record
- * is already in the file is removed, not appended again. Failures stay in
- * the spool and are reported.
+ * Replays, under the writer's lock, the oldest spool entries for the writer's
+ * file found in the spool folders of `delDir`: 256 KiB of records at most
+ * (see {@linkcode REPLAY_BATCH_BYTES}), so that a writer's wait does not grow
+ * with the spool; one line says how many wait still (for the next append, or
+ * `runrec flush`). An entry whose record is already in the file is removed,
+ * not appended again. Failures stay in the spool and are reported.
  *
  * @example
  * ```ts
@@ -769,19 +777,62 @@ export function replayInto(writer: RecordWriter, delDir?: string): ReplayReport 
   const report = emptyReport();
   // Oldest first across every spool folder: ids start with the time they were spooled.
   const items = listSpool(delDir).sort(bySpoolTime);
-  for (const item of items) {
-    if (item.state === "stuck") {
-      report.failures.push(stuckLine(item));
-      continue;
-    }
-    const entry = item.entry!;
-    if (entry.recordFile !== writer.path && realPathOf(entry.recordFile) !== writer.path) continue;
-    replayOne(writer, item, report);
+  for (const item of items) if (item.state === "stuck") report.failures.push(stuckLine(item));
+  const mine = items.filter((item) =>
+    item.entry !== undefined &&
+    (item.entry.recordFile === writer.path || realPathOf(item.entry.recordFile) === writer.path)
+  );
+  const [batch = [], ...later] = inBatches(mine);
+  const waiting = later.reduce((n, items) => n + items.length, 0);
+  const refused = replayItems(writer, batch, report);
+  if (refused !== undefined) {
+    report.failures.push(
+      notTriedLine(writer.path, { ...refused, untried: refused.untried + waiting }),
+    );
+  } else if (waiting > 0) {
+    report.failures.push(
+      `${writer.path}: ${waiting} more spooled record(s) wait: each append replays the oldest ` +
+        `256 KiB of them; runrec flush ${shellWord(dirname(writer.path))} appends them all`,
+    );
   }
   return report;
 }
 
-function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport): void {
+/** Why a file took none of a replay's records, and how many were left untried for it. */
+interface Refused {
+  why: string;
+  untried: number;
+}
+
+/**
+ * Replays `items` (the writer's file's, oldest first) under the writer's lock. When an append
+ * fails for the file itself (a {@linkcode WriteError}: read-only, full, taken away), the rest are
+ * not tried: each would fail the same way, and a writer's wait would grow with the spool.
+ */
+function replayItems(
+  writer: RecordWriter,
+  items: readonly SpoolItem[],
+  report: ReplayReport,
+): Refused | undefined {
+  for (const [i, item] of items.entries()) {
+    const why = replayOne(writer, item, report);
+    if (why !== undefined) return { why, untried: items.length - i - 1 };
+  }
+  return undefined;
+}
+
+/** The failure line of the records a replay left untried, their file refusing a write. */
+function notTriedLine(file: string, { why, untried }: Refused): string {
+  return `${file}: ${untried} more spooled record(s) not tried, the file refusing the one before ` +
+    `(${why}); they wait for runrec flush ${shellWord(dirname(file))} once it can be written`;
+}
+
+/** Replays one entry; returns why, when its append failed for the file itself (see replayItems). */
+function replayOne(
+  writer: RecordWriter,
+  item: SpoolItem,
+  report: ReplayReport,
+): string | undefined {
   const entry = item.entry!;
   if (item.state === "claimed" && !claimAbandoned(item)) return;
   let claimed: string | undefined;
@@ -854,7 +905,9 @@ function replayOne(writer: RecordWriter, item: SpoolItem, report: ReplayReport):
       `${loud}${back}: record for ${entry.recordFile} still not written after ` +
         `${entry.attempts} replay(s): ${entry.error}`,
     );
+    if (e instanceof WriteError) return entry.error;
   }
+  return undefined;
 }
 
 /**
@@ -920,7 +973,9 @@ function requireUserSpool(): void {
 /**
  * Replays every spooled record in the spool folders of `delDirs` (one
  * deliverable folder or several; none: of the user only), one record file at
- * a time, each under one append lock. A record that stays in the spool is a
+ * a time, oldest first, each 256 KiB of its records under an append lock of
+ * their own; once the file refuses a write, the rest of its records are not
+ * tried (one failure says how many). A record that stays in the spool is a
  * failure when its file is at or beneath one of `delDirs` (`flush` passes the
  * roots it was given among them), whether or not its folder is still there,
  * or when its file is not known; else it is said in `elsewhere`: a flush of
@@ -931,7 +986,9 @@ function requireUserSpool(): void {
  * spools (`--allow-env=RUNREC_SPOOL_DIR,TMPDIR,TEMP,TMP`, `--allow-sys=uid`) are
  * required: an `InputError` names the missing ones; with folders, their own
  * spools are replayed, and `$RUNREC_SPOOL_DIR` and the user's spool in
- * `$TMPDIR` only where those permissions are granted.
+ * `$TMPDIR` only where those permissions are granted. Given `onReplayed`, each
+ * record appended is handed to it once its batch is done, and the report's
+ * `replayed` stays empty: thousands of records are not held.
  *
  * @example
  * ```ts
@@ -941,13 +998,16 @@ function requireUserSpool(): void {
  * const { replayed, failures } = await replaySpool(dir);
  * for (const r of replayed) console.log(r.record.RunID);
  * for (const failure of failures) console.error(failure);
+ * // Or each as it is appended, none held: a spool of thousands.
+ * await replaySpool(dir, {}, (r) => console.log(r.record.RunID));
  * ```
  */
 export async function replaySpool(
   delDirs?: DelDirs,
   options: AppendOptions = {},
+  onReplayed?: OnReplayed,
 ): Promise<ReplayReport> {
-  checkReplayArguments(delDirs, options);
+  checkReplayArguments(delDirs, options, onReplayed);
   if (delDirs === undefined) requireUserSpool();
   const report = emptyReport();
   const items = listSpool(delDirs);
@@ -982,25 +1042,38 @@ export async function replaySpool(
     // than the file's latest, whose SEQ the SEQ index does not keep (F4).
     readNamedLines(resolve(file));
     readEarlierSeqs(resolve(file));
-    try {
-      const one = await withRecordFile(
-        file,
-        { holder: "runrec flush", ...options },
-        // An entry in a deliverable's own spool is for that deliverable's file: its
-        // folder's spool and the user's are all that hold records for this file.
-        (writer) => replayInto(writer, dirname(file)),
-      );
+    // Each batch under a lock of its own: see REPLAY_BATCH_BYTES.
+    const batches = inBatches(waiting.sort(bySpoolTime));
+    const from = (i: number) => batches.slice(i).reduce((n, batch) => n + batch.length, 0);
+    for (const [i, batch] of batches.entries()) {
+      if (i > 0) await letWaitersIn();
+      const one = emptyReport();
+      let refused: Refused | undefined;
+      let locked = true;
+      try {
+        refused = await withRecordFile(
+          file,
+          { holder: "runrec flush", ...options },
+          (writer) => replayItems(writer, batch, one),
+        );
+      } catch (e) {
+        // A lock held past the wait is let go in time: say what to run then.
+        const then = e instanceof LockRefusedError && e.kind === "held"
+          ? `; runrec flush ${shellWord(dirname(file))} again once it is free`
+          : "";
+        left.add(`${file}: ${from(i)} spooled record(s) not replayed: ${message(e)}${then}`);
+        locked = false;
+      }
       report.replayed.push(...one.replayed);
+      handOver(report, onReplayed);
       report.repeats.push(...one.repeats);
       report.alreadyWritten.push(...one.alreadyWritten);
       report.alreadyRecorded.push(...one.alreadyRecorded);
-      for (const failure of one.failures) if (!stuck.has(failure)) left.add(failure);
-    } catch (e) {
-      // A lock held past the wait is let go in time: say what to run then.
-      const then = e instanceof LockRefusedError && e.kind === "held"
-        ? `; runrec flush ${shellWord(dirname(file))} again once it is free`
-        : "";
-      left.add(`${file}: ${waiting.length} spooled record(s) not replayed: ${message(e)}${then}`);
+      for (const failure of one.failures) left.add(failure);
+      if (refused !== undefined) {
+        left.add(notTriedLine(file, { ...refused, untried: refused.untried + from(i + 1) }));
+      }
+      if (refused !== undefined || !locked) break;
     }
   }
   // Claimed by a live replayer (another flush, an emit) now that this one is done.
@@ -1222,6 +1295,7 @@ export function replayLostRecords(
 export async function replayLostFile(
   file: string,
   options: AppendOptions = {},
+  onReplayed?: OnReplayed,
 ): Promise<LostLinesReport> {
   checkReplayLostArguments(file, options);
   const report: LostLinesReport = { ...emptyReport(), lines: 0, journalOnly: [] };
@@ -1292,7 +1366,7 @@ export async function replayLostFile(
       }
     },
   };
-  return await replayLostRecordLines(reading, file, options);
+  return await replayLostRecordLines(reading, file, options, onReplayed);
 }
 
 /** The one-line error of a `--from` file that cannot be opened or read. */
@@ -1311,11 +1385,35 @@ function unreadable(file: string, e: unknown): InputError {
 const LOST_LINE_LIMIT_BYTES = 3 * LINE_LIMIT_BYTES + (1 << 20);
 
 /**
- * Bytes of lost-record lines held before their records are appended, each file's under one lock.
- * Each append under a lock reads the journal whole, and only the next lock's look cuts it to
- * under 1 MiB: 4 MiB of lines (2,900 records) grew it to 4.4 MiB, read twice for each record.
+ * Bytes of records replayed under one lock (lost-record lines held before their records are
+ * appended; a file's spool entries, by their records' JSON). Each append under a lock reads the
+ * journal whole, and only the next lock's look cuts it to under 1 MiB: a lock held for thousands
+ * of records made each append cost more than the one before.
  */
 const REPLAY_BATCH_BYTES = 256 << 10;
+
+/**
+ * A pause between two batches' locks, so that a writer waiting for the lock (an emit, another
+ * flush) finds it free: taken again at once, it never did, and gave up after its wait.
+ */
+function letWaitersIn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, LONGEST_LOCK_PAUSE_MS));
+}
+
+/** Spool entries (oldest first) cut into runs of {@linkcode REPLAY_BATCH_BYTES}, in order. */
+function inBatches(items: readonly SpoolItem[]): SpoolItem[][] {
+  const batches: SpoolItem[][] = [];
+  let held = REPLAY_BATCH_BYTES;
+  for (const item of items) {
+    if (held >= REPLAY_BATCH_BYTES) {
+      batches.push([]);
+      held = 0;
+    }
+    batches.at(-1)!.push(item);
+    held += JSON.stringify(item.entry?.draft ?? {}).length;
+  }
+  return batches;
+}
 
 /**
  * {@linkcode replayLostRecords} of lost-record lines read a line at a time from `input` (an
@@ -1336,6 +1434,7 @@ export async function replayLostRecordLines(
   input: ByteSource,
   source: string,
   options: AppendOptions = {},
+  onReplayed?: OnReplayed,
 ): Promise<LostLinesReport> {
   const report: LostLinesReport = { ...emptyReport(), lines: 0, journalOnly: [] };
   const byFile = new Map<string, { entry: SpoolEntry; line: number }[]>();
@@ -1377,21 +1476,39 @@ export async function replayLostRecordLines(
       }]);
       held += raw.length;
       if (held < REPLAY_BATCH_BYTES) continue;
-      await replayLost(source, byFile, report, options);
+      if (appended) await letWaitersIn();
+      handOver(await replayLost(source, byFile, report, options), onReplayed);
       byFile.clear();
       held = 0;
       appended = true;
     }
   } catch (e) {
     if (!appended || !(e instanceof InputError)) throw e;
-    await replayLost(source, byFile, report, options);
+    await letWaitersIn();
+    handOver(await replayLost(source, byFile, report, options), onReplayed);
     report.failures.push(
       `${message(e)}, after line ${lastLine}: the records of the lines before it were appended ` +
         "(each once); once it reads, the same runrec flush --from appends the rest",
     );
     return report;
   }
-  return await replayLost(source, byFile, report, options);
+  if (appended && byFile.size > 0) await letWaitersIn();
+  return handOver(await replayLost(source, byFile, report, options), onReplayed);
+}
+
+/**
+ * Called with each record a replay appends, once its batch is appended; given, the report's
+ * `replayed` is left empty, so that memory does not grow with the records (`runrec flush` prints
+ * each as it comes).
+ */
+export type OnReplayed = (replayed: AppendResult) => void;
+
+/** Hands the records `report` holds appended to `onReplayed`, if given, and keeps none of them. */
+function handOver<Report extends ReplayReport>(report: Report, onReplayed?: OnReplayed): Report {
+  if (onReplayed !== undefined) {
+    for (const replayed of report.replayed.splice(0)) onReplayed(replayed);
+  }
+  return report;
 }
 
 /**
@@ -1609,7 +1726,11 @@ export function pendingRecords(
 export function describePending(p: PendingRecords): string {
   const parts = [`${p.waiting} spooled record(s) not in the file yet`];
   if (p.claimedBy.length > 0) {
-    parts.push(`${p.claimedBy.length} claimed by ${p.claimedBy.join(", ")}`);
+    // Each replayer once: one flush claims thousands.
+    const by = new Map<string, number>();
+    for (const who of p.claimedBy) by.set(who, (by.get(who) ?? 0) + 1);
+    const each = [...by].map(([who, n]) => by.size > 1 ? `${who} (${n})` : who);
+    parts.push(`${p.claimedBy.length} claimed by ${each.join(", ")}`);
   }
   if (p.stuck.length > 0) parts.push(`${p.stuck.length} STUCK (${p.stuck.join("; ")})`);
   return `${p.recordFile}: ${parts.join(", ")}; append them with runrec flush ${

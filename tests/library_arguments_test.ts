@@ -186,6 +186,11 @@ Deno.test("library arguments: a misspelt option is an InputError naming it, neve
     ],
     ["replaySpool 42", () => replaySpool(any(42)), "delDirs: must be a list of paths"],
     [
+      "replaySpool onReplayed 42",
+      () => replaySpool([del], {}, any(42)),
+      "onReplayed: must be a function, got number 42",
+    ],
+    [
       "replaySpool fsnyc",
       () => replaySpool([del], any({ fsnyc: false })),
       "replaySpool: options.fsnyc: not an option",

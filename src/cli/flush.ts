@@ -32,6 +32,8 @@ import { join } from "../path.ts";
 import { type Command, EXIT, positionals, stringOption, UsageError, writeJson } from "./command.ts";
 import { isStandardInput } from "./path_list.ts";
 import type { ByteSource } from "../text_lines.ts";
+import type { AppendResult } from "../append_types.ts";
+import type { RunRecord } from "../schema.ts";
 import { keptCopies, keptJournalOf } from "../kept_journals.ts";
 import { goneJournaledRecordFiles } from "../gone_record_files.ts";
 
@@ -192,12 +194,20 @@ export const flushCommand: Command = {
     // `--from -`: the lines piped in, as `runrec emit ... 2>&1 | runrec flush --from -` gives them.
     const stdin = from !== undefined && isStandardInput(from);
     const source = stdin ? "standard input" : from;
+    // Printed as each batch is appended, none kept (thousands are tens of MB); --json gives all.
+    const replayed: RunRecord[] = [];
+    let appended = 0;
+    const onReplayed = ({ record }: AppendResult) => {
+      appended++;
+      if (parsed.values.json) replayed.push(record);
+      else io.out(`${record.RunID}  replayed into ${record.DeliverableID}\n`);
+    };
     const lost = from === undefined
       ? undefined
       : stdin
-      ? await replayLostRecordLines(standardInput(from), "standard input")
-      : await replayLostFile(from).catch(namingFrom);
-    const report: ReplayReport = lost ?? await replaySpool(dirs);
+      ? await replayLostRecordLines(standardInput(from), "standard input", {}, onReplayed)
+      : await replayLostFile(from, {}, onReplayed).catch(namingFrom);
+    const report: ReplayReport = lost ?? await replaySpool(dirs, {}, onReplayed);
     // Records no replay appends: only the journal holds them (SCHEMA.md 7.1), each named with
     // the command that does. `flush --from` of that journal appends them.
     const journalOnly: JournalOnlyJson[] = [...lost?.journalOnly ?? []];
@@ -217,7 +227,6 @@ export const flushCommand: Command = {
     }
     const { claimed, elsewhere } = report;
     const waitingInToolRoots = toolRoots.noteWaiting();
-    const replayed = report.replayed.map((r) => r.record);
     if (parsed.values.json) {
       writeJson(io, {
         replayed,
@@ -232,7 +241,6 @@ export const flushCommand: Command = {
         journalOnly,
       });
     } else {
-      for (const r of replayed) io.out(`${r.RunID}  replayed into ${r.DeliverableID}\n`);
       for (const { warning } of report.repeats) {
         io.err(`runrec flush: warning: ${oneLine(warning)}\n`);
       }
@@ -264,7 +272,7 @@ export const flushCommand: Command = {
       for (const line of elsewhere) {
         io.err(`runrec: warning: outside the folders named, not failed for: ${oneLine(line)}\n`);
       }
-      const nothing = replayed.length + report.putBack.length + report.alreadyWritten.length +
+      const nothing = appended + report.putBack.length + report.alreadyWritten.length +
         report.alreadyRecorded.length + claimed.length +
         report.failures.length + elsewhere.length;
       const journaled = from === undefined || stdin
