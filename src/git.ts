@@ -426,11 +426,13 @@ function realFolder(dir: string): string {
  * The git folders of the work tree holding `dir`: its own, and the common
  * one. As git finds them: `$GIT_DIR` when set (whatever `dir` is), else the
  * nearest `.git` above `dir`'s real path (symbolic links resolved, as the
- * working folder git starts in) that `$GIT_CEILING_DIRECTORIES` leaves in reach.
+ * working folder git starts in) that `$GIT_CEILING_DIRECTORIES` leaves in reach (any,
+ * `pastCeiling`).
  */
 function findGitDirs(
   dir: string,
   list: NameLookup,
+  pastCeiling = false,
 ): { gitDir: string; commonDir: string } | undefined {
   const fromEnvironment = gitDirFromEnvironment();
   if (fromEnvironment) {
@@ -440,7 +442,7 @@ function findGitDirs(
   }
   for (let current = realFolder(dir);;) {
     const dirs = gitDirsOf(current, list);
-    if (dirs) return ceilingHides(dir, current) ? undefined : dirs;
+    if (dirs) return !pastCeiling && ceilingHides(dir, current) ? undefined : dirs;
     const parent = dirname(current);
     if (parent === current) return undefined;
     current = parent;
@@ -487,6 +489,8 @@ export function commonGitDir(dir: string): string | undefined {
  * its own git folder and the common one; `undefined` outside one, or where `$GIT_DIR` names the
  * git folder (no top), or, `linkedOnly`, in a work tree that is not a linked one. From the `.git`
  * search an append has made already, and one `lstat` a folder up to the top: no git is started.
+ * `pastCeiling`: found where `$GIT_CEILING_DIRECTORIES` hides it from git too (runrec's own state
+ * in the common git folder, whose lines are then named unchecked).
  *
  * @example
  * ```ts
@@ -496,9 +500,13 @@ export function commonGitDir(dir: string): string | undefined {
  */
 export function workTreeOf(
   dir: string,
-  linkedOnly = false,
+  { linkedOnly = false, pastCeiling = false } = {},
 ): { top: string; gitDir: string; commonDir: string } | undefined {
-  const dirs = gitDirsKnown(dir);
+  const dirs = gitDirsKnown(dir) ??
+    // Looked for again only where a ceiling may have hidden it.
+    (pastCeiling && optionalEnv("GIT_CEILING_DIRECTORIES")
+      ? findGitDirs(dir, gitNamesOnly, true)
+      : undefined);
   if (dirs === undefined || gitDirFromEnvironment() !== undefined) return undefined;
   if (linkedOnly && dirs.gitDir === dirs.commonDir) return undefined; // no folder more looked at
   for (let current = realFolder(dir);;) {

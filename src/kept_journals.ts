@@ -72,7 +72,7 @@ export function keptJournalPath(recordFile: string): string | undefined {
 function keptJournal(
   recordFile: string,
 ): { path: string; common: string; key: string; top: string } | undefined {
-  const tree = workTreeOf(dirname(recordFile), true);
+  const tree = workTreeOf(dirname(recordFile), { linkedOnly: true });
   if (tree === undefined) return undefined;
   const key = keyOf(tree.gitDir);
   if (key === undefined) return undefined;
@@ -275,7 +275,8 @@ export function removedWorkTreeJournals(
   recordFile: string,
   copies: KeptCopies = keptCopies(),
 ): RemovedJournal[] {
-  const tree = workTreeOf(nearestFolder(dirname(recordFile)));
+  // Past `$GIT_CEILING_DIRECTORIES` too: their lines are then named unchecked, not passed over.
+  const tree = workTreeOf(nearestFolder(dirname(recordFile)), { pastCeiling: true });
   if (tree === undefined) return [];
   const byPath = copies.of(tree.top, tree.commonDir);
   // Most folders are no copy's, told by their name before their path is resolved (a `readlink`
@@ -305,7 +306,7 @@ export function removedWorkTreeRecordFiles(
   root: string,
   copies: KeptCopies = keptCopies(),
 ): string[] {
-  const tree = workTreeOf(root);
+  const tree = workTreeOf(root, { pastCeiling: true });
   if (tree === undefined) return [];
   if (kindOf(join(tree.commonDir, KEPT_JOURNALS)) !== "folder") return [];
   const under = relative(tree.top, resolvedPath(resolve(root)));
@@ -354,7 +355,7 @@ export function keptJournalOf(
   path: string,
 ): { recordFile: string; live: boolean; prunable: boolean } | undefined {
   if (basename(path) !== `${RECORD_FILE}.journal`) return undefined;
-  const tree = workTreeOf(Deno.cwd());
+  const tree = workTreeOf(Deno.cwd(), { pastCeiling: true });
   if (tree === undefined) return undefined;
   const folders = resolvedPath(join(tree.commonDir, KEPT_JOURNALS));
   const rel = relative(folders, resolvedPath(resolve(path)));

@@ -1,0 +1,39 @@
+/**
+ * gitenv-55's changes attacked (review1-55): `GIT_CEILING_DIRECTORIES` and the journals removed
+ * work trees left in the common git folder; real repositories, work trees, the CLI as a process.
+ *
+ * ```sh
+ * deno test -A tests/review1_55_test.ts
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assertEquals, assertIncludes } from "./assert.ts";
+import { emitArgs } from "./cli.ts";
+import { git } from "./fixtures.ts";
+import { cli, DEL, repository, workTree } from "./support/work_tree_project.ts";
+
+Deno.test("GIT_CEILING_DIRECTORIES hiding the repository: a removed work tree's dropped record is named unchecked by verify of the deliverable and of the root (exit 1) and flush --from of its copy refused; before, verify said ok over it", async () => {
+  const { root, env } = await repository();
+  const wt = await workTree(root, "-b", "feat");
+  const runId = (await cli(wt, env, ...emitArgs(DEL))).stdout.trim();
+  await git(wt, "reset", "-q", "--hard");
+  await git(root, "worktree", "remove", "--force", wt);
+  const file = join(root, DEL, "RunRecords.csv");
+  const before = await Deno.readTextFile(file);
+  for (const ceiling of [root, join(root, "PKG-01_Pkg")]) {
+    const under = { ...env, GIT_CEILING_DIRECTORIES: ceiling };
+    for (const target of [DEL, "."]) {
+      const verified = await cli(root, under, "verify", target);
+      assertEquals(verified.code, 1, verified.stdout + verified.stderr);
+      assertIncludes(verified.stdout, `${runId} is in the journal the work tree`);
+      assertIncludes(verified.stdout, "cannot be checked");
+    }
+  }
+  const under = { ...env, GIT_CEILING_DIRECTORIES: root };
+  const copy = (await cli(root, env, "verify", DEL)).stdout.match(/\(([^()]*\.journal)\)/)?.[1];
+  const flushed = await cli(root, under, "flush", "--from", copy ?? "no copy named");
+  assertEquals(flushed.code, 1, flushed.stdout + flushed.stderr);
+  assertEquals(await Deno.readTextFile(file), before);
+});
