@@ -280,9 +280,12 @@ export function removedWorkTreeJournals(
   if (tree === undefined) return [];
   const byPath = copies.of(tree.top, tree.commonDir);
   // Most folders are no copy's, told by their name before their path is resolved (a `readlink`
-  // a folder up to the root), but for a link (its target's name is the copy's).
+  // a folder up to the root), but for a link (its target's name is the copy's) and the top's
+  // copies (`""`: its name is each work tree's own).
   const folder = resolve(dirname(recordFile));
-  const named = [...byPath.keys()].some((path) => basename(path) === basename(folder));
+  const named = [...byPath.keys()].some((path) =>
+    path === "" || basename(path) === basename(folder)
+  );
   if (!named && !isLink(folder)) return [];
   const path = relative(tree.top, resolvedPath(folder));
   if (path === ".." || path.startsWith("../")) return [];

@@ -11,7 +11,7 @@
 import { join } from "node:path";
 import { assertEquals, assertIncludes } from "./assert.ts";
 import { emitArgs } from "./cli.ts";
-import { git } from "./fixtures.ts";
+import { git, makeProject, tempDir } from "./fixtures.ts";
 import { cli, DEL, repository, workTree } from "./support/work_tree_project.ts";
 
 Deno.test("GIT_CEILING_DIRECTORIES hiding the repository: a removed work tree's dropped record is named unchecked by verify of the deliverable and of the root (exit 1) and flush --from of its copy refused; before, verify said ok over it", async () => {
@@ -36,4 +36,23 @@ Deno.test("GIT_CEILING_DIRECTORIES hiding the repository: a removed work tree's 
   const flushed = await cli(root, under, "flush", "--from", copy ?? "no copy named");
   assertEquals(flushed.code, 1, flushed.stdout + flushed.stderr);
   assertEquals(await Deno.readTextFile(file), before);
+});
+
+Deno.test("a deliverable at its repository's top: a removed work tree's dropped record is named by verify (exit 1); before, the copies' look-up by folder name missed the top's (its name differs between work trees) and verify said ok", async () => {
+  const { del } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-work-tree-tmp-" }) };
+  await git(del, "init", "-q", "-b", "main");
+  assertEquals((await cli(del, env, ...emitArgs("."))).code, 0);
+  await git(del, "add", "-A");
+  await git(del, "commit", "-qm", "first record");
+  const wt = await workTree(del, "-b", "feat");
+  const runId = (await cli(wt, env, ...emitArgs("."))).stdout.trim();
+  await git(wt, "reset", "-q", "--hard");
+  await git(del, "worktree", "remove", "--force", wt);
+  const verified = await cli(del, env, "verify", ".");
+  assertEquals(verified.code, 1, verified.stdout + verified.stderr);
+  assertIncludes(
+    verified.stdout,
+    `${runId} is in no file, branch, tag or stash, only in the journal`,
+  );
 });
