@@ -14,12 +14,18 @@ import { emitArgs } from "./cli.ts";
 import { git, makeProject, tempDir } from "./fixtures.ts";
 import { cli, DEL, repository, workTree } from "./support/work_tree_project.ts";
 
-Deno.test("GIT_CEILING_DIRECTORIES hiding the repository: a removed work tree's dropped record is named unchecked by verify of the deliverable and of the root (exit 1) and flush --from of its copy refused; before, verify said ok over it", async () => {
+/** The project's repository with a record a linked work tree appended, dropped, and removed. */
+async function removedWorkTreeRecord() {
   const { root, env } = await repository();
   const wt = await workTree(root, "-b", "feat");
   const runId = (await cli(wt, env, ...emitArgs(DEL))).stdout.trim();
   await git(wt, "reset", "-q", "--hard");
   await git(root, "worktree", "remove", "--force", wt);
+  return { root, env, runId };
+}
+
+Deno.test("GIT_CEILING_DIRECTORIES hiding the repository: a removed work tree's dropped record is named unchecked by verify of the deliverable and of the root (exit 1) and flush --from of its copy refused; before, verify said ok over it", async () => {
+  const { root, env, runId } = await removedWorkTreeRecord();
   const file = join(root, DEL, "RunRecords.csv");
   const before = await Deno.readTextFile(file);
   for (const ceiling of [root, join(root, "PKG-01_Pkg")]) {
@@ -55,4 +61,21 @@ Deno.test("a deliverable at its repository's top: a removed work tree's dropped 
     verified.stdout,
     `${runId} is in no file, branch, tag or stash, only in the journal`,
   );
+});
+
+Deno.test("GIT_DIR set (a hook's .git; with GIT_WORK_TREE too): a removed work tree's dropped record is named by verify of the deliverable and of the root (exit 1); before, the kept copies were not read and verify said ok", async () => {
+  const { root, env, runId } = await removedWorkTreeRecord();
+  const pkg = join(root, "PKG-01_Pkg");
+  for (
+    const [cwd, gitEnv, target] of [
+      [root, { GIT_DIR: ".git" }, DEL],
+      [root, { GIT_DIR: ".git", GIT_WORK_TREE: "." }, "."],
+      [pkg, { GIT_DIR: join(root, ".git"), GIT_WORK_TREE: root }, "1_Working"],
+      [pkg, { GIT_DIR: join("..", ".git") }, "."],
+    ] as const
+  ) {
+    const verified = await cli(cwd, { ...env, ...gitEnv }, "verify", target);
+    assertEquals(verified.code, 1, `${JSON.stringify(gitEnv)}: ${verified.stdout}`);
+    assertIncludes(verified.stdout, `${runId} is in no file, branch, tag or stash`);
+  }
 });
