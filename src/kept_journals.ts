@@ -16,9 +16,8 @@ import { workTreeOf } from "./git.ts";
 import { kindOf } from "./walk.ts";
 import { resolvedPath } from "./lookups.ts";
 import { sha256Hex } from "./sha256.ts";
-import { DELIVERABLE_FOLDER, RECORD_FILE } from "./deliverable.ts";
-import { nearbyFolders } from "./nearby_runs.ts";
-import { firstRecordId, leftByGit } from "./git_moved_folder.ts";
+import { RECORD_FILE } from "./deliverable.ts";
+import { leftByGit, namesakeOf } from "./git_moved_folder.ts";
 
 /**
  * The folder of the common git folder that keeps the linked work trees' journals.
@@ -238,24 +237,16 @@ function copiesOf(top: string, commonDir: string): Map<string, RemovedJournal[]>
 
 /**
  * Where the deliverable kept at `path` (relative to `top`) is here when that folder is gone (or
- * holds only runrec's state): the one deliverable folder near it with the DeliverableID of its
- * name, or, none having it, the one whose record file's first record has it (renumbered);
- * `undefined` otherwise.
+ * holds only runrec's state, git-ignored: a checkout moves the rest): the folder git moved its
+ * files to, within `top`; `undefined` otherwise.
  */
 function movedHome(top: string, path: string): string | undefined {
   const at = join(top, path);
-  const id = DELIVERABLE_FOLDER.exec(basename(at))?.[1];
-  // Gone, or only runrec's state left there (git-ignored: a checkout moves the rest).
-  if (id === undefined || !(kindOf(at) === "other" || leftByGit(at))) return undefined;
-  const others = nearbyFolders(at).filter((dir) => kindOf(dir) === "folder" && !leftByGit(dir));
-  const named = others.filter((dir) => DELIVERABLE_FOLDER.exec(basename(dir))?.[1] === id);
-  // Renumbered (`git mv DEL-01-02_X DEL-01-05_X`): its record file went along, its runs' ID in it.
-  const namesakes = named.length > 0
-    ? named
-    : others.filter((dir) => firstRecordId(join(dir, RECORD_FILE)) === id);
-  if (namesakes.length !== 1) return undefined;
-  const home = relative(top, resolvedPath(namesakes[0]));
-  return home === ".." || home.startsWith("../") ? undefined : home;
+  if (!(kindOf(at) === "other" || leftByGit(at))) return undefined;
+  const home = namesakeOf(at);
+  if (home === undefined) return undefined;
+  const within = relative(top, resolvedPath(home));
+  return within === ".." || within.startsWith("../") ? undefined : within;
 }
 
 /**
