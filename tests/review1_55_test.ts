@@ -10,7 +10,8 @@
  */
 import { join } from "node:path";
 import { assertEquals, assertIncludes } from "./assert.ts";
-import { emitArgs } from "./cli.ts";
+import { emitArgs, runCliProcess } from "./cli.ts";
+import { SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
 import { git, makeProject, tempDir } from "./fixtures.ts";
 import { cli, DEL, repository, workTree } from "./support/work_tree_project.ts";
 
@@ -78,4 +79,21 @@ Deno.test("GIT_DIR set (a hook's .git; with GIT_WORK_TREE too): a removed work t
     assertEquals(verified.code, 1, `${JSON.stringify(gitEnv)}: ${verified.stdout}`);
     assertIncludes(verified.stdout, `${runId} is in no file, branch, tag or stash`);
   }
+});
+
+Deno.test("the sandboxed build (no git): a removed work tree's dropped record is a warning of verify, 'cannot be checked', and flush --from of its copy is refused (exit 1, file untouched); before, verify said ok with no warning and flush --from 'no record only this journal holds'", async () => {
+  const { root, env, runId } = await removedWorkTreeRecord();
+  const sandboxed = (...args: string[]) => runCliProcess(args, SANDBOXED_FLAGS, env, root);
+  const verified = await sandboxed("verify", DEL);
+  assertEquals(verified.code, 0, verified.stdout + verified.stderr);
+  assertIncludes(verified.stdout, `warning: ${runId} is in the journal the work tree`);
+  assertIncludes(verified.stdout, "cannot be checked: this runrec may not start git");
+  assertIncludes(verified.stdout, "ok: 1 record, 0 errors, 1 warning");
+  const copy = (await cli(root, env, "verify", DEL)).stdout.match(/\(([^()]*\.journal)\)/)?.[1];
+  const file = join(root, DEL, "RunRecords.csv");
+  const before = await Deno.readTextFile(file);
+  const flushed = await sandboxed("flush", "--from", copy ?? "no copy named");
+  assertEquals(flushed.code, 1, flushed.stdout + flushed.stderr);
+  assertIncludes(flushed.stderr, "cannot be checked");
+  assertEquals(await Deno.readTextFile(file), before);
 });
