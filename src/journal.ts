@@ -1005,19 +1005,16 @@ function uncheckedLines(
   reason: NonNullable<JournalOnlyLine["unchecked"]>,
 ): JournalOnlyLine[] {
   const ceiling = optionalEnv("GIT_CEILING_DIRECTORIES");
-  const noRepository = reason === "no repository";
-  const unchecked = reason === "no git"
-    ? "this runrec may not start git (the sandboxed build), so no branch, tag or stash could be " +
-      "asked whether it holds it"
-    : ceiling !== undefined && noRepository
+  const cause = reason === "no git"
+    ? "this runrec may not start git (the sandboxed build)"
+    : reason === "git failed"
+    ? "git failed"
+    : ceiling !== undefined
     ? `GIT_CEILING_DIRECTORIES=${ceiling} keeps git's search (and runrec's) from the ` +
-      "repository it was appended in, so no branch, tag or stash could be asked whether it " +
-      "holds it"
-    : noRepository
-    ? "it was appended in a git work tree, and no repository holds this folder now (its .git " +
-      "moved away, or the folder copied out), so no branch, tag or stash could be asked whether " +
-      "it holds it"
-    : "git could not be asked whether a branch, tag or stash holds it";
+      "repository it was appended in"
+    : "it was appended in a git work tree, and no repository holds this folder now (its .git " +
+      "moved away, or the folder copied out)";
+  const unchecked = `${cause}, so no branch, tag or stash could be asked whether it holds it`;
   return entries.map((e) => {
     const removed = removedOf.get(e);
     return {
