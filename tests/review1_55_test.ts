@@ -1,6 +1,7 @@
 /**
- * gitenv-55's changes attacked (review1-55): `GIT_CEILING_DIRECTORIES` and the journals removed
- * work trees left in the common git folder; real repositories, work trees, the CLI as a process.
+ * gitenv-55's changes attacked (review1-55): the journals removed work trees left in the common
+ * git folder, read under `GIT_CEILING_DIRECTORIES`, `GIT_DIR`, at the top, and by the sandboxed
+ * build; real repositories, work trees, the CLI as a process.
  *
  * ```sh
  * deno test -A tests/review1_55_test.ts
