@@ -48,7 +48,7 @@ function gitEnvironment(cwd: string): Record<string, string> {
   };
   const [gitDir, workTree, index] = ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"].map(optionalEnv);
   if (gitDir) env.GIT_DIR = resolve(gitDir);
-  const top = workTree ? resolve(workTree) : gitDir || index ? usersTop() : undefined;
+  const top = environmentTop();
   if (!top) return env;
   if (gitDir || workTree) env.GIT_WORK_TREE = top;
   // git reads a relative one from the top.
@@ -62,6 +62,15 @@ function gitEnvironment(cwd: string): Record<string, string> {
     GIT_WORK_TREE: nested,
     ...ownIndex ? { GIT_INDEX_FILE: join(ownIndex, "index") } : {},
   };
+}
+
+/**
+ * The top of the work tree git's environment names (`$GIT_WORK_TREE`, or the one the user's git
+ * takes with `$GIT_DIR` or `$GIT_INDEX_FILE`); `undefined` where it names none.
+ */
+function environmentTop(): string | undefined {
+  const [gitDir, workTree, index] = ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"].map(optionalEnv);
+  return workTree ? resolve(workTree) : gitDir || index ? usersTop() : undefined;
 }
 
 /** {@linkcode usersTop}'s answer, asked once. */
@@ -426,11 +435,13 @@ function realFolder(dir: string): string {
  * The git folders of the work tree holding `dir`: its own, and the common
  * one. As git finds them: `$GIT_DIR` when set (whatever `dir` is), else the
  * nearest `.git` above `dir`'s real path (symbolic links resolved, as the
- * working folder git starts in) that `$GIT_CEILING_DIRECTORIES` leaves in reach.
+ * working folder git starts in) that `$GIT_CEILING_DIRECTORIES` leaves in reach (any,
+ * `pastCeiling`).
  */
 function findGitDirs(
   dir: string,
   list: NameLookup,
+  pastCeiling = false,
 ): { gitDir: string; commonDir: string } | undefined {
   const fromEnvironment = gitDirFromEnvironment();
   if (fromEnvironment) {
@@ -440,7 +451,7 @@ function findGitDirs(
   }
   for (let current = realFolder(dir);;) {
     const dirs = gitDirsOf(current, list);
-    if (dirs) return ceilingHides(dir, current) ? undefined : dirs;
+    if (dirs) return !pastCeiling && ceilingHides(dir, current) ? undefined : dirs;
     const parent = dirname(current);
     if (parent === current) return undefined;
     current = parent;
@@ -483,10 +494,13 @@ export function commonGitDir(dir: string): string | undefined {
 }
 
 /**
- * The work tree holding `dir`: its top folder (the folder of its `.git`, symbolic links resolved),
- * its own git folder and the common one; `undefined` outside one, or where `$GIT_DIR` names the
- * git folder (no top), or, `linkedOnly`, in a work tree that is not a linked one. From the `.git`
- * search an append has made already, and one `lstat` a folder up to the top: no git is started.
+ * The work tree holding `dir`: its top folder (the folder of its `.git`, symbolic links resolved;
+ * where `$GIT_DIR` names the git folder, the top git's environment names), its own git folder and
+ * the common one; `undefined` outside one, or, `linkedOnly`, in a work tree that is not a linked
+ * one (or where `$GIT_DIR` is set: an append starts no git to ask). From the `.git` search an
+ * append has made already, and one `lstat` a folder up to the top.
+ * `pastCeiling`: found where `$GIT_CEILING_DIRECTORIES` hides it from git too (runrec's own state
+ * in the common git folder, whose lines are then named unchecked).
  *
  * @example
  * ```ts
@@ -496,10 +510,19 @@ export function commonGitDir(dir: string): string | undefined {
  */
 export function workTreeOf(
   dir: string,
-  linkedOnly = false,
+  { linkedOnly = false, pastCeiling = false } = {},
 ): { top: string; gitDir: string; commonDir: string } | undefined {
-  const dirs = gitDirsKnown(dir);
-  if (dirs === undefined || gitDirFromEnvironment() !== undefined) return undefined;
+  const dirs = gitDirsKnown(dir) ??
+    // Looked for again only where a ceiling may have hidden it.
+    (pastCeiling && optionalEnv("GIT_CEILING_DIRECTORIES")
+      ? findGitDirs(dir, gitNamesOnly, true)
+      : undefined);
+  if (dirs === undefined) return undefined;
+  if (gitDirFromEnvironment() !== undefined) {
+    const top = linkedOnly ? undefined : environmentTop();
+    if (top === undefined || !isInside(realFolder(dir), resolvedPath(top))) return undefined;
+    return { top: resolvedPath(top), ...dirs };
+  }
   if (linkedOnly && dirs.gitDir === dirs.commonDir) return undefined; // no folder more looked at
   for (let current = realFolder(dir);;) {
     try {

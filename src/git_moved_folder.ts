@@ -79,20 +79,34 @@ export function refuseLeftFolder(delDir: string, lookups: Lookups = directLookup
 }
 
 /**
- * The one other deliverable folder near `delDir` of the DeliverableID its name
- * gives that holds more than runrec's state, when `delDir` holds only that
- * (none having it: the one whose record file's first record has it);
- * `undefined` otherwise.
+ * The one other deliverable folder near `delDir` of the DeliverableID its name gives that holds
+ * more than runrec's state, when `delDir` holds only that; `undefined` otherwise.
  */
 function namesakeHolding(delDir: string, lookups: Lookups = directLookups): string | undefined {
+  const left = deliverableIdOf(delDir) !== undefined && holdsOnlyRunrecState(delDir, lookups);
+  return left ? namesakeOf(delDir) : undefined;
+}
+
+/**
+ * The one other deliverable folder near `delDir` (gone, or holding only runrec's state) that took
+ * its files: of the DeliverableID its name gives, holding more than runrec's state, or, none
+ * having it, the one whose record file's first record has it (renumbered: `git mv
+ * DEL-01-02_X DEL-01-05_X` took its record file along); `undefined` otherwise.
+ *
+ * @example
+ * ```ts
+ * import { namesakeOf } from "./git_moved_folder.ts";
+ * namesakeOf("PKG-01/DEL-01-02_Flow"); // "/…/PKG-01/DEL-01-02_Flow_Sizing" after git mv
+ * ```
+ */
+export function namesakeOf(delDir: string): string | undefined {
   const id = deliverableIdOf(delDir);
-  if (id === undefined || !holdsOnlyRunrecState(delDir, lookups)) return undefined;
+  if (id === undefined) return undefined;
   const others = nearbyFolders(delDir).filter((dir) =>
     !sameFolder(dir, resolve(delDir)) && !holdsOnlyRunrecState(dir)
   );
   const named = others.filter((dir) => deliverableIdOf(dir) === id);
   if (named.length > 0) return named.length === 1 ? named[0] : undefined;
-  // Renumbered (`git mv DEL-01-02_X DEL-01-05_X`): its record file went along, its runs' ID in it.
   const renumbered = others.filter((dir) => firstRecordId(join(dir, RECORD_FILE)) === id);
   return renumbered.length === 1 ? renumbered[0] : undefined;
 }
@@ -100,14 +114,8 @@ function namesakeHolding(delDir: string, lookups: Lookups = directLookups): stri
 /**
  * The DeliverableID of the first record of the record file at `path` (its third field), from
  * the file's first bytes; `undefined` when there is none or it cannot be read.
- *
- * @example
- * ```ts
- * import { firstRecordId } from "./git_moved_folder.ts";
- * firstRecordId("PKG-01/DEL-01-05_Flow/RunRecords.csv"); // "DEL-01-02" after git mv renumbered it
- * ```
  */
-export function firstRecordId(path: string): string | undefined {
+function firstRecordId(path: string): string | undefined {
   try {
     using file = Deno.openSync(path, { read: true });
     const head = new Uint8Array(FIRST_BYTES);

@@ -633,10 +633,11 @@ export interface JournalOnlyLine {
    */
   keptIn?: string;
   /**
-   * Whether git could not be asked whether a ref holds it (see `why`): neither lost nor recorded
-   * as far as runrec can tell, and `flush --from` does not append it.
+   * Why git could not be asked whether a ref holds it (see `why`): no repository holds the folder
+   * now, git failed, or this build may not start git (the sandboxed build: `verify` warns). Neither
+   * lost nor recorded as far as runrec can tell, and `flush --from` does not append it.
    */
-  unchecked?: boolean;
+  unchecked?: "no repository" | "git failed" | "no git";
   /**
    * The journal of a linked work tree removed since that holds it, kept in the common git folder
    * (./kept_journals.ts); `undefined`: this work tree's own.
@@ -681,7 +682,7 @@ export function journalOnlyJson(recordFile: string, lost: JournalOnlyLine): Jour
     command: lost.removed?.prunable
       ? prunableRemedy(journalOf(recordFile, lost), lost)
       : lost.unchecked
-      ? uncheckedRemedy(recordFile)
+      ? uncheckedRemedy(recordFile, lost.unchecked)
       : lost.keptIn !== undefined
       ? `git branch ${keepingBranch(lost)} ${lost.keptIn}`
       : lost.commit === undefined
@@ -719,7 +720,9 @@ export function journalOnlyMessage(recordFile: string, lost: JournalOnlyLine): s
   }
   if (lost.unchecked) {
     return `${lost.runId} is in ${only} (appended ${new Date(lost.at).toISOString()}) and not ` +
-      `in this file, and cannot be checked: ${lost.why}; ${uncheckedRemedy(recordFile)}`;
+      `in this file, and cannot be checked: ${lost.why}; ${
+        uncheckedRemedy(recordFile, lost.unchecked)
+      }`;
   }
   if (lost.keptIn !== undefined) {
     // Recorded already: a put-back anywhere would record the run a second time.
@@ -782,7 +785,8 @@ function prunableRemedy(journal: string, lost: JournalOnlyLine): string {
 }
 
 /** What to do about a line git could not be asked about. */
-function uncheckedRemedy(recordFile: string): string {
+function uncheckedRemedy(recordFile: string, why: JournalOnlyLine["unchecked"]): string {
+  if (why === "no git") return `runrec verify ${shellWord(recordFile)} (the build that runs git)`;
   return optionalEnv("GIT_CEILING_DIRECTORIES") === undefined
     ? `git -C ${shellWord(dirname(recordFile))} status says why git cannot read a repository ` +
       "there; runrec verify it where git can"
@@ -865,7 +869,7 @@ export function journalOnlyLines(
     const missing = moved.filter((e) =>
       e.head !== "" && !found.has(e.line) && !putBackFrom(recordFile, e.line)
     );
-    return uncheckedLines(missing, removedOf, true);
+    return uncheckedLines(missing, removedOf, "no repository");
   }
   const context = (e: Entry) => [e.previous, e.first].filter((line) => line !== "");
   // Put back by the next append here: this work tree's line of this branch, and the file is
@@ -884,7 +888,9 @@ export function journalOnlyLines(
   const left = candidates.filter((e) => !onOwn.has(e));
   if (left.length === 0) return [];
   const held = heldAnywhere(dir, left.map((e) => e.line));
-  if (held === undefined) return gitRunnable() ? uncheckedLines(left, removedOf, false) : [];
+  if (held === undefined) {
+    return uncheckedLines(left, removedOf, gitRunnable() ? "git failed" : "no git");
+  }
   // A file gone because HEAD's history deleted it (the deliverable removed on purpose): the lines
   // it held before are recorded there, not lost.
   const deleted = none ? heldBeforeDeletion(dir, fileSpec, left.map((e) => e.line)) : new Map();
@@ -991,23 +997,24 @@ export function journalOnlyLines(
 
 /**
  * `entries` as lines no ref could be asked about: git finds no repository holding the folder
- * (`$GIT_CEILING_DIRECTORIES`, a `.git` moved away) or failed; each says why.
+ * (`$GIT_CEILING_DIRECTORIES`, a `.git` moved away), failed, or may not be started; each says why.
  */
 function uncheckedLines(
   entries: readonly Entry[],
   removedOf: ReadonlyMap<Entry, RemovedJournal>,
-  noRepository: boolean,
+  reason: NonNullable<JournalOnlyLine["unchecked"]>,
 ): JournalOnlyLine[] {
   const ceiling = optionalEnv("GIT_CEILING_DIRECTORIES");
-  const unchecked = ceiling !== undefined && noRepository
+  const cause = reason === "no git"
+    ? "this runrec may not start git (the sandboxed build)"
+    : reason === "git failed"
+    ? "git failed"
+    : ceiling !== undefined
     ? `GIT_CEILING_DIRECTORIES=${ceiling} keeps git's search (and runrec's) from the ` +
-      "repository it was appended in, so no branch, tag or stash could be asked whether it " +
-      "holds it"
-    : noRepository
-    ? "it was appended in a git work tree, and no repository holds this folder now (its .git " +
-      "moved away, or the folder copied out), so no branch, tag or stash could be asked whether " +
-      "it holds it"
-    : "git could not be asked whether a branch, tag or stash holds it";
+      "repository it was appended in"
+    : "it was appended in a git work tree, and no repository holds this folder now (its .git " +
+      "moved away, or the folder copied out)";
+  const unchecked = `${cause}, so no branch, tag or stash could be asked whether it holds it`;
   return entries.map((e) => {
     const removed = removedOf.get(e);
     return {
@@ -1015,7 +1022,7 @@ function uncheckedLines(
       line: e.line,
       at: e.at,
       why: unchecked,
-      unchecked: true,
+      unchecked: reason,
       ...(removed === undefined ? {} : { removed }),
     };
   });

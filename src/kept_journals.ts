@@ -16,9 +16,8 @@ import { workTreeOf } from "./git.ts";
 import { kindOf } from "./walk.ts";
 import { resolvedPath } from "./lookups.ts";
 import { sha256Hex } from "./sha256.ts";
-import { DELIVERABLE_FOLDER, RECORD_FILE } from "./deliverable.ts";
-import { nearbyFolders } from "./nearby_runs.ts";
-import { firstRecordId, leftByGit } from "./git_moved_folder.ts";
+import { RECORD_FILE } from "./deliverable.ts";
+import { leftByGit, namesakeOf } from "./git_moved_folder.ts";
 
 /**
  * The folder of the common git folder that keeps the linked work trees' journals.
@@ -72,7 +71,7 @@ export function keptJournalPath(recordFile: string): string | undefined {
 function keptJournal(
   recordFile: string,
 ): { path: string; common: string; key: string; top: string } | undefined {
-  const tree = workTreeOf(dirname(recordFile), true);
+  const tree = workTreeOf(dirname(recordFile), { linkedOnly: true });
   if (tree === undefined) return undefined;
   const key = keyOf(tree.gitDir);
   if (key === undefined) return undefined;
@@ -238,24 +237,16 @@ function copiesOf(top: string, commonDir: string): Map<string, RemovedJournal[]>
 
 /**
  * Where the deliverable kept at `path` (relative to `top`) is here when that folder is gone (or
- * holds only runrec's state): the one deliverable folder near it with the DeliverableID of its
- * name, or, none having it, the one whose record file's first record has it (renumbered);
- * `undefined` otherwise.
+ * holds only runrec's state, git-ignored: a checkout moves the rest): the folder git moved its
+ * files to, within `top`; `undefined` otherwise.
  */
 function movedHome(top: string, path: string): string | undefined {
   const at = join(top, path);
-  const id = DELIVERABLE_FOLDER.exec(basename(at))?.[1];
-  // Gone, or only runrec's state left there (git-ignored: a checkout moves the rest).
-  if (id === undefined || !(kindOf(at) === "other" || leftByGit(at))) return undefined;
-  const others = nearbyFolders(at).filter((dir) => kindOf(dir) === "folder" && !leftByGit(dir));
-  const named = others.filter((dir) => DELIVERABLE_FOLDER.exec(basename(dir))?.[1] === id);
-  // Renumbered (`git mv DEL-01-02_X DEL-01-05_X`): its record file went along, its runs' ID in it.
-  const namesakes = named.length > 0
-    ? named
-    : others.filter((dir) => firstRecordId(join(dir, RECORD_FILE)) === id);
-  if (namesakes.length !== 1) return undefined;
-  const home = relative(top, resolvedPath(namesakes[0]));
-  return home === ".." || home.startsWith("../") ? undefined : home;
+  if (!(kindOf(at) === "other" || leftByGit(at))) return undefined;
+  const home = namesakeOf(at);
+  if (home === undefined) return undefined;
+  const within = relative(top, resolvedPath(home));
+  return within === ".." || within.startsWith("../") ? undefined : within;
 }
 
 /**
@@ -275,13 +266,17 @@ export function removedWorkTreeJournals(
   recordFile: string,
   copies: KeptCopies = keptCopies(),
 ): RemovedJournal[] {
-  const tree = workTreeOf(nearestFolder(dirname(recordFile)));
+  // Past `$GIT_CEILING_DIRECTORIES` too: their lines are then named unchecked, not passed over.
+  const tree = workTreeOf(nearestFolder(dirname(recordFile)), { pastCeiling: true });
   if (tree === undefined) return [];
   const byPath = copies.of(tree.top, tree.commonDir);
   // Most folders are no copy's, told by their name before their path is resolved (a `readlink`
-  // a folder up to the root), but for a link (its target's name is the copy's).
+  // a folder up to the root), but for a link (its target's name is the copy's) and the top's
+  // copies (`""`: its name is each work tree's own).
   const folder = resolve(dirname(recordFile));
-  const named = [...byPath.keys()].some((path) => basename(path) === basename(folder));
+  const named = [...byPath.keys()].some((path) =>
+    path === "" || basename(path) === basename(folder)
+  );
   if (!named && !isLink(folder)) return [];
   const path = relative(tree.top, resolvedPath(folder));
   if (path === ".." || path.startsWith("../")) return [];
@@ -305,7 +300,7 @@ export function removedWorkTreeRecordFiles(
   root: string,
   copies: KeptCopies = keptCopies(),
 ): string[] {
-  const tree = workTreeOf(root);
+  const tree = workTreeOf(root, { pastCeiling: true });
   if (tree === undefined) return [];
   if (kindOf(join(tree.commonDir, KEPT_JOURNALS)) !== "folder") return [];
   const under = relative(tree.top, resolvedPath(resolve(root)));
@@ -354,7 +349,7 @@ export function keptJournalOf(
   path: string,
 ): { recordFile: string; live: boolean; prunable: boolean } | undefined {
   if (basename(path) !== `${RECORD_FILE}.journal`) return undefined;
-  const tree = workTreeOf(Deno.cwd());
+  const tree = workTreeOf(Deno.cwd(), { pastCeiling: true });
   if (tree === undefined) return undefined;
   const folders = resolvedPath(join(tree.commonDir, KEPT_JOURNALS));
   const rel = relative(folders, resolvedPath(resolve(path)));

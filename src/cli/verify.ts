@@ -212,7 +212,8 @@ async function holdsIdent(path: string): Promise<boolean> {
 
 /**
  * An error for each record appended to `path` in the last day that only its journal holds
- * (SCHEMA.md 7.1): no file, branch, tag or stash has it, and no append puts it back.
+ * (SCHEMA.md 7.1): no file, branch, tag or stash has it, and no append puts it back; a warning
+ * for each line this build may not start git to check (the sandboxed build's).
  */
 function journalOnlyProblems(
   path: string,
@@ -223,7 +224,7 @@ function journalOnlyProblems(
   found.push(...lines.map((lost) => journalOnlyJson(path, lost)));
   return lines.map((lost) => ({
     line: 0,
-    severity: "error",
+    severity: lost.unchecked === "no git" ? "warning" : "error",
     check: "journal",
     field: "",
     message: journalOnlyMessage(path, lost),
@@ -372,8 +373,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       // its records in the journal only: named, as in a file that is there.
       const lost = journalOnlyProblems(file.path, inJournal, copies);
       if (lost.length === 0 && journaledOnly.has(file.path)) continue;
-      if (lost.length > 0) failed = true;
-      totals.errors += lost.length;
+      const errors = lost.filter((p) => p.severity === "error").length;
+      if (errors > 0) failed = true;
+      totals.errors += errors;
+      totals.warnings += lost.length - errors;
       if (json) {
         out.write(`${firstFile ? "" : ","}\n    ${
           jsonText({
@@ -381,11 +384,11 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
             exists: false,
             problems: lost,
             records: 0,
-            errors: lost.length,
-            warnings: 0,
+            errors,
+            warnings: lost.length - errors,
             duplicates: 0,
             history: null,
-            ok: lost.length === 0,
+            ok: errors === 0,
           })
         }`);
       } else if (lost.length === 0) {
@@ -395,9 +398,14 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         for (const p of lost) {
           out.write(problemLine(shown, p.line, p.severity, p.message, io.color));
         }
+        const warnings = lost.length - errors;
         out.write(
-          `${shown}: ${paint("FAILED", "red", io.color)}: no RunRecords.csv, ` +
-            `${plural(lost.length, "error")}\n`,
+          errors === 0
+            ? `${shown}: no records yet (no RunRecords.csv), ${plural(warnings, "warning")}\n`
+            : `${shown}: ${paint("FAILED", "red", io.color)}: no RunRecords.csv, ` +
+              `${plural(errors, "error")}${
+                warnings > 0 ? `, ${plural(warnings, "warning")}` : ""
+              }\n`,
         );
       }
       firstFile = false;
