@@ -40,6 +40,8 @@ import { requireFolder } from "./deliverable.ts";
 import { refuseSlipInsideDeliverable } from "./targets.ts";
 import { folderGitMovedTo, leftByGit, moveLeftRun } from "./git_moved_folder.ts";
 import { oneLine } from "./names.ts";
+import type { RemovedRunFolder } from "./kept_journals.ts";
+import { journalNamesRun, removedWorkTreeRuns, startedIn } from "./kept_runs.ts";
 
 export type { ReapOptions } from "./run_options.ts";
 
@@ -184,7 +186,7 @@ export async function reapRuns(
     const items = listPendingRuns(home).filter((item) => ids.has(item.id));
     folders.push({ delDir: home, items, reapedClaims: [] });
   }
-  for (const { delDir, items, reapedClaims } of folders) {
+  for (const { delDir, items, reapedClaims, removed } of folders) {
     // Read once per folder, and only where a run waits: the record file may be large. Each later
     // look reads on from where the last ended, not the whole file for each run (scale37 F2).
     const history: FolderHistory = {
@@ -198,6 +200,10 @@ export async function reapRuns(
           .push(item.problem ?? `${item.path}: unreadable`);
         continue;
       }
+      const elsewhere = removed && removedWorkTreeRun(delDir, item, removed);
+      if (elsewhere && "left" in elsewhere) report.left.push(elsewhere.left);
+      if (elsewhere && "reaped" in elsewhere) report.reaped.push(elsewhere.reaped);
+      if (elsewhere) continue;
       if (!item.claimedBy) recordOf ??= await history.recorded();
       const found = item.claimedBy ? undefined : recordOf!(item.run);
       if (found !== undefined && !found.reaped) {
@@ -220,7 +226,10 @@ export async function reapRuns(
         continue;
       }
       // Its only record reap's FAILED one: a reap that could not keep it in reaped/ left it here.
-      const reason = found?.reaped ? "reaped already" : whyReap(item, clock, olderThanMs);
+      const due = found?.reaped ? "reaped already" : whyReap(item, clock, olderThanMs);
+      const reason = due && removed
+        ? `${due}; started in ${startedIn(item.run, removed.workTree)}`
+        : due;
       if (!reason) {
         const { pid, host } = item.run;
         if (item.claimedBy) continue;
@@ -533,10 +542,8 @@ function adoptLeftRuns(
  * such a folder; and the reaped runs a finisher holds (`reapedClaims`), in
  * the folders and beside the runs kept outside.
  */
-function pendingRunsAt(
-  targets: readonly string[],
-): { delDir: string; items: PendingItem[]; reapedClaims: PendingItem[] }[] {
-  const found = foldersWithRunsToSettle(targets).map((delDir) => ({
+function pendingRunsAt(targets: readonly string[]): RunsToSettle[] {
+  const found: RunsToSettle[] = foldersWithRunsToSettle(targets).map((delDir) => ({
     delDir,
     items: listPendingRuns(delDir),
     reapedClaims: listReapedClaims(delDir),
@@ -558,7 +565,54 @@ function pendingRunsAt(
   for (const item of listOutsideReapedRuns().filter((i) => i.claimedBy && ours(i))) {
     found.push({ delDir: item.run!.delDir!, items: [], reapedClaims: [item] });
   }
+  // The runs of work trees removed since, kept in the common git folder (./kept_runs.ts).
+  for (const { folder, items } of removedWorkTreeRuns(targets)) {
+    found.push({ delDir: folder.delDir, items, reapedClaims: [], removed: folder });
+  }
   return found;
+}
+
+/** A deliverable folder's runs for reap to look at. */
+interface RunsToSettle {
+  delDir: string;
+  items: PendingItem[];
+  reapedClaims: PendingItem[];
+  /** The runs are a removed work tree's, kept in the common git folder, for `delDir` here. */
+  removed?: RemovedRunFolder;
+}
+
+/**
+ * A run a removed work tree left pending (`item`, its copy in the common git folder) that is
+ * not to be reaped here: recorded in that work tree before it went (its kept journal names it:
+ * the copy is removed), its work tree's folder gone but still listed by git (moved by hand?), or
+ * its deliverable folder not in this work tree. `undefined`: reaped as any other.
+ */
+function removedWorkTreeRun(
+  delDir: string,
+  item: PendingItem,
+  removed: RemovedRunFolder,
+): { reaped: ReapedRun } | { left: LeftRun } | undefined {
+  const run = item.run!;
+  const where = startedIn(run, removed.workTree);
+  if (journalNamesRun(removed.journal, run.id)) {
+    const claimed = claimPendingRun(item.path);
+    if (claimed !== undefined) Deno.removeSync(claimed);
+    const reason = `started in ${where}, and recorded there (its journal kept in the common git ` +
+      "folder names it); its copy there removed, not reaped";
+    return { reaped: { delDir, run, reason } };
+  }
+  if (removed.prunable) {
+    const reason = `started in ${where}: its folder is gone, but git lists it still; ` +
+      "git worktree repair if it was moved (its run is reaped there), else git worktree prune, " +
+      "and reap again";
+    return { left: { delDir, run, reason } };
+  }
+  if (kindOf(delDir) !== "folder") {
+    const reason = `started in ${where}, in a deliverable folder not in this work tree: reap ` +
+      "it from a work tree that has it (its branch merged)";
+    return { left: { delDir, run, reason } };
+  }
+  return undefined;
 }
 
 /**

@@ -21,7 +21,7 @@ import {
 import { describePending, pendingRecords } from "../spool.ts";
 import { listPendingRuns } from "../pending.ts";
 import { foldersWithPendingRuns } from "../pending_folders.ts";
-import { pendingRunWarnings } from "../pending_warnings.ts";
+import { pendingRunWarnings, removedWorkTreeRunWarnings } from "../pending_warnings.ts";
 import { collidedRunIds } from "../reader.ts";
 import { sharedIdProblems } from "../claimed_ids.ts";
 import { isThere } from "../lookups.ts";
@@ -523,6 +523,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       for (const warning of await pendingRunWarnings(s.delDir)) {
         io.err(`runrec verify: warning: ${oneLine(warning)}\n`);
       }
+    }
+    // Runs a work tree removed since left pending: its reap is gone with it (./kept_runs.ts).
+    for (const warning of removedWorkTreeRunWarnings(targets)) {
+      io.err(`runrec verify: warning: ${oneLine(warning)}\n`);
     }
   }
   if (json) {

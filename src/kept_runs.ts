@@ -1,0 +1,148 @@
+/**
+ * The pending runs of linked work trees, kept in the common git folder too, beside the copies of
+ * their journals (./kept_journals.ts): a run's file is in the git-ignored `.runrec/pending/` of
+ * its deliverable folder, which `git worktree remove` deletes without asking, and the run of an
+ * agent killed there was then recorded by no one and named nowhere. `start` keeps a copy in
+ * `<common git folder>/runrec-journals/<work tree>/<deliverable path>/.runrec/pending/`; the
+ * finish or reap that ends the run removes it. Once the work tree is removed, `reap` in any work
+ * tree of the repository writes the dead run FAILED once, in its deliverable folder of the same
+ * path (or where git moved it), by claiming the copy as it claims a run's own file; `verify` names
+ * the runs waiting there.
+ *
+ * @module
+ */
+import { join, resolve } from "./path.ts";
+import { PENDING_FOLDER } from "./run_files.ts";
+import { writeFileDurably } from "./state_folder.ts";
+import { listPendingRuns, type PendingItem, type PendingRun } from "./pending.ts";
+import {
+  beginWorkTreeFolder,
+  granted,
+  keptFolder,
+  type RemovedRunFolder,
+  removedWorkTreeRunFolders,
+} from "./kept_journals.ts";
+
+/**
+ * Keeps a copy of `run`, just kept in `delDir`'s `.runrec/pending/`, in the common git folder,
+ * when `delDir` is in a linked work tree; naming the work tree and its branch. Best effort: a copy
+ * not kept leaves the run as before, and never fails its start.
+ *
+ * @example
+ * ```ts
+ * import { keepRunCopy } from "./kept_runs.ts";
+ * declare const run: import("./pending.ts").PendingRun;
+ * keepRunCopy("/wt/PKG-01/DEL-01-02_X", run);
+ * ```
+ */
+export function keepRunCopy(delDir: string, run: PendingRun): void {
+  try {
+    const kept = keptFolder(resolve(delDir));
+    // A library script allowed to write its project only: Deno would prompt in a terminal.
+    if (kept === undefined || !granted(kept.common)) return;
+    const path = join(kept.folder, PENDING_FOLDER, `${run.id}.json`);
+    beginWorkTreeFolder({ ...kept, path });
+    const branch = branchOf(kept.gitDir);
+    // Marks in this work tree's record file: the record a reap writes from the copy goes into
+    // another's, read whole.
+    const { recordsAtStart: _file, seqAtStart: _seq, ...rest } = run;
+    const copy: PendingRun = {
+      ...rest,
+      keptFrom: { workTree: kept.top, ...branch === undefined ? {} : { branch } },
+    };
+    writeFileDurably(path, JSON.stringify(copy, null, 1) + "\n");
+  } catch { /* not kept: the run's own file is all, as before */ }
+}
+
+/**
+ * Removes the copy {@linkcode keepRunCopy} kept of run `id` of `delDir`: its run is ended.
+ *
+ * @example
+ * ```ts
+ * import { dropRunCopy } from "./kept_runs.ts";
+ * dropRunCopy("/wt/PKG-01/DEL-01-02_X", "20260222T101500123Z-1a2b3c4d");
+ * ```
+ */
+export function dropRunCopy(delDir: string, id: string): void {
+  try {
+    const kept = keptFolder(resolve(delDir));
+    if (kept !== undefined) Deno.removeSync(join(kept.folder, PENDING_FOLDER, `${id}.json`));
+  } catch { /* none, or left: reap finds its run recorded in the journal kept beside it */ }
+}
+
+/** The branch checked out in the work tree whose git folder is `gitDir`, from its `HEAD`. */
+function branchOf(gitDir: string): string | undefined {
+  try {
+    const head = Deno.readTextFileSync(join(gitDir, "HEAD")).trim();
+    const ref = /^ref: refs\/heads\/(.+)$/.exec(head);
+    return ref ? ref[1] : `detached at ${head.slice(0, 12)}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The runs a removed work tree left pending, as kept, with their folder there. */
+export interface RemovedWorkTreeRuns {
+  /** The kept folder, and the deliverable folder (in the work tree asked from) they are of. */
+  folder: RemovedRunFolder;
+  /** The runs, waiting or claimed. */
+  items: PendingItem[];
+}
+
+/**
+ * The runs work trees removed since left pending for the deliverable folders at or beneath
+ * `targets`, in the work trees holding them.
+ *
+ * @example
+ * ```ts
+ * import { removedWorkTreeRuns } from "./kept_runs.ts";
+ * for (const { folder, items } of removedWorkTreeRuns(["."])) console.log(folder.delDir, items);
+ * ```
+ */
+export function removedWorkTreeRuns(targets: readonly string[]): RemovedWorkTreeRuns[] {
+  const seen = new Set<string>();
+  const found: RemovedWorkTreeRuns[] = [];
+  for (const target of targets) {
+    for (const folder of removedWorkTreeRunFolders(target)) {
+      if (seen.has(folder.kept)) continue;
+      seen.add(folder.kept);
+      const items = listPendingRuns(folder.kept);
+      if (items.length > 0) found.push({ folder, items });
+    }
+  }
+  return found;
+}
+
+/**
+ * Where run `run` (a copy) was started: its removed work tree, and the branch checked out there.
+ *
+ * @example
+ * ```ts
+ * import { startedIn } from "./kept_runs.ts";
+ * declare const run: import("./pending.ts").PendingRun;
+ * startedIn(run, "/wt"); // "the work tree /wt (branch feat), removed since"
+ * ```
+ */
+export function startedIn(run: PendingRun | undefined, workTree: string): string {
+  const branch = run?.keptFrom?.branch;
+  return `the work tree ${run?.keptFrom?.workTree ?? workTree}` +
+    `${branch === undefined ? "" : ` (branch ${branch})`}, removed since`;
+}
+
+/**
+ * Whether the removed work tree's kept journal at `journal` names run `id`: the run was recorded
+ * there before the work tree went (a finish killed before it removed the copy).
+ *
+ * @example
+ * ```ts
+ * import { journalNamesRun } from "./kept_runs.ts";
+ * journalNamesRun("/repo/.git/runrec-journals/wt-…/DEL-01-02_X/RunRecords.csv.journal", "2026…");
+ * ```
+ */
+export function journalNamesRun(journal: string, id: string): boolean {
+  try {
+    return Deno.readTextFileSync(journal).includes(`run ${id}`);
+  } catch {
+    return false;
+  }
+}
