@@ -13,7 +13,6 @@
  */
 import { join, resolve } from "./path.ts";
 import { PENDING_FOLDER } from "./run_files.ts";
-import { writeFileDurably } from "./state_folder.ts";
 import { listPendingRuns, type PendingItem, type PendingRun } from "./pending.ts";
 import {
   beginWorkTreeFolder,
@@ -50,7 +49,10 @@ export function keepRunCopy(delDir: string, run: PendingRun): void {
       ...rest,
       keptFrom: { workTree: kept.top, ...branch === undefined ? {} : { branch } },
     };
-    writeFileDurably(path, JSON.stringify(copy, null, 1) + "\n");
+    // Whole or not there for a reap reading it now; not synced, for the start's time: the run's
+    // own file is, and a copy a power loss left damaged is named by reap, never taken for none.
+    Deno.writeTextFileSync(`${path}.tmp`, JSON.stringify(copy, null, 1) + "\n");
+    Deno.renameSync(`${path}.tmp`, path);
   } catch { /* not kept: the run's own file is all, as before */ }
 }
 

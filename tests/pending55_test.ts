@@ -49,10 +49,10 @@ async function runsOfB(del: string) {
 }
 
 /** The kept copies of pending runs in the common git folder of `root`. */
-async function keptRuns(root: string): Promise<string[]> {
+async function keptRuns(root: string, del = DEL): Promise<string[]> {
   const found: string[] = [];
   for await (const tree of Deno.readDir(join(root, KEPT))) {
-    const folder = join(root, KEPT, tree.name, DEL, ".runrec", "pending");
+    const folder = join(root, KEPT, tree.name, del, ".runrec", "pending");
     try {
       for await (const file of Deno.readDir(folder)) found.push(join(folder, file.name));
     } catch { /* none */ }
@@ -179,4 +179,37 @@ Deno.test("a finish in a linked work tree killed (SIGKILL) after its record, bef
   assertEquals(await keptRuns(root), []);
   await git(root, "merge", "-q", "t2");
   assertEquals((await runsOfB(join(root, DEL))).map((r) => r.RunStatus), ["SUCCESS"]);
+});
+
+Deno.test("a removed work tree's killed run: left and said while git lists its deleted folder (prunable), reaped once pruned into the folder git mv moved the deliverable to on main; a finished run leaves no copy", async () => {
+  const { root, env } = await repository();
+  const wt = await workTree(root, "-b", "t2");
+  const finished = await cli(wt, env, "start", DEL, "--agent", "A");
+  assertEquals(
+    (await cli(wt, env, "finish", finished.stdout.trim(), "--status", "SUCCESS")).code,
+    0,
+  );
+  assertEquals(await keptRuns(root), []);
+  const process = agent();
+  const started = await cli(wt, env, "start", DEL, "--agent", "B", "--pid", `${process.pid}`);
+  assertEquals(started.code, 0, started.stderr);
+  await kill(process);
+  await Deno.remove(wt, { recursive: true });
+  const moved = DEL.replace("DEL-01-02_Thing", "DEL-01-02_Renamed");
+  await git(root, "mv", DEL, moved);
+  await git(root, "commit", "-qm", "renamed");
+
+  const left = await cli(root, env, "reap", ".");
+  assertEquals(left.code, 0, left.stderr);
+  assertMatch(
+    left.stderr,
+    /left pending: .*\(branch t2\), removed since: its folder is gone, but git lists it still; git worktree repair/,
+  );
+  assertEquals(await runsOfB(join(root, moved)), []);
+
+  await git(root, "worktree", "prune");
+  const reap = await cli(root, env, "reap", ".");
+  assertEquals(reap.code, 0, reap.stderr);
+  assertEquals((await runsOfB(join(root, moved))).map((r) => r.RunStatus), ["FAILED"], reap.stderr);
+  assertEquals(await keptRuns(root, moved), []);
 });
