@@ -345,6 +345,8 @@ export function removedWorkTreeRecordFiles(
 export interface RemovedRunFolder {
   /** The kept folder standing for the deliverable folder: its `.runrec/pending/` holds the runs. */
   kept: string;
+  /** The deliverable folder's path in the removed work tree, relative to its top. */
+  path: string;
   /** The deliverable folder in the work tree asked from, where those runs are recorded. */
   delDir: string;
   /** The removed work tree's top folder, as it was. */
@@ -382,6 +384,7 @@ export function removedWorkTreeRunFolders(root: string): RemovedRunFolder[] {
       if (!(under === "" || home === under || home.startsWith(`${under}/`))) continue;
       found.push({
         kept,
+        path,
         delDir: join(root, home.slice(under === "" ? 0 : under.length + 1)),
         workTree: named || key,
         journal: join(kept, `${RECORD_FILE}.journal`),

@@ -13,6 +13,9 @@
  */
 import { join, resolve } from "./path.ts";
 import { PENDING_FOLDER } from "./run_files.ts";
+import { runIdNote } from "./run_ids.ts";
+import { RECORD_FILE } from "./deliverable.ts";
+import { gitSync } from "./git.ts";
 import { listPendingRuns, type PendingItem, type PendingRun } from "./pending.ts";
 import {
   beginWorkTreeFolder,
@@ -132,19 +135,34 @@ export function startedIn(run: PendingRun | undefined, workTree: string): string
 }
 
 /**
- * Whether the removed work tree's kept journal at `journal` names run `id`: the run was recorded
- * there before the work tree went (a finish killed before it removed the copy).
+ * Where the removed work tree of `folder` recorded `run` (a copy) before it went, a finish killed
+ * before it removed the copy, or a finish from the token alone: its kept journal, or the record
+ * file its branch holds; `undefined` when neither names the run.
  *
  * @example
  * ```ts
- * import { journalNamesRun } from "./kept_runs.ts";
- * journalNamesRun("/repo/.git/runrec-journals/wt-…/DEL-01-02_X/RunRecords.csv.journal", "2026…");
+ * import { recordedThere } from "./kept_runs.ts";
+ * declare const folder: import("./kept_journals.ts").RemovedRunFolder;
+ * declare const run: import("./pending.ts").PendingRun;
+ * recordedThere(folder, run); // "its journal kept in the common git folder names it"
  * ```
  */
-export function journalNamesRun(journal: string, id: string): boolean {
+export function recordedThere(folder: RemovedRunFolder, run: PendingRun): string | undefined {
+  const named = runIdNote(run.id);
   try {
-    return Deno.readTextFileSync(journal).includes(`run ${id}`);
-  } catch {
-    return false;
-  }
+    if (Deno.readTextFileSync(folder.journal).includes(named)) {
+      return "its journal kept in the common git folder names it";
+    }
+  } catch { /* none kept */ }
+  const branch = run.keptFrom?.branch;
+  if (branch === undefined || branch.startsWith("detached at ")) return undefined;
+  try {
+    // The journal keeps a day: a record committed on the branch is there for good.
+    const file = `refs/heads/${branch}:${folder.path}/${RECORD_FILE}`;
+    const shown = gitSync(folder.kept, "cat-file", "-p", file);
+    if (shown.success && new TextDecoder().decode(shown.stdout).includes(named)) {
+      return `its branch's ${RECORD_FILE} holds its record`;
+    }
+  } catch { /* git not started: the journal is all */ }
+  return undefined;
 }

@@ -10,7 +10,7 @@ import { shellWord } from "./shell_word.ts";
 import { oneLine } from "./names.ts";
 import { rootOutOfSight } from "./deliverable.ts";
 import { listPendingRuns, type PendingItem } from "./pending.ts";
-import { journalNamesRun, removedWorkTreeRuns, startedIn } from "./kept_runs.ts";
+import { recordedThere, removedWorkTreeRuns, startedIn } from "./kept_runs.ts";
 import { recordedRuns, type RunRecordFound, spooledRecordPlace } from "./recorded_runs.ts";
 
 /**
@@ -89,7 +89,7 @@ export function describePendingRuns(
  */
 export function removedWorkTreeRunWarnings(targets: readonly string[]): string[] {
   return removedWorkTreeRuns(targets).flatMap(({ folder, items }) => {
-    const waiting = items.filter((i) => !i.run || !journalNamesRun(folder.journal, i.run.id));
+    const waiting = items.filter((i) => !i.run || recordedThere(folder, i.run) === undefined);
     return waiting.length === 0
       ? []
       : [describePendingRuns(folder.delDir, waiting, startedIn(waiting[0].run, folder.workTree))];

@@ -41,7 +41,7 @@ import { refuseSlipInsideDeliverable } from "./targets.ts";
 import { folderGitMovedTo, leftByGit, moveLeftRun } from "./git_moved_folder.ts";
 import { oneLine } from "./names.ts";
 import type { RemovedRunFolder } from "./kept_journals.ts";
-import { journalNamesRun, removedWorkTreeRuns, startedIn } from "./kept_runs.ts";
+import { recordedThere, removedWorkTreeRuns, startedIn } from "./kept_runs.ts";
 
 export type { ReapOptions } from "./run_options.ts";
 
@@ -594,11 +594,12 @@ function removedWorkTreeRun(
 ): { reaped: ReapedRun } | { left: LeftRun } | undefined {
   const run = item.run!;
   const where = startedIn(run, removed.workTree);
-  if (journalNamesRun(removed.journal, run.id)) {
+  const recorded = recordedThere(removed, run);
+  if (recorded !== undefined) {
     const claimed = claimPendingRun(item.path);
     if (claimed !== undefined) Deno.removeSync(claimed);
-    const reason = `started in ${where}, and recorded there (its journal kept in the common git ` +
-      "folder names it); its copy there removed, not reaped";
+    const reason = `started in ${where}, and recorded there (${recorded}); its copy in the ` +
+      "common git folder removed, not reaped";
     return { reaped: { delDir, run, reason } };
   }
   if (removed.prunable) {

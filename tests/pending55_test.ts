@@ -16,6 +16,7 @@ import { cli, DEL, KEPT, repository, workTree } from "./support/work_tree_projec
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { git } from "./fixtures.ts";
 import { recordsOf, RUNREC } from "./support/runs.ts";
+import { whileReadOnly } from "./support/read_only.ts";
 
 /** A process standing for an agent, to be killed. */
 function agent(): Deno.ChildProcess {
@@ -212,4 +213,28 @@ Deno.test("a removed work tree's killed run: left and said while git lists its d
   assertEquals(reap.code, 0, reap.stderr);
   assertEquals((await runsOfB(join(root, moved))).map((r) => r.RunStatus), ["FAILED"], reap.stderr);
   assertEquals(await keptRuns(root, moved), []);
+});
+
+Deno.test("a finish in a linked work tree while the common git folder's kept copies are read-only (a bind mount): its journal's copy misses the record and its run's copy stays; the branch committed and the work tree removed, reap finds the record on the branch and writes no FAILED record", async () => {
+  const { root, env } = await repository();
+  const wt = await workTree(root, "-b", "t2");
+  const process = agent();
+  const started = await cli(wt, env, "start", DEL, "--agent", "B", "--pid", `${process.pid}`);
+  assertEquals(started.code, 0, started.stderr);
+  const [tree] = [...Deno.readDirSync(join(root, KEPT))].map((e) => join(root, KEPT, e.name));
+  await whileReadOnly(tree, async () => {
+    const finish = await cli(wt, env, "finish", started.stdout.trim(), "--status", "SUCCESS");
+    assertEquals(finish.code, 0, finish.stderr);
+  });
+  await kill(process);
+  assertEquals((await keptRuns(root)).length, 1);
+  await git(wt, "commit", "-qam", "B's run");
+  await git(root, "worktree", "remove", wt);
+
+  assertEquals((await cli(root, env, "verify", DEL)).stderr, "");
+  const reap = await cli(root, env, "reap", ".");
+  assertEquals(reap.code, 0, reap.stderr);
+  assertMatch(reap.stdout, /recorded there \(its branch's RunRecords\.csv holds its record\)/);
+  assertEquals(await runsOfB(join(root, DEL)), []);
+  assertEquals(await keptRuns(root), []);
 });
