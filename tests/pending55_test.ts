@@ -74,6 +74,10 @@ Deno.test("a killed agent's run pending in a linked work tree, the work tree rem
     ),
   );
 
+  const json = JSON.parse((await cli(root, env, "verify", ".", "--json")).stdout);
+  assertEquals(json.pendingRuns.map((r: { agent: string }) => r.agent), ["B"]);
+  assertEquals(json.pendingRuns[0].startedIn, `the work tree ${wt} (branch t2), removed since`);
+
   const reap = await cli(root, env, "reap", ".");
   assertEquals(reap.code, 0, reap.stderr);
   const [failed, ...more] = await runsOfB(join(root, DEL));
