@@ -11,11 +11,12 @@
  *
  * @module
  */
-import { join, resolve } from "./path.ts";
-import { PENDING_FOLDER } from "./run_files.ts";
+import { join, relative, resolve } from "./path.ts";
+import { resolvedPath } from "./lookups.ts";
+import { PENDING_FOLDER, REAPED_ERROR } from "./run_files.ts";
 import { runIdNote } from "./run_ids.ts";
 import { RECORD_FILE } from "./deliverable.ts";
-import { gitSync } from "./git.ts";
+import { gitSync, workTrees } from "./git.ts";
 import { listPendingRuns, type PendingItem, type PendingRun } from "./pending.ts";
 import {
   beginWorkTreeFolder,
@@ -164,5 +165,43 @@ export function recordedThere(folder: RemovedRunFolder, run: PendingRun): string
       return `its branch's ${RECORD_FILE} holds its record`;
     }
   } catch { /* git not started: the journal is all */ }
+  return undefined;
+}
+
+/**
+ * The deliverable folder at `delDir`'s path in another work tree of the repository whose record
+ * file names `run` (a copy), and whether that record is reap's FAILED one: a reap there wrote it
+ * and was killed, or could not keep the run for its late finish, before the copy left the common
+ * git folder (else the removed work tree's branch was merged there); `undefined` for none.
+ *
+ * @example
+ * ```ts
+ * import { recordedInOtherWorkTree } from "./kept_runs.ts";
+ * declare const run: import("./pending.ts").PendingRun;
+ * recordedInOtherWorkTree("/repo/PKG-01/DEL-01-02_X", run)?.folder; // "/repo-t3/PKG-01/…"
+ * ```
+ */
+export function recordedInOtherWorkTree(
+  delDir: string,
+  run: PendingRun,
+): { folder: string; reaped: boolean } | undefined {
+  let trees: { top: string; others: string[] } | undefined;
+  let path: string;
+  try {
+    trees = workTrees(delDir);
+    if (trees === undefined) return undefined;
+    path = relative(trees.top, resolvedPath(resolve(delDir)));
+  } catch {
+    return undefined; // not in this work tree: nothing to look for beside it
+  }
+  const named = runIdNote(run.id);
+  for (const folder of trees.others.map((other) => join(other, path))) {
+    let text = "";
+    try {
+      text = Deno.readTextFileSync(join(folder, RECORD_FILE));
+    } catch { /* none there */ }
+    const line = text.split("\n").find((l) => l.includes(named));
+    if (line !== undefined) return { folder, reaped: line.includes(REAPED_ERROR) };
+  }
   return undefined;
 }

@@ -41,7 +41,12 @@ import { refuseSlipInsideDeliverable } from "./targets.ts";
 import { folderGitMovedTo, leftByGit, moveLeftRun } from "./git_moved_folder.ts";
 import { oneLine } from "./names.ts";
 import type { RemovedRunFolder } from "./kept_journals.ts";
-import { recordedThere, removedWorkTreeRuns, startedIn } from "./kept_runs.ts";
+import {
+  recordedInOtherWorkTree,
+  recordedThere,
+  removedWorkTreeRuns,
+  startedIn,
+} from "./kept_runs.ts";
 
 export type { ReapOptions } from "./run_options.ts";
 
@@ -593,6 +598,8 @@ function removedWorkTreeRun(
   removed: RemovedRunFolder,
 ): { reaped: ReapedRun } | { left: LeftRun } | undefined {
   const run = item.run!;
+  // Held by a reap or finish at work: its own to settle.
+  if (item.claimedBy !== undefined && processState(item.claimedBy) !== "gone") return undefined;
   const where = startedIn(run, removed.workTree);
   const recorded = recordedThere(removed, run);
   if (recorded !== undefined) {
@@ -601,6 +608,22 @@ function removedWorkTreeRun(
     const reason = `started in ${where}, and recorded there (${recorded}); its copy in the ` +
       "common git folder removed, not reaped";
     return { reaped: { delDir, run, reason } };
+  }
+  // Reaped from another work tree already: the next reap from here must not record it again.
+  const other = recordedInOtherWorkTree(delDir, run);
+  if (other !== undefined) {
+    const claimed = claimPendingRun(item.path);
+    // Reap's FAILED record there: kept there for the agent's late finish, as that reap would have.
+    if (claimed !== undefined && !other.reaped) Deno.removeSync(claimed);
+    const notKept = claimed === undefined || !other.reaped
+      ? undefined
+      : keepReapedRun(other.folder, claimed);
+    const reason = `started in ${where}; recorded in ${other.folder} already` +
+      (other.reaped
+        ? " by a reap killed (or unable to keep it) before its copy left the common git folder"
+        : "") +
+      `; not reaped here${notKept === undefined ? "" : `: ${notKept}`}`;
+    return { reaped: { delDir: other.folder, run, reason } };
   }
   if (removed.prunable) {
     const reason = `started in ${where}: its folder is gone, but git lists it still; ` +
