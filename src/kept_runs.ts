@@ -72,7 +72,8 @@ export function keepRunCopy(delDir: string, run: PendingRun): void {
 export function dropRunCopy(delDir: string, id: string): void {
   try {
     const kept = keptFolder(resolve(delDir));
-    if (kept !== undefined) Deno.removeSync(join(kept.folder, PENDING_FOLDER, `${id}.json`));
+    if (kept === undefined || !granted(kept.common)) return;
+    Deno.removeSync(join(kept.folder, PENDING_FOLDER, `${id}.json`));
   } catch { /* none, or left: reap finds its run recorded in the journal kept beside it */ }
 }
 

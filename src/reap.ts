@@ -40,7 +40,7 @@ import { requireFolder } from "./deliverable.ts";
 import { refuseSlipInsideDeliverable } from "./targets.ts";
 import { folderGitMovedTo, leftByGit, moveLeftRun } from "./git_moved_folder.ts";
 import { oneLine } from "./names.ts";
-import type { RemovedRunFolder } from "./kept_journals.ts";
+import { granted, type RemovedRunFolder } from "./kept_journals.ts";
 import {
   recordedInOtherWorkTree,
   recordedThere,
@@ -601,6 +601,12 @@ function removedWorkTreeRun(
   // Held by a reap or finish at work: its own to settle.
   if (item.claimedBy !== undefined && processState(item.claimedBy) !== "gone") return undefined;
   const where = startedIn(run, removed.workTree);
+  // A library script allowed to write its project only: Deno would prompt in a terminal.
+  if (!granted(removed.kept)) {
+    const reason = `started in ${where}: its copy in the common git folder cannot be claimed by ` +
+      "this runrec (not allowed to write there: the sandboxed build?); reap with runrec";
+    return { left: { delDir, run, reason } };
+  }
   const recorded = recordedThere(removed, run);
   if (recorded !== undefined) {
     const claimed = claimPendingRun(item.path);
