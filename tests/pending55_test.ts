@@ -74,6 +74,11 @@ Deno.test("a killed agent's run pending in a linked work tree, the work tree rem
     ),
   );
 
+  const log = await cli(root, env, "log", DEL);
+  assertMatch(
+    log.stderr,
+    /runrec log: warning: .*started in the work tree .* \(branch t2\), removed since/,
+  );
   const json = JSON.parse((await cli(root, env, "verify", ".", "--json")).stdout);
   assertEquals(json.pendingRuns.map((r: { agent: string }) => r.agent), ["B"]);
   assertEquals(json.pendingRuns[0].startedIn, `the work tree ${wt} (branch t2), removed since`);
