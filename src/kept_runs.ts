@@ -6,8 +6,8 @@
  * `<common git folder>/runrec-journals/<work tree>/<deliverable path>/.runrec/pending/`; the
  * finish or reap that ends the run removes it. Once the work tree is removed, `reap` in any work
  * tree of the repository writes the dead run FAILED once, in its deliverable folder of the same
- * path (or where git moved it), by claiming the copy as it claims a run's own file; `verify` names
- * the runs waiting there.
+ * path (or where git moved it), by claiming the copy as it claims a run's own file; `verify` and
+ * `log` name the runs waiting there.
  *
  * @module
  */

@@ -205,7 +205,13 @@ export async function reapRuns(
           .push(item.problem ?? `${item.path}: unreadable`);
         continue;
       }
-      const elsewhere = removed && removedWorkTreeRun(delDir, item, removed);
+      let elsewhere: ReturnType<typeof removedWorkTreeRun>;
+      try {
+        elsewhere = removed && removedWorkTreeRun(delDir, item, removed);
+      } catch (e) {
+        report.problems.push(`${item.path}: not reaped: ${failureReason(e as Error)}`);
+        continue;
+      }
       if (elsewhere && "left" in elsewhere) report.left.push(elsewhere.left);
       if (elsewhere && "reaped" in elsewhere) report.reaped.push(elsewhere.reaped);
       if (elsewhere) continue;
@@ -588,9 +594,12 @@ interface RunsToSettle {
 
 /**
  * A run a removed work tree left pending (`item`, its copy in the common git folder) that is
- * not to be reaped here: recorded in that work tree before it went (its kept journal names it:
- * the copy is removed), its work tree's folder gone but still listed by git (moved by hand?), or
- * its deliverable folder not in this work tree. `undefined`: reaped as any other.
+ * not to be reaped here: recorded in that work tree before it went (its kept journal or its
+ * branch's record file names it: the copy is removed), or in another work tree's file by a reap
+ * killed before the copy left (kept there for the late finish); left and said: its copy not
+ * writable here, its work tree's folder gone but still listed by git (moved by hand?), or its
+ * deliverable folder not in this work tree. `undefined`: reaped as any other (and a copy a live
+ * process holds is left to it).
  */
 function removedWorkTreeRun(
   delDir: string,
