@@ -68,17 +68,39 @@ export function keptJournalPath(recordFile: string): string | undefined {
 }
 
 /** {@linkcode keptJournalPath}, with the common git folder, the work tree's key and top folder. */
-function keptJournal(
-  recordFile: string,
-): { path: string; common: string; key: string; top: string } | undefined {
-  const tree = workTreeOf(dirname(recordFile), { linkedOnly: true });
+function keptJournal(recordFile: string): KeptPlace | undefined {
+  const kept = keptFolder(dirname(recordFile));
+  return kept && { ...kept, path: join(kept.folder, `${basename(recordFile)}.journal`) };
+}
+
+/**
+ * Where the files of deliverable folder `delDir` are kept in the common git folder, when it is in
+ * a linked work tree: the folder of its copies (`folder`), the common git folder, the work tree's
+ * key there, its top folder and its own git folder; `undefined` elsewhere.
+ */
+export function keptFolder(
+  delDir: string,
+): { folder: string; common: string; key: string; top: string; gitDir: string } | undefined {
+  const tree = workTreeOf(delDir, { linkedOnly: true });
   if (tree === undefined) return undefined;
   const key = keyOf(tree.gitDir);
   if (key === undefined) return undefined;
-  const folder = relative(tree.top, resolvedPath(dirname(recordFile)));
-  if (folder === ".." || folder.startsWith("../")) return undefined;
-  const path = join(tree.commonDir, KEPT_JOURNALS, key, folder, `${basename(recordFile)}.journal`);
-  return { path, common: tree.commonDir, key, top: tree.top };
+  const path = relative(tree.top, resolvedPath(delDir));
+  if (path === ".." || path.startsWith("../")) return undefined;
+  const folder = join(tree.commonDir, KEPT_JOURNALS, key, path);
+  return { folder, common: tree.commonDir, key, top: tree.top, gitDir: tree.gitDir };
+}
+
+/** A copy's place: its path, the common git folder, its work tree's key and top folder. */
+export interface KeptPlace {
+  /** The copy's path. */
+  path: string;
+  /** The common git folder. */
+  common: string;
+  /** The work tree's folder in `runrec-journals/`. */
+  key: string;
+  /** The work tree's top folder. */
+  top: string;
 }
 
 /**
@@ -133,11 +155,10 @@ export function keepJournal(
 
 /**
  * Makes the folder of the copy at `path`, naming its work tree's top folder once; the first copy
- * a work tree makes removes the copies of work trees removed over a day ago.
+ * a work tree makes removes the copies of work trees removed over a day ago, but for a run left
+ * pending there (./kept_runs.ts).
  */
-function beginWorkTreeFolder(
-  { path, common, key, top }: { path: string; common: string; key: string; top: string },
-): void {
+export function beginWorkTreeFolder({ path, common, key, top }: KeptPlace): void {
   const folders = join(common, KEPT_JOURNALS);
   const own = join(folders, key);
   const named = kindOf(join(own, WORK_TREE_FILE)) === "file";
@@ -147,6 +168,8 @@ function beginWorkTreeFolder(
   const { live } = workTreeStates(common);
   for (const other of listed(folders)) {
     if (other === key || live.has(other)) continue;
+    // A run pending there is removed by its reap or finish, whatever its age.
+    if (keptRunFoldersBeneath(join(folders, other)).length > 0) continue;
     try {
       // A folder's time is its making's: its copies' times tell when the work tree last wrote.
       const written = [join(folders, other), ...journalsBeneath(join(folders, other))]
@@ -313,6 +336,99 @@ export function removedWorkTreeRecordFiles(
   return [...found].sort();
 }
 
+/** The folder of runs a removed work tree left pending, kept in the common git folder. */
+export interface RemovedRunFolder {
+  /** The kept folder standing for the deliverable folder: its `.runrec/pending/` holds the runs. */
+  kept: string;
+  /** The deliverable folder's path in the removed work tree, relative to its top. */
+  path: string;
+  /** The deliverable folder in the work tree asked from, where those runs are recorded. */
+  delDir: string;
+  /** The removed work tree's top folder, as it was. */
+  workTree: string;
+  /** The copy of that work tree's journal of the deliverable (there or not). */
+  journal: string;
+  /** Its work tree's folder is gone while git still lists it: moved by hand, perhaps. */
+  prunable?: boolean;
+}
+
+/**
+ * The folders of runs pending in work trees removed since (as {@linkcode removedWorkTreeJournals}
+ * tells them), whose deliverable is at or beneath `root` in the work tree holding it: at the same
+ * path, or where git moved it; paths built from `root` as given.
+ *
+ * @example
+ * ```ts
+ * import { removedWorkTreeRunFolders } from "./kept_journals.ts";
+ * removedWorkTreeRunFolders("/repo"); // [] unless a removed work tree left a run pending
+ * ```
+ */
+export function removedWorkTreeRunFolders(root: string): RemovedRunFolder[] {
+  const tree = workTreeOf(nearestFolder(root));
+  if (tree === undefined) return [];
+  const folders = join(tree.commonDir, KEPT_JOURNALS);
+  if (kindOf(folders) !== "folder") return [];
+  const under = relative(tree.top, resolvedPath(resolve(root)));
+  const { live, prunable } = workTreeStates(tree.commonDir);
+  const found: RemovedRunFolder[] = [];
+  for (const key of listed(folders).filter((k) => !live.has(k))) {
+    const named = readText(join(folders, key, WORK_TREE_FILE))?.trim();
+    for (const kept of keptRunFoldersBeneath(join(folders, key))) {
+      const path = relative(join(folders, key), kept);
+      const home = movedHome(tree.top, path) ?? path;
+      if (!(under === "" || home === under || home.startsWith(`${under}/`))) continue;
+      found.push({
+        kept,
+        path,
+        delDir: join(root, home.slice(under === "" ? 0 : under.length + 1)),
+        workTree: named || key,
+        journal: join(kept, `${RECORD_FILE}.journal`),
+        ...prunable.has(key) ? { prunable: true } : {},
+      });
+    }
+  }
+  return found;
+}
+
+/**
+ * The deliverable folder of the work tree holding the current folder that stands for `delDir`
+ * (absolute), a deliverable folder of a linked work tree removed since: at the same path, or
+ * where git moved it; `undefined` when `delDir` is in no removed work tree of that repository.
+ * A run of the removed work tree reaped here is finished late here.
+ *
+ * @example
+ * ```ts
+ * import { removedWorkTreeHome } from "./kept_journals.ts";
+ * removedWorkTreeHome("/gone-wt/PKG-01/DEL-01-02_X"); // "/repo/PKG-01/DEL-01-02_X"
+ * ```
+ */
+export function removedWorkTreeHome(delDir: string): string | undefined {
+  const tree = workTreeOf(Deno.cwd());
+  if (tree === undefined) return undefined;
+  const folders = join(tree.commonDir, KEPT_JOURNALS);
+  const { live } = workTreeStates(tree.commonDir);
+  for (const key of listed(folders).filter((k) => !live.has(k))) {
+    const top = readText(join(folders, key, WORK_TREE_FILE))?.trim();
+    if (!top) continue;
+    const path = relative(top, resolve(delDir));
+    if (path === "" || path === ".." || path.startsWith("../")) continue;
+    return join(tree.top, movedHome(tree.top, path) ?? path);
+  }
+  return undefined;
+}
+
+/** The folders beneath `folder` whose `.runrec/pending/` a linked work tree kept runs in. */
+function keptRunFoldersBeneath(folder: string): string[] {
+  const found: string[] = [];
+  for (const entry of entriesOf(folder)) {
+    if (!entry.isDirectory) continue;
+    if (entry.name === ".runrec") {
+      if (entriesOf(join(folder, entry.name, "pending")).length > 0) found.push(folder);
+    } else found.push(...keptRunFoldersBeneath(join(folder, entry.name)));
+  }
+  return found;
+}
+
 /** Whether `path` is a symbolic link. */
 function isLink(path: string): boolean {
   try {
@@ -425,6 +541,6 @@ export function nearestFolder(folder: string): string {
 }
 
 /** Whether this process may write in `path` without a prompt. */
-function granted(path: string): boolean {
+export function granted(path: string): boolean {
   return Deno.permissions.querySync({ name: "write", path }).state === "granted";
 }

@@ -12,6 +12,7 @@ import { isGone, resolvedPath, sameFolder } from "./lookups.ts";
 import { kindOf } from "./walk.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 import { DELIVERABLE_FOLDER, deliverableId, RECORD_FILE, requireFolder } from "./deliverable.ts";
+import { removedWorkTreeHome } from "./kept_journals.ts";
 import { nearbyFolders, pendingElsewhere, runAndItsFinish, unfinishedRuns } from "./nearby_runs.ts";
 import { folderGitMovedTo, leftByGit } from "./git_moved_folder.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
@@ -672,7 +673,13 @@ export function movedFolder(
   if (holders.length === 1 && idOf(holders[0]) === wanted) {
     return { delDir: holders[0], id: token.id };
   }
-  if (holders.length === 0) return undefined;
+  if (holders.length === 0) {
+    // In a work tree removed since: its run reaped here from the copy kept (./kept_runs.ts).
+    const home = removedWorkTreeHome(token.delDir);
+    const held = home !== undefined &&
+      unfinishedRuns(home).some(({ item }) => item.id === token.id);
+    return held ? { delDir: home, id: token.id } : undefined;
+  }
   const each = holders.map((dir) => `${dir} (${idOf(dir) ?? "no DeliverableID"})`).join(", ");
   throw new InputError(
     `${token.delDir}: no such folder (moved or removed since runrec start?); run ${token.id} ` +

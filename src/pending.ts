@@ -98,6 +98,11 @@ export interface PendingRun {
    * earlier than the file's latest.
    */
   seqAtStart?: { prefix: string; seq: number };
+  /**
+   * The linked work tree the run was started in and its branch, in the copy kept in the common
+   * git folder (./kept_runs.ts): named in its FAILED record once that work tree is removed.
+   */
+  keptFrom?: { workTree: string; branch?: string };
 }
 
 /** A pending run as a listing finds it. */

@@ -10,6 +10,7 @@ import { shellWord } from "./shell_word.ts";
 import { oneLine } from "./names.ts";
 import { rootOutOfSight } from "./deliverable.ts";
 import { listPendingRuns, type PendingItem } from "./pending.ts";
+import { recordedThere, removedWorkTreeRuns, startedIn } from "./kept_runs.ts";
 import { recordedRuns, type RunRecordFound, spooledRecordPlace } from "./recorded_runs.ts";
 
 /**
@@ -43,7 +44,11 @@ export function reapCommandLine(folders: readonly string[], options = ""): strin
  * console.error(describePendingRuns("DEL-01-02_X", listPendingRuns("DEL-01-02_X")));
  * ```
  */
-export function describePendingRuns(delDir: string, items: readonly PendingItem[]): string {
+export function describePendingRuns(
+  delDir: string,
+  items: readonly PendingItem[],
+  startedIn?: string,
+): string {
   const runs = items.map((i) =>
     i.run
       ? `${i.run.agent} since ${i.run.start.started}${i.claimedBy ? ` (finishing)` : ""}`
@@ -65,8 +70,30 @@ export function describePendingRuns(delDir: string, items: readonly PendingItem[
       "(started without --pid: reap tells them by age alone)"
     : `${reapCommandLine([delDir])} once their agents are gone (--older-than DURATION ` +
       `for the ${unwatched} started without --pid: reap tells those by age alone)`;
-  return `${shown}: ${items.length} run(s) started and not finished: ${runs.join(", ")}; ` +
+  const started = startedIn === undefined ? "started" : `started in ${oneLine(startedIn)},`;
+  return `${shown}: ${items.length} run(s) ${started} and not finished: ${runs.join(", ")}; ` +
     `finish them with runrec finish, or ${reap}`;
+}
+
+/**
+ * The warnings about the runs work trees removed since left pending for the deliverable folders
+ * at or beneath `targets` (./kept_runs.ts): one line for each folder, as for a folder's own
+ * ({@linkcode describePendingRuns}), naming the work tree; a run recorded there before it went
+ * is no run left to finish (the next reap removes its copy).
+ *
+ * @example
+ * ```ts
+ * import { removedWorkTreeRunWarnings } from "./pending_warnings.ts";
+ * for (const w of removedWorkTreeRunWarnings(["."])) console.error(`runrec: warning: ${w}`);
+ * ```
+ */
+export function removedWorkTreeRunWarnings(targets: readonly string[]): string[] {
+  return removedWorkTreeRuns(targets).flatMap(({ folder, items }) => {
+    const waiting = items.filter((i) => !i.run || recordedThere(folder, i.run) === undefined);
+    return waiting.length === 0
+      ? []
+      : [describePendingRuns(folder.delDir, waiting, startedIn(waiting[0].run, folder.workTree))];
+  });
 }
 
 /**

@@ -40,6 +40,13 @@ import { requireFolder } from "./deliverable.ts";
 import { refuseSlipInsideDeliverable } from "./targets.ts";
 import { folderGitMovedTo, leftByGit, moveLeftRun } from "./git_moved_folder.ts";
 import { oneLine } from "./names.ts";
+import { granted, type RemovedRunFolder } from "./kept_journals.ts";
+import {
+  recordedInOtherWorkTree,
+  recordedThere,
+  removedWorkTreeRuns,
+  startedIn,
+} from "./kept_runs.ts";
 
 export type { ReapOptions } from "./run_options.ts";
 
@@ -184,7 +191,7 @@ export async function reapRuns(
     const items = listPendingRuns(home).filter((item) => ids.has(item.id));
     folders.push({ delDir: home, items, reapedClaims: [] });
   }
-  for (const { delDir, items, reapedClaims } of folders) {
+  for (const { delDir, items, reapedClaims, removed } of folders) {
     // Read once per folder, and only where a run waits: the record file may be large. Each later
     // look reads on from where the last ended, not the whole file for each run (scale37 F2).
     const history: FolderHistory = {
@@ -198,6 +205,16 @@ export async function reapRuns(
           .push(item.problem ?? `${item.path}: unreadable`);
         continue;
       }
+      let elsewhere: ReturnType<typeof removedWorkTreeRun>;
+      try {
+        elsewhere = removed && removedWorkTreeRun(delDir, item, removed);
+      } catch (e) {
+        report.problems.push(`${item.path}: not reaped: ${failureReason(e as Error)}`);
+        continue;
+      }
+      if (elsewhere && "left" in elsewhere) report.left.push(elsewhere.left);
+      if (elsewhere && "reaped" in elsewhere) report.reaped.push(elsewhere.reaped);
+      if (elsewhere) continue;
       if (!item.claimedBy) recordOf ??= await history.recorded();
       const found = item.claimedBy ? undefined : recordOf!(item.run);
       if (found !== undefined && !found.reaped) {
@@ -220,7 +237,10 @@ export async function reapRuns(
         continue;
       }
       // Its only record reap's FAILED one: a reap that could not keep it in reaped/ left it here.
-      const reason = found?.reaped ? "reaped already" : whyReap(item, clock, olderThanMs);
+      const due = found?.reaped ? "reaped already" : whyReap(item, clock, olderThanMs);
+      const reason = due && removed
+        ? `${due}; started in ${startedIn(item.run, removed.workTree)}`
+        : due;
       if (!reason) {
         const { pid, host } = item.run;
         if (item.claimedBy) continue;
@@ -533,10 +553,8 @@ function adoptLeftRuns(
  * such a folder; and the reaped runs a finisher holds (`reapedClaims`), in
  * the folders and beside the runs kept outside.
  */
-function pendingRunsAt(
-  targets: readonly string[],
-): { delDir: string; items: PendingItem[]; reapedClaims: PendingItem[] }[] {
-  const found = foldersWithRunsToSettle(targets).map((delDir) => ({
+function pendingRunsAt(targets: readonly string[]): RunsToSettle[] {
+  const found: RunsToSettle[] = foldersWithRunsToSettle(targets).map((delDir) => ({
     delDir,
     items: listPendingRuns(delDir),
     reapedClaims: listReapedClaims(delDir),
@@ -558,7 +576,82 @@ function pendingRunsAt(
   for (const item of listOutsideReapedRuns().filter((i) => i.claimedBy && ours(i))) {
     found.push({ delDir: item.run!.delDir!, items: [], reapedClaims: [item] });
   }
+  // The runs of work trees removed since, kept in the common git folder (./kept_runs.ts).
+  for (const { folder, items } of removedWorkTreeRuns(targets)) {
+    found.push({ delDir: folder.delDir, items, reapedClaims: [], removed: folder });
+  }
   return found;
+}
+
+/** A deliverable folder's runs for reap to look at. */
+interface RunsToSettle {
+  delDir: string;
+  items: PendingItem[];
+  reapedClaims: PendingItem[];
+  /** The runs are a removed work tree's, kept in the common git folder, for `delDir` here. */
+  removed?: RemovedRunFolder;
+}
+
+/**
+ * A run a removed work tree left pending (`item`, its copy in the common git folder) that is
+ * not to be reaped here: recorded in that work tree before it went (its kept journal or its
+ * branch's record file names it: the copy is removed), or in another work tree's file by a reap
+ * killed before the copy left (kept there for the late finish); left and said: its copy not
+ * writable here, its work tree's folder gone but still listed by git (moved by hand?), or its
+ * deliverable folder not in this work tree. `undefined`: reaped as any other (and a copy a live
+ * process holds is left to it).
+ */
+function removedWorkTreeRun(
+  delDir: string,
+  item: PendingItem,
+  removed: RemovedRunFolder,
+): { reaped: ReapedRun } | { left: LeftRun } | undefined {
+  const run = item.run!;
+  // Held by a reap or finish at work: its own to settle.
+  if (item.claimedBy !== undefined && processState(item.claimedBy) !== "gone") return undefined;
+  const where = startedIn(run, removed.workTree);
+  // A library script allowed to write its project only: Deno would prompt in a terminal.
+  if (!granted(removed.kept)) {
+    const reason = `started in ${where}: its copy in the common git folder cannot be claimed by ` +
+      "this runrec (not allowed to write there: the sandboxed build?); reap with runrec";
+    return { left: { delDir, run, reason } };
+  }
+  const recorded = recordedThere(removed, run);
+  if (recorded !== undefined) {
+    const claimed = claimPendingRun(item.path);
+    if (claimed !== undefined) Deno.removeSync(claimed);
+    const reason = `started in ${where}, and recorded there (${recorded}); its copy in the ` +
+      "common git folder removed, not reaped";
+    return { reaped: { delDir, run, reason } };
+  }
+  // Reaped from another work tree already: the next reap from here must not record it again.
+  const other = recordedInOtherWorkTree(delDir, run);
+  if (other !== undefined) {
+    const claimed = claimPendingRun(item.path);
+    // Reap's FAILED record there: kept there for the agent's late finish, as that reap would have.
+    if (claimed !== undefined && !other.reaped) Deno.removeSync(claimed);
+    const notKept = claimed === undefined || !other.reaped
+      ? undefined
+      : keepReapedRun(other.folder, claimed);
+    const reason = `started in ${where}; recorded in ${other.folder} already` +
+      (other.reaped
+        ? " by a reap killed (or unable to keep it) before its copy left the common git folder"
+        : "") +
+      `; not reaped here${notKept === undefined ? "" : `: ${notKept}`}`;
+    return { reaped: { delDir: other.folder, run, reason } };
+  }
+  if (removed.prunable) {
+    const reason = `started in ${where}: its folder is gone, but git lists it still; ` +
+      "git worktree repair if it was moved (its run is reaped there), else git worktree prune, " +
+      "and reap again";
+    return { left: { delDir, run, reason } };
+  }
+  if (kindOf(delDir) !== "folder") {
+    const reason = `started in ${where}, in a deliverable folder not in this work tree: reap ` +
+      "it from a work tree that has it (its branch merged)";
+    return { left: { delDir, run, reason } };
+  }
+  return undefined;
 }
 
 /**

@@ -15,6 +15,7 @@
  * @module
  */
 import { sameFolder } from "./lookups.ts";
+import { dropRunCopy, keepRunCopy } from "./kept_runs.ts";
 import { retriedAfter } from "./retried_start.ts";
 import { kindOf, walk } from "./walk.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
@@ -257,6 +258,9 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
   if (!exists) return { delDir: dir, run, creates: true, ...warned };
   try {
     const kept = keepPendingRun(dir, run);
+    // A linked work tree's, kept in the common git folder too: `git worktree remove` takes the
+    // run's file away with the work tree (./kept_runs.ts).
+    if (kept.token === pendingPath(dir, run.id)) keepRunCopy(dir, kept.run);
     return { delDir: dir, run: kept.run, token: kept.token, ...warned };
   } catch (e) {
     const why = (e as Error).message.split("\n")[0].replaceAll(`${dir}/`, "");
@@ -1007,7 +1011,7 @@ function shownAtMost3(items: readonly string[]): string {
 /**
  * Builds and writes the record of a run claimed with `claimPendingRun` (or
  * kept in memory, `claimed` absent); the claim is removed (or passed to
- * `retire`) once the record is written or spooled, and given back when the
+ * `retireClaim`) once the record is written or spooled, and given back when the
  * record was refused. A deliverable folder removed during the run is not
  * made again: its record is spooled outside it (`$TMPDIR/runrec-spool-<uid>`),
  * for `runrec flush` to append once the folder is back, and a warning says so.
@@ -1027,8 +1031,13 @@ export async function finishClaimed(
   claimed: string | undefined,
   report: FinishReport,
   options: FinishOptions = {},
-  retire: (claimed: string) => void = Deno.removeSync,
+  retireClaim: (claimed: string) => void = Deno.removeSync,
 ): Promise<RunOutcome> {
+  // The run ends: its copy in the common git folder, a linked work tree's, goes too.
+  const retire = (claimed: string) => {
+    retireClaim(claimed);
+    dropRunCopy(delDir, run.id);
+  };
   const removed = kindOf(delDir) !== "folder";
   if (removed) {
     const note = madeByRun(run)

@@ -23,7 +23,7 @@ import { firstCopies, readRecords } from "../reader.ts";
 import { HEADER, RUN_STATUSES, type RunRecord } from "../schema.ts";
 import { describePending, pendingRecords } from "../spool.ts";
 import { foldersWithPendingRuns } from "../pending_folders.ts";
-import { pendingRunWarnings } from "../pending_warnings.ts";
+import { pendingRunWarnings, removedWorkTreeRunWarnings } from "../pending_warnings.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { parseDurationOption, parseInstant } from "../time.ts";
 import { spelledDuration } from "./duration_words.ts";
@@ -608,6 +608,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     for (const warning of await pendingRunWarnings(dir)) {
       io.err(`runrec log: warning: ${oneLine(warning)}\n`);
     }
+  }
+  // Runs a work tree removed since left pending (./kept_runs.ts), as verify names them.
+  for (const warning of removedWorkTreeRunWarnings(targets)) {
+    io.err(`runrec log: warning: ${oneLine(warning)}\n`);
   }
   return unreadable > 0 ? EXIT.usage : EXIT.ok;
 }

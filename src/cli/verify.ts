@@ -21,7 +21,8 @@ import {
 import { describePending, pendingRecords } from "../spool.ts";
 import { listPendingRuns } from "../pending.ts";
 import { foldersWithPendingRuns } from "../pending_folders.ts";
-import { pendingRunWarnings } from "../pending_warnings.ts";
+import { pendingRunWarnings, removedWorkTreeRunWarnings } from "../pending_warnings.ts";
+import { recordedThere, removedWorkTreeRuns, startedIn } from "../kept_runs.ts";
 import { collidedRunIds } from "../reader.ts";
 import { sharedIdProblems } from "../claimed_ids.ts";
 import { isThere } from "../lookups.ts";
@@ -532,6 +533,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         io.err(`runrec verify: warning: ${oneLine(warning)}\n`);
       }
     }
+    // Runs a work tree removed since left pending: its reap is gone with it (./kept_runs.ts).
+    for (const warning of removedWorkTreeRunWarnings(targets)) {
+      io.err(`runrec verify: warning: ${oneLine(warning)}\n`);
+    }
   }
   if (json) {
     out.write(`${firstFile ? "" : "\n  "}],\n`);
@@ -549,7 +554,19 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         damaged: r.damaged === true,
       }))
     );
-    out.write(`  "pendingRuns": ${jsonText(unfinished)},\n`);
+    // A removed work tree's, as its deliverable folder's here, naming that work tree.
+    const removedRuns = removedWorkTreeRuns(targets).flatMap(({ folder, items }) =>
+      items.filter((r) => !r.run || recordedThere(folder, r.run) === undefined).map((r) => ({
+        delDir: folder.delDir,
+        id: r.id,
+        agent: r.run?.agent ?? "",
+        started: r.run?.start.started ?? "",
+        finishing: r.claimedBy !== undefined,
+        damaged: r.damaged === true,
+        startedIn: startedIn(r.run, folder.workTree),
+      }))
+    );
+    out.write(`  "pendingRuns": ${jsonText([...unfinished, ...removedRuns])},\n`);
     out.write(`  "journalOnly": ${jsonText(inJournal)},\n`);
     for (const [key, value] of Object.entries(totals)) out.write(`  "${key}": ${value},\n`);
     out.write(`  "unreadable": ${unreadable},\n`);
