@@ -9,7 +9,7 @@
  */
 import { basename, dirname, join } from "./path.ts";
 import { InputError } from "./errors.ts";
-import { hostname, isZombie, pidAlive } from "./lock.ts";
+import { hostname, isZombie, notTheHolder, pidAlive } from "./lock.ts";
 import { FILE } from "./run_ids.ts";
 
 /**
@@ -163,4 +163,49 @@ export function processState(pidAtHost: string): "alive" | "gone" | "unknown" {
   const alive = pidAlive(Number(pid));
   if (alive === undefined) return "unknown";
   return alive && !isZombie(Number(pid)) ? "alive" : "gone";
+}
+
+/**
+ * Whether the process that made a claim or marker at `sinceMs` (`pid@host`) is
+ * `alive`, `gone` or `unknown`, as {@linkcode processState} tells, save that a
+ * live pid that started after `sinceMs` is `gone`: its claimer died and the
+ * pid was given again (a container's process restarted under the pid of one
+ * killed mid-way, this very process included), told as for the lock
+ * (`notTheHolder`, ./lock.ts). `sinceMs` of a claim: {@linkcode claimedAtMs}.
+ *
+ * @example
+ * ```ts
+ * import { claimerState } from "./run_claims.ts";
+ * import { hostname } from "./lock.ts";
+ * claimerState(`${Deno.pid}@${hostname()}`, Date.now()); // "alive"
+ * claimerState(`${Deno.pid}@${hostname()}`, Date.now() - 86_400_000); // "gone": started since
+ * ```
+ */
+export function claimerState(
+  pidAtHost: string,
+  sinceMs: number | undefined,
+): "alive" | "gone" | "unknown" {
+  const state = processState(pidAtHost);
+  if (state !== "alive" || sinceMs === undefined) return state;
+  return notTheHolder(Number(pidAtHost.split("@")[0]), sinceMs) === undefined ? "alive" : "gone";
+}
+
+/**
+ * When the claim `path` was made: the rename that made it set its ctime (its
+ * mtime is when its content was written, maybe long before); `undefined` when
+ * it is gone.
+ *
+ * @example
+ * ```ts
+ * import { claimedAtMs } from "./run_claims.ts";
+ * claimedAtMs("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json.claim-4@vm");
+ * ```
+ */
+export function claimedAtMs(path: string): number | undefined {
+  try {
+    const info = Deno.statSync(path);
+    return (info.ctime ?? info.mtime)?.getTime();
+  } catch {
+    return undefined;
+  }
 }
