@@ -563,12 +563,27 @@ function judge(path: string): Verdict {
     leaseEnd,
   });
   // This process's own pid runs whatever thread took the lock, a Worker ended while holding it
-  // included, which never lets go: for it, as where liveness is unknown, the lease decides.
+  // included: the lock file's flock tells whether its taker holds it open still. A stalled one
+  // (inside its write) does, and is never taken over; where flock cannot tell, the lease decides.
   const ours = info.pid === Deno.pid && info.hostname === hostname();
   if (ours) {
+    const open = heldInThisProcess(path);
     // Taken before this process started: by one gone since (a container's restarted under its pid).
-    const gone = notTheHolder(info.pid, acquiredMs, info.pid_start_uptime_ms);
+    const gone = open === true
+      ? undefined
+      : notTheHolder(info.pid, acquiredMs, info.pid_start_uptime_ms);
     if (gone) return { kind: "orphan", reason: gone, of, identity };
+    if (open === false) {
+      const reason = "taken in this process, and no thread of it holds it open: a Worker ended " +
+        "while holding it";
+      return { kind: "orphan", reason, of, identity };
+    }
+    if (open) {
+      return held(
+        `taken in this process (pid ${info.pid}: another task or a Worker of it), which holds ` +
+          "it open; a live holder is never taken over",
+      );
+    }
   }
   if (info.hostname === hostname() && info.hostname !== "unknown" && !ours) {
     const alive = pidAlive(info.pid);
@@ -637,9 +652,14 @@ function unchanged(path: string, identity: Identity): boolean {
 /**
  * Writes a new lock file with `O_CREAT|O_EXCL`; `undefined` when something
  * is already at `path`. A lock created but not filled (full disk) is removed:
- * it would hold others off for the write grace.
+ * it would hold others off for the write grace. The file is left open, with
+ * its `flock` taken before its bytes are written: the holder closes it once
+ * the lock is removed (see {@linkcode heldInThisProcess}).
  */
-function createLock(path: string, bytes: Uint8Array): Deno.FileInfo | undefined {
+function createLock(
+  path: string,
+  bytes: Uint8Array,
+): { stat: Deno.FileInfo; file: Deno.FsFile } | undefined {
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(path, { createNew: true, write: true });
@@ -649,14 +669,42 @@ function createLock(path: string, bytes: Uint8Array): Deno.FileInfo | undefined 
   }
   let filled = false;
   try {
+    try {
+      file.tryLockSync(true);
+    } catch { /* a file system without flock: the lease decides there */ }
     let written = 0;
     while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
     const stat = file.statSync();
     filled = true;
-    return stat;
+    return { stat, file };
+  } finally {
+    if (!filled) {
+      file.close();
+      Deno.removeSync(path);
+    }
+  }
+}
+
+/**
+ * Whether a thread of this process holds the lock file at `path` open (its
+ * `flock`, which {@linkcode createLock} takes, is released only when the file
+ * is closed: by its taker once done, or by the system when the taker's Worker
+ * ended, or its process did); `undefined` where the file system cannot say.
+ * A thread stalled inside its write still holds it.
+ */
+function heldInThisProcess(path: string): boolean | undefined {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { read: true });
+  } catch {
+    return undefined;
+  }
+  try {
+    return !file.tryLockSync(true);
+  } catch {
+    return undefined;
   } finally {
     file.close();
-    if (!filled) Deno.removeSync(path);
   }
 }
 
@@ -685,7 +733,8 @@ function lockBytes(options: LockOptions, lease: number): Uint8Array {
 function breakOrphan(path: string, identity: Identity, options: LockOptions): boolean {
   const breakerPath = `${path}.break`;
   const breakerBytes = lockBytes({ ...options, holder: `${options.holder} (recovering)` }, 10);
-  if (!createLock(breakerPath, breakerBytes)) {
+  const breaker = createLock(breakerPath, breakerBytes);
+  if (!breaker) {
     const verdict = judge(breakerPath);
     // A recoverer that died mid-recovery left its breaker: remove it and try again later.
     if (verdict.kind === "orphan" && unchanged(breakerPath, verdict.identity)) {
@@ -701,6 +750,7 @@ function breakOrphan(path: string, identity: Identity, options: LockOptions): bo
     return true;
   } finally {
     Deno.removeSync(breakerPath);
+    breaker.file.close();
   }
 }
 
@@ -746,7 +796,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
   while (true) {
     const bytes = lockBytes(options, lease);
     const created = createLock(path, bytes);
-    if (created) return heldLock(path, bytes, created.ino, recoveries);
+    if (created) return heldLock(path, bytes, created, recoveries);
     let verdict = judge(path);
     // Released or recovered just now: try again at once, a few times (others may be quicker).
     if (verdict.kind === "free" && quickRetries++ < 5) continue;
@@ -789,14 +839,15 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
   }
 }
 
-/** The handle of a lock this process created: `bytes` at inode `ino`. */
+/** The handle of a lock this process created: `bytes` at the inode of `created`, held open. */
 function heldLock(
   path: string,
   bytes: Uint8Array,
-  ino: number | null,
+  created: { stat: Deno.FileInfo; file: Deno.FsFile },
   recoveries: readonly string[],
 ): HeldLock {
   const text = new TextDecoder().decode(bytes);
+  const ino = created.stat.ino;
   const stillHeld = () => {
     try {
       const stat = Deno.lstatSync(path);
@@ -815,6 +866,9 @@ function heldLock(
       try {
         if (stillHeld()) Deno.removeSync(path);
       } catch { /* gone already */ }
+      try {
+        created.file.close(); // its flock with it, once it is removed: never a live lock's
+      } catch { /* released twice */ }
       return Promise.resolve();
     },
   };

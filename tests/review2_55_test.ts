@@ -5,11 +5,11 @@
 import { join } from "node:path";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
-import { makeProject } from "./fixtures.ts";
+import { makeProject, ROOT } from "./fixtures.ts";
 import { runCliProcess } from "./cli.ts";
 import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { pendingFiles, recordsOf } from "./support/runs.ts";
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals, assertMatch } from "./assert.ts";
 
 /**
  * `runrec args` as a container's first process: in a pid namespace of its own, under strace (which
@@ -50,4 +50,31 @@ Deno.test("a container's finish retried under the pid of the one killed while it
     "4_DOCUMENTS SUCCESS",
   ]);
   assertEquals(pendingFiles(del), []);
+});
+
+Deno.test("a Worker stalled inside its write past its lease is not taken over by another thread of its process: one header, RunIDs unique (review2-55 F2)", async () => {
+  const { del } = await makeProject();
+  const file = join(del, RECORD_FILE);
+  // The first write to the record file (the Worker's) waits 3 s in the system, its check done.
+  const stall = ["-P", file, "-e", "trace=write", "-e", "inject=write:delay_enter=3000000:when=1"];
+  const out = await new Deno.Command("strace", {
+    args: [
+      ...["-f", "--seccomp-bpf", "-qq", "-o", "/dev/null", ...stall],
+      ...[Deno.execPath(), "run", "-A", join(ROOT, "tests/support/stalled_worker.ts"), del],
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const [main, worker] = new TextDecoder().decode(out.stdout).trim().split("\n");
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  assertMatch(worker, /^WORKER RUN-/);
+  assertMatch(main, /^MAIN RUN-/);
+  const lines = (await Deno.readTextFile(file)).trimEnd().split("\n");
+  assertEquals(
+    lines.filter((line) => line.startsWith("SchemaVersion,")).length,
+    1,
+    lines.join("\n"),
+  );
+  assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["WORKER", "MAIN"]);
+  assert(worker.split(" ")[1] !== main.split(" ")[1], `one RunID twice: ${worker}, ${main}`);
 });
