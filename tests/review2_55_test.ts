@@ -3,29 +3,12 @@
  * pid of one killed mid-finish (each start of a container's first process gets the same pid).
  */
 import { join } from "node:path";
-import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 import { makeProject, ROOT } from "./fixtures.ts";
 import { runCliProcess } from "./cli.ts";
-import { CLI_ENTRY } from "./support/cli_entry.ts";
+import { inContainer } from "./support/container.ts";
 import { pendingFiles, recordsOf } from "./support/runs.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-
-/**
- * `runrec args` as a container's first process: in a pid namespace of its own, under strace (which
- * `strace` may make inject a fault), so that each such process gets the same pid.
- */
-function inContainer(strace: string[], ...args: string[]) {
-  return new Deno.Command("unshare", {
-    args: [
-      ...["--pid", "--fork", "--mount-proc", "strace", "-f", "-qq", "-o", "/dev/null", ...strace],
-      ...[Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY, ...args],
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-}
 
 Deno.test("a container's finish retried under the pid of the one killed while it held the run's claim takes the claim over at once and records the run, not waited for as its own (review2-55 F1)", async () => {
   const { del } = await makeProject();
@@ -35,7 +18,7 @@ Deno.test("a container's finish retried under the pid of the one killed while it
   const run = started.stdout.trim();
   // Killed as it takes the append lock: the run claimed, the lock not made.
   const kill = ["-P", `${file}.lock`, "-e", "trace=openat", "-e", "inject=openat:signal=KILL"];
-  const killed = await inContainer(kill, "finish", run, "--status", "SUCCESS");
+  const killed = await inContainer({ strace: kill }, "finish", run, "--status", "SUCCESS");
   assertEquals(killed.code, 137, new TextDecoder().decode(killed.stderr));
   const [claim] = pendingFiles(del);
   assert(/\.json\.claim-[0-9]+@/.test(claim), claim);
@@ -43,7 +26,7 @@ Deno.test("a container's finish retried under the pid of the one killed while it
   await new Promise((resolve) => setTimeout(resolve, 2500));
 
   const since = Date.now();
-  const retried = await inContainer([], "finish", run, "--status", "SUCCESS");
+  const retried = await inContainer({}, "finish", run, "--status", "SUCCESS");
   assertEquals(retried.code, 0, new TextDecoder().decode(retried.stderr));
   assert(Date.now() - since < 10_000, `waited for its own pid: ${Date.now() - since} ms`);
   assertEquals((await recordsOf(del)).map((r) => `${r.AgentName} ${r.RunStatus}`), [
