@@ -94,6 +94,12 @@ export interface LockInfo {
    * whose start differs is another process, whatever the wall clock did since (clock-sweep F2).
    */
   readonly pid_start_uptime_ms?: number;
+  /**
+   * The holder keeps the lock file open with a `flock` of its own until it has removed it (where
+   * each open file has its own: not NFS's): a lock naming the judging process is held while a
+   * thread of it holds the file open.
+   */
+  readonly held_open?: boolean;
 }
 
 /** What a caller who could not get the lock is told (the host project's contention report). */
@@ -440,6 +446,7 @@ function parseLock(text: string): LockInfo | undefined {
     pid_start_uptime_ms: Number.isSafeInteger(info.pid_start_uptime_ms)
       ? info.pid_start_uptime_ms
       : undefined,
+    held_open: info.held_open === true,
   };
 }
 
@@ -571,7 +578,7 @@ function judge(path: string): Verdict {
   // (inside its write) does, and is never taken over; where flock cannot tell, the lease decides.
   const ours = info.pid === Deno.pid && info.hostname === hostname();
   if (ours) {
-    const open = heldInThisProcess(path);
+    const open = info.held_open ? heldInThisProcess(path) : undefined;
     // Taken before this process started: by one gone since (a container's restarted under its pid).
     const gone = open === true
       ? undefined
@@ -657,13 +664,14 @@ function unchanged(path: string, identity: Identity): boolean {
  * Writes a new lock file with `O_CREAT|O_EXCL`; `undefined` when something
  * is already at `path`. A lock created but not filled (full disk) is removed:
  * it would hold others off for the write grace. The file is left open, with
- * its `flock` taken before its bytes are written: the holder closes it once
- * the lock is removed (see {@linkcode heldInThisProcess}).
+ * its `flock` taken before its bytes (`bytesFor`, told whether it holds it)
+ * are written: the holder closes it once the lock is removed (see
+ * {@linkcode heldInThisProcess}).
  */
 function createLock(
   path: string,
-  bytes: Uint8Array,
-): { stat: Deno.FileInfo; file: Deno.FsFile } | undefined {
+  bytesFor: (heldOpen: boolean) => Uint8Array,
+): { stat: Deno.FileInfo; file: Deno.FsFile; bytes: Uint8Array } | undefined {
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(path, { createNew: true, write: true });
@@ -673,14 +681,18 @@ function createLock(
   }
   let filled = false;
   try {
+    let heldOpen = false;
     try {
-      file.tryLockSync(true);
+      // Asked from another open file too: NFS makes flock a lock of the process, which any
+      // thread of it gets (and any close lets go of): the lease decides there.
+      heldOpen = file.tryLockSync(true) && heldInThisProcess(path) === true;
     } catch { /* a file system without flock: the lease decides there */ }
+    const bytes = bytesFor(heldOpen);
     let written = 0;
     while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
     const stat = file.statSync();
     filled = true;
-    return { stat, file };
+    return { stat, file, bytes };
   } finally {
     if (!filled) {
       file.close();
@@ -713,7 +725,7 @@ function heldInThisProcess(path: string): boolean | undefined {
 }
 
 /** Builds the bytes of a lock file for this process. */
-function lockBytes(options: LockOptions, lease: number): Uint8Array {
+function lockBytes(options: LockOptions, lease: number, heldOpen: boolean): Uint8Array {
   const info: LockInfo = {
     holder: options.holder,
     acquired: new Date().toISOString(),
@@ -724,6 +736,7 @@ function lockBytes(options: LockOptions, lease: number): Uint8Array {
     hostname: hostname(),
     token: crypto.randomUUID(),
     pid_start_uptime_ms: startUptimeMs(),
+    ...heldOpen ? { held_open: true } : {},
   };
   return new TextEncoder().encode(JSON.stringify(info));
 }
@@ -736,8 +749,8 @@ function lockBytes(options: LockOptions, lease: number): Uint8Array {
  */
 function breakOrphan(path: string, identity: Identity, options: LockOptions): boolean {
   const breakerPath = `${path}.break`;
-  const breakerBytes = lockBytes({ ...options, holder: `${options.holder} (recovering)` }, 10);
-  const breaker = createLock(breakerPath, breakerBytes);
+  const breakerOptions = { ...options, holder: `${options.holder} (recovering)` };
+  const breaker = createLock(breakerPath, (open) => lockBytes(breakerOptions, 10, open));
   if (!breaker) {
     const verdict = judge(breakerPath);
     // A recoverer that died mid-recovery left its breaker: remove it and try again later.
@@ -798,9 +811,8 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
   let delay = 2;
   let told = false;
   while (true) {
-    const bytes = lockBytes(options, lease);
-    const created = createLock(path, bytes);
-    if (created) return heldLock(path, bytes, created, recoveries);
+    const created = createLock(path, (open) => lockBytes(options, lease, open));
+    if (created) return heldLock(path, created, recoveries);
     let verdict = judge(path);
     // Released or recovered just now: try again at once, a few times (others may be quicker).
     if (verdict.kind === "free" && quickRetries++ < 5) continue;
@@ -846,10 +858,10 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
 /** The handle of a lock this process created: `bytes` at the inode of `created`, held open. */
 function heldLock(
   path: string,
-  bytes: Uint8Array,
-  created: { stat: Deno.FileInfo; file: Deno.FsFile },
+  created: { stat: Deno.FileInfo; file: Deno.FsFile; bytes: Uint8Array },
   recoveries: readonly string[],
 ): HeldLock {
+  const { bytes } = created;
   const text = new TextDecoder().decode(bytes);
   const ino = created.stat.ino;
   const stillHeld = () => {
