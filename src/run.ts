@@ -80,11 +80,10 @@ import { implausibleStart, startJudgedAt } from "./implausible_start.ts";
 import { reapedPlace, reapedRecord } from "./reaped_runs.ts";
 import { READ_ONLY_FINISH_NOTE, recordOfGoneRun, recordOfRun, startSeq } from "./recorded_runs.ts";
 import {
-  claimedAtMs,
-  claimerState,
   claimFailedReadOnly,
   claimHolder,
   claimPendingRun,
+  finisherState,
   releaseClaim,
   takeOverClaim,
 } from "./run_claims.ts";
@@ -745,7 +744,7 @@ async function claimRunFile(
       await new Promise((resolve) => setTimeout(resolve, 50));
       continue;
     }
-    const state = claimerState(holder, claimedAtMs(`${path}.claim-${holder}`));
+    const state = finisherState(holder, `${path}.claim-${holder}`);
     if (state === "gone") {
       // A finisher killed mid-way (its pid maybe given again since, even to this process): its run
       // is ours to finish, unless it wrote the record first.

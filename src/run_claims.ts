@@ -191,6 +191,30 @@ export function claimerState(
 }
 
 /**
+ * Whether the finisher holding the claim `claim` on a pending run (`holder`,
+ * `pid@host`) is `alive`, `gone` or `unknown`: as {@linkcode processState},
+ * save that a claim naming this very process made before it started is gone
+ * (a container's process restarted under the pid of one killed mid-finish,
+ * which would otherwise wait for itself), as {@linkcode claimerState} judges
+ * it. Another live pid's start is not asked: told against the claim's ctime,
+ * it rests on the wall clock, and a clock moved forward since the claim (a
+ * step, libfaketime) would make a live finisher look gone and its run
+ * finished twice.
+ *
+ * @example
+ * ```ts
+ * import { finisherState } from "./run_claims.ts";
+ * finisherState("4242@another-machine", "DEL-01-02_X/.runrec/pending/x.json.claim-4242@another-machine");
+ * // "unknown"
+ * ```
+ */
+export function finisherState(holder: string, claim: string): "alive" | "gone" | "unknown" {
+  return holder === `${Deno.pid}@${claimHost()}`
+    ? claimerState(holder, claimedAtMs(claim))
+    : processState(holder);
+}
+
+/**
  * When the claim `path` was made: the rename that made it set its ctime (its
  * mtime is when its content was written, maybe long before); `undefined` when
  * it is gone.

@@ -2,10 +2,10 @@
  * Stop 55's second review of newuser-55's pid judgements: a container's process restarted under the
  * pid of one killed mid-finish (each start of a container's first process gets the same pid).
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { RECORD_FILE } from "../src/deliverable.ts";
 import { makeProject, ROOT } from "./fixtures.ts";
-import { runCliProcess } from "./cli.ts";
+import { clockMovedEnv, runCliProcess } from "./cli.ts";
 import { inContainer } from "./support/container.ts";
 import { pendingFiles, recordsOf } from "./support/runs.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
@@ -60,4 +60,22 @@ Deno.test("a Worker stalled inside its write past its lease is not taken over by
   );
   assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["WORKER", "MAIN"]);
   assert(worker.split(" ")[1] !== main.split(" ")[1], `one RunID twice: ${worker}, ${main}`);
+});
+
+Deno.test("a live finisher's claim on a pending run is not taken over by a reap whose clock is an hour on (its start is not told against the claim's ctime for another pid)", async () => {
+  const { del } = await makeProject();
+  const started = await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"]);
+  const run = started.stdout.trim();
+  const finisher = new Deno.Command("sleep", { args: ["30"] }).spawn();
+  try {
+    // Claimed as a finish claims it, after the finisher started.
+    Deno.renameSync(run, `${run}.claim-${finisher.pid}@${Deno.hostname()}`);
+    const reap = await runCliProcess(["reap", del], undefined, clockMovedEnv("+1h"));
+    assertEquals(reap.code, 0, reap.stderr);
+    assertEquals(await recordsOf(del), []);
+    assertEquals(pendingFiles(del), [`${basename(run)}.claim-${finisher.pid}@${Deno.hostname()}`]);
+  } finally {
+    finisher.kill();
+    await finisher.status;
+  }
 });
