@@ -3,7 +3,7 @@
  * file to `<id>.json.claim-<pid>@<host>`, so that of two racing finishers one
  * wins the rename and each run is written once; a claim is given back (a
  * finish refused), or taken over from a finisher that is gone (told by
- * `processState`).
+ * `finisherState`).
  *
  * @module
  */
