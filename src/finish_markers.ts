@@ -8,11 +8,10 @@
  * @module
  */
 import { dirname, join, resolve } from "./path.ts";
-import { notTheHolder } from "./lock.ts";
 import { fileNamesIn, inStateFolder } from "./state_folder.ts";
 import { LOST_FOLDER, outsidePendingFolder, PRIVATE_FOLDER, readBounded } from "./pending.ts";
 import { isRunId } from "./run_ids.ts";
-import { claimHost, processState } from "./run_claims.ts";
+import { claimerState, claimHost } from "./run_claims.ts";
 
 /** How long a finisher waits for a live process holding the run it is to finish. */
 export const CLAIM_WAIT_MS = 60_000;
@@ -195,11 +194,7 @@ export function readMarker(path: string): { holder: string; madeMs?: number } {
 export function markerHolderState(
   { holder, madeMs }: { holder: string; madeMs?: number },
 ): "alive" | "gone" | "unknown" {
-  const pid = /^([1-9][0-9]*)@[^\s\0]+$/.exec(holder)?.[1];
-  if (pid === undefined) return "gone";
-  const state = processState(holder);
-  if (state !== "alive" || madeMs === undefined) return state;
-  return notTheHolder(Number(pid), madeMs) === undefined ? "alive" : "gone";
+  return /^[1-9][0-9]*@[^\s\0]+$/.test(holder) ? claimerState(holder, madeMs) : "gone";
 }
 
 /**

@@ -20,11 +20,15 @@
  *   than the process's: a Worker's, or one across a suspend). So a holder killed within its lease
  *   whose pid was reused at once holds the lock until its lease ends.
  *   Liveness is checked with `kill(pid, 0)`; where that is not allowed (the
- *   sandboxed build has no `--allow-run`) the lease decides, as below, as it
- *   does for a lock naming this very process (a Worker of it ended while
- *   holding the lock leaves one that no thread will release), which is an
- *   orphan at once when taken before this process started (a container's
- *   process restarted under the pid of one killed holding it). A
+ *   sandboxed build has no `--allow-run`) the lease decides, as below. A
+ *   lock naming this very process (whichever of its threads took it) is held
+ *   while a thread of it holds the lock file open: its taker `flock`s it
+ *   before writing its bytes and closes it after removing it, and the system
+ *   closes it when a Worker holding it is ended (an orphan then) or the
+ *   process exits; a stalled thread keeps it. Where the file system cannot
+ *   `flock`, the lease decides, and one taken before this process started (a
+ *   container's process restarted under the pid of one killed holding it) is
+ *   an orphan at once. A
  *   lock file this user cannot read counts as held until
  *   {@linkcode MAX_LEASE_S} after its mtime.
  * - **Another host**, or liveness unknown: the lease decides. The lock is
@@ -90,6 +94,12 @@ export interface LockInfo {
    * whose start differs is another process, whatever the wall clock did since (clock-sweep F2).
    */
   readonly pid_start_uptime_ms?: number;
+  /**
+   * The holder keeps the lock file open with a `flock` of its own until it has removed it (where
+   * each open file has its own: not NFS's): a lock naming the judging process is held while a
+   * thread of it holds the file open.
+   */
+  readonly held_open?: boolean;
 }
 
 /** What a caller who could not get the lock is told (the host project's contention report). */
@@ -443,6 +453,7 @@ function parseLock(text: string): LockInfo | undefined {
     pid_start_uptime_ms: Number.isSafeInteger(info.pid_start_uptime_ms)
       ? info.pid_start_uptime_ms
       : undefined,
+    held_open: info.held_open === true,
   };
 }
 
@@ -570,12 +581,27 @@ function judge(path: string): Verdict {
     leaseEnd,
   });
   // This process's own pid runs whatever thread took the lock, a Worker ended while holding it
-  // included, which never lets go: for it, as where liveness is unknown, the lease decides.
+  // included: the lock file's flock tells whether its taker holds it open still. A stalled one
+  // (inside its write) does, and is never taken over; where flock cannot tell, the lease decides.
   const ours = info.pid === Deno.pid && info.hostname === hostname();
   if (ours) {
+    const open = info.held_open ? heldInThisProcess(path) : undefined;
     // Taken before this process started: by one gone since (a container's restarted under its pid).
-    const gone = notTheHolder(info.pid, acquiredMs, info.pid_start_uptime_ms);
+    const gone = open === true
+      ? undefined
+      : notTheHolder(info.pid, acquiredMs, info.pid_start_uptime_ms);
     if (gone) return { kind: "orphan", reason: gone, of, identity };
+    if (open === false) {
+      const reason = "taken in this process, and no thread of it holds it open: a Worker ended " +
+        "while holding it";
+      return { kind: "orphan", reason, of, identity };
+    }
+    if (open) {
+      return held(
+        `taken in this process (pid ${info.pid}: another task or a Worker of it), which holds ` +
+          "it open; a live holder is never taken over",
+      );
+    }
   }
   if (info.hostname === hostname() && info.hostname !== "unknown" && !ours) {
     const alive = pidAlive(info.pid);
@@ -644,9 +670,15 @@ function unchanged(path: string, identity: Identity): boolean {
 /**
  * Writes a new lock file with `O_CREAT|O_EXCL`; `undefined` when something
  * is already at `path`. A lock created but not filled (full disk) is removed:
- * it would hold others off for the write grace.
+ * it would hold others off for the write grace. The file is left open, with
+ * its `flock` taken before its bytes (`bytesFor`, told whether it holds it)
+ * are written: the holder closes it once the lock is removed (see
+ * {@linkcode heldInThisProcess}).
  */
-function createLock(path: string, bytes: Uint8Array): Deno.FileInfo | undefined {
+function createLock(
+  path: string,
+  bytesFor: (heldOpen: boolean) => Uint8Array,
+): { stat: Deno.FileInfo; file: Deno.FsFile; bytes: Uint8Array } | undefined {
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(path, { createNew: true, write: true });
@@ -656,19 +688,51 @@ function createLock(path: string, bytes: Uint8Array): Deno.FileInfo | undefined 
   }
   let filled = false;
   try {
+    let heldOpen = false;
+    try {
+      // Asked from another open file too: NFS makes flock a lock of the process, which any
+      // thread of it gets (and any close lets go of): the lease decides there.
+      heldOpen = file.tryLockSync(true) && heldInThisProcess(path) === true;
+    } catch { /* a file system without flock: the lease decides there */ }
+    const bytes = bytesFor(heldOpen);
     let written = 0;
     while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
     const stat = file.statSync();
     filled = true;
-    return stat;
+    return { stat, file, bytes };
+  } finally {
+    if (!filled) {
+      file.close();
+      Deno.removeSync(path);
+    }
+  }
+}
+
+/**
+ * Whether a thread of this process holds the lock file at `path` open (its
+ * `flock`, which {@linkcode createLock} takes, is released only when the file
+ * is closed: by its taker once done, or by the system when the taker's Worker
+ * ended, or its process did); `undefined` where the file system cannot say.
+ * A thread stalled inside its write still holds it.
+ */
+function heldInThisProcess(path: string): boolean | undefined {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { read: true });
+  } catch {
+    return undefined;
+  }
+  try {
+    return !file.tryLockSync(true);
+  } catch {
+    return undefined;
   } finally {
     file.close();
-    if (!filled) Deno.removeSync(path);
   }
 }
 
 /** Builds the bytes of a lock file for this process. */
-function lockBytes(options: LockOptions, lease: number): Uint8Array {
+function lockBytes(options: LockOptions, lease: number, heldOpen: boolean): Uint8Array {
   const info: LockInfo = {
     holder: options.holder,
     acquired: new Date().toISOString(),
@@ -679,6 +743,7 @@ function lockBytes(options: LockOptions, lease: number): Uint8Array {
     hostname: hostname(),
     token: crypto.randomUUID(),
     pid_start_uptime_ms: startUptimeMs(),
+    ...heldOpen ? { held_open: true } : {},
   };
   return new TextEncoder().encode(JSON.stringify(info));
 }
@@ -691,8 +756,9 @@ function lockBytes(options: LockOptions, lease: number): Uint8Array {
  */
 function breakOrphan(path: string, identity: Identity, options: LockOptions): boolean {
   const breakerPath = `${path}.break`;
-  const breakerBytes = lockBytes({ ...options, holder: `${options.holder} (recovering)` }, 10);
-  if (!createLock(breakerPath, breakerBytes)) {
+  const breakerOptions = { ...options, holder: `${options.holder} (recovering)` };
+  const breaker = createLock(breakerPath, (open) => lockBytes(breakerOptions, 10, open));
+  if (!breaker) {
     const verdict = judge(breakerPath);
     // A recoverer that died mid-recovery left its breaker: remove it and try again later.
     if (verdict.kind === "orphan" && unchanged(breakerPath, verdict.identity)) {
@@ -708,6 +774,7 @@ function breakOrphan(path: string, identity: Identity, options: LockOptions): bo
     return true;
   } finally {
     Deno.removeSync(breakerPath);
+    breaker.file.close();
   }
 }
 
@@ -751,9 +818,8 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
   let delay = 2;
   let told = false;
   while (true) {
-    const bytes = lockBytes(options, lease);
-    const created = createLock(path, bytes);
-    if (created) return heldLock(path, bytes, created.ino, recoveries);
+    const created = createLock(path, (open) => lockBytes(options, lease, open));
+    if (created) return heldLock(path, created, recoveries);
     let verdict = judge(path);
     // Released or recovered just now: try again at once, a few times (others may be quicker).
     if (verdict.kind === "free" && quickRetries++ < 5) continue;
@@ -796,14 +862,15 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
   }
 }
 
-/** The handle of a lock this process created: `bytes` at inode `ino`. */
+/** The handle of a lock this process created: `bytes` at the inode of `created`, held open. */
 function heldLock(
   path: string,
-  bytes: Uint8Array,
-  ino: number | null,
+  created: { stat: Deno.FileInfo; file: Deno.FsFile; bytes: Uint8Array },
   recoveries: readonly string[],
 ): HeldLock {
+  const { bytes } = created;
   const text = new TextDecoder().decode(bytes);
+  const ino = created.stat.ino;
   const stillHeld = () => {
     try {
       const stat = Deno.lstatSync(path);
@@ -822,6 +889,9 @@ function heldLock(
       try {
         if (stillHeld()) Deno.removeSync(path);
       } catch { /* gone already */ }
+      try {
+        created.file.close(); // its flock with it, once it is removed: never a live lock's
+      } catch { /* released twice */ }
       return Promise.resolve();
     },
   };

@@ -29,7 +29,7 @@ import {
   type RunRecordFound,
   spooledRecordPlace,
 } from "./recorded_runs.ts";
-import { claimPendingRun, processState, releaseClaim } from "./run_claims.ts";
+import { claimPendingRun, finisherState, processState, releaseClaim } from "./run_claims.ts";
 import { finishClaimed } from "./run.ts";
 import { retriedStartNotesOn } from "./retried_start.ts";
 import { elapsedSince, formatDuration } from "./time.ts";
@@ -125,7 +125,7 @@ function whyReap(
   // A claimed run is being finished: only its finisher's death makes it ours.
   const watched = item.claimedBy ?? (run.pid !== undefined ? `${run.pid}@${run.host}` : undefined);
   if (watched !== undefined) {
-    const state = processState(watched);
+    const state = item.claimedBy ? finisherState(item.claimedBy, item.path) : processState(watched);
     if (state === "alive") return undefined;
     // exec killed, its command running on: the agent is at work, whatever its age (trial-37 F1).
     if (!item.claimedBy && runCommandRunning(item.path) !== undefined) return undefined;
@@ -299,7 +299,7 @@ async function settleReapedClaim(
   item: PendingItem,
 ): Promise<ReapedRun | undefined> {
   if (!item.run) throw new Error(item.problem ?? "unreadable");
-  if (processState(item.claimedBy!) !== "gone") return undefined;
+  if (finisherState(item.claimedBy!, item.path) !== "gone") return undefined;
   const claimed = claimPendingRun(item.path); // the dead finisher's claim, taken over
   if (!claimed) return undefined;
   const run = item.run;

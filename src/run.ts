@@ -84,7 +84,7 @@ import {
   claimFailedReadOnly,
   claimHolder,
   claimPendingRun,
-  processState,
+  finisherState,
   releaseClaim,
   takeOverClaim,
 } from "./run_claims.ts";
@@ -748,9 +748,10 @@ async function claimRunFile(
       await new Promise((resolve) => setTimeout(resolve, 50));
       continue;
     }
-    const state = processState(holder);
+    const state = finisherState(holder, `${path}.claim-${holder}`);
     if (state === "gone") {
-      // A finisher killed mid-way: its run is ours to finish, unless it wrote the record first.
+      // A finisher killed mid-way (its pid maybe given again since, even to this process): its run
+      // is ours to finish, unless it wrote the record first.
       const taken = takeOverClaim(path, holder);
       if (taken === undefined) continue;
       let run: PendingRun;

@@ -3,13 +3,13 @@
  * file to `<id>.json.claim-<pid>@<host>`, so that of two racing finishers one
  * wins the rename and each run is written once; a claim is given back (a
  * finish refused), or taken over from a finisher that is gone (told by
- * `processState`).
+ * `finisherState`).
  *
  * @module
  */
 import { basename, dirname, join } from "./path.ts";
 import { InputError } from "./errors.ts";
-import { hostname, isZombie, pidAlive } from "./lock.ts";
+import { hostname, isZombie, notTheHolder, pidAlive } from "./lock.ts";
 import { FILE } from "./run_ids.ts";
 
 /**
@@ -163,4 +163,73 @@ export function processState(pidAtHost: string): "alive" | "gone" | "unknown" {
   const alive = pidAlive(Number(pid));
   if (alive === undefined) return "unknown";
   return alive && !isZombie(Number(pid)) ? "alive" : "gone";
+}
+
+/**
+ * Whether the process that made a claim or marker at `sinceMs` (`pid@host`) is
+ * `alive`, `gone` or `unknown`, as {@linkcode processState} tells, save that a
+ * live pid that started after `sinceMs` is `gone`: its claimer died and the
+ * pid was given again (a container's process restarted under the pid of one
+ * killed mid-way, this very process included), told as for the lock
+ * (`notTheHolder`, ./lock.ts). `sinceMs` of a claim: {@linkcode claimedAtMs}.
+ *
+ * @example
+ * ```ts
+ * import { claimerState } from "./run_claims.ts";
+ * import { hostname } from "./lock.ts";
+ * claimerState(`${Deno.pid}@${hostname()}`, Date.now()); // "alive"
+ * claimerState(`${Deno.pid}@${hostname()}`, Date.now() - 86_400_000); // "gone": started since
+ * ```
+ */
+export function claimerState(
+  pidAtHost: string,
+  sinceMs: number | undefined,
+): "alive" | "gone" | "unknown" {
+  const state = processState(pidAtHost);
+  if (state !== "alive" || sinceMs === undefined) return state;
+  return notTheHolder(Number(pidAtHost.split("@")[0]), sinceMs) === undefined ? "alive" : "gone";
+}
+
+/**
+ * Whether the finisher holding the claim `claim` on a pending run (`holder`,
+ * `pid@host`) is `alive`, `gone` or `unknown`: as {@linkcode processState},
+ * save that a claim naming this very process made before it started is gone
+ * (a container's process restarted under the pid of one killed mid-finish,
+ * which would otherwise wait for itself), as {@linkcode claimerState} judges
+ * it. Another live pid's start is not asked: told against the claim's ctime,
+ * it rests on the wall clock, and a clock moved forward since the claim (a
+ * step, libfaketime) would make a live finisher look gone and its run
+ * finished twice.
+ *
+ * @example
+ * ```ts
+ * import { finisherState } from "./run_claims.ts";
+ * finisherState("4242@another-machine", "DEL-01-02_X/.runrec/pending/x.json.claim-4242@another-machine");
+ * // "unknown"
+ * ```
+ */
+export function finisherState(holder: string, claim: string): "alive" | "gone" | "unknown" {
+  return holder === `${Deno.pid}@${claimHost()}`
+    ? claimerState(holder, claimedAtMs(claim))
+    : processState(holder);
+}
+
+/**
+ * When the claim `path` was made: the rename that made it set its ctime (its
+ * mtime is when its content was written, maybe long before); `undefined` when
+ * it is gone.
+ *
+ * @example
+ * ```ts
+ * import { claimedAtMs } from "./run_claims.ts";
+ * claimedAtMs("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json.claim-4@vm");
+ * ```
+ */
+export function claimedAtMs(path: string): number | undefined {
+  try {
+    const info = Deno.statSync(path);
+    return (info.ctime ?? info.mtime)?.getTime();
+  } catch {
+    return undefined;
+  }
 }

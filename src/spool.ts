@@ -34,13 +34,8 @@ import {
 import { deliverableFolders } from "./targets.ts";
 import { kindOf } from "./walk.ts";
 import { spooledRecordHome } from "./git_moved_folder.ts";
-import {
-  hostname,
-  LockRefusedError,
-  LONGEST_LOCK_PAUSE_MS,
-  notTheHolder,
-  pidAlive,
-} from "./lock.ts";
+import { LockRefusedError, LONGEST_LOCK_PAUSE_MS } from "./lock.ts";
+import { claimedAtMs, claimerState, claimHost } from "./run_claims.ts";
 import { leaveWarning } from "./notices.ts";
 import { privateFolderProblem, sharedSpoolFolder } from "./spool_folders.ts";
 import { HEADER, LINE_LIMIT_BYTES, type RunRecord } from "./schema.ts";
@@ -610,36 +605,20 @@ function message(e: unknown): string {
 
 /** Whether a claim may be taken back: its process is gone, or it is older than the lease. */
 function claimAbandoned(item: SpoolItem): boolean {
-  const [pid, host] = item.claimedBy!.split(/@(.*)/s);
-  let mtime: number;
-  let claimedAt: number; // the rename that claimed it changed the entry's ctime
+  let info: Deno.FileInfo;
   try {
-    const info = Deno.statSync(item.path);
-    mtime = info.mtime?.getTime() ?? 0;
-    claimedAt = info.ctime?.getTime() ?? mtime;
+    info = Deno.statSync(item.path);
   } catch {
     return false;
   }
-  if (host === claimHost() && Number(pid) === Deno.pid) {
-    // Our own, in flight (a replay takes moments); unless claimed before this process started, by
-    // a replayer gone since under its pid (a container's process restarted), or older than the
-    // lease (a Worker of ours ended mid-replay).
-    return notTheHolder(Deno.pid, claimedAt) !== undefined ||
-      Date.now() - claimedAt > CLAIM_LEASE_MS;
-  }
-  if (host === claimHost()) {
-    const alive = pidAlive(Number(pid));
-    if (alive === false) return true;
-    // Killed, and not yet waited for by its parent (a zombie), or the pid given again since the
-    // claim: gone all the same, as the append lock judges its holder (race-sweep F1).
-    if (alive && notTheHolder(Number(pid), mtime) !== undefined) return true;
-  }
-  return Date.now() - mtime > CLAIM_LEASE_MS;
-}
-
-/** The host name as it can appear in a file name. */
-function claimHost(): string {
-  return hostname().replace(/[^0-9A-Za-z.-]/g, "_");
+  const claimedAt = claimedAtMs(item.path) ?? 0;
+  // Killed, a zombie, or its pid given again since the claim (this very process's too: a
+  // container's restarted), as the append lock judges its holder (race-sweep F1).
+  if (claimerState(item.claimedBy!, claimedAt) === "gone") return true;
+  // Our own is in flight (a replay takes moments) for the lease from its claim (a Worker of ours
+  // ended mid-replay); another's, alive or not to be asked, for the lease from its last write.
+  const ours = item.claimedBy === `${Deno.pid}@${claimHost()}`;
+  return Date.now() - (ours ? claimedAt : info.mtime?.getTime() ?? 0) > CLAIM_LEASE_MS;
 }
 
 /**

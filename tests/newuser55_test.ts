@@ -10,7 +10,7 @@ import { sharedStatePath } from "../src/work_tree_lock.ts";
 import { recordRun } from "../mod.ts";
 import { makeProject, ROOT, tempDir } from "./fixtures.ts";
 import { clockMovedEnv, emitArgs, runCliProcess } from "./cli.ts";
-import { CLI_ENTRY } from "./support/cli_entry.ts";
+import { inContainer } from "./support/container.ts";
 import { recordsOf } from "./support/runs.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { waitFor } from "./support/held.ts";
@@ -58,27 +58,6 @@ Deno.test("a lock a Worker of this process left when it was ended (terminate) is
   assert(Date.now() - started < 3000, `not waited for: ${Date.now() - started} ms`);
   assertIncludes(outcome.written.record.Notes, "taken in this process");
 });
-
-/**
- * `runrec args` as a container's process: first in a pid namespace of its own (under strace, which
- * `strace` may make inject a fault), so that each such process gets the same pid; with `flags`
- * (default: the full build's) and `env`.
- */
-function inContainer(
-  options: { strace?: string[]; flags?: readonly string[]; env?: Record<string, string> },
-  ...args: string[]
-) {
-  return new Deno.Command("unshare", {
-    args: [
-      ...["--pid", "--fork", "--mount-proc", "strace", "-f", "-qq", "-o", "/dev/null"],
-      ...options.strace ?? [],
-      ...[Deno.execPath(), "run", ...options.flags ?? FULL_FLAGS, CLI_ENTRY, ...args],
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", ...options.env },
-  }).output();
-}
 
 /**
  * A deliverable with a record, and a record spooled (a folder in the lock's place refuses the lock
