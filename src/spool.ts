@@ -798,6 +798,28 @@ export function replayInto(writer: RecordWriter, delDir?: string): ReplayReport 
   return report;
 }
 
+/**
+ * `items` by the record file they are for, named as the first names it: entries naming one file by
+ * two paths (a symlinked folder) are one file's, replayed in one spool order as `replayInto` does.
+ */
+function byRecordFile(items: readonly SpoolItem[]): Map<string, SpoolItem[]> {
+  const byName = new Map<string, SpoolItem[]>();
+  for (const item of items) {
+    if (item.entry === undefined) continue;
+    const file = item.entry.recordFile;
+    byName.get(file)?.push(item) ?? byName.set(file, [item]);
+  }
+  const byReal = new Map<string, string>();
+  const files = new Map<string, SpoolItem[]>();
+  for (const [name, named] of byName) {
+    const real = realPathOf(name);
+    const file = byReal.get(real) ?? name;
+    byReal.set(real, file);
+    files.set(file, [...files.get(file) ?? [], ...named]);
+  }
+  return files;
+}
+
 /** Why a file took none of a replay's records, and how many were left untried for it. */
 interface Refused {
   why: string;
@@ -1029,10 +1051,8 @@ export async function replaySpool(
     }
   }
   for (const item of items) followMovedFolder(item);
-  const files = [...new Set(items.flatMap((i) => i.entry ? [i.entry.recordFile] : []))];
-  for (const file of files) {
+  for (const [file, waiting] of byRecordFile(items)) {
     const left = asked(file) ? failures : elsewhere;
-    const waiting = items.filter((i) => i.entry?.recordFile === file);
     if (isGone(dirname(file))) {
       // No folder to lock: said plainly, with what to do, instead of the lock's ENOENT.
       for (const item of waiting) left.add(goneFolderLine(item.path, item.entry!, delDirs));

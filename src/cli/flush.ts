@@ -197,10 +197,18 @@ export const flushCommand: Command = {
     // Printed as each batch is appended, none kept (thousands are tens of MB); --json gives all.
     const replayed: RunRecord[] = [];
     let appended = 0;
+    // Thrown once the replay is done: standard output on a full disk must not stop it.
+    let unprinted: unknown;
     const onReplayed = ({ record }: AppendResult) => {
       appended++;
       if (parsed.values.json) replayed.push(record);
-      else io.out(`${record.RunID}  replayed into ${record.DeliverableID}\n`);
+      else if (unprinted === undefined) {
+        try {
+          io.out(`${record.RunID}  replayed into ${record.DeliverableID}\n`);
+        } catch (e) {
+          unprinted = e;
+        }
+      }
     };
     const lost = from === undefined
       ? undefined
@@ -208,6 +216,7 @@ export const flushCommand: Command = {
       ? await replayLostRecordLines(standardInput(from), "standard input", {}, onReplayed)
       : await replayLostFile(from, {}, onReplayed).catch(namingFrom);
     const report: ReplayReport = lost ?? await replaySpool(dirs, {}, onReplayed);
+    if (unprinted !== undefined) throw unprinted;
     // Records no replay appends: only the journal holds them (SCHEMA.md 7.1), each named with
     // the command that does. `flush --from` of that journal appends them.
     const journalOnly: JournalOnlyJson[] = [...lost?.journalOnly ?? []];
