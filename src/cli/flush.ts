@@ -18,15 +18,8 @@ import { failureReason, InputError } from "../errors.ts";
 import { resolve } from "../path.ts";
 import { leaveNote, leaveWarning } from "../notices.ts";
 import { miscasedRootMarkerReason } from "../other_case.ts";
-import {
-  listSpool,
-  replayLostFile,
-  replayLostRecordLines,
-  type ReplayReport,
-  replaySpool,
-  type RunRecordedAlready,
-  SPOOL_FOLDER,
-} from "../spool.ts";
+import { listSpool, type ReplayReport, type RunRecordedAlready, SPOOL_FOLDER } from "../spool.ts";
+import { replayLostFile, replayLostRecordLines, replaySpool } from "../spool_flush.ts";
 import { deliverableFolders, refuseSlipInsideDeliverable, SILENT_SEARCH } from "../targets.ts";
 import { join } from "../path.ts";
 import { type Command, EXIT, positionals, stringOption, UsageError, writeJson } from "./command.ts";
