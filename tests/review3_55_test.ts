@@ -1,6 +1,7 @@
 /**
- * review3-55: spool-55's batched replay attacked: the order of a file's records when its spool
- * entries name it by two paths, ...
+ * review3-55: spool-55's replay in batches attacked: a file's records replayed in spool order when
+ * its entries name it by two paths; flush's printout failing (standard output on a full disk) does
+ * not stop the replay. Real processes, a real fault (/dev/full), a real symlink.
  *
  * ```sh
  * deno test -A tests/review3_55_test.ts
@@ -13,6 +14,7 @@ import { assert, assertEquals } from "./assert.ts";
 import { makeProject, sampleDraft } from "./fixtures.ts";
 import { agentsOf, RUNREC_SH } from "./support/runs.ts";
 import { runCliProcess } from "./cli.ts";
+import { spoolMany } from "./support/spooled.ts";
 import { newSpoolEntry, spoolRecord } from "../src/spool.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 
@@ -46,15 +48,7 @@ Deno.test("flush with standard output on a full disk (>/dev/full) still appends 
   const { root, del } = await makeProject();
   try {
     // 60 records of 10 KB: three batches.
-    const agents = Array.from({ length: 60 }, (_, i) => `A${i}`);
-    for (const [i, agent] of agents.entries()) {
-      const draft = sampleDraft({
-        AgentName: agent,
-        RunTimestamp: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
-        Notes: "n".repeat(10_000),
-      });
-      spoolRecord(del, newSpoolEntry(join(del, RECORD_FILE), draft, "ENOSPC"));
-    }
+    const agents = spoolMany(del, 60, 10_000);
     const run = await new Deno.Command("sh", {
       args: ["-c", `${RUNREC_SH} flush "$0" >/dev/full`, del],
       stdout: "null",

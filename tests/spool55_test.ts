@@ -16,25 +16,11 @@ import { agentsOf, recordsOf, RUNREC } from "./support/runs.ts";
 import { waitFor } from "./support/held.ts";
 import { runScript } from "./support/library_script.ts";
 import { runCliProcess } from "./cli.ts";
+import { spoolMany } from "./support/spooled.ts";
 import { mountReadOnly, unmount } from "./support/read_only.ts";
-import { lostRecordLine, newSpoolEntry, SPOOL_FOLDER, spoolRecord } from "../src/spool.ts";
+import { lostRecordLine, newSpoolEntry, SPOOL_FOLDER } from "../src/spool.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 import { journalPath } from "../src/journal.ts";
-
-/** `count` records spooled in `del`'s own spool, agents `A0`… in spool order, `notes` long each. */
-function spoolMany(del: string, count: number, notes: number): string[] {
-  const file = join(del, RECORD_FILE);
-  const agents = Array.from({ length: count }, (_, i) => `A${i}`);
-  for (const [i, agent] of agents.entries()) {
-    const draft = sampleDraft({
-      AgentName: agent,
-      RunTimestamp: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
-      Notes: "n".repeat(notes),
-    });
-    spoolRecord(del, newSpoolEntry(file, draft, "ENOSPC"));
-  }
-  return agents;
-}
 
 /**
  * The lines `del`'s record file holds whole, polled while a replay appends: a read beside a write
