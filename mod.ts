@@ -286,15 +286,13 @@ export {
 export type { DependencyEdge } from "./src/dependencies.ts";
 
 // Recovery (runrec flush, runrec reap): records that waited in a spool, runs whose agent died.
+export { type DelDirs, type ReplayReport, type RunRecordedAlready } from "./src/spool.ts";
 export {
-  type DelDirs,
   type LostRecordsReport,
   type OnReplayed,
   replayLostRecords,
-  type ReplayReport,
   replaySpool,
-  type RunRecordedAlready,
-} from "./src/spool.ts";
+} from "./src/spool_flush.ts";
 export {
   type LeftRun,
   type ReapedRun,

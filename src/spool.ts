@@ -17,60 +17,32 @@
  *
  * @module
  */
-import { isGone, type Lookups, resolvedPath } from "./lookups.ts";
-import { checkReplayArguments, checkReplayLostArguments } from "./argument_checks.ts";
-import { optionalEnv, optionalUid } from "./optional_access.ts";
-import { basename, dirname, isAbsolute, isAtOrBeneath, join, resolve } from "./path.ts";
-import { readNamedLines } from "./named_lines.ts";
+import { type Lookups, resolvedPath } from "./lookups.ts";
+import { optionalEnv } from "./optional_access.ts";
+import { basename, dirname, isAbsolute, join, resolve } from "./path.ts";
 import { checksumMatches, decodeRecord, encodeRecord } from "./codec.ts";
-import { failureReason, InputError } from "./errors.ts";
+import { failureReason } from "./errors.ts";
 import { withLongWordsShortened } from "./names.ts";
-import {
-  DELIVERABLE_FOLDER,
-  deliverableId,
-  findExecutionRoot,
-  findGitRoot,
-} from "./deliverable.ts";
+import { DELIVERABLE_FOLDER, deliverableId } from "./deliverable.ts";
 import { deliverableFolders } from "./targets.ts";
 import { kindOf } from "./walk.ts";
-import { spooledRecordHome } from "./git_moved_folder.ts";
-import { LockRefusedError, LONGEST_LOCK_PAUSE_MS } from "./lock.ts";
 import { claimedAtMs, claimerState, claimHost } from "./run_claims.ts";
 import { leaveWarning } from "./notices.ts";
 import { privateFolderProblem, sharedSpoolFolder } from "./spool_folders.ts";
-import { HEADER, LINE_LIMIT_BYTES, type RunRecord } from "./schema.ts";
-import {
-  inStateFolder,
-  notAFile,
-  removeAbandonedTemporaries,
-  temporaryPath,
-  writeFileDurably,
-} from "./state_folder.ts";
-import { restoreDroppedRecords, withRecordFile } from "./store.ts";
+import type { RunRecord } from "./schema.ts";
+import { inStateFolder, notAFile, temporaryPath, writeFileDurably } from "./state_folder.ts";
 import { CONTEXT_FILE, RECORD_FILE } from "./deliverable.ts";
 import {
-  type AppendOptions,
   type AppendResult,
   type RecordDraft,
   type RecordWriter,
   WriteError,
 } from "./append_types.ts";
 import { linesHolding, runIdOfLine } from "./record_lines.ts";
-import {
-  journaledRecordFile,
-  type JournalOnlyJson,
-  journalOnlyJson,
-  journalOnlyLines,
-  journalOnlyMessage,
-} from "./journal.ts";
-import { keptJournalOf } from "./kept_journals.ts";
-import { foreignLineProblem } from "./put_back_line.ts";
 import { deliverableIdOfLine } from "./moved_records.ts";
 import { recordsOfRun } from "./records_of_run.ts";
-import { readEarlierSeqs } from "./seq_allocation.ts";
 import { shellWord } from "./shell_word.ts";
 import { jsonText } from "./json_text.ts";
-import { type ByteSource, textLines } from "./text_lines.ts";
 import { REAPED_ERROR, settleRecordedRuns } from "./run_files.ts";
 import { agentText, NAMED_RUNS } from "./agent_notes.ts";
 
@@ -225,7 +197,7 @@ function spoolDirFromEnv(): string | undefined {
   return undefined;
 }
 
-function folders(delDirs: DelDirs, outside = outsideFolders()): SpoolFolder[] {
+export function folders(delDirs: DelDirs, outside = outsideFolders()): SpoolFolder[] {
   const found: SpoolFolder[] = [];
   if (outside.fromEnv) found.push(outside.fromEnv);
   for (const delDir of typeof delDirs === "string" ? [delDirs] : delDirs ?? []) {
@@ -235,7 +207,7 @@ function folders(delDirs: DelDirs, outside = outsideFolders()): SpoolFolder[] {
   return found.filter((f, i) => found.findIndex((g) => g.path === f.path) === i);
 }
 
-function writeEntry(folder: SpoolFolder, entry: SpoolEntry): string {
+export function writeEntry(folder: SpoolFolder, entry: SpoolEntry): string {
   // A deliverable folder removed (by the run itself) is not made again to hold its spool.
   if (folder.delDir !== undefined && kindOf(folder.delDir) !== "folder") {
     throw new Error("not used: the deliverable folder is gone");
@@ -363,7 +335,7 @@ export function lostRecordLine(entry: SpoolEntry): string {
  * file it names, so it must name a `RunRecords.csv` (in a deliverable's own
  * spool folder, that deliverable's) and hold a record.
  */
-function entryProblem(entry: SpoolEntry, ownFile: string | undefined): string | undefined {
+export function entryProblem(entry: SpoolEntry, ownFile: string | undefined): string | undefined {
   if (typeof entry !== "object" || entry === null) return "not a spool entry";
   const { recordFile, draft } = entry;
   if (typeof recordFile !== "string" || !isAbsolute(recordFile)) {
@@ -440,8 +412,13 @@ function fileHoldsId(path: string, id: string): boolean {
   }
 }
 
+/** The DeliverableID a folder's name carries, if any. */
+export function idOf(dir: string): string | undefined {
+  return DELIVERABLE_FOLDER.exec(basename(dir))?.[1];
+}
+
 /** The path with links resolved in its folder, or itself when that cannot be resolved. */
-function realPathOf(path: string): string {
+export function realPathOf(path: string): string {
   try {
     return join(Deno.realPathSync(join(path, "..")), basename(path));
   } catch {
@@ -595,11 +572,11 @@ function exists(path: string): boolean {
  * The failure line of an entry that stays in the spool; a path longer than any the system takes
  * (a `$RUNREC_SPOOL_DIR` of 100,000 characters) shortened, as errors are (env-signals F9).
  */
-function stuckLine(item: SpoolItem): string {
+export function stuckLine(item: SpoolItem): string {
   return `STUCK: ${withLongWordsShortened(item.path)}: ${item.problem}`;
 }
 
-function message(e: unknown): string {
+export function message(e: unknown): string {
   return (e as Error).message.split("\n")[0];
 }
 
@@ -639,14 +616,14 @@ function claim(item: SpoolItem): string | undefined {
 }
 
 /** Spool order: the milliseconds an id starts with, then the id (one process's count). */
-function bySpoolTime(a: SpoolItem, b: SpoolItem): number {
+export function bySpoolTime(a: SpoolItem, b: SpoolItem): number {
   const time = (item: SpoolItem) => Number(/^[0-9]+/.exec(item.entry?.id ?? "")?.[0] ?? 0);
   const id = (item: SpoolItem) => item.entry?.id ?? "";
   return time(a) - time(b) || (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0);
 }
 
 /** The text a replayed record's Notes carry, and the file is searched for. */
-function replayMarker(entry: SpoolEntry): string {
+export function replayMarker(entry: SpoolEntry): string {
   return `replayed from spool entry ${entry.id}`;
 }
 
@@ -657,7 +634,7 @@ function replayMarker(entry: SpoolEntry): string {
  * that merely quotes the marker (an agent's --notes, a line pulled from
  * another clone) is another record: the entry is still to be written.
  */
-function alreadyReplayed(writer: RecordWriter, entry: SpoolEntry): string | undefined {
+export function alreadyReplayed(writer: RecordWriter, entry: SpoolEntry): string | undefined {
   const marker = replayMarker(entry);
   // The quick byte search first (it also refuses a record file that is not a regular file).
   if (!writer.contains(marker)) return undefined;
@@ -679,7 +656,7 @@ function alreadyReplayed(writer: RecordWriter, entry: SpoolEntry): string | unde
  * it holds the draft's fields (Notes aside), else that record's agent and timestamp; `undefined`
  * when the draft sets none, or no line of the file has it.
  */
-function chosenRunIdHolder(writer: RecordWriter, entry: SpoolEntry): string | undefined {
+export function chosenRunIdHolder(writer: RecordWriter, entry: SpoolEntry): string | undefined {
   const runId = entry.draft.RunID;
   if (runId === undefined) return undefined;
   let other: string | undefined;
@@ -695,7 +672,7 @@ function chosenRunIdHolder(writer: RecordWriter, entry: SpoolEntry): string | un
 }
 
 /** A spool entry's own RunID, another record's in the file now: said with what to do. */
-class RunIdTaken extends Error {
+export class RunIdTaken extends Error {
   constructor(
     file: string,
     entry: SpoolEntry,
@@ -778,7 +755,7 @@ export function replayInto(writer: RecordWriter, delDir?: string): ReplayReport 
 }
 
 /** Why a file took none of a replay's records, and how many were left untried for it. */
-interface Refused {
+export interface Refused {
   why: string;
   untried: number;
 }
@@ -788,7 +765,7 @@ interface Refused {
  * fails for the file itself (a {@linkcode WriteError}: read-only, full, taken away), the rest are
  * not tried: each would fail the same way, and a writer's wait would grow with the spool.
  */
-function replayItems(
+export function replayItems(
   writer: RecordWriter,
   items: readonly SpoolItem[],
   report: ReplayReport,
@@ -801,7 +778,7 @@ function replayItems(
 }
 
 /** The failure line of the records a replay left untried, their file refusing a write. */
-function notTriedLine(file: string, { why, untried }: Refused): string {
+export function notTriedLine(file: string, { why, untried }: Refused): string {
   return `${file}: ${untried} more spooled record(s) not tried, the file refusing the one before ` +
     `(${why}); they wait for runrec flush ${shellWord(dirname(file))} once it can be written`;
 }
@@ -900,7 +877,7 @@ function replayOne(
  * finish, and its append says it supersedes that record (store.ts
  * `supersedingReaped`), as `finish` says it.
  */
-function replayOf(
+export function replayOf(
   writer: RecordWriter,
   entry: SpoolEntry,
   note: string,
@@ -920,258 +897,8 @@ function replayOf(
 }
 
 /** The pending file a finish of a read-only folder left beside this record, removed now it is in. */
-function settleRun(writer: RecordWriter, entry: SpoolEntry): void {
+export function settleRun(writer: RecordWriter, entry: SpoolEntry): void {
   settleRecordedRuns(dirname(writer.path), entry.draft.Notes ?? "", entry.draft.ErrorSummary ?? "");
-}
-
-/** The variables that name the spool folders outside the deliverables. */
-const SPOOL_VARIABLES = ["RUNREC_SPOOL_DIR", "TMPDIR", "TEMP", "TMP"];
-
-/**
- * A replay of the user's spools only needs to find them: without the permissions that name them
- * (`$RUNREC_SPOOL_DIR`, `$TMPDIR`, the user's id) it would look nowhere, or in the wrong folder,
- * and say nothing waits.
- */
-function requireUserSpool(): void {
-  const denied = [
-    ...SPOOL_VARIABLES.some((name) =>
-        Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted"
-      )
-      ? [`--allow-env=${SPOOL_VARIABLES.join(",")}`]
-      : [],
-    ...Deno.build.os !== "windows" && optionalUid() === undefined ? ["--allow-sys=uid"] : [],
-  ];
-  if (denied.length > 0) {
-    throw new InputError(
-      "replaySpool(): the user's spools ($RUNREC_SPOOL_DIR, $TMPDIR/runrec-spool-<uid>) cannot " +
-        `be found without ${denied.join(" and ")}`,
-    );
-  }
-}
-
-/**
- * Replays every spooled record in the spool folders of `delDirs` (one
- * deliverable folder or several; none: of the user only), one record file at
- * a time, oldest first, each 256 KiB of its records under an append lock of
- * their own; once the file refuses a write, the rest of its records are not
- * tried (one failure says how many). A record that stays in the spool is a
- * failure when its file is at or beneath one of `delDirs` (`flush` passes the
- * roots it was given among them), whether or not its folder is still there,
- * or when its file is not known; else it is said in `elsewhere`: a flush of
- * named folders is not failed by another deliverable's record in the user's
- * spool. An entry whose deliverable folder is gone is appended nowhere: it
- * waits for the folder, or to be moved into the `.runrec-spool/` of the
- * folder it belongs to. With no folders, the permissions that find the user's
- * spools (`--allow-env=RUNREC_SPOOL_DIR,TMPDIR,TEMP,TMP`, `--allow-sys=uid`) are
- * required: an `InputError` names the missing ones; with folders, their own
- * spools are replayed, and `$RUNREC_SPOOL_DIR` and the user's spool in
- * `$TMPDIR` only where those permissions are granted. Given `onReplayed`, each
- * record appended is handed to it once its batch is done, and the report's
- * `replayed` stays empty: thousands of records are not held.
- *
- * @example
- * ```ts
- * import { replaySpool } from "@runrec/runrec";
- * // Runs recorded while RunRecords.csv could not be written, appended now, each once.
- * const dir = "PKG-01_Field_Instruments/1_Working/DEL-01-02_Flow_Meter_Selection";
- * const { replayed, failures } = await replaySpool(dir);
- * for (const r of replayed) console.log(r.record.RunID);
- * for (const failure of failures) console.error(failure);
- * // Or each as it is appended, none held: a spool of thousands.
- * await replaySpool(dir, {}, (r) => console.log(r.record.RunID));
- * ```
- */
-export async function replaySpool(
-  delDirs?: DelDirs,
-  options: AppendOptions = {},
-  onReplayed?: OnReplayed,
-): Promise<ReplayReport> {
-  checkReplayArguments(delDirs, options, onReplayed);
-  if (delDirs === undefined) requireUserSpool();
-  const report = emptyReport();
-  const items = listSpool(delDirs);
-  const asked = askedAbout(delDirs);
-  // An entry that cannot be read is found again by every file's replay: said once, and a
-  // failure (whose record it holds is not known).
-  const stuck = new Set(
-    items.flatMap((i) => i.state === "stuck" ? [stuckLine(i)] : []),
-  );
-  const failures = new Set(stuck);
-  const elsewhere = new Set<string>();
-  for (const dir of namedDirs(delDirs)) {
-    const file = join(dir, RECORD_FILE);
-    try {
-      const runIds = await restoreDroppedRecords(file, { holder: "runrec flush", ...options });
-      report.putBack.push(...runIds.map((runId) => ({ runId, file })));
-    } catch (e) {
-      failures.add(`${file}: its journal not checked for dropped records: ${message(e)}`);
-    }
-  }
-  for (const item of items) followMovedFolder(item);
-  const files = [...new Set(items.flatMap((i) => i.entry ? [i.entry.recordFile] : []))];
-  for (const file of files) {
-    const left = asked(file) ? failures : elsewhere;
-    const waiting = items.filter((i) => i.entry?.recordFile === file);
-    if (isGone(dirname(file))) {
-      // No folder to lock: said plainly, with what to do, instead of the lock's ENOENT.
-      for (const item of waiting) left.add(goneFolderLine(item.path, item.entry!, delDirs));
-      continue;
-    }
-    // Before the lock: each entry is looked for (scale37 F1), and most are of an earlier minute
-    // than the file's latest, whose SEQ the SEQ index does not keep (F4).
-    readNamedLines(resolve(file));
-    readEarlierSeqs(resolve(file));
-    // Each batch under a lock of its own: see REPLAY_BATCH_BYTES.
-    const batches = inBatches(waiting.sort(bySpoolTime));
-    const from = (i: number) => batches.slice(i).reduce((n, batch) => n + batch.length, 0);
-    for (const [i, batch] of batches.entries()) {
-      if (i > 0) await letWaitersIn();
-      const one = emptyReport();
-      let refused: Refused | undefined;
-      let locked = true;
-      try {
-        refused = await withRecordFile(
-          file,
-          { holder: "runrec flush", ...options },
-          (writer) => replayItems(writer, batch, one),
-        );
-      } catch (e) {
-        // A lock held past the wait is let go in time: say what to run then.
-        const then = e instanceof LockRefusedError && e.kind === "held"
-          ? `; runrec flush ${shellWord(dirname(file))} again once it is free`
-          : "";
-        left.add(`${file}: ${from(i)} spooled record(s) not replayed: ${message(e)}${then}`);
-        locked = false;
-      }
-      report.replayed.push(...one.replayed);
-      handOver(report, onReplayed);
-      report.repeats.push(...one.repeats);
-      report.alreadyWritten.push(...one.alreadyWritten);
-      report.alreadyRecorded.push(...one.alreadyRecorded);
-      for (const failure of one.failures) left.add(failure);
-      if (refused !== undefined) {
-        left.add(notTriedLine(file, { ...refused, untried: refused.untried + from(i + 1) }));
-      }
-      if (refused !== undefined || !locked) break;
-    }
-  }
-  // Claimed by a live replayer (another flush, an emit) now that this one is done.
-  for (const item of listSpool(delDirs)) {
-    if (item.state !== "claimed") continue;
-    if (asked(item.entry!.recordFile)) {
-      report.claimed.push({ path: item.path, claimedBy: item.claimedBy! });
-    } else elsewhere.add(`CLAIMED by ${item.claimedBy}: ${item.path}`);
-  }
-  report.failures = [...failures];
-  report.elsewhere = [...elsewhere];
-  // Not in a folder that is not the user's own: nothing of it is runrec's to remove.
-  report.removedTemporaries = folders(delDirs)
-    .filter((f) => !f.private || kindOf(f.path) !== "folder" || !privateFolderProblem(f.path))
-    .flatMap((f) => removeAbandonedTemporaries(f.path));
-  return report;
-}
-
-/**
- * Moves a waiting entry whose deliverable folder git left holding runrec's
- * state alone (a checkout or rebase renamed or renumbered the folder while its
- * record waited) into the own spool of the folder the files went to, for that
- * folder's record file: a replay where it was would begin a file there (the
- * deliverable's SEQs from 001, its history in two files). Its record takes
- * that folder's DeliverableID, as a finish there gives it, and says where it
- * was spooled. Written there before it is removed here: a crash between
- * leaves two copies, which the replay marker appends once.
- */
-function followMovedFolder(item: SpoolItem): void {
-  const entry = item.entry;
-  if (item.state !== "waiting" || entry === undefined) return;
-  const from = dirname(entry.recordFile);
-  if (kindOf(entry.recordFile) !== "other") return; // there: its own file takes it
-  const home = spooledRecordHome(from);
-  const id = home === undefined ? undefined : readId(home);
-  if (home === undefined || id === undefined) return;
-  const note = `spooled for ${basename(from)}, which git moved to ${basename(home)}`;
-  const draft = { ...entry.draft, DeliverableID: id };
-  draft.Notes = [entry.draft.Notes, note].filter(Boolean).join(" | ");
-  // A RunID the run's start reserved names the old ID: the file gives one of the new.
-  if (draft.RunID !== undefined && !draft.RunID.startsWith(`RUN-${id}-`)) delete draft.RunID;
-  const moved: SpoolEntry = { ...entry, recordFile: join(home, RECORD_FILE), draft };
-  try {
-    const path = writeEntry(
-      { path: join(home, SPOOL_FOLDER), private: false, delDir: home },
-      moved,
-    );
-    Deno.removeSync(item.path);
-    item.path = path;
-    item.entry = moved;
-  } catch { /* left where it was: replayed as before, or reported */ }
-}
-
-/**
- * A test of whether a record file is at or beneath one of `delDirs` (a
- * deliverable folder or a root named to flush), as written or with links
- * resolved, whether or not its folder is still there; every file is, when
- * none are given.
- */
-function askedAbout(delDirs: DelDirs): (file: string) => boolean {
-  if (delDirs === undefined) return () => true;
-  // Resolved when first asked: a flush of a root with nothing spooled resolves none of its folders.
-  let named: string[] | undefined;
-  return (file) => {
-    named ??= namedDirs(delDirs).flatMap((dir) => [dir, resolvedPath(dir)]);
-    return [file, resolvedPath(file)].some((path) =>
-      named!.some((dir) => isAtOrBeneath(path, dir))
-    );
-  };
-}
-
-/** `delDirs` as a list of absolute paths. */
-function namedDirs(delDirs: DelDirs): string[] {
-  return (typeof delDirs === "string" ? [delDirs] : delDirs ?? []).map((dir) => resolve(dir));
-}
-
-/** The DeliverableID a folder's name carries, if any. */
-function idOf(dir: string): string | undefined {
-  return DELIVERABLE_FOLDER.exec(basename(dir))?.[1];
-}
-
-/**
- * The line for an entry whose deliverable folder is gone, with what to do.
- * It names a folder to move the entry into only when one folder named is
- * surely its deliverable's (see {@linkcode homeOf}); that folder's own spool
- * then takes the entry.
- */
-function goneFolderLine(path: string, entry: SpoolEntry, delDirs: DelDirs): string {
-  const home = homeOf(entry, delDirs);
-  const move = home
-    ? `${join(home, SPOOL_FOLDER)}/ (mkdir it) and runrec flush ${shellWord(home)}`
-    : `the ${SPOOL_FOLDER}/ of the folder this record belongs to (mkdir it) and runrec flush ` +
-      "that folder";
-  return `STUCK: ${path}: its deliverable folder ${dirname(entry.recordFile)} is gone (renamed, ` +
-    `moved or removed); move the folder back, or move this entry into ${move}`;
-}
-
-/**
- * The one folder of `delDirs` of the entry's DeliverableID, by its label (what
- * its own spool takes) and by what runrec reads (`_CONTEXT.md` first), in the
- * same project as the entry's gone folder: the same git work tree and
- * execution root, since a DeliverableID is only unique in its project.
- * `undefined` when there is none, several, or the project is not known.
- */
-function homeOf(entry: SpoolEntry, delDirs: DelDirs): string | undefined {
-  const id = entry.draft.DeliverableID;
-  const project = projectOf(dirname(entry.recordFile));
-  if (project === undefined) return undefined;
-  const homes = [...new Set(namedDirs(delDirs))].filter((dir) =>
-    idOf(dir) === id && readId(dir) === id && projectOf(dir) === project
-  );
-  return homes.length === 1 ? homes[0] : undefined;
-}
-
-/** The git work tree and execution root `dir` is in, as one key; `undefined`: neither. */
-function projectOf(dir: string): string | undefined {
-  const real = resolvedPath(resolve(dir));
-  const [tree, root] = [findGitRoot(real), findExecutionRoot(real)];
-  return tree === undefined && root === undefined ? undefined : `${tree}\n${root}`;
 }
 
 /**
@@ -1179,7 +906,7 @@ function projectOf(dir: string): string | undefined {
  * record of the file (a retried emit whose first try was spooled too) is
  * written, and warned of as emit warns of a repeat (retry-sweep F1).
  */
-function replayedInto(report: ReplayReport, writer: RecordWriter, draft: RecordDraft): void {
+export function replayedInto(report: ReplayReport, writer: RecordWriter, draft: RecordDraft): void {
   const result = writer.append(draft);
   report.replayed.push(result);
   if (result.sameRunAs === undefined) return;
@@ -1195,7 +922,7 @@ function replayedInto(report: ReplayReport, writer: RecordWriter, draft: RecordD
 }
 
 /** The DeliverableID runrec records for `dir`, or `undefined` for none. */
-function readId(dir: string): string | undefined {
+export function readId(dir: string): string | undefined {
   try {
     return deliverableId(dir).id;
   } catch {
@@ -1203,7 +930,7 @@ function readId(dir: string): string | undefined {
   }
 }
 
-function emptyReport(): ReplayReport {
+export function emptyReport(): ReplayReport {
   return {
     replayed: [],
     putBack: [],
@@ -1217,170 +944,16 @@ function emptyReport(): ReplayReport {
   };
 }
 
-/** What {@linkcode replayLostRecords} did. */
-export interface LostRecordsReport extends ReplayReport {
-  /** Lines of the file that carry a record (or fail to): 0 for a file with none. */
-  lines: number;
-}
-
-/**
- * A {@linkcode LostRecordsReport} with, given a journal, the lines it holds that are not put back
- * here (another line of history's, or a commit's), each as `runrec flush --json` names a record
- * only a journal holds, with the command that records it where it belongs (each is in `failures`
- * too): what `flush --from --json` prints as `journalOnly`.
- */
-export interface LostLinesReport extends LostRecordsReport {
-  /** The journal's lines not put back here, with what records each. */
-  journalOnly: JournalOnlyJson[];
-}
-
-/**
- * Appends records carried by lost-record lines (or spool entries, one JSON
- * object per line) from a file an orchestrator saved, each once: a record
- * already in its file is not appended again. The file is only read. Given a
- * record file's journal (`.runrec/RunRecords.csv.journal`), it puts back the
- * records only that journal holds (in no file, branch, tag or stash, and put
- * back by no append: SCHEMA.md 7.1), each once, as an append puts back a line
- * git dropped: byte for byte, or under the next free RunID with a note naming
- * its own when another record holds that RunID by then.
- *
- * @example
- * ```ts
- * import { replayLostRecords } from "@runrec/runrec";
- * // lost-records.txt: the lines "runrec: lost-record: {...}" an orchestrator saved from failed
- * // emits' stderr (an empty file holds none).
- * const report = await replayLostRecords("lost-records.txt");
- * if (report.lines === 0) console.log("no lost-record line in it");
- * ```
- */
-export function replayLostRecords(
-  file: string,
-  options: AppendOptions = {},
-): Promise<LostRecordsReport> {
-  return replayLostFile(file, options);
-}
-
-/**
- * {@linkcode replayLostRecords}, its report naming a journal's lines not put back here as
- * `flush --json` does (`runrec flush --from FILE`).
- *
- * @example
- * ```ts
- * import { replayLostFile } from "./spool.ts";
- * const report = await replayLostFile("DEL-01-02_X/.runrec/RunRecords.csv.journal");
- * for (const line of report.journalOnly) console.log(line.runId, line.command);
- * ```
- */
-export async function replayLostFile(
-  file: string,
-  options: AppendOptions = {},
-  onReplayed?: OnReplayed,
-): Promise<LostLinesReport> {
-  checkReplayLostArguments(file, options);
-  const report: LostLinesReport = { ...emptyReport(), lines: 0, journalOnly: [] };
-  // A journal (.runrec/RunRecords.csv.journal): the records only it holds, each once.
-  // Or the journal a removed linked work tree left in the common git folder: of the file at its
-  // deliverable path in this work tree.
-  const kept = keptJournalOf(file);
-  if (kept?.live) {
-    report.failures.push(
-      `${file}: the journal of a linked work tree that is there still: runrec flush in that ` +
-        "work tree puts back what it holds",
-    );
-    return report;
-  }
-  if (kept?.prunable) {
-    // Moved by hand (not `git worktree move`), its own journal is back once it is repaired.
-    report.failures.push(
-      `${file}: the journal of a linked work tree whose folder is gone while git still lists ` +
-        "it (prunable): moved by hand, git worktree repair NEW-FOLDER brings its journal back, " +
-        "and runrec flush there puts back what it holds; deleted, git worktree " +
-        "prune first, then runrec flush --from this journal",
-    );
-    return report;
-  }
-  const journaled = journaledRecordFile(resolve(file)) ?? kept?.recordFile;
-  if (journaled !== undefined && kindOf(file) === "file") {
-    // A folder or FIFO at the record file's path: its journal's lines cannot be looked for
-    // there, and "no record only this journal holds" would be said of lines it holds.
-    if (!isGone(journaled) && kindOf(journaled) !== "file") {
-      report.failures.push(
-        `${join(dirname(dirname(file)), RECORD_FILE)}: records only its journal holds not put ` +
-          "back: not a regular file (a folder, FIFO or device)",
-      );
-      return report;
-    }
-    // As the user named the journal.
-    const named = kept === undefined ? join(dirname(dirname(file)), RECORD_FILE) : journaled;
-    const lost = journalOnlyLines(journaled, file);
-    // Another line of history's run (a branch, a detached HEAD's commit) is not this one's to
-    // record, and one a commit holds is recorded already: each is named with its remedy.
-    const elsewhere = lost.filter((l) => l.branchFile || l.commit || l.keptIn || l.unchecked);
-    for (const l of elsewhere) {
-      report.failures.push(
-        `${named}: not put back here: ${journalOnlyMessage(named, l)}`,
-      );
-      report.journalOnly.push(journalOnlyJson(named, l));
-    }
-    const lines = lost.filter((l) => !elsewhere.includes(l)).map((l) => l.line);
-    report.lines = lost.length;
-    if (lines.length > 0) {
-      await putBackJournalOnly(file, { journaled, named }, lines, report, options);
-    }
-    return report;
-  }
-  let opened: Deno.FsFile;
-  try {
-    opened = Deno.openSync(file);
-  } catch (e) {
-    throw unreadable(file, e);
-  }
-  using input = opened;
-  const reading = {
-    readSync(buffer: Uint8Array) {
-      try {
-        return input.readSync(buffer);
-      } catch (e) {
-        throw unreadable(file, e); // a folder opens, and fails at its first read
-      }
-    },
-  };
-  return await replayLostRecordLines(reading, file, options, onReplayed);
-}
-
-/** The one-line error of a `--from` file that cannot be opened or read. */
-function unreadable(file: string, e: unknown): InputError {
-  // Deno's refusal stays whole: the CLI says it in its sandbox's words, naming the path.
-  const why = e instanceof Deno.errors.NotCapable ? message(e) : failureReason(e as Error);
-  return new InputError(`${file}: cannot read: ${why}`);
-}
-
-/**
- * The longest lost-record line read: the JSON of a record whose line is at the line limit
- * (SCHEMA.md 6.5), which writes a byte of it as three at most (a C1 control `\u009b` for two, a
- * one-letter list element `"a",` for `a;`), and room for the entry's other members. A line of a
- * record runrec wrote is never longer; memory holds one such line at most.
- */
-const LOST_LINE_LIMIT_BYTES = 3 * LINE_LIMIT_BYTES + (1 << 20);
-
 /**
  * Bytes of records replayed under one lock (lost-record lines held before their records are
  * appended; a file's spool entries, by their records' JSON). Each append under a lock reads the
  * journal whole, and only the next lock's look cuts it to under 1 MiB: a lock held for thousands
  * of records made each append cost more than the one before.
  */
-const REPLAY_BATCH_BYTES = 256 << 10;
-
-/**
- * A pause between two batches' locks, so that a writer waiting for the lock (an emit, another
- * flush) finds it free: taken again at once, it never did, and gave up after its wait.
- */
-function letWaitersIn(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, LONGEST_LOCK_PAUSE_MS));
-}
+export const REPLAY_BATCH_BYTES = 256 << 10;
 
 /** Spool entries (oldest first) cut into runs of {@linkcode REPLAY_BATCH_BYTES}, in order. */
-function inBatches(items: readonly SpoolItem[]): SpoolItem[][] {
+export function inBatches(items: readonly SpoolItem[]): SpoolItem[][] {
   const batches: SpoolItem[][] = [];
   let held = REPLAY_BATCH_BYTES;
   for (const item of items) {
@@ -1392,218 +965,6 @@ function inBatches(items: readonly SpoolItem[]): SpoolItem[][] {
     held += JSON.stringify(item.entry?.draft ?? {}).length;
   }
   return batches;
-}
-
-/**
- * {@linkcode replayLostRecords} of lost-record lines read a line at a time from `input` (an
- * open file, standard input), named `source` (a file's name, or "standard input") in its
- * messages. The records of each 256 KiB of lines are appended before more are read, so memory
- * stays bounded whatever `input` holds; a line longer than {@linkcode LOST_LINE_LIMIT_BYTES} is
- * refused, named by its number. A read that fails once records are appended is a failure of the
- * report, not thrown: those records are in their files, and a run again appends each once.
- *
- * @example
- * ```ts
- * import { replayLostRecordLines } from "./spool.ts";
- * const report = await replayLostRecordLines(Deno.stdin, "standard input");
- * console.log(report.lines); // the lines that carried a record, or failed to
- * ```
- */
-export async function replayLostRecordLines(
-  input: ByteSource,
-  source: string,
-  options: AppendOptions = {},
-  onReplayed?: OnReplayed,
-): Promise<LostLinesReport> {
-  const report: LostLinesReport = { ...emptyReport(), lines: 0, journalOnly: [] };
-  const byFile = new Map<string, { entry: SpoolEntry; line: number }[]>();
-  let held = 0; // the length of the lines in byFile
-  let lastLine = 0; // the number of the last line read
-  let appended = false; // whether a batch was appended: a read failing after it is reported
-  try {
-    for (const { number, text: raw } of textLines(input, LOST_LINE_LIMIT_BYTES)) {
-      lastLine = number;
-      if (raw === undefined) {
-        report.lines++;
-        report.failures.push(
-          `${source}:${number}: not a lost record: longer than ` +
-            `${LOST_LINE_LIMIT_BYTES >> 20} MiB, more than any lost-record line runrec writes ` +
-            "(a record's line holds 16 MiB at most, SCHEMA.md 6.5); not read",
-        );
-        continue;
-      }
-      const text = raw.trim();
-      const at = text.indexOf(LOST_RECORD_PREFIX);
-      const json = at >= 0 ? text.slice(at + LOST_RECORD_PREFIX.length) : text;
-      if (at < 0 && !json.startsWith("{")) continue; // other output saved with them
-      report.lines++;
-      let entry: SpoolEntry;
-      try {
-        entry = JSON.parse(json);
-      } catch (e) {
-        report.failures.push(`${source}:${number}: not a lost record: ${message(e)}`);
-        continue;
-      }
-      const wrong = entryProblem(entry, undefined);
-      if (wrong) {
-        report.failures.push(`${source}:${number}: not replayed: ${wrong}`);
-        continue;
-      }
-      byFile.set(entry.recordFile, [...byFile.get(entry.recordFile) ?? [], {
-        entry,
-        line: number,
-      }]);
-      held += raw.length;
-      if (held < REPLAY_BATCH_BYTES) continue;
-      if (appended) await letWaitersIn();
-      handOver(await replayLost(source, byFile, report, options), onReplayed);
-      byFile.clear();
-      held = 0;
-      appended = true;
-    }
-  } catch (e) {
-    if (!appended || !(e instanceof InputError)) throw e;
-    await letWaitersIn();
-    handOver(await replayLost(source, byFile, report, options), onReplayed);
-    report.failures.push(
-      `${message(e)}, after line ${lastLine}: the records of the lines before it were appended ` +
-        "(each once); once it reads, the same runrec flush --from appends the rest",
-    );
-    return report;
-  }
-  if (appended && byFile.size > 0) await letWaitersIn();
-  return handOver(await replayLost(source, byFile, report, options), onReplayed);
-}
-
-/**
- * Called with each record a replay appends, once its batch is appended; given, the report's
- * `replayed` is left empty, so that memory does not grow with the records (`runrec flush` prints
- * each as it comes).
- */
-export type OnReplayed = (replayed: AppendResult) => void;
-
-/** Hands the records `report` holds appended to `onReplayed`, if given, and keeps none of them. */
-function handOver<Report extends ReplayReport>(report: Report, onReplayed?: OnReplayed): Report {
-  if (onReplayed !== undefined) {
-    for (const replayed of report.replayed.splice(0)) onReplayed(replayed);
-  }
-  return report;
-}
-
-/**
- * Puts back `lines`, the records only the journal `file` of `recordFile` holds, as an append puts
- * back a line git dropped (./put_back_line.ts): byte for byte, or under the next free SEQ with a
- * note naming its RunID when another record holds that RunID now (another clone's of that minute,
- * pulled). Each once: the file may hold it already, put back by another process meanwhile.
- */
-async function putBackJournalOnly(
-  file: string,
-  { journaled: recordFile, named }: { journaled: string; named: string },
-  lines: readonly string[],
-  report: LostRecordsReport,
-  options: AppendOptions,
-): Promise<void> {
-  // A line this runrec would not write (another version's) is refused before any write: the
-  // post-write check found it only once in the file, or in a file begun for it.
-  const writable = lines.filter((line) => {
-    const problem = foreignLineProblem(line);
-    if (problem === undefined) return true;
-    report.failures.push(
-      `${named}: records only its journal holds not put back: ${runIdOfLine(line)}: ` +
-        `${problem} (another runrec version's record: put it back with the runrec that wrote it)`,
-    );
-    return false;
-  });
-  if (writable.length === 0) return;
-  try {
-    await withRecordFile(recordFile, { holder: "runrec flush", ...options }, (writer) => {
-      // Checked out, the branch that lacked the file (the line began one there) gets it again.
-      const begun = isGone(recordFile);
-      try {
-        if (begun) Deno.writeTextFileSync(recordFile, `${HEADER}\n`, { createNew: true });
-        for (const [i, line] of writable.entries()) {
-          const written = writer.putBack(line, writable.slice(i + 1));
-          const [was, is] = [line, written.line].map((l) => runIdOfLine(l)!);
-          if (written.offset === undefined) report.alreadyWritten.push({ entry: file, runId: is });
-          else report.putBack.push({ runId: was === is ? was : `${was} as ${is}`, file: named });
-        }
-      } catch (e) {
-        // A file begun here that holds no record is taken away: a header alone, left behind,
-        // would be a file the branch never had (leftovers-52 2).
-        if (begun && !(e instanceof Deno.errors.AlreadyExists)) removeIfHeaderOnly(recordFile);
-        throw e;
-      }
-    });
-  } catch (e) {
-    report.failures.push(
-      `${named}: records only its journal holds not put back: ${message(e)}`,
-    );
-  }
-}
-
-/** Removes the record file `path` a put-back began, if it holds its header (or part) alone. */
-function removeIfHeaderOnly(path: string): void {
-  try {
-    if (`${HEADER}\n`.startsWith(Deno.readTextFileSync(path))) Deno.removeSync(path);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
-}
-
-/** Appends the records of `byFile`, read from `file` (lines numbered there), into `report`. */
-async function replayLost<Report extends LostRecordsReport>(
-  file: string,
-  byFile: Map<string, { entry: SpoolEntry; line: number }[]>,
-  report: Report,
-  options: AppendOptions,
-): Promise<Report> {
-  for (const [recordFile, lost] of byFile) {
-    const folder = dirname(recordFile);
-    if (isGone(folder)) {
-      // No folder to lock: said plainly, with what to do, instead of the lock's ENOENT.
-      for (const { line } of lost) {
-        report.failures.push(
-          `${file}:${line}: not replayed: its deliverable folder ${folder} is gone (renamed, ` +
-            "moved or removed): move the folder back, or set the line's recordFile to the " +
-            `${RECORD_FILE} of the folder where the deliverable is now, then run runrec flush ` +
-            `--from ${shellWord(file)} again`,
-        );
-      }
-      continue;
-    }
-    readNamedLines(resolve(recordFile)); // before the lock: see flush's
-    readEarlierSeqs(resolve(recordFile));
-    try {
-      await withRecordFile(recordFile, { holder: "runrec flush", ...options }, (writer) => {
-        for (const { entry, line } of lost) {
-          const written = alreadyReplayed(writer, entry);
-          const chosen = chosenRunIdHolder(writer, entry);
-          if (written !== undefined || chosen === "this") {
-            report.alreadyWritten.push({ entry: entry.id, runId: written ?? entry.draft.RunID! });
-            settleRun(writer, entry);
-            continue;
-          }
-          if (chosen !== undefined) {
-            // As a spool entry's: never renumbered; the lines after it go on (leftovers-52 4).
-            const then = `runrec flush --from ${shellWord(file)} again`;
-            const taken = new RunIdTaken(writer.path, entry, chosen, "line", then);
-            report.failures.push(`${file}:${line}: not replayed: ${taken.message}`);
-            continue;
-          }
-          const why = agentText(entry.error);
-          const note = `${replayMarker(entry)} (lost ${entry.spooledAt}: ${why})`;
-          const replay = replayOf(writer, entry, note);
-          if ("recorded" in replay) report.alreadyRecorded.push(replay.recorded);
-          else replayedInto(report, writer, replay.draft);
-          // As a spool's replay does: the run's pending (or reaped) file goes with it.
-          settleRun(writer, entry);
-        }
-      });
-    } catch (e) {
-      report.failures.push(`${recordFile}: lost records not replayed: ${message(e)}`);
-    }
-  }
-  return report;
 }
 
 /** Spooled records of one record file that are not in it yet. */

@@ -18,15 +18,8 @@ import { failureReason, InputError } from "../errors.ts";
 import { resolve } from "../path.ts";
 import { leaveNote, leaveWarning } from "../notices.ts";
 import { miscasedRootMarkerReason } from "../other_case.ts";
-import {
-  listSpool,
-  replayLostFile,
-  replayLostRecordLines,
-  type ReplayReport,
-  replaySpool,
-  type RunRecordedAlready,
-  SPOOL_FOLDER,
-} from "../spool.ts";
+import { listSpool, type ReplayReport, type RunRecordedAlready, SPOOL_FOLDER } from "../spool.ts";
+import { replayLostFile, replayLostRecordLines, replaySpool } from "../spool_flush.ts";
 import { deliverableFolders, refuseSlipInsideDeliverable, SILENT_SEARCH } from "../targets.ts";
 import { join } from "../path.ts";
 import { type Command, EXIT, positionals, stringOption, UsageError, writeJson } from "./command.ts";
@@ -197,10 +190,18 @@ export const flushCommand: Command = {
     // Printed as each batch is appended, none kept (thousands are tens of MB); --json gives all.
     const replayed: RunRecord[] = [];
     let appended = 0;
+    // Thrown once the replay is done: standard output on a full disk must not stop it.
+    let unprinted: unknown;
     const onReplayed = ({ record }: AppendResult) => {
       appended++;
       if (parsed.values.json) replayed.push(record);
-      else io.out(`${record.RunID}  replayed into ${record.DeliverableID}\n`);
+      else if (unprinted === undefined) {
+        try {
+          io.out(`${record.RunID}  replayed into ${record.DeliverableID}\n`);
+        } catch (e) {
+          unprinted = e;
+        }
+      }
     };
     const lost = from === undefined
       ? undefined
@@ -208,6 +209,7 @@ export const flushCommand: Command = {
       ? await replayLostRecordLines(standardInput(from), "standard input", {}, onReplayed)
       : await replayLostFile(from, {}, onReplayed).catch(namingFrom);
     const report: ReplayReport = lost ?? await replaySpool(dirs, {}, onReplayed);
+    if (unprinted !== undefined) throw unprinted;
     // Records no replay appends: only the journal holds them (SCHEMA.md 7.1), each named with
     // the command that does. `flush --from` of that journal appends them.
     const journalOnly: JournalOnlyJson[] = [...lost?.journalOnly ?? []];

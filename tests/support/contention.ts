@@ -9,7 +9,7 @@
  */
 import { join } from "node:path";
 import { readRecords } from "../../src/reader.ts";
-import { replaySpool } from "../../src/spool.ts";
+import { replaySpool } from "../../src/spool_flush.ts";
 import { RECORD_FILE } from "../../src/deliverable.ts";
 import { makeProject, ROOT } from "../fixtures.ts";
 
