@@ -16,6 +16,7 @@ import { resolvedPath } from "./lookups.ts";
 import { PENDING_FOLDER, REAPED_ERROR } from "./run_files.ts";
 import { runIdNote } from "./run_ids.ts";
 import { RECORD_FILE } from "./deliverable.ts";
+import { kindOf } from "./walk.ts";
 import { gitSync, workTrees } from "./git.ts";
 import { listPendingRuns, type PendingItem, type PendingRun } from "./pending.ts";
 import {
@@ -75,6 +76,23 @@ export function dropRunCopy(delDir: string, id: string): void {
     if (kept === undefined || !granted(kept.common)) return;
     Deno.removeSync(join(kept.folder, PENDING_FOLDER, `${id}.json`));
   } catch { /* none, or left: reap finds its run recorded in the journal kept beside it */ }
+}
+
+/**
+ * The copy of run `id`, left pending by a removed work tree, still waiting for the deliverable
+ * folder `home` of this work tree to be recorded in: claimed by the agent's own late finish.
+ *
+ * @example
+ * ```ts
+ * import { waitingRunCopy } from "./kept_runs.ts";
+ * waitingRunCopy("/repo/PKG-01/DEL-01-02_X", "20260222T101500123Z-1a2b3c4d"); // undefined: none
+ * ```
+ */
+export function waitingRunCopy(home: string, id: string): string | undefined {
+  return removedWorkTreeRunFolders(home)
+    .filter((folder) => resolve(folder.delDir) === resolve(home))
+    .map((folder) => join(folder.kept, PENDING_FOLDER, `${id}.json`))
+    .find((path) => kindOf(path) === "file");
 }
 
 /** The branch checked out in the work tree whose git folder is `gitDir`, from its `HEAD`. */

@@ -13,6 +13,7 @@ import { kindOf } from "./walk.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 import { DELIVERABLE_FOLDER, deliverableId, RECORD_FILE, requireFolder } from "./deliverable.ts";
 import { removedWorkTreeHome } from "./kept_journals.ts";
+import { waitingRunCopy } from "./kept_runs.ts";
 import { nearbyFolders, pendingElsewhere, runAndItsFinish, unfinishedRuns } from "./nearby_runs.ts";
 import { folderGitMovedTo, leftByGit } from "./git_moved_folder.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
@@ -658,7 +659,7 @@ async function refuseRecordedRunId(target: string, runId: string): Promise<void>
  */
 export function movedFolder(
   token: { delDir: string; id: string },
-): { delDir: string; id: string } | undefined {
+): { delDir: string; id: string; path?: string } | undefined {
   try {
     Deno.statSync(token.delDir);
   } catch (e) {
@@ -674,11 +675,15 @@ export function movedFolder(
     return { delDir: holders[0], id: token.id };
   }
   if (holders.length === 0) {
-    // In a work tree removed since: its run reaped here from the copy kept (./kept_runs.ts).
+    // In a work tree removed since: its run reaped here from the copy kept (./kept_runs.ts), or
+    // (the agent alive through a forced removal) that copy still waiting, finished here by it.
     const home = removedWorkTreeHome(token.delDir);
-    const held = home !== undefined &&
-      unfinishedRuns(home).some(({ item }) => item.id === token.id);
-    return held ? { delDir: home, id: token.id } : undefined;
+    if (home === undefined) return undefined;
+    if (unfinishedRuns(home).some(({ item }) => item.id === token.id)) {
+      return { delDir: home, id: token.id };
+    }
+    const copy = waitingRunCopy(home, token.id);
+    return copy === undefined ? undefined : { delDir: home, id: token.id, path: copy };
   }
   const each = holders.map((dir) => `${dir} (${idOf(dir) ?? "no DeliverableID"})`).join(", ");
   throw new InputError(

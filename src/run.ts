@@ -557,7 +557,7 @@ function whereRunIs(delDir: string, id: string, token: string): { delDir: string
   if (token !== pendingPath(delDir, id)) return { delDir, token };
   try {
     const moved = movedFolder({ delDir, id });
-    if (moved) return { delDir: moved.delDir, token: pendingPath(moved.delDir, id) };
+    if (moved) return { delDir: moved.delDir, token: moved.path ?? pendingPath(moved.delDir, id) };
   } catch { /* held elsewhere too: not this run's folder to guess */ }
   return { delDir, token }; // removed, not moved
 }

@@ -1,0 +1,60 @@
+/**
+ * pending-55's kept copies of a linked work tree's pending runs (src/kept_runs.ts), attacked:
+ * an agent alive while its work tree is removed (`git worktree remove --force`) finishes by its
+ * token into the work tree that stands for it, claiming the copy, so no reap later records it
+ * FAILED. Real git work trees, runrec as real processes.
+ *
+ * ```sh
+ * deno test -A tests/review4_55_test.ts
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { cli, DEL, KEPT, repository, workTree } from "./support/work_tree_project.ts";
+import { assertEquals } from "./assert.ts";
+import { git, tempDir } from "./fixtures.ts";
+import { recordsOf } from "./support/runs.ts";
+
+/** The files beneath `folder`, as paths (none when it is not there). */
+async function filesBeneath(folder: string): Promise<string[]> {
+  const found: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(folder)) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory) found.push(...await filesBeneath(path));
+      else if (entry.name.endsWith(".json")) found.push(path);
+    }
+  } catch { /* none */ }
+  return found;
+}
+
+Deno.test("agents alive while their linked work tree is removed (--force) finish by their tokens into the main work tree, once: no copy left for a reap (another TMPDIR's) to record FAILED", async () => {
+  const { root, env } = await repository();
+  const wt = await workTree(root, "-b", "t2");
+  const agent = new Deno.Command("sleep", { args: ["600"], stdout: "null" }).spawn();
+  const start = async () => {
+    const started = await cli(wt, env, "start", DEL, "--agent", "B", "--pid", `${agent.pid}`);
+    assertEquals(started.code, 0, started.stderr);
+    return started.stdout.trim();
+  };
+  try {
+    const [first, second] = [await start(), await start()];
+    await git(root, "worktree", "remove", "--force", wt);
+
+    const plain = await cli(root, env, "finish", first, "--status", "SUCCESS");
+    assertEquals(plain.code, 0, plain.stderr);
+    // From the token alone (--agent): was spooled for a folder that never comes back.
+    const named = await cli(root, env, "finish", second, "--status", "SUCCESS", "--agent", "B");
+    assertEquals(named.code, 0, named.stderr);
+  } finally {
+    agent.kill("SIGKILL");
+    await agent.status;
+  }
+
+  const reap = await cli(root, { TMPDIR: await tempDir() }, "reap", ".");
+  assertEquals(reap.code, 0, reap.stderr);
+  const runs = (await recordsOf(join(root, DEL))).filter((r) => r.AgentName === "B");
+  assertEquals(runs.map((r) => r.RunStatus), ["SUCCESS", "SUCCESS"], reap.stdout);
+  assertEquals(await filesBeneath(join(root, KEPT)), []);
+});
