@@ -79,7 +79,7 @@ export function dropRunCopy(delDir: string, id: string): void {
 }
 
 /**
- * The copy of run `id`, left pending by a removed work tree, still waiting for the deliverable
+ * The copy of run `id`, left pending by a removed (and pruned) work tree, still waiting for the deliverable
  * folder `home` of this work tree to be recorded in: claimed by the agent's own late finish.
  *
  * @example
@@ -90,7 +90,8 @@ export function dropRunCopy(delDir: string, id: string): void {
  */
 export function waitingRunCopy(home: string, id: string): string | undefined {
   return removedWorkTreeRunFolders(home)
-    .filter((folder) => resolve(folder.delDir) === resolve(home))
+    // A work tree git lists still (moved by hand?) may hold the run yet: not this one's.
+    .filter((folder) => !folder.prunable && resolve(folder.delDir) === resolve(home))
     .map((folder) => join(folder.kept, PENDING_FOLDER, `${id}.json`))
     .find((path) => kindOf(path) === "file");
 }

@@ -58,3 +58,36 @@ Deno.test("agents alive while their linked work tree is removed (--force) finish
   assertEquals(runs.map((r) => r.RunStatus), ["SUCCESS", "SUCCESS"], reap.stdout);
   assertEquals(await filesBeneath(join(root, KEPT)), []);
 });
+
+Deno.test("an agent alive in a linked work tree moved by plain mv: its finish by the old token records nothing in the main work tree; once repaired, its finish there records it once and leaves no copy", async () => {
+  const { root, env } = await repository();
+  const wt = await workTree(root, "-b", "t2");
+  const agent = new Deno.Command("sleep", { args: ["600"], stdout: "null" }).spawn();
+  const moved = `${wt}-moved`;
+  try {
+    const started = await cli(wt, env, "start", DEL, "--agent", "B", "--pid", `${agent.pid}`);
+    assertEquals(started.code, 0, started.stderr);
+    const token = started.stdout.trim();
+    await Deno.rename(wt, moved);
+
+    // Git lists the work tree still (prunable): the run is the moved work tree's, not main's.
+    const old = await cli(root, env, "finish", token, "--status", "SUCCESS");
+    assertEquals(old.code, 2, old.stderr);
+    assertEquals((await recordsOf(join(root, DEL))).filter((r) => r.AgentName === "B"), []);
+
+    await git(moved, "worktree", "repair");
+    const id = token.split("/").at(-1)!.replace(/\.json$/, "");
+    const there = await cli(moved, env, "finish", DEL, "--run", id, "--status", "SUCCESS");
+    assertEquals(there.code, 0, there.stderr);
+  } finally {
+    agent.kill("SIGKILL");
+    await agent.status;
+  }
+  const reap = await cli(root, env, "reap", ".");
+  assertEquals(reap.code, 0, reap.stderr);
+  const runs = [join(root, DEL), join(moved, DEL)].map(async (del) =>
+    (await recordsOf(del)).filter((r) => r.AgentName === "B").map((r) => r.RunStatus)
+  );
+  assertEquals(await Promise.all(runs), [[], ["SUCCESS"]]);
+  assertEquals(await filesBeneath(join(root, KEPT)), []);
+});
