@@ -12,9 +12,10 @@
  */
 import { join } from "node:path";
 import { cli, DEL, KEPT, repository, workTree } from "./support/work_tree_project.ts";
-import { assertEquals } from "./assert.ts";
+import { assertEquals, assertMatch } from "./assert.ts";
 import { git, tempDir } from "./fixtures.ts";
 import { recordsOf } from "./support/runs.ts";
+import { whileReadOnly } from "./support/read_only.ts";
 
 /** The files beneath `folder`, as paths (none when it is not there). */
 async function filesBeneath(folder: string): Promise<string[]> {
@@ -90,4 +91,21 @@ Deno.test("an agent alive in a linked work tree moved by plain mv: its finish by
   );
   assertEquals(await Promise.all(runs), [[], ["SUCCESS"]]);
   assertEquals(await filesBeneath(join(root, KEPT)), []);
+});
+
+Deno.test("a start in a linked work tree whose run's copy cannot be kept in the common git folder (read-only there, a bind mount) says so: git worktree remove would leave the run recorded by no one", async () => {
+  const { root, env } = await repository();
+  const wt = await workTree(root, "-b", "t2");
+  await Deno.mkdir(join(root, KEPT));
+  const started = await whileReadOnly(
+    join(root, KEPT),
+    () => cli(wt, env, "start", DEL, "--agent", "B"),
+  );
+  assertEquals(started.code, 0, started.stderr);
+  assertMatch(
+    started.stderr,
+    /^runrec: warning: .*DEL-01-02_Thing: run \S+ not kept in the common git folder \(.*Read-only file system.*\): finish or reap it before git worktree remove of this work tree, which takes its file away\n$/,
+  );
+  const finish = await cli(wt, env, "finish", started.stdout.trim(), "--status", "SUCCESS");
+  assertEquals(finish.code, 0, finish.stderr);
 });
