@@ -8,7 +8,7 @@
  * @module
  */
 import { deliverableOfRunId, foldersOfDeliverable, runIdHome } from "./run_id_home.ts";
-import { isGone, resolvedPath, sameFolder } from "./lookups.ts";
+import { isGone, isThere, resolvedPath, sameFolder } from "./lookups.ts";
 import { kindOf } from "./walk.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 import { DELIVERABLE_FOLDER, deliverableId, RECORD_FILE, requireFolder } from "./deliverable.ts";
@@ -28,6 +28,7 @@ import {
   type PendingItem,
   pendingPath,
   type PendingRun,
+  reapedPath,
 } from "./pending.ts";
 import { implausibleStart } from "./implausible_start.ts";
 import { reapedRunOf } from "./reaped_runs.ts";
@@ -267,7 +268,9 @@ async function namedRun(
   // One git left behind may hold the run still, or reap moved it where the files went.
   if (token) {
     const there = kindOf(token.delDir) === "folder" && !leftByGit(token.delDir);
-    return there ? token : movedFolder(token) ?? token;
+    if (!there) return movedFolder(token) ?? token;
+    const held = [pendingPath, reapedPath].some((file) => isThere(file(token.delDir, token.id)));
+    return held ? token : reapedInOtherWorkTree(token) ?? token;
   }
   const kind = kindOf(target);
   if (kind === "file" || (target.endsWith(".json") && kind !== "folder")) {
@@ -690,6 +693,22 @@ export function movedFolder(
     `${token.delDir}: no such folder (moved or removed since runrec start?); run ${token.id} ` +
       `is pending in ${each}: if it belongs there, runrec finish <that folder> --run ${token.id}`,
   );
+}
+
+/**
+ * The deliverable folder at the token's path in another work tree of the repository that holds
+ * its run reaped (or pending): the token's work tree was removed, its run reaped there from the
+ * copy kept (./kept_runs.ts), and a work tree added again at its path since.
+ */
+function reapedInOtherWorkTree(
+  token: { delDir: string; id: string },
+): { delDir: string; id: string } | undefined {
+  const trees = workTrees(token.delDir);
+  if (trees === undefined) return undefined;
+  const path = relative(trees.top, resolvedPath(resolve(token.delDir)));
+  const delDir = trees.others.map((other) => join(other, path))
+    .find((dir) => unfinishedRuns(dir).some(({ item }) => item.id === token.id));
+  return delDir === undefined ? undefined : { delDir, id: token.id };
 }
 
 /** The deliverable folders holding the run `id` (pending, or reaped) of {@linkcode nearbyFolders}. */

@@ -109,3 +109,27 @@ Deno.test("a start in a linked work tree whose run's copy cannot be kept in the 
   const finish = await cli(wt, env, "finish", started.stdout.trim(), "--status", "SUCCESS");
   assertEquals(finish.code, 0, finish.stderr);
 });
+
+Deno.test("a work tree added again where a removed one was, its killed run reaped in the main work tree: the late finish by the token, from the new work tree, supersedes the FAILED record there, and records nothing in the new one", async () => {
+  const { root, env } = await repository();
+  const wt = await workTree(root, "-b", "t2");
+  const agent = new Deno.Command("sleep", { args: ["600"], stdout: "null" }).spawn();
+  const started = await cli(wt, env, "start", DEL, "--agent", "B", "--pid", `${agent.pid}`);
+  agent.kill("SIGKILL");
+  await agent.status;
+  assertEquals(started.code, 0, started.stderr);
+  await git(root, "worktree", "remove", wt);
+  await git(root, "worktree", "add", "-q", "-b", "t3", wt);
+  const reap = await cli(root, env, "reap", ".");
+  assertEquals(reap.code, 0, reap.stderr);
+
+  // Without --agent (was: exit 2, "its file was removed"); with it, a second record in t3.
+  const late = await cli(wt, env, "finish", started.stdout.trim(), "--status", "SUCCESS");
+  assertEquals(late.code, 0, late.stderr);
+  const runs = [join(root, DEL), join(wt, DEL)].map(async (del) =>
+    (await recordsOf(del)).filter((r) => r.AgentName === "B").map((r) => r.RunStatus)
+  );
+  assertEquals(await Promise.all(runs), [["FAILED", "SUCCESS"], []]);
+  const [failed, success] = (await recordsOf(join(root, DEL))).filter((r) => r.AgentName === "B");
+  assertMatch(success.Notes, new RegExp(`supersedes=${failed.RunID}`));
+});
