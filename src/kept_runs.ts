@@ -16,6 +16,8 @@ import { resolvedPath } from "./lookups.ts";
 import { PENDING_FOLDER, REAPED_ERROR } from "./run_files.ts";
 import { runIdNote } from "./run_ids.ts";
 import { RECORD_FILE } from "./deliverable.ts";
+import { kindOf } from "./walk.ts";
+import { failureReason } from "./errors.ts";
 import { gitSync, workTrees } from "./git.ts";
 import { listPendingRuns, type PendingItem, type PendingRun } from "./pending.ts";
 import {
@@ -29,16 +31,16 @@ import {
 /**
  * Keeps a copy of `run`, just kept in `delDir`'s `.runrec/pending/`, in the common git folder,
  * when `delDir` is in a linked work tree; naming the work tree and its branch. Best effort: a copy
- * not kept leaves the run as before, and never fails its start.
+ * not kept leaves the run as before, and never fails its start; the warning it gives says so.
  *
  * @example
  * ```ts
  * import { keepRunCopy } from "./kept_runs.ts";
  * declare const run: import("./pending.ts").PendingRun;
- * keepRunCopy("/wt/PKG-01/DEL-01-02_X", run);
+ * const warning = keepRunCopy("/wt/PKG-01/DEL-01-02_X", run); // undefined: kept, or no need
  * ```
  */
-export function keepRunCopy(delDir: string, run: PendingRun): void {
+export function keepRunCopy(delDir: string, run: PendingRun): string | undefined {
   try {
     const kept = keptFolder(resolve(delDir));
     // A library script allowed to write its project only: Deno would prompt in a terminal.
@@ -57,7 +59,13 @@ export function keepRunCopy(delDir: string, run: PendingRun): void {
     // own file is, and a copy a power loss left damaged is named by reap, never taken for none.
     Deno.writeTextFileSync(`${path}.tmp`, JSON.stringify(copy, null, 1) + "\n");
     Deno.renameSync(`${path}.tmp`, path);
-  } catch { /* not kept: the run's own file is all, as before */ }
+  } catch (e) {
+    // The run's own file is all, as before: said while the agent can still see to it.
+    return `${delDir}: run ${run.id} not kept in the common git folder (${
+      failureReason(e as Error)
+    }): ` +
+      "finish or reap it before git worktree remove of this work tree, which takes its file away";
+  }
 }
 
 /**
@@ -75,6 +83,24 @@ export function dropRunCopy(delDir: string, id: string): void {
     if (kept === undefined || !granted(kept.common)) return;
     Deno.removeSync(join(kept.folder, PENDING_FOLDER, `${id}.json`));
   } catch { /* none, or left: reap finds its run recorded in the journal kept beside it */ }
+}
+
+/**
+ * The copy of run `id`, left pending by a removed (and pruned) work tree, still waiting for the deliverable
+ * folder `home` of this work tree to be recorded in: claimed by the agent's own late finish.
+ *
+ * @example
+ * ```ts
+ * import { waitingRunCopy } from "./kept_runs.ts";
+ * waitingRunCopy("/repo/PKG-01/DEL-01-02_X", "20260222T101500123Z-1a2b3c4d"); // undefined: none
+ * ```
+ */
+export function waitingRunCopy(home: string, id: string): string | undefined {
+  return removedWorkTreeRunFolders(home)
+    // A work tree git lists still (moved by hand?) may hold the run yet: not this one's.
+    .filter((folder) => !folder.prunable && resolve(folder.delDir) === resolve(home))
+    .map((folder) => join(folder.kept, PENDING_FOLDER, `${id}.json`))
+    .find((path) => kindOf(path) === "file");
 }
 
 /** The branch checked out in the work tree whose git folder is `gitDir`, from its `HEAD`. */

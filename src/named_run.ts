@@ -8,11 +8,12 @@
  * @module
  */
 import { deliverableOfRunId, foldersOfDeliverable, runIdHome } from "./run_id_home.ts";
-import { isGone, resolvedPath, sameFolder } from "./lookups.ts";
+import { isGone, isThere, resolvedPath, sameFolder } from "./lookups.ts";
 import { kindOf } from "./walk.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 import { DELIVERABLE_FOLDER, deliverableId, RECORD_FILE, requireFolder } from "./deliverable.ts";
 import { removedWorkTreeHome } from "./kept_journals.ts";
+import { waitingRunCopy } from "./kept_runs.ts";
 import { nearbyFolders, pendingElsewhere, runAndItsFinish, unfinishedRuns } from "./nearby_runs.ts";
 import { folderGitMovedTo, leftByGit } from "./git_moved_folder.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
@@ -27,6 +28,7 @@ import {
   type PendingItem,
   pendingPath,
   type PendingRun,
+  reapedPath,
 } from "./pending.ts";
 import { implausibleStart } from "./implausible_start.ts";
 import { reapedRunOf } from "./reaped_runs.ts";
@@ -266,7 +268,9 @@ async function namedRun(
   // One git left behind may hold the run still, or reap moved it where the files went.
   if (token) {
     const there = kindOf(token.delDir) === "folder" && !leftByGit(token.delDir);
-    return there ? token : movedFolder(token) ?? token;
+    if (!there) return movedFolder(token) ?? token;
+    const held = [pendingPath, reapedPath].some((file) => isThere(file(token.delDir, token.id)));
+    return held ? token : reapedInOtherWorkTree(token) ?? token;
   }
   const kind = kindOf(target);
   if (kind === "file" || (target.endsWith(".json") && kind !== "folder")) {
@@ -658,7 +662,7 @@ async function refuseRecordedRunId(target: string, runId: string): Promise<void>
  */
 export function movedFolder(
   token: { delDir: string; id: string },
-): { delDir: string; id: string } | undefined {
+): { delDir: string; id: string; path?: string } | undefined {
   try {
     Deno.statSync(token.delDir);
   } catch (e) {
@@ -674,17 +678,37 @@ export function movedFolder(
     return { delDir: holders[0], id: token.id };
   }
   if (holders.length === 0) {
-    // In a work tree removed since: its run reaped here from the copy kept (./kept_runs.ts).
+    // In a work tree removed since: its run reaped here from the copy kept (./kept_runs.ts), or
+    // (the agent alive through a forced removal) that copy still waiting, finished here by it.
     const home = removedWorkTreeHome(token.delDir);
-    const held = home !== undefined &&
-      unfinishedRuns(home).some(({ item }) => item.id === token.id);
-    return held ? { delDir: home, id: token.id } : undefined;
+    if (home === undefined) return undefined;
+    if (unfinishedRuns(home).some(({ item }) => item.id === token.id)) {
+      return { delDir: home, id: token.id };
+    }
+    const copy = waitingRunCopy(home, token.id);
+    return copy === undefined ? undefined : { delDir: home, id: token.id, path: copy };
   }
   const each = holders.map((dir) => `${dir} (${idOf(dir) ?? "no DeliverableID"})`).join(", ");
   throw new InputError(
     `${token.delDir}: no such folder (moved or removed since runrec start?); run ${token.id} ` +
       `is pending in ${each}: if it belongs there, runrec finish <that folder> --run ${token.id}`,
   );
+}
+
+/**
+ * The deliverable folder at the token's path in another work tree of the repository that holds
+ * its run reaped (or pending): the token's work tree was removed, its run reaped there from the
+ * copy kept (./kept_runs.ts), and a work tree added again at its path since.
+ */
+function reapedInOtherWorkTree(
+  token: { delDir: string; id: string },
+): { delDir: string; id: string } | undefined {
+  const trees = workTrees(token.delDir);
+  if (trees === undefined) return undefined;
+  const path = relative(trees.top, resolvedPath(resolve(token.delDir)));
+  const delDir = trees.others.map((other) => join(other, path))
+    .find((dir) => unfinishedRuns(dir).some(({ item }) => item.id === token.id));
+  return delDir === undefined ? undefined : { delDir, id: token.id };
 }
 
 /** The deliverable folders holding the run `id` (pending, or reaped) of {@linkcode nearbyFolders}. */

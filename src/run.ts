@@ -254,18 +254,21 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
       ]
       : [],
   ];
-  const warned = said.length > 0 ? { warnings: said } : {};
-  if (!exists) return { delDir: dir, run, creates: true, ...warned };
+  const warned = () => said.length > 0 ? { warnings: said } : {};
+  if (!exists) return { delDir: dir, run, creates: true, ...warned() };
   try {
     const kept = keepPendingRun(dir, run);
     // A linked work tree's, kept in the common git folder too: `git worktree remove` takes the
     // run's file away with the work tree (./kept_runs.ts).
-    if (kept.token === pendingPath(dir, run.id)) keepRunCopy(dir, kept.run);
-    return { delDir: dir, run: kept.run, token: kept.token, ...warned };
+    const notKept = kept.token === pendingPath(dir, run.id)
+      ? keepRunCopy(dir, kept.run)
+      : undefined;
+    if (notKept !== undefined) said.push(notKept);
+    return { delDir: dir, run: kept.run, token: kept.token, ...warned() };
   } catch (e) {
     const why = (e as Error).message.split("\n")[0].replaceAll(`${dir}/`, "");
     run.start.notes.push(`pending run not saved (${why}): reap could not have recorded a crash`);
-    return { delDir: dir, run, notSaved: why, ...warned };
+    return { delDir: dir, run, notSaved: why, ...warned() };
   }
 }
 
@@ -557,7 +560,7 @@ function whereRunIs(delDir: string, id: string, token: string): { delDir: string
   if (token !== pendingPath(delDir, id)) return { delDir, token };
   try {
     const moved = movedFolder({ delDir, id });
-    if (moved) return { delDir: moved.delDir, token: pendingPath(moved.delDir, id) };
+    if (moved) return { delDir: moved.delDir, token: moved.path ?? pendingPath(moved.delDir, id) };
   } catch { /* held elsewhere too: not this run's folder to guess */ }
   return { delDir, token }; // removed, not moved
 }

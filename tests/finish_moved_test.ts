@@ -124,6 +124,9 @@ Deno.test("finish <token> after the worktree it ran in was removed: exit 0, the 
   const token = start.stdout.trim();
   const id = token.split("/").at(-1)!.replace(/\.json$/, "");
   await git(root, "worktree", "remove", "--force", wt);
+  // No copy of the run kept in the common git folder (a start by a runrec before stop 55): the
+  // token is all (with the copy, finish records it in the main work tree: review4_55).
+  await Deno.remove(join(root, ".git", "runrec-journals"), { recursive: true });
   const finishArgs = ["finish", token, "--status", "SUCCESS"];
 
   // Without --agent nothing says which agent ran: exit 2, naming both ways forward.
