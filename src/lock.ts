@@ -392,7 +392,8 @@ export function isZombie(pid: number): boolean {
 /**
  * Why a live `pid` is not the lock's holder (a zombie, or a process started
  * after `acquiredMs`: the pid was reused), or `undefined` when it is, or when
- * the system cannot tell. `etime` has a resolution of a second, hence the margin.
+ * the system cannot tell. `etime` has a resolution of a second, hence the margin
+ * of two seconds; `/proc` tells a start to the tick, and a caller may ask for less (`marginMs`).
  * A read-only finish's marker is judged so too, against the time it was made.
  * Given `holderStartUptimeMs` (the lock's `pid_start_uptime_ms`), the pid's start
  * since boot must be that one instead: a wall clock stepped forward since the
@@ -409,6 +410,7 @@ export function notTheHolder(
   pid: number,
   acquiredMs: number,
   holderStartUptimeMs?: number,
+  marginMs = 2000,
 ): string | undefined {
   const facts = processFacts(pid);
   if (!facts) return undefined;
@@ -423,7 +425,9 @@ export function notTheHolder(
     }
     if (sinceBoot >= holderStartUptimeMs - 3000) return undefined;
   }
-  return facts.startedMs > acquiredMs + 2000
+  // `ps` tells a start to the second only: two seconds' margin there.
+  const margin = sinceBoot === undefined ? 2000 : Math.min(marginMs, 2000);
+  return facts.startedMs > acquiredMs + margin
     ? `pid ${pid} now belongs to a process started after the lock was taken`
     : undefined;
 }

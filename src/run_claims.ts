@@ -187,8 +187,20 @@ export function claimerState(
 ): "alive" | "gone" | "unknown" {
   const state = processState(pidAtHost);
   if (state !== "alive" || sinceMs === undefined) return state;
-  return notTheHolder(Number(pidAtHost.split("@")[0]), sinceMs) === undefined ? "alive" : "gone";
+  // This very process made a claim only after it started, which it knows to the tick: one made
+  // moments before is a predecessor's (a container's process restarted at once under its pid).
+  const margin = pidAtHost === `${Deno.pid}@${claimHost()}` ? OWN_START_MARGIN_MS : undefined;
+  return notTheHolder(Number(pidAtHost.split("@")[0]), sinceMs, undefined, margin) === undefined
+    ? "alive"
+    : "gone";
 }
+
+/**
+ * How long before this very process's start, as the system tells it (to a tick of 10 ms; a
+ * file's ctime lags by up to a tick of the kernel's coarse clock), a claim naming it may have been
+ * made and still be its own.
+ */
+const OWN_START_MARGIN_MS = 100;
 
 /**
  * Whether the finisher holding the claim `claim` on a pending run (`holder`,

@@ -6,29 +6,17 @@ import { basename, join } from "node:path";
 import { RECORD_FILE } from "../src/deliverable.ts";
 import { makeProject, ROOT } from "./fixtures.ts";
 import { clockMovedEnv, runCliProcess } from "./cli.ts";
-import { inContainer } from "./support/container.ts";
+import { finishRetriedInContainer } from "./support/container.ts";
 import { pendingFiles, recordsOf } from "./support/runs.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 
 Deno.test("a container's finish retried under the pid of the one killed while it held the run's claim takes the claim over at once and records the run, not waited for as its own (review2-55 F1)", async () => {
   const { del } = await makeProject();
-  const file = join(del, RECORD_FILE);
-  const started = await runCliProcess(["start", del, "--agent", "4_DOCUMENTS"]);
-  assertEquals(started.code, 0, started.stderr);
-  const run = started.stdout.trim();
-  // Killed as it takes the append lock: the run claimed, the lock not made.
-  const kill = ["-P", `${file}.lock`, "-e", "trace=openat", "-e", "inject=openat:signal=KILL"];
-  const killed = await inContainer({ strace: kill }, "finish", run, "--status", "SUCCESS");
-  assertEquals(killed.code, 137, new TextDecoder().decode(killed.stderr));
-  const [claim] = pendingFiles(del);
+  // A start told from the claim by the system's (to the second where only `ps` tells it).
+  const { claim, retried, ms } = await finishRetriedInContainer(del, 2500);
   assert(/\.json\.claim-[0-9]+@/.test(claim), claim);
-  // A start told from the claim by the system's, with its margin of two seconds.
-  await new Promise((resolve) => setTimeout(resolve, 2500));
-
-  const since = Date.now();
-  const retried = await inContainer({}, "finish", run, "--status", "SUCCESS");
   assertEquals(retried.code, 0, new TextDecoder().decode(retried.stderr));
-  assert(Date.now() - since < 10_000, `waited for its own pid: ${Date.now() - since} ms`);
+  assert(ms < 10_000, `waited for its own pid: ${ms} ms`);
   assertEquals((await recordsOf(del)).map((r) => `${r.AgentName} ${r.RunStatus}`), [
     "4_DOCUMENTS SUCCESS",
   ]);
