@@ -251,17 +251,29 @@ class RunsSoak extends Soak {
 
   /** A linked work tree of clone `c` on a branch of its own, recording, merged back. */
   async workTree(c: number): Promise<void> {
+    const { branch, tree } = await this.addWorkTree(c);
+    await this.emit(c, tree);
+    await this.startFinish(c, tree);
+    await this.mergeWorkTree(c, branch, tree);
+  }
+
+  /** A linked work tree of clone `c` on a new branch, from a commit of what the clone holds. */
+  async addWorkTree(c: number): Promise<{ branch: string; tree: string }> {
     const dir = this.clones[c];
     const branch = `tree-${++this.trees}`;
     const tree = `${dir}-${branch}`;
     await this.commit(c, "before a work tree");
     await git(dir, "worktree", "add", "-q", "-b", branch, tree);
     this.note(`clone ${c}: worktree add ${branch}`);
-    await this.emit(c, tree);
-    await this.startFinish(c, tree);
+    return { branch, tree };
+  }
+
+  /** The work tree's records committed on its branch, the tree removed, the branch merged. */
+  async mergeWorkTree(c: number, branch: string, tree: string): Promise<void> {
+    const dir = this.clones[c];
     await git(tree, "add", "-A");
-    await git(tree, "commit", "-qm", `${branch} records`);
-    await git(tree, "worktree", "remove", tree);
+    await git(tree, "commit", "-q", "--allow-empty", "-m", `${branch} records`);
+    await git(dir, "worktree", "remove", tree);
     await this.commit(c, "before merging a work tree");
     await git(dir, "merge", "-q", "--no-edit", "--no-ff", branch);
     await git(dir, "branch", "-q", "-d", branch);
@@ -444,11 +456,7 @@ class RunsSoak extends Soak {
    */
   async reapAcrossTrees(c: number): Promise<void> {
     const dir = this.clones[c];
-    const branch = `tree-${++this.trees}`;
-    const tree = `${dir}-${branch}`;
-    await this.commit(c, "before a work tree");
-    await git(dir, "worktree", "add", "-q", "-b", branch, tree);
-    this.note(`clone ${c}: worktree add ${branch}`);
+    const { branch, tree } = await this.addWorkTree(c);
     const [at, from] = this.random() < 0.5 ? [tree, dir] : [dir, tree];
     if (this.random() < 0.5) await this.emit(c, at);
     const { pending, token } = await this.killAgent(c, at);
@@ -472,13 +480,7 @@ class RunsSoak extends Soak {
     await this.repeatsNotMade(c, before, `reap of ${pending} across work trees`, at);
     const again = await runCliProcess(["reap", at], FULL_FLAGS, this.envOf(c), at);
     assertEquals([again.code, again.stdout], [0, ""], `reap again: ${again.stderr}`);
-    await git(tree, "add", "-A");
-    await git(tree, "commit", "-q", "--allow-empty", "-m", `${branch} records`);
-    await git(dir, "worktree", "remove", tree);
-    await this.commit(c, "before merging a work tree");
-    await git(dir, "merge", "-q", "--no-edit", "--no-ff", branch);
-    await git(dir, "branch", "-q", "-d", branch);
-    this.note(`clone ${c}: worktree remove, merge ${branch}`);
+    await this.mergeWorkTree(c, branch, tree);
   }
 
   /**
