@@ -19,7 +19,7 @@ import {
   journalOnlyMessage,
 } from "../journal.ts";
 import { describePending, pendingRecords } from "../spool.ts";
-import { listPendingRuns } from "../pending.ts";
+import { listPendingRuns, type PendingItem } from "../pending.ts";
 import { foldersWithPendingRuns } from "../pending_folders.ts";
 import { pendingRunWarnings, removedWorkTreeRunWarnings } from "../pending_warnings.ts";
 import { recordedThere, removedWorkTreeRuns, startedIn } from "../kept_runs.ts";
@@ -543,26 +543,20 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     const goneJson = gone.map((path) => ({ path, history: historyJson(histories.get(path)) }));
     out.write(`  "gone": ${jsonText(goneJson)},\n`);
     out.write(`  "spooled": ${jsonText(pending)},\n`);
-    const unfinished = started.flatMap((s) =>
-      s.runs.map((r) => ({
-        delDir: s.delDir,
-        id: r.id,
-        agent: r.run?.agent ?? "",
-        started: r.run?.start.started ?? "",
-        finishing: r.claimedBy !== undefined,
-        // Emptied or cut: reap leaves it, and finish records it from its token (the text's warning).
-        damaged: r.damaged === true,
-      }))
-    );
+    const runJson = (delDir: string, r: PendingItem) => ({
+      delDir,
+      id: r.id,
+      agent: r.run?.agent ?? "",
+      started: r.run?.start.started ?? "",
+      finishing: r.claimedBy !== undefined,
+      // Emptied or cut: reap leaves it, and finish records it from its token (the text's warning).
+      damaged: r.damaged === true,
+    });
+    const unfinished = started.flatMap((s) => s.runs.map((r) => runJson(s.delDir, r)));
     // A removed work tree's, as its deliverable folder's here, naming that work tree.
     const removedRuns = removedWorkTreeRuns(targets).flatMap(({ folder, items }) =>
       items.filter((r) => !r.run || recordedThere(folder, r.run) === undefined).map((r) => ({
-        delDir: folder.delDir,
-        id: r.id,
-        agent: r.run?.agent ?? "",
-        started: r.run?.start.started ?? "",
-        finishing: r.claimedBy !== undefined,
-        damaged: r.damaged === true,
+        ...runJson(folder.delDir, r),
         startedIn: startedIn(r.run, folder.workTree),
       }))
     );
