@@ -3,7 +3,9 @@
  * folder in the way, a lock that stays held), so that it is not lost. The
  * next record runrec writes for a run of the same folder (emit, finish, exec,
  * reap, `withRun`, `recordRun`), or `runrec flush`, replays it once; an
- * annotation and the library's `emitRecord` leave it for those.
+ * annotation and the library's `emitRecord` leave it for those. A record
+ * replays the oldest {@linkcode REPLAY_BATCH_BYTES} of them here; `flush`'s
+ * replay of them all is ./spool_flush.ts, which no emit loads.
  *
  * Replays are idempotent: each entry has an id, the replayed record's Notes
  * say `replayed from spool entry <id>`, and a replay first looks, under the
