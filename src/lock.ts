@@ -618,7 +618,8 @@ function judge(path: string): Verdict {
       return { kind: "orphan", reason: `pid ${info.pid} exited (a zombie)`, of, identity };
     }
     if (alive) {
-      // Within its lease a live pid is taken for the holder; its start (a process) is asked only after.
+      // Within its lease a live pid is taken for the holder; its start (a process) is asked only
+      // after.
       const reason = now > leaseEnd
         ? notTheHolder(info.pid, acquiredMs, info.pid_start_uptime_ms)
         : undefined;

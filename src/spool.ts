@@ -263,8 +263,8 @@ export function newSpoolEntry(recordFile: string, draft: RecordDraft, error: str
 
 /**
  * Puts a record that could not be appended into the first spool folder that
- * takes it; returns the entry's path and the folders passed over. Throws only when no folder takes it:
- * then the caller prints {@linkcode lostRecordLine}.
+ * takes it; returns the entry's path and the folders passed over. Throws only
+ * when no folder takes it: then the caller prints {@linkcode lostRecordLine}.
  *
  * @example
  * ```ts
@@ -311,7 +311,10 @@ export interface SpoolResult {
   path: string;
   /** One line per folder tried before and not used, with why (e.g. `$RUNREC_SPOOL_DIR`'s mode). */
   skipped: string[];
-  /** How long the record waits there and what replays it (in the deliverable's folder: what deletes it). */
+  /**
+   * How long the record waits there and what replays it (in the deliverable's folder: what
+   * deletes it).
+   */
   caution?: string;
 }
 
@@ -898,7 +901,9 @@ export function replayOf(
   return { draft: { ...draft, Notes: notes.filter(Boolean).join(" | ") } };
 }
 
-/** The pending file a finish of a read-only folder left beside this record, removed now it is in. */
+/**
+ * The pending file a finish of a read-only folder left beside this record, removed now it is in.
+ */
 export function settleRun(writer: RecordWriter, entry: SpoolEntry): void {
   settleRecordedRuns(dirname(writer.path), entry.draft.Notes ?? "", entry.draft.ErrorSummary ?? "");
 }

@@ -1,8 +1,9 @@
 /**
- * What `runrec flush` replays: every spooled record of the folders named, each file's 256 KiB
- * under a lock of their own ({@linkcode replaySpool}), and the records of lost-record lines an
- * orchestrator saved, or of a journal ({@linkcode replayLostRecords}). Apart from `spool.ts`,
- * which an append loads: no emit runs these.
+ * What `runrec flush` replays: every spooled record of the folders named, each file's
+ * {@linkcode REPLAY_BATCH_BYTES} under a lock of their own ({@linkcode replaySpool}), and the
+ * records of lost-record lines an orchestrator saved, or of a journal
+ * ({@linkcode replayLostRecords}). Apart from `spool.ts`, which an append loads: no emit runs
+ * these.
  *
  * @module
  */
@@ -118,7 +119,7 @@ function requireUserSpool(): void {
 /**
  * Replays every spooled record in the spool folders of `delDirs` (one
  * deliverable folder or several; none: of the user only), one record file at
- * a time, oldest first, each 256 KiB of its records under an append lock of
+ * a time, oldest first, each {@linkcode REPLAY_BATCH_BYTES} of its records under an append lock of
  * their own; once the file refuses a write, the rest of its records are not
  * tried (one failure says how many). A record that stays in the spool is a
  * failure when its file is at or beneath one of `delDirs` (`flush` passes the
@@ -490,10 +491,11 @@ function letWaitersIn(): Promise<void> {
 /**
  * {@linkcode replayLostRecords} of lost-record lines read a line at a time from `input` (an
  * open file, standard input), named `source` (a file's name, or "standard input") in its
- * messages. The records of each 256 KiB of lines are appended before more are read, so memory
- * stays bounded whatever `input` holds; a line longer than {@linkcode LOST_LINE_LIMIT_BYTES} is
- * refused, named by its number. A read that fails once records are appended is a failure of the
- * report, not thrown: those records are in their files, and a run again appends each once.
+ * messages. The records of each {@linkcode REPLAY_BATCH_BYTES} of lines are appended before
+ * more are read, so memory stays bounded whatever `input` holds; a line longer than
+ * {@linkcode LOST_LINE_LIMIT_BYTES} is refused, named by its number. A read that fails once
+ * records are appended is a failure of the report, not thrown: those records are in their files,
+ * and a run again appends each once.
  *
  * @example
  * ```ts
