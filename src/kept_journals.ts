@@ -161,8 +161,8 @@ export function keepJournal(
 
 /**
  * Makes the folder of the copy at `path`, naming its work tree's top folder once; the first copy
- * a work tree makes removes the copies of work trees removed over a day ago, but for a run left
- * pending there (./kept_runs.ts).
+ * a work tree makes removes the copies of removed work trees last written over
+ * {@linkcode KEPT_MS} ago, but for a run left pending there (./kept_runs.ts).
  *
  * @example
  * ```ts
