@@ -635,7 +635,15 @@ function slashedSpelling(path: string): { path: string; kind: string } | undefin
   return kind === "other" ? undefined : { path: slashed, kind };
 }
 
-/** Throws an {@linkcode InputError} when {@linkcode backslashProblem} has one for `path`. */
+/**
+ * Throws an {@linkcode InputError} when {@linkcode backslashProblem} has one for `path`.
+ *
+ * @example
+ * ```ts
+ * import { refuseBackslash } from "./deliverable.ts";
+ * refuseBackslash("PKG-01/DEL-01-02_X"); // no backslash: returns
+ * ```
+ */
 export function refuseBackslash(path: string): void {
   const problem = backslashProblem(path);
   if (problem) throw new InputError(`${path}: ${problem}`);

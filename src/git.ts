@@ -35,7 +35,9 @@ export interface GitResult {
  * `git --git-dir=.git --work-tree=. commit`) is made absolute, as the user
  * meant it: git would take it from `cwd`, a deliverable's folder, and find
  * no repository there (a lost record not named by `verify`). `$GIT_DIR`
- * alone gets the top the user's git takes with it (git would take `cwd`).
+ * alone gets the folder above runrec's whose `.git` is or names it, else the
+ * top the user's git takes with it ({@linkcode usersTop}; git would take
+ * `cwd`).
  * For a repository nested in that work tree (a submodule's checkout) they
  * name that one, and `$GIT_INDEX_FILE` (a hook's: the superproject's index)
  * that one's index, as git's own commands in a submodule clear them.

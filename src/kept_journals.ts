@@ -77,6 +77,12 @@ function keptJournal(recordFile: string): KeptPlace | undefined {
  * Where the files of deliverable folder `delDir` are kept in the common git folder, when it is in
  * a linked work tree: the folder of its copies (`folder`), the common git folder, the work tree's
  * key there, its top folder and its own git folder; `undefined` elsewhere.
+ *
+ * @example
+ * ```ts
+ * import { keptFolder } from "./kept_journals.ts";
+ * keptFolder("/wt/PKG-01/DEL-01-02_X")?.folder; // in <common .git>/runrec-journals/<key>/PKG-01/
+ * ```
  */
 export function keptFolder(
   delDir: string,
@@ -155,8 +161,15 @@ export function keepJournal(
 
 /**
  * Makes the folder of the copy at `path`, naming its work tree's top folder once; the first copy
- * a work tree makes removes the copies of work trees removed over a day ago, but for a run left
- * pending there (./kept_runs.ts).
+ * a work tree makes removes the copies of removed work trees last written over
+ * {@linkcode KEPT_MS} ago, but for a run left pending there (./kept_runs.ts).
+ *
+ * @example
+ * ```ts
+ * import { beginWorkTreeFolder, keptFolder } from "./kept_journals.ts";
+ * const kept = keptFolder("/wt/PKG-01/DEL-01-02_X");
+ * if (kept) beginWorkTreeFolder({ ...kept, path: `${kept.folder}/RunRecords.csv.journal` });
+ * ```
  */
 export function beginWorkTreeFolder({ path, common, key, top }: KeptPlace): void {
   const folders = join(common, KEPT_JOURNALS);
@@ -540,7 +553,15 @@ export function nearestFolder(folder: string): string {
   }
 }
 
-/** Whether this process may write in `path` without a prompt. */
+/**
+ * Whether this process may write in `path` without a prompt.
+ *
+ * @example
+ * ```ts
+ * import { granted } from "./kept_journals.ts";
+ * granted("/repo/.git"); // false in a library script allowed to write its project only
+ * ```
+ */
 export function granted(path: string): boolean {
   return Deno.permissions.querySync({ name: "write", path }).state === "granted";
 }

@@ -86,8 +86,9 @@ export function dropRunCopy(delDir: string, id: string): void {
 }
 
 /**
- * The copy of run `id`, left pending by a removed (and pruned) work tree, still waiting for the deliverable
- * folder `home` of this work tree to be recorded in: claimed by the agent's own late finish.
+ * The copy of run `id`, left pending by a removed (and pruned) work tree, still waiting for the
+ * deliverable folder `home` of this work tree to be recorded in: claimed by the agent's own late
+ * finish.
  *
  * @example
  * ```ts

@@ -17,20 +17,19 @@
  *   was taken is told by its start since boot against the lock's
  *   `pid_start_uptime_ms`, which a wall clock stepped since does not move
  *   (by `acquired` in a lock without it, or whose start was recorded later
- *   than the process's: a Worker's, or one across a suspend). So a holder killed within its lease
- *   whose pid was reused at once holds the lock until its lease ends.
- *   Liveness is checked with `kill(pid, 0)`; where that is not allowed (the
- *   sandboxed build has no `--allow-run`) the lease decides, as below. A
- *   lock naming this very process (whichever of its threads took it) is held
- *   while a thread of it holds the lock file open: its taker `flock`s it
- *   before writing its bytes and closes it after removing it, and the system
- *   closes it when a Worker holding it is ended (an orphan then) or the
- *   process exits; a stalled thread keeps it. Where the file system cannot
- *   `flock`, the lease decides, and one taken before this process started (a
- *   container's process restarted under the pid of one killed holding it) is
- *   an orphan at once. A
- *   lock file this user cannot read counts as held until
- *   {@linkcode MAX_LEASE_S} after its mtime.
+ *   than the process's: a Worker's, or one across a suspend). So a holder
+ *   killed within its lease whose pid was reused at once holds the lock until
+ *   its lease ends. Liveness is checked with `kill(pid, 0)`; where that is not
+ *   allowed (the sandboxed build has no `--allow-run`) the lease decides, as
+ *   below. A lock naming this very process (whichever of its threads took it)
+ *   is held while a thread of it holds the lock file open: its taker `flock`s
+ *   it before writing its bytes and closes it after removing it, and the
+ *   system closes it when a Worker holding it is ended (an orphan then) or
+ *   the process exits; a stalled thread keeps it. Where the file system
+ *   cannot `flock`, the lease decides, and one taken before this process
+ *   started (a container's process restarted under the pid of one killed
+ *   holding it) is an orphan at once. A lock file this user cannot read
+ *   counts as held until {@linkcode MAX_LEASE_S} after its mtime.
  * - **Another host**, or liveness unknown: the lease decides. The lock is
  *   orphaned once `acquired` + `lease_duration_s` has passed, or when it
  *   cannot be a runrec lock: a lease above {@linkcode MAX_LEASE_S} or
@@ -619,7 +618,8 @@ function judge(path: string): Verdict {
       return { kind: "orphan", reason: `pid ${info.pid} exited (a zombie)`, of, identity };
     }
     if (alive) {
-      // Within its lease a live pid is taken for the holder; its start (a process) is asked only after.
+      // Within its lease a live pid is taken for the holder; its start (a process) is asked only
+      // after.
       const reason = now > leaseEnd
         ? notTheHolder(info.pid, acquiredMs, info.pid_start_uptime_ms)
         : undefined;

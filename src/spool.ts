@@ -3,7 +3,9 @@
  * folder in the way, a lock that stays held), so that it is not lost. The
  * next record runrec writes for a run of the same folder (emit, finish, exec,
  * reap, `withRun`, `recordRun`), or `runrec flush`, replays it once; an
- * annotation and the library's `emitRecord` leave it for those.
+ * annotation and the library's `emitRecord` leave it for those. A record
+ * replays the oldest {@linkcode REPLAY_BATCH_BYTES} of them here; `flush`'s
+ * replay of them all is ./spool_flush.ts, which no emit loads.
  *
  * Replays are idempotent: each entry has an id, the replayed record's Notes
  * say `replayed from spool entry <id>`, and a replay first looks, under the
@@ -197,7 +199,18 @@ function spoolDirFromEnv(): string | undefined {
   return undefined;
 }
 
-export function folders(delDirs: DelDirs, outside = outsideFolders()): SpoolFolder[] {
+/**
+ * The spool folders to look in for `delDirs`, in the order a record is spooled:
+ * `$RUNREC_SPOOL_DIR`'s, each deliverable's own `.runrec-spool/`, then the user's in the temporary
+ * folder; each once.
+ *
+ * @example
+ * ```ts
+ * import { spoolFolders } from "./spool.ts";
+ * spoolFolders("DEL-01-02_X").map((folder) => folder.path);
+ * ```
+ */
+export function spoolFolders(delDirs: DelDirs, outside = outsideFolders()): SpoolFolder[] {
   const found: SpoolFolder[] = [];
   if (outside.fromEnv) found.push(outside.fromEnv);
   for (const delDir of typeof delDirs === "string" ? [delDirs] : delDirs ?? []) {
@@ -207,6 +220,17 @@ export function folders(delDirs: DelDirs, outside = outsideFolders()): SpoolFold
   return found.filter((f, i) => found.findIndex((g) => g.path === f.path) === i);
 }
 
+/**
+ * Writes `entry` durably into the spool `folder` (made, mode 700, and checked first), refusing a
+ * deliverable's own spool whose folder is gone; returns the entry file's path.
+ *
+ * @example
+ * ```ts
+ * import { spoolFolders, writeEntry } from "./spool.ts";
+ * declare const entry: import("./spool.ts").SpoolEntry;
+ * const path = writeEntry(spoolFolders("DEL-01-02_X")[0], entry);
+ * ```
+ */
 export function writeEntry(folder: SpoolFolder, entry: SpoolEntry): string {
   // A deliverable folder removed (by the run itself) is not made again to hold its spool.
   if (folder.delDir !== undefined && kindOf(folder.delDir) !== "folder") {
@@ -261,8 +285,8 @@ export function newSpoolEntry(recordFile: string, draft: RecordDraft, error: str
 
 /**
  * Puts a record that could not be appended into the first spool folder that
- * takes it; returns the entry's path and the folders passed over. Throws only when no folder takes it:
- * then the caller prints {@linkcode lostRecordLine}.
+ * takes it; returns the entry's path and the folders passed over. Throws only
+ * when no folder takes it: then the caller prints {@linkcode lostRecordLine}.
  *
  * @example
  * ```ts
@@ -274,7 +298,7 @@ export function newSpoolEntry(recordFile: string, draft: RecordDraft, error: str
  */
 export function spoolRecord(delDir: string, entry: SpoolEntry): SpoolResult {
   const skipped: string[] = [];
-  for (const folder of folders(delDir)) {
+  for (const folder of spoolFolders(delDir)) {
     try {
       const path = writeEntry(folder, entry);
       // Ignored by git, which removes it without asking: `git clean -x` (actions/checkout runs
@@ -309,7 +333,10 @@ export interface SpoolResult {
   path: string;
   /** One line per folder tried before and not used, with why (e.g. `$RUNREC_SPOOL_DIR`'s mode). */
   skipped: string[];
-  /** How long the record waits there and what replays it (in the deliverable's folder: what deletes it). */
+  /**
+   * How long the record waits there and what replays it (in the deliverable's folder: what
+   * deletes it).
+   */
   caution?: string;
 }
 
@@ -334,6 +361,13 @@ export function lostRecordLine(entry: SpoolEntry): string {
  * What makes `entry` unfit to replay, or `undefined`: an entry appends to the
  * file it names, so it must name a `RunRecords.csv` (in a deliverable's own
  * spool folder, that deliverable's) and hold a record.
+ *
+ * @example
+ * ```ts
+ * import { entryProblem } from "./spool.ts";
+ * declare const entry: import("./spool.ts").SpoolEntry;
+ * entryProblem(entry, "/p/DEL-01-02_X/RunRecords.csv"); // undefined: fit to replay
+ * ```
  */
 export function entryProblem(entry: SpoolEntry, ownFile: string | undefined): string | undefined {
   if (typeof entry !== "object" || entry === null) return "not a spool entry";
@@ -367,7 +401,7 @@ export function entryProblem(entry: SpoolEntry, ownFile: string | undefined): st
  */
 function renamedFolderRemedy(recordFile: string, draft: RecordDraft, ownFile: string): string {
   const [from, home] = [dirname(recordFile), dirname(ownFile)];
-  const id = readId(home);
+  const id = declaredIdOf(home);
   if (!nothingAt(from) || id === undefined) return "";
   const runId = typeof draft.RunID === "string" ? " and delete its RunID" : "";
   return `; its folder is gone and its DeliverableID ${JSON.stringify(draft.DeliverableID)} is ` +
@@ -389,12 +423,12 @@ function renamedFolderRemedy(recordFile: string, draft: RecordDraft, ownFile: st
  */
 function foreignDeliverable(recordFile: string, id: unknown): string | undefined {
   const dir = dirname(recordFile);
-  const own = readId(dir);
+  const own = declaredIdOf(dir);
   if (own === undefined && kindOf(dir) === "folder") {
     return `the folder of its recordFile, ${dir}, is not a deliverable folder (no DeliverableID ` +
       `in its ${CONTEXT_FILE} or its name): correct the recordFile`;
   }
-  if (own === undefined || id === own || id === idOf(dir)) return undefined;
+  if (own === undefined || id === own || id === idInFolderName(dir)) return undefined;
   // Read only where an ID differs, and never a FIFO (it would wait for a writer).
   if (typeof id === "string" && kindOf(recordFile) === "file" && fileHoldsId(recordFile, id)) {
     return undefined;
@@ -412,12 +446,28 @@ function fileHoldsId(path: string, id: string): boolean {
   }
 }
 
-/** The DeliverableID a folder's name carries, if any. */
-export function idOf(dir: string): string | undefined {
+/**
+ * The DeliverableID a folder's name carries, if any.
+ *
+ * @example
+ * ```ts
+ * import { idInFolderName } from "./spool.ts";
+ * idInFolderName("PKG-01/DEL-01-02_Pressure_Spec"); // "DEL-01-02"
+ * ```
+ */
+export function idInFolderName(dir: string): string | undefined {
   return DELIVERABLE_FOLDER.exec(basename(dir))?.[1];
 }
 
-/** The path with links resolved in its folder, or itself when that cannot be resolved. */
+/**
+ * The path with links resolved in its folder, or itself when that cannot be resolved.
+ *
+ * @example
+ * ```ts
+ * import { realPathOf } from "./spool.ts";
+ * realPathOf("/tmp/link-to-del/RunRecords.csv"); // its folder's real path, then RunRecords.csv
+ * ```
+ */
 export function realPathOf(path: string): string {
   try {
     return join(Deno.realPathSync(join(path, "..")), basename(path));
@@ -440,7 +490,7 @@ const CLAIM = /^(.+\.json)\.claim-([0-9]+)@(.*)$/;
  * ```
  */
 export function listSpool(delDirs?: DelDirs): SpoolItem[] {
-  return folders(delDirs).flatMap(listSpoolFolder);
+  return spoolFolders(delDirs).flatMap(listSpoolFolder);
 }
 
 /** The entries of one spool folder, as {@linkcode listSpool} lists them. */
@@ -477,7 +527,7 @@ function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
   if (entryNames.length === 0) return items;
   const problem = folder.private ? privateFolderProblem(folder.path) : undefined;
   const ownFile = folder.delDir ? join(resolve(folder.delDir), RECORD_FILE) : undefined;
-  const ownId = folder.delDir ? idOf(resolve(folder.delDir)) : undefined;
+  const ownId = folder.delDir ? idInFolderName(resolve(folder.delDir)) : undefined;
   for (const name of entryNames) {
     const path = join(folder.path, name);
     const claim = CLAIM.exec(name);
@@ -528,7 +578,7 @@ function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
         continue;
       }
       item.state = "stuck";
-      item.problem = `unreadable spool entry: ${message(e)}`;
+      item.problem = `unreadable spool entry: ${firstMessageLine(e)}`;
     }
     items.push(item);
   }
@@ -571,12 +621,28 @@ function exists(path: string): boolean {
 /**
  * The failure line of an entry that stays in the spool; a path longer than any the system takes
  * (a `$RUNREC_SPOOL_DIR` of 100,000 characters) shortened, as errors are (env-signals F9).
+ *
+ * @example
+ * ```ts
+ * import { stuckLine } from "./spool.ts";
+ * declare const item: import("./spool.ts").SpoolItem;
+ * stuckLine(item); // "STUCK: <entry path>: <its problem>"
+ * ```
  */
 export function stuckLine(item: SpoolItem): string {
   return `STUCK: ${withLongWordsShortened(item.path)}: ${item.problem}`;
 }
 
-export function message(e: unknown): string {
+/**
+ * The first line of an error's message: a spool or flush failure is said on one line.
+ *
+ * @example
+ * ```ts
+ * import { firstMessageLine } from "./spool.ts";
+ * firstMessageLine(new Error("No space left on device\n  at write")); // "No space left on device"
+ * ```
+ */
+export function firstMessageLine(e: unknown): string {
   return (e as Error).message.split("\n")[0];
 }
 
@@ -615,14 +681,32 @@ function claim(item: SpoolItem): string | undefined {
   }
 }
 
-/** Spool order: the milliseconds an id starts with, then the id (one process's count). */
+/**
+ * Spool order: the milliseconds an id starts with, then the id (one process's count).
+ *
+ * @example
+ * ```ts
+ * import { bySpoolTime } from "./spool.ts";
+ * declare const items: import("./spool.ts").SpoolItem[];
+ * items.sort(bySpoolTime); // oldest first
+ * ```
+ */
 export function bySpoolTime(a: SpoolItem, b: SpoolItem): number {
   const time = (item: SpoolItem) => Number(/^[0-9]+/.exec(item.entry?.id ?? "")?.[0] ?? 0);
   const id = (item: SpoolItem) => item.entry?.id ?? "";
   return time(a) - time(b) || (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0);
 }
 
-/** The text a replayed record's Notes carry, and the file is searched for. */
+/**
+ * The text a replayed record's Notes carry, and the file is searched for.
+ *
+ * @example
+ * ```ts
+ * import { replayMarker } from "./spool.ts";
+ * declare const entry: import("./spool.ts").SpoolEntry;
+ * replayMarker(entry); // "replayed from spool entry <entry.id>"
+ * ```
+ */
 export function replayMarker(entry: SpoolEntry): string {
   return `replayed from spool entry ${entry.id}`;
 }
@@ -633,6 +717,14 @@ export function replayMarker(entry: SpoolEntry): string {
  * (after the draft's Notes; the lock's recovery notes may follow). A record
  * that merely quotes the marker (an agent's --notes, a line pulled from
  * another clone) is another record: the entry is still to be written.
+ *
+ * @example
+ * ```ts
+ * import { alreadyReplayed } from "./spool.ts";
+ * declare const writer: import("./append_types.ts").RecordWriter;
+ * declare const entry: import("./spool.ts").SpoolEntry;
+ * const runId = alreadyReplayed(writer, entry); // the RunID of its record, if written
+ * ```
  */
 export function alreadyReplayed(writer: RecordWriter, entry: SpoolEntry): string | undefined {
   const marker = replayMarker(entry);
@@ -655,6 +747,14 @@ export function alreadyReplayed(writer: RecordWriter, entry: SpoolEntry): string
  * Who holds the RunID `entry`'s draft sets, in the writer's file: `"this"` when a whole record of
  * it holds the draft's fields (Notes aside), else that record's agent and timestamp; `undefined`
  * when the draft sets none, or no line of the file has it.
+ *
+ * @example
+ * ```ts
+ * import { chosenRunIdHolder } from "./spool.ts";
+ * declare const writer: import("./append_types.ts").RecordWriter;
+ * declare const entry: import("./spool.ts").SpoolEntry;
+ * chosenRunIdHolder(writer, entry); // "this", "<agent>'s record of <time>", or undefined
+ * ```
  */
 export function chosenRunIdHolder(writer: RecordWriter, entry: SpoolEntry): string | undefined {
   const runId = entry.draft.RunID;
@@ -764,6 +864,14 @@ export interface Refused {
  * Replays `items` (the writer's file's, oldest first) under the writer's lock. When an append
  * fails for the file itself (a {@linkcode WriteError}: read-only, full, taken away), the rest are
  * not tried: each would fail the same way, and a writer's wait would grow with the spool.
+ *
+ * @example
+ * ```ts
+ * import { emptyReport, replayItems } from "./spool.ts";
+ * declare const writer: import("./append_types.ts").RecordWriter;
+ * declare const items: import("./spool.ts").SpoolItem[];
+ * const refused = replayItems(writer, items, emptyReport()); // undefined: each tried
+ * ```
  */
 export function replayItems(
   writer: RecordWriter,
@@ -777,7 +885,15 @@ export function replayItems(
   return undefined;
 }
 
-/** The failure line of the records a replay left untried, their file refusing a write. */
+/**
+ * The failure line of the records a replay left untried, their file refusing a write.
+ *
+ * @example
+ * ```ts
+ * import { notTriedLine } from "./spool.ts";
+ * notTriedLine("/p/DEL-01-02_X/RunRecords.csv", { why: "read-only file system", untried: 3 });
+ * ```
+ */
 export function notTriedLine(file: string, { why, untried }: Refused): string {
   return `${file}: ${untried} more spooled record(s) not tried, the file refusing the one before ` +
     `(${why}); they wait for runrec flush ${shellWord(dirname(file))} once it can be written`;
@@ -795,7 +911,9 @@ function replayOne(
   try {
     claimed = claim(item);
   } catch (e) {
-    report.failures.push(`STUCK: ${item.path}: cannot be claimed for replay: ${message(e)}`);
+    report.failures.push(
+      `STUCK: ${item.path}: cannot be claimed for replay: ${firstMessageLine(e)}`,
+    );
     return;
   }
   if (!claimed) return; // another replayer has it
@@ -838,11 +956,11 @@ function replayOne(
     if (e instanceof WriteError && e.landed) {
       // In the file already: never appended again (the marker would find it anyway).
       Deno.removeSync(claimed);
-      report.failures.push(`${item.path}: replayed, but ${message(e)}`);
+      report.failures.push(`${item.path}: replayed, but ${firstMessageLine(e)}`);
       return;
     }
     entry.attempts++;
-    entry.error = message(e);
+    entry.error = firstMessageLine(e);
     const back = claimed.replace(/\.claim-[^/\\]*$/, "");
     // Give the entry back as it was first, then record the attempt beside it and rename it
     // over: a full disk can fail the update, never empty the entry.
@@ -876,6 +994,15 @@ function replayOne(
  * record `reap` wrote and this one is not it: then it is the agent's late
  * finish, and its append says it supersedes that record (store.ts
  * `supersedingReaped`), as `finish` says it.
+ *
+ * @example
+ * ```ts
+ * import { replayOf } from "./spool.ts";
+ * declare const writer: import("./append_types.ts").RecordWriter;
+ * declare const entry: import("./spool.ts").SpoolEntry;
+ * const replay = replayOf(writer, entry, "replayed from spool entry …");
+ * if ("draft" in replay) writer.append(replay.draft);
+ * ```
  */
 export function replayOf(
   writer: RecordWriter,
@@ -896,7 +1023,17 @@ export function replayOf(
   return { draft: { ...draft, Notes: notes.filter(Boolean).join(" | ") } };
 }
 
-/** The pending file a finish of a read-only folder left beside this record, removed now it is in. */
+/**
+ * The pending file a finish of a read-only folder left beside this record, removed now it is in.
+ *
+ * @example
+ * ```ts
+ * import { settleRun } from "./spool.ts";
+ * declare const writer: import("./append_types.ts").RecordWriter;
+ * declare const entry: import("./spool.ts").SpoolEntry;
+ * settleRun(writer, entry);
+ * ```
+ */
 export function settleRun(writer: RecordWriter, entry: SpoolEntry): void {
   settleRecordedRuns(dirname(writer.path), entry.draft.Notes ?? "", entry.draft.ErrorSummary ?? "");
 }
@@ -905,6 +1042,14 @@ export function settleRun(writer: RecordWriter, entry: SpoolEntry): void {
  * Appends a replayed record with `writer` into `report`; one that repeats a
  * record of the file (a retried emit whose first try was spooled too) is
  * written, and warned of as emit warns of a repeat (retry-sweep F1).
+ *
+ * @example
+ * ```ts
+ * import { emptyReport, replayedInto } from "./spool.ts";
+ * declare const writer: import("./append_types.ts").RecordWriter;
+ * declare const draft: import("./append_types.ts").RecordDraft;
+ * replayedInto(emptyReport(), writer, draft);
+ * ```
  */
 export function replayedInto(report: ReplayReport, writer: RecordWriter, draft: RecordDraft): void {
   const result = writer.append(draft);
@@ -921,8 +1066,16 @@ export function replayedInto(report: ReplayReport, writer: RecordWriter, draft: 
   });
 }
 
-/** The DeliverableID runrec records for `dir`, or `undefined` for none. */
-export function readId(dir: string): string | undefined {
+/**
+ * The DeliverableID runrec records for `dir`, or `undefined` for none.
+ *
+ * @example
+ * ```ts
+ * import { declaredIdOf } from "./spool.ts";
+ * declaredIdOf("PKG-01/DEL-01-02_Pressure_Spec"); // "DEL-01-02", or its _CONTEXT.md's
+ * ```
+ */
+export function declaredIdOf(dir: string): string | undefined {
   try {
     return deliverableId(dir).id;
   } catch {
@@ -930,6 +1083,16 @@ export function readId(dir: string): string | undefined {
   }
 }
 
+/**
+ * A replay report with nothing in it yet, for a replay to fill.
+ *
+ * @example
+ * ```ts
+ * import { emptyReport } from "./spool.ts";
+ * const report = emptyReport();
+ * report.failures.length; // 0
+ * ```
+ */
 export function emptyReport(): ReplayReport {
   return {
     replayed: [],
@@ -952,7 +1115,16 @@ export function emptyReport(): ReplayReport {
  */
 export const REPLAY_BATCH_BYTES = 256 << 10;
 
-/** Spool entries (oldest first) cut into runs of {@linkcode REPLAY_BATCH_BYTES}, in order. */
+/**
+ * Spool entries (oldest first) cut into runs of {@linkcode REPLAY_BATCH_BYTES}, in order.
+ *
+ * @example
+ * ```ts
+ * import { inBatches } from "./spool.ts";
+ * declare const items: import("./spool.ts").SpoolItem[];
+ * const [first = [], ...later] = inBatches(items); // first: what one lock replays
+ * ```
+ */
 export function inBatches(items: readonly SpoolItem[]): SpoolItem[][] {
   const batches: SpoolItem[][] = [];
   let held = REPLAY_BATCH_BYTES;
@@ -1038,7 +1210,7 @@ export function pendingRecords(
   };
   for (const file of files) {
     const own = join(dirname(file), SPOOL_FOLDER);
-    const items = folders(dirname(file), outside).flatMap(list).filter((i) =>
+    const items = spoolFolders(dirname(file), outside).flatMap(list).filter((i) =>
       i.entry
         ? i.entry.recordFile === file || real(i.entry.recordFile) === real(file)
         : i.path.startsWith(`${own}/`)

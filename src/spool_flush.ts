@@ -1,8 +1,9 @@
 /**
- * What `runrec flush` replays: every spooled record of the folders named, each file's 256 KiB
- * under a lock of their own ({@linkcode replaySpool}), and the records of lost-record lines an
- * orchestrator saved, or of a journal ({@linkcode replayLostRecords}). Apart from `spool.ts`,
- * which an append loads: no emit runs these.
+ * What `runrec flush` replays: every spooled record of the folders named, each file's
+ * {@linkcode REPLAY_BATCH_BYTES} under a lock of their own ({@linkcode replaySpool}), and the
+ * records of lost-record lines an orchestrator saved, or of a journal
+ * ({@linkcode replayLostRecords}). Apart from `spool.ts`, which an append loads: no emit runs
+ * these.
  *
  * @module
  */
@@ -40,17 +41,16 @@ import {
   alreadyReplayed,
   bySpoolTime,
   chosenRunIdHolder,
+  declaredIdOf,
   type DelDirs,
   emptyReport,
   entryProblem,
-  folders,
-  idOf,
+  firstMessageLine,
+  idInFolderName,
   inBatches,
   listSpool,
   LOST_RECORD_PREFIX,
-  message,
   notTriedLine,
-  readId,
   realPathOf,
   type Refused,
   REPLAY_BATCH_BYTES,
@@ -63,6 +63,7 @@ import {
   settleRun,
   SPOOL_FOLDER,
   type SpoolEntry,
+  spoolFolders,
   type SpoolItem,
   stuckLine,
   writeEntry,
@@ -118,7 +119,7 @@ function requireUserSpool(): void {
 /**
  * Replays every spooled record in the spool folders of `delDirs` (one
  * deliverable folder or several; none: of the user only), one record file at
- * a time, oldest first, each 256 KiB of its records under an append lock of
+ * a time, oldest first, each {@linkcode REPLAY_BATCH_BYTES} of its records under an append lock of
  * their own; once the file refuses a write, the rest of its records are not
  * tried (one failure says how many). A record that stays in the spool is a
  * failure when its file is at or beneath one of `delDirs` (`flush` passes the
@@ -170,7 +171,7 @@ export async function replaySpool(
       const runIds = await restoreDroppedRecords(file, { holder: "runrec flush", ...options });
       report.putBack.push(...runIds.map((runId) => ({ runId, file })));
     } catch (e) {
-      failures.add(`${file}: its journal not checked for dropped records: ${message(e)}`);
+      failures.add(`${file}: its journal not checked for dropped records: ${firstMessageLine(e)}`);
     }
   }
   for (const item of items) followMovedFolder(item);
@@ -204,7 +205,9 @@ export async function replaySpool(
         const then = e instanceof LockRefusedError && e.kind === "held"
           ? `; runrec flush ${shellWord(dirname(file))} again once it is free`
           : "";
-        left.add(`${file}: ${from(i)} spooled record(s) not replayed: ${message(e)}${then}`);
+        left.add(
+          `${file}: ${from(i)} spooled record(s) not replayed: ${firstMessageLine(e)}${then}`,
+        );
         locked = false;
       }
       report.replayed.push(...one.replayed);
@@ -229,7 +232,7 @@ export async function replaySpool(
   report.failures = [...failures];
   report.elsewhere = [...elsewhere];
   // Not in a folder that is not the user's own: nothing of it is runrec's to remove.
-  report.removedTemporaries = folders(delDirs)
+  report.removedTemporaries = spoolFolders(delDirs)
     .filter((f) => !f.private || kindOf(f.path) !== "folder" || !privateFolderProblem(f.path))
     .flatMap((f) => removeAbandonedTemporaries(f.path));
   return report;
@@ -251,7 +254,7 @@ function followMovedFolder(item: SpoolItem): void {
   const from = dirname(entry.recordFile);
   if (kindOf(entry.recordFile) !== "other") return; // there: its own file takes it
   const home = spooledRecordHome(from);
-  const id = home === undefined ? undefined : readId(home);
+  const id = home === undefined ? undefined : declaredIdOf(home);
   if (home === undefined || id === undefined) return;
   const note = `spooled for ${basename(from)}, which git moved to ${basename(home)}`;
   const draft = { ...entry.draft, DeliverableID: id };
@@ -321,7 +324,7 @@ function homeOf(entry: SpoolEntry, delDirs: DelDirs): string | undefined {
   const project = projectOf(dirname(entry.recordFile));
   if (project === undefined) return undefined;
   const homes = [...new Set(namedDirs(delDirs))].filter((dir) =>
-    idOf(dir) === id && readId(dir) === id && projectOf(dir) === project
+    idInFolderName(dir) === id && declaredIdOf(dir) === id && projectOf(dir) === project
   );
   return homes.length === 1 ? homes[0] : undefined;
 }
@@ -467,7 +470,7 @@ export async function replayLostFile(
 /** The one-line error of a `--from` file that cannot be opened or read. */
 function unreadable(file: string, e: unknown): InputError {
   // Deno's refusal stays whole: the CLI says it in its sandbox's words, naming the path.
-  const why = e instanceof Deno.errors.NotCapable ? message(e) : failureReason(e as Error);
+  const why = e instanceof Deno.errors.NotCapable ? firstMessageLine(e) : failureReason(e as Error);
   return new InputError(`${file}: cannot read: ${why}`);
 }
 
@@ -490,10 +493,11 @@ function letWaitersIn(): Promise<void> {
 /**
  * {@linkcode replayLostRecords} of lost-record lines read a line at a time from `input` (an
  * open file, standard input), named `source` (a file's name, or "standard input") in its
- * messages. The records of each 256 KiB of lines are appended before more are read, so memory
- * stays bounded whatever `input` holds; a line longer than {@linkcode LOST_LINE_LIMIT_BYTES} is
- * refused, named by its number. A read that fails once records are appended is a failure of the
- * report, not thrown: those records are in their files, and a run again appends each once.
+ * messages. The records of each {@linkcode REPLAY_BATCH_BYTES} of lines are appended before
+ * more are read, so memory stays bounded whatever `input` holds; a line longer than
+ * {@linkcode LOST_LINE_LIMIT_BYTES} is refused, named by its number. A read that fails once
+ * records are appended is a failure of the report, not thrown: those records are in their files,
+ * and a run again appends each once.
  *
  * @example
  * ```ts
@@ -534,7 +538,7 @@ export async function replayLostRecordLines(
       try {
         entry = JSON.parse(json);
       } catch (e) {
-        report.failures.push(`${source}:${number}: not a lost record: ${message(e)}`);
+        report.failures.push(`${source}:${number}: not a lost record: ${firstMessageLine(e)}`);
         continue;
       }
       const wrong = entryProblem(entry, undefined);
@@ -559,7 +563,9 @@ export async function replayLostRecordLines(
     await letWaitersIn();
     handOver(await replayLost(source, byFile, report, options), onReplayed);
     report.failures.push(
-      `${message(e)}, after line ${lastLine}: the records of the lines before it were appended ` +
+      `${
+        firstMessageLine(e)
+      }, after line ${lastLine}: the records of the lines before it were appended ` +
         "(each once); once it reads, the same runrec flush --from appends the rest",
     );
     return report;
@@ -629,7 +635,7 @@ async function putBackJournalOnly(
     });
   } catch (e) {
     report.failures.push(
-      `${named}: records only its journal holds not put back: ${message(e)}`,
+      `${named}: records only its journal holds not put back: ${firstMessageLine(e)}`,
     );
   }
 }
@@ -693,7 +699,7 @@ async function replayLost<Report extends LostRecordsReport>(
         }
       });
     } catch (e) {
-      report.failures.push(`${recordFile}: lost records not replayed: ${message(e)}`);
+      report.failures.push(`${recordFile}: lost records not replayed: ${firstMessageLine(e)}`);
     }
   }
   return report;

@@ -187,7 +187,7 @@ export const flushCommand: Command = {
     // `--from -`: the lines piped in, as `runrec emit ... 2>&1 | runrec flush --from -` gives them.
     const stdin = from !== undefined && isStandardInput(from);
     const source = stdin ? "standard input" : from;
-    // Printed as each batch is appended, none kept (thousands are tens of MB); --json gives all.
+    // Printed as each batch is appended, not held (a flush may append thousands); --json holds all.
     const replayed: RunRecord[] = [];
     let appended = 0;
     // Thrown once the replay is done: standard output on a full disk must not stop it.
