@@ -119,7 +119,7 @@ function requireUserSpool(): void {
 /**
  * Replays every spooled record in the spool folders of `delDirs` (one
  * deliverable folder or several; none: of the user only), one record file at
- * a time, oldest first, each {@linkcode REPLAY_BATCH_BYTES} of its records under an append lock of
+ * a time, oldest first, each 256 KiB of its records under an append lock of
  * their own; once the file refuses a write, the rest of its records are not
  * tried (one failure says how many). A record that stays in the spool is a
  * failure when its file is at or beneath one of `delDirs` (`flush` passes the
