@@ -11,14 +11,14 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals } from "./assert.ts";
-import { makeProject, sampleDraft, tempDir } from "./fixtures.ts";
+import { makeProject, tempDir } from "./fixtures.ts";
 import { agentsOf, recordsOf, RUNREC } from "./support/runs.ts";
 import { waitFor } from "./support/held.ts";
 import { runScript } from "./support/library_script.ts";
 import { runCliProcess } from "./cli.ts";
-import { spoolMany } from "./support/spooled.ts";
+import { saveLostMany, spoolMany } from "./support/spooled.ts";
 import { mountReadOnly, unmount } from "./support/read_only.ts";
-import { lostRecordLine, newSpoolEntry, SPOOL_FOLDER } from "../src/spool.ts";
+import { SPOOL_FOLDER } from "../src/spool.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 import { journalPath } from "../src/journal.ts";
 
@@ -115,23 +115,8 @@ Deno.test("flush --from prints each record as its batch is appended, holding non
   const tmp = await tempDir();
   let child: Deno.ChildProcess | undefined;
   try {
-    const file = join(del, RECORD_FILE);
     const saved = join(tmp, "lost.txt");
-    const agents = Array.from({ length: 150 }, (_, i) => `A${i}`);
-    await Deno.writeTextFile(
-      saved,
-      agents.map((agent, i) =>
-        lostRecordLine(newSpoolEntry(
-          file,
-          sampleDraft({
-            AgentName: agent,
-            RunTimestamp: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
-            Notes: "n".repeat(10_000),
-          }),
-          "ENOSPC",
-        )) + "\n"
-      ).join(""),
-    );
+    const agents = await saveLostMany(del, saved, 150, 10_000);
     child = new Deno.Command(RUNREC[0], {
       args: [...RUNREC.slice(1), "flush", "--from", saved],
       stdin: "null",

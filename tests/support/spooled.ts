@@ -1,24 +1,46 @@
 /**
- * Many records spooled at once, for the tests of replays in batches.
+ * Many records spooled at once, or saved as lost-record lines, for the tests of replays in
+ * batches.
  *
  * @module
  */
 import { join } from "node:path";
 import { sampleDraft } from "../fixtures.ts";
-import { newSpoolEntry, spoolRecord } from "../../src/spool.ts";
+import { lostRecordLine, newSpoolEntry, type SpoolEntry, spoolRecord } from "../../src/spool.ts";
 import { RECORD_FILE } from "../../src/deliverable.ts";
+
+/** `count` spool entries for `file`, agents `A0`… a minute apart, `notes` long each. */
+function manyEntries(file: string, count: number, notes: number): SpoolEntry[] {
+  return Array.from({ length: count }, (_, i) =>
+    newSpoolEntry(
+      file,
+      sampleDraft({
+        AgentName: `A${i}`,
+        RunTimestamp: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+        Notes: "n".repeat(notes),
+      }),
+      "ENOSPC",
+    ));
+}
 
 /** `count` records spooled in `del`'s own spool, agents `A0`… in spool order, `notes` long each. */
 export function spoolMany(del: string, count: number, notes: number): string[] {
-  const file = join(del, RECORD_FILE);
-  const agents = Array.from({ length: count }, (_, i) => `A${i}`);
-  for (const [i, agent] of agents.entries()) {
-    const draft = sampleDraft({
-      AgentName: agent,
-      RunTimestamp: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
-      Notes: "n".repeat(notes),
-    });
-    spoolRecord(del, newSpoolEntry(file, draft, "ENOSPC"));
-  }
-  return agents;
+  const entries = manyEntries(join(del, RECORD_FILE), count, notes);
+  for (const entry of entries) spoolRecord(del, entry);
+  return entries.map((e) => e.draft.AgentName);
+}
+
+/**
+ * `count` lost-record lines for `del`'s record file (what `flush --from` reads), the records
+ * {@linkcode spoolMany} spools; returns their agents in order.
+ */
+export async function saveLostMany(
+  del: string,
+  saved: string,
+  count: number,
+  notes: number,
+): Promise<string[]> {
+  const entries = manyEntries(join(del, RECORD_FILE), count, notes);
+  await Deno.writeTextFile(saved, entries.map((e) => lostRecordLine(e) + "\n").join(""));
+  return entries.map((e) => e.draft.AgentName);
 }
