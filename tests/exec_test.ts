@@ -5,7 +5,7 @@ import { hashFile } from "../src/hash.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject } from "./fixtures.ts";
 import { saysItChangedNothing } from "../src/snapshot.ts";
-import { waitFor } from "./support/held.ts";
+import { processGone, waitFor } from "./support/held.ts";
 import { withRecordFile } from "../src/store.ts";
 import {
   firstLine,
@@ -451,18 +451,6 @@ Deno.test("exec: an output the command replaced with a FIFO is TBD with a note, 
   assertEquals(record.OutputHashes["Datasheet.md"], "TBD");
   assertIncludes(record.Notes, "output Datasheet.md could not be hashed: not a regular file");
 });
-
-/** Waits until the process `pid` (not this one's child, so not awaitable) is gone. */
-async function processGone(pid: number): Promise<void> {
-  while (true) {
-    try {
-      Deno.kill(pid, 0 as unknown as Deno.Signal);
-    } catch {
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** Starts an exec whose CMD runs on, kills exec with SIGKILL once it has named CMD beside the run
  * (its `.command` marker; 30 s at most, the tests' event deadline), and returns CMD's pid. */

@@ -49,18 +49,7 @@ import {
 import { mountReadOnly, unmount } from "./support/read_only.ts";
 import { firstLine as firstOutputLine, RUNREC_SH } from "./support/runs.ts";
 import { CLI_ENTRY } from "./support/cli_entry.ts";
-
-/** Waits until no process has `pid` (a killed command reparented to init is reaped by it). */
-async function processGone(pid: number): Promise<void> {
-  while (true) {
-    try {
-      Deno.kill(pid, 0 as unknown as Deno.Signal);
-    } catch {
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+import { processGone } from "./support/held.ts";
 
 /** A record line's RunID: its first field after the schema version. */
 function runIdOf(line: string): string {

@@ -347,3 +347,24 @@ export async function killRunning(pids: readonly number[]): Promise<number[]> {
   }
   return left;
 }
+
+/**
+ * Waits until no process has `pid` (one not this process's child, so not awaitable: a killed
+ * command reparented to init is reaped by it).
+ *
+ * @example
+ * ```ts
+ * import { processGone } from "./held.ts";
+ * await processGone(2 ** 22 + 1); // above pid_max: gone at once
+ * ```
+ */
+export async function processGone(pid: number): Promise<void> {
+  while (true) {
+    try {
+      Deno.kill(pid, 0 as unknown as Deno.Signal);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
