@@ -29,7 +29,9 @@ deliverable folder at or beneath the targets (default: the current folder):
     process is seen running on this machine.
 Runs started without --pid (a language-model agent's) are reaped only with
 --older-than. Should a reaped run's agent finish after all, runrec finish still
-writes the agent's record, which supersedes the FAILED one.
+writes the agent's record, which supersedes the FAILED one. A run left in a
+linked work tree removed since (git worktree remove) is reaped from any work
+tree, into its deliverable folder there (docs/COMMANDS.md, "runrec reap").
 
 Options:
   --older-than D  also reap runs older than D: an ISO 8601 duration PnDTnHnMn.nS
