@@ -51,6 +51,7 @@ import { hostname } from "./lock.ts";
 import { contextShaOf, NO_GOVERNED_INPUT } from "./manifest.ts";
 import { kindOf } from "./walk.ts";
 import { journalPath } from "./journal.ts";
+import { sharedIdWarning } from "./claimed_ids.ts";
 import { oneLine } from "./names.ts";
 import {
   AGENT_TYPE,
@@ -505,9 +506,8 @@ async function builtRecord(
     notes.push("GitHead not read: this work tree's git folder is out of reach (empty)");
   }
   // The ID another folder of the root has too: its runs would share RunIDs, so a warning. Looked
-  // for only when the ID is not the folder's (it reads other folders' records), and loaded only
-  // then: with the record reader it imports, a fifth of emit's code, which an emit loads in full.
-  const shared = idNote ? (await import("./claimed_ids.ts")).sharedIdWarning(dir, id) : undefined;
+  // for only when the ID is not the folder's (it reads other folders' records).
+  const shared = idNote ? sharedIdWarning(dir, id) : undefined;
   const idNoted = shared ? `${idNote}; ${shared}` : idNote;
   if (idNoted) notes.push(idNoted);
   notes.push(...outputs.notes);
