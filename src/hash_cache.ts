@@ -6,11 +6,14 @@
  * no program can set back (`touch -d` sets mtime, and moves ctime), so a
  * file whose `stat` is unchanged holds the bytes hashed.
  *
- * Racy git: a file changed again within the timestamp granularity of its
- * last change keeps its `stat`. An entry is therefore kept only when the
- * file's mtime and ctime were {@linkcode RACY_MS} older than the moment its
- * `stat` was taken, before its bytes were read: any change after that moment
- * stamps a later ctime. Such a file is hashed again until it is that old.
+ * The `stat` kept is the open file's, taken as its bytes were read: what the
+ * path named then, whatever it names by the next look (a symbolic link or a
+ * folder switched meanwhile, and back). Racy git: a file changed again
+ * within the timestamp granularity of its last change keeps its `stat`. An
+ * entry is therefore kept only when the file's mtime and ctime were
+ * {@linkcode RACY_MS} older than the moment it was opened: any change after
+ * that moment stamps a later ctime. Such a file is hashed again until it is
+ * that old.
  *
  * The cache is one file, `runrec-hashes` in the common git folder (shared
  * by the work trees, never committed), replaced whole through a temporary
@@ -21,7 +24,7 @@
  *
  * @module
  */
-import type { HashFilesFn } from "./hash_pool.ts";
+import type { FileHasher, HashFilesFn } from "./hash_pool.ts";
 import { commonGitDir } from "./git.ts";
 import { basename, dirname, join } from "./path.ts";
 import { SHA256_PATTERN } from "./schema.ts";
@@ -105,76 +108,77 @@ export interface HashCache {
 }
 
 /**
- * `hash` with the cache of the git repository holding `dir`; `hash` itself
- * outside one, or where the cache may not be read and written.
+ * `hasher` with the cache of the git repository holding `dir`; `hasher`
+ * itself outside one, or where the cache may not be read and written. The
+ * hasher must note the state of each file it reads (`states: true`).
  *
  * @example
  * ```ts
  * import { hashCacheFor } from "./hash_cache.ts";
- * import { hashFiles } from "./hash.ts";
- * const cache = hashCacheFor(".", hashFiles);
+ * import { startFileHasher } from "./hash_pool.ts";
+ * const hasher = startFileHasher({ workers: 0, states: true });
+ * const cache = hashCacheFor(".", hasher);
  * const hashes = await cache.hash([new URL(import.meta.url).pathname]);
  * cache.save();
+ * hasher.close();
  * console.log(hashes.size); // 1
  * ```
  */
-export function hashCacheFor(dir: string, hash: HashFilesFn): HashCache {
+export function hashCacheFor(dir: string, hasher: Pick<FileHasher, "hash" | "stateOf">): HashCache {
   let common: string | undefined;
   try {
     common = commonGitDir(dir);
   } catch { /* no repository to say */ }
   const path = common === undefined ? undefined : join(common, HASH_CACHE_FILE);
   if (path === undefined || !mayUse(common!)) {
-    return { hash, hits: 0, save() {} };
+    return { hash: hasher.hash, hits: 0, save() {} };
   }
   const kept = readEntries(path, Date.now());
   const learnt = new Map<string, Entry | undefined>(); // undefined: its entry is dropped
   const known = new Map<string, Promise<string | Error>>();
   let hits = 0;
 
-  /** The kept hash of `file` when its `stat` is unchanged; what to learn otherwise. */
-  const look = (file: string): { hash?: string; stat?: Stat; safe: boolean } => {
-    const at = Date.now();
-    let stat: Stat | undefined;
+  /** The kept hash of `file`, when its `stat` is as it was when it was read. */
+  const look = (file: string): string | undefined => {
+    const entry = kept.get(file);
+    if (entry === undefined) return undefined;
     try {
       const info = Deno.statSync(file);
-      if (info.isFile) stat = statOf(info);
+      const stat = info.isFile ? statOf(info) : undefined;
+      if (stat !== undefined && sameStat(entry, stat)) return entry[5];
     } catch { /* gone or unreadable: the hasher says why */ }
-    const entry = kept.get(file);
-    if (stat !== undefined && entry !== undefined && sameStat(entry, stat)) {
-      return { hash: entry[5], safe: true };
-    }
-    if (entry !== undefined) learnt.set(file, undefined);
-    // Racy: changed too recently for a later change to be sure to move its ctime.
-    const safe = stat !== undefined && Math.max(stat[3], stat[4]) < at - RACY_MS;
-    return { stat, safe };
+    learnt.set(file, undefined);
+    return undefined;
   };
 
-  const cached: HashFilesFn = async (paths) => {
+  /** What to keep of `file`'s hash: nothing when it changed too recently to be sure of (racy). */
+  const learn = (file: string, result: string | Error) => {
+    const state = hasher.stateOf(file);
+    if (typeof result !== "string" || state === undefined) return;
+    const [dev, ino, size, mtime, ctime, openedAt] = state;
+    if (Math.max(mtime, ctime) < openedAt - RACY_MS) {
+      learnt.set(file, [dev, ino, size, mtime, ctime, result]);
+    }
+  };
+
+  const hash: HashFilesFn = async (paths) => {
     const unread: string[] = [];
-    const stats = new Map<string, Stat>();
     for (const file of paths) {
       if (known.has(file)) continue;
-      const { hash: kept, stat, safe } = look(file);
-      if (kept !== undefined) {
+      const hash = look(file);
+      if (hash !== undefined) {
         hits++;
-        known.set(file, Promise.resolve(kept));
-        continue;
-      }
-      if (safe) stats.set(file, stat!);
-      unread.push(file);
+        known.set(file, Promise.resolve(hash));
+      } else unread.push(file);
     }
     if (unread.length > 0) {
-      const read = hash(unread);
+      const read = hasher.hash(unread);
       for (const file of unread) {
         known.set(
           file,
           read.then((hashes) => {
             const result = hashes.get(file)!;
-            const stat = stats.get(file);
-            if (typeof result === "string" && stat !== undefined) {
-              learnt.set(file, [...stat, result]);
-            }
+            learn(file, result);
             return result;
           }),
         );
@@ -214,7 +218,7 @@ export function hashCacheFor(dir: string, hash: HashFilesFn): HashCache {
   };
 
   return {
-    hash: cached,
+    hash,
     get hits() {
       return hits;
     },

@@ -1693,9 +1693,10 @@ export async function checkStaleness(
   const roots = rootFinder(lookups);
   const hasher = startFileHasher({
     workers: options.workers ?? (all.length >= WORKERS_FROM ? undefined : 0),
+    states: true,
   });
   // Files whose stat is as it was when they were last hashed are not read again.
-  const cache = hashCacheFor(all[0] ?? ".", hasher.hash);
+  const cache = hashCacheFor(all[0] ?? ".", hasher);
   const checks: StaleCheck[] = [];
   const upstreamChecks: StaleCheck[] = [];
   const unasked: StaleCheck[] = []; // the targets' checks of agents not asked for

@@ -11,6 +11,7 @@ import { FULL_FLAGS, SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
 import { HASH_CACHE_FILE } from "../src/hash_cache.ts";
 import { checkStaleness } from "../src/stale.ts";
 import { CLI_ENTRY } from "./support/cli_entry.ts";
+import { spawnHeld } from "./support/held.ts";
 import { sh } from "./support/sh.ts";
 import { unmount, whileReadOnly } from "./support/read_only.ts";
 import { assert, assertEquals } from "./assert.ts";
@@ -197,4 +198,35 @@ Deno.test("stalecache: the sandboxed build keeps the cache in its root's .git, a
     assertEquals(counts, [0, files.length, 0], `run ${run}`);
   }
   assertEquals(Deno.readDirSync(root).some((e) => e.name.startsWith("runrec")), false);
+});
+
+Deno.test("stalecache: a folder switched while stale reads a file in it, and back, is no hash kept for the file it names after: the open file's stat is kept, not the path's", async () => {
+  const { root } = await repositoryRoot("stalecache switched", 1);
+  const refs = join(root, "PKG-01_Package_01", "0_References");
+  const standard = join(refs, "standard.md");
+  // The recorded runs read version a; version b (another file, another inode) is there now.
+  await sh(root, 'cp -r "$1" "$1.b" && echo changed >> "$1.b/standard.md"', [refs]);
+  const swap = (away: string, into: string) => {
+    Deno.renameSync(refs, away);
+    Deno.renameSync(into, refs);
+  };
+  swap(`${refs}.a`, `${refs}.b`);
+  // Held as it opens standard.md (its stat taken): version a is put in place, then b again.
+  const held = await spawnHeld(
+    [Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY, "stale", root, "--json"],
+    { calls: "openat", path: standard, env: { NO_COLOR: "1", ...AHEAD }, stdout: "piped" },
+  );
+  await held.held(1, "stale opening standard.md");
+  swap(`${refs}.b`, `${refs}.a`);
+  await held.release();
+  const during = await held.child.output();
+  assertEquals(during.code, 0, new TextDecoder().decode(during.stderr)); // it read version a
+  swap(`${refs}.a`, `${refs}.b`);
+  const after = await stale(root);
+  assertEquals(after.code, 1);
+  const checks = after.report.checks as { verdict: string; inputs: { path: string }[] }[];
+  assertEquals(
+    checks.map((c) => [c.verdict, c.inputs.map((i) => i.path)]),
+    [0, 1, 2].map(() => ["DIRTY", ["../../0_References/standard.md"]]),
+  );
 });
