@@ -23,7 +23,7 @@ import {
 import { failureReason, InputError, OutOfDescriptors, refuseOutOfDescriptors } from "./errors.ts";
 import { DEFAULT_WAIT_MS, WRITE_GRACE_MS } from "./lock.ts";
 import { collidingReason, explainError, namesReadingAs } from "./names.ts";
-import { type HashFilesFn, startFileHasher } from "./hash_pool.ts";
+import { type FileHasher, type HashFilesFn, startFileHasher } from "./hash_pool.ts";
 import { hashCacheFor } from "./hash_cache.ts";
 import { hashFiles } from "./hash.ts";
 import type { FolderRecords } from "./folder_records.ts";
@@ -1691,10 +1691,16 @@ export async function checkStaleness(
   // the search is judged as it is when its deliverable is checked, as `git status` does.
   const lookups = memoLookups();
   const roots = rootFinder(lookups);
-  const hasher = startFileHasher({
-    workers: options.workers ?? (all.length >= WORKERS_FROM ? undefined : 0),
-    states: true,
-  });
+  // Started for the first file to read: with the hash cache filled, maybe none (no worker).
+  let pool: FileHasher | undefined;
+  const hasher = {
+    hash: (paths: string[]) =>
+      (pool ??= startFileHasher({
+        workers: options.workers ?? (all.length >= WORKERS_FROM ? undefined : 0),
+        states: true,
+      })).hash(paths),
+    stateOf: (path: string) => pool?.stateOf(path),
+  };
   // Files whose stat is as it was when they were last hashed are not read again.
   const cache = hashCacheFor(all[0] ?? ".", hasher);
   const checks: StaleCheck[] = [];
@@ -1736,10 +1742,10 @@ export async function checkStaleness(
         }
       }
     });
-    filesHashed = hasher.hashed;
+    filesHashed = pool?.hashed ?? 0;
     filesCached = cache.hits;
   } finally {
-    hasher.close();
+    pool?.close();
   }
   cache.save();
   if (options.agents !== undefined) {
