@@ -88,9 +88,13 @@ export type ReadState = [
 
 /** The {@linkcode ReadState} of the open `file`, opened at `openedAt`; none where a field is missing. */
 function readState(file: Deno.FsFile, openedAt: number): ReadState | undefined {
-  const { dev, ino, size, mtime, ctime } = file.statSync();
-  if (ino === null || mtime === null || ctime === null) return undefined;
-  return [dev, ino, size, mtime.getTime(), ctime.getTime(), openedAt];
+  try {
+    const { dev, ino, size, mtime, ctime } = file.statSync();
+    if (ino === null || mtime === null || ctime === null) return undefined;
+    return [dev, ino, size, mtime.getTime(), ctime.getTime(), openedAt];
+  } catch {
+    return undefined; // the hash stands; it is only not kept
+  }
 }
 
 /**

@@ -36,11 +36,14 @@ export const HASH_CACHE_FILE = "runrec-hashes";
 const FORMAT = "runrec-hashes 1";
 
 /**
- * How much older than the moment of its `stat` a file's mtime and ctime must
- * be for its hash to be kept: well past any file system's timestamp step
- * (FAT's mtime: 2 s) and the coarse clock the kernel stamps files with.
+ * How much older than the moment a file is opened its mtime and ctime must
+ * be for its hash to be kept: past any file system's timestamp step and the
+ * coarse clock the kernel stamps files with (racy git), and past the time a
+ * page written through a shared memory map stays dirty (Linux writes it back
+ * within ~35 s by default): only a clean page's next write moves ctime, so
+ * bytes written into a page dirty since before the read would not.
  */
-export const RACY_MS = 3000;
+export const RACY_MS = 60_000;
 
 /** A temporary file left by a killed run is removed once this old. */
 const DEBRIS_MS = 10 * 60 * 1000;

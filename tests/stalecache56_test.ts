@@ -20,11 +20,11 @@ import { git, tempDir } from "./fixtures.ts";
 import { seededRandom } from "./seed.ts";
 
 /**
- * The clock of the runs that fill the cache: 10 s ahead, so that files written a moment ago are
+ * The clock of the runs that fill the cache: 2 minutes ahead, so that files written a moment ago are
  * old enough to be kept (src/hash_cache.ts, RACY_MS); every run of a test shares it, since a
  * cache written "later" than now is ignored.
  */
-const AHEAD = clockMovedEnv("+10s");
+const AHEAD = clockMovedEnv("+2m");
 
 /** A generated root of `count` deliverables in a git repository of its own. */
 async function repositoryRoot(name: string, count = 3, parent?: string): Promise<StaleRoot> {
