@@ -73,15 +73,47 @@ function readInto(file: Deno.FsFile, buffer: Uint8Array, hasher: Hasher): string
   return hasher.digestHex();
 }
 
-/** Hashes one file, choosing the hasher by its size and the budget left. */
-async function hashOne(path: string): Promise<string> {
+/**
+ * The file a hash was read from, as the open file's own `stat` gave it (whatever its path names
+ * by then): device, inode, size, mtime and ctime (ms), and the time just before it was opened.
+ */
+export type ReadState = [
+  dev: number,
+  ino: number,
+  size: number,
+  mtime: number,
+  ctime: number,
+  openedAt: number,
+];
+
+/** The {@linkcode ReadState} of the open `file`, opened at `openedAt`; none where a field is missing. */
+function readState(file: Deno.FsFile, openedAt: number): ReadState | undefined {
+  try {
+    const { dev, ino, size, mtime, ctime } = file.statSync();
+    if (ino === null || mtime === null || ctime === null) return undefined;
+    return [dev, ino, size, mtime.getTime(), ctime.getTime(), openedAt];
+  } catch {
+    return undefined; // the hash stands; it is only not kept
+  }
+}
+
+/**
+ * Hashes one file, choosing the hasher by its size and the budget left; with `states`, notes
+ * there the state of the file read.
+ */
+async function hashOne(path: string, states?: Map<string, ReadState>): Promise<string> {
   // Opening a FIFO waits for a writer, and a device may never end: neither is opened. The
   // size comes from the same look (a file changed meanwhile only picks another hasher).
   const { isFile, isDirectory, size } = Deno.statSync(path);
   if (!isFile && !isDirectory) throw new Error("not a regular file (a FIFO, socket or device)");
+  const openedAt = states && Date.now();
   const file = Deno.openSync(path);
   try {
     if (isDirectory) file.readSync(new Uint8Array(1)); // throws the system's EISDIR
+    if (states !== undefined) {
+      const state = readState(file, openedAt!);
+      if (state !== undefined) states.set(path, state);
+    }
     // Once node:crypto is loaded it takes every file.
     if (createHash === undefined) {
       if (jsBytes + size <= JS_BUDGET) {
@@ -138,13 +170,34 @@ export async function hashFile(path: string): Promise<string> {
  * await Deno.remove(path);
  * ```
  */
-export async function hashFiles(paths: readonly string[]): Promise<Map<string, string | Error>> {
+export async function hashFiles(
+  paths: readonly string[],
+): Promise<Map<string, string | Error>> {
   checkPathsArgument(paths, "paths");
+  return await hashFilesNoting(paths);
+}
+
+/**
+ * {@linkcode hashFiles}, noting in `states` the state of each file read (for
+ * src/hash_cache.ts: the `stat` of the bytes hashed, not of whatever the path names later).
+ *
+ * @example
+ * ```ts
+ * import { hashFilesNoting, type ReadState } from "./hash.ts";
+ * const states = new Map<string, ReadState>();
+ * await hashFilesNoting([new URL(import.meta.url).pathname], states);
+ * console.log(states.size); // 1
+ * ```
+ */
+export async function hashFilesNoting(
+  paths: readonly string[],
+  states?: Map<string, ReadState>,
+): Promise<Map<string, string | Error>> {
   const result = new Map<string, string | Error>();
   for (const path of paths) {
     if (result.has(path)) continue;
     try {
-      result.set(path, await hashOne(path));
+      result.set(path, await hashOne(path, states));
     } catch (error) {
       result.set(
         path,

@@ -6,7 +6,7 @@
  * @module
  */
 import { roomForWorkers } from "./descriptors.ts";
-import { hashFiles } from "./hash.ts";
+import { hashFilesNoting, type ReadState } from "./hash.ts";
 
 /** What a worker is sent: files to hash. */
 export interface HashJob {
@@ -14,6 +14,8 @@ export interface HashJob {
   id: number;
   /** Absolute paths. */
   paths: string[];
+  /** Whether to answer the state of each file read too. */
+  states: boolean;
 }
 
 /** A failed read as it crosses to another thread (an `Error` loses its class on the way). */
@@ -32,6 +34,8 @@ export interface HashAnswer {
   id: number;
   /** Lowercase hex SHA-256, or the failure. */
   results: (string | HashFailure)[];
+  /** Asked for: the state of each file read, `null` where it has none. */
+  states?: (ReadState | null)[];
 }
 
 /** Most paths in one job: enough to make a message cheap, few enough to keep every worker busy. */
@@ -54,6 +58,8 @@ export type HashFilesFn = (paths: string[]) => Promise<Map<string, string | Erro
 export interface FileHasher {
   /** Hashes `paths` (absolute), each file at most once over the hasher's life. */
   hash: HashFilesFn;
+  /** With `states`: the state of the file read for `path`'s hash, once hashed. */
+  stateOf(path: string): ReadState | undefined;
   /** Files hashed so far (each counted once). */
   readonly hashed: number;
   /** Settles once every worker has loaded or failed to. */
@@ -112,7 +118,7 @@ function spawnWorker(url: URL): Worker | undefined {
  * ```
  */
 export function startFileHasher(
-  options: { workers?: number; onHashed?: (hashed: number) => void } = {},
+  options: { workers?: number; onHashed?: (hashed: number) => void; states?: boolean } = {},
 ): FileHasher {
   const count = typeof Worker !== "function"
     ? 0
@@ -125,6 +131,7 @@ export function startFileHasher(
   const workers = Array.from({ length: room ? count : 0 }, () => spawnWorker(url))
     .filter((w): w is Worker => w !== undefined);
   const cache = new Map<string, Promise<string | Error>>();
+  const states = new Map<string, ReadState>();
   // Jobs sent and not answered, so a worker that dies has its jobs hashed here instead.
   const pending = new Map<number, Sent>();
   const queued = workers.map(() => 0); // files sent to each worker and not answered yet
@@ -137,8 +144,8 @@ export function startFileHasher(
     options.onHashed?.(hashed);
   };
 
-  const runHere = async ({ paths }: HashJob): Promise<(string | Error)[]> => {
-    const results = await hashFiles(paths);
+  const runHere = async ({ paths, states: noted }: HashJob): Promise<(string | Error)[]> => {
+    const results = await hashFilesNoting(paths, noted ? states : undefined);
     return paths.map((p) => results.get(p)!);
   };
 
@@ -153,6 +160,9 @@ export function startFileHasher(
         queued[w] -= data.results.length;
         const sent = pending.get(data.id);
         pending.delete(data.id);
+        data.states?.forEach((state, i) => {
+          if (state !== null && sent !== undefined) states.set(sent.job.paths[i], state);
+        });
         sent?.resolve(data.results.map((r) => typeof r === "string" ? r : errorFrom(r)));
       };
       worker.onerror = (event) => {
@@ -177,7 +187,7 @@ export function startFileHasher(
    * stop 25).
    */
   const run = (paths: string[], idle: boolean): Promise<(string | Error)[]> => {
-    const job: HashJob = { id: nextId++, paths };
+    const job: HashJob = { id: nextId++, paths, states: options.states ?? false };
     if (workers.length === 0 || failed) return runHere(job);
     let w = 0;
     for (let i = 1; i < workers.length; i++) if (queued[i] < queued[w]) w = i;
@@ -240,6 +250,7 @@ export function startFileHasher(
 
   return {
     hash,
+    stateOf: (path) => states.get(path),
     get hashed() {
       return hashed;
     },

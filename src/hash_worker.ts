@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { hashFiles } from "./hash.ts";
+import { hashFilesNoting, type ReadState } from "./hash.ts";
 import type { HashAnswer, HashJob } from "./hash_pool.ts";
 
 /** The worker's side of its message port. */
@@ -14,8 +14,9 @@ const port = self as unknown as {
   postMessage(message: HashAnswer | null): void;
 };
 
-port.onmessage = async ({ data: { id, paths } }) => {
-  const hashes = await hashFiles(paths);
+port.onmessage = async ({ data: { id, paths, states } }) => {
+  const noted = states ? new Map<string, ReadState>() : undefined;
+  const hashes = await hashFilesNoting(paths, noted);
   const results = paths.map((path) => {
     const result = hashes.get(path)!;
     if (typeof result === "string") return result;
@@ -26,7 +27,11 @@ port.onmessage = async ({ data: { id, paths } }) => {
       ...(typeof code === "string" ? { code } : {}),
     };
   });
-  port.postMessage({ id, results });
+  port.postMessage({
+    id,
+    results,
+    ...(noted && { states: paths.map((path) => noted.get(path) ?? null) }),
+  });
 };
 // Loaded: the pool learns the worker is up.
 port.postMessage(null);

@@ -23,7 +23,8 @@ import {
 import { failureReason, InputError, OutOfDescriptors, refuseOutOfDescriptors } from "./errors.ts";
 import { DEFAULT_WAIT_MS, WRITE_GRACE_MS } from "./lock.ts";
 import { collidingReason, explainError, namesReadingAs } from "./names.ts";
-import { type FileHasher, startFileHasher } from "./hash_pool.ts";
+import { type FileHasher, type HashFilesFn, startFileHasher } from "./hash_pool.ts";
+import { hashCacheFor } from "./hash_cache.ts";
 import { hashFiles } from "./hash.ts";
 import type { FolderRecords } from "./folder_records.ts";
 import {
@@ -1021,13 +1022,12 @@ async function checkFolder(
   folder: string,
   recordSize: number | undefined,
   options: StaleOptions,
-  hasher: FileHasher,
+  hash: HashFilesFn,
   roots: (dir: string) => FolderPlaces,
   lookups: MemoLookups,
   agentsThatRan: Set<string>,
   everyAgent = false,
 ): Promise<StaleCheck[] | string> {
-  const hash = hasher.hash;
   const dir = resolve(folder);
   // Most of what the checks look up is in the folder: one listing answers for all of it.
   lookups.list(dir);
@@ -1691,15 +1691,25 @@ export async function checkStaleness(
   // the search is judged as it is when its deliverable is checked, as `git status` does.
   const lookups = memoLookups();
   const roots = rootFinder(lookups);
-  const hasher = startFileHasher({
-    workers: options.workers ?? (all.length >= WORKERS_FROM ? undefined : 0),
-  });
+  // Started for the first file to read: with the hash cache filled, maybe none (no worker).
+  let pool: FileHasher | undefined;
+  const hasher = {
+    hash: (paths: string[]) =>
+      (pool ??= startFileHasher({
+        workers: options.workers ?? (all.length >= WORKERS_FROM ? undefined : 0),
+        states: true,
+      })).hash(paths),
+    stateOf: (path: string) => pool?.stateOf(path),
+  };
+  // Files whose stat is as it was when they were last hashed are not read again.
+  const cache = hashCacheFor(all[0] ?? ".", hasher);
   const checks: StaleCheck[] = [];
   const upstreamChecks: StaleCheck[] = [];
   const unasked: StaleCheck[] = []; // the targets' checks of agents not asked for
   const unreadable: string[] = [];
   const agentsThatRan = new Set<string>();
   let filesHashed: number;
+  let filesCached: number;
   try {
     let done = 0;
     options.onProgress?.(0, all.length);
@@ -1713,7 +1723,7 @@ export async function checkStaleness(
           folder,
           recordSize,
           target ? options : { ...options, agents: undefined },
-          hasher,
+          cache.hash,
           roots,
           lookups,
           agentsThatRan,
@@ -1732,10 +1742,12 @@ export async function checkStaleness(
         }
       }
     });
-    filesHashed = hasher.hashed;
+    filesHashed = pool?.hashed ?? 0;
+    filesCached = cache.hits;
   } finally {
-    hasher.close();
+    pool?.close();
   }
+  cache.save();
   if (options.agents !== undefined) {
     await refuseUnknownAgents(options.agents, agentsThatRan, folders);
     nameAsRecorded(checks, agentsThatRan);
@@ -1749,6 +1761,7 @@ export async function checkStaleness(
     warnings,
     unreadable,
     filesHashed,
+    filesCached,
   };
   // Each execution root is its own graph: a nested copy of a project keeps its IDs to itself.
   for (const graph of graphs ?? []) {

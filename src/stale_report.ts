@@ -178,8 +178,13 @@ export interface StaleReport {
    * deliverables are not checked, the others are.
    */
   unreadable: string[];
-  /** Distinct files hashed: each once, however many checks name it. */
+  /** Distinct files read and hashed: each once, however many checks name it. */
   filesHashed: number;
+  /**
+   * Distinct files not read: their `stat` is as it was when a run before hashed them (the hash
+   * cache in the common git folder, as git's index keeps one).
+   */
+  filesCached: number;
 }
 
 /** Options of {@linkcode checkStaleness}. */

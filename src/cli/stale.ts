@@ -51,7 +51,8 @@ Options:
                 execution root from each DIRTY deliverable to its consumers,
                 transitively
   --json        one JSON document: {checks, upstream, stale, retired, cycles,
-                warnings, unreadable, filesHashed, summary}
+                warnings, unreadable, filesHashed, filesCached,
+                summary}
   -h, --help    show this help
 
 Exit codes: 0 nothing is DIRTY or STALE (NO_BASELINE and RETIRED alone are 0);
@@ -92,7 +93,7 @@ export interface StaleSummary {
  * @example
  * ```ts
  * import { summarise } from "./stale.ts";
- * summarise({ checks: [], upstream: [], stale: [], retired: [], cycles: [], warnings: [], unreadable: [], filesHashed: 0 }).DIRTY; // 0
+ * summarise({ checks: [], upstream: [], stale: [], retired: [], cycles: [], warnings: [], unreadable: [], filesHashed: 0, filesCached: 0 }).DIRTY; // 0
  * ```
  */
 export function summarise(report: StaleReport): StaleSummary {
