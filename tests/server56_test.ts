@@ -81,7 +81,7 @@ async function served(count = 2) {
   const first = await push("main");
   assertEquals(first.code, 0, first.stderr);
   assertIncludes(first.stderr, "remote: runrec: checking refs/heads/main");
-  return { root, write, commit, push, onServer, refused };
+  return { bin, root, write, commit, push, onServer, refused };
 }
 
 Deno.test("server56: an append-only push lands; one that edits, removes or reorders a record is refused, runrec's line shown, the ref not moved", async () => {
@@ -196,4 +196,38 @@ Deno.test("server56: a new branch is checked from where it leaves HEAD, a deleti
   const deleted = await push(":feature");
   assertEquals(deleted.code, 0, deleted.stderr);
   assertEquals(await onServer("refs/heads/feature"), "");
+});
+
+Deno.test("server56: a push that moves a submodule's commit is refused, the submodule named by its path in the pusher's clone, not the hook's", async () => {
+  const { bin, root, commit, push, onServer, refused } = await served();
+  const sub = await tempDir({ prefix: "runrec-sub-" });
+  const emit = async () => {
+    const ran = await runIn(sub, join(bin, "runrec"), [
+      "emit",
+      "DEL-02-01_S",
+      "--agent",
+      "4_DOCUMENTS",
+      "--status",
+      "SUCCESS",
+    ]);
+    assertEquals(ran.code, 0, ran.stderr);
+    await git(sub, "add", "-A");
+    await git(sub, "commit", "-qm", "a run");
+  };
+  await writeTree(sub, { "DEL-02-01_S/_CONTEXT.md": "**DeliverableID:** DEL-02-01\n" });
+  await git(sub, "init", "-q");
+  await emit();
+  await git(root, "submodule", "add", "-q", sub, "PKG-02_Sub");
+  const added = await commit("submodule");
+  assertEquals((await push("main")).code, 0);
+  await emit();
+  await git(join(root, "PKG-02_Sub"), "pull", "-q", "origin", "main");
+  await commit("submodule moved");
+  const moved = await push("main");
+  await refused(moved, "main", added);
+  assertMatch(
+    moved.stderr,
+    /remote: runrec verify: --since: submodule PKG-02_Sub: commit [0-9a-f]{7}, which [0-9a-f]{40} records for it, is not in its repository/,
+  );
+  assertEquals(await onServer("main"), added);
 });
