@@ -198,8 +198,8 @@ Deno.test("server56: a new branch is checked from where it leaves HEAD, a deleti
   assertEquals(await onServer("refs/heads/feature"), "");
 });
 
-Deno.test("server56: a push that moves a submodule's commit is refused, the submodule named by its path in the pusher's clone, not the hook's", async () => {
-  const { bin, root, commit, push, onServer, refused } = await served();
+Deno.test("server56: once a submodule is recorded, a push is refused (the hook's clone checks none out), the submodule named by its path in the pusher's clone, not the hook's", async () => {
+  const { bin, root, write, commit, push, onServer, refused } = await served();
   const sub = await tempDir({ prefix: "runrec-sub-" });
   const emit = async () => {
     const ran = await runIn(sub, join(bin, "runrec"), [
@@ -220,6 +220,13 @@ Deno.test("server56: a push that moves a submodule's commit is refused, the subm
   await git(root, "submodule", "add", "-q", sub, "PKG-02_Sub");
   const added = await commit("submodule");
   assertEquals((await push("main")).code, 0);
+  // A run of the superproject's own, the submodule where it was: refused all the same.
+  await write(minutelyHistory(3));
+  await commit("a run");
+  const appended = await push("main");
+  await refused(appended, "main", added);
+  assertIncludes(appended.stderr, "remote: runrec verify: --since: submodule PKG-02_Sub: commit");
+  await git(root, "reset", "-q", "--hard", added);
   await emit();
   await git(join(root, "PKG-02_Sub"), "pull", "-q", "origin", "main");
   await commit("submodule moved");
