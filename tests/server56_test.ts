@@ -86,6 +86,16 @@ async function served(count = 2) {
 
 Deno.test("server56: an append-only push lands; one that edits, removes or reorders a record is refused, runrec's line shown, the ref not moved", async () => {
   const { root, write, commit, push, onServer, refused } = await served();
+  const hook = join(ROOT, "examples", "ci", "pre-receive");
+  assertEquals(
+    await documentedHook(),
+    await Deno.readTextFile(hook),
+    "docs/CI.md and the file differ",
+  );
+  assert(
+    ((await Deno.stat(hook)).mode! & 0o111) !== 0,
+    "examples/ci/pre-receive is not executable",
+  );
   const lines = minutelyHistory(3);
   await write(lines);
   const appended = await commit("append");
@@ -121,6 +131,23 @@ Deno.test("server56: an append-only push lands; one that edits, removes or reord
     );
     await git(root, "reset", "-q", "--hard", appended);
   }
+  // Retired into _Archive/ (a tool root, which verify . skips): the hook names it, so an edit
+  // there is refused too.
+  await Deno.mkdir(join(root, "_Archive"));
+  await git(root, "mv", DEL.split("/")[0], "_Archive/");
+  const retired = await commit("retire");
+  assertEquals((await push("main")).code, 0);
+  await Deno.writeTextFile(
+    join(root, "_Archive", DEL, RECORD_FILE),
+    `${edited(lines, 2).join("\n")}\n`,
+  );
+  await commit("archive edited");
+  const archived = await push("main");
+  await refused(archived, "main", retired);
+  assertMatch(
+    archived.stderr,
+    /remote: _Archive\/PKG-01_Pkg\/1_Working\/DEL-01-02_Thing\/RunRecords\.csv:3: K-APPEND-1 broken/,
+  );
 });
 
 Deno.test("server56: a force-push that rewrites an earlier commit's record is refused, also as history rewritten from scratch, naming no temporary path", async () => {
