@@ -3,8 +3,9 @@
  * page shows it into a real bare repository, with real pushes over a local path, each in a
  * network namespace with no network (`unshare -n`): appends land; an edited, removed or reordered
  * record, a rewritten earlier commit and a new branch that edits a record are refused with
- * runrec's lines shown to the pusher and no ref moved; a deletion passes; a `merge=union` merge of
- * two branches' appends lands.
+ * runrec's lines shown to the pusher and no ref moved; a merged branch is deleted, one holding a
+ * run no other ref holds is not; a `merge=union` merge of two branches' appends lands; once a
+ * submodule is recorded every push is refused (the hook checks none out).
  *
  * @module
  */
@@ -191,7 +192,7 @@ Deno.test("server56: a force-push that rewrites an earlier commit's record is re
   assertEquals(await onServer("main"), tip);
 });
 
-Deno.test("server56: a new branch is checked from where it leaves HEAD, a deletion passes, and a merge=union merge of two branches' appends lands", async () => {
+Deno.test("server56: a new branch is checked from where it leaves HEAD, a merged branch is deleted and an unmerged one holding runs is not, and a merge=union merge of two branches' appends lands", async () => {
   const { root, write, commit, push, onServer, refused } = await served();
   const main = await git(root, "rev-parse", "HEAD");
   const lines = minutelyHistory(4);
@@ -223,6 +224,18 @@ Deno.test("server56: a new branch is checked from where it leaves HEAD, a deleti
   const deleted = await push(":feature");
   assertEquals(deleted.code, 0, deleted.stderr);
   assertEquals(await onServer("refs/heads/feature"), "");
+  // A branch whose run no other ref holds is not deleted: its record would be lost.
+  await git(root, "checkout", "-q", "-b", "unmerged");
+  await write([...union, minutelyHistory(5)[5]]);
+  const unmerged = await commit("a run not merged");
+  assertEquals((await push("unmerged")).code, 0);
+  const kept = await push(":unmerged");
+  assertEquals(kept.code, 1, kept.stderr);
+  assertMatch(
+    kept.stderr,
+    /remote: runrec: refs\/heads\/unmerged not deleted: its commit [0-9a-f]{7} "a run not merged" changed a record file and no other ref holds it/,
+  );
+  assertEquals(await onServer("refs/heads/unmerged"), unmerged);
 });
 
 Deno.test("server56: once a submodule is recorded, a push is refused (the hook's clone checks none out), the submodule named by its path in the pusher's clone, not the hook's", async () => {
