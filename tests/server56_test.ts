@@ -56,15 +56,18 @@ async function served(count = 2) {
     await git(root, "commit", "-qm", message);
     return await git(root, "rev-parse", "HEAD");
   };
-  const push = async (...args: string[]): Promise<Ran> => {
+  // `installed`: the folder the hook finds runrec in; `path`: the rest of its PATH.
+  const pushFrom = async (installed: string, path: string, ...args: string[]): Promise<Ran> => {
     const ran = await runIn(root, "unshare", ["-n", "git", "push", "origin", ...args], {
-      RUNREC_INSTALL_DIR: bin,
+      RUNREC_INSTALL_DIR: installed,
       TMPDIR: hookTmp,
+      PATH: path,
     });
     assert(!ran.stderr.includes(hookTmp), `the hook's clone named to the pusher:\n${ran.stderr}`);
     assertEquals([...Deno.readDirSync(hookTmp)], [], "the hook's clone left behind");
     return ran;
   };
+  const push = (...args: string[]) => pushFrom(bin, Deno.env.get("PATH") ?? "", ...args);
   const onServer = (ref: string) => git(bare, "rev-parse", "-q", "--verify", ref).catch(() => "");
   const refused = async (ran: Ran, ref: string, before: string, from = ref) => {
     assertEquals(ran.code, 1, ran.stderr);
@@ -82,7 +85,7 @@ async function served(count = 2) {
   const first = await push("main");
   assertEquals(first.code, 0, first.stderr);
   assertIncludes(first.stderr, "remote: runrec: checking refs/heads/main");
-  return { bin, root, write, commit, push, onServer, refused };
+  return { bin, root, write, commit, push, pushFrom, onServer, refused };
 }
 
 Deno.test("server56: an append-only push lands; one that edits, removes or reorders a record is refused, runrec's line shown, the ref not moved", async () => {
@@ -151,8 +154,8 @@ Deno.test("server56: an append-only push lands; one that edits, removes or reord
   );
 });
 
-Deno.test("server56: a force-push that rewrites an earlier commit's record is refused, also as history rewritten from scratch, naming no temporary path", async () => {
-  const { root, write, commit, push, onServer, refused } = await served();
+Deno.test("server56: a force-push that rewrites an earlier commit's record is refused, also as history rewritten from scratch, naming no temporary path; without runrec beside runrec-sandboxed, a push is refused", async () => {
+  const { bin, root, write, commit, push, pushFrom, onServer, refused } = await served();
   const base = await git(root, "rev-parse", "HEAD");
   await write(minutelyHistory(3));
   await commit("third run");
@@ -190,6 +193,17 @@ Deno.test("server56: a force-push that rewrites an earlier commit's record is re
     "record RUN-DEL-01-02-20200101-0002-001 (line 4) is not in HEAD's version as it was",
   );
   assertEquals(await onServer("main"), tip);
+  // The schema check runs in runrec-sandboxed alone; without runrec (verify), the push is refused.
+  await git(root, "checkout", "-q", "main");
+  await git(root, "reset", "-q", "--hard", tip);
+  await write(minutelyHistory(5));
+  await commit("fifth run");
+  const sandboxedOnly = await tempDir({ prefix: "runrec-sandboxed-only-" });
+  await Deno.symlink(join(bin, "runrec-sandboxed"), join(sandboxedOnly, "runrec-sandboxed"));
+  const withoutVerify = await pushFrom(sandboxedOnly, "/usr/bin:/bin", "main");
+  await refused(withoutVerify, "main", tip);
+  assertIncludes(withoutVerify.stderr, "RunRecords.csv: ok: 5 records, 0 errors, 0 warnings");
+  assertMatch(withoutVerify.stderr, /remote: .*runrec: not found/);
 });
 
 Deno.test("server56: a new branch is checked from where it leaves HEAD, a merged branch is deleted and an unmerged one holding runs is not, and a merge=union merge of two branches' appends lands", async () => {
