@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { git, makeProject, minutelyHistory, ROOT, tempDir, writeTree } from "./fixtures.ts";
 import { type Ran, runIn, sharedInstall } from "./installed.ts";
+import { waitFor } from "./support/held.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 
 const DEL = "PKG-01_Pkg/1_Working/DEL-01-02_Thing";
@@ -85,7 +86,7 @@ async function served(count = 2) {
   const first = await push("main");
   assertEquals(first.code, 0, first.stderr);
   assertIncludes(first.stderr, "remote: runrec: checking refs/heads/main");
-  return { bin, root, write, commit, push, pushFrom, onServer, refused };
+  return { bin, root, hookTmp, write, commit, push, pushFrom, onServer, refused };
 }
 
 Deno.test("server56: an append-only push lands; one that edits, removes or reorders a record is refused, runrec's line shown, the ref not moved", async () => {
@@ -154,8 +155,8 @@ Deno.test("server56: an append-only push lands; one that edits, removes or reord
   );
 });
 
-Deno.test("server56: a force-push that rewrites an earlier commit's record is refused, also as history rewritten from scratch, naming no temporary path; without runrec beside runrec-sandboxed, a push is refused", async () => {
-  const { bin, root, write, commit, push, pushFrom, onServer, refused } = await served();
+Deno.test("server56: a force-push that rewrites an earlier commit's record is refused, also as history rewritten from scratch, naming no temporary path; without runrec beside runrec-sandboxed, a push is refused; a push stopped mid-check leaves no clone", async () => {
+  const { bin, root, hookTmp, write, commit, push, pushFrom, onServer, refused } = await served();
   const base = await git(root, "rev-parse", "HEAD");
   await write(minutelyHistory(3));
   await commit("third run");
@@ -204,6 +205,31 @@ Deno.test("server56: a force-push that rewrites an earlier commit's record is re
   await refused(withoutVerify, "main", tip);
   assertIncludes(withoutVerify.stderr, "RunRecords.csv: ok: 5 records, 0 errors, 0 warnings");
   assertMatch(withoutVerify.stderr, /remote: .*runrec: not found/);
+  // The pusher's Ctrl-C (TERM to the push's process group) while the hook checks: nothing lands
+  // and the hook's clone is removed.
+  const stopped = new Deno.Command("unshare", {
+    args: ["-n", "setsid", "git", "push", "origin", "main"],
+    cwd: root,
+    env: { RUNREC_INSTALL_DIR: bin, TMPDIR: hookTmp },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const cloned = async () => {
+    for await (const entry of Deno.readDir(hookTmp)) {
+      if (await Deno.lstat(join(hookTmp, entry.name, ".git")).then(() => true, () => false)) {
+        return true;
+      }
+    }
+    return false;
+  };
+  await waitFor(cloned, "the hook's clone");
+  Deno.kill(-stopped.pid, "SIGTERM");
+  assertEquals((await stopped.status).signal, "SIGTERM");
+  await waitFor(
+    async () => (await Array.fromAsync(Deno.readDir(hookTmp))).length === 0,
+    "the stopped hook's clone removed",
+  );
+  assertEquals(await onServer("main"), tip);
 });
 
 Deno.test("server56: a new branch is checked from where it leaves HEAD, a merged branch is deleted and an unmerged one holding runs is not, and a merge=union merge of two branches' appends lands", async () => {
