@@ -8,7 +8,8 @@
  */
 import { OptionError } from "./errors.ts";
 import { closestNames } from "./near_names.ts";
-import { resolve } from "./path.ts";
+import { isInside, resolve } from "./path.ts";
+import { shownPath } from "./deliverable.ts";
 import { resolveCommit, runGit } from "./git.ts";
 import { shellWord } from "./shell_word.ts";
 import {
@@ -159,7 +160,7 @@ export async function meeting(
           : "that chain shares no commit with its history (a merge of unrelated histories " +
             `took it in): every record file is checked from its first version, ${must}`)
       : relation === "unrelated"
-      ? `HEAD's history shares no commit with ${named} in ${top} (history rewritten from ` +
+      ? `HEAD's history shares no commit with ${named}${elsewhere(top)} (history rewritten from ` +
         `scratch, as an orphan branch): every record file is checked from its first version, ${must}`
       : relation === "rewritten"
       ? `HEAD does not contain ${named}, and no branch or tag does: history was rewritten ` +
@@ -174,6 +175,15 @@ export async function meeting(
           : ""),
   );
   return { base, join, relation };
+}
+
+/**
+ * ` in <top>` for a repository other than the one runrec was started in (a submodule's), as the
+ * user would name it; nothing for that one, whose path may be a folder the user never sees (a
+ * server hook's temporary clone).
+ */
+function elsewhere(top: string): string {
+  return isInside(Deno.cwd(), top) ? "" : ` in ${shownPath(top)}`;
 }
 
 /**

@@ -667,7 +667,7 @@ async function submodule(
     base = await resolveCommit(recorded, top);
     if (!base) {
       throw sinceError(
-        `submodule ${top}: commit ${short(recorded)}, which ${since} records for it, ` +
+        `submodule ${path}: commit ${short(recorded)}, which ${since} records for it, ` +
           "is not in its repository; fetch it (`git submodule update --init`, or " +
           "`git -C <submodule> fetch --unshallow` in a shallow one)",
       );
@@ -696,7 +696,7 @@ async function submodule(
   const cut = walk.find((c) => shallow.has(c.id));
   if (cut) {
     throw sinceError(
-      `submodule ${top} is a shallow clone and lacks history since ${short(base!)}: ` +
+      `submodule ${path} is a shallow clone and lacks history since ${short(base!)}: ` +
         SHALLOW_REMEDY,
     );
   }
