@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { RECORD_FILE } from "../src/deliverable.ts";
 import { makeProject } from "./fixtures.ts";
-import { runCli } from "./cli.ts";
+import { emitArgs, runCli } from "./cli.ts";
 import { assertEquals, assertIncludes } from "./assert.ts";
 
 /** The host procedure's 16 REQ-01 columns, as its teams wrote the file by hand. */
@@ -30,4 +30,27 @@ Deno.test("log of a file of hand-written lines says how many lines it could not 
   const result = await runCli(["log", del]);
   assertEquals(result.code, 0);
   assertIncludes(result.stderr, "no records to list: 4 lines could not be read");
+});
+
+Deno.test("annotate given the root says no deliverable beneath it has the RunID, not 'is it a deliverable folder?', and names no folder for what is no RunID (adopt-56 F2)", async () => {
+  const { root, del } = await makeProject();
+  const { stdout } = await runCli(emitArgs(del));
+  const runId = stdout.trim();
+  // The root is a documented target: the RunID of a deliverable the project does not have.
+  const absent = await runCli(["annotate", root, "RUN-DEL-09-09-20250901-0800-001", "--note", "x"]);
+  assertEquals(absent.code, 2);
+  assertEquals(
+    absent.stderr,
+    `runrec annotate: ${root}: no ${RECORD_FILE} here, and no deliverable folder beneath it is ` +
+      "DEL-09-09 or records RUN-DEL-09-09-20250901-0800-001\n",
+  );
+  // A RunID cut short is no run of the deliverable its prefix names.
+  const cut = await runCli(["annotate", root, runId.slice(0, 18), "--note", "x"]);
+  assertEquals(cut.code, 2);
+  assertEquals(cut.stderr.includes("is a run of"), false, cut.stderr);
+  assertIncludes(cut.stderr, "is not a RunID");
+  // A whole RunID is still found beneath the root, with its note.
+  const found = await runCli(["annotate", root, runId, "--note", "checked"]);
+  assertEquals(found.code, 0, found.stderr);
+  assertIncludes(found.stderr, `note: ${runId} is a run of `);
 });
