@@ -234,23 +234,25 @@ export function classifyLine(
     // A byte-order mark is invisible when shown: name it.
     const bom = startsWithByteOrderMark(body);
     const shown = new TextDecoder().decode(body.subarray(bom ? 3 : 0, 200));
-    const text = new TextDecoder().decode(body);
+    const text = new TextDecoder().decode(body); // without the mark: the decoder drops it
+    // An editor or spreadsheet that saved the file added the mark: the way out is to drop it,
+    // where what follows it is a header line (a hand-kept file's is not: adopt-56 F3).
+    const markOnly = bom && (text === HEADER || isHeaderShaped(text));
     // A header's shape is quoted where it departs from ours, whose first characters it shares
     // (versions-sweep F3).
     const headerShaped = !bom && isHeaderShaped(text);
     // A header of another tool, or a hand-made one, is said where it departs from ours, not by
     // its first characters, which are ours (newuser-49 F1).
-    const headerStart = !bom && text.startsWith("SchemaVersion,");
-    const what = bom
+    const headerStart = !markOnly && text.startsWith("SchemaVersion,");
+    const what = markOnly
       ? "starts with a UTF-8 byte-order mark (EF BB BF), then"
-      : headerShaped
-      ? `is not the v1.0 header: ${whereItDiffers(text)} (another schema version's, or ours ` +
-        "damaged)"
-      : headerStart
-      ? `is not the v1.0 header: ${whereItDiffers(text)}${missingColumns(text)}`
-      : "is not the v1.0 header:";
-    // An editor or spreadsheet that saved the file added the mark: the way out is to drop it.
-    const fix = bom ? ": delete those 3 bytes (until then, records wait in the spool)" : "";
+      : (bom ? "starts with a UTF-8 byte-order mark (EF BB BF) and " : "") + (headerShaped
+        ? `is not the v1.0 header: ${whereItDiffers(text)} (another schema version's, or ours ` +
+          "damaged)"
+        : headerStart
+        ? `is not the v1.0 header: ${whereItDiffers(text)}${missingColumns(text)}`
+        : "is not the v1.0 header:");
+    const fix = markOnly ? ": delete those 3 bytes (until then, records wait in the spool)" : "";
     // A file that lost its header line (a copy made with `tail -n +2`) starts with a record,
     // which is checked as one (review-u F3).
     const record = RECORD_START.every((b, k) => body[k] === b);

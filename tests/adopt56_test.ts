@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { RECORD_FILE } from "../src/deliverable.ts";
+import { HEADER } from "../src/schema.ts";
 import { makeProject } from "./fixtures.ts";
 import { emitArgs, runCli } from "./cli.ts";
 import { assertEquals, assertIncludes } from "./assert.ts";
@@ -53,4 +54,33 @@ Deno.test("annotate given the root says no deliverable beneath it has the RunID,
   const found = await runCli(["annotate", root, runId, "--note", "checked"]);
   assertEquals(found.code, 0, found.stderr);
   assertIncludes(found.stderr, `note: ${runId} is a run of `);
+});
+
+Deno.test("a hand-kept file saved with a byte-order mark: validate and emit say its header is not runrec's, not that deleting the mark mends it (adopt-56 F3)", async () => {
+  const { del } = await makeProject();
+  const file = join(del, RECORD_FILE);
+  const hand = `\uFEFF${[HAND_HEADER, ...HAND_LINES, ""].join("\r\n")}`;
+  await Deno.writeTextFile(file, hand);
+  const validated = await runCli(["validate", del]);
+  assertEquals(validated.code, 1);
+  const checked = { stderr: validated.stdout + validated.stderr };
+  assertIncludes(
+    checked.stderr,
+    ":1: starts with a UTF-8 byte-order mark (EF BB BF) and is not the v1.0 header: ",
+  );
+  assertIncludes(checked.stderr, "16 columns, without InputHashes");
+  assertEquals(checked.stderr.includes("delete those 3 bytes"), false, checked.stderr);
+  const emitted = await runCli(emitArgs(del));
+  assertEquals(emitted.code, 0);
+  assertIncludes(emitted.stderr, "line 1 must be the v1.0 header line");
+  assertIncludes(emitted.stderr, "the mark must go too");
+  assertEquals(emitted.stderr.includes("delete those 3 bytes"), false, emitted.stderr);
+  assertEquals(await Deno.readTextFile(file), hand); // spooled: the file is as it was
+  // Only our header after the mark is mended by deleting it, as before.
+  await Deno.writeTextFile(file, `\uFEFF${HEADER}\n`);
+  const ours = await runCli(["validate", del]);
+  assertIncludes(
+    ours.stdout + ours.stderr,
+    "delete those 3 bytes (until then, records wait in the spool)",
+  );
 });
