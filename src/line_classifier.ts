@@ -183,6 +183,7 @@ export function classifyLine(
       );
     }
   }
+  const lineEnd = end; // past the line's bytes, its CRs cut
   let nulStart = end;
   while (nulStart > 0 && bytes[nulStart - 1] === 0) nulStart--;
   let begin = 0;
@@ -212,7 +213,8 @@ export function classifyLine(
     return;
   }
   if (body.length === 0) {
-    if (nulStart === bytes.length) {
+    // A line of NUL bytes is said above; a CR LF file's blank line is blank too.
+    if (nulStart === lineEnd) {
       sink.problem(lineProblem(line, "warning", "blank", "empty line"));
     }
     return;

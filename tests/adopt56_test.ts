@@ -84,3 +84,17 @@ Deno.test("a hand-kept file saved with a byte-order mark: validate and emit say 
     "delete those 3 bytes (until then, records wait in the spool)",
   );
 });
+
+Deno.test("validate warns of a CR LF file's trailing blank line as of an LF file's, not of its CR alone (adopt-56 F4)", async () => {
+  const { del } = await makeProject();
+  const { stdout } = await runCli(emitArgs(del));
+  assertEquals(stdout.trim().startsWith("RUN-DEL-01-02-"), true, stdout);
+  const file = join(del, RECORD_FILE);
+  const lf = await Deno.readTextFile(file);
+  for (const [name, text] of [["LF", `${lf}\n`], ["CR LF", `${lf.replaceAll("\n", "\r\n")}\r\n`]]) {
+    await Deno.writeTextFile(file, text);
+    const result = await runCli(["validate", del]);
+    assertEquals(result.code, 0, name);
+    assertIncludes(result.stdout + result.stderr, `${RECORD_FILE}:3: warning: empty line`);
+  }
+});
