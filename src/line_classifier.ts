@@ -288,9 +288,9 @@ export function classifyLine(
 }
 
 /**
- * What a header line that is our header's first columns lacks, as a clause: such a file was
- * written by a tool that knew the host procedure's 16 fields (or fewer) and no RecordChecksum,
- * so none of its lines is a run record. Empty for any other line.
+ * What a header line made of our header's columns, without RecordChecksum, lacks, as a clause:
+ * such a file was written by a tool that knew the host procedure's 16 fields (or fewer), or by
+ * hand, perhaps in another order, so none of its lines is a run record. Empty for any other line.
  *
  * @example
  * ```ts
@@ -299,12 +299,17 @@ export function classifyLine(
  * ```
  */
 export function missingColumns(line: string): string {
-  if (!HEADER.startsWith(`${line},`)) return "";
-  const given = line.split(",").length;
-  const missing = HEADER.split(",").slice(given);
+  const columns = HEADER.split(",");
+  const given = line.split(",");
+  const ours = given.every((name) => columns.includes(name) && name !== "RecordChecksum");
+  if (!ours || new Set(given).size !== given.length) return "";
+  const missing = columns.filter((name) => !given.includes(name));
   const named = missing.length > 5
     ? `${missing[0]}, …, ${missing[missing.length - 1]}`
     : missing.join(", ");
-  return `: ${given} columns, without ${named} (a file another tool wrote, or by hand: its ` +
-    "lines have no RecordChecksum, so none is a run record; SCHEMA.md 1.4, 1.5)";
+  // A column swapped by hand (adopt-56): the first place the order departs from ours.
+  const at = given.findIndex((name, i) => name !== columns[i]);
+  const order = at < 0 ? "" : `, in another order (${given[at]} where ${columns[at]} goes)`;
+  return `: ${given.length} columns${order}, without ${named} (a file another tool wrote, or by ` +
+    "hand: its lines have no RecordChecksum, so none is a run record; SCHEMA.md 1.4, 1.5)";
 }

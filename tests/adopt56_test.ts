@@ -98,3 +98,16 @@ Deno.test("validate warns of a CR LF file's trailing blank line as of an LF file
     assertIncludes(result.stdout + result.stderr, `${RECORD_FILE}:3: warning: empty line`);
   }
 });
+
+Deno.test("a hand-kept file with two columns swapped is named as the procedure's columns in another order, without RecordChecksum (adopt-56 F5)", async () => {
+  const { del } = await makeProject();
+  const swapped = HAND_HEADER.replace("RunID,DeliverableID", "DeliverableID,RunID");
+  await Deno.writeTextFile(join(del, RECORD_FILE), `${swapped}\n${HAND_LINES[0]}\n`);
+  const result = await runCli(["validate", del]);
+  assertEquals(result.code, 1);
+  assertIncludes(
+    result.stdout + result.stderr,
+    ": 16 columns, in another order (DeliverableID where RunID goes), without InputHashes, " +
+      "OutputHashes, GitHead, Host, RecordChecksum (a file another tool wrote, or by hand",
+  );
+});
