@@ -183,6 +183,7 @@ export function classifyLine(
       );
     }
   }
+  const lineEnd = end; // past the line's bytes, its CRs cut
   let nulStart = end;
   while (nulStart > 0 && bytes[nulStart - 1] === 0) nulStart--;
   let begin = 0;
@@ -212,7 +213,8 @@ export function classifyLine(
     return;
   }
   if (body.length === 0) {
-    if (nulStart === bytes.length) {
+    // A line of NUL bytes is said above; a CR LF file's blank line is blank too.
+    if (nulStart === lineEnd) {
       sink.problem(lineProblem(line, "warning", "blank", "empty line"));
     }
     return;
@@ -234,23 +236,25 @@ export function classifyLine(
     // A byte-order mark is invisible when shown: name it.
     const bom = startsWithByteOrderMark(body);
     const shown = new TextDecoder().decode(body.subarray(bom ? 3 : 0, 200));
-    const text = new TextDecoder().decode(body);
+    const text = new TextDecoder().decode(body); // without the mark: the decoder drops it
+    // An editor or spreadsheet that saved the file added the mark: the way out is to drop it,
+    // where what follows it is a header line (a hand-kept file's is not: adopt-56 F3).
+    const markOnly = bom && (text === HEADER || isHeaderShaped(text));
     // A header's shape is quoted where it departs from ours, whose first characters it shares
     // (versions-sweep F3).
     const headerShaped = !bom && isHeaderShaped(text);
     // A header of another tool, or a hand-made one, is said where it departs from ours, not by
     // its first characters, which are ours (newuser-49 F1).
-    const headerStart = !bom && text.startsWith("SchemaVersion,");
-    const what = bom
+    const headerStart = !markOnly && text.startsWith("SchemaVersion,");
+    const what = markOnly
       ? "starts with a UTF-8 byte-order mark (EF BB BF), then"
-      : headerShaped
-      ? `is not the v1.0 header: ${whereItDiffers(text)} (another schema version's, or ours ` +
-        "damaged)"
-      : headerStart
-      ? `is not the v1.0 header: ${whereItDiffers(text)}${missingColumns(text)}`
-      : "is not the v1.0 header:";
-    // An editor or spreadsheet that saved the file added the mark: the way out is to drop it.
-    const fix = bom ? ": delete those 3 bytes (until then, records wait in the spool)" : "";
+      : (bom ? "starts with a UTF-8 byte-order mark (EF BB BF) and " : "") + (headerShaped
+        ? `is not the v1.0 header: ${whereItDiffers(text)} (another schema version's, or ours ` +
+          "damaged)"
+        : headerStart
+        ? `is not the v1.0 header: ${whereItDiffers(text)}${missingColumns(text)}`
+        : "is not the v1.0 header:");
+    const fix = markOnly ? ": delete those 3 bytes (until then, records wait in the spool)" : "";
     // A file that lost its header line (a copy made with `tail -n +2`) starts with a record,
     // which is checked as one (review-u F3).
     const record = RECORD_START.every((b, k) => body[k] === b);
@@ -284,9 +288,9 @@ export function classifyLine(
 }
 
 /**
- * What a header line that is our header's first columns lacks, as a clause: such a file was
- * written by a tool that knew the host procedure's 16 fields (or fewer) and no RecordChecksum,
- * so none of its lines is a run record. Empty for any other line.
+ * What a header line made of our header's columns, without RecordChecksum, lacks, as a clause:
+ * such a file was written by a tool that knew the host procedure's 16 fields (or fewer), or by
+ * hand, perhaps in another order, so none of its lines is a run record. Empty for any other line.
  *
  * @example
  * ```ts
@@ -295,12 +299,17 @@ export function classifyLine(
  * ```
  */
 export function missingColumns(line: string): string {
-  if (!HEADER.startsWith(`${line},`)) return "";
-  const given = line.split(",").length;
-  const missing = HEADER.split(",").slice(given);
+  const columns = HEADER.split(",");
+  const given = line.split(",");
+  const ours = given.every((name) => columns.includes(name) && name !== "RecordChecksum");
+  if (!ours || new Set(given).size !== given.length) return "";
+  const missing = columns.filter((name) => !given.includes(name));
   const named = missing.length > 5
     ? `${missing[0]}, …, ${missing[missing.length - 1]}`
     : missing.join(", ");
-  return `: ${given} columns, without ${named} (a file another tool wrote, or by hand: its ` +
-    "lines have no RecordChecksum, so none is a run record; SCHEMA.md 1.4, 1.5)";
+  // A column swapped by hand (adopt-56): the first place the order departs from ours.
+  const at = given.findIndex((name, i) => name !== columns[i]);
+  const order = at < 0 ? "" : `, in another order (${given[at]} where ${columns[at]} goes)`;
+  return `: ${given.length} columns${order}, without ${named} (a file another tool wrote, or by ` +
+    "hand: its lines have no RecordChecksum, so none is a run record; SCHEMA.md 1.4, 1.5)";
 }

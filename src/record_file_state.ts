@@ -215,22 +215,24 @@ function missingHeader(file: string, head: Uint8Array, whole: boolean): string {
   if (nl >= 0 && (firstLine === HEADER || additiveHeaderFault(firstLine) !== undefined)) return "";
   if (nl < 0 && whole && HEADER.startsWith(firstLine)) return `${HEADER.slice(firstLine.length)}\n`;
   const bom = text.startsWith("\uFEFF");
-  const fix = bom
+  const rest = firstLine.slice(bom ? 1 : 0);
+  // Dropping the mark mends only a header line that is ours after it.
+  const markOnly = bom && (rest === HEADER || additiveHeaderFault(rest) !== undefined);
+  const fix = markOnly
     ? "delete those 3 bytes"
-    : firstLine === ""
+    : rest === ""
     ? "delete the empty line(s) before the header line, or the file if it holds nothing else"
-    : firstLine.includes("\r")
+    : rest.includes("\r")
     ? "its lines end in CR alone, not LF: convert the line ends to LF"
-    : /^SchemaVersion,.*,RecordChecksum$/.test(firstLine)
+    : /^SchemaVersion,.*,RecordChecksum$/.test(rest)
     // Rewritten to ours, it would make the other version's records unreadable (review-x F5).
     ? "a header of another schema version (a file a newer runrec began?): flush this record " +
       "with that runrec; only if it is this version's header mistyped, correct it (SCHEMA.md " +
       "1.4, 11.3)"
     : "line 1 must be the v1.0 header line, or a newer additive version's (SCHEMA.md 1.4, 11.3)";
-  const shown = firstLine.slice(bom ? 1 : 0);
   throw new WriteError(
     `${file}:1: not a run record file: header ` +
       (bom ? "starts with a UTF-8 byte-order mark (EF BB BF), then " : "is ") +
-      `${whereItDiffers(shown)}: ${fix}`,
+      `${whereItDiffers(rest)}: ${fix}${bom && !markOnly ? "; the mark must go too" : ""}`,
   );
 }

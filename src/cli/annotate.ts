@@ -336,13 +336,32 @@ function realPathOf(path: string): string {
   }
 }
 
+/** Whether deliverableBeneath looked beneath `folder`: a folder of an execution root. */
+function searchedBeneath(folder: string): boolean {
+  const real = realPathOf(folder);
+  try {
+    if (!Deno.statSync(real).isDirectory) return false;
+  } catch {
+    return false; // not there: requireFolder says so
+  }
+  return isExecutionRoot(real) || findExecutionRoot(real) !== undefined;
+}
+
 /** The one-line error for a folder without a record file. */
 function noRecordFile(delDir: string, runId: string): InputError {
   const own = ownId(delDir);
+  const id = deliverableOfRunId(runId);
+  const where = runIdHome(delDir, runId);
+  // A root (or package) was looked beneath (deliverableBeneath): say so, not "is it one?".
+  if (own === undefined && id !== undefined && where === id && searchedBeneath(delDir)) {
+    return new InputError(
+      `${delDir}: no ${RECORD_FILE} here, and no deliverable folder beneath it is ${id} or ` +
+        `records ${runId}`,
+    );
+  }
   const what = own === undefined
     ? `${delDir}: no ${RECORD_FILE} here: is it a deliverable folder?`
     : `${delDir}: no ${RECORD_FILE} here: no run of ${own} is recorded yet`;
-  const where = runIdHome(delDir, runId);
   // Pointing to a deliverable only helps when there is one to go to.
   const hint = deliverableOfRunId(runId) === own || where === deliverableOfRunId(runId)
     ? ""
@@ -364,7 +383,11 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   }
   const [target, runId] = positionals(parsed, ["del-dir", "RUNID"]);
   const delDir = deliverableBeneath(target, runId);
-  if (delDir !== target) io.err(`runrec annotate: note: ${runId} is a run of ${delDir}\n`);
+  // Near RunIDs of a mistyped one are looked for in its deliverable's folder, but only a RunID
+  // is a run of it.
+  if (delDir !== target && RUN_ID_SYNTAX.test(runId)) {
+    io.err(`runrec annotate: note: ${runId} is a run of ${delDir}\n`);
+  }
   // Kept as given, as emit keeps --notes: only a blank note is refused.
   const note = stringOption(parsed, "note");
   if (note === undefined || note.trim() === "") {

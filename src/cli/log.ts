@@ -521,7 +521,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const filesOf = new Map<string, Set<string>>(); // each DeliverableID's record files
   let unreadable = 0;
   let seen = 0; // records read, matching or not
-  let damaged = 0; // lines that cannot be read (errors)
+  let damaged = 0; // lines that cannot be read (errors, torn lines skipped)
   for (const file of files) {
     if (!file.exists) continue;
     const fileIndex = read.push(file.path) - 1;
@@ -561,7 +561,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
             listing.add(fileIndex, event);
           }
         } else {
-          if (event.severity === "error") damaged++;
+          if (event.severity === "error" || event.code === "torn") damaged++;
           if (!repeats.isShown(event.severity, describeLineProblem(event))) continue;
           io.err(
             `runrec log: warning: ${
