@@ -195,10 +195,13 @@ export async function replaySpool(
       let refused: Refused | undefined;
       let locked = true;
       try {
+        // One fsync for the batch, not one for each record, before its entries are removed.
+        const synced = options.fsync !== false;
         refused = await withRecordFile(
           file,
-          { holder: "runrec flush", ...options },
-          (writer) => replayItems(writer, batch, one),
+          { holder: "runrec flush", ...options, fsync: false },
+          (writer) =>
+            replayItems(writer, batch, one, synced ? () => syncFile(writer.path) : undefined),
         );
       } catch (e) {
         // A lock held past the wait is let go in time: say what to run then.
@@ -236,6 +239,12 @@ export async function replaySpool(
     .filter((f) => !f.private || kindOf(f.path) !== "folder" || !privateFolderProblem(f.path))
     .flatMap((f) => removeAbandonedTemporaries(f.path));
   return report;
+}
+
+/** Flushes what was written to `file` to the disk. */
+function syncFile(file: string): void {
+  using handle = Deno.openSync(file, { read: true });
+  handle.syncSync();
 }
 
 /**
