@@ -956,7 +956,7 @@ export function replayItems(
     } catch (e) {
       // In the file, unconfirmed: never appended again, as an append's own failed fsync.
       report.failures.push(
-        `${writer.path}: ${appended.length} replayed record(s) appended, but fsync failed: ` +
+        `${writer.path}: ${appended.length} record(s) replayed, but fsync failed: ` +
           firstMessageLine(e),
       );
     }
