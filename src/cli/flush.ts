@@ -67,7 +67,10 @@ Options:
 
 Exit codes: 0 every spooled record at or beneath the folders named written (or none),
 1 some remain or are STUCK, a --from line is refused, or only a journal holds a record,
-2 usage error (also a missing folder, a --from file that cannot be read).
+2 usage error (also a missing folder, a --from file that cannot be read). Standard
+output failing (a full disk, its reader gone) changes none of these: the printout is
+lost, not the records; one line on stderr says how many were appended and how many
+stay spooled (docs/COMMANDS.md, "runrec flush").
 
 Example:
   runrec flush PKG-01_X/1_Working/DEL-01-02_Y
