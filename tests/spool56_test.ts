@@ -16,7 +16,7 @@ import { makeProject, tempDir } from "./fixtures.ts";
 import { agentsOf, recordsOf, RUNREC, RUNREC_SH } from "./support/runs.ts";
 import { waitFor } from "./support/held.ts";
 import { runCliProcess } from "./cli.ts";
-import { spoolMany } from "./support/spooled.ts";
+import { saveLostMany, spoolMany } from "./support/spooled.ts";
 import { seededRandom } from "./seed.ts";
 import { SPOOL_FOLDER } from "../src/spool.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
@@ -160,7 +160,7 @@ Deno.test("flush with standard output on a full disk or its reader gone appends 
   }
 });
 
-Deno.test("flush fsyncs RunRecords.csv once for each 256 KiB batch, not once for each record; killed by SIGKILL at 20 random points of a replay of 200 records, then run again, each record is in the file once, in spool order (spool-56 4)", async () => {
+Deno.test("flush and flush --from fsync RunRecords.csv once for each 256 KiB batch, not once for each record; killed by SIGKILL at 20 random points of a replay of 200 records, then run again, each record is in the file once, in spool order (spool-56 4)", async () => {
   const { root, del } = await makeProject();
   const file = join(del, RECORD_FILE);
   let child: Deno.ChildProcess | undefined;
@@ -173,6 +173,18 @@ Deno.test("flush fsyncs RunRecords.csv once for each 256 KiB batch, not once for
     console.log(`${syncs} fsyncs of RunRecords.csv for 120 records`);
     assert(syncs >= 1 && syncs <= 6, `${syncs} fsyncs of RunRecords.csv`);
     assertEquals(await agentsOf(del), first);
+    // flush --from the same: 60 lost-record lines of 10 KB, three batches.
+    const tmp = await tempDir();
+    const saved = join(tmp, "lost.txt");
+    const fromLines = await saveLostMany(del, saved, 60, 10_000);
+    const from = await traced("fsync,fdatasync", ["flush", "--from", saved]);
+    assertEquals(from.code, 0);
+    const fromSyncs = from.trace.filter((l) => l.includes(`<${file}>`)).length;
+    console.log(`${fromSyncs} fsyncs of RunRecords.csv for 60 lost-record lines`);
+    assert(fromSyncs >= 1 && fromSyncs <= 5, `${fromSyncs} fsyncs of RunRecords.csv`);
+    await Deno.remove(tmp, { recursive: true });
+    const earlier = [...first, ...fromLines];
+    assertEquals(await agentsOf(del), earlier);
 
     const agents = spoolMany(del, 200, 3_000);
     const random = seededRandom("flush killed at random points");
@@ -203,7 +215,8 @@ Deno.test("flush fsyncs RunRecords.csv once for each 256 KiB batch, not once for
       found += new TextDecoder().decode(run.stdout).split("was already in its file").length - 1;
       if (ended && spoolNames(del).length === 0) break;
     }
-    console.log(`${kills} kills; ${await wholeLines(del) - 120} of 200 lines in before the last`);
+    const inBefore = await wholeLines(del) - earlier.length;
+    console.log(`${kills} kills; ${inBefore} of 200 lines in before the last`);
     assert(kills >= 20, `${kills} kills`);
     const last = await runCliProcess(["flush", del]);
     assertEquals(last.code, 0, last.stderr);
@@ -219,7 +232,7 @@ Deno.test("flush fsyncs RunRecords.csv once for each 256 KiB batch, not once for
     const lines = (await Deno.readTextFile(file)).split("\n").slice(1, -1);
     const whole = lines.filter(checksumMatches).map((l) => decodeRecord(l).AgentName);
     console.log(`${lines.length - whole.length} torn line(s)`);
-    assertEquals(whole, [...first, ...agents]);
+    assertEquals(whole, [...earlier, ...agents]);
     assertEquals(spoolNames(del), []);
   } finally {
     await stopped(child);
