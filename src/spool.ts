@@ -495,7 +495,30 @@ export function listSpool(delDirs?: DelDirs): SpoolItem[] {
 
 /** The entries of one spool folder, as {@linkcode listSpool} lists them. */
 function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
-  const items: SpoolItem[] = [];
+  const listing = spoolFolderNames(folder);
+  for (const name of [...listing.names]) {
+    const item = readSpoolItem(listing, name);
+    if (item !== undefined) listing.items.push(item);
+  }
+  return listing.items;
+}
+
+/** A spool folder's entry names (spool order), before any entry is read. */
+interface SpoolListing {
+  folder: SpoolFolder;
+  /** What the listing found wrong: the folder unlistable, an entry that is not a file. */
+  items: SpoolItem[];
+  /** The entries' names, claimed ones too; a name an entry took since is added when met. */
+  names: string[];
+  /** Why a private folder's entries are not replayed. */
+  problem?: string;
+  ownFile?: string;
+  ownId?: string;
+}
+
+/** The names in a spool folder, none of its entries read: an emit reads only those it replays. */
+function spoolFolderNames(folder: SpoolFolder): SpoolListing {
+  const listing: SpoolListing = { folder, items: [], names: [] };
   let names: string[];
   // Entries that are not files (a link, a folder) are named, never passed over (bad-input F1).
   const odd: Deno.DirEntry[] = [];
@@ -505,84 +528,99 @@ function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
     odd.push(...entries.filter((e) => !e.isFile && e.name.endsWith(".json")));
   } catch (e) {
     // A file of that name holds no entries (a write there says it is not a folder).
-    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return items;
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+      return listing;
+    }
     // The reason alone: the system's message names the path again (env-signals F9).
-    items.push({
+    listing.items.push({
       path: folder.path,
       state: "stuck",
       problem: `cannot list: ${failureReason(e as Error)}`,
     });
-    return items;
+    return listing;
   }
   for (const entry of odd) {
     const what = notAFile(entry);
-    items.push({
+    listing.items.push({
       path: join(folder.path, entry.name),
       state: "stuck",
       problem: `not replayed: ${what}, not a spool entry runrec wrote (remove it, or put the ` +
         "entry's file in its place)",
     });
   }
-  const entryNames = names.filter((n) => n.endsWith(".json") || CLAIM.test(n)).sort();
-  if (entryNames.length === 0) return items;
-  const problem = folder.private ? privateFolderProblem(folder.path) : undefined;
-  const ownFile = folder.delDir ? join(resolve(folder.delDir), RECORD_FILE) : undefined;
-  const ownId = folder.delDir ? idInFolderName(resolve(folder.delDir)) : undefined;
-  for (const name of entryNames) {
-    const path = join(folder.path, name);
-    const claim = CLAIM.exec(name);
-    const item: SpoolItem = { path, state: claim ? "claimed" : "waiting" };
-    if (claim) item.claimedBy = `${claim[2]}@${claim[3]}`;
-    if (problem) {
-      item.state = "stuck";
-      item.problem = `not replayed: the folder is ${problem}`;
-      items.push(item);
-      continue;
-    }
-    try {
-      const entry = JSON.parse(Deno.readTextFileSync(path));
-      if (entry && typeof entry === "object" && entry.id === undefined) {
-        entry.id = (claim ? claim[1] : name).slice(0, -".json".length); // before ids were stored
-      }
-      // The deliverable's own spool moves with its folder: an entry of this deliverable
-      // spooled before the folder was renamed belongs to the file under its new name. Renumbered
-      // too (`git mv DEL-01-02_X DEL-01-05_X`), where its file holds records of the entry's ID.
-      if (
-        ownFile && ownId && typeof entry?.recordFile === "string" &&
-        entry.recordFile !== ownFile && !exists(dirname(entry.recordFile)) &&
-        (entry.draft?.DeliverableID === ownId ||
-          (typeof entry.draft?.DeliverableID === "string" && kindOf(ownFile) === "file" &&
-            fileHoldsId(ownFile, entry.draft.DeliverableID)))
-      ) {
-        entry.recordFile = ownFile;
-      }
-      const wrong = entryProblem(entry, ownFile);
-      if (wrong) {
-        item.state = "stuck";
-        item.problem = `not replayed: ${wrong}`;
-        const draft = entry?.draft;
-        if (typeof draft === "object" && draft !== null && typeof draft.Notes === "string") {
-          item.stuckEntry = entry;
-        }
-      } else {
-        item.entry = entry;
-      }
-    } catch (e) {
-      // Gone since the listing: another replayer claimed or appended it (a flush at the same
-      // time), not a stuck entry. One that is there and cannot be read (a dangling link) is.
-      if (e instanceof Deno.errors.NotFound && nothingAt(path)) {
-        // A claim is a rename: the entry is listed under its new name, so that a look at the
-        // spool, then at the file, never misses a record on its way from one to the other.
-        const moved = renamedEntry(folder.path, claim ? claim[1] : name, entryNames);
-        if (moved !== undefined) entryNames.push(moved);
-        continue;
-      }
-      item.state = "stuck";
-      item.problem = `unreadable spool entry: ${firstMessageLine(e)}`;
-    }
-    items.push(item);
+  listing.names = names.filter((n) => n.endsWith(".json") || CLAIM.test(n)).sort();
+  if (listing.names.length === 0) return listing;
+  listing.problem = folder.private ? privateFolderProblem(folder.path) : undefined;
+  listing.ownFile = folder.delDir ? join(resolve(folder.delDir), RECORD_FILE) : undefined;
+  listing.ownId = folder.delDir ? idInFolderName(resolve(folder.delDir)) : undefined;
+  return listing;
+}
+
+/**
+ * The entry `name` of `listing` read, or `undefined` when it is gone (another replayer appended
+ * it); one claimed or given back since the listing is read under its new name.
+ */
+function readSpoolItem(listing: SpoolListing, name: string): SpoolItem | undefined {
+  const { folder, problem, ownFile, ownId } = listing;
+  const path = join(folder.path, name);
+  const claim = CLAIM.exec(name);
+  const item: SpoolItem = { path, state: claim ? "claimed" : "waiting" };
+  if (claim) item.claimedBy = `${claim[2]}@${claim[3]}`;
+  if (problem) {
+    item.state = "stuck";
+    item.problem = `not replayed: the folder is ${problem}`;
+    return item;
   }
-  return items;
+  try {
+    const entry = JSON.parse(Deno.readTextFileSync(path));
+    if (entry && typeof entry === "object" && entry.id === undefined) {
+      entry.id = (claim ? claim[1] : name).slice(0, -".json".length); // before ids were stored
+    }
+    // The deliverable's own spool moves with its folder: an entry of this deliverable
+    // spooled before the folder was renamed belongs to the file under its new name. Renumbered
+    // too (`git mv DEL-01-02_X DEL-01-05_X`), where its file holds records of the entry's ID.
+    if (
+      ownFile && ownId && typeof entry?.recordFile === "string" &&
+      entry.recordFile !== ownFile && !exists(dirname(entry.recordFile)) &&
+      (entry.draft?.DeliverableID === ownId ||
+        (typeof entry.draft?.DeliverableID === "string" && kindOf(ownFile) === "file" &&
+          fileHoldsId(ownFile, entry.draft.DeliverableID)))
+    ) {
+      entry.recordFile = ownFile;
+    }
+    const wrong = entryProblem(entry, ownFile);
+    if (wrong) {
+      item.state = "stuck";
+      item.problem = `not replayed: ${wrong}`;
+      const draft = entry?.draft;
+      if (typeof draft === "object" && draft !== null && typeof draft.Notes === "string") {
+        item.stuckEntry = entry;
+      }
+    } else {
+      item.entry = entry;
+    }
+  } catch (e) {
+    // Gone since the listing: another replayer claimed or appended it (a flush at the same
+    // time), not a stuck entry. One that is there and cannot be read (a dangling link) is.
+    if (e instanceof Deno.errors.NotFound && nothingAt(path)) {
+      // A claim is a rename: the entry is read under its new name, so that a look at the
+      // spool, then at the file, never misses a record on its way from one to the other.
+      const moved = renamedEntry(folder.path, claim ? claim[1] : name, listing.names);
+      if (moved === undefined) return undefined;
+      listing.names.push(moved);
+      return readSpoolItem(listing, moved);
+    }
+    item.state = "stuck";
+    item.problem = `unreadable spool entry: ${firstMessageLine(e)}`;
+  }
+  return item;
+}
+
+/** Spool order of entry names (`<id>.json`, claimed or not), as {@linkcode bySpoolTime}'s. */
+function byNameTime(a: string, b: string): number {
+  const time = (name: string) => Number(/^[0-9]+/.exec(name)?.[0] ?? 0);
+  const id = (name: string) => name.replace(/\.json(\.claim-.*)?$/, "");
+  return time(a) - time(b) || (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0);
 }
 
 /**
@@ -831,15 +869,36 @@ export function spoolEntryOf(notes: string): string | undefined {
  */
 export function replayInto(writer: RecordWriter, delDir?: string): ReplayReport {
   const report = emptyReport();
-  // Oldest first across every spool folder: ids start with the time they were spooled.
-  const items = listSpool(delDir).sort(bySpoolTime);
-  for (const item of items) if (item.state === "stuck") report.failures.push(stuckLine(item));
-  const mine = items.filter((item) =>
+  const listings = spoolFolders(delDir).map(spoolFolderNames);
+  for (const { items } of listings) report.failures.push(...items.map(stuckLine));
+  // Oldest first across every spool folder: ids, and so names, start with the time spooled.
+  const names = listings.flatMap((listing) => listing.names.map((name) => ({ listing, name })))
+    .sort((a, b) => byNameTime(a.name, b.name));
+  const mine = (item: SpoolItem) =>
     item.entry !== undefined &&
-    (item.entry.recordFile === writer.path || realPathOf(item.entry.recordFile) === writer.path)
-  );
-  const [batch = [], ...later] = inBatches(mine);
-  const waiting = later.reduce((n, items) => n + items.length, 0);
+    (item.entry.recordFile === writer.path || realPathOf(item.entry.recordFile) === writer.path);
+  // Only the entries of the batch are read; the rest are counted: a spool of thousands read
+  // whole made each emit's wait grow with it.
+  const batch: SpoolItem[] = [];
+  let held = 0;
+  let waiting = 0;
+  for (const { listing, name } of names) {
+    // The deliverable's own folder holds this file's entries only (another's is stuck there).
+    if (held >= REPLAY_BATCH_BYTES && !listing.folder.private) {
+      waiting++;
+      continue;
+    }
+    const item = readSpoolItem(listing, name);
+    if (item === undefined) continue;
+    if (item.state === "stuck") report.failures.push(stuckLine(item));
+    if (!mine(item)) continue;
+    if (held >= REPLAY_BATCH_BYTES) waiting++;
+    else {
+      batch.push(item);
+      held += JSON.stringify(item.entry!.draft).length;
+    }
+  }
+  batch.sort(bySpoolTime);
   const refused = replayItems(writer, batch, report);
   if (refused !== undefined) {
     report.failures.push(
@@ -863,7 +922,10 @@ export interface Refused {
 /**
  * Replays `items` (the writer's file's, oldest first) under the writer's lock. When an append
  * fails for the file itself (a {@linkcode WriteError}: read-only, full, taken away), the rest are
- * not tried: each would fail the same way, and a writer's wait would grow with the spool.
+ * not tried: each would fail the same way, and a writer's wait would grow with the spool. The
+ * entries whose records were appended are removed at the end, after `sync` (`flush`'s one fsync
+ * of the file for the batch, its writer's appends not synced each): killed before, the next
+ * replay finds each record in the file ({@linkcode alreadyReplayed}) and appends none again.
  *
  * @example
  * ```ts
@@ -877,12 +939,38 @@ export function replayItems(
   writer: RecordWriter,
   items: readonly SpoolItem[],
   report: ReplayReport,
+  sync?: () => void,
 ): Refused | undefined {
+  const appended: { claimed: string; entry: SpoolEntry }[] = [];
+  let refused: Refused | undefined;
   for (const [i, item] of items.entries()) {
-    const why = replayOne(writer, item, report);
-    if (why !== undefined) return { why, untried: items.length - i - 1 };
+    const why = replayOne(writer, item, report, appended);
+    if (why !== undefined) {
+      refused = { why, untried: items.length - i - 1 };
+      break;
+    }
   }
-  return undefined;
+  if (appended.length > 0 && sync !== undefined) {
+    try {
+      sync();
+    } catch (e) {
+      // In the file, unconfirmed: never appended again, as an append's own failed fsync.
+      report.failures.push(
+        `${writer.path}: ${appended.length} record(s) replayed, but fsync failed: ` +
+          firstMessageLine(e),
+      );
+    }
+  }
+  for (const { claimed, entry } of appended) {
+    try {
+      Deno.removeSync(claimed);
+      settleRun(writer, entry);
+    } catch (e) {
+      // The next replay finds its record in the file, and removes it then.
+      report.failures.push(`${claimed}: replayed, but not removed: ${firstMessageLine(e)}`);
+    }
+  }
+  return refused;
 }
 
 /**
@@ -899,11 +987,15 @@ export function notTriedLine(file: string, { why, untried }: Refused): string {
     `(${why}); they wait for runrec flush ${shellWord(dirname(file))} once it can be written`;
 }
 
-/** Replays one entry; returns why, when its append failed for the file itself (see replayItems). */
+/**
+ * Replays one entry; returns why, when its append failed for the file itself (see replayItems).
+ * An entry whose record it appends is added to `appended`, to be removed once synced.
+ */
 function replayOne(
   writer: RecordWriter,
   item: SpoolItem,
   report: ReplayReport,
+  appended: { claimed: string; entry: SpoolEntry }[],
 ): string | undefined {
   const entry = item.entry!;
   if (item.state === "claimed" && !claimAbandoned(item)) return;
@@ -950,8 +1042,7 @@ function replayOne(
       return;
     }
     replayedInto(report, writer, replay.draft);
-    Deno.removeSync(claimed);
-    settleRun(writer, entry);
+    appended.push({ claimed, entry });
   } catch (e) {
     if (e instanceof WriteError && e.landed) {
       // In the file already: never appended again (the marker would find it anyway).

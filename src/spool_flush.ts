@@ -195,10 +195,13 @@ export async function replaySpool(
       let refused: Refused | undefined;
       let locked = true;
       try {
+        // One fsync for the batch, not one for each record, before its entries are removed.
+        const synced = options.fsync !== false;
         refused = await withRecordFile(
           file,
-          { holder: "runrec flush", ...options },
-          (writer) => replayItems(writer, batch, one),
+          { holder: "runrec flush", ...options, fsync: false },
+          (writer) =>
+            replayItems(writer, batch, one, synced ? () => syncFile(writer.path) : undefined),
         );
       } catch (e) {
         // A lock held past the wait is let go in time: say what to run then.
@@ -236,6 +239,12 @@ export async function replaySpool(
     .filter((f) => !f.private || kindOf(f.path) !== "folder" || !privateFolderProblem(f.path))
     .flatMap((f) => removeAbandonedTemporaries(f.path));
   return report;
+}
+
+/** Flushes what was written to `file` to the disk. */
+function syncFile(file: string): void {
+  using handle = Deno.openSync(file, { read: true });
+  handle.syncSync();
 }
 
 /**
@@ -673,7 +682,10 @@ async function replayLost<Report extends LostRecordsReport>(
     readNamedLines(resolve(recordFile)); // before the lock: see flush's
     readEarlierSeqs(resolve(recordFile));
     try {
-      await withRecordFile(recordFile, { holder: "runrec flush", ...options }, (writer) => {
+      // One fsync for the batch, as flush's replay of a spool; the lines stay in `file`.
+      const unsynced = { holder: "runrec flush", ...options, fsync: false };
+      await withRecordFile(recordFile, unsynced, (writer) => {
+        const appended: SpoolEntry[] = [];
         for (const { entry, line } of lost) {
           const written = alreadyReplayed(writer, entry);
           const chosen = chosenRunIdHolder(writer, entry);
@@ -692,11 +704,26 @@ async function replayLost<Report extends LostRecordsReport>(
           const why = agentText(entry.error);
           const note = `${replayMarker(entry)} (lost ${entry.spooledAt}: ${why})`;
           const replay = replayOf(writer, entry, note);
-          if ("recorded" in replay) report.alreadyRecorded.push(replay.recorded);
-          else replayedInto(report, writer, replay.draft);
-          // As a spool's replay does: the run's pending (or reaped) file goes with it.
-          settleRun(writer, entry);
+          if ("recorded" in replay) {
+            report.alreadyRecorded.push(replay.recorded);
+            settleRun(writer, entry);
+          } else {
+            replayedInto(report, writer, replay.draft);
+            appended.push(entry);
+          }
         }
+        if (appended.length > 0 && options.fsync !== false) {
+          try {
+            syncFile(writer.path);
+          } catch (e) {
+            report.failures.push(
+              `${recordFile}: ${appended.length} lost record(s) replayed, but fsync failed: ` +
+                firstMessageLine(e),
+            );
+          }
+        }
+        // As a spool's replay does, once its record is synced: the run's pending (or reaped) file.
+        for (const entry of appended) settleRun(writer, entry);
       });
     } catch (e) {
       report.failures.push(`${recordFile}: lost records not replayed: ${firstMessageLine(e)}`);

@@ -18,15 +18,26 @@ import { failureReason, InputError } from "../errors.ts";
 import { resolve } from "../path.ts";
 import { leaveNote, leaveWarning } from "../notices.ts";
 import { miscasedRootMarkerReason } from "../other_case.ts";
-import { listSpool, type ReplayReport, type RunRecordedAlready, SPOOL_FOLDER } from "../spool.ts";
-import { replayLostFile, replayLostRecordLines, replaySpool } from "../spool_flush.ts";
+import {
+  listSpool,
+  pendingRecords,
+  type ReplayReport,
+  type RunRecordedAlready,
+  SPOOL_FOLDER,
+} from "../spool.ts";
+import { jsonText } from "../json_text.ts";
+import {
+  type LostLinesReport,
+  replayLostFile,
+  replayLostRecordLines,
+  replaySpool,
+} from "../spool_flush.ts";
 import { deliverableFolders, refuseSlipInsideDeliverable, SILENT_SEARCH } from "../targets.ts";
 import { join } from "../path.ts";
-import { type Command, EXIT, positionals, stringOption, UsageError, writeJson } from "./command.ts";
+import { type Command, EXIT, type Io, positionals, stringOption, UsageError } from "./command.ts";
 import { isStandardInput } from "./path_list.ts";
 import type { ByteSource } from "../text_lines.ts";
 import type { AppendResult } from "../append_types.ts";
-import type { RunRecord } from "../schema.ts";
 import { keptCopies, keptJournalOf } from "../kept_journals.ts";
 import { goneJournaledRecordFiles } from "../gone_record_files.ts";
 
@@ -56,7 +67,10 @@ Options:
 
 Exit codes: 0 every spooled record at or beneath the folders named written (or none),
 1 some remain or are STUCK, a --from line is refused, or only a journal holds a record,
-2 usage error (also a missing folder, a --from file that cannot be read).
+2 usage error (also a missing folder, a --from file that cannot be read). Standard
+output failing (a full disk, its reader gone) changes none of these: the printout is
+lost, not the records; one line on stderr says how many were appended and how many
+stay spooled (docs/COMMANDS.md, "runrec flush").
 
 Example:
   runrec flush PKG-01_X/1_Working/DEL-01-02_Y
@@ -148,6 +162,43 @@ function alreadyRecordedLine(r: RunRecordedAlready, lost: boolean): string {
     }`;
 }
 
+/** The start of `flush --json`'s document, printed with its first record. */
+const JSON_HEAD = '{\n  "replayed": [';
+
+/**
+ * Standard output for a flush's printout: a write that fails (a full disk) is kept, not thrown, and
+ * the rest of the printout dropped: the replay goes on, each record appended, and the end says
+ * the failure (`failed`), as it does a reader gone (`| head -c1`).
+ */
+function printing(io: Io): { say(text: string): void; failed(): string | undefined } {
+  let failure: string | undefined;
+  return {
+    say(text) {
+      if (failure !== undefined) return;
+      try {
+        io.out(text);
+      } catch (e) {
+        failure = failureReason(e as Error).replace(/^cannot write to standard output: /, "");
+      }
+    },
+    failed: () => failure ?? io.outLost?.(),
+  };
+}
+
+/** Records still spooled (waiting, claimed or stuck) for the record files of `dirs`. */
+function stillSpooled(dirs: readonly string[]): number {
+  return pendingRecords(dirs.map((dir) => join(dir, RECORD_FILE)))
+    .reduce((n, p) => n + p.waiting + p.claimedBy.length + p.stuck.length, 0);
+}
+
+/** Lines of a `--from` replay whose records are in no file: neither appended nor there already. */
+function notAppended(report: LostLinesReport, appended: number): number {
+  return Math.max(
+    0,
+    report.lines - appended - report.alreadyWritten.length - report.alreadyRecorded.length,
+  );
+}
+
 /** The `flush` command. */
 export const flushCommand: Command = {
   name: "flush",
@@ -187,21 +238,20 @@ export const flushCommand: Command = {
     // `--from -`: the lines piped in, as `runrec emit ... 2>&1 | runrec flush --from -` gives them.
     const stdin = from !== undefined && isStandardInput(from);
     const source = stdin ? "standard input" : from;
-    // Printed as each batch is appended, not held (a flush may append thousands); --json holds all.
-    const replayed: RunRecord[] = [];
+    // Printed as each batch is appended, not held (a flush may append thousands), --json too:
+    // its document is begun with the first record and ended once the replay is done.
+    const json = parsed.values.json === true;
+    const printout = printing(io);
     let appended = 0;
-    // Thrown once the replay is done: standard output on a full disk must not stop it.
-    let unprinted: unknown;
     const onReplayed = ({ record }: AppendResult) => {
+      printout.say(
+        json
+          ? `${appended === 0 ? JSON_HEAD : ","}\n    ${
+            jsonText(record, 2).replaceAll("\n", "\n    ")
+          }`
+          : `${record.RunID}  replayed into ${record.DeliverableID}\n`,
+      );
       appended++;
-      if (parsed.values.json) replayed.push(record);
-      else if (unprinted === undefined) {
-        try {
-          io.out(`${record.RunID}  replayed into ${record.DeliverableID}\n`);
-        } catch (e) {
-          unprinted = e;
-        }
-      }
     };
     const lost = from === undefined
       ? undefined
@@ -209,7 +259,6 @@ export const flushCommand: Command = {
       ? await replayLostRecordLines(standardInput(from), "standard input", {}, onReplayed)
       : await replayLostFile(from, {}, onReplayed).catch(namingFrom);
     const report: ReplayReport = lost ?? await replaySpool(dirs, {}, onReplayed);
-    if (unprinted !== undefined) throw unprinted;
     // Records no replay appends: only the journal holds them (SCHEMA.md 7.1), each named with
     // the command that does. `flush --from` of that journal appends them.
     const journalOnly: JournalOnlyJson[] = [...lost?.journalOnly ?? []];
@@ -231,9 +280,9 @@ export const flushCommand: Command = {
     }
     const { claimed, elsewhere } = report;
     const waitingInToolRoots = toolRoots.noteWaiting();
-    if (parsed.values.json) {
-      writeJson(io, {
-        replayed,
+    if (json) {
+      const document = jsonText({
+        replayed: [],
         putBack: report.putBack,
         repeats: report.repeats,
         alreadyWritten: report.alreadyWritten,
@@ -243,13 +292,17 @@ export const flushCommand: Command = {
         elsewhere,
         removedTemporaries: report.removedTemporaries,
         journalOnly,
-      });
+      }, 2);
+      // The records printed already: their array is closed, and the rest follows.
+      printout.say(
+        appended === 0 ? `${document}\n` : `\n  ]${document.slice(JSON_HEAD.length + 1)}\n`,
+      );
     } else {
       for (const { warning } of report.repeats) {
         io.err(`runrec flush: warning: ${oneLine(warning)}\n`);
       }
       for (const { runId, file } of report.putBack) {
-        io.out(
+        printout.say(
           `${runId}  put back into ${
             oneLine(file)
           }, which a git command (pull, checkout, reset, revert) had dropped it from\n`,
@@ -257,14 +310,14 @@ export const flushCommand: Command = {
       }
       for (const { entry, runId } of report.alreadyWritten) {
         // A spool entry found in its file is removed; a lost-record line stays in FILE.
-        io.out(
+        printout.say(
           lost
             ? `${runId}  lost record ${oneLine(entry)} is already in its file; nothing appended\n`
             : `${runId}  spool entry ${oneLine(entry)} was already in its file; removed\n`,
         );
       }
       for (const r of report.alreadyRecorded) {
-        io.out(`${oneLine(alreadyRecordedLine(r, lost !== undefined))}\n`);
+        printout.say(`${oneLine(alreadyRecordedLine(r, lost !== undefined))}\n`);
       }
       for (const i of claimed) {
         io.err(`runrec: warning: ${oneLine(`CLAIMED by ${i.claimedBy}: ${i.path}`)}\n`);
@@ -285,20 +338,34 @@ export const flushCommand: Command = {
       // A failure says why none was looked for (a folder at a journal's record file's path).
       const none = lost?.lines === 0 && report.failures.length === 0;
       if (none && journaled !== undefined) {
-        io.out(
+        printout.say(
           `${source}: no record only this journal holds (each is in its file, a branch or a ` +
             "stash, or the next append puts it back); nothing appended\n",
         );
       } else if (none) {
-        io.out(`${source}: no lost-record line in it; nothing appended\n`);
+        printout.say(`${source}: no lost-record line in it; nothing appended\n`);
       } else if (nothing === 0) {
-        io.out(
+        printout.say(
           waitingInToolRoots === 0
             ? "nothing spooled\n"
             : "nothing spooled outside the tool roots skipped (see the note)\n",
         );
       }
     }
-    return report.failures.length + claimed.length > 0 ? EXIT.check : EXIT.ok;
+    const code = report.failures.length + claimed.length > 0 ? EXIT.check : EXIT.ok;
+    const failed = printout.failed();
+    if (failed !== undefined) {
+      // The records are where the exit code says, only their printout is lost: exit 2 would say
+      // nothing was done, and send a caller to look for records lost.
+      const left = lost === undefined
+        ? `${stillSpooled(dirs)} still spooled`
+        : `${notAppended(lost, appended)} of its lines not appended (the same runrec flush ` +
+          "--from appends them, each once)";
+      io.err(
+        `runrec flush: standard output failed (${failed}): ${appended} record(s) appended, ` +
+          `${left}; exit ${code} says where they are (docs/COMMANDS.md, "runrec flush")\n`,
+      );
+    }
+    return code;
   },
 };
