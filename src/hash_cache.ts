@@ -72,9 +72,14 @@ function isEntry(value: unknown): value is Entry {
     typeof value[5] === "string" && SHA256_PATTERN.test(value[5]);
 }
 
-/** The entries of the cache file at `path`: none when it is missing, unreadable or foreign. */
+/**
+ * The entries of the cache file at `path`: none when it is missing, unreadable, foreign or no
+ * regular file.
+ */
 function readEntries(path: string, now: number): Map<string, Entry> {
   try {
+    // Opening a FIFO waits for a writer (a symbolic link is followed to what it names).
+    if (!Deno.statSync(path).isFile) return new Map();
     const stored = JSON.parse(Deno.readTextFileSync(path));
     const fine = stored !== null && typeof stored === "object" && stored.format === FORMAT &&
       Number.isFinite(stored.written) && stored.written <= now &&
