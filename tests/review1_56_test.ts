@@ -10,6 +10,7 @@ import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { HASH_CACHE_FILE } from "../src/hash_cache.ts";
 import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { sh } from "./support/sh.ts";
+import { unmount } from "./support/read_only.ts";
 import { assert, assertEquals } from "./assert.ts";
 import { clockMovedEnv } from "./cli.ts";
 import { git, tempDir } from "./fixtures.ts";
@@ -136,5 +137,44 @@ Deno.test("review1-56: over seeded edits (same size with mtime put back, replace
     const context = `round ${round}: ${done.join(", ")}`;
     assertEquals([on.code, verdicts(on.report)], [off.code, verdicts(off.report)], context);
     assert(on.report.filesCached > 0, context);
+  }
+});
+
+/** `stale ROOT --json` as a process on the true clock (a file kept must be RACY_MS old). */
+async function staleNow(root: string) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...FULL_FLAGS, CLI_ENTRY, "stale", root, "--json"],
+    env: { NO_COLOR: "1" },
+  }).output();
+  assert(out.code === 0 || out.code === 1, new TextDecoder().decode(out.stderr));
+  const report = JSON.parse(new TextDecoder().decode(out.stdout));
+  return { code: out.code, report };
+}
+
+Deno.test("review1-56: two read-only images (squashfs) mounted in turn on a references folder, their standard.md of one size and mtime, other bytes: the second is DIRTY, not CLEAN from the first's hash", async () => {
+  const { root } = await repositoryRoot("review1 squashfs", 2);
+  const refs = join(root, "PKG-01_Package_01", "0_References");
+  const dir = await tempDir();
+  // Two releases of a reference library, built as reproducible images are: each file's mtime kept
+  // (ctime is mtime on squashfs), the same inode numbers; standard.md differs in one byte.
+  await sh(
+    dir,
+    [
+      'cp -a "$1" a && touch -d "2026-01-01T00:00:00Z" a/* && cp -a a b',
+      "printf X | dd of=b/standard.md bs=1 seek=100 conv=notrunc status=none",
+      "touch -r a/standard.md b/standard.md && ! cmp -s a/standard.md b/standard.md",
+      "mksquashfs a a.img -quiet -no-progress >/dev/null && mksquashfs b b.img -quiet -no-progress >/dev/null",
+    ].join(" && "),
+    [refs],
+  );
+  await sh(dir, 'mount -o loop,ro a.img "$1"', [refs]);
+  try {
+    assertEquals((await staleNow(root)).code, 0);
+    await unmount(refs);
+    await sh(dir, 'mount -o loop,ro b.img "$1"', [refs]);
+    const after = await staleNow(root);
+    assertEquals([after.code, after.report.summary.CLEAN], [1, 0]);
+  } finally {
+    await unmount(refs);
   }
 });
