@@ -51,6 +51,12 @@ const FORMAT = "runrec-hashes 2";
  */
 export const RACY_MS = 60_000;
 
+/**
+ * A cache file larger than this is ignored (and replaced): read whole, it would cost its size in
+ * memory, and a sparse or corrupt file can be any size. Far above the entries of a large tree.
+ */
+const MAX_BYTES = 64 * 1024 * 1024;
+
 /** A temporary file left by a killed run is removed once this old. */
 const DEBRIS_MS = 10 * 60 * 1000;
 
@@ -86,13 +92,14 @@ function isEntry(value: unknown): value is Entry {
 }
 
 /**
- * The entries of the cache file at `path`: none when it is missing, unreadable, foreign or no
- * regular file.
+ * The entries of the cache file at `path`: none when it is missing, unreadable, foreign, no
+ * regular file, or too large.
  */
 function readEntries(path: string, now: number): Map<string, Entry> {
   try {
     // Opening a FIFO waits for a writer (a symbolic link is followed to what it names).
-    if (!Deno.statSync(path).isFile) return new Map();
+    const { isFile, size } = Deno.statSync(path);
+    if (!isFile || size > MAX_BYTES) return new Map();
     const stored = JSON.parse(Deno.readTextFileSync(path));
     const fine = stored !== null && typeof stored === "object" && stored.format === FORMAT &&
       Number.isFinite(stored.written) && stored.written <= now &&

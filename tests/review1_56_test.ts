@@ -178,3 +178,23 @@ Deno.test("review1-56: two read-only images (squashfs) mounted in turn on a refe
     await unmount(refs);
   }
 });
+
+Deno.test("review1-56: a cache file of 1 GiB (sparse) is ignored, not read into memory, and replaced", async () => {
+  const { root, files } = await repositoryRoot("review1 huge", 1);
+  const cache = join(root, ".git", HASH_CACHE_FILE);
+  await sh(root, 'truncate -s 1G "$1"', [cache]);
+  // The child's peak resident memory, as its parent sees it once it has ended.
+  const peak = await sh(
+    root,
+    [
+      'python3 -c "import resource, subprocess, sys',
+      "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)",
+      'print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)" "$@"',
+    ].join("\n"),
+    [Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY, "stale", root],
+  );
+  assert(Number(peak) < 400 * 1024, `peak ${peak} KiB`);
+  const after = await stale(root);
+  assertEquals([after.code, after.report.filesHashed], [0, files.length]);
+  assert(Deno.statSync(cache).size < 1 << 20);
+});
