@@ -6,11 +6,11 @@
  * ctime, which no program can set back (`touch -d` sets mtime, and moves
  * ctime), so a file whose `stat` is unchanged holds the bytes hashed.
  *
- * Only where the file system keeps a birth time: one that keeps none keeps
- * no change time of its own either (squashfs and ISO 9660 give mtime as
- * ctime; two images mounted in turn give one path the same device, inode
- * and times over other bytes), or is not on this machine (NFS), or has
- * whole-second times (ext4 with 128-byte inodes).
+ * Only where the file system keeps a birth time: one that keeps none may
+ * keep no change time of its own either (squashfs and ISO 9660 give mtime
+ * as ctime: two images mounted in turn give one path the same device, inode
+ * and times over other bytes), or has whole-second times (ext4 with 128-byte
+ * inodes). Deno's ctime has whole seconds everywhere; RACY_MS covers that.
  *
  * The `stat` kept is the open file's, taken as its bytes were read: what the
  * path named then, whatever it names by the next look (a symbolic link or a
