@@ -75,7 +75,8 @@ function readInto(file: Deno.FsFile, buffer: Uint8Array, hasher: Hasher): string
 
 /**
  * The file a hash was read from, as the open file's own `stat` gave it (whatever its path names
- * by then): device, inode, size, mtime and ctime (ms), and the time just before it was opened.
+ * by then): device, inode, size, mtime, ctime and birth time (ms), and the time just before it
+ * was opened.
  */
 export type ReadState = [
   dev: number,
@@ -83,15 +84,16 @@ export type ReadState = [
   size: number,
   mtime: number,
   ctime: number,
+  birthtime: number,
   openedAt: number,
 ];
 
 /** The {@linkcode ReadState} of the open `file`, opened at `openedAt`; none where a field is missing. */
 function readState(file: Deno.FsFile, openedAt: number): ReadState | undefined {
   try {
-    const { dev, ino, size, mtime, ctime } = file.statSync();
-    if (ino === null || mtime === null || ctime === null) return undefined;
-    return [dev, ino, size, mtime.getTime(), ctime.getTime(), openedAt];
+    const { dev, ino, size, mtime, ctime, birthtime } = file.statSync();
+    if (ino === null || mtime === null || ctime === null || birthtime === null) return undefined;
+    return [dev, ino, size, mtime.getTime(), ctime.getTime(), birthtime.getTime(), openedAt];
   } catch {
     return undefined; // the hash stands; it is only not kept
   }

@@ -1,10 +1,16 @@
 /**
  * The content hashes of unchanged files, kept between `stale` runs as git's
  * index and DVC's state database keep them: each file's SHA-256 with the
- * `stat` it had (device, inode, size, mtime, ctime), trusted only while a
- * fresh `stat` gives all five back. A change of content moves ctime, which
- * no program can set back (`touch -d` sets mtime, and moves ctime), so a
- * file whose `stat` is unchanged holds the bytes hashed.
+ * `stat` it had (device, inode, size, mtime, ctime, birth time), trusted
+ * only while a fresh `stat` gives all six back. A change of content moves
+ * ctime, which no program can set back (`touch -d` sets mtime, and moves
+ * ctime), so a file whose `stat` is unchanged holds the bytes hashed.
+ *
+ * Only where the file system keeps a birth time: one that keeps none may
+ * keep no change time of its own either (squashfs and ISO 9660 give mtime
+ * as ctime: two images mounted in turn give one path the same device, inode
+ * and times over other bytes), or has whole-second times (ext4 with 128-byte
+ * inodes). Deno's ctime has whole seconds everywhere; RACY_MS covers that.
  *
  * The `stat` kept is the open file's, taken as its bytes were read: what the
  * path named then, whatever it names by the next look (a symbolic link or a
@@ -33,7 +39,7 @@ import { SHA256_PATTERN } from "./schema.ts";
 export const HASH_CACHE_FILE = "runrec-hashes";
 
 /** Its first field: a file without it is not this cache. */
-const FORMAT = "runrec-hashes 1";
+const FORMAT = "runrec-hashes 2";
 
 /**
  * How much older than the moment a file is opened its mtime and ctime must
@@ -45,20 +51,33 @@ const FORMAT = "runrec-hashes 1";
  */
 export const RACY_MS = 60_000;
 
+/**
+ * A cache file larger than this is ignored (and replaced): read whole, it would cost its size in
+ * memory, and a sparse or corrupt file can be any size. Far above the entries of a large tree.
+ */
+const MAX_BYTES = 64 * 1024 * 1024;
+
 /** A temporary file left by a killed run is removed once this old. */
 const DEBRIS_MS = 10 * 60 * 1000;
 
-/** What identifies a file's state: device, inode, size, mtime and ctime (ms). */
-type Stat = [dev: number, ino: number, size: number, mtime: number, ctime: number];
+/** What identifies a file's state: device, inode, size, mtime, ctime and birth time (ms). */
+type Stat = [
+  dev: number,
+  ino: number,
+  size: number,
+  mtime: number,
+  ctime: number,
+  birthtime: number,
+];
 
 /** A kept hash: the file's state then, and its SHA-256. */
 type Entry = [...Stat, hash: string];
 
 /** The stat fields of `info`, or `undefined` where one is missing (no cache then). */
 function statOf(info: Deno.FileInfo): Stat | undefined {
-  const { dev, ino, size, mtime, ctime } = info;
-  if (ino === null || mtime === null || ctime === null) return undefined;
-  return [dev, ino, size, mtime.getTime(), ctime.getTime()];
+  const { dev, ino, size, mtime, ctime, birthtime } = info;
+  if (ino === null || mtime === null || ctime === null || birthtime === null) return undefined;
+  return [dev, ino, size, mtime.getTime(), ctime.getTime(), birthtime.getTime()];
 }
 
 function sameStat(entry: readonly unknown[], stat: Stat): boolean {
@@ -67,14 +86,20 @@ function sameStat(entry: readonly unknown[], stat: Stat): boolean {
 
 /** Whether `value` is an entry as this version writes them. */
 function isEntry(value: unknown): value is Entry {
-  return Array.isArray(value) && value.length === 6 &&
-    value.slice(0, 5).every((n) => Number.isSafeInteger(n)) &&
-    typeof value[5] === "string" && SHA256_PATTERN.test(value[5]);
+  return Array.isArray(value) && value.length === 7 &&
+    value.slice(0, 6).every((n) => Number.isSafeInteger(n)) &&
+    typeof value[6] === "string" && SHA256_PATTERN.test(value[6]);
 }
 
-/** The entries of the cache file at `path`: none when it is missing, unreadable or foreign. */
+/**
+ * The entries of the cache file at `path`: none when it is missing, unreadable, foreign, no
+ * regular file, or too large.
+ */
 function readEntries(path: string, now: number): Map<string, Entry> {
   try {
+    // Opening a FIFO waits for a writer (a symbolic link is followed to what it names).
+    const { isFile, size } = Deno.statSync(path);
+    if (!isFile || size > MAX_BYTES) return new Map();
     const stored = JSON.parse(Deno.readTextFileSync(path));
     const fine = stored !== null && typeof stored === "object" && stored.format === FORMAT &&
       Number.isFinite(stored.written) && stored.written <= now &&
@@ -148,7 +173,7 @@ export function hashCacheFor(dir: string, hasher: Pick<FileHasher, "hash" | "sta
     try {
       const info = Deno.statSync(file);
       const stat = info.isFile ? statOf(info) : undefined;
-      if (stat !== undefined && sameStat(entry, stat)) return entry[5];
+      if (stat !== undefined && sameStat(entry, stat)) return entry[6];
     } catch { /* gone or unreadable: the hasher says why */ }
     learnt.set(file, undefined);
     return undefined;
@@ -158,9 +183,9 @@ export function hashCacheFor(dir: string, hasher: Pick<FileHasher, "hash" | "sta
   const learn = (file: string, result: string | Error) => {
     const state = hasher.stateOf(file);
     if (typeof result !== "string" || state === undefined) return;
-    const [dev, ino, size, mtime, ctime, openedAt] = state;
+    const [dev, ino, size, mtime, ctime, birthtime, openedAt] = state;
     if (Math.max(mtime, ctime) < openedAt - RACY_MS) {
-      learnt.set(file, [dev, ino, size, mtime, ctime, result]);
+      learnt.set(file, [dev, ino, size, mtime, ctime, birthtime, result]);
     }
   };
 

@@ -167,7 +167,7 @@ Deno.test("stalecache: two stale runs at once, and one killed (kill -9) before i
   assertEquals([after.code, after.report.filesHashed], [0, files.length]);
   assertEquals((await stale(root)).report.filesCached, files.length);
 
-  for (const garbage of ['{"format":"runrec-hashes 1","wri', "not json\n", '{"format":"x"}']) {
+  for (const garbage of ['{"format":"runrec-hashes 2","wri', "not json\n", '{"format":"x"}']) {
     Deno.writeTextFileSync(cache, garbage);
     const read = await stale(root);
     assertEquals([read.code, read.report.filesHashed], [0, files.length]);
