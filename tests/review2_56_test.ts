@@ -61,7 +61,7 @@ Deno.test("review2_56: a branch merged and deleted in one push, a rename and a -
 });
 
 Deno.test("review2_56: with an xargs that starts nothing for no input (BSD's and macOS's), a push that edits a record is still checked and refused", async () => {
-  const { root, write, commit, pushFrom, onServer, refused, bin } = await served();
+  const { write, commit, pushFrom, onServer, refused, bin } = await served();
   // GNU xargs with -r does what BSD's does by default: no input, no command.
   const bsd = await tempDir({ prefix: "runrec-bsd-xargs-" });
   const xargs = new TextDecoder().decode(
