@@ -2,8 +2,9 @@
  * The pre-receive hook of docs/CI.md attacked with real pushes to a real bare repository (the set-up
  * of `tests/support/pre_receive.ts`): a push that deletes a ref its other refs take over (a merged
  * branch deleted with the merge, a rename, `git push --mirror`) lands; a tag moved from the only
- * commit holding a run to a tree does not; and an xargs that starts nothing for no input (BSD's)
- * still has every push checked.
+ * commit holding a run to a tree does not; an xargs that starts nothing for no input (BSD's)
+ * still has every push checked; and an `_Archive/` in a folder named `-x` is checked, not read as
+ * an option.
  *
  * @module
  */
@@ -60,8 +61,8 @@ Deno.test("review2_56: a branch merged and deleted in one push, a rename and a -
   assertEquals(await onServer("refs/tags/t"), run);
 });
 
-Deno.test("review2_56: with an xargs that starts nothing for no input (BSD's and macOS's), a push that edits a record is still checked and refused", async () => {
-  const { write, commit, pushFrom, onServer, refused, bin } = await served();
+Deno.test("review2_56: with an xargs that starts nothing for no input (BSD's and macOS's), a push that edits a record is still checked and refused; an _Archive/ in a folder named -x is checked", async () => {
+  const { root, write, commit, push, pushFrom, onServer, refused, bin } = await served();
   // GNU xargs with -r does what BSD's does by default: no input, no command.
   const bsd = await tempDir({ prefix: "runrec-bsd-xargs-" });
   const xargs = new TextDecoder().decode(
@@ -77,4 +78,13 @@ Deno.test("review2_56: with an xargs that starts nothing for no input (BSD's and
   const ran = await pushFrom(bin, path, "main");
   await refused(ran, "main", before);
   assertIncludes(ran.stderr, "K-APPEND-1 broken");
+  // Retired into the _Archive/ of a folder named -x: named to verify after --, not as an option.
+  await git(root, "reset", "-q", "--hard", before);
+  await Deno.mkdir(join(root, "-x", "_Archive"), { recursive: true });
+  await git(root, "mv", "--", "PKG-01_Pkg", "-x/_Archive/");
+  const retired = await commit("retire");
+  const archived = await push("main");
+  assertEquals(archived.code, 0, archived.stderr);
+  assertMatch(archived.stderr, /remote: -x\/_Archive\/PKG-01_Pkg\/.*K-APPEND-1 holds since/);
+  assertEquals(await onServer("main"), retired);
 });
