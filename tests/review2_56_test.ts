@@ -2,7 +2,7 @@
  * The pre-receive hook of docs/CI.md attacked with real pushes to a real bare repository (the set-up
  * of `tests/support/pre_receive.ts`): a push that deletes a ref its other refs take over (a merged
  * branch deleted with the merge, a rename, `git push --mirror`) lands; a tag moved from the only
- * commit holding a run to a tree does not; an xargs that starts nothing for no input (BSD's)
+ * commit holding a run to a tree does not; a tag at a commit a ref holds is not checked again; an xargs that starts nothing for no input (BSD's)
  * still has every push checked; and an `_Archive/` in a folder named `-x` is checked, not read as
  * an option.
  *
@@ -13,7 +13,7 @@ import { assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { git, minutelyHistory, tempDir } from "./fixtures.ts";
 import { edited, served } from "./support/pre_receive.ts";
 
-Deno.test("review2_56: a branch merged and deleted in one push, a rename and a --mirror push land; a tag moved to a tree off the only commit holding a run is refused", async () => {
+Deno.test("review2_56: a branch merged and deleted in one push, a rename and a --mirror push land; a tag moved to a tree off the only commit holding a run is refused; a tag at a commit a ref holds is not checked again", async () => {
   const { root, write, commit, push, onServer } = await served();
   const lines = minutelyHistory(6);
   await git(root, "checkout", "-q", "-b", "feat");
@@ -59,6 +59,11 @@ Deno.test("review2_56: a branch merged and deleted in one push, a rename and a -
     /remote: runrec: refs\/tags\/t not moved to a tree: its commit [0-9a-f]{7} "a run only a tag keeps" changed a record file and no other ref holds it/,
   );
   assertEquals(await onServer("refs/tags/t"), run);
+  // A tag at a commit a ref other than HEAD already holds (t): nothing new, nothing checked out.
+  await git(root, "tag", "t2");
+  const tag = await push("t2");
+  assertEquals(tag.code, 0, tag.stderr);
+  assertEquals(tag.stderr.includes("runrec: checking"), false, tag.stderr);
 });
 
 Deno.test("review2_56: with an xargs that starts nothing for no input (BSD's and macOS's), a push that edits a record is still checked and refused; an _Archive/ in a folder named -x is checked", async () => {
