@@ -3,8 +3,9 @@
  * of `tests/support/pre_receive.ts`): a push that deletes a ref its other refs take over (a merged
  * branch deleted with the merge, a rename, `git push --mirror`) lands; a tag moved from the only
  * commit holding a run to a tree does not; a tag at a commit a ref holds is not checked again; an xargs that starts nothing for no input (BSD's)
- * still has every push checked; and an `_Archive/` in a folder named `-x` is checked, not read as
- * an option.
+ * still has every push checked; the files are checked out as pushed, not as the server's own git
+ * configuration would (core.autocrlf); and an `_Archive/` in a folder named `-x` is checked, not
+ * read as an option.
  *
  * @module
  */
@@ -66,8 +67,8 @@ Deno.test("review2_56: a branch merged and deleted in one push, a rename and a -
   assertEquals(tag.stderr.includes("runrec: checking"), false, tag.stderr);
 });
 
-Deno.test("review2_56: with an xargs that starts nothing for no input (BSD's and macOS's), a push that edits a record is still checked and refused; an _Archive/ in a folder named -x is checked", async () => {
-  const { root, write, commit, push, pushFrom, onServer, refused, bin } = await served();
+Deno.test("review2_56: with an xargs that starts nothing for no input (BSD's and macOS's), a push that edits a record is still checked and refused; files checked out as pushed, whatever the server's git configuration; an _Archive/ in a folder named -x is checked", async () => {
+  const { root, write, commit, push, pushFrom, pushWith, onServer, refused, bin } = await served();
   // GNU xargs with -r does what BSD's does by default: no input, no command.
   const bsd = await tempDir({ prefix: "runrec-bsd-xargs-" });
   const xargs = new TextDecoder().decode(
@@ -83,8 +84,18 @@ Deno.test("review2_56: with an xargs that starts nothing for no input (BSD's and
   const ran = await pushFrom(bin, path, "main");
   await refused(ran, "main", before);
   assertIncludes(ran.stderr, "K-APPEND-1 broken");
-  // Retired into the _Archive/ of a folder named -x: named to verify after --, not as an option.
+  // The server user's ~/.gitconfig sets core.autocrlf, and .gitattributes lacks README's eol=lf:
+  // the files are checked as pushed (LF), not as that configuration would check them out.
   await git(root, "reset", "-q", "--hard", before);
+  await Deno.writeTextFile(join(root, ".gitattributes"), "RunRecords.csv merge=union\n");
+  await write(minutelyHistory(3));
+  await commit("no eol=lf");
+  const home = await tempDir({ prefix: "runrec-server-home-" });
+  await Deno.writeTextFile(join(home, ".gitconfig"), "[core]\n\tautocrlf = true\n");
+  const plain = await pushWith({ HOME: home }, "main");
+  assertEquals(plain.code, 0, plain.stderr);
+  assertEquals(plain.stderr.includes("CR LF"), false, plain.stderr);
+  // Retired into the _Archive/ of a folder named -x: named to verify after --, not as an option.
   await Deno.mkdir(join(root, "-x", "_Archive"), { recursive: true });
   await git(root, "mv", "--", "PKG-01_Pkg", "-x/_Archive/");
   const retired = await commit("retire");

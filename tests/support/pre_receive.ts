@@ -52,18 +52,21 @@ export async function served(count = 2) {
     await git(root, "commit", "-qm", message);
     return await git(root, "rev-parse", "HEAD");
   };
-  // `installed`: the folder the hook finds runrec in; `path`: the rest of its PATH.
-  const pushFrom = async (installed: string, path: string, ...args: string[]): Promise<Ran> => {
+  // `env`: the hook's environment beside the push's own (HOME: the server user's).
+  const pushWith = async (env: Record<string, string>, ...args: string[]): Promise<Ran> => {
     const ran = await runIn(root, "unshare", ["-n", "git", "push", "origin", ...args], {
-      RUNREC_INSTALL_DIR: installed,
+      RUNREC_INSTALL_DIR: bin,
       TMPDIR: hookTmp,
-      PATH: path,
+      ...env,
     });
     assert(!ran.stderr.includes(hookTmp), `the hook's clone named to the pusher:\n${ran.stderr}`);
     assertEquals([...Deno.readDirSync(hookTmp)], [], "the hook's clone left behind");
     return ran;
   };
-  const push = (...args: string[]) => pushFrom(bin, Deno.env.get("PATH") ?? "", ...args);
+  // `installed`: the folder the hook finds runrec in; `path`: the rest of its PATH.
+  const pushFrom = (installed: string, path: string, ...args: string[]) =>
+    pushWith({ RUNREC_INSTALL_DIR: installed, PATH: path }, ...args);
+  const push = (...args: string[]) => pushWith({}, ...args);
   const onServer = (ref: string) => git(bare, "rev-parse", "-q", "--verify", ref).catch(() => "");
   const refused = async (ran: Ran, ref: string, before: string, from = ref) => {
     assertEquals(ran.code, 1, ran.stderr);
@@ -81,5 +84,5 @@ export async function served(count = 2) {
   const first = await push("main");
   assertEquals(first.code, 0, first.stderr);
   assertIncludes(first.stderr, "remote: runrec: checking refs/heads/main");
-  return { bin, root, hookTmp, write, commit, push, pushFrom, onServer, refused };
+  return { bin, root, hookTmp, write, commit, push, pushFrom, pushWith, onServer, refused };
 }
