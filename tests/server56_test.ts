@@ -9,85 +9,13 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
-import { git, makeProject, minutelyHistory, ROOT, tempDir, writeTree } from "./fixtures.ts";
-import { type Ran, runIn, sharedInstall } from "./installed.ts";
+import { git, minutelyHistory, ROOT, tempDir, writeTree } from "./fixtures.ts";
+import { runIn } from "./installed.ts";
 import { waitFor } from "./support/held.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
-
-const DEL = "PKG-01_Pkg/1_Working/DEL-01-02_Thing";
-const SECTION = "## On the server: a pre-receive hook";
-
-/** The hook script as docs/CI.md shows it: the first `sh` block of its section. */
-async function documentedHook(): Promise<string> {
-  const doc = await Deno.readTextFile(join(ROOT, "docs", "CI.md"));
-  const section = doc.slice(doc.indexOf(SECTION));
-  const start = section.indexOf("```sh\n") + "```sh\n".length;
-  return section.slice(start, section.indexOf("```\n", start));
-}
-
-/** `lines` (a record file's, header first) with line `n`'s Notes changed and its checksum remade. */
-function edited(lines: string[], n: number): string[] {
-  const body = lines[n].slice(0, lines[n].lastIndexOf(",")).replace(/,run \d+,/, ",run edited,");
-  const copy = [...lines];
-  copy[n] = `${body},${createHash("sha256").update(body).digest("hex")}`;
-  return copy;
-}
-
-/**
- * A bare repository with the documented hook, and a clone of an execution root whose
- * deliverable holds `count` records, pushed to it (through the hook: a first push).
- */
-async function served(count = 2) {
-  const { bin } = await sharedInstall();
-  const { root, del } = await makeProject();
-  const bare = await tempDir({ prefix: "runrec-server-" });
-  // Where the hook makes its clones: no message may name it to the pusher.
-  const hookTmp = await tempDir({ prefix: "runrec-hook-tmp-" });
-  await git(bare, "init", "-q", "--bare");
-  await Deno.writeTextFile(join(bare, "hooks", "pre-receive"), await documentedHook(), {
-    mode: 0o755,
-  });
-  const file = join(del, RECORD_FILE);
-  const write = (lines: string[]) => Deno.writeTextFile(file, `${lines.join("\n")}\n`);
-  const commit = async (message: string) => {
-    await git(root, "add", "-A");
-    await git(root, "commit", "-qm", message);
-    return await git(root, "rev-parse", "HEAD");
-  };
-  // `installed`: the folder the hook finds runrec in; `path`: the rest of its PATH.
-  const pushFrom = async (installed: string, path: string, ...args: string[]): Promise<Ran> => {
-    const ran = await runIn(root, "unshare", ["-n", "git", "push", "origin", ...args], {
-      RUNREC_INSTALL_DIR: installed,
-      TMPDIR: hookTmp,
-      PATH: path,
-    });
-    assert(!ran.stderr.includes(hookTmp), `the hook's clone named to the pusher:\n${ran.stderr}`);
-    assertEquals([...Deno.readDirSync(hookTmp)], [], "the hook's clone left behind");
-    return ran;
-  };
-  const push = (...args: string[]) => pushFrom(bin, Deno.env.get("PATH") ?? "", ...args);
-  const onServer = (ref: string) => git(bare, "rev-parse", "-q", "--verify", ref).catch(() => "");
-  const refused = async (ran: Ran, ref: string, before: string, from = ref) => {
-    assertEquals(ran.code, 1, ran.stderr);
-    assertIncludes(ran.stderr, `[remote rejected] ${from} -> ${ref} (pre-receive hook declined)`);
-    assertEquals(await onServer(`refs/heads/${ref}`), before, "the ref moved");
-  };
-  await writeTree(root, {
-    ".gitattributes": "RunRecords.csv merge=union eol=lf\n",
-    ".gitignore": "RunRecords.csv.lock\n",
-  });
-  await write(minutelyHistory(count));
-  await git(root, "init", "-q");
-  await commit("base");
-  await git(root, "remote", "add", "origin", bare);
-  const first = await push("main");
-  assertEquals(first.code, 0, first.stderr);
-  assertIncludes(first.stderr, "remote: runrec: checking refs/heads/main");
-  return { bin, root, hookTmp, write, commit, push, pushFrom, onServer, refused };
-}
+import { DEL, documentedHook, edited, served } from "./support/pre_receive.ts";
 
 Deno.test("server56: an append-only push lands; one that edits, removes or reorders a record is refused, runrec's line shown, the ref not moved", async () => {
   const { root, write, commit, push, onServer, refused } = await served();
