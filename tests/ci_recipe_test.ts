@@ -91,6 +91,15 @@ Deno.test("ci recipe: runrec-ci.sh installs runrec and passes a pull request tha
   // runrec missing (a wrong install folder): exit 2, an error of the check, not 127.
   const missing = await ci(base, { RUNREC_INSTALL_DIR: join(repo, "no-bin") });
   assertEquals(missing.code, 2, missing.stdout + missing.stderr);
+  // An _Archive/ in a folder whose name starts with "-" is a folder to verify, not an option.
+  const archived = join(repo, "-x", "_Archive", "DEL-09-01_Retired");
+  await Deno.mkdir(archived, { recursive: true });
+  await Deno.copyFile(join(repo, DELIVERABLE, RECORD_FILE), join(archived, RECORD_FILE));
+  await git("add", "-A");
+  await git("commit", "-qm", "a retired deliverable's records in -x/_Archive");
+  const dashed = await ci(base);
+  assertEquals(dashed.code, 0, dashed.stdout + dashed.stderr);
+  assertIncludes(dashed.stdout, `+ runrec verify . ./-x/_Archive --since ${base}\n`);
   await Deno.remove(repo, { recursive: true });
   await Deno.remove(join(bin, ".."), { recursive: true });
 });

@@ -53,6 +53,8 @@ archives=$(git ls-files -z -- '_Archive/*' '*/_Archive/*' | xargs -0 sh -c '
     # git lists the files of a folder together: one word per folder.
     if [ "$archive" = "${last-}" ]; then continue; fi
     last=$archive
+    # A folder named "-x" would be read as an option.
+    case $archive in -*) archive=./$archive ;; esac
     quoted=
     while :; do
       case $archive in
