@@ -241,6 +241,24 @@ export async function replaySpool(
   return report;
 }
 
+/**
+ * How many spooled records a {@linkcode replaySpool} of `delDirs` leaves as its own: those of
+ * record files at or beneath `delDirs` (waiting, claimed or stuck, their folder there or not),
+ * and those whose file is not known (an entry that cannot be read), as its failures count them.
+ *
+ * @example
+ * ```ts
+ * import { leftSpooled } from "./spool_flush.ts";
+ * leftSpooled(["DEL-01-02_X"]); // 0 once every record is in its file
+ * ```
+ */
+export function leftSpooled(delDirs: DelDirs): number {
+  const asked = askedAbout(delDirs);
+  return listSpool(delDirs).filter((item) =>
+    item.entry === undefined || asked(item.entry.recordFile)
+  ).length;
+}
+
 /** Flushes what was written to `file` to the disk. */
 function syncFile(file: string): void {
   using handle = Deno.openSync(file, { read: true });
