@@ -15,7 +15,7 @@ import { makeProject, sampleDraft, tempDir } from "./fixtures.ts";
 import { agentsOf, RUNREC, RUNREC_SH } from "./support/runs.ts";
 import { spoolMany } from "./support/spooled.ts";
 import { runCliProcess } from "./cli.ts";
-import { newSpoolEntry, SPOOL_FOLDER, writeEntry } from "../src/spool.ts";
+import { lostRecordLine, newSpoolEntry, SPOOL_FOLDER, writeEntry } from "../src/spool.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 
 /** The entries of a spool folder (claims too). */
@@ -87,6 +87,55 @@ Deno.test("flush whose batch fsync fails names each batch's records, none folded
     assertEquals(entriesIn(join(del, SPOOL_FOLDER)), []);
     const again = await runCliProcess(["flush", del]);
     assertEquals([again.code, again.stdout], [0, "nothing spooled\n"], again.stderr);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("flush --from whose append fails mid-batch (ENOSPC) settles the runs of the records it appended before: their pending files stayed, their records unsynced (review3-56 3)", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  try {
+    // Ten lost records, each of a started run whose pending file a finish of a read-only
+    // folder left (the run's record spooled, then lost).
+    const pending = join(del, ".runrec", "pending");
+    await Deno.mkdir(pending, { recursive: true });
+    const lines: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const run = `20260101T0000000${i}0Z-0000abcd`;
+      await Deno.writeTextFile(join(pending, `${run}.json`), "{}\n");
+      const draft = sampleDraft({
+        AgentName: `A${i}`,
+        RunTimestamp: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+        Notes: `finished | run ${run}`,
+      });
+      lines.push(lostRecordLine(newSpoolEntry(join(del, RECORD_FILE), draft, "EROFS")));
+    }
+    const saved = join(tmp, "lost.txt");
+    await Deno.writeTextFile(saved, lines.join("\n") + "\n");
+    // The fourth record's write finds the disk full: three are in the file.
+    const run = await new Deno.Command("strace", {
+      args: [
+        ...["-f", "-qq", "-o", "/dev/null", "-P", join(del, RECORD_FILE)],
+        ...["-e", "trace=write", "-e", "inject=write:error=ENOSPC:when=4"],
+        ...RUNREC,
+        ...["flush", "--from", saved],
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const stderr = new TextDecoder().decode(run.stderr);
+    assertEquals(run.code, 1, stderr);
+    assertEquals(await agentsOf(del), ["A0", "A1", "A2"], stderr);
+    const left = [...Deno.readDirSync(pending)].map((e) => e.name).sort();
+    assertEquals(left.length, 7, `pending files left: ${left.join(" ")}`);
+    // The same flush again appends the rest, each once, and settles their runs.
+    const again = await runCliProcess(["flush", "--from", saved]);
+    assertEquals(again.code, 0, again.stderr);
+    assertEquals(await agentsOf(del), lines.map((_, i) => `A${i}`));
+    assertEquals([...Deno.readDirSync(pending)], []);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
