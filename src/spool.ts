@@ -941,7 +941,7 @@ export function replayItems(
   report: ReplayReport,
   sync?: () => void,
 ): Refused | undefined {
-  const appended: { claimed: string; entry: SpoolEntry }[] = [];
+  const appended: Appended[] = [];
   let refused: Refused | undefined;
   for (const [i, item] of items.entries()) {
     const why = replayOne(writer, item, report, appended);
@@ -954,10 +954,12 @@ export function replayItems(
     try {
       sync();
     } catch (e) {
-      // In the file, unconfirmed: never appended again, as an append's own failed fsync.
+      // In the file, unconfirmed: never appended again, as an append's own failed fsync. Named
+      // by their RunIDs: each batch's line its own, never taken for another batch's.
+      const [first, last] = [appended[0].runId, appended.at(-1)!.runId];
       report.failures.push(
-        `${writer.path}: ${appended.length} record(s) replayed, but fsync failed: ` +
-          firstMessageLine(e),
+        `${writer.path}: ${appended.length} record(s) replayed, but fsync failed ` +
+          `(${first === last ? first : `${first} to ${last}`}): ${firstMessageLine(e)}`,
       );
     }
   }
@@ -987,6 +989,13 @@ export function notTriedLine(file: string, { why, untried }: Refused): string {
     `(${why}); they wait for runrec flush ${shellWord(dirname(file))} once it can be written`;
 }
 
+/** An entry whose record a replay appended, to be removed once its batch is synced. */
+interface Appended {
+  claimed: string;
+  entry: SpoolEntry;
+  runId: string;
+}
+
 /**
  * Replays one entry; returns why, when its append failed for the file itself (see replayItems).
  * An entry whose record it appends is added to `appended`, to be removed once synced.
@@ -995,7 +1004,7 @@ function replayOne(
   writer: RecordWriter,
   item: SpoolItem,
   report: ReplayReport,
-  appended: { claimed: string; entry: SpoolEntry }[],
+  appended: Appended[],
 ): string | undefined {
   const entry = item.entry!;
   if (item.state === "claimed" && !claimAbandoned(item)) return;
@@ -1041,8 +1050,8 @@ function replayOne(
       report.alreadyRecorded.push(replay.recorded);
       return;
     }
-    replayedInto(report, writer, replay.draft);
-    appended.push({ claimed, entry });
+    const { record } = replayedInto(report, writer, replay.draft);
+    appended.push({ claimed, entry, runId: record.RunID });
   } catch (e) {
     if (e instanceof WriteError && e.landed) {
       // In the file already: never appended again (the marker would find it anyway).
@@ -1130,7 +1139,7 @@ export function settleRun(writer: RecordWriter, entry: SpoolEntry): void {
 }
 
 /**
- * Appends a replayed record with `writer` into `report`; one that repeats a
+ * Appends a replayed record with `writer` into `report`, and returns it; one that repeats a
  * record of the file (a retried emit whose first try was spooled too) is
  * written, and warned of as emit warns of a repeat (retry-sweep F1).
  *
@@ -1142,10 +1151,14 @@ export function settleRun(writer: RecordWriter, entry: SpoolEntry): void {
  * replayedInto(emptyReport(), writer, draft);
  * ```
  */
-export function replayedInto(report: ReplayReport, writer: RecordWriter, draft: RecordDraft): void {
+export function replayedInto(
+  report: ReplayReport,
+  writer: RecordWriter,
+  draft: RecordDraft,
+): AppendResult {
   const result = writer.append(draft);
   report.replayed.push(result);
-  if (result.sameRunAs === undefined) return;
+  if (result.sameRunAs === undefined) return result;
   const { RunID, AgentName, RunTimestamp } = result.record;
   report.repeats.push({
     runId: RunID,
@@ -1155,6 +1168,7 @@ export function replayedInto(report: ReplayReport, writer: RecordWriter, draft: 
       `again (an emit retried after its first try was spooled), withdraw it: runrec annotate ` +
       `${shellWord(dirname(writer.path))} ${RunID} --invalidates --note "recorded twice"`,
   });
+  return result;
 }
 
 /**

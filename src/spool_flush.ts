@@ -241,6 +241,24 @@ export async function replaySpool(
   return report;
 }
 
+/**
+ * How many spooled records a {@linkcode replaySpool} of `delDirs` leaves as its own: those of
+ * record files at or beneath `delDirs` (waiting, claimed or stuck, their folder there or not),
+ * and those whose file is not known (an entry that cannot be read), as its failures count them.
+ *
+ * @example
+ * ```ts
+ * import { leftSpooled } from "./spool_flush.ts";
+ * leftSpooled(["DEL-01-02_X"]); // 0 once every record is in its file
+ * ```
+ */
+export function leftSpooled(delDirs: DelDirs): number {
+  const asked = askedAbout(delDirs);
+  return listSpool(delDirs).filter((item) =>
+    item.entry === undefined || asked(item.entry.recordFile)
+  ).length;
+}
+
 /** Flushes what was written to `file` to the disk. */
 function syncFile(file: string): void {
   using handle = Deno.openSync(file, { read: true });
@@ -686,44 +704,49 @@ async function replayLost<Report extends LostRecordsReport>(
       const unsynced = { holder: "runrec flush", ...options, fsync: false };
       await withRecordFile(recordFile, unsynced, (writer) => {
         const appended: SpoolEntry[] = [];
-        for (const { entry, line } of lost) {
-          const written = alreadyReplayed(writer, entry);
-          const chosen = chosenRunIdHolder(writer, entry);
-          if (written !== undefined || chosen === "this") {
-            report.alreadyWritten.push({ entry: entry.id, runId: written ?? entry.draft.RunID! });
-            settleRun(writer, entry);
-            continue;
+        try {
+          for (const { entry, line } of lost) {
+            const written = alreadyReplayed(writer, entry);
+            const chosen = chosenRunIdHolder(writer, entry);
+            if (written !== undefined || chosen === "this") {
+              report.alreadyWritten.push({ entry: entry.id, runId: written ?? entry.draft.RunID! });
+              settleRun(writer, entry);
+              continue;
+            }
+            if (chosen !== undefined) {
+              // As a spool entry's: never renumbered; the lines after it go on (leftovers-52 4).
+              const then = `runrec flush --from ${shellWord(file)} again`;
+              const taken = new RunIdTaken(writer.path, entry, chosen, "line", then);
+              report.failures.push(`${file}:${line}: not replayed: ${taken.message}`);
+              continue;
+            }
+            const why = agentText(entry.error);
+            const note = `${replayMarker(entry)} (lost ${entry.spooledAt}: ${why})`;
+            const replay = replayOf(writer, entry, note);
+            if ("recorded" in replay) {
+              report.alreadyRecorded.push(replay.recorded);
+              settleRun(writer, entry);
+            } else {
+              replayedInto(report, writer, replay.draft);
+              appended.push(entry);
+            }
           }
-          if (chosen !== undefined) {
-            // As a spool entry's: never renumbered; the lines after it go on (leftovers-52 4).
-            const then = `runrec flush --from ${shellWord(file)} again`;
-            const taken = new RunIdTaken(writer.path, entry, chosen, "line", then);
-            report.failures.push(`${file}:${line}: not replayed: ${taken.message}`);
-            continue;
+        } finally {
+          // Those appended before a line whose append failed (a full disk) too: synced, and their
+          // runs settled, as a spool's replay does for the records before a refused one.
+          if (appended.length > 0 && options.fsync !== false) {
+            try {
+              syncFile(writer.path);
+            } catch (e) {
+              report.failures.push(
+                `${recordFile}: ${appended.length} lost record(s) replayed, but fsync failed: ` +
+                  firstMessageLine(e),
+              );
+            }
           }
-          const why = agentText(entry.error);
-          const note = `${replayMarker(entry)} (lost ${entry.spooledAt}: ${why})`;
-          const replay = replayOf(writer, entry, note);
-          if ("recorded" in replay) {
-            report.alreadyRecorded.push(replay.recorded);
-            settleRun(writer, entry);
-          } else {
-            replayedInto(report, writer, replay.draft);
-            appended.push(entry);
-          }
+          // As a spool's replay does, once its record is synced: the run's pending (or reaped) file.
+          for (const entry of appended) settleRun(writer, entry);
         }
-        if (appended.length > 0 && options.fsync !== false) {
-          try {
-            syncFile(writer.path);
-          } catch (e) {
-            report.failures.push(
-              `${recordFile}: ${appended.length} lost record(s) replayed, but fsync failed: ` +
-                firstMessageLine(e),
-            );
-          }
-        }
-        // As a spool's replay does, once its record is synced: the run's pending (or reaped) file.
-        for (const entry of appended) settleRun(writer, entry);
       });
     } catch (e) {
       report.failures.push(`${recordFile}: lost records not replayed: ${firstMessageLine(e)}`);

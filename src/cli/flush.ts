@@ -18,15 +18,10 @@ import { failureReason, InputError } from "../errors.ts";
 import { resolve } from "../path.ts";
 import { leaveNote, leaveWarning } from "../notices.ts";
 import { miscasedRootMarkerReason } from "../other_case.ts";
-import {
-  listSpool,
-  pendingRecords,
-  type ReplayReport,
-  type RunRecordedAlready,
-  SPOOL_FOLDER,
-} from "../spool.ts";
+import { listSpool, type ReplayReport, type RunRecordedAlready, SPOOL_FOLDER } from "../spool.ts";
 import { jsonText } from "../json_text.ts";
 import {
+  leftSpooled,
   type LostLinesReport,
   replayLostFile,
   replayLostRecordLines,
@@ -183,12 +178,6 @@ function printing(io: Io): { say(text: string): void; failed(): string | undefin
     },
     failed: () => failure ?? io.outLost?.(),
   };
-}
-
-/** Records still spooled (waiting, claimed or stuck) for the record files of `dirs`. */
-function stillSpooled(dirs: readonly string[]): number {
-  return pendingRecords(dirs.map((dir) => join(dir, RECORD_FILE)))
-    .reduce((n, p) => n + p.waiting + p.claimedBy.length + p.stuck.length, 0);
 }
 
 /** Lines of a `--from` replay whose records are in no file: neither appended nor there already. */
@@ -358,7 +347,7 @@ export const flushCommand: Command = {
       // The records are where the exit code says, only their printout is lost: exit 2 would say
       // nothing was done, and send a caller to look for records lost.
       const left = lost === undefined
-        ? `${stillSpooled(dirs)} still spooled`
+        ? `${leftSpooled(dirs)} still spooled`
         : `${notAppended(lost, appended)} of its lines not appended (the same runrec flush ` +
           "--from appends them, each once)";
       io.err(

@@ -9,23 +9,26 @@ import { sampleDraft } from "../fixtures.ts";
 import { lostRecordLine, newSpoolEntry, type SpoolEntry, spoolRecord } from "../../src/spool.ts";
 import { RECORD_FILE } from "../../src/deliverable.ts";
 
-/** `count` spool entries for `file`, agents `A0`… a minute apart, `notes` long each. */
-function manyEntries(file: string, count: number, notes: number): SpoolEntry[] {
+/** `count` spool entries for `file`, agents `A<first>`… a minute apart, `notes` long each. */
+function manyEntries(file: string, count: number, notes: number, first = 0): SpoolEntry[] {
   return Array.from({ length: count }, (_, i) =>
     newSpoolEntry(
       file,
       sampleDraft({
-        AgentName: `A${i}`,
-        RunTimestamp: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+        AgentName: `A${first + i}`,
+        RunTimestamp: new Date(Date.UTC(2026, 0, 1, 0, first + i)).toISOString(),
         Notes: "n".repeat(notes),
       }),
       "ENOSPC",
     ));
 }
 
-/** `count` records spooled in `del`'s own spool, agents `A0`… in spool order, `notes` long each. */
-export function spoolMany(del: string, count: number, notes: number): string[] {
-  const entries = manyEntries(join(del, RECORD_FILE), count, notes);
+/**
+ * `count` records spooled in `del`'s own spool, agents `A<first>`… (`A0`…) in spool order, `notes`
+ * long each.
+ */
+export function spoolMany(del: string, count: number, notes: number, first = 0): string[] {
+  const entries = manyEntries(join(del, RECORD_FILE), count, notes, first);
   for (const entry of entries) spoolRecord(del, entry);
   return entries.map((e) => e.draft.AgentName);
 }
