@@ -88,7 +88,10 @@ export type ReadState = [
   openedAt: number,
 ];
 
-/** The {@linkcode ReadState} of the open `file`, opened at `openedAt`; none where a field is missing. */
+/**
+ * The {@linkcode ReadState} of the open `file`, opened at `openedAt`; none where a field is
+ * missing.
+ */
 function readState(file: Deno.FsFile, openedAt: number): ReadState | undefined {
   try {
     const { dev, ino, size, mtime, ctime, birthtime } = file.statSync();

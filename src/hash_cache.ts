@@ -25,8 +25,10 @@
  * by the work trees, never committed), replaced whole through a temporary
  * file and a rename. One that cannot be read or parsed, is not runrec's, or
  * was written "later" than now (a clock set back) is ignored and replaced.
- * Outside a git repository, or where runrec may not read and write it,
- * there is none: every file is hashed.
+ * Outside a git repository, or where runrec has no permission to read and
+ * write the common git folder, there is none: every file is hashed. Where
+ * that folder cannot be written (a read-only `.git`), a cache there is read
+ * and none is written.
  *
  * @module
  */
@@ -125,7 +127,10 @@ function mayUse(path: string): boolean {
   }
 }
 
-/** A hasher that reads only files whose `stat` changed; {@linkcode HashCache.save} keeps what it learnt. */
+/**
+ * A hasher that reads only files whose `stat` changed; {@linkcode HashCache.save} keeps what it
+ * learnt.
+ */
 export interface HashCache {
   /** Hashes `paths` (absolute) as the hasher given does, from the cache where it may. */
   hash: HashFilesFn;

@@ -51,7 +51,7 @@ interface Sent {
   resolve(results: (string | Error)[]): void;
 }
 
-/** Hashes files as {@linkcode hashFiles} does. */
+/** Hashes files as {@linkcode hashFilesNoting} does. */
 export type HashFilesFn = (paths: string[]) => Promise<Map<string, string | Error>>;
 
 /** A shared, caching hasher; {@linkcode FileHasher.close} ends its workers. */
@@ -70,7 +70,7 @@ export interface FileHasher {
 
 /**
  * An `Error` of the class named in `failure` (`Deno.errors.NotFound` for
- * `NotFound`), with its `code`: what {@linkcode hashFiles} would have given.
+ * `NotFound`), with its `code`: what {@linkcode hashFilesNoting} would have given.
  */
 function errorFrom(failure: HashFailure): Error {
   const classes = Deno.errors as unknown as Record<string, new (message: string) => Error>;

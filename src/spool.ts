@@ -126,12 +126,12 @@ export interface ReplayReport {
   failures: string[];
   /**
    * Entries of the files asked about that a live replayer (another flush, an
-   * emit) holds when {@linkcode replaySpool} ends: not written yet.
+   * emit) holds when `replaySpool` (spool_flush.ts) ends: not written yet.
    */
   claimed: { path: string; claimedBy: string }[];
   /**
    * One line per record outside every folder the replay was asked about that
-   * stays in the spool: said, not failed for ({@linkcode replaySpool} of named folders).
+   * stays in the spool: said, not failed for (`replaySpool` of named folders).
    */
   elsewhere: string[];
   /**

@@ -697,7 +697,7 @@ async function replayLost<Report extends LostRecordsReport>(
       }
       continue;
     }
-    readNamedLines(resolve(recordFile)); // before the lock: see flush's
+    readNamedLines(resolve(recordFile)); // before the lock: see replaySpool's
     readEarlierSeqs(resolve(recordFile));
     try {
       // One fsync for the batch, as flush's replay of a spool; the lines stay in `file`.
@@ -744,7 +744,8 @@ async function replayLost<Report extends LostRecordsReport>(
               );
             }
           }
-          // As a spool's replay does, once its record is synced: the run's pending (or reaped) file.
+          // As a spool's replay does, once its record is synced: the run's pending (or reaped)
+          // file.
           for (const entry of appended) settleRun(writer, entry);
         }
       });

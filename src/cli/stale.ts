@@ -93,7 +93,8 @@ export interface StaleSummary {
  * @example
  * ```ts
  * import { summarise } from "./stale.ts";
- * summarise({ checks: [], upstream: [], stale: [], retired: [], cycles: [], warnings: [], unreadable: [], filesHashed: 0, filesCached: 0 }).DIRTY; // 0
+ * const empty = { checks: [], upstream: [], stale: [], retired: [], cycles: [], warnings: [] };
+ * summarise({ ...empty, unreadable: [], filesHashed: 0, filesCached: 0 }).DIRTY; // 0
  * ```
  */
 export function summarise(report: StaleReport): StaleSummary {
