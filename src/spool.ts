@@ -506,7 +506,10 @@ function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
 /** A spool folder's entry names (spool order), before any entry is read. */
 interface SpoolListing {
   folder: SpoolFolder;
-  /** What the listing found wrong: the folder unlistable, an entry that is not a file. */
+  /**
+   * What the listing found wrong (the folder unlistable, an entry that is not a file);
+   * {@linkcode listSpoolFolder} adds each entry it reads.
+   */
   items: SpoolItem[];
   /** The entries' names, claimed ones too; a name an entry took since is added when met. */
   names: string[];

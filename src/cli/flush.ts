@@ -282,7 +282,8 @@ export const flushCommand: Command = {
         removedTemporaries: report.removedTemporaries,
         journalOnly,
       }, 2);
-      // The records printed already: their array is closed, and the rest follows.
+      // After the records printed already, `]` closes their array; the document follows from
+      // its second key (its head, JSON_HEAD, was printed with the first record).
       printout.say(
         appended === 0 ? `${document}\n` : `\n  ]${document.slice(JSON_HEAD.length + 1)}\n`,
       );
