@@ -298,7 +298,9 @@ export const staleBench: Benchmark = {
       stdout: "piped",
     }, 1);
     if (JSON.parse(filled.stdout).filesHashed !== 0) {
-      throw new Error("stale with its hash cache filled still read files: the warm rows are not");
+      throw new Error(
+        "stale with its hash cache filled still read files: the rows are not of a filled cache",
+      );
     }
     // Judged warm, as git's status is with its index: the state a second run finds.
     const ratio = best(staleMs) / best(sumMs);
