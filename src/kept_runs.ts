@@ -19,18 +19,19 @@ import { RECORD_FILE } from "./deliverable.ts";
 import { kindOf } from "./walk.ts";
 import { failureReason } from "./errors.ts";
 import { gitSync, workTrees } from "./git.ts";
-import { listPendingRuns, type PendingItem, type PendingRun } from "./pending.ts";
+import { listPendingRuns, listReapedRuns, type PendingItem, type PendingRun } from "./pending.ts";
 import {
   beginWorkTreeFolder,
   granted,
   keptFolder,
+  ownRunFolders,
   type RemovedRunFolder,
   removedWorkTreeRunFolders,
 } from "./kept_journals.ts";
 
 /**
  * Keeps a copy of `run`, just kept in `delDir`'s `.runrec/pending/`, in the common git folder,
- * when `delDir` is in a linked work tree; naming the work tree and its branch. Best effort: a copy
+ * when `delDir` is in a work tree (main or linked); naming the work tree and its branch. Best effort: a copy
  * not kept leaves the run as before, and never fails its start; the warning it gives says so.
  *
  * @example
@@ -42,7 +43,7 @@ import {
  */
 export function keepRunCopy(delDir: string, run: PendingRun): string | undefined {
   try {
-    const kept = keptFolder(resolve(delDir));
+    const kept = keptFolder(resolve(delDir), { mainToo: true });
     // A library script allowed to write its project only: Deno would prompt in a terminal.
     if (kept === undefined || !granted(kept.common)) return;
     const path = join(kept.folder, PENDING_FOLDER, `${run.id}.json`);
@@ -79,7 +80,7 @@ export function keepRunCopy(delDir: string, run: PendingRun): string | undefined
  */
 export function dropRunCopy(delDir: string, id: string): void {
   try {
-    const kept = keptFolder(resolve(delDir));
+    const kept = keptFolder(resolve(delDir), { mainToo: true });
     if (kept === undefined || !granted(kept.common)) return;
     Deno.removeSync(join(kept.folder, PENDING_FOLDER, `${id}.json`));
   } catch { /* none, or left: reap finds its run recorded in the journal kept beside it */ }
@@ -102,6 +103,35 @@ export function waitingRunCopy(home: string, id: string): string | undefined {
     .filter((folder) => !folder.prunable && resolve(folder.delDir) === resolve(home))
     .map((folder) => join(folder.kept, PENDING_FOLDER, `${id}.json`))
     .find((path) => kindOf(path) === "file");
+}
+
+/**
+ * The runs kept for the deliverable folders at or beneath `targets` of the work tree holding each,
+ * whose own file is gone from the folder (`git clean -x`, `git stash --all`): neither pending
+ * nor reaped there, nor held by a finish or reap.
+ *
+ * @example
+ * ```ts
+ * import { runsWithFileRemoved } from "./kept_runs.ts";
+ * for (const { delDir, items } of runsWithFileRemoved(["."])) console.log(delDir, items);
+ * ```
+ */
+export function runsWithFileRemoved(
+  targets: readonly string[],
+): { delDir: string; items: PendingItem[] }[] {
+  const seen = new Set<string>();
+  const found: { delDir: string; items: PendingItem[] }[] = [];
+  for (const target of targets) {
+    for (const { kept, delDir } of ownRunFolders(target)) {
+      if (seen.has(kept)) continue;
+      seen.add(kept);
+      // Claims included: a finish holding the run's own file (renamed) is at work on it.
+      const own = new Set([...listPendingRuns(delDir), ...listReapedRuns(delDir)].map((i) => i.id));
+      const items = listPendingRuns(kept).filter((i) => !own.has(i.id));
+      if (items.length > 0) found.push({ delDir, items });
+    }
+  }
+  return found;
 }
 
 /** The branch checked out in the work tree whose git folder is `gitDir`, from its `HEAD`. */

@@ -12,7 +12,7 @@ import { isGone, isThere, resolvedPath, sameFolder } from "./lookups.ts";
 import { kindOf } from "./walk.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 import { DELIVERABLE_FOLDER, deliverableId, RECORD_FILE, requireFolder } from "./deliverable.ts";
-import { removedWorkTreeHome } from "./kept_journals.ts";
+import { removedWorkTreeHome, repositoryKnown } from "./kept_journals.ts";
 import { waitingRunCopy } from "./kept_runs.ts";
 import { nearbyFolders, pendingElsewhere, runAndItsFinish, unfinishedRuns } from "./nearby_runs.ts";
 import { folderGitMovedTo, leftByGit } from "./git_moved_folder.ts";
@@ -127,6 +127,17 @@ export async function runFromToken(
       );
     }
     throw goneError(delDir, id, "finish with --agent NAME records it from the token");
+  }
+  // Reap may have written it FAILED in the repository, which nothing here names: a record from
+  // the token, linked to none, would be its second.
+  if (folderGone && !repositoryKnown(delDir)) {
+    throw new InputError(
+      `${delDir}: no such folder (a removed work tree?), and no repository is found from here ` +
+        "or from its path: reap there may have written the run FAILED, which a record from the " +
+        "token would not supersede; nothing written; run it from inside the repository: " +
+        `cd <the repository> && runrec finish ${shellWord(path)} --agent ${shellWord(agent)}` +
+        `${status === undefined ? "" : ` --status ${shellWord(status)}`} ...`,
+    );
   }
   const implausible = implausibleStart(started, Date.now(), true);
   if (implausible) throw goneError(delDir, id, implausible);
@@ -680,11 +691,14 @@ export function movedFolder(
   if (holders.length === 0) {
     // In a work tree removed since: its run reaped here from the copy kept (./kept_runs.ts), or
     // (the agent alive through a forced removal) that copy still waiting, finished here by it.
+    // Reaped by a reap run in another work tree than the one found (from outside the repository).
     const home = removedWorkTreeHome(token.delDir);
     if (home === undefined) return undefined;
     if (unfinishedRuns(home).some(({ item }) => item.id === token.id)) {
       return { delDir: home, id: token.id };
     }
+    const elsewhere = reapedInOtherWorkTree({ delDir: home, id: token.id });
+    if (elsewhere !== undefined) return elsewhere;
     const copy = waitingRunCopy(home, token.id);
     return copy === undefined ? undefined : { delDir: home, id: token.id, path: copy };
   }
@@ -698,7 +712,8 @@ export function movedFolder(
 /**
  * The deliverable folder at the token's path in another work tree of the repository that holds
  * its run reaped (or pending): the token's work tree was removed, its run reaped there from the
- * copy kept (./kept_runs.ts), and a work tree added again at its path since.
+ * copy kept (./kept_runs.ts), and a work tree added again at its path since (or the one
+ * {@linkcode movedFolder} found for it is not the one reap ran in).
  */
 function reapedInOtherWorkTree(
   token: { delDir: string; id: string },

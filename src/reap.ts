@@ -45,6 +45,7 @@ import {
   recordedInOtherWorkTree,
   recordedThere,
   removedWorkTreeRuns,
+  runsWithFileRemoved,
   startedIn,
 } from "./kept_runs.ts";
 
@@ -191,7 +192,7 @@ export async function reapRuns(
     const items = listPendingRuns(home).filter((item) => ids.has(item.id));
     folders.push({ delDir: home, items, reapedClaims: [] });
   }
-  for (const { delDir, items, reapedClaims, removed } of folders) {
+  for (const { delDir, items, reapedClaims, removed, fileRemoved } of folders) {
     // Read once per folder, and only where a run waits: the record file may be large. Each later
     // look reads on from where the last ended, not the whole file for each run (scale37 F2).
     const history: FolderHistory = {
@@ -240,6 +241,9 @@ export async function reapRuns(
       const due = found?.reaped ? "reaped already" : whyReap(item, clock, olderThanMs);
       const reason = due && removed
         ? `${due}; started in ${startedIn(item.run, removed.workTree)}`
+        : due && fileRemoved
+        ? `${due}; its pending file was removed (git clean -x?): reaped from its copy in the ` +
+          "common git folder"
         : due;
       if (!reason) {
         const { pid, host } = item.run;
@@ -580,6 +584,10 @@ function pendingRunsAt(targets: readonly string[]): RunsToSettle[] {
   for (const { folder, items } of removedWorkTreeRuns(targets)) {
     found.push({ delDir: folder.delDir, items, reapedClaims: [], removed: folder });
   }
+  // The copies of runs whose own file was taken from a work tree still there (`git clean -x`).
+  for (const { delDir, items } of runsWithFileRemoved(targets)) {
+    found.push({ delDir, items, reapedClaims: [], fileRemoved: true });
+  }
   return found;
 }
 
@@ -590,6 +598,8 @@ interface RunsToSettle {
   reapedClaims: PendingItem[];
   /** The runs are a removed work tree's, kept in the common git folder, for `delDir` here. */
   removed?: RemovedRunFolder;
+  /** The runs are copies kept in the common git folder of runs whose file `delDir` lost. */
+  fileRemoved?: boolean;
 }
 
 /**
