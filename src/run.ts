@@ -15,7 +15,8 @@
  * @module
  */
 import { sameFolder } from "./lookups.ts";
-import { dropRunCopy, keepRunCopy } from "./kept_runs.ts";
+import { dropRunCopy, keepRunCopy, startedIn } from "./kept_runs.ts";
+import { KEPT_JOURNALS } from "./kept_journals.ts";
 import { retriedAfter } from "./retried_start.ts";
 import { kindOf, walk } from "./walk.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
@@ -644,6 +645,10 @@ async function finishNamedRun(
       : e;
   }
   if (movedFrom !== undefined) pending.start.notes.push(gitMovedNote(movedFrom, delDir));
+  // Claimed from the copy a work tree removed since left (./kept_runs.ts): said as reap says it.
+  if (pending.keptFrom !== undefined && path?.includes(`/${KEPT_JOURNALS}/`)) {
+    pending.start.notes.push(`started in ${startedIn(pending, pending.keptFrom.workTree)}`);
+  }
   // Said again as it was given: a reaped run's claimed file is no token finish takes.
   const reaped = await recordedAlready(delDir, pending, claim);
   const outcome = await refusedStillPending(

@@ -219,3 +219,26 @@ Deno.test("in the main work tree, a finish killed (SIGKILL) after its record, be
   assertEquals((await runsOfB(join(root, DEL))).map((r) => r.RunStatus), ["SUCCESS", "SUCCESS"]);
   assertEquals(await keptRuns(root), []);
 });
+
+Deno.test("an agent alive through a forced removal of its linked work tree beside the repository: its finish by token from outside the repository records the run once in the main work tree, its Notes naming the removed work tree and its branch", async () => {
+  const { root, env } = await repository();
+  const wt = `${root}-t2`;
+  await git(root, "worktree", "add", "-q", "-b", "t2", wt);
+  const alive = agent();
+  try {
+    const started = await cli(wt, env, "start", DEL, "--agent", "B", "--pid", `${alive.pid}`);
+    assertEquals(started.code, 0, started.stderr);
+    await git(root, "worktree", "remove", "--force", wt);
+    const outside = await tempDir({ prefix: "runrec-outside-" });
+    const finish = await cli(outside, env, "finish", started.stdout.trim(), "--status", "SUCCESS");
+    assertEquals(finish.code, 0, finish.stderr);
+  } finally {
+    await kill(alive);
+  }
+  const reap = await cli(root, { TMPDIR: await tempDir() }, "reap", ".");
+  assertEquals(reap.code, 0, reap.stderr);
+  const runs = await runsOfB(join(root, DEL));
+  assertEquals(runs.map((r) => r.RunStatus), ["SUCCESS"]);
+  assert(runs[0].Notes.includes(`started in the work tree ${wt} (branch t2), removed since`));
+  assertEquals(await keptRuns(root), []);
+});
