@@ -1117,8 +1117,12 @@ export async function finishClaimed(
           : ""),
     );
   }
-  if (!claimed) return outcome;
   const kept = outcome.written || outcome.unconfirmed || outcome.spooledTo;
+  if (!claimed) {
+    // Recorded from its token (its file removed): the copy goes too, or reap finds it recorded.
+    if (kept) dropRunCopy(delDir, run.id);
+    return outcome;
+  }
   if (!kept && outcome.lost && options.print) {
     // Its line is all that holds the record: the run leaves pending once the line is out.
     (outcome as HeldOutcome).settle = (said) => said ? retire(claimed) : releaseClaim(claimed);

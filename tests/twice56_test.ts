@@ -205,12 +205,17 @@ Deno.test("in the main work tree, a finish killed (SIGKILL) after its record, be
     const reap = await cli(root, env, "reap", ".");
     assertEquals(reap.code, 0, reap.stderr);
     assertEquals((await runsOfB(join(root, DEL))).map((r) => r.RunStatus), ["SUCCESS"]);
+    // The killed finish's copy removed (its record found), the live agent's left.
+    const left = await keptRuns(root);
+    assert(left.length === 1 && left[0] !== copy, reap.stdout);
     const late = await cli(
       root,
       env,
       ...["finish", second.stdout.trim(), "--status", "SUCCESS", "--agent", "B"],
     );
     assertEquals(late.code, 0, late.stderr);
+    // Recorded from the token, its copy gone with it.
+    assertEquals(await keptRuns(root), []);
   } finally {
     await kill(alive);
   }
