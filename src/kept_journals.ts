@@ -436,9 +436,10 @@ export function removedWorkTreeHome(delDir: string): string | undefined {
 }
 
 /**
- * Whether a work tree holds the current folder, or the folder nearest `delDir` that is there, or
- * one of the folders {@linkcode repositoriesNear} looks in beside it: `false` when no repository
- * can be told from what a token names, run from outside any (or from a deleted folder).
+ * Whether a late finish of `delDir` (absolute), a deliverable folder gone, can tell the
+ * repository it was in: a work tree holds the current folder, or one found from `delDir`'s path
+ * names the removed work tree that held it ({@linkcode removedWorkTreeHome}). `false` run from
+ * outside any repository (or from a deleted folder) with nothing near naming it.
  *
  * @example
  * ```ts
@@ -447,7 +448,16 @@ export function removedWorkTreeHome(delDir: string): string | undefined {
  * ```
  */
 export function repositoryKnown(delDir: string): boolean {
-  return !repositoriesNear(delDir).next().done;
+  return currentWorkTree() !== undefined || removedWorkTreeHome(delDir) !== undefined;
+}
+
+/** The work tree holding the current folder; `undefined` outside one, or in a deleted folder. */
+function currentWorkTree(): { top: string; commonDir: string } | undefined {
+  try {
+    return workTreeOf(Deno.cwd());
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -458,11 +468,7 @@ export function repositoryKnown(delDir: string): boolean {
  * the first that names the work tree ends the look.
  */
 function* repositoriesNear(delDir: string): Generator<{ top: string; commonDir: string }> {
-  let cwd: string | undefined;
-  try {
-    cwd = Deno.cwd();
-  } catch { /* deleted: the token is all */ }
-  const here = cwd === undefined ? undefined : workTreeOf(cwd);
+  const here = currentWorkTree();
   if (here !== undefined) yield here;
   const near = nearestFolder(delDir);
   const holding = workTreeOf(near);

@@ -132,6 +132,8 @@ Deno.test("a linked work tree's killed run reaped FAILED in the main work tree, 
   const far = join(await tempDir({ prefix: "runrec-far-" }), "a", "b");
   await Deno.mkdir(far, { recursive: true });
   const [token] = await reapedInMain(root, env, join(far, "t2"));
+  // A repository beside it that does not name its work tree tells nothing.
+  await git(far, "init", "-q", "other");
 
   const outside = await tempDir({ prefix: "runrec-outside-" });
   const late = await cli(outside, env, "finish", token, "--status", "SUCCESS", "--agent", "B");
