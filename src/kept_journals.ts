@@ -508,8 +508,16 @@ export function ownRunFolders(root: string): { kept: string; delDir: string }[] 
   }));
 }
 
-/** The folders beneath `folder` whose `.runrec/pending/` a linked work tree kept runs in. */
-function keptRunFoldersBeneath(folder: string): string[] {
+/**
+ * The folders beneath `folder` whose `.runrec/pending/` a work tree kept runs in.
+ *
+ * @example
+ * ```ts
+ * import { keptRunFoldersBeneath } from "./kept_journals.ts";
+ * keptRunFoldersBeneath("/repo/.git/runrec-journals/agent-0123456789ab"); // [] for none
+ * ```
+ */
+export function keptRunFoldersBeneath(folder: string): string[] {
   const found: string[] = [];
   for (const entry of entriesOf(folder)) {
     if (!entry.isDirectory) continue;

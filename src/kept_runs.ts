@@ -23,7 +23,9 @@ import { listPendingRuns, listReapedRuns, type PendingItem, type PendingRun } fr
 import {
   beginWorkTreeFolder,
   granted,
+  KEPT_JOURNALS,
   keptFolder,
+  keptRunFoldersBeneath,
   ownRunFolders,
   type RemovedRunFolder,
   removedWorkTreeRunFolders,
@@ -82,7 +84,17 @@ export function dropRunCopy(delDir: string, id: string): void {
   try {
     const kept = keptFolder(resolve(delDir), { mainToo: true });
     if (kept === undefined || !granted(kept.common)) return;
-    Deno.removeSync(join(kept.folder, PENDING_FOLDER, `${id}.json`));
+    const name = join(PENDING_FOLDER, `${id}.json`);
+    try {
+      Deno.removeSync(join(kept.folder, name));
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) return;
+      // Kept at the path the run started at: its folder renamed or moved since (git mv). Left,
+      // reap would take it for a run whose file was removed there, and record it twice.
+      const copies = keptRunFoldersBeneath(join(kept.common, KEPT_JOURNALS, kept.key));
+      const copy = copies.map((folder) => join(folder, name)).find((p) => kindOf(p) === "file");
+      if (copy !== undefined) Deno.removeSync(copy);
+    }
   } catch { /* none, or left: reap finds its run recorded in the journal kept beside it */ }
 }
 
@@ -125,6 +137,8 @@ export function runsWithFileRemoved(
     for (const { kept, delDir } of ownRunFolders(target)) {
       if (seen.has(kept)) continue;
       seen.add(kept);
+      // A folder gone (moved: its runs went with it, and are reaped where they are now).
+      if (kindOf(delDir) !== "folder") continue;
       // Claims included: a finish holding the run's own file (renamed) is at work on it.
       const own = new Set([...listPendingRuns(delDir), ...listReapedRuns(delDir)].map((i) => i.id));
       const items = listPendingRuns(kept).filter((i) => !own.has(i.id));

@@ -249,3 +249,21 @@ Deno.test("an agent alive through a forced removal of its linked work tree besid
   assert(runs[0].Notes.includes(`started in the work tree ${wt} (branch t2), removed since`));
   assertEquals(await keptRuns(root), []);
 });
+
+Deno.test("a killed agent's run in the main work tree whose folder git mv renamed during the run, its old path back (git checkout): reap writes it FAILED once, in the renamed folder, and leaves no copy", async () => {
+  const { root, env } = await repository();
+  const del = join(root, DEL);
+  const process = agent();
+  const started = await cli(root, env, "start", DEL, "--agent", "B", "--pid", `${process.pid}`);
+  assertEquals(started.code, 0, started.stderr);
+  await kill(process);
+  const renamed = join(del, "..", "DEL-01-02_Renamed");
+  await git(root, "mv", del, renamed); // its .runrec/ with it
+  await git(root, "checkout", "-q", "HEAD", "--", del);
+
+  const reap = await cli(root, env, "reap", ".");
+  assertEquals(reap.code, 0, reap.stderr);
+  assertEquals(await runsOfB(del), [], reap.stdout);
+  assertEquals((await runsOfB(renamed)).map((r) => r.RunStatus), ["FAILED"]);
+  assertEquals(await keptRuns(root), []);
+});
