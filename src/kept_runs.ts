@@ -17,6 +17,7 @@ import { PENDING_FOLDER, REAPED_ERROR } from "./run_files.ts";
 import { runIdNote } from "./run_ids.ts";
 import { RECORD_FILE } from "./deliverable.ts";
 import { kindOf } from "./walk.ts";
+import { leftByGit } from "./git_moved_folder.ts";
 import { failureReason } from "./errors.ts";
 import { gitSync, workTrees } from "./git.ts";
 import { listPendingRuns, listReapedRuns, type PendingItem, type PendingRun } from "./pending.ts";
@@ -137,8 +138,9 @@ export function runsWithFileRemoved(
     for (const { kept, delDir } of ownRunFolders(target)) {
       if (seen.has(kept)) continue;
       seen.add(kept);
-      // A folder gone (moved: its runs went with it, and are reaped where they are now).
-      if (kindOf(delDir) !== "folder") continue;
+      // A folder gone, or left by git with runrec's state only (moved: its runs went with it,
+      // and are reaped where they are now).
+      if (kindOf(delDir) !== "folder" || leftByGit(delDir)) continue;
       // Claims included: a finish holding the run's own file (renamed) is at work on it.
       const own = new Set([...listPendingRuns(delDir), ...listReapedRuns(delDir)].map((i) => i.id));
       const items = listPendingRuns(kept).filter((i) => !own.has(i.id));

@@ -41,6 +41,7 @@ import { refuseSlipInsideDeliverable } from "./targets.ts";
 import { folderGitMovedTo, leftByGit, moveLeftRun } from "./git_moved_folder.ts";
 import { oneLine } from "./names.ts";
 import { granted, type RemovedRunFolder } from "./kept_journals.ts";
+import { nearbyFolders, unfinishedRuns } from "./nearby_runs.ts";
 import {
   recordedInOtherWorkTree,
   recordedThere,
@@ -192,6 +193,11 @@ export async function reapRuns(
     const items = listPendingRuns(home).filter((item) => ids.has(item.id));
     folders.push({ delDir: home, items, reapedClaims: [] });
   }
+  // Last, the copies of runs whose own file was taken from a work tree still there (`git clean
+  // -x`): a run reaped above, where its folder went, has its copy removed with it.
+  for (const { delDir, items } of runsWithFileRemoved(targets)) {
+    folders.push({ delDir, items, reapedClaims: [], fileRemoved: true });
+  }
   for (const { delDir, items, reapedClaims, removed, fileRemoved } of folders) {
     // Read once per folder, and only where a run waits: the record file may be large. Each later
     // look reads on from where the last ended, not the whole file for each run (scale37 F2).
@@ -216,6 +222,12 @@ export async function reapRuns(
       if (elsewhere && "left" in elsewhere) report.left.push(elsewhere.left);
       if (elsewhere && "reaped" in elsewhere) report.reaped.push(elsewhere.reaped);
       if (elsewhere) continue;
+      // Its file not removed but moved with its folder (git mv), there still: reaped there.
+      const movedTo = fileRemoved ? nearbyHolder(delDir, item.id) : undefined;
+      if (movedTo !== undefined) {
+        report.left.push({ delDir, run: item.run, reason: `pending in ${movedTo}: reap it there` });
+        continue;
+      }
       if (!item.claimedBy) recordOf ??= await history.recorded();
       const found = item.claimedBy ? undefined : recordOf!(item.run);
       if (found !== undefined && !found.reaped) {
@@ -584,11 +596,14 @@ function pendingRunsAt(targets: readonly string[]): RunsToSettle[] {
   for (const { folder, items } of removedWorkTreeRuns(targets)) {
     found.push({ delDir: folder.delDir, items, reapedClaims: [], removed: folder });
   }
-  // The copies of runs whose own file was taken from a work tree still there (`git clean -x`).
-  for (const { delDir, items } of runsWithFileRemoved(targets)) {
-    found.push({ delDir, items, reapedClaims: [], fileRemoved: true });
-  }
   return found;
+}
+
+/** The deliverable folder near `delDir` (not it) where run `id` is pending or reaped. */
+function nearbyHolder(delDir: string, id: string): string | undefined {
+  return nearbyFolders(delDir).find((dir) =>
+    !sameFolder(dir, delDir) && unfinishedRuns(dir).some(({ item }) => item.id === id)
+  );
 }
 
 /** A deliverable folder's runs for reap to look at. */
