@@ -267,3 +267,38 @@ Deno.test("a killed agent's run in the main work tree whose folder git mv rename
   assertEquals((await runsOfB(renamed)).map((r) => r.RunStatus), ["FAILED"]);
   assertEquals(await keptRuns(root), []);
 });
+
+Deno.test("a finish by token of a run whose pending file git clean -x removed, its record's write held up (strace delay), while reap (--older-than 0s) looks at the run's copy: reap leaves it to that finish; one SUCCESS record, no FAILED", async () => {
+  const { root, env } = await repository();
+  const del = join(root, DEL);
+  const started = await cli(root, env, "start", DEL, "--agent", "B");
+  assertEquals(started.code, 0, started.stderr);
+  await git(root, "clean", "-qfdx");
+  const finish = new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-P", join(del, "RunRecords.csv")],
+      ...["-e", "trace=write,pwrite64", "-e", "inject=write,pwrite64:delay_enter=1500000:when=1"],
+      ...RUNREC,
+      ...["finish", started.stdout.trim(), "--status", "SUCCESS", "--agent", "B"],
+    ],
+    cwd: root,
+    env,
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  // The finish holds the run (its marker made) before its write is held up.
+  const lost = join(del, ".runrec", "lost");
+  for (let i = 0; i < 200 && (await filesBeneath(lost)).length === 0; i++) {
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  assert((await filesBeneath(lost)).length > 0, "the finish made its marker");
+  const reap = await cli(root, env, "reap", ".", "--older-than", "0s");
+  const done = await finish.output();
+  assertEquals(done.code, 0, new TextDecoder().decode(done.stderr));
+  assertEquals(reap.code, 0, reap.stderr);
+  assertEquals((await runsOfB(del)).map((r) => r.RunStatus), ["SUCCESS"], reap.stdout);
+  const again = await cli(root, env, "reap", ".", "--older-than", "0s");
+  assertEquals(again.code, 0, again.stderr);
+  assertEquals((await runsOfB(del)).map((r) => r.RunStatus), ["SUCCESS"], again.stdout);
+  assertEquals(await keptRuns(root), []);
+});
