@@ -20,7 +20,14 @@ import { kindOf } from "./walk.ts";
 import { leftByGit } from "./git_moved_folder.ts";
 import { failureReason } from "./errors.ts";
 import { gitSync, workTrees } from "./git.ts";
-import { listPendingRuns, listReapedRuns, type PendingItem, type PendingRun } from "./pending.ts";
+import {
+  listPendingRuns,
+  listReapedRuns,
+  type PendingItem,
+  pendingPath,
+  type PendingRun,
+  reapedPath,
+} from "./pending.ts";
 import {
   beginWorkTreeFolder,
   granted,
@@ -34,8 +41,9 @@ import {
 
 /**
  * Keeps a copy of `run`, just kept in `delDir`'s `.runrec/pending/`, in the common git folder,
- * when `delDir` is in a work tree (main or linked); naming the work tree and its branch. Best effort: a copy
- * not kept leaves the run as before, and never fails its start; the warning it gives says so.
+ * when `delDir` is in a work tree (main or linked); naming the work tree and its branch. Best
+ * effort: a copy not kept leaves the run as before, and never fails its start; the warning it
+ * gives says so.
  *
  * @example
  * ```ts
@@ -148,6 +156,45 @@ export function runsWithFileRemoved(
     }
   }
   return found;
+}
+
+/**
+ * The copy kept of run `id` of `delDir` (in a work tree there now) whose own file is gone from the
+ * folder (`git clean -x`): a finish claims it as the run's file, its inputs with it, and no reap
+ * later records the run again. `undefined` when the run's file is there (pending or reaped), or no
+ * copy is.
+ *
+ * @example
+ * ```ts
+ * import { removedFileCopy } from "./kept_runs.ts";
+ * removedFileCopy("/repo/PKG-01/DEL-01-02_X", "20260222T101500123Z-1a2b3c4d"); // undefined: none
+ * ```
+ */
+export function removedFileCopy(delDir: string, id: string): string | undefined {
+  if ([pendingPath, reapedPath].some((file) => kindOf(file(delDir, id)) !== "other")) return;
+  try {
+    const kept = keptFolder(resolve(delDir), { mainToo: true });
+    const copy = kept && join(kept.folder, PENDING_FOLDER, `${id}.json`);
+    return copy !== undefined && kindOf(copy) === "file" ? copy : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The runs of `delDir` itself whose own file is gone while their copy remains
+ * ({@linkcode runsWithFileRemoved}): a finish by folder finds them as pending runs.
+ *
+ * @example
+ * ```ts
+ * import { removedFileCopies } from "./kept_runs.ts";
+ * removedFileCopies("/repo/PKG-01/DEL-01-02_X"); // [] for none
+ * ```
+ */
+export function removedFileCopies(delDir: string): PendingItem[] {
+  return runsWithFileRemoved([delDir])
+    .filter((found) => resolve(found.delDir) === resolve(delDir))
+    .flatMap((found) => found.items);
 }
 
 /** The branch checked out in the work tree whose git folder is `gitDir`, from its `HEAD`. */

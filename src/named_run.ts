@@ -13,7 +13,7 @@ import { kindOf } from "./walk.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 import { DELIVERABLE_FOLDER, deliverableId, RECORD_FILE, requireFolder } from "./deliverable.ts";
 import { removedWorkTreeHome, repositoryKnown } from "./kept_journals.ts";
-import { waitingRunCopy } from "./kept_runs.ts";
+import { removedFileCopies, removedFileCopy, waitingRunCopy } from "./kept_runs.ts";
 import { nearbyFolders, pendingElsewhere, runAndItsFinish, unfinishedRuns } from "./nearby_runs.ts";
 import { folderGitMovedTo, leftByGit } from "./git_moved_folder.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
@@ -272,7 +272,9 @@ async function namedRun(
     // A run of the folder kept outside it is finished from its file there (or, reaped, beside it).
     const outside = keptOutside(resolve(target)).find((i) => i.id === run) ??
       reapedOutside(resolve(target)).find((i) => i.id === run);
-    return { delDir: resolve(target), id: run, ...outside && { path: tokenOf(outside) } };
+    const copy = outside ? undefined : removedFileCopy(resolve(target), run);
+    const path = outside ? tokenOf(outside) : copy;
+    return { delDir: resolve(target), id: run, ...path !== undefined && { path } };
   }
   const token = parseToken(target) ?? tokenAsPasted(target);
   // A folder gone altogether (a removed worktree) keeps the token: finish records it from there.
@@ -281,7 +283,10 @@ async function namedRun(
     const there = kindOf(token.delDir) === "folder" && !leftByGit(token.delDir);
     if (!there) return movedFolder(token) ?? token;
     const held = [pendingPath, reapedPath].some((file) => isThere(file(token.delDir, token.id)));
-    return held ? token : reapedInOtherWorkTree(token) ?? token;
+    if (held) return token;
+    // Its file removed (`git clean -x`): the copy kept in the common git folder is the run's.
+    const copy = removedFileCopy(token.delDir, token.id);
+    return reapedInOtherWorkTree(token) ?? (copy === undefined ? token : { ...token, path: copy });
   }
   const kind = kindOf(target);
   if (kind === "file" || (target.endsWith(".json") && kind !== "folder")) {
@@ -295,7 +300,8 @@ async function namedRun(
   requireFolder(resolve(target), target);
   const delDir = resolve(target);
   // Kept outside (the folder read-only at start): start --help promises finish <del-dir> finds it.
-  const items = [...listPendingRuns(delDir), ...keptOutside(delDir)];
+  // And those whose file was removed (`git clean -x`), kept in the common git folder.
+  const items = [...listPendingRuns(delDir), ...keptOutside(delDir), ...removedFileCopies(delDir)];
   const waiting = items.filter((i) => i.run && !i.claimedBy);
   const held = heldRunOf(items, agent);
   if (held !== undefined) return { delDir, id: held.id, path: runFileOf(held) };

@@ -14,12 +14,12 @@
  *
  * @module
  */
-import { sameFolder } from "./lookups.ts";
+import { resolvedPath, sameFolder } from "./lookups.ts";
 import { dropRunCopy, keepRunCopy, startedIn } from "./kept_runs.ts";
 import { KEPT_JOURNALS } from "./kept_journals.ts";
 import { retriedAfter } from "./retried_start.ts";
 import { kindOf, walk } from "./walk.ts";
-import { basename, dirname, join, relative, resolve } from "./path.ts";
+import { basename, dirname, isAtOrBeneath, join, relative, resolve } from "./path.ts";
 import {
   DELIVERABLE_FOLDER,
   deliverableId,
@@ -645,9 +645,15 @@ async function finishNamedRun(
       : e;
   }
   if (movedFrom !== undefined) pending.start.notes.push(gitMovedNote(movedFrom, delDir));
-  // Claimed from the copy a work tree removed since left (./kept_runs.ts): said as reap says it.
+  // Claimed from its copy (./kept_runs.ts): of a work tree removed since (said as reap says it),
+  // or its file removed from this one.
   if (pending.keptFrom !== undefined && path?.includes(`/${KEPT_JOURNALS}/`)) {
-    pending.start.notes.push(`started in ${startedIn(pending, pending.keptFrom.workTree)}`);
+    pending.start.notes.push(
+      isAtOrBeneath(resolvedPath(delDir), resolvedPath(pending.keptFrom.workTree))
+        ? "pending run file removed during the run (git clean -x?): finished from its copy in " +
+          "the common git folder"
+        : `started in ${startedIn(pending, pending.keptFrom.workTree)}`,
+    );
   }
   // Said again as it was given: a reaped run's claimed file is no token finish takes.
   const reaped = await recordedAlready(delDir, pending, claim);

@@ -268,7 +268,7 @@ Deno.test("a killed agent's run in the main work tree whose folder git mv rename
   assertEquals(await keptRuns(root), []);
 });
 
-Deno.test("a finish by token of a run whose pending file git clean -x removed, its record's write held up (strace delay), while reap (--older-than 0s) looks at the run's copy: reap leaves it to that finish; one SUCCESS record, no FAILED", async () => {
+Deno.test("a finish by token of a run whose pending file git clean -x removed, its record's write held up (strace delay), while reap (--older-than 0s) looks at the run's copy: the finish holds the copy, reap leaves it; one SUCCESS record, with the start's inputs, no FAILED", async () => {
   const { root, env } = await repository();
   const del = join(root, DEL);
   const started = await cli(root, env, "start", DEL, "--agent", "B");
@@ -286,17 +286,20 @@ Deno.test("a finish by token of a run whose pending file git clean -x removed, i
     stdout: "null",
     stderr: "piped",
   }).spawn();
-  // The finish holds the run (its marker made) before its write is held up.
-  const lost = join(del, ".runrec", "lost");
-  for (let i = 0; i < 200 && (await filesBeneath(lost)).length === 0; i++) {
+  // The finish holds the run (the copy claimed, renamed) before its write is held up.
+  const claimed = async () => (await keptRuns(root)).some((f) => f.includes(".json.claim-"));
+  for (let i = 0; i < 200 && !await claimed(); i++) {
     await new Promise((r) => setTimeout(r, 25));
   }
-  assert((await filesBeneath(lost)).length > 0, "the finish made its marker");
+  assert(await claimed(), "the finish claimed the run's copy");
   const reap = await cli(root, env, "reap", ".", "--older-than", "0s");
   const done = await finish.output();
   assertEquals(done.code, 0, new TextDecoder().decode(done.stderr));
   assertEquals(reap.code, 0, reap.stderr);
-  assertEquals((await runsOfB(del)).map((r) => r.RunStatus), ["SUCCESS"], reap.stdout);
+  const [recorded, ...more] = await runsOfB(del);
+  assertEquals([recorded?.RunStatus, more.length], ["SUCCESS", 0], reap.stdout);
+  assert(recorded.InputContextSHA !== "TBD", "recorded from its copy, not from the token");
+  assertMatch(recorded.Notes, /finished from its copy in the common git folder/);
   const again = await cli(root, env, "reap", ".", "--older-than", "0s");
   assertEquals(again.code, 0, again.stderr);
   assertEquals((await runsOfB(del)).map((r) => r.RunStatus), ["SUCCESS"], again.stdout);
