@@ -174,8 +174,13 @@ export function removedFileCopy(delDir: string, id: string): string | undefined 
   if ([pendingPath, reapedPath].some((file) => kindOf(file(delDir, id)) !== "other")) return;
   try {
     const kept = keptFolder(resolve(delDir), { mainToo: true });
-    const copy = kept && join(kept.folder, PENDING_FOLDER, `${id}.json`);
-    return copy !== undefined && kindOf(copy) === "file" ? copy : undefined;
+    if (kept === undefined) return undefined;
+    const name = `${id}.json`;
+    // Claimed too: a finish holding it is waited for, not raced from the token.
+    const held = [...Deno.readDirSync(join(kept.folder, PENDING_FOLDER))].some((entry) =>
+      entry.name === name || entry.name.startsWith(`${name}.claim-`)
+    );
+    return held ? join(kept.folder, PENDING_FOLDER, name) : undefined;
   } catch {
     return undefined;
   }

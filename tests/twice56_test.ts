@@ -305,3 +305,24 @@ Deno.test("a finish by token of a run whose pending file git clean -x removed, i
   assertEquals((await runsOfB(del)).map((r) => r.RunStatus), ["SUCCESS"], again.stdout);
   assertEquals(await keptRuns(root), []);
 });
+
+Deno.test("after git clean -x in the main work tree, four finishes of one token race: the run's copy is claimed by one, recorded once with its start's inputs; the others exit 2 (finished already, or being finished)", async () => {
+  const { root, env } = await repository();
+  const started = await cli(root, env, "start", DEL, "--agent", "B");
+  assertEquals(started.code, 0, started.stderr);
+  await git(root, "clean", "-qfdx");
+  const token = started.stdout.trim();
+  const results = await Promise.all(
+    [1, 2, 3, 4].map(() => cli(root, env, "finish", token, "--status", "SUCCESS", "--agent", "B")),
+  );
+  const said = results.map((r) => `${r.code} ${r.stderr}`).join("\n");
+  assertEquals(results.filter((r) => r.code === 0).length, 1, said);
+  for (const lost of results.filter((r) => r.code !== 0)) {
+    assertEquals(lost.code, 2, said);
+    assertMatch(lost.stderr, /finished already|being finished/);
+  }
+  const [recorded, ...more] = await runsOfB(join(root, DEL));
+  assertEquals([recorded?.RunStatus, more.length], ["SUCCESS", 0], said);
+  assert(recorded.InputContextSHA !== "TBD", said);
+  assertEquals(await keptRuns(root), []);
+});
