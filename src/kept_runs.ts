@@ -18,6 +18,7 @@ import { runIdNote } from "./run_ids.ts";
 import { RECORD_FILE } from "./deliverable.ts";
 import { kindOf } from "./walk.ts";
 import { leftByGit } from "./git_moved_folder.ts";
+import { nearbyFolders, unfinishedRuns } from "./nearby_runs.ts";
 import { failureReason } from "./errors.ts";
 import { gitSync, workTrees } from "./git.ts";
 import {
@@ -180,7 +181,11 @@ export function removedFileCopy(delDir: string, id: string): string | undefined 
     const held = [...Deno.readDirSync(join(kept.folder, PENDING_FOLDER))].some((entry) =>
       entry.name === name || entry.name.startsWith(`${name}.claim-`)
     );
-    return held ? join(kept.folder, PENDING_FOLDER, name) : undefined;
+    if (!held) return undefined;
+    // Its file moved with its folder (git mv; the old path back): the run is there, not here.
+    return nearbyHolder(delDir, id) === undefined
+      ? join(kept.folder, PENDING_FOLDER, name)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -199,7 +204,24 @@ export function removedFileCopy(delDir: string, id: string): string | undefined 
 export function removedFileCopies(delDir: string): PendingItem[] {
   return runsWithFileRemoved([delDir])
     .filter((found) => resolve(found.delDir) === resolve(delDir))
-    .flatMap((found) => found.items);
+    .flatMap((found) => found.items)
+    .filter((item) => nearbyHolder(delDir, item.id) === undefined);
+}
+
+/**
+ * The deliverable folder near `delDir` (not it) where run `id` is pending or reaped: its file
+ * moved there with its folder (`git mv`), so its copy at `delDir`'s path is no removed file's.
+ *
+ * @example
+ * ```ts
+ * import { nearbyHolder } from "./kept_runs.ts";
+ * nearbyHolder("/repo/PKG-01/DEL-01-02_X", "20260222T101500123Z-1a2b3c4d"); // undefined: none
+ * ```
+ */
+export function nearbyHolder(delDir: string, id: string): string | undefined {
+  return nearbyFolders(delDir).find((dir) =>
+    resolve(dir) !== resolve(delDir) && unfinishedRuns(dir).some(({ item }) => item.id === id)
+  );
 }
 
 /** The branch checked out in the work tree whose git folder is `gitDir`, from its `HEAD`. */

@@ -41,8 +41,8 @@ import { refuseSlipInsideDeliverable } from "./targets.ts";
 import { folderGitMovedTo, leftByGit, moveLeftRun } from "./git_moved_folder.ts";
 import { oneLine } from "./names.ts";
 import { granted, type RemovedRunFolder } from "./kept_journals.ts";
-import { nearbyFolders, unfinishedRuns } from "./nearby_runs.ts";
 import {
+  nearbyHolder,
   recordedInOtherWorkTree,
   recordedThere,
   removedWorkTreeRuns,
@@ -597,13 +597,6 @@ function pendingRunsAt(targets: readonly string[]): RunsToSettle[] {
     found.push({ delDir: folder.delDir, items, reapedClaims: [], removed: folder });
   }
   return found;
-}
-
-/** The deliverable folder near `delDir` (not it) where run `id` is pending or reaped. */
-function nearbyHolder(delDir: string, id: string): string | undefined {
-  return nearbyFolders(delDir).find((dir) =>
-    !sameFolder(dir, delDir) && unfinishedRuns(dir).some(({ item }) => item.id === id)
-  );
 }
 
 /** A deliverable folder's runs for reap to look at. */
