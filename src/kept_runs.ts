@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { join, relative, resolve } from "./path.ts";
+import { basename, dirname, join, relative, resolve } from "./path.ts";
 import { resolvedPath } from "./lookups.ts";
 import { PENDING_FOLDER, REAPED_ERROR } from "./run_files.ts";
 import { runIdNote } from "./run_ids.ts";
@@ -172,22 +172,32 @@ export function runsWithFileRemoved(
  * ```
  */
 export function removedFileCopy(delDir: string, id: string): string | undefined {
-  if ([pendingPath, reapedPath].some((file) => kindOf(file(delDir, id)) !== "other")) return;
+  // Claimed too (renamed `<id>.json.claim-…`): a reap or finish at work on the run's own file.
+  const own = [pendingPath, reapedPath].map((file) => file(delDir, id));
+  if (own.some((file) => namesThere(dirname(file), basename(file)))) return undefined;
   try {
     const kept = keptFolder(resolve(delDir), { mainToo: true });
     if (kept === undefined) return undefined;
     const name = `${id}.json`;
     // Claimed too: a finish holding it is waited for, not raced from the token.
-    const held = [...Deno.readDirSync(join(kept.folder, PENDING_FOLDER))].some((entry) =>
-      entry.name === name || entry.name.startsWith(`${name}.claim-`)
-    );
-    if (!held) return undefined;
+    if (!namesThere(join(kept.folder, PENDING_FOLDER), name)) return undefined;
     // Its file moved with its folder (git mv; the old path back): the run is there, not here.
     return nearbyHolder(delDir, id) === undefined
       ? join(kept.folder, PENDING_FOLDER, name)
       : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Whether folder `folder` holds the file `name`, or a claim of it (`<name>.claim-…`). */
+function namesThere(folder: string, name: string): boolean {
+  try {
+    return [...Deno.readDirSync(folder)].some((entry) =>
+      entry.name === name || entry.name.startsWith(`${name}.claim-`)
+    );
+  } catch {
+    return false;
   }
 }
 

@@ -326,3 +326,38 @@ Deno.test("after git clean -x in the main work tree, four finishes of one token 
   assert(recorded.InputContextSHA !== "TBD", said);
   assertEquals(await keptRuns(root), []);
 });
+
+Deno.test("a late finish by token while reap holds the killed agent's run (its pending file claimed, its FAILED write held up by strace): the finish waits, then supersedes the FAILED record; never a second unlinked record from the run's copy", async () => {
+  const { root, env } = await repository();
+  const del = join(root, DEL);
+  const process = agent();
+  const started = await cli(root, env, "start", DEL, "--agent", "B", "--pid", `${process.pid}`);
+  assertEquals(started.code, 0, started.stderr);
+  await kill(process);
+  const reap = new Deno.Command("strace", {
+    args: [
+      ...["-f", "-qq", "-o", "/dev/null", "-P", join(del, "RunRecords.csv")],
+      ...["-e", "trace=write,pwrite64", "-e", "inject=write,pwrite64:delay_enter=1500000:when=1"],
+      ...RUNREC,
+      ...["reap", "."],
+    ],
+    cwd: root,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const pending = join(del, ".runrec", "pending");
+  const claimed = async () => (await filesBeneath(pending)).some((f) => f.includes(".claim-"));
+  for (let i = 0; i < 200 && !await claimed(); i++) {
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  assert(await claimed(), "reap claimed the run's pending file");
+  const late = await cli(root, env, "finish", started.stdout.trim(), "--status", "SUCCESS");
+  const reaped = await reap.output();
+  assertEquals(reaped.code, 0, new TextDecoder().decode(reaped.stderr));
+  assertEquals(late.code, 0, late.stderr);
+  const runs = await runsOfB(del);
+  assertEquals(runs.map((r) => r.RunStatus), ["FAILED", "SUCCESS"], late.stderr);
+  assertMatch(runs[1].Notes, new RegExp(`supersedes=${runs[0].RunID}`));
+  assertEquals(await keptRuns(root), []);
+});
