@@ -284,9 +284,11 @@ async function namedRun(
     if (!there) return movedFolder(token) ?? token;
     const held = [pendingPath, reapedPath].some((file) => isThere(file(token.delDir, token.id)));
     if (held) return token;
+    const elsewhere = reapedInOtherWorkTree(token);
+    if (elsewhere !== undefined) return elsewhere;
     // Its file removed (`git clean -x`): the copy kept in the common git folder is the run's.
     const copy = removedFileCopy(token.delDir, token.id);
-    return reapedInOtherWorkTree(token) ?? (copy === undefined ? token : { ...token, path: copy });
+    return copy === undefined ? token : { ...token, path: copy };
   }
   const kind = kindOf(target);
   if (kind === "file" || (target.endsWith(".json") && kind !== "folder")) {
@@ -697,12 +699,12 @@ export function movedFolder(
   if (holders.length === 0) {
     // In a work tree removed since: its run reaped here from the copy kept (./kept_runs.ts), or
     // (the agent alive through a forced removal) that copy still waiting, finished here by it.
-    // Reaped by a reap run in another work tree than the one found (from outside the repository).
     const home = removedWorkTreeHome(token.delDir);
     if (home === undefined) return undefined;
     if (unfinishedRuns(home).some(({ item }) => item.id === token.id)) {
       return { delDir: home, id: token.id };
     }
+    // Reaped by a reap run in another work tree than the one found (from outside the repository).
     const elsewhere = reapedInOtherWorkTree({ delDir: home, id: token.id });
     if (elsewhere !== undefined) return elsewhere;
     const copy = waitingRunCopy(home, token.id);
