@@ -75,8 +75,9 @@ function keptJournal(recordFile: string): KeptPlace | undefined {
 
 /**
  * Where the files of deliverable folder `delDir` are kept in the common git folder, when it is in
- * a linked work tree: the folder of its copies (`folder`), the common git folder, the work tree's
- * key there, its top folder and its own git folder; `undefined` elsewhere.
+ * a linked work tree (or, `mainToo`, in the main one): the folder of its copies (`folder`), the
+ * common git folder, the work tree's key there, its top folder and its own git folder;
+ * `undefined` elsewhere.
  *
  * @example
  * ```ts
@@ -86,8 +87,11 @@ function keptJournal(recordFile: string): KeptPlace | undefined {
  */
 export function keptFolder(
   delDir: string,
+  { mainToo = false } = {},
 ): { folder: string; common: string; key: string; top: string; gitDir: string } | undefined {
-  const tree = workTreeOf(delDir, { linkedOnly: true });
+  // Runs are kept for the main work tree too (`git clean -x` takes its pending files), not
+  // journals: none of its removals takes its journal away with the record file.
+  const tree = workTreeOf(delDir, { linkedOnly: !mainToo });
   if (tree === undefined) return undefined;
   const key = keyOf(tree.gitDir);
   if (key === undefined) return undefined;
@@ -404,9 +408,10 @@ export function removedWorkTreeRunFolders(root: string): RemovedRunFolder[] {
 }
 
 /**
- * The deliverable folder of the work tree holding the current folder that stands for `delDir`
- * (absolute), a deliverable folder of a linked work tree removed since: at the same path, or
- * where git moved it; `undefined` when `delDir` is in no removed work tree of that repository.
+ * The deliverable folder of the work tree holding the current folder (or, from outside it, one
+ * found from `delDir`'s path: {@linkcode repositoriesNear}) that stands for `delDir` (absolute), a
+ * deliverable folder of a linked work tree removed since: at the same path, or where git moved
+ * it; `undefined` when `delDir` is in no removed work tree of those repositories.
  * A run of the removed work tree reaped here is finished late here.
  *
  * @example
@@ -416,22 +421,103 @@ export function removedWorkTreeRunFolders(root: string): RemovedRunFolder[] {
  * ```
  */
 export function removedWorkTreeHome(delDir: string): string | undefined {
-  const tree = workTreeOf(Deno.cwd());
-  if (tree === undefined) return undefined;
-  const folders = join(tree.commonDir, KEPT_JOURNALS);
-  const { live } = workTreeStates(tree.commonDir);
-  for (const key of listed(folders).filter((k) => !live.has(k))) {
-    const top = readText(join(folders, key, WORK_TREE_FILE))?.trim();
-    if (!top) continue;
-    const path = relative(top, resolve(delDir));
-    if (path === "" || path === ".." || path.startsWith("../")) continue;
-    return join(tree.top, movedHome(tree.top, path) ?? path);
+  for (const tree of repositoriesNear(delDir)) {
+    const folders = join(tree.commonDir, KEPT_JOURNALS);
+    const { live } = workTreeStates(tree.commonDir);
+    for (const key of listed(folders).filter((k) => !live.has(k))) {
+      const top = readText(join(folders, key, WORK_TREE_FILE))?.trim();
+      if (!top) continue;
+      const path = relative(top, resolve(delDir));
+      if (path === "" || path === ".." || path.startsWith("../")) continue;
+      return join(tree.top, movedHome(tree.top, path) ?? path);
+    }
   }
   return undefined;
 }
 
-/** The folders beneath `folder` whose `.runrec/pending/` a linked work tree kept runs in. */
-function keptRunFoldersBeneath(folder: string): string[] {
+/**
+ * Whether a late finish of `delDir` (absolute), a deliverable folder gone, can tell the
+ * repository it was in: a work tree holds the current folder, or one found from `delDir`'s path
+ * names the removed work tree that held it ({@linkcode removedWorkTreeHome}). `false` run from
+ * outside any repository (or from a deleted folder) with nothing near naming it.
+ *
+ * @example
+ * ```ts
+ * import { repositoryKnown } from "./kept_journals.ts";
+ * repositoryKnown("/gone-wt/PKG-01/DEL-01-02_X"); // true when run inside a work tree
+ * ```
+ */
+export function repositoryKnown(delDir: string): boolean {
+  return currentWorkTree() !== undefined || removedWorkTreeHome(delDir) !== undefined;
+}
+
+/** The work tree holding the current folder; `undefined` outside one, or in a deleted folder. */
+function currentWorkTree(): { top: string; commonDir: string } | undefined {
+  try {
+    return workTreeOf(Deno.cwd());
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The work trees a late finish of a removed work tree's run looks in for the repository that
+ * kept it, found from the current folder (when it is there), else from the token's path: the work
+ * tree holding the nearest folder of `delDir` that is there (a work tree added inside the
+ * repository), then those beside it or a folder up (`git worktree add ../t2`). One at a time:
+ * the first that names the work tree ends the look.
+ */
+function* repositoriesNear(delDir: string): Generator<{ top: string; commonDir: string }> {
+  const here = currentWorkTree();
+  if (here !== undefined) yield here;
+  const near = nearestFolder(delDir);
+  const holding = workTreeOf(near);
+  if (holding !== undefined) yield holding;
+  for (const folder of [near, dirname(near)]) {
+    for (const name of listed(folder)) {
+      const beside = join(folder, name);
+      if (kindOf(join(beside, ".git")) === "other") continue;
+      const tree = workTreeOf(beside);
+      if (tree !== undefined && resolvedPath(tree.top) === resolvedPath(beside)) yield tree;
+    }
+  }
+}
+
+/**
+ * The folders of runs kept for the deliverable folders at or beneath `root` of the work tree
+ * holding it, while that work tree is there (main or linked): a run's copy whose own file is
+ * gone (`git clean -x`, `git stash --all`) is reaped from there.
+ *
+ * @example
+ * ```ts
+ * import { ownRunFolders } from "./kept_journals.ts";
+ * ownRunFolders("/repo"); // [] unless a run is pending in this work tree
+ * ```
+ */
+export function ownRunFolders(root: string): { kept: string; delDir: string }[] {
+  const tree = workTreeOf(nearestFolder(root));
+  if (tree === undefined) return [];
+  const key = keyOf(tree.gitDir);
+  if (key === undefined) return [];
+  const own = join(tree.commonDir, KEPT_JOURNALS, key);
+  const under = relative(tree.top, resolvedPath(resolve(root)));
+  if (under === ".." || under.startsWith("../")) return [];
+  return keptRunFoldersBeneath(under === "" ? own : join(own, under)).map((kept) => ({
+    kept,
+    delDir: join(root, relative(under === "" ? own : join(own, under), kept)),
+  }));
+}
+
+/**
+ * The folders beneath `folder` whose `.runrec/pending/` a work tree kept runs in.
+ *
+ * @example
+ * ```ts
+ * import { keptRunFoldersBeneath } from "./kept_journals.ts";
+ * keptRunFoldersBeneath("/repo/.git/runrec-journals/agent-0123456789ab"); // [] for none
+ * ```
+ */
+export function keptRunFoldersBeneath(folder: string): string[] {
   const found: string[] = [];
   for (const entry of entriesOf(folder)) {
     if (!entry.isDirectory) continue;
@@ -504,6 +590,9 @@ function workTreeStates(commonDir: string): { live: Set<string>; prunable: Set<s
   const trees = join(commonDir, "worktrees");
   const live = new Set<string>();
   const prunable = new Set<string>();
+  // The main work tree's (its runs' copies): never removed while its git folder is there.
+  const main = keyOf(commonDir);
+  if (main !== undefined) live.add(main);
   for (const name of listed(trees)) {
     const key = keyOf(join(trees, name));
     if (key === undefined) continue;

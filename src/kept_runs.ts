@@ -11,27 +11,40 @@
  *
  * @module
  */
-import { join, relative, resolve } from "./path.ts";
+import { basename, dirname, join, relative, resolve } from "./path.ts";
 import { resolvedPath } from "./lookups.ts";
 import { PENDING_FOLDER, REAPED_ERROR } from "./run_files.ts";
 import { runIdNote } from "./run_ids.ts";
 import { RECORD_FILE } from "./deliverable.ts";
 import { kindOf } from "./walk.ts";
+import { leftByGit } from "./git_moved_folder.ts";
+import { nearbyFolders, unfinishedRuns } from "./nearby_runs.ts";
 import { failureReason } from "./errors.ts";
 import { gitSync, workTrees } from "./git.ts";
-import { listPendingRuns, type PendingItem, type PendingRun } from "./pending.ts";
+import {
+  listPendingRuns,
+  listReapedRuns,
+  type PendingItem,
+  pendingPath,
+  type PendingRun,
+  reapedPath,
+} from "./pending.ts";
 import {
   beginWorkTreeFolder,
   granted,
+  KEPT_JOURNALS,
   keptFolder,
+  keptRunFoldersBeneath,
+  ownRunFolders,
   type RemovedRunFolder,
   removedWorkTreeRunFolders,
 } from "./kept_journals.ts";
 
 /**
  * Keeps a copy of `run`, just kept in `delDir`'s `.runrec/pending/`, in the common git folder,
- * when `delDir` is in a linked work tree; naming the work tree and its branch. Best effort: a copy
- * not kept leaves the run as before, and never fails its start; the warning it gives says so.
+ * when `delDir` is in a work tree (main or linked); naming the work tree and its branch. Best
+ * effort: a copy not kept leaves the run as before, and never fails its start; the warning it
+ * gives says so.
  *
  * @example
  * ```ts
@@ -42,7 +55,7 @@ import {
  */
 export function keepRunCopy(delDir: string, run: PendingRun): string | undefined {
   try {
-    const kept = keptFolder(resolve(delDir));
+    const kept = keptFolder(resolve(delDir), { mainToo: true });
     // A library script allowed to write its project only: Deno would prompt in a terminal.
     if (kept === undefined || !granted(kept.common)) return;
     const path = join(kept.folder, PENDING_FOLDER, `${run.id}.json`);
@@ -79,9 +92,19 @@ export function keepRunCopy(delDir: string, run: PendingRun): string | undefined
  */
 export function dropRunCopy(delDir: string, id: string): void {
   try {
-    const kept = keptFolder(resolve(delDir));
+    const kept = keptFolder(resolve(delDir), { mainToo: true });
     if (kept === undefined || !granted(kept.common)) return;
-    Deno.removeSync(join(kept.folder, PENDING_FOLDER, `${id}.json`));
+    const name = join(PENDING_FOLDER, `${id}.json`);
+    try {
+      Deno.removeSync(join(kept.folder, name));
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) return;
+      // Kept at the path the run started at: its folder renamed or moved since (git mv). Left,
+      // reap would take it for a run whose file was removed there, and record it twice.
+      const copies = keptRunFoldersBeneath(join(kept.common, KEPT_JOURNALS, kept.key));
+      const copy = copies.map((folder) => join(folder, name)).find((p) => kindOf(p) === "file");
+      if (copy !== undefined) Deno.removeSync(copy);
+    }
   } catch { /* none, or left: reap finds its run recorded in the journal kept beside it */ }
 }
 
@@ -102,6 +125,113 @@ export function waitingRunCopy(home: string, id: string): string | undefined {
     .filter((folder) => !folder.prunable && resolve(folder.delDir) === resolve(home))
     .map((folder) => join(folder.kept, PENDING_FOLDER, `${id}.json`))
     .find((path) => kindOf(path) === "file");
+}
+
+/**
+ * The runs kept for the deliverable folders at or beneath `targets` of the work tree holding each,
+ * whose own file is gone from the folder (`git clean -x`, `git stash --all`): neither pending
+ * nor reaped there, nor held by a finish or reap.
+ *
+ * @example
+ * ```ts
+ * import { runsWithFileRemoved } from "./kept_runs.ts";
+ * for (const { delDir, items } of runsWithFileRemoved(["."])) console.log(delDir, items);
+ * ```
+ */
+export function runsWithFileRemoved(
+  targets: readonly string[],
+): { delDir: string; items: PendingItem[] }[] {
+  const seen = new Set<string>();
+  const found: { delDir: string; items: PendingItem[] }[] = [];
+  for (const target of targets) {
+    for (const { kept, delDir } of ownRunFolders(target)) {
+      if (seen.has(kept)) continue;
+      seen.add(kept);
+      // A folder gone, or left by git with runrec's state only (moved: its runs went with it,
+      // and are reaped where they are now).
+      if (kindOf(delDir) !== "folder" || leftByGit(delDir)) continue;
+      // Claims included: a finish holding the run's own file (renamed) is at work on it.
+      const own = new Set([...listPendingRuns(delDir), ...listReapedRuns(delDir)].map((i) => i.id));
+      const items = listPendingRuns(kept).filter((i) => !own.has(i.id));
+      if (items.length > 0) found.push({ delDir, items });
+    }
+  }
+  return found;
+}
+
+/**
+ * The copy kept of run `id` of `delDir` (in a work tree there now) whose own file is gone from the
+ * folder (`git clean -x`): a finish claims it as the run's file, its inputs with it, and no reap
+ * later records the run again. `undefined` when the run's file is there (pending or reaped), or no
+ * copy is.
+ *
+ * @example
+ * ```ts
+ * import { removedFileCopy } from "./kept_runs.ts";
+ * removedFileCopy("/repo/PKG-01/DEL-01-02_X", "20260222T101500123Z-1a2b3c4d"); // undefined: none
+ * ```
+ */
+export function removedFileCopy(delDir: string, id: string): string | undefined {
+  // Claimed too (renamed `<id>.json.claim-…`): a reap or finish at work on the run's own file.
+  const own = [pendingPath, reapedPath].map((file) => file(delDir, id));
+  if (own.some((file) => namesThere(dirname(file), basename(file)))) return undefined;
+  try {
+    const kept = keptFolder(resolve(delDir), { mainToo: true });
+    if (kept === undefined) return undefined;
+    const name = `${id}.json`;
+    // Claimed too: a finish holding it is waited for, not raced from the token.
+    if (!namesThere(join(kept.folder, PENDING_FOLDER), name)) return undefined;
+    // Its file moved with its folder (git mv; the old path back): the run is there, not here.
+    return nearbyHolder(delDir, id) === undefined
+      ? join(kept.folder, PENDING_FOLDER, name)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether folder `folder` holds the file `name`, or a claim of it (`<name>.claim-…`). */
+function namesThere(folder: string, name: string): boolean {
+  try {
+    return [...Deno.readDirSync(folder)].some((entry) =>
+      entry.name === name || entry.name.startsWith(`${name}.claim-`)
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The runs of `delDir` itself whose own file is gone while their copy remains
+ * ({@linkcode runsWithFileRemoved}): a finish by folder finds them as pending runs.
+ *
+ * @example
+ * ```ts
+ * import { removedFileCopies } from "./kept_runs.ts";
+ * removedFileCopies("/repo/PKG-01/DEL-01-02_X"); // [] for none
+ * ```
+ */
+export function removedFileCopies(delDir: string): PendingItem[] {
+  return runsWithFileRemoved([delDir])
+    .filter((found) => resolve(found.delDir) === resolve(delDir))
+    .flatMap((found) => found.items)
+    .filter((item) => nearbyHolder(delDir, item.id) === undefined);
+}
+
+/**
+ * The deliverable folder near `delDir` (not it) where run `id` is pending or reaped: its file
+ * moved there with its folder (`git mv`), so its copy at `delDir`'s path is no removed file's.
+ *
+ * @example
+ * ```ts
+ * import { nearbyHolder } from "./kept_runs.ts";
+ * nearbyHolder("/repo/PKG-01/DEL-01-02_X", "20260222T101500123Z-1a2b3c4d"); // undefined: none
+ * ```
+ */
+export function nearbyHolder(delDir: string, id: string): string | undefined {
+  return nearbyFolders(delDir).find((dir) =>
+    resolve(dir) !== resolve(delDir) && unfinishedRuns(dir).some(({ item }) => item.id === id)
+  );
 }
 
 /** The branch checked out in the work tree whose git folder is `gitDir`, from its `HEAD`. */

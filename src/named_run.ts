@@ -12,8 +12,8 @@ import { isGone, isThere, resolvedPath, sameFolder } from "./lookups.ts";
 import { kindOf } from "./walk.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 import { DELIVERABLE_FOLDER, deliverableId, RECORD_FILE, requireFolder } from "./deliverable.ts";
-import { removedWorkTreeHome } from "./kept_journals.ts";
-import { waitingRunCopy } from "./kept_runs.ts";
+import { removedWorkTreeHome, repositoryKnown } from "./kept_journals.ts";
+import { removedFileCopies, removedFileCopy, waitingRunCopy } from "./kept_runs.ts";
 import { nearbyFolders, pendingElsewhere, runAndItsFinish, unfinishedRuns } from "./nearby_runs.ts";
 import { folderGitMovedTo, leftByGit } from "./git_moved_folder.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
@@ -127,6 +127,17 @@ export async function runFromToken(
       );
     }
     throw goneError(delDir, id, "finish with --agent NAME records it from the token");
+  }
+  // Reap may have written it FAILED in the repository, which nothing here names: a record from
+  // the token, linked to none, would be its second.
+  if (folderGone && !repositoryKnown(delDir)) {
+    throw new InputError(
+      `${delDir}: no such folder (a removed work tree?), and no repository is found from here ` +
+        "or from its path: reap there may have written the run FAILED, which a record from the " +
+        "token would not supersede; nothing written; run it from inside the repository: " +
+        `cd <the repository> && runrec finish ${shellWord(path)} --agent ${shellWord(agent)}` +
+        `${status === undefined ? "" : ` --status ${shellWord(status)}`} ...`,
+    );
   }
   const implausible = implausibleStart(started, Date.now(), true);
   if (implausible) throw goneError(delDir, id, implausible);
@@ -261,7 +272,9 @@ async function namedRun(
     // A run of the folder kept outside it is finished from its file there (or, reaped, beside it).
     const outside = keptOutside(resolve(target)).find((i) => i.id === run) ??
       reapedOutside(resolve(target)).find((i) => i.id === run);
-    return { delDir: resolve(target), id: run, ...outside && { path: tokenOf(outside) } };
+    const copy = outside ? undefined : removedFileCopy(resolve(target), run);
+    const path = outside ? tokenOf(outside) : copy;
+    return { delDir: resolve(target), id: run, ...path !== undefined && { path } };
   }
   const token = parseToken(target) ?? tokenAsPasted(target);
   // A folder gone altogether (a removed worktree) keeps the token: finish records it from there.
@@ -270,7 +283,12 @@ async function namedRun(
     const there = kindOf(token.delDir) === "folder" && !leftByGit(token.delDir);
     if (!there) return movedFolder(token) ?? token;
     const held = [pendingPath, reapedPath].some((file) => isThere(file(token.delDir, token.id)));
-    return held ? token : reapedInOtherWorkTree(token) ?? token;
+    if (held) return token;
+    const elsewhere = reapedInOtherWorkTree(token);
+    if (elsewhere !== undefined) return elsewhere;
+    // Its file removed (`git clean -x`): the copy kept in the common git folder is the run's.
+    const copy = removedFileCopy(token.delDir, token.id);
+    return copy === undefined ? token : { ...token, path: copy };
   }
   const kind = kindOf(target);
   if (kind === "file" || (target.endsWith(".json") && kind !== "folder")) {
@@ -284,7 +302,8 @@ async function namedRun(
   requireFolder(resolve(target), target);
   const delDir = resolve(target);
   // Kept outside (the folder read-only at start): start --help promises finish <del-dir> finds it.
-  const items = [...listPendingRuns(delDir), ...keptOutside(delDir)];
+  // And those whose file was removed (`git clean -x`), kept in the common git folder.
+  const items = [...listPendingRuns(delDir), ...keptOutside(delDir), ...removedFileCopies(delDir)];
   const waiting = items.filter((i) => i.run && !i.claimedBy);
   const held = heldRunOf(items, agent);
   if (held !== undefined) return { delDir, id: held.id, path: runFileOf(held) };
@@ -685,6 +704,9 @@ export function movedFolder(
     if (unfinishedRuns(home).some(({ item }) => item.id === token.id)) {
       return { delDir: home, id: token.id };
     }
+    // Reaped by a reap run in another work tree than the one found (from outside the repository).
+    const elsewhere = reapedInOtherWorkTree({ delDir: home, id: token.id });
+    if (elsewhere !== undefined) return elsewhere;
     const copy = waitingRunCopy(home, token.id);
     return copy === undefined ? undefined : { delDir: home, id: token.id, path: copy };
   }
@@ -698,7 +720,8 @@ export function movedFolder(
 /**
  * The deliverable folder at the token's path in another work tree of the repository that holds
  * its run reaped (or pending): the token's work tree was removed, its run reaped there from the
- * copy kept (./kept_runs.ts), and a work tree added again at its path since.
+ * copy kept (./kept_runs.ts), and a work tree added again at its path since (or the one
+ * {@linkcode movedFolder} found for it is not the one reap ran in).
  */
 function reapedInOtherWorkTree(
   token: { delDir: string; id: string },

@@ -42,9 +42,11 @@ import { folderGitMovedTo, leftByGit, moveLeftRun } from "./git_moved_folder.ts"
 import { oneLine } from "./names.ts";
 import { granted, type RemovedRunFolder } from "./kept_journals.ts";
 import {
+  nearbyHolder,
   recordedInOtherWorkTree,
   recordedThere,
   removedWorkTreeRuns,
+  runsWithFileRemoved,
   startedIn,
 } from "./kept_runs.ts";
 
@@ -191,7 +193,12 @@ export async function reapRuns(
     const items = listPendingRuns(home).filter((item) => ids.has(item.id));
     folders.push({ delDir: home, items, reapedClaims: [] });
   }
-  for (const { delDir, items, reapedClaims, removed } of folders) {
+  // Last, the copies of runs whose own file was taken from a work tree still there (`git clean
+  // -x`): a run reaped above, where its folder went, has its copy removed with it.
+  for (const { delDir, items } of runsWithFileRemoved(targets)) {
+    folders.push({ delDir, items, reapedClaims: [], fileRemoved: true });
+  }
+  for (const { delDir, items, reapedClaims, removed, fileRemoved } of folders) {
     // Read once per folder, and only where a run waits: the record file may be large. Each later
     // look reads on from where the last ended, not the whole file for each run (scale37 F2).
     const history: FolderHistory = {
@@ -215,6 +222,12 @@ export async function reapRuns(
       if (elsewhere && "left" in elsewhere) report.left.push(elsewhere.left);
       if (elsewhere && "reaped" in elsewhere) report.reaped.push(elsewhere.reaped);
       if (elsewhere) continue;
+      // Its file not removed but moved with its folder (git mv), there still: reaped there.
+      const movedTo = fileRemoved ? nearbyHolder(delDir, item.id) : undefined;
+      if (movedTo !== undefined) {
+        report.left.push({ delDir, run: item.run, reason: `pending in ${movedTo}: reap it there` });
+        continue;
+      }
       if (!item.claimedBy) recordOf ??= await history.recorded();
       const found = item.claimedBy ? undefined : recordOf!(item.run);
       if (found !== undefined && !found.reaped) {
@@ -240,6 +253,9 @@ export async function reapRuns(
       const due = found?.reaped ? "reaped already" : whyReap(item, clock, olderThanMs);
       const reason = due && removed
         ? `${due}; started in ${startedIn(item.run, removed.workTree)}`
+        : due && fileRemoved
+        ? `${due}; its pending file was removed (git clean -x?): reaped from its copy in the ` +
+          "common git folder"
         : due;
       if (!reason) {
         const { pid, host } = item.run;
@@ -590,6 +606,8 @@ interface RunsToSettle {
   reapedClaims: PendingItem[];
   /** The runs are a removed work tree's, kept in the common git folder, for `delDir` here. */
   removed?: RemovedRunFolder;
+  /** The runs are copies kept in the common git folder of runs whose file `delDir` lost. */
+  fileRemoved?: boolean;
 }
 
 /**

@@ -14,11 +14,12 @@
  *
  * @module
  */
-import { sameFolder } from "./lookups.ts";
-import { dropRunCopy, keepRunCopy } from "./kept_runs.ts";
+import { resolvedPath, sameFolder } from "./lookups.ts";
+import { dropRunCopy, keepRunCopy, startedIn } from "./kept_runs.ts";
+import { KEPT_JOURNALS } from "./kept_journals.ts";
 import { retriedAfter } from "./retried_start.ts";
 import { kindOf, walk } from "./walk.ts";
-import { basename, dirname, join, relative, resolve } from "./path.ts";
+import { basename, dirname, isAtOrBeneath, join, relative, resolve } from "./path.ts";
 import {
   DELIVERABLE_FOLDER,
   deliverableId,
@@ -644,6 +645,16 @@ async function finishNamedRun(
       : e;
   }
   if (movedFrom !== undefined) pending.start.notes.push(gitMovedNote(movedFrom, delDir));
+  // Claimed from its copy (./kept_runs.ts): of a work tree removed since (said as reap says it),
+  // or its file removed from this one.
+  if (pending.keptFrom !== undefined && path?.includes(`/${KEPT_JOURNALS}/`)) {
+    pending.start.notes.push(
+      isAtOrBeneath(resolvedPath(delDir), resolvedPath(pending.keptFrom.workTree))
+        ? "pending run file removed during the run (git clean -x?): finished from its copy in " +
+          "the common git folder"
+        : `started in ${startedIn(pending, pending.keptFrom.workTree)}`,
+    );
+  }
   // Said again as it was given: a reaped run's claimed file is no token finish takes.
   const reaped = await recordedAlready(delDir, pending, claim);
   const outcome = await refusedStillPending(
@@ -1112,8 +1123,12 @@ export async function finishClaimed(
           : ""),
     );
   }
-  if (!claimed) return outcome;
   const kept = outcome.written || outcome.unconfirmed || outcome.spooledTo;
+  if (!claimed) {
+    // Recorded from its token (its file removed): the copy goes too, or reap finds it recorded.
+    if (kept) dropRunCopy(delDir, run.id);
+    return outcome;
+  }
   if (!kept && outcome.lost && options.print) {
     // Its line is all that holds the record: the run leaves pending once the line is out.
     (outcome as HeldOutcome).settle = (said) => said ? retire(claimed) : releaseClaim(claimed);

@@ -43,7 +43,8 @@ Options:
   --status S        SUCCESS, PARTIAL, FAILED or SKIPPED (required), or a host agent's
                     outcome word (FAILED_INPUTS, PASS, ...: docs/AGENT_PROTOCOL.md)
   --agent NAME      the agent's name: checked against the run's; needed to record
-                    a run whose pending file is gone (git clean -x)
+                    a run whose pending file is gone (git clean -x) and not kept in
+                    the common git folder (outside git, or the sandboxed build)
   --output P        a file the run wrote or deleted, or a folder (repeatable)
   --outputs-from F  each path listed in file F (- for stdin) an --output, one a line
   --null            the --outputs-from lists are separated by NUL (find -print0)
