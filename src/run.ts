@@ -1048,10 +1048,12 @@ export async function finishClaimed(
   options: FinishOptions = {},
   retireClaim: (claimed: string) => void = Deno.removeSync,
 ): Promise<RunOutcome> {
-  // The run ends: its copy in the common git folder, a linked work tree's, goes too.
+  // The run ends: its copy in the common git folder goes too, unless the copy is what was claimed:
+  // `retireClaim` settled it then, and a reap that could not move it into reaped/ gave it back,
+  // for the agent's late finish.
   const retire = (claimed: string) => {
     retireClaim(claimed);
-    dropRunCopy(delDir, run.id);
+    if (!claimed.includes(`/${KEPT_JOURNALS}/`)) dropRunCopy(delDir, run.id);
   };
   const removed = kindOf(delDir) !== "folder";
   if (removed) {
