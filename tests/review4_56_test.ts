@@ -124,3 +124,18 @@ Deno.test("a start in the main work tree killed (SIGKILL) between writing its ru
   assertEquals((await runsOfB(join(root, DEL))).map((r) => r.RunStatus), ["FAILED"]);
   assertEquals(await keptRuns(root), []);
 });
+
+Deno.test("exec in the main work tree whose command runs git clean -x: one record, its Notes not saying reap could not have recorded a crash (the run's copy in the common git folder would have let it), no copy left; reap then finds nothing", async () => {
+  const { root, env } = await repository();
+  const exec = await cli(root, env, "exec", DEL, "--agent", "B", "--", "git", "clean", "-qfdx");
+  assertEquals(exec.code, 0, exec.stderr);
+  const [run] = await runsOfB(join(root, DEL));
+  assertEquals(run.RunStatus, "SUCCESS");
+  assertMatch(run.Notes, /pending run file removed during the run/);
+  assert(!run.Notes.includes("reap could not have recorded a crash"), run.Notes);
+  assertMatch(run.Notes, /its copy in the common git folder kept for reap/);
+  assertEquals(await keptRuns(root), []);
+  const reap = await cli(root, env, "reap", "--older-than", "0s", ".");
+  assertEquals(reap.code, 0, reap.stderr);
+  assertEquals((await runsOfB(join(root, DEL))).length, 1);
+});
