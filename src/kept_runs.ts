@@ -54,8 +54,9 @@ import {
  * ```
  */
 export function keepRunCopy(delDir: string, run: PendingRun): string | undefined {
+  let kept: ReturnType<typeof keptFolder> = undefined;
   try {
-    const kept = keptFolder(resolve(delDir), { mainToo: true });
+    kept = keptFolder(resolve(delDir), { mainToo: true });
     // A library script allowed to write its project only: Deno would prompt in a terminal.
     if (kept === undefined || !granted(kept.common)) return;
     const path = join(kept.folder, PENDING_FOLDER, `${run.id}.json`);
@@ -73,6 +74,9 @@ export function keepRunCopy(delDir: string, run: PendingRun): string | undefined
     Deno.writeTextFileSync(`${path}.tmp`, JSON.stringify(copy, null, 1) + "\n");
     Deno.renameSync(`${path}.tmp`, path);
   } catch (e) {
+    // The main work tree's copy guards against `git clean -x` only, and a read-only `.git` would
+    // have each start say so: its run's own file is all, as before the copies.
+    if (kept !== undefined && kept.gitDir === kept.common) return;
     // The run's own file is all, as before: said while the agent can still see to it.
     return `${delDir}: run ${run.id} not kept in the common git folder (${
       failureReason(e as Error)
@@ -99,6 +103,10 @@ export function dropRunCopy(delDir: string, id: string): void {
       Deno.removeSync(join(kept.folder, name));
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) return;
+      // A start killed between writing the copy and naming it left this half, read by none.
+      try {
+        Deno.removeSync(join(kept.folder, `${name}.tmp`));
+      } catch { /* none */ }
       // Kept at the path the run started at: its folder renamed or moved since (git mv). Left,
       // reap would take it for a run whose file was removed there, and record it twice.
       const copies = keptRunFoldersBeneath(join(kept.common, KEPT_JOURNALS, kept.key));

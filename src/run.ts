@@ -15,7 +15,7 @@
  * @module
  */
 import { resolvedPath, sameFolder } from "./lookups.ts";
-import { dropRunCopy, keepRunCopy, startedIn } from "./kept_runs.ts";
+import { dropRunCopy, keepRunCopy, removedFileCopy, startedIn } from "./kept_runs.ts";
 import { KEPT_JOURNALS } from "./kept_journals.ts";
 import { retriedAfter } from "./retried_start.ts";
 import { kindOf, walk } from "./walk.ts";
@@ -457,12 +457,16 @@ async function finishStarted(
   if (claimHolder(token) !== undefined) throw goneError(delDir, run.id);
   const found = await recordOfGoneRun(delDir, run);
   if (found) throw recordedError(delDir, run.id, delDir, found, run.agent, report.status);
-  // With the folder itself gone, finishClaimed says so: no guess about git clean beside it.
+  // With the folder itself gone, finishClaimed says so: no guess about git clean beside it. The
+  // copy kept in the common git folder is what reap would have recorded a crash from.
   const notes = kindOf(delDir) === "folder"
     ? [
       ...run.start.notes,
       "pending run file removed during the run (git clean -x?): recorded from what the " +
-      "finishing process held; reap could not have recorded a crash",
+      "finishing process held" +
+      (removedFileCopy(delDir, run.id) === undefined
+        ? "; reap could not have recorded a crash"
+        : ", its copy in the common git folder kept for reap"),
     ]
     : run.start.notes;
   const held = { ...run, start: { ...run.start, notes } };
@@ -1048,10 +1052,12 @@ export async function finishClaimed(
   options: FinishOptions = {},
   retireClaim: (claimed: string) => void = Deno.removeSync,
 ): Promise<RunOutcome> {
-  // The run ends: its copy in the common git folder, a linked work tree's, goes too.
+  // The run ends: its copy in the common git folder goes too, unless the copy is what was claimed:
+  // `retireClaim` settled it then, and a reap that could not move it into reaped/ gave it back,
+  // for the agent's late finish.
   const retire = (claimed: string) => {
     retireClaim(claimed);
-    dropRunCopy(delDir, run.id);
+    if (!claimed.includes(`/${KEPT_JOURNALS}/`)) dropRunCopy(delDir, run.id);
   };
   const removed = kindOf(delDir) !== "folder";
   if (removed) {
