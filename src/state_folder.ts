@@ -39,7 +39,7 @@ export function inStateFolder<T>(
   // Looked up first: every append writes the SEQ index here, and a thrown
   // AlreadyExists would cost each of them an exception.
   const created = kindOf(folder) !== "folder";
-  if (created) Deno.mkdirSync(folder, { recursive: true, mode: options.mode ?? 0o777 });
+  if (created) makeFolders(folder, options.mode);
   try {
     options.check?.(folder);
     const ignore = join(folder, ".gitignore");
@@ -227,6 +227,15 @@ function thisHost(): string {
   return hostname().replace(/[^0-9A-Za-z._-]/g, "_");
 }
 
+function isMissing(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return false;
+  } catch (e) {
+    return e instanceof Deno.errors.NotFound;
+  }
+}
+
 function readOrUndefined(path: string): string | undefined {
   try {
     return Deno.readTextFileSync(path);
@@ -250,8 +259,26 @@ function removeIfUnused(folder: string): void {
 }
 
 /**
- * Flushes a folder's entries (a rename into it) to disk; not possible
- * everywhere, so best effort.
+ * Makes `folder` and the folders missing above it, and syncs the folder
+ * that holds each one made: a file later synced in a folder whose own entry
+ * was not can be gone after a power loss (POSIX; ext4's and XFS's rules).
+ *
+ * @example
+ * ```ts
+ * import { makeFolders } from "./state_folder.ts";
+ * makeFolders("DEL-01-02_X/.runrec/pending");
+ * ```
+ */
+export function makeFolders(folder: string, mode = 0o777): void {
+  const missing: string[] = [];
+  for (let f = folder; isMissing(f) && dirname(f) !== f; f = dirname(f)) missing.push(f);
+  Deno.mkdirSync(folder, { recursive: true, mode });
+  for (const made of missing.reverse()) syncFolder(dirname(made));
+}
+
+/**
+ * Flushes a folder's entries (a file created or renamed in it) to disk; not
+ * possible everywhere, so best effort.
  *
  * @example
  * ```ts
