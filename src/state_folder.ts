@@ -137,6 +137,27 @@ export function writeFileDurably(path: string, text: string): void {
 }
 
 /**
+ * Appends `text` to `path` (created when missing) and, when `sync`, fsyncs
+ * it, and its folder when it was created: what a power loss must not take
+ * once the caller is told it is written.
+ *
+ * @example
+ * ```ts
+ * import { appendDurably } from "./state_folder.ts";
+ * appendDurably("DEL-01-02_X/.runrec/RunRecords.csv.journal", "\n{}", true);
+ * ```
+ */
+export function appendDurably(path: string, text: string, sync: boolean): void {
+  const created = isMissing(path);
+  using file = Deno.openSync(path, { append: true, create: true });
+  const bytes = new TextEncoder().encode(text);
+  for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));
+  if (!sync) return;
+  file.syncSync();
+  if (created) syncFolder(dirname(path));
+}
+
+/**
  * A temporary file's path beside `path`, to be renamed over it: named with
  * the writing process (`<pid>@<host>`), so that a writer killed before its
  * rename leaves one {@linkcode removeAbandonedTemporaries} can tell from a

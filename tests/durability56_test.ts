@@ -15,7 +15,8 @@ import { assert, assertEquals } from "./assert.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { emitArgs, runCliProcess } from "./cli.ts";
-import { git, makeProject, tempDir } from "./fixtures.ts";
+import { git, makeProject, tempDir, writeTree } from "./fixtures.ts";
+import { sh } from "./support/sh.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 import { mountReadOnly, unmount } from "./support/read_only.ts";
 import { DEL, JOURNAL, lostOnOld } from "./support/journal_lost.ts";
@@ -102,6 +103,11 @@ function creationOf(trace: Trace, path: string): number {
   );
 }
 
+/** An `openat` of `path` to append to it. */
+function openedToAppend(path: string): RegExp {
+  return new RegExp(`^\\d+ +openat\\(AT_FDCWD(?:<[^>]*>)?, "${quoted(path)}", [^)]*O_APPEND`);
+}
+
 /** The rename that gave `folder` a new entry named `name`'s start (`…", "<folder>/<name>`). */
 function renameInto(trace: Trace, folder: string, name: string): number {
   return callAt(
@@ -121,14 +127,22 @@ Deno.test("durability-56: emit into a new deliverable fsyncs the new RunRecords.
   assertSyncedBetween(first, file, created, report);
   // Before: the new file's entry in its folder was never synced; a power loss could take it.
   assertSyncedBetween(first, del, created, report);
+  // Before: its note in the journal (what puts it back after a git command drops it) was never
+  // synced, nor the new journal's entry in .runrec/.
+  const journal = join(del, ".runrec", `${RECORD_FILE}.journal`);
+  const begun = creationOf(first, journal);
+  assertSyncedBetween(first, journal, begun, report);
+  assertSyncedBetween(first, join(del, ".runrec"), begun, report);
 
   const second = await traced(emitArgs(del));
   assertEquals(second.code, 0, second.stderr);
   const appended = callAt(
     second,
-    new RegExp(`^\\d+ +openat\\(AT_FDCWD(?:<[^>]*>)?, "${quoted(file)}", [^)]*O_APPEND`),
+    openedToAppend(file),
   );
-  assertSyncedBetween(second, file, appended, reportAt(second, second.stdout.trim()));
+  const reported = reportAt(second, second.stdout.trim());
+  assertSyncedBetween(second, file, appended, reported);
+  assertSyncedBetween(second, journal, callAt(second, openedToAppend(journal)), reported);
 });
 
 Deno.test("durability-56: start in a new deliverable fsyncs the pending run, .runrec/pending/ and the folders that hold .runrec/ and pending/ before it prints the token", async () => {
@@ -180,7 +194,7 @@ Deno.test("durability-56: reap of a run its agent left fsyncs the FAILED record,
   const report = reportAt(reap, runId);
   const appended = callAt(
     reap,
-    new RegExp(`^\\d+ +openat\\(AT_FDCWD(?:<[^>]*>)?, "${quoted(file)}", [^)]*O_APPEND`),
+    openedToAppend(file),
   );
   assertSyncedBetween(reap, file, appended, report);
   const state = join(del, ".runrec");
@@ -204,4 +218,65 @@ Deno.test("durability-56: flush --from that begins a RunRecords.csv the branch l
   assertSyncedBetween(flush, file, created, report);
   // Before: only the file's bytes were synced, not its entry in the deliverable's folder.
   assertSyncedBetween(flush, del, created, report);
+});
+
+/**
+ * Runs `args` on a fresh ext4 file system (a loop device over an image in a temporary folder)
+ * holding a project of one deliverable, then cuts the power: copies the image as the device
+ * holds it the moment the CLI has reported (what the file system has not written back is not in
+ * it), checks the copy with `e2fsck` and mounts it. Returns the CLI's stdout and the deliverable
+ * as the copy holds it (`RunRecords.csv`'s text, or `undefined` when it is not there).
+ */
+async function cutAfter(args: (del: string) => string[]): Promise<
+  { stdout: string; records: string | undefined; journal: string | undefined }
+> {
+  const dir = await tempDir({ prefix: "runrec-cut-" });
+  const [image, copy, mounted] = ["disk.img", "cut.img", "mnt"].map((n) => join(dir, n));
+  await sh(dir, 'truncate -s 32M "$1" && mkfs.ext4 -q "$1" && mkdir "$2"', [image, mounted]);
+  const device = (await sh(dir, 'losetup -f --show "$1"', [image])).trim();
+  let stdout = "";
+  try {
+    await sh(dir, 'mount "$1" "$2"', [device, mounted]);
+    try {
+      const del = join(mounted, "DEL-01-02_Thing");
+      await writeTree(mounted, {
+        "INIT.md": "# Init\n",
+        "DEL-01-02_Thing/_CONTEXT.md": "**DeliverableID:** DEL-01-02\n",
+      });
+      await sh(dir, "sync"); // the project is on the disk before the run
+      const run = await runCliProcess(args(del));
+      assertEquals(run.code, 0, run.stderr);
+      stdout = run.stdout.trim();
+      // The file system writes back what was not synced after 5 s at the soonest: copied now,
+      // the image is what a power cut leaves.
+      await sh(dir, 'cp "$1" "$2"', [image, copy]);
+    } finally {
+      await sh(dir, 'umount "$1"', [mounted]);
+    }
+  } finally {
+    await sh(dir, 'losetup -d "$1"', [device]);
+  }
+  // e2fsck exits 1 when it repaired what the cut left (an inode half written): that is a reboot.
+  await sh(dir, 'e2fsck -fy "$1" >/dev/null 2>&1; [ $? -le 1 ]', [copy]);
+  await sh(dir, 'mount -o loop,ro "$1" "$2"', [copy, mounted]);
+  try {
+    const file = join(mounted, "DEL-01-02_Thing", RECORD_FILE);
+    const journal = join(mounted, "DEL-01-02_Thing", ".runrec", `${RECORD_FILE}.journal`);
+    const read = (path: string) => Deno.readTextFile(path).catch(() => undefined);
+    return { stdout, records: await read(file), journal: await read(journal) };
+  } finally {
+    await sh(dir, 'umount "$1"', [mounted]);
+  }
+}
+
+Deno.test("durability-56: a power cut right after emit printed its RunID (the disk image as the device held it, fsck, mount) keeps the record and its journal note; with --no-fsync the same cut loses it", async () => {
+  const kept = await cutAfter((del) => ["emit", del, "--agent", "A", "--status", "SUCCESS"]);
+  assert(kept.records?.includes(`v1.0,${kept.stdout},`), `${kept.stdout} lost: ${kept.records}`);
+  // And its note in the journal, which puts it back if a git command drops it later.
+  assert(kept.journal?.includes(kept.stdout), `its journal note lost: ${kept.journal}`);
+  // The cut is real: what was not synced is not on the disk.
+  const lost = await cutAfter((del) => [
+    ...["emit", del, "--agent", "A", "--status", "SUCCESS", "--no-fsync"],
+  ]);
+  assert(!lost.records?.includes(lost.stdout), `an unsynced record survived: ${lost.records}`);
 });
