@@ -243,7 +243,7 @@ async function cutAfter(args: (del: string) => string[]): Promise<
         "INIT.md": "# Init\n",
         "DEL-01-02_Thing/_CONTEXT.md": "**DeliverableID:** DEL-01-02\n",
       });
-      await sh(dir, "sync"); // the project is on the disk before the run
+      await sh(dir, 'sync -f "$1"', [mounted]); // the project is on the disk before the run
       const run = await runCliProcess(args(del));
       assertEquals(run.code, 0, run.stderr);
       stdout = run.stdout.trim();
