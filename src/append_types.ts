@@ -22,7 +22,10 @@ export type RecordDraft = Omit<RunRecord, "RunID" | "RecordChecksum"> & {
 
 /** Options of a write to a record file: `emitRecord`'s, `appendAnnotation`'s, a replay's. */
 export interface AppendOptions {
-  /** Flush the file to the device before returning (default `true`). */
+  /**
+   * Flush the file to the device before returning, with its folder when the
+   * append created it and the journal's note of the line (default `true`).
+   */
   fsync?: boolean;
   /** Who takes the append lock, for its `holder` field. */
   holder?: string;

@@ -34,7 +34,7 @@ import { linesHolding, runIdOfLine } from "./record_lines.ts";
 import { renumberedNote } from "./record_limits.ts";
 import { foreignLineProblem } from "./put_back_line.ts";
 import { LINE_LIMIT_BYTES } from "./schema.ts";
-import { inStateFolder } from "./state_folder.ts";
+import { appendDurably, inStateFolder } from "./state_folder.ts";
 import { kindOf } from "./walk.ts";
 import { isGone, resolvedPath } from "./lookups.ts";
 import { failureReason } from "./errors.ts";
@@ -150,7 +150,8 @@ export interface LineContext {
 
 /**
  * Notes in the journal that `line` was appended to `recordFile` at `offset`,
- * the file as {@linkcode lineContext} found it before the write. Returns why
+ * the file as {@linkcode lineContext} found it before the write; `sync`: fsynced
+ * as the record was (`--no-fsync` gives both up). Returns why
  * it could not (the record is written all the same, but a git command that
  * drops it is not undone), `undefined` when noted.
  *
@@ -158,7 +159,7 @@ export interface LineContext {
  * ```ts
  * import { journalAppended, lineContext } from "./journal.ts";
  * const file = "/p/DEL-01-02_X/RunRecords.csv";
- * journalAppended(file, 1234, "v1.0,RUN-DEL-01-02-…", lineContext(file, 1234));
+ * journalAppended(file, 1234, "v1.0,RUN-DEL-01-02-…", lineContext(file, 1234), true);
  * ```
  */
 export function journalAppended(
@@ -166,6 +167,7 @@ export function journalAppended(
   offset: number,
   line: string,
   context: LineContext,
+  sync: boolean,
 ): string | undefined {
   const path = journalPath(recordFile);
   // Its folder moved or removed under the write: the journal would make the folder again.
@@ -190,7 +192,9 @@ export function journalAppended(
     if (entry.file !== checkedFiles.get(recordFile)) entry.file = "";
     // Each entry starts a line of its own: one a full disk cut short spoils no other.
     const text = `\n${JSON.stringify(entry)}`;
-    inStateFolder(dirname(path), () => Deno.writeTextFileSync(path, text, { append: true }));
+    // Synced as the record was: a power loss that kept the record and took its note would leave
+    // a line git drops afterwards put back by nothing, and named by nothing.
+    inStateFolder(dirname(path), () => appendDurably(path, text, sync));
     // A linked work tree's, kept in the common git folder too: `git worktree remove` takes the
     // work tree's `.runrec/` with it (./kept_journals.ts).
     keepJournal(recordFile, path, text, true);

@@ -22,7 +22,13 @@ import { failureReason, InputError } from "./errors.ts";
 import type { RunStartState } from "./hook.ts";
 import { hostname } from "./lock.ts";
 import { privateFolderProblem, sharedSpoolFolder } from "./spool_folders.ts";
-import { inStateFolder, linkedStateFolder, notAFile, writeFileDurably } from "./state_folder.ts";
+import {
+  inStateFolder,
+  linkedStateFolder,
+  makeFolders,
+  notAFile,
+  writeFileDurably,
+} from "./state_folder.ts";
 import type { FileMark } from "./appended.ts";
 import { shellWord } from "./shell_word.ts";
 import { PENDING_FOLDER, REAPED_FOLDER } from "./run_files.ts";
@@ -351,7 +357,7 @@ export const PRIVATE_FOLDER = {
 export function savePendingRun(delDir: string, run: PendingRun): string {
   const path = pendingPath(delDir, run.id);
   return inStateFolder(dirname(dirname(path)), () => {
-    Deno.mkdirSync(dirname(path), { recursive: true });
+    makeFolders(dirname(path));
     return writeRunFile(path, run);
   });
 }

@@ -7,7 +7,7 @@
  */
 import { basename, dirname, join, resolve } from "./path.ts";
 import { failureReason, InputError } from "./errors.ts";
-import { syncFolder } from "./state_folder.ts";
+import { makeFolders, syncFolder } from "./state_folder.ts";
 import { readRecords } from "./reader.ts";
 import type { RunRecord } from "./schema.ts";
 import { RECORD_FILE } from "./deliverable.ts";
@@ -39,7 +39,7 @@ export function keepReapedRun(delDir: string, claimed: string): string | undefin
   try {
     // A deliverable folder removed since is not made again to keep the run.
     if (inFolder && kindOf(delDir) !== "folder") throw new Error("the deliverable folder is gone");
-    Deno.mkdirSync(dirname(path), { recursive: true, ...(inFolder ? {} : { mode: 0o700 }) });
+    makeFolders(dirname(path), inFolder ? undefined : 0o700);
     Deno.renameSync(claimed, path);
   } catch (e) {
     // Never removed: the agent's late finish must still find the run, to record what it did.

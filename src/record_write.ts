@@ -12,6 +12,8 @@ import { HEADER, validateRecord } from "./schema.ts";
 import { WriteError } from "./append_types.ts";
 import { encoder } from "./record_lines.ts";
 import type { FileState } from "./record_file_state.ts";
+import { syncFolder } from "./state_folder.ts";
+import { dirname } from "./path.ts";
 
 /**
  * The file at the path is not the one an append looked at (before its
@@ -141,6 +143,8 @@ function writeOnce(
           landed: true,
         });
       }
+      // A file just created is durable only once its folder's entry is too.
+      if (!state.exists) syncFolder(dirname(path));
     }
     const wrote = handle.statSync();
     const now = identityAt(path);

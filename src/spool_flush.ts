@@ -19,7 +19,7 @@ import { spooledRecordHome } from "./git_moved_folder.ts";
 import { LockRefusedError, LONGEST_LOCK_PAUSE_MS } from "./lock.ts";
 import { privateFolderProblem } from "./spool_folders.ts";
 import { HEADER, LINE_LIMIT_BYTES } from "./schema.ts";
-import { removeAbandonedTemporaries } from "./state_folder.ts";
+import { removeAbandonedTemporaries, syncFolder } from "./state_folder.ts";
 import { restoreDroppedRecords, withRecordFile } from "./store.ts";
 import { RECORD_FILE } from "./deliverable.ts";
 import type { AppendOptions, AppendResult } from "./append_types.ts";
@@ -646,7 +646,11 @@ async function putBackJournalOnly(
       // Checked out, the branch that lacked the file (the line began one there) gets it again.
       const begun = isGone(recordFile);
       try {
-        if (begun) Deno.writeTextFileSync(recordFile, `${HEADER}\n`, { createNew: true });
+        if (begun) {
+          Deno.writeTextFileSync(recordFile, `${HEADER}\n`, { createNew: true });
+          // Its entry, as an append's new file's: the put back's fsync covers only its bytes.
+          if (options.fsync ?? true) syncFolder(dirname(recordFile));
+        }
         for (const [i, line] of writable.entries()) {
           const written = writer.putBack(line, writable.slice(i + 1));
           const [was, is] = [line, written.line].map((l) => runIdOfLine(l)!);

@@ -39,7 +39,7 @@ export function inStateFolder<T>(
   // Looked up first: every append writes the SEQ index here, and a thrown
   // AlreadyExists would cost each of them an exception.
   const created = kindOf(folder) !== "folder";
-  if (created) Deno.mkdirSync(folder, { recursive: true, mode: options.mode ?? 0o777 });
+  if (created) makeFolders(folder, options.mode);
   try {
     options.check?.(folder);
     const ignore = join(folder, ".gitignore");
@@ -137,6 +137,27 @@ export function writeFileDurably(path: string, text: string): void {
 }
 
 /**
+ * Appends `text` to `path` (created when missing) and, when `sync`, fsyncs
+ * it, and its folder when it was created: what a power loss must not take
+ * once the caller is told it is written.
+ *
+ * @example
+ * ```ts
+ * import { appendDurably } from "./state_folder.ts";
+ * appendDurably("DEL-01-02_X/.runrec/RunRecords.csv.journal", "\n{}", true);
+ * ```
+ */
+export function appendDurably(path: string, text: string, sync: boolean): void {
+  const created = isMissing(path);
+  using file = Deno.openSync(path, { append: true, create: true });
+  const bytes = new TextEncoder().encode(text);
+  for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));
+  if (!sync) return;
+  file.syncSync();
+  if (created) syncFolder(dirname(path));
+}
+
+/**
  * A temporary file's path beside `path`, to be renamed over it: named with
  * the writing process (`<pid>@<host>`), so that a writer killed before its
  * rename leaves one {@linkcode removeAbandonedTemporaries} can tell from a
@@ -227,6 +248,15 @@ function thisHost(): string {
   return hostname().replace(/[^0-9A-Za-z._-]/g, "_");
 }
 
+function isMissing(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return false;
+  } catch (e) {
+    return e instanceof Deno.errors.NotFound;
+  }
+}
+
 function readOrUndefined(path: string): string | undefined {
   try {
     return Deno.readTextFileSync(path);
@@ -250,8 +280,26 @@ function removeIfUnused(folder: string): void {
 }
 
 /**
- * Flushes a folder's entries (a rename into it) to disk; not possible
- * everywhere, so best effort.
+ * Makes `folder` and the folders missing above it, and syncs the folder
+ * that holds each one made: a file later synced in a folder whose own entry
+ * was not can be gone after a power loss (POSIX; ext4's and XFS's rules).
+ *
+ * @example
+ * ```ts
+ * import { makeFolders } from "./state_folder.ts";
+ * makeFolders("DEL-01-02_X/.runrec/pending");
+ * ```
+ */
+export function makeFolders(folder: string, mode = 0o777): void {
+  const missing: string[] = [];
+  for (let f = folder; isMissing(f) && dirname(f) !== f; f = dirname(f)) missing.push(f);
+  Deno.mkdirSync(folder, { recursive: true, mode });
+  for (const made of missing.reverse()) syncFolder(dirname(made));
+}
+
+/**
+ * Flushes a folder's entries (a file created or renamed in it) to disk; not
+ * possible everywhere, so best effort.
  *
  * @example
  * ```ts

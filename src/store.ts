@@ -245,7 +245,7 @@ function lockedWriter(file: string, path: string, lock: HeldLock, fsync: boolean
       const written = putBackLine({ file, path, lock, fsync }, line, later);
       // Noted as an append's line is: a git command that drops it again is undone the same way.
       if (written.offset !== undefined) {
-        journalAppended(path, written.offset, written.line, context);
+        journalAppended(path, written.offset, written.line, context, fsync);
       }
       return written;
     },
@@ -361,10 +361,10 @@ function appendOnce(
     // notes it where it went, so that a git command that replaced the file under the write (what
     // the check most often saw) is undone as for any append.
     if (!(e instanceof WriteError && e.landed)) throw e;
-    journalAppended(path, state.size + linePrefix(state).length, line, context);
+    journalAppended(path, state.size + linePrefix(state).length, line, context, fsync);
     throw new WriteError(e.message, { cause: e.cause, landed: true, record });
   }
-  const unjournalled = journalAppended(path, written.lineOffset, line, context);
+  const unjournalled = journalAppended(path, written.lineOffset, line, context, fsync);
   index.index.see(record.RunID);
   index.index.size = written.offset + written.bytes;
   // Stored again only once the next append would read much past it: most appends write nothing.

@@ -967,7 +967,7 @@ Deno.test("git dropped: a line whose journal note was made while git's new file 
   await Deno.remove(file);
   await Deno.writeTextFile(file, "");
   const readAfter = lineContext(file, offset); // what the note read before this fix
-  journalAppended(file, offset, ours, context);
+  journalAppended(file, offset, ours, context, true);
   await Deno.writeTextFile(file, committed);
   assertEquals([readAfter.previous, readAfter.first], ["", ""], "the empty file says nothing");
   const put: string[] = [];
