@@ -32,7 +32,9 @@ Usage: runrec stale <del-dir|root>... [--agent A] [--propagate] [--allow-outside
 For each deliverable and each agent that has run on it, the baseline is the
 agent's latest SUCCESS or PARTIAL run that no annotation invalidated or
 superseded. Its governed inputs are hashed as the run would read them now and
-compared with the baseline's InputHashes:
+compared with the baseline's InputHashes. In a git repository a file whose
+stat (device, inode, size, times) is as when it was last hashed is not read
+again: its hash is kept in .git/runrec-hashes (delete it to drop them all).
 
   CLEAN        every governed input is as the baseline read it
   DIRTY        some are not: each is listed with the baseline's RunID
@@ -51,8 +53,8 @@ Options:
                 execution root from each DIRTY deliverable to its consumers,
                 transitively
   --json        one JSON document: {checks, upstream, stale, retired, cycles,
-                warnings, unreadable, filesHashed, filesCached,
-                summary}
+                warnings, unreadable, filesHashed (read), filesCached
+                (from .git/runrec-hashes), summary}
   -h, --help    show this help
 
 Exit codes: 0 nothing is DIRTY or STALE (NO_BASELINE and RETIRED alone are 0);
