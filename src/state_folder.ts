@@ -301,7 +301,8 @@ export function makeFolders(folder: string, mode = 0o777): void {
  * Flushes a folder's entries (a file created or renamed in it) to disk; not
  * possible everywhere, so best effort. Returns the fsync's failure (EIO,
  * ENOSPC), for a caller that must not report the entry durable; a folder
- * that cannot be opened (Windows) is no failure.
+ * that cannot be opened (Windows) or synced (EINVAL, ENOTSUP: a file system
+ * that has no such sync) is no failure.
  *
  * @example
  * ```ts
@@ -319,7 +320,8 @@ export function syncFolder(path: string): Error | undefined {
   try {
     folder.syncSync();
   } catch (e) {
-    return e as Error;
+    const code = (e as { code?: string }).code;
+    return code === "EINVAL" || code === "ENOTSUP" ? undefined : e as Error;
   } finally {
     folder.close();
   }
