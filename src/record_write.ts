@@ -143,8 +143,15 @@ function writeOnce(
           landed: true,
         });
       }
-      // A file just created is durable only once its folder's entry is too.
-      if (!state.exists) syncFolder(dirname(path));
+      // A file just created is durable only once its folder's entry is too; its bytes are in it
+      // all the same, so a failure is the file's fsync's: landed, never spooled.
+      const folderFailed = state.exists ? undefined : syncFolder(dirname(path));
+      if (folderFailed !== undefined) {
+        throw new WriteError(`${dirname(path)}: fsync failed: ${folderFailed.message}`, {
+          cause: folderFailed,
+          landed: true,
+        });
+      }
     }
     const wrote = handle.statSync();
     const now = identityAt(path);

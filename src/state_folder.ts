@@ -299,21 +299,30 @@ export function makeFolders(folder: string, mode = 0o777): void {
 
 /**
  * Flushes a folder's entries (a file created or renamed in it) to disk; not
- * possible everywhere, so best effort.
+ * possible everywhere, so best effort. Returns the fsync's failure (EIO,
+ * ENOSPC), for a caller that must not report the entry durable; a folder
+ * that cannot be opened (Windows) or synced (EINVAL, ENOTSUP: a file system
+ * that has no such sync) is no failure.
  *
  * @example
  * ```ts
  * import { syncFolder } from "./state_folder.ts";
- * syncFolder("DEL-01-02_X/.runrec");
+ * syncFolder("DEL-01-02_X/.runrec"); // undefined
  * ```
  */
-export function syncFolder(path: string): void {
+export function syncFolder(path: string): Error | undefined {
+  let folder: Deno.FsFile;
   try {
-    const folder = Deno.openSync(path, { read: true });
-    try {
-      folder.syncSync();
-    } finally {
-      folder.close();
-    }
-  } catch { /* Windows cannot open a folder; the rename stands */ }
+    folder = Deno.openSync(path, { read: true });
+  } catch {
+    return undefined; // Windows cannot open a folder; the rename stands
+  }
+  try {
+    folder.syncSync();
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    return code === "EINVAL" || code === "ENOTSUP" ? undefined : e as Error;
+  } finally {
+    folder.close();
+  }
 }
