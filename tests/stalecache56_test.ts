@@ -52,8 +52,17 @@ function cacheEntries(root: string): Record<string, unknown[]> {
   return JSON.parse(Deno.readTextFileSync(join(root, ".git", HASH_CACHE_FILE))).entries;
 }
 
-/** Replaces `path`'s bytes with others of the same size, and puts its mtime back (`touch -d`). */
+/**
+ * Replaces `path`'s bytes with others of the same size, and puts its mtime back (`touch -d`), in a
+ * later second than its last change: the runs' clock is ahead (so that they keep what they read),
+ * and Deno's ctime has whole seconds; with a true clock, RACY_MS keeps nothing changed in the
+ * second of a later edit.
+ */
 async function sameSizeEdit(path: string): Promise<void> {
+  const changed = Deno.statSync(path).ctime!.getTime();
+  while (Math.floor(Date.now() / 1000) <= Math.floor(changed / 1000)) {
+    await new Promise((r) => setTimeout(r, 1000 - Date.now() % 1000));
+  }
   const bytes = Deno.readFileSync(path);
   const mtime = Deno.statSync(path).mtime!;
   bytes[bytes.length - 2] = bytes[bytes.length - 2] === 0x41 ? 0x42 : 0x41;
