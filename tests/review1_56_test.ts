@@ -9,6 +9,7 @@ import { makeStaleRoot, type StaleRoot } from "../scripts/bench/stale.ts";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { HASH_CACHE_FILE } from "../src/hash_cache.ts";
 import { CLI_ENTRY } from "./support/cli_entry.ts";
+import { afterCtimeSecond } from "./support/ctime.ts";
 import { sh } from "./support/sh.ts";
 import { unmount } from "./support/read_only.ts";
 import { assert, assertEquals } from "./assert.ts";
@@ -121,7 +122,7 @@ Deno.test("review1-56: over seeded edits (same size with mtime put back, replace
     // Edits in a later second than every change the runs saw: the runs' clock is ahead (so that
     // they keep what they read), and Deno's ctime has whole seconds; with a true clock, RACY_MS
     // keeps nothing changed in the second of a later edit.
-    await new Promise((r) => setTimeout(r, 1000 - Date.now() % 1000));
+    await afterCtimeSecond(Date.now());
     const done: string[] = [];
     for (let n = 1 + Math.floor(random() * 3); n > 0; n--) {
       const file = pick(present());

@@ -11,6 +11,7 @@ import { FULL_FLAGS, SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
 import { HASH_CACHE_FILE } from "../src/hash_cache.ts";
 import { checkStaleness } from "../src/stale.ts";
 import { CLI_ENTRY } from "./support/cli_entry.ts";
+import { afterCtimeSecond } from "./support/ctime.ts";
 import { spawnHeld } from "./support/held.ts";
 import { sh } from "./support/sh.ts";
 import { unmount, whileReadOnly } from "./support/read_only.ts";
@@ -59,10 +60,7 @@ function cacheEntries(root: string): Record<string, unknown[]> {
  * second of a later edit.
  */
 async function sameSizeEdit(path: string): Promise<void> {
-  const changed = Deno.statSync(path).ctime!.getTime();
-  while (Math.floor(Date.now() / 1000) <= Math.floor(changed / 1000)) {
-    await new Promise((r) => setTimeout(r, 1000 - Date.now() % 1000));
-  }
+  await afterCtimeSecond(Deno.statSync(path).ctime!.getTime());
   const bytes = Deno.readFileSync(path);
   const mtime = Deno.statSync(path).mtime!;
   bytes[bytes.length - 2] = bytes[bytes.length - 2] === 0x41 ? 0x42 : 0x41;
