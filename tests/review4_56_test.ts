@@ -13,7 +13,7 @@
  * @module
  */
 import { join } from "node:path";
-import { cli, DEL, KEPT, repository } from "./support/work_tree_project.ts";
+import { cli, DEL, keptRuns, repository } from "./support/work_tree_project.ts";
 import { mountReadOnly, sh, unmount } from "./support/read_only.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { git, tempDir } from "./fixtures.ts";
@@ -22,24 +22,6 @@ import { recordsOf, RUNREC } from "./support/runs.ts";
 /** The records of agent B in `del`. */
 async function runsOfB(del: string) {
   return (await recordsOf(del)).filter((r) => r.AgentName === "B");
-}
-
-/** The files beneath `folder` (none when it is not there). */
-async function filesBeneath(folder: string): Promise<string[]> {
-  const found: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(folder)) {
-      const path = join(folder, entry.name);
-      if (entry.isDirectory) found.push(...await filesBeneath(path));
-      else found.push(path);
-    }
-  } catch { /* none */ }
-  return found;
-}
-
-/** The files kept for pending runs in the common git folder of `root` (halves included). */
-async function keptRuns(root: string): Promise<string[]> {
-  return (await filesBeneath(join(root, KEPT))).filter((f) => f.includes("/.runrec/pending/"));
 }
 
 Deno.test("a linked work tree on another filesystem than its common git folder (tmpfs): a killed agent's run whose pending file git clean -x removed is reaped FAILED from its copy, which cannot move into reaped/ (EXDEV): the copy waits, a second reap leaves it, and the late finish by token supersedes the FAILED record once", async () => {

@@ -12,7 +12,7 @@
  * @module
  */
 import { join } from "node:path";
-import { cli, DEL, KEPT, repository } from "./support/work_tree_project.ts";
+import { cli, DEL, filesBeneath, keptRuns, repository } from "./support/work_tree_project.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { git, tempDir } from "./fixtures.ts";
 import { recordsOf, RUNREC } from "./support/runs.ts";
@@ -31,24 +31,6 @@ async function kill(child: Deno.ChildProcess): Promise<void> {
 /** The records of agent B in `del`. */
 async function runsOfB(del: string) {
   return (await recordsOf(del)).filter((r) => r.AgentName === "B");
-}
-
-/** The files beneath `folder` (none when it is not there). */
-async function filesBeneath(folder: string): Promise<string[]> {
-  const found: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(folder)) {
-      const path = join(folder, entry.name);
-      if (entry.isDirectory) found.push(...await filesBeneath(path));
-      else found.push(path);
-    }
-  } catch { /* none */ }
-  return found;
-}
-
-/** The kept copies of pending runs in the common git folder of `root`. */
-async function keptRuns(root: string): Promise<string[]> {
-  return (await filesBeneath(join(root, KEPT))).filter((f) => f.includes("/.runrec/pending/"));
 }
 
 /**

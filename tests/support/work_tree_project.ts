@@ -64,3 +64,21 @@ export async function workTree(root: string, ...args: string[]): Promise<string>
   await git(root, "worktree", "add", "-q", ...args, path);
   return path;
 }
+
+/** The files beneath `folder` (none when it is not there). */
+export async function filesBeneath(folder: string): Promise<string[]> {
+  const found: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(folder)) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory) found.push(...await filesBeneath(path));
+      else found.push(path);
+    }
+  } catch { /* none */ }
+  return found;
+}
+
+/** The copies of pending runs kept in the common git folder of `root`, of every deliverable. */
+export async function keptRuns(root: string): Promise<string[]> {
+  return (await filesBeneath(join(root, KEPT))).filter((f) => f.includes("/.runrec/pending/"));
+}
