@@ -73,30 +73,43 @@ function readInto(file: Deno.FsFile, buffer: Uint8Array, hasher: Hasher): string
   return hasher.digestHex();
 }
 
-/**
- * The file a hash was read from, as the open file's own `stat` gave it (whatever its path names
- * by then): device, inode, size, mtime, ctime and birth time (ms), and the time just before it
- * was opened.
- */
-export type ReadState = [
+/** What identifies a file's state: device, inode, size, mtime, ctime and birth time (ms). */
+export type FileStat = [
   dev: number,
   ino: number,
   size: number,
   mtime: number,
   ctime: number,
   birthtime: number,
-  openedAt: number,
 ];
 
 /**
- * The {@linkcode ReadState} of the open `file`, opened at `openedAt`; none where a field is
- * missing.
+ * The {@linkcode FileStat} of `info`, or `undefined` where a field is missing (a file system
+ * without it).
+ *
+ * @example
+ * ```ts
+ * import { fileStatOf } from "./hash.ts";
+ * fileStatOf(Deno.statSync(new URL(import.meta.url).pathname))?.length; // 6 on Linux
+ * ```
  */
+export function fileStatOf(info: Deno.FileInfo): FileStat | undefined {
+  const { dev, ino, size, mtime, ctime, birthtime } = info;
+  if (ino === null || mtime === null || ctime === null || birthtime === null) return undefined;
+  return [dev, ino, size, mtime.getTime(), ctime.getTime(), birthtime.getTime()];
+}
+
+/**
+ * The file a hash was read from, as the open file's own `stat` gave it (whatever its path names
+ * by then), and the time just before it was opened.
+ */
+export type ReadState = [...FileStat, openedAt: number];
+
+/** The {@linkcode ReadState} of the open `file`, opened at `openedAt`; none where it has none. */
 function readState(file: Deno.FsFile, openedAt: number): ReadState | undefined {
   try {
-    const { dev, ino, size, mtime, ctime, birthtime } = file.statSync();
-    if (ino === null || mtime === null || ctime === null || birthtime === null) return undefined;
-    return [dev, ino, size, mtime.getTime(), ctime.getTime(), birthtime.getTime(), openedAt];
+    const stat = fileStatOf(file.statSync());
+    return stat === undefined ? undefined : [...stat, openedAt];
   } catch {
     return undefined; // the hash stands; it is only not kept
   }

@@ -32,6 +32,7 @@
  *
  * @module
  */
+import { type FileStat, fileStatOf } from "./hash.ts";
 import type { FileHasher, HashFilesFn } from "./hash_pool.ts";
 import { commonGitDir } from "./git.ts";
 import { basename, dirname, join } from "./path.ts";
@@ -62,27 +63,10 @@ const MAX_BYTES = 64 * 1024 * 1024;
 /** A temporary file left by a killed run is removed once this old. */
 const DEBRIS_MS = 10 * 60 * 1000;
 
-/** What identifies a file's state: device, inode, size, mtime, ctime and birth time (ms). */
-type Stat = [
-  dev: number,
-  ino: number,
-  size: number,
-  mtime: number,
-  ctime: number,
-  birthtime: number,
-];
-
 /** A kept hash: the file's state then, and its SHA-256. */
-type Entry = [...Stat, hash: string];
+type Entry = [...FileStat, hash: string];
 
-/** The stat fields of `info`, or `undefined` where one is missing (no cache then). */
-function statOf(info: Deno.FileInfo): Stat | undefined {
-  const { dev, ino, size, mtime, ctime, birthtime } = info;
-  if (ino === null || mtime === null || ctime === null || birthtime === null) return undefined;
-  return [dev, ino, size, mtime.getTime(), ctime.getTime(), birthtime.getTime()];
-}
-
-function sameStat(entry: readonly unknown[], stat: Stat): boolean {
+function sameStat(entry: readonly unknown[], stat: FileStat): boolean {
   return stat.every((value, i) => entry[i] === value);
 }
 
@@ -177,7 +161,7 @@ export function hashCacheFor(dir: string, hasher: Pick<FileHasher, "hash" | "sta
     if (entry === undefined) return undefined;
     try {
       const info = Deno.statSync(file);
-      const stat = info.isFile ? statOf(info) : undefined;
+      const stat = info.isFile ? fileStatOf(info) : undefined;
       if (stat !== undefined && sameStat(entry, stat)) return entry[6];
     } catch { /* gone or unreadable: the hasher says why */ }
     learnt.set(file, undefined);
@@ -231,7 +215,7 @@ export function hashCacheFor(dir: string, hasher: Pick<FileHasher, "hash" | "sta
       for (const [file, entry] of readEntries(path, now)) {
         if (learnt.has(file) || known.has(file)) continue;
         try {
-          const stat = statOf(Deno.statSync(file));
+          const stat = fileStatOf(Deno.statSync(file));
           if (stat !== undefined && sameStat(entry, stat)) entries[file] = entry;
         } catch { /* no longer there: dropped */ }
       }
