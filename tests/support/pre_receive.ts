@@ -23,6 +23,13 @@ export async function documentedHook(): Promise<string> {
   return section.slice(start, section.indexOf("```\n", start));
 }
 
+/** What the hook printed to the pusher: git's `remote: ` lines, without the padding git adds. */
+export function remoteLines(ran: Ran): string[] {
+  return ran.stderr.split("\n").filter((line) => line.startsWith("remote: ")).map((line) =>
+    line.trimEnd()
+  );
+}
+
 /** `lines` (a record file's, header first) with line `n`'s Notes changed and its checksum remade. */
 export function edited(lines: string[], n: number): string[] {
   const body = lines[n].slice(0, lines[n].lastIndexOf(",")).replace(/,run \d+,/, ",run edited,");
@@ -83,6 +90,9 @@ export async function served(count = 2) {
   await git(root, "remote", "add", "origin", bare);
   const first = await push("main");
   assertEquals(first.code, 0, first.stderr);
-  assertIncludes(first.stderr, "remote: runrec: checking refs/heads/main");
-  return { bin, root, hookTmp, write, commit, push, pushFrom, pushWith, onServer, refused };
+  assertEquals(remoteLines(first), [
+    `remote: runrec: refs/heads/main: ok: 1 record file, ${count} records ` +
+    "(no history shared with the repository: checksums and RunIDs)",
+  ]);
+  return { bare, bin, root, hookTmp, write, commit, push, pushFrom, pushWith, onServer, refused };
 }
