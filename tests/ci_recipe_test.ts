@@ -78,7 +78,7 @@ Deno.test("ci recipe: runrec-ci.sh installs runrec and passes a pull request tha
   const ran = await ci(base);
   assertEquals(ran.code, 0, ran.stdout + ran.stderr);
   assertMatch(ran.stdout, /^\+ runrec-sandboxed validate \.\n/);
-  assertIncludes(ran.stdout, `+ runrec verify . --since ${base}\n`);
+  assertIncludes(ran.stdout, `+ runrec verify --since ${base} -- .\n`);
   assertMatch(ran.stdout, /RunRecords\.csv: ok: 2 records/);
   // No agents/ folder in this repository: agents check is not run.
   assertEquals(ran.stdout.includes("agents check"), false, ran.stdout);
@@ -99,7 +99,7 @@ Deno.test("ci recipe: runrec-ci.sh installs runrec and passes a pull request tha
   await git("commit", "-qm", "a retired deliverable's records in -x/_Archive");
   const dashed = await ci(base);
   assertEquals(dashed.code, 0, dashed.stdout + dashed.stderr);
-  assertIncludes(dashed.stdout, `+ runrec verify . ./-x/_Archive --since ${base}\n`);
+  assertIncludes(dashed.stdout, `+ runrec verify --since ${base} -- . -x/_Archive\n`);
   await Deno.remove(repo, { recursive: true });
   await Deno.remove(join(bin, ".."), { recursive: true });
 });
@@ -184,7 +184,7 @@ Deno.test("ci recipe: runrec-ci.sh names every _Archive/, so a restarted deliver
   await git("commit", "-qm", "retire, restart, and the old run merged in");
   const mixed = await ci(base);
   assertEquals(mixed.code, 1, mixed.stdout + mixed.stderr);
-  assertIncludes(mixed.stdout, "+ runrec verify . examples/_Archive --since");
+  assertIncludes(mixed.stdout, " -- . examples/_Archive\n");
   assertIncludes(mixed.stdout, "is a run of the deliverable retired to");
   await Deno.remove(repo, { recursive: true });
   await Deno.remove(join(bin, ".."), { recursive: true });
@@ -204,7 +204,7 @@ Deno.test("ci recipe: runrec-ci.sh names an _Archive/ whose path holds a line br
   const ran = await ci(base);
   assertEquals(ran.code, 0, ran.stdout + ran.stderr);
   // One argument per _Archive/ (the outermost), in git's order, each exactly as named.
-  assertIncludes(ran.stdout, `+ runrec verify . _Archive it's/_Archive sub\ndir/_Archive --since`);
+  assertIncludes(ran.stdout, ` -- . _Archive it's/_Archive sub\ndir/_Archive\n`);
   await Deno.remove(repo, { recursive: true });
   await Deno.remove(join(bin, ".."), { recursive: true });
 });
@@ -221,7 +221,7 @@ Deno.test("ci recipe: a pull request that deletes _Archive/ whole (its retired d
   await git("commit", "-qm", "clean up the archive");
   const cleaned = await ci(base);
   assertEquals(cleaned.code, 1, cleaned.stdout + cleaned.stderr);
-  assertIncludes(cleaned.stdout, `+ runrec verify . --since ${base}`);
+  assertIncludes(cleaned.stdout, `+ runrec verify --since ${base} -- .\n`);
   assertMatch(
     cleaned.stdout,
     /examples\/_Archive\/DEL-01-02_Flow_Meter_Selection\/RunRecords.csv: K-APPEND-1 broken in commit [0-9a-f]{7} "clean up the archive": deletes the file, which held 1 record at [0-9a-f]{7}; it was in examples\/_Archive\/, a tool root/,

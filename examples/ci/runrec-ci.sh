@@ -1,7 +1,7 @@
 #!/bin/sh
 # runrec's checks for a pull request, run from the root of the repository it checks:
 #   runrec-sandboxed validate .      every RunRecords.csv follows the schema
-#   runrec verify . [_Archive...] --since BASE
+#   runrec verify --since BASE -- . [_Archive...]
 #                                    records committed since BASE were only appended to
 #   runrec agents check agents/      agent files carry an up-to-date runrec block (if agents/
 #                                    holds AGENT_*.md files)
@@ -53,8 +53,6 @@ archives=$(git ls-files -z -- '_Archive/*' '*/_Archive/*' | xargs -0 sh -c '
     # git lists the files of a folder together: one word per folder.
     if [ "$archive" = "${last-}" ]; then continue; fi
     last=$archive
-    # A folder named "-x" would be read as an option.
-    case $archive in -*) archive=./$archive ;; esac
     quoted=
     while :; do
       case $archive in
@@ -68,6 +66,7 @@ archives=$(git ls-files -z -- '_Archive/*' '*/_Archive/*' | xargs -0 sh -c '
     printf "%s " "$q$quoted$archive$q"
   done' sh)
 eval "set -- $archives"
-check runrec verify . "$@" --since "$base"
+# After --: a folder may be named -x (as the pre-receive hook names them).
+check runrec verify --since "$base" -- . "$@"
 if ls agents/AGENT_*.md >/dev/null 2>&1; then check runrec agents check agents/; fi
 exit "$worst"
