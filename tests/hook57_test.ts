@@ -8,7 +8,7 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
-import { git, minutelyHistory } from "./fixtures.ts";
+import { git, minutelyHistory, writeTree } from "./fixtures.ts";
 import { edited, remoteLines, served } from "./support/pre_receive.ts";
 
 Deno.test("hook57: with HEAD naming no commit (git init --bare's master, the team pushing main), a new branch that edits a record main holds is refused, and so is a tag moved from a tree to it; a branch forked from another branch is checked from where it leaves it; a ref that passes prints one line", async () => {
@@ -75,6 +75,36 @@ Deno.test("hook57: a git command that fails in the hook refuses the push: a dele
   assertIncludes(
     deleted.stderr,
     "remote: runrec: refs/heads/feat refused: git log failed, so it could not be checked",
+  );
+  assertEquals(await onServer("refs/heads/feat"), run);
+});
+
+Deno.test("hook57: a deletion is not let through by a move git refuses after the hook (receive.denyNonFastForwards, as git init --shared sets) nor by a stand-in commit pushed under refs/replace/", async () => {
+  const { bare, root, write, commit, push, onServer } = await served();
+  await git(bare, "config", "receive.denyNonFastForwards", "true");
+  await git(root, "checkout", "-q", "-b", "feat");
+  await write(minutelyHistory(3));
+  const run = await commit("a run not merged");
+  await git(root, "checkout", "-q", "-b", "x", "main");
+  await writeTree(root, { "NOTES.md": "notes\n" });
+  await commit("notes");
+  assertEquals((await push("feat", "x")).code, 0);
+  // x force-moved to feat's commit would hold the run, but git refuses that move after the hook.
+  const forced = await push("--force", "feat:x", ":feat");
+  assertEquals(forced.code, 1, forced.stderr);
+  assertMatch(
+    forced.stderr,
+    /remote: runrec: refs\/heads\/feat not deleted: its commit [0-9a-f]{7} "a run not merged"/,
+  );
+  assertEquals(await onServer("refs/heads/feat"), run);
+  // A commit that changes nothing, pushed as the run's replacement: git would read it for the run's.
+  const standIn = await git(root, "commit-tree", "-p", "main", "-m", "a stand-in", "main^{tree}");
+  assertEquals((await push(`${standIn}:refs/replace/${run}`)).code, 0);
+  const deleted = await push(":feat");
+  assertEquals(deleted.code, 1, deleted.stderr);
+  assertMatch(
+    deleted.stderr,
+    /remote: runrec: refs\/heads\/feat not deleted: its commit [0-9a-f]{7} "a run not merged"/,
   );
   assertEquals(await onServer("refs/heads/feat"), run);
 });
