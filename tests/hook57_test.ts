@@ -46,6 +46,15 @@ Deno.test("hook57: with HEAD naming no commit (git init --bare's master, the tea
   await write(edited(minutelyHistory(3), 3));
   await commit("fork rewrites release's run");
   await refused(await push("fork"), "fork", "");
+  // One that leaves main and release (it merged release after editing main's run): checked since
+  // the newer, release, from where release leaves main's first-parent chain.
+  await git(root, "checkout", "-q", "-b", "twice", "main");
+  await write(edited(minutelyHistory(2), 2));
+  await commit("twice edits main's run");
+  await git(root, "merge", "-q", "--no-edit", "-X", "theirs", "release");
+  const twice = await push("twice");
+  await refused(twice, "twice", "");
+  assertMatch(twice.stderr, /:3: K-APPEND-1 broken in commit [0-9a-f]{7} "twice edits main's run"/);
   await git(root, "checkout", "-q", "-b", "good", "release");
   await write(minutelyHistory(4));
   await commit("good appends");
