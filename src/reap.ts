@@ -673,7 +673,9 @@ function removedWorkTreeRun(
 ): { reaped: ReapedRun } | { left: LeftRun } | undefined {
   const run = item.run!;
   // Held by a reap or finish at work: its own to settle.
-  if (item.claimedBy !== undefined && processState(item.claimedBy) !== "gone") return undefined;
+  if (item.claimedBy !== undefined && finisherState(item.claimedBy, item.path) !== "gone") {
+    return undefined;
+  }
   const where = startedIn(run, removed.workTree);
   // A library script allowed to write its project only: Deno would prompt in a terminal.
   if (!granted(removed.kept)) {
