@@ -13,9 +13,9 @@
  * fields, and that text where a replay puts it (a record quoting the text is
  * not one). So a replay that dies at any point (after its write, before it
  * removed the entry) is finished, not repeated, by the next one. A replayer
- * claims an entry by renaming it to `<entry>.claim-<pid>@<host>`; a claim
- * whose process is gone, or older than {@linkcode CLAIM_LEASE_MS}, is taken
- * back.
+ * claims an entry by renaming it to `<entry>.claim-<pid>@<host>~<start>`
+ * (./run_claims.ts `claimerName`); a claim whose process is gone (its pid
+ * now another's), or older than {@linkcode CLAIM_LEASE_MS}, is taken back.
  *
  * @module
  */
