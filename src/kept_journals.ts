@@ -437,18 +437,41 @@ export function removedWorkTreeHome(delDir: string): string | undefined {
 
 /**
  * Whether a late finish of `delDir` (absolute), a deliverable folder gone, can tell the
- * repository it was in: a work tree holds the current folder, or one found from `delDir`'s path
- * names the removed work tree that held it ({@linkcode removedWorkTreeHome}). `false` run from
- * outside any repository (or from a deleted folder) with nothing near naming it.
+ * repository it was in: one found from here or from `delDir`'s path names the removed work tree
+ * that held it ({@linkcode removedWorkTreeHome}), or the work tree holding the current folder
+ * holds a folder at the path `delDir` ends with (a work tree of the same project, whose
+ * repository kept no copy of the run: a start by an older runrec, or its common git folder
+ * read-only then, so that no reap there recorded it). `false` run from outside any repository,
+ * from a deleted folder, or from a repository of another project, with nothing naming it.
  *
  * @example
  * ```ts
  * import { repositoryKnown } from "./kept_journals.ts";
- * repositoryKnown("/gone-wt/PKG-01/DEL-01-02_X"); // true when run inside a work tree
+ * repositoryKnown("/gone-wt/PKG-01/DEL-01-02_X"); // true inside a work tree holding PKG-01/DEL-01-02_X
  * ```
  */
 export function repositoryKnown(delDir: string): boolean {
-  return currentWorkTree() !== undefined || removedWorkTreeHome(delDir) !== undefined;
+  return removedWorkTreeHome(delDir) !== undefined || samePathHere(delDir) !== undefined;
+}
+
+/**
+ * The folder of the work tree holding the current folder at the path `delDir` (absolute, gone)
+ * ends with, the longest such path first: where a work tree of the same project has the
+ * deliverable folder a removed work tree had; `undefined` outside a work tree, or where it has
+ * none.
+ *
+ * @example
+ * ```ts
+ * import { samePathHere } from "./kept_journals.ts";
+ * samePathHere("/gone-wt/PKG-01/DEL-01-02_X"); // "/repo/PKG-01/DEL-01-02_X", run in /repo
+ * ```
+ */
+export function samePathHere(delDir: string): string | undefined {
+  const here = currentWorkTree();
+  if (here === undefined) return undefined;
+  const parts = resolve(delDir).split("/").filter((part) => part !== "");
+  return parts.map((_, i) => join(here.top, ...parts.slice(i)))
+    .find((folder) => kindOf(folder) === "folder");
 }
 
 /** The work tree holding the current folder; `undefined` outside one, or in a deleted folder. */

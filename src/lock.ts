@@ -372,6 +372,25 @@ function startUptimeMs(): number | undefined {
   return uptime === undefined ? undefined : Math.round(uptime - performance.now());
 }
 
+/** This thread's {@linkcode startUptimeMs}, read once: later reads move with the second's edge. */
+let ownStart: { ms: number | undefined } | undefined;
+
+/**
+ * When this process started, in ms since the host's boot (to the second; a Worker's, when
+ * its thread started), read once; `undefined` where this process may not ask. No step of the wall
+ * clock moves it: a claim carries it, to be told from a later process given its pid.
+ *
+ * @example
+ * ```ts
+ * import { ownStartUptimeMs } from "./lock.ts";
+ * ownStartUptimeMs(); // 37034000, say, with --allow-sys
+ * ```
+ */
+export function ownStartUptimeMs(): number | undefined {
+  ownStart ??= { ms: startUptimeMs() };
+  return ownStart.ms;
+}
+
 /**
  * Whether `pid` has exited and waits for its parent to collect it (state Z):
  * a parent that never waits (a container's PID 1) keeps it for ever, and

@@ -12,7 +12,7 @@ import { isGone, isThere, resolvedPath, sameFolder } from "./lookups.ts";
 import { kindOf } from "./walk.ts";
 import { basename, dirname, join, relative, resolve } from "./path.ts";
 import { DELIVERABLE_FOLDER, deliverableId, RECORD_FILE, requireFolder } from "./deliverable.ts";
-import { removedWorkTreeHome, repositoryKnown } from "./kept_journals.ts";
+import { removedWorkTreeHome, repositoryKnown, samePathHere } from "./kept_journals.ts";
 import { removedFileCopies, removedFileCopy, waitingRunCopy } from "./kept_runs.ts";
 import { nearbyFolders, pendingElsewhere, runAndItsFinish, unfinishedRuns } from "./nearby_runs.ts";
 import { folderGitMovedTo, leftByGit } from "./git_moved_folder.ts";
@@ -132,8 +132,9 @@ export async function runFromToken(
   // the token, linked to none, would be its second.
   if (folderGone && !repositoryKnown(delDir)) {
     throw new InputError(
-      `${delDir}: no such folder (a removed work tree?), and no repository is found from here ` +
-        "or from its path: reap there may have written the run FAILED, which a record from the " +
+      `${delDir}: no such folder (a removed work tree?), and no repository found from here or ` +
+        "from its path names its work tree (nor holds its deliverable folder): reap there may " +
+        "have written the run FAILED, which a record from the " +
         "token would not supersede; nothing written; run it from inside the repository: " +
         `cd <the repository> && runrec finish ${shellWord(path)} --agent ${shellWord(agent)}` +
         `${status === undefined ? "" : ` --status ${shellWord(status)}`} ...`,
@@ -700,7 +701,14 @@ export function movedFolder(
     // In a work tree removed since: its run reaped here from the copy kept (./kept_runs.ts), or
     // (the agent alive through a forced removal) that copy still waiting, finished here by it.
     const home = removedWorkTreeHome(token.delDir);
-    if (home === undefined) return undefined;
+    if (home === undefined) {
+      // Named by none (its key cleaned up since, a day after): the folder here at its path,
+      // when it holds the run (by its id) reaped.
+      const here = samePathHere(token.delDir);
+      const held = here !== undefined &&
+        unfinishedRuns(here).some(({ item }) => item.id === token.id);
+      return held ? { delDir: here, id: token.id } : undefined;
+    }
     if (unfinishedRuns(home).some(({ item }) => item.id === token.id)) {
       return { delDir: home, id: token.id };
     }

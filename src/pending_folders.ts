@@ -10,7 +10,7 @@ import { removeAbandonedTemporaries } from "./state_folder.ts";
 import { holdsNoDeliverables, kindOf, walk } from "./walk.ts";
 import { skipsLinkedWorktree } from "./targets.ts";
 import { PENDING_FOLDER, REAPED_FOLDER } from "./run_files.ts";
-import { listPendingRuns, listReapedClaims, LOST_FOLDER, outsidePendingFolder } from "./pending.ts";
+import { listPendingRuns, listReapedRuns, LOST_FOLDER, outsidePendingFolder } from "./pending.ts";
 import { removeDeadMarkers } from "./finish_markers.ts";
 import { removeOrphanCommandMarkers } from "./command_markers.ts";
 import { shownPath } from "./deliverable.ts";
@@ -34,7 +34,7 @@ export function foldersWithPendingRuns(targets: readonly string[]): string[] {
 
 /**
  * Every deliverable folder at or beneath `targets` that holds pending runs,
- * or reaped runs a finisher holds ({@linkcode listReapedClaims}): what
+ * or reaped runs (kept for a late finish, or held by a finisher): what
  * `reap` looks at, each once, sorted.
  *
  * @example
@@ -46,7 +46,7 @@ export function foldersWithPendingRuns(targets: readonly string[]): string[] {
 export function foldersWithRunsToSettle(targets: readonly string[]): string[] {
   return foldersWhere(
     targets,
-    (dir) => listPendingRuns(dir).length > 0 || listReapedClaims(dir).length > 0,
+    (dir) => listPendingRuns(dir).length > 0 || listReapedRuns(dir).length > 0,
   );
 }
 

@@ -13,7 +13,7 @@ import {
   listOutsidePendingRuns,
   listOutsideReapedRuns,
   listPendingRuns,
-  listReapedClaims,
+  listReapedRuns,
   type PendingItem,
   type PendingRun,
   REAPED_ERROR,
@@ -198,7 +198,7 @@ export async function reapRuns(
   for (const { delDir, items } of runsWithFileRemoved(targets)) {
     folders.push({ delDir, items, reapedClaims: [], fileRemoved: true });
   }
-  for (const { delDir, items, reapedClaims, removed, fileRemoved } of folders) {
+  for (const { delDir, items, reapedClaims, reapedRuns, removed, fileRemoved } of folders) {
     // Read once per folder, and only where a run waits: the record file may be large. Each later
     // look reads on from where the last ended, not the whole file for each run (scale37 F2).
     const history: FolderHistory = {
@@ -290,6 +290,14 @@ export async function reapRuns(
         report.problems.push(`${item.path}: not reaped: ${failureReason(e as Error)}`);
       }
     }
+    for (const item of reapedRuns ?? []) {
+      try {
+        const settled = await dropSupersededRun(delDir, item, history);
+        if (settled) report.reaped.push(settled);
+      } catch (e) {
+        report.problems.push(`${item.path}: not removed: ${failureReason(e as Error)}`);
+      }
+    }
     for (const item of reapedClaims) {
       try {
         const settled = await settleReapedClaim(delDir, item);
@@ -340,6 +348,39 @@ async function settleReapedClaim(
       `written: given back, kept in ${reapedFolderOf(delDir, item.path)} for its agent's late ` +
       "finish",
     ...runId,
+  };
+}
+
+/**
+ * A reaped run's file (`item`, in `.runrec/reaped/`) whose late finish is recorded already (a
+ * record other than reap's FAILED one, in the file): put back after that finish removed it (`git
+ * stash pop`, a restored copy). Claimed, then looked for again, so that no finish of it is under
+ * way, and removed; `undefined` while the run waits for its late finish, or another process
+ * took the file.
+ */
+async function dropSupersededRun(
+  delDir: string,
+  item: PendingItem,
+  history: FolderHistory,
+): Promise<ReapedRun | undefined> {
+  const run = item.run!;
+  const recorded = (found: RunRecordFound | undefined) =>
+    found !== undefined && !found.reaped && found.runId !== undefined;
+  if (!recorded((await history.recorded())(run))) return undefined;
+  const claimed = claimPendingRun(item.path);
+  if (!claimed) return undefined;
+  const found = await recordOfRun(delDir, run);
+  if (!recorded(found)) {
+    releaseClaim(claimed);
+    return undefined;
+  }
+  Deno.removeSync(claimed);
+  return {
+    delDir,
+    run,
+    reason: `its file in ${reapedFolderOf(delDir, item.path)} came back (git stash pop, a ` +
+      "restored copy?) after its late finish was recorded; removed",
+    runId: found!.runId,
   };
 }
 
@@ -570,11 +611,15 @@ function adoptLeftRuns(
  * the folders and beside the runs kept outside.
  */
 function pendingRunsAt(targets: readonly string[]): RunsToSettle[] {
-  const found: RunsToSettle[] = foldersWithRunsToSettle(targets).map((delDir) => ({
-    delDir,
-    items: listPendingRuns(delDir),
-    reapedClaims: listReapedClaims(delDir),
-  }));
+  const found: RunsToSettle[] = foldersWithRunsToSettle(targets).map((delDir) => {
+    const reaped = listReapedRuns(delDir);
+    return {
+      delDir,
+      items: listPendingRuns(delDir),
+      reapedClaims: reaped.filter((item) => item.claimedBy !== undefined),
+      reapedRuns: reaped.filter((item) => item.claimedBy === undefined && item.run),
+    };
+  });
   // Links resolved on both sides: a run started through a link is reaped through the real path.
   const bases = targets.map((target) => {
     const path = resolve(target);
@@ -604,6 +649,8 @@ interface RunsToSettle {
   delDir: string;
   items: PendingItem[];
   reapedClaims: PendingItem[];
+  /** The reaped runs kept for a late finish, unclaimed: one superseded since is removed. */
+  reapedRuns?: PendingItem[];
   /** The runs are a removed work tree's, kept in the common git folder, for `delDir` here. */
   removed?: RemovedRunFolder;
   /** The runs are copies kept in the common git folder of runs whose file `delDir` lost. */
@@ -626,7 +673,9 @@ function removedWorkTreeRun(
 ): { reaped: ReapedRun } | { left: LeftRun } | undefined {
   const run = item.run!;
   // Held by a reap or finish at work: its own to settle.
-  if (item.claimedBy !== undefined && processState(item.claimedBy) !== "gone") return undefined;
+  if (item.claimedBy !== undefined && finisherState(item.claimedBy, item.path) !== "gone") {
+    return undefined;
+  }
   const where = startedIn(run, removed.workTree);
   // A library script allowed to write its project only: Deno would prompt in a terminal.
   if (!granted(removed.kept)) {

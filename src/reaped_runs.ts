@@ -7,7 +7,7 @@
  */
 import { basename, dirname, join, resolve } from "./path.ts";
 import { failureReason, InputError } from "./errors.ts";
-import { makeFolders, syncFolder } from "./state_folder.ts";
+import { makeFolders, syncFolder, writeFileDurably } from "./state_folder.ts";
 import { readRecords } from "./reader.ts";
 import type { RunRecord } from "./schema.ts";
 import { RECORD_FILE } from "./deliverable.ts";
@@ -40,7 +40,7 @@ export function keepReapedRun(delDir: string, claimed: string): string | undefin
     // A deliverable folder removed since is not made again to keep the run.
     if (inFolder && kindOf(delDir) !== "folder") throw new Error("the deliverable folder is gone");
     makeFolders(dirname(path), inFolder ? undefined : 0o700);
-    Deno.renameSync(claimed, path);
+    moveRunFile(claimed, path);
   } catch (e) {
     // Never removed: the agent's late finish must still find the run, to record what it did.
     // Deno's message names both paths again: the system's reason is what is new.
@@ -58,6 +58,26 @@ export function keepReapedRun(delDir: string, claimed: string): string | undefin
   }
   syncFolder(dirname(path));
   return undefined;
+}
+
+/**
+ * Moves the run file `from` to `to`: renamed, or, across file systems (EXDEV: the copy kept in
+ * the common git folder of a work tree on another), copied there durably, then removed. Killed
+ * between the two, the run is in both places, never in none: its late finish takes the one in
+ * `reaped/`, and reap removes the other once the run is recorded (./reap.ts `claimantRecorded`).
+ */
+function moveRunFile(from: string, to: string): void {
+  try {
+    Deno.renameSync(from, to);
+    return;
+  } catch (e) {
+    if ((e as { code?: string }).code !== "EXDEV") throw e;
+  }
+  writeFileDurably(to, Deno.readTextFileSync(from));
+  try {
+    Deno.removeSync(from);
+    syncFolder(dirname(from));
+  } catch { /* left, claimed: reap removes it once its run is recorded */ }
 }
 
 /**

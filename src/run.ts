@@ -649,18 +649,22 @@ async function finishNamedRun(
       : e;
   }
   if (movedFrom !== undefined) pending.start.notes.push(gitMovedNote(movedFrom, delDir));
-  // Claimed from its copy (./kept_runs.ts): of a work tree removed since (said as reap says it),
-  // or its file removed from this one.
-  if (pending.keptFrom !== undefined && path?.includes(`/${KEPT_JOURNALS}/`)) {
-    pending.start.notes.push(
-      isAtOrBeneath(resolvedPath(delDir), resolvedPath(pending.keptFrom.workTree))
-        ? "pending run file removed during the run (git clean -x?): finished from its copy in " +
-          "the common git folder"
-        : `started in ${startedIn(pending, pending.keptFrom.workTree)}`,
-    );
-  }
   // Said again as it was given: a reaped run's claimed file is no token finish takes.
   const reaped = await recordedAlready(delDir, pending, claim);
+  // Claimed from its copy (./kept_runs.ts): of a work tree removed since (said as reap says it),
+  // or its file removed from this one (said by reap's FAILED record, when reaped: the late
+  // finish's note names that record).
+  if (pending.keptFrom !== undefined && path?.includes(`/${KEPT_JOURNALS}/`)) {
+    const own = isAtOrBeneath(resolvedPath(delDir), resolvedPath(pending.keptFrom.workTree));
+    if (!own) {
+      pending.start.notes.push(`started in ${startedIn(pending, pending.keptFrom.workTree)}`);
+    } else if (!reaped) {
+      pending.start.notes.push(
+        "pending run file removed during the run (git clean -x?): finished from its copy in " +
+          "the common git folder",
+      );
+    }
+  }
   const outcome = await refusedStillPending(
     { target, run },
     () =>

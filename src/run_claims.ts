@@ -1,15 +1,15 @@
 /**
  * Claiming a pending run: a finisher (`finish`, `reap`) renames the run's
- * file to `<id>.json.claim-<pid>@<host>`, so that of two racing finishers one
- * wins the rename and each run is written once; a claim is given back (a
- * finish refused), or taken over from a finisher that is gone (told by
- * `finisherState`).
+ * file to `<id>.json.claim-<pid>@<host>~<start>` (see {@linkcode claimerName}),
+ * so that of two racing finishers one wins the rename and each run is written
+ * once; a claim is given back (a finish refused), or taken over from a
+ * finisher that is gone (told by `finisherState`).
  *
  * @module
  */
 import { basename, dirname, join } from "./path.ts";
 import { InputError } from "./errors.ts";
-import { hostname, isZombie, notTheHolder, pidAlive } from "./lock.ts";
+import { hostname, isZombie, notTheHolder, ownStartUptimeMs, pidAlive } from "./lock.ts";
 import { FILE } from "./run_ids.ts";
 
 /**
@@ -26,6 +26,49 @@ export function claimHost(): string {
 }
 
 /**
+ * How this process names itself in a claim: `<pid>@<host>`, then `~<start>`, its start in ms
+ * since the host's boot, where it may ask ({@linkcode ownStartUptimeMs}). A live pid whose start
+ * is another was given again since the claim, which no step of the wall clock fakes. A runrec
+ * before the start was added reads `<host>~<start>` as another machine's: it leaves the claim.
+ *
+ * @example
+ * ```ts
+ * import { claimerName } from "./run_claims.ts";
+ * claimerName(); // "4242@build-07~37034000"
+ * ```
+ */
+export function claimerName(): string {
+  const start = ownStartUptimeMs();
+  return `${Deno.pid}@${claimHost()}${start === undefined ? "" : `~${start}`}`;
+}
+
+/** A claimer's name (`pid@host`, maybe `~start`) read: the start is `undefined` in the old form. */
+function claimerOf(name: string): { pid: number; host: string; startMs?: number } {
+  const [pid, rest = ""] = name.split(/@(.*)/s);
+  const start = /~([0-9]+)$/.exec(rest);
+  return {
+    pid: Number(pid),
+    host: start ? rest.slice(0, start.index) : rest,
+    ...start ? { startMs: Number(start[1]) } : {},
+  };
+}
+
+/**
+ * Whether the claimer's name `name` names this very process's pid on this host (whatever start
+ * it gives: a process restarted under this pid names it too).
+ *
+ * @example
+ * ```ts
+ * import { claimerName, namesThisPid } from "./run_claims.ts";
+ * namesThisPid(claimerName()); // true
+ * ```
+ */
+export function namesThisPid(name: string): boolean {
+  const { pid, host } = claimerOf(name);
+  return pid === Deno.pid && host === claimHost();
+}
+
+/**
  * Claims a pending run for this process by renaming its file; returns the
  * claim's path, or `undefined` when the file is gone (another finisher has
  * it, or it was finished).
@@ -39,7 +82,7 @@ export function claimHost(): string {
 export function claimPendingRun(path: string): string | undefined {
   const base = FILE.exec(basename(path));
   if (!base) throw new InputError(`${path}: not a pending run's file`);
-  const claimed = join(dirname(path), `${base[1]}.json.claim-${Deno.pid}@${claimHost()}`);
+  const claimed = join(dirname(path), `${base[1]}.json.claim-${claimerName()}`);
   for (let attempt = 1;; attempt++) {
     try {
       Deno.renameSync(path, claimed);
@@ -120,7 +163,7 @@ export function claimHolder(path: string): string | undefined {
  */
 export function takeOverClaim(path: string, holder: string): string | undefined {
   const theirs = `${path}.claim-${holder}`;
-  const ours = `${path}.claim-${Deno.pid}@${claimHost()}`;
+  const ours = `${path}.claim-${claimerName()}`;
   try {
     Deno.renameSync(theirs, ours);
     return ours;
@@ -158,20 +201,23 @@ export function releaseClaim(claimed: string): void {
  * ```
  */
 export function processState(pidAtHost: string): "alive" | "gone" | "unknown" {
-  const [pid, host] = pidAtHost.split(/@(.*)/s);
+  const { pid, host } = claimerOf(pidAtHost);
   if (host !== claimHost() && host !== hostname()) return "unknown";
-  const alive = pidAlive(Number(pid));
+  const alive = pidAlive(pid);
   if (alive === undefined) return "unknown";
-  return alive && !isZombie(Number(pid)) ? "alive" : "gone";
+  return alive && !isZombie(pid) ? "alive" : "gone";
 }
 
 /**
- * Whether the process that made a claim or marker at `sinceMs` (`pid@host`) is
- * `alive`, `gone` or `unknown`, as {@linkcode processState} tells, save that a
- * live pid that started after `sinceMs` is `gone`: its claimer died and the
- * pid was given again (a container's process restarted under the pid of one
- * killed mid-way, this very process included), told as for the lock
- * (`notTheHolder`, ./lock.ts). `sinceMs` of a claim: {@linkcode claimedAtMs}.
+ * Whether the process that made a claim or marker at `sinceMs` (`pid@host`, maybe
+ * `~start`: {@linkcode claimerName}) is `alive`, `gone` or `unknown`, as
+ * {@linkcode processState} tells, save that a live pid that is not the claimer's
+ * process is `gone`: its claimer died and the pid was given again. Told as for
+ * the lock (`notTheHolder`, ./lock.ts): by the start the name gives, against the
+ * pid's start since boot (no wall clock); without one, by a start after
+ * `sinceMs`; this very process's pid always so (a container's process restarted
+ * at once under the pid of one killed mid-way gives the same start to the
+ * second). `sinceMs` of a claim: {@linkcode claimedAtMs}.
  *
  * @example
  * ```ts
@@ -186,13 +232,18 @@ export function claimerState(
   sinceMs: number | undefined,
 ): "alive" | "gone" | "unknown" {
   const state = processState(pidAtHost);
-  if (state !== "alive" || sinceMs === undefined) return state;
+  if (state !== "alive") return state;
+  const { pid, startMs } = claimerOf(pidAtHost);
+  const own = namesThisPid(pidAtHost);
+  if (startMs !== undefined && !own) {
+    // Judged by the start alone: a start recorded late (a Worker's) leaves the claim its own.
+    return notTheHolder(pid, Number.POSITIVE_INFINITY, startMs) === undefined ? "alive" : "gone";
+  }
+  if (sinceMs === undefined) return state;
   // This very process made a claim only after it started, which it knows to the tick: one made
   // moments before is a predecessor's (a container's process restarted at once under its pid).
-  const margin = pidAtHost === `${Deno.pid}@${claimHost()}` ? OWN_START_MARGIN_MS : undefined;
-  return notTheHolder(Number(pidAtHost.split("@")[0]), sinceMs, undefined, margin) === undefined
-    ? "alive"
-    : "gone";
+  const margin = own ? OWN_START_MARGIN_MS : undefined;
+  return notTheHolder(pid, sinceMs, undefined, margin) === undefined ? "alive" : "gone";
 }
 
 /**
@@ -204,11 +255,13 @@ const OWN_START_MARGIN_MS = 100;
 
 /**
  * Whether the finisher holding the claim `claim` on a pending run (`holder`,
- * `pid@host`) is `alive`, `gone` or `unknown`: as {@linkcode processState},
- * save that a claim naming this very process made before it started is gone
- * (a container's process restarted under the pid of one killed mid-finish,
- * which would otherwise wait for itself), as {@linkcode claimerState} judges
- * it. Another live pid's start is not asked: told against the claim's ctime,
+ * `pid@host~start`, or `pid@host` of a runrec before the start was added) is
+ * `alive`, `gone` or `unknown`: as {@linkcode claimerState} judges it, by the
+ * start the name gives (a finisher killed mid-finish whose pid another process
+ * got since is gone), and a claim naming this very process made before it
+ * started is gone (a container's process restarted under the pid of one killed
+ * mid-finish, which would otherwise wait for itself). Another live pid's claim
+ * in the old form is held while the pid runs: told against the claim's ctime,
  * it rests on the wall clock, and a clock moved forward since the claim (a
  * step, libfaketime) would make a live finisher look gone and its run
  * finished twice.
@@ -221,7 +274,7 @@ const OWN_START_MARGIN_MS = 100;
  * ```
  */
 export function finisherState(holder: string, claim: string): "alive" | "gone" | "unknown" {
-  return holder === `${Deno.pid}@${claimHost()}`
+  return namesThisPid(holder) || claimerOf(holder).startMs !== undefined
     ? claimerState(holder, claimedAtMs(claim))
     : processState(holder);
 }

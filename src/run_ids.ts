@@ -1,6 +1,6 @@
 /**
  * A started run's id (`20260222T101500123Z-1a2b3c4d`, made from its start
- * time), the name of its file (`<id>.json`, or `<id>.json.claim-<pid>@<host>`
+ * time), the name of its file (`<id>.json`, or `<id>.json.claim-<pid>@<host>~<start>`
  * while a finisher holds it), and the notes that name the run in its
  * records' Notes. Of no file: a module of its own, so that `exec` and the
  * lookups load none of ./pending.ts for them.
@@ -12,8 +12,9 @@ import { NAMED_RUNS } from "./agent_notes.ts";
 const ID = /^[0-9]{8}T[0-9]{9}Z-[0-9a-f]{8}$/;
 
 /**
- * The name of a run's file: `<id>.json`, or `<id>.json.claim-<pid>@<host>` while a finisher holds
- * it (group 1: the id; group 2: the holder).
+ * The name of a run's file: `<id>.json`, or `<id>.json.claim-<pid>@<host>~<start>` while a
+ * finisher holds it (`~<start>` left out by an older runrec: ./run_claims.ts `claimerName`; group
+ * 1: the id; group 2: the holder).
  *
  * @example
  * ```ts

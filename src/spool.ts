@@ -13,9 +13,9 @@
  * fields, and that text where a replay puts it (a record quoting the text is
  * not one). So a replay that dies at any point (after its write, before it
  * removed the entry) is finished, not repeated, by the next one. A replayer
- * claims an entry by renaming it to `<entry>.claim-<pid>@<host>`; a claim
- * whose process is gone, or older than {@linkcode CLAIM_LEASE_MS}, is taken
- * back.
+ * claims an entry by renaming it to `<entry>.claim-<pid>@<host>~<start>`
+ * (./run_claims.ts `claimerName`); a claim whose process is gone (its pid
+ * now another's), or older than {@linkcode CLAIM_LEASE_MS}, is taken back.
  *
  * @module
  */
@@ -28,7 +28,7 @@ import { withLongWordsShortened } from "./names.ts";
 import { DELIVERABLE_FOLDER, deliverableId } from "./deliverable.ts";
 import { deliverableFolders } from "./targets.ts";
 import { kindOf } from "./walk.ts";
-import { claimedAtMs, claimerState, claimHost } from "./run_claims.ts";
+import { claimedAtMs, claimerName, claimerState, namesThisPid } from "./run_claims.ts";
 import { leaveWarning } from "./notices.ts";
 import { privateFolderProblem, sharedSpoolFolder } from "./spool_folders.ts";
 import type { RunRecord } from "./schema.ts";
@@ -701,7 +701,7 @@ function claimAbandoned(item: SpoolItem): boolean {
   if (claimerState(item.claimedBy!, claimedAt) === "gone") return true;
   // Our own is in flight (a replay takes moments) for the lease from its claim (a Worker of ours
   // ended mid-replay); another's, alive or not to be asked, for the lease from its last write.
-  const ours = item.claimedBy === `${Deno.pid}@${claimHost()}`;
+  const ours = namesThisPid(item.claimedBy!);
   return Date.now() - (ours ? claimedAt : info.mtime?.getTime() ?? 0) > CLAIM_LEASE_MS;
 }
 
@@ -712,7 +712,7 @@ function claimAbandoned(item: SpoolItem): boolean {
  */
 function claim(item: SpoolItem): string | undefined {
   const base = item.claimedBy ? CLAIM.exec(basename(item.path))![1] : basename(item.path);
-  const claimed = join(item.path, "..", `${base}.claim-${Deno.pid}@${claimHost()}`);
+  const claimed = join(item.path, "..", `${base}.claim-${claimerName()}`);
   try {
     Deno.renameSync(item.path, claimed);
     return claimed;

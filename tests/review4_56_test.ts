@@ -12,8 +12,8 @@
  *
  * @module
  */
-import { join } from "node:path";
-import { cli, DEL, keptRuns, repository } from "./support/work_tree_project.ts";
+import { dirname, join } from "node:path";
+import { cli, DEL, filesBeneath, keptRuns, repository } from "./support/work_tree_project.ts";
 import { mountReadOnly, sh, unmount } from "./support/read_only.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { git, tempDir } from "./fixtures.ts";
@@ -24,7 +24,16 @@ async function runsOfB(del: string) {
   return (await recordsOf(del)).filter((r) => r.AgentName === "B");
 }
 
-Deno.test("a linked work tree on another filesystem than its common git folder (tmpfs): a killed agent's run whose pending file git clean -x removed is reaped FAILED from its copy, which cannot move into reaped/ (EXDEV): the copy waits, a second reap leaves it, and the late finish by token supersedes the FAILED record once", async () => {
+/**
+ * A linked work tree `t2` on a tmpfs mounted for `body` (another file system than the common git
+ * folder), with a killed agent's run there whose pending file `git clean -x` removed: `body` gets
+ * the repository, the work tree and the run's token; the mount is gone after.
+ */
+async function runOnOtherFileSystem(
+  body: (
+    run: { root: string; env: Record<string, string>; wt: string; token: string },
+  ) => Promise<void>,
+): Promise<void> {
   const { root, env } = await repository();
   const mount = await tempDir({ prefix: "runrec-other-fs-" });
   await sh("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", mount);
@@ -38,29 +47,91 @@ Deno.test("a linked work tree on another filesystem than its common git folder (
     agent.kill("SIGKILL");
     await agent.status;
     await git(wt, "clean", "-qfdx");
-
-    const reap = await cli(wt, env, "reap", ".");
-    assertEquals(reap.code, 0, reap.stderr);
-    assertMatch(reap.stderr, /Invalid cross-device link|os error 18/);
-    assertEquals((await runsOfB(join(wt, DEL))).map((r) => r.RunStatus), ["FAILED"]);
-    // What the warning says: the run waits, in the common git folder, for its late finish.
-    assertEquals((await keptRuns(root)).length, 1, reap.stderr);
-    const again = await cli(wt, env, "reap", ".");
-    assertEquals(again.code, 0, again.stderr);
-    assertEquals((await keptRuns(root)).length, 1, again.stdout + again.stderr);
-
-    const late = await cli(wt, env, "finish", started.stdout.trim(), "--status", "SUCCESS");
-    assertEquals(late.code, 0, late.stderr);
-    const runs = await runsOfB(join(wt, DEL));
-    assertEquals(runs.map((r) => r.RunStatus), ["FAILED", "SUCCESS"]);
-    assertMatch(runs[1].Notes, new RegExp(`supersedes=${runs[0].RunID}`));
-    assertEquals(await keptRuns(root), []);
-    const last = await cli(wt, env, "reap", ".");
-    assertEquals(last.code, 0, last.stderr);
-    assertEquals((await runsOfB(join(wt, DEL))).length, 2);
+    await body({ root, env, wt, token: started.stdout.trim() });
     await git(root, "worktree", "remove", "--force", wt);
   } finally {
     await unmount(mount);
+  }
+}
+
+/** The late finish of `token` in `wt`: it supersedes the FAILED record once, no copy left. */
+async function lateFinishSupersedes(
+  root: string,
+  env: Record<string, string>,
+  wt: string,
+  token: string,
+) {
+  const late = await cli(wt, env, "finish", token, "--status", "SUCCESS");
+  assertEquals(late.code, 0, late.stderr);
+  const runs = await runsOfB(join(wt, DEL));
+  assertEquals(runs.map((r) => r.RunStatus), ["FAILED", "SUCCESS"]);
+  assertMatch(runs[1].Notes, new RegExp(`supersedes=${runs[0].RunID}`));
+  const last = await cli(wt, env, "reap", ".");
+  assertEquals(last.code, 0, last.stderr);
+  assertEquals((await runsOfB(join(wt, DEL))).length, 2);
+  assertEquals(await keptRuns(root), []);
+}
+
+Deno.test("a linked work tree on another filesystem than its common git folder (tmpfs): a killed agent's run whose pending file git clean -x removed is reaped FAILED from its copy, which cannot be renamed into reaped/ (EXDEV): it is copied there and removed (pending-57), and the late finish by token supersedes the FAILED record once", async () => {
+  await runOnOtherFileSystem(async ({ root, env, wt, token }) => {
+    const reap = await cli(wt, env, "reap", ".");
+    assertEquals(reap.code, 0, reap.stderr);
+    assert(!reap.stderr.includes("not moved"), reap.stderr);
+    assertEquals((await runsOfB(join(wt, DEL))).map((r) => r.RunStatus), ["FAILED"]);
+    const id = token.split("/").at(-1)!;
+    assertEquals(await filesBeneath(join(wt, DEL, ".runrec", "reaped")), [
+      join(wt, DEL, ".runrec", "reaped", id),
+    ]);
+    assertEquals(await keptRuns(root), [], reap.stderr);
+    const again = await cli(wt, env, "reap", ".");
+    assertEquals(again.code, 0, again.stderr);
+    assertMatch(again.stderr, /nothing to reap/);
+    await lateFinishSupersedes(root, env, wt, token);
+  });
+});
+
+Deno.test("a reap copying a run across file systems into reaped/, killed (SIGKILL) before its copy is named, or after it, before the claimed copy is removed: the next reaps and the late finish record the run FAILED once, superseded once, and leave no copy (pending-57)", async () => {
+  for (const step of ["rename", "fsync"] as const) {
+    await runOnOtherFileSystem(async ({ root, env, wt, token }) => {
+      const kept = join(wt, DEL, ".runrec", "reaped", token.split("/").at(-1)!);
+      // The second rename naming the reaped file names the copy (the first, EXDEV, failed); the
+      // sync of reaped/ comes after it, before the claimed copy is removed.
+      // strace matches a rename by its first path only, here a temporary file's, named at random:
+      // the copy is named by reap's sixth rename (its claim; the .gitignore files of its spool's
+      // and the folder's .runrec/; its journal's copy; the EXDEV one), asserted below. The sync of
+      // reaped/ comes after it, before the claimed copy is removed.
+      await Deno.mkdir(dirname(kept), { recursive: true });
+      const fault = step === "rename"
+        ? ["-e", "trace=rename,renameat,renameat2"]
+        : ["-P", dirname(kept), "-e", "trace=fsync"];
+      const inject = step === "rename"
+        ? "inject=rename,renameat,renameat2:signal=KILL:when=6"
+        : "inject=fsync:signal=KILL";
+      const killed = await new Deno.Command("strace", {
+        args: [
+          ...["-f", "-qq", "-o", "/dev/null", ...fault, "-e", inject],
+          ...RUNREC,
+          ...["reap", "."],
+        ],
+        cwd: wt,
+        env,
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      assertEquals(killed.signal, "SIGKILL", step);
+      assertEquals((await runsOfB(join(wt, DEL))).map((r) => r.RunStatus), ["FAILED"], step);
+      // Killed where meant: the claimed copy still there; the reaped file named after the rename.
+      const [copy, ...more] = await keptRuns(root);
+      assertEquals(more, [], step);
+      assertMatch(copy, /\.json\.claim-/, step);
+      const reaped = await filesBeneath(dirname(kept));
+      assertEquals(reaped.includes(kept), step === "fsync", step);
+      if (step === "rename") assertMatch(reaped.join(), /\.json\.[0-9a-f]{8}-[0-9]+@.*\.tmp$/);
+      const reap = await cli(wt, env, "reap", ".");
+      assertEquals(reap.code, 0, reap.stderr);
+      assertEquals((await runsOfB(join(wt, DEL))).length, 1, `${step}: ${reap.stdout}`);
+      await lateFinishSupersedes(root, env, wt, token);
+    });
   }
 });
 

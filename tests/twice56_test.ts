@@ -131,6 +131,52 @@ Deno.test("a linked work tree's killed run reaped FAILED in the main work tree, 
   assertEquals((await runsOfB(join(root, DEL))).map((r) => r.RunStatus), ["FAILED", "SUCCESS"]);
 });
 
+Deno.test("a linked work tree's killed run reaped FAILED in the main work tree, the work tree far from the repository: its late finish by token from inside a repository of another project, or a linked work tree of one, refuses in one line and writes nothing (pending-57)", async () => {
+  const { root, env } = await repository();
+  // Not beside the repository, nor a folder up: nothing found from the token's path.
+  const far = join(await tempDir({ prefix: "runrec-far-" }), "a", "b");
+  await Deno.mkdir(far, { recursive: true });
+  const [token] = await reapedInMain(root, env, join(far, "t2"));
+  const other = join(far, "other");
+  await git(far, "init", "-q", "other");
+  await git(other, "commit", "-q", "--allow-empty", "-m", "another project");
+  const linked = join(await tempDir({ prefix: "runrec-other-wt-" }), "wt");
+  await git(other, "worktree", "add", "-q", linked);
+  for (const cwd of [other, linked]) {
+    const late = await cli(cwd, env, "finish", token, "--status", "SUCCESS", "--agent", "B");
+    assertEquals(late.code, 2, late.stderr);
+    assertEquals(late.stderr.trimEnd().split("\n").length, 1, late.stderr);
+    assertMatch(late.stderr, /cd <the repository> && runrec finish /);
+  }
+  assertEquals((await runsOfB(join(root, DEL))).map((r) => r.RunStatus), ["FAILED"]);
+  assertEquals(await filesBeneath(join(env.TMPDIR, `runrec-spool-${Deno.uid()}`)), []);
+});
+
+Deno.test("a linked work tree's killed run reaped FAILED in the main work tree, its copies cleaned up a day later (the next linked work tree's first copy): its late finish by token from the main work tree supersedes the FAILED record, never a second record from the token (pending-57)", async () => {
+  const { root, env } = await repository();
+  const far = await tempDir({ prefix: "runrec-far-" });
+  const [token] = await reapedInMain(root, env, join(far, "t2"));
+  // Written two days ago: the next linked work tree's first copy removes the removed one's.
+  const kept = join(root, ".git", "runrec-journals");
+  const keys = [...Deno.readDirSync(kept)].map((e) => e.name);
+  await new Deno.Command("find", {
+    args: [kept, "-mindepth", "1", "-exec", "touch", "-h", "-d", "2 days ago", "{}", "+"],
+  }).output();
+  const next = join(await tempDir({ prefix: "runrec-next-" }), "t3");
+  await git(root, "worktree", "add", "-q", "-b", "t3", next);
+  const started = await cli(next, env, "start", DEL, "--agent", "C");
+  assertEquals(started.code, 0, started.stderr);
+  const left = [...Deno.readDirSync(kept)].map((e) => e.name);
+  assert(keys.every((key) => !left.includes(key) || key.startsWith(".git-")), left.join());
+
+  const late = await cli(root, env, "finish", token, "--status", "SUCCESS", "--agent", "B");
+  assertEquals(late.code, 0, late.stderr);
+  assert(!late.stderr.includes("lost-record"), late.stderr);
+  const runs = await runsOfB(join(root, DEL));
+  assertEquals(runs.map((r) => r.RunStatus), ["FAILED", "SUCCESS"]);
+  assertMatch(runs[1].Notes, new RegExp(`supersedes=${runs[0].RunID}`));
+});
+
 Deno.test("a killed agent's run in the main work tree whose pending file git clean -x removed: reap writes it FAILED once from its copy in the common git folder, saying so; a late finish supersedes it", async () => {
   const { root, env } = await repository();
   const process = agent();
