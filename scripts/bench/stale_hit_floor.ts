@@ -4,7 +4,7 @@
  * untracked cache; not built, docs/FINDINGS.md stale57). This thread finds the deliverable folders
  * (listing each), parses the hash cache and a verdict file (a `stale --json` report stands in for
  * one), takes the `stat` of every file the hash cache holds and of each deliverable folder, its
- * record file and host files, and of every folder above them up to the root, then writes the
+ * record file and host files, and of every folder on the way to each from the root, then writes the
  * verdicts back to a string, as a report would be made. Nothing is read, hashed or judged.
  *
  * Run it as the benchmark runs stale: `deno run <FULL_FLAGS> scripts/bench/stale_hit_floor.ts
@@ -50,7 +50,12 @@ export function staleHitFloor(root: string, verdicts: string): number {
   const paths = new Set<string>(Object.keys(hashes.entries));
   for (const folder of folders) {
     for (const name of OWN) paths.add(name === "" ? folder : `${folder}/${name}`);
-    for (let up = dirname(folder); up.startsWith(root); up = dirname(up)) paths.add(up);
+  }
+  // Every folder on the way to each (a name replaced there moves that folder's mtime).
+  for (const path of [...paths]) {
+    for (let up = dirname(path); up.startsWith(root) && !paths.has(up); up = dirname(up)) {
+      paths.add(up);
+    }
   }
   let unchanged = 0;
   for (const path of paths) {
