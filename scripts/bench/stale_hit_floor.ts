@@ -35,15 +35,15 @@ function deliverables(dir: string, found: string[] = []): string[] {
 
 /**
  * Runs the floor over `root` (a git repository whose hash cache is filled) with the verdicts of
- * `verdicts` (a file); returns how many paths it looked at.
+ * `verdicts` (a file); returns the paths it looked at.
  *
  * @example
  * ```ts
  * import { staleHitFloor } from "./stale_hit_floor.ts";
- * console.log(staleHitFloor("/tmp/bench/root", "/tmp/bench/verdicts.json"));
+ * console.log(staleHitFloor("/tmp/bench/root", "/tmp/bench/verdicts.json").length);
  * ```
  */
-export function staleHitFloor(root: string, verdicts: string): number {
+export function staleHitFloor(root: string, verdicts: string): string[] {
   const folders = deliverables(root);
   const hashes = JSON.parse(Deno.readTextFileSync(join(root, ".git", HASH_CACHE_FILE)));
   const kept = JSON.parse(Deno.readTextFileSync(verdicts));
@@ -57,15 +57,16 @@ export function staleHitFloor(root: string, verdicts: string): number {
       paths.add(up);
     }
   }
-  let unchanged = 0;
+  const looked: string[] = [];
   for (const path of paths) {
     try {
-      if (fileStatOf(Deno.statSync(path)) !== undefined) unchanged++;
+      if (fileStatOf(Deno.statSync(path)) !== undefined) looked.push(path);
     } catch { /* gone: a verdict that depends on it is judged again */ }
   }
-  return JSON.stringify(kept).length > 0 ? unchanged : 0;
+  // The report a hit prints is made from the kept verdicts.
+  return JSON.stringify(kept).length > 0 ? looked : [];
 }
 
 if (import.meta.main) {
-  console.log(`${staleHitFloor(Deno.args[0], Deno.args[1])} paths looked at`);
+  console.log(`${staleHitFloor(Deno.args[0], Deno.args[1]).length} paths looked at`);
 }
