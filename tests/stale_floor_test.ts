@@ -1,16 +1,20 @@
 /**
  * The floor under the stale benchmark (`scripts/bench/stale_floor.ts`) does the file system work
  * stale does on the bench's root: if the generated root changes, the floor must still hash what
- * stale hashes, or its measure is of something else.
+ * stale hashes, or its measure is of something else. So must the floor of a kept verdict
+ * (`scripts/bench/stale_hit_floor.ts`) look at what such a verdict would depend on.
  *
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { makeStaleRoot } from "../scripts/bench/stale.ts";
 import { staleFloor } from "../scripts/bench/stale_floor.ts";
-import { assertEquals } from "./assert.ts";
-import { runCli } from "./cli.ts";
-import { tempDir } from "./fixtures.ts";
+import { staleHitFloor } from "../scripts/bench/stale_hit_floor.ts";
+import { FULL_FLAGS } from "../src/cli/permissions.ts";
+import { HASH_CACHE_FILE } from "../src/hash_cache.ts";
+import { assert, assertEquals } from "./assert.ts";
+import { clockMovedEnv, runCli, runCliProcess } from "./cli.ts";
+import { git, tempDir } from "./fixtures.ts";
 import { seededRandom } from "./seed.ts";
 
 Deno.test("the stale floor hashes every file stale hashes on the bench's root, each once, and no other", async () => {
@@ -22,4 +26,31 @@ Deno.test("the stale floor hashes every file stale hashes on the bench's root, e
   const { filesHashed } = JSON.parse(stdout);
   assertEquals(floor, { folders: 3, hashed: generated.files.length });
   assertEquals(filesHashed, generated.files.length);
+});
+
+Deno.test("the kept verdict's floor looks at every file stale's hash cache holds on the bench's root, each deliverable folder, its record and status files, and the folders on the way", async () => {
+  const root = join(await tempDir(), "root");
+  const generated = await makeStaleRoot(root, 3, seededRandom("stale hit floor"));
+  await git(root, "init", "-q");
+  // Ahead of the files' times, so that stale keeps their hashes (src/hash_cache.ts, RACY_MS).
+  const filled = await runCliProcess(["stale", root, "--json"], FULL_FLAGS, clockMovedEnv("+2m"));
+  assertEquals(filled.code, 0, filled.stderr);
+  const verdicts = join(await tempDir(), "verdicts.json");
+  await Deno.writeTextFile(verdicts, filled.stdout);
+  const kept = Object.keys(
+    JSON.parse(Deno.readTextFileSync(join(root, ".git", HASH_CACHE_FILE))).entries,
+  );
+  assertEquals(kept.length, generated.files.length);
+  const looked = new Set(staleHitFloor(root, verdicts));
+  const own = generated.deliverables.flatMap((dir) => [
+    dir,
+    join(dir, "RunRecords.csv"),
+    join(dir, "_STATUS.md"),
+  ]);
+  const onTheWay = [...kept, ...own].flatMap((path) => {
+    const folders = [];
+    for (let up = dirname(path); up.startsWith(root); up = dirname(up)) folders.push(up);
+    return folders;
+  });
+  for (const path of [...kept, ...own, ...onTheWay]) assert(looked.has(path), path);
 });
