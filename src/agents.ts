@@ -80,14 +80,16 @@ interface BlockSpan {
 function skipReason(file: AgentFile): string | undefined {
   if (file.agentType !== "2") {
     return file.agentType === undefined
-      ? "no AGENT_TYPE line or row"
+      ? "no AGENT_TYPE line or row (a Type 2 agent's file has a line AGENT_TYPE: 2, or the " +
+        "row | **AGENT_TYPE** | TYPE 2 | in its table)"
       : `AGENT_TYPE ${file.agentType}: only Type 2 agents run on a deliverable`;
   }
   const scope = writeScopeKind(file.table.WRITE_SCOPE);
   // PREPARATION's scope is the whole workspace: it creates the deliverable folder.
   if (scope === "deliverable-local" || Object.hasOwn(BUILTIN_PROFILES, file.name)) return undefined;
   return scope === undefined
-    ? "WRITE_SCOPE not found: not judged"
+    ? "WRITE_SCOPE not found: not judged (a deliverable agent's table has the row " +
+      "| **WRITE_SCOPE** | deliverable-local |)"
     : `WRITE_SCOPE ${scope}: writes no deliverable folder`;
 }
 

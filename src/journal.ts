@@ -252,38 +252,7 @@ export function putBackDropped(
   const { checkout, clock, identity, entries, unsettled } = looked;
   const { now } = clock;
   const ours = (e: Entry) => onBranch(e.head, checkout.head);
-  // Read on from where `readDroppedAhead` read before the lock, while the file was only appended to.
-  const found = offsetsOf(recordFile, wantedOf(unsettled));
-  for (const entry of unsettled) {
-    const at = found.get(entry.line);
-    if (at !== undefined) entry.offset = at;
-  }
-  // Missing from a file that holds a record the one it went to held before it: git's version,
-  // which holds every record committed. A file begun anew (a deliverable restarted), or one
-  // still being written, holds none: looked at again later.
-  const missing = unsettled.filter((e) =>
-    !found.has(e.line) && [e.previous, e.first].some((line) => line !== "" && found.has(line))
-  );
-  // Not lost if a branch, tag or stash holds it: moved to another branch on purpose, or the file
-  // is another branch's while `git checkout` is under way. Where git cannot be asked (the
-  // sandboxed build, git refusing the repository or not installed), a line is left alone on
-  // another HEAD, after a stash made since, or when HEAD left this branch since: it may have
-  // gone with the checkout and been committed there, and would be in a merge twice (git-config
-  // F1). Such a line dropped by a forced checkout stays out: which it was, only git can say.
-  const held = heldByGit(dirname(recordFile), missing.map((e) => e.line));
-  const left = held === undefined && missing.length > 0
-    ? leftBranchAt(dirname(recordFile), checkout.head)
-    : 0;
-  const unheld = missing.filter((entry) =>
-    !(held === undefined
-      ? entry.head !== checkout.head || entry.at < checkout.stashed || entry.at < left
-      : held.has(entry.line))
-  );
-  // A detached HEAD's line committed there, HEAD at the append's commit again since: the commit
-  // made holds it, which only HEAD's reflog names; put back, a merge of it would hold it twice.
-  const detached = held === undefined ? [] : unheld.filter((e) => DETACHED.test(e.head));
-  const committed = heldInReflog(dirname(recordFile), detached);
-  const lost = unheld.filter((entry) => !committed.has(entry.line));
+  const lost = droppedLines(recordFile, looked);
   // Looked for again now that git has answered: a `git stash pop`, or a rebase's autostash when
   // it ends, writes the line back into a new file first and drops the stash after, so one held
   // when the file was read may be held no more because it is back (put back, it would be there
@@ -341,6 +310,89 @@ export function putBackDropped(
     keepJournal(recordFile, path, lines.length === 0 ? undefined : lines.join(""), false);
   } catch { /* kept as it was: its lines are checked again next time */ }
   return putBack;
+}
+
+/**
+ * This branch's lines of the journal that a git command took out of `recordFile` (missing from
+ * git's version of it, which holds the record before them, and held by no branch, tag or stash):
+ * those the next append puts back.
+ */
+function droppedLines(recordFile: string, looked: Looked & { settled: false }): Entry[] {
+  const { checkout, unsettled } = looked;
+  // Read on from where `readDroppedAhead` read before the lock, while the file was only appended to.
+  const found = offsetsOf(recordFile, wantedOf(unsettled));
+  for (const entry of unsettled) {
+    const at = found.get(entry.line);
+    if (at !== undefined) entry.offset = at;
+  }
+  // Missing from a file that holds a record the one it went to held before it: git's version,
+  // which holds every record committed. A file begun anew (a deliverable restarted), or one
+  // still being written, holds none: looked at again later.
+  const missing = unsettled.filter((e) =>
+    !found.has(e.line) && [e.previous, e.first].some((line) => line !== "" && found.has(line))
+  );
+  // Not lost if a branch, tag or stash holds it: moved to another branch on purpose, or the file
+  // is another branch's while `git checkout` is under way. Where git cannot be asked (the
+  // sandboxed build, git refusing the repository or not installed), a line is left alone on
+  // another HEAD, after a stash made since, or when HEAD left this branch since: it may have
+  // gone with the checkout and been committed there, and would be in a merge twice (git-config
+  // F1). Such a line dropped by a forced checkout stays out: which it was, only git can say.
+  const held = heldByGit(dirname(recordFile), missing.map((e) => e.line));
+  const left = held === undefined && missing.length > 0
+    ? leftBranchAt(dirname(recordFile), checkout.head)
+    : 0;
+  const unheld = missing.filter((entry) =>
+    !(held === undefined
+      ? entry.head !== checkout.head || entry.at < checkout.stashed || entry.at < left
+      : held.has(entry.line))
+  );
+  // A detached HEAD's line committed there, HEAD at the append's commit again since: the commit
+  // made holds it, which only HEAD's reflog names; put back, a merge of it would hold it twice.
+  const detached = held === undefined ? [] : unheld.filter((e) => DETACHED.test(e.head));
+  const committed = heldInReflog(dirname(recordFile), detached);
+  return unheld.filter((entry) => !committed.has(entry.line));
+}
+
+/**
+ * The RunIDs of the records a git command (checkout, reset, pull) took out of `recordFile` that
+ * its next append, or `runrec flush`, puts back: until then they are in no file, and a commit
+ * made meanwhile lacks them. Reads; writes nothing.
+ *
+ * @example
+ * ```ts
+ * import { awaitingPutBack } from "./journal.ts";
+ * awaitingPutBack("/p/DEL-01-02_X/RunRecords.csv"); // [] unless git dropped a record
+ * ```
+ */
+export function awaitingPutBack(recordFile: string): string[] {
+  try {
+    const looked = unsettledLines(recordFile);
+    if (looked === undefined || looked.settled) return [];
+    return droppedLines(recordFile, looked)
+      .filter((e) => foreignLineProblem(e.line) === undefined)
+      .map((e) => runIdOfLine(e.line)!);
+  } catch {
+    return []; // a journal that cannot be read names nothing; the append looks again
+  }
+}
+
+/**
+ * The warning about the records a git command took out of `recordFile` ({@linkcode awaitingPutBack}),
+ * the file named as `shown`; `undefined` when there are none.
+ *
+ * @example
+ * ```ts
+ * import { awaitingPutBackWarning } from "./journal.ts";
+ * const warning = awaitingPutBackWarning("DEL-01-02_X/RunRecords.csv");
+ * if (warning) console.error(`runrec verify: warning: ${warning}`);
+ * ```
+ */
+export function awaitingPutBackWarning(recordFile: string, shown = recordFile): string | undefined {
+  const runIds = awaitingPutBack(recordFile);
+  if (runIds.length === 0) return undefined;
+  return `${shown}: ${runIds.length} record(s) a git command (checkout, reset, pull) took out of ` +
+    `it wait in its journal, in no file: ${runIds.join(", ")}; the next append puts them back, ` +
+    `or runrec flush ${shellWord(dirname(shown))} now (before a commit, which would lack them)`;
 }
 
 /**

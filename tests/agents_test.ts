@@ -836,3 +836,37 @@ Deno.test("agents: one agent file named where its folder is wanted says to name 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("agents install on a new user's files, none marked Type 2: exit 2, nothing changed, each skip and stderr say the line or row that makes one; check exits 1; once marked, installed (newuser-57 F1)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "runrec-agents-none-" });
+  try {
+    // A deliverable agent's file without its AGENT_TYPE line, and a row written without bold.
+    const docs = "# AGENT 4_DOCUMENTS\n\n[[BEGIN:PROTOCOL]]\n## Steps\n[[END:PROTOCOL]]\n";
+    Deno.writeTextFileSync(join(dir, "AGENT_4_DOCUMENTS.md"), docs);
+    Deno.writeTextFileSync(join(dir, "AGENT_HELPER.md"), "# Helper\n| AGENT_TYPE | 2 |\n");
+    const before = snapshot(dir);
+    const hint = `runrec agents: none of the 2 AGENT_*.md files in ${dir} gets a block (each ` +
+      "skipped line says why): a deliverable agent's file says AGENT_TYPE: 2 and has the row " +
+      "| **WRITE_SCOPE** | deliverable-local |";
+    for (const args of [["install", dir], ["install", dir, "--dry-run"]]) {
+      const out = await runCli(["agents", ...args]);
+      assertEquals([out.code, out.stderr], [2, `${hint}; no file was changed\n`]);
+      assertIncludes(
+        out.stdout,
+        `${join(dir, "AGENT_4_DOCUMENTS.md")}: skipped: no AGENT_TYPE line or row (a Type 2 ` +
+          "agent's file has a line AGENT_TYPE: 2, or the row | **AGENT_TYPE** | TYPE 2 | in its " +
+          "table)\n",
+      );
+      assertSameFiles(snapshot(dir), before);
+    }
+    const check = await runCli(["agents", "check", dir]);
+    assertEquals([check.code, check.stderr], [1, `${hint}\n`]);
+    Deno.writeTextFileSync(join(dir, "AGENT_4_DOCUMENTS.md"), `AGENT_TYPE: 2\n${docs}`);
+    const install = await runCli(["agents", "install", dir]);
+    assertEquals([install.code, install.stderr], [0, ""]);
+    assertIncludes(install.stdout, `${join(dir, "AGENT_4_DOCUMENTS.md")}: installed\n`);
+    assertEquals((await runCli(["agents", "check", dir])).code, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

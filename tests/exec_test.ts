@@ -86,6 +86,42 @@ Deno.test("exec: exit codes map to RunStatus and are exit codes of runrec exec",
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("exec: a command that cannot be started says why as a shell would: a script not executable, one in the current folder not on PATH, a #! interpreter not there, a folder (newuser-57 F2)", async () => {
+  const { root, del } = await makeProject();
+  try {
+    Deno.writeTextFileSync(join(root, "agent.sh"), "echo hi\n");
+    Deno.writeTextFileSync(join(root, "lens.py"), "#!/no/such/python9\nprint(1)\n");
+    Deno.chmodSync(join(root, "lens.py"), 0o755);
+    Deno.mkdirSync(join(root, "tools"));
+    const cases: [string, number, string][] = [
+      [
+        "./agent.sh",
+        126,
+        "permission denied: not executable (chmod +x it, or name its interpreter: sh FILE)",
+      ],
+      ["agent.sh", 127, "not found on PATH (the one in the current folder is ./agent.sh)"],
+      ["./lens.py", 127, "the interpreter its #! line names is not there"],
+      ["./tools", 126, "a folder, not a program"],
+      ["no-such-command-x", 127, "not found"],
+    ];
+    for (const [command, code, why] of cases) {
+      const out = await runCliProcess(
+        ["exec", del, "--agent", "A", "--", command],
+        undefined,
+        {},
+        root,
+      );
+      assertEquals(out.code, code, out.stderr);
+      assertIncludes(
+        out.stderr,
+        `runrec exec: command ${JSON.stringify(command)} could not be started: ${why}\n`,
+      );
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 Deno.test("exec: a command killed by a signal is FAILED naming it; exit 128 + its number", async () => {
   const { root, del } = await makeProject();
   const result = await execSh(del, "kill -KILL $$");

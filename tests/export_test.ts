@@ -44,7 +44,7 @@ import { RECORD_FILE } from "../src/deliverable.ts";
 import { formatDuration, parseDuration } from "../src/time.ts";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { runCli, runCliProcess } from "./cli.ts";
-import { ROOT, sampleRecord, tempDir, writeTree } from "./fixtures.ts";
+import { git, ROOT, sampleRecord, tempDir, writeTree } from "./fixtures.ts";
 import { seededRandom } from "./seed.ts";
 import { firstLine, RUNREC_SH } from "./support/runs.ts";
 
@@ -1623,7 +1623,7 @@ Deno.test("export: the cells a newer additive version (v1.1) adds are exported u
   ]);
 });
 
-Deno.test("export: a --namespace spanning two execution roots is warned about, naming both and what to do; one root, or no --namespace, is not", async () => {
+Deno.test("export: a --namespace spanning two execution roots is warned about, naming both and what to do; one root, or no --namespace, is not; but no --namespace in a linked work tree, whose folder names its runs, is (newuser-57 F4)", async () => {
   const repo = await tempDir({ prefix: "runrec-export-" });
   for (const name of ["plant-a", "plant-b"]) {
     const copied = await new Deno.Command("cp", {
@@ -1648,6 +1648,27 @@ Deno.test("export: a --namespace spanning two execution roots is warned about, n
   assertEquals((await exported(repo, "--format", "prov")).stderr.includes("spans"), false);
   const one = await exported(join(repo, "plant-a"), "--format", "prov", "--namespace", ns);
   assertEquals(one.stderr.includes("spans"), false, one.stderr);
+  // A linked work tree's runs, without --namespace, are named after its folder, not the main
+  // one's: the same runs get two runIds (newuser-57 F4).
+  const main = join(repo, "plant-a");
+  await git(main, "init", "-q", "-b", "main");
+  await git(main, "add", "-A");
+  await git(main, "-c", "user.name=A", "-c", "user.email=a@example.com", "commit", "-qm", "runs");
+  const linked = join(repo, "plant-a-agent1");
+  await git(main, "worktree", "add", "-q", "-b", "agent1", linked);
+  const defaulted = await exported(linked, "--format", "openlineage");
+  assertEquals(
+    defaulted.stderr,
+    `runrec export: warning: no --namespace: the runs of ${linked} are named under ` +
+      "plant-a-agent1, this linked work tree's folder name, and exported from another work tree " +
+      "or clone get other runIds (a server sent both holds each run twice); give a --namespace " +
+      "the same in every checkout (e.g. github.com/acme/plant)\n",
+  );
+  const [fromLinked, fromMain] = [defaulted, await exported(main, "--format", "openlineage")]
+    .map((e) => jsonLines(e.stdout)[0].run as Obj);
+  assert(fromLinked.runId !== fromMain.runId, "the warning is true");
+  assertEquals((await exported(linked, "--format", "prov", "--namespace", ns)).stderr, "");
+  assertEquals((await exported(main, "--format", "prov")).stderr, "");
 });
 
 Deno.test("export prov: the document streamed (activities read again by id from their offsets, relations by passes in time order) is byte for byte the one of every run held, on generated roots with deletions, unhashed files, shuffled lines, repeated lines, RunID collisions and two copies merged under one --namespace (seeded; mem-38 F2)", async () => {

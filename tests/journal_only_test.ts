@@ -27,6 +27,7 @@ import { sharedStatePath } from "../src/work_tree_lock.ts";
 const DEL = join("PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
 const JOURNAL = join(DEL, ".runrec", `${RECORD_FILE}.journal`);
 const DROPPED = "which a git command (pull, checkout, reset, revert) had dropped it from";
+const TOOK_OUT = "a git command (checkout, reset, pull) took out of it wait in its journal";
 
 /** The project as a git repository on main, its first commit also branch `old` (no record file). */
 async function repository(): Promise<{ root: string; env: Record<string, string> }> {
@@ -123,7 +124,7 @@ Deno.test("a run finished on a branch made before the record file, its new file 
   assertEquals(await runIds(del), [next.stdout.trim(), lost]);
 });
 
-Deno.test("lines git carried elsewhere, or that the next append puts back, are not named: a stash, a branch's uncommitted record, a git reset --hard", async () => {
+Deno.test("lines git carried elsewhere, or that the next append puts back, are not named: a stash, a branch's uncommitted record, a git reset --hard; those the next append puts back are a warning of verify and log naming the flush that puts them back now (newuser-57 F3)", async () => {
   const { root, env } = await repository();
   const del = join(root, DEL);
   assertEquals((await cli(root, env, ...emitArgs(DEL))).code, 0);
@@ -132,7 +133,9 @@ Deno.test("lines git carried elsewhere, or that the next append puts back, are n
   // A stash holds it: git stash pop brings it back.
   const stashed = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
   await git(root, "stash", "-q");
-  assertEquals((await cli(root, env, "verify", DEL)).code, 0);
+  const whileStashed = await cli(root, env, "verify", DEL);
+  assertEquals(whileStashed.code, 0);
+  assert(!whileStashed.stderr.includes(TOOK_OUT), whileStashed.stderr); // the stash holds it
   await git(root, "stash", "pop", "-q");
   assertEquals(await runIds(del), [(await runIds(del))[0], stashed]);
   await git(root, "commit", "-qam", "second record");
@@ -152,9 +155,18 @@ Deno.test("lines git carried elsewhere, or that the next append puts back, are n
   await git(root, "reset", "-q", "--hard");
   const verify = await cli(root, env, "verify", DEL);
   assertEquals(verify.code, 0, verify.stdout);
+  // In no file meanwhile, and a commit now would lack it: said, with the command that puts it back.
+  // (side's, put back above and not committed, went with it)
+  const warning = `${join(DEL, RECORD_FILE)}: 2 record(s) ${TOOK_OUT}, in no file: ${side}, ` +
+    `${reset}; ` +
+    `the next append puts them back, or runrec flush ${DEL} now (before a commit, which would ` +
+    "lack them)\n";
+  assertEquals(verify.stderr, `runrec verify: warning: ${warning}`);
+  assertEquals((await cli(root, env, "log", DEL)).stderr, `runrec log: warning: ${warning}`);
   const put = await cli(root, env, "flush", DEL);
   assertMatch(put.stdout, new RegExp(`${reset}  put back into`));
   assert((await runIds(del)).includes(reset));
+  assertEquals((await cli(root, env, "verify", DEL)).stderr, "");
 });
 
 Deno.test("a deliverable retired into _Archive/ by a copy and git rm -r, then begun again at its path: the journal left behind names nothing, the copy holding its lines, staged or committed", async () => {

@@ -28,11 +28,12 @@ Usage:
   runrec agents remove <agents-dir> [--dry-run]
 
 Works on the AGENT_*.md files directly in <agents-dir>. A file gets the block
-when it is a Type 2 agent (AGENT_TYPE: 2) whose WRITE_SCOPE is deliverable-local,
-or one of the five deliverable agents (PREPARATION, 4_DOCUMENTS, DEPENDENCIES,
-CHIRALITY_FRAMEWORK, CHIRALITY_LENS); every other file is listed as skipped,
-with the reason. A file named so in other case (Agent_X.md), which is the
-agent's file where case does not count (macOS, Windows), is named on stderr.
+when it is a Type 2 agent (AGENT_TYPE: 2, a line or a **AGENT_TYPE** table row)
+whose WRITE_SCOPE is deliverable-local, or any WRITE_SCOPE for the five
+deliverable agents (PREPARATION, 4_DOCUMENTS, DEPENDENCIES, CHIRALITY_FRAMEWORK,
+CHIRALITY_LENS); every other file is listed as skipped, with the reason. A file
+named so in other case (Agent_X.md), which is the agent's file where case does
+not count (macOS, Windows), is named on stderr.
 
 install   adds the block at the end of the PROTOCOL section (before the
           [[END:PROTOCOL]] line that closes it), or brings an older one up to
@@ -42,25 +43,24 @@ install   adds the block at the end of the PROTOCOL section (before the
 check     exits 1 naming each file whose block is missing, out of date, edited
           by hand, not at the end of PROTOCOL or written by a newer runrec, each
           skipped file that holds a block, each file named in other case, and
-          when the folder has no AGENT_*.md (for CI).
+          a folder with no AGENT_*.md, or none that gets a block (for CI).
 remove    takes the blocks out, leaving each file as it was before install.
 
 When a file cannot be edited safely (no PROTOCOL section, two blocks), install
-and remove name it and its line, change no file at all, and exit 2.
-Files are written one at a time, each line printed once its file is written.
-A write that fails, or a file changed by someone else while runrec edited it,
-stops there: stderr names how many files were changed and how many not, exit 2;
-run the command again once the cause is fixed.
+and remove name it and its line, change no file at all, and exit 2. Files are
+written one at a time, each line printed once its file is written; a write that
+fails, or a file changed by someone else meanwhile, stops there: stderr names
+how many files were changed and how many not (exit 2): run the command again.
 
 Options:
-  --dry-run   print what install or remove would change, as a unified diff;
-              change nothing
+  --dry-run   show what install or remove would change (a diff); change nothing
   -h, --help  show this help
 
 Exit codes: 0 done (check: every block current); 1 check found a block
 missing, outdated, edited, newer or left in a skipped file, a file named in
-other case, or no agent file; 2 usage error, unreadable folder, no agent file
-(install, remove), a file that cannot be edited, or a write that failed.
+other case, or no agent file that gets one; 2 usage error, unreadable folder,
+no agent file that gets a block (install; remove: none at all), a file that
+cannot be edited, or a write that failed.
 
 Example:
   runrec agents install agents/ --dry-run
@@ -136,6 +136,8 @@ function runAction(parsed: Parsed, io: Io): number {
     act === "remove" ? examineForRemove(text, path) : examineForInstall(text, path)
   );
   const problems = reports.filter((r) => r.status === "problem");
+  // Every file skipped: an install that adds nothing, or a check of nothing, must not pass either.
+  const noneRecorded = reports.length > 0 && reports.every((r) => r.status === "skipped");
   let out = "";
   if (dryRun) {
     for (const r of reports) {
@@ -144,9 +146,20 @@ function runAction(parsed: Parsed, io: Io): number {
   }
   // One file that cannot be edited stops the whole install: the others only would have changed.
   const nothingWritten = dryRun || (problems.length > 0 && act !== "check");
-  if (act !== "check" && !nothingWritten) return writeAll(act, dir, reports, io);
+  if (act !== "check" && !nothingWritten && !(act === "install" && noneRecorded)) {
+    return writeAll(act, dir, reports, io);
+  }
   for (const r of reports) out += `${oneLine(r.path)}: ${describe(act, r, nothingWritten)}\n`;
   io.out(out);
+  const noneHint =
+    `none of the ${plural(reports.length, "AGENT_*.md file")} in ${
+      oneLine(dir)
+    } gets a block (each skipped line says why): a deliverable agent's file says ` +
+    "AGENT_TYPE: 2 and has the row | **WRITE_SCOPE** | deliverable-local |";
+  if (noneRecorded && act === "install") {
+    io.err(`runrec agents: ${noneHint}; no file was changed\n`);
+    return EXIT.usage;
+  }
   if (problems.length > 0 && act !== "check") {
     io.err(
       `runrec agents: ${plural(problems.length, "file")} cannot be edited; no file was changed\n`,
@@ -163,6 +176,7 @@ function runAction(parsed: Parsed, io: Io): number {
     const newer = reports.filter((r) => r.status === "newer");
     const stray = reports.filter((r) => r.strayBlock !== undefined);
     const hints: string[] = [];
+    if (noneRecorded) hints.push(noneHint);
     if (failing.length > 0) {
       // install refuses while any file cannot be edited: those come first, by hand.
       const first = problems.length > 0

@@ -254,11 +254,12 @@ async function runCommand(
   } catch (e) {
     stopListening();
     const notFound = e instanceof Deno.errors.NotFound;
-    const why = notFound ? "not found" : (e as Error).message.split("\n")[0];
     return {
       exit: { success: false, code: notFound ? 127 : 126, signal: null },
       release: () => [],
-      startError: `command ${JSON.stringify(command)} could not be started: ${why}`,
+      startError: `command ${JSON.stringify(command)} could not be started: ${
+        startFailure(command, e)
+      }`,
     };
   }
   let exit: Deno.CommandStatus;
@@ -527,4 +528,27 @@ function isFile(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Why CMD could not be started, as a shell would say it, with what to do: the file that is there
+ * names the mistake better than the system call's error.
+ */
+function startFailure(command: string, e: unknown): string {
+  const there = kindOf(command);
+  const named = command.includes("/");
+  if (e instanceof Deno.errors.NotFound) {
+    if (named && there === "file") return "the interpreter its #! line names is not there";
+    // As in a shell, a command without a / is looked for on PATH only.
+    return !named && there === "file"
+      ? `not found on PATH (the one in the current folder is ${shellWord(`./${command}`)})`
+      : "not found";
+  }
+  if (e instanceof Deno.errors.PermissionDenied) {
+    if (there === "folder") return "a folder, not a program";
+    if (there === "file") {
+      return "permission denied: not executable (chmod +x it, or name its interpreter: sh FILE)";
+    }
+  }
+  return (e as Error).message.split("\n")[0];
 }

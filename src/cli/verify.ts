@@ -13,6 +13,7 @@ import { oneLine } from "../names.ts";
 import { DELIVERABLE_ID_SYNTAX } from "../schema.ts";
 import { runIdOfLine } from "../record_lines.ts";
 import {
+  awaitingPutBackWarning,
   type JournalOnlyJson,
   journalOnlyJson,
   journalOnlyLines,
@@ -527,6 +528,11 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   // Warnings go to stderr, as log's do: stdout stays the check's own output.
   if (!json) {
     for (const p of pending) io.err(`runrec verify: warning: ${oneLine(describePending(p))}\n`);
+    // Records a git command took out, which the next append puts back: in no file meanwhile.
+    for (const file of files.filter((f) => f.exists)) {
+      const warning = awaitingPutBackWarning(file.path);
+      if (warning) io.err(`runrec verify: warning: ${oneLine(warning)}\n`);
+    }
     // A run whose record waits in the spool (a read-only folder's finish) is said so.
     for (const s of started) {
       for (const warning of await pendingRunWarnings(s.delDir)) {

@@ -14,6 +14,7 @@ import {
   isAnnotation,
 } from "../annotations.ts";
 import { checkCollectArguments } from "../argument_checks.ts";
+import { workTreeOf } from "../git.ts";
 import { findExecutionRoot, findGitRoot, requireRootInSight } from "../deliverable.ts";
 import { InputError, readFailure } from "../errors.ts";
 import { extraFields } from "../cli/record_json.ts";
@@ -171,14 +172,49 @@ export async function collectRuns(
   warnRepeatedRunIds(runs, options.warn);
   // Names are relative to each root: under one namespace, two roots' files and jobs merge.
   const bases = [...new Set(runs.map((r) => r.base))].sort(compareText);
-  if (options.namespace !== undefined && bases.length > 1) {
-    options.warn(
-      `--namespace ${options.namespace} spans ${bases.length} execution roots ` +
-        `(${bases.join(", ")}): their jobs, runIds and file names merge; export each root ` +
-        `with its own --namespace (e.g. ${options.namespace}/${basename(bases[0])})`,
-    );
-  }
+  for (const warning of namespaceWarnings(bases, options.namespace)) options.warn(warning);
   return runs.sort(compareRuns);
+}
+
+/**
+ * What an export's namespace risks, for the execution roots `bases` of its runs: one
+ * `--namespace` over several roots merges their names; without one, a root that is the top of a
+ * linked work tree names its runs after that work tree's folder, not the main one's, so the same
+ * runs exported from each get other runIds.
+ *
+ * @example
+ * ```ts
+ * import { namespaceWarnings } from "./runs.ts";
+ * for (const warning of namespaceWarnings(["/work/plant"], undefined)) console.error(warning);
+ * ```
+ */
+export function namespaceWarnings(
+  bases: readonly string[],
+  namespace: string | undefined,
+): string[] {
+  if (namespace !== undefined) {
+    return bases.length < 2 ? [] : [
+      `--namespace ${namespace} spans ${bases.length} execution roots ` +
+      `(${bases.join(", ")}): their jobs, runIds and file names merge; export each root ` +
+      `with its own --namespace (e.g. ${namespace}/${basename(bases[0])})`,
+    ];
+  }
+  return bases.filter((base) => workTreeOf(base, { linkedOnly: true })?.top === realFolder(base))
+    .map((base) =>
+      `no --namespace: the runs of ${base} are named under ${basename(base)}, this linked work ` +
+      "tree's folder name, and exported from another work tree or clone get other runIds (a " +
+      "server sent both holds each run twice); give a --namespace the same in every checkout " +
+      "(e.g. github.com/acme/plant)"
+    );
+}
+
+/** `folder` with its symbolic links resolved, as a work tree's top is given; itself if it cannot be. */
+function realFolder(folder: string): string {
+  try {
+    return Deno.realPathSync(folder);
+  } catch {
+    return resolve(folder);
+  }
 }
 
 /** Where a record file's runs are named from: `base`, `namespace` and `folder` of {@linkcode ExportedRun}. */

@@ -20,7 +20,6 @@ import { type ListedRecord, Listing, recordsInOrder } from "../cli/log_listing.t
 import { extraFields } from "../cli/record_json.ts";
 import { readFailure, replacedFile } from "../errors.ts";
 import { describeLineProblem } from "../messages.ts";
-import { basename } from "../path.ts";
 import { firstCopies, readRecordAt, readRecords, type RecordPlace } from "../reader.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { formerKeys } from "../record_limits.ts";
@@ -31,6 +30,7 @@ import {
   compareRuns,
   compareText,
   type ExportedRun,
+  namespaceWarnings,
   placeOf,
   type RunPlace,
 } from "./runs.ts";
@@ -251,13 +251,7 @@ async function* runsInOrder(
   const withRuns = new Set(places.files);
   const bases = [...new Set(files.filter((_, i) => withRuns.has(i)).map((f) => f.base))]
     .sort(compareText);
-  if (options.namespace !== undefined && bases.length > 1) {
-    options.warn(
-      `--namespace ${options.namespace} spans ${bases.length} execution roots ` +
-        `(${bases.join(", ")}): their jobs, runIds and file names merge; export each root ` +
-        `with its own --namespace (e.g. ${options.namespace}/${basename(bases[0])})`,
-    );
-  }
+  for (const warning of namespaceWarnings(bases, options.namespace)) options.warn(warning);
 }
 
 /** The run of a record read again. */
