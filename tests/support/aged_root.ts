@@ -45,24 +45,42 @@ export async function agedRoot(
   count: number,
   prepare?: (generated: StaleRoot) => Promise<void>,
 ): Promise<AgedRoot> {
-  const dir = await tempDir();
-  const mount = join(dir, "mnt");
+  const mount = join(await tempDir(), "mnt");
   const generated = await makeStaleRoot(join(mount, "root"), count, seededRandom(name));
   await git(generated.root, "init", "-q");
   await prepare?.(generated);
+  return { ...generated, unmount: await ageInPlace(mount) };
+}
+
+/**
+ * Replaces `folder` by a loop-mounted ext4 image of what it holds, every file and folder in it
+ * two minutes old: a file system of its own (another device). Returns the unmount.
+ *
+ * @example
+ * ```ts
+ * import { ageInPlace } from "./aged_root.ts";
+ * const folder = await Deno.makeTempDir();
+ * Deno.writeTextFileSync(`${folder}/a.txt`, "a\n");
+ * const unmount = await ageInPlace(folder);
+ * console.log(Date.now() - Deno.statSync(`${folder}/a.txt`).ctime!.getTime() > 60_000); // true
+ * await unmount();
+ * ```
+ */
+export async function ageInPlace(folder: string): Promise<() => Promise<void>> {
+  const image = `${await tempDir()}/aged.img`;
   const back = String(Math.floor(Date.now() / 1000) - AGE_SECONDS);
   await sh(
-    dir,
+    folder,
     [
-      'set -e; mount=$1; image=$1.img; back=$2; find "$mount" -exec touch -h -d "@$back" {} +',
-      'truncate -s "$(( $(du -sm "$mount" | cut -f1) * 2 + 16 ))M" "$image"',
-      'mkfs.ext4 -q -d "$mount" "$image"',
+      'set -e; folder=$1; image=$2; back=$3; find "$folder" -exec touch -h -d "@$back" {} +',
+      'truncate -s "$(( $(du -sm "$folder" | cut -f1) * 2 + 16 ))M" "$image"',
+      'mkfs.ext4 -q -d "$folder" "$image"',
       // mkfs copies each file's mtime, and stamps ctime now: debugfs sets it back.
-      '(cd "$mount" && find . -mindepth 1 | sed "s|^\\.\\(.*\\)|sif \\1 ctime @$back|") > "$image.sif"',
+      '(cd "$folder" && find . -mindepth 1 | sed "s|^\\.\\(.*\\)|sif \\1 ctime @$back|") > "$image.sif"',
       'debugfs -w -f "$image.sif" "$image" >/dev/null 2>&1',
-      'find "$mount" -mindepth 1 -delete && mount -o loop "$image" "$mount"',
+      'cd / && find "$folder" -mindepth 1 -delete && mount -o loop "$image" "$folder"',
     ].join("\n"),
-    [mount, back],
+    [folder, image, back],
   );
-  return { ...generated, unmount: () => unmount(mount) };
+  return () => unmount(folder);
 }
