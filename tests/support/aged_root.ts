@@ -73,7 +73,7 @@ export async function ageInPlace(folder: string): Promise<() => Promise<void>> {
     folder,
     [
       'set -e; folder=$1; image=$2; back=$3; find "$folder" -exec touch -h -d "@$back" {} +',
-      'truncate -s "$(( $(du -sm "$folder" | cut -f1) * 2 + 16 ))M" "$image"',
+      'truncate -s "$(( $(du -sm "$folder" | cut -f1) * 2 + 64 ))M" "$image"',
       'mkfs.ext4 -q -d "$folder" "$image"',
       // mkfs copies each file's mtime, and stamps ctime now: debugfs sets it back.
       '(cd "$folder" && find . -mindepth 1 | sed "s|^\\.\\(.*\\)|sif \\1 ctime @$back|") > "$image.sif"',
