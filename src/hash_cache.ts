@@ -97,27 +97,36 @@ function placeOf(file: string): [key: string, name: string] {
   return [JSON.stringify(file.slice(0, cut)), file.slice(cut)];
 }
 
+/** What tells the cache file from one another run has put in its place (a rename: a new inode). */
+function identity(info: Deno.FileInfo): string {
+  return [info.dev, info.ino, info.size, info.mtime?.getTime()].join(" ");
+}
+
+/** The folder lines of a cache file, unparsed, by key; and the {@linkcode identity} of that file. */
+type Lines = { lines: Map<string, string>; read?: string };
+
 /**
- * The folder lines of the cache file at `path`, unparsed, by key: none when it is missing,
- * unreadable, foreign, no regular file, or too large.
+ * The lines of the cache file at `path`: none when it is missing, unreadable, foreign, no regular
+ * file, or too large.
  */
-function readLines(path: string, now: number): Map<string, string> {
+function readLines(path: string, now: number): Lines {
   try {
     // Opening a FIFO waits for a writer (a symbolic link is followed to what it names).
-    const { isFile, size } = Deno.statSync(path);
-    if (!isFile || size > MAX_BYTES) return new Map();
+    const info = Deno.statSync(path);
+    if (!info.isFile || info.size > MAX_BYTES) return { lines: new Map() };
     const [first, ...lines] = Deno.readTextFileSync(path).split("\n");
     const header = JSON.parse(first);
     const fine = header !== null && typeof header === "object" && header.format === FORMAT &&
       Number.isFinite(header.written) && header.written <= now;
     if (fine) {
-      return new Map(lines.flatMap((line) => {
+      const folders = new Map(lines.flatMap((line) => {
         const tab = line.indexOf("\t");
         return tab > 0 ? [[line.slice(0, tab), line.slice(tab + 1)]] : [];
       }));
+      return { lines: folders, read: identity(info) };
     }
   } catch { /* missing, unreadable or not JSON: no cache */ }
-  return new Map();
+  return { lines: new Map() };
 }
 
 /** The well-formed entries of a folder line's JSON. */
@@ -208,7 +217,8 @@ export function hashCacheFor(dir: string, hasher: Pick<FileHasher, "hash" | "sta
     return { hash: hasher.hash, hits: 0, save() {} };
   }
   const temporary = `${path}.${Deno.pid}.tmp`;
-  const lines = readLines(path, Date.now());
+  const first = readLines(path, Date.now());
+  const lines = first.lines;
   const folders = new Map<string, Folder>(); // the lines parsed, by key
   const used = new Map<string, Map<string, Entry | undefined>>(); // by key: undefined, dropped
   const learnt = new Set<string>(); // keys of the folders this run changed an entry of
@@ -284,7 +294,11 @@ export function hashCacheFor(dir: string, hasher: Pick<FileHasher, "hash" | "sta
       // Another run may have written meanwhile: its lines stay as it wrote them, and in a folder
       // this run changed, its entries stay while their files are unchanged.
       const now = Date.now();
-      const current = readLines(path, now);
+      let same = false;
+      try {
+        same = first.read === identity(Deno.statSync(path));
+      } catch { /* gone: none to keep */ }
+      const current = same ? lines : readLines(path, now).lines;
       for (const key of learnt) {
         const mine = used.get(key)!;
         const folder = JSON.parse(key) as string;

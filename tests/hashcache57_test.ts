@@ -12,6 +12,7 @@ import { HASH_CACHE_FILE } from "../src/hash_cache.ts";
 import { agedRoot, ageInPlace } from "./support/aged_root.ts";
 import { CLI_ENTRY } from "./support/cli_entry.ts";
 import { afterCtimeSecond } from "./support/ctime.ts";
+import { spawnHeld } from "./support/held.ts";
 import { sh } from "./support/sh.ts";
 import { assert, assertEquals } from "./assert.ts";
 import { clockMovedEnv, runCliProcess } from "./cli.ts";
@@ -113,6 +114,31 @@ Deno.test("hashcache57: a run over one deliverable that learns something stats n
     assert(after.get(`${own}/`) !== before.get(`${own}/`));
     const whole = await stale(root);
     assertEquals([whole.report.filesHashed, whole.report.filesCached], [1, files.length - 1]);
+  } finally {
+    await aged.unmount();
+  }
+});
+
+Deno.test("hashcache57: a run held while another writes the cache keeps the other's new folder lines when it writes its own", async () => {
+  const aged = await agedRoot("hashcache57 two writers", 3);
+  const { root, deliverables: [first, , third] } = aged;
+  try {
+    await stale(first); // the cache holds the first deliverable's folder, not the third's
+    const datasheet = join(first, "Datasheet.md");
+    await sameSizeEdit(datasheet); // so that the held run writes the cache too
+    // Held as it opens the edited file, the cache read: the other run writes the cache meanwhile.
+    const held = await spawnHeld(
+      [Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY, "stale", first, "--json"],
+      { calls: "openat", path: datasheet, env: { NO_COLOR: "1" }, stdout: "piped" },
+    );
+    await held.held(1, "stale opening the edited Datasheet.md");
+    assertEquals((await stale(third)).code, 0);
+    assert(cacheLines(root).has(`${third}/`));
+    await held.release();
+    const out = await held.child.output();
+    assertEquals(out.code, 1, new TextDecoder().decode(out.stderr));
+    assert(cacheLines(root).has(`${third}/`), "the other run's folder line was dropped");
+    assertEquals((await stale(third)).report.filesHashed, 0);
   } finally {
     await aged.unmount();
   }
