@@ -55,8 +55,8 @@ export const HASH_CACHE_FILE = "runrec-hashes";
 const FORMAT = "runrec-hashes 3";
 
 /**
- * How much older than the file system's clock when a run starts reading a
- * file's mtime and ctime must be for its hash to be kept: past any file
+ * How much older a file's mtime and ctime must be than the file system's
+ * clock at the run's first read for its hash to be kept: past any file
  * system's timestamp step and the coarse clock the kernel stamps files with
  * (racy git), and past the time a page written through a shared memory map
  * stays dirty (Linux writes it back within ~35 s by default): only a clean
