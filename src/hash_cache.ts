@@ -15,16 +15,26 @@
  * The `stat` kept is the open file's, taken as its bytes were read: what the
  * path named then, whatever it names by the next look (a symbolic link or a
  * folder switched meanwhile, and back). Racy git: a file changed again
- * within the timestamp granularity of its last change keeps its `stat`. An
- * entry is therefore kept only when the file's mtime and ctime were
- * {@linkcode RACY_MS} older than the moment it was opened: any change after
- * that moment stamps a later ctime. Such a file is hashed again until it is
- * that old.
+ * within the timestamp granularity of its last change keeps its `stat`. So,
+ * as git judges an index entry against the index file's own mtime, a run
+ * that reads files first writes a probe file beside the cache and takes its
+ * mtime: the file system's clock, not the process's (which libfaketime, a
+ * stepped clock or a restored VM can put ahead). An entry is kept only when
+ * the file's mtime and ctime are {@linkcode RACY_MS} older than that stamp,
+ * and only for a file on the probe's device: another file system may be
+ * stamped by another clock (a network server's). Any change after the read
+ * stamps a later ctime; a file changed more recently is hashed again until
+ * it is that old.
  *
  * The cache is one file, `runrec-hashes` in the common git folder (shared
  * by the work trees, never committed), replaced whole through a temporary
- * file and a rename. One that cannot be read or parsed, is not runrec's, or
- * was written "later" than now (a clock set back) is ignored and replaced.
+ * file and a rename. A header line, then one line per folder: the folder
+ * (JSON) and a tab, then its files' entries (a JSON object by file name). A
+ * run parses only the lines of the folders it hashes in and rewrites only
+ * those it learnt something in, copying the others unread: a small run in
+ * a repository also used for a large tree neither parses nor `stat`s the
+ * large tree's entries. One that cannot be read, is not runrec's, or was
+ * written "later" than now (a clock set back) is ignored and replaced.
  * Outside a git repository, or where runrec has no permission to read and
  * write the common git folder, there is none: every file is hashed. Where
  * that folder cannot be written (a read-only `.git`), a cache there is read
@@ -41,16 +51,17 @@ import { SHA256_PATTERN } from "./schema.ts";
 /** The cache's file name in the common git folder. */
 export const HASH_CACHE_FILE = "runrec-hashes";
 
-/** Its first field: a file without it is not this cache. */
-const FORMAT = "runrec-hashes 2";
+/** The header's format: a file without it is not this cache. */
+const FORMAT = "runrec-hashes 3";
 
 /**
- * How much older than the moment a file is opened its mtime and ctime must
- * be for its hash to be kept: past any file system's timestamp step and the
- * coarse clock the kernel stamps files with (racy git), and past the time a
- * page written through a shared memory map stays dirty (Linux writes it back
- * within ~35 s by default): only a clean page's next write moves ctime, so
- * bytes written into a page dirty since before the read would not.
+ * How much older a file's mtime and ctime must be than the file system's
+ * clock at the run's first read for its hash to be kept: past any file
+ * system's timestamp step and the coarse clock the kernel stamps files with
+ * (racy git), and past the time a page written through a shared memory map
+ * stays dirty (Linux writes it back within ~35 s by default): only a clean
+ * page's next write moves ctime, so bytes written into a page dirty since
+ * before the read would not.
  */
 export const RACY_MS = 60_000;
 
@@ -66,6 +77,9 @@ const DEBRIS_MS = 10 * 60 * 1000;
 /** A kept hash: the file's state then, and its SHA-256. */
 type Entry = [...FileStat, hash: string];
 
+/** A folder's entries, by file name. */
+type Folder = Map<string, Entry>;
+
 function sameStat(entry: readonly unknown[], stat: FileStat): boolean {
   return stat.every((value, i) => entry[i] === value);
 }
@@ -77,26 +91,55 @@ function isEntry(value: unknown): value is Entry {
     typeof value[6] === "string" && SHA256_PATTERN.test(value[6]);
 }
 
+/** `file` cut after its last slash: the key of its folder's line (JSON), and its name there. */
+function placeOf(file: string): [key: string, name: string] {
+  const cut = file.lastIndexOf("/") + 1;
+  return [JSON.stringify(file.slice(0, cut)), file.slice(cut)];
+}
+
+/** What tells the cache file from one another run has put in its place (a rename: a new inode). */
+function identity(info: Deno.FileInfo): string {
+  return [info.dev, info.ino, info.size, info.mtime?.getTime()].join(" ");
+}
+
+/** The folder lines of a cache file, unparsed, by key; and the {@linkcode identity} of that file. */
+type Lines = { lines: Map<string, string>; read?: string };
+
 /**
- * The entries of the cache file at `path`: none when it is missing, unreadable, foreign, no
- * regular file, or too large.
+ * The lines of the cache file at `path`: none when it is missing, unreadable, foreign, no regular
+ * file, or too large.
  */
-function readEntries(path: string, now: number): Map<string, Entry> {
+function readLines(path: string, now: number): Lines {
   try {
     // Opening a FIFO waits for a writer (a symbolic link is followed to what it names).
-    const { isFile, size } = Deno.statSync(path);
-    if (!isFile || size > MAX_BYTES) return new Map();
-    const stored = JSON.parse(Deno.readTextFileSync(path));
-    const fine = stored !== null && typeof stored === "object" && stored.format === FORMAT &&
-      Number.isFinite(stored.written) && stored.written <= now &&
-      stored.entries !== null && typeof stored.entries === "object";
+    const info = Deno.statSync(path);
+    if (!info.isFile || info.size > MAX_BYTES) return { lines: new Map() };
+    const [first, ...lines] = Deno.readTextFileSync(path).split("\n");
+    const header = JSON.parse(first);
+    const fine = header !== null && typeof header === "object" && header.format === FORMAT &&
+      Number.isFinite(header.written) && header.written <= now;
     if (fine) {
+      const folders = new Map(lines.flatMap((line) => {
+        const tab = line.indexOf("\t");
+        return tab > 0 ? [[line.slice(0, tab), line.slice(tab + 1)]] : [];
+      }));
+      return { lines: folders, read: identity(info) };
+    }
+  } catch { /* missing, unreadable or not JSON: no cache */ }
+  return { lines: new Map() };
+}
+
+/** The well-formed entries of a folder line's JSON. */
+function parseFolder(json: string | undefined): Folder {
+  try {
+    const stored = json === undefined ? undefined : JSON.parse(json);
+    if (stored !== null && typeof stored === "object" && !Array.isArray(stored)) {
       return new Map(
-        Object.entries(stored.entries as Record<string, unknown>)
+        Object.entries(stored as Record<string, unknown>)
           .filter((pair): pair is [string, Entry] => isEntry(pair[1])),
       );
     }
-  } catch { /* missing, unreadable or not JSON: no cache */ }
+  } catch { /* a damaged line: no entries */ }
   return new Map();
 }
 
@@ -108,6 +151,29 @@ function mayUse(path: string): boolean {
     );
   } catch {
     return false;
+  }
+}
+
+/** The file system's clock: a probe's device and mtime (ms). */
+type Stamp = { dev: number; at: number };
+
+/**
+ * Writes a byte to `probe`, a new file, and removes it: the device it was on and the mtime the
+ * file system gave it. None where it cannot be written.
+ */
+function fileSystemNow(probe: string): Stamp | undefined {
+  try {
+    const file = Deno.openSync(probe, { write: true, create: true, truncate: true });
+    try {
+      file.writeSync(new Uint8Array(1));
+      const { dev, mtime } = file.statSync();
+      return mtime === null ? undefined : { dev, at: mtime.getTime() };
+    } finally {
+      file.close();
+      Deno.removeSync(probe);
+    }
+  } catch {
+    return undefined;
   }
 }
 
@@ -150,31 +216,46 @@ export function hashCacheFor(dir: string, hasher: Pick<FileHasher, "hash" | "sta
   if (path === undefined || !mayUse(common!)) {
     return { hash: hasher.hash, hits: 0, save() {} };
   }
-  const kept = readEntries(path, Date.now());
-  const learnt = new Map<string, Entry | undefined>(); // undefined: its entry is dropped
+  const temporary = `${path}.${Deno.pid}.tmp`;
+  const first = readLines(path, Date.now());
+  const lines = first.lines;
+  const folders = new Map<string, Folder>(); // the lines parsed, by key
+  const used = new Map<string, Map<string, Entry | undefined>>(); // by key: undefined, dropped
+  const learnt = new Set<string>(); // keys of the folders this run changed an entry of
   const known = new Map<string, Promise<string | Error>>();
+  let stamp: Stamp | undefined | null; // null: no probe could be written, nothing is kept
   let hits = 0;
+
+  const usedIn = (key: string) => used.get(key) ?? used.set(key, new Map()).get(key)!;
 
   /** The kept hash of `file`, when its `stat` is as it was when it was read. */
   const look = (file: string): string | undefined => {
-    const entry = kept.get(file);
+    const [key, name] = placeOf(file);
+    if (!folders.has(key)) folders.set(key, parseFolder(lines.get(key)));
+    const entry = folders.get(key)!.get(name);
     if (entry === undefined) return undefined;
     try {
       const info = Deno.statSync(file);
       const stat = info.isFile ? fileStatOf(info) : undefined;
-      if (stat !== undefined && sameStat(entry, stat)) return entry[6];
+      if (stat !== undefined && sameStat(entry, stat)) {
+        usedIn(key).set(name, entry);
+        return entry[6];
+      }
     } catch { /* gone or unreadable: the hasher says why */ }
-    learnt.set(file, undefined);
+    usedIn(key).set(name, undefined);
+    learnt.add(key);
     return undefined;
   };
 
   /** What to keep of `file`'s hash: nothing when it changed too recently to be sure of (racy). */
   const learn = (file: string, result: string | Error) => {
     const state = hasher.stateOf(file);
-    if (typeof result !== "string" || state === undefined) return;
-    const [dev, ino, size, mtime, ctime, birthtime, openedAt] = state;
-    if (Math.max(mtime, ctime) < openedAt - RACY_MS) {
-      learnt.set(file, [dev, ino, size, mtime, ctime, birthtime, result]);
+    if (typeof result !== "string" || state === undefined || !stamp) return;
+    const [dev, ino, size, mtime, ctime, birthtime] = state;
+    if (dev === stamp.dev && Math.max(mtime, ctime) < stamp.at - RACY_MS) {
+      const [key, name] = placeOf(file);
+      usedIn(key).set(name, [dev, ino, size, mtime, ctime, birthtime, result]);
+      learnt.add(key);
     }
   };
 
@@ -189,6 +270,8 @@ export function hashCacheFor(dir: string, hasher: Pick<FileHasher, "hash" | "sta
       } else unread.push(file);
     }
     if (unread.length > 0) {
+      // Stamped before any of them is opened: a change after its read is stamped later.
+      if (stamp === undefined) stamp = fileSystemNow(temporary) ?? null;
       const read = hasher.hash(unread);
       for (const file of unread) {
         known.set(
@@ -207,23 +290,32 @@ export function hashCacheFor(dir: string, hasher: Pick<FileHasher, "hash" | "sta
 
   const save = () => {
     if (learnt.size === 0) return;
-    const temporary = `${path}.${Deno.pid}.tmp`;
     try {
-      // Another run may have written meanwhile: its entries stay while their files are unchanged.
+      // Another run may have written meanwhile: its lines stay as it wrote them, and in a folder
+      // this run changed, its entries stay while their files are unchanged.
       const now = Date.now();
-      const entries: Record<string, Entry> = {};
-      for (const [file, entry] of readEntries(path, now)) {
-        if (learnt.has(file) || known.has(file)) continue;
-        try {
-          const stat = fileStatOf(Deno.statSync(file));
-          if (stat !== undefined && sameStat(entry, stat)) entries[file] = entry;
-        } catch { /* no longer there: dropped */ }
+      let same = false;
+      try {
+        same = first.read === identity(Deno.statSync(path));
+      } catch { /* gone: none to keep */ }
+      const current = same ? lines : readLines(path, now).lines;
+      for (const key of learnt) {
+        const mine = used.get(key)!;
+        const folder = JSON.parse(key) as string;
+        const entries: Folder = new Map();
+        for (const [name, entry] of parseFolder(current.get(key))) {
+          if (mine.has(name)) continue;
+          try {
+            const stat = fileStatOf(Deno.statSync(folder + name));
+            if (stat !== undefined && sameStat(entry, stat)) entries.set(name, entry);
+          } catch { /* no longer there: dropped */ }
+        }
+        for (const [name, entry] of mine) if (entry !== undefined) entries.set(name, entry);
+        if (entries.size === 0) current.delete(key);
+        else current.set(key, JSON.stringify(Object.fromEntries(entries)));
       }
-      for (const [file, entry] of kept) {
-        if (known.has(file) && !learnt.has(file)) entries[file] = entry;
-      }
-      for (const [file, entry] of learnt) if (entry !== undefined) entries[file] = entry;
-      const text = JSON.stringify({ format: FORMAT, written: now, entries });
+      const header = JSON.stringify({ format: FORMAT, written: now });
+      const text = [header, ...[...current].map(([key, json]) => `${key}\t${json}`)].join("\n");
       Deno.writeTextFileSync(temporary, text + "\n");
       Deno.renameSync(temporary, path);
       removeDebris(path, now);

@@ -10,26 +10,19 @@ import { makeStaleRoot, type StaleRoot } from "../scripts/bench/stale.ts";
 import { FULL_FLAGS, SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
 import { HASH_CACHE_FILE } from "../src/hash_cache.ts";
 import { checkStaleness } from "../src/stale.ts";
+import { agedRoot } from "./support/aged_root.ts";
 import { CLI_ENTRY } from "./support/cli_entry.ts";
-import { afterCtimeSecond } from "./support/ctime.ts";
 import { spawnHeld } from "./support/held.ts";
 import { sh } from "./support/sh.ts";
 import { unmount, whileReadOnly } from "./support/read_only.ts";
 import { assert, assertEquals } from "./assert.ts";
-import { clockMovedEnv, runCliProcess } from "./cli.ts";
+import { runCliProcess } from "./cli.ts";
 import { git, tempDir } from "./fixtures.ts";
 import { seededRandom } from "./seed.ts";
 
-/**
- * The clock of the runs that fill the cache: 2 minutes ahead, so that files written a moment ago are
- * old enough to be kept (src/hash_cache.ts, RACY_MS); every run of a test shares it, since a
- * cache written "later" than now is ignored.
- */
-const AHEAD = clockMovedEnv("+2m");
-
-/** A generated root of `count` deliverables in a git repository of its own. */
-async function repositoryRoot(name: string, count = 3, parent?: string): Promise<StaleRoot> {
-  const root = join(parent ?? await tempDir(), "root");
+/** A generated root of `count` deliverables in a git repository of its own, in `parent`. */
+async function repositoryRoot(name: string, count: number, parent: string): Promise<StaleRoot> {
+  const root = join(parent, "root");
   const generated = await makeStaleRoot(root, count, seededRandom(name));
   await git(root, "init", "-q");
   return generated;
@@ -43,24 +36,23 @@ async function stale(
 ): Promise<
   { code: number; report: Record<string, unknown> & { summary: Record<string, number> } }
 > {
-  const out = await runCliProcess(["stale", root, "--json"], flags, AHEAD, cwd);
+  const out = await runCliProcess(["stale", root, "--json"], flags, undefined, cwd);
   assert(out.code === 0 || out.code === 1, out.stderr);
   return { code: out.code, report: JSON.parse(out.stdout) };
 }
 
-/** The entries of the cache file, by path. */
-function cacheEntries(root: string): Record<string, unknown[]> {
-  return JSON.parse(Deno.readTextFileSync(join(root, ".git", HASH_CACHE_FILE))).entries;
+/** The files the cache file holds an entry of: its folder lines' keys and names. */
+function cacheEntries(root: string): string[] {
+  const [, ...lines] = Deno.readTextFileSync(join(root, ".git", HASH_CACHE_FILE)).trimEnd()
+    .split("\n");
+  return lines.flatMap((line) => {
+    const [folder, entries] = line.split("\t");
+    return Object.keys(JSON.parse(entries)).map((name) => JSON.parse(folder) + name);
+  });
 }
 
-/**
- * Replaces `path`'s bytes with others of the same size, and puts its mtime back (`touch -d`), in a
- * later second than its last change: the runs' clock is ahead (so that they keep what they read),
- * and Deno's ctime has whole seconds; with a true clock, RACY_MS keeps nothing changed in the
- * second of a later edit.
- */
+/** Replaces `path`'s bytes with others of the same size, and puts its mtime back (`touch -d`). */
 async function sameSizeEdit(path: string): Promise<void> {
-  await afterCtimeSecond(Deno.statSync(path).ctime!.getTime());
   const bytes = Deno.readFileSync(path);
   const mtime = Deno.statSync(path).mtime!;
   bytes[bytes.length - 2] = bytes[bytes.length - 2] === 0x41 ? 0x42 : 0x41;
@@ -70,41 +62,48 @@ async function sameSizeEdit(path: string): Promise<void> {
 }
 
 Deno.test("stalecache: a second stale reads no unchanged input (strace), and one changed with its size and mtime put back (touch -d) is DIRTY: its ctime moved", async () => {
-  const { root, deliverables, files } = await repositoryRoot("stalecache warm", 20);
-  const first = await stale(root);
-  assertEquals([first.code, first.report.summary.DIRTY], [0, 0]);
-  assertEquals([first.report.filesHashed, first.report.filesCached], [files.length, 0]);
-  assertEquals(Object.keys(cacheEntries(root)).length, files.length);
+  const aged = await agedRoot("stalecache warm", 20);
+  const { root, deliverables, files } = aged;
+  try {
+    const first = await stale(root);
+    assertEquals([first.code, first.report.summary.DIRTY], [0, 0]);
+    assertEquals([first.report.filesHashed, first.report.filesCached], [files.length, 0]);
+    assertEquals(cacheEntries(root).length, files.length);
 
-  const trace = join(await tempDir(), "trace");
-  const traced = await new Deno.Command("strace", {
-    args: [
-      ...["-f", "-qq", "-o", trace, "-e", "trace=openat"],
-      ...[Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY, "stale", root, "--json"],
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", ...AHEAD },
-  }).output();
-  assertEquals(traced.code, 0, new TextDecoder().decode(traced.stderr));
-  const second = JSON.parse(new TextDecoder().decode(traced.stdout));
-  assertEquals([second.filesHashed, second.filesCached], [0, files.length]);
-  // Only the files stale reads for their text are opened: the host files and the records.
-  const readForText = new Set(["_CONTEXT.md", "_STATUS.md", "_REFERENCES.md", "RunRecords.csv"]);
-  const opened = Deno.readTextFileSync(trace).split("\n")
-    .flatMap((line) => /openat\(AT_FDCWD, "([^"]+)"/.exec(line)?.[1] ?? []);
-  const unread = files.filter((file) => !readForText.has(file.split("/").at(-1)!));
-  assert(unread.length > files.length / 2);
-  assertEquals(unread.filter((file) => opened.includes(file)), []);
+    const trace = join(await tempDir(), "trace");
+    const traced = await new Deno.Command("strace", {
+      args: [
+        ...["-f", "-qq", "-o", trace, "-e", "trace=openat"],
+        ...[Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY, "stale", root, "--json"],
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    assertEquals(traced.code, 0, new TextDecoder().decode(traced.stderr));
+    const second = JSON.parse(new TextDecoder().decode(traced.stdout));
+    assertEquals([second.filesHashed, second.filesCached], [0, files.length]);
+    // Only the files stale reads for their text are opened: the host files and the records.
+    const readForText = new Set(["_CONTEXT.md", "_STATUS.md", "_REFERENCES.md", "RunRecords.csv"]);
+    const opened = Deno.readTextFileSync(trace).split("\n")
+      .flatMap((line) => /openat\(AT_FDCWD, "([^"]+)"/.exec(line)?.[1] ?? []);
+    const unread = files.filter((file) => !readForText.has(file.split("/").at(-1)!));
+    assert(unread.length > files.length / 2);
+    assertEquals(unread.filter((file) => opened.includes(file)), []);
 
-  const edited = join(deliverables[1], "Datasheet.md");
-  await sameSizeEdit(edited);
-  const third = await stale(root);
-  assertEquals(third.code, 1);
-  const checks = third.report.checks as { verdict: string; inputs: { path: string }[] }[];
-  const dirty = checks.filter((check) => check.verdict === "DIRTY");
-  assertEquals(dirty.map((c) => c.inputs.map((i) => i.path)), [["Datasheet.md"], ["Datasheet.md"]]);
-  assertEquals(third.report.filesHashed, 1);
+    const edited = join(deliverables[1], "Datasheet.md");
+    await sameSizeEdit(edited);
+    const third = await stale(root);
+    assertEquals(third.code, 1);
+    const checks = third.report.checks as { verdict: string; inputs: { path: string }[] }[];
+    const dirty = checks.filter((check) => check.verdict === "DIRTY");
+    assertEquals(dirty.map((c) => c.inputs.map((i) => i.path)), [["Datasheet.md"], [
+      "Datasheet.md",
+    ]]);
+    assertEquals(third.report.filesHashed, 1);
+  } finally {
+    await aged.unmount();
+  }
 });
 
 Deno.test("stalecache: a file rewritten within the second its hash was taken, on a file system of whole-second times, is hashed again (racy git)", async () => {
@@ -145,95 +144,113 @@ Deno.test("stalecache: a file rewritten within the second its hash was taken, on
 });
 
 Deno.test("stalecache: two stale runs at once, and one killed (kill -9) before its rename, leave a cache the next run uses; a corrupt or foreign one is ignored and replaced", async () => {
-  const { root, files } = await repositoryRoot("stalecache writers", 6);
-  const cache = join(root, ".git", HASH_CACHE_FILE);
-  const [one, two] = await Promise.all([stale(root), stale(root)]);
-  assertEquals([one.code, two.code], [0, 0]);
-  assertEquals(Object.keys(cacheEntries(root)).length, files.length);
-  const warm = await stale(root);
-  assertEquals([warm.report.filesHashed, warm.report.filesCached], [0, files.length]);
+  const aged = await agedRoot("stalecache writers", 6);
+  const { root, files } = aged;
+  try {
+    const cache = join(root, ".git", HASH_CACHE_FILE);
+    const [one, two] = await Promise.all([stale(root), stale(root)]);
+    assertEquals([one.code, two.code], [0, 0]);
+    assertEquals(cacheEntries(root).length, files.length);
+    const warm = await stale(root);
+    assertEquals([warm.report.filesHashed, warm.report.filesCached], [0, files.length]);
 
-  // Killed (SIGKILL) as it renames its new cache over the old one: stale renames nothing else.
-  Deno.writeTextFileSync(cache, "the cache the killed run would replace\n");
-  const renames = "rename,renameat,renameat2";
-  const killed = await new Deno.Command("strace", {
-    args: [
-      ...["-f", "-qq", "-o", "/dev/null", "-e", `trace=${renames}`],
-      ...["-e", `inject=${renames}:signal=KILL`],
-      ...[Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY, "stale", root],
-    ],
-    stdout: "null",
-    stderr: "null",
-    env: { NO_COLOR: "1", ...AHEAD },
-  }).output();
-  assert(killed.code !== 0);
-  const left = [...Deno.readDirSync(join(root, ".git"))].map((e) => e.name)
-    .filter((name) => name.startsWith(`${HASH_CACHE_FILE}.`));
-  assertEquals(left.length, 1); // its whole temporary file, beside the old cache
-  const after = await stale(root);
-  assertEquals([after.code, after.report.filesHashed], [0, files.length]);
-  assertEquals((await stale(root)).report.filesCached, files.length);
+    // Killed (SIGKILL) as it renames its new cache over the old one: stale renames nothing else.
+    Deno.writeTextFileSync(cache, "the cache the killed run would replace\n");
+    const renames = "rename,renameat,renameat2";
+    const killed = await new Deno.Command("strace", {
+      args: [
+        ...["-f", "-qq", "-o", "/dev/null", "-e", `trace=${renames}`],
+        ...["-e", `inject=${renames}:signal=KILL`],
+        ...[Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY, "stale", root],
+      ],
+      stdout: "null",
+      stderr: "null",
+      env: { NO_COLOR: "1" },
+    }).output();
+    assert(killed.code !== 0);
+    const left = [...Deno.readDirSync(join(root, ".git"))].map((e) => e.name)
+      .filter((name) => name.startsWith(`${HASH_CACHE_FILE}.`));
+    assertEquals(left.length, 1); // its whole temporary file, beside the old cache
+    const after = await stale(root);
+    assertEquals([after.code, after.report.filesHashed], [0, files.length]);
+    assertEquals((await stale(root)).report.filesCached, files.length);
 
-  for (const garbage of ['{"format":"runrec-hashes 2","wri', "not json\n", '{"format":"x"}']) {
-    Deno.writeTextFileSync(cache, garbage);
-    const read = await stale(root);
-    assertEquals([read.code, read.report.filesHashed], [0, files.length]);
-    assertEquals(Object.keys(cacheEntries(root)).length, files.length);
+    for (const garbage of ['{"format":"runrec-hashes 3","wri', "not json\n", '{"format":"x"}']) {
+      Deno.writeTextFileSync(cache, garbage);
+      const read = await stale(root);
+      assertEquals([read.code, read.report.filesHashed], [0, files.length]);
+      assertEquals(cacheEntries(root).length, files.length);
+    }
+  } finally {
+    await aged.unmount();
   }
 });
 
 Deno.test("stalecache: the sandboxed build keeps the cache in its root's .git, and works without one where .git is outside its folder or read-only", async () => {
-  const { root, files } = await repositoryRoot("stalecache sandbox", 2);
-  const first = await stale(".", SANDBOXED_FLAGS, root);
-  assertEquals([first.code, first.report.filesHashed], [0, files.length]);
-  const second = await stale(".", SANDBOXED_FLAGS, root);
-  assertEquals([second.report.filesHashed, second.report.filesCached], [0, files.length]);
-  // A .git runrec cannot write to (a read-only mount): hashed every time, no error.
-  Deno.removeSync(join(root, ".git", HASH_CACHE_FILE));
-  await whileReadOnly(join(root, ".git"), async () => {
+  const aged = await agedRoot("stalecache sandbox", 2);
+  const { root, files } = aged;
+  try {
+    const first = await stale(".", SANDBOXED_FLAGS, root);
+    assertEquals([first.code, first.report.filesHashed], [0, files.length]);
+    const second = await stale(".", SANDBOXED_FLAGS, root);
+    assertEquals([second.report.filesHashed, second.report.filesCached], [0, files.length]);
+    // A .git runrec cannot write to (a read-only mount): hashed every time, no error.
+    Deno.removeSync(join(root, ".git", HASH_CACHE_FILE));
+    await whileReadOnly(join(root, ".git"), async () => {
+      for (const run of [1, 2]) {
+        const ro = await stale(root);
+        const counts = [ro.code, ro.report.filesHashed, ro.report.filesCached];
+        assertEquals(counts, [0, files.length, 0], `run ${run}`);
+      }
+    });
+    // The repository is the folder above the execution root, which the sandboxed build may not read.
+    Deno.renameSync(join(root, ".git"), join(root, "..", ".git"));
     for (const run of [1, 2]) {
-      const ro = await stale(root);
-      const counts = [ro.code, ro.report.filesHashed, ro.report.filesCached];
+      const outside = await stale(".", SANDBOXED_FLAGS, root);
+      const counts = [outside.code, outside.report.filesHashed, outside.report.filesCached];
       assertEquals(counts, [0, files.length, 0], `run ${run}`);
     }
-  });
-  // The repository is the folder above the execution root, which the sandboxed build may not read.
-  Deno.renameSync(join(root, ".git"), join(root, "..", ".git"));
-  for (const run of [1, 2]) {
-    const outside = await stale(".", SANDBOXED_FLAGS, root);
-    const counts = [outside.code, outside.report.filesHashed, outside.report.filesCached];
-    assertEquals(counts, [0, files.length, 0], `run ${run}`);
+    assertEquals(Deno.readDirSync(root).some((e) => e.name.startsWith("runrec")), false);
+  } finally {
+    await aged.unmount();
   }
-  assertEquals(Deno.readDirSync(root).some((e) => e.name.startsWith("runrec")), false);
 });
 
 Deno.test("stalecache: a folder switched while stale reads a file in it, and back, is no hash kept for the file it names after: the open file's stat is kept, not the path's", async () => {
-  const { root } = await repositoryRoot("stalecache switched", 1);
-  const refs = join(root, "PKG-01_Package_01", "0_References");
+  // The recorded runs read version a; version b (another file, another inode) is made with the
+  // root, so that both are old enough to be kept.
+  const refsOf = (root: string) => join(root, "PKG-01_Package_01", "0_References");
+  const aged = await agedRoot("stalecache switched", 1, async ({ root }) => {
+    await sh(root, 'cp -r "$1" "$1.b" && echo changed >> "$1.b/standard.md"', [refsOf(root)]);
+  });
+  const { root } = aged;
+  const refs = refsOf(root);
   const standard = join(refs, "standard.md");
-  // The recorded runs read version a; version b (another file, another inode) is there now.
-  await sh(root, 'cp -r "$1" "$1.b" && echo changed >> "$1.b/standard.md"', [refs]);
   const swap = (away: string, into: string) => {
     Deno.renameSync(refs, away);
     Deno.renameSync(into, refs);
   };
-  swap(`${refs}.a`, `${refs}.b`);
-  // Held as it opens standard.md (its stat taken): version a is put in place, then b again.
-  const held = await spawnHeld(
-    [Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY, "stale", root, "--json"],
-    { calls: "openat", path: standard, env: { NO_COLOR: "1", ...AHEAD }, stdout: "piped" },
-  );
-  await held.held(1, "stale opening standard.md");
-  swap(`${refs}.b`, `${refs}.a`);
-  await held.release();
-  const during = await held.child.output();
-  assertEquals(during.code, 0, new TextDecoder().decode(during.stderr)); // it read version a
-  swap(`${refs}.a`, `${refs}.b`);
-  const after = await stale(root);
-  assertEquals(after.code, 1);
-  const checks = after.report.checks as { verdict: string; inputs: { path: string }[] }[];
-  assertEquals(
-    checks.map((c) => [c.verdict, c.inputs.map((i) => i.path)]),
-    [0, 1, 2].map(() => ["DIRTY", ["../../0_References/standard.md"]]),
-  );
+  try {
+    swap(`${refs}.a`, `${refs}.b`);
+    // Held as it opens standard.md (its stat taken): version a is put in place, then b again.
+    const held = await spawnHeld(
+      [Deno.execPath(), "run", ...FULL_FLAGS, CLI_ENTRY, "stale", root, "--json"],
+      { calls: "openat", path: standard, env: { NO_COLOR: "1" }, stdout: "piped" },
+    );
+    await held.held(1, "stale opening standard.md");
+    swap(`${refs}.b`, `${refs}.a`);
+    await held.release();
+    const during = await held.child.output();
+    assertEquals(during.code, 0, new TextDecoder().decode(during.stderr)); // it read version a
+    swap(`${refs}.a`, `${refs}.b`);
+    const after = await stale(root);
+    assertEquals(after.code, 1);
+    const checks = after.report.checks as { verdict: string; inputs: { path: string }[] }[];
+    assertEquals(
+      checks.map((c) => [c.verdict, c.inputs.map((i) => i.path)]),
+      [0, 1, 2].map(() => ["DIRTY", ["../../0_References/standard.md"]]),
+    );
+  } finally {
+    await aged.unmount();
+  }
 });

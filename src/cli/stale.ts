@@ -32,9 +32,7 @@ Usage: runrec stale <del-dir|root>... [--agent A] [--propagate] [--allow-outside
 For each deliverable and each agent that has run on it, the baseline is the
 agent's latest SUCCESS or PARTIAL run that no annotation invalidated or
 superseded. Its governed inputs are hashed as the run would read them now and
-compared with the baseline's InputHashes. In a git repository a file whose
-stat (device, inode, size, times) is as when it was last hashed is not read
-again: its hash is kept in .git/runrec-hashes (delete it to drop them all).
+compared with the baseline's InputHashes.
 
   CLEAN        every governed input is as the baseline read it
   DIRTY        some are not: each is listed with the baseline's RunID
@@ -43,6 +41,11 @@ again: its hash is kept in .git/runrec-hashes (delete it to drop them all).
   RETIRED      the deliverable will not run again: nothing compared
   STALE        (--propagate) it consumes a DIRTY deliverable, or one that ran
                since: listed with the chain of edges
+
+The hash cache (in git): a file last changed a minute or more before it was
+hashed is not read again while its stat (device, inode, size, times) is the
+same (--json: filesCached); kept in runrec-hashes in the common git folder.
+To read every file: rm "$(git rev-parse --git-common-dir)/runrec-hashes"
 
 Options:
   --agent A     only agent A (a comma-separated list for several; case does not
@@ -53,8 +56,7 @@ Options:
                 execution root from each DIRTY deliverable to its consumers,
                 transitively
   --json        one JSON document: {checks, upstream, stale, retired, cycles,
-                warnings, unreadable, filesHashed (read), filesCached
-                (from .git/runrec-hashes), summary}
+                warnings, unreadable, filesHashed (read), filesCached, summary}
   -h, --help    show this help
 
 Exit codes: 0 nothing is DIRTY or STALE (NO_BASELINE and RETIRED alone are 0);
