@@ -490,17 +490,50 @@ const CLAIM = /^(.+\.json)\.claim-([0-9]+)@(.*)$/;
  * ```
  */
 export function listSpool(delDirs?: DelDirs): SpoolItem[] {
-  return spoolFolders(delDirs).flatMap(listSpoolFolder);
+  return [...spoolEntries(delDirs)].map(({ item }) => item);
+}
+
+/** A spool entry as a listing found it, and how to read it again (a replay, later). */
+export interface ListedEntry {
+  /** The entry as read now. */
+  item: SpoolItem;
+  /** The entry read again (under its new name, if claimed or given back since), or `undefined`. */
+  again: () => SpoolItem | undefined;
+}
+
+/**
+ * The entries {@linkcode listSpool} lists, one at a time, none kept: `flush` keeps what orders its
+ * batches, and reads each batch's entries again, so that its memory is a batch's, not the spool's.
+ *
+ * @example
+ * ```ts
+ * import { spoolEntries } from "./spool.ts";
+ * let waiting = 0;
+ * for (const { item } of spoolEntries("DEL-01-02_X")) if (item.state === "waiting") waiting++;
+ * ```
+ */
+export function* spoolEntries(delDirs?: DelDirs): Generator<ListedEntry> {
+  for (const folder of spoolFolders(delDirs)) yield* folderEntries(folder);
+}
+
+/** The entries of one spool folder, as {@linkcode spoolEntries} lists them. */
+function* folderEntries(folder: SpoolFolder): Generator<ListedEntry> {
+  const listing = spoolFolderNames(folder);
+  for (const item of listing.items) yield { item, again: () => item };
+  for (const name of [...listing.names]) {
+    const item = readSpoolItem(listing, name);
+    if (item === undefined) continue;
+    // Looked for under any other name it has then: claimed, or given back by a failed replay. The
+    // name alone is kept, not the entry.
+    const now = basename(item.path);
+    const again = () => readSpoolItem({ ...listing, names: [now] }, now);
+    yield { item, again };
+  }
 }
 
 /** The entries of one spool folder, as {@linkcode listSpool} lists them. */
 function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
-  const listing = spoolFolderNames(folder);
-  for (const name of [...listing.names]) {
-    const item = readSpoolItem(listing, name);
-    if (item !== undefined) listing.items.push(item);
-  }
-  return listing.items;
+  return [...folderEntries(folder)].map(({ item }) => item);
 }
 
 /** A spool folder's entry names (spool order), before any entry is read. */
@@ -733,9 +766,21 @@ function claim(item: SpoolItem): string | undefined {
  * ```
  */
 export function bySpoolTime(a: SpoolItem, b: SpoolItem): number {
-  const time = (item: SpoolItem) => Number(/^[0-9]+/.exec(item.entry?.id ?? "")?.[0] ?? 0);
-  const id = (item: SpoolItem) => item.entry?.id ?? "";
-  return time(a) - time(b) || (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0);
+  return byIdTime(a.entry?.id ?? "", b.entry?.id ?? "");
+}
+
+/**
+ * Spool order of two entry ids, as {@linkcode bySpoolTime}'s.
+ *
+ * @example
+ * ```ts
+ * import { byIdTime } from "./spool.ts";
+ * ["1767225600001-7-0001-aa", "1767225600000-9-0002-bb"].sort(byIdTime); // the second first
+ * ```
+ */
+export function byIdTime(a: string, b: string): number {
+  const time = (id: string) => Number(/^[0-9]+/.exec(id)?.[0] ?? 0);
+  return time(a) - time(b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 /**
@@ -1224,17 +1269,18 @@ export function emptyReport(): ReplayReport {
 export const REPLAY_BATCH_BYTES = 256 << 10;
 
 /**
- * Spool entries (oldest first) cut into runs of {@linkcode REPLAY_BATCH_BYTES}, in order.
+ * Spool entries (oldest first) cut into runs of {@linkcode REPLAY_BATCH_BYTES} of their records'
+ * JSON (`bytes` each), in order.
  *
  * @example
  * ```ts
  * import { inBatches } from "./spool.ts";
- * declare const items: import("./spool.ts").SpoolItem[];
- * const [first = [], ...later] = inBatches(items); // first: what one lock replays
+ * declare const queued: { id: string; bytes: number }[];
+ * const [first = [], ...later] = inBatches(queued); // first: what one lock replays
  * ```
  */
-export function inBatches(items: readonly SpoolItem[]): SpoolItem[][] {
-  const batches: SpoolItem[][] = [];
+export function inBatches<T extends { bytes: number }>(items: readonly T[]): T[][] {
+  const batches: T[][] = [];
   let held = REPLAY_BATCH_BYTES;
   for (const item of items) {
     if (held >= REPLAY_BATCH_BYTES) {
@@ -1242,7 +1288,7 @@ export function inBatches(items: readonly SpoolItem[]): SpoolItem[][] {
       held = 0;
     }
     batches.at(-1)!.push(item);
-    held += JSON.stringify(item.entry?.draft ?? {}).length;
+    held += item.bytes;
   }
   return batches;
 }
