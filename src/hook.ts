@@ -1087,9 +1087,8 @@ async function writeBuilt(
         if (written.journalUnsynced !== undefined) {
           outcome.warnings.push(
             `${written.record.RunID} is written and noted in ${journalPath(writer.path)}, but ` +
-              `the note's fsync failed (${written.journalUnsynced}): after a power cut that ` +
-              "takes the note, a git pull or checkout that drops the record will not be undone; " +
-              "commit it first",
+              `the note's fsync failed (${written.journalUnsynced}): after a power cut, a git ` +
+              "command that drops the record may not be undone; commit it first",
           );
         }
         if (written.alreadyRecorded) {

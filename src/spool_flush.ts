@@ -39,7 +39,6 @@ import { type ByteSource, textLines } from "./text_lines.ts";
 import { agentText } from "./agent_notes.ts";
 import {
   alreadyReplayed,
-  byIdTime,
   chosenRunIdHolder,
   declaredIdOf,
   type DelDirs,
@@ -47,10 +46,9 @@ import {
   entryProblem,
   firstMessageLine,
   idInFolderName,
-  inBatches,
-  type ListedEntry,
   LOST_RECORD_PREFIX,
   notTriedLine,
+  readSpoolItem,
   realPathOf,
   type Refused,
   REPLAY_BATCH_BYTES,
@@ -62,13 +60,71 @@ import {
   RunIdTaken,
   settleRun,
   SPOOL_FOLDER,
-  spoolEntries,
   type SpoolEntry,
+  spoolFolderNames,
   spoolFolders,
   type SpoolItem,
   stuckLine,
   writeEntry,
 } from "./spool.ts";
+
+/** A spool entry as a listing found it, and how to read it again (a replay, later). */
+export interface ListedEntry {
+  /** The entry as read now. */
+  item: SpoolItem;
+  /** The entry read again (under its new name, if claimed or given back since), or `undefined`. */
+  again: () => SpoolItem | undefined;
+}
+
+/**
+ * The entries `listSpool` lists, one at a time, none kept: `flush` keeps what orders its batches,
+ * and reads each batch's entries again, so that its memory is a batch's, not the spool's.
+ *
+ * @example
+ * ```ts
+ * import { spoolEntries } from "./spool_flush.ts";
+ * let waiting = 0;
+ * for (const { item } of spoolEntries("DEL-01-02_X")) if (item.state === "waiting") waiting++;
+ * ```
+ */
+export function* spoolEntries(delDirs?: DelDirs): Generator<ListedEntry> {
+  for (const folder of spoolFolders(delDirs)) {
+    const listing = spoolFolderNames(folder);
+    for (const item of listing.items) yield { item, again: () => item };
+    for (const name of [...listing.names]) {
+      const item = readSpoolItem(listing, name);
+      if (item === undefined) continue;
+      // Looked for under any other name it has then: claimed, or given back by a failed replay.
+      // The name alone is kept, not the entry.
+      const now = basename(item.path);
+      yield { item, again: () => readSpoolItem({ ...listing, names: [now] }, now) };
+    }
+  }
+}
+
+/** Spool order of two entry ids, as `bySpoolTime`'s. */
+function byIdTime(a: string, b: string): number {
+  const time = (id: string) => Number(/^[0-9]+/.exec(id)?.[0] ?? 0);
+  return time(a) - time(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/**
+ * Spool entries (oldest first) cut into runs of {@linkcode REPLAY_BATCH_BYTES} of their records'
+ * JSON (`bytes` each), in order.
+ */
+function inBatches<T extends { bytes: number }>(items: readonly T[]): T[][] {
+  const batches: T[][] = [];
+  let held = REPLAY_BATCH_BYTES;
+  for (const item of items) {
+    if (held >= REPLAY_BATCH_BYTES) {
+      batches.push([]);
+      held = 0;
+    }
+    batches.at(-1)!.push(item);
+    held += item.bytes;
+  }
+  return batches;
+}
 
 /**
  * A spool entry `replaySpool` will replay, as little of it as orders its batches: the entry itself

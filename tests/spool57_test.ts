@@ -16,7 +16,7 @@ import { makeProject, sampleDraft, tempDir } from "./fixtures.ts";
 import { agentsOf, recordsOf, RUNREC } from "./support/runs.ts";
 import { saveLostMany, spoolMany } from "./support/spooled.ts";
 import { runCliProcess } from "./cli.ts";
-import { newSpoolEntry, writeEntry } from "../src/spool.ts";
+import { newSpoolEntry, SPOOL_FOLDER, writeEntry } from "../src/spool.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 
 /** The user's spool folder in `tmp` (what `TMPDIR=tmp runrec` looks in), made mode 700. */
@@ -145,6 +145,95 @@ Deno.test("an emit whose journal note was written but not synced says so, not th
     );
     assert(!run.stderr.includes("could not be noted"), run.stderr);
     assert((await Deno.readTextFile(journal)).includes(runId));
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("an emit reads at most a batch of other files' entries in the user's spool, and says how many it left unread: it read all 155 (spool-57 2)", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  try {
+    const folder = { path: await userSpool(tmp), private: true };
+    const spool = (file: string, agent: string) =>
+      writeEntry(folder, newSpoolEntry(file, sampleDraft({ AgentName: agent }), "ENOSPC"));
+    const gone = join(dirname(del), "DEL-01-07_Gone", RECORD_FILE);
+    for (const agent of ["M0", "M1", "M2"]) spool(join(del, RECORD_FILE), agent);
+    for (let i = 0; i < 150; i++) {
+      writeEntry(
+        folder,
+        newSpoolEntry(
+          gone,
+          sampleDraft({ DeliverableID: "DEL-01-07", Notes: "n".repeat(10_000) }),
+          "ENOSPC",
+        ),
+      );
+    }
+    for (const agent of ["M3", "M4"]) spool(join(del, RECORD_FILE), agent);
+    const out = join(tmp, "trace");
+    const run = await new Deno.Command("strace", {
+      args: [
+        "-f",
+        "-qq",
+        "-e",
+        "trace=openat",
+        "-o",
+        out,
+        ...RUNREC,
+        "emit",
+        del,
+        "--agent",
+        "OWN",
+        "--status",
+        "SUCCESS",
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+      env: { NO_COLOR: "1", TMPDIR: tmp },
+    }).output();
+    const stderr = new TextDecoder().decode(run.stderr);
+    assertEquals(run.code, 0, stderr);
+    const opened = (await Deno.readTextFile(out)).split("\n")
+      .filter((l) => l.includes(`${folder.path}/`) && !l.includes("ENOENT")).length;
+    console.log(`${opened} entries of the user's spool opened`);
+    assert(opened < 60, `${opened} opened`);
+    assertEquals(await agentsOf(del), ["M0", "M1", "M2", "OWN"]);
+    assertIncludes(stderr, `entries of ${folder.path} not read (any file's)`);
+    // flush reads them all: this file's two appended, the gone folder's named.
+    const flushed = await runCliProcess(["flush", del], undefined, { TMPDIR: tmp });
+    assertEquals(await agentsOf(del), ["M0", "M1", "M2", "OWN", "M3", "M4"], flushed.stderr);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("an emit's count of the records waiting past its batch says they were not read and counts a claimed one apart; it promised flush appended them all, an unreadable one too (spool-57 4)", async () => {
+  const { root, del } = await makeProject();
+  try {
+    const agents = spoolMany(del, 60, 10_000);
+    const spool = join(del, SPOOL_FOLDER);
+    // Newest: an entry no replay can read, and one a live replayer (this process) has claimed.
+    await Deno.writeTextFile(join(spool, "9999999999998-1-0001-deadbeef.json"), "{not json\n");
+    const claimed = `9999999999999-1-0001-deadbeef.json.claim-${Deno.pid}@${Deno.hostname()}`;
+    await Deno.writeTextFile(join(spool, claimed), "{}\n");
+    const emit = await runCliProcess(["emit", del, "--agent", "OWN", "--status", "SUCCESS"]);
+    assertEquals(emit.code, 0, emit.stderr);
+    const replayed = (await agentsOf(del)).length - 1;
+    assert(replayed > 0 && replayed < 60, `${replayed} replayed`);
+    assertIncludes(
+      emit.stderr,
+      `${60 - replayed + 1} more spooled record(s) wait, not read; 1 more claimed by another ` +
+        "replayer: each append replays the oldest 256 KiB of this file's; runrec flush",
+    );
+    assert(!emit.stderr.includes("appends them all"), emit.stderr);
+    // flush names the one it cannot append.
+    await Deno.remove(join(spool, claimed));
+    const flushed = await runCliProcess(["flush", del]);
+    assertEquals(flushed.code, 1, flushed.stderr);
+    assertIncludes(flushed.stderr, "STUCK");
+    assertIncludes(flushed.stderr, "9999999999998-1-0001-deadbeef.json: unreadable spool entry");
+    assertEquals((await agentsOf(del)).filter((a) => a !== "OWN"), agents);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -18,12 +18,7 @@ import { failureReason, InputError } from "../errors.ts";
 import { resolve } from "../path.ts";
 import { leaveNote, leaveWarning } from "../notices.ts";
 import { miscasedRootMarkerReason } from "../other_case.ts";
-import {
-  type ReplayReport,
-  type RunRecordedAlready,
-  SPOOL_FOLDER,
-  spoolEntries,
-} from "../spool.ts";
+import { type ReplayReport, type RunRecordedAlready, SPOOL_FOLDER } from "../spool.ts";
 import { jsonText } from "../json_text.ts";
 import {
   leftSpooled,
@@ -31,6 +26,7 @@ import {
   replayLostFile,
   replayLostRecordLines,
   replaySpool,
+  spoolEntries,
 } from "../spool_flush.ts";
 import { deliverableFolders, refuseSlipInsideDeliverable, SILENT_SEARCH } from "../targets.ts";
 import { join } from "../path.ts";
