@@ -936,7 +936,7 @@ export function replayInto(writer: RecordWriter, delDir?: string): ReplayReport 
     if (mine(item)) {
       batch.push(item);
       held += JSON.stringify(item.entry!.draft).length;
-    } else if (item.entry !== undefined) others += JSON.stringify(item.entry.draft).length;
+    } else others += item.entry ? JSON.stringify(item.entry.draft).length : 4096; // one unreadable
   }
   batch.sort(bySpoolTime);
   const refused = replayItems(writer, batch, report);
