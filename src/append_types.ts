@@ -115,6 +115,11 @@ export interface AppendResult {
    * it is committed is not undone.
    */
   unjournalled?: string;
+  /**
+   * Why the journal's note of the line was written but not synced (its fsync failed): a power
+   * cut may take the note, and then a git command that drops the line is not undone.
+   */
+  journalUnsynced?: string;
 }
 
 /**

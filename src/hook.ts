@@ -1084,6 +1084,13 @@ async function writeBuilt(
               "make that folder writable to whoever appends here",
           );
         }
+        if (written.journalUnsynced !== undefined) {
+          outcome.warnings.push(
+            `${written.record.RunID} is written and noted in ${journalPath(writer.path)}, but ` +
+              `the note's fsync failed (${written.journalUnsynced}): after a power cut, a git ` +
+              "command that drops the record may not be undone; commit it first",
+          );
+        }
         if (written.alreadyRecorded) {
           outcome.warnings.push(
             `this run is recorded already, as ${written.record.RunID}: not appended again`,

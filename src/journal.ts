@@ -34,7 +34,7 @@ import { linesHolding, runIdOfLine } from "./record_lines.ts";
 import { renumberedNote } from "./record_limits.ts";
 import { foreignLineProblem } from "./put_back_line.ts";
 import { LINE_LIMIT_BYTES } from "./schema.ts";
-import { appendDurably, inStateFolder } from "./state_folder.ts";
+import { appendDurably, inStateFolder, NotSynced } from "./state_folder.ts";
 import { kindOf } from "./walk.ts";
 import { isGone, resolvedPath } from "./lookups.ts";
 import { failureReason } from "./errors.ts";
@@ -151,9 +151,10 @@ export interface LineContext {
 /**
  * Notes in the journal that `line` was appended to `recordFile` at `offset`,
  * the file as {@linkcode lineContext} found it before the write; `sync`: fsynced
- * as the record was (`--no-fsync` gives both up). Returns why
- * it could not (the record is written all the same, but a git command that
- * drops it is not undone), `undefined` when noted.
+ * as the record was (`--no-fsync` gives both up). Returns why it could not
+ * (`unnoted`: the record is written all the same, but a git command that
+ * drops it is not undone), or why the note's fsync failed (`unsynced`: noted,
+ * but a power cut may take the note), `undefined` when noted and synced.
  *
  * @example
  * ```ts
@@ -168,10 +169,12 @@ export function journalAppended(
   line: string,
   context: LineContext,
   sync: boolean,
-): string | undefined {
+): { unnoted: string } | { unsynced: string } | undefined {
   const path = journalPath(recordFile);
   // Its folder moved or removed under the write: the journal would make the folder again.
-  if (kindOf(dirname(recordFile)) !== "folder") return "its deliverable folder is gone";
+  if (kindOf(dirname(recordFile)) !== "folder") {
+    return { unnoted: "its deliverable folder is gone" };
+  }
   try {
     const entry: Entry = {
       at: Date.now(),
@@ -194,13 +197,21 @@ export function journalAppended(
     const text = `\n${JSON.stringify(entry)}`;
     // Synced as the record was: a power loss that kept the record and took its note would leave
     // a line git drops afterwards put back by nothing, and named by nothing.
-    inStateFolder(dirname(path), () => appendDurably(path, text, sync));
+    let unsynced: string | undefined;
+    inStateFolder(dirname(path), () => {
+      try {
+        appendDurably(path, text, sync);
+      } catch (e) {
+        if (!(e instanceof NotSynced)) throw e;
+        unsynced = failureReason(e.cause as Error); // noted: not the same advice as unnoted
+      }
+    });
     // A linked work tree's, kept in the common git folder too: `git worktree remove` takes the
     // work tree's `.runrec/` with it (./kept_journals.ts).
     keepJournal(recordFile, path, text, true);
-    return undefined;
+    return unsynced === undefined ? undefined : { unsynced };
   } catch (e) {
-    return failureReason(e as Error);
+    return { unnoted: failureReason(e as Error) };
   }
 }
 

@@ -194,9 +194,10 @@ export const DEFAULT_WAIT_MS = 10_000;
 /**
  * The longest pause of a writer waiting for a lock between two looks at it: a process that takes
  * the lock again and again (a replay in batches) leaves it free this long between, or a waiter
- * never finds it free.
+ * never finds it free. Short, as each batch of a flush pauses this long whether a writer waits or
+ * not (none says it waits); a look costs a waiter an open and a read of the lock file.
  */
-export const LONGEST_LOCK_PAUSE_MS = 100;
+export const LONGEST_LOCK_PAUSE_MS = 25;
 /** How long an empty or unparsable lock file is taken for one being written. */
 export const WRITE_GRACE_MS = 2_000;
 /** How far in the future `acquired` may be (clocks of two hosts disagreeing). */

@@ -19,14 +19,12 @@
  *
  * @module
  */
-import { type Lookups, resolvedPath } from "./lookups.ts";
 import { optionalEnv } from "./optional_access.ts";
 import { basename, dirname, isAbsolute, join, resolve } from "./path.ts";
 import { checksumMatches, decodeRecord, encodeRecord } from "./codec.ts";
 import { failureReason } from "./errors.ts";
 import { withLongWordsShortened } from "./names.ts";
 import { DELIVERABLE_FOLDER, deliverableId } from "./deliverable.ts";
-import { deliverableFolders } from "./targets.ts";
 import { kindOf } from "./walk.ts";
 import { claimedAtMs, claimerName, claimerState, namesThisPid } from "./run_claims.ts";
 import { leaveWarning } from "./notices.ts";
@@ -152,7 +150,7 @@ export interface RunRecordedAlready {
 }
 
 /** A spool folder, and whether it must be the user's private folder. */
-interface SpoolFolder {
+export interface SpoolFolder {
   path: string;
   /** Outside the deliverable (`$RUNREC_SPOOL_DIR`, the temporary folder's): must be private. */
   private: boolean;
@@ -166,12 +164,21 @@ interface SpoolFolder {
 export type DelDirs = string | readonly string[] | undefined;
 
 /** The spool folders outside the deliverables: `$RUNREC_SPOOL_DIR`, and the user's. */
-interface OutsideFolders {
+export interface OutsideFolders {
   fromEnv?: SpoolFolder;
   shared?: SpoolFolder;
 }
 
-function outsideFolders(): OutsideFolders {
+/**
+ * The spool folders outside the deliverables, found once for a command that looks at many files.
+ *
+ * @example
+ * ```ts
+ * import { outsideFolders } from "./spool.ts";
+ * outsideFolders().shared?.path; // "/tmp/runrec-spool-1000"
+ * ```
+ */
+export function outsideFolders(): OutsideFolders {
   const fromEnv = spoolDirFromEnv();
   const shared = sharedSpoolFolder();
   return {
@@ -493,8 +500,16 @@ export function listSpool(delDirs?: DelDirs): SpoolItem[] {
   return spoolFolders(delDirs).flatMap(listSpoolFolder);
 }
 
-/** The entries of one spool folder, as {@linkcode listSpool} lists them. */
-function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
+/**
+ * The entries of one spool folder, as {@linkcode listSpool} lists them.
+ *
+ * @example
+ * ```ts
+ * import { listSpoolFolder, spoolFolders } from "./spool.ts";
+ * listSpoolFolder(spoolFolders("DEL-01-02_X")[0]).length; // its entries
+ * ```
+ */
+export function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
   const listing = spoolFolderNames(folder);
   for (const name of [...listing.names]) {
     const item = readSpoolItem(listing, name);
@@ -504,7 +519,7 @@ function listSpoolFolder(folder: SpoolFolder): SpoolItem[] {
 }
 
 /** A spool folder's entry names (spool order), before any entry is read. */
-interface SpoolListing {
+export interface SpoolListing {
   folder: SpoolFolder;
   /**
    * What the listing found wrong (the folder unlistable, an entry that is not a file);
@@ -519,8 +534,16 @@ interface SpoolListing {
   ownId?: string;
 }
 
-/** The names in a spool folder, none of its entries read: an emit reads only those it replays. */
-function spoolFolderNames(folder: SpoolFolder): SpoolListing {
+/**
+ * The names in a spool folder, none of its entries read: an emit reads only those it replays.
+ *
+ * @example
+ * ```ts
+ * import { spoolFolderNames, spoolFolders } from "./spool.ts";
+ * spoolFolderNames(spoolFolders("DEL-01-02_X")[0]).names; // ["1767225600000-4242-0001-1a2b3c4d.json"]
+ * ```
+ */
+export function spoolFolderNames(folder: SpoolFolder): SpoolListing {
   const listing: SpoolListing = { folder, items: [], names: [] };
   let names: string[];
   // Entries that are not files (a link, a folder) are named, never passed over (bad-input F1).
@@ -562,8 +585,15 @@ function spoolFolderNames(folder: SpoolFolder): SpoolListing {
 /**
  * The entry `name` of `listing` read, or `undefined` when it is gone (another replayer appended
  * it); one claimed or given back since the listing is read under its new name.
+ *
+ * @example
+ * ```ts
+ * import { readSpoolItem, spoolFolderNames, spoolFolders } from "./spool.ts";
+ * const listing = spoolFolderNames(spoolFolders("DEL-01-02_X")[0]);
+ * for (const name of listing.names) console.log(readSpoolItem(listing, name)?.state);
+ * ```
  */
-function readSpoolItem(listing: SpoolListing, name: string): SpoolItem | undefined {
+export function readSpoolItem(listing: SpoolListing, name: string): SpoolItem | undefined {
   const { folder, problem, ownFile, ownId } = listing;
   const path = join(folder.path, name);
   const claim = CLAIM.exec(name);
@@ -883,37 +913,60 @@ export function replayInto(writer: RecordWriter, delDir?: string): ReplayReport 
   // Only the entries of the batch are read; the rest are counted: a spool of thousands read
   // whole made each emit's wait grow with it.
   const batch: SpoolItem[] = [];
-  let held = 0;
-  let waiting = 0;
+  let held = 0; // this file's records in the batch
+  let others = 0; // other files' records read in the user's folders
+  const past = { waiting: 0, claimed: 0 }; // the own folder's entries past the batch
+  const unread = new Map<string, number>(); // the user's folders' entries past what is read
   for (const { listing, name } of names) {
+    const { folder } = listing;
     // The deliverable's own folder holds this file's entries only (another's is stuck there).
-    if (held >= REPLAY_BATCH_BYTES && !listing.folder.private) {
-      waiting++;
+    if (held >= REPLAY_BATCH_BYTES && !folder.private) {
+      past[CLAIM.test(name) ? "claimed" : "waiting"]++;
+      continue;
+    }
+    // The user's folders hold every deliverable's: read until the batch is full, and a batch's
+    // worth of others' at most, as thousands of others' made each emit's wait grow with them.
+    if (folder.private && (held >= REPLAY_BATCH_BYTES || others >= REPLAY_BATCH_BYTES)) {
+      unread.set(folder.path, (unread.get(folder.path) ?? 0) + 1);
       continue;
     }
     const item = readSpoolItem(listing, name);
     if (item === undefined) continue;
     if (item.state === "stuck") report.failures.push(stuckLine(item));
-    if (!mine(item)) continue;
-    if (held >= REPLAY_BATCH_BYTES) waiting++;
-    else {
+    if (mine(item)) {
       batch.push(item);
       held += JSON.stringify(item.entry!.draft).length;
-    }
+    } else others += item.entry ? JSON.stringify(item.entry.draft).length : 4096; // one unreadable
   }
   batch.sort(bySpoolTime);
   const refused = replayItems(writer, batch, report);
   if (refused !== undefined) {
     report.failures.push(
-      notTriedLine(writer.path, { ...refused, untried: refused.untried + waiting }),
+      notTriedLine(writer.path, { ...refused, untried: refused.untried + past.waiting }),
     );
-  } else if (waiting > 0) {
-    report.failures.push(
-      `${writer.path}: ${waiting} more spooled record(s) wait: each append replays the oldest ` +
-        `256 KiB of them; runrec flush ${shellWord(dirname(writer.path))} appends them all`,
-    );
+  } else if (past.waiting + past.claimed > 0 || unread.size > 0) {
+    report.failures.push(leftUnreadLine(writer.path, past, unread));
   }
   return report;
+}
+
+/**
+ * The line of what an emit's replay left unread: its own spool's entries past the batch (those
+ * claimed by another replayer apart), and the user's folders' entries past what it read. Unread,
+ * an entry may be one `flush` cannot append (STUCK), or, in the user's folders, another file's.
+ */
+function leftUnreadLine(
+  file: string,
+  past: { waiting: number; claimed: number },
+  unread: ReadonlyMap<string, number>,
+): string {
+  const parts = [
+    ...past.waiting ? [`${past.waiting} more spooled record(s) wait, not read`] : [],
+    ...past.claimed ? [`${past.claimed} more claimed by another replayer`] : [],
+    ...[...unread].map(([folder, n]) => `${n} entries of ${folder} not read (any file's)`),
+  ];
+  return `${file}: ${parts.join("; ")}: each append replays the oldest 256 KiB of this file's; ` +
+    `runrec flush ${shellWord(dirname(file))} appends them, naming any it cannot (STUCK)`;
 }
 
 /** Why a file took none of a replay's records, and how many were left untried for it. */
@@ -1222,138 +1275,3 @@ export function emptyReport(): ReplayReport {
  * of records made each append cost more than the one before.
  */
 export const REPLAY_BATCH_BYTES = 256 << 10;
-
-/**
- * Spool entries (oldest first) cut into runs of {@linkcode REPLAY_BATCH_BYTES}, in order.
- *
- * @example
- * ```ts
- * import { inBatches } from "./spool.ts";
- * declare const items: import("./spool.ts").SpoolItem[];
- * const [first = [], ...later] = inBatches(items); // first: what one lock replays
- * ```
- */
-export function inBatches(items: readonly SpoolItem[]): SpoolItem[][] {
-  const batches: SpoolItem[][] = [];
-  let held = REPLAY_BATCH_BYTES;
-  for (const item of items) {
-    if (held >= REPLAY_BATCH_BYTES) {
-      batches.push([]);
-      held = 0;
-    }
-    batches.at(-1)!.push(item);
-    held += JSON.stringify(item.entry?.draft ?? {}).length;
-  }
-  return batches;
-}
-
-/** Spooled records of one record file that are not in it yet. */
-export interface PendingRecords {
-  /** The record file. */
-  recordFile: string;
-  /** Entries waiting to be replayed. */
-  waiting: number;
-  /** Entries a replayer has claimed (`pid@host` each). */
-  claimedBy: string[];
-  /** Entries in the deliverable's own spool folder that cannot be replayed, with why. */
-  stuck: string[];
-}
-
-/**
- * What the spool holds for the record files the targets stand for (files
- * with nothing spooled are left out): a file is itself; a folder is the
- * `RunRecords.csv` of each deliverable folder it is or holds (named
- * `DEL-XX-YY…` or holding one), whether that file exists yet or not. This is
- * what `log`, `verify` and `export` warn about, since those records are not
- * in their files yet.
- *
- * A folder beneath a target that cannot be listed is passed over: the read
- * commands name it when they look for record files.
- *
- * @throws {InputError} for a target that cannot be listed.
- *
- * @example
- * ```ts
- * import { pendingRecords } from "./spool.ts";
- * for (const p of pendingRecords(["."])) console.log(p.recordFile, p.waiting);
- * ```
- */
-export function pendingRecords(
-  targets: readonly string[],
-  options: {
-    /** Answers whether a deliverable's own spool folder is there (`stale`'s view of the files). */
-    lookups?: Lookups;
-  } = {},
-): PendingRecords[] {
-  const files = new Set<string>();
-  for (const target of targets) {
-    if (basename(resolve(target)) !== RECORD_FILE && kindOf(target) === "folder") {
-      // A folder beneath it that cannot be listed, or a tool root: the command's own walk names it.
-      const [unlistable, skippedToolRoot, miscasedRoot] = [() => {}, () => {}, () => {}];
-      for (const dir of deliverableFolders(target, { unlistable, skippedToolRoot, miscasedRoot })) {
-        files.add(join(resolve(dir), RECORD_FILE));
-      }
-    } else files.add(resolve(target));
-  }
-  const pending: PendingRecords[] = [];
-  // The folders outside the deliverables are the same for every file: found and listed once.
-  const outside = outsideFolders();
-  const listed = new Map<string, SpoolItem[]>();
-  const list = (folder: SpoolFolder) => {
-    if (!folder.private) {
-      // Most deliverables have no spool folder: known from their listing, it is not tried.
-      const gone = options.lookups?.lstat(folder.path) instanceof Deno.errors.NotFound;
-      return gone ? [] : listSpoolFolder(folder);
-    }
-    let items = listed.get(folder.path);
-    if (items === undefined) listed.set(folder.path, items = listSpoolFolder(folder));
-    return items;
-  };
-  // An entry names its file as the writer reached it: through a link to the project, or not.
-  const reals = new Map<string, string>();
-  const real = (path: string) => {
-    let found = reals.get(path);
-    if (found === undefined) reals.set(path, found = resolvedPath(path, options.lookups));
-    return found;
-  };
-  for (const file of files) {
-    const own = join(dirname(file), SPOOL_FOLDER);
-    const items = spoolFolders(dirname(file), outside).flatMap(list).filter((i) =>
-      i.entry
-        ? i.entry.recordFile === file || real(i.entry.recordFile) === real(file)
-        : i.path.startsWith(`${own}/`)
-    );
-    if (items.length === 0) continue;
-    pending.push({
-      recordFile: file,
-      waiting: items.filter((i) => i.state === "waiting").length,
-      claimedBy: items.flatMap((i) => i.state === "claimed" ? [i.claimedBy!] : []),
-      stuck: items.flatMap((i) => i.state === "stuck" ? [`${i.path}: ${i.problem}`] : []),
-    });
-  }
-  return pending;
-}
-
-/**
- * One line about a file's pending records, for a warning.
- *
- * @example
- * ```ts
- * import { describePending, pendingRecords } from "./spool.ts";
- * for (const p of pendingRecords(["DEL-01-02_X"])) console.error(describePending(p));
- * ```
- */
-export function describePending(p: PendingRecords): string {
-  const parts = [`${p.waiting} spooled record(s) not in the file yet`];
-  if (p.claimedBy.length > 0) {
-    // Each replayer once: one flush claims thousands.
-    const by = new Map<string, number>();
-    for (const who of p.claimedBy) by.set(who, (by.get(who) ?? 0) + 1);
-    const each = [...by].map(([who, n]) => by.size > 1 ? `${who} (${n})` : who);
-    parts.push(`${p.claimedBy.length} claimed by ${each.join(", ")}`);
-  }
-  if (p.stuck.length > 0) parts.push(`${p.stuck.length} STUCK (${p.stuck.join("; ")})`);
-  return `${p.recordFile}: ${parts.join(", ")}; append them with runrec flush ${
-    shellWord(dirname(p.recordFile))
-  }`;
-}

@@ -39,7 +39,6 @@ import { type ByteSource, textLines } from "./text_lines.ts";
 import { agentText } from "./agent_notes.ts";
 import {
   alreadyReplayed,
-  bySpoolTime,
   chosenRunIdHolder,
   declaredIdOf,
   type DelDirs,
@@ -47,10 +46,9 @@ import {
   entryProblem,
   firstMessageLine,
   idInFolderName,
-  inBatches,
-  listSpool,
   LOST_RECORD_PREFIX,
   notTriedLine,
+  readSpoolItem,
   realPathOf,
   type Refused,
   REPLAY_BATCH_BYTES,
@@ -63,25 +61,95 @@ import {
   settleRun,
   SPOOL_FOLDER,
   type SpoolEntry,
+  spoolFolderNames,
   spoolFolders,
   type SpoolItem,
   stuckLine,
   writeEntry,
 } from "./spool.ts";
 
+/** A spool entry as a listing found it, and how to read it again (a replay, later). */
+export interface ListedEntry {
+  /** The entry as read now. */
+  item: SpoolItem;
+  /** The entry read again (under its new name, if claimed or given back since), or `undefined`. */
+  again: () => SpoolItem | undefined;
+}
+
+/**
+ * The entries `listSpool` lists, one at a time, none kept: `flush` keeps what orders its batches,
+ * and reads each batch's entries again, so that its memory is a batch's, not the spool's.
+ *
+ * @example
+ * ```ts
+ * import { spoolEntries } from "./spool_flush.ts";
+ * let waiting = 0;
+ * for (const { item } of spoolEntries("DEL-01-02_X")) if (item.state === "waiting") waiting++;
+ * ```
+ */
+export function* spoolEntries(delDirs?: DelDirs): Generator<ListedEntry> {
+  for (const folder of spoolFolders(delDirs)) {
+    const listing = spoolFolderNames(folder);
+    for (const item of listing.items) yield { item, again: () => item };
+    for (const name of [...listing.names]) {
+      const item = readSpoolItem(listing, name);
+      if (item === undefined) continue;
+      // Looked for under any other name it has then: claimed, or given back by a failed replay.
+      // The name alone is kept, not the entry.
+      const now = basename(item.path);
+      yield { item, again: () => readSpoolItem({ ...listing, names: [now] }, now) };
+    }
+  }
+}
+
+/** Spool order of two entry ids, as `bySpoolTime`'s. */
+function byIdTime(a: string, b: string): number {
+  const time = (id: string) => Number(/^[0-9]+/.exec(id)?.[0] ?? 0);
+  return time(a) - time(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/**
+ * Spool entries (oldest first) cut into runs of {@linkcode REPLAY_BATCH_BYTES} of their records'
+ * JSON (`bytes` each), in order.
+ */
+function inBatches<T extends { bytes: number }>(items: readonly T[]): T[][] {
+  const batches: T[][] = [];
+  let held = REPLAY_BATCH_BYTES;
+  for (const item of items) {
+    if (held >= REPLAY_BATCH_BYTES) {
+      batches.push([]);
+      held = 0;
+    }
+    batches.at(-1)!.push(item);
+    held += item.bytes;
+  }
+  return batches;
+}
+
+/**
+ * A spool entry `replaySpool` will replay, as little of it as orders its batches: the entry itself
+ * is read again for its batch ({@linkcode ListedEntry}), so that thousands are not held.
+ */
+interface Queued {
+  id: string;
+  recordFile: string;
+  /** The length of its record's JSON, which batches are cut by. */
+  bytes: number;
+  again: ListedEntry["again"];
+}
+
 /**
  * `items` by the record file they are for, named as the first names it: entries naming one file by
  * two paths (a symlinked folder) are one file's, replayed in one spool order as `replayInto` does.
  */
-function byRecordFile(items: readonly SpoolItem[]): Map<string, SpoolItem[]> {
-  const byName = new Map<string, SpoolItem[]>();
+function byRecordFile(items: readonly Queued[]): Map<string, Queued[]> {
+  const byName = new Map<string, Queued[]>();
   for (const item of items) {
-    if (item.entry === undefined) continue;
-    const file = item.entry.recordFile;
+    const file = item.recordFile;
     byName.get(file)?.push(item) ?? byName.set(file, [item]);
   }
   const byReal = new Map<string, string>();
-  const files = new Map<string, SpoolItem[]>();
+  const files = new Map<string, Queued[]>();
   for (const [name, named] of byName) {
     const real = realPathOf(name);
     const file = byReal.get(real) ?? name;
@@ -156,14 +224,10 @@ export async function replaySpool(
   checkReplayArguments(delDirs, options, onReplayed);
   if (delDirs === undefined) requireUserSpool();
   const report = emptyReport();
-  const items = listSpool(delDirs);
   const asked = askedAbout(delDirs);
   // An entry that cannot be read is found again by every file's replay: said once, and a
   // failure (whose record it holds is not known).
-  const stuck = new Set(
-    items.flatMap((i) => i.state === "stuck" ? [stuckLine(i)] : []),
-  );
-  const failures = new Set(stuck);
+  const failures = new Set<string>();
   const elsewhere = new Set<string>();
   for (const dir of namedDirs(delDirs)) {
     const file = join(dir, RECORD_FILE);
@@ -174,12 +238,15 @@ export async function replaySpool(
       failures.add(`${file}: its journal not checked for dropped records: ${firstMessageLine(e)}`);
     }
   }
-  for (const item of items) followMovedFolder(item);
-  for (const [file, waiting] of byRecordFile(items)) {
+  const queued = queuedEntries(delDirs, failures);
+  for (const [file, waiting] of byRecordFile(queued)) {
     const left = asked(file) ? failures : elsewhere;
     if (isGone(dirname(file))) {
       // No folder to lock: said plainly, with what to do, instead of the lock's ENOENT.
-      for (const item of waiting) left.add(goneFolderLine(item.path, item.entry!, delDirs));
+      for (const { again } of waiting) {
+        const item = again();
+        if (item?.entry !== undefined) left.add(goneFolderLine(item.path, item.entry, delDirs));
+      }
       continue;
     }
     // Before the lock: each entry is looked for (scale37 F1), and most are of an earlier minute
@@ -187,10 +254,11 @@ export async function replaySpool(
     readNamedLines(resolve(file));
     readEarlierSeqs(resolve(file));
     // Each batch under a lock of its own: see REPLAY_BATCH_BYTES.
-    const batches = inBatches(waiting.sort(bySpoolTime));
+    const batches = inBatches(waiting.sort((a, b) => byIdTime(a.id, b.id)));
     const from = (i: number) => batches.slice(i).reduce((n, batch) => n + batch.length, 0);
-    for (const [i, batch] of batches.entries()) {
+    for (const [i, queuedBatch] of batches.entries()) {
       if (i > 0) await letWaitersIn();
+      const batch = readAgain(queuedBatch, failures);
       const one = emptyReport();
       let refused: Refused | undefined;
       let locked = true;
@@ -200,8 +268,11 @@ export async function replaySpool(
         refused = await withRecordFile(
           file,
           { holder: "runrec flush", ...options, fsync: false },
-          (writer) =>
-            replayItems(writer, batch, one, synced ? () => syncFile(writer.path) : undefined),
+          (writer) => {
+            const begun = isGone(writer.path);
+            const sync = synced ? () => syncFile(writer.path, begun) : undefined;
+            return replayItems(writer, batch, one, sync);
+          },
         );
       } catch (e) {
         // A lock held past the wait is let go in time: say what to run then.
@@ -226,7 +297,7 @@ export async function replaySpool(
     }
   }
   // Claimed by a live replayer (another flush, an emit) now that this one is done.
-  for (const item of listSpool(delDirs)) {
+  for (const { item } of spoolEntries(delDirs)) {
     if (item.state !== "claimed") continue;
     if (asked(item.entry!.recordFile)) {
       report.claimed.push({ path: item.path, claimedBy: item.claimedBy! });
@@ -254,15 +325,57 @@ export async function replaySpool(
  */
 export function leftSpooled(delDirs: DelDirs): number {
   const asked = askedAbout(delDirs);
-  return listSpool(delDirs).filter((item) =>
-    item.entry === undefined || asked(item.entry.recordFile)
-  ).length;
+  let left = 0;
+  for (const { item } of spoolEntries(delDirs)) {
+    if (item.entry === undefined || asked(item.entry.recordFile)) left++;
+  }
+  return left;
 }
 
-/** Flushes what was written to `file` to the disk. */
-function syncFile(file: string): void {
+/**
+ * The entries to replay, each once, in listing order: those that cannot be read are added to
+ * `failures`, and one git moved is moved first ({@linkcode followMovedFolder}). Only what orders
+ * the batches is kept of each.
+ */
+function queuedEntries(delDirs: DelDirs, failures: Set<string>): Queued[] {
+  const queued: Queued[] = [];
+  // An entry moved into a folder listed later, or renamed during the listing, is met twice.
+  const seen = new Set<string>();
+  for (const { item, again } of spoolEntries(delDirs)) {
+    if (item.state === "stuck") failures.add(stuckLine(item));
+    if (item.entry === undefined || seen.has(item.entry.id)) continue;
+    seen.add(item.entry.id);
+    const path = item.path;
+    followMovedFolder(item);
+    const { id, recordFile, draft } = item.entry;
+    const bytes = JSON.stringify(draft).length;
+    queued.push({ id, recordFile, bytes, again: item.path === path ? again : () => item });
+  }
+  return queued;
+}
+
+/**
+ * A batch's entries read again: those gone since (appended by another replayer) are left out, and
+ * one that cannot be read now is added to `failures`.
+ */
+function readAgain(batch: readonly Queued[], failures: Set<string>): SpoolItem[] {
+  return batch.flatMap(({ recordFile, again }) => {
+    const item = again();
+    if (item?.state === "stuck") failures.add(stuckLine(item));
+    // Edited meanwhile to name another file: that file's replay (the next flush) takes it.
+    return item?.entry?.recordFile === recordFile ? [item] : [];
+  });
+}
+
+/**
+ * Flushes what was written to `file` to the disk; `begun` (the batch created it): its folder's
+ * entry too, as an append's new file's (./record_write.ts), or a power cut may leave no file.
+ */
+function syncFile(file: string, begun: boolean): void {
   using handle = Deno.openSync(file, { read: true });
   handle.syncSync();
+  const failed = begun ? syncFolder(dirname(file)) : undefined;
+  if (failed !== undefined) throw failed;
 }
 
 /**
@@ -703,26 +816,29 @@ async function replayLost<Report extends LostRecordsReport>(
     }
     readNamedLines(resolve(recordFile)); // before the lock: see replaySpool's
     readEarlierSeqs(resolve(recordFile));
+    const appended: SpoolEntry[] = [];
+    let handled = 0; // lines appended, found in the file, or refused
     try {
       // One fsync for the batch, as flush's replay of a spool; the lines stay in `file`.
       const unsynced = { holder: "runrec flush", ...options, fsync: false };
       await withRecordFile(recordFile, unsynced, (writer) => {
-        const appended: SpoolEntry[] = [];
+        const begun = isGone(writer.path);
         try {
-          for (const { entry, line } of lost) {
+          // One line: appended, found in the file, or refused; `handled` once it is.
+          const replayLine = ({ entry, line }: { entry: SpoolEntry; line: number }) => {
             const written = alreadyReplayed(writer, entry);
             const chosen = chosenRunIdHolder(writer, entry);
             if (written !== undefined || chosen === "this") {
               report.alreadyWritten.push({ entry: entry.id, runId: written ?? entry.draft.RunID! });
               settleRun(writer, entry);
-              continue;
+              return;
             }
             if (chosen !== undefined) {
               // As a spool entry's: never renumbered; the lines after it go on (leftovers-52 4).
               const then = `runrec flush --from ${shellWord(file)} again`;
               const taken = new RunIdTaken(writer.path, entry, chosen, "line", then);
               report.failures.push(`${file}:${line}: not replayed: ${taken.message}`);
-              continue;
+              return;
             }
             const why = agentText(entry.error);
             const note = `${replayMarker(entry)} (lost ${entry.spooledAt}: ${why})`;
@@ -734,13 +850,17 @@ async function replayLost<Report extends LostRecordsReport>(
               replayedInto(report, writer, replay.draft);
               appended.push(entry);
             }
+          };
+          for (const lostLine of lost) {
+            replayLine(lostLine);
+            handled++;
           }
         } finally {
           // Those appended before a line whose append failed (a full disk) too: synced, and their
           // runs settled, as a spool's replay does for the records before a refused one.
           if (appended.length > 0 && options.fsync !== false) {
             try {
-              syncFile(writer.path);
+              syncFile(writer.path, begun);
             } catch (e) {
               report.failures.push(
                 `${recordFile}: ${appended.length} lost record(s) replayed, but fsync failed: ` +
@@ -754,7 +874,15 @@ async function replayLost<Report extends LostRecordsReport>(
         }
       });
     } catch (e) {
-      report.failures.push(`${recordFile}: lost records not replayed: ${firstMessageLine(e)}`);
+      // The records before the line that failed are in the file (each printed): said apart.
+      report.failures.push(
+        appended.length === 0
+          ? `${recordFile}: lost records not replayed: ${firstMessageLine(e)}`
+          : `${recordFile}: ${appended.length} lost record(s) appended, then ${
+            lost.length - handled
+          } not, the append of the next failing: ${firstMessageLine(e)}; the same runrec ` +
+            "flush --from again appends those, each once",
+      );
     }
   }
   return report;

@@ -67,7 +67,8 @@ import { lifecycleChangeFrom, parseLifecycleState } from "./status.ts";
 import { onlyContentHashesFrom } from "./content_hash_lines.ts";
 import { writtenAtMs } from "./recorded_late.ts";
 import { RECORD_FILE } from "./deliverable.ts";
-import { describePending, pendingRecords, spoolEntryOf } from "./spool.ts";
+import { spoolEntryOf } from "./spool.ts";
+import { describePending, pendingRecords } from "./spool_pending.ts";
 import { listPendingRuns, PENDING_FOLDER } from "./pending.ts";
 import { describePendingRuns } from "./pending_warnings.ts";
 import {

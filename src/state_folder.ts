@@ -153,8 +153,32 @@ export function appendDurably(path: string, text: string, sync: boolean): void {
   const bytes = new TextEncoder().encode(text);
   for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));
   if (!sync) return;
-  file.syncSync();
+  try {
+    file.syncSync();
+  } catch (e) {
+    throw new NotSynced(e as Error);
+  }
   if (created) syncFolder(dirname(path));
+}
+
+/**
+ * {@linkcode appendDurably}'s text was written, but its fsync failed: in the file, not confirmed
+ * to be on the disk.
+ *
+ * @example
+ * ```ts
+ * import { appendDurably, NotSynced } from "./state_folder.ts";
+ * try {
+ *   appendDurably("DEL-01-02_X/.runrec/RunRecords.csv.journal", "\n{}", true);
+ * } catch (e) {
+ *   if (e instanceof NotSynced) console.error(`written, not synced: ${e.cause}`);
+ * }
+ * ```
+ */
+export class NotSynced extends Error {
+  constructor(cause: Error) {
+    super(`written, but its fsync failed: ${cause.message}`, { cause });
+  }
 }
 
 /**

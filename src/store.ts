@@ -364,7 +364,7 @@ function appendOnce(
     journalAppended(path, state.size + linePrefix(state).length, line, context, fsync);
     throw new WriteError(e.message, { cause: e.cause, landed: true, record });
   }
-  const unjournalled = journalAppended(path, written.lineOffset, line, context, fsync);
+  const journaled = journalAppended(path, written.lineOffset, line, context, fsync);
   index.index.see(record.RunID);
   index.index.size = written.offset + written.bytes;
   // Stored again only once the next append would read much past it: most appends write nothing.
@@ -376,6 +376,7 @@ function appendOnce(
     created: !state.exists,
     tornTail: written.tornTail,
     ...(sameRunAs === undefined ? {} : { sameRunAs }),
-    ...(unjournalled === undefined ? {} : { unjournalled }),
+    ...(journaled && "unnoted" in journaled ? { unjournalled: journaled.unnoted } : {}),
+    ...(journaled && "unsynced" in journaled ? { journalUnsynced: journaled.unsynced } : {}),
   };
 }

@@ -129,6 +129,12 @@ Deno.test("flush --from whose append fails mid-batch (ENOSPC) settles the runs o
     const stderr = new TextDecoder().decode(run.stderr);
     assertEquals(run.code, 1, stderr);
     assertEquals(await agentsOf(del), ["A0", "A1", "A2"], stderr);
+    // Said as what happened (spool-57 6): it was "lost records not replayed", of a batch of 3 in.
+    assert(
+      stderr.includes(": 3 lost record(s) appended, then 7 not, the append of the next "),
+      stderr,
+    );
+    assert(!stderr.includes("lost records not replayed"), stderr);
     const left = [...Deno.readDirSync(pending)].map((e) => e.name).sort();
     assertEquals(left.length, 7, `pending files left: ${left.join(" ")}`);
     // The same flush again appends the rest, each once, and settles their runs.

@@ -14,7 +14,7 @@ import { batched, exportTarget, writeExport } from "../export/write.ts";
 import { listPendingRuns } from "../pending.ts";
 import { foldersWithPendingRuns } from "../pending_folders.ts";
 import { describePendingRuns } from "../pending_warnings.ts";
-import { describePending, pendingRecords } from "../spool.ts";
+import { describePending, pendingRecords } from "../spool_pending.ts";
 import { RECORD_FILE } from "../deliverable.ts";
 import {
   type Command,

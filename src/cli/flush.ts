@@ -18,7 +18,7 @@ import { failureReason, InputError } from "../errors.ts";
 import { resolve } from "../path.ts";
 import { leaveNote, leaveWarning } from "../notices.ts";
 import { miscasedRootMarkerReason } from "../other_case.ts";
-import { listSpool, type ReplayReport, type RunRecordedAlready, SPOOL_FOLDER } from "../spool.ts";
+import { type ReplayReport, type RunRecordedAlready, SPOOL_FOLDER } from "../spool.ts";
 import { jsonText } from "../json_text.ts";
 import {
   leftSpooled,
@@ -26,6 +26,7 @@ import {
   replayLostFile,
   replayLostRecordLines,
   replaySpool,
+  spoolEntries,
 } from "../spool_flush.ts";
 import { deliverableFolders, refuseSlipInsideDeliverable, SILENT_SEARCH } from "../targets.ts";
 import { join } from "../path.ts";
@@ -131,9 +132,10 @@ function toolRootSpools(targets: readonly string[]) {
         const dels = deliverableFolders(folder, SILENT_SEARCH);
         const spools = dels.map((del) => join(resolve(del), SPOOL_FOLDER) + "/");
         // Only the deliverables' own spools: the user's spool was flushed for every file named.
-        const waiting = listSpool(dels).filter((item) =>
-          spools.some((spool) => item.path.startsWith(spool))
-        ).length;
+        let waiting = 0;
+        for (const { item } of spoolEntries(dels)) {
+          if (spools.some((spool) => item.path.startsWith(spool))) waiting++;
+        }
         if (waiting === 0) continue;
         all += waiting;
         const records = waiting === 1 ? "1 spooled record" : `${waiting} spooled records`;

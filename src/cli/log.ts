@@ -21,7 +21,7 @@ import { checksumOf, encodeRecord } from "../codec.ts";
 import { formerKeys } from "../record_limits.ts";
 import { firstCopies, readRecords } from "../reader.ts";
 import { HEADER, RUN_STATUSES, type RunRecord } from "../schema.ts";
-import { describePending, pendingRecords } from "../spool.ts";
+import { describePending, pendingRecords } from "../spool_pending.ts";
 import { awaitingPutBackWarning } from "../journal.ts";
 import { foldersWithPendingRuns } from "../pending_folders.ts";
 import { pendingRunWarnings, removedWorkTreeRunWarnings } from "../pending_warnings.ts";

@@ -19,7 +19,7 @@ import {
   journalOnlyLines,
   journalOnlyMessage,
 } from "../journal.ts";
-import { describePending, pendingRecords } from "../spool.ts";
+import { describePending, pendingRecords } from "../spool_pending.ts";
 import { listPendingRuns, type PendingItem } from "../pending.ts";
 import { foldersWithPendingRuns } from "../pending_folders.ts";
 import { pendingRunWarnings, removedWorkTreeRunWarnings } from "../pending_warnings.ts";
