@@ -369,11 +369,20 @@ export function awaitingPutBack(recordFile: string): string[] {
     const looked = unsettledLines(recordFile);
     if (looked === undefined || looked.settled) return [];
     return droppedLines(recordFile, looked)
-      .filter((e) => foreignLineProblem(e.line) === undefined)
+      .filter((e) => foreignLineProblem(e.line) === undefined && !renumberedIn(recordFile, e.line))
       .map((e) => runIdOfLine(e.line)!);
   } catch {
     return []; // a journal that cannot be read names nothing; the append looks again
   }
+}
+
+/**
+ * Whether `recordFile` holds `line`'s record put back under a new RunID by a process killed
+ * before it rewrote the journal: the next append finds it so and writes nothing
+ * (./put_back_line.ts).
+ */
+function renumberedIn(recordFile: string, line: string): boolean {
+  return [...linesHolding(recordFile, renumberedNote(runIdOfLine(line)!))].some(checksumMatches);
 }
 
 /**
