@@ -152,7 +152,28 @@ Deno.test("lines git carried elsewhere, or that the next append puts back, are n
   assertMatch(flush.stdout, new RegExp(`${side}  put back into`));
   // A record git reset --hard took out: put back by the next append, not named meanwhile.
   const reset = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
+  // And one of a second deliverable, committed before: both named by one verify of the root,
+  // git asked once for the two (reviewnewuser-57 F2).
+  const other = join("PKG-01_Pkg", "1_Working", "DEL-01-03_Other");
+  await Deno.mkdir(join(root, other));
+  await Deno.writeTextFile(join(root, other, "_CONTEXT.md"), "**DeliverableID:** DEL-01-03\n");
+  assertEquals((await cli(root, env, ...emitArgs(other))).code, 0);
+  await git(root, "add", other);
+  await git(root, "commit", "-qm", "other", "--", other);
+  const otherTaken = (await cli(root, env, ...emitArgs(other))).stdout.trim();
   await git(root, "reset", "-q", "--hard");
+  const both = await cli(root, env, "verify", ".");
+  assertEquals(both.code, 0, both.stdout);
+  assertEquals(both.stderr.match(/took out of it/g)?.length, 2, both.stderr);
+  assertMatch(
+    both.stderr,
+    new RegExp(`DEL-01-02_Thing/${RECORD_FILE}: 2 record\\(s\\) .* ${side}, ${reset};`),
+  );
+  assertMatch(
+    both.stderr,
+    new RegExp(`DEL-01-03_Other/${RECORD_FILE}: 1 record\\(s\\) .* ${otherTaken};`),
+  );
+  assertEquals((await cli(root, env, "flush", other)).code, 0);
   const verify = await cli(root, env, "verify", DEL);
   assertEquals(verify.code, 0, verify.stdout);
   // In no file meanwhile, and a commit now would lack it: said, with the command that puts it back.
