@@ -498,9 +498,11 @@ async function grepPaths(
  * ```
  */
 export function awaitingPutBackWarning(shown: string, runIds: readonly string[]): string {
+  // A folder starting with `-` would be read as options.
+  const dir = dirname(shown).startsWith("-") ? `./${dirname(shown)}` : dirname(shown);
   return `${shown}: ${runIds.length} record(s) a git command (checkout, reset, pull) took out of ` +
     `it wait in its journal, in no file: ${runIds.join(", ")}; the next append puts them back, ` +
-    `or runrec flush ${shellWord(dirname(shown))} now (before a commit, which would lack them)`;
+    `or runrec flush ${shellWord(dir)} now (before a commit, which would lack them)`;
 }
 
 /**

@@ -21,7 +21,7 @@ import { emitArgs, runCliProcess } from "./cli.ts";
 import { git, makeProject, tempDir } from "./fixtures.ts";
 import { recordsOf } from "./support/runs.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
-import { journalPath } from "../src/journal.ts";
+import { awaitingPutBackWarning, journalPath } from "../src/journal.ts";
 import { sharedStatePath } from "../src/work_tree_lock.ts";
 
 const DEL = join("PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
@@ -188,6 +188,11 @@ Deno.test("lines git carried elsewhere, or that the next append puts back, are n
   assertMatch(put.stdout, new RegExp(`${reset}  put back into`));
   assert((await runIds(del)).includes(reset));
   assertEquals((await cli(root, env, "verify", DEL)).stderr, "");
+});
+
+Deno.test("the warning of records git took out names a folder starting with - as the flush it suggests can take it (reviewnewuser-57 F4)", () => {
+  const warning = awaitingPutBackWarning(join("-PKG-02", "DEL-02-01_X", RECORD_FILE), ["RUN-X"]);
+  assertMatch(warning, / or runrec flush \.\/-PKG-02\/DEL-02-01_X now /);
 });
 
 Deno.test("a deliverable retired into _Archive/ by a copy and git rm -r, then begun again at its path: the journal left behind names nothing, the copy holding its lines, staged or committed", async () => {
