@@ -431,25 +431,21 @@ async function heldByGitIn(
       continue;
     }
     const path = relative(tree.top, join(resolvedPath(dirname(file)), RECORD_FILE));
-    byWorkTree.set(tree.gitDir, [...byWorkTree.get(tree.gitDir) ?? [], {
-      top: tree.top,
-      path,
-      file,
-    }]);
+    const inTree = byWorkTree.get(tree.gitDir) ?? [];
+    byWorkTree.set(tree.gitDir, [...inTree, { top: tree.top, path, file }]);
   }
+  // Paths compared in NFC: git on macOS (core.precomposeUnicode) names in NFC a folder the file
+  // system may spell in NFD.
+  const same = (a: string, b: string) => a.normalize("NFC") === b.normalize("NFC");
   const linesOf = new Map(files.map(({ file, missing }) => [file, missing.map((e) => e.line)]));
   for (const inTree of byWorkTree.values()) {
     const top = inTree[0].top;
-    const found = await grepPaths(top, gitRevs(top), inTree.map((f) => f.path), [
-      ...new Set(inTree.flatMap((f) => linesOf.get(f.file)!)),
-    ]);
+    const lines = [...new Set(inTree.flatMap((f) => linesOf.get(f.file)!))];
+    const found = await grepPaths(top, gitRevs(top), inTree.map((f) => f.path), lines);
     for (const { path, file } of inTree) {
       const wanted = new Set(linesOf.get(file));
-      held.set(
-        file,
-        found &&
-          new Set(found.filter((m) => m.path === path && wanted.has(m.line)).map((m) => m.line)),
-      );
+      const holding = found?.filter((m) => same(m.path, path) && wanted.has(m.line));
+      held.set(file, holding && new Set(holding.map((m) => m.line)));
     }
   }
   return held;
