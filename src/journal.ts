@@ -24,10 +24,12 @@ import {
   autostashes,
   awaitGitsVersion,
   checkoutOf,
+  git,
   gitSync,
   headCommitOf,
   leftBranchAt,
   UNKNOWN_HEAD,
+  workTreeOf,
 } from "./git.ts";
 import { checksumMatches, decodeRecord } from "./codec.ts";
 import { linesHolding, runIdOfLine } from "./record_lines.ts";
@@ -329,7 +331,17 @@ export function putBackDropped(
  * those the next append puts back.
  */
 function droppedLines(recordFile: string, looked: Looked & { settled: false }): Entry[] {
-  const { checkout, unsettled } = looked;
+  const missing = missingLines(recordFile, looked);
+  const held = heldByGit(dirname(recordFile), missing.map((e) => e.line));
+  return unheldLines(recordFile, looked.checkout, missing, held);
+}
+
+/**
+ * This branch's lines of the journal missing from `recordFile` when it is git's version (it holds
+ * the record before them): those a git command took out, or that a branch, tag or stash holds.
+ */
+function missingLines(recordFile: string, looked: Looked & { settled: false }): Entry[] {
+  const { unsettled } = looked;
   // Read on from where `readDroppedAhead` read before the lock, while the file was only appended to.
   const found = offsetsOf(recordFile, wantedOf(unsettled));
   for (const entry of unsettled) {
@@ -339,16 +351,28 @@ function droppedLines(recordFile: string, looked: Looked & { settled: false }): 
   // Missing from a file that holds a record the one it went to held before it: git's version,
   // which holds every record committed. A file begun anew (a deliverable restarted), or one
   // still being written, holds none: looked at again later.
-  const missing = unsettled.filter((e) =>
+  return unsettled.filter((e) =>
     !found.has(e.line) && [e.previous, e.first].some((line) => line !== "" && found.has(line))
   );
+}
+
+/**
+ * Of the lines `missing` from `recordFile`, those no branch, tag or stash holds (`held`: those
+ * one holds, as {@linkcode heldByGit} says; `undefined`: git cannot say) and no commit made at a
+ * detached HEAD since.
+ */
+function unheldLines(
+  recordFile: string,
+  checkout: { head: string; stashed: number },
+  missing: readonly Entry[],
+  held: ReadonlySet<string> | undefined,
+): Entry[] {
   // Not lost if a branch, tag or stash holds it: moved to another branch on purpose, or the file
   // is another branch's while `git checkout` is under way. Where git cannot be asked (the
   // sandboxed build, git refusing the repository or not installed), a line is left alone on
   // another HEAD, after a stash made since, or when HEAD left this branch since: it may have
   // gone with the checkout and been committed there, and would be in a merge twice (git-config
   // F1). Such a line dropped by a forced checkout stays out: which it was, only git can say.
-  const held = heldByGit(dirname(recordFile), missing.map((e) => e.line));
   const left = held === undefined && missing.length > 0
     ? leftBranchAt(dirname(recordFile), checkout.head)
     : 0;
@@ -365,45 +389,136 @@ function droppedLines(recordFile: string, looked: Looked & { settled: false }): 
 }
 
 /**
- * The RunIDs of the records a git command (checkout, reset, pull) took out of `recordFile` that
- * its next append, or `runrec flush`, puts back: until then they are in no file, and a commit
- * made meanwhile lacks them. Reads; writes nothing.
+ * The RunIDs of the records a git command (checkout, reset, pull) took out of each of
+ * `recordFiles` that its next append, or `runrec flush`, puts back (the files with none left
+ * out): until then they are in no file, and a commit made meanwhile lacks them. Reads; writes
+ * nothing. git is asked once for all the files of a work tree, as `putBackDropped` asks for one.
  *
  * @example
  * ```ts
  * import { awaitingPutBack } from "./journal.ts";
- * awaitingPutBack("/p/DEL-01-02_X/RunRecords.csv"); // [] unless git dropped a record
+ * await awaitingPutBack(["/p/DEL-01-02_X/RunRecords.csv"]); // Map {} unless git dropped a record
  * ```
  */
-export function awaitingPutBack(recordFile: string): string[] {
+export async function awaitingPutBack(
+  recordFiles: readonly string[],
+): Promise<Map<string, string[]>> {
+  const candidates = recordFiles.flatMap((file) => {
+    try {
+      const looked = unsettledLines(file);
+      if (looked === undefined || looked.settled) return [];
+      const missing = missingLines(file, looked);
+      return missing.length === 0 ? [] : [{ file, checkout: looked.checkout, missing }];
+    } catch {
+      return []; // a journal that cannot be read names nothing; the append looks again
+    }
+  });
+  const held = await heldByGitIn(candidates.map(({ file, missing }) => ({ file, missing })));
+  const awaiting = new Map<string, string[]>();
+  for (const { file, checkout, missing } of candidates) {
+    try {
+      const runIds = unheldLines(file, checkout, missing, held.get(file))
+        .filter((e) => foreignLineProblem(e.line) === undefined && !renumberedIn(file, e.line))
+        .map((e) => runIdOfLine(e.line)!);
+      if (runIds.length > 0) awaiting.set(file, runIds);
+    } catch { /* named by nothing; the append looks again */ }
+  }
+  return awaiting;
+}
+
+/**
+ * {@linkcode heldByGit} for the `missing` lines of each record file, those of one work tree in
+ * one `git grep` (its lines read from its standard input: they may be many).
+ */
+async function heldByGitIn(
+  files: readonly { file: string; missing: readonly Entry[] }[],
+): Promise<Map<string, Set<string> | undefined>> {
+  const held = new Map<string, Set<string> | undefined>();
+  const byWorkTree = new Map<string, { top: string; path: string; file: string }[]>();
+  for (const { file, missing } of files) {
+    const tree = workTreeOf(dirname(file));
+    if (tree === undefined) {
+      held.set(file, heldByGit(dirname(file), missing.map((e) => e.line)));
+      continue;
+    }
+    const path = relative(tree.top, join(resolvedPath(dirname(file)), RECORD_FILE));
+    const inTree = byWorkTree.get(tree.gitDir) ?? [];
+    byWorkTree.set(tree.gitDir, [...inTree, { top: tree.top, path, file }]);
+  }
+  // Paths compared in NFC: git on macOS (core.precomposeUnicode) names in NFC a folder the file
+  // system may spell in NFD.
+  const same = (a: string, b: string) => a.normalize("NFC") === b.normalize("NFC");
+  const linesOf = new Map(files.map(({ file, missing }) => [file, missing.map((e) => e.line)]));
+  for (const inTree of byWorkTree.values()) {
+    const top = inTree[0].top;
+    const lines = [...new Set(inTree.flatMap((f) => linesOf.get(f.file)!))];
+    const found = await grepPaths(top, gitRevs(top), inTree.map((f) => f.path), lines);
+    for (const { path, file } of inTree) {
+      const wanted = new Set(linesOf.get(file));
+      const holding = found?.filter((m) => same(m.path, path) && wanted.has(m.line));
+      held.set(file, holding && new Set(holding.map((m) => m.line)));
+    }
+  }
+  return held;
+}
+
+/**
+ * The lines holding one of `texts` that the files at `paths` (from the work tree's top `top`) have
+ * in the revisions `revs`, each with its path: one `git grep`; `undefined` when git cannot say.
+ */
+async function grepPaths(
+  top: string,
+  revs: readonly string[] | undefined,
+  paths: readonly string[],
+  texts: readonly string[],
+): Promise<{ path: string; line: string }[] | undefined> {
+  if (revs === undefined) return undefined;
+  if (revs.length === 0 || texts.length === 0) return [];
   try {
-    const looked = unsettledLines(recordFile);
-    if (looked === undefined || looked.settled) return [];
-    return droppedLines(recordFile, looked)
-      .filter((e) => foreignLineProblem(e.line) === undefined)
-      .map((e) => runIdOfLine(e.line)!);
+    const pathspecs = paths.map((path) => `:(top,literal)${path}`); // `DEL-01-02_A[1]` is no glob
+    const input = new TextEncoder().encode(`${texts.join("\n")}\n`);
+    const args = ["grep", "--null", "-F", "-f", "-", ...revs, "--", ...pathspecs];
+    const grep = await git(args, top, input);
+    if (grep.code !== 0 && grep.code !== 1) return undefined; // 1: nothing found
+    // `<rev>:<path>` NUL `<line>`
+    return new TextDecoder().decode(grep.stdout).split("\n").filter(Boolean).map((match) => {
+      const found = match.slice(0, match.indexOf("\0"));
+      return {
+        path: found.slice(found.indexOf(":") + 1),
+        line: match.slice(match.indexOf("\0") + 1).replace(/\r$/, ""),
+      };
+    });
   } catch {
-    return []; // a journal that cannot be read names nothing; the append looks again
+    return undefined;
   }
 }
 
 /**
- * The warning about the records a git command took out of `recordFile` ({@linkcode awaitingPutBack}),
- * the file named as `shown`; `undefined` when there are none.
+ * The warning about the records a git command took out of a record file (its RunIDs `runIds`,
+ * from {@linkcode awaitingPutBack}), the file named as `shown`.
  *
  * @example
  * ```ts
  * import { awaitingPutBackWarning } from "./journal.ts";
- * const warning = awaitingPutBackWarning("DEL-01-02_X/RunRecords.csv");
- * if (warning) console.error(`runrec verify: warning: ${warning}`);
+ * const warning = awaitingPutBackWarning("DEL-01-02_X/RunRecords.csv", ["RUN-DEL-01-02-…"]);
+ * console.error(`runrec verify: warning: ${warning}`);
  * ```
  */
-export function awaitingPutBackWarning(recordFile: string, shown = recordFile): string | undefined {
-  const runIds = awaitingPutBack(recordFile);
-  if (runIds.length === 0) return undefined;
+export function awaitingPutBackWarning(shown: string, runIds: readonly string[]): string {
+  // A folder starting with `-` would be read as options.
+  const dir = dirname(shown).startsWith("-") ? `./${dirname(shown)}` : dirname(shown);
   return `${shown}: ${runIds.length} record(s) a git command (checkout, reset, pull) took out of ` +
     `it wait in its journal, in no file: ${runIds.join(", ")}; the next append puts them back, ` +
-    `or runrec flush ${shellWord(dirname(shown))} now (before a commit, which would lack them)`;
+    `or runrec flush ${shellWord(dir)} now (before a commit, which would lack them)`;
+}
+
+/**
+ * Whether `recordFile` holds `line`'s record put back under a new RunID by a process killed
+ * before it rewrote the journal: the next append finds it so and writes nothing
+ * (./put_back_line.ts).
+ */
+function renumberedIn(recordFile: string, line: string): boolean {
+  return [...linesHolding(recordFile, renumberedNote(runIdOfLine(line)!))].some(checksumMatches);
 }
 
 /**

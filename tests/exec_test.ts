@@ -86,14 +86,27 @@ Deno.test("exec: exit codes map to RunStatus and are exit codes of runrec exec",
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("exec: a command that cannot be started says why as a shell would: a script not executable, one in the current folder not on PATH, a #! interpreter not there, a folder (newuser-57 F2)", async () => {
+Deno.test("exec: a command that cannot be started says why as a shell would: a script not executable, one in the current folder not on PATH, a #! interpreter not there, a folder, a script on PATH not executable or its interpreter not there (newuser-57 F2, reviewnewuser-57 F3)", async () => {
   const { root, del } = await makeProject();
   try {
     Deno.writeTextFileSync(join(root, "agent.sh"), "echo hi\n");
     Deno.writeTextFileSync(join(root, "lens.py"), "#!/no/such/python9\nprint(1)\n");
     Deno.chmodSync(join(root, "lens.py"), 0o755);
     Deno.mkdirSync(join(root, "tools"));
+    // On PATH: a script not executable, one whose #! interpreter is not there (reviewnewuser-57 F3).
+    const bin = join(root, "bin");
+    Deno.mkdirSync(bin);
+    Deno.writeTextFileSync(join(bin, "step.sh"), "echo hi\n");
+    Deno.writeTextFileSync(join(bin, "lens2.py"), "#!/no/such/python9\nprint(1)\n");
+    Deno.chmodSync(join(bin, "lens2.py"), 0o755);
     const cases: [string, number, string][] = [
+      [
+        "step.sh",
+        126,
+        `permission denied: ${join(bin, "step.sh")} is not executable (chmod +x it, or name its ` +
+        "interpreter: sh FILE)",
+      ],
+      ["lens2.py", 127, `${join(bin, "lens2.py")}: the interpreter its #! line names is not there`],
       [
         "./agent.sh",
         126,
@@ -108,7 +121,7 @@ Deno.test("exec: a command that cannot be started says why as a shell would: a s
       const out = await runCliProcess(
         ["exec", del, "--agent", "A", "--", command],
         undefined,
-        {},
+        { PATH: `${bin}:${Deno.env.get("PATH")}` },
         root,
       );
       assertEquals(out.code, code, out.stderr);

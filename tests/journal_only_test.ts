@@ -21,7 +21,7 @@ import { emitArgs, runCliProcess } from "./cli.ts";
 import { git, makeProject, tempDir } from "./fixtures.ts";
 import { recordsOf } from "./support/runs.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
-import { journalPath } from "../src/journal.ts";
+import { awaitingPutBackWarning, journalPath } from "../src/journal.ts";
 import { sharedStatePath } from "../src/work_tree_lock.ts";
 
 const DEL = join("PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
@@ -152,7 +152,28 @@ Deno.test("lines git carried elsewhere, or that the next append puts back, are n
   assertMatch(flush.stdout, new RegExp(`${side}  put back into`));
   // A record git reset --hard took out: put back by the next append, not named meanwhile.
   const reset = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
+  // And one of a second deliverable, committed before: both named by one verify of the root,
+  // git asked once for the two (reviewnewuser-57 F2).
+  const other = join("PKG-01_Pkg", "1_Working", "DEL-01-03_Other");
+  await Deno.mkdir(join(root, other));
+  await Deno.writeTextFile(join(root, other, "_CONTEXT.md"), "**DeliverableID:** DEL-01-03\n");
+  assertEquals((await cli(root, env, ...emitArgs(other))).code, 0);
+  await git(root, "add", other);
+  await git(root, "commit", "-qm", "other", "--", other);
+  const otherTaken = (await cli(root, env, ...emitArgs(other))).stdout.trim();
   await git(root, "reset", "-q", "--hard");
+  const both = await cli(root, env, "verify", ".");
+  assertEquals(both.code, 0, both.stdout);
+  assertEquals(both.stderr.match(/took out of it/g)?.length, 2, both.stderr);
+  assertMatch(
+    both.stderr,
+    new RegExp(`DEL-01-02_Thing/${RECORD_FILE}: 2 record\\(s\\) .* ${side}, ${reset};`),
+  );
+  assertMatch(
+    both.stderr,
+    new RegExp(`DEL-01-03_Other/${RECORD_FILE}: 1 record\\(s\\) .* ${otherTaken};`),
+  );
+  assertEquals((await cli(root, env, "flush", other)).code, 0);
   const verify = await cli(root, env, "verify", DEL);
   assertEquals(verify.code, 0, verify.stdout);
   // In no file meanwhile, and a commit now would lack it: said, with the command that puts it back.
@@ -167,6 +188,11 @@ Deno.test("lines git carried elsewhere, or that the next append puts back, are n
   assertMatch(put.stdout, new RegExp(`${reset}  put back into`));
   assert((await runIds(del)).includes(reset));
   assertEquals((await cli(root, env, "verify", DEL)).stderr, "");
+});
+
+Deno.test("the warning of records git took out names a folder starting with - as the flush it suggests can take it (reviewnewuser-57 F4)", () => {
+  const warning = awaitingPutBackWarning(join("-PKG-02", "DEL-02-01_X", RECORD_FILE), ["RUN-X"]);
+  assertMatch(warning, / or runrec flush \.\/-PKG-02\/DEL-02-01_X now /);
 });
 
 Deno.test("a deliverable retired into _Archive/ by a copy and git rm -r, then begun again at its path: the journal left behind names nothing, the copy holding its lines, staged or committed", async () => {

@@ -196,7 +196,7 @@ Deno.test("version skew: a line git drops between an append's look at the journa
   );
 });
 
-Deno.test("version skew: a line put back under a new RunID is put back once, even when the journal cannot be rewritten after it (review-39b F1)", async () => {
+Deno.test("version skew: a line put back under a new RunID is put back once, even when the journal cannot be rewritten after it, and verify and log do not say it is in no file meanwhile (review-39b F1, reviewnewuser-57 F1)", async () => {
   const { root, del, file } = await oldWriterTookRunId(["OURS"]);
   // A real fault: the journal's rewrite (its `.tmp`, then a rename) fails after the put-back, as
   // when the process is killed between the two.
@@ -211,6 +211,11 @@ Deno.test("version skew: a line put back under a new RunID is put back once, eve
   // reads the journal whole.
   await git(root, "stash", "-q");
   await git(root, "stash", "pop", "-q");
+  // Not said to be in no file meanwhile: the file holds it under its new RunID (reviewnewuser-57).
+  for (const command of ["verify", "log"]) {
+    const looked = await runCliProcess([command, del]);
+    assert(!looked.stderr.includes("took out of it"), looked.stderr);
+  }
   const last = await runCliProcess(["emit", del, "--agent", "LAST", "--status", "SUCCESS"]);
   assertEquals(last.code, 0, last.stderr);
   assertEquals(await agents(), ["FIRST", "OLD_WRITER", "OURS", "NEXT", "LAST"]);

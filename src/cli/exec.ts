@@ -253,13 +253,11 @@ async function runCommand(
     spawned(child.pid);
   } catch (e) {
     stopListening();
-    const notFound = e instanceof Deno.errors.NotFound;
+    const { why, code } = startFailure(command, e);
     return {
-      exit: { success: false, code: notFound ? 127 : 126, signal: null },
+      exit: { success: false, code, signal: null },
       release: () => [],
-      startError: `command ${JSON.stringify(command)} could not be started: ${
-        startFailure(command, e)
-      }`,
+      startError: `command ${JSON.stringify(command)} could not be started: ${why}`,
     };
   }
   let exit: Deno.CommandStatus;
@@ -531,24 +529,53 @@ function isFile(path: string): boolean {
 }
 
 /**
- * Why CMD could not be started, as a shell would say it, with what to do: the file that is there
- * names the mistake better than the system call's error.
+ * Why CMD could not be started, as a shell would say it, with what to do, and a shell's exit code
+ * (127 not found, 126 found and not run): the file that is there names the mistake better than
+ * the system call's error.
  */
-function startFailure(command: string, e: unknown): string {
+function startFailure(command: string, e: unknown): { why: string; code: number } {
   const there = kindOf(command);
-  const named = command.includes("/");
-  if (e instanceof Deno.errors.NotFound) {
-    if (named && there === "file") return "the interpreter its #! line names is not there";
-    // As in a shell, a command without a / is looked for on PATH only.
-    return !named && there === "file"
-      ? `not found on PATH (the one in the current folder is ${shellWord(`./${command}`)})`
-      : "not found";
+  const notExecutable = "not executable (chmod +x it, or name its interpreter: sh FILE)";
+  const noInterpreter = "the interpreter its #! line names is not there";
+  const notFound = e instanceof Deno.errors.NotFound;
+  if (!notFound && !(e instanceof Deno.errors.PermissionDenied)) {
+    return { why: (e as Error).message.split("\n")[0], code: 126 };
   }
-  if (e instanceof Deno.errors.PermissionDenied) {
-    if (there === "folder") return "a folder, not a program";
-    if (there === "file") {
-      return "permission denied: not executable (chmod +x it, or name its interpreter: sh FILE)";
+  if (command.includes("/")) {
+    if (there === "folder") return { why: "a folder, not a program", code: 126 };
+    if (there !== "file") return { why: "not found", code: 127 };
+    return notFound
+      ? { why: noInterpreter, code: 127 }
+      : { why: `permission denied: ${notExecutable}`, code: 126 };
+  }
+  // As in a shell, a command without a / is looked for on PATH only, where a file that is not
+  // executable is passed over, and one whose #! interpreter is missing is not found.
+  const onPath = fileOnPath(command);
+  if (onPath?.executable) return { why: `${onPath.path}: ${noInterpreter}`, code: 127 };
+  if (onPath) return { why: `permission denied: ${onPath.path} is ${notExecutable}`, code: 126 };
+  return there === "file"
+    ? {
+      why: `not found on PATH (the one in the current folder is ${shellWord(`./${command}`)})`,
+      code: 127,
     }
+    : { why: "not found", code: 127 };
+}
+
+/**
+ * The first file named `name` in a folder of PATH, and whether it is executable: asked through
+ * `sh`, as runrec may not read PATH; `undefined` when there is none, or `sh` cannot say.
+ */
+function fileOnPath(name: string): { path: string; executable: boolean } | undefined {
+  const script = 'IFS=:; for d in $PATH; do f="${d:-.}/$1"; [ -f "$f" ] || continue; ' +
+    '[ -x "$f" ] && printf x || printf -; printf %s "$f"; exit; done';
+  try {
+    const found = new Deno.Command("sh", { args: ["-c", script, "sh", name], stderr: "null" })
+      .outputSync();
+    const text = new TextDecoder().decode(found.stdout);
+    return found.success && text !== ""
+      ? { path: text.slice(1), executable: text.startsWith("x") }
+      : undefined;
+  } catch {
+    return undefined;
   }
-  return (e as Error).message.split("\n")[0];
 }

@@ -22,7 +22,7 @@ import { formerKeys } from "../record_limits.ts";
 import { firstCopies, readRecords } from "../reader.ts";
 import { HEADER, RUN_STATUSES, type RunRecord } from "../schema.ts";
 import { describePending, pendingRecords } from "../spool_pending.ts";
-import { awaitingPutBackWarning } from "../journal.ts";
+import { awaitingPutBack, awaitingPutBackWarning } from "../journal.ts";
 import { foldersWithPendingRuns } from "../pending_folders.ts";
 import { pendingRunWarnings, removedWorkTreeRunWarnings } from "../pending_warnings.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
@@ -604,9 +604,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     io.err(`runrec log: warning: ${oneLine(describePending(p))}\n`);
   }
   // Records a git command took out, not listed above: in no file until put back.
-  for (const file of files.filter((f) => f.exists)) {
-    const warning = awaitingPutBackWarning(file.path);
-    if (warning) io.err(`runrec log: warning: ${oneLine(warning)}\n`);
+  const awaiting = await awaitingPutBack(files.filter((f) => f.exists).map((f) => f.path));
+  for (const [file, runIds] of awaiting) {
+    io.err(`runrec log: warning: ${oneLine(awaitingPutBackWarning(file, runIds))}\n`);
   }
   for (const dir of foldersWithPendingRuns(targets)) {
     // A run recorded already (its file back, or its record in the spool) is said as such, so

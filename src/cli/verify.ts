@@ -13,6 +13,7 @@ import { oneLine } from "../names.ts";
 import { DELIVERABLE_ID_SYNTAX } from "../schema.ts";
 import { runIdOfLine } from "../record_lines.ts";
 import {
+  awaitingPutBack,
   awaitingPutBackWarning,
   type JournalOnlyJson,
   journalOnlyJson,
@@ -529,9 +530,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   if (!json) {
     for (const p of pending) io.err(`runrec verify: warning: ${oneLine(describePending(p))}\n`);
     // Records a git command took out, which the next append puts back: in no file meanwhile.
-    for (const file of files.filter((f) => f.exists)) {
-      const warning = awaitingPutBackWarning(file.path);
-      if (warning) io.err(`runrec verify: warning: ${oneLine(warning)}\n`);
+    const awaiting = await awaitingPutBack(files.filter((f) => f.exists).map((f) => f.path));
+    for (const [file, runIds] of awaiting) {
+      io.err(`runrec verify: warning: ${oneLine(awaitingPutBackWarning(file, runIds))}\n`);
     }
     // A run whose record waits in the spool (a read-only folder's finish) is said so.
     for (const s of started) {
