@@ -115,7 +115,7 @@ Deno.test("exec from the deliverable folder of its script not executable says wh
   await Deno.chmod(script, 0o644);
   const denied = await exec("./build.sh");
   assertEquals(denied.code, 126, denied.stderr);
-  assertIncludes(denied.stderr, "Permission denied");
+  assertIncludes(denied.stderr, "permission denied: not executable");
   assert(!denied.stderr.includes("CMD runs in the current folder"), denied.stderr);
   await Deno.chmod(script, 0o755);
   const bare = await exec("build.sh");
