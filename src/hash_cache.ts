@@ -216,7 +216,8 @@ export function hashCacheFor(dir: string, hasher: Pick<FileHasher, "hash" | "sta
   if (path === undefined || !mayUse(common!)) {
     return { hash: hasher.hash, hits: 0, save() {} };
   }
-  const temporary = `${path}.${Deno.pid}.tmp`;
+  // Not the process id alone: two containers on one work tree can each run runrec as process 1.
+  const temporary = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   const first = readLines(path, Date.now());
   const lines = first.lines;
   const folders = new Map<string, Folder>(); // the lines parsed, by key
