@@ -8,7 +8,6 @@
  */
 import type { CheckAnswer, CheckJob } from "./check_pool.ts";
 import { type CheckBatch, checkJob, type LineBlock } from "./reader.ts";
-import { useWasmSha256 } from "./sha256.ts";
 
 /** The worker's side of its message port. */
 const port = self as unknown as {
@@ -20,7 +19,5 @@ port.onmessage = ({ data: { id, blocks } }) => {
   const buffers = blocks.map((block) => block.bytes.buffer as ArrayBuffer);
   port.postMessage({ id, batch: checkJob(blocks), buffers }, buffers);
 };
-// Workers check only large files: their line checksums repay loading the faster SHA-256.
-await useWasmSha256();
 // Loaded: the pool hands out only workers that said so.
 port.postMessage(null);

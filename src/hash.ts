@@ -6,46 +6,38 @@
  * files) never loads `node:crypto` — importing it starts Deno's Node
  * compatibility layer — while bulk hashing still gets its native speed:
  *
- * - ./sha256.ts (`@noble/hashes`, JavaScript, nothing to set up) until the
- *   process has hashed {@linkcode JS_BUDGET} bytes that way (about as long as the import
- *   takes: neither choice costs more than twice the better);
+ * - ./sha256.ts (WebAssembly, compiled on first use in well under a
+ *   millisecond), each file read whole, until the process has hashed
+ *   {@linkcode WASM_BUDGET} bytes that way (about as long as the import takes:
+ *   neither choice costs more than twice the better);
  * - `node:crypto`, imported on first need, for the file that would pass the
- *   budget and every file after it (one `fstat` fewer per file).
+ *   budget and every file after it, streamed through a reused buffer (one
+ *   `fstat` fewer per file).
  *
- * Reads are synchronous (`Deno.FsFile.readSync`) into a reusable buffer (64 KiB
- * for small files, 2 MiB otherwise). Throughput against `sha256sum` and
+ * Reads are synchronous (`Deno.FsFile.readSync`). Throughput against `sha256sum` and
  * `openssl`: docs/BENCHMARKS.md ("Figures that were in source comments").
  *
  * @module
  */
-import { sha256Hasher } from "./sha256.ts";
+import { sha256Hex } from "./sha256.ts";
 import { explainError } from "./names.ts";
 import { failureReason, InputError } from "./errors.ts";
 import { checkPathArgument, checkPathsArgument } from "./argument_kinds.ts";
 
-/** Size of the shared read buffer for large files; 2 MiB measured fastest. */
+/** Size of the read buffer of `node:crypto`'s hashing; 2 MiB measured fastest. */
 const CHUNK_BYTES = 2 * 1024 * 1024;
-/** Size of the read buffer for small files (no 2 MiB allocation for a short run). */
-const SMALL_CHUNK_BYTES = 64 * 1024;
 
 /**
- * Bytes the JavaScript hasher takes per process before `node:crypto` is
+ * Bytes the WebAssembly hasher takes per process before `node:crypto` is
  * loaded: a file that would pass it is hashed with `node:crypto`.
  */
-export const JS_BUDGET = 4 * 1024 * 1024;
-
-/** What both hashers offer. */
-interface Hasher {
-  update(data: Uint8Array): unknown;
-  digestHex(): string;
-}
+export const WASM_BUDGET = 4 * 1024 * 1024;
 
 type CreateHash = typeof import("node:crypto").createHash;
 
 let createHash: CreateHash | undefined;
-let jsBytes = 0;
+let wasmBytes = 0;
 let sharedBuffer: Uint8Array | undefined;
-let smallBuffer: Uint8Array | undefined;
 
 /** Loads `node:crypto` once. */
 async function loadNodeCrypto(): Promise<CreateHash> {
@@ -53,24 +45,44 @@ async function loadNodeCrypto(): Promise<CreateHash> {
   return createHash;
 }
 
-function nodeHasher(create: CreateHash): Hasher {
+/**
+ * Streams the open file `file` to its end through `node:crypto`. Safe to share one buffer: no
+ * other code can run between the reads of a synchronous loop.
+ */
+function streamHash(file: Deno.FsFile, create: CreateHash): string {
   const hash = create("sha256");
-  return {
-    update: (data) => hash.update(data),
-    digestHex: () => hash.digest("hex"),
-  };
+  const buffer = sharedBuffer ??= new Uint8Array(CHUNK_BYTES);
+  let n: number | null;
+  while ((n = file.readSync(buffer)) !== null) {
+    if (n > 0) hash.update(buffer.subarray(0, n));
+  }
+  return hash.digest("hex");
 }
 
 /**
- * Reads the open file `file` to its end into `hasher`. Safe to share one
- * buffer: no other code can run between the reads of a synchronous loop.
+ * The open file `file` read from where it is to its end: `size` bytes, its size when looked at,
+ * or more or fewer if it changed since (the hash is of what was read, as when streamed).
+ *
+ * @example
+ * ```ts
+ * import { readWhole } from "./hash.ts";
+ * using file = Deno.openSync(new URL(import.meta.url).pathname);
+ * readWhole(file, 0).length > 0; // true: read to the end, whatever size was given
+ * ```
  */
-function readInto(file: Deno.FsFile, buffer: Uint8Array, hasher: Hasher): string {
+export function readWhole(file: Deno.FsFile, size: number): Uint8Array {
+  let bytes = new Uint8Array(size + 1); // the byte past `size` tells the end, or growth
+  let length = 0;
   let n: number | null;
-  while ((n = file.readSync(buffer)) !== null) {
-    if (n > 0) hasher.update(buffer.subarray(0, n));
+  while ((n = file.readSync(bytes.subarray(length))) !== null) {
+    length += n;
+    if (length === bytes.length) {
+      const larger = new Uint8Array(bytes.length * 2);
+      larger.set(bytes);
+      bytes = larger;
+    }
   }
-  return hasher.digestHex();
+  return bytes.subarray(0, length);
 }
 
 /** What identifies a file's state: device, inode, size, mtime, ctime and birth time (ms). */
@@ -134,16 +146,13 @@ async function hashOne(path: string, states?: Map<string, ReadState>): Promise<s
     }
     // Once node:crypto is loaded it takes every file.
     if (createHash === undefined) {
-      if (jsBytes + size <= JS_BUDGET) {
-        jsBytes += size;
-        const buffer = size < SMALL_CHUNK_BYTES
-          ? (smallBuffer ??= new Uint8Array(SMALL_CHUNK_BYTES))
-          : (sharedBuffer ??= new Uint8Array(CHUNK_BYTES));
-        return readInto(file, buffer, sha256Hasher());
+      if (wasmBytes + size <= WASM_BUDGET) {
+        wasmBytes += size;
+        return sha256Hex(readWhole(file, size));
       }
       await loadNodeCrypto();
     }
-    return readInto(file, sharedBuffer ??= new Uint8Array(CHUNK_BYTES), nodeHasher(createHash!));
+    return streamHash(file, createHash!);
   } finally {
     file.close();
   }

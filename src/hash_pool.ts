@@ -183,7 +183,7 @@ export function startFileHasher(
    * Runs a job: in the least busy worker; here when there is none, or when
    * this thread waits (`idle`) and the least busy worker has loaded and has
    * a backlog. Not while it loads: this thread would hash with the slower
-   * JavaScript hasher, then load `node:crypto` as well (docs/BENCHMARKS.md,
+   * WebAssembly hasher, then load `node:crypto` as well (docs/BENCHMARKS.md,
    * stop 25).
    */
   const run = (paths: string[], idle: boolean): Promise<(string | Error)[]> => {

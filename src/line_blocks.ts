@@ -11,7 +11,6 @@ import { explainError } from "./names.ts";
 import { LINKED_RECORD_FILE } from "./linked_record_file.ts";
 import { basename, join } from "./path.ts";
 import { RECORD_FILE } from "./deliverable.ts";
-import { useWasmSha256 } from "./sha256.ts";
 import { LINE_LIMIT_BYTES } from "./schema.ts";
 import { identityOf, onlyAppendedTo, tailHash } from "./appended.ts";
 import { concatBytes } from "./text_lines.ts";
@@ -36,9 +35,6 @@ export interface ReadEnd {
   /** The SHA-256 of the bytes before `offset` (./appended.ts `tailHash`). */
   tail: string;
 }
-
-/** From this many bytes, a read hashes enough lines to repay loading the WebAssembly SHA-256. */
-const WASM_SHA256_FROM_BYTES = 4 << 20;
 
 /** Bytes read at a time. */
 const CHUNK = 64 << 10;
@@ -134,7 +130,6 @@ export async function* lineBlocks(
   // it left one): it starts at a page, each full read doubling it up to a chunk.
   const size = from === undefined ? info.size - position + 1 : 0;
   let buffer = new Uint8Array(Math.min(CHUNK, Math.max(size, 4096)));
-  if (info.size - position >= WASM_SHA256_FROM_BYTES) await useWasmSha256();
   let pending: Uint8Array[] = []; // the start of a line that spans chunks
   let pendingBytes = 0;
   let overlong = false; // inside a line longer than the limit: its bytes are dropped

@@ -1,63 +1,45 @@
 /**
  * SHA-256, synchronous, for what runrec hashes in memory (a record line, a
- * manifest, a small file): `@noble/hashes`, a maintained and audited
- * JavaScript implementation. Synchronous because a record's checksum is
- * computed where no promise can wait (`crypto.subtle.digest` is async), and
- * not `node:crypto` because importing it starts Deno's Node compatibility
- * layer in every short run (./hash.ts loads it for bulk hashing).
- *
- * A long read (a large record file) first calls {@linkcode useWasmSha256}:
- * `hash-wasm`'s WebAssembly hashes a record line in half the time, but takes
- * milliseconds to load, which a short run (emit) would only lose, and its
- * native memory stays flat, unlike `node:crypto`'s hashers.
+ * manifest, a file of a short run): `hash-wasm`'s WebAssembly module
+ * (./sha256_wasm.ts), compiled and instantiated synchronously on first use.
+ * Synchronous because a record's checksum is computed where no promise can
+ * wait (`crypto.subtle.digest` is async), and not `node:crypto` because
+ * importing it starts Deno's Node compatibility layer in every short run
+ * (./hash.ts loads it for bulk hashing). Not a JavaScript SHA-256: a short
+ * run's few hashes would run in V8's interpreter, which costs more than
+ * compiling the module (docs/BENCHMARKS.md); and the module's memory is one
+ * fixed block, unlike `node:crypto`'s hashers, which only a full collection
+ * frees.
  *
  * @module
  */
-// deno-lint-ignore no-import-prefix -- the CLI runs with --no-config, so no import map
-import { sha256 } from "npm:@noble/hashes@2.0.1/sha2.js";
+import { SHA256_WASM_BASE64 } from "./sha256_wasm.ts";
 
 const encoder = new TextEncoder();
 
-/** The SHA-256 of bytes, lowercase hex: `@noble/hashes` until {@linkcode useWasmSha256}. */
-let digestHex = (data: Uint8Array): string => sha256(data).toHex();
-let wasmLoaded: Promise<void> | undefined;
-let implementation: "@noble/hashes" | "hash-wasm" = "@noble/hashes";
-
-/**
- * Which package {@linkcode sha256Hex} hashes with in this thread now.
- *
- * @example
- * ```ts
- * import { sha256Implementation } from "./sha256.ts";
- * sha256Implementation(); // "@noble/hashes", until useWasmSha256() resolves
- * ```
- */
-export function sha256Implementation(): "@noble/hashes" | "hash-wasm" {
-  return implementation;
+/** What the module exports: hash-wasm's interface (its buffer; init, update, final). */
+interface Sha256Exports {
+  memory: WebAssembly.Memory;
+  Hash_GetBuffer(): number;
+  Hash_Init(bits: number): void;
+  Hash_Update(length: number): void;
+  Hash_Final(): void;
 }
 
-/**
- * Makes {@linkcode sha256Hex} use `hash-wasm`'s WebAssembly SHA-256 in this
- * thread from now on (the same hashes, in about half the time a line);
- * resolves once it is loaded. Loading it once takes a few milliseconds, so
- * only reads of large files call this.
- *
- * @example
- * ```ts
- * import { sha256Hex, useWasmSha256 } from "./sha256.ts";
- * await useWasmSha256();
- * sha256Hex("abc"); // "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
- * ```
- */
-export function useWasmSha256(): Promise<void> {
-  wasmLoaded ??= (async () => {
-    // Imported here, not above, so that a short run never loads or compiles it.
-    const { createSHA256 } = await import("./wasm_sha256.ts");
-    const hasher = await createSHA256();
-    digestHex = (data) => hasher.init().update(data).digest("binary").toHex();
-    implementation = "hash-wasm";
-  })();
-  return wasmLoaded;
+/** Bytes the module's buffer takes per update (hash-wasm's `MAX_HEAP`). */
+const CHUNK = 16 * 1024;
+
+/** The module's instance in this thread and its buffer; made on first use. */
+let module: { exports: Sha256Exports; buffer: Uint8Array } | undefined;
+
+function instantiate(): { exports: Sha256Exports; buffer: Uint8Array } {
+  const bytes = (Uint8Array as unknown as { fromBase64(text: string): Uint8Array<ArrayBuffer> })
+    .fromBase64(SHA256_WASM_BASE64);
+  const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+  const sha256 = exports as unknown as Sha256Exports;
+  // The module's memory never grows (it exports no way to), so the view stays valid.
+  const buffer = new Uint8Array(sha256.memory.buffer, sha256.Hash_GetBuffer(), CHUNK);
+  return { exports: sha256, buffer };
 }
 
 /**
@@ -73,38 +55,16 @@ export function useWasmSha256(): Promise<void> {
  * ```
  */
 export function sha256Hex(data: string | Uint8Array): string {
-  return digestHex(typeof data === "string" ? encoder.encode(data) : data);
-}
-
-/** An incremental SHA-256 hash, for data read in chunks. */
-export interface Sha256Hasher {
-  /** Appends `data` to the message. */
-  update(data: Uint8Array): Sha256Hasher;
-  /** The hash of everything appended, lowercase hex; the hasher cannot be used after. */
-  digestHex(): string;
-}
-
-/**
- * A fresh incremental SHA-256 of the empty message.
- *
- * @example
- * ```ts
- * import { sha256Hasher } from "./sha256.ts";
- * const hash = sha256Hasher();
- * hash.update(new TextEncoder().encode("a")).update(new TextEncoder().encode("bc"));
- * hash.digestHex(); // "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
- * ```
- */
-export function sha256Hasher(): Sha256Hasher {
-  const hash = sha256.create();
-  const hasher: Sha256Hasher = {
-    update(data) {
-      hash.update(data);
-      return hasher;
-    },
-    digestHex: () => hash.digest().toHex(),
-  };
-  return hasher;
+  const bytes = typeof data === "string" ? encoder.encode(data) : data;
+  const { exports, buffer } = module ??= instantiate();
+  exports.Hash_Init(256);
+  for (let at = 0; at < bytes.length; at += CHUNK) {
+    const chunk = bytes.subarray(at, at + CHUNK);
+    buffer.set(chunk);
+    exports.Hash_Update(chunk.length);
+  }
+  exports.Hash_Final();
+  return buffer.subarray(0, 32).toHex();
 }
 
 /**

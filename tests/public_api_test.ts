@@ -63,7 +63,7 @@ Deno.test("mod.ts keeps the modules' internals out: pending-run claims, lock and
     "processState",
     "pidAlive",
     "checkJob",
-    "JS_BUDGET",
+    "WASM_BUDGET",
     "WRITE_GRACE_MS",
     "privateFolderProblem",
     "replayInto",

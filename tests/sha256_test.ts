@@ -1,21 +1,17 @@
 /**
- * SHA-256: `sha256Hex` and `sha256Hasher` (./src/sha256.ts, `@noble/hashes`,
- * then `hash-wasm` once `useWasmSha256` loaded it) against `node:crypto` and
- * `openssl` on every length 0..300, strings as UTF-8 and a few large inputs;
- * and `hashFile` on both sides of its `node:crypto` threshold.
+ * SHA-256: `sha256Hex` (./src/sha256.ts, `hash-wasm`'s WebAssembly module)
+ * against `node:crypto` and `openssl` on every length 0..300, strings as UTF-8
+ * and a few large inputs; the module against the package's own; and `hashFile`
+ * on both sides of its `node:crypto` threshold.
  */
 import { createHash } from "node:crypto";
 import { ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
-import {
-  isLowerHex,
-  isSha256Hex,
-  sha256Hasher,
-  sha256Hex,
-  sha256Implementation,
-  useWasmSha256,
-} from "../src/sha256.ts";
-import { hashFile, JS_BUDGET } from "../src/hash.ts";
+// deno-lint-ignore no-import-prefix -- the package whose module src/sha256_wasm.ts holds
+import { createSHA256 } from "npm:hash-wasm@4.13.0/dist/index.esm.js";
+import { isLowerHex, isSha256Hex, sha256Hex } from "../src/sha256.ts";
+import { SHA256_WASM_BASE64 } from "../src/sha256_wasm.ts";
+import { hashFile, readWhole, WASM_BUDGET } from "../src/hash.ts";
 import { tempDir } from "./fixtures.ts";
 import { seededRandom } from "./seed.ts";
 
@@ -100,7 +96,21 @@ Deno.test("sha256Hex equals node:crypto and openssl for random inputs of every l
 });
 
 Deno.test("sha256Hex equals node:crypto and openssl for large inputs", async () => {
-  const sizes = [64_511, 64_512, 64_513, 64_575, 64_576, 64_577, 100_000, 1 << 20, 5_000_001];
+  const sizes = [
+    16_383, // the module takes 16 KiB an update
+    16_384,
+    16_385,
+    32_768,
+    64_511,
+    64_512,
+    64_513,
+    64_575,
+    64_576,
+    64_577,
+    100_000,
+    1 << 20,
+    5_000_001,
+  ];
   const inputs = sizes.map(randomBytes);
   const openssl = await opensslSha256(inputs);
   inputs.forEach((bytes, i) => {
@@ -127,22 +137,44 @@ Deno.test("sha256Hex of a string hashes its UTF-8 bytes, as node:crypto does", (
   for (const s of strings) strictEqual(sha256Hex(s), nodeSha256(s), JSON.stringify(s.slice(0, 40)));
 });
 
-Deno.test("sha256Hasher in chunks of any size equals the one-shot hash", () => {
-  for (const size of [0, 1, 55, 56, 63, 64, 65, 127, 128, 129, 1000, 70_000, 300_000]) {
-    const bytes = randomBytes(size);
-    const expected = nodeSha256(bytes);
-    for (const chunk of [1, 7, 63, 64, 65, 4096, 65_536, 1 << 20]) {
-      const hash = sha256Hasher();
-      for (let at = 0; at < size; at += chunk) hash.update(bytes.subarray(at, at + chunk));
-      strictEqual(hash.digestHex(), expected, `size ${size}, chunks of ${chunk}`);
-    }
+Deno.test("sha256_wasm.ts holds hash-wasm 4.13.0's own SHA-256 module, which hashes as the package does", async () => {
+  const module = (Uint8Array as unknown as { fromBase64(text: string): Uint8Array })
+    .fromBase64(SHA256_WASM_BASE64);
+  strictEqual(
+    createHash("sha256").update(module).digest("hex"),
+    "7ad88dae37c322722a047435058ffc5e4f3315762c7114dfa740e5db6b474c87",
+  );
+  // The package stamps each saved state with the first 4 bytes of its module's SHA-1.
+  const theirs = await createSHA256();
+  strictEqual(
+    theirs.init().save().subarray(0, 4).toHex(),
+    createHash("sha1").update(module).digest("hex").slice(0, 8),
+  );
+  for (const n of [0, 1, 55, 56, 63, 64, 65, 1000, 16_384, 16_385, 100_000]) {
+    const bytes = randomBytes(n);
+    strictEqual(sha256Hex(bytes), theirs.init().update(bytes).digest("hex"), `length ${n}`);
   }
 });
 
-Deno.test("hashFile: small files (JavaScript) and files above JS_BUDGET (node:crypto)", async () => {
+Deno.test("readWhole reads an open file to its end, whether it grew or shrank since its size was taken", async () => {
+  const dir = await tempDir({ prefix: "runrec_sha256_whole_" });
+  try {
+    const path = join(dir, "f");
+    const bytes = randomBytes(70_000);
+    Deno.writeFileSync(path, bytes);
+    for (const size of [0, 1, 69_999, 70_000, 70_001, 200_000]) {
+      using file = Deno.openSync(path);
+      strictEqual(nodeSha256(readWhole(file, size)), nodeSha256(bytes), `size ${size}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("hashFile: small files (WebAssembly) and files above WASM_BUDGET (node:crypto)", async () => {
   const dir = await tempDir({ prefix: "runrec_sha256_files_" });
   try {
-    const sizes = [0, 1, 4096, JS_BUDGET, JS_BUDGET + 1, 3 * 1024 * 1024 + 5];
+    const sizes = [0, 1, 4096, WASM_BUDGET, WASM_BUDGET + 1, 3 * 1024 * 1024 + 5];
     const inputs = sizes.map(randomBytes);
     const openssl = await opensslSha256(inputs);
     for (const [i, bytes] of inputs.entries()) {
@@ -179,26 +211,4 @@ Deno.test("isLowerHex equals /^[0-9a-f]*$/ for random strings, hash-long and not
     ).join("");
     strictEqual(isLowerHex(text), /^[0-9a-f]*$/.test(text), JSON.stringify(text));
   }
-});
-
-// Last: from here on this process hashes with hash-wasm.
-Deno.test("useWasmSha256: hash-wasm then gives node:crypto's hashes, of views and strings too", async () => {
-  strictEqual(sha256Implementation(), "@noble/hashes");
-  await useWasmSha256();
-  strictEqual(sha256Implementation(), "hash-wasm");
-  for (const n of [...Array(301).keys(), 64_511, 64_512, 64_513, 1 << 20, 5_000_001]) {
-    const bytes = randomBytes(n);
-    const padded = new Uint8Array(n + 7);
-    padded.set(bytes, 3);
-    strictEqual(sha256Hex(padded.subarray(3, 3 + n)), nodeSha256(bytes), `view, length ${n}`);
-  }
-  const random = seededRandom("sha256Hex by hash-wasm of random strings");
-  const strings = ["", "lone surrogates \ud800 and \udfff become U+FFFD", "€".repeat(65_537)];
-  for (let i = 0; i < 200; i++) {
-    strings.push(
-      Array.from({ length: i }, () => String.fromCodePoint(Math.floor(random() * 0x11000)))
-        .join(""),
-    );
-  }
-  for (const s of strings) strictEqual(sha256Hex(s), nodeSha256(s), JSON.stringify(s.slice(0, 40)));
 });

@@ -11,7 +11,6 @@ import { bundleCli } from "../compile.ts";
 import { checksumMatches, decodeRecord } from "../../src/codec.ts";
 import { readRecords } from "../../src/reader.ts";
 import { validateRecord } from "../../src/schema.ts";
-import { useWasmSha256 } from "../../src/sha256.ts";
 import {
   type Benchmark,
   best,
@@ -218,7 +217,6 @@ async function readerStages(
   await writeRecordFile(part, sample);
   const text = await Deno.readTextFile(part);
   const lines = text.split("\n").slice(1, -1);
-  await useWasmSha256(); // as the reader does for a file this large
   const time = (fn: () => void) => {
     fn(); // warm-up
     const start = performance.now();
