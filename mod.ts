@@ -335,4 +335,4 @@ export {
 export { formatDuration, parseDuration } from "./src/time.ts";
 
 // Errors.
-export { CheckFailure, InputError } from "./src/errors.ts";
+export { CheckFailure, InputError, type InputErrorOptions } from "./src/errors.ts";

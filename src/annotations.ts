@@ -328,6 +328,7 @@ function checkAnnotation(
   const notRunId = (name: string, id: unknown) =>
     new InputError(
       `${delDir}: ${name}: ${JSON.stringify(id)} is not a RunID (RUN-DEL-XX-YY-YYYYMMDD-HHmm-SEQ)`,
+      { field: name },
     );
   if (typeof runId !== "string" || !RUN_ID_SYNTAX.test(runId)) throw notRunId("runId", runId);
   if (invalidates && supersedes !== undefined) {

@@ -795,7 +795,7 @@ async function claimRunFile(
 
 /** A run whose file cannot be claimed because its folder is read-only now: see `finishReadOnly`. */
 class ReadOnlyRun extends InputError {
-  constructor(readonly path: string, readonly reaped: boolean, cause: unknown) {
+  constructor(override readonly path: string, readonly reaped: boolean, cause: unknown) {
     super(`${path}: ${(cause as Error).message}`, { cause });
   }
 }
