@@ -82,16 +82,19 @@ export class OptionError extends InputError {
   readonly #compose: (name: (key: string) => string) => string;
 
   /**
-   * Creates the error from a message that names each option through `name`; the first option it
-   * names is its `field`.
+   * Creates the error from a message that names each option through `name`; its `field` is the
+   * first option it names, unless `options` gives one.
    */
-  constructor(compose: (name: (key: string) => string) => string, options?: ErrorOptions) {
+  constructor(
+    compose: (name: (key: string) => string) => string,
+    options?: InputErrorOptions,
+  ) {
     const named: string[] = [];
     const message = compose((key) => {
       named.push(key);
       return key;
     });
-    super(message, { ...options, field: named[0] });
+    super(message, { ...options, field: options?.field ?? named[0] });
     this.#compose = compose;
   }
 

@@ -80,7 +80,7 @@ function stillPending(e: InputError, { target, run }: FinishAgain): InputError {
   return new OptionError(
     (name) =>
       `${said(name)}; the run is still pending: run runrec finish ${again} again${words(name)}`,
-    { cause: e },
+    { cause: e, path: e.path, line: e.line, field: e.field },
   );
 }
 

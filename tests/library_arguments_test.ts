@@ -990,5 +990,11 @@ Deno.test("library arguments: an InputError holds where it is at fault as path, 
     ...none,
     field: "run",
   });
+  // A finish refused for its report says the run is still pending, and still names the field.
+  const started = await startRun(del, { agent: "A" });
+  assertEquals(await at(() => finishRun(started, { status: "DONE" })), {
+    ...none,
+    field: "status",
+  });
   assertEquals(await recordsOf(del), []);
 });
