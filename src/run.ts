@@ -445,7 +445,7 @@ async function finishStarted(
   if (claim) {
     const reaped = await recordedAlready(delDir, run, claim);
     return await refusedStillPending(
-      { target: token },
+      { target: token, call: "finishRun" },
       () =>
         reaped
           ? finishReaped(delDir, run, claim.claimed, report, options)

@@ -990,11 +990,17 @@ Deno.test("library arguments: an InputError holds where it is at fault as path, 
     ...none,
     field: "run",
   });
-  // A finish refused for its report says the run is still pending, and still names the field.
+  // A finish refused for its report says the run is still pending, and still names the field;
+  // to a script holding the run, the function it calls again, not a command it has no token for.
   const started = await startRun(del, { agent: "A" });
   assertEquals(await at(() => finishRun(started, { status: "DONE" })), {
     ...none,
     field: "status",
   });
+  await assertRejects(
+    () => finishRun(started, { status: "DONE" }),
+    InputError,
+    'got "DONE"; the run is still pending: call finishRun again with status SUCCESS,',
+  );
   assertEquals(await recordsOf(del), []);
 });
