@@ -986,6 +986,11 @@ Deno.test("library arguments: an InputError holds where it is at fault as path, 
     ...none,
     field: "runId",
   });
+  const runId = "RUN-DEL-01-02-20260222-1015-001";
+  assertEquals(await at(() => appendAnnotation(del, runId, { invalidates: true }, " ")), {
+    ...none,
+    field: "note",
+  });
   assertEquals(await at(() => finishPendingRun(del, "nope", { status: "SUCCESS" })), {
     ...none,
     field: "run",
