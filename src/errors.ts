@@ -46,12 +46,13 @@ export interface InputErrorOptions extends ErrorOptions {
  * ```
  */
 export class InputError extends Error {
+  // Declared, not defined: an error holds only those it was given, as its own fields.
   /** The file or folder at fault, when there is one. */
-  readonly path?: string;
+  declare readonly path?: string;
   /** The line of `path` at fault, from 1, when there is one. */
-  readonly line?: number;
+  declare readonly line?: number;
   /** The argument, option or field at fault, when there is one. */
-  readonly field?: string;
+  declare readonly field?: string;
 
   /** Creates the error with a one-line message, and where it is at fault. */
   constructor(message: string, options?: InputErrorOptions) {
