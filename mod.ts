@@ -25,7 +25,9 @@
  * anything. A wrong type, a list with holes, a misspelt option, or a field a
  * report or options object inherits rather than holds as its own (runrec
  * reads what `JSON.stringify` would write: a plain object's own fields) is an
- * `InputError` naming the argument, as `report.inputs`.
+ * `InputError` naming the argument, as `report.inputs`, in its message and
+ * in its `field`; one for a file or folder (a deliverable folder gone, a
+ * record file that cannot be read) names it in its `path` too.
  *
  * Output: a library call prints nothing on stdout. On stderr it prints
  * only what the CLI would say as a note or warning (`runrec: note: skipped
@@ -335,4 +337,4 @@ export {
 export { formatDuration, parseDuration } from "./src/time.ts";
 
 // Errors.
-export { CheckFailure, InputError } from "./src/errors.ts";
+export { CheckFailure, InputError, type InputErrorOptions } from "./src/errors.ts";

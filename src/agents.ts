@@ -314,7 +314,7 @@ export function readAgentFiles(dir: string): { path: string; text: string }[] {
       if (!Deno.statSync(path).isFile) return [];
       bytes = Deno.readFileSync(path);
     } catch (e) {
-      throw new InputError(`${path}: cannot read: ${failureReason(e as Error)}`);
+      throw new InputError(`${path}: cannot read: ${failureReason(e as Error)}`, { path });
     }
     try {
       return [{ path, text: decoder.decode(bytes) }];

@@ -319,33 +319,44 @@ function checkAnnotation(
       throw new InputError(
         `${delDir}: effect.${name}: ${JSON.stringify(prefix)} is not the start of a ` +
           "RecordChecksum (16 to 64 lowercase hex digits)",
+        { field: `effect.${name}` },
       );
     }
   }
   if (supersedesRecord !== undefined && supersedes === undefined) {
-    throw new InputError(`${delDir}: effect.supersedesRecord: given without effect.supersedes`);
+    throw new InputError(`${delDir}: effect.supersedesRecord: given without effect.supersedes`, {
+      field: "effect.supersedesRecord",
+    });
   }
   const notRunId = (name: string, id: unknown) =>
     new InputError(
       `${delDir}: ${name}: ${JSON.stringify(id)} is not a RunID (RUN-DEL-XX-YY-YYYYMMDD-HHmm-SEQ)`,
+      { field: name },
     );
   if (typeof runId !== "string" || !RUN_ID_SYNTAX.test(runId)) throw notRunId("runId", runId);
   if (invalidates && supersedes !== undefined) {
     throw new InputError(
       `${delDir}: effect: invalidates and supersedes contradict each other; give one`,
+      { field: "effect" },
     );
   }
   if (supersedes !== undefined) {
     if (!RUN_ID_SYNTAX.test(supersedes)) throw notRunId("effect.supersedes", supersedes);
     if (supersedes === runId) {
-      throw new InputError(`${delDir}: effect.supersedes: a run cannot supersede itself`);
+      throw new InputError(`${delDir}: effect.supersedes: a run cannot supersede itself`, {
+        field: "effect.supersedes",
+      });
     }
   }
   if (typeof note !== "string") {
-    throw new InputError(`${delDir}: note: must be a string, got ${shownValue(note)}`);
+    throw new InputError(`${delDir}: note: must be a string, got ${shownValue(note)}`, {
+      field: "note",
+    });
   }
   if (note.trim() === "") {
-    throw new InputError(`${delDir}: note: a reason is required (why the run is annotated)`);
+    throw new InputError(`${delDir}: note: a reason is required (why the run is annotated)`, {
+      field: "note",
+    });
   }
 }
 

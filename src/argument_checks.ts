@@ -65,6 +65,7 @@ function refuseOtherOptions(
       `${where}: ${name}.${other}: not an option (the options are ${
         Object.keys(kinds).join(", ")
       })`,
+      { field: `${name}.${other}` },
     );
   }
 }
@@ -171,7 +172,9 @@ export function checkStaleArguments(targets: unknown, options: unknown): void {
   checkPathsArgument(targets, "targets");
   // An empty list (a glob that matched nothing) would check nothing and pass a gate (trial-w F6).
   if ((targets as unknown[]).length === 0) {
-    throw new InputError("checkStaleness(): targets: no folder given (nothing would be checked)");
+    throw new InputError("checkStaleness(): targets: no folder given (nothing would be checked)", {
+      field: "targets",
+    });
   }
   checkEntryOptions("checkStaleness", "options", options, STALE_OPTIONS);
   const { workers, agents } = options as StaleOptions;
@@ -180,6 +183,7 @@ export function checkStaleArguments(targets: unknown, options: unknown): void {
     throw new InputError(
       `checkStaleness: options.workers: must be a whole number of threads from 0 to ${MAX_WORKERS}` +
         `, got ${shownValue(workers)}`,
+      { field: "options.workers" },
     );
   }
   // As no targets: no agent checked, a report with no check in it passes a gate.
@@ -187,6 +191,7 @@ export function checkStaleArguments(targets: unknown, options: unknown): void {
     throw new InputError(
       "checkStaleness: options.agents: an empty list (no agent would be checked; leave it out " +
         "to check every agent)",
+      { field: "options.agents" },
     );
   }
 }
@@ -216,7 +221,9 @@ export function isWorkerCount(count: unknown): boolean {
 /** Throws {@linkcode InputError} unless `value`, when given, is a whole number, 0 or more. */
 function refuseNotWhole(where: string, name: string, value: unknown, what: string): void {
   if (value === undefined || (Number.isSafeInteger(value) && (value as number) >= 0)) return;
-  throw new InputError(`${where}: ${name}: must be ${what}, 0 or more, got ${shownValue(value)}`);
+  throw new InputError(`${where}: ${name}: must be ${what}, 0 or more, got ${shownValue(value)}`, {
+    field: name,
+  });
 }
 
 /**
@@ -277,6 +284,7 @@ function checkOptionNames(
   if (!fits(options, "object")) {
     throw new InputError(
       `${where}: options: must be ${EXPECTED.object}, got ${shownValue(options)}`,
+      { field: "options" },
     );
   }
   refuseInherited(where, "options", options as object, kinds);
@@ -318,7 +326,9 @@ export function checkFinishPendingArguments(
   // An empty token or run id is the caller's to explain (finish names what it is).
   for (const [name, value] of [["target", target], ["run", run ?? ""]] as const) {
     if (!fits(value, "text")) {
-      throw new InputError(`${name}: must be ${EXPECTED.text}, got ${shownValue(value)}`);
+      throw new InputError(`${name}: must be ${EXPECTED.text}, got ${shownValue(value)}`, {
+        field: name,
+      });
     }
   }
   checkEntryOptions(target as string, "report", report, FINISH_REPORT, ["status"]);
@@ -343,6 +353,7 @@ export function checkReapArguments(targets: unknown, options: unknown): void {
   if (now !== undefined && !Number.isFinite(now)) {
     throw new InputError(
       `reapRuns: options.now: must be a time in ms since the epoch, got ${shownValue(now)}`,
+      { field: "options.now" },
     );
   }
 }
@@ -418,7 +429,9 @@ export function checkFinishArguments(started: unknown, report: unknown): void {
     typeof delDir !== "string" || typeof run?.id !== "string" ||
     typeof run.agent !== "string" || !fits(run.start, "object")
   ) {
-    throw new InputError(`started: must be the run startRun returned, got ${shownValue(started)}`);
+    throw new InputError(`started: must be the run startRun returned, got ${shownValue(started)}`, {
+      field: "started",
+    });
   }
   checkEntryOptions(delDir, "report", report, FINISH_REPORT, ["status"]);
 }
@@ -556,6 +569,7 @@ export function checkRunsArgument(value: unknown, name: string): void {
   if (!Array.isArray(value)) {
     throw new InputError(
       `${name}: must be a list of runs (collectRuns' result), got ${shownValue(value)}`,
+      { field: name },
     );
   }
   // Array.from: a hole is a run missing, not one skipped (every() skips holes).
@@ -590,6 +604,7 @@ function checkRun(run: unknown, name: string): void {
     new InputError(
       `${name}${field}: must be ${EXPECTED[kind]}, got ${shownValue(value)} (a run as ` +
         "collectRuns returns it)",
+      { field: `${name}${field}` },
     );
   if (!fits(run, "object")) throw wrong("", run, "object");
   for (const [field, kind] of Object.entries(EXPORTED_RUN)) {

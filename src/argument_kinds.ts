@@ -49,7 +49,9 @@ export const EXPECTED: Record<OptionKind, string> = {
  */
 export function checkPathArgument(value: unknown, name: string): asserts value is string {
   if (!fits(value, "path")) {
-    throw new InputError(`${name}: must be ${EXPECTED.path}, got ${shownValue(value)}`);
+    throw new InputError(`${name}: must be ${EXPECTED.path}, got ${shownValue(value)}`, {
+      field: name,
+    });
   }
 }
 
@@ -65,7 +67,9 @@ export function checkPathArgument(value: unknown, name: string): asserts value i
  */
 export function checkArgument(value: unknown, name: string, kind: OptionKind): void {
   if (!fits(value, kind)) {
-    throw new InputError(`${name}: must be ${EXPECTED[kind]}, got ${shownValue(value)}`);
+    throw new InputError(`${name}: must be ${EXPECTED[kind]}, got ${shownValue(value)}`, {
+      field: name,
+    });
   }
 }
 
@@ -82,11 +86,13 @@ export function checkArgument(value: unknown, name: string, kind: OptionKind): v
  */
 export function checkPathsArgument(value: unknown, name: string): asserts value is string[] {
   if (!fits(value, "paths")) {
-    throw new InputError(`${name}: must be ${EXPECTED.paths}, got ${shownValue(value)}`);
+    throw new InputError(`${name}: must be ${EXPECTED.paths}, got ${shownValue(value)}`, {
+      field: name,
+    });
   }
   // `"$DIR"` with DIR unset: said as such, not as a list of the wrong kind.
   if ((value as string[]).includes("")) {
-    throw new InputError(`${name}: an empty path (. is the current folder)`);
+    throw new InputError(`${name}: an empty path (. is the current folder)`, { field: name });
   }
 }
 
@@ -119,6 +125,7 @@ export function checkOptions(
       : ` holding ${required.map((r) => `${r} (${EXPECTED[kinds[r]]})`).join(", ")}`;
     throw new InputError(
       `${where}: ${name}: must be ${EXPECTED.object}${holding}, got ${shownValue(value)}`,
+      { field: name },
     );
   }
   const options = value as Record<string, unknown>;
@@ -129,6 +136,7 @@ export function checkOptions(
     if (!fits(given, kind)) {
       throw new InputError(
         `${where}: ${name}.${option}: must be ${EXPECTED[kind]}, got ${shownValue(given)}`,
+        { field: `${name}.${option}` },
       );
     }
   }
@@ -162,6 +170,7 @@ export function refuseInherited(
     throw new InputError(
       `${where}: ${name}.${option}: ${how}, not its own field (runrec reads only ` +
         "an object's own fields, as JSON.stringify does: give a plain object)",
+      { field: `${name}.${option}` },
     );
   }
 }
@@ -178,7 +187,7 @@ export function refuseInherited(
  */
 export function checkFunctionArgument(value: unknown, name: string): void {
   if (typeof value !== "function") {
-    throw new InputError(`${name}: must be a function, got ${shownValue(value)}`);
+    throw new InputError(`${name}: must be a function, got ${shownValue(value)}`, { field: name });
   }
 }
 
@@ -291,7 +300,9 @@ export function shownValue(value: unknown): string {
  */
 export function checkRecordArgument(value: unknown, name: string): void {
   if (!fits(value, "object")) {
-    throw new InputError(`${name}: must be a record (an object), got ${shownValue(value)}`);
+    throw new InputError(`${name}: must be a record (an object), got ${shownValue(value)}`, {
+      field: name,
+    });
   }
 }
 
@@ -309,6 +320,8 @@ export function checkRecordsArgument(value: unknown, name: string): void {
   const iterable = value !== null && value !== undefined &&
     typeof (value as Iterable<unknown>)[Symbol.iterator] === "function";
   if (!iterable || typeof value === "string") {
-    throw new InputError(`${name}: must be a list of records, got ${shownValue(value)}`);
+    throw new InputError(`${name}: must be a list of records, got ${shownValue(value)}`, {
+      field: name,
+    });
   }
 }

@@ -163,6 +163,7 @@ export function deliverableId(
     }, and the folder name does not start with DEL-XX-YY)${enclosingDeliverable(delDir)}${
       deliverablesBeneath(delDir)
     }`,
+    { path: delDir },
   );
 }
 
@@ -571,9 +572,10 @@ export function requireFolder(path: string, shown: string = path): void {
       e instanceof Deno.errors.NotFound
         ? `${shown}: no such folder`
         : `${shown}: cannot read the folder: ${(e as Error).message}`,
+      { cause: e, path: shown },
     );
   }
-  if (!stat.isDirectory) throw new InputError(notAFolder(shown, path));
+  if (!stat.isDirectory) throw new InputError(notAFolder(shown, path), { path: shown });
 }
 
 /**
@@ -646,5 +648,5 @@ function slashedSpelling(path: string): { path: string; kind: string } | undefin
  */
 export function refuseBackslash(path: string): void {
   const problem = backslashProblem(path);
-  if (problem) throw new InputError(`${path}: ${problem}`);
+  if (problem) throw new InputError(`${path}: ${problem}`, { path });
 }

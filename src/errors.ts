@@ -7,21 +7,60 @@
 import { nameReason } from "./names.ts";
 
 /**
+ * Where an {@linkcode InputError} is at fault, beside its message: the file or
+ * folder, its line, and the argument, option or field.
+ */
+export interface InputErrorOptions extends ErrorOptions {
+  /** The file or folder at fault, as the caller named it. */
+  readonly path?: string;
+  /** Its line at fault, from 1. */
+  readonly line?: number;
+  /** The argument, option or field at fault (`options.durationMs`, `delDir`). */
+  readonly field?: string;
+}
+
+/**
  * Bad input or an unreadable file: the CLI prints the message and exits `2`.
- * The message names the file, and the line and field when there is one.
+ * The message names the file, and the line and field when there is one; so
+ * do `path`, `line` and `field`, for a script to tell a folder that is gone
+ * from a misspelt option without reading the message.
  *
  * @example
  * ```ts
- * import { InputError } from "@runrec/runrec";
- * const error = new InputError("_CONTEXT.md line 3: DeliverableID is empty");
- * console.log(error.name); // "InputError"
+ * import { InputError, recordRun } from "@runrec/runrec";
+ *
+ * const root = await Deno.makeTempDir();
+ * const dir = `${root}/DEL-01-02_Flow_Meter`;
+ * const said = (e: unknown) => {
+ *   if (!(e instanceof InputError)) throw e;
+ *   return [e.path === dir, e.field];
+ * };
+ * await recordRun(dir, { agent: "4_DOCUMENTS", status: "SUCCESS" }).catch((e) => {
+ *   console.log(said(e)); // [true, undefined]: no such folder
+ * });
+ * await Deno.mkdir(dir);
+ * await recordRun(dir, { agent: "4_DOCUMENTS", status: "DONE" as "SUCCESS" }).catch((e) => {
+ *   console.log(said(e)); // [false, "status"]
+ * });
+ * await Deno.remove(root, { recursive: true });
  * ```
  */
 export class InputError extends Error {
-  /** Creates the error with a one-line message. */
-  constructor(message: string, options?: ErrorOptions) {
+  // Declared, not defined: an error holds only those it was given, as its own fields.
+  /** The file or folder at fault, when there is one. */
+  declare readonly path?: string;
+  /** The line of `path` at fault, from 1, when there is one. */
+  declare readonly line?: number;
+  /** The argument, option or field at fault, when there is one. */
+  declare readonly field?: string;
+
+  /** Creates the error with a one-line message, and where it is at fault. */
+  constructor(message: string, options?: InputErrorOptions) {
     super(message, options);
     this.name = "InputError";
+    if (options?.path !== undefined) this.path = options.path;
+    if (options?.line !== undefined) this.line = options.line;
+    if (options?.field !== undefined) this.field = options.field;
   }
 }
 
@@ -36,15 +75,27 @@ export class InputError extends Error {
  * import { OptionError } from "./errors.ts";
  * const error = new OptionError((name) => `${name("durationMs")}: must be a whole number`);
  * error.message; // "durationMs: must be a whole number"
+ * error.field; // "durationMs"
  * error.messageWith((key) => `--${key}`); // "--durationMs: must be a whole number"
  * ```
  */
 export class OptionError extends InputError {
   readonly #compose: (name: (key: string) => string) => string;
 
-  /** Creates the error from a message that names each option through `name`. */
-  constructor(compose: (name: (key: string) => string) => string, options?: ErrorOptions) {
-    super(compose((key) => key), options);
+  /**
+   * Creates the error from a message that names each option through `name`; its `field` is the
+   * first option it names, unless `options` gives one.
+   */
+  constructor(
+    compose: (name: (key: string) => string) => string,
+    options?: InputErrorOptions,
+  ) {
+    const named: string[] = [];
+    const message = compose((key) => {
+      named.push(key);
+      return key;
+    });
+    super(message, { ...options, field: options?.field ?? named[0] });
     this.#compose = compose;
   }
 
@@ -200,5 +251,6 @@ export function replacedFile(file: string, line: number): InputError {
   return new InputError(
     `${file}:${line}: no longer holds the record listed (the file was replaced while it was ` +
       "read): run the command again",
+    { path: file, line },
   );
 }

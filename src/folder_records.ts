@@ -107,7 +107,9 @@ export async function scanRecordFile(
     }
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw new InputError(`${path}: cannot read: ${(error as Error).message.split("\n")[0]}`);
+    throw new InputError(`${path}: cannot read: ${(error as Error).message.split("\n")[0]}`, {
+      path,
+    });
   }
   if (tail !== undefined) scan.tornTail = tail.line;
   return scan;

@@ -178,7 +178,7 @@ export async function hashFile(path: string): Promise<string> {
     return await hashOne(path);
   } catch (e) {
     const reason = failureReason(explainError(path, e as Error));
-    throw new InputError(`${path}: cannot hash: ${reason}`, { cause: e });
+    throw new InputError(`${path}: cannot hash: ${reason}`, { cause: e, path });
   }
 }
 

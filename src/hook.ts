@@ -827,7 +827,9 @@ function checkDraft(draft: RecordDraft): void {
   const [first] = draftProblems(draft);
   if (!first) return;
   const option = OPTION_OF[first.field];
-  if (option === undefined) throw new InputError(`${first.field} ${first.message}`);
+  if (option === undefined) {
+    throw new InputError(`${first.field} ${first.message}`, { field: first.field });
+  }
   // A word that starts as a status or host outcome word does (`SUCCES`, `sucess`, `PASSED`) was
   // most likely meant as that one (agent-trial F7).
   const start = draft.RunStatus.trim().slice(0, 3).toUpperCase();

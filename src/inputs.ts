@@ -328,10 +328,10 @@ export async function governedInputsIn(
   // A mistyped folder is bad input, not a run whose inputs are all missing.
   const kind = lookups.stat(resolve(delDir));
   if (!options.mayCreate && kind instanceof Deno.errors.NotFound) {
-    throw new InputError(`${delDir}: no such folder`);
+    throw new InputError(`${delDir}: no such folder`, { path: delDir });
   }
   // A file given for the folder: its inputs would be looked for beside it, as if none were named.
-  if (kind === "file") throw new InputError(notAFolder(delDir));
+  if (kind === "file") throw new InputError(notAFolder(delDir), { path: delDir });
   const root = resolvedPath(resolve(delDir), lookups);
   const bounds = options.bounds ?? projectBounds(root, undefined, lookups);
   const notes: string[] = [];

@@ -92,10 +92,14 @@ export async function* lineBlocks(
   } catch (e) {
     throw readError(path, e);
   }
-  if (info.isSymlink) throw new InputError(`${path}: cannot read: ${LINKED_RECORD_FILE}`);
-  if (info.isDirectory) throw new InputError(`${path}: cannot read: ${folderGiven(path)}`);
+  if (info.isSymlink) throw new InputError(`${path}: cannot read: ${LINKED_RECORD_FILE}`, { path });
+  if (info.isDirectory) {
+    throw new InputError(`${path}: cannot read: ${folderGiven(path)}`, { path });
+  }
   if (!info.isFile) {
-    throw new InputError(`${path}: cannot read: not a regular file (a FIFO, socket or device)`);
+    throw new InputError(`${path}: cannot read: not a regular file (a FIFO, socket or device)`, {
+      path,
+    });
   }
   using file = openToRead(path);
   const opened = file.statSync();
@@ -109,9 +113,13 @@ export async function* lineBlocks(
     } catch (e) {
       throw readError(path, e);
     }
-    if (now.isSymlink) throw new InputError(`${path}: cannot read: ${LINKED_RECORD_FILE}`);
+    if (now.isSymlink) {
+      throw new InputError(`${path}: cannot read: ${LINKED_RECORD_FILE}`, { path });
+    }
     if (!opened.isFile) {
-      throw new InputError(`${path}: cannot read: not a regular file (a FIFO, socket or device)`);
+      throw new InputError(`${path}: cannot read: not a regular file (a FIFO, socket or device)`, {
+        path,
+      });
     }
     info = opened;
   }
@@ -257,7 +265,7 @@ export function folderGiven(path: string): string {
 export function readError(path: string, error: unknown): InputError {
   if (isOutOfDescriptors(error)) return new OutOfDescriptors({ cause: error });
   const reason = failureReason(explainError(path, error as Error));
-  return new InputError(`${path}: cannot read: ${reason}`, { cause: error });
+  return new InputError(`${path}: cannot read: ${reason}`, { cause: error, path });
 }
 
 /** Bytes read at a time from a line's start: most records are shorter. */

@@ -42,6 +42,7 @@ export async function refuseMisspeltFolder(delDir: string, more = ""): Promise<v
   const shown = meant.map((path) => unlikeToTheEye(path, delDir));
   throw new InputError(
     `${visibleEnds(delDir)}: no such folder: did you mean ${shown.join(" or ")}?${more}`,
+    { path: delDir },
   );
 }
 

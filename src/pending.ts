@@ -425,7 +425,7 @@ export function readPendingRun(path: string): PendingRun {
  * gone. `reap` leaves it: the agent a record needs is in the damaged part.
  */
 export class DamagedRunFile extends InputError {
-  constructor(readonly path: string, readonly damage: string, options?: ErrorOptions) {
+  constructor(override readonly path: string, readonly damage: string, options?: ErrorOptions) {
     super(
       `${path}: damaged pending run (${damage}): runrec finish ${shellWord(canonicalName(path))} ` +
         "--agent NAME --status S records the run from its token (inputs TBD)",

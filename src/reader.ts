@@ -249,7 +249,7 @@ export function readRecordAt(path: string, place: RecordPlace): ReadEvent | unde
   } catch (e) {
     throw readError(path, e);
   }
-  if (!info.isFile) throw new InputError(`${path}: cannot read: not a regular file`);
+  if (!info.isFile) throw new InputError(`${path}: cannot read: not a regular file`, { path });
   using file = openToRead(path);
   const read = lineAt(file, path, place.offset);
   if (read === undefined) return undefined;

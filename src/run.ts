@@ -154,6 +154,7 @@ async function refuseUnnamedNewFolder(delDir: string): Promise<void> {
     `${delDir}: no such folder, and a deliverable folder made by the run is named ` +
       "DEL-XX-YY_Label (its DeliverableID): a run on it could not be recorded; nothing run, " +
       "nothing recorded",
+    { path: delDir },
   );
 }
 
@@ -445,7 +446,7 @@ async function finishStarted(
   if (claim) {
     const reaped = await recordedAlready(delDir, run, claim);
     return await refusedStillPending(
-      { target: token },
+      { target: token, call: "finishRun" },
       () =>
         reaped
           ? finishReaped(delDir, run, claim.claimed, report, options)
@@ -795,7 +796,7 @@ async function claimRunFile(
 
 /** A run whose file cannot be claimed because its folder is read-only now: see `finishReadOnly`. */
 class ReadOnlyRun extends InputError {
-  constructor(readonly path: string, readonly reaped: boolean, cause: unknown) {
+  constructor(override readonly path: string, readonly reaped: boolean, cause: unknown) {
     super(`${path}: ${(cause as Error).message}`, { cause });
   }
 }
@@ -1297,11 +1298,15 @@ export async function withRun<T>(
     output: (path) => {
       refuseLate(`run.output(${JSON.stringify(path)})`);
       if (typeof path !== "string") {
-        throw new InputError(`run.output(${shownValue(path)}): a path must be a string`);
+        throw new InputError(`run.output(${shownValue(path)}): a path must be a string`, {
+          field: "run.output()",
+        });
       }
       // At the call, named as the script wrote it: "" would stand for every file.
       if (path.trim() === "") {
-        throw new InputError(`run.output(${JSON.stringify(path)}): ${EMPTY_PATH}`);
+        throw new InputError(`run.output(${JSON.stringify(path)}): ${EMPTY_PATH}`, {
+          field: "run.output()",
+        });
       }
       outputs.push(path);
     },
@@ -1330,6 +1335,7 @@ export async function withRun<T>(
         throw new InputError(
           `run.status: must be one of ${RUN_STATUSES.join(", ")} (any case) or a host ` +
             "outcome word (PASS, FAILED_INPUTS, ...)",
+          { field: "run.status" },
         );
       }
       status = value;

@@ -34,8 +34,9 @@ export class RunNotRecordable extends InputError {}
 /**
  * Finishes a claimed run; a finish refused for a bad argument (the claim
  * given back) is said with what the agent needs to know: the run is still
- * pending, and how to finish it (`runrec finish <again>`; an outcome word
- * runrec does not know is the common case).
+ * pending, and how to finish it (`runrec finish <again>`, or the library
+ * function a script holding the run calls again; an outcome word runrec
+ * does not know is the common case).
  *
  * @example
  * ```ts
@@ -57,16 +58,22 @@ export async function refusedStillPending(
   }
 }
 
-/** What a finish named its run by: its token or deliverable folder, and `--run`'s value. */
+/**
+ * What a finish named its run by: its token or deliverable folder, and `--run`'s value; or the
+ * library function a script finishes its run with again (`finishRun`, which holds the run).
+ */
 interface FinishAgain {
   target: string;
   run?: string;
+  call?: string;
 }
 
-function stillPending(e: InputError, { target, run }: FinishAgain): InputError {
+function stillPending(e: InputError, { target, run, call }: FinishAgain): InputError {
   // Told to start again from the project's root, where a path from here names nothing (review-r F8).
   const path = e instanceof RootOutOfSight ? resolve(target) : target;
-  const again = shellWord(path) + (run === undefined ? "" : ` --run ${shellWord(run)}`);
+  const again = call !== undefined
+    ? `call ${call}`
+    : `run runrec finish ${shellWord(path)}${run === undefined ? "" : ` --run ${shellWord(run)}`}`;
   const said = (name: (key: string) => string) =>
     e instanceof OptionError ? e.messageWith(name) : e.message;
   const words = (name: (key: string) => string) =>
@@ -78,9 +85,8 @@ function stillPending(e: InputError, { target, run }: FinishAgain): InputError {
       ? " from the repository root"
       : " with that corrected";
   return new OptionError(
-    (name) =>
-      `${said(name)}; the run is still pending: run runrec finish ${again} again${words(name)}`,
-    { cause: e },
+    (name) => `${said(name)}; the run is still pending: ${again} again${words(name)}`,
+    { cause: e, path: e.path, line: e.line, field: e.field },
   );
 }
 

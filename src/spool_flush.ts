@@ -611,7 +611,7 @@ export async function replayLostFile(
 function unreadable(file: string, e: unknown): InputError {
   // Deno's refusal stays whole: the CLI says it in its sandbox's words, naming the path.
   const why = e instanceof Deno.errors.NotCapable ? firstMessageLine(e) : failureReason(e as Error);
-  return new InputError(`${file}: cannot read: ${why}`);
+  return new InputError(`${file}: cannot read: ${why}`, { path: file });
 }
 
 /**

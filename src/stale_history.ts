@@ -251,7 +251,9 @@ export async function readInPasses<T>(
       }
     } catch (error) {
       if (error instanceof InputError) throw error;
-      throw new InputError(`${path}: cannot read: ${(error as Error).message.split("\n")[0]}`);
+      throw new InputError(`${path}: cannot read: ${(error as Error).message.split("\n")[0]}`, {
+        path,
+      });
     }
     if (seen !== checksums.length) throw replacedFile(path, lastLine);
   };

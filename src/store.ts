@@ -312,7 +312,10 @@ function appendOnce(
   const prefix = runIdPrefix(draft.DeliverableID, draft.RunTimestamp);
   const index = allocate(path, state, prefix, draft.RunID, atStart);
   if (draft.RunID && index.taken) {
-    throw new InputError(`${file}: RunID ${draft.RunID} is already in the file`);
+    throw new InputError(`${file}: RunID ${draft.RunID} is already in the file`, {
+      path: file,
+      field: "RunID",
+    });
   }
   // Only a record of the same deliverable and minute can repeat it, or be of its run: most
   // appends look no further.

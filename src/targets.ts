@@ -89,7 +89,10 @@ async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined>
     if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
       return undefined;
     }
-    throw new InputError(`${path}: cannot read: ${(e as Error).message.split("\n")[0]}`);
+    throw new InputError(`${path}: cannot read: ${(e as Error).message.split("\n")[0]}`, {
+      cause: e,
+      path,
+    });
   }
 }
 
@@ -100,7 +103,10 @@ async function lstatOrUndefined(path: string): Promise<Deno.FileInfo | undefined
     if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
       return undefined;
     }
-    throw new InputError(`${path}: cannot read: ${(e as Error).message.split("\n")[0]}`);
+    throw new InputError(`${path}: cannot read: ${(e as Error).message.split("\n")[0]}`, {
+      cause: e,
+      path,
+    });
   }
 }
 
@@ -176,7 +182,9 @@ function miscasedToolRoot(dir: string, name: string): string | undefined {
 
 /** What a reader does with {@linkcode miscasedToolRoot}'s marker: stops, naming it (exit 2). */
 function refuseMiscasedRoot(marker: string): never {
-  throw new InputError(`${oneLine(marker)}: ${miscasedRootMarkerReason(marker)}`);
+  throw new InputError(`${oneLine(marker)}: ${miscasedRootMarkerReason(marker)}`, {
+    path: marker,
+  });
 }
 
 /**
@@ -305,7 +313,9 @@ function findRecordFiles(
   const unlistable = (dir: string, error: Error) => {
     refuseOutOfDescriptors(error); // the limit, not the folder: no folder is called unlisted
     if (dir === root) {
-      throw new InputError(`${oneLine(dir)}: cannot list folder: ${failureReason(error)}`);
+      throw new InputError(`${oneLine(dir)}: cannot list folder: ${failureReason(error)}`, {
+        path: dir,
+      });
     }
     unlisted.set(dir, failureReason(error));
   };
@@ -395,11 +405,16 @@ export function deliverableFolders(
   try {
     info = Deno.statSync(target);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) throw new InputError(`${target}: no such folder`);
-    throw new InputError(`${target}: cannot read: ${(error as Error).message.split("\n")[0]}`);
+    if (error instanceof Deno.errors.NotFound) {
+      throw new InputError(`${target}: no such folder`, { path: target });
+    }
+    throw new InputError(`${target}: cannot read: ${(error as Error).message.split("\n")[0]}`, {
+      cause: error,
+      path: target,
+    });
   }
   // A file of a deliverable (`stale Datasheet.md`): its folder is what is checked.
-  if (!info.isDirectory) throw new InputError(notAFolder(target));
+  if (!info.isDirectory) throw new InputError(notAFolder(target), { path: target });
   const list = (dir: string, within?: string): Map<string, boolean> => {
     const names = new Map<string, boolean>(); // name → whether a folder (not through a link)
     const told = (path: string, why: Error) => {
@@ -411,7 +426,11 @@ export function deliverableFolders(
       }
       // One folder beneath the target that cannot be listed need not hide the rest.
       if (path !== target && options.unlistable) options.unlistable(path, why);
-      else throw new InputError(`${oneLine(path)}: cannot list folder: ${failureReason(why)}`);
+      else {
+        throw new InputError(`${oneLine(path)}: cannot list folder: ${failureReason(why)}`, {
+          path,
+        });
+      }
     };
     const colliding = new Map<string, number>(); // folders named not valid UTF-8 may read as one
     try {
@@ -542,6 +561,7 @@ export async function refuseOtherFiles(
     throw new InputError(
       `${oneLine(file.path)}: not a run record file (its first line is not a runrec header ` +
         `line); give a ${RECORD_FILE} or a deliverable folder`,
+      { path: file.path, line: 1 },
     );
   }
 }
@@ -587,6 +607,7 @@ export function refuseSlipInside(
   throw new InputError(
     `${oneLine(target)}: ${none} in or beneath it${inside}: a slip of the path? (name the ` +
       "deliverable folder)",
+    { path: target },
   );
 }
 
@@ -632,7 +653,7 @@ export async function resolveTargets(
     unlisted = false,
   ) => {
     if (why !== undefined && !options.keepUnreadable) {
-      throw new InputError(`${oneLine(path)}: ${why}`);
+      throw new InputError(`${oneLine(path)}: ${why}`, { path });
     }
     // Same file named twice (or through two targets): check it once.
     const key = exists && why === undefined ? await Deno.realPath(path).catch(() => path) : path;
@@ -654,7 +675,7 @@ export async function resolveTargets(
   for (const target of targets) {
     refuseBackslash(target);
     const info = await statOrUndefined(target);
-    if (!info) throw new InputError(`${target}: no such file or folder`);
+    if (!info) throw new InputError(`${target}: no such file or folder`, { path: target });
     // A folder named through a link is read (its user named it); a file never is.
     if (info.isFile) {
       await add(target, target, true, (await isLink(target)) ? LINKED_RECORD_FILE : undefined);

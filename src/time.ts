@@ -249,6 +249,7 @@ export function formatDuration(ms: number): string {
   if (!Number.isSafeInteger(ms) || ms < 0) {
     throw new InputError(
       `ms: must be a whole number of milliseconds, 0 or more, got ${shownValue(ms)}`,
+      { field: "ms" },
     );
   }
   const hours = Math.floor(ms / 3_600_000);

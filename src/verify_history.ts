@@ -278,7 +278,7 @@ export async function verifyHistories(
   // A folder is no record file: checked as one, git holds no such file and it would be `gone`.
   for (const file of files) {
     if ((await Deno.stat(file).catch(() => undefined))?.isDirectory) {
-      throw new InputError(`${file}: ${folderGiven(file)}`);
+      throw new InputError(`${file}: ${folderGiven(file)}`, { path: file });
     }
   }
   const realFiles = await Promise.all(files.map((f) => recordFileAt(f).catch(cannotRead(f))));
@@ -534,7 +534,10 @@ function asGiven(absolute: string, given: { target: string; real: string }[]): s
 /** A rejection handler that throws the one-line InputError of a path that cannot be read. */
 function cannotRead(path: string): (error: Error) => never {
   return (error) => {
-    throw new InputError(`${path}: cannot read: ${failureReason(error)}`, { cause: error });
+    throw new InputError(`${path}: cannot read: ${failureReason(error)}`, {
+      cause: error,
+      path,
+    });
   };
 }
 
@@ -586,6 +589,7 @@ function gitRelative(top: string, path: string): string {
     const note = gitDirAloneNote(top);
     throw new InputError(
       `${path}: resolves outside the git work tree ${top}${note ? `; ${note}` : ""}`,
+      { path },
     );
   }
   return relativePath;

@@ -4,7 +4,7 @@
  * option, thrown before anything is written or spooled.
  */
 import { join } from "node:path";
-import { assertEquals, assertRejects } from "./assert.ts";
+import { assert, assertEquals, assertRejects } from "./assert.ts";
 import { git, makeProject, tempDir } from "./fixtures.ts";
 import { runCliProcess } from "./cli.ts";
 import { filesOf, hostFiles, pendingFiles, recordsOf } from "./support/runs.ts";
@@ -940,4 +940,72 @@ Deno.test("library arguments: checkStaleness's and checkRecordFile's workers (1.
   }
   assertEquals(openLineageEvents(runs).length, 2);
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("library arguments: an InputError holds where it is at fault as path, line and field, not only in its message: a script tells a folder gone from a misspelt option without reading text (newuser-55's item)", async () => {
+  const { root, del } = await makeProject();
+  const gone = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-09_Gone");
+  const at = async (call: () => Promise<unknown>) => {
+    const error = await call().then(() => undefined, (e) => e);
+    assert(error instanceof InputError, `not an InputError: ${error}`);
+    const { path, line, field } = error;
+    return { path, line, field };
+  };
+  const read = async (events: AsyncIterable<unknown>) => {
+    for await (const _ of events) { /* read it all */ }
+  };
+  const none = { path: undefined, line: undefined, field: undefined };
+  assertEquals(await at(() => recordRun(gone, { agent: "A", status: "SUCCESS" })), {
+    ...none,
+    path: gone,
+  });
+  assertEquals(await at(() => checkStaleness([gone])), { ...none, path: gone });
+  assertEquals(await at(() => read(readRecords(join(del, "RunRecords.csv")))), {
+    ...none,
+    path: join(del, "RunRecords.csv"),
+  });
+  assertEquals(await at(() => hashFile(join(gone, "x.md"))), { ...none, path: join(gone, "x.md") });
+  const report = { agent: "A", status: "SUCCESS" } as RunReport;
+  assertEquals(await at(() => recordRun(del, { ...report, outptus: [] } as RunReport)), {
+    ...none,
+    field: "report.outptus",
+  });
+  assertEquals(await at(() => recordRun(del, { ...report, inputs: "a.md" } as never)), {
+    ...none,
+    field: "report.inputs",
+  });
+  assertEquals(await at(() => recordRun(del, { ...report, status: "DONE" })), {
+    ...none,
+    field: "status",
+  });
+  assertEquals(await at(() => recordRun(del, { ...report, durationMs: -1 })), {
+    ...none,
+    field: "durationMs",
+  });
+  assertEquals(await at(() => appendAnnotation(del, "RUN-X", { invalidates: true }, "n")), {
+    ...none,
+    field: "runId",
+  });
+  const runId = "RUN-DEL-01-02-20260222-1015-001";
+  assertEquals(await at(() => appendAnnotation(del, runId, { invalidates: true }, " ")), {
+    ...none,
+    field: "note",
+  });
+  assertEquals(await at(() => finishPendingRun(del, "nope", { status: "SUCCESS" })), {
+    ...none,
+    field: "run",
+  });
+  // A finish refused for its report says the run is still pending, and still names the field;
+  // to a script holding the run, the function it calls again, not a command it has no token for.
+  const started = await startRun(del, { agent: "A" });
+  assertEquals(await at(() => finishRun(started, { status: "DONE" })), {
+    ...none,
+    field: "status",
+  });
+  await assertRejects(
+    () => finishRun(started, { status: "DONE" }),
+    InputError,
+    'got "DONE"; the run is still pending: call finishRun again with status SUCCESS,',
+  );
+  assertEquals(await recordsOf(del), []);
 });

@@ -143,3 +143,45 @@ Deno.test("withRun inside another withRun of the same agent, and a withRun fan-o
   );
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("Workers of one process and its main thread, each recording several runs at once (recordRun, startRun and finishRun, withRun), in two such processes with README's permissions: every run recorded once, RunIDs distinct, nothing spooled or pending", async () => {
+  const { del } = await makeProject();
+  const script = new URL("./support/worker_writers.ts", import.meta.url).pathname;
+  // README's flags: no --allow-run, so the lock of this very process is judged by its flock.
+  const flags = ["--allow-read", "--allow-write", "--allow-sys=hostname"];
+  const [workers, runs] = [2, 3];
+  const processes = ["P1", "P2"].map((prefix) =>
+    new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-config",
+        "--no-prompt",
+        "--deny-net",
+        ...flags,
+        script,
+        del,
+        prefix,
+        `${workers}`,
+        `${runs}`,
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output()
+  );
+  for (const { success, stdout, stderr } of await Promise.all(processes)) {
+    const said = new TextDecoder().decode(stderr);
+    assert(success, said);
+    assertEquals(JSON.parse(new TextDecoder().decode(stdout)), []);
+    assertEquals(said, "");
+  }
+  const records = await recordsOf(del);
+  const agents = ["P1", "P2"].flatMap((p) =>
+    [...Array.from({ length: workers }, (_, i) => `${p}_W${i}`), `${p}_MAIN`].flatMap((thread) =>
+      Array.from({ length: runs }, (_, n) => `${thread}_${n}`)
+    )
+  );
+  assertEquals(records.map((r) => r.AgentName).sort(), agents.sort());
+  assertEquals(new Set(records.map((r) => r.RunID)).size, agents.length);
+  assertEquals(await pendingFiles(del), []);
+});
