@@ -189,9 +189,9 @@ export function releaseClaim(claimed: string): void {
 }
 
 /**
- * Whether the process `pid@host` (a claim's, or the one a run watches) is
- * `alive` or `gone` on this machine; `unknown` on another machine, or when
- * this process may not ask.
+ * Whether the process `pid@host` (the one a run watches, its host as the run names it, or a
+ * claim's without its `~start`) is `alive` or `gone` on this machine; `unknown` on another
+ * machine, or when this process may not ask.
  *
  * @example
  * ```ts
@@ -201,8 +201,10 @@ export function releaseClaim(claimed: string): void {
  * ```
  */
 export function processState(pidAtHost: string): "alive" | "gone" | "unknown" {
-  const { pid, host } = claimerOf(pidAtHost);
+  // The host whole: a run names its host as the system does, `~` and all.
+  const [pidText, host] = pidAtHost.split(/@(.*)/s);
   if (host !== claimHost() && host !== hostname()) return "unknown";
+  const pid = Number(pidText);
   const alive = pidAlive(pid);
   if (alive === undefined) return "unknown";
   return alive && !isZombie(pid) ? "alive" : "gone";
@@ -231,9 +233,9 @@ export function claimerState(
   pidAtHost: string,
   sinceMs: number | undefined,
 ): "alive" | "gone" | "unknown" {
-  const state = processState(pidAtHost);
+  const { pid, host, startMs } = claimerOf(pidAtHost);
+  const state = processState(`${pid}@${host}`);
   if (state !== "alive") return state;
-  const { pid, startMs } = claimerOf(pidAtHost);
   const own = namesThisPid(pidAtHost);
   if (startMs !== undefined && !own) {
     // Judged by the start alone: a start recorded late (a Worker's) leaves the claim its own.
