@@ -216,10 +216,11 @@ export function processState(pidAtHost: string): "alive" | "gone" | "unknown" {
  * {@linkcode processState} tells, save that a live pid that is not the claimer's
  * process is `gone`: its claimer died and the pid was given again. Told as for
  * the lock (`notTheHolder`, ./lock.ts): by the start the name gives, against the
- * pid's start since boot (no wall clock); without one, by a start after
- * `sinceMs`; this very process's pid always so (a container's process restarted
- * at once under the pid of one killed mid-way gives the same start to the
- * second). `sinceMs` of a claim: {@linkcode claimedAtMs}.
+ * pid's start since boot, and a start after `sinceMs` (both: neither a step of
+ * the wall clock nor another time namespace's count since boot makes a live
+ * claimer gone); without a start, by a start after `sinceMs` alone; this very
+ * process's pid always so (a container's process restarted at once under the
+ * pid of one killed mid-way gives the same start to the second). `sinceMs` of a claim: {@linkcode claimedAtMs}.
  *
  * @example
  * ```ts
@@ -238,22 +239,28 @@ export function claimerState(
   if (state !== "alive") return state;
   const own = namesThisPid(pidAtHost);
   if (startMs !== undefined && !own) {
-    // Judged by the start alone: a start recorded late (a Worker's) leaves the claim its own.
-    return notTheHolder(pid, Number.POSITIVE_INFINITY, startMs) === undefined ? "alive" : "gone";
+    // A start recorded late (a Worker's) leaves the claim its own. Another start is another
+    // process only if it also started after the claim: a claimer in another time namespace
+    // (`unshare --time`, a restored container) counts its boot elsewhere.
+    if (notTheHolder(pid, Number.POSITIVE_INFINITY, startMs) === undefined) return "alive";
+    if (sinceMs === undefined) return "gone";
+    return notTheHolder(pid, sinceMs, undefined, CLAIM_START_MARGIN_MS) === undefined
+      ? "alive"
+      : "gone";
   }
   if (sinceMs === undefined) return state;
   // This very process made a claim only after it started, which it knows to the tick: one made
   // moments before is a predecessor's (a container's process restarted at once under its pid).
-  const margin = own ? OWN_START_MARGIN_MS : undefined;
+  const margin = own ? CLAIM_START_MARGIN_MS : undefined;
   return notTheHolder(pid, sinceMs, undefined, margin) === undefined ? "alive" : "gone";
 }
 
 /**
- * How long before this very process's start, as the system tells it (to a tick of 10 ms; a
- * file's ctime lags by up to a tick of the kernel's coarse clock), a claim naming it may have been
- * made and still be its own.
+ * How long before a process's start, as the system tells it (to a tick of 10 ms; a file's ctime
+ * lags by up to a tick of the kernel's coarse clock), a claim naming it may have been made and
+ * still be its own: this very process's, or one whose start since boot is another's.
  */
-const OWN_START_MARGIN_MS = 100;
+const CLAIM_START_MARGIN_MS = 100;
 
 /**
  * Whether the finisher holding the claim `claim` on a pending run (`holder`,
