@@ -243,24 +243,22 @@ export function claimerState(
     // process only if it also started after the claim: a claimer in another time namespace
     // (`unshare --time`, a restored container) counts its boot elsewhere.
     if (notTheHolder(pid, Number.POSITIVE_INFINITY, startMs) === undefined) return "alive";
-    if (sinceMs === undefined) return "gone";
-    return notTheHolder(pid, sinceMs, undefined, CLAIM_START_MARGIN_MS) === undefined
-      ? "alive"
-      : "gone";
+    // The claim's ctime is read to the whole second: the lock's margin of two.
+    return sinceMs === undefined || notTheHolder(pid, sinceMs) !== undefined ? "gone" : "alive";
   }
   if (sinceMs === undefined) return state;
   // This very process made a claim only after it started, which it knows to the tick: one made
   // moments before is a predecessor's (a container's process restarted at once under its pid).
-  const margin = own ? CLAIM_START_MARGIN_MS : undefined;
+  const margin = own ? OWN_START_MARGIN_MS : undefined;
   return notTheHolder(pid, sinceMs, undefined, margin) === undefined ? "alive" : "gone";
 }
 
 /**
- * How long before a process's start, as the system tells it (to a tick of 10 ms; a file's ctime
- * lags by up to a tick of the kernel's coarse clock), a claim naming it may have been made and
- * still be its own: this very process's, or one whose start since boot is another's.
+ * How long before this very process's start, as the system tells it (to a tick of 10 ms; a
+ * file's ctime lags by up to a tick of the kernel's coarse clock), a claim naming it may have been
+ * made and still be its own.
  */
-const CLAIM_START_MARGIN_MS = 100;
+const OWN_START_MARGIN_MS = 100;
 
 /**
  * Whether the finisher holding the claim `claim` on a pending run (`holder`,

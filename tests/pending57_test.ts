@@ -169,7 +169,7 @@ Deno.test("a pending run's claim naming a live pid whose start is another (its f
   const claims: Record<string, string> = { reused: claimOf(pid, 1_000) };
   const tokens: Record<string, string> = { reused: await killedRun(root, env) };
   await Deno.rename(tokens.reused, `${tokens.reused}.claim-${claims.reused}`);
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await new Promise((resolve) => setTimeout(resolve, 2_100)); // the claim's ctime: whole seconds
   const stopReused = await processAt(pid);
   try {
     claims.live = claimOf(pid, await startSinceBootMs(pid));
@@ -242,7 +242,7 @@ Deno.test("a spool entry's claim naming a live pid whose start is another is tak
     const [first, second] = entries().sort();
     // The dead replayer's claim made first; the process that got its pid started after it.
     await Deno.rename(join(spool, first), join(spool, `${first}.claim-${claimOf(pid, 1_000)}`));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, 2_100)); // the claim's ctime: whole seconds
     stopReplayer = await processAt(pid);
     const start = await startSinceBootMs(pid);
     await Deno.rename(join(spool, second), join(spool, `${second}.claim-${claimOf(pid, start)}`));
