@@ -189,9 +189,9 @@ export function releaseClaim(claimed: string): void {
 }
 
 /**
- * Whether the process `pid@host` (a claim's, or the one a run watches) is
- * `alive` or `gone` on this machine; `unknown` on another machine, or when
- * this process may not ask.
+ * Whether the process `pid@host` (the one a run watches, its host as the run names it, or a
+ * claim's without its `~start`) is `alive` or `gone` on this machine; `unknown` on another
+ * machine, or when this process may not ask.
  *
  * @example
  * ```ts
@@ -201,8 +201,10 @@ export function releaseClaim(claimed: string): void {
  * ```
  */
 export function processState(pidAtHost: string): "alive" | "gone" | "unknown" {
-  const { pid, host } = claimerOf(pidAtHost);
+  // The host whole: a run names its host as the system does, `~` and all.
+  const [pidText, host] = pidAtHost.split(/@(.*)/s);
   if (host !== claimHost() && host !== hostname()) return "unknown";
+  const pid = Number(pidText);
   const alive = pidAlive(pid);
   if (alive === undefined) return "unknown";
   return alive && !isZombie(pid) ? "alive" : "gone";
@@ -214,10 +216,11 @@ export function processState(pidAtHost: string): "alive" | "gone" | "unknown" {
  * {@linkcode processState} tells, save that a live pid that is not the claimer's
  * process is `gone`: its claimer died and the pid was given again. Told as for
  * the lock (`notTheHolder`, ./lock.ts): by the start the name gives, against the
- * pid's start since boot (no wall clock); without one, by a start after
- * `sinceMs`; this very process's pid always so (a container's process restarted
- * at once under the pid of one killed mid-way gives the same start to the
- * second). `sinceMs` of a claim: {@linkcode claimedAtMs}.
+ * pid's start since boot, and a start after `sinceMs` (both: neither a step of
+ * the wall clock nor another time namespace's count since boot makes a live
+ * claimer gone); without a start, by a start after `sinceMs` alone; this very
+ * process's pid always so (a container's process restarted at once under the
+ * pid of one killed mid-way gives the same start to the second). `sinceMs` of a claim: {@linkcode claimedAtMs}.
  *
  * @example
  * ```ts
@@ -231,13 +234,17 @@ export function claimerState(
   pidAtHost: string,
   sinceMs: number | undefined,
 ): "alive" | "gone" | "unknown" {
-  const state = processState(pidAtHost);
+  const { pid, host, startMs } = claimerOf(pidAtHost);
+  const state = processState(`${pid}@${host}`);
   if (state !== "alive") return state;
-  const { pid, startMs } = claimerOf(pidAtHost);
   const own = namesThisPid(pidAtHost);
   if (startMs !== undefined && !own) {
-    // Judged by the start alone: a start recorded late (a Worker's) leaves the claim its own.
-    return notTheHolder(pid, Number.POSITIVE_INFINITY, startMs) === undefined ? "alive" : "gone";
+    // A start recorded late (a Worker's) leaves the claim its own. Another start is another
+    // process only if it also started after the claim: a claimer in another time namespace
+    // (`unshare --time`, a restored container) counts its boot elsewhere.
+    if (notTheHolder(pid, Number.POSITIVE_INFINITY, startMs) === undefined) return "alive";
+    // The claim's ctime is read to the whole second: the lock's margin of two.
+    return sinceMs === undefined || notTheHolder(pid, sinceMs) !== undefined ? "gone" : "alive";
   }
   if (sinceMs === undefined) return state;
   // This very process made a claim only after it started, which it knows to the tick: one made

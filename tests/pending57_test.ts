@@ -124,20 +124,59 @@ async function startSinceBootMs(pid: number): Promise<number> {
   return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]) * 10;
 }
 
+/**
+ * A free pid given again, as the kernel gives a dead process's pid to a later one: a `sleep`
+ * started with `pid` after this call (`ns_last_pid`, root; written by a shell, as Deno refuses
+ * /proc to a test), some tries as other processes of the machine may take it first. Its end.
+ */
+async function processAt(pid: number): Promise<() => Promise<void>> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const shell = new Deno.Command("sh", {
+      args: ["-c", `echo ${pid - 1} > /proc/sys/kernel/ns_last_pid; sleep 600 & echo $!; wait`],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const reader = shell.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!text.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    const child = Number(text.trim());
+    const stop = async () => {
+      if (child > 0) Deno.kill(child, "SIGKILL");
+      await reader.cancel();
+      await shell.status;
+    };
+    if (child === pid) return stop;
+    await stop();
+  }
+  throw new Error(`pid ${pid} not given again in 200 tries`);
+}
+
+/** A free pid: one of a process just ended. */
+async function freePid(): Promise<number> {
+  const ended = agent();
+  await kill(ended);
+  return ended.pid;
+}
+
 Deno.test("a pending run's claim naming a live pid whose start is another (its finisher killed, the pid given again) is reaped; one naming a live finisher with its own start, or in the old form, is left", async () => {
   const { root, env } = await repository();
-  const reused = agent(); // stands for the process that got the dead finisher's pid
+  // The dead finisher's claim made first; the process that got its pid started after it.
+  const pid = await freePid();
+  const claims: Record<string, string> = { reused: claimOf(pid, 1_000) };
+  const tokens: Record<string, string> = { reused: await killedRun(root, env) };
+  await Deno.rename(tokens.reused, `${tokens.reused}.claim-${claims.reused}`);
+  await new Promise((resolve) => setTimeout(resolve, 2_100)); // the claim's ctime: whole seconds
+  const stopReused = await processAt(pid);
   try {
-    const start = await startSinceBootMs(reused.pid);
-    const claims: Record<string, string> = {
-      reused: claimOf(reused.pid, start - 60_000),
-      live: claimOf(reused.pid, start),
-      old: `${reused.pid}@${Deno.hostname().replace(/[^0-9A-Za-z.-]/g, "_")}`,
-    };
-    const tokens: Record<string, string> = {};
-    for (const [name, claim] of Object.entries(claims)) {
+    claims.live = claimOf(pid, await startSinceBootMs(pid));
+    claims.old = `${pid}@${Deno.hostname().replace(/[^0-9A-Za-z.-]/g, "_")}`;
+    for (const name of ["live", "old"]) {
       tokens[name] = await killedRun(root, env);
-      await Deno.rename(tokens[name], `${tokens[name]}.claim-${claim}`);
+      await Deno.rename(tokens[name], `${tokens[name]}.claim-${claims[name]}`);
     }
     // A real finisher killed (SIGKILL) at its record's write: its claim names its start.
     const killed = await killedRun(root, env);
@@ -172,7 +211,7 @@ Deno.test("a pending run's claim naming a live pid whose start is another (its f
       assert(await there(`${tokens[name]}.claim-${claims[name]}`), `${name}: ${reap.stdout}`);
     }
   } finally {
-    await kill(reused);
+    await stopReused();
   }
 });
 
@@ -181,9 +220,9 @@ Deno.test("a spool entry's claim naming a live pid whose start is another is tak
   const file = join(root, DEL, "RunRecords.csv");
   const spool = join(root, DEL, ".runrec-spool");
   const entries = () => [...Deno.readDirSync(spool)].map((e) => e.name).filter((n) => n[0] !== ".");
-  const replayer = agent(); // stands for the process that got the dead replayer's pid
+  const pid = await freePid();
+  let stopReplayer: (() => Promise<void>) | undefined;
   try {
-    const start = await startSinceBootMs(replayer.pid);
     // A folder in the lock's place refuses the lock at once: the record is spooled.
     await Deno.mkdir(`${file}.lock`);
     for (const agentName of ["REUSED", "LIVE"]) {
@@ -201,19 +240,17 @@ Deno.test("a spool entry's claim naming a live pid whose start is another is tak
     }
     await Deno.remove(`${file}.lock`);
     const [first, second] = entries().sort();
-    await Deno.rename(
-      join(spool, first),
-      join(spool, `${first}.claim-${claimOf(replayer.pid, start - 60_000)}`),
-    );
-    await Deno.rename(
-      join(spool, second),
-      join(spool, `${second}.claim-${claimOf(replayer.pid, start)}`),
-    );
+    // The dead replayer's claim made first; the process that got its pid started after it.
+    await Deno.rename(join(spool, first), join(spool, `${first}.claim-${claimOf(pid, 1_000)}`));
+    await new Promise((resolve) => setTimeout(resolve, 2_100)); // the claim's ctime: whole seconds
+    stopReplayer = await processAt(pid);
+    const start = await startSinceBootMs(pid);
+    await Deno.rename(join(spool, second), join(spool, `${second}.claim-${claimOf(pid, start)}`));
     const flush = await cli(root, env, "flush", DEL);
     const agents = (await recordsOf(join(root, DEL))).map((r) => r.AgentName);
     assert(agents.includes("REUSED") && !agents.includes("LIVE"), flush.stdout + flush.stderr);
-    assertEquals(entries(), [`${second}.claim-${claimOf(replayer.pid, start)}`]);
+    assertEquals(entries(), [`${second}.claim-${claimOf(pid, start)}`]);
   } finally {
-    await kill(replayer);
+    await stopReplayer?.();
   }
 });
