@@ -1,0 +1,68 @@
+/**
+ * The second server hook of docs/CI.md, `examples/ci/reference-transaction`: two real pushes at
+ * once, each deleting one of two branches that hold the same run, to a bare repository with both
+ * documented hooks (the set-up of `tests/support/pre_receive.ts`).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { assert, assertEquals, assertIncludes } from "./assert.ts";
+import { git, minutelyHistory, ROOT, tempDir, writeTree } from "./fixtures.ts";
+import { documentedHook, served, TRANSACTION_SECTION } from "./support/pre_receive.ts";
+
+Deno.test("reviewhook57: two pushes at once that each delete one of two branches holding the same run do not both land (the reference-transaction hook re-checks under a lock); pack-refs and an --atomic merge-and-delete pass", async () => {
+  const hook = join(ROOT, "examples", "ci", "reference-transaction");
+  assertEquals(
+    await documentedHook(TRANSACTION_SECTION),
+    await Deno.readTextFile(hook),
+    "docs/CI.md and the file differ",
+  );
+  assert(((await Deno.stat(hook)).mode! & 0o111) !== 0, `${hook} is not executable`);
+  const { bare, bin, root, write, commit, push, pushWith, onServer } = await served(2, {
+    transaction: true,
+  });
+  await git(root, "checkout", "-q", "-b", "a");
+  await write(minutelyHistory(3));
+  const run = await commit("a run");
+  await git(root, "branch", "b");
+  await git(root, "checkout", "-q", "main");
+  await writeTree(root, { "NOTES.md": "notes\n" });
+  const notes = await commit("notes");
+  assertEquals((await push("a", "b")).code, 0);
+  // git pack-refs deletes the loose refs it packed: not a push, so the hook lets it be.
+  await git(bare, "pack-refs", "--all");
+  // The first push's check of main waits (its runrec held back) until the second push has landed.
+  const held = await tempDir({ prefix: "runrec-held-" });
+  const go = join(held, "go");
+  await Deno.symlink(join(bin, "runrec-sandboxed"), join(held, "runrec-sandboxed"));
+  await Deno.writeTextFile(
+    join(held, "runrec"),
+    `#!/bin/sh\n: >"${held}/waiting"\nwhile [ ! -e "${go}" ]; do sleep 0.1; done\n` +
+      `exec "${bin}/runrec" "$@"\n`,
+    { mode: 0o755 },
+  );
+  // Its clone in a folder of its own: the second push's helper finds its own emptied.
+  const first = pushWith({ RUNREC_INSTALL_DIR: held, TMPDIR: await tempDir() }, ":a", "main");
+  while (!(await Deno.stat(join(held, "waiting")).then(() => true, () => false))) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const second = await push(":b");
+  assertEquals(second.code, 0, second.stderr);
+  await Deno.writeTextFile(go, "");
+  const late = await first;
+  assert(late.code !== 0, late.stderr);
+  assertIncludes(late.stderr, "runrec: refs/heads/a not deleted: its commit ");
+  assertIncludes(late.stderr, '"a run" changed a record file and no other ref holds it now');
+  assertEquals(await onServer("refs/heads/a"), run, "the run is held by no ref");
+  assertEquals(await onServer("refs/heads/b"), "");
+  assert(
+    !(await Deno.stat(join(bare, "runrec-deletion.lock")).then(() => true, () => false)),
+    "the lock was left behind",
+  );
+  // Merged, and deleted in the same --atomic push: one update, whose new main holds the run.
+  await git(root, "merge", "-q", "--no-edit", "a");
+  const merged = await push("--atomic", "main", ":a");
+  assertEquals(merged.code, 0, merged.stderr);
+  assertEquals(await onServer("refs/heads/a"), "");
+  assert((await onServer("refs/heads/main")) !== notes);
+});
