@@ -66,3 +66,20 @@ Deno.test("reviewhook57: two pushes at once that each delete one of two branches
   assertEquals(await onServer("refs/heads/a"), "");
   assert((await onServer("refs/heads/main")) !== notes);
 });
+
+Deno.test("reviewhook57: a deletion is not let through by a new ref git cannot create after the hook (its name clashes with a ref's folder: refs/heads/main/keep beside main)", async () => {
+  const { root, write, commit, push, onServer } = await served();
+  await git(root, "checkout", "-q", "-b", "feat");
+  await write(minutelyHistory(3));
+  const run = await commit("a run not merged");
+  assertEquals((await push("feat")).code, 0);
+  // git refuses main/keep after the hook (main is a ref, not a folder), and deletes feat all the same.
+  const clash = await push("feat:refs/heads/main/keep", ":feat");
+  assertEquals(clash.code, 1, clash.stderr);
+  assertIncludes(clash.stderr, "remote: runrec: refs/heads/feat not deleted: its commit ");
+  assertEquals(await onServer("refs/heads/feat"), run, "the run is held by no ref");
+  // Where git can create it, the new ref holds the run: the branch is renamed.
+  const renamed = await push("feat:refs/heads/keep/feat", ":feat");
+  assertEquals(renamed.code, 0, renamed.stderr);
+  assertEquals(await onServer("refs/heads/keep/feat"), run);
+});
