@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { git, minutelyHistory, ROOT, tempDir, writeTree } from "./fixtures.ts";
@@ -82,4 +83,35 @@ Deno.test("reviewhook57: a deletion is not let through by a new ref git cannot c
   const renamed = await push("feat:refs/heads/keep/feat", ":feat");
   assertEquals(renamed.code, 0, renamed.stderr);
   assertEquals(await onServer("refs/heads/keep/feat"), run);
+});
+
+Deno.test("reviewhook57: a deletion is not let through by a new ref under a name git refuses after the hook (refs/heads/x.lock, sent by a client of one's own: git push refuses to send it)", async () => {
+  const { bare, root, write, commit, push, onServer } = await served();
+  await git(root, "checkout", "-q", "-b", "feat");
+  await write(minutelyHistory(3));
+  const run = await commit("a run not merged");
+  assertEquals((await push("feat")).code, 0);
+  // git receive-pack's own protocol: the commands, a flush, an empty pack (no new objects).
+  const zero = "0".repeat(40);
+  const line = (text: string) => `${(text.length + 4).toString(16).padStart(4, "0")}${text}`;
+  const commands = line(`${zero} ${run} refs/heads/x.lock\0report-status\n`) +
+    line(`${run} ${zero} refs/heads/feat\n`) + "0000";
+  const header = new Uint8Array(
+    [..."PACK"].map((c) => c.charCodeAt(0)).concat([0, 0, 0, 2, 0, 0, 0, 0]),
+  );
+  const pack = new Uint8Array([...header, ...createHash("sha1").update(header).digest()]);
+  const receiving = new Deno.Command("git", {
+    args: ["receive-pack", bare],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = receiving.stdin.getWriter();
+  await writer.write(new Uint8Array([...new TextEncoder().encode(commands), ...pack]));
+  await writer.close();
+  const out = await receiving.output();
+  const report = new TextDecoder().decode(out.stdout);
+  assertIncludes(report, "ng refs/heads/feat pre-receive hook declined");
+  assertIncludes(new TextDecoder().decode(out.stderr), "runrec: refs/heads/feat not deleted");
+  assertEquals(await onServer("refs/heads/feat"), run, "the run is held by no ref");
 });
