@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { git, minutelyHistory, ROOT, tempDir, writeTree } from "./fixtures.ts";
-import { documentedHook, served, TRANSACTION_SECTION } from "./support/pre_receive.ts";
+import { documentedHook, remoteLines, served, TRANSACTION_SECTION } from "./support/pre_receive.ts";
 
 Deno.test("reviewhook57: two pushes at once that each delete one of two branches holding the same run do not both land (the reference-transaction hook re-checks under a lock); pack-refs and an --atomic merge-and-delete pass", async () => {
   const hook = join(ROOT, "examples", "ci", "reference-transaction");
@@ -114,4 +114,30 @@ Deno.test("reviewhook57: a deletion is not let through by a new ref under a name
   assertIncludes(report, "ng refs/heads/feat pre-receive hook declined");
   assertIncludes(new TextDecoder().decode(out.stderr), "runrec: refs/heads/feat not deleted");
   assertEquals(await onServer("refs/heads/feat"), run, "the run is held by no ref");
+});
+
+Deno.test("reviewhook57: refs a push creates at one new commit (a --mirror, a branch and its tag) are checked once, each still given its line", async () => {
+  const { bin, write, commit, pushWith } = await served();
+  await write(minutelyHistory(3));
+  await commit("a run");
+  // runrec behind a shim that counts its runs.
+  const counted = await tempDir({ prefix: "runrec-counted-" });
+  for (const name of ["runrec", "runrec-sandboxed"]) {
+    await Deno.writeTextFile(
+      join(counted, name),
+      `#!/bin/sh\necho "${name} $1" >>"${counted}/runs"\nexec "${bin}/${name}" "$@"\n`,
+      { mode: 0o755 },
+    );
+  }
+  const refs = ["refs/heads/x1", "refs/heads/x2", "refs/tags/t1"];
+  const ran = await pushWith({ RUNREC_INSTALL_DIR: counted }, ...refs.map((ref) => `HEAD:${ref}`));
+  assertEquals(ran.code, 0, ran.stderr);
+  assertEquals(
+    remoteLines(ran).map((line) => line.replace(/ since [0-9a-f]+$/, "")),
+    refs.map((ref) => `remote: runrec: ${ref}: ok: 1 record file, 3 records, K-APPEND-1 holds`),
+  );
+  assertEquals(
+    (await Deno.readTextFile(join(counted, "runs"))).trimEnd().split("\n"),
+    ["runrec-sandboxed validate", "runrec verify"],
+  );
 });
