@@ -141,3 +141,16 @@ Deno.test("reviewhook57: refs a push creates at one new commit (a --mirror, a br
     ["runrec-sandboxed validate", "runrec verify"],
   );
 });
+
+Deno.test("reviewhook57: deleting a symbolic ref the server keeps (refs/heads/alias to feat, as an admin makes for a renamed branch) deletes its target: refused when the target alone holds a run", async () => {
+  const { bare, root, write, commit, push, onServer } = await served();
+  await git(root, "checkout", "-q", "-b", "feat");
+  await write(minutelyHistory(3));
+  const run = await commit("a run not merged");
+  assertEquals((await push("feat")).code, 0);
+  await git(bare, "symbolic-ref", "refs/heads/alias", "refs/heads/feat");
+  const deleted = await push(":alias");
+  assertEquals(deleted.code, 1, deleted.stderr);
+  assertIncludes(deleted.stderr, "remote: runrec: refs/heads/alias not deleted: its commit ");
+  assertEquals(await onServer("refs/heads/feat"), run, "the run is held by no ref");
+});
