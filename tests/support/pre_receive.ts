@@ -14,11 +14,13 @@ import { RECORD_FILE } from "../../src/deliverable.ts";
 
 export const DEL = "PKG-01_Pkg/1_Working/DEL-01-02_Thing";
 const SECTION = "## On the server: a pre-receive hook";
+/** docs/CI.md's section of the second hook, which checks a deletion again as git deletes. */
+export const TRANSACTION_SECTION = "## On the server: a reference-transaction hook";
 
-/** The hook script as docs/CI.md shows it: the first `sh` block of its section. */
-export async function documentedHook(): Promise<string> {
+/** A hook script as docs/CI.md shows it: the first `sh` block of its section. */
+export async function documentedHook(heading = SECTION): Promise<string> {
   const doc = await Deno.readTextFile(join(ROOT, "docs", "CI.md"));
-  const section = doc.slice(doc.indexOf(SECTION));
+  const section = doc.slice(doc.indexOf(heading));
   const start = section.indexOf("```sh\n") + "```sh\n".length;
   return section.slice(start, section.indexOf("```\n", start));
 }
@@ -39,10 +41,11 @@ export function edited(lines: string[], n: number): string[] {
 }
 
 /**
- * A bare repository with the documented hook, and a clone of an execution root whose
- * deliverable holds `count` records, pushed to it (through the hook: a first push).
+ * A bare repository with the documented hook (and, with `transaction`, the documented
+ * reference-transaction hook), and a clone of an execution root whose deliverable holds `count`
+ * records, pushed to it (through the hook: a first push).
  */
-export async function served(count = 2) {
+export async function served(count = 2, { transaction = false } = {}) {
   const { bin } = await sharedInstall();
   const { root, del } = await makeProject();
   const bare = await tempDir({ prefix: "runrec-server-" });
@@ -52,6 +55,13 @@ export async function served(count = 2) {
   await Deno.writeTextFile(join(bare, "hooks", "pre-receive"), await documentedHook(), {
     mode: 0o755,
   });
+  if (transaction) {
+    await Deno.writeTextFile(
+      join(bare, "hooks", "reference-transaction"),
+      await documentedHook(TRANSACTION_SECTION),
+      { mode: 0o755 },
+    );
+  }
   const file = join(del, RECORD_FILE);
   const write = (lines: string[]) => Deno.writeTextFile(file, `${lines.join("\n")}\n`);
   const commit = async (message: string) => {
