@@ -30,6 +30,7 @@ import {
   journalOnlyJson,
   journalOnlyLines,
   journalOnlyMessage,
+  journalPath,
 } from "./journal.ts";
 import { keptJournalOf } from "./kept_journals.ts";
 import { foreignLineProblem } from "./put_back_line.ts";
@@ -269,8 +270,7 @@ export async function replaySpool(
           file,
           { holder: "runrec flush", ...options, fsync: false },
           (writer) => {
-            const begun = isGone(writer.path);
-            const sync = synced ? () => syncFile(writer.path, begun) : undefined;
+            const sync = synced ? batchSync(writer.path) : undefined;
             return replayItems(writer, batch, one, sync);
           },
         );
@@ -368,9 +368,28 @@ function readAgain(batch: readonly Queued[], failures: Set<string>): SpoolItem[]
 }
 
 /**
- * Flushes what was written to `file` to the disk; `begun` (the batch created it): its folder's
- * entry too, as an append's new file's (./record_write.ts), or a power cut may leave no file.
+ * The one sync of a batch appended to `file` unsynced, noted under the lock before its first
+ * append: the file, and its journal's notes of the batch's records, as an append syncs both
+ * (./journal.ts `journalAppended`), or a power cut may keep records whose notes it takes; the
+ * folder entry of each the batch created too, as an append's new file's (./record_write.ts).
  */
+function batchSync(file: string): () => void {
+  const journal = journalPath(file);
+  const [begun, journalBegun] = [isGone(file), isGone(journal)];
+  return () => {
+    syncFile(file, begun);
+    try {
+      if (!isGone(journal)) syncFile(journal, journalBegun); // none: no note was written
+    } catch (e) {
+      throw new Error(
+        `${journal}: ${failureReason(e as Error)}: the records are synced, their notes not; ` +
+          "after a power cut, a git command that drops them may not be undone: commit them first",
+      );
+    }
+  };
+}
+
+/** Flushes `file` to the disk, and its folder's entry when `begun` (created since the last). */
 function syncFile(file: string, begun: boolean): void {
   using handle = Deno.openSync(file, { read: true });
   handle.syncSync();
@@ -822,7 +841,7 @@ async function replayLost<Report extends LostRecordsReport>(
       // One fsync for the batch, as flush's replay of a spool; the lines stay in `file`.
       const unsynced = { holder: "runrec flush", ...options, fsync: false };
       await withRecordFile(recordFile, unsynced, (writer) => {
-        const begun = isGone(writer.path);
+        const sync = batchSync(writer.path);
         try {
           // One line: appended, found in the file, or refused; `handled` once it is.
           const replayLine = ({ entry, line }: { entry: SpoolEntry; line: number }) => {
@@ -860,7 +879,7 @@ async function replayLost<Report extends LostRecordsReport>(
           // runs settled, as a spool's replay does for the records before a refused one.
           if (appended.length > 0 && options.fsync !== false) {
             try {
-              syncFile(writer.path, begun);
+              sync();
             } catch (e) {
               report.failures.push(
                 `${recordFile}: ${appended.length} lost record(s) replayed, but fsync failed: ` +

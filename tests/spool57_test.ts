@@ -96,15 +96,19 @@ async function traced(
   }
 }
 
-Deno.test("a RunRecords.csv that flush or flush --from creates has its folder synced, as an emit's new file has: a power cut could leave no file (spool-57 5)", async () => {
+Deno.test("a RunRecords.csv that flush or flush --from creates has its folder synced, as an emit's new file has: a power cut could leave no file (spool-57 5); the journal's notes of a batch are synced with it, and a failed sync of them is said (reviewspool-57 1)", async () => {
   const { root, del } = await makeProject();
   const tmp = await tempDir();
   try {
-    // The folder's fsync after the file's (one before it: .runrec/ made, its entry synced).
+    const journal = join(del, ".runrec", `${RECORD_FILE}.journal`);
+    // The folder's fsync after the file's (one before it: .runrec/ made, its entry synced), and
+    // the journal's after the file's last: the notes of its records, synced as an emit's are.
     const folderSyncs = (trace: string[]) => {
       const syncs = trace.filter((line) => line.includes("fsync("));
       const file = syncs.findIndex((line) => line.includes(`<${join(del, RECORD_FILE)}>)`));
       assert(file >= 0, syncs.join("\n"));
+      const last = syncs.findLastIndex((line) => line.includes(`<${join(del, RECORD_FILE)}>)`));
+      assert(syncs.slice(last).some((line) => line.includes(`<${journal}>)`)), syncs.join("\n"));
       return syncs.slice(file).filter((line) => line.includes(`<${del}>)`)).length;
     };
     spoolMany(del, 30, 1_000);
@@ -119,6 +123,19 @@ Deno.test("a RunRecords.csv that flush or flush --from creates has its folder sy
     assertEquals(from.code, 0, from.stderr);
     assertEquals(folderSyncs(from.trace), 1, from.trace.join("\n"));
     assertEquals((await agentsOf(del)).length, 30);
+    // The journal's sync failing: the records are in, each once, their entries removed; said.
+    const more = spoolMany(del, 30, 10_000, 100);
+    const fault = ["-P", journal, "-e", "inject=fsync:error=EIO"];
+    const failed = await traced("fsync", ["flush", del], fault);
+    assertEquals(failed.code, 1, failed.stderr);
+    assertIncludes(
+      failed.stderr,
+      `${journal}: Input/output error (os error 5): the records are synced, their notes not`,
+    );
+    assertEquals((await agentsOf(del)).slice(30), more);
+    assertEquals([...Deno.readDirSync(join(del, SPOOL_FOLDER))].map((e) => e.name), [
+      ".gitignore",
+    ]);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
