@@ -40,6 +40,7 @@ import { type ByteSource, textLines } from "./text_lines.ts";
 import { agentText } from "./agent_notes.ts";
 import {
   alreadyReplayed,
+  byIdTime,
   chosenRunIdHolder,
   declaredIdOf,
   type DelDirs,
@@ -101,12 +102,6 @@ export function* spoolEntries(delDirs?: DelDirs): Generator<ListedEntry> {
       yield { item, again: () => readSpoolItem({ ...listing, names: [now] }, now) };
     }
   }
-}
-
-/** Spool order of two entry ids, as `bySpoolTime`'s. */
-function byIdTime(a: string, b: string): number {
-  const time = (id: string) => Number(/^[0-9]+/.exec(id)?.[0] ?? 0);
-  return time(a) - time(b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 /**
