@@ -74,8 +74,12 @@ import {
 export interface ListedEntry {
   /** The entry as read now. */
   item: SpoolItem;
-  /** The entry read again (under its new name, if claimed or given back since), or `undefined`. */
-  again: () => SpoolItem | undefined;
+  /**
+   * The entry read again (under its new name, if claimed or given back since), or `undefined`.
+   * Given `namesNow` (its folder's entries by their unclaimed names, listed once for a batch), an
+   * entry gone from its name is looked for there, not by a listing of its own.
+   */
+  again: (namesNow?: (folder: string) => ReadonlyMap<string, string>) => SpoolItem | undefined;
 }
 
 /**
@@ -99,7 +103,14 @@ export function* spoolEntries(delDirs?: DelDirs): Generator<ListedEntry> {
       // Looked for under any other name it has then: claimed, or given back by a failed replay.
       // The name alone is kept, not the entry.
       const now = basename(item.path);
-      yield { item, again: () => readSpoolItem({ ...listing, names: [now] }, now) };
+      const again = (namesNow?: (folder: string) => ReadonlyMap<string, string>) => {
+        const path = join(listing.folder.path, now);
+        const name = namesNow && isGone(path)
+          ? namesNow(listing.folder.path).get(unclaimedName(now))
+          : now;
+        return name === undefined ? undefined : readSpoolItem({ ...listing, names: [name] }, name);
+      };
+      yield { item, again };
     }
   }
 }
@@ -354,12 +365,34 @@ function queuedEntries(delDirs: DelDirs, failures: Set<string>): Queued[] {
  * one that cannot be read now is added to `failures`.
  */
 function readAgain(batch: readonly Queued[], failures: Set<string>): SpoolItem[] {
+  // A folder listed once for the batch, and only if an entry is gone from its name: another
+  // flush emptying the spool meanwhile made each entry's own listing a spool's (N times N names).
+  const listed = new Map<string, ReadonlyMap<string, string>>();
+  const namesNow = (folder: string) => {
+    let names = listed.get(folder);
+    if (names === undefined) listed.set(folder, names = entryNames(folder));
+    return names;
+  };
   return batch.flatMap(({ recordFile, again }) => {
-    const item = again();
+    const item = again(namesNow);
     if (item?.state === "stuck") failures.add(stuckLine(item));
     // Edited meanwhile to name another file: that file's replay (the next flush) takes it.
     return item?.entry?.recordFile === recordFile ? [item] : [];
   });
+}
+
+/** A spool folder's entries, by their unclaimed names (`<id>.json`), each to its name now. */
+function entryNames(folder: string): Map<string, string> {
+  const names = new Map<string, string>();
+  try {
+    for (const { name } of Deno.readDirSync(folder)) names.set(unclaimedName(name), name);
+  } catch { /* cannot be listed now: an entry gone from its name is not found, as before */ }
+  return names;
+}
+
+/** An entry's name without its claim: `<id>.json`. */
+function unclaimedName(name: string): string {
+  return name.replace(/(\.json)\.claim-.*$/, "$1");
 }
 
 /**
