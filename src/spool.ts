@@ -651,9 +651,8 @@ export function readSpoolItem(listing: SpoolListing, name: string): SpoolItem | 
 
 /** Spool order of entry names (`<id>.json`, claimed or not), as {@linkcode bySpoolTime}'s. */
 function byNameTime(a: string, b: string): number {
-  const time = (name: string) => Number(/^[0-9]+/.exec(name)?.[0] ?? 0);
   const id = (name: string) => name.replace(/\.json(\.claim-.*)?$/, "");
-  return time(a) - time(b) || (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0);
+  return byIdTime(id(a), id(b));
 }
 
 /**
@@ -763,9 +762,21 @@ function claim(item: SpoolItem): string | undefined {
  * ```
  */
 export function bySpoolTime(a: SpoolItem, b: SpoolItem): number {
-  const time = (item: SpoolItem) => Number(/^[0-9]+/.exec(item.entry?.id ?? "")?.[0] ?? 0);
-  const id = (item: SpoolItem) => item.entry?.id ?? "";
-  return time(a) - time(b) || (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0);
+  return byIdTime(a.entry?.id ?? "", b.entry?.id ?? "");
+}
+
+/**
+ * Spool order of two entry ids: the milliseconds each starts with, then the id.
+ *
+ * @example
+ * ```ts
+ * import { byIdTime } from "./spool.ts";
+ * ["1767225600001-7-0001-aa", "1767225600000-9-0001-bb"].sort(byIdTime); // the second first
+ * ```
+ */
+export function byIdTime(a: string, b: string): number {
+  const time = (id: string) => Number(/^[0-9]+/.exec(id)?.[0] ?? 0);
+  return time(a) - time(b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 /**

@@ -30,6 +30,7 @@ import {
   journalOnlyJson,
   journalOnlyLines,
   journalOnlyMessage,
+  journalPath,
 } from "./journal.ts";
 import { keptJournalOf } from "./kept_journals.ts";
 import { foreignLineProblem } from "./put_back_line.ts";
@@ -39,6 +40,7 @@ import { type ByteSource, textLines } from "./text_lines.ts";
 import { agentText } from "./agent_notes.ts";
 import {
   alreadyReplayed,
+  byIdTime,
   chosenRunIdHolder,
   declaredIdOf,
   type DelDirs,
@@ -72,8 +74,12 @@ import {
 export interface ListedEntry {
   /** The entry as read now. */
   item: SpoolItem;
-  /** The entry read again (under its new name, if claimed or given back since), or `undefined`. */
-  again: () => SpoolItem | undefined;
+  /**
+   * The entry read again (under its new name, if claimed or given back since), or `undefined`.
+   * Given `namesNow` (its folder's entries by their unclaimed names, listed once for a batch), an
+   * entry gone from its name is looked for there, not by a listing of its own.
+   */
+  again: (namesNow?: (folder: string) => ReadonlyMap<string, string>) => SpoolItem | undefined;
 }
 
 /**
@@ -97,15 +103,16 @@ export function* spoolEntries(delDirs?: DelDirs): Generator<ListedEntry> {
       // Looked for under any other name it has then: claimed, or given back by a failed replay.
       // The name alone is kept, not the entry.
       const now = basename(item.path);
-      yield { item, again: () => readSpoolItem({ ...listing, names: [now] }, now) };
+      const again = (namesNow?: (folder: string) => ReadonlyMap<string, string>) => {
+        const path = join(listing.folder.path, now);
+        const name = namesNow && isGone(path)
+          ? namesNow(listing.folder.path).get(unclaimedName(now))
+          : now;
+        return name === undefined ? undefined : readSpoolItem({ ...listing, names: [name] }, name);
+      };
+      yield { item, again };
     }
   }
-}
-
-/** Spool order of two entry ids, as `bySpoolTime`'s. */
-function byIdTime(a: string, b: string): number {
-  const time = (id: string) => Number(/^[0-9]+/.exec(id)?.[0] ?? 0);
-  return time(a) - time(b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 /**
@@ -269,8 +276,7 @@ export async function replaySpool(
           file,
           { holder: "runrec flush", ...options, fsync: false },
           (writer) => {
-            const begun = isGone(writer.path);
-            const sync = synced ? () => syncFile(writer.path, begun) : undefined;
+            const sync = synced ? batchSync(writer.path) : undefined;
             return replayItems(writer, batch, one, sync);
           },
         );
@@ -359,18 +365,59 @@ function queuedEntries(delDirs: DelDirs, failures: Set<string>): Queued[] {
  * one that cannot be read now is added to `failures`.
  */
 function readAgain(batch: readonly Queued[], failures: Set<string>): SpoolItem[] {
+  // A folder listed once for the batch, and only if an entry is gone from its name: another
+  // flush emptying the spool meanwhile made each entry's own listing a spool's (N times N names).
+  const listed = new Map<string, ReadonlyMap<string, string>>();
+  const namesNow = (folder: string) => {
+    let names = listed.get(folder);
+    if (names === undefined) listed.set(folder, names = entryNames(folder));
+    return names;
+  };
   return batch.flatMap(({ recordFile, again }) => {
-    const item = again();
+    const item = again(namesNow);
     if (item?.state === "stuck") failures.add(stuckLine(item));
     // Edited meanwhile to name another file: that file's replay (the next flush) takes it.
     return item?.entry?.recordFile === recordFile ? [item] : [];
   });
 }
 
+/** A spool folder's entries, by their unclaimed names (`<id>.json`), each to its name now. */
+function entryNames(folder: string): Map<string, string> {
+  const names = new Map<string, string>();
+  try {
+    for (const { name } of Deno.readDirSync(folder)) names.set(unclaimedName(name), name);
+  } catch { /* cannot be listed now: an entry gone from its name is not found, as before */ }
+  return names;
+}
+
+/** An entry's name without its claim: `<id>.json`. */
+function unclaimedName(name: string): string {
+  return name.replace(/(\.json)\.claim-.*$/, "$1");
+}
+
 /**
- * Flushes what was written to `file` to the disk; `begun` (the batch created it): its folder's
- * entry too, as an append's new file's (./record_write.ts), or a power cut may leave no file.
+ * The one sync of a batch appended to `file` unsynced, noted under the lock before its first
+ * append: the file, and its journal's notes of the batch's records, as an append syncs both
+ * (./journal.ts `journalAppended`), or a power cut may keep records whose notes it takes; the
+ * folder entry of each the batch created too, as an append's new file's (./record_write.ts).
  */
+function batchSync(file: string): () => void {
+  const journal = journalPath(file);
+  const [begun, journalBegun] = [isGone(file), isGone(journal)];
+  return () => {
+    syncFile(file, begun);
+    try {
+      if (!isGone(journal)) syncFile(journal, journalBegun); // none: no note was written
+    } catch (e) {
+      throw new Error(
+        `${journal}: ${failureReason(e as Error)}: the records are synced, their notes not; ` +
+          "after a power cut, a git command that drops them may not be undone: commit them first",
+      );
+    }
+  };
+}
+
+/** Flushes `file` to the disk, and its folder's entry when `begun` (created since the last). */
 function syncFile(file: string, begun: boolean): void {
   using handle = Deno.openSync(file, { read: true });
   handle.syncSync();
@@ -822,7 +869,7 @@ async function replayLost<Report extends LostRecordsReport>(
       // One fsync for the batch, as flush's replay of a spool; the lines stay in `file`.
       const unsynced = { holder: "runrec flush", ...options, fsync: false };
       await withRecordFile(recordFile, unsynced, (writer) => {
-        const begun = isGone(writer.path);
+        const sync = batchSync(writer.path);
         try {
           // One line: appended, found in the file, or refused; `handled` once it is.
           const replayLine = ({ entry, line }: { entry: SpoolEntry; line: number }) => {
@@ -860,7 +907,7 @@ async function replayLost<Report extends LostRecordsReport>(
           // runs settled, as a spool's replay does for the records before a refused one.
           if (appended.length > 0 && options.fsync !== false) {
             try {
-              syncFile(writer.path, begun);
+              sync();
             } catch (e) {
               report.failures.push(
                 `${recordFile}: ${appended.length} lost record(s) replayed, but fsync failed: ` +

@@ -15,6 +15,7 @@ import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { makeProject, sampleDraft, tempDir } from "./fixtures.ts";
 import { agentsOf, recordsOf, RUNREC } from "./support/runs.ts";
 import { saveLostMany, spoolMany } from "./support/spooled.ts";
+import { waitFor } from "./support/held.ts";
 import { runCliProcess } from "./cli.ts";
 import { newSpoolEntry, SPOOL_FOLDER, writeEntry } from "../src/spool.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
@@ -96,15 +97,19 @@ async function traced(
   }
 }
 
-Deno.test("a RunRecords.csv that flush or flush --from creates has its folder synced, as an emit's new file has: a power cut could leave no file (spool-57 5)", async () => {
+Deno.test("a RunRecords.csv that flush or flush --from creates has its folder synced, as an emit's new file has: a power cut could leave no file (spool-57 5); the journal's notes of a batch are synced with it, and a failed sync of them is said (reviewspool-57 1)", async () => {
   const { root, del } = await makeProject();
   const tmp = await tempDir();
   try {
-    // The folder's fsync after the file's (one before it: .runrec/ made, its entry synced).
+    const journal = join(del, ".runrec", `${RECORD_FILE}.journal`);
+    // The folder's fsync after the file's (one before it: .runrec/ made, its entry synced), and
+    // the journal's after the file's last: the notes of its records, synced as an emit's are.
     const folderSyncs = (trace: string[]) => {
       const syncs = trace.filter((line) => line.includes("fsync("));
       const file = syncs.findIndex((line) => line.includes(`<${join(del, RECORD_FILE)}>)`));
       assert(file >= 0, syncs.join("\n"));
+      const last = syncs.findLastIndex((line) => line.includes(`<${join(del, RECORD_FILE)}>)`));
+      assert(syncs.slice(last).some((line) => line.includes(`<${journal}>)`)), syncs.join("\n"));
       return syncs.slice(file).filter((line) => line.includes(`<${del}>)`)).length;
     };
     spoolMany(del, 30, 1_000);
@@ -119,6 +124,19 @@ Deno.test("a RunRecords.csv that flush or flush --from creates has its folder sy
     assertEquals(from.code, 0, from.stderr);
     assertEquals(folderSyncs(from.trace), 1, from.trace.join("\n"));
     assertEquals((await agentsOf(del)).length, 30);
+    // The journal's sync failing: the records are in, each once, their entries removed; said.
+    const more = spoolMany(del, 30, 10_000, 100);
+    const fault = ["-P", journal, "-e", "inject=fsync:error=EIO"];
+    const failed = await traced("fsync", ["flush", del], fault);
+    assertEquals(failed.code, 1, failed.stderr);
+    assertIncludes(
+      failed.stderr,
+      `${journal}: Input/output error (os error 5): the records are synced, their notes not`,
+    );
+    assertEquals((await agentsOf(del)).slice(30), more);
+    assertEquals([...Deno.readDirSync(join(del, SPOOL_FOLDER))].map((e) => e.name), [
+      ".gitignore",
+    ]);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -234,6 +252,53 @@ Deno.test("an emit's count of the records waiting past its batch says they were 
     assertIncludes(flushed.stderr, "STUCK");
     assertIncludes(flushed.stderr, "9999999999998-1-0001-deadbeef.json: unreadable spool entry");
     assertEquals((await agentsOf(del)).filter((a) => a !== "OWN"), agents);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("a flush whose later batches' entries another replayer appended meanwhile lists their folder once a batch, not once an entry: N gone entries cost N listings of the spool (reviewspool-57 4)", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  try {
+    spoolMany(del, 200, 3_000);
+    const spool = join(del, SPOOL_FOLDER);
+    const out = join(tmp, "trace");
+    // Stopped at its first batch's sync, the listing done: the rest is taken away meanwhile.
+    const flush = new Deno.Command("strace", {
+      args: [
+        ...["-f", "-qq", "-o", out, "-P", join(del, RECORD_FILE), "-P", spool],
+        ...["-e", "trace=fsync,getdents64", "-e", "inject=fsync:signal=STOP:when=1"],
+        ...[...RUNREC, "flush", del],
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    const trace = async () => {
+      try {
+        return (await Deno.readTextFile(out)).split("\n");
+      } catch {
+        return [];
+      }
+    };
+    await waitFor(async () => (await trace()).some((l) => l.includes("fsync(")), "the sync");
+    const pid = Number((await trace()).find((l) => l.includes("fsync("))!.split(" ")[0]);
+    let gone = 0;
+    for (const { name } of Deno.readDirSync(spool)) {
+      if (!name.endsWith(".json")) continue; // claimed: the batch being replayed
+      Deno.removeSync(join(spool, name));
+      gone++;
+    }
+    Deno.kill(pid, "SIGCONT");
+    const { code, stderr } = await flush.output();
+    assertEquals(code, 0, new TextDecoder().decode(stderr));
+    const listings = (await trace()).filter((l) => l.includes("getdents64(")).length;
+    console.log(`${gone} entries gone, ${listings} getdents64 of the spool`);
+    assert(gone > 100, `${gone} gone`);
+    assert(listings < 40, `${listings} getdents64`);
+    assertEquals((await agentsOf(del)).length, 200 - gone);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
