@@ -15,23 +15,10 @@
 import { dirname, join } from "node:path";
 import { fileStatOf } from "../../src/hash.ts";
 import { HASH_CACHE_FILE } from "../../src/hash_cache.ts";
-import { DELIVERABLE_FOLDER } from "../../src/deliverable.ts";
+import { deliverables } from "./stale_floor.ts";
 
 /** What a verdict of a deliverable folder would depend on beside its inputs and outputs. */
 const OWN = ["", "RunRecords.csv", "_CONTEXT.md", "_STATUS.md", "_REFERENCES.md"];
-
-/** The deliverable folders beneath `dir`, each listed once (the search's listing). */
-function deliverables(dir: string, found: string[] = []): string[] {
-  for (const entry of Deno.readDirSync(dir)) {
-    if (!entry.isDirectory) continue;
-    const path = `${dir}/${entry.name}`;
-    if (DELIVERABLE_FOLDER.test(entry.name)) {
-      [...Deno.readDirSync(path)];
-      found.push(path);
-    } else if (entry.name !== ".git") deliverables(path, found);
-  }
-  return found;
-}
 
 /**
  * Runs the floor over `root` (a git repository whose hash cache is filled) with the verdicts of
