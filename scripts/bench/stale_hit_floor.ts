@@ -21,6 +21,25 @@ import { deliverables } from "./stale_floor.ts";
 const OWN = ["", "RunRecords.csv", "_CONTEXT.md", "_STATUS.md", "_REFERENCES.md"];
 
 /**
+ * The files whose hashes `root`'s hash cache holds: after its header, a line a folder, the folder
+ * (JSON, ending in `/`), a tab, and its files' entries by name (JSON).
+ *
+ * @example
+ * ```ts
+ * import { cachedPaths } from "./stale_hit_floor.ts";
+ * console.log(cachedPaths("/tmp/bench/root").length);
+ * ```
+ */
+export function cachedPaths(root: string): string[] {
+  const [, ...lines] = Deno.readTextFileSync(join(root, ".git", HASH_CACHE_FILE)).split("\n");
+  return lines.filter((line) => line.includes("\t")).flatMap((line) => {
+    const tab = line.indexOf("\t");
+    const folder: string = JSON.parse(line.slice(0, tab));
+    return Object.keys(JSON.parse(line.slice(tab + 1))).map((name) => folder + name);
+  });
+}
+
+/**
  * Runs the floor over `root` (a git repository whose hash cache is filled) with the verdicts of
  * `verdicts` (a file); returns the paths it looked at.
  *
@@ -32,9 +51,8 @@ const OWN = ["", "RunRecords.csv", "_CONTEXT.md", "_STATUS.md", "_REFERENCES.md"
  */
 export function staleHitFloor(root: string, verdicts: string): string[] {
   const folders = deliverables(root);
-  const hashes = JSON.parse(Deno.readTextFileSync(join(root, ".git", HASH_CACHE_FILE)));
   const kept = JSON.parse(Deno.readTextFileSync(verdicts));
-  const paths = new Set<string>(Object.keys(hashes.entries));
+  const paths = new Set<string>(cachedPaths(root));
   for (const folder of folders) {
     for (const name of OWN) paths.add(name === "" ? folder : `${folder}/${name}`);
   }
