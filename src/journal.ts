@@ -44,7 +44,7 @@ import { optionalEnv, optionalUptimeMs } from "./optional_access.ts";
 import { hostname } from "./lock.ts";
 import { ReadOn } from "./appended.ts";
 import { sha256Hex } from "./sha256.ts";
-import { shellWord } from "./shell_word.ts";
+import { pathArgument, shellWord } from "./shell_word.ts";
 import {
   keepJournal,
   type KeptCopies,
@@ -505,11 +505,9 @@ async function grepPaths(
  * ```
  */
 export function awaitingPutBackWarning(shown: string, runIds: readonly string[]): string {
-  // A folder starting with `-` would be read as options.
-  const dir = dirname(shown).startsWith("-") ? `./${dirname(shown)}` : dirname(shown);
   return `${shown}: ${runIds.length} record(s) a git command (checkout, reset, pull) took out of ` +
     `it wait in its journal, in no file: ${runIds.join(", ")}; the next append puts them back, ` +
-    `or runrec flush ${shellWord(dir)} now (before a commit, which would lack them)`;
+    `or runrec flush ${pathArgument(dirname(shown))} now (before a commit, which would lack them)`;
 }
 
 /**
@@ -870,7 +868,7 @@ export function journalOnlyJson(recordFile: string, lost: JournalOnlyLine): Jour
       : lost.commit === undefined
       ? `runrec flush --from ${shellWord(journalOf(recordFile, lost))}`
       : lost.removed === undefined
-      ? `git checkout ${lost.commit} && runrec flush ${shellWord(dirname(recordFile))}`
+      ? `git checkout ${lost.commit} && runrec flush ${pathArgument(dirname(recordFile))}`
       : `git checkout ${lost.commit} && runrec flush --from ${shellWord(lost.removed.path)}`,
   };
 }
@@ -919,7 +917,7 @@ export function journalOnlyMessage(recordFile: string, lost: JournalOnlyLine): s
     // removed work tree's line, `flush --from` of its kept journal.
     const there = lost.removed === undefined
       ? `runrec flush ${
-        shellWord(dirname(recordFile))
+        pathArgument(dirname(recordFile))
       } puts it back, or names the command that does`
       : `runrec flush --from ${shellWord(journal)} appends it`;
     return `${lost.runId} is in no file, branch, tag or stash, only in ${only} ` +

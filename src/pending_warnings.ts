@@ -6,7 +6,7 @@
  * @module
  */
 import { basename } from "./path.ts";
-import { shellWord } from "./shell_word.ts";
+import { pathArgument, shellWord } from "./shell_word.ts";
 import { oneLine } from "./names.ts";
 import { rootOutOfSight } from "./deliverable.ts";
 import { listPendingRuns, type PendingItem } from "./pending.ts";
@@ -141,7 +141,9 @@ function describeRecordedPending(
   if (found.runId === undefined) {
     // A finish of a read-only folder leaves the file beside its spooled record.
     return `${run} is recorded: its record waits in the spool, ${found.spooledIn}; not to be ` +
-      `finished again: runrec flush ${shellWord(delDir)} appends it and removes its pending file`;
+      `finished again: runrec flush ${
+        pathArgument(delDir)
+      } appends it and removes its pending file`;
   }
   // A read-only finish stopped before its removal left the file; else it came back.
   const why = found.finishedReadOnly

@@ -21,7 +21,7 @@ import { parseDuration, parseInstant } from "./time.ts";
 import { REAPED_ERROR, RETRIED_START_NOTE } from "./run_files.ts";
 import type { PendingRun } from "./pending.ts";
 import { namesRun, runIdNote } from "./run_ids.ts";
-import { shellWord } from "./shell_word.ts";
+import { pathArgument } from "./shell_word.ts";
 
 /** A run as the record-file lookups know it: by its id alone (see {@linkcode recordedRuns}). */
 export interface RunKey {
@@ -303,7 +303,7 @@ export function spooledRecordPlace(
   found: Pick<RunRecordFound, "spooledIn" | "stuck">,
   place: string,
 ): string {
-  const flush = `runrec flush ${shellWord(place)}`;
+  const flush = `runrec flush ${pathArgument(place)}`;
   return found.stuck === undefined
     ? `waits in the spool, ${found.spooledIn}: ${flush} appends it`
     : `is in the spool, ${found.spooledIn}, STUCK (${found.stuck}): ${flush} appends it once ` +

@@ -95,7 +95,7 @@ import { RECORD_FILE } from "./deliverable.ts";
 import { checkAppendOptions } from "./append_types.ts";
 import { RecordTooLarge } from "./record_limits.ts";
 import { seqAtMark } from "./seq_allocation.ts";
-import { shellWord } from "./shell_word.ts";
+import { pathArgument, shellWord } from "./shell_word.ts";
 import { optionalEnv } from "./optional_access.ts";
 import type { FinishOptions, FinishReport } from "./finish_report.ts";
 import type { StartRunOptions, WithRunOptions } from "./run_options.ts";
@@ -860,7 +860,7 @@ async function finishReadOnly(
     const outcome = readOnly.reaped || found?.reaped
       ? await finishReaped(delDir, held, undefined, report, options)
       : await finishClaimed(delDir, held, undefined, report, options);
-    const again = `runrec flush ${shellWord(delDir)}`;
+    const again = `runrec flush ${pathArgument(delDir)}`;
     if (outcome.written || outcome.unconfirmed) {
       // The folder became writable before the write: the record is in the file, as a finish's.
       try {
@@ -1127,7 +1127,7 @@ export async function finishClaimed(
       : `removed during the run: its record waits in ${outcome.spooledTo}; once the folder is ` +
         "back (git checkout)";
     outcome.warnings.push(
-      `${delDir}: ${gone}, runrec flush ${shellWord(delDir)} appends it` +
+      `${delDir}: ${gone}, runrec flush ${pathArgument(delDir)} appends it` +
         (outcome.lost
           ? "; the lost-record line below carries it too, should the folder not come back " +
             "there (a removed worktree): keep it; flush --from appends it once, whichever first"

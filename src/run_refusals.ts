@@ -17,7 +17,7 @@ import { listPendingRuns, outsidePendingFolder } from "./pending.ts";
 import { type MarkerHeld, markerHeldBy } from "./finish_markers.ts";
 import { type RunRecordFound, spooledRecordPlace } from "./recorded_runs.ts";
 import { RUN_STATUSES } from "./schema.ts";
-import { shellWord } from "./shell_word.ts";
+import { pathArgument, shellWord } from "./shell_word.ts";
 
 /**
  * A run no record can hold (over the line limit): its pending run is gone, so not "still pending".
@@ -258,7 +258,9 @@ export function recordedError(
     : found.journaledAt === undefined || found.heldByGit
     ? "nothing more is needed (an emit would record the run twice)"
     : "no emit while that record may be there (it would record the run twice); once no git " +
-      `command runs and no stash holds it, runrec flush ${shellWord(place)} puts it back if git ` +
+      `command runs and no stash holds it, runrec flush ${
+        pathArgument(place)
+      } puts it back if git ` +
       "dropped it, and a record runrec log still lacks after that was removed by hand: only " +
       "then may the run be recorded again";
   return new InputError(

@@ -46,3 +46,18 @@ export function shellWord(word: string): string {
   );
   return `$'${spelt.join("")}'`;
 }
+
+/**
+ * A path as the folder argument of a runrec command a message suggests: {@linkcode shellWord} of
+ * it, a relative path starting with `-` written `./-…`, which runrec would read as options.
+ *
+ * @example
+ * ```ts
+ * import { pathArgument } from "./shell_word.ts";
+ * pathArgument("-PKG-02/DEL-02-01_X"); // "./-PKG-02/DEL-02-01_X"
+ * pathArgument("My Folder"); // "'My Folder'"
+ * ```
+ */
+export function pathArgument(path: string): string {
+  return shellWord(path.startsWith("-") ? `./${path}` : path);
+}

@@ -41,7 +41,7 @@ import {
 import { linesHolding, runIdOfLine } from "./record_lines.ts";
 import { deliverableIdOfLine } from "./moved_records.ts";
 import { recordsOfRun } from "./records_of_run.ts";
-import { shellWord } from "./shell_word.ts";
+import { pathArgument, shellWord } from "./shell_word.ts";
 import { jsonText } from "./json_text.ts";
 import { REAPED_ERROR, settleRecordedRuns } from "./run_files.ts";
 import { agentText, NAMED_RUNS } from "./agent_notes.ts";
@@ -312,7 +312,7 @@ export function spoolRecord(delDir: string, entry: SpoolEntry): SpoolResult {
       // `git clean -ffdx`), `git stash --all`, `git worktree remove` of a linked worktree.
       const caution = folder.delDir === undefined
         ? outsideCaution(folder, delDir)
-        : `it waits there until the next write or runrec flush ${shellWord(folder.delDir)}; ` +
+        : `it waits there until the next write or runrec flush ${pathArgument(folder.delDir)}; ` +
           "git clean -x, git stash --all and git worktree remove take it away: flush first";
       return { path, skipped, caution };
     } catch (e) {
@@ -860,7 +860,7 @@ export class RunIdTaken extends Error {
     entry: SpoolEntry,
     holder: string,
     kind = "entry",
-    then = `runrec flush ${shellWord(dirname(file))}`,
+    then = `runrec flush ${pathArgument(dirname(file))}`,
   ) {
     super(
       `its RunID ${entry.draft.RunID}, set in the ${kind} (runrec sets none in a spooled ` +
@@ -977,7 +977,7 @@ function leftUnreadLine(
     ...[...unread].map(([folder, n]) => `${n} entries of ${folder} not read (any file's)`),
   ];
   return `${file}: ${parts.join("; ")}: each append replays the oldest 256 KiB of this file's; ` +
-    `runrec flush ${shellWord(dirname(file))} appends them, naming any it cannot (STUCK)`;
+    `runrec flush ${pathArgument(dirname(file))} appends them, naming any it cannot (STUCK)`;
 }
 
 /** Why a file took none of a replay's records, and how many were left untried for it. */
@@ -1053,7 +1053,7 @@ export function replayItems(
  */
 export function notTriedLine(file: string, { why, untried }: Refused): string {
   return `${file}: ${untried} more spooled record(s) not tried, the file refusing the one before ` +
-    `(${why}); they wait for runrec flush ${shellWord(dirname(file))} once it can be written`;
+    `(${why}); they wait for runrec flush ${pathArgument(dirname(file))} once it can be written`;
 }
 
 /** An entry whose record a replay appended, to be removed once its batch is synced. */

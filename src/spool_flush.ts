@@ -35,7 +35,7 @@ import {
 import { keptJournalOf } from "./kept_journals.ts";
 import { foreignLineProblem } from "./put_back_line.ts";
 import { readEarlierSeqs } from "./seq_allocation.ts";
-import { shellWord } from "./shell_word.ts";
+import { pathArgument, shellWord } from "./shell_word.ts";
 import { type ByteSource, textLines } from "./text_lines.ts";
 import { agentText } from "./agent_notes.ts";
 import {
@@ -283,7 +283,7 @@ export async function replaySpool(
       } catch (e) {
         // A lock held past the wait is let go in time: say what to run then.
         const then = e instanceof LockRefusedError && e.kind === "held"
-          ? `; runrec flush ${shellWord(dirname(file))} again once it is free`
+          ? `; runrec flush ${pathArgument(dirname(file))} again once it is free`
           : "";
         left.add(
           `${file}: ${from(i)} spooled record(s) not replayed: ${firstMessageLine(e)}${then}`,
@@ -492,7 +492,7 @@ function namedDirs(delDirs: DelDirs): string[] {
 function goneFolderLine(path: string, entry: SpoolEntry, delDirs: DelDirs): string {
   const home = homeOf(entry, delDirs);
   const move = home
-    ? `${join(home, SPOOL_FOLDER)}/ (mkdir it) and runrec flush ${shellWord(home)}`
+    ? `${join(home, SPOOL_FOLDER)}/ (mkdir it) and runrec flush ${pathArgument(home)}`
     : `the ${SPOOL_FOLDER}/ of the folder this record belongs to (mkdir it) and runrec flush ` +
       "that folder";
   return `STUCK: ${path}: its deliverable folder ${dirname(entry.recordFile)} is gone (renamed, ` +

@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve } from "./path.ts";
 import { RECORD_FILE } from "./deliverable.ts";
 import { deliverableFolders } from "./targets.ts";
 import { kindOf } from "./walk.ts";
-import { shellWord } from "./shell_word.ts";
+import { pathArgument } from "./shell_word.ts";
 import {
   listSpoolFolder,
   outsideFolders,
@@ -127,6 +127,6 @@ export function describePending(p: PendingRecords): string {
   }
   if (p.stuck.length > 0) parts.push(`${p.stuck.length} STUCK (${p.stuck.join("; ")})`);
   return `${p.recordFile}: ${parts.join(", ")}; append them with runrec flush ${
-    shellWord(dirname(p.recordFile))
+    pathArgument(dirname(p.recordFile))
   }`;
 }

@@ -12,22 +12,21 @@
  * @module
  */
 import { join } from "node:path";
-import { cli, DEL, KEPT, repository, workTree } from "./support/work_tree_project.ts";
+import {
+  cli,
+  DEL,
+  KEPT,
+  killAgent,
+  killedRun,
+  repository,
+  runsOfB,
+  sleepingAgent,
+  workTree,
+} from "./support/work_tree_project.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { git } from "./fixtures.ts";
-import { recordsOf, RUNREC } from "./support/runs.ts";
+import { RUNREC } from "./support/runs.ts";
 import { whileReadOnly } from "./support/read_only.ts";
-
-/** A process standing for an agent, to be killed. */
-function agent(): Deno.ChildProcess {
-  return new Deno.Command("sleep", { args: ["600"], stdout: "null", stderr: "null" }).spawn();
-}
-
-/** Kills `child` with SIGKILL and waits for its end. */
-async function kill(child: Deno.ChildProcess): Promise<void> {
-  child.kill("SIGKILL");
-  await child.status;
-}
 
 /**
  * A repository with a linked work tree on branch `t2` whose agent B started a run on the
@@ -36,17 +35,9 @@ async function kill(child: Deno.ChildProcess): Promise<void> {
 async function killedRunRemoved() {
   const { root, env } = await repository();
   const wt = await workTree(root, "-b", "t2");
-  const process = agent();
-  const started = await cli(wt, env, "start", DEL, "--agent", "B", "--pid", `${process.pid}`);
-  assertEquals(started.code, 0, started.stderr);
-  await kill(process);
+  const token = await killedRun(wt, env);
   await git(root, "worktree", "remove", wt);
-  return { root, env, wt, token: started.stdout.trim() };
-}
-
-/** The records of agent B in `del`. */
-async function runsOfB(del: string) {
-  return (await recordsOf(del)).filter((r) => r.AgentName === "B");
+  return { root, env, wt, token };
 }
 
 /** The kept copies of pending runs in the common git folder of `root`. */
@@ -163,7 +154,7 @@ Deno.test("a reap of a removed work tree's run killed (SIGKILL) with the copy cl
 Deno.test("a finish in a linked work tree killed (SIGKILL) after its record, before removing the run's copy; the branch committed, the work tree removed: reap in the main work tree removes the copy, writes no FAILED record", async () => {
   const { root, env } = await repository();
   const wt = await workTree(root, "-b", "t2");
-  const process = agent();
+  const process = sleepingAgent();
   const started = await cli(wt, env, "start", DEL, "--agent", "B", "--pid", `${process.pid}`);
   assertEquals(started.code, 0, started.stderr);
   const [copy] = await keptRuns(root);
@@ -181,7 +172,7 @@ Deno.test("a finish in a linked work tree killed (SIGKILL) after its record, bef
     stderr: "null",
   }).output();
   assertEquals(finish.signal, "SIGKILL");
-  await kill(process);
+  await killAgent(process);
   assertEquals((await runsOfB(join(wt, DEL))).map((r) => r.RunStatus), ["SUCCESS"]);
   assertEquals(await keptRuns(root), [copy]);
   await git(wt, "commit", "-qam", "B's run");
@@ -205,10 +196,7 @@ Deno.test("a removed work tree's killed run: left and said while git lists its d
     0,
   );
   assertEquals(await keptRuns(root), []);
-  const process = agent();
-  const started = await cli(wt, env, "start", DEL, "--agent", "B", "--pid", `${process.pid}`);
-  assertEquals(started.code, 0, started.stderr);
-  await kill(process);
+  await killedRun(wt, env);
   await Deno.remove(wt, { recursive: true });
   const moved = DEL.replace("DEL-01-02_Thing", "DEL-01-02_Renamed");
   await git(root, "mv", DEL, moved);
@@ -232,7 +220,7 @@ Deno.test("a removed work tree's killed run: left and said while git lists its d
 Deno.test("a finish in a linked work tree while the common git folder's kept copies are read-only (a bind mount): its journal's copy misses the record and its run's copy stays; the branch committed and the work tree removed, reap finds the record on the branch and writes no FAILED record", async () => {
   const { root, env } = await repository();
   const wt = await workTree(root, "-b", "t2");
-  const process = agent();
+  const process = sleepingAgent();
   const started = await cli(wt, env, "start", DEL, "--agent", "B", "--pid", `${process.pid}`);
   assertEquals(started.code, 0, started.stderr);
   const [tree] = [...Deno.readDirSync(join(root, KEPT))].map((e) => join(root, KEPT, e.name));
@@ -240,7 +228,7 @@ Deno.test("a finish in a linked work tree while the common git folder's kept cop
     const finish = await cli(wt, env, "finish", started.stdout.trim(), "--status", "SUCCESS");
     assertEquals(finish.code, 0, finish.stderr);
   });
-  await kill(process);
+  await killAgent(process);
   assertEquals((await keptRuns(root)).length, 1);
   await git(wt, "commit", "-qam", "B's run");
   await git(root, "worktree", "remove", wt);

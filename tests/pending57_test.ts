@@ -14,36 +14,20 @@
  * @module
  */
 import { join } from "node:path";
-import { cli, DEL, keptRuns, repository } from "./support/work_tree_project.ts";
+import {
+  cli,
+  DEL,
+  keptRuns,
+  killAgent,
+  killedRun,
+  repository,
+  runsOfB,
+  sleepingAgent,
+} from "./support/work_tree_project.ts";
 import { mountReadOnly, unmount } from "./support/read_only.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { git } from "./fixtures.ts";
 import { recordsOf, RUNREC } from "./support/runs.ts";
-
-/** A process standing for an agent, to be killed. */
-function agent(): Deno.ChildProcess {
-  return new Deno.Command("sleep", { args: ["600"], stdout: "null", stderr: "null" }).spawn();
-}
-
-/** Kills `child` with SIGKILL and waits for its end. */
-async function kill(child: Deno.ChildProcess): Promise<void> {
-  child.kill("SIGKILL");
-  await child.status;
-}
-
-/** The records of agent B in `del`. */
-async function runsOfB(del: string) {
-  return (await recordsOf(del)).filter((r) => r.AgentName === "B");
-}
-
-/** A run of agent B started in `cwd`'s `DEL`, its agent killed: its token. */
-async function killedRun(cwd: string, env: Record<string, string>): Promise<string> {
-  const process = agent();
-  const started = await cli(cwd, env, "start", DEL, "--agent", "B", "--pid", `${process.pid}`);
-  assertEquals(started.code, 0, started.stderr);
-  await kill(process);
-  return started.stdout.trim();
-}
 
 /** The run id of a token. */
 function killedId(token: string): string {
@@ -157,8 +141,8 @@ async function processAt(pid: number): Promise<() => Promise<void>> {
 
 /** A free pid: one of a process just ended. */
 async function freePid(): Promise<number> {
-  const ended = agent();
-  await kill(ended);
+  const ended = sleepingAgent();
+  await killAgent(ended);
   return ended.pid;
 }
 

@@ -12,8 +12,8 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "./assert.ts";
 import { makeProject, sampleDraft, tempDir } from "./fixtures.ts";
-import { agentsOf, RUNREC, RUNREC_SH } from "./support/runs.ts";
-import { spoolMany } from "./support/spooled.ts";
+import { agentsOf, RUNREC_SH, runrecUnder } from "./support/runs.ts";
+import { madeUserSpool, spoolMany } from "./support/spooled.ts";
 import { runCliProcess } from "./cli.ts";
 import { lostRecordLine, newSpoolEntry, SPOOL_FOLDER, writeEntry } from "../src/spool.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
@@ -23,19 +23,12 @@ function entriesIn(folder: string): string[] {
   return [...Deno.readDirSync(folder)].map((e) => e.name).filter((name) => name.includes(".json"));
 }
 
-/** The user's spool folder in `tmp` (what `TMPDIR=tmp runrec` looks in), made mode 700. */
-async function userSpool(tmp: string): Promise<string> {
-  const folder = join(tmp, `runrec-spool-${Deno.uid()}`);
-  await Deno.mkdir(folder, { mode: 0o700 });
-  return folder;
-}
-
 Deno.test("flush --json whose printout fails counts as still spooled the records it fails for in the user's spool: a gone folder's beneath the root, an unreadable entry; it said 0 (review3-56 1)", async () => {
   const { root, del } = await makeProject();
   const tmp = await tempDir();
   try {
     const agents = spoolMany(del, 30, 100);
-    const spool = await userSpool(tmp);
+    const spool = await madeUserSpool(tmp);
     // A deliverable beneath the root whose folder is gone (renamed, removed): its record stays.
     const gone = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-05_Gone", RECORD_FILE);
     writeEntry(
@@ -65,20 +58,12 @@ Deno.test("flush whose batch fsync fails names each batch's records, none folded
   try {
     const agents = spoolMany(del, 60, 10_000);
     const file = join(del, RECORD_FILE);
-    const run = await new Deno.Command("strace", {
-      args: [
-        ...["-f", "-qq", "-o", "/dev/null", "-P", file],
-        ...["-e", "trace=fsync", "-e", "inject=fsync:error=EIO"],
-        ...RUNREC,
-        ...["flush", del],
-      ],
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).output();
-    const stderr = new TextDecoder().decode(run.stderr);
-    assertEquals(run.code, 1, stderr);
+    const fault = ["-P", file, "-e", "trace=fsync", "-e", "inject=fsync:error=EIO"];
+    const { code, stderr } = await runrecUnder(
+      ["strace", "-f", "-qq", "-o", "/dev/null", ...fault],
+      ["flush", del],
+    );
+    assertEquals(code, 1, stderr);
     const named = [...stderr.matchAll(/: ([0-9]+) record\(s\) replayed, but fsync failed \(RUN-/g)]
       .reduce((n, m) => n + Number(m[1]), 0);
     assertEquals(named, 60, stderr);
@@ -114,20 +99,12 @@ Deno.test("flush --from whose append fails mid-batch (ENOSPC) settles the runs o
     const saved = join(tmp, "lost.txt");
     await Deno.writeTextFile(saved, lines.join("\n") + "\n");
     // The fourth record's write finds the disk full: three are in the file.
-    const run = await new Deno.Command("strace", {
-      args: [
-        ...["-f", "-qq", "-o", "/dev/null", "-P", join(del, RECORD_FILE)],
-        ...["-e", "trace=write", "-e", "inject=write:error=ENOSPC:when=4"],
-        ...RUNREC,
-        ...["flush", "--from", saved],
-      ],
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).output();
-    const stderr = new TextDecoder().decode(run.stderr);
-    assertEquals(run.code, 1, stderr);
+    const full = ["-e", "trace=write", "-e", "inject=write:error=ENOSPC:when=4"];
+    const { code, stderr } = await runrecUnder(
+      ["strace", "-f", "-qq", "-o", "/dev/null", "-P", join(del, RECORD_FILE), ...full],
+      ["flush", "--from", saved],
+    );
+    assertEquals(code, 1, stderr);
     assertEquals(await agentsOf(del), ["A0", "A1", "A2"], stderr);
     // Said as what happened (spool-57 6): it was "lost records not replayed", of a batch of 3 in.
     assert(

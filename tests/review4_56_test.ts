@@ -13,16 +13,19 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { cli, DEL, filesBeneath, keptRuns, repository } from "./support/work_tree_project.ts";
+import {
+  cli,
+  DEL,
+  filesBeneath,
+  keptRuns,
+  killedRun,
+  repository,
+  runsOfB,
+} from "./support/work_tree_project.ts";
 import { mountReadOnly, sh, unmount } from "./support/read_only.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { git, tempDir } from "./fixtures.ts";
-import { recordsOf, RUNREC } from "./support/runs.ts";
-
-/** The records of agent B in `del`. */
-async function runsOfB(del: string) {
-  return (await recordsOf(del)).filter((r) => r.AgentName === "B");
-}
+import { RUNREC } from "./support/runs.ts";
 
 /**
  * A linked work tree `t2` on a tmpfs mounted for `body` (another file system than the common git
@@ -40,14 +43,9 @@ async function runOnOtherFileSystem(
   try {
     const wt = join(mount, "t2");
     await git(root, "worktree", "add", "-q", "-b", "t2", wt);
-    const agent = new Deno.Command("sleep", { args: ["600"], stdout: "null", stderr: "null" })
-      .spawn();
-    const started = await cli(wt, env, "start", DEL, "--agent", "B", "--pid", `${agent.pid}`);
-    assertEquals(started.code, 0, started.stderr);
-    agent.kill("SIGKILL");
-    await agent.status;
+    const token = await killedRun(wt, env);
     await git(wt, "clean", "-qfdx");
-    await body({ root, env, wt, token: started.stdout.trim() });
+    await body({ root, env, wt, token });
     await git(root, "worktree", "remove", "--force", wt);
   } finally {
     await unmount(mount);

@@ -15,6 +15,7 @@ import { finishRun, type StartedRun, startRun, withRun } from "../src/run.ts";
 import { runCliProcess } from "./cli.ts";
 import { makeProject } from "./fixtures.ts";
 import { pendingFiles, recordsOf } from "./support/runs.ts";
+import { scriptRun } from "./support/library_script.ts";
 
 /** How many of `starts` share a start time with another: the case under test. */
 function sharing(starts: readonly string[]): number {
@@ -152,18 +153,7 @@ Deno.test("Workers of one process and its main thread, each recording several ru
   const [workers, runs] = [2, 3];
   const processes = ["P1", "P2"].map((prefix) =>
     new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--no-config",
-        "--no-prompt",
-        "--deny-net",
-        ...flags,
-        script,
-        del,
-        prefix,
-        `${workers}`,
-        `${runs}`,
-      ],
+      args: scriptRun(flags, script, del, prefix, `${workers}`, `${runs}`),
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

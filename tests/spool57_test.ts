@@ -13,33 +13,20 @@
 import { dirname, join } from "node:path";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { makeProject, sampleDraft, tempDir } from "./fixtures.ts";
-import { agentsOf, recordsOf, RUNREC } from "./support/runs.ts";
-import { saveLostMany, spoolMany } from "./support/spooled.ts";
+import { agentsOf, recordsOf, RUNREC, runrecUnder } from "./support/runs.ts";
+import { madeUserSpool, saveLostMany, spoolMany } from "./support/spooled.ts";
 import { waitFor } from "./support/held.ts";
 import { runCliProcess } from "./cli.ts";
 import { newSpoolEntry, SPOOL_FOLDER, writeEntry } from "../src/spool.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
-
-/** The user's spool folder in `tmp` (what `TMPDIR=tmp runrec` looks in), made mode 700. */
-async function userSpool(tmp: string): Promise<string> {
-  const folder = join(tmp, `runrec-spool-${Deno.uid()}`);
-  await Deno.mkdir(folder, { mode: 0o700, recursive: true });
-  return folder;
-}
 
 /** `runrec args` under `/usr/bin/time`: its exit code, stderr, and peak resident memory in MB. */
 async function peakMemory(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number; stderr: string; mb: number }> {
-  const run = await new Deno.Command("/usr/bin/time", {
-    args: ["-f", "peak-kb %M", ...RUNREC, ...args],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-    env: { NO_COLOR: "1", ...env },
-  }).output();
-  const stderr = new TextDecoder().decode(run.stderr);
+  const run = await runrecUnder(["/usr/bin/time", "-f", "peak-kb %M"], args, env);
+  const stderr = run.stderr;
   const kb = Number(/peak-kb ([0-9]+)\s*$/.exec(stderr)?.[1]);
   assert(kb > 0, stderr.slice(-500));
   return { code: run.code, stderr, mb: kb / 1024 };
@@ -52,7 +39,7 @@ Deno.test("flush holds a batch of spooled entries, not the spool: 300 entries of
     // Records of a deliverable whose folder is gone: flush reads each, appends none, names each.
     const gone = join(dirname(del), "DEL-01-07_Gone", RECORD_FILE);
     const fill = async (tmp: string, count: number) => {
-      const folder = { path: await userSpool(tmp), private: true };
+      const folder = { path: await madeUserSpool(tmp), private: true };
       for (let i = 0; i < count; i++) {
         const draft = sampleDraft({ DeliverableID: "DEL-01-07", Notes: "n".repeat(100_000) });
         writeEntry(folder, newSpoolEntry(gone, draft, "ENOSPC"));
@@ -74,24 +61,19 @@ Deno.test("flush holds a batch of spooled entries, not the spool: 300 entries of
   }
 });
 
-/** `runrec args` under strace tracing `calls` (`-y`: each descriptor's path): exit, stderr, trace. */
+/** `runrec args` under strace tracing `calls` (`-y`: each descriptor's path), `env` added: exit, stderr, trace. */
 async function traced(
   calls: string,
   args: string[],
   fault: string[] = [],
+  env: Record<string, string> = {},
 ): Promise<{ code: number; stderr: string; trace: string[] }> {
   const dir = await tempDir();
   const out = join(dir, "trace");
   try {
-    const run = await new Deno.Command("strace", {
-      args: ["-f", "-qq", "-y", "-e", `trace=${calls}`, ...fault, "-o", out, ...RUNREC, ...args],
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).output();
-    const stderr = new TextDecoder().decode(run.stderr);
-    return { code: run.code, stderr, trace: (await Deno.readTextFile(out)).split("\n") };
+    const wrapper = ["strace", "-f", "-qq", "-y", "-e", `trace=${calls}`, ...fault, "-o", out];
+    const run = await runrecUnder(wrapper, args, env);
+    return { ...run, trace: (await Deno.readTextFile(out)).split("\n") };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -172,7 +154,7 @@ Deno.test("an emit reads at most a batch of other files' entries in the user's s
   const { root, del } = await makeProject();
   const tmp = await tempDir();
   try {
-    const folder = { path: await userSpool(tmp), private: true };
+    const folder = { path: await madeUserSpool(tmp), private: true };
     const spool = (file: string, agent: string) =>
       writeEntry(folder, newSpoolEntry(file, sampleDraft({ AgentName: agent }), "ENOSPC"));
     const gone = join(dirname(del), "DEL-01-07_Gone", RECORD_FILE);
@@ -188,31 +170,10 @@ Deno.test("an emit reads at most a batch of other files' entries in the user's s
       );
     }
     for (const agent of ["M3", "M4"]) spool(join(del, RECORD_FILE), agent);
-    const out = join(tmp, "trace");
-    const run = await new Deno.Command("strace", {
-      args: [
-        "-f",
-        "-qq",
-        "-e",
-        "trace=openat",
-        "-o",
-        out,
-        ...RUNREC,
-        "emit",
-        del,
-        "--agent",
-        "OWN",
-        "--status",
-        "SUCCESS",
-      ],
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-      env: { NO_COLOR: "1", TMPDIR: tmp },
-    }).output();
-    const stderr = new TextDecoder().decode(run.stderr);
-    assertEquals(run.code, 0, stderr);
-    const opened = (await Deno.readTextFile(out)).split("\n")
+    const emit = ["emit", del, "--agent", "OWN", "--status", "SUCCESS"];
+    const { code, stderr, trace } = await traced("openat", emit, [], { TMPDIR: tmp });
+    assertEquals(code, 0, stderr);
+    const opened = trace
       .filter((l) => l.includes(`${folder.path}/`) && !l.includes("ENOENT")).length;
     console.log(`${opened} entries of the user's spool opened`);
     assert(opened < 60, `${opened} opened`);

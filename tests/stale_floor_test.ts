@@ -9,12 +9,11 @@
 import { dirname, join } from "node:path";
 import { makeStaleRoot } from "../scripts/bench/stale.ts";
 import { staleFloor } from "../scripts/bench/stale_floor.ts";
-import { staleHitFloor } from "../scripts/bench/stale_hit_floor.ts";
-import { FULL_FLAGS } from "../src/cli/permissions.ts";
-import { HASH_CACHE_FILE } from "../src/hash_cache.ts";
+import { cachedPaths, staleHitFloor } from "../scripts/bench/stale_hit_floor.ts";
+import { agedRoot } from "./support/aged_root.ts";
 import { assert, assertEquals } from "./assert.ts";
-import { clockMovedEnv, runCli, runCliProcess } from "./cli.ts";
-import { git, tempDir } from "./fixtures.ts";
+import { runCli, runCliProcess } from "./cli.ts";
+import { tempDir } from "./fixtures.ts";
 import { seededRandom } from "./seed.ts";
 
 Deno.test("the stale floor hashes every file stale hashes on the bench's root, each once, and no other", async () => {
@@ -29,28 +28,29 @@ Deno.test("the stale floor hashes every file stale hashes on the bench's root, e
 });
 
 Deno.test("the kept verdict's floor looks at every file stale's hash cache holds on the bench's root, each deliverable folder, its record and status files, and the folders on the way", async () => {
-  const root = join(await tempDir(), "root");
-  const generated = await makeStaleRoot(root, 3, seededRandom("stale hit floor"));
-  await git(root, "init", "-q");
-  // Ahead of the files' times, so that stale keeps their hashes (src/hash_cache.ts, RACY_MS).
-  const filled = await runCliProcess(["stale", root, "--json"], FULL_FLAGS, clockMovedEnv("+2m"));
-  assertEquals(filled.code, 0, filled.stderr);
-  const verdicts = join(await tempDir(), "verdicts.json");
-  await Deno.writeTextFile(verdicts, filled.stdout);
-  const kept = Object.keys(
-    JSON.parse(Deno.readTextFileSync(join(root, ".git", HASH_CACHE_FILE))).entries,
-  );
-  assertEquals(kept.length, generated.files.length);
-  const looked = new Set(staleHitFloor(root, verdicts));
-  const own = generated.deliverables.flatMap((dir) => [
-    dir,
-    join(dir, "RunRecords.csv"),
-    join(dir, "_STATUS.md"),
-  ]);
-  const onTheWay = [...kept, ...own].flatMap((path) => {
-    const folders = [];
-    for (let up = dirname(path); up.startsWith(root); up = dirname(up)) folders.push(up);
-    return folders;
-  });
-  for (const path of [...kept, ...own, ...onTheWay]) assert(looked.has(path), path);
+  // Files old by the file system's clock, so that stale keeps their hashes (src/hash_cache.ts).
+  const aged = await agedRoot("stale hit floor", 3);
+  try {
+    const { root } = aged;
+    const filled = await runCliProcess(["stale", root, "--json"]);
+    assertEquals(filled.code, 0, filled.stderr);
+    const verdicts = join(await tempDir(), "verdicts.json");
+    await Deno.writeTextFile(verdicts, filled.stdout);
+    const kept = cachedPaths(root);
+    assertEquals(kept.toSorted(), aged.files.toSorted());
+    const looked = new Set(staleHitFloor(root, verdicts));
+    const own = aged.deliverables.flatMap((dir) => [
+      dir,
+      join(dir, "RunRecords.csv"),
+      join(dir, "_STATUS.md"),
+    ]);
+    const onTheWay = [...kept, ...own].flatMap((path) => {
+      const folders = [];
+      for (let up = dirname(path); up.startsWith(root); up = dirname(up)) folders.push(up);
+      return folders;
+    });
+    for (const path of [...kept, ...own, ...onTheWay]) assert(looked.has(path), path);
+  } finally {
+    await aged.unmount();
+  }
 });

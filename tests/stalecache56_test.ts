@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import { makeStaleRoot, type StaleRoot } from "../scripts/bench/stale.ts";
+import { cachedPaths } from "../scripts/bench/stale_hit_floor.ts";
 import { FULL_FLAGS, SANDBOXED_FLAGS } from "../src/cli/permissions.ts";
 import { HASH_CACHE_FILE } from "../src/hash_cache.ts";
 import { checkStaleness } from "../src/stale.ts";
@@ -41,16 +42,6 @@ async function stale(
   return { code: out.code, report: JSON.parse(out.stdout) };
 }
 
-/** The files the cache file holds an entry of: its folder lines' keys and names. */
-function cacheEntries(root: string): string[] {
-  const [, ...lines] = Deno.readTextFileSync(join(root, ".git", HASH_CACHE_FILE)).trimEnd()
-    .split("\n");
-  return lines.flatMap((line) => {
-    const [folder, entries] = line.split("\t");
-    return Object.keys(JSON.parse(entries)).map((name) => JSON.parse(folder) + name);
-  });
-}
-
 /** Replaces `path`'s bytes with others of the same size, and puts its mtime back (`touch -d`). */
 async function sameSizeEdit(path: string): Promise<void> {
   const bytes = Deno.readFileSync(path);
@@ -68,7 +59,7 @@ Deno.test("stalecache: a second stale reads no unchanged input (strace), and one
     const first = await stale(root);
     assertEquals([first.code, first.report.summary.DIRTY], [0, 0]);
     assertEquals([first.report.filesHashed, first.report.filesCached], [files.length, 0]);
-    assertEquals(cacheEntries(root).length, files.length);
+    assertEquals(cachedPaths(root).length, files.length);
 
     const trace = join(await tempDir(), "trace");
     const traced = await new Deno.Command("strace", {
@@ -150,7 +141,7 @@ Deno.test("stalecache: two stale runs at once, and one killed (kill -9) before i
     const cache = join(root, ".git", HASH_CACHE_FILE);
     const [one, two] = await Promise.all([stale(root), stale(root)]);
     assertEquals([one.code, two.code], [0, 0]);
-    assertEquals(cacheEntries(root).length, files.length);
+    assertEquals(cachedPaths(root).length, files.length);
     const warm = await stale(root);
     assertEquals([warm.report.filesHashed, warm.report.filesCached], [0, files.length]);
 
@@ -179,7 +170,7 @@ Deno.test("stalecache: two stale runs at once, and one killed (kill -9) before i
       Deno.writeTextFileSync(cache, garbage);
       const read = await stale(root);
       assertEquals([read.code, read.report.filesHashed], [0, files.length]);
-      assertEquals(cacheEntries(root).length, files.length);
+      assertEquals(cachedPaths(root).length, files.length);
     }
   } finally {
     await aged.unmount();

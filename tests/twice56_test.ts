@@ -12,26 +12,20 @@
  * @module
  */
 import { join } from "node:path";
-import { cli, DEL, filesBeneath, keptRuns, repository } from "./support/work_tree_project.ts";
+import {
+  cli,
+  DEL,
+  filesBeneath,
+  keptRuns,
+  killAgent,
+  killedRun,
+  repository,
+  runsOfB,
+  sleepingAgent,
+} from "./support/work_tree_project.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { git, tempDir } from "./fixtures.ts";
-import { recordsOf, RUNREC } from "./support/runs.ts";
-
-/** A process standing for an agent, to be killed. */
-function agent(): Deno.ChildProcess {
-  return new Deno.Command("sleep", { args: ["600"], stdout: "null", stderr: "null" }).spawn();
-}
-
-/** Kills `child` with SIGKILL and waits for its end. */
-async function kill(child: Deno.ChildProcess): Promise<void> {
-  child.kill("SIGKILL");
-  await child.status;
-}
-
-/** The records of agent B in `del`. */
-async function runsOfB(del: string) {
-  return (await recordsOf(del)).filter((r) => r.AgentName === "B");
-}
+import { RUNREC } from "./support/runs.ts";
 
 /**
  * Runs of agent B started in a linked work tree at `wt` (branch t2), their agents killed, the
@@ -42,11 +36,7 @@ async function reapedInMain(root: string, env: Record<string, string>, wt: strin
   await git(root, "worktree", "add", "-q", "-b", "t2", wt);
   const tokens: string[] = [];
   for (let i = 0; i < runs; i++) {
-    const process = agent();
-    const started = await cli(wt, env, "start", DEL, "--agent", "B", "--pid", `${process.pid}`);
-    assertEquals(started.code, 0, started.stderr);
-    tokens.push(started.stdout.trim());
-    await kill(process);
+    tokens.push(await killedRun(wt, env));
   }
   await git(root, "worktree", "remove", "--force", wt);
   const reap = await cli(root, env, "reap", ".");
@@ -179,11 +169,7 @@ Deno.test("a linked work tree's killed run reaped FAILED in the main work tree, 
 
 Deno.test("a killed agent's run in the main work tree whose pending file git clean -x removed: reap writes it FAILED once from its copy in the common git folder, saying so; a late finish supersedes it", async () => {
   const { root, env } = await repository();
-  const process = agent();
-  const started = await cli(root, env, "start", DEL, "--agent", "B", "--pid", `${process.pid}`);
-  assertEquals(started.code, 0, started.stderr);
-  const token = started.stdout.trim();
-  await kill(process);
+  const token = await killedRun(root, env);
   await git(root, "clean", "-qfdx");
   assertEquals(await Deno.stat(token).then(() => "there", () => "gone"), "gone");
 
@@ -206,7 +192,7 @@ Deno.test("a killed agent's run in the main work tree whose pending file git cle
 
 Deno.test("in the main work tree, a finish killed (SIGKILL) after its record, before removing the run's copy, then git clean -x: reap removes the copy and writes no FAILED record; a live agent's run whose pending file was removed is left by reap and finishes once", async () => {
   const { root, env } = await repository();
-  const killed = agent();
+  const killed = sleepingAgent();
   const first = await cli(root, env, "start", DEL, "--agent", "B", "--pid", `${killed.pid}`);
   assertEquals(first.code, 0, first.stderr);
   const [copy] = await keptRuns(root);
@@ -224,10 +210,10 @@ Deno.test("in the main work tree, a finish killed (SIGKILL) after its record, be
     stderr: "null",
   }).output();
   assertEquals(finish.signal, "SIGKILL");
-  await kill(killed);
+  await killAgent(killed);
   assertEquals(await keptRuns(root), [copy]);
 
-  const alive = agent();
+  const alive = sleepingAgent();
   try {
     const second = await cli(root, env, "start", DEL, "--agent", "B", "--pid", `${alive.pid}`);
     assertEquals(second.code, 0, second.stderr);
@@ -247,7 +233,7 @@ Deno.test("in the main work tree, a finish killed (SIGKILL) after its record, be
     // Recorded from the token, its copy gone with it.
     assertEquals(await keptRuns(root), []);
   } finally {
-    await kill(alive);
+    await killAgent(alive);
   }
   const reap = await cli(root, env, "reap", ".");
   assertEquals(reap.code, 0, reap.stderr);
@@ -259,7 +245,7 @@ Deno.test("an agent alive through a forced removal of its linked work tree besid
   const { root, env } = await repository();
   const wt = `${root}-t2`;
   await git(root, "worktree", "add", "-q", "-b", "t2", wt);
-  const alive = agent();
+  const alive = sleepingAgent();
   try {
     const started = await cli(wt, env, "start", DEL, "--agent", "B", "--pid", `${alive.pid}`);
     assertEquals(started.code, 0, started.stderr);
@@ -268,7 +254,7 @@ Deno.test("an agent alive through a forced removal of its linked work tree besid
     const finish = await cli(outside, env, "finish", started.stdout.trim(), "--status", "SUCCESS");
     assertEquals(finish.code, 0, finish.stderr);
   } finally {
-    await kill(alive);
+    await killAgent(alive);
   }
   const reap = await cli(root, { TMPDIR: await tempDir() }, "reap", ".");
   assertEquals(reap.code, 0, reap.stderr);
@@ -281,10 +267,7 @@ Deno.test("an agent alive through a forced removal of its linked work tree besid
 Deno.test("a killed agent's run in the main work tree whose folder git mv renamed during the run, its old path back (git checkout): reap writes it FAILED once, in the renamed folder, and leaves no copy", async () => {
   const { root, env } = await repository();
   const del = join(root, DEL);
-  const process = agent();
-  const started = await cli(root, env, "start", DEL, "--agent", "B", "--pid", `${process.pid}`);
-  assertEquals(started.code, 0, started.stderr);
-  await kill(process);
+  await killedRun(root, env);
   const renamed = join(del, "..", "DEL-01-02_Renamed");
   await git(root, "mv", del, renamed); // its .runrec/ with it
   await git(root, "checkout", "-q", "HEAD", "--", del);
@@ -358,10 +341,7 @@ Deno.test("after git clean -x in the main work tree, four finishes of one token 
 Deno.test("a late finish by token while reap holds the killed agent's run (its pending file claimed, its FAILED write held up by strace): the finish waits, then supersedes the FAILED record; never a second unlinked record from the run's copy", async () => {
   const { root, env } = await repository();
   const del = join(root, DEL);
-  const process = agent();
-  const started = await cli(root, env, "start", DEL, "--agent", "B", "--pid", `${process.pid}`);
-  assertEquals(started.code, 0, started.stderr);
-  await kill(process);
+  const token = await killedRun(root, env);
   const reap = new Deno.Command("strace", {
     args: [
       ...["-f", "-qq", "-o", "/dev/null", "-P", join(del, "RunRecords.csv")],
@@ -380,7 +360,7 @@ Deno.test("a late finish by token while reap holds the killed agent's run (its p
     await new Promise((r) => setTimeout(r, 25));
   }
   assert(await claimed(), "reap claimed the run's pending file");
-  const late = await cli(root, env, "finish", started.stdout.trim(), "--status", "SUCCESS");
+  const late = await cli(root, env, "finish", token, "--status", "SUCCESS");
   const reaped = await reap.output();
   assertEquals(reaped.code, 0, new TextDecoder().decode(reaped.stderr));
   assertEquals(late.code, 0, late.stderr);

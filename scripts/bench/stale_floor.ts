@@ -29,15 +29,24 @@ const READ_ONLY = new Set(["RunRecords.csv", "_STATUS.md"]);
 /** Read by this thread, and hashed too (inputs stale reads for their text). */
 const READ = ["_CONTEXT.md", "_STATUS.md", "_REFERENCES.md", "RunRecords.csv"];
 
-/** The deliverable folders beneath `dir`, each listed once (the search's listing). */
-function deliverables(dir: string, found: string[] = []): string[] {
+/**
+ * The deliverable folders beneath `dir`, each listed once (the search's listing); `.git` is not
+ * searched, as stale does not.
+ *
+ * @example
+ * ```ts
+ * import { deliverables } from "./stale_floor.ts";
+ * console.log(deliverables("/tmp/bench/root").length);
+ * ```
+ */
+export function deliverables(dir: string, found: string[] = []): string[] {
   for (const entry of Deno.readDirSync(dir)) {
     if (!entry.isDirectory) continue;
     const path = `${dir}/${entry.name}`;
     if (DELIVERABLE_FOLDER.test(entry.name)) {
       [...Deno.readDirSync(path)];
       found.push(path);
-    } else deliverables(path, found);
+    } else if (entry.name !== ".git") deliverables(path, found);
   }
   return found;
 }

@@ -15,22 +15,28 @@
 import { dirname, join } from "node:path";
 import { fileStatOf } from "../../src/hash.ts";
 import { HASH_CACHE_FILE } from "../../src/hash_cache.ts";
-import { DELIVERABLE_FOLDER } from "../../src/deliverable.ts";
+import { deliverables } from "./stale_floor.ts";
 
 /** What a verdict of a deliverable folder would depend on beside its inputs and outputs. */
 const OWN = ["", "RunRecords.csv", "_CONTEXT.md", "_STATUS.md", "_REFERENCES.md"];
 
-/** The deliverable folders beneath `dir`, each listed once (the search's listing). */
-function deliverables(dir: string, found: string[] = []): string[] {
-  for (const entry of Deno.readDirSync(dir)) {
-    if (!entry.isDirectory) continue;
-    const path = `${dir}/${entry.name}`;
-    if (DELIVERABLE_FOLDER.test(entry.name)) {
-      [...Deno.readDirSync(path)];
-      found.push(path);
-    } else if (entry.name !== ".git") deliverables(path, found);
-  }
-  return found;
+/**
+ * The files whose hashes `root`'s hash cache holds: after its header, a line a folder, the folder
+ * (JSON, ending in `/`), a tab, and its files' entries by name (JSON).
+ *
+ * @example
+ * ```ts
+ * import { cachedPaths } from "./stale_hit_floor.ts";
+ * console.log(cachedPaths("/tmp/bench/root").length);
+ * ```
+ */
+export function cachedPaths(root: string): string[] {
+  const [, ...lines] = Deno.readTextFileSync(join(root, ".git", HASH_CACHE_FILE)).split("\n");
+  return lines.filter((line) => line.includes("\t")).flatMap((line) => {
+    const tab = line.indexOf("\t");
+    const folder: string = JSON.parse(line.slice(0, tab));
+    return Object.keys(JSON.parse(line.slice(tab + 1))).map((name) => folder + name);
+  });
 }
 
 /**
@@ -45,9 +51,8 @@ function deliverables(dir: string, found: string[] = []): string[] {
  */
 export function staleHitFloor(root: string, verdicts: string): string[] {
   const folders = deliverables(root);
-  const hashes = JSON.parse(Deno.readTextFileSync(join(root, ".git", HASH_CACHE_FILE)));
   const kept = JSON.parse(Deno.readTextFileSync(verdicts));
-  const paths = new Set<string>(Object.keys(hashes.entries));
+  const paths = new Set<string>(cachedPaths(root));
   for (const folder of folders) {
     for (const name of OWN) paths.add(name === "" ? folder : `${folder}/${name}`);
   }

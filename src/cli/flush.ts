@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { shellWord } from "../shell_word.ts";
+import { pathArgument } from "../shell_word.ts";
 import { oneLine } from "../names.ts";
 import { RECORD_FILE, requireFolder } from "../deliverable.ts";
 import {
@@ -143,7 +143,7 @@ function toolRootSpools(targets: readonly string[]) {
           `skipped ${folder}: a tool root (a "_" folder of an execution root, for snapshot ` +
             `copies) with ${records} not flushed; name it to flush ${
               waiting === 1 ? "it" : "them"
-            }: runrec flush ${shellWord(folder)}`,
+            }: runrec flush ${pathArgument(folder)}`,
         );
       }
       return all;

@@ -20,6 +20,20 @@ export interface ScriptResult {
 }
 
 /**
+ * The arguments of `deno` that run `script` (then `args`) as a script author does: no config, no
+ * prompt, no network, and `flags` granted.
+ *
+ * @example
+ * ```ts
+ * import { scriptRun } from "./library_script.ts";
+ * new Deno.Command(Deno.execPath(), { args: scriptRun(["--allow-read"], "script.ts") });
+ * ```
+ */
+export function scriptRun(flags: readonly string[], script: string, ...args: string[]): string[] {
+  return ["run", "--no-config", "--no-prompt", "--deny-net", ...flags, script, ...args];
+}
+
+/**
  * Runs `body` (statements using `rr`, the library, that `return` a JSON value)
  * in a Deno process started in `cwd` with `flags` and nothing else granted,
  * and `env` added to its environment; its standard error sent to the file
@@ -41,15 +55,7 @@ export async function runScript(
       `} catch (e) {\n  console.log(JSON.stringify({ threw: (e as Error).name, ` +
       `message: (e as Error).message }));\n}\n`,
   );
-  const deno = [
-    Deno.execPath(),
-    "run",
-    "--no-config",
-    "--no-prompt",
-    "--deny-net",
-    ...flags,
-    script,
-  ];
+  const deno = [Deno.execPath(), ...scriptRun(flags, script)];
   const [program, ...args] = stderrTo === undefined
     ? deno
     : ["sh", "-c", `exec "$@" 2>${stderrTo}`, "sh", ...deno];

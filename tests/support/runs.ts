@@ -65,6 +65,34 @@ export const RUNREC: readonly string[] = [
 /** `RUNREC` quoted for `sh -c`. */
 export const RUNREC_SH: string = RUNREC.map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
 
+/**
+ * `runrec args` run under `wrapper` (`strace …`, `/usr/bin/time …`), in `cwd`, `env` added, its
+ * standard output dropped: its exit code and standard error.
+ *
+ * @example
+ * ```ts
+ * import { runrecUnder } from "./runs.ts";
+ * const { code, stderr } = await runrecUnder(["strace", "-f", "-qq", "-o", "/dev/null"], ["--version"]);
+ * ```
+ */
+export async function runrecUnder(
+  wrapper: readonly string[],
+  args: readonly string[],
+  env: Record<string, string> = {},
+  cwd?: string,
+): Promise<{ code: number; stderr: string }> {
+  const [program, ...before] = wrapper;
+  const run = await new Deno.Command(program, {
+    args: [...before, ...RUNREC, ...args],
+    cwd,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1", ...env },
+  }).output();
+  return { code: run.code, stderr: new TextDecoder().decode(run.stderr) };
+}
+
 /** The files of `.runrec/pending/` of `del` (claims included). */
 export function pendingFiles(del: string): string[] {
   try {

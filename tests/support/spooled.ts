@@ -24,6 +24,21 @@ function manyEntries(file: string, count: number, notes: number, first = 0): Spo
 }
 
 /**
+ * The user's spool folder in `tmp` (what `TMPDIR=tmp runrec` looks in), made mode 700.
+ *
+ * @example
+ * ```ts
+ * import { madeUserSpool } from "./spooled.ts";
+ * const folder = await madeUserSpool(await Deno.makeTempDir());
+ * ```
+ */
+export async function madeUserSpool(tmp: string): Promise<string> {
+  const folder = join(tmp, `runrec-spool-${Deno.uid()}`);
+  await Deno.mkdir(folder, { mode: 0o700, recursive: true });
+  return folder;
+}
+
+/**
  * `count` records spooled in `del`'s own spool, agents `A<first>`… (`A0`…) in spool order, `notes`
  * long each.
  */

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { assertEquals } from "../assert.ts";
 import { emitArgs, runCliProcess } from "../cli.ts";
 import { git, makeProject, tempDir } from "../fixtures.ts";
+import { recordsOf } from "./runs.ts";
 
 /** The deliverable of `makeProject()`, relative to its root. */
 export const DEL = join("PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
@@ -81,4 +82,38 @@ export async function filesBeneath(folder: string): Promise<string[]> {
 /** The copies of pending runs kept in the common git folder of `root`, of every deliverable. */
 export async function keptRuns(root: string): Promise<string[]> {
   return (await filesBeneath(join(root, KEPT))).filter((f) => f.includes("/.runrec/pending/"));
+}
+
+/** A process standing for an agent, to be killed with {@linkcode killAgent}. */
+export function sleepingAgent(): Deno.ChildProcess {
+  return new Deno.Command("sleep", { args: ["600"], stdout: "null", stderr: "null" }).spawn();
+}
+
+/** Kills `agent` with SIGKILL and waits for its end. */
+export async function killAgent(agent: Deno.ChildProcess): Promise<void> {
+  agent.kill("SIGKILL");
+  await agent.status;
+}
+
+/**
+ * A run of agent B started in `cwd`'s {@linkcode DEL}, its agent then killed: the run's token.
+ *
+ * @example
+ * ```ts
+ * import { killedRun, repository } from "./work_tree_project.ts";
+ * const { root, env } = await repository();
+ * const token = await killedRun(root, env);
+ * ```
+ */
+export async function killedRun(cwd: string, env: Record<string, string>): Promise<string> {
+  const agent = sleepingAgent();
+  const started = await cli(cwd, env, "start", DEL, "--agent", "B", "--pid", `${agent.pid}`);
+  assertEquals(started.code, 0, started.stderr);
+  await killAgent(agent);
+  return started.stdout.trim();
+}
+
+/** The records of agent B (the one {@linkcode killedRun} starts) in `del`. */
+export async function runsOfB(del: string) {
+  return (await recordsOf(del)).filter((r) => r.AgentName === "B");
 }
