@@ -7,7 +7,7 @@
  * compatibility layer — while bulk hashing still gets its native speed:
  *
  * - ./sha256.ts (WebAssembly, compiled on first use in well under a
- *   millisecond), each file read whole, until the process has hashed
+ *   millisecond), each file read into the module's own buffer, until the process has hashed
  *   {@linkcode WASM_BUDGET} bytes that way (about as long as the import takes:
  *   neither choice costs more than twice the better);
  * - `node:crypto`, imported on first need, for the file that would pass the
@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { sha256Hex } from "./sha256.ts";
+import { sha256Reading } from "./sha256.ts";
 import { explainError } from "./names.ts";
 import { failureReason, InputError } from "./errors.ts";
 import { checkPathArgument, checkPathsArgument } from "./argument_kinds.ts";
@@ -57,32 +57,6 @@ function streamHash(file: Deno.FsFile, create: CreateHash): string {
     if (n > 0) hash.update(buffer.subarray(0, n));
   }
   return hash.digest("hex");
-}
-
-/**
- * The open file `file` read from where it is to its end: `size` bytes, its size when looked at,
- * or more or fewer if it changed since (the hash is of what was read, as when streamed).
- *
- * @example
- * ```ts
- * import { readWhole } from "./hash.ts";
- * using file = Deno.openSync(new URL(import.meta.url).pathname);
- * readWhole(file, 0).length > 0; // true: read to the end, whatever size was given
- * ```
- */
-export function readWhole(file: Deno.FsFile, size: number): Uint8Array {
-  let bytes = new Uint8Array(size + 1); // the byte past `size` tells the end, or growth
-  let length = 0;
-  let n: number | null;
-  while ((n = file.readSync(bytes.subarray(length))) !== null) {
-    length += n;
-    if (length === bytes.length) {
-      const larger = new Uint8Array(bytes.length * 2);
-      larger.set(bytes);
-      bytes = larger;
-    }
-  }
-  return bytes.subarray(0, length);
 }
 
 /** What identifies a file's state: device, inode, size, mtime, ctime and birth time (ms). */
@@ -147,8 +121,13 @@ async function hashOne(path: string, states?: Map<string, ReadState>): Promise<s
     // Once node:crypto is loaded it takes every file.
     if (createHash === undefined) {
       if (wasmBytes + size <= WASM_BUDGET) {
-        wasmBytes += size;
-        return sha256Hex(readWhole(file, size));
+        // Streamed, not read whole: a file replaced or grown since its size was taken is
+        // hashed in the module's fixed memory, and counts what was read.
+        return sha256Reading((into) => {
+          const n = file.readSync(into);
+          wasmBytes += n ?? 0;
+          return n;
+        });
       }
       await loadNodeCrypto();
     }

@@ -1,6 +1,6 @@
 /**
  * SHA-256, synchronous, for what runrec hashes in memory (a record line, a
- * manifest, a file of a short run): `hash-wasm`'s WebAssembly module
+ * manifest) and the files of a short run: `hash-wasm`'s WebAssembly module
  * (./sha256_wasm.ts), compiled and instantiated synchronously on first use.
  * Synchronous because a record's checksum is computed where no promise can
  * wait (`crypto.subtle.digest` is async), and not `node:crypto` because
@@ -62,6 +62,29 @@ export function sha256Hex(data: string | Uint8Array): string {
     const chunk = bytes.subarray(at, at + CHUNK);
     buffer.set(chunk);
     exports.Hash_Update(chunk.length);
+  }
+  exports.Hash_Final();
+  return buffer.subarray(0, 32).toHex();
+}
+
+/**
+ * SHA-256 of the bytes `read` gives, lowercase hex: `read` is called with the module's own
+ * buffer (16 KiB) until it returns `null`, so input of any length, a file that grows while read
+ * included, is hashed in the module's fixed memory. `read` must not hash anything itself.
+ *
+ * @example
+ * ```ts
+ * import { sha256Reading } from "./sha256.ts";
+ * using file = Deno.openSync(new URL(import.meta.url).pathname);
+ * sha256Reading((into) => file.readSync(into)); // what sha256sum prints for this file
+ * ```
+ */
+export function sha256Reading(read: (into: Uint8Array) => number | null): string {
+  const { exports, buffer } = module ??= instantiate();
+  exports.Hash_Init(256);
+  let n: number | null;
+  while ((n = read(buffer)) !== null) {
+    if (n > 0) exports.Hash_Update(n);
   }
   exports.Hash_Final();
   return buffer.subarray(0, 32).toHex();
