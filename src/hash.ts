@@ -86,16 +86,12 @@ export function fileStatOf(info: Deno.FileInfo): FileStat | undefined {
 }
 
 /**
- * The file a hash was read from, as the open file's own `stat` gave it (whatever its path names
- * by then), and the time just before it was opened.
+ * The {@linkcode FileStat} of the open `file`, the file a hash was read from whatever its path
+ * names by then; none where it has none.
  */
-export type ReadState = [...FileStat, openedAt: number];
-
-/** The {@linkcode ReadState} of the open `file`, opened at `openedAt`; none where it has none. */
-function readState(file: Deno.FsFile, openedAt: number): ReadState | undefined {
+function readState(file: Deno.FsFile): FileStat | undefined {
   try {
-    const stat = fileStatOf(file.statSync());
-    return stat === undefined ? undefined : [...stat, openedAt];
+    return fileStatOf(file.statSync());
   } catch {
     return undefined; // the hash stands; it is only not kept
   }
@@ -105,17 +101,16 @@ function readState(file: Deno.FsFile, openedAt: number): ReadState | undefined {
  * Hashes one file, choosing the hasher by its size and the budget left; with `states`, notes
  * there the state of the file read.
  */
-async function hashOne(path: string, states?: Map<string, ReadState>): Promise<string> {
+async function hashOne(path: string, states?: Map<string, FileStat>): Promise<string> {
   // Opening a FIFO waits for a writer, and a device may never end: neither is opened. The
   // size comes from the same look (a file changed meanwhile only picks another hasher).
   const { isFile, isDirectory, size } = Deno.statSync(path);
   if (!isFile && !isDirectory) throw new Error("not a regular file (a FIFO, socket or device)");
-  const openedAt = states && Date.now();
   const file = Deno.openSync(path);
   try {
     if (isDirectory) file.readSync(new Uint8Array(1)); // throws the system's EISDIR
     if (states !== undefined) {
-      const state = readState(file, openedAt!);
+      const state = readState(file);
       if (state !== undefined) states.set(path, state);
     }
     // Once node:crypto is loaded it takes every file.
@@ -189,15 +184,15 @@ export async function hashFiles(
  *
  * @example
  * ```ts
- * import { hashFilesNoting, type ReadState } from "./hash.ts";
- * const states = new Map<string, ReadState>();
+ * import { hashFilesNoting, type FileStat } from "./hash.ts";
+ * const states = new Map<string, FileStat>();
  * await hashFilesNoting([new URL(import.meta.url).pathname], states);
  * console.log(states.size); // 1
  * ```
  */
 export async function hashFilesNoting(
   paths: readonly string[],
-  states?: Map<string, ReadState>,
+  states?: Map<string, FileStat>,
 ): Promise<Map<string, string | Error>> {
   const result = new Map<string, string | Error>();
   for (const path of paths) {

@@ -6,7 +6,7 @@
  * @module
  */
 import { roomForWorkers } from "./descriptors.ts";
-import { hashFilesNoting, type ReadState } from "./hash.ts";
+import { type FileStat, hashFilesNoting } from "./hash.ts";
 
 /** What a worker is sent: files to hash. */
 export interface HashJob {
@@ -35,7 +35,7 @@ export interface HashAnswer {
   /** Lowercase hex SHA-256, or the failure. */
   results: (string | HashFailure)[];
   /** Asked for: the state of each file read, `null` where it has none. */
-  states?: (ReadState | null)[];
+  states?: (FileStat | null)[];
 }
 
 /** Most paths in one job: enough to make a message cheap, few enough to keep every worker busy. */
@@ -59,7 +59,7 @@ export interface FileHasher {
   /** Hashes `paths` (absolute), each file at most once over the hasher's life. */
   hash: HashFilesFn;
   /** With `states`: the state of the file read for `path`'s hash, once hashed. */
-  stateOf(path: string): ReadState | undefined;
+  stateOf(path: string): FileStat | undefined;
   /** Files hashed so far (each counted once). */
   readonly hashed: number;
   /** Settles once every worker has loaded or failed to. */
@@ -131,7 +131,7 @@ export function startFileHasher(
   const workers = Array.from({ length: room ? count : 0 }, () => spawnWorker(url))
     .filter((w): w is Worker => w !== undefined);
   const cache = new Map<string, Promise<string | Error>>();
-  const states = new Map<string, ReadState>();
+  const states = new Map<string, FileStat>();
   // Jobs sent and not answered, so a worker that dies has its jobs hashed here instead.
   const pending = new Map<number, Sent>();
   const queued = workers.map(() => 0); // files sent to each worker and not answered yet

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { hashFilesNoting, type ReadState } from "./hash.ts";
+import { type FileStat, hashFilesNoting } from "./hash.ts";
 import type { HashAnswer, HashJob } from "./hash_pool.ts";
 
 /** The worker's side of its message port. */
@@ -15,7 +15,7 @@ const port = self as unknown as {
 };
 
 port.onmessage = async ({ data: { id, paths, states } }) => {
-  const noted = states ? new Map<string, ReadState>() : undefined;
+  const noted = states ? new Map<string, FileStat>() : undefined;
   const hashes = await hashFilesNoting(paths, noted);
   const results = paths.map((path) => {
     const result = hashes.get(path)!;
