@@ -23,7 +23,7 @@ async function withRun() {
   return { ...server, run };
 }
 
-Deno.test("reviewtxn57: a push to `git -c … receive-pack` (git's options first, as hosting software starts it) is checked as a push: a deletion vouched for by a ref an update hook then refuses is refused", async () => {
+Deno.test("reviewtxn57: a push to `git -c … receive-pack` (git's options first, as hosting software starts it), or to a receive-pack in a pid namespace that sees another's /proc, is checked as a push: a deletion vouched for by a ref an update hook then refuses is refused", async () => {
   const { bare, root, push, onServer, run } = await withRun();
   // An admin's check of its own refuses the new ref after pre-receive counted it as holding the run.
   await Deno.writeTextFile(
@@ -31,7 +31,13 @@ Deno.test("reviewtxn57: a push to `git -c … receive-pack` (git's options first
     '#!/bin/sh\ncase $1 in refs/heads/a-*) echo "a-* names are reserved" >&2; exit 1 ;; esac\n',
     { mode: 0o755 },
   );
-  for (const receivePack of ["git-receive-pack", "git -c runrec.test=1 receive-pack"]) {
+  // The last in a pid namespace of its own whose /proc is still the machine's.
+  const receivePacks = [
+    "git-receive-pack",
+    "git -c runrec.test=1 receive-pack",
+    "unshare -pf git-receive-pack",
+  ];
+  for (const receivePack of receivePacks) {
     const ran = await push(`--receive-pack=${receivePack}`, "feat:refs/heads/a-keep", ":feat");
     assert(ran.code !== 0, ran.stderr);
     assertIncludes(ran.stderr, "runrec: refs/heads/feat not deleted: its commit ");
