@@ -87,3 +87,52 @@ Deno.test("reviewtxn57: without ps (a slim container), git pack-refs packs a bra
   assertEquals(await onServer("refs/heads/feat"), "");
   assert(!(await Deno.stat(lock).then(() => true, () => false)), "the lock was left behind");
 });
+
+Deno.test("reviewtxn57: a tag moved to a tree and a deletion at once, each leaving the other's ref to hold a run, do not both land (the repository's lock, not git's, orders them)", async () => {
+  const { bare, root, push, pushWith, onServer, run } = await withRun();
+  await git(root, "tag", "t", run);
+  assertEquals((await push("t")).code, 0);
+  const tree = await git(root, "rev-parse", `${run}^{tree}`);
+  // The first push's hook stops in its check (its `grep`: git puts its own folder first on a
+  // hook's PATH, so not its `git`; not pre-receive's, which runs in the quarantine) until told to go
+  // on, holding the repository's lock.
+  const held = await tempDir({ prefix: "runrec-held-" });
+  const path = Deno.env.get("PATH") ?? "";
+  const grep = path.split(delimiter).map((dir) => join(dir, "grep")).find((file) => {
+    try {
+      return Deno.statSync(file).isFile;
+    } catch {
+      return false;
+    }
+  });
+  await Deno.writeTextFile(
+    join(held, "grep"),
+    `#!/bin/sh\nif [ -z "\${GIT_QUARANTINE_PATH-}" ]; then\n` +
+      `  : >"${held}/waiting"\n  while [ ! -e "${held}/go" ]; do sleep 0.1; done\nfi\n` +
+      `exec "${grep}" "$@"\n`,
+    { mode: 0o755 },
+  );
+  const exists = (file: string) => Deno.stat(file).then(() => true, () => false);
+  const until = async (done: () => Promise<boolean>, ms: number) => {
+    for (const end = Date.now() + ms; !(await done()) && Date.now() < end;) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  const moved = pushWith({ PATH: `${held}${delimiter}${path}` }, `+${tree}:refs/tags/t`);
+  await until(() => exists(join(held, "waiting")), 30_000);
+  let finished = false;
+  const deleting = push(":feat").finally(() => finished = true);
+  // The deletion is prepared (git holds packed-refs.lock) and its hook runs: it waits for the lock,
+  // or, without one, its check passes against the tag not yet moved.
+  await until(() => exists(join(bare, "packed-refs.lock")), 30_000);
+  await until(() => Promise.resolve(finished), 2_000);
+  await Deno.writeTextFile(join(held, "go"), "");
+  const [first, second] = [await moved, await deleting];
+  assertEquals(first.code, 0, first.stderr);
+  assertEquals(await git(bare, "cat-file", "-t", "refs/tags/t"), "tree");
+  assert(second.code !== 0, second.stderr);
+  // This hook's refusal, not pre-receive's (which names no other push).
+  assertIncludes(second.stderr, "changed a record file and no other ref holds it now");
+  assertEquals(await onServer("refs/heads/feat"), run, "the run is held by no ref");
+  assert(!(await exists(join(bare, "runrec-deletion.lock"))), "the lock was left behind");
+});
