@@ -467,6 +467,8 @@ async function builtRecord(
   known: { bounds?: ProjectBounds; lookups?: Lookups; startUnseen?: boolean } = {},
 ): Promise<BuiltRecord> {
   refuseEmptyPaths("outputs", end.outputs ?? []);
+  // As the CLI's --agents-dir: a misspelt folder is refused, not a run checked against no profile.
+  if (end.agentsDir !== undefined) requireFolder(end.agentsDir, end.agentsDir, "agentsDir");
   const dir = resolve(delDir);
   const measured = end.durationMs === undefined ? measuredDuration(start) : undefined;
   const durationMs = end.durationMs ?? measured!.ms;
