@@ -78,6 +78,8 @@ Deno.test("a failing command's --json error document holds the InputError's path
     [["stale", missing, "--json"], { message: `${missing}: no such folder`, path: missing }],
     [["emit", missing, "--agent", "A", "--status", "SUCCESS", "--json"], { path: missing }],
     [["emit", del, "--agent", "A", "--status", "DONE", "--json"], { field: "--status" }],
+    [["emit", ...emit, "--duration-ms", "x"], { field: "--duration-ms" }],
+    [["emit", ...emit, "--duration", "2 min"], { field: "--duration" }],
     [["emit", ...emit, "--agents-dir", missing], {
       message: `--agents-dir ${missing}: no such folder`,
       path: missing,
