@@ -554,7 +554,9 @@ function sightLimit(dir: string): string | undefined {
 
 /**
  * Throws {@linkcode InputError} (one line, naming `shown`) unless `path` is
- * an existing folder.
+ * an existing folder. The error's `path` is `shown`, the folder as given; a
+ * folder given by an option (`--agents-dir`) names it as `field`, before
+ * `shown` in the message.
  *
  * @example
  * ```ts
@@ -562,20 +564,23 @@ function sightLimit(dir: string): string | undefined {
  * requireFolder(".", "."); // fine
  * ```
  */
-export function requireFolder(path: string, shown: string = path): void {
-  refuseBackslash(shown);
+export function requireFolder(path: string, shown: string = path, field?: string): void {
+  const named = field === undefined ? shown : `${field} ${shown}`;
+  const where = { path: shown, ...field !== undefined && { field } };
+  const problem = backslashProblem(shown);
+  if (problem) throw new InputError(`${named}: ${problem}`, where);
   let stat: Deno.FileInfo;
   try {
     stat = Deno.statSync(path);
   } catch (e) {
     throw new InputError(
       e instanceof Deno.errors.NotFound
-        ? `${shown}: no such folder`
-        : `${shown}: cannot read the folder: ${(e as Error).message}`,
-      { cause: e, path: shown },
+        ? `${named}: no such folder`
+        : `${named}: cannot read the folder: ${(e as Error).message}`,
+      { cause: e, ...where },
     );
   }
-  if (!stat.isDirectory) throw new InputError(notAFolder(shown, path), { path: shown });
+  if (!stat.isDirectory) throw new InputError(notAFolder(named, path), where);
 }
 
 /**

@@ -11,11 +11,15 @@ import { nameReason } from "./names.ts";
  * folder, its line, and the argument, option or field.
  */
 export interface InputErrorOptions extends ErrorOptions {
-  /** The file or folder at fault, as the caller named it. */
+  /** The file or folder at fault, as the caller named it (a relative one stays relative). */
   readonly path?: string;
   /** Its line at fault, from 1. */
   readonly line?: number;
-  /** The argument, option or field at fault (`options.durationMs`, `delDir`). */
+  /**
+   * The argument, option or field at fault, as the message names it: an argument's own field
+   * when its type or name is wrong (`report.status`, `options.workers`), the option's key when
+   * its value is refused (`status`, `durationMs`).
+   */
   readonly field?: string;
 }
 
@@ -23,7 +27,9 @@ export interface InputErrorOptions extends ErrorOptions {
  * Bad input or an unreadable file: the CLI prints the message and exits `2`.
  * The message names the file, and the line and field when there is one; so
  * do `path`, `line` and `field`, for a script to tell a folder that is gone
- * from a misspelt option without reading the message.
+ * from a misspelt option without reading the message. A Worker's
+ * `postMessage` keeps of an error only its message (the class and these go):
+ * post `{ ...error, message: error.message }`, which holds them all.
  *
  * @example
  * ```ts

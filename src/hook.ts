@@ -129,7 +129,7 @@ export interface RunReport {
   outputHashes?: Record<string, string>;
   /**
    * The host's agent files, for the agent's profile (default: an `agents/` folder in or above
-   * the deliverable).
+   * the deliverable). One that is not a folder is refused (`InputError`).
    */
   agentsDir?: string;
   /** Read governed inputs and outputs outside the project too (`--allow-outside`). */
@@ -392,7 +392,7 @@ export interface RunEnd {
   statusAfter?: string;
   /**
    * The host's agent files (`AGENT_<NAME>.md`), for the agent's profile; default: an `agents/`
-   * folder in or above the deliverable.
+   * folder in or above the deliverable. One that is not a folder is refused (`InputError`).
    */
   agentsDir?: string;
   /** What went wrong (FAILED/PARTIAL; default `TBD` for those). */
@@ -467,6 +467,8 @@ async function builtRecord(
   known: { bounds?: ProjectBounds; lookups?: Lookups; startUnseen?: boolean } = {},
 ): Promise<BuiltRecord> {
   refuseEmptyPaths("outputs", end.outputs ?? []);
+  // As the CLI's --agents-dir: a misspelt folder is refused, not a run checked against no profile.
+  if (end.agentsDir !== undefined) requireFolder(end.agentsDir, end.agentsDir, "agentsDir");
   const dir = resolve(delDir);
   const measured = end.durationMs === undefined ? measuredDuration(start) : undefined;
   const durationMs = end.durationMs ?? measured!.ms;

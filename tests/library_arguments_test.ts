@@ -3,7 +3,7 @@
  * (or an `any`) passes them: each is an InputError naming the file or the
  * option, thrown before anything is written or spooled.
  */
-import { join } from "node:path";
+import { join, relative as relativePath } from "node:path";
 import { assert, assertEquals, assertRejects } from "./assert.ts";
 import { git, makeProject, tempDir } from "./fixtures.ts";
 import { runCliProcess } from "./cli.ts";
@@ -1007,5 +1007,71 @@ Deno.test("library arguments: an InputError holds where it is at fault as path, 
     InputError,
     'got "DONE"; the run is still pending: call finishRun again with status SUCCESS,',
   );
+  assertEquals(await recordsOf(del), []);
+});
+
+Deno.test("library arguments: each site that sets an InputError's path, line or field says the same in its message: path as given (relative stays relative), field as the message names it; a misspelt agentsDir is refused as the CLI's --agents-dir is, where the run was checked against no profile (reviewlibrary-57)", async () => {
+  const { root, del } = await makeProject();
+  const gone = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-09_Gone");
+  const relative = join(
+    relativePath(Deno.cwd(), root),
+    "PKG-01_Pkg",
+    "1_Working",
+    "DEL-01-09_Gone",
+  );
+  const file = join(del, "_CONTEXT.md");
+  const report = { agent: "A", status: "SUCCESS" } as RunReport;
+  const read = async (events: AsyncIterable<unknown>) => {
+    for await (const _ of events) { /* read it all */ }
+  };
+  const sites: [
+    string,
+    () => Promise<unknown>,
+    { path?: string; line?: number; field?: string },
+  ][] = [
+    ["recordRun, no such folder", () => recordRun(gone, report), { path: gone }],
+    ["recordRun, relative", () => recordRun(relative, report), { path: relative }],
+    ["recordRun, a file", () => recordRun(file, report), { path: file }],
+    ["startRun, no such folder", () => startRun(gone, { agent: "A" }), { path: gone }],
+    ["checkStaleness", () => checkStaleness([relative]), { path: relative }],
+    ["reapRuns", () => reapRuns([gone]), { path: gone }],
+    ["readRecords", () => read(readRecords(join(gone, "RunRecords.csv"))), {
+      path: join(gone, "RunRecords.csv"),
+    }],
+    ["hashFile", () => hashFile(join(gone, "x.md")), { path: join(gone, "x.md") }],
+    ["report's unknown key", () => recordRun(del, { ...report, outptus: [] } as RunReport), {
+      field: "report.outptus",
+    }],
+    ["report.status's type", () => recordRun(del, { ...report, status: 3 } as never), {
+      field: "report.status",
+    }],
+    ["status's value", () => recordRun(del, { ...report, status: "DONE" }), { field: "status" }],
+    ["durationMs", () => recordRun(del, { ...report, durationMs: -1 }), { field: "durationMs" }],
+    ["options.workers", () => checkStaleness([del], { workers: -1 }), { field: "options.workers" }],
+    [
+      "note",
+      () => appendAnnotation(del, "RUN-DEL-01-02-20260222-1015-001", { invalidates: true }, " "),
+      {
+        field: "note",
+      },
+    ],
+    ["agentsDir", () => recordRun(del, { ...report, agentsDir: relative }), {
+      path: relative,
+      field: "agentsDir",
+    }],
+  ];
+  for (const [site, call, where] of sites) {
+    const error = await call().then(() => undefined, (e) => e);
+    assert(error instanceof InputError, `${site}: not an InputError: ${error}`);
+    const { path, line, field } = error;
+    assertEquals({ path, line, field }, {
+      path: undefined,
+      line: undefined,
+      field: undefined,
+      ...where,
+    }, site);
+    if (path !== undefined) assert(error.message.includes(path), `${site}: ${error.message}`);
+    if (field !== undefined) assert(error.message.includes(field), `${site}: ${error.message}`);
+  }
   assertEquals(await recordsOf(del), []);
 });

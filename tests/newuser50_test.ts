@@ -64,9 +64,41 @@ Deno.test("a failing command asked for --json prints the {error: {command, code,
     assertEquals(run.code, 2, `${args[0]}: ${run.stderr}`);
     const document = JSON.parse(run.stdout);
     assertEquals(Object.keys(document), ["error"], args[0]);
-    assertEquals(Object.keys(document.error), ["command", "code", "message"], args[0]);
+    assertEquals(Object.keys(document.error).slice(0, 3), ["command", "code", "message"], args[0]);
     assertEquals(document.error.command, args[0]);
     assertEquals(document.error.code, 2);
+  }
+});
+
+Deno.test("a failing command's --json error document holds the InputError's path, line and field beside its message, the field as the message names it (--status), and an option's folder as path, not '--agents-dir nope' (reviewlibrary-57)", async () => {
+  const { root, del } = await makeProject();
+  const missing = join(root, "nope");
+  const emit = [del, "--agent", "A", "--status", "SUCCESS", "--json"];
+  const cases: [string[], Record<string, unknown>][] = [
+    [["stale", missing, "--json"], { message: `${missing}: no such folder`, path: missing }],
+    [["emit", missing, "--agent", "A", "--status", "SUCCESS", "--json"], { path: missing }],
+    [["emit", del, "--agent", "A", "--status", "DONE", "--json"], { field: "--status" }],
+    [["emit", ...emit, "--duration-ms", "x"], { field: "--duration-ms" }],
+    [["emit", ...emit, "--duration", "2 min"], { field: "--duration" }],
+    [["emit", ...emit, "--agents-dir", missing], {
+      message: `--agents-dir ${missing}: no such folder`,
+      path: missing,
+      field: "--agents-dir",
+    }],
+    [["validate", join(del, "RunRecords.csv"), "--json"], { path: join(del, "RunRecords.csv") }],
+    // No InputError (a usage error): the three keys alone.
+    [["stale", root, "--json=true"], {}],
+  ];
+  for (const [args, where] of cases) {
+    const run = await runCli(args);
+    assertEquals(run.code, 2, `${args.join(" ")}: ${run.stderr}`);
+    const { error } = JSON.parse(run.stdout);
+    const { command: _, code: __, message, ...rest } = error;
+    const { message: said, ...expected } = where;
+    if (said !== undefined) assertEquals(message, said);
+    assertEquals(rest, expected, args.join(" "));
+    // What the properties say, the message says too.
+    for (const value of Object.values(rest)) assertIncludes(message, String(value));
   }
 });
 

@@ -410,7 +410,7 @@ export function stringOption(parsed: Parsed, name: string): string | undefined {
  */
 export function folderOption(parsed: Parsed, name: string): string | undefined {
   const value = stringOption(parsed, name);
-  if (value !== undefined) requireFolder(value, `--${name} ${value}`);
+  if (value !== undefined) requireFolder(value, value, `--${name}`);
   return value;
 }
 
@@ -503,6 +503,28 @@ export function exitFor(error: unknown): { code: number; message: string } {
     : String(error);
   // One line whatever the names it holds: a path with a newline cut it short (bad-input F6).
   return { code: EXIT.usage, message: oneLine(message) };
+}
+
+/**
+ * Where an {@linkcode InputError} is at fault, for `--json`'s error document beside its
+ * message: `path` and `line` as the error holds them, an option's `field` as the message
+ * names it (`--duration-ms`); nothing for any other error.
+ *
+ * @example
+ * ```ts
+ * import { errorWhere } from "./command.ts";
+ * import { OptionError } from "../errors.ts";
+ * errorWhere(new OptionError((name) => `${name("durationMs")}: must be whole`)); // { field: "--duration-ms" }
+ * ```
+ */
+export function errorWhere(error: unknown): { path?: string; line?: number; field?: string } {
+  if (!(error instanceof InputError)) return {};
+  const { path, line, field } = error;
+  return {
+    ...path !== undefined && { path },
+    ...line !== undefined && { line },
+    ...field !== undefined && { field: error instanceof OptionError ? flagOf(field) : field },
+  };
 }
 
 /** The flag that gives a library option on the command line: `statusBefore` is `--status-before`. */

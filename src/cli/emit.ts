@@ -35,11 +35,13 @@ function durationOption(text: string | undefined): string | undefined {
         "(PnDTnHnMn.nS: PT2M34.5S) or a number with s, m, h or d " +
         `(154.5s, 90m), exact to the millisecond, got ${JSON.stringify(text)}` +
         spelledDuration(text),
+      { field: "--duration" },
     );
   }
   if (ms > MAX_DURATION_MS) {
     throw new InputError(
       `--duration: must be at most ten years (P3650D), got ${JSON.stringify(text)}`,
+      { field: "--duration" },
     );
   }
   return formatDuration(ms);
@@ -123,6 +125,7 @@ export const emitCommand: Command = {
     if (durationMs !== undefined && !/^\d+$/.test(durationMs)) {
       throw new InputError(
         `--duration-ms: must be a whole number of milliseconds, got "${durationMs}"`,
+        { field: "--duration-ms" },
       );
     }
     const report: RunReport = {

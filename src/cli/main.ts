@@ -12,6 +12,7 @@
  */
 import {
   type Command,
+  errorWhere,
   EXIT,
   exitFor,
   type Io,
@@ -243,7 +244,8 @@ export async function main(args: string[], io: Io): Promise<number> {
     // the output two broken ones (small-40 F2).
     if (entry && !outBegun && await asksForJson(entry, rest)) {
       try {
-        io.out(`${JSON.stringify({ error: { command: name, code, message: shown } })}\n`);
+        const said = { command: name, code, message: shown, ...errorWhere(error) };
+        io.out(`${JSON.stringify({ error: said })}\n`);
       } catch { /* said on stderr */ }
     }
     return code;
