@@ -12,10 +12,12 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals } from "./assert.ts";
-import { git, makeProject } from "./fixtures.ts";
+import { git, makeProject, sampleDraft } from "./fixtures.ts";
 import { pasted, recordsOf } from "./support/runs.ts";
 import { cli } from "./support/work_tree_project.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
+import { journalPath } from "../src/journal.ts";
+import { appendRecord } from "../src/store.ts";
 
 const FOLDER = join("-PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
 
@@ -148,6 +150,51 @@ Deno.test("remedies57: verify --since's restore of a record file a commit delete
     assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["OWN"]);
     const held = await cli(root, {}, "verify", ".", "--since", base);
     assertEquals(held.code, 0, held.stdout + held.stderr);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("remedies57: the show annotate suggests for a RunID two merged branches both used runs as pasted for a folder -PKG… (it printed -PKG…, read as options, exit 2)", async () => {
+  const { root, del } = await dashedProject();
+  const file = join(del, RECORD_FILE);
+  try {
+    // One minute, two clones (branches): each gives SEQ 001, and the union merge keeps both.
+    await Deno.writeTextFile(join(root, ".gitattributes"), `${RECORD_FILE} merge=union\n`);
+    await git(root, "add", "-A");
+    await git(root, "commit", "-qm", "union");
+    const at = "2026-02-22T10:15:00Z";
+    await git(root, "checkout", "-qb", "feature");
+    await appendRecord(file, sampleDraft({ AgentName: "FEATURE", RunTimestamp: at }));
+    await git(root, "add", "-A");
+    await git(root, "commit", "-qm", "feature run");
+    await git(root, "checkout", "-q", "main");
+    await Deno.remove(journalPath(file));
+    await Deno.remove(join(root, ".git", "runrec-locks"), { recursive: true });
+    await appendRecord(file, sampleDraft({ AgentName: "MAIN", RunTimestamp: at }));
+    await git(root, "add", "-A");
+    await git(root, "commit", "-qm", "main run");
+    await git(root, "merge", "-q", "--no-edit", "feature");
+    const [{ RunID }] = await recordsOf(del);
+    const said = await cli(
+      root,
+      {},
+      "annotate",
+      "--invalidates",
+      "--note",
+      "x",
+      "--",
+      FOLDER,
+      RunID,
+    );
+    assertEquals(said.code, 2, said.stderr);
+    const command = remedy(said.stderr, /runrec show \S+ RUN-\S+ --line N/, [
+      "--line N",
+      "--line 3",
+    ]);
+    const done = await pasted(root, command);
+    assertEquals(done.code, 0, `${command}: ${done.stderr}`);
+    assert(done.stdout.includes("FEATURE") || done.stdout.includes("MAIN"), done.stdout);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
