@@ -15,11 +15,17 @@ import { assert, assertEquals } from "./assert.ts";
 import { git, makeProject, sampleDraft } from "./fixtures.ts";
 import { pasted, recordsOf } from "./support/runs.ts";
 import { cli } from "./support/work_tree_project.ts";
+import { diverged, mergeStopped, UNION } from "./support/merge_stopped.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 import { journalPath } from "../src/journal.ts";
 import { appendRecord } from "../src/store.ts";
 
 const FOLDER = join("-PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
+
+/** The lines of a text file, without the empty string after the last `\n`. */
+async function lines(file: string): Promise<string[]> {
+  return (await Deno.readTextFile(file)).split("\n").filter((line) => line !== "");
+}
 
 /** A git repository whose one deliverable is at {@linkcode FOLDER}, committed: its root. */
 async function dashedProject(): Promise<{ root: string; del: string }> {
@@ -195,6 +201,29 @@ Deno.test("remedies57: the show annotate suggests for a RunID two merged branche
     const done = await pasted(root, command);
     assertEquals(done.code, 0, `${command}: ${done.stderr}`);
     assert(done.stdout.includes("FEATURE") || done.stdout.includes("MAIN"), done.stdout);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("remedies57: verify --since's move of a run a merge placed among its parents' lines, pasted, runs sed, mv and git add on the file under -PKG… (sed read -PKG… as options)", async () => {
+  const { root, emit, datasheet, base, file, verify } = await diverged(UNION, "-PKG-01_Pkg");
+  try {
+    await mergeStopped(root);
+    assertEquals((await emit("DURING", "2026-01-04T00:00:00Z")).code, 0);
+    // An editor moves it above the merged side's line.
+    const [header, baseLine, mainLine, sideLine, during] = await lines(file);
+    await Deno.writeTextFile(file, [header, baseLine, mainLine, during, sideLine, ""].join("\n"));
+    await Deno.writeTextFile(datasheet, "# Datasheet\n\nboth\n");
+    await git(root, "commit", "-qa", "--no-edit");
+    const failed = await verify(base);
+    assertEquals(failed.code, 1, failed.stdout);
+    const command = /`(\(cd [^`]+\))`/.exec(failed.stdout)?.[1];
+    assert(command !== undefined, failed.stdout);
+    const done = await pasted(root, command);
+    assertEquals(done.code, 0, `${command}: ${done.stderr}`);
+    assertEquals(await lines(file), [header, baseLine, mainLine, sideLine, during]);
+    assertEquals((await verify(base)).code, 0);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
