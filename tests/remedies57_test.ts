@@ -44,7 +44,7 @@ function remedy(text: string, pattern: RegExp, ...fill: [string, string][]): str
   return fill.reduce((command, [placeholder, value]) => command.replace(placeholder, value), found);
 }
 
-Deno.test("remedies57: the emit, annotate, finish, verify, reap and validate a message suggests for a folder -PKG… run as pasted (they printed -PKG…, read as options, exit 2)", async () => {
+Deno.test("remedies57: the emit, annotate, finish, verify, reap, agents install and validate a message suggests for a folder -PKG… run as pasted (they printed -PKG…, read as options, exit 2)", async () => {
   const { root, del } = await dashedProject();
   const run = (...args: string[]) => cli(root, {}, ...args);
   const pending = [];
@@ -101,6 +101,20 @@ Deno.test("remedies57: the emit, annotate, finish, verify, reap and validate a m
       pattern: /runrec reap \S+ --older-than DURATION \(2h, 1d\)/,
       fill: [["DURATION (2h, 1d)", "0s"]],
       then: async () => assertEquals((await agents()).at(-1), "OWN"),
+    },
+    {
+      name: "agents check of agent files without their block: agents install",
+      before: async () => {
+        await Deno.mkdir(join(root, "-agents"));
+        await Deno.writeTextFile(
+          join(root, "-agents", "AGENT_X.md"),
+          "AGENT_TYPE: 2\n| **WRITE_SCOPE** | deliverable-local |\n\n" +
+            "[[BEGIN:PROTOCOL]]\n## PROTOCOL\n[[END:PROTOCOL]]\n",
+        );
+      },
+      trigger: ["agents", "check", "--", "-agents"],
+      pattern: /runrec agents install \S+/,
+      then: (out) => assert(out.includes("AGENT_X.md: installed"), out),
     },
     {
       name: "annotate of a file with a line that cannot be read: validate",
