@@ -242,3 +242,22 @@ Deno.test("remedies57: verify --since's move of a run a merge placed among its p
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("remedies57: the flush show suggests for a run a git checkout dropped from the file runs as pasted for a folder -PKG… and puts it back (it printed -PKG…)", async () => {
+  const { root, del } = await dashedProject();
+  try {
+    const emit = ["emit", "--agent", "OWN", "--status", "SUCCESS", "--", FOLDER];
+    assertEquals((await cli(root, {}, ...emit)).code, 0);
+    await git(root, "add", "-A");
+    await git(root, "commit", "-qm", "a run");
+    const runId = (await cli(root, {}, ...emit)).stdout.trim();
+    await git(root, "checkout", "--", join(FOLDER, RECORD_FILE));
+    const said = await cli(root, {}, "show", "--", FOLDER, runId);
+    assertEquals(said.code, 1, said.stderr);
+    const done = await pasted(root, remedy(said.stderr, /runrec flush \S+/));
+    assertEquals(done.code, 0, done.stderr);
+    assertEquals((await recordsOf(del)).map((r) => r.RunID).at(-1), runId);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
