@@ -16,7 +16,7 @@ import {
 } from "./append_only.ts";
 import { oneLine } from "./names.ts";
 import { restartInLastMinute } from "./moved_records.ts";
-import { shellWord } from "./shell_word.ts";
+import { pathArgument, shellWord } from "./shell_word.ts";
 import { RECORD_FILE } from "./deliverable.ts";
 import {
   type BranchFile,
@@ -246,9 +246,10 @@ export function restoreRemedy(
   // checked out with CR LF): a checkout of the old version alone would drop every record
   // appended since, committed or not (review-z F1). Run from the repository's top, as git
   // names the paths, in a folder made again if `git rm -r` took it (review-aa F6, F7).
-  const file = shellWord(to);
-  const next = shellWord(`${to}.new`);
-  const command = `\`(cd "$(git rev-parse --show-toplevel)" && mkdir -p ${shellWord(folder)} && ` +
+  const file = pathArgument(to);
+  const next = pathArgument(`${to}.new`);
+  const command =
+    `\`(cd "$(git rev-parse --show-toplevel)" && mkdir -p ${pathArgument(folder)} && ` +
     `git show ${
       shellWord(`${short(previous)}:${path}`)
     } > ${next} && { tr -d '\\r' 2>/dev/null < ${file} ` +

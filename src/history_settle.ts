@@ -15,7 +15,7 @@ import {
 } from "./append_only.ts";
 import { readObjects, runGit } from "./git.ts";
 import { CONFLICT_MARKER } from "./line_problems.ts";
-import { shellWord } from "./shell_word.ts";
+import { pathArgument } from "./shell_word.ts";
 import {
   BATCH,
   type CommitInfo,
@@ -46,9 +46,9 @@ const NEWLINE = 10;
  * in progress belongs after them, where a merge may append it as any commit may.
  */
 function appendedAmid(line: number, path: string): string {
-  const file = shellWord(path);
-  const saved = shellWord(`${path}.line`);
-  const rest = shellWord(`${path}.new`);
+  const file = pathArgument(path);
+  const saved = pathArgument(`${path}.line`);
+  const rest = pathArgument(`${path}.new`);
   return ": a record the merge appends belongs after its parents' lines: move that line to the " +
     "end of the file while the merge is the last commit and not pushed " +
     `(\`(cd "$(git rev-parse --show-toplevel)" && sed -n ${line}p ${file} > ${saved} && ` +

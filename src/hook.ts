@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { shellWord } from "./shell_word.ts";
+import { pathArgument } from "./shell_word.ts";
 import { hashOutputs } from "./output_hashes.ts";
 import {
   defaultDurationWarning,
@@ -1102,7 +1102,7 @@ async function writeBuilt(
         } else if (built.mayBeMistaken) {
           outcome.warnings.push(
             "if a warning above means this record is not the run meant (a misspelt agent or " +
-              `path), take it back: runrec annotate ${shellWord(delDir)} ` +
+              `path), take it back: runrec annotate ${pathArgument(delDir)} ` +
               `${written.record.RunID} --invalidates --note "recorded in error", then record ` +
               "the run as meant",
           );

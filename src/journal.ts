@@ -966,11 +966,13 @@ function prunableRemedy(journal: string, lost: JournalOnlyLine): string {
 
 /** What to do about a line git could not be asked about. */
 function uncheckedRemedy(recordFile: string, why: JournalOnlyLine["unchecked"]): string {
-  if (why === "no git") return `runrec verify ${shellWord(recordFile)} (the build that runs git)`;
+  if (why === "no git") {
+    return `runrec verify ${pathArgument(recordFile)} (the build that runs git)`;
+  }
   return optionalEnv("GIT_CEILING_DIRECTORIES") === undefined
     ? `git -C ${shellWord(dirname(recordFile))} status says why git cannot read a repository ` +
       "there; runrec verify it where git can"
-    : `env -u GIT_CEILING_DIRECTORIES runrec verify ${shellWord(recordFile)}`;
+    : `env -u GIT_CEILING_DIRECTORIES runrec verify ${pathArgument(recordFile)}`;
 }
 
 /** The journal holding `lost`: that of `recordFile` (as named), or a removed work tree's. */

@@ -38,7 +38,7 @@ import { fromTokenNote, isRunId, runIdStart } from "./run_ids.ts";
 import { RUN_ID_SYNTAX, TBD } from "./schema.ts";
 import { leaveNote } from "./notices.ts";
 import { restoreDroppedRecords } from "./store.ts";
-import { shellWord } from "./shell_word.ts";
+import { pathArgument, shellWord } from "./shell_word.ts";
 import type { FinishReport } from "./finish_report.ts";
 import { goneError, keptElsewhere, recordedError, unknownRunError } from "./run_refusals.ts";
 import { lastRunContext, retriedTwins, twinRefusal } from "./repeated_finish.ts";
@@ -136,7 +136,7 @@ export async function runFromToken(
         "from its path names its work tree (nor holds its deliverable folder): reap there may " +
         "have written the run FAILED, which a record from the " +
         "token would not supersede; nothing written; run it from inside the repository: " +
-        `cd <the repository> && runrec finish ${shellWord(path)} --agent ${shellWord(agent)}` +
+        `cd <the repository> && runrec finish ${pathArgument(path)} --agent ${shellWord(agent)}` +
         `${status === undefined ? "" : ` --status ${shellWord(status)}`} ...`,
     );
   }
@@ -194,7 +194,7 @@ function pendingLookAlike(
   // The pending file's path finishes a reaped run too (see claimForFinish).
   const each = found.map(({ dir, item, state }) =>
     `run ${item.id} (${item.run!.agent}, since ${item.run!.start.started}) is ${state} in ` +
-    `${dir}: runrec finish ${shellWord(pendingPath(dir, item.id))} --status S ...`
+    `${dir}: runrec finish ${pathArgument(pendingPath(dir, item.id))} --status S ...`
   ).join("; ");
   return new InputError(
     `${delDir}: no pending run ${id}, but ${each}; if that is this run (a token mistyped or ` +
@@ -368,7 +368,7 @@ async function namedRun(
       : `${keptOut}; only to record a run that runrec start did not keep`;
     throw new InputError(
       `${target}: ${none}${late}${twinsSaid}${bad}${last}; ${emit}: ` +
-        `runrec emit ${shellWord(target)} --agent ${name} --status S ...${others}`,
+        `runrec emit ${pathArgument(target)} --agent ${name} --status S ...${others}`,
     );
   }
   const whose = agent === undefined ? "" : ` of ${agent}`;
@@ -405,7 +405,7 @@ function pendingInOtherWorkTrees(
   if (found.length === 0) return undefined;
   const each = found.map((i) =>
     `run ${i.id} (${i.run!.agent}, since ${i.run!.start.started}) is pending in ` +
-    `${dirname(dirname(dirname(i.path)))}: runrec finish ${shellWord(i.path)} --status S ...`
+    `${dirname(dirname(dirname(i.path)))}: runrec finish ${pathArgument(i.path)} --status S ...`
   );
   const which = id !== undefined ? `${id} ` : agent !== undefined ? `of ${agent} ` : "";
   return new InputError(
@@ -434,7 +434,7 @@ function pendingInOtherCase(
   const names = [...new Set(found.map((i) => i.run!.agent))].join(" or ");
   const each = found.map((i) =>
     `run ${i.id} (${i.run!.agent}, since ${i.run!.start.started}) is pending here, started ` +
-    `under that name: runrec finish ${shellWord(target)} --run ${i.id} --agent ` +
+    `under that name: runrec finish ${pathArgument(target)} --run ${i.id} --agent ` +
     `${shellWord(i.run!.agent)} --status S ...`
   ).join("; ");
   return new InputError(
@@ -470,9 +470,9 @@ function pendingInOtherDeliverables(
     : `${agent} has no pending run here`;
   const otherwise = agent === undefined
     ? "else name this run's agent, whose runs finish looks for here and elsewhere: runrec " +
-      `finish ${shellWord(target)} --agent NAME --status S ...`
+      `finish ${pathArgument(target)} --agent NAME --status S ...`
     : "if it is another instance's, at work there (a fan-out), leave it alone and record this " +
-      `run here: runrec emit ${shellWord(target)} --agent ${shellWord(agent)} --status S ...`;
+      `run here: runrec emit ${pathArgument(target)} --agent ${shellWord(agent)} --status S ...`;
   return new InputError(
     `${target}: ${none}, but ${runs}: if ${which} this run (given the wrong folder), finish it ` +
       "so, in its own deliverable folder, not with an emit here (that would record it in the " +
@@ -579,7 +579,7 @@ function throwIfMangledToken(target: string): void {
   const inPending = /(?:^|\/)\.runrec\/pending(?:\/|$)/.exec(bare);
   if (!isRunId(bare) && !inPending) return;
   const delDir = inPending ? bare.slice(0, inPending.index) || "." : undefined;
-  const folder = delDir === undefined ? "<del-dir>" : shellWord(delDir);
+  const folder = delDir === undefined ? "<del-dir>" : pathArgument(delDir);
   const listed = delDir !== undefined
     ? listPendingRuns(delDir).filter((i) => i.run && !i.claimedBy)
     : [];

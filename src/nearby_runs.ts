@@ -17,7 +17,7 @@ import {
   listReapedRuns,
   type PendingItem,
 } from "./pending.ts";
-import { shellWord } from "./shell_word.ts";
+import { pathArgument, shellWord } from "./shell_word.ts";
 
 /**
  * The deliverable folders beside `delDir` (named `DEL-XX-YY…`, in its parent folder), absolute;
@@ -136,7 +136,7 @@ function runThere({ dir, item, state }: RunInFolder): string {
  * RUN --status S ...`, the folder as the agent would type it.
  */
 function finishThere({ dir, item }: RunInFolder): string {
-  return `runrec finish ${shellWord(asTyped(dir))} --run ${item.id} --status S ...`;
+  return `runrec finish ${pathArgument(asTyped(dir))} --run ${item.id} --status S ...`;
 }
 
 /**

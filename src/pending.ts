@@ -30,7 +30,7 @@ import {
   writeFileDurably,
 } from "./state_folder.ts";
 import type { FileMark } from "./appended.ts";
-import { shellWord } from "./shell_word.ts";
+import { pathArgument } from "./shell_word.ts";
 import { PENDING_FOLDER, REAPED_FOLDER } from "./run_files.ts";
 import { FILE, isRunId, runIdStart } from "./run_ids.ts";
 import { claimHolder } from "./run_claims.ts";
@@ -427,7 +427,9 @@ export function readPendingRun(path: string): PendingRun {
 export class DamagedRunFile extends InputError {
   constructor(override readonly path: string, readonly damage: string, options?: ErrorOptions) {
     super(
-      `${path}: damaged pending run (${damage}): runrec finish ${shellWord(canonicalName(path))} ` +
+      `${path}: damaged pending run (${damage}): runrec finish ${
+        pathArgument(canonicalName(path))
+      } ` +
         "--agent NAME --status S records the run from its token (inputs TBD)",
       options,
     );

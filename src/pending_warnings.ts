@@ -6,7 +6,7 @@
  * @module
  */
 import { basename } from "./path.ts";
-import { pathArgument, shellWord } from "./shell_word.ts";
+import { pathArgument } from "./shell_word.ts";
 import { oneLine } from "./names.ts";
 import { rootOutOfSight } from "./deliverable.ts";
 import { listPendingRuns, type PendingItem } from "./pending.ts";
@@ -26,7 +26,7 @@ import { recordedRuns, type RunRecordFound, spooledRecordPlace } from "./recorde
  * ```
  */
 export function reapCommandLine(folders: readonly string[], options = ""): string {
-  const words = folders.map(shellWord).join(" ");
+  const words = folders.map((f) => pathArgument(f)).join(" ");
   const seen = folders.map((f) => rootOutOfSight(f)).find((s) => s !== undefined);
   return seen === undefined
     ? `runrec reap ${words}${options}`
@@ -53,7 +53,7 @@ export function describePendingRuns(
     i.run
       ? `${i.run.agent} since ${i.run.start.started}${i.claimedBy ? ` (finishing)` : ""}`
       : i.damaged
-      ? `${basename(i.path)} (damaged: reap leaves it; runrec finish ${shellWord(i.path)} ` +
+      ? `${basename(i.path)} (damaged: reap leaves it; runrec finish ${pathArgument(i.path)} ` +
         "--agent NAME --status S records it from its token)"
       : `${basename(i.path)} (unreadable)`
   );
@@ -151,5 +151,5 @@ function describeRecordedPending(
       "pending file"
     : "its pending file is back (git stash pop, a restored copy?)";
   return `${run} is recorded already as ${found.runId}, but ${why}; not to be finished again: ` +
-    `runrec reap ${shellWord(delDir)} removes it`;
+    `runrec reap ${pathArgument(delDir)} removes it`;
 }

@@ -16,7 +16,7 @@ import { isLifecycleTransition, lifecycleProblems } from "./lifecycle.ts";
 import { LIFECYCLE_STATES, TBD } from "./schema.ts";
 import { directLookups, type Lookups } from "./lookups.ts";
 import { projectTop } from "./project_bounds.ts";
-import { shellWord } from "./shell_word.ts";
+import { pathArgument } from "./shell_word.ts";
 
 /** What an agent may write, and where its profile came from. */
 export interface AgentProfile {
@@ -347,7 +347,7 @@ export async function unknownAgentAtStart(
   if (unknown === undefined) return undefined;
   const restart = token === undefined
     ? "record it under that name at its end instead"
-    : `remove this run (rm ${shellWord(token)}) and start it again under that name`;
+    : `remove this run (rm ${pathArgument(token)}) and start it again under that name`;
   return `agent ${agent} is not a known agent (${unknown.where}, nor built in): started as ` +
     `given, and its finish records that name; did you mean ${unknown.meant}? If so, ${restart}; ` +
     `else nothing to do (an agent of the project's own: an AGENT_${agent}.md declares it)`;

@@ -17,7 +17,7 @@ import { runIdStart } from "./run_ids.ts";
 import { DELETED, TBD } from "./schema.ts";
 import { RECORD_FILE } from "./deliverable.ts";
 import type { RecordDraft } from "./append_types.ts";
-import { shellWord } from "./shell_word.ts";
+import { pathArgument } from "./shell_word.ts";
 import type { FinishReport } from "./finish_report.ts";
 
 /**
@@ -89,7 +89,7 @@ export async function lastRunContext(
   // is told how to be judged by its own.
   const notWhose = agent === undefined
     ? `; if this finish is of another agent's run, not ${whose}'s, name that agent: runrec ` +
-      `finish ${shellWord(target)} --agent NAME ...`
+      `finish ${pathArgument(target)} --agent NAME ...`
     : "";
   const ended = endedAt(last);
   throw new InputError(
@@ -179,7 +179,7 @@ export async function twinRefusal(
   const agent = item.run!.agent;
   const aside = `; ${item.id} (${agent}, since ${item.run!.start.started}), pending here, is ` +
     `${note}: reap writes it FAILED, saying so; only if it is another run (a fan-out), runrec ` +
-    `finish ${shellWord(target)} --run ${item.id} --status S ... records it`;
+    `finish ${pathArgument(target)} --run ${item.id} --status S ... records it`;
   const lead = `no run of ${agent} to finish by folder`;
   const last = await lastRunContext(target, { ...report, agent }, { aside, lead });
   return new InputError(`${target}: ${lead}${aside}${last}; nothing written`);

@@ -95,7 +95,7 @@ import { RECORD_FILE } from "./deliverable.ts";
 import { checkAppendOptions } from "./append_types.ts";
 import { RecordTooLarge } from "./record_limits.ts";
 import { seqAtMark } from "./seq_allocation.ts";
-import { pathArgument, shellWord } from "./shell_word.ts";
+import { pathArgument } from "./shell_word.ts";
 import { optionalEnv } from "./optional_access.ts";
 import type { FinishOptions, FinishReport } from "./finish_report.ts";
 import type { StartRunOptions, WithRunOptions } from "./run_options.ts";
@@ -291,7 +291,7 @@ function earlierRunWarnings(dir: string, run: PendingRun): string[] {
   ).map((i) => {
     if (i.id === exec) return underExec(dir, run, i.id);
     const since = `${agent}'s run ${i.id} (since ${i.run!.start.started}`;
-    const finish = `runrec finish ${shellWord(i.path)} --status S ...`;
+    const finish = `runrec finish ${pathArgument(i.path)} --status S ...`;
     const retried = retriedAfter(i.run!, run);
     if (retried !== undefined) {
       return `${since}, ${retried} before this start, with the same inputs) is still pending ` +
@@ -302,7 +302,7 @@ function earlierRunWarnings(dir: string, run: PendingRun): string[] {
         `${finish} records it`;
     }
     return `${since}) is still pending here: if its finish was forgotten, ${finish} records ` +
-      `it; if its agent is gone, runrec reap ${shellWord(dir)}` +
+      `it; if its agent is gone, runrec reap ${pathArgument(dir)}` +
       `${i.run!.pid === undefined ? " --older-than DURATION" : ""} writes it FAILED`;
   });
 }
@@ -328,7 +328,7 @@ function underExec(dir: string, run: PendingRun, execId: string): string {
   // "run id", not "run <id>": that would read as this record's own run (agent_notes.ts).
   run.start.notes.push(`started under runrec exec (run id ${execId}), which records this run too`);
   // The folder as the user would type it (newuser-49 F7).
-  const folder = shellWord(shownPath(resolve(dir)));
+  const folder = pathArgument(shownPath(resolve(dir)));
   return `this command runs under runrec exec, whose run ${execId} of ${run.agent} in this ` +
     "folder is recorded when the command ends: this run's record would be a second one; under " +
     "runrec exec, leave runrec start and finish out (or run the agent without exec); once " +

@@ -73,7 +73,9 @@ function stillPending(e: InputError, { target, run, call }: FinishAgain): InputE
   const path = e instanceof RootOutOfSight ? resolve(target) : target;
   const again = call !== undefined
     ? `call ${call}`
-    : `run runrec finish ${shellWord(path)}${run === undefined ? "" : ` --run ${shellWord(run)}`}`;
+    : `run runrec finish ${pathArgument(path)}${
+      run === undefined ? "" : ` --run ${shellWord(run)}`
+    }`;
   const said = (name: (key: string) => string) =>
     e instanceof OptionError ? e.messageWith(name) : e.message;
   const words = (name: (key: string) => string) =>
@@ -133,7 +135,7 @@ export function goneError(delDir: string, id: string, why?: string): InputError 
   return claimedError(delDir, id) ?? new InputError(
     `${delDir}: no pending run ${id}, and no record of it: its file was removed (git clean, ` +
       `git stash -u)${why === undefined ? "" : `; ${why}`}; to record the run: runrec emit ` +
-      `${shellWord(delDir)} --agent NAME --status S ...`,
+      `${pathArgument(delDir)} --agent NAME --status S ...`,
   );
 }
 
@@ -152,7 +154,7 @@ export function unknownRunError(delDir: string, id: string): InputError {
   return claimedError(delDir, id) ?? new InputError(
     `${delDir}: no pending run ${id}, and no record of it (a mistyped id, or its file removed: ` +
       `git clean, git stash -u); ${keptElsewhere()}; once its pending file is gone for good, ` +
-      `record the run: runrec emit ${shellWord(delDir)} --agent NAME --status S ...`,
+      `record the run: runrec emit ${pathArgument(delDir)} --agent NAME --status S ...`,
   );
 }
 
@@ -232,7 +234,7 @@ export function recordedError(
   if (pending.length > 0) {
     const each = pending.map((i) =>
       `run ${i.id} (${i.run!.agent}, since ${i.run!.start.started}): ` +
-      `runrec finish ${shellWord(i.path)} --status S ...`
+      `runrec finish ${pathArgument(i.path)} --status S ...`
     ).join("; ");
     return new InputError(
       `${delDir}: no pending run ${id}: finished already${where}; nothing written; if this ` +
@@ -252,7 +254,7 @@ export function recordedError(
   const needed = differs
     ? `this finish's ${status} differs from the recorded ${found.status} and is not recorded ` +
       "(a run has one record; an emit would record it twice): if the record is wrong, mark it " +
-      `with runrec annotate ${shellWord(place)} ${found.runId} --invalidates --note '...'`
+      `with runrec annotate ${pathArgument(place)} ${found.runId} --invalidates --note '...'`
     : found.stuck !== undefined
     ? "no emit or other finish (it would record the run twice)"
     : found.journaledAt === undefined || found.heldByGit
@@ -294,13 +296,15 @@ function reapedOnlyError(
   const first = found.journaledAt === undefined
     ? ""
     : `bring ${failed} back first (git stash pop, when a stash holds it; runrec flush ` +
-      `${shellWord(place)}, when git dropped it; when a git command is rewriting the file, ` +
+      `${pathArgument(place)}, when git dropped it; when a git command is rewriting the file, ` +
       "once it is done), then ";
   return new InputError(
     `${delDir}: no pending run ${id}: its only record is the FAILED one reap wrote (the agent ` +
       `was thought gone), ${where}, and its run file is gone, so this late finish is not ` +
       `recorded; nothing written; to record this outcome: ${first}runrec emit ` +
-      `${shellWord(place)} --agent ${agent ?? "NAME"} --status S ..., then runrec annotate ` +
-      `${shellWord(place)} <the new RunID> --supersedes ${failed} --note "late finish after reap"`,
+      `${pathArgument(place)} --agent ${agent ?? "NAME"} --status S ..., then runrec annotate ` +
+      `${
+        pathArgument(place)
+      } <the new RunID> --supersedes ${failed} --note "late finish after reap"`,
   );
 }

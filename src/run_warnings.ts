@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { shellWord } from "./shell_word.ts";
+import { pathArgument } from "./shell_word.ts";
 import { join, relative, resolve, sep as SEP } from "./path.ts";
 import { toolRootOwner } from "./deliverable.ts";
 import { committedAsTheyAre } from "./git.ts";
@@ -117,7 +117,7 @@ export function defaultDurationWarning(
     `(${span}, from --started to now); if the run took that long, nothing to do; if it took ` +
     "less (a run recorded late), record it again with --duration (how long it took, e.g. " +
     "--duration 45m) and mark this record superseded: " +
-    `runrec annotate ${shellWord(delDir)} <new RunID> --supersedes ${THIS_RUN_ID} --note ` +
+    `runrec annotate ${pathArgument(delDir)} <new RunID> --supersedes ${THIS_RUN_ID} --note ` +
     '"real duration"',
   ];
 }
@@ -220,12 +220,14 @@ export function pendingRunWarnings(
   const takeBack = runId === undefined
     ? "take this record back once it is appended (runrec annotate <del-dir> <its RunID> " +
       '--invalidates --note "recorded twice")'
-    : `take this record back (runrec annotate ${shellWord(delDir)} ${runId} --invalidates ` +
+    : `take this record back (runrec annotate ${pathArgument(delDir)} ${runId} --invalidates ` +
       '--note "recorded twice")';
   return listPendingRuns(delDir).filter((i) => i.run?.agent === agent && !i.claimedBy).map((i) =>
     `${agent}'s run ${i.id} (since ${i.run!.start.started}) is still pending here: if this emit ` +
     `recorded that same run, ${takeBack} and let that run be finished (runrec finish ` +
-    `${shellWord(i.path)} --status S ...; one runrec exec or withRun started finishes itself); ` +
+    `${
+      pathArgument(i.path)
+    } --status S ...; one runrec exec or withRun started finishes itself); ` +
     `if it is another run of ${agent} at work, nothing to do`
   );
 }
@@ -247,6 +249,6 @@ export function repeatWarning(delDir: string, outcome: RunOutcome, repeated: str
   const { RunID, AgentName, RunTimestamp } = outcome.written!.record;
   return `a record of ${AgentName} started at ${RunTimestamp} with the same status, inputs and ` +
     `outputs is in the file already: ${repeated}; if this one records that run again (a ` +
-    `command retried after a timeout), withdraw it: runrec annotate ${shellWord(delDir)} ` +
+    `command retried after a timeout), withdraw it: runrec annotate ${pathArgument(delDir)} ` +
     `${RunID} --invalidates --note "recorded twice"`;
 }

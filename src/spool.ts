@@ -414,7 +414,7 @@ function renamedFolderRemedy(recordFile: string, draft: RecordDraft, ownFile: st
   return `; its folder is gone and its DeliverableID ${JSON.stringify(draft.DeliverableID)} is ` +
     `not ${id}: if ${basename(home)} is ${basename(from)} renamed (git mv, mv), set the entry's ` +
     `recordFile to ${ownFile} and its DeliverableID to ${id}${runId}, then runrec flush ` +
-    `${shellWord(home)}; else move it into the ${SPOOL_FOLDER}/ of the folder it belongs to`;
+    `${pathArgument(home)}; else move it into the ${SPOOL_FOLDER}/ of the folder it belongs to`;
 }
 
 /**
@@ -1233,7 +1233,7 @@ export function replayedInto(
     warning: `${RunID} replayed into ${writer.path} repeats ${result.sameRunAs} (${AgentName} ` +
       `started at ${RunTimestamp}, the same status, inputs and outputs): if it records that run ` +
       `again (an emit retried after its first try was spooled), withdraw it: runrec annotate ` +
-      `${shellWord(dirname(writer.path))} ${RunID} --invalidates --note "recorded twice"`,
+      `${pathArgument(dirname(writer.path))} ${RunID} --invalidates --note "recorded twice"`,
   });
   return result;
 }

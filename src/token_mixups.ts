@@ -12,7 +12,7 @@ import { join, relative } from "./path.ts";
 import { listPendingRuns, parseToken, REAPED_ERROR } from "./pending.ts";
 import { recordOfRunId } from "./recorded_runs.ts";
 import { RUN_ID_SYNTAX } from "./schema.ts";
-import { shellWord } from "./shell_word.ts";
+import { pathArgument } from "./shell_word.ts";
 import { deliverableFolders, SILENT_SEARCH } from "./targets.ts";
 
 const STDOUT_LINE = "the token is the one line runrec start printed on stdout";
@@ -156,7 +156,7 @@ async function whereRecorded(runId: string, agent?: string): Promise<string> {
     const file = relative(".", join(folder, RECORD_FILE));
     if (record.ErrorSummary === REAPED_ERROR) {
       return `reap wrote that run as FAILED in ${file}; its agent's outcome: runrec finish ` +
-        `${shellWord(relative(".", folder) || ".")} --run ${runId} --status S ...`;
+        `${pathArgument(relative(".", folder) || ".")} --run ${runId} --status S ...`;
     }
     return `recorded already in ${file} (${record.AgentName}, ${record.RunStatus}); nothing ` +
       `written${pendingOf(folder, agent)}`;
@@ -172,7 +172,9 @@ function pendingOf(folder: string, agent?: string): string {
   );
   if (runs.length === 0) return "";
   const each = runs.map((item) =>
-    `${item.run!.agent} since ${item.run!.start.started}: runrec finish ${shellWord(item.path)} ` +
+    `${item.run!.agent} since ${item.run!.start.started}: runrec finish ${
+      pathArgument(item.path)
+    } ` +
     "--status S ..."
   );
   return `; pending there: ${each.join("; ")}`;

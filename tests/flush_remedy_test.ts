@@ -12,22 +12,14 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "./assert.ts";
 import { makeProject } from "./fixtures.ts";
-import { agentsOf, RUNREC_SH, runrecUnder } from "./support/runs.ts";
+import { agentsOf, pasted, runrecUnder } from "./support/runs.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 
-/** The `runrec flush …` that `stderr` suggests, run in `cwd` as pasted: its exit code and stderr. */
-async function pasted(cwd: string, stderr: string): Promise<{ code: number; stderr: string }> {
+/** The `runrec flush …` that `stderr` suggests, run in `cwd` as pasted. */
+function pastedFlush(cwd: string, stderr: string) {
   const command = /runrec flush ('[^']*'|\S+)/.exec(stderr)?.[0];
   assert(command !== undefined, stderr);
-  const run = await new Deno.Command("sh", {
-    args: ["-c", command.replace(/^runrec/, RUNREC_SH)],
-    cwd,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return { code: run.code, stderr: new TextDecoder().decode(run.stderr) };
+  return pasted(cwd, command);
 }
 
 Deno.test("the flush an emit suggests for the record it spooled runs as pasted for a folder given after -- as -PKG…: it printed -PKG…, which flush read as options, exit 2 (tidy-57)", async () => {
@@ -46,7 +38,7 @@ Deno.test("the flush an emit suggests for the record it spooled runs as pasted f
       root,
     );
     assertEquals(failed.code, 0, failed.stderr);
-    const spooled = await pasted(root, failed.stderr);
+    const spooled = await pastedFlush(root, failed.stderr);
     assertEquals(spooled.code, 0, spooled.stderr);
     assertEquals(await agentsOf(del), ["OWN"]);
   } finally {

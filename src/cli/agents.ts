@@ -16,7 +16,7 @@ import {
 import { type Command, EXIT, type Io, type Parsed, positionals, UsageError } from "./command.ts";
 import { plural } from "./format.ts";
 import { InputError } from "../errors.ts";
-import { shellWord } from "../shell_word.ts";
+import { pathArgument } from "../shell_word.ts";
 import { join } from "../path.ts";
 import { oneLine } from "../names.ts";
 
@@ -184,7 +184,7 @@ function runAction(parsed: Parsed, io: Io): number {
         : "";
       hints.push(
         `${plural(failing.length, "file")} without a current block; ` +
-          `${first}run runrec agents install ${shellWord(dir)}`,
+          `${first}run runrec agents install ${pathArgument(dir)}`,
       );
     }
     if (newer.length > 0) {
@@ -245,7 +245,7 @@ function writeAll(act: "install" | "remove", dir: string, reports: AgentFileRepo
   if (failure === undefined) return EXIT.ok;
   io.err(
     `runrec agents: ${failure}; ${plural(written.length, "file")} changed, ` +
-      `${unwritten} not: fix the cause and run runrec agents ${act} ${shellWord(dir)} again\n`,
+      `${unwritten} not: fix the cause and run runrec agents ${act} ${pathArgument(dir)} again\n`,
   );
   return EXIT.usage;
 }

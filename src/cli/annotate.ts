@@ -39,7 +39,7 @@ import {
   UsageError,
 } from "./command.ts";
 import { lockWaitMessage, printRecorded } from "./outcome.ts";
-import { shellWord } from "../shell_word.ts";
+import { pathArgument, shellWord } from "../shell_word.ts";
 import { oneLine } from "../names.ts";
 
 const HELP = `runrec annotate: annotate a run (never remove it), or withdraw an annotation
@@ -234,7 +234,7 @@ async function notARun(
     const pick = (lines.recordsOf.get(id)?.length ?? 0) > 1 ? ` --line ${record.line}` : "";
     return new CheckFailure(
       `${option}${id} is an annotation (${file} line ${record.line}), not a run: to withdraw it, ` +
-        `runrec annotate ${shellWord(delDir)} ${id}${pick} --invalidates --note WHY`,
+        `runrec annotate ${pathArgument(delDir)} ${id}${pick} --invalidates --note WHY`,
     );
   }
   // There, but on a line no reader takes: saying "not a run" would send the user looking elsewhere.
@@ -245,7 +245,7 @@ async function notARun(
     return new InputError(
       `${file}: line ${unreadable} holds ${id} but cannot be read ` +
         `(${lines.damaged.get(unreadable)}); nothing is written: see ` +
-        `runrec validate ${shellWord(delDir)}`,
+        `runrec validate ${pathArgument(delDir)}`,
     );
   }
   const own = ownId(delDir);
@@ -268,7 +268,7 @@ async function notARun(
     return new InputError(
       `${file}: ${id} is not among its readable records, and ${lines.damaged.size} line(s) ` +
         `cannot be read (line ${damagedLine}: ${why}): it may be on one; nothing is written: ` +
-        `see runrec validate ${shellWord(delDir)}`,
+        `see runrec validate ${pathArgument(delDir)}`,
     );
   }
   return new CheckFailure(
@@ -286,7 +286,7 @@ function collided(delDir: string, file: string, id: string, records: readonly Fo
   return new InputError(
     `${file}: ${id} names ${records.length} records (${each}: recorded in the same minute on ` +
       "two branches, SCHEMA.md 3.3); nothing written: say which with --line N (to see each: " +
-      `runrec show ${shellWord(delDir)} ${id} --line N)`,
+      `runrec show ${pathArgument(delDir)} ${id} --line N)`,
   );
 }
 
@@ -453,7 +453,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     if (!(e instanceof AnnotationRefused) || e.withdraw === undefined) throw e;
     throw new InputError(
       `${e.message}; to undo that first: ` +
-        `runrec annotate ${shellWord(delDir)} ${e.withdraw} --invalidates --note WHY`,
+        `runrec annotate ${pathArgument(delDir)} ${e.withdraw} --invalidates --note WHY`,
     );
   }
   // Appended: output that fails from here on is said, never an exit code a caller would retry on.
@@ -498,7 +498,7 @@ function warnIfOlder(
   if (Date.parse(at(newer)) >= Date.parse(at(older))) return;
   const warning = `${newer} (${at(newer)}) now supersedes the newer run ${older} ` +
     `(${at(older)}); if the RunIDs were swapped, withdraw it: ` +
-    `runrec annotate ${shellWord(delDir)} ${annotation.RunID} --invalidates ` +
+    `runrec annotate ${pathArgument(delDir)} ${annotation.RunID} --invalidates ` +
     `--note "swapped RunIDs"`;
   io.err(`runrec annotate: warning: ${oneLine(warning)}\n`);
 }

@@ -10,7 +10,7 @@ import { RUN_ID_SYNTAX, type RunRecord } from "../schema.ts";
 import { readRecords } from "../reader.ts";
 import { join, relative, resolve } from "../path.ts";
 import { deliverableOfRunId, foldersOfDeliverable } from "../run_id_home.ts";
-import { shellWord } from "../shell_word.ts";
+import { pathArgument } from "../shell_word.ts";
 import { RECORD_FILE } from "../deliverable.ts";
 import { UsageError } from "./command.ts";
 
@@ -119,7 +119,7 @@ function folderLeftOut(command: string, runId: string, swapped?: string): string
   const folders = swapped !== undefined || id === undefined ? [] : foldersOfDeliverable(".", id);
   const folder = swapped ??
     (folders.length === 1 ? relative(Deno.cwd(), resolve(folders[0])) || "." : "");
-  const words = `runrec ${command} ${folder === "" ? "<del-dir>" : shellWord(folder)} ${runId}`;
+  const words = `runrec ${command} ${folder === "" ? "<del-dir>" : pathArgument(folder)} ${runId}`;
   return `${swapped === undefined ? "missing <del-dir>: it" : "<del-dir>"} comes before the ` +
     `RunID (${words} ...${folder === "" ? "; . is the current folder" : ""})`;
 }

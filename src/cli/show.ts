@@ -22,7 +22,7 @@ import { meantRunIds, nearRunIds, notARunId, refuseRunIdFirst } from "./run_id_w
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
 import { renumberedNote } from "../record_limits.ts";
 import { linesWithRunId } from "../record_lines.ts";
-import { shellWord } from "../shell_word.ts";
+import { pathArgument } from "../shell_word.ts";
 import { oneLine } from "../names.ts";
 import {
   deletedHolding,
@@ -284,7 +284,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
       if (held === undefined) continue;
       throw new InputError(
         `${path}: line ${held.line} holds ${runId} but cannot be read (${held.why}); see ` +
-          `runrec validate ${shellWord(path)}`,
+          `runrec validate ${pathArgument(path)}`,
       );
     }
     refuseOtherDeliverable(target, runId);
@@ -309,7 +309,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     io.err(
       `runrec show: note: ${path}:${event.line}: ${event.record.RunID} was appended as ${runId}, ` +
         "then put back under its own RunID after a git command dropped it and another record " +
-        `took ${runId}: runrec show ${shellWord(target)} ${event.record.RunID}\n`,
+        `took ${runId}: runrec show ${pathArgument(target)} ${event.record.RunID}\n`,
     );
   }
   if (found.length > 1) {
@@ -383,7 +383,7 @@ function outOfFile(path: string, runId: string): void {
     : heldByGit(dir, [entry.line])?.has(entry.line)
     ? "a git stash holds it (git stash pop brings it back), or another branch (checked out, it " +
       "is there)"
-    : "git dropped it (a checkout, pull or reset: runrec flush " + `${shellWord(dir)} puts it ` +
+    : "git dropped it (a checkout, pull or reset: runrec flush " + `${pathArgument(dir)} puts it ` +
       "back) or is writing the file (once it is done, runrec show finds it)";
   throw new CheckFailure(
     `${runId} not found in ${path}, to which its journal says it was appended at ` +

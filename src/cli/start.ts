@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { shellWord } from "../shell_word.ts";
+import { pathArgument, shellWord } from "../shell_word.ts";
 import { oneLine } from "../names.ts";
 import { InputError } from "../errors.ts";
 import { startRun } from "../run.ts";
@@ -98,7 +98,7 @@ export const startCommand: Command = {
     if (token === undefined) {
       throw new InputError(
         `${delDir}: the run cannot be kept (${started.notSaved}); record it at its end with ` +
-          `runrec emit ${shellWord(delDir)} --agent ${
+          `runrec emit ${pathArgument(delDir)} --agent ${
             shellWord(agent)
           } --status S ... (finish's options) ` +
           "instead of runrec finish",

@@ -31,7 +31,7 @@ import { isThere } from "../lookups.ts";
 import { kindOf } from "../walk.ts";
 import { goneJournaledRecordFiles } from "../gone_record_files.ts";
 import { type KeptCopies, keptCopies } from "../kept_journals.ts";
-import { shellWord } from "../shell_word.ts";
+import { pathArgument, shellWord } from "../shell_word.ts";
 import { looksLikeRevision } from "./revision_word.ts";
 import {
   noteSkippedToolRoot,
@@ -287,7 +287,8 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     : undefined;
   if (revision !== undefined) {
     const rest = targets.filter((t) => t !== revision);
-    const shown = [...(rest.length > 0 ? rest : ["."]), "--since", revision].map(shellWord);
+    const paths = (rest.length > 0 ? rest : ["."]).map((p) => pathArgument(p));
+    const shown = [...paths, "--since", shellWord(revision)];
     throw new UsageError(
       `${revision}: no such file or folder; a git revision goes after --since ` +
         `(runrec verify ${shown.join(" ")})`,

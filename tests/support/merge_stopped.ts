@@ -15,8 +15,9 @@ import { FULL_FLAGS } from "../../src/cli/permissions.ts";
 export const UNION = "RunRecords.csv merge=union eol=lf\n";
 
 /**
- * The project, `attributes` its `.gitattributes` (none when empty), checked out on `main`; each
- * branch's record made by `emit` (an agent and its start), which the caller may use again.
+ * The project, `attributes` its `.gitattributes` (none when empty), its package folder `pkg`,
+ * checked out on `main`; each branch's record made by `emit` (an agent and its start), which the
+ * caller may use again.
  *
  * @example
  * ```ts
@@ -26,8 +27,11 @@ export const UNION = "RunRecords.csv merge=union eol=lf\n";
  * await emit("DURING", "2026-01-04T00:00:00Z"); // a run recorded during the merge
  * ```
  */
-export async function diverged(attributes = UNION) {
-  const { root, del } = await makeProject();
+export async function diverged(attributes = UNION, pkg = "PKG-01_Pkg") {
+  const { root } = await makeProject();
+  // A package named `-PKG-01_Pkg`: the shell commands a message prints must take it as a path.
+  if (pkg !== "PKG-01_Pkg") await Deno.rename(join(root, "PKG-01_Pkg"), join(root, pkg));
+  const del = join(root, pkg, "1_Working", "DEL-01-02_Thing");
   const env = { TMPDIR: await tempDir({ prefix: "runrec-tmp-" }) };
   const emit = (agent: string, started: string) =>
     runCliProcess(

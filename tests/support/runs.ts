@@ -93,6 +93,32 @@ export async function runrecUnder(
   return { code: run.code, stderr: new TextDecoder().decode(run.stderr) };
 }
 
+/**
+ * `command`, a `runrec …` a message suggests, run by `sh` in `cwd` as a user pastes it (`runrec`
+ * the CLI): its exit code, stdout and stderr.
+ *
+ * @example
+ * ```ts
+ * import { pasted } from "./runs.ts";
+ * const { code } = await pasted(".", "runrec validate ./-PKG-01_Pkg");
+ * ```
+ */
+export async function pasted(
+  cwd: string,
+  command: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const run = await new Deno.Command("sh", {
+    args: ["-c", command.replaceAll(/(^|[;&|(] *)runrec /g, `$1${RUNREC_SH} `)],
+    cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const text = new TextDecoder();
+  return { code: run.code, stdout: text.decode(run.stdout), stderr: text.decode(run.stderr) };
+}
+
 /** The files of `.runrec/pending/` of `del` (claims included). */
 export function pendingFiles(del: string): string[] {
   try {
