@@ -15,7 +15,7 @@ export interface InputErrorOptions extends ErrorOptions {
   readonly path?: string;
   /** Its line at fault, from 1. */
   readonly line?: number;
-  /** The argument, option or field at fault (`options.durationMs`, `delDir`). */
+  /** The argument, option or field at fault (`options.olderThanMs`, `delDir`). */
   readonly field?: string;
 }
 
