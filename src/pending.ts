@@ -119,7 +119,7 @@ export interface PendingItem {
   id: string;
   /** The run, when its file could be read. */
   run?: PendingRun;
-  /** Who claimed it (`pid@host`), when a finisher has it. */
+  /** Who claimed it (`pid@host~start`, or an older runrec's `pid@host`), when a finisher has it. */
   claimedBy?: string;
   /** Why the file cannot be read, when it cannot. */
   problem?: string;

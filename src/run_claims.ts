@@ -126,13 +126,13 @@ export function claimFailedReadOnly(e: unknown): boolean {
 }
 
 /**
- * Who holds the claim on the run file `path` (`pid@host`), when a finisher
- * has it.
+ * Who holds the claim on the run file `path` (`pid@host~start`, or `pid@host`
+ * from a runrec before stop 57), when a finisher has it.
  *
  * @example
  * ```ts
  * import { claimHolder } from "./run_claims.ts";
- * claimHolder("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json"); // "4242@build-07"
+ * claimHolder("DEL-01-02_X/.runrec/pending/20260222T101500123Z-1a2b3c4d.json"); // "4242@build-07~37034000"
  * ```
  */
 export function claimHolder(path: string): string | undefined {

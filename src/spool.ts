@@ -82,7 +82,7 @@ export interface SpoolItem {
   state: "waiting" | "claimed" | "stuck";
   /** The entry, when it could be read. */
   entry?: SpoolEntry;
-  /** Who claimed it (`pid@host`), for a claimed entry. */
+  /** Who claimed it (`pid@host~start`, or an older runrec's `pid@host`), for a claimed entry. */
   claimedBy?: string;
   /** Why it cannot be replayed as it is, for a stuck one. */
   problem?: string;

@@ -130,6 +130,12 @@ Deno.test("exec: a command that cannot be started says why as a shell would: a s
         `runrec exec: command ${JSON.stringify(command)} could not be started: ${why}\n`,
       );
     }
+    // --help gives the codes as these cases have them: 127 for a missing #! interpreter too.
+    const help = (await runCliProcess(["exec", "--help"])).stdout.replaceAll("\n", " ");
+    assertIncludes(
+      help,
+      "127 when CMD, or the interpreter its #! line names, cannot be found, 126",
+    );
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -76,9 +76,9 @@ Options:
   --agents-dir DIR      the host's agent files (AGENT_<NAME>.md), for the agent's profile
 
 Exit codes: Exits with CMD's exit code (128 + the signal's number when it was
-killed; 127 when CMD cannot be found, 126 when it cannot be started); 2 a usage
-error or inputs over a record's 16 MiB, before CMD runs: nothing run, nothing
-recorded.
+killed; 127 when CMD, or the interpreter its #! line names, cannot be found, 126
+when it cannot be started); 2 a usage error or inputs over a record's 16 MiB,
+before CMD runs: nothing run, nothing recorded.
 
 Example:
   runrec exec PKG-01_X/1_Working/DEL-01-02_Y --agent DEPENDENCIES --pass FULL \\
@@ -530,8 +530,8 @@ function isFile(path: string): boolean {
 
 /**
  * Why CMD could not be started, as a shell would say it, with what to do, and a shell's exit code
- * (127 not found, 126 found and not run): the file that is there names the mistake better than
- * the system call's error.
+ * (127 it or its `#!` interpreter not found, 126 found and not run): the file that is there names
+ * the mistake better than the system call's error.
  */
 function startFailure(command: string, e: unknown): { why: string; code: number } {
   const there = kindOf(command);
