@@ -15,15 +15,11 @@ export interface InputErrorOptions extends ErrorOptions {
   readonly path?: string;
   /** Its line at fault, from 1. */
   readonly line?: number;
-<<<<<<< HEAD
   /**
    * The argument, option or field at fault, as the message names it: an argument's own field
    * when its type or name is wrong (`report.status`, `options.workers`), the option's key when
    * its value is refused (`status`, `durationMs`).
    */
-=======
-  /** The argument, option or field at fault (`options.olderThanMs`, `delDir`). */
->>>>>>> h57-readthrough
   readonly field?: string;
 }
 
