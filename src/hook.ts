@@ -80,7 +80,14 @@ import {
 import { draftProblems } from "./record_limits.ts";
 import { agentsRecordedIn } from "./record_lines.ts";
 import { readEarlierSeqs } from "./seq_allocation.ts";
-import { listSpool, lostRecordLine, newSpoolEntry, replayInto, spoolRecord } from "./spool.ts";
+import {
+  lostRecordLine,
+  newSpoolEntry,
+  replayInto,
+  spoolFolderNames,
+  spoolFolders,
+  spoolRecord,
+} from "./spool.ts";
 import { refuseLeftFolder } from "./git_moved_folder.ts";
 import {
   clockStamp,
@@ -1031,7 +1038,11 @@ export async function writeRun(
 /** Whether a spool entry may wait to be replayed by the next append into `delDir`'s file. */
 function spoolMayHold(delDir: string): boolean {
   try {
-    return listSpool(delDir).length > 0;
+    // The folders' names answer it: reading each entry would cost a finish the whole spool.
+    return spoolFolders(delDir).some((folder) => {
+      const { names, items } = spoolFolderNames(folder);
+      return names.length > 0 || items.length > 0;
+    });
   } catch {
     return true; // not listed here: the replay under the lock says why
   }
