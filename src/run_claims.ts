@@ -240,8 +240,9 @@ export function processState(pidAtHost: string): "alive" | "gone" | "unknown" {
  * pid's start since boot, and a start after `sinceMs` (both: neither a step of
  * the wall clock nor another time namespace's count since boot makes a live
  * claimer gone); without a start, by a start after `sinceMs` alone; this very
- * process's pid always so (a container's process restarted at once under the
- * pid of one killed mid-way gives the same start to the second). `sinceMs` of a claim: {@linkcode claimedAtMs}.
+ * process's pid so too unless the name gives this process's own start (a
+ * container's process restarted at once under the pid of one killed mid-way
+ * gives another start, to the tick). `sinceMs` of a claim: {@linkcode claimedAtMs}.
  *
  * @example
  * ```ts
