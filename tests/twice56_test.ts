@@ -134,7 +134,7 @@ Deno.test("a linked work tree's killed run reaped FAILED in the main work tree, 
   assertEquals(await filesBeneath(join(env.TMPDIR, `runrec-spool-${Deno.uid()}`)), []);
 });
 
-Deno.test("a linked work tree's killed run reaped FAILED in the main work tree, the work tree far from the repository: its late finish by token from inside a repository of another project, or a linked work tree of one, refuses in one line and writes nothing (pending-57)", async () => {
+Deno.test("a linked work tree's killed run reaped FAILED in the main work tree, the work tree far from the repository: its late finish by token from inside a repository of another project (a folder there named as the deliverable's), or a linked work tree of one, refuses in one line and writes nothing (pending-57, pendingb-57)", async () => {
   const { root, env } = await repository();
   // Not beside the repository, nor a folder up: nothing found from the token's path.
   const far = join(await tempDir({ prefix: "runrec-far-" }), "a", "b");
@@ -145,6 +145,8 @@ Deno.test("a linked work tree's killed run reaped FAILED in the main work tree, 
   await git(other, "commit", "-q", "--allow-empty", "-m", "another project");
   const linked = join(await tempDir({ prefix: "runrec-other-wt-" }), "wt");
   await git(other, "worktree", "add", "-q", linked);
+  // A folder named as the deliverable's, in no execution root, stands for none (pendingb-57).
+  await Deno.mkdir(join(other, "DEL-01-02_Thing", "x"), { recursive: true });
   for (const cwd of [other, linked]) {
     const late = await cli(cwd, env, "finish", token, "--status", "SUCCESS", "--agent", "B");
     assertEquals(late.code, 2, late.stderr);
