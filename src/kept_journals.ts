@@ -439,9 +439,9 @@ export function removedWorkTreeHome(delDir: string): string | undefined {
  * Whether a late finish of `delDir` (absolute), a deliverable folder gone, can tell the
  * repository it was in: one found from here or from `delDir`'s path names the removed work tree
  * that held it ({@linkcode removedWorkTreeHome}), or the work tree holding the current folder
- * holds a folder at the path `delDir` ends with, in an execution root (a work tree of the same project, whose
- * repository kept no copy of the run: a start by an older runrec, or its common git folder
- * read-only then, so that no reap there recorded it). `false` run from outside any repository,
+ * holds a folder at the path `delDir` ends with, in an execution root (a work tree of the same
+ * project, whose repository kept no copy of the run: a start by an older runrec, or its common git
+ * folder read-only then, so that no reap there recorded it). `false` run from outside any repository,
  * from a deleted folder, or from a repository of another project, with nothing naming it.
  *
  * @example
