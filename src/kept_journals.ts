@@ -16,7 +16,7 @@ import { workTreeOf } from "./git.ts";
 import { kindOf } from "./walk.ts";
 import { resolvedPath } from "./lookups.ts";
 import { sha256Hex } from "./sha256.ts";
-import { RECORD_FILE } from "./deliverable.ts";
+import { findExecutionRoot, RECORD_FILE } from "./deliverable.ts";
 import { leftByGit, namesakeOf } from "./git_moved_folder.ts";
 
 /**
@@ -439,9 +439,9 @@ export function removedWorkTreeHome(delDir: string): string | undefined {
  * Whether a late finish of `delDir` (absolute), a deliverable folder gone, can tell the
  * repository it was in: one found from here or from `delDir`'s path names the removed work tree
  * that held it ({@linkcode removedWorkTreeHome}), or the work tree holding the current folder
- * holds a folder at the path `delDir` ends with (a work tree of the same project, whose
- * repository kept no copy of the run: a start by an older runrec, or its common git folder
- * read-only then, so that no reap there recorded it). `false` run from outside any repository,
+ * holds a folder at the path `delDir` ends with, in an execution root (a work tree of the same
+ * project, whose repository kept no copy of the run: a start by an older runrec, or its common git
+ * folder read-only then, so that no reap there recorded it). `false` run from outside any repository,
  * from a deleted folder, or from a repository of another project, with nothing naming it.
  *
  * @example
@@ -471,7 +471,16 @@ export function samePathHere(delDir: string): string | undefined {
   if (here === undefined) return undefined;
   const parts = resolve(delDir).split("/").filter((part) => part !== "");
   return parts.map((_, i) => join(here.top, ...parts.slice(i)))
-    .find((folder) => kindOf(folder) === "folder");
+    .find((folder) => kindOf(folder) === "folder" && rootedHere(folder, here.top));
+}
+
+/**
+ * Whether the folder `folder` has an execution root in the work tree at `top`: a folder merely
+ * named as the deliverable's (in another project, or none) stands for no run of it.
+ */
+function rootedHere(folder: string, top: string): boolean {
+  const root = findExecutionRoot(folder);
+  return root !== undefined && (root === top || root.startsWith(`${top}/`));
 }
 
 /** The work tree holding the current folder; `undefined` outside one, or in a deleted folder. */

@@ -310,6 +310,20 @@ function processFacts(pid: number): ProcessFacts | undefined {
   return facts;
 }
 
+/**
+ * When `pid` started, in ms since the host's boot, to the tick, where `/proc` tells it (every
+ * thread of a process reads the same); `undefined` elsewhere.
+ *
+ * @example
+ * ```ts
+ * import { startedSinceBootMs } from "./lock.ts";
+ * startedSinceBootMs(Deno.pid); // 37034170, say, on Linux with --allow-run
+ * ```
+ */
+export function startedSinceBootMs(pid: number): number | undefined {
+  return processFacts(pid)?.startedSinceBootMs;
+}
+
 /** A command's standard output, or `undefined` when it fails, is missing or is not allowed. */
 function outputOf(command: string, args: string[]): string | undefined {
   try {

@@ -18,7 +18,8 @@ import { nearbyFolders, pendingElsewhere, runAndItsFinish, unfinishedRuns } from
 import { folderGitMovedTo, leftByGit } from "./git_moved_folder.ts";
 import { failureReason, InputError, OptionError } from "./errors.ts";
 import { hostname } from "./lock.ts";
-import { workTrees } from "./git.ts";
+import { gitSync, workTreeOf, workTrees } from "./git.ts";
+import { optionalEnv } from "./optional_access.ts";
 import {
   listOutsidePendingRuns,
   listOutsideReapedRuns,
@@ -713,10 +714,21 @@ export function movedFolder(
       return { delDir: home, id: token.id };
     }
     // Reaped by a reap run in another work tree than the one found (from outside the repository).
-    const elsewhere = reapedInOtherWorkTree({ delDir: home, id: token.id });
+    const elsewhere = reapedInOtherWorkTree({ delDir: home, id: token.id }) ??
+      reapedInListedWorkTree({ delDir: home, id: token.id });
     if (elsewhere !== undefined) return elsewhere;
     const copy = waitingRunCopy(home, token.id);
-    return copy === undefined ? undefined : { delDir: home, id: token.id, path: copy };
+    if (copy !== undefined) return { delDir: home, id: token.id, path: copy };
+    if (!outsideGitDirsWorkTrees(home)) return undefined;
+    // `$GIT_DIR` alone, run outside its work trees: git took this folder for the top, and a record
+    // from the token would go to a folder that never was, beside reap's FAILED one.
+    throw new InputError(
+      `${token.delDir}: no such folder (a removed work tree?), and no work tree of the ` +
+        `repository GIT_DIR names holds run ${token.id} at ${relative(Deno.cwd(), home)}, ` +
+        "where git (GIT_DIR set without GIT_WORK_TREE) takes the current folder for the work " +
+        "tree; nothing written; run it from inside the work tree: cd <the work tree> && " +
+        `runrec finish ${shellWord(pendingPath(token.delDir, token.id))} ...`,
+    );
   }
   const each = holders.map((dir) => `${dir} (${idOf(dir) ?? "no DeliverableID"})`).join(", ");
   throw new InputError(
@@ -740,6 +752,32 @@ function reapedInOtherWorkTree(
   const delDir = trees.others.map((other) => join(other, path))
     .find((dir) => unfinishedRuns(dir).some(({ item }) => item.id === token.id));
   return delDir === undefined ? undefined : { delDir, id: token.id };
+}
+
+/**
+ * The deliverable folder at the token's path in a work tree `git worktree list` names that holds
+ * its run: run outside the repository's work trees with `$GIT_DIR` set alone, git takes the
+ * current folder for the top, and the home found there ({@linkcode removedWorkTreeHome}) is no
+ * folder; the repository's own work trees are asked of git.
+ */
+function reapedInListedWorkTree(
+  home: { delDir: string; id: string },
+): { delDir: string; id: string } | undefined {
+  if (!outsideGitDirsWorkTrees(home.delDir)) return undefined;
+  const top = workTreeOf(Deno.cwd())?.top;
+  if (top === undefined) return undefined;
+  const path = relative(top, resolve(home.delDir));
+  if (path === "" || path.startsWith("..")) return undefined;
+  const listed = new TextDecoder().decode(gitSync(".", "worktree", "list", "--porcelain").stdout);
+  const delDir = [...listed.matchAll(/^worktree (.+)$/gm)].map((m) => join(m[1], path))
+    .find((dir) => unfinishedRuns(dir).some(({ item }) => item.id === home.id));
+  return delDir === undefined ? undefined : { delDir, id: home.id };
+}
+
+/** Whether `$GIT_DIR` is set alone and `home`, found beneath the top git took for it, is no folder. */
+function outsideGitDirsWorkTrees(home: string): boolean {
+  return optionalEnv("GIT_DIR") !== undefined && optionalEnv("GIT_WORK_TREE") === undefined &&
+    kindOf(home) !== "folder";
 }
 
 /** The deliverable folders holding the run `id` (pending, or reaped) of {@linkcode nearbyFolders}. */

@@ -9,7 +9,14 @@
  */
 import { basename, dirname, join } from "./path.ts";
 import { InputError } from "./errors.ts";
-import { hostname, isZombie, notTheHolder, ownStartUptimeMs, pidAlive } from "./lock.ts";
+import {
+  hostname,
+  isZombie,
+  notTheHolder,
+  ownStartUptimeMs,
+  pidAlive,
+  startedSinceBootMs,
+} from "./lock.ts";
 import { FILE } from "./run_ids.ts";
 
 /**
@@ -38,8 +45,22 @@ export function claimHost(): string {
  * ```
  */
 export function claimerName(): string {
-  const start = ownStartUptimeMs();
+  const start = claimStartMs();
   return `${Deno.pid}@${claimHost()}${start === undefined ? "" : `~${start}`}`;
+}
+
+/** This process's start as its claims name it, read once. */
+let claimStart: { ms: number | undefined } | undefined;
+
+/**
+ * This process's start since boot as its claims name it: `/proc`'s, to the tick and the same in
+ * each of its threads, so that a claim naming it is told its own exactly (a claim's ctime, read to
+ * the whole second, cannot tell one made in the second the process started); else
+ * {@linkcode ownStartUptimeMs}, a Worker's its own.
+ */
+function claimStartMs(): number | undefined {
+  claimStart ??= { ms: startedSinceBootMs(Deno.pid) ?? ownStartUptimeMs() };
+  return claimStart.ms;
 }
 
 /** A claimer's name (`pid@host`, maybe `~start`) read: the start is `undefined` in the old form. */
@@ -219,8 +240,9 @@ export function processState(pidAtHost: string): "alive" | "gone" | "unknown" {
  * pid's start since boot, and a start after `sinceMs` (both: neither a step of
  * the wall clock nor another time namespace's count since boot makes a live
  * claimer gone); without a start, by a start after `sinceMs` alone; this very
- * process's pid always so (a container's process restarted at once under the
- * pid of one killed mid-way gives the same start to the second). `sinceMs` of a claim: {@linkcode claimedAtMs}.
+ * process's pid so too unless the name gives this process's own start (a
+ * container's process restarted at once under the pid of one killed mid-way
+ * gives another start, to the tick). `sinceMs` of a claim: {@linkcode claimedAtMs}.
  *
  * @example
  * ```ts
@@ -238,6 +260,8 @@ export function claimerState(
   const state = processState(`${pid}@${host}`);
   if (state !== "alive") return state;
   const own = namesThisPid(pidAtHost);
+  // Made by this very process (a thread of it), since it started.
+  if (own && startMs !== undefined && startMs === claimStartMs()) return "alive";
   if (startMs !== undefined && !own) {
     // A start recorded late (a Worker's) leaves the claim its own. Another start is another
     // process only if it also started after the claim: a claimer in another time namespace

@@ -99,11 +99,11 @@ Deno.test("a linked work tree's killed run reaped FAILED in the main work tree a
   assertEquals(await filesBeneath(join(env.TMPDIR, `runrec-spool-${Deno.uid()}`)), []);
 });
 
-Deno.test("a linked work tree's killed run reaped FAILED in the main work tree, the work tree far from the repository: its late finish by token from outside refuses in one line naming the command to run from inside, writes nothing; run there, it supersedes", async () => {
+Deno.test("a linked work tree's killed run reaped FAILED in the main work tree, the work tree far from the repository: its late finish by token from outside refuses in one line naming the command to run from inside, writes nothing; run there, or from outside with GIT_DIR naming the repository, it supersedes (pendingb-57)", async () => {
   const { root, env } = await repository();
   const far = join(await tempDir({ prefix: "runrec-far-" }), "a", "b");
   await Deno.mkdir(far, { recursive: true });
-  const [token] = await reapedInMain(root, env, join(far, "t2"));
+  const [token, second] = await reapedInMain(root, env, join(far, "t2"), 2);
   // A repository beside it that does not name its work tree tells nothing.
   await git(far, "init", "-q", "other");
 
@@ -113,15 +113,28 @@ Deno.test("a linked work tree's killed run reaped FAILED in the main work tree, 
   assertEquals(late.stderr.trimEnd().split("\n").length, 1, late.stderr);
   assertMatch(late.stderr, /cd <the repository> && runrec finish /);
   assert(late.stderr.includes(token), late.stderr);
-  assertEquals((await runsOfB(join(root, DEL))).map((r) => r.RunStatus), ["FAILED"]);
+  assertEquals((await runsOfB(join(root, DEL))).map((r) => r.RunStatus), ["FAILED", "FAILED"]);
   assertEquals(await filesBeneath(join(env.TMPDIR, `runrec-spool-${Deno.uid()}`)), []);
 
   const inside = await cli(root, env, "finish", token, "--status", "SUCCESS", "--agent", "B");
   assertEquals(inside.code, 0, inside.stderr);
-  assertEquals((await runsOfB(join(root, DEL))).map((r) => r.RunStatus), ["FAILED", "SUCCESS"]);
+  // GIT_DIR alone: git takes the current folder for the work tree; the run is in the main one.
+  const gitDir = { ...env, GIT_DIR: join(root, ".git") };
+  const named = await cli(outside, gitDir, "finish", second, "--status", "SUCCESS", "--agent", "B");
+  assertEquals(named.code, 0, named.stderr);
+  const runs = await runsOfB(join(root, DEL));
+  assertEquals(runs.map((r) => r.RunStatus), ["FAILED", "FAILED", "SUCCESS", "SUCCESS"]);
+  assertMatch(runs[3].Notes, new RegExp(`supersedes=${runs[1].RunID}`));
+  // Again: no work tree holds the run now; refused in one line, nothing written.
+  const again = await cli(outside, gitDir, "finish", second, "--status", "SUCCESS", "--agent", "B");
+  assertEquals(again.code, 2, again.stderr);
+  assertEquals(again.stderr.trimEnd().split("\n").length, 1, again.stderr);
+  assertMatch(again.stderr, /GIT_DIR .*cd <the work tree> && runrec finish /);
+  assertEquals((await runsOfB(join(root, DEL))).length, 4);
+  assertEquals(await filesBeneath(join(env.TMPDIR, `runrec-spool-${Deno.uid()}`)), []);
 });
 
-Deno.test("a linked work tree's killed run reaped FAILED in the main work tree, the work tree far from the repository: its late finish by token from inside a repository of another project, or a linked work tree of one, refuses in one line and writes nothing (pending-57)", async () => {
+Deno.test("a linked work tree's killed run reaped FAILED in the main work tree, the work tree far from the repository: its late finish by token from inside a repository of another project (a folder there named as the deliverable's), or a linked work tree of one, refuses in one line and writes nothing (pending-57, pendingb-57)", async () => {
   const { root, env } = await repository();
   // Not beside the repository, nor a folder up: nothing found from the token's path.
   const far = join(await tempDir({ prefix: "runrec-far-" }), "a", "b");
@@ -132,6 +145,8 @@ Deno.test("a linked work tree's killed run reaped FAILED in the main work tree, 
   await git(other, "commit", "-q", "--allow-empty", "-m", "another project");
   const linked = join(await tempDir({ prefix: "runrec-other-wt-" }), "wt");
   await git(other, "worktree", "add", "-q", linked);
+  // A folder named as the deliverable's, in no execution root, stands for none (pendingb-57).
+  await Deno.mkdir(join(other, "DEL-01-02_Thing", "x"), { recursive: true });
   for (const cwd of [other, linked]) {
     const late = await cli(cwd, env, "finish", token, "--status", "SUCCESS", "--agent", "B");
     assertEquals(late.code, 2, late.stderr);
