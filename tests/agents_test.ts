@@ -861,6 +861,10 @@ Deno.test("agents install on a new user's files, none marked Type 2: exit 2, not
     }
     const check = await runCli(["agents", "check", dir]);
     assertEquals([check.code, check.stderr], [1, `${hint}\n`]);
+    // One file alone is said as one (it read "none of the 1 AGENT_*.md file": lead-57).
+    Deno.removeSync(join(dir, "AGENT_HELPER.md"));
+    const one = await runCli(["agents", "check", dir]);
+    assertIncludes(one.stderr, `runrec agents: the one AGENT_*.md file in ${dir} gets no block (`);
     Deno.writeTextFileSync(join(dir, "AGENT_4_DOCUMENTS.md"), `AGENT_TYPE: 2\n${docs}`);
     const install = await runCli(["agents", "install", dir]);
     assertEquals([install.code, install.stderr], [0, ""]);

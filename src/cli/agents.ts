@@ -151,10 +151,13 @@ function runAction(parsed: Parsed, io: Io): number {
   }
   for (const r of reports) out += `${oneLine(r.path)}: ${describe(act, r, nothingWritten)}\n`;
   io.out(out);
+  const where = oneLine(dir);
   const noneHint =
-    `none of the ${plural(reports.length, "AGENT_*.md file")} in ${
-      oneLine(dir)
-    } gets a block (each skipped line says why): a deliverable agent's file says ` +
+    `${
+      reports.length === 1
+        ? `the one AGENT_*.md file in ${where} gets no block`
+        : `none of the ${reports.length} AGENT_*.md files in ${where} gets a block`
+    } (each skipped line says why): a deliverable agent's file says ` +
     "AGENT_TYPE: 2 and has the row | **WRITE_SCOPE** | deliverable-local |";
   if (noneRecorded && act === "install") {
     io.err(`runrec agents: ${noneHint}; no file was changed\n`);
