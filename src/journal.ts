@@ -507,7 +507,12 @@ async function grepPaths(
 export function awaitingPutBackWarning(shown: string, runIds: readonly string[]): string {
   return `${shown}: ${runIds.length} record(s) a git command (checkout, reset, pull) took out of ` +
     `it wait in its journal, in no file: ${runIds.join(", ")}; the next append puts them back, ` +
-    `or runrec flush ${pathArgument(dirname(shown))} now (before a commit, which would lack them)`;
+    `or ${putBackCommand(shown)} now (before a commit, which would lack them)`;
+}
+
+/** The command that puts back now what git took out of `shown` (a record file's path). */
+export function putBackCommand(shown: string): string {
+  return `runrec flush ${pathArgument(dirname(shown))}`;
 }
 
 /**

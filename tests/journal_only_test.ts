@@ -184,10 +184,17 @@ Deno.test("lines git carried elsewhere, or that the next append puts back, are n
     "lack them)\n";
   assertEquals(verify.stderr, `runrec verify: warning: ${warning}`);
   assertEquals((await cli(root, env, "log", DEL)).stderr, `runrec log: warning: ${warning}`);
+  // --json names them in takenOut, with that command (takenout-57 1).
+  const json = await cli(root, env, "verify", DEL, "--json");
+  assertEquals([json.code, json.stderr], [0, ""], json.stdout);
+  assertEquals(JSON.parse(json.stdout).takenOut, [
+    { recordFile: join(DEL, RECORD_FILE), runIds: [side, reset], command: `runrec flush ${DEL}` },
+  ]);
   const put = await cli(root, env, "flush", DEL);
   assertMatch(put.stdout, new RegExp(`${reset}  put back into`));
   assert((await runIds(del)).includes(reset));
   assertEquals((await cli(root, env, "verify", DEL)).stderr, "");
+  assertEquals(JSON.parse((await cli(root, env, "verify", DEL, "--json")).stdout).takenOut, []);
 });
 
 Deno.test("the warning of records git took out names a folder starting with - as the flush it suggests can take it (reviewnewuser-57 F4)", () => {

@@ -68,8 +68,9 @@ Usage: runrec log <del-dir|file|root>... [--agent A] [--status S]
 Lists the records of the files named, or beneath a root, by RunTimestamp
 (--by path: file by file, in append order), each run marked as the
 annotations (runrec annotate) mark it. Lines that cannot be read, records
-still in the spool and runs not finished yet are warnings on stderr; they
-never reach stdout.
+still in the spool, runs not finished yet, and records a git command took
+out of their file (the next append, or runrec flush DIR, puts them back) are
+warnings on stderr; they never reach stdout.
 
 Options:
   --agent A       only records of agent A (comma-separated for several)

@@ -19,6 +19,7 @@ import {
   journalOnlyJson,
   journalOnlyLines,
   journalOnlyMessage,
+  putBackCommand,
 } from "../journal.ts";
 import { describePending, pendingRecords } from "../spool_pending.ts";
 import { listPendingRuns, type PendingItem } from "../pending.ts";
@@ -71,7 +72,7 @@ Options:
   --since GIT-REV  also check that the file only grew since this revision
   --json           print one JSON document: {since, notes, files: [...], records,
                    errors, warnings, duplicates, unreadable, gone, spooled,
-                   pendingRuns, journalOnly, ok}
+                   pendingRuns, journalOnly, takenOut, ok}
   -h, --help       show this help
 
 Exit codes: 0 intact; 1 a check failed (corrupt line, bad header, invalid
@@ -528,10 +529,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     runs: listPendingRuns(dir),
   }));
   // Warnings go to stderr, as log's do: stdout stays the check's own output.
+  // Records a git command took out, which the next append puts back: in no file meanwhile.
+  const awaiting = await awaitingPutBack(files.filter((f) => f.exists).map((f) => f.path));
   if (!json) {
     for (const p of pending) io.err(`runrec verify: warning: ${oneLine(describePending(p))}\n`);
-    // Records a git command took out, which the next append puts back: in no file meanwhile.
-    const awaiting = await awaitingPutBack(files.filter((f) => f.exists).map((f) => f.path));
     for (const [file, runIds] of awaiting) {
       io.err(`runrec verify: warning: ${oneLine(awaitingPutBackWarning(file, runIds))}\n`);
     }
@@ -570,6 +571,12 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     );
     out.write(`  "pendingRuns": ${jsonText([...unfinished, ...removedRuns])},\n`);
     out.write(`  "journalOnly": ${jsonText(inJournal)},\n`);
+    const takenOut = [...awaiting].map(([recordFile, runIds]) => ({
+      recordFile,
+      runIds,
+      command: putBackCommand(recordFile),
+    }));
+    out.write(`  "takenOut": ${jsonText(takenOut)},\n`);
     for (const [key, value] of Object.entries(totals)) out.write(`  "${key}": ${value},\n`);
     out.write(`  "unreadable": ${unreadable},\n`);
     out.write(`  "ok": ${!failed}\n}\n`);
