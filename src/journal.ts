@@ -480,14 +480,10 @@ async function grepPaths(
     const args = ["grep", "--null", "-F", "-f", "-", ...revs, "--", ...pathspecs];
     const grep = await git(args, top, input);
     if (grep.code !== 0 && grep.code !== 1) return undefined; // 1: nothing found
-    // `<rev>:<path>` NUL `<line>`
-    return new TextDecoder().decode(grep.stdout).split("\n").filter(Boolean).map((match) => {
-      const found = match.slice(0, match.indexOf("\0"));
-      return {
-        path: found.slice(found.indexOf(":") + 1),
-        line: match.slice(match.indexOf("\0") + 1).replace(/\r$/, ""),
-      };
-    });
+    return grepOutput(grep.stdout).map(({ found, line }) => ({
+      path: found.slice(found.indexOf(":") + 1), // `<rev>:<path>`
+      line,
+    }));
   } catch {
     return undefined;
   }
@@ -1472,14 +1468,18 @@ function grepMatches(
     const patterns = texts.flatMap((text) => ["-e", text]);
     const grep = gitSync(dir, "grep", "--null", "-F", ...patterns, ...where, "--", pathspec);
     if (!grep.success && grep.code !== 1) return undefined; // 1: nothing found
-    // `[<rev>:]<path>` NUL `<line>`
-    return new TextDecoder().decode(grep.stdout).split("\n").filter(Boolean).map((match) => ({
-      found: match.slice(0, match.indexOf("\0")),
-      line: match.slice(match.indexOf("\0") + 1).replace(/\r$/, ""),
-    }));
+    return grepOutput(grep.stdout);
   } catch {
     return undefined;
   }
+}
+
+/** The matches `git grep --null` printed: `[<rev>:]<path>` NUL `<line>`, each line's CR dropped. */
+function grepOutput(stdout: Uint8Array): { found: string; line: string }[] {
+  return new TextDecoder().decode(stdout).split("\n").filter(Boolean).map((match) => ({
+    found: match.slice(0, match.indexOf("\0")),
+    line: match.slice(match.indexOf("\0") + 1).replace(/\r$/, ""),
+  }));
 }
 
 /**
