@@ -288,7 +288,9 @@ export function sameFolder(a: string, b: string): boolean {
 
 /**
  * Whether anything is at `path`, a dangling link too (links are not
- * followed): what a user names is there even when it cannot be read.
+ * followed): what a user names is there even when it cannot be read. Not the
+ * opposite of {@linkcode isGone}: a dangling link is both there and gone, and a
+ * name under a folder that cannot be searched neither (unknown).
  *
  * @example
  * ```ts
@@ -302,7 +304,11 @@ export function isThere(path: string): boolean {
 
 /**
  * Whether `path` is not there at all (not merely unreadable): nothing at
- * it, or a file where a folder on the way should be.
+ * it, or a file where a folder on the way should be. Links are followed: a
+ * dangling symbolic link is gone (what it names is not there), where
+ * {@linkcode isThere} says there, and state_folder.ts's `isMissing`, which asks
+ * whether creating the name adds an entry, not missing. A name under a folder
+ * that cannot be searched is not gone: it may be there.
  *
  * @example
  * ```ts

@@ -272,7 +272,19 @@ function thisHost(): string {
   return hostname().replace(/[^0-9A-Za-z._-]/g, "_");
 }
 
-function isMissing(path: string): boolean {
+/**
+ * Whether no entry is at `path` (`lstat` finds nothing): what creating it adds to its folder.
+ * Not `isGone` of ./lookups.ts, which follows links: a dangling symbolic link is an entry here
+ * (an open that creates follows it and makes its target, elsewhere), gone there. A name under a
+ * file, or under a folder that cannot be searched, is not missing either: creating it fails.
+ *
+ * @example
+ * ```ts
+ * import { isMissing } from "./state_folder.ts";
+ * isMissing("/no/such/folder"); // true
+ * ```
+ */
+export function isMissing(path: string): boolean {
   try {
     Deno.lstatSync(path);
     return false;

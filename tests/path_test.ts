@@ -9,7 +9,8 @@
 import * as pathe from "npm:pathe@2.0.3";
 import fc from "fast-check";
 import { dirname, isNormalAbsolute, join, relative, resolve } from "../src/path.ts";
-import { directLookups, memoLookups } from "../src/lookups.ts";
+import { directLookups, isGone, isThere, memoLookups } from "../src/lookups.ts";
+import { isMissing } from "../src/state_folder.ts";
 import { assertEquals } from "./assert.ts";
 import { seeded } from "./seed.ts";
 import { tempDir } from "./fixtures.ts";
@@ -133,4 +134,45 @@ Deno.test("shownPath: a path beneath the working folder is shown from it, a name
   assertEquals(shownPath(`${cwd}/a/b.md`), "a/b.md");
   assertEquals(shownPath(dirname(cwd)), "..");
   assertEquals(shownPath(`${dirname(cwd)}/elsewhere-${crypto.randomUUID()}`).startsWith("/"), true);
+});
+
+Deno.test("isThere, isGone and state_folder's isMissing: a dangling link is there, gone and not missing; a name under a file gone; one whose folder cannot be searched neither there nor gone nor missing", async () => {
+  const dir = await tempDir();
+  const file = join(dir, "file");
+  await Deno.writeTextFile(file, "x");
+  const dangling = join(dir, "dangling");
+  await Deno.symlink(join(dir, "none"), dangling);
+  const answers = (path: string) => [isThere(path), isGone(path), isMissing(path)];
+  assertEquals(answers(file), [true, false, false]);
+  assertEquals(answers(join(dir, "none")), [false, true, true]);
+  assertEquals(answers(dangling), [true, true, false]);
+  assertEquals(answers(join(file, "x")), [false, true, false]);
+  // A folder that cannot be searched: the system's EACCES, injected on this name (as root, the
+  // permission bits would not stop the look-up).
+  const locked = join(dir, "locked", "x");
+  const script = `import { isGone, isThere } from ${
+    JSON.stringify(import.meta.resolve("../src/lookups.ts"))
+  };
+import { isMissing } from ${JSON.stringify(import.meta.resolve("../src/state_folder.ts"))};
+const p = ${JSON.stringify(locked)};
+console.log(JSON.stringify([isThere(p), isGone(p), isMissing(p)]));`;
+  const ran = await new Deno.Command("strace", {
+    args: [
+      "-f",
+      "-qq",
+      "-o",
+      "/dev/null",
+      "-P",
+      locked,
+      "-e",
+      "inject=statx:error=EACCES",
+      Deno.execPath(),
+      "eval",
+      "--no-config",
+      script,
+    ],
+    stderr: "inherit",
+  }).output();
+  assertEquals(ran.code, 0);
+  assertEquals(JSON.parse(new TextDecoder().decode(ran.stdout)), [false, false, false]);
 });
