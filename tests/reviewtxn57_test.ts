@@ -136,3 +136,77 @@ Deno.test("reviewtxn57: a tag moved to a tree and a deletion at once, each leavi
   assertEquals(await onServer("refs/heads/feat"), run, "the run is held by no ref");
   assert(!(await exists(join(bare, "runrec-deletion.lock"))), "the lock was left behind");
 });
+
+/** The first `name` on PATH, as the shell finds it. */
+function onPath(name: string): string {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(delimiter)) {
+    try {
+      if (Deno.statSync(join(dir, name)).isFile) return join(dir, name);
+    } catch { /* not in this folder */ }
+  }
+  throw new Error(`no ${name} on PATH`);
+}
+
+Deno.test("edges58: a hook SIGKILLed as it takes the repository's lock (right after making it) leaves no lock that makes the next deleting push wait its minute", async () => {
+  const { bare, root, push, pushWith, onServer } = await withRun();
+  await git(root, "merge", "-q", "--no-edit", "feat");
+  assertEquals((await push("main")).code, 0);
+  // `mkdir` and `ln` that, once they made the lock, kill the hook that ran them.
+  const killing = await tempDir({ prefix: "runrec-killing-" });
+  for (const name of ["mkdir", "ln"]) {
+    await Deno.writeTextFile(
+      join(killing, name),
+      `#!/bin/sh\n"${onPath(name)}" "$@" || exit\n` +
+        `for last; do :; done\ncase $last in */runrec-deletion.lock) kill -9 $PPID ;; esac\n`,
+      { mode: 0o755 },
+    );
+  }
+  const killed = await pushWith({ PATH: `${killing}${delimiter}${Deno.env.get("PATH")}` }, ":feat");
+  assert(killed.code !== 0, killed.stderr);
+  assert((await onServer("refs/heads/feat")) !== "", "the hook was not killed");
+  const started = Date.now();
+  const deleted = await push(":feat");
+  assertEquals(deleted.code, 0, deleted.stderr);
+  assert(Date.now() - started < 30_000, "the lock was waited for");
+  assertEquals(await onServer("refs/heads/feat"), "");
+  assert(!(await Deno.lstat(join(bare, "runrec-deletion.lock")).then(() => true, () => false)));
+});
+
+Deno.test("edges58: a lock naming a live process that is not its holder (the holder's pid used again) is taken over at once; one naming its live holder is waited for until the holder is gone", async () => {
+  const { bare, root, push, onServer } = await withRun();
+  await git(root, "merge", "-q", "--no-edit", "feat");
+  assertEquals((await push("main")).code, 0);
+  const other = new Deno.Command("sleep", { args: ["60"] }).spawn();
+  try {
+    // The start time (field 22 of /proc/PID/stat, after the command's name in parentheses).
+    // Read by cat: Deno lets only --allow-all read /proc.
+    const read = await new Deno.Command("cat", { args: [`/proc/${other.pid}/stat`] }).output();
+    const stat = new TextDecoder().decode(read.stdout);
+    const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    const lock = join(bare, "runrec-deletion.lock");
+    // A receive-pack's lock whose process is gone, its pid now a `sleep` started after it.
+    await Deno.symlink(`${other.pid} ${Number(start) - 1}`, lock);
+    let started = Date.now();
+    const deleted = await push(":feat");
+    assertEquals(deleted.code, 0, deleted.stderr);
+    assert(Date.now() - started < 30_000, "the lock was waited for");
+    assertEquals(await onServer("refs/heads/feat"), "");
+    // The same pid and its own start time: the holder, alive; waited for until it is gone.
+    assertEquals((await push("main:refs/heads/feat")).code, 0);
+    await Deno.symlink(`${other.pid} ${start}`, lock);
+    started = Date.now();
+    const waiting = push(":feat");
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    assertEquals(await onServer("refs/heads/feat"), await git(root, "rev-parse", "main"));
+    other.kill("SIGKILL");
+    const waited = await waiting;
+    assertEquals(waited.code, 0, waited.stderr);
+    assert(Date.now() - started >= 3_000);
+    assertEquals(await onServer("refs/heads/feat"), "");
+  } finally {
+    try {
+      other.kill("SIGKILL");
+    } catch { /* gone already */ }
+    await other.status;
+  }
+});
