@@ -103,7 +103,9 @@ function readState(file: Deno.FsFile): FileStat | undefined {
  */
 async function hashOne(path: string, states?: Map<string, FileStat>): Promise<string> {
   // Opening a FIFO waits for a writer, and a device may never end: neither is opened. The
-  // size comes from the same look (a file changed meanwhile only picks another hasher).
+  // size comes from the same look (a file changed meanwhile only picks another hasher). A FIFO
+  // put in the file's place after this look still blocks the open: Deno's open cannot ask for
+  // O_NONBLOCK, and node:fs's costs more than the look saves (docs/BENCHMARKS.md).
   const { isFile, isDirectory, size } = Deno.statSync(path);
   if (!isFile && !isDirectory) throw new Error("not a regular file (a FIFO, socket or device)");
   const file = Deno.openSync(path);
