@@ -8,10 +8,11 @@
  * without them (every `runrec-*` file moved aside, and put back after). The two must say the
  * same: a kept answer used after what it depended on changed would be a wrong CLEAN.
  *
- * `RUNREC_TEST_SEED` replays a seed (root n walks seed + n), `RUNREC_CACHES_ROOTS` walks more
- * roots (4 by default), `RUNREC_CACHES_STEPS` takes more steps in each (8 by default),
- * `RUNREC_CACHES_KEEP=DIR` copies the image's files (the root, the folder beside it, the caches)
- * to DIR at the first difference and stops there.
+ * `RUNREC_TEST_SEED` replays a seed (root n walks seed + n: with `RUNREC_CACHES_ROOTS=1`, the one
+ * root a failure names), `RUNREC_CACHES_ROOTS` walks more roots (5 by default),
+ * `RUNREC_CACHES_STEPS` takes more steps in each (8 by default), and `RUNREC_CACHES_KEEP=DIR`
+ * copies the image's files (the root, the folders beside it, the caches) to DIR at the first
+ * difference and stops there.
  *
  * @module
  */
@@ -231,13 +232,13 @@ async function mutate(walk: Walk): Promise<string> {
       const file = at("RunRecords.csv");
       const text = await Deno.readTextFile(file).catch(() => "");
       const lines = text.split("\n");
-      const n = 1 + Math.floor(walk.pick([0, 1, 2]) % Math.max(1, lines.length - 2));
+      const n = 1 + walk.pick([0, 1, 2]) % Math.max(1, lines.length - 2);
       const match = /[0-9a-f]{64}/.exec(lines[n] ?? "");
       if (!match) return "none";
       const i = match.index + 10;
       lines[n] = lines[n].slice(0, i) + (lines[n][i] === "0" ? "1" : "0") + lines[n].slice(i + 1);
       await Deno.writeTextFile(file, lines.join("\n"));
-      await sameSizeEdit(at("Datasheet.md")).then(() => {}); // and an input, as an agent would
+      await sameSizeEdit(at("Datasheet.md")); // and an input's bytes, its stat kept close
       return `${kind} ${rel} line ${n + 1}`;
     }
     case "status": {
@@ -282,26 +283,40 @@ async function cacheFiles(mount: string): Promise<string[]> {
   return found.split("\0").filter(Boolean).map((p) => join(mount, p));
 }
 
-/** One run's answer: the JSON report less its counters, the text report, the exit codes. */
+/**
+ * One run's answer (the JSON report less its counters, the text report, the exit codes and
+ * stderr), and the counters.
+ */
 async function answer(targets: string[], options: string[], env: Record<string, string>) {
   const json = await runCliProcess(["stale", ...targets, ...options, "--json"], undefined, env);
   const text = await runCliProcess(["stale", ...targets, ...options], undefined, env);
   let report: Record<string, unknown> | string = json.stdout;
+  const counted: Record<string, unknown> = {};
   try {
-    report = JSON.parse(json.stdout);
-    for (const counter of COUNTERS) delete (report as Record<string, unknown>)[counter];
+    report = JSON.parse(json.stdout) as Record<string, unknown>;
+    for (const counter of COUNTERS) {
+      counted[counter] = report[counter];
+      delete report[counter];
+    }
   } catch { /* compared as text */ }
-  return {
+  return [{
     json: { code: json.code, report, stderr: json.stderr },
     text: { code: text.code, stdout: text.stdout, stderr: text.stderr },
-  };
+  }, counted] as const;
 }
 
-/** The environments a step's two runs may share: `~` elsewhere, git's search stopped above. */
+/**
+ * The environments a step's two runs may share: mostly as a user's (the caches found), `~`
+ * elsewhere, git's search stopped above the root (no effect) or at it or its package folder (no
+ * repository found: no caches, and the outside rule has no work tree).
+ */
 function environments(mount: string, root: string): Record<string, string>[] {
   return [
     {},
+    {},
+    {},
     { HOME: join(mount, "home") },
+    { GIT_CEILING_DIRECTORIES: mount },
     { GIT_CEILING_DIRECTORIES: root },
     { GIT_CEILING_DIRECTORIES: join(root, "PKG-01_Package_01") },
   ];
@@ -361,14 +376,14 @@ async function walkRoot(seed: number, steps: number, keep?: string): Promise<num
       const env = walk.pick(environments(mount, root));
       const options = [...walk.pick(AGENTS), ...(walk.chance(0.2) ? ["--propagate"] : [])];
       const targets = walk.chance(0.8) ? [root] : [walk.pick(walk.dels)];
-      const withCaches = await answer(targets, options, env);
+      const [withCaches, withCachesCounted] = await answer(targets, options, env);
       // Without them: every runrec-* file moved aside, then put back as the user's run left them.
       const kept = await cacheFiles(mount);
       const aside = kept.map((_, i) => join(saved, `${i}`));
       kept.forEach((file, i) => Deno.renameSync(file, aside[i]));
       let without;
       try {
-        without = await answer(targets, options, env);
+        [without] = await answer(targets, options, env);
       } finally {
         for (const file of await cacheFiles(mount)) Deno.removeSync(file, { recursive: true });
         kept.forEach((file, i) => Deno.renameSync(aside[i], file));
@@ -381,9 +396,13 @@ async function walkRoot(seed: number, steps: number, keep?: string): Promise<num
         await run(".", 'cp -a "$1" "$2"', mount, keep);
         await Deno.writeTextFile(join(keep, "STEP.txt"), `${said}\n`);
       }
-      assertEquals(withCaches, without, `with the caches and without differ: ${said}`);
+      const replay = `RUNREC_TEST_SEED=${seed} RUNREC_CACHES_ROOTS=1`;
+      assertEquals(withCaches, without, `with the caches and without differ: ${said} (${replay})`);
       const { summary } = withCaches.json.report as { summary?: object };
-      console.log(`  ${said}: exit ${withCaches.json.code} ${JSON.stringify(summary)}`);
+      const cached = withCachesCounted.filesCached;
+      console.log(
+        `  ${said}: exit ${withCaches.json.code} ${JSON.stringify(summary)} cached ${cached}`,
+      );
     }
   } finally {
     await unmount();
@@ -391,9 +410,9 @@ async function walkRoot(seed: number, steps: number, keep?: string): Promise<num
   return compared;
 }
 
-Deno.test("stale with its caches says what it says without them, on seeded walks of aged roots (4 roots of 5 deliverables, 8 steps each)", async () => {
+Deno.test("stale with its caches says what it says without them, on seeded walks of aged roots (5 roots of 5 deliverables, 8 steps each)", async () => {
   const { seed } = seeded("stale caches property", {});
-  const roots = Number(Deno.env.get("RUNREC_CACHES_ROOTS") ?? 4);
+  const roots = Number(Deno.env.get("RUNREC_CACHES_ROOTS") ?? 5);
   const steps = Number(Deno.env.get("RUNREC_CACHES_STEPS") ?? 8);
   let compared = 0;
   for (let n = 0; n < roots; n++) {
