@@ -123,8 +123,9 @@ async function mutate(walk: Walk): Promise<string> {
       return `${kind} ${rel}: ${a.split("/").at(-1)} ${b.split("/").at(-1)}`;
     }
     case "recreate": {
-      const bytes = await Deno.readFile(at(input)).catch(() => undefined);
-      if (bytes === undefined) return "none";
+      // A file only: reading a FIFO a step made would wait for a writer.
+      if (!(await Deno.lstat(at(input)).catch(() => undefined))?.isFile) return "none";
+      const bytes = await Deno.readFile(at(input));
       await Deno.remove(at(input));
       await Deno.writeFile(at(input), bytes);
       return `${kind} ${rel}/${input} (same bytes)`;
