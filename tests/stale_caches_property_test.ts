@@ -117,7 +117,13 @@ async function mutate(walk: Walk, kinds: readonly string[]): Promise<string> {
     case "renameOver": {
       // Another deliverable's old file (a kept hash under its own path) renamed over this one's.
       const from = join(other, walk.pick(INPUTS.slice(0, 3)));
-      if (from === at(input) || !(await exists(from))) return "none";
+      if (from === at(input) || !(await Deno.lstat(from).catch(() => undefined))?.isFile) {
+        return "none";
+      }
+      // A folder a step made in its place is no file to rename over.
+      if ((await Deno.lstat(at(input)).catch(() => undefined))?.isDirectory) {
+        await Deno.remove(at(input), { recursive: true });
+      }
       await Deno.rename(from, at(input));
       return `${kind} ${from.slice(walk.root.length + 1)} over ${rel}/${input}`;
     }
@@ -213,25 +219,20 @@ async function mutate(walk: Walk, kinds: readonly string[]): Promise<string> {
     case "emit": {
       const agent = walk.pick(["4_DOCUMENTS", "DEPENDENCIES", "FOLDER_AGENT"]);
       const inputs = walk.chance(0.5) ? ["Datasheet.md", "Inputs"] : ["_CONTEXT.md", "Guidance.md"];
-      await runrec(
-        "emit",
-        del,
-        "--agent",
-        agent,
-        "--status",
-        "SUCCESS",
+      // Refused (exit 2) where an input is a FIFO or a folder now: the record file stays as it is.
+      const { code } = await runCliProcess([
+        ...["emit", del, "--agent", agent, "--status", "SUCCESS", "--allow-outside"],
         ...inputs.flatMap((i) => ["--input", i]),
-        "--allow-outside",
-      );
-      return `${kind} ${rel} ${agent} ${inputs.join(",")}`;
+      ]);
+      return `${kind} ${rel} ${agent} ${inputs.join(",")}: exit ${code}`;
     }
     case "annotate": {
       const lines = (await Deno.readTextFile(at("RunRecords.csv")).catch(() => "")).split("\n");
       const ids = lines.slice(1).map((l) => l.split(",")[1]).filter((id) => id?.startsWith("RUN"));
       if (ids.length === 0) return "none";
       const id = walk.pick(ids);
-      await runrec("annotate", del, id, "--invalidates", "--note", "property walk");
-      return `${kind} ${rel} ${id}`;
+      const args = ["annotate", del, id, "--invalidates", "--note", "property walk"];
+      return `${kind} ${rel} ${id}: exit ${(await runCliProcess(args)).code}`;
     }
     case "recordLine": {
       // A record's line changed in place, same size: one hex digit of its hashes.
