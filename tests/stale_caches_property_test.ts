@@ -18,7 +18,7 @@
  */
 import { join } from "node:path";
 import { makeStaleRoot } from "../scripts/bench/stale.ts";
-import { assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "./assert.ts";
 import { type CliResult, runCliProcess } from "./cli.ts";
 import { git, tempDir } from "./fixtures.ts";
 import { ageInPlace } from "./support/aged_root.ts";
@@ -378,6 +378,8 @@ async function walkRoot(
   try {
     // The caches filled from old files, as a user's first run fills them.
     await runCliProcess(["stale", root, "--json"]);
+    const filled = await cacheFiles(mount);
+    assert(filled.length > 0, "the first stale kept nothing: no cache to compare with");
     for (let step = 0; step <= steps; step++) {
       const done: string[] = [];
       if (step > 0) {
