@@ -9,6 +9,7 @@ import { InputError } from "./errors.ts";
 import { type EntryKind, kindOf } from "./walk.ts";
 import type { Lookups } from "./lookups.ts";
 import { ceilingHides } from "./git_ceiling.ts";
+import { dotGitOf } from "./dot_git.ts";
 
 export type { EntryKind };
 
@@ -450,15 +451,15 @@ export function toolRootOwner(folder: string, lookups?: Lookups): string | undef
     // A linked work tree's root (kept in `_worktrees/`: its `.git` is a file): a checkout, not a
     // snapshot in the outer one's tool root (review-x F2). A whole clone archived (`.git` a
     // folder) is a copy like any other (review-y F4).
-    if (dotGitKind(dir, lookups) === "file" && isExecutionRoot(dir, lookups)) return undefined;
+    if (dotGitOf(dir, lookups) === "file" && isExecutionRoot(dir, lookups)) return undefined;
   }
   return undefined;
 }
 
 /**
  * The root of the git work tree holding `dir`: the nearest of `dir` and its
- * ancestors with a `.git` folder or file (worktrees and submodules use a file),
- * unless `$GIT_CEILING_DIRECTORIES` keeps git's search from it. No `git`
+ * ancestors whose `.git` ends git's search (./dot_git.ts: a `.git` file, as
+ * worktrees and submodules have, or a folder holding a repository), unless `$GIT_CEILING_DIRECTORIES` keeps git's search from it. No `git`
  * process is started. `undefined` outside a work tree. `lookups` answers the
  * look-ups (default: the system).
  *
@@ -466,7 +467,7 @@ export function toolRootOwner(folder: string, lookups?: Lookups): string | undef
  * ```ts
  * import { findGitRoot } from "./deliverable.ts";
  * const root = await Deno.makeTempDir();
- * await Deno.mkdir(`${root}/.git`);
+ * await new Deno.Command("git", { args: ["init", "-q", root] }).output();
  * await Deno.mkdir(`${root}/a/b`, { recursive: true });
  * console.log(findGitRoot(`${root}/a/b`) === root); // true
  * await Deno.remove(root, { recursive: true });
@@ -476,20 +477,9 @@ export function findGitRoot(dir: string, lookups?: Lookups): string | undefined 
   const top = nearestAncestor(
     dir,
     true,
-    (candidate) => dotGitKind(candidate, lookups) !== undefined,
+    (candidate) => dotGitOf(candidate, lookups) !== undefined,
   );
   return top !== undefined && ceilingHides(dir, top) ? undefined : top;
-}
-
-/** What `dir`'s `.git` is (a folder, or a file naming the git folder), `undefined` if none. */
-function dotGitKind(dir: string, lookups?: Lookups): string | undefined {
-  if (lookups) return lookups.lstatKind(join(dir, ".git"));
-  try {
-    const info = Deno.lstatSync(join(dir, ".git"));
-    return info.isFile ? "file" : info.isDirectory ? "folder" : "other";
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -10,6 +10,7 @@ import { findGitRoot, folderEntries, type ListFolder } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { dubiousOwnership } from "./git_ownership.ts";
 import { ceilingHides } from "./git_ceiling.ts";
+import { dotGitOf } from "./dot_git.ts";
 import { type Lookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { basename, dirname, isInside, join, relative, resolve } from "./path.ts";
 import { type EntryKind, kindOf } from "./walk.ts";
@@ -149,7 +150,7 @@ export function gitDirAloneNote(top: string): string {
 /** The top of a work tree nested in `top` (a `.git` below it) that holds `folder`, if any. */
 function nestedTop(folder: string, top: string): string | undefined {
   for (let at = folder; at !== top && isInside(at, top); at = dirname(at)) {
-    if (kindOf(join(at, ".git")) !== "other") return at;
+    if (dotGitOf(at) !== undefined) return at;
   }
   return undefined;
 }
@@ -328,10 +329,11 @@ export function gitDirsOf(
   workTree: string,
   list: NameLookup = folderEntries,
 ): { gitDir: string; commonDir: string } | undefined {
+  // Asked of the listing first: most folders have no `.git`, and the listing says so.
   const kind = list(workTree).get(".git");
   const dotGit = join(workTree, ".git");
   const gitDir = kind === "folder"
-    ? dotGit
+    ? (dotGitOf(workTree) !== undefined ? dotGit : undefined)
     : kind === "file"
     ? gitFileTarget(dotGit, workTree)
     : undefined;
@@ -527,10 +529,7 @@ export function workTreeOf(
   }
   if (linkedOnly && dirs.gitDir === dirs.commonDir) return undefined; // no folder more looked at
   for (let current = realFolder(dir);;) {
-    try {
-      Deno.lstatSync(join(current, ".git"));
-      return { top: current, ...dirs };
-    } catch { /* above */ }
+    if (dotGitOf(current) !== undefined) return { top: current, ...dirs };
     const parent = dirname(current);
     if (parent === current) return undefined;
     current = parent;

@@ -17,6 +17,7 @@ import { kindOf } from "./walk.ts";
 import { resolvedPath } from "./lookups.ts";
 import { sha256Hex } from "./sha256.ts";
 import { findExecutionRoot, RECORD_FILE } from "./deliverable.ts";
+import { dotGitOf } from "./dot_git.ts";
 import { leftByGit, namesakeOf } from "./git_moved_folder.ts";
 
 /**
@@ -508,7 +509,7 @@ function* repositoriesNear(delDir: string): Generator<{ top: string; commonDir: 
   for (const folder of [near, dirname(near)]) {
     for (const name of listed(folder)) {
       const beside = join(folder, name);
-      if (kindOf(join(beside, ".git")) === "other") continue;
+      if (dotGitOf(beside) === undefined) continue;
       const tree = workTreeOf(beside);
       if (tree !== undefined && resolvedPath(tree.top) === resolvedPath(beside)) yield tree;
     }

@@ -14,6 +14,7 @@ import {
 } from "./deliverable.ts";
 import { gitDirsOf } from "./git.ts";
 import { directLookups, type Lookups, resolvedPath } from "./lookups.ts";
+import { dotGitOf } from "./dot_git.ts";
 
 /** The folder every governed input must resolve inside, and what that folder is. */
 export interface ProjectBounds {
@@ -91,7 +92,7 @@ function superprojectOf(gitRoot: string, lookups: Lookups): string {
   while (true) {
     // A `.git` folder holds the work tree's own repository: git gives a submodule's checkout a
     // `.git` file. So the walk above it (to `/`, when there is no superproject) is not needed.
-    if (lookups.lstatKind(join(root, ".git")) === "folder") return root;
+    if (dotGitOf(root, lookups) === "folder") return root;
     const own = gitDirsOf(root);
     const above = findGitRoot(dirname(root), lookups);
     const aboveDirs = above === undefined ? undefined : gitDirsOf(above);

@@ -8,9 +8,10 @@
  *
  * @module
  */
-import { dirname, isAtOrBeneath, join, resolve } from "./path.ts";
+import { dirname, isAtOrBeneath, resolve } from "./path.ts";
 import { InputError } from "./errors.ts";
 import { isExecutionRoot, requireRootInSight } from "./deliverable.ts";
+import { dotGitOf } from "./dot_git.ts";
 import type { Lookups, MemoLookups } from "./lookups.ts";
 
 /**
@@ -117,12 +118,5 @@ function missing(shown: string, what: string, flag: string): InputError {
 
 /** A folder that bounds what runrec reads (./inputs.ts `projectBounds`). */
 function isProjectRoot(folder: string, lookups?: Lookups): boolean {
-  if (isExecutionRoot(folder, lookups)) return true;
-  if (lookups) return lookups.lstatKind(join(folder, ".git")) !== undefined;
-  try {
-    Deno.lstatSync(join(folder, ".git"));
-    return true;
-  } catch {
-    return false;
-  }
+  return isExecutionRoot(folder, lookups) || dotGitOf(folder, lookups) !== undefined;
 }

@@ -9,7 +9,7 @@ import {
   folderEntries,
 } from "../src/deliverable.ts";
 import { CheckFailure, InputError } from "../src/errors.ts";
-import { tempDir } from "./fixtures.ts";
+import { git, tempDir } from "./fixtures.ts";
 import { sh } from "./support/sh.ts";
 
 async function write(path: string, text: string) {
@@ -33,7 +33,8 @@ async function withTempDir(fn: (dir: string) => Promise<void>) {
 async function makeTree(repo: string) {
   const root = join(repo, "proj");
   const del = join(root, "PKG-01_P", "1_Working", "DEL-01-02_Some_Deliverable");
-  await Deno.mkdir(join(repo, ".git"), { recursive: true });
+  await Deno.mkdir(repo, { recursive: true });
+  await git(repo, "init", "-q");
   await write(join(repo, "docs", "PLAN.md"), "plan\n");
   await write(join(root, "INIT.md"), "init\n");
   await write(join(root, "_Decomposition", "Project_Decomposition.md"), "decomposition\n");

@@ -4,11 +4,11 @@
  * `TBD` with a note naming the rule, unless `--allow-outside`. Every shape is
  * made of real files, real links and a real `git init`.
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { isInsideProject, projectBounds } from "../src/project_bounds.ts";
 import { readRecords } from "../src/reader.ts";
-import { RECORD_FILE } from "../src/deliverable.ts";
+import { findGitRoot, RECORD_FILE } from "../src/deliverable.ts";
 import type { RunRecord } from "../src/schema.ts";
 import { withRun } from "../src/run.ts";
 import { runCli, runCliProcess } from "./cli.ts";
@@ -273,6 +273,55 @@ Deno.test("outside: the root is the git work tree, else the execution root, else
     JSON.stringify(projectBounds(join(inGit.base, "no-such-folder"))),
     "no-such-folder",
   );
+});
+
+Deno.test("outside: an empty .git folder (mkdir) between the deliverable and the repository is no repository, as git judges it: the references above it stay inside", async () => {
+  const { root, del } = await project({ git: true });
+  await Deno.writeTextFile(join(del, "_REFERENCES.md"), "- ../../../Inside.md\n");
+  const empty = join(root, "PKG-01_P", ".git");
+  await Deno.mkdir(empty);
+  const top = await git(del, "rev-parse", "--show-toplevel"); // git passes over it
+  assertEquals(projectBounds(del).root, await Deno.realPath(top));
+  assertEquals((await hashJson(del)).InputHashes["../../../Inside.md"].length, 64);
+  const emitted = await runCli(["emit", del, "--agent", "A", "--status", "SUCCESS"]);
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const stale = await runCli(["stale", del]);
+  assertEquals([stale.code, stale.stdout.includes("CLEAN")], [0, true], stale.stdout);
+  assertEquals([...Deno.readDirSync(empty)], []); // nothing of runrec's put in it
+  // One that is a repository's (HEAD, objects, refs) is one: the references are then outside it.
+  await git(join(root, "PKG-01_P"), "init", "-q");
+  assertEquals((await hashJson(del)).InputHashes["../../../Inside.md"], "TBD");
+});
+
+Deno.test("outside: the work tree's top is the folder git itself finds, for each shape of a .git below the repository's top", async () => {
+  const base = await tempDir({ prefix: "runrec-dotgit-" });
+  await git(base, "init", "-q");
+  const other = join(base, "other-repo");
+  await git(base, "init", "-q", other);
+  const shapes: Record<string, (dotGit: string) => Promise<unknown>> = {
+    "an empty folder": (dotGit) => Deno.mkdir(dotGit),
+    "a folder with a HEAD only": async (dotGit) => {
+      await writeTree(dotGit, { "HEAD": "ref: refs/heads/main\n" });
+    },
+    "a folder whose HEAD names nothing": async (dotGit) => {
+      await writeTree(dotGit, { "HEAD": "nonsense\n", "objects/x": "", "refs/x": "" });
+    },
+    "a repository (git init)": (dotGit) => git(dirname(dotGit), "init", "-q"),
+    "a link to a repository's git folder": (dotGit) => Deno.symlink(join(other, ".git"), dotGit),
+    "a dangling link": (dotGit) => Deno.symlink(join(base, "nowhere"), dotGit),
+    "a link to an empty folder": async (dotGit) => {
+      await Deno.mkdir(join(base, "empty"), { recursive: true });
+      await Deno.symlink(join(base, "empty"), dotGit);
+    },
+  };
+  for (const [shape, make] of Object.entries(shapes)) {
+    const folder = join(base, shape.replaceAll(" ", "-"));
+    const below = join(folder, "a", "b");
+    await Deno.mkdir(below, { recursive: true });
+    await make(join(folder, ".git"));
+    const top = await git(below, "rev-parse", "--show-toplevel");
+    assertEquals(findGitRoot(below), await Deno.realPath(top), shape);
+  }
 });
 
 Deno.test("outside: a package kept as a git submodule reads the decomposition above it (the superproject's work tree), and stale sees it change", async () => {

@@ -116,7 +116,7 @@ Deno.test("findProfile: the agents/ folder above the deliverable, --agents-dir, 
     assertEquals(findProfile("ABOVE", del), undefined);
     // The host keeps agents/ at its repository's root: a git work tree around the execution root
     // is the project.
-    await Deno.mkdir(join(above, ".git"));
+    await git(above, "init", "-q");
     assertEquals(findProfile("ABOVE", del)?.primaryOutputs, ["Above.md"]);
     // A deliverable named through a link finds the agents of the project it is named in.
     const elsewhere = await Deno.makeTempDir({ prefix: "runrec-profiles-" });

@@ -4,7 +4,7 @@ import { firstLink, parseReferences, type Reference, resolveReference } from "..
 import { seededRandom } from "./seed.ts";
 import { governedInputs, relativePath } from "../src/inputs.ts";
 import { hashFile } from "../src/hash.ts";
-import { tempDir } from "./fixtures.ts";
+import { git, tempDir } from "./fixtures.ts";
 
 /** The single reference one bullet line yields, or undefined. */
 function only(line: string): Pick<Reference, "kind" | "target"> | undefined {
@@ -219,7 +219,8 @@ async function hostTree(repo: string) {
     "examples/proj/PKG-01_P/1_Working/DEL-01-02_D/\u00FCber.md": "über",
     "examples/proj/PKG-01_P/0_References/sub dir/r.md": "r",
   };
-  await Deno.mkdir(join(repo, ".git"), { recursive: true });
+  await Deno.mkdir(repo, { recursive: true });
+  await git(repo, "init", "-q");
   for (const [path, text] of Object.entries(files)) {
     await Deno.mkdir(join(repo, path, ".."), { recursive: true });
     await Deno.writeTextFile(join(repo, path), text);

@@ -203,7 +203,7 @@ async function mutate(walk: Walk, kinds: readonly string[]): Promise<string> {
     case "gitAbove": {
       // stale57's second: a repository begun between the deliverables and the root.
       const where = walk.pick([join(pkg, "1_Working"), pkg]);
-      await Deno.mkdir(join(where, ".git"), { recursive: true });
+      await git(where, "init", "-q"); // a .git that holds no repository git passes over
       return `${kind} ${where.slice(walk.root.length + 1)}/.git`;
     }
     case "initAbove": {
