@@ -25,6 +25,10 @@ import { DEFAULT_WAIT_MS, WRITE_GRACE_MS } from "./lock.ts";
 import { collidingReason, explainError, namesReadingAs } from "./names.ts";
 import { type FileHasher, type HashFilesFn, startFileHasher } from "./hash_pool.ts";
 import { hashCacheFor } from "./hash_cache.ts";
+import { aheadOfNow, noteRead, recording } from "./observed.ts";
+import { verdictCacheFor } from "./verdict_cache.ts";
+import { VERSION } from "./cli/version.ts";
+import { optionalEnv } from "./optional_access.ts";
 import { hashFiles } from "./hash.ts";
 import type { FolderRecords } from "./folder_records.ts";
 import {
@@ -1447,7 +1451,7 @@ async function checkFolder(
           "--started, nor a merge of branches), that run is the latest",
       );
     }
-    if (startMs(baseline) > Date.now() + CLOCK_SKEW_MS) {
+    if (aheadOfNow(startMs(baseline) - CLOCK_SKEW_MS)) {
       notes.push(
         `the baseline ${baseline.RunID} is stamped ${baseline.RunTimestamp}, after this ` +
           "machine's clock: written by a host whose clock ran ahead, or edited; until then, a " +
@@ -1702,8 +1706,20 @@ export async function checkStaleness(
       })).hash(paths),
     stateOf: (path: string) => pool?.stateOf(path),
   };
+  // Made before the first check looks: a look changed after its stamp is not kept. A caller's
+  // own rule for a baseline is code no look can see: none kept then.
+  const verdicts = options.isBaseline === undefined ? verdictCacheFor(all[0] ?? ".") : undefined;
   // Files whose stat is as it was when they were last hashed are not read again.
-  const cache = hashCacheFor(all[0] ?? ".", hasher);
+  const cache = hashCacheFor(all[0] ?? ".", hasher, verdicts?.stamp);
+  const hashedHere = new Set<string>(); // the files the checks judged afresh asked to be hashed
+  const hash: HashFilesFn = (paths) => {
+    for (const path of paths) {
+      hashedHere.add(path);
+      noteRead(path); // read by a worker, or served by the hash cache's memo
+    }
+    return cache.hash(paths);
+  };
+  const hashedByKept = new Set<string>(); // the files kept checks had hashed
   const checks: StaleCheck[] = [];
   const upstreamChecks: StaleCheck[] = [];
   const unasked: StaleCheck[] = []; // the targets' checks of agents not asked for
@@ -1718,18 +1734,45 @@ export async function checkStaleness(
     // so its consumers STALE, is every agent's answer. Upstream ones are reported for every agent.
     const asked = options.agents && new Set(options.agents.map((a) => a.toUpperCase()));
     const perFolder = await mapConcurrently(all, FOLDERS_AT_ONCE, async (folder, i) => {
-      const target = i < folders.length;
-      const result = await aloneWhenLong(join(folder, RECORD_FILE), (recordSize) =>
-        checkFolder(
-          folder,
-          recordSize,
-          target ? options : { ...options, agents: undefined },
-          cache.hash,
-          roots,
-          lookups,
-          agentsThatRan,
-          graphs !== undefined,
-        ));
+      const checkOptions = i < folders.length ? options : { ...options, agents: undefined };
+      const judge = (lookups: MemoLookups, roots: (dir: string) => FolderPlaces, ran: Set<string>) =>
+        aloneWhenLong(join(folder, RECORD_FILE), (recordSize) =>
+          checkFolder(
+            folder,
+            recordSize,
+            checkOptions,
+            hash,
+            roots,
+            lookups,
+            ran,
+            graphs !== undefined,
+          ));
+      let result: StaleCheck[] | string;
+      if (verdicts === undefined) result = await judge(lookups, roots, agentsThatRan);
+      else {
+        const dir = resolve(folder);
+        const key = verdictKey(folder, checkOptions, graphs !== undefined);
+        const kept = verdicts.kept(dir, key) as KeptChecks | undefined;
+        if (kept !== undefined) {
+          result = kept.result;
+          for (const agent of kept.ran) agentsThatRan.add(agent);
+          for (const file of kept.hashed) hashedByKept.add(file);
+        } else {
+          // Judged with memos of its own: an answer another check found would hide what it
+          // rests on from this check's record.
+          const ran = new Set<string>();
+          const own = memoLookups();
+          const judged = await recording(() => judge(own, rootFinder(own), ran));
+          result = judged.result;
+          for (const agent of ran) agentsThatRan.add(agent);
+          if (judged.unkept === undefined) {
+            const hashed = [...judged.seen].flatMap((look) =>
+              look.startsWith("read\t") && hashedHere.has(look.slice(5)) ? [look.slice(5)] : []
+            );
+            verdicts.keep(dir, key, judged.seen, { result, ran: [...ran], hashed });
+          } else { console.error("UNKEPT", folder, judged.unkept); verdicts.drop(dir); }
+        }
+      }
       options.onProgress?.(++done, all.length);
       return result;
     });
@@ -1744,10 +1787,12 @@ export async function checkStaleness(
       }
     });
     filesHashed = pool?.hashed ?? 0;
-    filesCached = cache.hits;
+    // A kept check's files are as they were when hashed: the hash cache would have served them.
+    filesCached = cache.hits + [...hashedByKept].filter((file) => !hashedHere.has(file)).length;
   } finally {
     pool?.close();
   }
+  verdicts?.save();
   cache.save();
   if (options.agents !== undefined) {
     await refuseUnknownAgents(options.agents, agentsThatRan, folders);
@@ -1791,6 +1836,41 @@ export async function checkStaleness(
   report.stale.sort(byId);
   report.retired.sort(byId);
   return report;
+}
+
+/** What is kept of a deliverable's checks: the result, the agents that ran, the files hashed. */
+type KeptChecks = { result: StaleCheck[] | string; ran: string[]; hashed: string[] };
+
+/**
+ * The environment variables the judging reads, or git would: which repository, which work tree,
+ * where `~` is. Read in a check, any variable is recorded among its looks as well.
+ */
+const VERDICT_VARIABLES = [
+  "HOME",
+  "USERPROFILE",
+  "GIT_DIR",
+  "GIT_WORK_TREE",
+  "GIT_COMMON_DIR",
+  "GIT_CEILING_DIRECTORIES",
+  "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+];
+
+/**
+ * What a deliverable's kept checks are kept under: runrec's version (the rules), the folder as
+ * named (checks say it), the options that change a verdict, the working folder, and the variables
+ * that say which repository and which home.
+ */
+function verdictKey(folder: string, options: StaleOptions, everyAgent: boolean): string {
+  return JSON.stringify([
+    VERSION,
+    import.meta.url,
+    folder,
+    options.agents ?? null,
+    options.allowOutside ?? false,
+    everyAgent,
+    Deno.cwd(),
+    VERDICT_VARIABLES.map((name) => optionalEnv(name) ?? null),
+  ]);
 }
 
 /**

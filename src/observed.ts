@@ -1,0 +1,352 @@
+/**
+ * What a piece of work looked at, recorded as it runs: the layer a kept
+ * `stale` verdict rests on (./verdict_cache.ts). Inside {@linkcode recording},
+ * every call of a `Deno` function on this thread is noted against the work
+ * that made it, across its `await`s (the checks of a run interleave): a look
+ * at a path (`lstat`, `stat`, a listing, a read, a real path, a link), an
+ * environment variable, a permission, the working folder. Any other `Deno`
+ * call (a subprocess, a write, one this layer does not know) and any read of
+ * the clock marks the work as not to be kept: its answer may rest on what no
+ * later look can see again.
+ *
+ * The calls are caught where they all go, the `Deno` namespace and `Date`,
+ * not module by module: a module added later, or a direct call a review
+ * missed, is recorded all the same. Reads made off this thread (the hashing
+ * workers) are noted by their caller with {@linkcode noteRead}; a memo
+ * shared between pieces of work replays what its answer rested on with
+ * {@linkcode remembered}.
+ *
+ * A look is noted by what it asked, not what it saw: {@linkcode answerNow}
+ * asks again, once the work is done and whenever a kept answer is to be
+ * trusted. That later answer is the one the work saw only when it is older
+ * than the run (the racy rule of ./hash_cache.ts): a file or folder whose
+ * mtime or ctime is less than `RACY_MS` before a stamp taken before the
+ * work began, or on another device than the stamp's, is not kept.
+ *
+ * @module
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { RACY_MS, type Stamp } from "./racy.ts";
+
+/** What a noted call asked: its kind, a tab, and its argument (a path, absolute, or a name). */
+export type Observation = string;
+
+/** The calls one piece of work made. */
+export interface Recording {
+  /** What it asked, each once. */
+  readonly seen: Set<Observation>;
+  /** Why its answer is not to be kept; undefined while it may be. */
+  unkept?: string;
+}
+
+const current = new AsyncLocalStorage<Recording>();
+
+/** The recording of the work running now, if any. */
+function now(): Recording | undefined {
+  return current.getStore();
+}
+
+/** Marks the work running now as not to be kept, for `why`. */
+export function unkept(why: string): void {
+  const recording = now();
+  if (recording !== undefined) recording.unkept ??= why;
+}
+
+const real = {
+  cwd: Deno.cwd,
+  statSync: Deno.statSync,
+  lstatSync: Deno.lstatSync,
+  realPathSync: Deno.realPathSync,
+  readLinkSync: Deno.readLinkSync,
+  envGet: Deno.env.get.bind(Deno.env),
+  querySync: Deno.permissions.querySync.bind(Deno.permissions),
+};
+
+function absolute(path: unknown): string {
+  const text = path instanceof URL ? decodeURIComponent(path.pathname) : String(path);
+  return text.startsWith("/") ? text : `${real.cwd()}/${text}`;
+}
+
+function note(kind: string, arg: string): void {
+  now()?.seen.add(`${kind}\t${arg}`);
+}
+
+/** A read of `path` made where this layer does not see it (a worker's). */
+export function noteRead(path: string): void {
+  note("read", absolute(path));
+}
+
+/** The `Deno` functions whose calls are looks, by the kind of look. */
+const LOOKS: Record<string, string> = {
+  statSync: "stat",
+  stat: "stat",
+  lstatSync: "lstat",
+  lstat: "lstat",
+  readDirSync: "list",
+  readDir: "list",
+  readFileSync: "read",
+  readFile: "read",
+  readTextFileSync: "read",
+  readTextFile: "read",
+  realPathSync: "real",
+  realPath: "real",
+  readLinkSync: "link",
+  readLink: "link",
+};
+
+/** `Deno` functions that read nothing a verdict could rest on. */
+const HARMLESS = new Set(["inspect", "memoryUsage"]);
+
+/** Whether open `options` only read. */
+function readOnly(options: Deno.OpenOptions | undefined): boolean {
+  return options === undefined ||
+    !(options.write || options.append || options.create || options.createNew || options.truncate);
+}
+
+const clock = Date.now;
+
+/**
+ * Whether `ms` is later than the clock now. Time runs on, so "not later" stays true and is
+ * kept; "later" will not be (the work is marked). A clock set back since is caught by the kept
+ * file's "written later than now" (./git_folder_file.ts).
+ *
+ * @example
+ * ```ts
+ * import { aheadOfNow } from "./observed.ts";
+ * aheadOfNow(0); // false
+ * ```
+ */
+export function aheadOfNow(ms: number): boolean {
+  const ahead = ms > clock();
+  if (ahead) unkept("a time ahead of the clock");
+  return ahead;
+}
+
+let installed = false;
+
+/** Puts the recording wrappers on `Deno` and `Date`, once a process; outside a recording they pass. */
+function install(): void {
+  if (installed) return;
+  installed = true;
+  const deno = Deno as unknown as Record<string, unknown>;
+  for (const name of Object.keys(Object.getOwnPropertyDescriptors(Deno))) {
+    const descriptor = Object.getOwnPropertyDescriptor(Deno, name)!;
+    const original = descriptor.value;
+    if (typeof original !== "function" || HARMLESS.has(name) || !descriptor.writable) continue;
+    const look = LOOKS[name];
+    deno[name] = new Proxy(original, {
+      apply(target, self, args) {
+        if (current.getStore() !== undefined) {
+          if (look !== undefined) note(look, absolute(args[0]));
+          else if (name === "cwd") note("cwd", "");
+          else if ((name === "openSync" || name === "open") && readOnly(args[1])) {
+            note("read", absolute(args[0]));
+          } else unkept(`Deno.${name}`);
+        }
+        return Reflect.apply(target, self, args);
+      },
+      construct(target, args, newTarget) {
+        unkept(`new Deno.${name}`);
+        return Reflect.construct(target, args, newTarget);
+      },
+    });
+  }
+  const env = Deno.env as unknown as Record<string, unknown>;
+  for (const name of ["get", "has", "toObject", "set", "delete"]) {
+    const original = env[name] as (...args: unknown[]) => unknown;
+    env[name] = function (this: unknown, ...args: unknown[]) {
+      if (current.getStore() !== undefined) {
+        if (name === "get" || name === "has") note("env", String(args[0]));
+        else unkept(`Deno.env.${name}`);
+      }
+      return original.apply(Deno.env, args);
+    };
+  }
+  const permissions = Deno.permissions as unknown as Record<string, unknown>;
+  for (const name of ["querySync", "query", "request", "requestSync", "revoke", "revokeSync"]) {
+    const original = permissions[name] as (...args: unknown[]) => unknown;
+    permissions[name] = function (...args: unknown[]) {
+      if (current.getStore() !== undefined) {
+        const asked = { ...(args[0] as Record<string, unknown>) };
+        if (asked.path !== undefined) asked.path = absolute(asked.path);
+        if (name.startsWith("query")) note("permission", JSON.stringify(asked));
+        else unkept(`Deno.permissions.${name}`);
+      }
+      return original.apply(Deno.permissions, args);
+    };
+  }
+  Date.now = () => {
+    unkept("the clock");
+    return clock();
+  };
+  const performanceNow = performance.now.bind(performance);
+  performance.now = () => {
+    unkept("the clock");
+    return performanceNow();
+  };
+  globalThis.Date = new Proxy(Date, {
+    apply(target, self, args) {
+      unkept("the clock");
+      return Reflect.apply(target, self, args);
+    },
+    construct(target, args, newTarget) {
+      if (args.length === 0) unkept("the clock");
+      return Reflect.construct(target, args, newTarget);
+    },
+  });
+}
+
+/**
+ * `work()`, with every call it makes recorded (see the module's text).
+ *
+ * @example
+ * ```ts
+ * import { recording } from "./observed.ts";
+ * const { result, seen, unkept } = await recording(() => Promise.resolve(Deno.statSync("/").isDirectory));
+ * console.log(result, [...seen], unkept); // true [ "stat\t/" ] undefined
+ * ```
+ */
+export async function recording<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; seen: Set<Observation>; unkept?: string }> {
+  install();
+  const recorded: Recording = { seen: new Set() };
+  const result = await current.run(recorded, work);
+  return { result, seen: recorded.seen, unkept: recorded.unkept };
+}
+
+/** What a memo keeps: an answer, and what the work that found it asked. */
+export type Remembered<V> = { value: V; seen?: ReadonlySet<Observation>; unkept?: string };
+
+/**
+ * `memo`'s answer for `key`, found by `find` when it has none: a hit adds what
+ * the finding asked to the work running now, as if it had asked again. An
+ * answer found where nothing recorded it is found again, recorded, by the
+ * first work that needs it.
+ *
+ * @example
+ * ```ts
+ * import { remembered, type Remembered } from "./observed.ts";
+ * const memo = new Map<string, Remembered<boolean>>();
+ * remembered(memo, "/", () => Deno.statSync("/").isDirectory); // true
+ * ```
+ */
+export function remembered<K, V>(memo: Map<K, Remembered<V>>, key: K, find: () => V): V {
+  const recording = now();
+  let kept = memo.get(key);
+  if (kept === undefined || (recording !== undefined && kept.seen === undefined)) {
+    if (recording === undefined) kept = { value: find() };
+    else {
+      const inner: Recording = { seen: new Set() };
+      const value = current.run(inner, find);
+      kept = { value, seen: inner.seen, unkept: inner.unkept };
+    }
+    memo.set(key, kept);
+  }
+  if (recording !== undefined) {
+    for (const observation of kept.seen!) recording.seen.add(observation);
+    if (kept.unkept !== undefined) recording.unkept ??= kept.unkept;
+  }
+  return kept.value;
+}
+
+/** The folders from `/` down to `path`'s parent. */
+function foldersOnTheWay(path: string): string[] {
+  const folders: string[] = [];
+  for (let cut = path.indexOf("/", 1); cut > 0; cut = path.indexOf("/", cut + 1)) {
+    folders.push(path.slice(0, cut));
+  }
+  return path === "/" ? [] : ["/", ...folders];
+}
+
+/**
+ * `seen` with every folder on the way to each path it looks at, and to each real path it found:
+ * a folder renamed, or replaced by a symbolic link, moves what a path names with no file beneath
+ * it touched.
+ */
+export function withFoldersOnTheWay(seen: ReadonlySet<Observation>): Set<Observation> {
+  const all = new Set(seen);
+  for (const observation of seen) {
+    const [kind, arg] = splitObservation(observation);
+    const paths = [];
+    if (arg.startsWith("/")) paths.push(arg);
+    if (kind === "real") {
+      try {
+        paths.push(real.realPathSync(arg));
+      } catch { /* its error is its answer */ }
+    }
+    for (const path of paths) {
+      for (const folder of foldersOnTheWay(path)) all.add(`lstat\t${folder}`);
+      if (kind !== "lstat") all.add(`lstat\t${path}`);
+    }
+  }
+  return all;
+}
+
+function splitObservation(observation: Observation): [kind: string, arg: string] {
+  const tab = observation.indexOf("\t");
+  return [observation.slice(0, tab), observation.slice(tab + 1)];
+}
+
+/**
+ * The state of what `info` describes that tells a change; undefined when too recent for `stamp`
+ * (racy) or on another device. Without a stamp, the state as it is, to compare with a kept one.
+ */
+function stateOf(info: Deno.FileInfo, times: boolean, stamp?: Stamp): string | undefined {
+  const kind = info.isSymlink ? "link" : info.isFile ? "file" : info.isDirectory ? "folder" : "other";
+  if (!times) return `${kind} ${info.dev} ${info.ino}`;
+  const mtime = info.mtime?.getTime();
+  const ctime = info.ctime?.getTime();
+  const birth = info.birthtime?.getTime();
+  if (mtime === undefined || ctime === undefined || birth === undefined) return undefined;
+  if (stamp && (info.dev !== stamp.dev || Math.max(mtime, ctime) >= stamp.at - RACY_MS)) {
+    return undefined;
+  }
+  return `${kind} ${info.dev} ${info.ino} ${info.size} ${mtime} ${ctime} ${birth}`;
+}
+
+function errorName(error: unknown): string {
+  return `error ${error instanceof Error ? error.name : typeof error}`;
+}
+
+/**
+ * What `observation` answers now, as a text that differs when the answer may: a file's or a
+ * listed folder's state (device, inode, size, times), a folder's or link's identity on the way,
+ * a real path, a link's target, a variable's value, a permission's state, or the error's kind.
+ * `undefined`: changed too recently (or on another device than `stamp`'s) to be sure of; with no
+ * `stamp`, the answer as it is (to compare with one kept).
+ *
+ * @example
+ * ```ts
+ * import { answerNow } from "./observed.ts";
+ * answerNow("env\tHOME", { dev: 0, at: Date.now() }) === JSON.stringify(Deno.env.get("HOME") ?? null); // true
+ * ```
+ */
+export function answerNow(observation: Observation, stamp?: Stamp): string | undefined {
+  const [kind, arg] = splitObservation(observation);
+  try {
+    switch (kind) {
+      case "lstat":
+      case "stat": {
+        const info = (kind === "lstat" ? real.lstatSync : real.statSync)(arg);
+        return stateOf(info, info.isFile, stamp);
+      }
+      case "list":
+      case "read":
+        return stateOf(real.statSync(arg), true, stamp);
+      case "real":
+        return real.realPathSync(arg);
+      case "link":
+        return real.readLinkSync(arg);
+      case "cwd":
+        return real.cwd();
+      case "env":
+        return JSON.stringify(real.envGet(arg) ?? null);
+      case "permission":
+        return real.querySync(JSON.parse(arg) as Deno.PermissionDescriptor).state;
+    }
+  } catch (error) {
+    return errorName(error);
+  }
+  return undefined;
+}
