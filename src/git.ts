@@ -12,7 +12,7 @@ import { dubiousOwnership } from "./git_ownership.ts";
 import { ceilingHides } from "./git_ceiling.ts";
 import { type Lookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { basename, dirname, isInside, join, relative, resolve } from "./path.ts";
-import { remembered, type Remembered } from "./observed.ts";
+import { type Remembered, remembered } from "./observed.ts";
 import { type EntryKind, kindOf } from "./walk.ts";
 
 /** What git's search asks of a folder: whether it holds a name, and what it is. */

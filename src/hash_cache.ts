@@ -108,6 +108,11 @@ function parseFolder(json: string | undefined): Folder {
 export interface HashCache {
   /** Hashes `paths` (absolute) as the hasher given does, from the cache where it may. */
   hash: HashFilesFn;
+  /**
+   * Whether the hash of each of `paths` (absolute) is known, from the cache or this run, without
+   * reading any: those from the cache count as {@linkcode HashCache.hits}, as `hash` counts them.
+   */
+  served(paths: readonly string[]): boolean;
   /** Files whose hash came from the cache, unread. */
   readonly hits: number;
   /** Replaces the cache file when this run learnt something; never throws. */
@@ -137,7 +142,9 @@ export function hashCacheFor(
   stampTaken?: Stamp,
 ): HashCache {
   const path = keptFilePath(dir, HASH_CACHE_FILE);
-  if (path === undefined) return { hash: hasher.hash, hits: 0, save() {} };
+  if (path === undefined) {
+    return { hash: hasher.hash, served: (paths) => paths.length === 0, hits: 0, save() {} };
+  }
   const temporary = temporaryBeside(path);
   const first = readLines(path, FORMAT, Date.now());
   const lines = first.lines;
@@ -212,6 +219,16 @@ export function hashCacheFor(
     return new Map(paths.map((file, i) => [file, results[i]]));
   };
 
+  const served = (paths: readonly string[]) =>
+    paths.every((file) => {
+      if (known.has(file)) return true;
+      const hash = look(file);
+      if (hash === undefined) return false;
+      hits++;
+      known.set(file, Promise.resolve(hash));
+      return true;
+    });
+
   const save = () => {
     if (learnt.size === 0) return;
     // Another run may have written meanwhile: its lines stay as it wrote them, and in a folder
@@ -242,6 +259,7 @@ export function hashCacheFor(
 
   return {
     hash,
+    served,
     get hits() {
       return hits;
     },

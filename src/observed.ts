@@ -12,9 +12,10 @@
  * The calls are caught where they all go, the `Deno` namespace and `Date`,
  * not module by module: a module added later, or a direct call a review
  * missed, is recorded all the same. Reads made off this thread (the hashing
- * workers) are noted by their caller with {@linkcode noteRead}; a memo
- * shared between pieces of work replays what its answer rested on with
- * {@linkcode remembered}.
+ * workers: `hash`, a read whose hash the hash cache may serve) and the
+ * questions a memo shared between pieces of work answers are noted by their
+ * caller with {@linkcode noteLook}; a memo of answers found by other code
+ * replays the looks behind them with {@linkcode remembered}.
  *
  * A look is noted by what it asked, not what it saw: {@linkcode answerNow}
  * asks again, once the work is done and whenever a kept answer is to be
@@ -71,9 +72,21 @@ function note(kind: string, arg: string): void {
   now()?.seen.add(`${kind}\t${arg}`);
 }
 
-/** A read of `path` made where this layer does not see it (a worker's). */
-export function noteRead(path: string): void {
-  note("read", absolute(path));
+/**
+ * A question a memo answers, noted as if it were asked of the system: what the work rests on is
+ * the question, asked again whenever its kept answer is to be trusted ({@linkcode answerNow}).
+ *
+ * @example
+ * ```ts
+ * import { noteLook } from "./observed.ts";
+ * noteLook("lstat", "/tmp"); // outside a recording: nothing
+ * ```
+ */
+export function noteLook(
+  kind: "lstat" | "stat" | "list" | "read" | "real" | "hash",
+  path: string,
+): void {
+  if (current.getStore() !== undefined) note(kind, absolute(path));
 }
 
 /** The `Deno` functions whose calls are looks, by the kind of look. */
@@ -215,6 +228,21 @@ export async function recording<T>(
   return { result, seen: recorded.seen, unkept: recorded.unkept };
 }
 
+/**
+ * `start()` outside any recording: what it sets going (a pool of workers, its message handlers)
+ * serves every piece of work, and must not charge its calls to the one that started it.
+ *
+ * @example
+ * ```ts
+ * import { outsideRecording } from "./observed.ts";
+ * outsideRecording(() => 1); // 1
+ * ```
+ */
+export function outsideRecording<T>(start: () => T): T {
+  // Not `exit`: Deno's leaves the recording on after the first `await`.
+  return current.run(undefined as unknown as Recording, start);
+}
+
 /** What a memo keeps: an answer, and what the work that found it asked. */
 export type Remembered<V> = { value: V; seen?: ReadonlySet<Observation>; unkept?: string };
 
@@ -293,7 +321,13 @@ function splitObservation(observation: Observation): [kind: string, arg: string]
  * (racy) or on another device. Without a stamp, the state as it is, to compare with a kept one.
  */
 function stateOf(info: Deno.FileInfo, times: boolean, stamp?: Stamp): string | undefined {
-  const kind = info.isSymlink ? "link" : info.isFile ? "file" : info.isDirectory ? "folder" : "other";
+  const kind = info.isSymlink
+    ? "link"
+    : info.isFile
+    ? "file"
+    : info.isDirectory
+    ? "folder"
+    : "other";
   if (!times) return `${kind} ${info.dev} ${info.ino}`;
   const mtime = info.mtime?.getTime();
   const ctime = info.ctime?.getTime();
@@ -333,6 +367,7 @@ export function answerNow(observation: Observation, stamp?: Stamp): string | und
       }
       case "list":
       case "read":
+      case "hash":
         return stateOf(real.statSync(arg), true, stamp);
       case "real":
         return real.realPathSync(arg);

@@ -25,7 +25,14 @@ import { DEFAULT_WAIT_MS, WRITE_GRACE_MS } from "./lock.ts";
 import { collidingReason, explainError, namesReadingAs } from "./names.ts";
 import { type FileHasher, type HashFilesFn, startFileHasher } from "./hash_pool.ts";
 import { hashCacheFor } from "./hash_cache.ts";
-import { aheadOfNow, noteRead, recording } from "./observed.ts";
+import {
+  aheadOfNow,
+  noteLook,
+  outsideRecording,
+  recording,
+  type Remembered,
+  remembered,
+} from "./observed.ts";
 import { verdictCacheFor } from "./verdict_cache.ts";
 import { VERSION } from "./cli/version.ts";
 import { optionalEnv } from "./optional_access.ts";
@@ -964,18 +971,15 @@ interface FolderPlaces {
  * ancestor looked at once: the deliverables of a package share every ancestor.
  */
 function rootFinder(lookups: MemoLookups): (dir: string) => FolderPlaces {
-  const byParent = new Map<string, { gitRoot?: string; executionRoot?: string }>();
+  // With the looks that found them: a check given a parent's roots rests on those (./observed.ts).
+  const byParent = new Map<string, Remembered<{ gitRoot?: string; executionRoot?: string }>>();
   const rootsOf = (dir: string) => {
     const parent = dirname(dir);
-    let shared = byParent.get(parent);
-    if (shared === undefined) {
-      // The execution root is never the folder itself, so the parent's nearest-or-self is it.
-      shared = {
-        gitRoot: findGitRoot(parent),
-        executionRoot: findExecutionRoot(join(parent, "-")),
-      };
-      byParent.set(parent, shared);
-    }
+    // The execution root is never the folder itself, so the parent's nearest-or-self is it.
+    const shared = remembered(byParent, parent, () => ({
+      gitRoot: findGitRoot(parent),
+      executionRoot: findExecutionRoot(join(parent, "-")),
+    }));
     // `.git` in the folder itself (a file for worktrees and submodules).
     // Asked by kind: most folders have none, and the listing says so with no error made.
     const ownGit = lookups.lstatKind(join(dir, ".git")) !== undefined;
@@ -1699,11 +1703,15 @@ export async function checkStaleness(
   // Started for the first file to read: with the hash cache filled, maybe none (no worker).
   let pool: FileHasher | undefined;
   const hasher = {
+    // Its batches mix the checks' files, read where no recording sees them: each check notes its
+    // own (`hash` below).
     hash: (paths: string[]) =>
-      (pool ??= startFileHasher({
-        workers: options.workers ?? (all.length >= WORKERS_FROM ? undefined : 0),
-        states: true,
-      })).hash(paths),
+      outsideRecording(() =>
+        (pool ??= startFileHasher({
+          workers: options.workers ?? (all.length >= WORKERS_FROM ? undefined : 0),
+          states: true,
+        })).hash(paths)
+      ),
     stateOf: (path: string) => pool?.stateOf(path),
   };
   // Made before the first check looks: a look changed after its stamp is not kept. A caller's
@@ -1711,15 +1719,10 @@ export async function checkStaleness(
   const verdicts = options.isBaseline === undefined ? verdictCacheFor(all[0] ?? ".") : undefined;
   // Files whose stat is as it was when they were last hashed are not read again.
   const cache = hashCacheFor(all[0] ?? ".", hasher, verdicts?.stamp);
-  const hashedHere = new Set<string>(); // the files the checks judged afresh asked to be hashed
   const hash: HashFilesFn = (paths) => {
-    for (const path of paths) {
-      hashedHere.add(path);
-      noteRead(path); // read by a worker, or served by the hash cache's memo
-    }
+    for (const path of paths) noteLook("hash", path); // read by a worker, or kept
     return cache.hash(paths);
   };
-  const hashedByKept = new Set<string>(); // the files kept checks had hashed
   const checks: StaleCheck[] = [];
   const upstreamChecks: StaleCheck[] = [];
   const unasked: StaleCheck[] = []; // the targets' checks of agents not asked for
@@ -1735,7 +1738,11 @@ export async function checkStaleness(
     const asked = options.agents && new Set(options.agents.map((a) => a.toUpperCase()));
     const perFolder = await mapConcurrently(all, FOLDERS_AT_ONCE, async (folder, i) => {
       const checkOptions = i < folders.length ? options : { ...options, agents: undefined };
-      const judge = (lookups: MemoLookups, roots: (dir: string) => FolderPlaces, ran: Set<string>) =>
+      const judge = (
+        lookups: MemoLookups,
+        roots: (dir: string) => FolderPlaces,
+        ran: Set<string>,
+      ) =>
         aloneWhenLong(join(folder, RECORD_FILE), (recordSize) =>
           checkFolder(
             folder,
@@ -1753,24 +1760,22 @@ export async function checkStaleness(
         const dir = resolve(folder);
         const key = verdictKey(folder, checkOptions, graphs !== undefined);
         const kept = verdicts.kept(dir, key) as KeptChecks | undefined;
-        if (kept !== undefined) {
+        // Given only with every hash it read kept too, so that the counts are judging's: a run
+        // with the hash cache removed reads every file.
+        if (kept !== undefined && cache.served(kept.hashed)) {
           result = kept.result;
           for (const agent of kept.ran) agentsThatRan.add(agent);
-          for (const file of kept.hashed) hashedByKept.add(file);
         } else {
-          // Judged with memos of its own: an answer another check found would hide what it
-          // rests on from this check's record.
           const ran = new Set<string>();
-          const own = memoLookups();
-          const judged = await recording(() => judge(own, rootFinder(own), ran));
+          const judged = await recording(() => judge(lookups, roots, ran));
           result = judged.result;
           for (const agent of ran) agentsThatRan.add(agent);
           if (judged.unkept === undefined) {
             const hashed = [...judged.seen].flatMap((look) =>
-              look.startsWith("read\t") && hashedHere.has(look.slice(5)) ? [look.slice(5)] : []
+              look.startsWith("hash\t") ? [look.slice(5)] : []
             );
             verdicts.keep(dir, key, judged.seen, { result, ran: [...ran], hashed });
-          } else { console.error("UNKEPT", folder, judged.unkept); verdicts.drop(dir); }
+          } else verdicts.drop(dir);
         }
       }
       options.onProgress?.(++done, all.length);
@@ -1787,13 +1792,12 @@ export async function checkStaleness(
       }
     });
     filesHashed = pool?.hashed ?? 0;
-    // A kept check's files are as they were when hashed: the hash cache would have served them.
-    filesCached = cache.hits + [...hashedByKept].filter((file) => !hashedHere.has(file)).length;
+    filesCached = cache.hits;
   } finally {
     pool?.close();
   }
-  verdicts?.save();
   cache.save();
+  verdicts?.save();
   if (options.agents !== undefined) {
     await refuseUnknownAgents(options.agents, agentsThatRan, folders);
     nameAsRecorded(checks, agentsThatRan);

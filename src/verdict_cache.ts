@@ -117,7 +117,9 @@ export function verdictCacheFor(dir: string): VerdictCache {
       const line = parseLine(first.lines.get(JSON.stringify(folder)));
       if (line === undefined || line.key !== key) return undefined;
       for (const [kinds, arg, then] of line.looks) {
-        for (const kind of kinds.split(",")) if (answer(`${kind}\t${arg}`) !== then) return undefined;
+        for (const kind of kinds.split(",")) {
+          if (answer(`${kind}\t${arg}`) !== then) return undefined;
+        }
       }
       return line.value;
     },
