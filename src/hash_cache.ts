@@ -111,8 +111,9 @@ export interface HashCache {
   /**
    * Whether the hash of each of `paths` (absolute) is known, from the cache or this run, without
    * reading any: those from the cache count as {@linkcode HashCache.hits}, as `hash` counts them.
+   * `statOf`: the `stat` of a file, when the caller has it.
    */
-  served(paths: readonly string[]): boolean;
+  served(paths: readonly string[], statOf?: (path: string) => Deno.FileInfo | Error): boolean;
   /** Files whose hash came from the cache, unread. */
   readonly hits: number;
   /** Replaces the cache file when this run learnt something; never throws. */
@@ -160,13 +161,17 @@ export function hashCacheFor(
   const usedIn = (key: string) => used.get(key) ?? used.set(key, new Map()).get(key)!;
 
   /** The kept hash of `file`, when its `stat` is as it was when it was read. */
-  const look = (file: string): string | undefined => {
+  const look = (
+    file: string,
+    statOf: (path: string) => Deno.FileInfo | Error = Deno.statSync,
+  ): string | undefined => {
     const [key, name] = placeOf(file);
     if (!folders.has(key)) folders.set(key, parseFolder(lines.get(key)));
     const entry = folders.get(key)!.get(name);
     if (entry === undefined) return undefined;
     try {
-      const info = Deno.statSync(file);
+      const info = statOf(file);
+      if (info instanceof Error) throw info;
       const stat = info.isFile ? fileStatOf(info) : undefined;
       if (stat !== undefined && sameStat(entry, stat)) {
         usedIn(key).set(name, entry);
@@ -219,10 +224,10 @@ export function hashCacheFor(
     return new Map(paths.map((file, i) => [file, results[i]]));
   };
 
-  const served = (paths: readonly string[]) =>
+  const served: HashCache["served"] = (paths, statOf) =>
     paths.every((file) => {
       if (known.has(file)) return true;
-      const hash = look(file);
+      const hash = look(file, statOf);
       if (hash === undefined) return false;
       hits++;
       known.set(file, Promise.resolve(hash));

@@ -17,7 +17,7 @@
  * caller with {@linkcode noteLook}; a memo of answers found by other code
  * replays the looks behind them with {@linkcode remembered}.
  *
- * A look is noted by what it asked, not what it saw: {@linkcode answerNow}
+ * A look is noted by what it asked, not what it saw: {@linkcode answerer}
  * asks again, once the work is done and whenever a kept answer is to be
  * trusted. That later answer is the one the work saw only when it is older
  * than the run (the racy rule of ./hash_cache.ts): a file or folder whose
@@ -74,7 +74,7 @@ function note(kind: string, arg: string): void {
 
 /**
  * A question a memo answers, noted as if it were asked of the system: what the work rests on is
- * the question, asked again whenever its kept answer is to be trusted ({@linkcode answerNow}).
+ * the question, asked again whenever its kept answer is to be trusted ({@linkcode answerer}).
  *
  * @example
  * ```ts
@@ -141,13 +141,11 @@ let installed = false;
 function install(): void {
   if (installed) return;
   installed = true;
-  const deno = Deno as unknown as Record<string, unknown>;
-  for (const name of Object.keys(Object.getOwnPropertyDescriptors(Deno))) {
-    const descriptor = Object.getOwnPropertyDescriptor(Deno, name)!;
-    const original = descriptor.value;
-    if (typeof original !== "function" || HARMLESS.has(name) || !descriptor.writable) continue;
+  const wrapped = new Map<unknown, unknown>();
+  const wrap = (name: string, original: (...args: unknown[]) => unknown) => {
+    if (HARMLESS.has(name)) return original;
     const look = LOOKS[name];
-    deno[name] = new Proxy(original, {
+    return new Proxy(original, {
       apply(target, self, args) {
         if (current.getStore() !== undefined) {
           if (look !== undefined) note(look, absolute(args[0]));
@@ -163,6 +161,23 @@ function install(): void {
         return Reflect.construct(target, args, newTarget);
       },
     });
+  };
+  for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(Deno))) {
+    if (typeof descriptor.value === "function" && descriptor.writable) {
+      (Deno as unknown as Record<string, unknown>)[name] = wrap(name, descriptor.value);
+    } else if (descriptor.get !== undefined && descriptor.configurable) {
+      // `Deno.Command`, `Deno.kill` and others are got lazily: wrapped as they are got.
+      const get = descriptor.get;
+      Object.defineProperty(Deno, name, {
+        ...descriptor,
+        get() {
+          const value = get.call(Deno);
+          if (typeof value !== "function") return value;
+          if (!wrapped.has(value)) wrapped.set(value, wrap(name, value));
+          return wrapped.get(value);
+        },
+      });
+    }
   }
   const env = Deno.env as unknown as Record<string, unknown>;
   for (const name of ["get", "has", "toObject", "set", "delete"]) {
@@ -343,45 +358,126 @@ function errorName(error: unknown): string {
   return `error ${error instanceof Error ? error.name : typeof error}`;
 }
 
+/** Answers looks, each system call made once per path however many looks need it. */
+export interface Answerer {
+  /**
+   * What `observation` answers now, as a text that differs when the answer may: a file's or a
+   * listed folder's state (device, inode, size, times), a folder's or link's identity on the way,
+   * a real path, a link's target, a variable's value, a permission's state, or the error's kind.
+   * `undefined`: changed too recently (or on another device than the stamp's) to be sure of;
+   * with no stamp, the answer as it is (to compare with one kept).
+   */
+  answer(observation: Observation): string | undefined;
+  /** {@linkcode Answerer.answer} of the look `kind` of `arg`. */
+  answerTo(kind: string, arg: string): string | undefined;
+  /** `Deno.statSync(path)`'s answer (or error), asked once. */
+  stat(path: string): Deno.FileInfo | Error;
+}
+
+/** `fn`'s answer or its error, made without a stack (what a failing look-up costs most). */
+function attempt<T>(fn: () => T): T | Error {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return fn();
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /**
- * What `observation` answers now, as a text that differs when the answer may: a file's or a
- * listed folder's state (device, inode, size, times), a folder's or link's identity on the way,
- * a real path, a link's target, a variable's value, a permission's state, or the error's kind.
- * `undefined`: changed too recently (or on another device than `stamp`'s) to be sure of; with no
- * `stamp`, the answer as it is (to compare with one kept).
+ * An {@linkcode Answerer} for one run, judging recency by `stamp` (none: no racy rule).
  *
  * @example
  * ```ts
- * import { answerNow } from "./observed.ts";
- * answerNow("env\tHOME", { dev: 0, at: Date.now() }) === JSON.stringify(Deno.env.get("HOME") ?? null); // true
+ * import { answerer } from "./observed.ts";
+ * const answers = answerer();
+ * answers.answer("env\tHOME") === JSON.stringify(Deno.env.get("HOME") ?? null); // true
  * ```
  */
-export function answerNow(observation: Observation, stamp?: Stamp): string | undefined {
-  const [kind, arg] = splitObservation(observation);
-  try {
-    switch (kind) {
-      case "lstat":
-      case "stat": {
-        const info = (kind === "lstat" ? real.lstatSync : real.statSync)(arg);
-        return stateOf(info, info.isFile, stamp);
-      }
-      case "list":
-      case "read":
-      case "hash":
-        return stateOf(real.statSync(arg), true, stamp);
-      case "real":
-        return real.realPathSync(arg);
-      case "link":
-        return real.readLinkSync(arg);
-      case "cwd":
-        return real.cwd();
-      case "env":
-        return JSON.stringify(real.envGet(arg) ?? null);
-      case "permission":
-        return real.querySync(JSON.parse(arg) as Deno.PermissionDescriptor).state;
+export function answerer(stamp?: Stamp): Answerer {
+  const lstats = new Map<string, Deno.FileInfo | Error>();
+  const stats = new Map<string, Deno.FileInfo | Error>();
+  const reals = new Map<string, string | Error>();
+  const answers = new Map<string, Map<string, string | undefined>>(); // by argument, then kind
+  const lstatOf = (path: string) => {
+    let info = lstats.get(path);
+    if (info === undefined) lstats.set(path, info = attempt(() => real.lstatSync(path)));
+    return info;
+  };
+  // What is there and no link is its own `stat`, and nothing there no `stat` either: one call.
+  const statOf = (path: string) => {
+    const link = lstatOf(path);
+    if (link instanceof Deno.errors.NotFound || (!(link instanceof Error) && !link.isSymlink)) {
+      return link;
     }
-  } catch (error) {
-    return errorName(error);
-  }
-  return undefined;
+    let info = stats.get(path);
+    if (info === undefined) stats.set(path, info = attempt(() => real.statSync(path)));
+    return info;
+  };
+  // A folder's real path and a name, unless the name is a link: as the system resolves it.
+  const realOf = (path: string): string | Error => {
+    let found = reals.get(path);
+    if (found !== undefined) return found;
+    const cut = path.lastIndexOf("/");
+    const link = cut > 0 && !/\/\.{0,2}(\/|$)/.test(path) ? lstatOf(path) : undefined;
+    if (link === undefined || link instanceof Error || link.isSymlink) {
+      found = attempt(() => real.realPathSync(path));
+    } else {
+      const parent = realOf(path.slice(0, cut));
+      found = parent instanceof Error
+        ? attempt(() => real.realPathSync(path))
+        : `${parent === "/" ? "" : parent}/${path.slice(cut + 1)}`;
+    }
+    reals.set(path, found);
+    return found;
+  };
+  const answerOf = (kind: string, arg: string): string | undefined => {
+    try {
+      switch (kind) {
+        case "lstat":
+        case "stat": {
+          const info = kind === "lstat" ? lstatOf(arg) : statOf(arg);
+          return info instanceof Error ? errorName(info) : stateOf(info, info.isFile, stamp);
+        }
+        case "list":
+        case "read":
+        case "hash": {
+          const info = statOf(arg);
+          return info instanceof Error ? errorName(info) : stateOf(info, true, stamp);
+        }
+        case "real": {
+          const found = realOf(arg);
+          return found instanceof Error ? errorName(found) : found;
+        }
+        case "link":
+          return real.readLinkSync(arg);
+        case "cwd":
+          return real.cwd();
+        case "env":
+          return JSON.stringify(real.envGet(arg) ?? null);
+        case "permission":
+          return real.querySync(JSON.parse(arg) as Deno.PermissionDescriptor).state;
+      }
+    } catch (error) {
+      return errorName(error);
+    }
+    return undefined;
+  };
+  const answer = (kind: string, arg: string) => {
+    let byKind = answers.get(arg);
+    if (byKind === undefined) answers.set(arg, byKind = new Map());
+    if (!byKind.has(kind)) byKind.set(kind, answerOf(kind, arg));
+    return byKind.get(kind);
+  };
+  return {
+    answer(observation) {
+      const [kind, arg] = splitObservation(observation);
+      return answer(kind, arg);
+    },
+    answerTo: answer,
+    stat: statOf,
+  };
 }

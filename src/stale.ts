@@ -1717,6 +1717,7 @@ export async function checkStaleness(
   // Made before the first check looks: a look changed after its stamp is not kept. A caller's
   // own rule for a baseline is code no look can see: none kept then.
   const verdicts = options.isBaseline === undefined ? verdictCacheFor(all[0] ?? ".") : undefined;
+  const verdictKey = verdictKeys(options);
   // Files whose stat is as it was when they were last hashed are not read again.
   const cache = hashCacheFor(all[0] ?? ".", hasher, verdicts?.stamp);
   const hash: HashFilesFn = (paths) => {
@@ -1758,11 +1759,11 @@ export async function checkStaleness(
       if (verdicts === undefined) result = await judge(lookups, roots, agentsThatRan);
       else {
         const dir = resolve(folder);
-        const key = verdictKey(folder, checkOptions, graphs !== undefined);
+        const key = verdictKey(folder, checkOptions.agents);
         const kept = verdicts.kept(dir, key) as KeptChecks | undefined;
         // Given only with every hash it read kept too, so that the counts are judging's: a run
         // with the hash cache removed reads every file.
-        if (kept !== undefined && cache.served(kept.hashed)) {
+        if (kept !== undefined && cache.served(kept.hashed, verdicts.stat)) {
           result = kept.result;
           for (const agent of kept.ran) agentsThatRan.add(agent);
         } else {
@@ -1860,21 +1861,20 @@ const VERDICT_VARIABLES = [
 ];
 
 /**
- * What a deliverable's kept checks are kept under: runrec's version (the rules), the folder as
- * named (checks say it), the options that change a verdict, the working folder, and the variables
- * that say which repository and which home.
+ * What a deliverable's kept checks are kept under: runrec's version (the rules), the options that
+ * change a verdict (`propagate` checks every agent), the working folder, the variables that say
+ * which repository and which home; then the folder as named (checks say it) and its agents.
  */
-function verdictKey(folder: string, options: StaleOptions, everyAgent: boolean): string {
-  return JSON.stringify([
+function verdictKeys(options: StaleOptions): (folder: string, agents: unknown) => string {
+  const run = JSON.stringify([
     VERSION,
     import.meta.url,
-    folder,
-    options.agents ?? null,
     options.allowOutside ?? false,
-    everyAgent,
+    options.propagate ?? false,
     Deno.cwd(),
     VERDICT_VARIABLES.map((name) => optionalEnv(name) ?? null),
   ]);
+  return (folder, agents) => `${run}${JSON.stringify([folder, agents ?? null])}`;
 }
 
 /**

@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { answerNow, type Observation, withFoldersOnTheWay } from "./observed.ts";
+import { answerer, type Observation, withFoldersOnTheWay } from "./observed.ts";
 import {
   fileSystemNow,
   identity,
@@ -66,6 +66,8 @@ function parseLine(json: string | undefined): Line | undefined {
 export interface VerdictCache {
   /** The file system's clock when this cache was made (the racy rule's); none where unwritable. */
   readonly stamp?: Stamp;
+  /** `Deno.statSync(path)`'s answer (or error), asked once a run with the looks' own. */
+  stat(path: string): Deno.FileInfo | Error;
   /**
    * What was kept for `folder` (absolute) under `key`, when every look it rests on answers as
    * it did (a fresh copy, parsed from the file); `undefined` otherwise.
@@ -82,7 +84,19 @@ export interface VerdictCache {
   save(): void;
 }
 
-const NONE: VerdictCache = { kept: () => undefined, keep() {}, drop() {}, save() {} };
+const NONE: VerdictCache = {
+  stat: (path) => {
+    try {
+      return Deno.statSync(path);
+    } catch (error) {
+      return error as Error;
+    }
+  },
+  kept: () => undefined,
+  keep() {},
+  drop() {},
+  save() {},
+};
 
 /**
  * The verdict cache of the git repository holding `dir`, its stamp taken now: make it before the
@@ -105,14 +119,12 @@ export function verdictCacheFor(dir: string): VerdictCache {
   const first = readLines(path, FORMAT, Date.now());
   const learnt = new Map<string, string | undefined>(); // by line key; undefined: dropped
   // What each look answers in this run, asked once however many checks rest on it.
-  const answers = new Map<Observation, string | undefined>();
-  const answer = (look: Observation) => {
-    if (!answers.has(look)) answers.set(look, answerNow(look, stamp));
-    return answers.get(look);
-  };
+  const answers = answerer(stamp);
+  const answer = answers.answer;
 
   return {
     stamp,
+    stat: answers.stat,
     kept(folder, key) {
       const line = parseLine(first.lines.get(JSON.stringify(folder)));
       if (line === undefined || line.key !== key) return undefined;
