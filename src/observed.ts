@@ -307,16 +307,18 @@ function foldersOnTheWay(path: string): string[] {
  * a folder renamed, or replaced by a symbolic link, moves what a path names with no file beneath
  * it touched.
  */
-export function withFoldersOnTheWay(seen: ReadonlySet<Observation>): Set<Observation> {
+export function withFoldersOnTheWay(
+  seen: ReadonlySet<Observation>,
+  answers: Answerer,
+): Set<Observation> {
   const all = new Set(seen);
   for (const observation of seen) {
     const [kind, arg] = splitObservation(observation);
     const paths = [];
     if (arg.startsWith("/")) paths.push(arg);
     if (kind === "real") {
-      try {
-        paths.push(real.realPathSync(arg));
-      } catch { /* its error is its answer */ }
+      const found = answers.answerTo("real", arg);
+      if (found?.startsWith("/")) paths.push(found); // else its error is its answer
     }
     for (const path of paths) {
       for (const folder of foldersOnTheWay(path)) all.add(`lstat\t${folder}`);

@@ -144,7 +144,7 @@ export function verdictCacheFor(dir: string): VerdictCache {
       if (stamp === undefined) return; // no clock to judge a change by: nothing kept
       if (seen.size === 0) return; // a check looks at its folder at least: a slip, not kept
       const alike = new Map<string, [kinds: string[], arg: string, answer: string]>();
-      for (const look of withFoldersOnTheWay(seen)) {
+      for (const look of withFoldersOnTheWay(seen, answers)) {
         const now = answer(look);
         if (now === undefined) return; // too recent, or on another device
         const tab = look.indexOf("\t");
