@@ -38,6 +38,8 @@ export interface Recording {
   readonly seen: Set<Observation>;
   /** Why its answer is not to be kept; undefined while it may be. */
   unkept?: string;
+  /** What a look at a folder or link first answered in this run (shared by its recordings). */
+  readonly saw?: Map<Observation, string>;
 }
 
 const current = new AsyncLocalStorage<Recording>();
@@ -135,6 +137,46 @@ export function aheadOfNow(ms: number): boolean {
   return ahead;
 }
 
+/**
+ * The looks whose later answer tells no time (a folder's or link's identity, a real path): what
+ * they answered as asked is kept for the run, and a different answer later means a change during
+ * the run, which the racy rule cannot see.
+ */
+const SEEN_AS_IS = new Set(["statSync", "lstatSync", "realPathSync"]);
+
+/** `call()`'s answer (or error), its identity kept in `saw` for `asked` the first time. */
+function sawFirst(saw: Map<Observation, string>, asked: Observation, call: () => unknown): unknown {
+  try {
+    const answer = call();
+    if (!saw.has(asked)) {
+      saw.set(asked, typeof answer === "string" ? answer : identityOf(answer as Deno.FileInfo));
+    }
+    return answer;
+  } catch (error) {
+    if (!saw.has(asked)) saw.set(asked, errorName(error));
+    throw error;
+  }
+}
+
+function kindName(info: Deno.FileInfo): string {
+  return info.isSymlink ? "link" : info.isFile ? "file" : info.isDirectory ? "folder" : "other";
+}
+
+/** What names a file or folder whatever its times: its kind, device and inode. */
+function identityOf(info: Deno.FileInfo): string {
+  return `${kindName(info)} ${info.dev} ${info.ino}`;
+}
+
+/**
+ * Whether `answer`, what `look` answers now, names what it first answered in the run (`then`,
+ * from {@linkcode Recording.saw}): the same kind, device and inode, real path, or error.
+ */
+export function sameAsSeen(look: Observation, answer: string, then: string | undefined): boolean {
+  if (then === undefined || answer === then) return true;
+  // A file's state now goes on past its identity: its size and times.
+  return !look.startsWith("real\t") && !then.startsWith("error ") && answer.startsWith(`${then} `);
+}
+
 let installed = false;
 
 /** Puts the recording wrappers on `Deno` and `Date`, once a process; outside a recording they pass. */
@@ -147,9 +189,15 @@ function install(): void {
     const look = LOOKS[name];
     return new Proxy(original, {
       apply(target, self, args) {
-        if (current.getStore() !== undefined) {
-          if (look !== undefined) note(look, absolute(args[0]));
-          else if (name === "cwd") note("cwd", "");
+        const recording = current.getStore();
+        if (recording !== undefined) {
+          if (look !== undefined) {
+            const asked = `${look}\t${absolute(args[0])}`;
+            recording.seen.add(asked);
+            if (recording.saw !== undefined && SEEN_AS_IS.has(name)) {
+              return sawFirst(recording.saw, asked, () => Reflect.apply(target, self, args));
+            }
+          } else if (name === "cwd") note("cwd", "");
           else if ((name === "openSync" || name === "open") && readOnly(args[1])) {
             note("read", absolute(args[0]));
           } else unkept(`Deno.${name}`);
@@ -225,7 +273,8 @@ function install(): void {
 }
 
 /**
- * `work()`, with every call it makes recorded (see the module's text).
+ * `work()`, with every call it makes recorded (see the module's text); `saw`, shared by the
+ * recordings of one run, keeps what looks at folders, links and real paths first answered.
  *
  * @example
  * ```ts
@@ -236,9 +285,10 @@ function install(): void {
  */
 export async function recording<T>(
   work: () => Promise<T>,
+  saw?: Map<Observation, string>,
 ): Promise<{ result: T; seen: Set<Observation>; unkept?: string }> {
   install();
-  const recorded: Recording = { seen: new Set() };
+  const recorded: Recording = { seen: new Set(), saw };
   const result = await current.run(recorded, work);
   return { result, seen: recorded.seen, unkept: recorded.unkept };
 }
@@ -280,7 +330,7 @@ export function remembered<K, V>(memo: Map<K, Remembered<V>>, key: K, find: () =
   if (kept === undefined || (recording !== undefined && kept.seen === undefined)) {
     if (recording === undefined) kept = { value: find() };
     else {
-      const inner: Recording = { seen: new Set() };
+      const inner: Recording = { seen: new Set(), saw: recording.saw };
       const value = current.run(inner, find);
       kept = { value, seen: inner.seen, unkept: inner.unkept };
     }

@@ -1718,6 +1718,7 @@ export async function checkStaleness(
   // own rule for a baseline is code no look can see: none kept then.
   const verdicts = options.isBaseline === undefined ? verdictCacheFor(all[0] ?? ".") : undefined;
   const verdictKey = verdictKeys(options);
+  const saw = new Map<string, string>(); // what looks at folders first answered in this run
   // Files whose stat is as it was when they were last hashed are not read again.
   const cache = hashCacheFor(all[0] ?? ".", hasher, verdicts?.stamp);
   const hash: HashFilesFn = (paths) => {
@@ -1768,14 +1769,14 @@ export async function checkStaleness(
           for (const agent of kept.ran) agentsThatRan.add(agent);
         } else {
           const ran = new Set<string>();
-          const judged = await recording(() => judge(lookups, roots, ran));
+          const judged = await recording(() => judge(lookups, roots, ran), saw);
           result = judged.result;
           for (const agent of ran) agentsThatRan.add(agent);
           if (judged.unkept === undefined) {
             const hashed = [...judged.seen].flatMap((look) =>
               look.startsWith("hash\t") ? [look.slice(5)] : []
             );
-            verdicts.keep(dir, key, judged.seen, { result, ran: [...ran], hashed });
+            verdicts.keep(dir, key, judged.seen, { result, ran: [...ran], hashed }, saw);
           } else verdicts.drop(dir);
         }
       }

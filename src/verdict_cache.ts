@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { answerer, type Observation, withFoldersOnTheWay } from "./observed.ts";
+import { answerer, type Observation, sameAsSeen, withFoldersOnTheWay } from "./observed.ts";
 import {
   fileSystemNow,
   identity,
@@ -75,9 +75,16 @@ export interface VerdictCache {
   kept(folder: string, key: string): unknown;
   /**
    * Keeps `value`, the answer for `folder` under `key` of work that asked `seen` and began after
-   * this cache was made; nothing when any of it changed too recently to be sure of.
+   * this cache was made; nothing when any of it changed too recently to be sure of, or answers
+   * otherwise than it did when first asked in the run (`saw`).
    */
-  keep(folder: string, key: string, seen: ReadonlySet<Observation>, value: unknown): void;
+  keep(
+    folder: string,
+    key: string,
+    seen: ReadonlySet<Observation>,
+    value: unknown,
+    saw?: ReadonlyMap<Observation, string>,
+  ): void;
   /** Keeps nothing for `folder`: its checks could not be (they ran a program, read the clock). */
   drop(folder: string): void;
   /** Replaces the file when this run learnt something; never throws. */
@@ -138,7 +145,7 @@ export function verdictCacheFor(dir: string): VerdictCache {
     drop(folder) {
       learnt.set(JSON.stringify(folder), undefined);
     },
-    keep(folder, key, seen, value) {
+    keep(folder, key, seen, value, saw) {
       const lineKey = JSON.stringify(folder);
       learnt.set(lineKey, undefined);
       if (stamp === undefined) return; // no clock to judge a change by: nothing kept
@@ -147,6 +154,7 @@ export function verdictCacheFor(dir: string): VerdictCache {
       for (const look of withFoldersOnTheWay(seen, answers)) {
         const now = answer(look);
         if (now === undefined) return; // too recent, or on another device
+        if (!sameAsSeen(look, now, saw?.get(look))) return; // a folder or link replaced meanwhile
         const tab = look.indexOf("\t");
         const [kind, arg] = [look.slice(0, tab), look.slice(tab + 1)];
         const same = alike.get(`${arg}\0${now}`);

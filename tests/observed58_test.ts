@@ -7,8 +7,10 @@
  * @module
  */
 import { aheadOfNow, recording, type Remembered, remembered } from "../src/observed.ts";
+import { join } from "node:path";
+import { verdictCacheFor } from "../src/verdict_cache.ts";
 import { assert, assertEquals } from "./assert.ts";
-import { tempDir } from "./fixtures.ts";
+import { git, tempDir } from "./fixtures.ts";
 
 /** `Deno`'s functions now (a getter's too: `Deno.Command`), by name. */
 function denoFunctions(): Map<string, unknown> {
@@ -113,4 +115,25 @@ Deno.test("observed: no module stale reaches reads files, runs programs or start
   assertEquals(workers.sort(), ["src/check_pool.ts", "src/hash_pool.ts"]);
   const checkWorker = Deno.readTextFileSync(new URL("../src/check_worker.ts", import.meta.url));
   assert(!/Deno\.(open|read|stat|lstat|realPath)/.test(checkWorker), "check_worker reads nothing");
+});
+
+Deno.test("observed: a folder replaced while the run looks (renamed away, another made in its place) is not kept, though its look now answers steadily", async () => {
+  const kept = [];
+  for (const replaced of [false, true]) {
+    const repository = await tempDir();
+    await git(repository, "init", "-q");
+    const sub = join(repository, "sub");
+    Deno.mkdirSync(sub);
+    const cache = verdictCacheFor(repository);
+    const saw = new Map<string, string>();
+    const looked = await recording(() => Promise.resolve(Deno.lstatSync(sub).isDirectory), saw);
+    if (replaced) {
+      Deno.renameSync(sub, `${sub}.old`);
+      Deno.mkdirSync(sub);
+    }
+    cache.keep(join(repository, "DEL"), "key", looked.seen, "kept", saw);
+    cache.save();
+    kept.push(verdictCacheFor(repository).kept(join(repository, "DEL"), "key"));
+  }
+  assertEquals(kept, ["kept", undefined]);
 });
