@@ -260,7 +260,7 @@ function install(): void {
     unkept("the clock");
     return performanceNow();
   };
-  globalThis.Date = new Proxy(Date, {
+  const date = new Proxy(Date, {
     apply(target, self, args) {
       unkept("the clock");
       return Reflect.apply(target, self, args);
@@ -270,6 +270,9 @@ function install(): void {
       return Reflect.construct(target, args, newTarget);
     },
   });
+  // A date's `constructor` is still `Date`, as code comparing the two expects.
+  Object.defineProperty(Date.prototype, "constructor", { value: date });
+  globalThis.Date = date;
 }
 
 /**

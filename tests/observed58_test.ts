@@ -51,6 +51,8 @@ Deno.test("observed: every Deno function is caught; looks are noted, and a progr
   // Every function of Deno's namespace was replaced: one added by a later Deno is caught too.
   const unwrapped = [...denoFunctions()].filter(([name, fn]) => before.get(name) === fn);
   assertEquals(unwrapped.map(([name]) => name).sort(), ["inspect", "memoryUsage"]);
+  // Outside a recording nothing changes: a date is still a `Date`, made by `Date`.
+  assert(new Date(0).constructor === Date && new Date(0) instanceof Date);
 
   const reasons = [];
   for (
