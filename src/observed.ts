@@ -347,13 +347,6 @@ export function remembered<K, V>(memo: Map<K, Remembered<V>>, key: K, find: () =
 }
 
 /** The folders from `/` down to `path`'s parent. */
-function foldersOnTheWay(path: string): string[] {
-  const folders: string[] = [];
-  for (let cut = path.indexOf("/", 1); cut > 0; cut = path.indexOf("/", cut + 1)) {
-    folders.push(path.slice(0, cut));
-  }
-  return path === "/" ? [] : ["/", ...folders];
-}
 
 /**
  * `seen` with every folder on the way to each path it looks at, and to each real path it found:
@@ -365,6 +358,7 @@ export function withFoldersOnTheWay(
   answers: Answerer,
 ): Set<Observation> {
   const all = new Set(seen);
+  const onTheWay = new Set<string>(); // folders whose own way is in `all`
   for (const observation of seen) {
     const [kind, arg] = splitObservation(observation);
     const paths = [];
@@ -374,7 +368,14 @@ export function withFoldersOnTheWay(
       if (found?.startsWith("/")) paths.push(found); // else its error is its answer
     }
     for (const path of paths) {
-      for (const folder of foldersOnTheWay(path)) all.add(`lstat\t${folder}`);
+      // Up from its folder to `/`, or to a folder whose way is added already.
+      for (let cut = path.lastIndexOf("/"); cut >= 0; cut = path.lastIndexOf("/", cut - 1)) {
+        const folder = cut === 0 ? "/" : path.slice(0, cut);
+        if (onTheWay.has(folder)) break;
+        onTheWay.add(folder);
+        all.add(`lstat\t${folder}`);
+        if (cut === 0) break;
+      }
       if (kind !== "lstat") all.add(`lstat\t${path}`);
     }
   }
