@@ -1715,7 +1715,7 @@ export async function checkStaleness(
     stateOf: (path: string) => pool?.stateOf(path),
   };
   // Made before the first check looks: a look changed after its stamp is not kept. A caller's
-  // own rule for a baseline is code no look can see: none kept then.
+  // own rule for a baseline is code no look can see: none kept then; none outside git either.
   const verdicts = options.isBaseline === undefined ? verdictCacheFor(all[0] ?? ".") : undefined;
   const verdictKey = verdictKeys(options);
   const saw = new Map<string, string>(); // what looks at folders first answered in this run
@@ -1740,11 +1740,7 @@ export async function checkStaleness(
     const asked = options.agents && new Set(options.agents.map((a) => a.toUpperCase()));
     const perFolder = await mapConcurrently(all, FOLDERS_AT_ONCE, async (folder, i) => {
       const checkOptions = i < folders.length ? options : { ...options, agents: undefined };
-      const judge = (
-        lookups: MemoLookups,
-        roots: (dir: string) => FolderPlaces,
-        ran: Set<string>,
-      ) =>
+      const judge = (ran: Set<string>) =>
         aloneWhenLong(join(folder, RECORD_FILE), (recordSize) =>
           checkFolder(
             folder,
@@ -1757,7 +1753,7 @@ export async function checkStaleness(
             graphs !== undefined,
           ));
       let result: StaleCheck[] | string;
-      if (verdicts === undefined) result = await judge(lookups, roots, agentsThatRan);
+      if (verdicts === undefined) result = await judge(agentsThatRan);
       else {
         const dir = resolve(folder);
         const key = verdictKey(folder, checkOptions.agents);
@@ -1769,7 +1765,7 @@ export async function checkStaleness(
           for (const agent of kept.ran) agentsThatRan.add(agent);
         } else {
           const ran = new Set<string>();
-          const judged = await recording(() => judge(lookups, roots, ran), saw);
+          const judged = await recording(() => judge(ran), saw);
           result = judged.result;
           for (const agent of ran) agentsThatRan.add(agent);
           if (judged.unkept === undefined) {

@@ -91,35 +91,21 @@ export interface VerdictCache {
   save(): void;
 }
 
-const NONE: VerdictCache = {
-  stat: (path) => {
-    try {
-      return Deno.statSync(path);
-    } catch (error) {
-      return error as Error;
-    }
-  },
-  kept: () => undefined,
-  keep() {},
-  drop() {},
-  save() {},
-};
-
 /**
  * The verdict cache of the git repository holding `dir`, its stamp taken now: make it before the
- * first check begins. One that keeps nothing outside a repository or where runrec may not use
- * the common git folder.
+ * first check begins. None outside a repository or where runrec may not use the common git
+ * folder.
  *
  * @example
  * ```ts
  * import { verdictCacheFor } from "./verdict_cache.ts";
  * const cache = verdictCacheFor(".");
- * cache.kept("/nowhere", "key"); // undefined
+ * cache?.kept("/nowhere", "key"); // undefined
  * ```
  */
-export function verdictCacheFor(dir: string): VerdictCache {
+export function verdictCacheFor(dir: string): VerdictCache | undefined {
   const path = keptFilePath(dir, VERDICT_CACHE_FILE);
-  if (path === undefined) return NONE;
+  if (path === undefined) return undefined;
   const temporary = temporaryBeside(path);
   // The file system's clock before any check looks: a change after it is stamped later.
   const stamp: Stamp | undefined = fileSystemNow(temporary);

@@ -126,7 +126,7 @@ Deno.test("observed: a folder replaced while the run looks (renamed away, anothe
     await git(repository, "init", "-q");
     const sub = join(repository, "sub");
     Deno.mkdirSync(sub);
-    const cache = verdictCacheFor(repository);
+    const cache = verdictCacheFor(repository)!;
     const saw = new Map<string, string>();
     const looked = await recording(() => Promise.resolve(Deno.lstatSync(sub).isDirectory), saw);
     if (replaced) {
@@ -135,7 +135,7 @@ Deno.test("observed: a folder replaced while the run looks (renamed away, anothe
     }
     cache.keep(join(repository, "DEL"), "key", looked.seen, "kept", saw);
     cache.save();
-    kept.push(verdictCacheFor(repository).kept(join(repository, "DEL"), "key"));
+    kept.push(verdictCacheFor(repository)!.kept(join(repository, "DEL"), "key"));
   }
   assertEquals(kept, ["kept", undefined]);
 });
