@@ -13,6 +13,7 @@ import { ceilingHides } from "./git_ceiling.ts";
 import { dotGitOf } from "./dot_git.ts";
 import { type Lookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { basename, dirname, isInside, join, relative, resolve } from "./path.ts";
+import { type Remembered, remembered } from "./observed.ts";
 import { type EntryKind, kindOf } from "./walk.ts";
 
 /** What git's search asks of a folder: whether it holds a name, and what it is. */
@@ -664,7 +665,7 @@ export function gitHead(dir: string, list: ListFolder = folderEntries): Promise<
   try {
     const dirs = findGitDirs(dir, list);
     if (!dirs) return Promise.resolve("");
-    gitDirsFound.set(dir, dirs); // the append's journal asks for them next (checkoutOf)
+    gitDirsFound.set(dir, { value: dirs }); // the append's journal asks for them next (checkoutOf)
     const head = readText(join(dirs.gitDir, "HEAD"))?.trim() ?? "";
     if (OBJECT_ID.test(head)) return Promise.resolve(head);
     const ref = /^ref:\s*(\S+)$/.exec(head)?.[1];
@@ -911,8 +912,11 @@ function gitsToWrite(path: string, takenAt: number): boolean {
  */
 const waitedOut = new Set<string>();
 
-/** The git folders found for each folder asked about, in this process. */
-const gitDirsFound = new Map<string, { gitDir: string; commonDir: string }>();
+/**
+ * The git folders found for each folder asked about, in this process, with the looks that found
+ * them (a check of `stale` whose answer rests on them records those: ./observed.ts).
+ */
+const gitDirsFound = new Map<string, Remembered<{ gitDir: string; commonDir: string }>>();
 
 /**
  * The git folders of the work tree holding `dir`, found once a process (an
@@ -921,8 +925,8 @@ const gitDirsFound = new Map<string, { gitDir: string; commonDir: string }>();
  * process).
  */
 function gitDirsKnown(dir: string): { gitDir: string; commonDir: string } | undefined {
-  const dirs = gitDirsFound.get(dir) ?? findGitDirs(dir, gitNamesOnly);
-  if (dirs) gitDirsFound.set(dir, dirs);
+  const dirs = remembered(gitDirsFound, dir, () => findGitDirs(dir, gitNamesOnly));
+  if (dirs === undefined) gitDirsFound.delete(dir);
   return dirs;
 }
 

@@ -44,35 +44,25 @@
  */
 import { type FileStat, fileStatOf } from "./hash.ts";
 import type { FileHasher, HashFilesFn } from "./hash_pool.ts";
-import { commonGitDir } from "./git.ts";
-import { basename, dirname, join } from "./path.ts";
+import {
+  fileSystemNow,
+  identity,
+  keptFilePath,
+  RACY_MS,
+  readLines,
+  type Stamp,
+  temporaryBeside,
+  writeLines,
+} from "./git_folder_file.ts";
 import { SHA256_PATTERN } from "./schema.ts";
+
+export { RACY_MS };
 
 /** The cache's file name in the common git folder. */
 export const HASH_CACHE_FILE = "runrec-hashes";
 
 /** The header's format: a file without it is not this cache. */
 const FORMAT = "runrec-hashes 3";
-
-/**
- * How much older a file's mtime and ctime must be than the file system's
- * clock at the run's first read for its hash to be kept: past any file
- * system's timestamp step and the coarse clock the kernel stamps files with
- * (racy git), and past the time a page written through a shared memory map
- * stays dirty (Linux writes it back within ~35 s by default): only a clean
- * page's next write moves ctime, so bytes written into a page dirty since
- * before the read would not.
- */
-export const RACY_MS = 60_000;
-
-/**
- * A cache file larger than this is ignored (and replaced): read whole, it would cost its size in
- * memory, and a sparse or corrupt file can be any size. Far above the entries of a large tree.
- */
-const MAX_BYTES = 64 * 1024 * 1024;
-
-/** A temporary file left by a killed run is removed once this old. */
-const DEBRIS_MS = 10 * 60 * 1000;
 
 /** A kept hash: the file's state then, and its SHA-256. */
 type Entry = [...FileStat, hash: string];
@@ -97,38 +87,6 @@ function placeOf(file: string): [key: string, name: string] {
   return [JSON.stringify(file.slice(0, cut)), file.slice(cut)];
 }
 
-/** What tells the cache file from one another run has put in its place (a rename: a new inode). */
-function identity(info: Deno.FileInfo): string {
-  return [info.dev, info.ino, info.size, info.mtime?.getTime()].join(" ");
-}
-
-/** The folder lines of a cache file, unparsed, by key; and the {@linkcode identity} of that file. */
-type Lines = { lines: Map<string, string>; read?: string };
-
-/**
- * The lines of the cache file at `path`: none when it is missing, unreadable, foreign, no regular
- * file, or too large.
- */
-function readLines(path: string, now: number): Lines {
-  try {
-    // Opening a FIFO waits for a writer (a symbolic link is followed to what it names).
-    const info = Deno.statSync(path);
-    if (!info.isFile || info.size > MAX_BYTES) return { lines: new Map() };
-    const [first, ...lines] = Deno.readTextFileSync(path).split("\n");
-    const header = JSON.parse(first);
-    const fine = header !== null && typeof header === "object" && header.format === FORMAT &&
-      Number.isFinite(header.written) && header.written <= now;
-    if (fine) {
-      const folders = new Map(lines.flatMap((line) => {
-        const tab = line.indexOf("\t");
-        return tab > 0 ? [[line.slice(0, tab), line.slice(tab + 1)]] : [];
-      }));
-      return { lines: folders, read: identity(info) };
-    }
-  } catch { /* missing, unreadable or not JSON: no cache */ }
-  return { lines: new Map() };
-}
-
 /** The well-formed entries of a folder line's JSON. */
 function parseFolder(json: string | undefined): Folder {
   try {
@@ -143,40 +101,6 @@ function parseFolder(json: string | undefined): Folder {
   return new Map();
 }
 
-/** Whether this process may read and write `path` without a prompt. */
-function mayUse(path: string): boolean {
-  try {
-    return (["read", "write"] as const).every((name) =>
-      Deno.permissions.querySync({ name, path }).state === "granted"
-    );
-  } catch {
-    return false;
-  }
-}
-
-/** The file system's clock: a probe's device and mtime (ms). */
-type Stamp = { dev: number; at: number };
-
-/**
- * Writes a byte to `probe`, a new file, and removes it: the device it was on and the mtime the
- * file system gave it. None where it cannot be written.
- */
-function fileSystemNow(probe: string): Stamp | undefined {
-  try {
-    const file = Deno.openSync(probe, { write: true, create: true, truncate: true });
-    try {
-      file.writeSync(new Uint8Array(1));
-      const { dev, mtime } = file.statSync();
-      return mtime === null ? undefined : { dev, at: mtime.getTime() };
-    } finally {
-      file.close();
-      Deno.removeSync(probe);
-    }
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * A hasher that reads only files whose `stat` changed; {@linkcode HashCache.save} keeps what it
  * learnt.
@@ -184,6 +108,12 @@ function fileSystemNow(probe: string): Stamp | undefined {
 export interface HashCache {
   /** Hashes `paths` (absolute) as the hasher given does, from the cache where it may. */
   hash: HashFilesFn;
+  /**
+   * Whether the hash of each of `paths` (absolute) is known, from the cache or this run, without
+   * reading any: those from the cache count as {@linkcode HashCache.hits}, as `hash` counts them.
+   * `statOf`: the `stat` of a file, when the caller has it.
+   */
+  served(paths: readonly string[], statOf?: (path: string) => Deno.FileInfo | Error): boolean;
   /** Files whose hash came from the cache, unread. */
   readonly hits: number;
   /** Replaces the cache file when this run learnt something; never throws. */
@@ -207,36 +137,41 @@ export interface HashCache {
  * console.log(hashes.size); // 1
  * ```
  */
-export function hashCacheFor(dir: string, hasher: Pick<FileHasher, "hash" | "stateOf">): HashCache {
-  let common: string | undefined;
-  try {
-    common = commonGitDir(dir);
-  } catch { /* no repository to say */ }
-  const path = common === undefined ? undefined : join(common, HASH_CACHE_FILE);
-  if (path === undefined || !mayUse(common!)) {
-    return { hash: hasher.hash, hits: 0, save() {} };
+export function hashCacheFor(
+  dir: string,
+  hasher: Pick<FileHasher, "hash" | "stateOf">,
+  stampTaken?: Stamp,
+): HashCache {
+  const path = keptFilePath(dir, HASH_CACHE_FILE);
+  if (path === undefined) {
+    return { hash: hasher.hash, served: (paths) => paths.length === 0, hits: 0, save() {} };
   }
-  // Not the process id alone: two containers on one work tree can each run runrec as process 1.
-  const temporary = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  const first = readLines(path, Date.now());
+  const temporary = temporaryBeside(path);
+  const first = readLines(path, FORMAT, Date.now());
   const lines = first.lines;
   const folders = new Map<string, Folder>(); // the lines parsed, by key
   const used = new Map<string, Map<string, Entry | undefined>>(); // by key: undefined, dropped
   const learnt = new Set<string>(); // keys of the folders this run changed an entry of
   const known = new Map<string, Promise<string | Error>>();
-  let stamp: Stamp | undefined | null; // null: no probe could be written, nothing is kept
+  // null: no probe could be written, nothing is kept. One taken before the run's first look
+  // (the verdict cache's) serves: an earlier stamp keeps less, never more.
+  let stamp: Stamp | undefined | null = stampTaken;
   let hits = 0;
 
   const usedIn = (key: string) => used.get(key) ?? used.set(key, new Map()).get(key)!;
 
   /** The kept hash of `file`, when its `stat` is as it was when it was read. */
-  const look = (file: string): string | undefined => {
+  const look = (
+    file: string,
+    statOf: (path: string) => Deno.FileInfo | Error = Deno.statSync,
+  ): string | undefined => {
     const [key, name] = placeOf(file);
     if (!folders.has(key)) folders.set(key, parseFolder(lines.get(key)));
     const entry = folders.get(key)!.get(name);
     if (entry === undefined) return undefined;
     try {
-      const info = Deno.statSync(file);
+      const info = statOf(file);
+      if (info instanceof Error) throw info;
       const stat = info.isFile ? fileStatOf(info) : undefined;
       if (stat !== undefined && sameStat(entry, stat)) {
         usedIn(key).set(name, entry);
@@ -289,62 +224,50 @@ export function hashCacheFor(dir: string, hasher: Pick<FileHasher, "hash" | "sta
     return new Map(paths.map((file, i) => [file, results[i]]));
   };
 
+  const served: HashCache["served"] = (paths, statOf) =>
+    paths.every((file) => {
+      if (known.has(file)) return true;
+      const hash = look(file, statOf);
+      if (hash === undefined) return false;
+      hits++;
+      known.set(file, Promise.resolve(hash));
+      return true;
+    });
+
   const save = () => {
     if (learnt.size === 0) return;
+    // Another run may have written meanwhile: its lines stay as it wrote them, and in a folder
+    // this run changed, its entries stay while their files are unchanged.
+    const now = Date.now();
+    let same = false;
     try {
-      // Another run may have written meanwhile: its lines stay as it wrote them, and in a folder
-      // this run changed, its entries stay while their files are unchanged.
-      const now = Date.now();
-      let same = false;
-      try {
-        same = first.read === identity(Deno.statSync(path));
-      } catch { /* gone: none to keep */ }
-      const current = same ? lines : readLines(path, now).lines;
-      for (const key of learnt) {
-        const mine = used.get(key)!;
-        const folder = JSON.parse(key) as string;
-        const entries: Folder = new Map();
-        for (const [name, entry] of parseFolder(current.get(key))) {
-          if (mine.has(name)) continue;
-          try {
-            const stat = fileStatOf(Deno.statSync(folder + name));
-            if (stat !== undefined && sameStat(entry, stat)) entries.set(name, entry);
-          } catch { /* no longer there: dropped */ }
-        }
-        for (const [name, entry] of mine) if (entry !== undefined) entries.set(name, entry);
-        if (entries.size === 0) current.delete(key);
-        else current.set(key, JSON.stringify(Object.fromEntries(entries)));
+      same = first.read === identity(Deno.statSync(path));
+    } catch { /* gone: none to keep */ }
+    const current = same ? lines : readLines(path, FORMAT, now).lines;
+    for (const key of learnt) {
+      const mine = used.get(key)!;
+      const folder = JSON.parse(key) as string;
+      const entries: Folder = new Map();
+      for (const [name, entry] of parseFolder(current.get(key))) {
+        if (mine.has(name)) continue;
+        try {
+          const stat = fileStatOf(Deno.statSync(folder + name));
+          if (stat !== undefined && sameStat(entry, stat)) entries.set(name, entry);
+        } catch { /* no longer there: dropped */ }
       }
-      const header = JSON.stringify({ format: FORMAT, written: now });
-      const text = [header, ...[...current].map(([key, json]) => `${key}\t${json}`)].join("\n");
-      Deno.writeTextFileSync(temporary, text + "\n");
-      Deno.renameSync(temporary, path);
-      removeDebris(path, now);
-    } catch {
-      try {
-        Deno.removeSync(temporary);
-      } catch { /* never made */ }
+      for (const [name, entry] of mine) if (entry !== undefined) entries.set(name, entry);
+      if (entries.size === 0) current.delete(key);
+      else current.set(key, JSON.stringify(Object.fromEntries(entries)));
     }
+    writeLines(path, temporary, FORMAT, current, now);
   };
 
   return {
     hash,
+    served,
     get hits() {
       return hits;
     },
     save,
   };
-}
-
-/** Removes the temporary files of runs killed while they wrote the cache. */
-function removeDebris(path: string, now: number): void {
-  const folder = dirname(path);
-  const prefix = `${basename(path)}.`;
-  for (const entry of Deno.readDirSync(folder)) {
-    if (!entry.name.startsWith(prefix) || !entry.name.endsWith(".tmp")) continue;
-    const file = join(folder, entry.name);
-    try {
-      if (now - (Deno.statSync(file).mtime?.getTime() ?? now) > DEBRIS_MS) Deno.removeSync(file);
-    } catch { /* another run removed it */ }
-  }
 }

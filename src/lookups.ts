@@ -15,6 +15,7 @@
 import { basename, dirname, isNormalAbsolute, join } from "./path.ts";
 import { type EntryKind, folderEntries, readFolderFile } from "./deliverable.ts";
 import { explainError } from "./names.ts";
+import { noteLook } from "./observed.ts";
 
 /** What a path names: `symlink` only from {@linkcode Lookups.lstat}. */
 export type PathKind = "file" | "folder" | "symlink" | "other";
@@ -252,7 +253,25 @@ export function memoLookups(): MemoLookups {
     if (!listed.has(dir)) return folderEntries(dir); // a path `list` does not take
     return listings.get(dir) ?? new Map(); // none: unlistable
   };
-  return { lstat, stat, lstatKind, statKind, realPath, hostFile, folderEntries: entriesOf, list };
+  // Each question is noted for the work running now, answered from the memo or not: what a kept
+  // check rests on is asked again later (./observed.ts), whoever asked it first.
+  return {
+    lstat: (path) => (noteLook("lstat", path), lstat(path)),
+    stat: (path) => (noteLook("stat", path), stat(path)),
+    lstatKind: (path) => (noteLook("lstat", path), lstatKind(path)),
+    statKind: (path) => (noteLook("stat", path), statKind(path)),
+    // Its answer is found from each folder's on the way, kept or not.
+    realPath: (path) => {
+      for (let cut = path.indexOf("/", 1); cut > 0; cut = path.indexOf("/", cut + 1)) {
+        noteLook("real", path.slice(0, cut));
+      }
+      noteLook("real", path);
+      return realPath(path);
+    },
+    hostFile: (path) => (noteLook("read", path), hostFile(path)),
+    folderEntries: (dir) => (noteLook("list", dir), entriesOf(dir)),
+    list: (dir, entries) => (noteLook("list", dir), list(dir, entries)),
+  };
 }
 
 /**

@@ -25,6 +25,17 @@ import { DEFAULT_WAIT_MS, WRITE_GRACE_MS } from "./lock.ts";
 import { collidingReason, explainError, namesReadingAs } from "./names.ts";
 import { type FileHasher, type HashFilesFn, startFileHasher } from "./hash_pool.ts";
 import { hashCacheFor } from "./hash_cache.ts";
+import {
+  aheadOfNow,
+  noteLook,
+  outsideRecording,
+  recording,
+  type Remembered,
+  remembered,
+} from "./observed.ts";
+import { verdictCacheFor } from "./verdict_cache.ts";
+import { VERSION } from "./cli/version.ts";
+import { optionalEnv } from "./optional_access.ts";
 import { hashFiles } from "./hash.ts";
 import type { FolderRecords } from "./folder_records.ts";
 import {
@@ -960,18 +971,15 @@ interface FolderPlaces {
  * ancestor looked at once: the deliverables of a package share every ancestor.
  */
 function rootFinder(lookups: MemoLookups): (dir: string) => FolderPlaces {
-  const byParent = new Map<string, { gitRoot?: string; executionRoot?: string }>();
+  // With the looks that found them: a check given a parent's roots rests on those (./observed.ts).
+  const byParent = new Map<string, Remembered<{ gitRoot?: string; executionRoot?: string }>>();
   const rootsOf = (dir: string) => {
     const parent = dirname(dir);
-    let shared = byParent.get(parent);
-    if (shared === undefined) {
-      // The execution root is never the folder itself, so the parent's nearest-or-self is it.
-      shared = {
-        gitRoot: findGitRoot(parent),
-        executionRoot: findExecutionRoot(join(parent, "-")),
-      };
-      byParent.set(parent, shared);
-    }
+    // The execution root is never the folder itself, so the parent's nearest-or-self is it.
+    const shared = remembered(byParent, parent, () => ({
+      gitRoot: findGitRoot(parent),
+      executionRoot: findExecutionRoot(join(parent, "-")),
+    }));
     // `.git` in the folder itself (a file for worktrees and submodules).
     // Asked by kind: most folders have none, and the listing says so with no error made.
     const ownGit = lookups.lstatKind(join(dir, ".git")) !== undefined;
@@ -1447,7 +1455,7 @@ async function checkFolder(
           "--started, nor a merge of branches), that run is the latest",
       );
     }
-    if (startMs(baseline) > Date.now() + CLOCK_SKEW_MS) {
+    if (aheadOfNow(startMs(baseline) - CLOCK_SKEW_MS)) {
       notes.push(
         `the baseline ${baseline.RunID} is stamped ${baseline.RunTimestamp}, after this ` +
           "machine's clock: written by a host whose clock ran ahead, or edited; until then, a " +
@@ -1695,15 +1703,28 @@ export async function checkStaleness(
   // Started for the first file to read: with the hash cache filled, maybe none (no worker).
   let pool: FileHasher | undefined;
   const hasher = {
+    // Its batches mix the checks' files, read where no recording sees them: each check notes its
+    // own (`hash` below).
     hash: (paths: string[]) =>
-      (pool ??= startFileHasher({
-        workers: options.workers ?? (all.length >= WORKERS_FROM ? undefined : 0),
-        states: true,
-      })).hash(paths),
+      outsideRecording(() =>
+        (pool ??= startFileHasher({
+          workers: options.workers ?? (all.length >= WORKERS_FROM ? undefined : 0),
+          states: true,
+        })).hash(paths)
+      ),
     stateOf: (path: string) => pool?.stateOf(path),
   };
+  // Made before the first check looks: a look changed after its stamp is not kept. A caller's
+  // own rule for a baseline is code no look can see: none kept then; none outside git either.
+  const verdicts = options.isBaseline === undefined ? verdictCacheFor(all[0] ?? ".") : undefined;
+  const verdictKey = verdictKeys(options);
+  const saw = new Map<string, string>(); // what looks at folders first answered in this run
   // Files whose stat is as it was when they were last hashed are not read again.
-  const cache = hashCacheFor(all[0] ?? ".", hasher);
+  const cache = hashCacheFor(all[0] ?? ".", hasher, verdicts?.stamp);
+  const hash: HashFilesFn = (paths) => {
+    for (const path of paths) noteLook("hash", path); // read by a worker, or kept
+    return cache.hash(paths);
+  };
   const checks: StaleCheck[] = [];
   const upstreamChecks: StaleCheck[] = [];
   const unasked: StaleCheck[] = []; // the targets' checks of agents not asked for
@@ -1718,18 +1739,43 @@ export async function checkStaleness(
     // so its consumers STALE, is every agent's answer. Upstream ones are reported for every agent.
     const asked = options.agents && new Set(options.agents.map((a) => a.toUpperCase()));
     const perFolder = await mapConcurrently(all, FOLDERS_AT_ONCE, async (folder, i) => {
-      const target = i < folders.length;
-      const result = await aloneWhenLong(join(folder, RECORD_FILE), (recordSize) =>
-        checkFolder(
-          folder,
-          recordSize,
-          target ? options : { ...options, agents: undefined },
-          cache.hash,
-          roots,
-          lookups,
-          agentsThatRan,
-          graphs !== undefined,
-        ));
+      const checkOptions = i < folders.length ? options : { ...options, agents: undefined };
+      const judge = (ran: Set<string>) =>
+        aloneWhenLong(join(folder, RECORD_FILE), (recordSize) =>
+          checkFolder(
+            folder,
+            recordSize,
+            checkOptions,
+            hash,
+            roots,
+            lookups,
+            ran,
+            graphs !== undefined,
+          ));
+      let result: StaleCheck[] | string;
+      if (verdicts === undefined) result = await judge(agentsThatRan);
+      else {
+        const dir = resolve(folder);
+        const key = verdictKey(folder, checkOptions.agents);
+        const kept = verdicts.kept(dir, key) as KeptChecks | undefined;
+        // Given only with every hash it read kept too, so that the counts are judging's: a run
+        // with the hash cache removed reads every file.
+        if (kept !== undefined && cache.served(kept.hashed, verdicts.stat)) {
+          result = kept.result;
+          for (const agent of kept.ran) agentsThatRan.add(agent);
+        } else {
+          const ran = new Set<string>();
+          const judged = await recording(() => judge(ran), saw);
+          result = judged.result;
+          for (const agent of ran) agentsThatRan.add(agent);
+          if (judged.unkept === undefined) {
+            const hashed = [...judged.seen].flatMap((look) =>
+              look.startsWith("hash\t") ? [look.slice(5)] : []
+            );
+            verdicts.keep(dir, key, judged.seen, { result, ran: [...ran], hashed }, saw);
+          } else verdicts.drop(dir);
+        }
+      }
       options.onProgress?.(++done, all.length);
       return result;
     });
@@ -1749,6 +1795,7 @@ export async function checkStaleness(
     pool?.close();
   }
   cache.save();
+  verdicts?.save();
   if (options.agents !== undefined) {
     await refuseUnknownAgents(options.agents, agentsThatRan, folders);
     nameAsRecorded(checks, agentsThatRan);
@@ -1791,6 +1838,40 @@ export async function checkStaleness(
   report.stale.sort(byId);
   report.retired.sort(byId);
   return report;
+}
+
+/** What is kept of a deliverable's checks: the result, the agents that ran, the files hashed. */
+type KeptChecks = { result: StaleCheck[] | string; ran: string[]; hashed: string[] };
+
+/**
+ * The environment variables the judging reads, or git would: which repository, which work tree,
+ * where `~` is. Read in a check, any variable is recorded among its looks as well.
+ */
+const VERDICT_VARIABLES = [
+  "HOME",
+  "USERPROFILE",
+  "GIT_DIR",
+  "GIT_WORK_TREE",
+  "GIT_COMMON_DIR",
+  "GIT_CEILING_DIRECTORIES",
+  "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+];
+
+/**
+ * What a deliverable's kept checks are kept under: runrec's version (the rules), the options that
+ * change a verdict (`propagate` checks every agent), the working folder, the variables that say
+ * which repository and which home; then the folder as named (checks say it) and its agents.
+ */
+function verdictKeys(options: StaleOptions): (folder: string, agents: unknown) => string {
+  const run = JSON.stringify([
+    VERSION,
+    import.meta.url,
+    options.allowOutside ?? false,
+    options.propagate ?? false,
+    Deno.cwd(),
+    VERDICT_VARIABLES.map((name) => optionalEnv(name) ?? null),
+  ]);
+  return (folder, agents) => `${run}${JSON.stringify([folder, agents ?? null])}`;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
- * A second floor under benchmark 10: what `runrec stale` would still do if each deliverable's
- * verdict were kept beside the hash cache, keyed by the `stat` of everything it read (git's
- * untracked cache; not built, docs/FINDINGS.md stale57). This thread finds the deliverable folders
+ * A second floor under benchmark 10: what `runrec stale` still does when each deliverable's
+ * verdict is kept beside the hash cache, keyed by the `stat` of everything it read (git's
+ * untracked cache; src/verdict_cache.ts, measured before it was built: docs/FINDINGS.md stale57). This thread finds the deliverable folders
  * (listing each), parses the hash cache and a verdict file (a `stale --json` report stands in for
  * one), takes the `stat` of every file the hash cache holds and of each deliverable folder, its
  * record file and host files, and of every folder on the way to each from the root, then writes the

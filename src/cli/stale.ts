@@ -42,10 +42,10 @@ compared with the baseline's InputHashes.
   STALE        (--propagate) it consumes a DIRTY deliverable, or one that ran
                since: listed with the chain of edges
 
-The hash cache (in git): a file last changed a minute or more before it was
-hashed is not read again while its stat (device, inode, size, times) is the
-same (--json: filesCached); kept in runrec-hashes in the common git folder.
-To read every file: rm "$(git rev-parse --git-common-dir)/runrec-hashes"
+Caches, in git's common folder: runrec-hashes, a file's hash while its stat is
+the same (--json: filesCached); runrec-verdicts, a deliverable's checks while
+all they looked at is. A file changed in the last minute is read again. To read
+and judge all again: rm both from "$(git rev-parse --git-common-dir)"
 
 Options:
   --agent A     only agent A (a comma-separated list for several; case does not

@@ -1,0 +1,146 @@
+/**
+ * The rules a file runrec keeps for itself in the common git folder follows
+ * (`runrec-hashes`, ./hash_cache.ts; `runrec-verdicts`, ./verdict_cache.ts):
+ * one header line naming its format and when it was written, then one line
+ * per key (a JSON string, a tab, the rest); replaced whole through a
+ * temporary file and a rename; ignored (and replaced) when it cannot be read,
+ * is not of that format, is too large, or was written "later" than now (a
+ * clock set back); none outside a git repository or where runrec may not
+ * read and write that folder; read and not written where the folder cannot
+ * be written (a read-only `.git`). And the racy rule both trust a file's
+ * `stat` by: the file system's clock, taken from a probe file.
+ *
+ * @module
+ */
+import { commonGitDir } from "./git.ts";
+import { basename, dirname, join } from "./path.ts";
+import type { Stamp } from "./racy.ts";
+
+export { RACY_MS, type Stamp } from "./racy.ts";
+
+/**
+ * A kept file larger than this is ignored (and replaced): read whole, it would cost its size in
+ * memory, and a sparse or corrupt file can be any size. Far above the entries of a large tree.
+ */
+const MAX_BYTES = 64 * 1024 * 1024;
+
+/** A temporary file left by a killed run is removed once this old. */
+const DEBRIS_MS = 10 * 60 * 1000;
+
+/** What tells a kept file from one another run has put in its place (a rename: a new inode). */
+export function identity(info: Deno.FileInfo): string {
+  return [info.dev, info.ino, info.size, info.mtime?.getTime()].join(" ");
+}
+
+/** A kept file's lines, unparsed, by key; and the {@linkcode identity} of that file. */
+export type Lines = { lines: Map<string, string>; read?: string };
+
+/**
+ * The lines of the kept file at `path` of `format`: none when it is missing, unreadable, foreign,
+ * no regular file, too large, or written later than `now`.
+ */
+export function readLines(path: string, format: string, now: number): Lines {
+  try {
+    // Opening a FIFO waits for a writer (a symbolic link is followed to what it names).
+    const info = Deno.statSync(path);
+    if (!info.isFile || info.size > MAX_BYTES) return { lines: new Map() };
+    const [first, ...lines] = Deno.readTextFileSync(path).split("\n");
+    const header = JSON.parse(first);
+    const fine = header !== null && typeof header === "object" && header.format === format &&
+      Number.isFinite(header.written) && header.written <= now;
+    if (fine) {
+      const kept = new Map(lines.flatMap((line) => {
+        const tab = line.indexOf("\t");
+        return tab > 0 ? [[line.slice(0, tab), line.slice(tab + 1)]] : [];
+      }));
+      return { lines: kept, read: identity(info) };
+    }
+  } catch { /* missing, unreadable or not JSON: none */ }
+  return { lines: new Map() };
+}
+
+/** Whether this process may read and write `path` without a prompt. */
+function mayUse(path: string): boolean {
+  try {
+    return (["read", "write"] as const).every((name) =>
+      Deno.permissions.querySync({ name, path }).state === "granted"
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The path of the kept file `name` in the common git folder of the repository holding `dir`;
+ * undefined outside one, or where this process may not read and write that folder.
+ */
+export function keptFilePath(dir: string, name: string): string | undefined {
+  let common: string | undefined;
+  try {
+    common = commonGitDir(dir);
+  } catch { /* no repository to say */ }
+  return common === undefined || !mayUse(common) ? undefined : join(common, name);
+}
+
+/** A temporary file's name beside `path`, this run's own. */
+export function temporaryBeside(path: string): string {
+  // Not the process id alone: two containers on one work tree can each run runrec as process 1.
+  return `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+}
+
+/**
+ * Replaces the kept file at `path` by `lines` under a header of `format`, through `temporary` and
+ * a rename, and removes old debris; where it cannot be written, leaves it as it was.
+ */
+export function writeLines(
+  path: string,
+  temporary: string,
+  format: string,
+  lines: Iterable<[key: string, rest: string]>,
+  now: number,
+): void {
+  try {
+    const header = JSON.stringify({ format, written: now });
+    const text = [header, ...[...lines].map(([key, rest]) => `${key}\t${rest}`)].join("\n");
+    Deno.writeTextFileSync(temporary, text + "\n");
+    Deno.renameSync(temporary, path);
+    removeDebris(path, now);
+  } catch {
+    try {
+      Deno.removeSync(temporary);
+    } catch { /* never made */ }
+  }
+}
+
+/**
+ * Writes a byte to `probe`, a new file, and removes it: the device it was on and the mtime the
+ * file system gave it. None where it cannot be written.
+ */
+export function fileSystemNow(probe: string): Stamp | undefined {
+  try {
+    const file = Deno.openSync(probe, { write: true, create: true, truncate: true });
+    try {
+      file.writeSync(new Uint8Array(1));
+      const { dev, mtime } = file.statSync();
+      return mtime === null ? undefined : { dev, at: mtime.getTime() };
+    } finally {
+      file.close();
+      Deno.removeSync(probe);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes the temporary files of runs killed while they wrote the kept file at `path`. */
+function removeDebris(path: string, now: number): void {
+  const folder = dirname(path);
+  const prefix = `${basename(path)}.`;
+  for (const entry of Deno.readDirSync(folder)) {
+    if (!entry.name.startsWith(prefix) || !entry.name.endsWith(".tmp")) continue;
+    const file = join(folder, entry.name);
+    try {
+      if (now - (Deno.statSync(file).mtime?.getTime() ?? now) > DEBRIS_MS) Deno.removeSync(file);
+    } catch { /* another run removed it */ }
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * A deliverable's checks kept between `stale` runs, with everything they
+ * looked at: a later run that finds each look answering as it did gives the
+ * kept checks instead of judging again (git's untracked cache, DVC's stage
+ * cache). What a check looked at is recorded by ./observed.ts as it runs
+ * (every file, folder, listing, real path, variable and permission it
+ * asked about, and every folder on the way to each path); a check that ran
+ * a program, read the clock, wrote, or asked what that layer does not know
+ * is not kept, nor one resting on a file or folder changed less than
+ * `RACY_MS` before the run's stamp (the file system's clock, taken before
+ * the first check) or on another device. A kept check is used only when
+ * the key is the same (runrec's version, the options that change a
+ * verdict, the working folder, the variables git and `~` read) and every
+ * look answers now as it did; when in doubt, the deliverable is judged
+ * again.
+ *
+ * The file is `runrec-verdicts` in the common git folder, beside
+ * `runrec-hashes`, kept by the same rules (./git_folder_file.ts): a header,
+ * then one line per deliverable folder (its absolute path as JSON, a tab,
+ * the key, the looks with their answers and the checks); replaced whole by
+ * rename; ignored when foreign, corrupt, too large or written "later" than
+ * now; read and not written where that folder cannot be written; none
+ * outside a git repository. Deleting it loses nothing but time.
+ *
+ * @module
+ */
+import { answerer, type Observation, sameAsSeen, withFoldersOnTheWay } from "./observed.ts";
+import {
+  fileSystemNow,
+  identity,
+  keptFilePath,
+  readLines,
+  type Stamp,
+  temporaryBeside,
+  writeLines,
+} from "./git_folder_file.ts";
+
+/** The file's name in the common git folder. */
+export const VERDICT_CACHE_FILE = "runrec-verdicts";
+
+/** The header's format: a file without it is not this cache. */
+const FORMAT = "runrec-verdicts 1";
+
+/**
+ * A folder's line: the key it was kept under, the looks with their answers (the kinds of look
+ * that answered alike for an argument, joined by commas: a file's `stat`, `lstat` and read), and
+ * what was kept.
+ */
+type Line = { key: string; looks: [kinds: string, arg: string, answer: string][]; value: unknown };
+
+function parseLine(json: string | undefined): Line | undefined {
+  try {
+    const line = json === undefined ? undefined : JSON.parse(json);
+    const fine = line !== null && typeof line === "object" && typeof line.key === "string" &&
+      Array.isArray(line.looks) && "value" in line &&
+      line.looks.every((look: unknown) =>
+        Array.isArray(look) && look.length === 3 && look.every((s) => typeof s === "string")
+      );
+    return fine ? line as Line : undefined;
+  } catch {
+    return undefined; // a damaged line: nothing kept
+  }
+}
+
+/** Kept checks, by deliverable folder. */
+export interface VerdictCache {
+  /** The file system's clock when this cache was made (the racy rule's); none where unwritable. */
+  readonly stamp?: Stamp;
+  /** `Deno.statSync(path)`'s answer (or error), asked once a run with the looks' own. */
+  stat(path: string): Deno.FileInfo | Error;
+  /**
+   * What was kept for `folder` (absolute) under `key`, when every look it rests on answers as
+   * it did (a fresh copy, parsed from the file); `undefined` otherwise.
+   */
+  kept(folder: string, key: string): unknown;
+  /**
+   * Keeps `value`, the answer for `folder` under `key` of work that asked `seen` and began after
+   * this cache was made; nothing when any of it changed too recently to be sure of, or answers
+   * otherwise than it did when first asked in the run (`saw`).
+   */
+  keep(
+    folder: string,
+    key: string,
+    seen: ReadonlySet<Observation>,
+    value: unknown,
+    saw?: ReadonlyMap<Observation, string>,
+  ): void;
+  /** Keeps nothing for `folder`: its checks could not be (they ran a program, read the clock). */
+  drop(folder: string): void;
+  /** Replaces the file when this run learnt something; never throws. */
+  save(): void;
+}
+
+/**
+ * The verdict cache of the git repository holding `dir`, its stamp taken now: make it before the
+ * first check begins. None outside a repository or where runrec may not use the common git
+ * folder.
+ *
+ * @example
+ * ```ts
+ * import { verdictCacheFor } from "./verdict_cache.ts";
+ * const cache = verdictCacheFor(".");
+ * cache?.kept("/nowhere", "key"); // undefined
+ * ```
+ */
+export function verdictCacheFor(dir: string): VerdictCache | undefined {
+  const path = keptFilePath(dir, VERDICT_CACHE_FILE);
+  if (path === undefined) return undefined;
+  const temporary = temporaryBeside(path);
+  // The file system's clock before any check looks: a change after it is stamped later.
+  const stamp: Stamp | undefined = fileSystemNow(temporary);
+  const first = readLines(path, FORMAT, Date.now());
+  const learnt = new Map<string, string | undefined>(); // by line key; undefined: dropped
+  // What each look answers in this run, asked once however many checks rest on it.
+  const answers = answerer(stamp);
+  const answer = answers.answer;
+
+  return {
+    stamp,
+    stat: answers.stat,
+    kept(folder, key) {
+      const line = parseLine(first.lines.get(JSON.stringify(folder)));
+      if (line === undefined || line.key !== key) return undefined;
+      for (const [kinds, arg, then] of line.looks) {
+        for (const kind of kinds.split(",")) {
+          if (answer(`${kind}\t${arg}`) !== then) return undefined;
+        }
+      }
+      return line.value;
+    },
+    drop(folder) {
+      learnt.set(JSON.stringify(folder), undefined);
+    },
+    keep(folder, key, seen, value, saw) {
+      const lineKey = JSON.stringify(folder);
+      learnt.set(lineKey, undefined);
+      if (stamp === undefined) return; // no clock to judge a change by: nothing kept
+      if (seen.size === 0) return; // a check looks at its folder at least: a slip, not kept
+      const alike = new Map<string, [kinds: string[], arg: string, answer: string]>();
+      for (const look of withFoldersOnTheWay(seen, answers)) {
+        const now = answer(look);
+        if (now === undefined) return; // too recent, or on another device
+        if (!sameAsSeen(look, now, saw?.get(look))) return; // a folder or link replaced meanwhile
+        const tab = look.indexOf("\t");
+        const [kind, arg] = [look.slice(0, tab), look.slice(tab + 1)];
+        const same = alike.get(`${arg}\0${now}`);
+        if (same === undefined) alike.set(`${arg}\0${now}`, [[kind], arg, now]);
+        else same[0].push(kind);
+      }
+      const looks = [...alike.values()].map(([kinds, arg, now]) => [kinds.join(","), arg, now]);
+      learnt.set(lineKey, JSON.stringify({ key, looks, value }));
+    },
+    save() {
+      if (learnt.size === 0 || stamp === undefined) return;
+      const now = Date.now();
+      let same = false;
+      try {
+        same = first.read === identity(Deno.statSync(path));
+      } catch { /* gone: none to keep */ }
+      // Another run may have written meanwhile: its other lines stay as it wrote them.
+      const current = same ? first.lines : readLines(path, FORMAT, now).lines;
+      for (const [lineKey, line] of learnt) {
+        if (line === undefined) current.delete(lineKey);
+        else current.set(lineKey, line);
+      }
+      writeLines(path, temporary, FORMAT, current, now);
+    },
+  };
+}
