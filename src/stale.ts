@@ -34,6 +34,7 @@ import {
   remembered,
 } from "./observed.ts";
 import { verdictCacheFor } from "./verdict_cache.ts";
+import { dotGitOf } from "./dot_git.ts";
 import { VERSION } from "./cli/version.ts";
 import { optionalEnv } from "./optional_access.ts";
 import { hashFiles } from "./hash.ts";
@@ -980,9 +981,9 @@ function rootFinder(lookups: MemoLookups): (dir: string) => FolderPlaces {
       gitRoot: findGitRoot(parent),
       executionRoot: findExecutionRoot(join(parent, "-")),
     }));
-    // `.git` in the folder itself (a file for worktrees and submodules).
+    // `.git` in the folder itself (a file for worktrees and submodules), one git stops at.
     // Asked by kind: most folders have none, and the listing says so with no error made.
-    const ownGit = lookups.lstatKind(join(dir, ".git")) !== undefined;
+    const ownGit = dotGitOf(dir, lookups) !== undefined;
     return { gitRoot: ownGit ? dir : shared.gitRoot, executionRoot: shared.executionRoot };
   };
   return (dir) => {
