@@ -114,7 +114,8 @@ export function writeLines(
 
 /**
  * Writes a byte to `probe`, a new file, and removes it: the device it was on and the mtime the
- * file system gave it. None where it cannot be written.
+ * file system gave it. None where it cannot be written, or on a file system whose files' times
+ * miss writes ({@linkcode missesMappedWrites}): there nothing can be kept.
  */
 export function fileSystemNow(probe: string): Stamp | undefined {
   try {
@@ -122,7 +123,8 @@ export function fileSystemNow(probe: string): Stamp | undefined {
     try {
       file.writeSync(new Uint8Array(1));
       const { dev, mtime } = file.statSync();
-      return mtime === null ? undefined : { dev, at: mtime.getTime() };
+      if (mtime === null || missesMappedWrites(dev)) return undefined;
+      return { dev, at: mtime.getTime() };
     } finally {
       file.close();
       Deno.removeSync(probe);
@@ -130,6 +132,37 @@ export function fileSystemNow(probe: string): Stamp | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** File systems whose pages are never written back: a page once written through a map stays writable. */
+const MEMORY_FILE_SYSTEMS = new Set(["tmpfs", "ramfs", "hugetlbfs"]);
+
+/**
+ * Whether files on device `dev` may change with no new mtime or ctime: on a file system held in
+ * memory a program that keeps a file mapped writes into it again and again, and only its first
+ * write stamps the file (on a disk's, each write-back makes the next write stamp it again). Told
+ * by /proc's mount table: none, no Linux; one that cannot be read, assumed so.
+ */
+function missesMappedWrites(dev: number): boolean {
+  let table: string;
+  try {
+    table = Deno.readTextFileSync("/proc/self/mountinfo");
+  } catch (error) {
+    return !(error instanceof Deno.errors.NotFound);
+  }
+  // st_dev as glibc packs it: the major number in bits 8-19 and 32-43, the minor in 0-7 and 20-31.
+  const packed = BigInt(dev);
+  const major = ((packed >> 8n) & 0xfffn) | ((packed >> 32n) & ~0xfffn);
+  const minor = (packed & 0xffn) | ((packed >> 12n) & ~0xffn);
+  const device = `${major}:${minor}`;
+  for (const line of table.split("\n")) {
+    const fields = line.split(" ");
+    if (fields[2] !== device) continue;
+    // After the optional fields' "-": the file system's type.
+    const type = fields[fields.indexOf("-", 6) + 1];
+    if (MEMORY_FILE_SYSTEMS.has(type)) return true;
+  }
+  return false;
 }
 
 /** Removes the temporary files of runs killed while they wrote the kept file at `path`. */
