@@ -9,9 +9,12 @@ import { dirname, join } from "node:path";
 import { FULL_FLAGS } from "../src/cli/permissions.ts";
 import { HASH_CACHE_FILE } from "../src/hash_cache.ts";
 import { VERDICT_CACHE_FILE } from "../src/verdict_cache.ts";
+import { memoLookups } from "../src/lookups.ts";
+import { answerer, recording } from "../src/observed.ts";
+import { tempDir } from "./fixtures.ts";
 import { agedRoot } from "./support/aged_root.ts";
 import { runAsNobody } from "./support/nobody.ts";
-import { assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 
 Deno.test("reviewverdict58: another user is not given the caches' answers about a file only their writer may read", async () => {
@@ -41,4 +44,28 @@ Deno.test("reviewverdict58: another user is not given the caches' answers about 
   } finally {
     await aged.unmount();
   }
+});
+
+Deno.test("reviewverdict58: a listing two checks share notes, for each, where its links lead", async () => {
+  // An agents folder (profiles.ts lists it by kind) whose agent file is a link.
+  const dir = await tempDir();
+  const folder = join(dir, "agents");
+  Deno.mkdirSync(folder);
+  Deno.writeTextFileSync(join(dir, "target.md"), "# agent\n");
+  Deno.symlinkSync("../target.md", join(folder, "A.md"));
+  const lookups = memoLookups();
+  const kindOfA = () => Promise.resolve(lookups.folderEntries(folder).get("A.md"));
+  const first = await recording(kindOfA);
+  const second = await recording(kindOfA); // from the memo
+  assertEquals([first.result, second.result], ["file", "file"]);
+  const answers = (seen: ReadonlySet<string>) => {
+    const now = answerer();
+    return [...seen].sort().map((look) => `${look} ${now.answer(look)}`);
+  };
+  const [firstThen, secondThen] = [answers(first.seen), answers(second.seen)];
+  // The link's target gone: the listing is "other" now, its folder's times unchanged.
+  Deno.removeSync(join(dir, "target.md"));
+  assertEquals(memoLookups().folderEntries(folder).get("A.md"), "other");
+  assert(answers(first.seen).join() !== firstThen.join(), "the first check's looks tell");
+  assert(answers(second.seen).join() !== secondThen.join(), "the second check's looks tell");
 });
