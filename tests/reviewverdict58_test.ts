@@ -69,3 +69,35 @@ Deno.test("reviewverdict58: a listing two checks share notes, for each, where it
   assert(answers(first.seen).join() !== firstThen.join(), "the first check's looks tell");
   assert(answers(second.seen).join() !== secondThen.join(), "the second check's looks tell");
 });
+
+Deno.test("reviewverdict58: a kept line whose value is damaged, its key and looks whole, is judged afresh", async () => {
+  const aged = await agedRoot("reviewverdict58 damaged value", 2);
+  const { root } = aged;
+  const json = ["stale", root, "--json"];
+  const file = join(root, ".git", VERDICT_CACHE_FILE);
+  try {
+    assertEquals((await runCliProcess(json, FULL_FLAGS)).code, 0); // fills both caches
+    const first = await runCliProcess(json, FULL_FLAGS); // as judging with the hashes kept says
+    const kept = Deno.readTextFileSync(file);
+    for (
+      const [what, from, to] of [
+        ["no hashed", '"hashed":', '"hashex":'],
+        ["no ran", '"ran":', '"rax":'],
+        ["no result", '"result":', '"resulx":'],
+        ["a result of no checks", '"result":[', '"result":[7,'],
+      ]
+    ) {
+      const damaged = kept.replaceAll(from, to);
+      assert(damaged !== kept, what);
+      Deno.writeFileSync(file, new TextEncoder().encode(damaged), { mode: 0o600 });
+      const out = await runCliProcess(json, FULL_FLAGS);
+      assertEquals(
+        [out.code, out.stdout, out.stderr],
+        [first.code, first.stdout, first.stderr],
+        what,
+      );
+    }
+  } finally {
+    await aged.unmount();
+  }
+});
