@@ -42,6 +42,16 @@ Deno.test("reviewverdict58: another user is not given the caches' answers about 
       afresh.stdout,
       afresh.stderr,
     ]);
+    // And the other way: nobody's caches (a `.git` it may write) are not root's answers.
+    Deno.chmodSync(join(root, ".git"), 0o777);
+    assertEquals((await runAsNobody(json)).code, 1);
+    assertEquals(Deno.statSync(join(root, ".git", VERDICT_CACHE_FILE)).uid, 65534);
+    const theirs = await runCliProcess(json, FULL_FLAGS);
+    Deno.removeSync(join(root, ".git", VERDICT_CACHE_FILE));
+    Deno.removeSync(join(root, ".git", HASH_CACHE_FILE));
+    const own = await runCliProcess(json, FULL_FLAGS);
+    assertEquals(own.code, 0, own.stderr);
+    assertEquals([theirs.code, theirs.stdout], [own.code, own.stdout]);
   } finally {
     await aged.unmount();
   }
