@@ -14,6 +14,7 @@ import { answerer, recording } from "../src/observed.ts";
 import { tempDir } from "./fixtures.ts";
 import { agedRoot } from "./support/aged_root.ts";
 import { runAsNobody } from "./support/nobody.ts";
+import { sh } from "./support/sh.ts";
 import { assert, assertEquals } from "./assert.ts";
 import { runCliProcess } from "./cli.ts";
 
@@ -108,6 +109,44 @@ Deno.test("reviewverdict58: a kept line whose value is damaged, its key and look
         what,
       );
     }
+  } finally {
+    await aged.unmount();
+  }
+});
+
+Deno.test("reviewverdict58: a tree swapped for an old one while a check hashes is not kept", async () => {
+  let swap = "";
+  let working = "";
+  const aged = await agedRoot("reviewverdict58 swap", 2, async ({ root, deliverables: d }) => {
+    // A large input: its hashing is the window. The swap holds the same files (hard links: the
+    // same `stat`, so the hash cache serves them) but an old _STATUS.md of its own: RETIRED.
+    await sh(".", 'truncate -s 800M "$1"', [join(d[0], "Specification.md")]);
+    working = dirname(d[0]);
+    swap = join(dirname(root), "swap");
+    await sh(".", 'cp -al "$1" "$2"', [working, swap]);
+    const status = join(swap, d[0].slice(working.length + 1), "_STATUS.md");
+    Deno.removeSync(status);
+    Deno.writeTextFileSync(status, "# Status: DEL-01-01\n\n**Current State:** RETIRED\n");
+  });
+  const { root } = aged;
+  const json = ["stale", root, "--json"];
+  try {
+    assertEquals((await runCliProcess(json, FULL_FLAGS)).code, 1);
+    Deno.removeSync(join(root, ".git", VERDICT_CACHE_FILE));
+    Deno.removeSync(join(root, ".git", HASH_CACHE_FILE)); // the large input read again
+    let ended = false;
+    const run = runCliProcess(json, FULL_FLAGS).finally(() => ended = true);
+    await new Promise((r) => setTimeout(r, 400));
+    await sh(".", 'mv "$1" "$1.old" && mv "$2" "$1"', [working, swap]);
+    assert(!ended, "swapped while the run ran");
+    await run;
+    const cached = await runCliProcess(json, FULL_FLAGS);
+    Deno.removeSync(join(root, ".git", VERDICT_CACHE_FILE));
+    const afresh = await runCliProcess(json, FULL_FLAGS);
+    assert(afresh.stdout.includes('"RETIRED"'), "the swap's _STATUS.md judged");
+    // The counts differ: the cached run read the swapped tree's files, which the fresh run found kept.
+    const checks = (out: { stdout: string }) => JSON.parse(out.stdout).checks;
+    assertEquals([cached.code, checks(cached)], [afresh.code, checks(afresh)]);
   } finally {
     await aged.unmount();
   }
