@@ -13,6 +13,7 @@
  * @module
  */
 import { commonGitDir } from "./git.ts";
+import { optionalUid } from "./optional_access.ts";
 import { basename, dirname, join } from "./path.ts";
 import type { Stamp } from "./racy.ts";
 
@@ -37,13 +38,16 @@ export type Lines = { lines: Map<string, string>; read?: string };
 
 /**
  * The lines of the kept file at `path` of `format`: none when it is missing, unreadable, foreign,
- * no regular file, too large, or written later than `now`.
+ * no regular file, too large, written later than `now`, or another user's: what its writer read
+ * (a hash, a verdict) may rest on files this user may not read.
  */
 export function readLines(path: string, format: string, now: number): Lines {
   try {
     // Opening a FIFO waits for a writer (a symbolic link is followed to what it names).
     const info = Deno.statSync(path);
     if (!info.isFile || info.size > MAX_BYTES) return { lines: new Map() };
+    const uid = optionalUid();
+    if (uid !== undefined && info.uid !== null && info.uid !== uid) return { lines: new Map() };
     const [first, ...lines] = Deno.readTextFileSync(path).split("\n");
     const header = JSON.parse(first);
     const fine = header !== null && typeof header === "object" && header.format === format &&
@@ -102,7 +106,8 @@ export function writeLines(
   try {
     const header = JSON.stringify({ format, written: now });
     const text = [header, ...[...lines].map(([key, rest]) => `${key}\t${rest}`)].join("\n");
-    Deno.writeTextFileSync(temporary, text + "\n");
+    // Only its writer may read it: another user may not read the files it tells of.
+    Deno.writeTextFileSync(temporary, text + "\n", { mode: 0o600 });
     Deno.renameSync(temporary, path);
     removeDebris(path, now);
   } catch {

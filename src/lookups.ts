@@ -149,6 +149,8 @@ export function memoLookups(): MemoLookups {
   const listed = new Map<string, Set<string> | undefined>();
   // What each folder listed holds, as folderEntries says (not its `DirEntry`s, which cost more).
   const listings = new Map<string, Map<string, EntryKind>>();
+  // The links each listing holds: where they lead is its answer too, which no folder time tells.
+  const links = new Map<string, string[]>();
   const list = (dir: string, given?: readonly Deno.DirEntry[]) => {
     if (listed.has(dir) || !isNormalAbsolute(dir)) return;
     listed.set(dir, undefined);
@@ -170,11 +172,14 @@ export function memoLookups(): MemoLookups {
     }
     // As folderEntries: links followed (few, and asked after the names are known).
     const kinds = new Map<string, EntryKind>();
+    const linked: string[] = [];
     for (const entry of entries) {
+      if (entry.isSymlink) linked.push(`${prefix}/${entry.name}`);
       const kind = entry.isSymlink ? stat(`${prefix}/${entry.name}`) : kindOf(entry) as EntryKind;
       kinds.set(entry.name, kind instanceof Error ? "other" : kind);
     }
     listings.set(dir, kinds);
+    if (linked.length > 0) links.set(dir, linked);
   };
   /**
    * Whether the listing of `path`'s folder (or of a folder above) shows it is
@@ -253,6 +258,10 @@ export function memoLookups(): MemoLookups {
     if (!listed.has(dir)) return folderEntries(dir); // a path `list` does not take
     return listings.get(dir) ?? new Map(); // none: unlistable
   };
+  const noteListing = (dir: string) => {
+    noteLook("list", dir);
+    for (const link of links.get(dir) ?? []) noteLook("stat", link);
+  };
   // Each question is noted for the work running now, answered from the memo or not: what a kept
   // check rests on is asked again later (./observed.ts), whoever asked it first.
   return {
@@ -269,8 +278,15 @@ export function memoLookups(): MemoLookups {
       return realPath(path);
     },
     hostFile: (path) => (noteLook("read", path), hostFile(path)),
-    folderEntries: (dir) => (noteLook("list", dir), entriesOf(dir)),
-    list: (dir, entries) => (noteLook("list", dir), list(dir, entries)),
+    folderEntries: (dir) => {
+      const entries = entriesOf(dir);
+      noteListing(dir);
+      return entries;
+    },
+    list: (dir, entries) => {
+      list(dir, entries);
+      noteListing(dir);
+    },
   };
 }
 

@@ -1758,7 +1758,7 @@ export async function checkStaleness(
       else {
         const dir = resolve(folder);
         const key = verdictKey(folder, checkOptions.agents);
-        const kept = verdicts.kept(dir, key) as KeptChecks | undefined;
+        const kept = keptChecksOf(verdicts.kept(dir, key));
         // Given only with every hash it read kept too, so that the counts are judging's: a run
         // with the hash cache removed reads every file.
         if (kept !== undefined && cache.served(kept.hashed, verdicts.stat)) {
@@ -1843,6 +1843,23 @@ export async function checkStaleness(
 
 /** What is kept of a deliverable's checks: the result, the agents that ran, the files hashed. */
 type KeptChecks = { result: StaleCheck[] | string; ran: string[]; hashed: string[] };
+
+/** `value` as kept checks; `undefined` when it is not shaped as they are written (damaged). */
+function keptChecksOf(value: unknown): KeptChecks | undefined {
+  const strings = (list: unknown) =>
+    Array.isArray(list) && list.every((item) => typeof item === "string");
+  const isCheck = (check: unknown) => {
+    const c = check as Record<string, unknown> | null;
+    return typeof c === "object" && c !== null &&
+      ["folder", "deliverableId", "agent", "verdict"].every((k) => typeof c[k] === "string") &&
+      Array.isArray(c.inputs) && Array.isArray(c.outputs) && strings(c.notes);
+  };
+  const kept = value as Partial<KeptChecks> | null;
+  const fine = typeof kept === "object" && kept !== null && strings(kept.ran) &&
+    strings(kept.hashed) &&
+    (typeof kept.result === "string" || (Array.isArray(kept.result) && kept.result.every(isCheck)));
+  return fine ? kept as KeptChecks : undefined;
+}
 
 /**
  * The environment variables the judging reads, or git would: which repository, which work tree,
