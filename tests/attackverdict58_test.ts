@@ -25,6 +25,15 @@ function answer(out: CliResult): [number, unknown, string] {
   return [out.code, report, out.stderr];
 }
 
+/** Removes `path` if it is there. */
+function removeIfThere(path: string): void {
+  try {
+    Deno.removeSync(path, { recursive: true });
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+}
+
 /** `run()` with both caches of `root` moved aside (any it wrote removed), then put back. */
 async function withoutCaches<T>(root: string, run: () => Promise<T>): Promise<T> {
   const caches = [HASH_CACHE_FILE, VERDICT_CACHE_FILE].map((name) => join(root, ".git", name));
@@ -33,11 +42,7 @@ async function withoutCaches<T>(root: string, run: () => Promise<T>): Promise<T>
     return await run();
   } finally {
     for (const file of caches) {
-      try {
-        Deno.removeSync(file, { recursive: true });
-      } catch (e) {
-        if (!(e instanceof Deno.errors.NotFound)) throw e;
-      }
+      removeIfThere(file);
       Deno.renameSync(`${file}.aside`, file);
     }
   }
