@@ -11,7 +11,8 @@ import { dirname, join } from "node:path";
 import { HASH_CACHE_FILE } from "../src/hash_cache.ts";
 import { VERDICT_CACHE_FILE } from "../src/verdict_cache.ts";
 import { agedRoot } from "./support/aged_root.ts";
-import { runAsNobody } from "./support/nobody.ts";
+import { NOBODY, runAsNobody } from "./support/nobody.ts";
+import { sh } from "./support/sh.ts";
 import { assertEquals } from "./assert.ts";
 import { type CliResult, runCliProcess } from "./cli.ts";
 
@@ -62,6 +63,30 @@ Deno.test("attackverdict58: stale as another user, who cannot read an input, say
     }, "/");
     assertEquals(owner.code, 0, owner.stderr);
     const args = ["stale", root, "--json"];
+    const cached = await runAsNobody(args);
+    const afresh = await withoutCaches(root, () => runAsNobody(args));
+    assertEquals(afresh.code, 1, afresh.stderr); // unreadable (permission denied): DIRTY
+    assertEquals(answer(cached), answer(afresh));
+  } finally {
+    await aged.unmount();
+  }
+});
+
+Deno.test("attackverdict58: stale by the caches' own user, out of the group that let it read an input, says what it says without them", async () => {
+  // The repository nobody's (its caches too); a reference file only group 1234 reads.
+  const aged = await agedRoot("attackverdict58 a group left", 2, async ({ root }) => {
+    const file = join(root, "PKG-01_Package_01", "0_References", "standard.md");
+    await sh(root, 'chown -R "$1:$1" . && chown 0:1234 "$2" && chmod 640 "$2"', [
+      `${NOBODY}`,
+      file,
+    ]);
+  });
+  const { root } = aged;
+  try {
+    await Deno.chmod(dirname(dirname(root)), 0o755);
+    const args = ["stale", root, "--json"];
+    const filled = await runAsNobody(args, "/", [1234]);
+    assertEquals(filled.code, 0, filled.stderr);
     const cached = await runAsNobody(args);
     const afresh = await withoutCaches(root, () => runAsNobody(args));
     assertEquals(afresh.code, 1, afresh.stderr); // unreadable (permission denied): DIRTY

@@ -41,7 +41,8 @@ async function denoForNobody(denoDir: string): Promise<string> {
 }
 
 /**
- * `runrec <args>` as user nobody, in `cwd`, with the shipped permission flags.
+ * `runrec <args>` as user nobody, in `cwd`, with the shipped permission flags; in `groups`
+ * (supplementary group ids), none by default.
  *
  * @example
  * ```ts
@@ -49,7 +50,11 @@ async function denoForNobody(denoDir: string): Promise<string> {
  * const { code } = await runAsNobody(["validate", "/tmp/x/RunRecords.csv"]);
  * ```
  */
-export async function runAsNobody(args: string[], cwd = "/"): Promise<CliResult> {
+export async function runAsNobody(
+  args: string[],
+  cwd = "/",
+  groups: readonly number[] = [],
+): Promise<CliResult> {
   if (nobodyDenoDir === undefined) {
     nobodyDenoDir = await tempDir({ prefix: "runrec_nobody_deno_" });
     await Deno.chmod(nobodyDenoDir, 0o777);
@@ -59,7 +64,7 @@ export async function runAsNobody(args: string[], cwd = "/"): Promise<CliResult>
     args: [
       `--reuid=${NOBODY}`,
       `--regid=${NOBODY}`,
-      "--clear-groups",
+      groups.length === 0 ? "--clear-groups" : `--groups=${groups.join(",")}`,
       nobodyDeno!,
       "run",
       ...FULL_FLAGS,
