@@ -18,7 +18,8 @@ const decoder = new TextDecoder();
 let nobodyDenoDir: string | undefined;
 
 /**
- * `runrec <args>` as user nobody, in `cwd`, with the shipped permission flags.
+ * `runrec <args>` as user nobody, in `cwd`, with the shipped permission flags; in `groups`
+ * (supplementary group ids), none by default.
  *
  * @example
  * ```ts
@@ -26,7 +27,11 @@ let nobodyDenoDir: string | undefined;
  * const { code } = await runAsNobody(["validate", "/tmp/x/RunRecords.csv"]);
  * ```
  */
-export async function runAsNobody(args: string[], cwd = "/"): Promise<CliResult> {
+export async function runAsNobody(
+  args: string[],
+  cwd = "/",
+  groups: readonly number[] = [],
+): Promise<CliResult> {
   if (nobodyDenoDir === undefined) {
     nobodyDenoDir = await tempDir({ prefix: "runrec_nobody_deno_" });
     await Deno.chmod(nobodyDenoDir, 0o777);
@@ -35,7 +40,7 @@ export async function runAsNobody(args: string[], cwd = "/"): Promise<CliResult>
     args: [
       `--reuid=${NOBODY}`,
       `--regid=${NOBODY}`,
-      "--clear-groups",
+      groups.length === 0 ? "--clear-groups" : `--groups=${groups.join(",")}`,
       Deno.execPath(),
       "run",
       ...FULL_FLAGS,
