@@ -36,10 +36,48 @@ export function identity(info: Deno.FileInfo): string {
 /** A kept file's lines, unparsed, by key; and the {@linkcode identity} of that file. */
 export type Lines = { lines: Map<string, string>; read?: string };
 
+/** /proc's status and mount table of this process, by line; undefined where unread. */
+let procSelf: string[] | undefined;
+
+/**
+ * The lines of /proc's status and mount table of this process, read once: by `cat`, as Deno
+ * refuses /proc to a process without `--allow-all` (cat's own are this process's user, groups,
+ * capabilities and mounts). `null` on a system with no /proc; undefined where `cat` cannot tell.
+ */
+function procLines(): string[] | null | undefined {
+  if (Deno.build.os !== "linux") return null;
+  if (procSelf !== undefined) return procSelf;
+  try {
+    const out = new Deno.Command("cat", {
+      args: ["/proc/self/status", "/proc/self/mountinfo"],
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
+    if (out.success) procSelf = new TextDecoder().decode(out.stdout).split("\n");
+  } catch { /* not allowed to run it, or none */ }
+  return procSelf;
+}
+
+/**
+ * Who reads files here, as far as what they may read goes: the user, the groups (`sg` or a
+ * container started without its extra groups gives the same user fewer) and the capabilities
+ * (root's, or a process's that may read past permissions), from /proc; the user alone where there
+ * is no /proc; undefined where it cannot be told.
+ */
+function reader(): string | undefined {
+  const lines = procLines();
+  if (lines === null) {
+    const uid = optionalUid();
+    return uid === undefined ? undefined : `Uid: ${uid}`;
+  }
+  return lines?.filter((line) => /^(Uid|Gid|Groups|CapEff):/.test(line)).join("; ");
+}
+
 /**
  * The lines of the kept file at `path` of `format`: none when it is missing, unreadable, foreign,
- * no regular file, too large, written later than `now`, or another user's: what its writer read
- * (a hash, a verdict) may rest on files this user may not read.
+ * no regular file, too large, written later than `now`, another user's, or written by a
+ * {@linkcode reader} other than this process: what its writer read (a hash, a verdict) may rest on
+ * files this one may not read.
  */
 export function readLines(path: string, format: string, now: number): Lines {
   try {
@@ -51,7 +89,8 @@ export function readLines(path: string, format: string, now: number): Lines {
     const [first, ...lines] = Deno.readTextFileSync(path).split("\n");
     const header = JSON.parse(first);
     const fine = header !== null && typeof header === "object" && header.format === format &&
-      Number.isFinite(header.written) && header.written <= now;
+      Number.isFinite(header.written) && header.written <= now && header.reader !== undefined &&
+      header.reader === reader();
     if (fine) {
       const kept = new Map(lines.flatMap((line) => {
         const tab = line.indexOf("\t");
@@ -104,7 +143,7 @@ export function writeLines(
   now: number,
 ): void {
   try {
-    const header = JSON.stringify({ format, written: now });
+    const header = JSON.stringify({ format, written: now, reader: reader() });
     const text = [header, ...[...lines].map(([key, rest]) => `${key}\t${rest}`)].join("\n");
     // Only its writer may read it: another user may not read the files it tells of.
     Deno.writeTextFileSync(temporary, text + "\n", { mode: 0o600 });
@@ -146,21 +185,18 @@ const MEMORY_FILE_SYSTEMS = new Set(["tmpfs", "ramfs", "hugetlbfs"]);
  * Whether files on device `dev` may change with no new mtime or ctime: on a file system held in
  * memory a program that keeps a file mapped writes into it again and again, and only its first
  * write stamps the file (on a disk's, each write-back makes the next write stamp it again). Told
- * by /proc's mount table: none, no Linux; one that cannot be read, assumed so.
+ * by /proc's mount table (Linux's tmpfs); where it cannot be read, assumed so.
  */
 function missesMappedWrites(dev: number): boolean {
-  let table: string;
-  try {
-    table = Deno.readTextFileSync("/proc/self/mountinfo");
-  } catch (error) {
-    return !(error instanceof Deno.errors.NotFound);
-  }
+  const lines = procLines();
+  if (lines === null) return false;
+  if (lines === undefined) return true;
   // st_dev as glibc packs it: the major number in bits 8-19 and 32-43, the minor in 0-7 and 20-31.
   const packed = BigInt(dev);
   const major = ((packed >> 8n) & 0xfffn) | ((packed >> 32n) & ~0xfffn);
   const minor = (packed & 0xffn) | ((packed >> 12n) & ~0xffn);
   const device = `${major}:${minor}`;
-  for (const line of table.split("\n")) {
+  for (const line of lines) {
     const fields = line.split(" ");
     if (fields[2] !== device) continue;
     // After the optional fields' "-": the file system's type.
