@@ -85,6 +85,12 @@ export interface VerdictCache {
     value: unknown,
     saw?: ReadonlyMap<Observation, string>,
   ): void;
+  /**
+   * Whether a check of `folder` (absolute) could be kept: not where no stamp could be taken, nor
+   * when the folder, which every check lists, changed less than `RACY_MS` before the stamp or is
+   * on another device (a fresh clone's every folder). Its answer is the run's, as keep() asks it.
+   */
+  mayKeep(folder: string): boolean;
   /** Keeps nothing for `folder`: its checks could not be (they ran a program, read the clock). */
   drop(folder: string): void;
   /** Replaces the file when this run learnt something; never throws. */
@@ -128,6 +134,9 @@ export function verdictCacheFor(dir: string): VerdictCache | undefined {
       }
       return line.value;
     },
+    mayKeep(folder) {
+      return stamp !== undefined && answers.answerTo("list", folder) !== undefined;
+    },
     drop(folder) {
       learnt.set(JSON.stringify(folder), undefined);
     },
@@ -136,6 +145,7 @@ export function verdictCacheFor(dir: string): VerdictCache | undefined {
       learnt.set(lineKey, undefined);
       if (stamp === undefined) return; // no clock to judge a change by: nothing kept
       if (seen.size === 0) return; // a check looks at its folder at least: a slip, not kept
+      if (seen.has(`list\t${folder}`) && !this.mayKeep(folder)) return; // before the other looks
       const alike = new Map<string, [kinds: string[], arg: string, answer: string]>();
       for (const look of withFoldersOnTheWay(seen, answers)) {
         const now = answer(look);
@@ -151,7 +161,12 @@ export function verdictCacheFor(dir: string): VerdictCache | undefined {
       learnt.set(lineKey, JSON.stringify({ key, looks, value }));
     },
     save() {
-      if (learnt.size === 0 || stamp === undefined) return;
+      if (stamp === undefined) return;
+      // A folder dropped that had no line changes nothing: a fresh clone's run writes no file.
+      const changes = [...learnt].filter(([lineKey, line]) =>
+        line !== undefined || first.lines.has(lineKey)
+      );
+      if (changes.length === 0) return;
       const now = Date.now();
       let same = false;
       try {
@@ -159,7 +174,7 @@ export function verdictCacheFor(dir: string): VerdictCache | undefined {
       } catch { /* gone: none to keep */ }
       // Another run may have written meanwhile: its other lines stay as it wrote them.
       const current = same ? first.lines : readLines(path, FORMAT, now).lines;
-      for (const [lineKey, line] of learnt) {
+      for (const [lineKey, line] of changes) {
         if (line === undefined) current.delete(lineKey);
         else current.set(lineKey, line);
       }
