@@ -196,7 +196,7 @@ Deno.test("verdictcache: --agent is in the key; a read-only .git's cache is read
       const out = await sameAsAfresh(root, json, what);
       assert(!out.stdout.includes("FORGED"), what);
       assertEquals(
-        Deno.readTextFileSync(file).split("\n")[0].includes('"runrec-verdicts 1"'),
+        Deno.readTextFileSync(file).split("\n")[0].includes('"runrec-verdicts 2"'),
         true,
       );
     }
