@@ -17,10 +17,12 @@
  * The file is `runrec-verdicts` in the common git folder, beside
  * `runrec-hashes`, kept by the same rules (./git_folder_file.ts): a header,
  * then one line per deliverable folder (its absolute path as JSON, a tab,
- * the key, the looks with their answers and the checks); replaced whole by
- * rename; ignored when foreign, corrupt, too large or written "later" than
- * now; read and not written where that folder cannot be written; none
- * outside a git repository. Deleting it loses nothing but time.
+ * the key, the looks with their answers, paths written from the folder, and
+ * the checks); replaced whole by rename, and not written when a run has
+ * nothing to change in it (a fresh clone's: every folder too new to keep);
+ * ignored when foreign, corrupt, too large or written "later" than now; read
+ * and not written where that folder cannot be written; none outside a git
+ * repository. Deleting it loses nothing but time.
  *
  * @module
  */
