@@ -1719,6 +1719,9 @@ export async function checkStaleness(
   // own rule for a baseline is code no look can see: none kept then; none outside git either.
   const verdicts = options.isBaseline === undefined ? verdictCacheFor(all[0] ?? ".") : undefined;
   const verdictKey = verdictKeys(options);
+  // A run none of whose checks could be kept records none (a fresh clone, a read-only .git).
+  const recorded = verdicts !== undefined &&
+    all.some((folder) => verdicts.mayKeep(resolve(folder)));
   const saw = new Map<string, string>(); // what looks at folders first answered in this run
   // Files whose stat is as it was when they were last hashed are not read again.
   const cache = hashCacheFor(all[0] ?? ".", hasher, verdicts?.stamp);
@@ -1764,7 +1767,8 @@ export async function checkStaleness(
         if (kept !== undefined && cache.served(kept.hashed, verdicts.stat)) {
           result = kept.result;
           for (const agent of kept.ran) agentsThatRan.add(agent);
-        } else {
+        } else if (!recorded) result = await judge(agentsThatRan);
+        else {
           const ran = new Set<string>();
           const judged = await recording(() => judge(ran), saw);
           result = judged.result;

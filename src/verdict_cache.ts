@@ -17,10 +17,12 @@
  * The file is `runrec-verdicts` in the common git folder, beside
  * `runrec-hashes`, kept by the same rules (./git_folder_file.ts): a header,
  * then one line per deliverable folder (its absolute path as JSON, a tab,
- * the key, the looks with their answers and the checks); replaced whole by
- * rename; ignored when foreign, corrupt, too large or written "later" than
- * now; read and not written where that folder cannot be written; none
- * outside a git repository. Deleting it loses nothing but time.
+ * the key, the looks with their answers, paths written from the folder, and
+ * the checks); replaced whole by rename, and not written when a run has
+ * nothing to change in it (a fresh clone's: every folder too new to keep);
+ * ignored when foreign, corrupt, too large or written "later" than now; read
+ * and not written where that folder cannot be written; none outside a git
+ * repository. Deleting it loses nothing but time.
  *
  * @module
  */
@@ -38,13 +40,13 @@ import {
 /** The file's name in the common git folder. */
 export const VERDICT_CACHE_FILE = "runrec-verdicts";
 
-/** The header's format: a file without it is not this cache. */
-const FORMAT = "runrec-verdicts 1";
+/** The header's format: a file without it is not this cache (1: every path absolute). */
+const FORMAT = "runrec-verdicts 2";
 
 /**
  * A folder's line: the key it was kept under, the looks with their answers (the kinds of look
  * that answered alike for an argument, joined by commas: a file's `stat`, `lstat` and read), and
- * what was kept.
+ * what was kept. Paths are written from the folder ({@linkcode fromFolder}).
  */
 type Line = { key: string; looks: [kinds: string, arg: string, answer: string][]; value: unknown };
 
@@ -60,6 +62,56 @@ function parseLine(json: string | undefined): Line | undefined {
   } catch {
     return undefined; // a damaged line: nothing kept
   }
+}
+
+/** Looks whose argument is a path; `real` answers with one too. */
+const PATH_KINDS = new Set(["lstat", "stat", "list", "read", "real", "hash", "link"]);
+
+function pathKinds(kinds: string): boolean {
+  return kinds.split(",").every((kind) => PATH_KINDS.has(kind));
+}
+
+/**
+ * `path` (absolute) as written in `folder`'s line: `~N` and the rest of it below the folder's
+ * `N`th parent (`~0` the folder itself), when that parent is not `/`; else as it is. Most of what
+ * a check looks at is beneath its folder or its root: each line would repeat their path.
+ *
+ * @example
+ * ```ts
+ * import { fromFolder } from "./verdict_cache.ts";
+ * fromFolder("/r/P/D/a.md", "/r/P/D"); // "~0/a.md"
+ * fromFolder("/r/.git", "/r/P/D"); // "~2/.git"
+ * fromFolder("/", "/r/P/D"); // "/"
+ * ```
+ */
+export function fromFolder(path: string, folder: string): string {
+  let base = folder;
+  for (let up = 0; base.length > 1; up++) {
+    if (path === base || path.startsWith(`${base}/`)) return `~${up}${path.slice(base.length)}`;
+    base = base.slice(0, base.lastIndexOf("/"));
+  }
+  return path;
+}
+
+/**
+ * What {@linkcode fromFolder} wrote, read back: the path; undefined for a `~` it cannot write.
+ *
+ * @example
+ * ```ts
+ * import { inFolder } from "./verdict_cache.ts";
+ * inFolder("~2/.git", "/r/P/D"); // "/r/.git"
+ * ```
+ */
+export function inFolder(text: string, folder: string): string | undefined {
+  if (!text.startsWith("~")) return text;
+  const up = /^~(\d{1,4})(?=\/|$)/.exec(text);
+  if (up === null) return undefined;
+  let base = folder;
+  for (let n = Number(up[1]); n > 0; n--) {
+    if (base.length <= 1) return undefined;
+    base = base.slice(0, base.lastIndexOf("/"));
+  }
+  return base.length > 1 ? base + text.slice(up[0].length) : undefined;
 }
 
 /** Kept checks, by deliverable folder. */
@@ -85,6 +137,12 @@ export interface VerdictCache {
     value: unknown,
     saw?: ReadonlyMap<Observation, string>,
   ): void;
+  /**
+   * Whether a check of `folder` (absolute) could be kept: not where no stamp could be taken, nor
+   * when the folder, which every check lists, changed less than `RACY_MS` before the stamp or is
+   * on another device (a fresh clone's every folder). Its answer is the run's, as keep() asks it.
+   */
+  mayKeep(folder: string): boolean;
   /** Keeps nothing for `folder`: its checks could not be (they ran a program, read the clock). */
   drop(folder: string): void;
   /** Replaces the file when this run learnt something; never throws. */
@@ -121,12 +179,19 @@ export function verdictCacheFor(dir: string): VerdictCache | undefined {
     kept(folder, key) {
       const line = parseLine(first.lines.get(JSON.stringify(folder)));
       if (line === undefined || line.key !== key) return undefined;
-      for (const [kinds, arg, then] of line.looks) {
+      for (const [kinds, written, answered] of line.looks) {
+        const paths = pathKinds(kinds);
+        const arg = paths ? inFolder(written, folder) : written;
+        const then = kinds === "real" ? inFolder(answered, folder) : answered;
+        if (arg === undefined || then === undefined) return undefined;
         for (const kind of kinds.split(",")) {
-          if (answer(`${kind}\t${arg}`) !== then) return undefined;
+          if (answers.answerTo(kind, arg) !== then) return undefined;
         }
       }
       return line.value;
+    },
+    mayKeep(folder) {
+      return stamp !== undefined && answers.answerTo("list", folder) !== undefined;
     },
     drop(folder) {
       learnt.set(JSON.stringify(folder), undefined);
@@ -136,6 +201,7 @@ export function verdictCacheFor(dir: string): VerdictCache | undefined {
       learnt.set(lineKey, undefined);
       if (stamp === undefined) return; // no clock to judge a change by: nothing kept
       if (seen.size === 0) return; // a check looks at its folder at least: a slip, not kept
+      if (seen.has(`list\t${folder}`) && !this.mayKeep(folder)) return; // before the other looks
       const alike = new Map<string, [kinds: string[], arg: string, answer: string]>();
       for (const look of withFoldersOnTheWay(seen, answers)) {
         const now = answer(look);
@@ -147,11 +213,24 @@ export function verdictCacheFor(dir: string): VerdictCache | undefined {
         if (same === undefined) alike.set(`${arg}\0${now}`, [[kind], arg, now]);
         else same[0].push(kind);
       }
-      const looks = [...alike.values()].map(([kinds, arg, now]) => [kinds.join(","), arg, now]);
+      const looks = [...alike.values()].map(([kinds, arg, now]) => {
+        const joined = kinds.join(",");
+        const paths = pathKinds(joined);
+        return [
+          joined,
+          paths ? fromFolder(arg, folder) : arg,
+          joined === "real" ? fromFolder(now, folder) : now,
+        ];
+      });
       learnt.set(lineKey, JSON.stringify({ key, looks, value }));
     },
     save() {
-      if (learnt.size === 0 || stamp === undefined) return;
+      if (stamp === undefined) return;
+      // A folder dropped that had no line changes nothing: a fresh clone's run writes no file.
+      const changes = [...learnt].filter(([lineKey, line]) =>
+        line !== undefined || first.lines.has(lineKey)
+      );
+      if (changes.length === 0) return;
       const now = Date.now();
       let same = false;
       try {
@@ -159,7 +238,7 @@ export function verdictCacheFor(dir: string): VerdictCache | undefined {
       } catch { /* gone: none to keep */ }
       // Another run may have written meanwhile: its other lines stay as it wrote them.
       const current = same ? first.lines : readLines(path, FORMAT, now).lines;
-      for (const [lineKey, line] of learnt) {
+      for (const [lineKey, line] of changes) {
         if (line === undefined) current.delete(lineKey);
         else current.set(lineKey, line);
       }
