@@ -13,7 +13,7 @@ import { ceilingHides } from "./git_ceiling.ts";
 import { dotGitOf } from "./dot_git.ts";
 import { type Lookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { basename, dirname, isInside, join, relative, resolve } from "./path.ts";
-import { type Remembered, remembered } from "./observed.ts";
+import { type Remembered, remembered } from "./look_notes.ts";
 import { type EntryKind, kindOf } from "./walk.ts";
 
 /** What git's search asks of a folder: whether it holds a name, and what it is. */

@@ -15,7 +15,7 @@
 import { basename, dirname, isNormalAbsolute, join } from "./path.ts";
 import { type EntryKind, folderEntries, readFolderFile } from "./deliverable.ts";
 import { explainError } from "./names.ts";
-import { noteLook } from "./observed.ts";
+import { noteLook } from "./look_notes.ts";
 
 /** What a path names: `symlink` only from {@linkcode Lookups.lstat}. */
 export type PathKind = "file" | "folder" | "symlink" | "other";

@@ -28,6 +28,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { RACY_MS, type Stamp } from "./racy.ts";
+import { type LookKind, type Remembered, useLookNotes } from "./look_notes.ts";
 
 /** What a noted call asked: its kind, a tab, and its argument (a path, absolute, or a name). */
 export type Observation = string;
@@ -74,20 +75,8 @@ function note(kind: string, arg: string): void {
   now()?.seen.add(`${kind}\t${arg}`);
 }
 
-/**
- * A question a memo answers, noted as if it were asked of the system: what the work rests on is
- * the question, asked again whenever its kept answer is to be trusted ({@linkcode answerer}).
- *
- * @example
- * ```ts
- * import { noteLook } from "./observed.ts";
- * noteLook("lstat", "/tmp"); // outside a recording: nothing
- * ```
- */
-export function noteLook(
-  kind: "lstat" | "stat" | "list" | "read" | "real" | "hash",
-  path: string,
-): void {
+/** ./look_notes.ts's `noteLook`: noted for the work recorded now ({@linkcode answerer} asks again). */
+function noteLook(kind: LookKind, path: string): void {
   if (current.getStore() !== undefined) note(kind, absolute(path));
 }
 
@@ -119,23 +108,6 @@ function readOnly(options: Deno.OpenOptions | undefined): boolean {
 }
 
 const clock = Date.now;
-
-/**
- * Whether `ms` is later than the clock now. Time runs on, so "not later" stays true and is
- * kept; "later" will not be (the work is marked). A clock set back since is caught by the kept
- * file's "written later than now" (./git_folder_file.ts).
- *
- * @example
- * ```ts
- * import { aheadOfNow } from "./observed.ts";
- * aheadOfNow(0); // false
- * ```
- */
-export function aheadOfNow(ms: number): boolean {
-  const ahead = ms > clock();
-  if (ahead) unkept("a time ahead of the clock");
-  return ahead;
-}
 
 /**
  * The looks whose later answer tells no time (a folder's or link's identity, a real path): what
@@ -183,6 +155,7 @@ let installed = false;
 function install(): void {
   if (installed) return;
   installed = true;
+  useLookNotes({ noteLook, remembered, unkept });
   const wrapped = new Map<unknown, unknown>();
   const wrap = (name: string, original: (...args: unknown[]) => unknown) => {
     if (HARMLESS.has(name)) return original;
@@ -311,23 +284,12 @@ export function outsideRecording<T>(start: () => T): T {
   return current.run(undefined as unknown as Recording, start);
 }
 
-/** What a memo keeps: an answer, and what the work that found it asked. */
-export type Remembered<V> = { value: V; seen?: ReadonlySet<Observation>; unkept?: string };
-
 /**
- * `memo`'s answer for `key`, found by `find` when it has none: a hit adds what
- * the finding asked to the work running now, as if it had asked again. An
- * answer found where nothing recorded it is found again, recorded, by the
+ * ./look_notes.ts's `remembered`: a hit adds what the finding asked to the work running now, as if
+ * it had asked again. An answer found where nothing recorded it is found again, recorded, by the
  * first work that needs it.
- *
- * @example
- * ```ts
- * import { remembered, type Remembered } from "./observed.ts";
- * const memo = new Map<string, Remembered<boolean>>();
- * remembered(memo, "/", () => Deno.statSync("/").isDirectory); // true
- * ```
  */
-export function remembered<K, V>(memo: Map<K, Remembered<V>>, key: K, find: () => V): V {
+function remembered<K, V>(memo: Map<K, Remembered<V>>, key: K, find: () => V): V {
   const recording = now();
   let kept = memo.get(key);
   if (kept === undefined || (recording !== undefined && kept.seen === undefined)) {

@@ -25,15 +25,7 @@ import { DEFAULT_WAIT_MS, WRITE_GRACE_MS } from "./lock.ts";
 import { collidingReason, explainError, namesReadingAs } from "./names.ts";
 import { type FileHasher, type HashFilesFn, startFileHasher } from "./hash_pool.ts";
 import { hashCacheFor } from "./hash_cache.ts";
-import {
-  aheadOfNow,
-  noteLook,
-  outsideRecording,
-  recording,
-  type Remembered,
-  remembered,
-} from "./observed.ts";
-import { verdictCacheFor } from "./verdict_cache.ts";
+import { aheadOfNow, noteLook, type Remembered, remembered } from "./look_notes.ts";
 import { dotGitOf } from "./dot_git.ts";
 import { VERSION } from "./cli/version.ts";
 import { optionalEnv } from "./optional_access.ts";
@@ -1701,23 +1693,25 @@ export async function checkStaleness(
   // the search is judged as it is when its deliverable is checked, as `git status` does.
   const lookups = memoLookups();
   const roots = rootFinder(lookups);
+  // Made before the first check looks: a look changed after its stamp is not kept. A caller's
+  // own rule for a baseline is code no look can see: none kept then; none outside git either.
+  // The recording layer sets up Node's compatibility (AsyncLocalStorage): loaded here only.
+  const layer = options.isBaseline === undefined ? await import("./observed.ts") : undefined;
+  const verdicts = layer && (await import("./verdict_cache.ts")).verdictCacheFor(all[0] ?? ".");
   // Started for the first file to read: with the hash cache filled, maybe none (no worker).
   let pool: FileHasher | undefined;
+  const startPool = (paths: string[]) =>
+    (pool ??= startFileHasher({
+      workers: options.workers ?? (all.length >= WORKERS_FROM ? undefined : 0),
+      states: true,
+    })).hash(paths);
   const hasher = {
     // Its batches mix the checks' files, read where no recording sees them: each check notes its
     // own (`hash` below).
     hash: (paths: string[]) =>
-      outsideRecording(() =>
-        (pool ??= startFileHasher({
-          workers: options.workers ?? (all.length >= WORKERS_FROM ? undefined : 0),
-          states: true,
-        })).hash(paths)
-      ),
+      layer === undefined ? startPool(paths) : layer.outsideRecording(() => startPool(paths)),
     stateOf: (path: string) => pool?.stateOf(path),
   };
-  // Made before the first check looks: a look changed after its stamp is not kept. A caller's
-  // own rule for a baseline is code no look can see: none kept then; none outside git either.
-  const verdicts = options.isBaseline === undefined ? verdictCacheFor(all[0] ?? ".") : undefined;
   const verdictKey = verdictKeys(options);
   // A run none of whose checks could be kept records none (a fresh clone, a read-only .git).
   const recorded = verdicts !== undefined &&
@@ -1770,7 +1764,7 @@ export async function checkStaleness(
         } else if (!recorded) result = await judge(agentsThatRan);
         else {
           const ran = new Set<string>();
-          const judged = await recording(() => judge(ran), saw);
+          const judged = await layer!.recording(() => judge(ran), saw);
           result = judged.result;
           for (const agent of ran) agentsThatRan.add(agent);
           if (judged.unkept === undefined) {

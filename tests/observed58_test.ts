@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { aheadOfNow, recording, type Remembered, remembered } from "../src/observed.ts";
+import { recording } from "../src/observed.ts";
+import { aheadOfNow, type Remembered, remembered } from "../src/look_notes.ts";
 import { join } from "node:path";
 import { verdictCacheFor } from "../src/verdict_cache.ts";
 import { assert, assertEquals } from "./assert.ts";
