@@ -16,10 +16,10 @@ import type { Lookups } from "./lookups.ts";
 export type DotGit = "folder" | "file" | "symlink";
 
 /** The look-ups the judging asks: a name's kind, links followed or not, and a small file's text. */
-type Looks = Pick<Lookups, "lstatKind" | "statKind" | "hostFile">;
+type Looks = Pick<Lookups, "lstatKind" | "statKind" | "hostFile" | "realPath">;
 
-/** A full object id: SHA-1 (40 hex digits) or SHA-256 (64). */
-const OBJECT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+/** What git's `get_oid_hex_any` reads as a detached HEAD: an object id's first 40 hex digits. */
+const OBJECT_ID = /^[0-9a-f]{40}/i;
 
 /**
  * What `dir`'s `.git` is when it ends git's search there, `undefined` when
@@ -52,15 +52,19 @@ function holdsRepository(gitDir: string, lookups: Looks): boolean {
     const found = lookups.hostFile(path);
     return typeof found === "string" ? found : undefined;
   };
-  const common = text(join(gitDir, "commondir"))?.trim();
-  const commonDir = common ? resolve(gitDir, common) : gitDir;
+  const common = text(join(gitDir, "commondir"))?.replace(/[\r\n]+$/, "");
+  // Taken from the real folder, as git takes it: a linked `.git` naming a linked work tree's folder
+  // in another repository's `worktrees/` has its `../..` there, not beside the link.
+  const real = common ? lookups.realPath(gitDir) : gitDir;
+  if (typeof real !== "string") return false;
+  const commonDir = common ? resolve(real, common) : gitDir;
   if (lookups.statKind(join(commonDir, "objects")) !== "folder") return false;
   if (lookups.statKind(join(commonDir, "refs")) !== "folder") return false;
   const head = join(gitDir, "HEAD");
+  // A HEAD that is a symbolic link is judged by where it points alone (git's old way: its branch).
+  if (lookups.lstatKind(head) === "symlink") return linkTarget(head);
   const said = text(head);
-  // A HEAD that is a symbolic link to its branch (git's old way), the branch not yet made.
-  if (said === undefined) return lookups.lstatKind(head) === "symlink" && linkTarget(head);
-  return /^ref:\s*refs\//.test(said) || OBJECT_ID.test(said.trim());
+  return said !== undefined && (/^ref:\s*refs\//.test(said) || OBJECT_ID.test(said));
 }
 
 function linkTarget(path: string): boolean {
@@ -90,6 +94,13 @@ const directLooks: Looks = {
       return kind === "symlink" ? undefined : kind;
     } catch {
       return undefined;
+    }
+  },
+  realPath(path) {
+    try {
+      return Deno.realPathSync(path);
+    } catch (error) {
+      return error as Error;
     }
   },
   hostFile(path) {

@@ -313,6 +313,28 @@ Deno.test("outside: the work tree's top is the folder git itself finds, for each
       await Deno.mkdir(join(base, "empty"), { recursive: true });
       await Deno.symlink(join(base, "empty"), dotGit);
     },
+    // Its `commondir` (`../..`) is taken from where the link leads, as git takes it.
+    "a link to a linked work tree's git folder": async (dotGit) => {
+      const linked = join(other, ".git", "worktrees", "linked");
+      await writeTree(linked, { "HEAD": "ref: refs/heads/linked\n", "commondir": "../..\n" });
+      await Deno.symlink(linked, dotGit);
+    },
+    // A HEAD that is a link is judged by its target's name alone: this one is no branch's.
+    "a HEAD linked to a file that names a branch": async (dotGit) => {
+      await git(dirname(dotGit), "init", "-q");
+      await Deno.writeTextFile(join(dotGit, "saved-HEAD"), "ref: refs/heads/main\n");
+      await Deno.remove(join(dotGit, "HEAD"));
+      await Deno.symlink("saved-HEAD", join(dotGit, "HEAD"));
+    },
+    // A detached HEAD is read as git reads an object id: hex digits of either case, from the start.
+    "a detached HEAD in capitals": async (dotGit) => {
+      await git(dirname(dotGit), "init", "-q");
+      await Deno.writeTextFile(join(dotGit, "HEAD"), "ABCDEF0123".repeat(4) + "\n");
+    },
+    "a detached HEAD after a space": async (dotGit) => {
+      await git(dirname(dotGit), "init", "-q");
+      await Deno.writeTextFile(join(dotGit, "HEAD"), " " + "abcdef0123".repeat(4) + "\n");
+    },
   };
   for (const [shape, make] of Object.entries(shapes)) {
     const folder = join(base, shape.replaceAll(" ", "-"));
