@@ -36,26 +36,30 @@ export function identity(info: Deno.FileInfo): string {
 /** A kept file's lines, unparsed, by key; and the {@linkcode identity} of that file. */
 export type Lines = { lines: Map<string, string>; read?: string };
 
-/** /proc's status and mount table of this process, by line; undefined where unread. */
-let procSelf: string[] | undefined;
+/** /proc's status of this process, by line, once read: a process's user, groups and capabilities stay. */
+let status: string[] | undefined;
 
 /**
- * The lines of /proc's status and mount table of this process, read once: by `cat`, as Deno
- * refuses /proc to a process without `--allow-all` (cat's own are this process's user, groups,
+ * The lines of /proc's status of this process, with its mount table when `mounts` (read at each
+ * ask: a library's later run may find a file system mounted since): by `cat`, as Deno refuses
+ * /proc to a process without `--allow-all` (cat's own are this process's user, groups,
  * capabilities and mounts). `null` on a system with no /proc; undefined where `cat` cannot tell.
  */
-function procLines(): string[] | null | undefined {
+function procLines(mounts: boolean): string[] | null | undefined {
   if (Deno.build.os !== "linux") return null;
-  if (procSelf !== undefined) return procSelf;
+  if (!mounts && status !== undefined) return status;
   try {
     const out = new Deno.Command("cat", {
-      args: ["/proc/self/status", "/proc/self/mountinfo"],
+      args: ["/proc/self/status", ...(mounts ? ["/proc/self/mountinfo"] : [])],
       stdout: "piped",
       stderr: "null",
     }).outputSync();
-    if (out.success) procSelf = new TextDecoder().decode(out.stdout).split("\n");
+    if (!out.success) return undefined;
+    const lines = new TextDecoder().decode(out.stdout).split("\n");
+    status ??= lines.filter((line) => /^\w+:\t/.test(line));
+    return lines;
   } catch { /* not allowed to run it, or none */ }
-  return procSelf;
+  return undefined;
 }
 
 /**
@@ -65,7 +69,7 @@ function procLines(): string[] | null | undefined {
  * is no /proc; undefined where it cannot be told.
  */
 function reader(): string | undefined {
-  const lines = procLines();
+  const lines = procLines(false);
   if (lines === null) {
     const uid = optionalUid();
     return uid === undefined ? undefined : `Uid: ${uid}`;
@@ -188,10 +192,10 @@ const MEMORY_FILE_SYSTEMS = new Set(["tmpfs", "ramfs", "hugetlbfs"]);
  * by /proc's mount table (Linux's tmpfs); where it cannot be read, assumed so.
  */
 function missesMappedWrites(dev: number): boolean {
-  const lines = procLines();
+  const lines = procLines(true);
   if (lines === null) return false;
   if (lines === undefined) return true;
-  // st_dev as glibc packs it: the major number in bits 8-19 and 32-43, the minor in 0-7 and 20-31.
+  // st_dev as Linux packs it: the major number in bits 8-19 (and from 44), the minor in 0-7 and 20-43.
   const packed = BigInt(dev);
   const major = ((packed >> 8n) & 0xfffn) | ((packed >> 32n) & ~0xfffn);
   const minor = (packed & 0xffn) | ((packed >> 12n) & ~0xffn);

@@ -7,11 +7,12 @@
  * @module
  */
 import { join } from "node:path";
-import { assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "./assert.ts";
 import { runCli } from "./cli.ts";
 import { git, tempDir, writeTree } from "./fixtures.ts";
 import { sh, unmount } from "./support/read_only.ts";
 import { RACY_MS } from "../src/racy.ts";
+import { fileSystemNow } from "../src/git_folder_file.ts";
 
 /** A python3 that maps `file` and writes `text` at its start whenever asked, keeping the map. */
 function mappedWriter(file: string) {
@@ -90,6 +91,18 @@ Deno.test("memoryfs58: on tmpfs, a file written again through a map it was kept 
     assertEquals(after.report.filesCached, 0); // nothing kept on tmpfs
   } finally {
     await mapped?.close();
+    await unmount(root);
+  }
+});
+
+Deno.test("memoryfs58: a tmpfs mounted after a process's first probe is told at its own (the mount table is read at each probe, not once a process: the library's second run)", async () => {
+  const disk = await tempDir();
+  assert(fileSystemNow(join(disk, "probe")) !== undefined, "a disk's probe: a stamp");
+  const root = await tempDir();
+  await sh("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", root);
+  try {
+    assertEquals(fileSystemNow(join(root, "probe")), undefined);
+  } finally {
     await unmount(root);
   }
 });
