@@ -311,7 +311,8 @@ function withCommonDir(gitDir: string, list: NameLookup): { gitDir: string; comm
   const common = list(gitDir).has("commondir")
     ? readText(join(gitDir, "commondir"))?.trim()
     : undefined;
-  return { gitDir, commonDir: common ? resolve(gitDir, common) : gitDir };
+  // From the real folder, as git takes it (./dot_git.ts): a `.git` linked to a linked work tree's.
+  return { gitDir, commonDir: common ? resolve(realFolder(gitDir), common) : gitDir };
 }
 
 /**

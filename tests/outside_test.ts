@@ -9,6 +9,7 @@ import { assert, assertEquals, assertIncludes, assertMatch } from "./assert.ts";
 import { isInsideProject, projectBounds } from "../src/project_bounds.ts";
 import { readRecords } from "../src/reader.ts";
 import { findGitRoot, RECORD_FILE } from "../src/deliverable.ts";
+import { gitDirsOf } from "../src/git.ts";
 import type { RunRecord } from "../src/schema.ts";
 import { withRun } from "../src/run.ts";
 import { runCli, runCliProcess } from "./cli.ts";
@@ -343,6 +344,10 @@ Deno.test("outside: the work tree's top is the folder git itself finds, for each
     await make(join(folder, ".git"));
     const top = await git(below, "rev-parse", "--show-toplevel");
     assertEquals(findGitRoot(below), await Deno.realPath(top), shape);
+    // And the common folder git names, where runrec keeps its locks and journals.
+    const common = await git(below, "rev-parse", "--path-format=absolute", "--git-common-dir");
+    const commonDir = gitDirsOf(findGitRoot(below)!)?.commonDir;
+    assertEquals(commonDir && await Deno.realPath(commonDir), await Deno.realPath(common), shape);
   }
 });
 
