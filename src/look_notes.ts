@@ -26,7 +26,7 @@ export interface LookNotes {
 let layer: LookNotes | undefined;
 
 /**
- * Installs the recording layer's side (./observed.ts does, once a process).
+ * Installs the recording layer's side, or takes it off (`undefined`): ./observed.ts does.
  *
  * @example
  * ```ts
@@ -34,7 +34,7 @@ let layer: LookNotes | undefined;
  * useLookNotes({ noteLook() {}, remembered: (memo, key, find) => find(), unkept() {} });
  * ```
  */
-export function useLookNotes(notes: LookNotes): void {
+export function useLookNotes(notes: LookNotes | undefined): void {
   layer = notes;
 }
 

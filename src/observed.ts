@@ -151,7 +151,50 @@ export function sameAsSeen(look: Observation, answer: string, then: string | und
 
 let installed = false;
 
-/** Puts the recording wrappers on `Deno` and `Date`, once a process; outside a recording they pass. */
+/** How to put back each property the wrappers replaced, latest first. */
+const undo: (() => void)[] = [];
+
+/** Replaces `target`'s own `key` (or shadows an inherited one) with `change`, noting how to undo it. */
+function replace(target: object, key: string, change: PropertyDescriptor): void {
+  const before = Object.getOwnPropertyDescriptor(target, key);
+  const fresh = { configurable: true, writable: true, enumerable: false };
+  Object.defineProperty(target, key, { ...(before ?? fresh), ...change });
+  undo.unshift(() => {
+    if (before === undefined) Reflect.deleteProperty(target, key);
+    else Object.defineProperty(target, key, before);
+  });
+}
+
+/** Runs of this process that use the layer now: the last to end takes the wrappers off. */
+let holders = 0;
+
+/**
+ * Holds the layer for a run that records (`stale`): the wrappers, put on by its first
+ * {@linkcode recording}, come off when the last run holding them calls the release, so a library
+ * caller's process gets its own `Deno` and `Date` back.
+ *
+ * @example
+ * ```ts
+ * import { holdLayer } from "./observed.ts";
+ * const release = holdLayer();
+ * release();
+ * ```
+ */
+export function holdLayer(): () => void {
+  holders++;
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    if (--holders === 0 && installed) {
+      for (const put of undo.splice(0)) put();
+      useLookNotes(undefined);
+      installed = false;
+    }
+  };
+}
+
+/** Puts the recording wrappers on `Deno` and `Date`; outside a recording they pass. */
 function install(): void {
   if (installed) return;
   installed = true;
@@ -185,12 +228,11 @@ function install(): void {
   };
   for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(Deno))) {
     if (typeof descriptor.value === "function" && descriptor.writable) {
-      (Deno as unknown as Record<string, unknown>)[name] = wrap(name, descriptor.value);
+      replace(Deno, name, { value: wrap(name, descriptor.value) });
     } else if (descriptor.get !== undefined && descriptor.configurable) {
       // `Deno.Command`, `Deno.kill` and others are got lazily: wrapped as they are got.
       const get = descriptor.get;
-      Object.defineProperty(Deno, name, {
-        ...descriptor,
+      replace(Deno, name, {
         get() {
           const value = get.call(Deno);
           if (typeof value !== "function") return value;
@@ -203,36 +245,44 @@ function install(): void {
   const env = Deno.env as unknown as Record<string, unknown>;
   for (const name of ["get", "has", "toObject", "set", "delete"]) {
     const original = env[name] as (...args: unknown[]) => unknown;
-    env[name] = function (this: unknown, ...args: unknown[]) {
-      if (current.getStore() !== undefined) {
-        if (name === "get" || name === "has") note("env", String(args[0]));
-        else unkept(`Deno.env.${name}`);
-      }
-      return original.apply(Deno.env, args);
-    };
+    replace(env, name, {
+      value(this: unknown, ...args: unknown[]) {
+        if (current.getStore() !== undefined) {
+          if (name === "get" || name === "has") note("env", String(args[0]));
+          else unkept(`Deno.env.${name}`);
+        }
+        return original.apply(Deno.env, args);
+      },
+    });
   }
   const permissions = Deno.permissions as unknown as Record<string, unknown>;
   for (const name of ["querySync", "query", "request", "requestSync", "revoke", "revokeSync"]) {
     const original = permissions[name] as (...args: unknown[]) => unknown;
-    permissions[name] = function (...args: unknown[]) {
-      if (current.getStore() !== undefined) {
-        const asked = { ...(args[0] as Record<string, unknown>) };
-        if (asked.path !== undefined) asked.path = absolute(asked.path);
-        if (name.startsWith("query")) note("permission", JSON.stringify(asked));
-        else unkept(`Deno.permissions.${name}`);
-      }
-      return original.apply(Deno.permissions, args);
-    };
+    replace(permissions, name, {
+      value(...args: unknown[]) {
+        if (current.getStore() !== undefined) {
+          const asked = { ...(args[0] as Record<string, unknown>) };
+          if (asked.path !== undefined) asked.path = absolute(asked.path);
+          if (name.startsWith("query")) note("permission", JSON.stringify(asked));
+          else unkept(`Deno.permissions.${name}`);
+        }
+        return original.apply(Deno.permissions, args);
+      },
+    });
   }
-  Date.now = () => {
-    unkept("the clock");
-    return clock();
-  };
+  replace(Date, "now", {
+    value: () => {
+      unkept("the clock");
+      return clock();
+    },
+  });
   const performanceNow = performance.now.bind(performance);
-  performance.now = () => {
-    unkept("the clock");
-    return performanceNow();
-  };
+  replace(performance, "now", {
+    value: () => {
+      unkept("the clock");
+      return performanceNow();
+    },
+  });
   const date = new Proxy(Date, {
     apply(target, self, args) {
       unkept("the clock");
@@ -244,8 +294,8 @@ function install(): void {
     },
   });
   // A date's `constructor` is still `Date`, as code comparing the two expects.
-  Object.defineProperty(Date.prototype, "constructor", { value: date });
-  globalThis.Date = date;
+  replace(Date.prototype, "constructor", { value: date });
+  replace(globalThis, "Date", { value: date });
 }
 
 /**

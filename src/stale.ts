@@ -1730,6 +1730,8 @@ export async function checkStaleness(
   const agentsThatRan = new Set<string>();
   let filesHashed: number;
   let filesCached: number;
+  // The layer's wrappers come off when the checks end: a library caller's process is its own again.
+  const release = layer?.holdLayer();
   try {
     let done = 0;
     options.onProgress?.(0, all.length);
@@ -1792,6 +1794,7 @@ export async function checkStaleness(
     filesCached = cache.hits;
   } finally {
     pool?.close();
+    release?.();
   }
   cache.save();
   verdicts?.save();
