@@ -380,6 +380,16 @@ export const staleBench: Benchmark = {
         pass ? "PASS" : "FAIL"
       }; no cache ${coldRatio.toFixed(2)}`,
     );
+    // A time against sha256sum's best, for information.
+    const againstSha256sum = (what: string, ms: number): Row => ({
+      bench: "10 stale",
+      what: `${what} (time)`,
+      measured: formatMs(ms),
+      reference: `sha256sum via xargs: ${formatMs(best(sumMs))}`,
+      ratio: (ms / best(sumMs)).toFixed(2),
+      target: "— (informational)",
+      verdict: "INFO",
+    });
     return [
       {
         bench: "10 stale",
@@ -392,43 +402,22 @@ export const staleBench: Benchmark = {
         target: "≤ 1.30",
         verdict: pass ? "PASS" : "FAIL",
       },
-      {
-        bench: "10 stale",
-        what: "runrec stale, no cache: every file read, every deliverable judged (time)",
-        measured: formatMs(best(coldMs)),
-        reference: `sha256sum via xargs: ${formatMs(best(sumMs))}`,
-        ratio: coldRatio.toFixed(2),
-        target: "— (informational)",
-        verdict: "INFO",
-      },
-      {
-        bench: "10 stale",
-        what: "20 deliverables edited since the caches were filled: one run (time)",
-        measured: formatMs(afterEdits.ms),
-        reference: `sha256sum via xargs: ${formatMs(best(sumMs))}`,
-        ratio: (afterEdits.ms / best(sumMs)).toFixed(2),
-        target: "— (informational)",
-        verdict: "INFO",
-      },
-      {
-        bench: "10 stale",
-        what: "its floor: stale's listings, reads and hashes, no judging (time)",
-        measured: formatMs(best(floorMs)),
-        reference: `sha256sum via xargs: ${formatMs(best(sumMs))}`,
-        ratio: (best(floorMs) / best(sumMs)).toFixed(2),
-        target: "— (informational)",
-        verdict: "INFO",
-      },
-      {
-        bench: "10 stale",
-        what:
-          "a kept verdict's floor: the search, both caches parsed, a stat per dependency (time)",
-        measured: formatMs(best(hitFloorMs)),
-        reference: `sha256sum via xargs: ${formatMs(best(sumMs))}`,
-        ratio: (best(hitFloorMs) / best(sumMs)).toFixed(2),
-        target: "— (informational)",
-        verdict: "INFO",
-      },
+      againstSha256sum(
+        "runrec stale, no cache: every file read, every deliverable judged",
+        best(coldMs),
+      ),
+      againstSha256sum(
+        "20 deliverables edited since the caches were filled: one run",
+        afterEdits.ms,
+      ),
+      againstSha256sum(
+        "its floor: stale's listings, reads and hashes, no judging",
+        best(floorMs),
+      ),
+      againstSha256sum(
+        "a kept verdict's floor: the search, both caches parsed, a stat per dependency",
+        best(hitFloorMs),
+      ),
       {
         bench: "10 stale",
         what: "runrec stale, caches filled, CPU time (user + system, all threads)",
