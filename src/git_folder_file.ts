@@ -2,7 +2,7 @@
  * The rules a file runrec keeps for itself in the common git folder follows
  * (`runrec-hashes`, ./hash_cache.ts; `runrec-verdicts`, ./verdict_cache.ts):
  * one header line naming its format and when it was written, then one line
- * per key (a JSON string, a tab, the rest); replaced whole through a
+ * per folder (its path as a JSON string, a tab, the rest); replaced whole through a
  * temporary file and a rename; ignored (and replaced) when it cannot be read,
  * is not of that format, is too large, or was written "later" than now (a
  * clock set back); none outside a git repository or where runrec may not
@@ -137,7 +137,10 @@ export function temporaryBeside(path: string): string {
 
 /**
  * Replaces the kept file at `path` by `lines` under a header of `format`, through `temporary` and
- * a rename, and removes old debris; where it cannot be written, leaves it as it was.
+ * a rename, and removes old debris; where it cannot be written, leaves it as it was. Each key is
+ * a folder's path (JSON): the line of a folder no longer there is left out, and so are the last
+ * lines given when all would pass the size a reader takes (a large tree keeps what fits, rather
+ * than a file no run reads).
  */
 export function writeLines(
   path: string,
@@ -148,15 +151,51 @@ export function writeLines(
 ): void {
   try {
     const header = JSON.stringify({ format, written: now, reader: reader() });
-    const text = [header, ...[...lines].map(([key, rest]) => `${key}\t${rest}`)].join("\n");
+    const kept = [header];
+    for (const [key, rest] of lines) if (!isGone(folderOf(key))) kept.push(`${key}\t${rest}`);
+    let bytes = encoder.encode(kept.join("\n") + "\n");
+    if (bytes.length > MAX_BYTES) bytes = encoder.encode(firstThatFit(kept).join("\n") + "\n");
     // Only its writer may read it: another user may not read the files it tells of.
-    Deno.writeTextFileSync(temporary, text + "\n", { mode: 0o600 });
+    Deno.writeFileSync(temporary, bytes, { mode: 0o600 });
     Deno.renameSync(temporary, path);
     removeDebris(path, now);
   } catch {
     try {
       Deno.removeSync(temporary);
     } catch { /* never made */ }
+  }
+}
+
+const encoder = new TextEncoder();
+
+/** The first of `lines` that fit in {@linkcode MAX_BYTES} with a newline each. */
+function firstThatFit(lines: string[]): string[] {
+  let bytes = 0;
+  const fit = lines.findIndex((line) => (bytes += encoder.encode(line).length + 1) > MAX_BYTES);
+  return fit === -1 ? lines : lines.slice(0, fit);
+}
+
+/** The folder a line's key names; undefined for a key of a damaged line. */
+function folderOf(key: string): string | undefined {
+  try {
+    const folder = JSON.parse(key);
+    return typeof folder === "string" ? folder : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether `path` (a damaged line's undefined) names no folder now. A folder this process may not
+ * read is not asked about (a library caller's prompt): its line stays.
+ */
+function isGone(path: string | undefined): boolean {
+  if (path === undefined) return true;
+  if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") return false;
+  try {
+    return !Deno.statSync(path).isDirectory;
+  } catch {
+    return true;
   }
 }
 

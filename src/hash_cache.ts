@@ -244,6 +244,7 @@ export function hashCacheFor(
       same = first.read === identity(Deno.statSync(path));
     } catch { /* gone: none to keep */ }
     const current = same ? lines : readLines(path, FORMAT, now).lines;
+    const learntLines: [string, string][] = [];
     for (const key of learnt) {
       const mine = used.get(key)!;
       const folder = JSON.parse(key) as string;
@@ -256,10 +257,11 @@ export function hashCacheFor(
         } catch { /* no longer there: dropped */ }
       }
       for (const [name, entry] of mine) if (entry !== undefined) entries.set(name, entry);
-      if (entries.size === 0) current.delete(key);
-      else current.set(key, JSON.stringify(Object.fromEntries(entries)));
+      current.delete(key);
+      if (entries.size > 0) learntLines.push([key, JSON.stringify(Object.fromEntries(entries))]);
     }
-    writeLines(path, temporary, FORMAT, current, now);
+    // This run's lines first: where not all fit in the file, they are the ones kept.
+    writeLines(path, temporary, FORMAT, [...learntLines, ...current], now);
   };
 
   return {

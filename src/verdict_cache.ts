@@ -238,11 +238,10 @@ export function verdictCacheFor(dir: string): VerdictCache | undefined {
       } catch { /* gone: none to keep */ }
       // Another run may have written meanwhile: its other lines stay as it wrote them.
       const current = same ? first.lines : readLines(path, FORMAT, now).lines;
-      for (const [lineKey, line] of changes) {
-        if (line === undefined) current.delete(lineKey);
-        else current.set(lineKey, line);
-      }
-      writeLines(path, temporary, FORMAT, current, now);
+      for (const [lineKey] of changes) current.delete(lineKey);
+      // This run's lines first: where not all fit in the file, they are the ones kept.
+      const mine = changes.filter((change): change is [string, string] => change[1] !== undefined);
+      writeLines(path, temporary, FORMAT, [...mine, ...current], now);
     },
   };
 }
