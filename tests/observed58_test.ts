@@ -127,6 +127,7 @@ Deno.test("observed: a folder replaced while the run looks (renamed away, anothe
     await git(repository, "init", "-q");
     const sub = join(repository, "sub");
     Deno.mkdirSync(sub);
+    Deno.mkdirSync(join(repository, "DEL")); // a kept file keeps no line of a folder not there
     const cache = verdictCacheFor(repository)!;
     const saw = new Map<string, string>();
     const looked = await recording(() => Promise.resolve(Deno.lstatSync(sub).isDirectory), saw);
