@@ -1,0 +1,43 @@
+/**
+ * Stop 59's new user: README and the CLI on a fresh copy of a project, with the mistakes a first
+ * hour makes. Each test is one message that misled, and failed before its fix.
+ */
+import { join } from "node:path";
+import { RECORD_FILE } from "../src/deliverable.ts";
+import { makeProject } from "./fixtures.ts";
+import { emitArgs, runCliProcess } from "./cli.ts";
+import { assert, assertEquals, assertIncludes } from "./assert.ts";
+
+Deno.test("a folder named DEL-05-01 Débit Mètre (a space, not _) is refused with what its name lacks and the remedy, which then works (newuser-59 F1)", async () => {
+  const { root } = await makeProject();
+  const named = join(root, "PKG-01_Pkg", "1_Working", "DEL-05-01 Débit Mètre");
+  await Deno.mkdir(named);
+  const refused = await runCliProcess(emitArgs(named));
+  assertEquals(refused.code, 2, refused.stderr);
+  assertEquals(refused.stderr.trimEnd().split("\n").length, 1, refused.stderr);
+  // It does start with DEL-05-01: not "does not start with DEL-XX-YY".
+  assertIncludes(refused.stderr, 'the folder name has DEL-05-01 followed by " ", not by _');
+  assertIncludes(
+    refused.stderr,
+    ": write the line **DeliverableID:** DEL-05-01 in its _CONTEXT.md, or rename it " +
+      "DEL-05-01_Débit Mètre\n",
+  );
+  assertEquals([...Deno.readDirSync(named)], [], "nothing made by the refused emit");
+
+  // A folder of no deliverable at all: the pattern and where an ID goes.
+  const other = join(root, "PKG-01_Pkg", "0_References");
+  const plain = await runCliProcess(emitArgs(other));
+  assertEquals(plain.code, 2, plain.stderr);
+  assertIncludes(
+    plain.stderr,
+    "the folder name does not start with DEL-XX-YY): name a deliverable folder, or write the " +
+      "line **DeliverableID:** DEL-XX-YY in this one's _CONTEXT.md\n",
+  );
+
+  // The remedy, as said: the ID in _CONTEXT.md, the folder kept.
+  await Deno.writeTextFile(join(named, "_CONTEXT.md"), "**DeliverableID:** DEL-05-01\n");
+  const recorded = await runCliProcess(emitArgs(named));
+  assertEquals(recorded.code, 0, recorded.stderr);
+  assert(/^RUN-DEL-05-01-\d{8}-\d{4}-001\n$/.test(recorded.stdout), recorded.stdout);
+  assert(Deno.statSync(join(named, RECORD_FILE)).isFile);
+});
