@@ -16,6 +16,7 @@ import {
 import { InputError } from "./errors.ts";
 import { isInsideProject, projectBounds } from "./project_bounds.ts";
 import { isThere } from "./lookups.ts";
+import { optionalEnv } from "./optional_access.ts";
 import { basename, dirname, isAbsolute, isAtOrBeneath, join, relative, resolve } from "./path.ts";
 import { shellWord } from "./shell_word.ts";
 import { deliverableFolders, SILENT_SEARCH } from "./targets.ts";
@@ -35,6 +36,14 @@ import { deliverableFolders, SILENT_SEARCH } from "./targets.ts";
  * ```
  */
 export async function refuseMisspeltFolder(delDir: string, more = ""): Promise<void> {
+  const home = homeWrittenOut(delDir);
+  if (home !== undefined) {
+    throw new InputError(
+      `${delDir}: not found: a leading ~ is the shell's (quoted, or with no shell, it is ` +
+        `not expanded): write ${home}${more}`,
+      { path: delDir },
+    );
+  }
   const beside = (await meantFolders(delDir)).map((name) => join(dirname(delDir), name));
   // A slip higher up the path (`1_Workng/DEL-01-02_X`, or the folder named from the root).
   const meant = beside.length > 0 ? beside : foldersOfId(delDir);
@@ -44,6 +53,16 @@ export async function refuseMisspeltFolder(delDir: string, more = ""): Promise<v
     `${visibleEnds(delDir)}: no such folder: did you mean ${shown.join(" or ")}?${more}`,
     { path: delDir },
   );
+}
+
+/**
+ * `~/X` with the home folder written out, when `path` starts with a `~` that names nothing here:
+ * an agent's framework passes its arguments with no shell to expand it.
+ */
+function homeWrittenOut(path: string): string | undefined {
+  if (!/^~(\/|$)/.test(path) || isThere(resolve(path))) return undefined;
+  const home = optionalEnv("HOME") ?? optionalEnv("USERPROFILE");
+  return home === undefined ? undefined : join(home, path.slice(2));
 }
 
 /**

@@ -2,9 +2,9 @@
  * Stop 59's new user: README and the CLI on a fresh copy of a project, with the mistakes a first
  * hour makes. Each test is one message that misled, and failed before its fix.
  */
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { RECORD_FILE } from "../src/deliverable.ts";
-import { makeProject } from "./fixtures.ts";
+import { makeProject, tempDir } from "./fixtures.ts";
 import { emitArgs, runCliProcess } from "./cli.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 
@@ -40,4 +40,26 @@ Deno.test("a folder named DEL-05-01 Débit Mètre (a space, not _) is refused wi
   assertEquals(recorded.code, 0, recorded.stderr);
   assert(/^RUN-DEL-05-01-\d{8}-\d{4}-001\n$/.test(recorded.stdout), recorded.stdout);
   assert(Deno.statSync(join(named, RECORD_FILE)).isFile);
+});
+
+Deno.test("a path starting with ~ that no shell expanded (quoted, or an agent's framework with none) says so, with the home folder written out (newuser-59 F3)", async () => {
+  const { root, del } = await makeProject();
+  const fromHome = relative(root, del);
+  const elsewhere = await tempDir({ prefix: "runrec-cwd-" });
+  // Deno's cache stays where it is: it is found from HOME too.
+  const denoDir = Deno.env.get("DENO_DIR") ?? join(Deno.env.get("HOME")!, ".cache", "deno");
+  const env = { HOME: root, DENO_DIR: denoDir };
+  for (const args of [emitArgs(`~/${fromHome}`), ["log", "~/PKG-01_Pkg"]]) {
+    const refused = await runCliProcess(args, undefined, env, elsewhere);
+    assertEquals(refused.code, 2, refused.stderr);
+    assertEquals(
+      refused.stderr.replace(/^runrec \w+: /, ""),
+      `${args[1]}: not found: a leading ~ is the shell's (quoted, or with no shell, it is not ` +
+        `expanded): write ${join(root, args[1].slice(2))}\n`,
+    );
+  }
+  assertEquals([...Deno.readDirSync(elsewhere)], [], "nothing made where it ran");
+  // As written out, it is recorded.
+  const recorded = await runCliProcess(emitArgs(join(root, fromHome)), undefined, env, elsewhere);
+  assertEquals(recorded.code, 0, recorded.stderr);
 });
