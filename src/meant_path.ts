@@ -38,11 +38,9 @@ import { deliverableFolders, SILENT_SEARCH } from "./targets.ts";
 export async function refuseMisspeltFolder(delDir: string, more = ""): Promise<void> {
   const home = homeWrittenOut(delDir);
   if (home !== undefined) {
-    throw new InputError(
-      `${delDir}: not found: a leading ~ is the shell's (quoted, or with no shell, it is ` +
-        `not expanded): write ${home}${more}`,
-      { path: delDir },
-    );
+    throw new InputError(`${delDir}: not found: ${TILDE_SAID}: write ${home}${more}`, {
+      path: delDir,
+    });
   }
   const beside = (await meantFolders(delDir)).map((name) => join(dirname(delDir), name));
   // A slip higher up the path (`1_Workng/DEL-01-02_X`, or the folder named from the root).
@@ -54,6 +52,8 @@ export async function refuseMisspeltFolder(delDir: string, more = ""): Promise<v
     { path: delDir },
   );
 }
+
+const TILDE_SAID = "a leading ~ is the shell's to expand (quoted, or with no shell, it is not)";
 
 /**
  * `~/X` with the home folder written out, when `path` starts with a `~` that names nothing here:
@@ -300,6 +300,15 @@ export async function notFoundHint(
   if (/[*?[]/.test(given)) {
     return ` (a pattern no file matched, passed on as it stands: runrec expands none; name ` +
       `each file, or list them: ${option}s-from F)`;
+  }
+  // Words a shell would have expanded, passed on quoted or with no shell.
+  const home = homeWrittenOut(given);
+  if (home !== undefined) return ` (${TILDE_SAID}: write ${home})`;
+  // `${NAME}` is said as a placeholder not filled in, elsewhere.
+  const variable = /\$([A-Za-z_][A-Za-z0-9_]*)/.exec(given)?.[1];
+  if (variable !== undefined) {
+    return ` ($${variable} is the shell's to expand (in ' quotes, or with no shell, it is not): ` +
+      "write its value)";
   }
   const path = resolve(delDir, given);
   const near = await nearNames(basename(path), dirname(path), () => true);

@@ -42,7 +42,7 @@ Deno.test("a folder named DEL-05-01 Débit Mètre (a space, not _) is refused wi
   assert(Deno.statSync(join(named, RECORD_FILE)).isFile);
 });
 
-Deno.test("a path starting with ~ that no shell expanded (quoted, or an agent's framework with none) says so, with the home folder written out (newuser-59 F3)", async () => {
+Deno.test("a path starting with ~ (or an --input holding $HOME) that no shell expanded (quoted, or an agent's framework with none) says so, with the home folder written out (newuser-59 F3)", async () => {
   const { root, del } = await makeProject();
   const fromHome = relative(root, del);
   const elsewhere = await tempDir({ prefix: "runrec-cwd-" });
@@ -54,11 +54,29 @@ Deno.test("a path starting with ~ that no shell expanded (quoted, or an agent's 
     assertEquals(refused.code, 2, refused.stderr);
     assertEquals(
       refused.stderr.replace(/^runrec \w+: /, ""),
-      `${args[1]}: not found: a leading ~ is the shell's (quoted, or with no shell, it is not ` +
-        `expanded): write ${join(root, args[1].slice(2))}\n`,
+      `${args[1]}: not found: a leading ~ is the shell's to expand (quoted, or with no shell, ` +
+        `it is not): write ${join(root, args[1].slice(2))}\n`,
     );
   }
   assertEquals([...Deno.readDirSync(elsewhere)], [], "nothing made where it ran");
+  // An input path so given is noted (a run names what it read), and why it was not found.
+  const hashed = await runCliProcess(
+    ["hash", del, "--input", "~/notes.md", "--input", "$HOME/notes.md"],
+    undefined,
+    env,
+    elsewhere,
+  );
+  assertEquals(hashed.code, 0, hashed.stderr);
+  assertIncludes(
+    hashed.stderr,
+    "--input ~/notes.md: not found (a leading ~ is the shell's to expand (quoted, or with no " +
+      `shell, it is not): write ${join(root, "notes.md")})\n`,
+  );
+  assertIncludes(
+    hashed.stderr,
+    "--input $HOME/notes.md: not found ($HOME is the shell's to expand (in ' quotes, or with no " +
+      "shell, it is not): write its value)\n",
+  );
   // As written out, it is recorded.
   const recorded = await runCliProcess(emitArgs(join(root, fromHome)), undefined, env, elsewhere);
   assertEquals(recorded.code, 0, recorded.stderr);
