@@ -4,7 +4,7 @@
  */
 import { join, relative } from "node:path";
 import { RECORD_FILE } from "../src/deliverable.ts";
-import { makeProject, tempDir } from "./fixtures.ts";
+import { makeProject, ROOT, tempDir } from "./fixtures.ts";
 import { emitArgs, runCliProcess } from "./cli.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 
@@ -80,4 +80,17 @@ Deno.test("a path starting with ~ (or an --input holding $HOME) that no shell ex
   // As written out, it is recorded.
   const recorded = await runCliProcess(emitArgs(join(root, fromHome)), undefined, env, elsewhere);
   assertEquals(recorded.code, 0, recorded.stderr);
+});
+
+Deno.test("deno task demo with a misspelt option names it and the usage, not parseArgs' advice on positionals the demo has none of (newuser-59 F4)", async () => {
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(ROOT, "scripts", "demo.ts"), "--kep"],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assertEquals(code, 2);
+  assertEquals(
+    new TextDecoder().decode(stderr),
+    "demo: Unknown option '--kep'\nUsage: deno task demo [--keep] [--quiet]\n\n",
+  );
 });
