@@ -5,7 +5,7 @@
 import { join, relative } from "node:path";
 import { RECORD_FILE } from "../src/deliverable.ts";
 import { makeProject, ROOT, tempDir } from "./fixtures.ts";
-import { emitArgs, runCliProcess } from "./cli.ts";
+import { emitArgs, runCli, runCliProcess } from "./cli.ts";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 
 Deno.test("a folder named DEL-05-01 Débit Mètre (a space, not _) is refused with what its name lacks and the remedy, which then works (newuser-59 F1)", async () => {
@@ -93,4 +93,28 @@ Deno.test("deno task demo with a misspelt option names it and the usage, not par
     new TextDecoder().decode(stderr),
     "demo: Unknown option '--kep'\nUsage: deno task demo [--keep] [--quiet]\n\n",
   );
+});
+
+Deno.test("agents install on a team's agent file with no PROTOCOL markers says which lines mark its protocol, which then works (newuser-59 F5)", async () => {
+  const dir = await tempDir({ prefix: "runrec-agents-" });
+  const file = join(dir, "AGENT_4_DOCUMENTS.md");
+  const text = "# 4_DOCUMENTS\n\nAGENT_TYPE: 2\n\n## PROTOCOL\n\n1. Write the documents.\n";
+  await Deno.writeTextFile(file, text);
+  const refused = await runCli(["agents", "install", dir]);
+  assertEquals(refused.code, 2, refused.stderr);
+  assertEquals(
+    refused.stdout,
+    `${file}: cannot edit: no [[BEGIN:PROTOCOL]] line: mark the agent's protocol with a line ` +
+      "[[BEGIN:PROTOCOL]] before it and [[END:PROTOCOL]] after it (the block goes last in it)\n",
+  );
+  assertEquals(await Deno.readTextFile(file), text, "no file changed");
+
+  // As said: the two lines around the protocol.
+  await Deno.writeTextFile(
+    file,
+    text.replace("## PROTOCOL\n", "[[BEGIN:PROTOCOL]]\n## PROTOCOL\n") + "[[END:PROTOCOL]]\n",
+  );
+  assertEquals((await runCli(["agents", "install", dir])).code, 0);
+  const check = await runCli(["agents", "check", dir]);
+  assertEquals(check.code, 0, check.stdout + check.stderr);
 });
