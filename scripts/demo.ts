@@ -1017,7 +1017,9 @@ if (import.meta.main) {
     }
     options = { keep: values.keep ?? false, quiet: values.quiet ?? false };
   } catch (error) {
-    console.error(`demo: ${(error as Error).message}\n${USAGE}`);
+    // parseArgs' advice on positionals starting with "-" fits none the demo takes.
+    const said = (error as Error).message.replace(/\. To specify a positional argument.*$/s, "");
+    console.error(`demo: ${said}\n${USAGE}`);
     Deno.exit(2);
   }
   Deno.exit(await runDemo(options));

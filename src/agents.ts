@@ -240,7 +240,13 @@ export function examineForInstall(text: string, path: string): AgentFileReport {
     return { ...report, status, after };
   }
   if (file.protocolBegin === undefined) {
-    return { ...report, status: "problem", reason: `no ${PROTOCOL_BEGIN} line` };
+    // A team's own file marks no section: say what marks it, and where the block goes.
+    return {
+      ...report,
+      status: "problem",
+      reason: `no ${PROTOCOL_BEGIN} line: mark the agent's protocol with a line ` +
+        `${PROTOCOL_BEGIN} before it and ${PROTOCOL_END} after it (the block goes last in it)`,
+    };
   }
   if (file.protocolEnd === undefined) {
     return {

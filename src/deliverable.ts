@@ -29,6 +29,8 @@ export const RECORD_FILE = "RunRecords.csv";
  */
 export const DELIVERABLE_FOLDER: RegExp = /^(DEL-[0-9]{2,}-[0-9]{2,})(?:_|$)/;
 const ID_AT_START = /^(DEL-[0-9]{2,}-[0-9]{2,})(?![0-9A-Za-z-])/;
+// A name starting with an ID the folder pattern does not take (`DEL-01-02 Flow`, `DEL-01-02.x`).
+const ID_PREFIX = /^(DEL-[0-9]{2,}-[0-9]{2,})(?![0-9])/;
 // `**DeliverableID:** X`, `- **Deliverable ID:** X`, also `**Deliverable ID**: X`.
 const ID_FIELD = /^\s*(?:[-*]\s+)?\*\*Deliverable ?ID(?::\*\*|\*\*:)(.*)$/i;
 // `# Context: DEL-99-02`, also with an em dash as real projects write it.
@@ -158,14 +160,36 @@ export function deliverableId(
       ? { id: fromFolder }
       : { id: fromFolder, note: `${context.problem}; recorded ${fromFolder} from the folder name` };
   }
+  const elsewhere = `${enclosingDeliverable(delDir)}${deliverablesBeneath(delDir)}`;
   throw new InputError(
     `${delDir}: not a deliverable folder: no deliverable ID (${
       context.problem ?? `no DeliverableID in ${CONTEXT_FILE}`
-    }, and the folder name does not start with DEL-XX-YY)${enclosingDeliverable(delDir)}${
-      deliverablesBeneath(delDir)
-    }`,
+    }, and ${folderNameSaid(basename(resolve(delDir)))})${elsewhere || makeDeliverable(delDir)}`,
     { path: delDir },
   );
+}
+
+/** Why a folder's name gives no ID: `DEL-01-02 Flow` starts with one, but not as the pattern. */
+function folderNameSaid(name: string): string {
+  const id = ID_PREFIX.exec(name)?.[1];
+  return id === undefined
+    ? "the folder name does not start with DEL-XX-YY"
+    : `the folder name has ${id} followed by ${
+      JSON.stringify(name.slice(id.length, id.length + 1))
+    }, not by _ (DEL-XX-YY_Label)`;
+}
+
+/** How to make `delDir` a deliverable folder: the ID in `_CONTEXT.md`, or the name renamed. */
+function makeDeliverable(delDir: string): string {
+  const name = basename(resolve(delDir));
+  const id = ID_PREFIX.exec(name)?.[1];
+  if (id === undefined) {
+    return `: name a deliverable folder, or write the line **DeliverableID:** DEL-XX-YY in ` +
+      `this one's ${CONTEXT_FILE}`;
+  }
+  const label = name.slice(id.length).replace(/^[\s._-]+/, "");
+  return `: write the line **DeliverableID:** ${id} in its ${CONTEXT_FILE}, or rename it ` +
+    `${label === "" ? id : `${id}_${label}`}`;
 }
 
 /**

@@ -16,6 +16,7 @@ import {
 import { InputError } from "./errors.ts";
 import { isInsideProject, projectBounds } from "./project_bounds.ts";
 import { isThere } from "./lookups.ts";
+import { optionalEnv } from "./optional_access.ts";
 import { basename, dirname, isAbsolute, isAtOrBeneath, join, relative, resolve } from "./path.ts";
 import { shellWord } from "./shell_word.ts";
 import { deliverableFolders, SILENT_SEARCH } from "./targets.ts";
@@ -35,6 +36,12 @@ import { deliverableFolders, SILENT_SEARCH } from "./targets.ts";
  * ```
  */
 export async function refuseMisspeltFolder(delDir: string, more = ""): Promise<void> {
+  const home = homeWrittenOut(delDir);
+  if (home !== undefined) {
+    throw new InputError(`${delDir}: not found: ${TILDE_SAID}: write ${home}${more}`, {
+      path: delDir,
+    });
+  }
   const beside = (await meantFolders(delDir)).map((name) => join(dirname(delDir), name));
   // A slip higher up the path (`1_Workng/DEL-01-02_X`, or the folder named from the root).
   const meant = beside.length > 0 ? beside : foldersOfId(delDir);
@@ -44,6 +51,18 @@ export async function refuseMisspeltFolder(delDir: string, more = ""): Promise<v
     `${visibleEnds(delDir)}: no such folder: did you mean ${shown.join(" or ")}?${more}`,
     { path: delDir },
   );
+}
+
+const TILDE_SAID = "a leading ~ is the shell's to expand (quoted, or with no shell, it is not)";
+
+/**
+ * `~/X` with the home folder written out, when `path` starts with a `~` that names nothing here:
+ * an agent's framework passes its arguments with no shell to expand it.
+ */
+function homeWrittenOut(path: string): string | undefined {
+  if (!/^~(\/|$)/.test(path) || isThere(resolve(path))) return undefined;
+  const home = optionalEnv("HOME") ?? optionalEnv("USERPROFILE");
+  return home === undefined ? undefined : join(home, path.slice(2));
 }
 
 /**
@@ -281,6 +300,15 @@ export async function notFoundHint(
   if (/[*?[]/.test(given)) {
     return ` (a pattern no file matched, passed on as it stands: runrec expands none; name ` +
       `each file, or list them: ${option}s-from F)`;
+  }
+  // Words a shell would have expanded, passed on quoted or with no shell.
+  const home = homeWrittenOut(given);
+  if (home !== undefined) return ` (${TILDE_SAID}: write ${home})`;
+  // `${NAME}` is said as a placeholder not filled in, elsewhere.
+  const variable = /\$([A-Za-z_][A-Za-z0-9_]*)/.exec(given)?.[1];
+  if (variable !== undefined) {
+    return ` ($${variable} is the shell's to expand (in ' quotes, or with no shell, it is not): ` +
+      "write its value)";
   }
   const path = resolve(delDir, given);
   const near = await nearNames(basename(path), dirname(path), () => true);

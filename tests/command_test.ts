@@ -273,7 +273,7 @@ Deno.test("flush: --from FILE with a folder too is refused in one line, exit 2, 
   );
 });
 
-Deno.test("main: a mistyped command or option says which one was meant, exit 2; a name near none says only that it is unknown (trial-r)", async () => {
+Deno.test("main: a mistyped command or option says which one was meant, exit 2; a name near none says only that it is unknown (trial-r; runrec -v, newuser-59 F2)", async () => {
   const cases: [string[], string][] = [
     [["stal", "."], 'runrec: unknown command "stal": did you mean stale? (see runrec --help)\n'],
     [["FINSH", "x"], 'runrec: unknown command "FINSH": did you mean finish? (see runrec --help)\n'],
@@ -287,6 +287,14 @@ Deno.test("main: a mistyped command or option says which one was meant, exit 2; 
       "runrec emit: unknown option --agnet: did you mean --agent? (see runrec emit --help)\n",
     ],
     [["log", ".", "--zzz"], "runrec log: unknown option --zzz (see runrec log --help)\n"],
+    // runrec's own options, misspelt before any command (newuser-59 F2).
+    [["-v"], 'runrec: unknown option "-v": did you mean -V? (see runrec --help)\n'],
+    [
+      ["--verison"],
+      'runrec: unknown option "--verison": did you mean --version? (see runrec --help)\n',
+    ],
+    [["-help"], 'runrec: unknown option "-help": did you mean --help? (see runrec --help)\n'],
+    [["-x"], 'runrec: unknown option "-x" (see runrec --help)\n'],
   ];
   for (const [args, said] of cases) {
     const out = await runCli(args);

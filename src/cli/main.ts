@@ -304,10 +304,24 @@ async function runWithoutCommand(
   // `runrec version`, as git and others take it: the version is an option here.
   const near = /^-*version$/i.test(name)
     ? ["--version"]
+    : name.startsWith("-")
+    ? await nearTopOption(name)
     : await closestOf(name, COMMANDS.map((c) => c.name));
   const meant = near.length === 0 ? "" : `: did you mean ${near.join(" or ")}?`;
-  io.err(`runrec: unknown command ${jsonText(name)}${meant} (see runrec --help)\n`);
+  const what = name.startsWith("-") ? "option" : "command";
+  io.err(`runrec: unknown ${what} ${jsonText(name)}${meant} (see runrec --help)\n`);
   return EXIT.usage;
+}
+
+/** `-v`, `--verison`, `-help`: the option of runrec's own meant, as its short or long form. */
+async function nearTopOption(name: string): Promise<string[]> {
+  const word = name.replace(/^-+/, "");
+  // One letter: only the same in other case (`-v`); any other is one edit from both.
+  if (word.length === 1) {
+    return ["-h", "-V"].filter((o) => o[1].toLowerCase() === word.toLowerCase());
+  }
+  if (/^help$/i.test(word)) return ["--help"];
+  return (await closestOf(word, ["help", "version"])).map((w) => `--${w}`);
 }
 
 /** `": did you mean --status?"` for an option near one the command takes, else `""`. */
