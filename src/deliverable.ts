@@ -164,7 +164,7 @@ export function deliverableId(
   throw new InputError(
     `${delDir}: not a deliverable folder: no deliverable ID (${
       context.problem ?? `no DeliverableID in ${CONTEXT_FILE}`
-    }, and ${folderNameSaid(basename(resolve(delDir)))})${elsewhere || makeDeliverable(delDir)}`,
+    }, and ${folderNameSaid(basename(resolve(delDir)))})${elsewhere || deliverableRemedy(delDir)}`,
     { path: delDir },
   );
 }
@@ -180,7 +180,7 @@ function folderNameSaid(name: string): string {
 }
 
 /** How to make `delDir` a deliverable folder: the ID in `_CONTEXT.md`, or the name renamed. */
-function makeDeliverable(delDir: string): string {
+function deliverableRemedy(delDir: string): string {
   const name = basename(resolve(delDir));
   const id = ID_PREFIX.exec(name)?.[1];
   if (id === undefined) {

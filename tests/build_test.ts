@@ -239,7 +239,9 @@ Deno.test("build: in the bundle, emit's code is a handful of files, without the 
   // 260.4 KB. The SHA-256 a WebAssembly module in base64 (src/sha256_wasm.ts, 12.7 KB) in place of
   // `@noble/hashes` (stop 57: cheaper cold; docs/BENCHMARKS.md), ~269 KB; errors that carry
   // their path and field (library-57) and claims that name their maker's start (pending-57), 271.9 KB.
-  assert(bytes < 275_000, `emit loads ${bytes} bytes of code`);
+  // A `.git` judged as git judges one (stop 58) and a new user's hints for a folder named with a
+  // space after its ID and a `~` no shell expanded (newuser59), 275.4 KB.
+  assert(bytes < 280_000, `emit loads ${bytes} bytes of code`);
   // No command group sets up Node compatibility at start (~20 ms): no static node: import.
   const groups = new Set(
     [...(await Deno.readTextFile(main)).matchAll(/import\("\.\/([^"]+)"\)/g)].map(([, f]) => f),
