@@ -30,7 +30,7 @@ import { clockStamp } from "./time.ts";
 import { agentText } from "./agent_notes.ts";
 import { join } from "./path.ts";
 import { LATE_FINISH, recordKey } from "./late_finish.ts";
-import { deliverableId, RECORD_FILE } from "./deliverable.ts";
+import { deliverableId, RECORD_FILE, requireFolder } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { checkAnnotationOptions } from "./argument_checks.ts";
 import {
@@ -231,6 +231,8 @@ export async function appendAnnotation(
   checkAnnotation(delDir, runId, effect, note, options);
   checkAppendOptions(options); // before the read: a caller's mistake is said at once
   requireRecordable(delDir);
+  // As the CLI's annotate: a folder gone is said so, not "no deliverable ID" of its name.
+  requireFolder(delDir);
   const file = join(delDir, RECORD_FILE);
   const draft: RecordDraft = {
     SchemaVersion: SCHEMA_VERSION,

@@ -298,6 +298,7 @@ async function namedRun(
     throw new InputError(
       `${target}: not a run token (runrec start prints <del-dir>/.runrec/pending/<id>.json) ` +
         (kind === "file" ? "but a file" : "and no such folder"),
+      { path: target },
     );
   }
   if (kind !== "folder" || PENDING_FOLDER_END.test(target)) throwIfMangledToken(target);

@@ -1,0 +1,114 @@
+/**
+ * A Deno script importing mod.ts, misusing it as a script author does (library59): each error says
+ * where it is at fault in `path` and `field` as its message does, in the library's own words.
+ */
+import { join } from "node:path";
+import { assert, assertEquals } from "./assert.ts";
+import { git, makeProject, tempDir } from "./fixtures.ts";
+import { runCli } from "./cli.ts";
+import { filesOf, recordsOf } from "./support/runs.ts";
+import {
+  appendAnnotation,
+  checkStaleness,
+  finishPendingRun,
+  inputContextSha,
+  InputError,
+  manifestText,
+  recordRun,
+  type RunHandle,
+  verifyHistories,
+  verifyHistory,
+  withRun,
+} from "../mod.ts";
+
+/** The InputError `call` rejects with: its message, path, line and field. */
+async function refusal(call: () => unknown) {
+  const error = await Promise.resolve().then(call).then(() => undefined, (e) => e);
+  assert(error instanceof InputError, `not an InputError: ${error}`);
+  const { message, path, line, field } = error;
+  return { message, path, line, field };
+}
+
+Deno.test("library59: appendAnnotation of a folder gone or a file says no such folder or not a folder, as runrec annotate does, not that the folder has no deliverable ID; nothing written", async () => {
+  const { root, del } = await makeProject();
+  await recordRun(del, { agent: "A", status: "SUCCESS" });
+  const runId = (await recordsOf(del))[0].RunID;
+  const before = await filesOf(root);
+  const gone = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-09_Gone");
+  const annotate = (dir: string) => () => appendAnnotation(dir, runId, { invalidates: true }, "n");
+  assertEquals(await refusal(annotate(gone)), {
+    message: `${gone}: no such folder`,
+    path: gone,
+    line: undefined,
+    field: undefined,
+  });
+  const file = join(del, "RunRecords.csv");
+  const notFolder = await refusal(annotate(file));
+  assertEquals(notFolder.path, file);
+  assert(notFolder.message.startsWith(`${file}: is not a folder`), notFolder.message);
+  assertEquals(await filesOf(root), before);
+});
+
+Deno.test("library59: checkStaleness's agents naming no agent is refused as agents, in its field, where it said --agent, the CLI's flag; the CLI still says --agent, in its --json field too", async () => {
+  const { root, del } = await makeProject();
+  await recordRun(del, { agent: "4_DOCUMENTS", status: "SUCCESS" });
+  const reason = "no run by that agent in the deliverables checked, and no agent file names it " +
+    "(agents with runs there: 4_DOCUMENTS); did you mean 4_DOCUMENTS?";
+  assertEquals(await refusal(() => checkStaleness([root], { agents: ["4_DOCUMNETS"] })), {
+    message: `agents 4_DOCUMNETS: ${reason}`,
+    path: undefined,
+    line: undefined,
+    field: "agents",
+  });
+  const run = await runCli(["stale", root, "--agent", "4_DOCUMNETS", "--json"]);
+  assertEquals(run.code, 2);
+  const { error } = JSON.parse(run.stdout);
+  assertEquals([error.message, error.field], [`--agent 4_DOCUMNETS: ${reason}`, "--agent"]);
+});
+
+Deno.test("library59: verifyHistory and verifyHistories of a file or folder outside git name it in path, not only in the message", async () => {
+  const { del } = await makeProject();
+  await recordRun(del, { agent: "A", status: "SUCCESS" });
+  const file = join(del, "RunRecords.csv");
+  for (
+    const call of [() => verifyHistory(file, "HEAD"), () => verifyHistories([del], [file], "HEAD")]
+  ) {
+    const { message, path, field } = await refusal(call);
+    assert(message.includes("not in a git work tree"), message);
+    assert(message.startsWith(`${path}:`), `${path}: ${message}`);
+    assertEquals(field, "since");
+  }
+  // A file outside the repository of the folder named, which is in one: the file, as given.
+  const repo = await tempDir({ prefix: "runrec-repo-" });
+  await git(repo, "init", "-q");
+  await git(repo, "commit", "-q", "--allow-empty", "-m", "first");
+  const other = await refusal(() => verifyHistories([repo], [file], "HEAD"));
+  assertEquals([other.path, other.field], [file, "since"]);
+});
+
+Deno.test("library59: a withRun handle told too late, a run.error or run.notes of the wrong type, a field the handle has not, a bad hash given to inputContextSha and a file given to finishPendingRun as a token name their field or path", async () => {
+  const { del } = await makeProject();
+  let kept: RunHandle | undefined;
+  await withRun(del, { agent: "A", onOutcome: () => {} }, (run) => {
+    kept = run;
+  });
+  const late = await refusal(() => kept!.output("Datasheet.md"));
+  assertEquals(late.field, "run.output()");
+  assertEquals((await refusal(() => (kept!.status = "FAILED"))).field, "run.status");
+  assertEquals((await refusal(() => (kept!.notes = "x"))).field, "run.notes");
+  const during = (set: (run: RunHandle) => void) => () =>
+    withRun(del, { agent: "A", onOutcome: () => {} }, set);
+  // deno-lint-ignore no-explicit-any
+  assertEquals((await refusal(during((run) => (run.error = 5 as any)))).field, "run.error");
+  // deno-lint-ignore no-explicit-any
+  assertEquals((await refusal(during((run) => ((run as any).outputs = [])))).field, "run.outputs");
+  for (const hashing of [inputContextSha, manifestText]) {
+    const bad = await refusal(() => hashing({ "a.md": "nothex" }));
+    assertEquals(bad.field, 'hashes["a.md"]');
+    assert(bad.message.startsWith(`${bad.field}:`), bad.message);
+  }
+  const datasheet = join(del, "Datasheet.md");
+  const token = await refusal(() => finishPendingRun(datasheet, undefined, { status: "SUCCESS" }));
+  assertEquals(token.path, datasheet);
+  assert(token.message.startsWith(`${datasheet}: not a run token`), token.message);
+});
