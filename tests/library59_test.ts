@@ -10,6 +10,7 @@ import { filesOf, recordsOf } from "./support/runs.ts";
 import {
   appendAnnotation,
   checkStaleness,
+  collectRuns,
   finishPendingRun,
   inputContextSha,
   InputError,
@@ -111,4 +112,26 @@ Deno.test("library59: a withRun handle told too late, a run.error or run.notes o
   const token = await refusal(() => finishPendingRun(datasheet, undefined, { status: "SUCCESS" }));
   assertEquals(token.path, datasheet);
   assert(token.message.startsWith(`${datasheet}: not a run token`), token.message);
+});
+
+Deno.test("library59: collectRuns lets a throw of the script's own warn through as it is, where it said the record file could not be read (and, given unreadable, skipped the file's runs)", async () => {
+  const { del } = await makeProject();
+  await recordRun(del, { agent: "A", status: "SUCCESS" });
+  const file = join(del, "RunRecords.csv");
+  await Deno.writeTextFile(file, "not a record\n", { append: true });
+  const mine = new Error("the script's own bug");
+  const warn = () => {
+    throw mine;
+  };
+  const unreadable: string[] = [];
+  for (const options of [{ warn }, { warn, unreadable: (m: string) => unreadable.push(m) }]) {
+    const thrown = await collectRuns([del], options).then(() => undefined, (e) => e);
+    assert(thrown === mine, `not the script's error: ${thrown}`);
+  }
+  assertEquals(unreadable, []);
+  // A warn that returns is told the line, and the file's run is kept.
+  const warnings: string[] = [];
+  const runs = await collectRuns([del], { warn: (m) => warnings.push(m) });
+  assertEquals([runs.length, warnings.length], [1, 1]);
+  assert(warnings[0].startsWith(`${file}:3: `), warnings[0]);
 });
