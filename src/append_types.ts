@@ -33,7 +33,10 @@ export interface AppendOptions {
   leaseSeconds?: number;
   /** How long to wait for the append lock held by a live writer, in ms (default 10,000). */
   lockWaitMs?: number;
-  /** Called once when the append lock is held by another writer and waiting begins. */
+  /**
+   * Called once when the append lock is held by another writer and waiting begins. A throw of
+   * it is said on stderr as a warning; the wait goes on as it would have.
+   */
   onLockWait?: (report: ContentionReport) => void;
 }
 

@@ -68,6 +68,7 @@
 import { SCHEMA_VERSION } from "./schema.ts";
 import { agentText } from "./agent_notes.ts";
 import { OptionError } from "./errors.ts";
+import { leaveWarning } from "./notices.ts";
 import { optionalUptimeMs } from "./optional_access.ts";
 
 /** The JSON held in a lock file. */
@@ -892,7 +893,12 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
     }
     if (!told && now - started >= 200 && options.onWait) {
       told = true; // held for a while: a long wait may follow, so say so once
-      options.onWait(report);
+      try {
+        options.onWait(report);
+      } catch (e) {
+        // A caller's notice that fails is its own: the wait goes on, and no lock is given up.
+        leaveWarning(`onLockWait threw: ${e instanceof Error ? e.message : String(e)}`);
+      }
     }
     // Jittered, growing pauses spread contending writers out; never past the deadline.
     await sleep(Math.min(delay + Math.random() * delay, deadline - now));

@@ -178,9 +178,13 @@ export async function readStaleHistory(
 ): Promise<StaleHistory> {
   if (size < streamed.fromBytes) {
     const read = await readRecordFile(path);
-    const pass = (visit: (entry: Entry) => void) => {
-      for (const entry of read.records) visit(entry);
-      return Promise.resolve();
+    const pass: Pass = async (visit) => {
+      for (const entry of read.records) {
+        // Awaited only when a visit has work to wait for; its throw (a caller's isBaseline) is
+        // the pass's, not a rejection no one handles.
+        const visited = visit(entry);
+        if (visited !== undefined) await visited;
+      }
     };
     return { ...read, ...await weigh(pass, rules, false) };
   }
@@ -283,7 +287,7 @@ async function weigh(
   // The spans of the good runs whose outputs are on disk as they recorded them: a check compares
   // such a run's inputs too (stale.ts, sinceOutputWriters), and asks which runs overlapped it.
   const outputRunSpans: Span[] = [];
-  await pass(async (entry) => {
+  await pass((entry) => {
     const { record } = entry;
     if (!isRun(record)) return;
     const agent = record.AgentName;
@@ -304,10 +308,12 @@ async function weigh(
     if (baseline && (best === undefined || rules.laterThan(record, best.record))) {
       baselines.set(agent, entry);
     }
-    // A superseded run's output on disk is compared too (oracle-41 F1).
-    if (prune && good && !invalidated && !await rules.holdsNoFileNow(record)) {
-      outputRunSpans.push([rules.startMs(record), rules.endMs(record)]);
-    }
+    // A superseded run's output on disk is compared too (oracle-41 F1). Only then is there
+    // anything to wait for: a history read whole is weighed without an await a record.
+    if (!(prune && good && !invalidated)) return;
+    return rules.holdsNoFileNow(record).then((none) => {
+      if (!none) outputRunSpans.push([rules.startMs(record), rules.endMs(record)]);
+    });
   });
   // Pass 4: what the rules look at. A short history is held whole.
   const records: Entry[] = [];

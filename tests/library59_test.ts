@@ -7,10 +7,12 @@ import { assert, assertEquals } from "./assert.ts";
 import { git, makeProject, tempDir } from "./fixtures.ts";
 import { runCli } from "./cli.ts";
 import { filesOf, recordsOf } from "./support/runs.ts";
+import { acquireLock } from "../src/lock.ts";
 import {
   appendAnnotation,
   checkStaleness,
   collectRuns,
+  emitRecord,
   finishPendingRun,
   inputContextSha,
   InputError,
@@ -134,4 +136,41 @@ Deno.test("library59: collectRuns lets a throw of the script's own warn through 
   const runs = await collectRuns([del], { warn: (m) => warnings.push(m) });
   assertEquals([runs.length, warnings.length], [1, 1]);
   assert(warnings[0].startsWith(`${file}:3: `), warnings[0]);
+});
+
+Deno.test("library59: checkStaleness with an isBaseline that throws rejects with that error, and leaves no rejection unhandled (which ended the script's process after the call had already failed)", async () => {
+  const { root, del } = await makeProject();
+  await recordRun(del, { agent: "A", status: "SUCCESS" });
+  await recordRun(del, { agent: "B", status: "SUCCESS" });
+  const mine = new Error("the script's own rule failed");
+  let calls = 0;
+  const isBaseline = () => {
+    if (++calls === 1) throw mine; // once: a later call would answer, and hide it
+    return true;
+  };
+  const thrown = await checkStaleness([root], { isBaseline }).then(() => undefined, (e) => e);
+  assert(thrown === mine, `not the script's error: ${thrown}`);
+  // The test's sanitizers fail it on a rejection left unhandled meanwhile.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+});
+
+Deno.test("library59: an onLockWait that throws changes nothing of the append: the record is written once the lock is free, where it was refused as 'cannot take the lock' (recordRun spooled it, emitRecord threw a WriteError)", async () => {
+  const { del } = await makeProject();
+  const file = join(del, "RunRecords.csv");
+  const mine = new Error("the script's own notice failed");
+  const held = async () => {
+    const lock = await acquireLock(`${file}.lock`, { deliverableId: "DEL-01-02", holder: "test" });
+    return () => {
+      void lock.release(); // the holder lets go as the script's notice fails
+      throw mine;
+    };
+  };
+  const report = { status: "SUCCESS" } as const;
+  const outcome = await recordRun(del, { ...report, agent: "R" }, { onLockWait: await held() });
+  assertEquals([outcome.written?.record.AgentName, outcome.lost], ["R", undefined]);
+  const emitted = await emitRecord(del, { ...report, agent: "E" }, { onLockWait: await held() });
+  assertEquals((await recordsOf(del)).map((r) => r.RunID), [
+    outcome.written?.record.RunID,
+    emitted.record.RunID,
+  ]);
 });
