@@ -56,7 +56,9 @@ export interface AppendOptions {
 export function checkAppendOptions(options: unknown): void {
   if (options === undefined) return;
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new InputError(`options: must be an object, got ${JSON.stringify(options)}`);
+    throw new InputError(`options: must be an object, got ${JSON.stringify(options)}`, {
+      field: "options",
+    });
   }
   const { fsync, holder, leaseSeconds, lockWaitMs, onLockWait, spool } = options as Record<
     string,

@@ -248,7 +248,9 @@ async function namedRun(
   report: FinishReport,
 ): Promise<{ delDir: string; id: string; path?: string }> {
   const { agent } = report;
-  if (target === "") throw new InputError("the run's token or deliverable folder is empty");
+  if (target === "") {
+    throw new InputError("the run's token or deliverable folder is empty", { field: "target" });
+  }
   if (run !== undefined) {
     const token = parseToken(run);
     if (token) {

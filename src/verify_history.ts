@@ -235,7 +235,9 @@ export async function verifyHistories(
   checkPathsArgument(targets, "targets");
   checkPathsArgument(files, "files");
   if (typeof since !== "string" || since.trim() === "") {
-    throw new InputError(`since: must be a git revision, got ${shownValue(since)}`);
+    throw new InputError(`since: must be a git revision, got ${shownValue(since)}`, {
+      field: "since",
+    });
   }
   checkHistoriesOptions(options);
   const notes: string[] = [];

@@ -9,11 +9,13 @@ import { runCli } from "./cli.ts";
 import { filesOf, recordsOf } from "./support/runs.ts";
 import { acquireLock } from "../src/lock.ts";
 import {
+  annotationsFor,
   appendAnnotation,
   checkStaleness,
   collectRuns,
   emitRecord,
   finishPendingRun,
+  governedInputs,
   inputContextSha,
   InputError,
   manifestText,
@@ -173,4 +175,30 @@ Deno.test("library59: an onLockWait that throws changes nothing of the append: t
     outcome.written?.record.RunID,
     emitted.record.RunID,
   ]);
+});
+
+Deno.test("library59: the argument checks and refusals a script meets that named their field or file in the message only: verifyHistory's since, governedInputs' hash, annotationsFor's annotations, an options that is no object, finishPendingRun's empty target, appendAnnotation's record file", async () => {
+  const { del } = await makeProject();
+  await recordRun(del, { agent: "A", status: "SUCCESS" });
+  const file = join(del, "RunRecords.csv");
+  const fields: [() => unknown, string][] = [
+    [() => verifyHistory(file, 5 as never), "since"],
+    [
+      () => governedInputs(del, [], { hash: () => Promise.resolve(undefined as never) }),
+      "options.hash",
+    ],
+    [() => annotationsFor(null as never, { RunID: "R", RecordChecksum: "c" }), "annotations"],
+    [() => recordRun(del, { agent: "A", status: "SUCCESS" }, 5 as never), "options"],
+    [() => finishPendingRun("", undefined, { status: "SUCCESS" }), "target"],
+  ];
+  for (const [call, field] of fields) {
+    const said = await refusal(call);
+    assertEquals(said.field, field, said.message);
+    // The empty target's message says what it is ("the run's token or deliverable folder").
+    if (field !== "target") assert(said.message.includes(field), said.message);
+  }
+  const unknown = "RUN-DEL-01-02-20200101-0000-001";
+  const refused = await refusal(() => appendAnnotation(del, unknown, { invalidates: true }, "n"));
+  assertEquals(refused.path, file);
+  assert(refused.message.startsWith(`${file}: no record of ${unknown}`), refused.message);
 });
