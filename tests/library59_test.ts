@@ -202,3 +202,18 @@ Deno.test("library59: the argument checks and refusals a script meets that named
   assertEquals(refused.path, file);
   assert(refused.message.startsWith(`${file}: no record of ${unknown}`), refused.message);
 });
+
+Deno.test("library59: an InputError's message is one line when a name it holds has a line break (written \\n, as the CLI prints it); its path stays the name as given", async () => {
+  const { root } = await makeProject();
+  const broken = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-09_a\nb");
+  const said = [
+    await refusal(() => recordRun(broken, { agent: "A", status: "SUCCESS" })),
+    await refusal(() => checkStaleness([broken])),
+    await refusal(() => verifyHistory(join(broken, "RunRecords.csv"), "HEAD")),
+  ];
+  for (const { message, path } of said) {
+    assert(!/[\n\r]/.test(message), message);
+    assert(message.startsWith(`${broken.replace("\n", "\\n")}`), message);
+    assert(path?.startsWith(broken), `${path}`);
+  }
+});
