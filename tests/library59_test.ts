@@ -20,6 +20,7 @@ import {
   InputError,
   manifestText,
   recordRun,
+  replaySpool,
   type RunHandle,
   verifyHistories,
   verifyHistory,
@@ -216,4 +217,17 @@ Deno.test("library59: an InputError's message is one line when a name it holds h
     assert(message.startsWith(`${broken.replace("\n", "\\n")}`), message);
     assert(path?.startsWith(broken), `${path}`);
   }
+});
+
+Deno.test("library59: replaySpool of a file (the record file named for its folder) is refused as not a folder, as runrec flush FILE is, where it answered that nothing waited; a folder gone is still taken", async () => {
+  const { root, del } = await makeProject();
+  await recordRun(del, { agent: "A", status: "SUCCESS" });
+  const file = join(del, "RunRecords.csv");
+  for (const delDirs of [file, [del, file]]) {
+    const said = await refusal(() => replaySpool(delDirs));
+    assertEquals(said.path, file);
+    assert(said.message.startsWith(`${file}: is not a folder`), said.message);
+  }
+  const gone = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-09_Gone");
+  assertEquals((await replaySpool(gone)).failures, []);
 });
