@@ -13,6 +13,7 @@ import { type ContentionReport, MAX_LEASE_S } from "./lock.ts";
 import type { FileMark } from "./appended.ts";
 import type { PutBackLine } from "./journal.ts";
 import type { RunRecord } from "./schema.ts";
+import { oneLine } from "./names.ts";
 
 /** A record ready to append; the store fills in `RunID` (unless given) and the checksum. */
 export type RecordDraft = Omit<RunRecord, "RunID" | "RecordChecksum"> & {
@@ -151,12 +152,13 @@ export class WriteError extends Error {
   readonly landed: boolean;
   /** The record whose bytes landed, with its RunID, when the store knows it. */
   readonly record?: RunRecord;
-  /** Builds the error. */
+  /** Builds the error; its message on one line (a name's line break written `\n`). */
   constructor(
     message: string,
     options?: ErrorOptions & { landed?: boolean; record?: RunRecord },
   ) {
-    super(message, options);
+    // One line: a warning takes a failure's first line, which a name's break would cut short.
+    super(oneLine(message), options);
     this.name = "WriteError";
     this.landed = options?.landed ?? false;
     if (options?.record !== undefined) this.record = options.record;

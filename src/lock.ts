@@ -69,6 +69,7 @@ import { SCHEMA_VERSION } from "./schema.ts";
 import { agentText } from "./agent_notes.ts";
 import { OptionError } from "./errors.ts";
 import { leaveWarning } from "./notices.ts";
+import { oneLine } from "./names.ts";
 import { optionalUptimeMs } from "./optional_access.ts";
 
 /** The JSON held in a lock file. */
@@ -146,9 +147,9 @@ export class LockRefusedError extends Error {
   readonly kind: RefusalKind;
   /** The contention report of the host's lock format. */
   readonly report: ContentionReport;
-  /** Builds the error; `detail` says what was found. */
+  /** Builds the error; `detail` says what was found. Its message is one line, as a WriteError's. */
   constructor(lockPath: string, kind: RefusalKind, report: ContentionReport, detail: string) {
-    super(`${lockPath}: ${detail}`);
+    super(oneLine(`${lockPath}: ${detail}`));
     this.name = "LockRefusedError";
     this.kind = kind;
     this.report = report;

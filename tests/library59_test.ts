@@ -25,6 +25,7 @@ import {
   verifyHistories,
   verifyHistory,
   withRun,
+  WriteError,
 } from "../mod.ts";
 
 /** The InputError `call` rejects with: its message, path, line and field. */
@@ -230,4 +231,17 @@ Deno.test("library59: replaySpool of a file (the record file named for its folde
   }
   const gone = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-09_Gone");
   assertEquals((await replaySpool(gone)).failures, []);
+});
+
+Deno.test("library59: a record not written to a folder whose name holds a line break says why: the reason was cut at the name's break (a WriteError's first line), leaving the folder's name and no cause", async () => {
+  const { root } = await makeProject();
+  const broken = join(root, "PKG-01_Pkg", "1_Working", "DEL-01-09_a\nb");
+  await Deno.mkdir(join(broken, "RunRecords.csv"), { recursive: true }); // a folder where it goes
+  const outcome = await recordRun(broken, { agent: "A", status: "SUCCESS" });
+  assertEquals(outcome.written, undefined);
+  assert(outcome.spooledTo !== undefined, outcome.warnings.join("; "));
+  assert(outcome.warnings[0].includes("RunRecords.csv: not a regular file"), outcome.warnings[0]);
+  const thrown = await emitRecord(broken, { agent: "A", status: "SUCCESS" }).catch((e) => e);
+  assert(thrown instanceof WriteError, `${thrown}`);
+  assert(!thrown.message.includes("\n"), thrown.message);
 });
