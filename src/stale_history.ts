@@ -239,6 +239,7 @@ export async function readInPasses<T>(
       return;
     }
     let seen = 0;
+    let visitFailed = false;
     try {
       for await (const batch of readRecordBatches(path)) {
         for (const event of batch) {
@@ -250,11 +251,17 @@ export async function readInPasses<T>(
             const key = `${record.AgentName}\n${record.RunTimestamp}`;
             if (torn.has(key)) recorded.add(key);
           }
-          await visit({ line, record });
+          try {
+            await visit({ line, record });
+          } catch (error) {
+            visitFailed = true;
+            throw error;
+          }
         }
       }
     } catch (error) {
-      if (error instanceof InputError) throw error;
+      // A visit's throw (a caller's isBaseline) is its own: the file was read all right.
+      if (visitFailed || error instanceof InputError) throw error;
       throw new InputError(`${path}: cannot read: ${(error as Error).message.split("\n")[0]}`, {
         path,
       });

@@ -8,6 +8,7 @@ import { git, makeProject, tempDir } from "./fixtures.ts";
 import { runCli } from "./cli.ts";
 import { filesOf, recordsOf } from "./support/runs.ts";
 import { acquireLock } from "../src/lock.ts";
+import { streamed } from "../src/stale_history.ts";
 import {
   annotationsFor,
   appendAnnotation,
@@ -142,20 +143,28 @@ Deno.test("library59: collectRuns lets a throw of the script's own warn through 
   assert(warnings[0].startsWith(`${file}:3: `), warnings[0]);
 });
 
-Deno.test("library59: checkStaleness with an isBaseline that throws rejects with that error, and leaves no rejection unhandled (which ended the script's process after the call had already failed)", async () => {
+Deno.test("library59: checkStaleness with an isBaseline that throws rejects with that error, read whole or in passes: it left an unhandled rejection (which ended the script's process after the call had failed), and a long history read in passes was said unreadable", async () => {
   const { root, del } = await makeProject();
   await recordRun(del, { agent: "A", status: "SUCCESS" });
   await recordRun(del, { agent: "B", status: "SUCCESS" });
   const mine = new Error("the script's own rule failed");
-  let calls = 0;
-  const isBaseline = () => {
-    if (++calls === 1) throw mine; // once: a later call would answer, and hide it
-    return true;
-  };
-  const thrown = await checkStaleness([root], { isBaseline }).then(() => undefined, (e) => e);
-  assert(thrown === mine, `not the script's error: ${thrown}`);
-  // The test's sanitizers fail it on a rejection left unhandled meanwhile.
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  const whole = streamed.fromBytes;
+  try {
+    for (const fromBytes of [whole, 0]) {
+      streamed.fromBytes = fromBytes; // 0: every history read in passes, as a long one is
+      let calls = 0;
+      const isBaseline = () => {
+        if (++calls === 1) throw mine; // once: a later call would answer, and hide it
+        return true;
+      };
+      const thrown = await checkStaleness([root], { isBaseline }).then(() => undefined, (e) => e);
+      assert(thrown === mine, `not the script's error (fromBytes ${fromBytes}): ${thrown}`);
+      // The test's sanitizers fail it on a rejection left unhandled meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    streamed.fromBytes = whole;
+  }
 });
 
 Deno.test("library59: an onLockWait that throws changes nothing of the append: the record is written once the lock is free, where it was refused as 'cannot take the lock' (recordRun spooled it, emitRecord threw a WriteError)", async () => {
