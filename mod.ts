@@ -27,14 +27,19 @@
  * reads what `JSON.stringify` would write: a plain object's own fields) is an
  * `InputError` naming the argument, as `report.inputs`, in its message and
  * in its `field`; one for a file or folder (a deliverable folder gone, a
- * record file that cannot be read) names it in its `path` too.
+ * record file that cannot be read) names it in its `path` too. A message is
+ * one line (a name's line break is written `\n`). A callback the script gives
+ * (`isBaseline`, `warn`, `onProgress`) that throws rejects the call with its
+ * own error, never one blamed on a file; a notice's (`onLockWait`, `withRun`'s
+ * `onOutcome`) is said as a warning, and the call goes on.
  *
  * Output: a library call prints nothing on stdout. On stderr it prints
  * only what the CLI would say as a note or warning (`runrec: note: skipped
  * .worktrees/agent-1: another worktree of this repository; name it to check
  * it`, a tool root's record files not read, a record put back that a git
  * command had dropped, a relative `$TMPDIR` not used), when it meets it, and
- * what `withRun` says (by default its outcome's warnings; a finish that threw).
+ * what `withRun` says (by default its outcome's warnings; a finish that threw),
+ * and an `onLockWait` that threw.
  * A note stderr cannot take (a full disk) is dropped: it fails no call.
  *
  * Recording and checking read and write files synchronously (a record is

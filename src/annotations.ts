@@ -30,8 +30,8 @@ import { clockStamp } from "./time.ts";
 import { agentText } from "./agent_notes.ts";
 import { join } from "./path.ts";
 import { LATE_FINISH, recordKey } from "./late_finish.ts";
-import { deliverableId, RECORD_FILE } from "./deliverable.ts";
-import { InputError } from "./errors.ts";
+import { deliverableId, RECORD_FILE, requireFolder } from "./deliverable.ts";
+import { InputError, type InputErrorOptions } from "./errors.ts";
 import { checkAnnotationOptions } from "./argument_checks.ts";
 import {
   checkPathArgument,
@@ -163,9 +163,9 @@ export function annotationNotes(
 export class AnnotationRefused extends InputError {
   /** The existing annotation whose withdrawal would make way for this one, if any. */
   readonly withdraw?: string;
-  /** Creates the error with a one-line message. */
-  constructor(message: string, withdraw?: string) {
-    super(message);
+  /** Creates the error with a one-line message, and where it is at fault (the record file). */
+  constructor(message: string, withdraw?: string, options?: InputErrorOptions) {
+    super(message, options);
     this.name = "AnnotationRefused";
     this.withdraw = withdraw;
   }
@@ -231,6 +231,8 @@ export async function appendAnnotation(
   checkAnnotation(delDir, runId, effect, note, options);
   checkAppendOptions(options); // before the read: a caller's mistake is said at once
   requireRecordable(delDir);
+  // As the CLI's annotate: a folder gone is said so, not "no deliverable ID" of its name.
+  requireFolder(delDir);
   const file = join(delDir, RECORD_FILE);
   const draft: RecordDraft = {
     SchemaVersion: SCHEMA_VERSION,
@@ -273,7 +275,9 @@ export async function appendAnnotation(
     draft.Notes = annotationNotes(runId, effect, note, checksums);
     const conflict = annotationConflict(sources, runId, effect, checksums);
     if (conflict) {
-      throw new AnnotationRefused(`${file}: ${conflict.message}; ${unwritten}`, conflict.withdraw);
+      throw new AnnotationRefused(`${file}: ${conflict.message}; ${unwritten}`, conflict.withdraw, {
+        path: file,
+      });
     }
     // The same annotation of the same record, in force: an annotate retried (its answer lost, or
     // killed after its write) would say it twice (retry-sweep F4). Notes a writer added after
@@ -287,6 +291,8 @@ export async function appendAnnotation(
       throw new AnnotationRefused(
         `${file}: ${runId} is annotated so already, by annotation ${repeat.RunID} (a retried ` +
           `annotate?); ${unwritten}`,
+        undefined,
+        { path: file },
       );
     }
     try {
@@ -390,16 +396,22 @@ function checksumsOf(
       throw new AnnotationRefused(
         `${file}: ${option}: no record of ${id} has a RecordChecksum starting ${pick}; ` +
           "nothing written",
+        undefined,
+        { path: file, field: option },
       );
     }
     if (found.length === 0) {
-      throw new AnnotationRefused(`${file}: no record of ${id} in it; nothing written`);
+      throw new AnnotationRefused(`${file}: no record of ${id} in it; nothing written`, undefined, {
+        path: file,
+      });
     }
     if (found.length > 1) {
       throw new AnnotationRefused(
         `${file}: ${id} names ${found.length} records (runs recorded in the same minute on two ` +
           `branches, SCHEMA.md 3.3): give the start of the RecordChecksum of the one meant ` +
           `(${option}); nothing written`,
+        undefined,
+        { path: file, field: option },
       );
     }
     checksums[id] = found[0];
@@ -931,6 +943,7 @@ export function annotationsFor(
       `annotations: must be a Map (annotationsIn's or annotationsOf's result), got ${
         shownValue(annotations)
       }`,
+      { field: "annotations" },
     );
   }
   checkRecordArgument(record, "record");

@@ -13,6 +13,7 @@ import { type ContentionReport, MAX_LEASE_S } from "./lock.ts";
 import type { FileMark } from "./appended.ts";
 import type { PutBackLine } from "./journal.ts";
 import type { RunRecord } from "./schema.ts";
+import { oneLine } from "./names.ts";
 
 /** A record ready to append; the store fills in `RunID` (unless given) and the checksum. */
 export type RecordDraft = Omit<RunRecord, "RunID" | "RecordChecksum"> & {
@@ -33,7 +34,10 @@ export interface AppendOptions {
   leaseSeconds?: number;
   /** How long to wait for the append lock held by a live writer, in ms (default 10,000). */
   lockWaitMs?: number;
-  /** Called once when the append lock is held by another writer and waiting begins. */
+  /**
+   * Called once when the append lock is held by another writer and waiting begins. A throw of
+   * it is said on stderr as a warning; the wait goes on as it would have.
+   */
   onLockWait?: (report: ContentionReport) => void;
 }
 
@@ -53,7 +57,9 @@ export interface AppendOptions {
 export function checkAppendOptions(options: unknown): void {
   if (options === undefined) return;
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new InputError(`options: must be an object, got ${JSON.stringify(options)}`);
+    throw new InputError(`options: must be an object, got ${JSON.stringify(options)}`, {
+      field: "options",
+    });
   }
   const { fsync, holder, leaseSeconds, lockWaitMs, onLockWait, spool } = options as Record<
     string,
@@ -146,12 +152,13 @@ export class WriteError extends Error {
   readonly landed: boolean;
   /** The record whose bytes landed, with its RunID, when the store knows it. */
   readonly record?: RunRecord;
-  /** Builds the error. */
+  /** Builds the error; its message on one line (a name's line break written `\n`). */
   constructor(
     message: string,
     options?: ErrorOptions & { landed?: boolean; record?: RunRecord },
   ) {
-    super(message, options);
+    // One line: a warning takes a failure's first line, which a name's break would cut short.
+    super(oneLine(message), options);
     this.name = "WriteError";
     this.landed = options?.landed ?? false;
     if (options?.record !== undefined) this.record = options.record;

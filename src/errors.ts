@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { nameReason } from "./names.ts";
+import { nameReason, oneLine } from "./names.ts";
 
 /**
  * Where an {@linkcode InputError} is at fault, beside its message: the file or
@@ -60,9 +60,12 @@ export class InputError extends Error {
   /** The argument, option or field at fault, when there is one. */
   declare readonly field?: string;
 
-  /** Creates the error with a one-line message, and where it is at fault. */
+  /**
+   * Creates the error with a one-line message (a line break a name holds is written `\n`, as
+   * the CLI prints it), and where it is at fault (`path` as given).
+   */
   constructor(message: string, options?: InputErrorOptions) {
-    super(message, options);
+    super(oneLine(message), options);
     this.name = "InputError";
     if (options?.path !== undefined) this.path = options.path;
     if (options?.line !== undefined) this.line = options.line;

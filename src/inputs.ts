@@ -275,6 +275,7 @@ function checkedHash(
       throw new InputError(
         "governedInputs: options.hash: must return a Map giving each path a hash (a string) " +
           `or an Error, got ${got}`,
+        { field: "options.hash" },
       );
     }
     return results;

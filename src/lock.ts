@@ -68,6 +68,8 @@
 import { SCHEMA_VERSION } from "./schema.ts";
 import { agentText } from "./agent_notes.ts";
 import { OptionError } from "./errors.ts";
+import { leaveWarning } from "./notices.ts";
+import { oneLine } from "./names.ts";
 import { optionalUptimeMs } from "./optional_access.ts";
 
 /** The JSON held in a lock file. */
@@ -145,9 +147,9 @@ export class LockRefusedError extends Error {
   readonly kind: RefusalKind;
   /** The contention report of the host's lock format. */
   readonly report: ContentionReport;
-  /** Builds the error; `detail` says what was found. */
+  /** Builds the error; `detail` says what was found. Its message is one line, as a WriteError's. */
   constructor(lockPath: string, kind: RefusalKind, report: ContentionReport, detail: string) {
-    super(`${lockPath}: ${detail}`);
+    super(oneLine(`${lockPath}: ${detail}`));
     this.name = "LockRefusedError";
     this.kind = kind;
     this.report = report;
@@ -892,7 +894,12 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
     }
     if (!told && now - started >= 200 && options.onWait) {
       told = true; // held for a while: a long wait may follow, so say so once
-      options.onWait(report);
+      try {
+        options.onWait(report);
+      } catch (e) {
+        // A caller's notice that fails is its own: the wait goes on, and no lock is given up.
+        leaveWarning(`onLockWait threw: ${e instanceof Error ? e.message : String(e)}`);
+      }
     }
     // Jittered, growing pauses spread contending writers out; never past the deadline.
     await sleep(Math.min(delay + Math.random() * delay, deadline - now));

@@ -103,6 +103,7 @@ function checkHashes(hashes: Readonly<Record<string, string>>): void {
     throw new InputError(
       `hashes[${JSON.stringify(path)}]: must be a SHA-256 in 64 lowercase hex digits, or TBD, ` +
         `got ${shownValue(hash)}${upper}`,
+      { field: `hashes[${JSON.stringify(path)}]` },
     );
   }
 }

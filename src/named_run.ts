@@ -248,7 +248,9 @@ async function namedRun(
   report: FinishReport,
 ): Promise<{ delDir: string; id: string; path?: string }> {
   const { agent } = report;
-  if (target === "") throw new InputError("the run's token or deliverable folder is empty");
+  if (target === "") {
+    throw new InputError("the run's token or deliverable folder is empty", { field: "target" });
+  }
   if (run !== undefined) {
     const token = parseToken(run);
     if (token) {
@@ -298,6 +300,7 @@ async function namedRun(
     throw new InputError(
       `${target}: not a run token (runrec start prints <del-dir>/.runrec/pending/<id>.json) ` +
         (kind === "file" ? "but a file" : "and no such folder"),
+      { path: target },
     );
   }
   if (kind !== "folder" || PENDING_FOLDER_END.test(target)) throwIfMangledToken(target);

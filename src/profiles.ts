@@ -431,14 +431,31 @@ export async function agentNotFound(
   where: string,
   ran: readonly string[],
 ): Promise<string> {
+  return `--agent ${agent}: ${await agentNotFoundReason(agent, where, ran)}`;
+}
+
+/**
+ * {@linkcode agentNotFound}'s line after the name, for a caller that names the option its own way
+ * (the library's `agents`).
+ *
+ * @example
+ * ```ts
+ * import { agentNotFoundReason } from "./profiles.ts";
+ * await agentNotFoundReason("4_DOCUMNETS", "no run by that agent", ["4_DOCUMENTS"]);
+ * // "no run by that agent (agents with runs there: 4_DOCUMENTS); did you mean 4_DOCUMENTS?"
+ * ```
+ */
+export async function agentNotFoundReason(
+  agent: string,
+  where: string,
+  ran: readonly string[],
+): Promise<string> {
   const sorted = [...new Set(ran)]; // in the caller's order
   // Loaded only here, as in nearMisses: a known name never needs it.
   const { closestNames } = await import("./near_names.ts");
   const near = closestNames(agent, [...sorted, ...Object.keys(BUILTIN_PROFILES)]);
   const hint = near.length === 0 ? "" : `; did you mean ${near.join(" or ")}?`;
-  return `--agent ${agent}: ${where} (agents with runs there: ${
-    sorted.join(", ") || "none"
-  })${hint}`;
+  return `${where} (agents with runs there: ${sorted.join(", ") || "none"})${hint}`;
 }
 
 /** What a finished run did, as {@linkcode checkRun} compares it with a profile. */

@@ -1280,11 +1280,12 @@ export async function withRun<T>(
   let notesSaid: string | undefined;
   // Once the callback is done, what the handle is told would be dropped unsaid (trial-w F8).
   let finished = false;
-  const refuseLate = (call: string) => {
+  const refuseLate = (call: string, field: string = call) => {
     if (finished) {
       throw new InputError(
         `${call}: run ${started.run.id} is finished already: tell the run before the callback ` +
           "returns (await what writes its files)",
+        { field },
       );
     }
   };
@@ -1296,7 +1297,7 @@ export async function withRun<T>(
       return started.delDir;
     },
     output: (path) => {
-      refuseLate(`run.output(${JSON.stringify(path)})`);
+      refuseLate(`run.output(${JSON.stringify(path)})`, "run.output()");
       if (typeof path !== "string") {
         throw new InputError(`run.output(${shownValue(path)}): a path must be a string`, {
           field: "run.output()",

@@ -81,10 +81,13 @@ export function guardedHandle(handle: RunHandle): RunHandle {
       throw new InputError(
         `run.${String(key)}: ${key in target ? "cannot be set" : "not a field of the run"} ` +
           "(a callback sets run.status, run.error and run.notes, and calls run.output(path))",
+        { field: `run.${String(key)}` },
       );
     },
     defineProperty(_target, key) {
-      throw new InputError(`run.${String(key)}: not a field to define (set run.status, ...)`);
+      throw new InputError(`run.${String(key)}: not a field to define (set run.status, ...)`, {
+        field: `run.${String(key)}`,
+      });
     },
   });
 }
@@ -118,7 +121,7 @@ export function printOutcome(outcome: RunOutcome): void {
  */
 export function checkedText(value: unknown, name: string): string | undefined {
   if (value === undefined || typeof value === "string") return value;
-  throw new InputError(`${name}: must be a string, got ${shownValue(value)}`);
+  throw new InputError(`${name}: must be a string, got ${shownValue(value)}`, { field: name });
 }
 
 /**

@@ -13,7 +13,7 @@ import { optionalUid } from "./optional_access.ts";
 import { basename, dirname, isAtOrBeneath, join, resolve } from "./path.ts";
 import { readNamedLines } from "./named_lines.ts";
 import { failureReason, InputError } from "./errors.ts";
-import { findExecutionRoot, findGitRoot } from "./deliverable.ts";
+import { findExecutionRoot, findGitRoot, notAFolder } from "./deliverable.ts";
 import { kindOf } from "./walk.ts";
 import { spooledRecordHome } from "./git_moved_folder.ts";
 import { LockRefusedError, LONGEST_LOCK_PAUSE_MS } from "./lock.ts";
@@ -230,6 +230,11 @@ export async function replaySpool(
 ): Promise<ReplayReport> {
   checkReplayArguments(delDirs, options, onReplayed);
   if (delDirs === undefined) requireUserSpool();
+  // A file holds no spool: said, as `runrec flush FILE` says it, not "nothing waits". A folder
+  // gone is taken: records may wait for it (each said as a failure, below).
+  for (const dir of typeof delDirs === "string" ? [delDirs] : delDirs ?? []) {
+    if (kindOf(dir) === "file") throw new InputError(notAFolder(dir), { path: dir });
+  }
   const report = emptyReport();
   const asked = askedAbout(delDirs);
   // An entry that cannot be read is found again by every file's replay: said once, and a

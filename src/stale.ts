@@ -20,7 +20,13 @@ import {
   findGitRoot,
   toolRootOwner,
 } from "./deliverable.ts";
-import { failureReason, InputError, OutOfDescriptors, refuseOutOfDescriptors } from "./errors.ts";
+import {
+  failureReason,
+  InputError,
+  OptionError,
+  OutOfDescriptors,
+  refuseOutOfDescriptors,
+} from "./errors.ts";
 import { DEFAULT_WAIT_MS, WRITE_GRACE_MS } from "./lock.ts";
 import { collidingReason, explainError, namesReadingAs } from "./names.ts";
 import { type FileHasher, type HashFilesFn, startFileHasher } from "./hash_pool.ts";
@@ -55,7 +61,7 @@ import { inputFoldersIn } from "./input_folders.ts";
 import { meantPath } from "./meant_path.ts";
 import { type Lookups, type MemoLookups, memoLookups, resolvedPath } from "./lookups.ts";
 import { NO_GOVERNED_INPUT, sortUtf8 } from "./manifest.ts";
-import { agentNotFound, findProfile, looksMisspelt } from "./profiles.ts";
+import { agentNotFoundReason, findProfile, looksMisspelt } from "./profiles.ts";
 import {
   AGENT_NAME_PATTERN,
   COLUMNS,
@@ -1914,13 +1920,13 @@ async function refuseUnknownAgents(
     );
   const unknown = asked.find((agent) => !known(agent));
   if (unknown === undefined) return;
-  throw new InputError(
-    await agentNotFound(
-      unknown,
-      "no run by that agent in the deliverables checked, and no agent file names it",
-      sortUtf8([...ran]),
-    ),
+  const reason = await agentNotFoundReason(
+    unknown,
+    "no run by that agent in the deliverables checked, and no agent file names it",
+    sortUtf8([...ran]),
   );
+  // Named as the caller knows the option: `agents` here, `--agent` on the command line.
+  throw new OptionError((name) => `${name("agents")} ${unknown}: ${reason}`);
 }
 
 /** The reason of a NO_BASELINE check of an agent asked for that has no run in its folder. */

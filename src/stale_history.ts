@@ -178,9 +178,13 @@ export async function readStaleHistory(
 ): Promise<StaleHistory> {
   if (size < streamed.fromBytes) {
     const read = await readRecordFile(path);
-    const pass = (visit: (entry: Entry) => void) => {
-      for (const entry of read.records) visit(entry);
-      return Promise.resolve();
+    const pass: Pass = async (visit) => {
+      for (const entry of read.records) {
+        // Awaited only when a visit has work to wait for; its throw (a caller's isBaseline) is
+        // the pass's, not a rejection no one handles.
+        const visited = visit(entry);
+        if (visited !== undefined) await visited;
+      }
     };
     return { ...read, ...await weigh(pass, rules, false) };
   }
@@ -235,6 +239,7 @@ export async function readInPasses<T>(
       return;
     }
     let seen = 0;
+    let visitFailed = false;
     try {
       for await (const batch of readRecordBatches(path)) {
         for (const event of batch) {
@@ -246,11 +251,17 @@ export async function readInPasses<T>(
             const key = `${record.AgentName}\n${record.RunTimestamp}`;
             if (torn.has(key)) recorded.add(key);
           }
-          await visit({ line, record });
+          try {
+            await visit({ line, record });
+          } catch (error) {
+            visitFailed = true;
+            throw error;
+          }
         }
       }
     } catch (error) {
-      if (error instanceof InputError) throw error;
+      // A visit's throw (a caller's isBaseline) is its own: the file was read all right.
+      if (visitFailed || error instanceof InputError) throw error;
       throw new InputError(`${path}: cannot read: ${(error as Error).message.split("\n")[0]}`, {
         path,
       });
@@ -283,7 +294,7 @@ async function weigh(
   // The spans of the good runs whose outputs are on disk as they recorded them: a check compares
   // such a run's inputs too (stale.ts, sinceOutputWriters), and asks which runs overlapped it.
   const outputRunSpans: Span[] = [];
-  await pass(async (entry) => {
+  await pass((entry) => {
     const { record } = entry;
     if (!isRun(record)) return;
     const agent = record.AgentName;
@@ -304,10 +315,12 @@ async function weigh(
     if (baseline && (best === undefined || rules.laterThan(record, best.record))) {
       baselines.set(agent, entry);
     }
-    // A superseded run's output on disk is compared too (oracle-41 F1).
-    if (prune && good && !invalidated && !await rules.holdsNoFileNow(record)) {
-      outputRunSpans.push([rules.startMs(record), rules.endMs(record)]);
-    }
+    // A superseded run's output on disk is compared too (oracle-41 F1). Only then is there
+    // anything to wait for: a history read whole is weighed without an await a record.
+    if (!(prune && good && !invalidated)) return;
+    return rules.holdsNoFileNow(record).then((none) => {
+      if (!none) outputRunSpans.push([rules.startMs(record), rules.endMs(record)]);
+    });
   });
   // Pass 4: what the rules look at. A short history is held whole.
   const records: Entry[] = [];

@@ -235,7 +235,9 @@ export async function verifyHistories(
   checkPathsArgument(targets, "targets");
   checkPathsArgument(files, "files");
   if (typeof since !== "string" || since.trim() === "") {
-    throw new InputError(`since: must be a git revision, got ${shownValue(since)}`);
+    throw new InputError(`since: must be a git revision, got ${shownValue(since)}`, {
+      field: "since",
+    });
   }
   checkHistoriesOptions(options);
   const notes: string[] = [];
@@ -249,8 +251,10 @@ export async function verifyHistories(
       : dirname(absolute);
     const found = await gitRepository(folder);
     if (!found) {
-      throw new OptionError((name) =>
-        `${target}: not in a git work tree${ceilingNote()} (${name("since")} needs git history)`
+      throw new OptionError(
+        (name) =>
+          `${target}: not in a git work tree${ceilingNote()} (${name("since")} needs git history)`,
+        { path: target },
       );
     }
     const top = await Deno.realPath(found.top);
@@ -282,7 +286,9 @@ export async function verifyHistories(
     }
   }
   const realFiles = await Promise.all(files.map((f) => recordFileAt(f).catch(cannotRead(f))));
-  const fileTops = await Promise.all(realFiles.map((file) => repositoryOf(file, repositories)));
+  const fileTops = await Promise.all(
+    realFiles.map((file, i) => repositoryOf(file, repositories, files[i])),
+  );
   for (const top of fileTops) if (!repositories.has(top)) nested.add(top);
   // Folders `since` records as submodules that are now plain folders of their parent.
   const absorbed: Absorbed[] = [];
@@ -564,9 +570,14 @@ export async function verifyHistory(path: string, since: string): Promise<Histor
 /**
  * The top of the repository holding `file` (a real path): the nearest folder
  * above it with a `.git` (a submodule's), else the known repository it is
- * in. Found in the file system, not by running git once per file.
+ * in. Found in the file system, not by running git once per file. An error's
+ * `path` is the file as the caller gave it (`given`).
  */
-async function repositoryOf(file: string, known: Map<string, Repository>): Promise<string> {
+async function repositoryOf(
+  file: string,
+  known: Map<string, Repository>,
+  given: string = file,
+): Promise<string> {
   for (let dir = dirname(file);; dir = dirname(dir)) {
     if (known.has(dir)) return dir;
     const hasGit = await Deno.lstat(join(dir, ".git")).then(() => true, () => false);
@@ -575,8 +586,10 @@ async function repositoryOf(file: string, known: Map<string, Repository>): Promi
       if (top) return await Deno.realPath(top);
     }
     if (dirname(dir) === dir) {
-      throw new OptionError((name) =>
-        `${file}: not in a git work tree${ceilingNote()} (${name("since")} needs git history)`
+      throw new OptionError(
+        (name) =>
+          `${file}: not in a git work tree${ceilingNote()} (${name("since")} needs git history)`,
+        { path: given },
       );
     }
   }

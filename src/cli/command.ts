@@ -529,7 +529,11 @@ export function errorWhere(error: unknown): { path?: string; line?: number; fiel
 
 /** The flag that gives a library option on the command line: `statusBefore` is `--status-before`. */
 export function flagOf(key: string): string {
-  const plural: Record<string, string> = { inputs: "--input", outputs: "--output" };
+  const plural: Record<string, string> = {
+    inputs: "--input",
+    outputs: "--output",
+    agents: "--agent",
+  };
   return plural[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 

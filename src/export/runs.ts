@@ -108,7 +108,11 @@ export async function collectRuns(
   const namespaceWrong = options.namespace === undefined
     ? undefined
     : namespaceProblem(options.namespace);
-  if (namespaceWrong) throw new InputError(`collectRuns: options.namespace ${namespaceWrong}`);
+  if (namespaceWrong) {
+    throw new InputError(`collectRuns: options.namespace ${namespaceWrong}`, {
+      field: "options.namespace",
+    });
+  }
   const runs: ExportedRun[] = [];
   // Siblings share their execution root: look it up once per parent folder, not once per file.
   const executionRoots = new Map<string, string | undefined>();
@@ -124,10 +128,12 @@ export async function collectRuns(
     const place = await placeOf(file.path, executionRoots, options.namespace);
     const read: { record: RunRecord; line: number; extras: [string, string][] }[] = [];
     const firstCopy = firstCopies();
+    // Said once the file is read: a throw of the caller's `warn` is its own, not the file's.
+    const problems: string[] = [];
     try {
       for await (const event of readRecords(file.path)) {
         if (event.kind === "problem") {
-          options.warn(`${file.path}:${event.line}: ${describeLineProblem(event)}`);
+          problems.push(`${file.path}:${event.line}: ${describeLineProblem(event)}`);
           continue;
         }
         if (firstCopy(event.record)) {
@@ -135,11 +141,13 @@ export async function collectRuns(
         }
       }
     } catch (e) {
+      for (const problem of problems) options.warn(problem);
       const message = `${file.path}: cannot read: ${readFailure(e)}`;
-      if (!options.unreadable) throw new InputError(message);
+      if (!options.unreadable) throw new InputError(message, { cause: e, path: file.path });
       options.unreadable(message);
       continue;
     }
+    for (const problem of problems) options.warn(problem);
     // Annotations are per file: a RunID is unique only within its deliverable's file.
     const annotations = annotationsIn(read.map((r) => r.record));
     for (const line of ambiguousAnnotations(read.map((r) => r.record))) {
