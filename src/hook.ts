@@ -331,11 +331,10 @@ async function startState(
   }
   // An input not found leaves the record blind to it: warned of, unless a placeholder's
   // warning (the caller's) says it already.
+  const placeholders = given.filter((p) => placeholderProblem("--input", p) !== undefined);
   const missing = [
     ...drives.said,
-    ...inputs.missing.filter((n) =>
-      !given.some((p) => n.startsWith(`--input ${p}:`) && placeholderProblem("--input", p))
-    ),
+    ...inputs.missing.filter((n) => !placeholders.some((p) => n.startsWith(`--input ${p}:`))),
   ];
   const uptime = options.started === undefined ? optionalUptimeMs() : undefined;
   return {
