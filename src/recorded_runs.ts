@@ -111,6 +111,9 @@ export async function recordedRuns(
  * records appended since its last call (the whole file again when it was
  * replaced or rewritten: ./reader.ts `readRecordsOn`), where reading the
  * whole file each time made reap's work grow as runs times records (scale37 F2).
+ * The spool is listed at each call, and only the entries not met before (by
+ * this call's earlier calls, or by another folder's given the same `read`:
+ * the user's spool folders are every folder's) are read.
  *
  * @example
  * ```ts
@@ -123,11 +126,11 @@ export async function recordedRuns(
  */
 export function recordedRunsOn(
   delDir: string,
+  read: SpoolReads = new Map(),
 ): () => Promise<(run: RunKey) => RunRecordFound | undefined> {
   const file = join(resolve(delDir), RECORD_FILE);
   let end: ReadEnd | undefined;
   let inFile = new Map<string, RunRecordFound[]>();
-  const read: SpoolReads = new Map();
   return async () => {
     // The spool first, then the file: a replay appends to the file before it removes the entry,
     // so a record that leaves the spool between the two looks is found in the file.
@@ -312,12 +315,12 @@ export function spooledRecordPlace(
 }
 
 /**
- * What the spool entries read so far tell of runs, by each entry's path (`null`: none). The spool
- * folders are listed again at each look; an entry is read at the first look that lists it, as an
- * entry's record never changes under its name (a failed replay rewrites its attempts; a claim, or
- * a move to another folder's spool, is a new name).
+ * What the spool entries read so far tell of runs, by each entry's path (`null`: none), for
+ * {@linkcode recordedRunsOn}. The spool folders are listed again at each look; an entry is read at
+ * the first look that lists it, as an entry's record never changes under its name (a failed replay
+ * rewrites its attempts; a claim, or a move to another folder's spool, is a new name).
  */
-type SpoolReads = Map<string, { notes: string; found: RunRecordFound } | null>;
+export type SpoolReads = Map<string, { notes: string; found: RunRecordFound } | null>;
 
 /**
  * The records in `delDir`'s spool, by the runs their Notes name. `read` keeps what entries told

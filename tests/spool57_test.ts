@@ -12,7 +12,7 @@
  */
 import { dirname, join } from "node:path";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
-import { git, makeProject, sampleDraft, tempDir } from "./fixtures.ts";
+import { git, makeProject, sampleDraft, tempDir, writeTree } from "./fixtures.ts";
 import { agentsOf, recordsOf, RUNREC, runrecUnder } from "./support/runs.ts";
 import { madeUserSpool, saveLostMany, spoolMany } from "./support/spooled.ts";
 import { waitFor } from "./support/held.ts";
@@ -253,16 +253,20 @@ Deno.test("a finish of a started run learns whether a spool entry waits from the
   }
 });
 
-Deno.test("a reap reads the user's spool once, not once for each of the folder's runs: each run kept in reaped/ for its late finish read it all again: 4 reads for 4 runs (attack59-59)", async () => {
+Deno.test("a reap reads the user's spool once, not once for each of a folder's runs nor for each folder: each run kept in reaped/ for its late finish read it all again, 5 reads for 5 runs in 2 folders (attack59-59)", async () => {
   const { root, del } = await makeProject();
   const tmp = await tempDir();
   try {
     const env = { TMPDIR: tmp };
-    // Four runs reaped FAILED, each kept in .runrec/reaped/ for its agent's late finish.
-    for (const agent of ["K1", "K2", "K3", "K4"]) {
-      assertEquals((await runCliProcess(["start", del, "--agent", agent], undefined, env)).code, 0);
+    const other = join(dirname(del), "DEL-01-03_Other");
+    await writeTree(other, { "_CONTEXT.md": "**DeliverableID:** DEL-01-03\n" });
+    // Five runs reaped FAILED, each kept in .runrec/reaped/ for its agent's late finish.
+    for (
+      const [dir, agent] of [[del, "K1"], [del, "K2"], [del, "K3"], [del, "K4"], [other, "K5"]]
+    ) {
+      assertEquals((await runCliProcess(["start", dir, "--agent", agent], undefined, env)).code, 0);
     }
-    const reaped = await runCliProcess(["reap", del, "--older-than", "0s"], undefined, env);
+    const reaped = await runCliProcess(["reap", root, "--older-than", "0s"], undefined, env);
     assertEquals(reaped.code, 0, reaped.stderr);
     const folder = { path: await madeUserSpool(tmp), private: true };
     const gone = join(dirname(del), "DEL-01-07_Gone", RECORD_FILE);
@@ -272,15 +276,16 @@ Deno.test("a reap reads the user's spool once, not once for each of the folder's
         newSpoolEntry(gone, sampleDraft({ DeliverableID: "DEL-01-07" }), "ENOSPC"),
       );
     }
-    const { code, stderr, trace } = await traced("openat", ["reap", del], [], env);
+    const { code, stderr, trace } = await traced("openat", ["reap", root], [], env);
     assertEquals(code, 0, stderr);
     assertIncludes(stderr, "nothing to reap");
     const opened = trace
       .filter((l) => l.includes(`${folder.path}/`) && !l.includes("ENOENT")).length;
     console.log(`${opened} entries of the user's spool opened`);
-    // 100 for one read of the 100 entries; 400 before.
+    // 100 for one read of the 100 entries; 500 before (200 with a read a folder).
     assert(opened <= 150, `${opened} opened`);
     assertEquals((await recordsOf(del)).map((r) => r.RunStatus), Array(4).fill("FAILED"));
+    assertEquals((await recordsOf(other)).map((r) => r.RunStatus), ["FAILED"]);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
