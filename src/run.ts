@@ -95,7 +95,7 @@ import { RECORD_FILE } from "./deliverable.ts";
 import { checkAppendOptions } from "./append_types.ts";
 import { RecordTooLarge } from "./record_limits.ts";
 import { seqAtMark } from "./seq_allocation.ts";
-import { pathArgument } from "./shell_word.ts";
+import { pathArgument, shellWord } from "./shell_word.ts";
 import { optionalEnv } from "./optional_access.ts";
 import type { FinishOptions, FinishReport } from "./finish_report.ts";
 import type { StartRunOptions, WithRunOptions } from "./run_options.ts";
@@ -260,18 +260,32 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
   if (!exists) return { delDir: dir, run, creates: true, ...warned() };
   try {
     const kept = keepPendingRun(dir, run);
+    const outside = kept.token !== pendingPath(dir, run.id);
     // A linked work tree's, kept in the common git folder too: `git worktree remove` takes the
     // run's file away with the work tree (./kept_runs.ts).
-    const notKept = kept.token === pendingPath(dir, run.id)
-      ? keepRunCopy(dir, kept.run)
-      : undefined;
+    const notKept = outside ? undefined : keepRunCopy(dir, kept.run);
     if (notKept !== undefined) said.push(notKept);
+    if (outside) said.push(keptOutsideWarning(dirname(kept.token)));
     return { delDir: dir, run: kept.run, token: kept.token, ...warned() };
   } catch (e) {
     const why = (e as Error).message.split("\n")[0].replaceAll(`${dir}/`, "");
     run.start.notes.push(`pending run not saved (${why}): reap could not have recorded a crash`);
     return { delDir: dir, run, notSaved: why, ...warned() };
   }
+}
+
+/**
+ * What a run kept outside its folder (`folder`, the user's `runrec-pending-<uid>`) asks of the
+ * user: only a runrec of the same temporary folder looks there, so a reap of another (a cron job's,
+ * a service's own `/tmp`) passes it over, and its dead agent's run would never be written FAILED.
+ */
+function keptOutsideWarning(folder: string): string {
+  return `this run is kept in ${folder}, not in its deliverable folder: runrec reap, log and ` +
+    `verify find it there only with this temporary folder (TMPDIR=${
+      shellWord(dirname(folder))
+    }); ` +
+    "one with another (a cron job's, a service's own /tmp) passes it over and never writes it " +
+    "FAILED should its agent die: finish it with its token, or reap with that TMPDIR";
 }
 
 /**
