@@ -66,6 +66,7 @@ import { concurrentRunsNote, recordFileMark, startEvidenceNotes } from "./run_ev
 import {
   DamagedRunFile,
   keepPendingRun,
+  keptOutside,
   listPendingRuns,
   outsidePendingFolder,
   pendingPath,
@@ -106,7 +107,7 @@ import {
   refusedStillPending,
   RunNotRecordable,
 } from "./run_refusals.ts";
-import { keptOutside, locateRun, movedFolder, runFromToken } from "./named_run.ts";
+import { locateRun, movedFolder, runFromToken } from "./named_run.ts";
 import {
   checkedText,
   ERROR_KEPT,

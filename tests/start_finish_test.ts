@@ -576,7 +576,7 @@ Deno.test("start in a read-only deliverable folder (real bind mount): the run is
   await Deno.remove(tmp, { recursive: true });
 });
 
-Deno.test("reap finds a run kept outside its read-only deliverable folder; its FAILED record is spooled, then flushed; a reap with another TMPDIR passes it over, as the start warns (attack59-59)", async () => {
+Deno.test("reap finds a run kept outside its read-only deliverable folder; its FAILED record is spooled, then flushed; verify and log name it meanwhile; a reap with another TMPDIR passes it over, as the start warns (attack59-59)", async () => {
   const { root, del } = await makeProject();
   const tmp = await tempDir();
   const env = { TMPDIR: tmp };
@@ -601,6 +601,11 @@ Deno.test("reap finds a run kept outside its read-only deliverable folder; its F
         `(TMPDIR=${tmp}); one with another (a cron job's, a service's own /tmp) passes it over ` +
         "and never writes it FAILED should its agent die",
     );
+    // Named by verify and log of the same temporary folder, as a run pending in the folder is.
+    for (const command of ["verify", "log"]) {
+      const named = await runCliProcess([command, del], undefined, env);
+      assertIncludes(named.stderr, "1 run(s) started and not finished: A since");
+    }
     const elsewhere = { TMPDIR: await tempDir() };
     const passedOver = await runCliProcess(["reap", root], undefined, elsewhere);
     assertEquals([passedOver.code, passedOver.stderr], [0, "runrec reap: nothing to reap\n"]);
