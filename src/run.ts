@@ -285,8 +285,8 @@ function keptOutsideWarning(folder: string): string {
     `verify find it there only with this temporary folder (TMPDIR=${
       shellWord(dirname(folder))
     }); ` +
-    "one with another (a cron job's, a service's own /tmp) passes it over and never writes it " +
-    "FAILED should its agent die: finish it with its token, or reap with that TMPDIR";
+    "one with another (a cron job's, a service's own /tmp) passes it over, and would never write " +
+    "it FAILED should its process die before its finish: reap with that TMPDIR";
 }
 
 /**

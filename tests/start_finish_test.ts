@@ -598,8 +598,9 @@ Deno.test("reap finds a run kept outside its read-only deliverable folder; its F
       start.stderr,
       `runrec: warning: this run is kept in ${dirname(token)}, not in its deliverable folder: ` +
         "runrec reap, log and verify find it there only with this temporary folder " +
-        `(TMPDIR=${tmp}); one with another (a cron job's, a service's own /tmp) passes it over ` +
-        "and never writes it FAILED should its agent die",
+        `(TMPDIR=${tmp}); one with another (a cron job's, a service's own /tmp) passes it over, ` +
+        "and would never write it FAILED should its process die before its finish: reap with " +
+        "that TMPDIR",
     );
     // Named by verify and log of the same temporary folder, as a run pending in the folder is.
     for (const command of ["verify", "log"]) {
