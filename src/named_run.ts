@@ -21,7 +21,7 @@ import { hostname } from "./lock.ts";
 import { gitSync, workTreeOf, workTrees } from "./git.ts";
 import { optionalEnv } from "./optional_access.ts";
 import {
-  listOutsidePendingRuns,
+  keptOutside,
   listOutsideReapedRuns,
   listPendingRuns,
   listReapedRuns,
@@ -605,22 +605,6 @@ function throwIfMangledToken(target: string): void {
     `${target}: not a run token: runrec start prints <del-dir>/.runrec/pending/<id>.json, the ` +
       `whole path; a run's id goes with its folder: runrec finish ${folder} --run ${id} ...` +
       pending,
-  );
-}
-
-/**
- * The runs kept outside `delDir` (`keepPendingRun`: the folder was read-only at start) that name
- * it, as `reap` finds them: through a symbolic link or not, as start named it.
- *
- * @example
- * ```ts
- * import { keptOutside } from "./named_run.ts";
- * keptOutside("DEL-01-02_Flow").map((item) => item.id); // its runs started while it was read-only
- * ```
- */
-export function keptOutside(delDir: string): PendingItem[] {
-  return listOutsidePendingRuns().filter((i) =>
-    i.run?.delDir !== undefined && sameFolder(i.run.delDir, delDir)
   );
 }
 

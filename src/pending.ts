@@ -34,6 +34,7 @@ import { pathArgument } from "./shell_word.ts";
 import { PENDING_FOLDER, REAPED_FOLDER } from "./run_files.ts";
 import { FILE, isRunId, runIdStart } from "./run_ids.ts";
 import { claimHolder } from "./run_claims.ts";
+import { sameFolder } from "./lookups.ts";
 
 /** The folder of markers of runs recorded from their token alone (their pending file gone). */
 export const LOST_FOLDER = ".runrec/lost";
@@ -533,6 +534,22 @@ export function listOutsideReapedRuns(): PendingItem[] {
 export function listOutsidePendingRuns(): PendingItem[] {
   const folder = outsidePendingFolder();
   return folder === undefined ? [] : listRunFiles(folder);
+}
+
+/**
+ * The runs kept outside `delDir` (`keepPendingRun`: the folder was read-only at start) that name
+ * it, as `reap` finds them: through a symbolic link or not, as start named it.
+ *
+ * @example
+ * ```ts
+ * import { keptOutside } from "./pending.ts";
+ * keptOutside("DEL-01-02_Flow").map((item) => item.id); // its runs started while it was read-only
+ * ```
+ */
+export function keptOutside(delDir: string): PendingItem[] {
+  return listOutsidePendingRuns().filter((i) =>
+    i.run?.delDir !== undefined && sameFolder(i.run.delDir, delDir)
+  );
 }
 
 /** The run files of a folder of pending or reaped runs (`claimedOnly`: those a finisher holds). */

@@ -10,7 +10,14 @@ import { removeAbandonedTemporaries } from "./state_folder.ts";
 import { holdsNoDeliverables, kindOf, walk } from "./walk.ts";
 import { skipsLinkedWorktree } from "./targets.ts";
 import { PENDING_FOLDER, REAPED_FOLDER } from "./run_files.ts";
-import { listPendingRuns, listReapedRuns, LOST_FOLDER, outsidePendingFolder } from "./pending.ts";
+import {
+  listOutsidePendingRuns,
+  listPendingRuns,
+  listReapedRuns,
+  LOST_FOLDER,
+  outsidePendingFolder,
+} from "./pending.ts";
+import { sameFolder } from "./lookups.ts";
 import { removeDeadMarkers } from "./finish_markers.ts";
 import { removeOrphanCommandMarkers } from "./command_markers.ts";
 import { shownPath } from "./deliverable.ts";
@@ -29,7 +36,12 @@ import { shownPath } from "./deliverable.ts";
 export function foldersWithPendingRuns(targets: readonly string[]): string[] {
   // Named as the user would type them (and as `stale` names them), for the warnings and the
   // `runrec reap` line they give: not the absolute path of a folder beneath the current one.
-  return foldersWhere(targets, (dir) => listPendingRuns(dir).length > 0).map(shownPath);
+  // Its runs kept in the user's temporary folder (it was read-only at their start) count too.
+  const outside = listOutsidePendingRuns();
+  const keptFor = (dir: string) =>
+    outside.some((i) => i.run?.delDir !== undefined && sameFolder(i.run.delDir, dir));
+  return foldersWhere(targets, (dir) => listPendingRuns(dir).length > 0 || keptFor(dir))
+    .map(shownPath);
 }
 
 /**

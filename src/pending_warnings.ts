@@ -9,7 +9,7 @@ import { basename } from "./path.ts";
 import { pathArgument } from "./shell_word.ts";
 import { oneLine } from "./names.ts";
 import { rootOutOfSight } from "./deliverable.ts";
-import { listPendingRuns, type PendingItem } from "./pending.ts";
+import { keptOutside, listPendingRuns, type PendingItem } from "./pending.ts";
 import { recordedThere, removedWorkTreeRuns, startedIn } from "./kept_runs.ts";
 import { recordedRuns, type RunRecordFound, spooledRecordPlace } from "./recorded_runs.ts";
 
@@ -114,7 +114,9 @@ export async function pendingRunWarnings(delDir: string): Promise<string[]> {
   const recordOf = await recordedRuns(delDir);
   const warnings: string[] = [];
   const waiting: PendingItem[] = [];
-  for (const item of listPendingRuns(delDir)) {
+  // Its runs kept in the user's temporary folder too (it was read-only at their start), as reap
+  // finds them: else nothing named them until a reap.
+  for (const item of [...listPendingRuns(delDir), ...keptOutside(delDir)]) {
     const found = item.run && !item.claimedBy ? recordOf(item.run) : undefined;
     if (found === undefined || found.reaped) waiting.push(item);
     else warnings.push(describeRecordedPending(delDir, item, found));

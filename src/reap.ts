@@ -28,6 +28,7 @@ import {
   recordOfRun,
   type RunRecordFound,
   spooledRecordPlace,
+  type SpoolReads,
 } from "./recorded_runs.ts";
 import { claimPendingRun, finisherState, processState, releaseClaim } from "./run_claims.ts";
 import { finishClaimed } from "./run.ts";
@@ -198,11 +199,13 @@ export async function reapRuns(
   for (const { delDir, items } of runsWithFileRemoved(targets)) {
     folders.push({ delDir, items, reapedClaims: [], fileRemoved: true });
   }
+  // The user's spool folders hold every folder's entries: each is read once, not once a folder.
+  const spoolReads: SpoolReads = new Map();
   for (const { delDir, items, reapedClaims, reapedRuns, removed, fileRemoved } of folders) {
     // Read once per folder, and only where a run waits: the record file may be large. Each later
     // look reads on from where the last ended, not the whole file for each run (scale37 F2).
     const history: FolderHistory = {
-      recorded: recordedRunsOn(delDir),
+      recorded: recordedRunsOn(delDir, spoolReads),
       retried: retriedStartNotesOn(delDir, items.flatMap((item) => item.run ? [item.run] : [])),
     };
     let recordOf: ((run: PendingRun) => RunRecordFound | undefined) | undefined;

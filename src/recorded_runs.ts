@@ -7,7 +7,7 @@
  * @module
  */
 import { join, resolve } from "./path.ts";
-import { listSpool, spoolEntryOf } from "./spool.ts";
+import { listSpool, readSpoolItem, spoolEntryOf, spoolFolderNames, spoolFolders } from "./spool.ts";
 import { type ReadEnd, readRecords, readRecordsOn } from "./reader.ts";
 import { mayName, namedOnlyPast, readNamedLines } from "./named_lines.ts";
 import type { FileMark } from "./appended.ts";
@@ -111,6 +111,9 @@ export async function recordedRuns(
  * records appended since its last call (the whole file again when it was
  * replaced or rewritten: ./reader.ts `readRecordsOn`), where reading the
  * whole file each time made reap's work grow as runs times records (scale37 F2).
+ * The spool is listed at each call, and only the entries not met before (by
+ * this call's earlier calls, or by another folder's given the same `read`:
+ * the user's spool folders are every folder's) are read.
  *
  * @example
  * ```ts
@@ -123,6 +126,7 @@ export async function recordedRuns(
  */
 export function recordedRunsOn(
   delDir: string,
+  read: SpoolReads = new Map(),
 ): () => Promise<(run: RunKey) => RunRecordFound | undefined> {
   const file = join(resolve(delDir), RECORD_FILE);
   let end: ReadEnd | undefined;
@@ -130,7 +134,7 @@ export function recordedRunsOn(
   return async () => {
     // The spool first, then the file: a replay appends to the file before it removes the entry,
     // so a record that leaves the spool between the two looks is found in the file.
-    const byId = spooledRuns(delDir);
+    const byId = spooledRuns(delDir, read);
     try {
       // Streamed, and refused up front when not a regular file (a FIFO, a device): never a hang.
       end = await readRecordsOn(file, end, (fromStart) => {
@@ -310,19 +314,44 @@ export function spooledRecordPlace(
       "that is corrected";
 }
 
-/** The records in `delDir`'s spool, by the runs their Notes name. */
-function spooledRuns(delDir: string): Map<string, RunRecordFound[]> {
+/**
+ * What the spool entries read so far tell of runs, by each entry's path (`null`: none), for
+ * {@linkcode recordedRunsOn}. The spool folders are listed again at each look; an entry is read at
+ * the first look that lists it, as an entry's record never changes under its name (a failed replay
+ * rewrites its attempts; a claim, or a move to another folder's spool, is a new name).
+ */
+export type SpoolReads = Map<string, { notes: string; found: RunRecordFound } | null>;
+
+/**
+ * The records in `delDir`'s spool, by the runs their Notes name. `read` keeps what entries told
+ * an earlier look of the same caller: reap looked at the whole spool again for each of a folder's
+ * runs, reading every entry each time.
+ */
+function spooledRuns(delDir: string, read: SpoolReads = new Map()): Map<string, RunRecordFound[]> {
   const byId = new Map<string, RunRecordFound[]>();
-  for (const item of listSpool(delDir)) {
-    // A stuck entry's record too: its run is recorded there, to be corrected, not recorded again.
-    const draft = (item.entry ?? item.stuckEntry)?.draft;
-    if (draft === undefined) continue;
-    addNamed(byId, draft.Notes ?? "", {
-      spooledIn: item.path,
-      reaped: draft.ErrorSummary === REAPED_ERROR,
-      endedAt: endOf(draft),
-      ...item.state === "stuck" ? { stuck: item.problem } : {},
-    });
+  for (const folder of spoolFolders(delDir)) {
+    const listing = spoolFolderNames(folder);
+    for (const name of [...listing.names]) {
+      let told = read.get(join(folder.path, name));
+      if (told === undefined) {
+        const item = readSpoolItem(listing, name);
+        if (item === undefined) continue; // appended since the listing: the file holds it
+        // A stuck entry's record too: its run is recorded there, to be corrected, not recorded
+        // again.
+        const draft = (item.entry ?? item.stuckEntry)?.draft;
+        told = draft === undefined ? null : {
+          notes: draft.Notes ?? "",
+          found: {
+            spooledIn: item.path,
+            reaped: draft.ErrorSummary === REAPED_ERROR,
+            endedAt: endOf(draft),
+            ...item.state === "stuck" ? { stuck: item.problem } : {},
+          },
+        };
+        read.set(item.path, told);
+      }
+      if (told !== null) addNamed(byId, told.notes, { ...told.found });
+    }
   }
   return byId;
 }

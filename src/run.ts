@@ -66,6 +66,7 @@ import { concurrentRunsNote, recordFileMark, startEvidenceNotes } from "./run_ev
 import {
   DamagedRunFile,
   keepPendingRun,
+  keptOutside,
   listPendingRuns,
   outsidePendingFolder,
   pendingPath,
@@ -95,7 +96,7 @@ import { RECORD_FILE } from "./deliverable.ts";
 import { checkAppendOptions } from "./append_types.ts";
 import { RecordTooLarge } from "./record_limits.ts";
 import { seqAtMark } from "./seq_allocation.ts";
-import { pathArgument } from "./shell_word.ts";
+import { pathArgument, shellWord } from "./shell_word.ts";
 import { optionalEnv } from "./optional_access.ts";
 import type { FinishOptions, FinishReport } from "./finish_report.ts";
 import type { StartRunOptions, WithRunOptions } from "./run_options.ts";
@@ -106,7 +107,7 @@ import {
   refusedStillPending,
   RunNotRecordable,
 } from "./run_refusals.ts";
-import { keptOutside, locateRun, movedFolder, runFromToken } from "./named_run.ts";
+import { locateRun, movedFolder, runFromToken } from "./named_run.ts";
 import {
   checkedText,
   ERROR_KEPT,
@@ -260,18 +261,32 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
   if (!exists) return { delDir: dir, run, creates: true, ...warned() };
   try {
     const kept = keepPendingRun(dir, run);
+    const outside = kept.token !== pendingPath(dir, run.id);
     // A linked work tree's, kept in the common git folder too: `git worktree remove` takes the
     // run's file away with the work tree (./kept_runs.ts).
-    const notKept = kept.token === pendingPath(dir, run.id)
-      ? keepRunCopy(dir, kept.run)
-      : undefined;
+    const notKept = outside ? undefined : keepRunCopy(dir, kept.run);
     if (notKept !== undefined) said.push(notKept);
+    if (outside) said.push(keptOutsideWarning(dirname(kept.token)));
     return { delDir: dir, run: kept.run, token: kept.token, ...warned() };
   } catch (e) {
     const why = (e as Error).message.split("\n")[0].replaceAll(`${dir}/`, "");
     run.start.notes.push(`pending run not saved (${why}): reap could not have recorded a crash`);
     return { delDir: dir, run, notSaved: why, ...warned() };
   }
+}
+
+/**
+ * What a run kept outside its folder (`folder`, the user's `runrec-pending-<uid>`) asks of the
+ * user: only a runrec of the same temporary folder looks there, so a reap of another (a cron job's,
+ * a service's own `/tmp`) passes it over, and its dead agent's run would never be written FAILED.
+ */
+function keptOutsideWarning(folder: string): string {
+  return `this run is kept in ${folder}, not in its deliverable folder: runrec reap, log and ` +
+    `verify find it there only with this temporary folder (TMPDIR=${
+      shellWord(dirname(folder))
+    }); ` +
+    "one with another (a cron job's, a service's own /tmp) passes it over, and would never write " +
+    "it FAILED should its process die before its finish: reap with that TMPDIR";
 }
 
 /**

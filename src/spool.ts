@@ -45,6 +45,7 @@ import { pathArgument, shellWord } from "./shell_word.ts";
 import { jsonText } from "./json_text.ts";
 import { REAPED_ERROR, settleRecordedRuns } from "./run_files.ts";
 import { agentText, NAMED_RUNS } from "./agent_notes.ts";
+import { journalPath } from "./journal.ts";
 
 /** Name of the spool folder inside a deliverable folder. */
 export const SPOOL_FOLDER = ".runrec-spool";
@@ -1208,7 +1209,9 @@ export function settleRun(writer: RecordWriter, entry: SpoolEntry): void {
 /**
  * Appends a replayed record with `writer` into `report`, and returns it; one that repeats a
  * record of the file (a retried emit whose first try was spooled too) is
- * written, and warned of as emit warns of a repeat (retry-sweep F1).
+ * written, and warned of as emit warns of a repeat (retry-sweep F1). One whose note in the
+ * journal could not be written, or synced, is said as emit says its own record's: a git command
+ * that drops it before it is committed is undone by nothing, and its entry is gone.
  *
  * @example
  * ```ts
@@ -1225,6 +1228,19 @@ export function replayedInto(
 ): AppendResult {
   const result = writer.append(draft);
   report.replayed.push(result);
+  const { unjournalled, journalUnsynced } = result;
+  if (unjournalled !== undefined || journalUnsynced !== undefined) {
+    report.failures.push(
+      `${result.record.RunID} is replayed into ${writer.path}, but ` +
+        (unjournalled !== undefined
+          ? `could not be noted in ${journalPath(writer.path)} (${unjournalled}): a git pull or ` +
+            "checkout that drops it before it is committed will not be undone; commit it " +
+            "first, or make that folder writable to whoever appends here"
+          : `the note of it in ${journalPath(writer.path)} was not synced ` +
+            `(${journalUnsynced}): after a power cut, a git command that drops it may not be ` +
+            "undone; commit it first"),
+    );
+  }
   if (result.sameRunAs === undefined) return result;
   const { RunID, AgentName, RunTimestamp } = result.record;
   report.repeats.push({

@@ -12,7 +12,7 @@
  */
 import { dirname, join } from "node:path";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
-import { makeProject, sampleDraft, tempDir } from "./fixtures.ts";
+import { git, makeProject, sampleDraft, tempDir, writeTree } from "./fixtures.ts";
 import { agentsOf, recordsOf, RUNREC, runrecUnder } from "./support/runs.ts";
 import { madeUserSpool, saveLostMany, spoolMany } from "./support/spooled.ts";
 import { waitFor } from "./support/held.ts";
@@ -150,6 +150,41 @@ Deno.test("an emit whose journal note was written but not synced says so, not th
   }
 });
 
+Deno.test("a replayed record whose note in the journal cannot be written is said as an emit's own is, by emit and flush: a git checkout -f then dropped it in silence, its entry gone, never put back (attack59-59)", async () => {
+  const { root, del } = await makeProject();
+  try {
+    await git(root, "init", "-q");
+    const first = await runCliProcess(["emit", del, "--agent", "FIRST", "--status", "SUCCESS"]);
+    assertEquals(first.code, 0, first.stderr);
+    await git(root, "add", "-A");
+    await git(root, "commit", "-qm", "first");
+    const file = join(del, RECORD_FILE);
+    const journal = join(del, ".runrec", `${RECORD_FILE}.journal`);
+    const fault = ["-P", journal, "-e", "inject=write,pwrite64:error=ENOSPC"];
+    const unnoted = (runId: string) =>
+      `${runId} is replayed into ${file}, but could not be noted in ${journal} (No space left ` +
+      "on device (os error 28)): a git pull or checkout that drops it before it is committed " +
+      "will not be undone; commit it first";
+    spoolMany(del, 1, 10);
+    const emit = ["emit", del, "--agent", "NEXT", "--status", "SUCCESS"];
+    const emitted = await traced("write,pwrite64", emit, fault);
+    assertEquals(emitted.code, 0, emitted.stderr);
+    const [replayed, own] = (await recordsOf(del)).slice(1);
+    assertEquals([replayed.AgentName, own.AgentName], ["A0", "NEXT"]);
+    assertIncludes(emitted.stderr, unnoted(replayed.RunID));
+    assertIncludes(emitted.stderr, `${own.RunID} is written, but could not be noted`);
+    spoolMany(del, 2, 10, 1);
+    const flushed = await traced("write,pwrite64", ["flush", del], fault);
+    assertEquals(flushed.code, 1, flushed.stderr);
+    for (const record of (await recordsOf(del)).slice(3)) {
+      assertIncludes(flushed.stderr, unnoted(record.RunID));
+    }
+    assertEquals(await agentsOf(del), ["FIRST", "A0", "NEXT", "A1", "A2"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 Deno.test("an emit reads at most a batch of other files' entries in the user's spool, and says how many it left unread: it read all 155 (spool-57 2)", async () => {
   const { root, del } = await makeProject();
   const tmp = await tempDir();
@@ -213,6 +248,44 @@ Deno.test("a finish of a started run learns whether a spool entry waits from the
     // all again (450 lines of strace's here, against 300 for the one read).
     assert(opened <= 300, `${opened} opened`);
     assertEquals(await agentsOf(del), ["OWN"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("a reap reads the user's spool once, not once for each of a folder's runs nor for each folder: each run kept in reaped/ for its late finish read it all again, 5 reads for 5 runs in 2 folders (attack59-59)", async () => {
+  const { root, del } = await makeProject();
+  const tmp = await tempDir();
+  try {
+    const env = { TMPDIR: tmp };
+    const other = join(dirname(del), "DEL-01-03_Other");
+    await writeTree(other, { "_CONTEXT.md": "**DeliverableID:** DEL-01-03\n" });
+    // Five runs reaped FAILED, each kept in .runrec/reaped/ for its agent's late finish.
+    for (
+      const [dir, agent] of [[del, "K1"], [del, "K2"], [del, "K3"], [del, "K4"], [other, "K5"]]
+    ) {
+      assertEquals((await runCliProcess(["start", dir, "--agent", agent], undefined, env)).code, 0);
+    }
+    const reaped = await runCliProcess(["reap", root, "--older-than", "0s"], undefined, env);
+    assertEquals(reaped.code, 0, reaped.stderr);
+    const folder = { path: await madeUserSpool(tmp), private: true };
+    const gone = join(dirname(del), "DEL-01-07_Gone", RECORD_FILE);
+    for (let i = 0; i < 100; i++) {
+      writeEntry(
+        folder,
+        newSpoolEntry(gone, sampleDraft({ DeliverableID: "DEL-01-07" }), "ENOSPC"),
+      );
+    }
+    const { code, stderr, trace } = await traced("openat", ["reap", root], [], env);
+    assertEquals(code, 0, stderr);
+    assertIncludes(stderr, "nothing to reap");
+    const opened = trace
+      .filter((l) => l.includes(`${folder.path}/`) && !l.includes("ENOENT")).length;
+    console.log(`${opened} entries of the user's spool opened`);
+    // 100 for one read of the 100 entries; 500 before (200 with a read a folder).
+    assert(opened <= 150, `${opened} opened`);
+    assertEquals((await recordsOf(del)).map((r) => r.RunStatus), Array(4).fill("FAILED"));
+    assertEquals((await recordsOf(other)).map((r) => r.RunStatus), ["FAILED"]);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

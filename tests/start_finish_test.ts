@@ -552,7 +552,7 @@ Deno.test("start in a read-only deliverable folder (real bind mount): the run is
     );
     assertMatch(
       start.stderr,
-      /^runrec: note: pending run kept in .*runrec-pending-\d+ \(.*Read-only file system.*\)\n$/,
+      /(^|\n)runrec: note: pending run kept in .*runrec-pending-\d+ \(.*Read-only file system.*\)\n$/,
     );
     assertEquals((await Deno.stat(join(tmp, token.split("/").at(-2)!))).mode! & 0o777, 0o700);
     const finish = await runCliProcess(["finish", token, "--status", "SUCCESS"], undefined, env);
@@ -576,7 +576,7 @@ Deno.test("start in a read-only deliverable folder (real bind mount): the run is
   await Deno.remove(tmp, { recursive: true });
 });
 
-Deno.test("reap finds a run kept outside its read-only deliverable folder; its FAILED record is spooled, then flushed", async () => {
+Deno.test("reap finds a run kept outside its read-only deliverable folder; its FAILED record is spooled, then flushed; verify and log name it meanwhile; a reap with another TMPDIR passes it over, as the start warns (attack59-59)", async () => {
   const { root, del } = await makeProject();
   const tmp = await tempDir();
   const env = { TMPDIR: tmp };
@@ -593,6 +593,23 @@ Deno.test("reap finds a run kept outside its read-only deliverable folder; its F
     );
     assertEquals(start.code, 0, start.stderr);
     const token = start.stdout.trim();
+    // Only a runrec of the start's temporary folder looks there: said at the start (attack59-59).
+    assertIncludes(
+      start.stderr,
+      `runrec: warning: this run is kept in ${dirname(token)}, not in its deliverable folder: ` +
+        "runrec reap, log and verify find it there only with this temporary folder " +
+        `(TMPDIR=${tmp}); one with another (a cron job's, a service's own /tmp) passes it over, ` +
+        "and would never write it FAILED should its process die before its finish: reap with " +
+        "that TMPDIR",
+    );
+    // Named by verify and log of the same temporary folder, as a run pending in the folder is.
+    for (const command of ["verify", "log"]) {
+      const named = await runCliProcess([command, del], undefined, env);
+      assertIncludes(named.stderr, "1 run(s) started and not finished: A since");
+    }
+    const elsewhere = { TMPDIR: await tempDir() };
+    const passedOver = await runCliProcess(["reap", root], undefined, elsewhere);
+    assertEquals([passedOver.code, passedOver.stderr], [0, "runrec reap: nothing to reap\n"]);
     // A root above the deliverable: the run names its folder, so reap finds it.
     const reap = await runCliProcess(["reap", root], undefined, env);
     assertEquals(reap.code, 0, reap.stderr);

@@ -62,7 +62,8 @@ Options:
   -h, --help    show this help
 
 Exit codes: 0 every spooled record at or beneath the folders named written (or none),
-1 some remain or are STUCK, a --from line is refused, or only a journal holds a record,
+1 some remain or are STUCK, a --from line is refused, only a journal holds a record, or
+one written was not synced or noted in its journal (commit it first: said on stderr),
 2 usage error (also a missing folder, a --from file that cannot be read). Standard
 output failing (a full disk, its reader gone) changes none of these: the printout is
 lost, not the records; one line on stderr says how many were appended and how many

@@ -22,7 +22,7 @@ import {
   putBackCommand,
 } from "../journal.ts";
 import { describePending, pendingRecords } from "../spool_pending.ts";
-import { listPendingRuns, type PendingItem } from "../pending.ts";
+import { keptOutside, listPendingRuns, type PendingItem } from "../pending.ts";
 import { foldersWithPendingRuns } from "../pending_folders.ts";
 import { pendingRunWarnings, removedWorkTreeRunWarnings } from "../pending_warnings.ts";
 import { recordedThere, removedWorkTreeRuns, startedIn } from "../kept_runs.ts";
@@ -526,7 +526,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   // Runs started and never finished have no record yet: said, not failed.
   const started = foldersWithPendingRuns(targets).map((dir) => ({
     delDir: dir,
-    runs: listPendingRuns(dir),
+    runs: [...listPendingRuns(dir), ...keptOutside(dir)],
   }));
   // Warnings go to stderr, as log's do: stdout stays the check's own output.
   // Records a git command took out, which the next append puts back: in no file meanwhile.
