@@ -58,6 +58,8 @@ export function markdownLines(text: string): string[] {
 interface ContextReading {
   id?: string;
   problem?: string;
+  /** The line of an ID field that holds no ID (`TBD`): a later field is not read. */
+  badLine?: number;
 }
 
 /**
@@ -82,6 +84,7 @@ function otherCaseContext(delDir: string): ContextReading {
 function idFromContext(text: string): ContextReading {
   const lines = markdownLines(text);
   let problem: string | undefined;
+  let badLine: number | undefined;
   let fromHeading: string | undefined;
   for (let i = 0; i < lines.length; i++) {
     const field = ID_FIELD.exec(lines[i]);
@@ -93,6 +96,7 @@ function idFromContext(text: string): ContextReading {
       problem = `${CONTEXT_FILE} line ${i + 1}: DeliverableID ${
         JSON.stringify(value.slice(0, 40))
       } is not DEL-XX-YY`;
+      badLine = i + 1;
     }
     const heading = CONTEXT_HEADING.exec(lines[i]);
     if (heading && fromHeading === undefined) {
@@ -100,7 +104,7 @@ function idFromContext(text: string): ContextReading {
       if (id !== undefined && id.length <= MAX_ID_LENGTH) fromHeading = id;
     }
   }
-  return fromHeading ? { id: fromHeading, problem } : { problem };
+  return fromHeading ? { id: fromHeading, problem } : { problem, badLine };
 }
 
 /** A deliverable's ID, and a note when it was not read as declared. */
@@ -164,7 +168,9 @@ export function deliverableId(
   throw new InputError(
     `${delDir}: not a deliverable folder: no deliverable ID (${
       context.problem ?? `no DeliverableID in ${CONTEXT_FILE}`
-    }, and ${folderNameSaid(basename(resolve(delDir)))})${elsewhere || deliverableRemedy(delDir)}`,
+    }, and ${folderNameSaid(basename(resolve(delDir)))})${
+      elsewhere || deliverableRemedy(delDir, context.badLine)
+    }`,
     { path: delDir },
   );
 }
@@ -175,21 +181,25 @@ function folderNameSaid(name: string): string {
   return id === undefined
     ? "the folder name does not start with DEL-XX-YY"
     : `the folder name has ${id} followed by ${
-      JSON.stringify(name.slice(id.length, id.length + 1))
+      JSON.stringify([...name.slice(id.length)][0] ?? "")
     }, not by _ (DEL-XX-YY_Label)`;
 }
 
-/** How to make `delDir` a deliverable folder: the ID in `_CONTEXT.md`, or the name renamed. */
-function deliverableRemedy(delDir: string): string {
+/**
+ * How to make `delDir` a deliverable folder: the ID in `_CONTEXT.md` (in place of its `badLine`,
+ * the field no later one overrides), or the name renamed.
+ */
+function deliverableRemedy(delDir: string, badLine?: number): string {
   const name = basename(resolve(delDir));
   const id = ID_PREFIX.exec(name)?.[1];
+  const where = badLine === undefined ? "" : ` in place of line ${badLine}`;
   if (id === undefined) {
     return `: name a deliverable folder, or write the line **DeliverableID:** DEL-XX-YY in ` +
-      `this one's ${CONTEXT_FILE}`;
+      `this one's ${CONTEXT_FILE}${where}`;
   }
   const label = name.slice(id.length).replace(/^[\s._-]+/, "");
-  return `: write the line **DeliverableID:** ${id} in its ${CONTEXT_FILE}, or rename it ` +
-    `${label === "" ? id : `${id}_${label}`}`;
+  return `: write the line **DeliverableID:** ${id} in its ${CONTEXT_FILE}${where}, or rename ` +
+    `it ${label === "" ? id : `${id}_${label}`}`;
 }
 
 /**

@@ -14,7 +14,7 @@
  */
 import { commonGitDir } from "./git.ts";
 import { optionalUid } from "./optional_access.ts";
-import { basename, dirname, join } from "./path.ts";
+import { basename, dirname, isAbsolute, join } from "./path.ts";
 import type { Stamp } from "./racy.ts";
 
 export { RACY_MS, type Stamp } from "./racy.ts";
@@ -152,7 +152,11 @@ export function writeLines(
   try {
     const header = JSON.stringify({ format, written: now, reader: reader() });
     const kept = [header];
-    for (const [key, rest] of lines) if (!isGone(folderOf(key))) kept.push(`${key}\t${rest}`);
+    // Asked once: a process that may read every path is prompted for none (a query a line costs).
+    const readsAll = Deno.permissions.querySync({ name: "read" }).state === "granted";
+    for (const [key, rest] of lines) {
+      if (!isGone(folderOf(key), readsAll)) kept.push(`${key}\t${rest}`);
+    }
     let bytes = encoder.encode(kept.join("\n") + "\n");
     if (bytes.length > MAX_BYTES) bytes = encoder.encode(firstThatFit(kept).join("\n") + "\n");
     // Only its writer may read it: another user may not read the files it tells of.
@@ -186,12 +190,15 @@ function folderOf(key: string): string | undefined {
 }
 
 /**
- * Whether `path` (a damaged line's undefined) names no folder now. A folder this process may not
- * read is not asked about (a library caller's prompt): its line stays.
+ * Whether `path` (a damaged line's undefined) names no folder now; a relative one is no key (a
+ * query of `""` throws where reads are bounded). A folder this process may not read is not asked
+ * about (a library caller's prompt): its line stays. `readsAll`: the process may read any path.
  */
-function isGone(path: string | undefined): boolean {
-  if (path === undefined) return true;
-  if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") return false;
+function isGone(path: string | undefined, readsAll: boolean): boolean {
+  if (path === undefined || !isAbsolute(path)) return true;
+  if (!readsAll && Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
+    return false;
+  }
   try {
     return !Deno.statSync(path).isDirectory;
   } catch {

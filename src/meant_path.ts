@@ -56,11 +56,12 @@ export async function refuseMisspeltFolder(delDir: string, more = ""): Promise<v
 const TILDE_SAID = "a leading ~ is the shell's to expand (quoted, or with no shell, it is not)";
 
 /**
- * `~/X` with the home folder written out, when `path` starts with a `~` that names nothing here:
- * an agent's framework passes its arguments with no shell to expand it.
+ * `~/X` with the home folder written out, when `path` starts with a `~` that names nothing in
+ * `base` (a folder named `~` there is what the path names): an agent's framework passes its
+ * arguments with no shell to expand it.
  */
-function homeWrittenOut(path: string): string | undefined {
-  if (!/^~(\/|$)/.test(path) || isThere(resolve(path))) return undefined;
+function homeWrittenOut(path: string, base = "."): string | undefined {
+  if (!/^~(\/|$)/.test(path) || isThere(resolve(base, "~"))) return undefined;
   const home = optionalEnv("HOME") ?? optionalEnv("USERPROFILE");
   return home === undefined ? undefined : join(home, path.slice(2));
 }
@@ -261,7 +262,7 @@ function fromProjectTop(delDir: string, given: string): { top: string; path: str
  * project from there, which only `--allow-outside` reads (not `allowOutside`
  * already); else, when the argument holds several paths (commas, `;` or spaces) of
  * which one is there, one per option; else, for a shell pattern (`*.pdf`), that none
- * matched; else the names near it in its folder.
+ * matched; else the names near it in its folder; else a `~` or `$NAME` no shell expanded.
  * `""` when none is.
  *
  * @example
@@ -301,23 +302,27 @@ export async function notFoundHint(
     return ` (a pattern no file matched, passed on as it stands: runrec expands none; name ` +
       `each file, or list them: ${option}s-from F)`;
   }
-  // Words a shell would have expanded, passed on quoted or with no shell.
-  const home = homeWrittenOut(given);
-  if (home !== undefined) return ` (${TILDE_SAID}: write ${home})`;
-  // `${NAME}` is said as a placeholder not filled in, elsewhere.
-  const variable = /\$([A-Za-z_][A-Za-z0-9_]*)/.exec(given)?.[1];
-  if (variable !== undefined) {
-    return ` ($${variable} is the shell's to expand (in ' quotes, or with no shell, it is not): ` +
-      "write its value)";
-  }
   const path = resolve(delDir, given);
   const near = await nearNames(basename(path), dirname(path), () => true);
-  if (near.length === 0) return "";
+  // A name near it first: a `$` or `~` may be the file's own (`price$x.md`, Office's `~$x.docx`).
+  if (near.length === 0) return unexpandedHint(delDir, given);
   const folder = dirname(given);
   const shown = near.map((name) =>
     unlikeToTheEye(folder === "." ? name : join(folder, name), given)
   );
   return ` (did you mean ${shown.join(" or ")}?)`;
+}
+
+/** Words a shell would have expanded in `given`, passed on quoted or with no shell; else `""`. */
+function unexpandedHint(delDir: string, given: string): string {
+  const home = homeWrittenOut(given, delDir);
+  if (home !== undefined) return ` (${TILDE_SAID}: write ${home})`;
+  // `${NAME}` is said as a placeholder not filled in, elsewhere.
+  const variable = /\$([A-Za-z_][A-Za-z0-9_]*)/.exec(given)?.[1];
+  return variable === undefined
+    ? ""
+    : ` ($${variable} is the shell's to expand (in ' quotes, or with no shell, it is not): ` +
+      "write its value)";
 }
 
 /**

@@ -96,6 +96,8 @@ const KINDS = [
   "contextId",
   "output",
   "renameFolder",
+  "renameBack",
+  "replaceFolder",
   "sibling",
 ];
 
@@ -266,6 +268,22 @@ async function mutate(walk: Walk, kinds: readonly string[]): Promise<string> {
       await Deno.rename(del, to);
       walk.dels = walk.dels.map((d) => (d === del ? to : d));
       return `${kind} ${rel} -> ${to.split("/").at(-1)}`;
+    }
+    case "renameBack": {
+      // Its kept lines dropped at a run's write while it was away, or kept: judged as it is now.
+      const away = walk.dels.find((d) => d.endsWith("_Renamed"));
+      if (away === undefined) return "none";
+      const back = away.slice(0, -"_Renamed".length);
+      if (await exists(back)) return "none";
+      await Deno.rename(away, back);
+      walk.dels = walk.dels.map((d) => (d === away ? back : d));
+      return `${kind} ${away.slice(walk.root.length + 1)} -> ${back.split("/").at(-1)}`;
+    }
+    case "replaceFolder": {
+      // Another deliverable's folder, times kept (cp -a), where this one's was: its lines' path.
+      if (other === del) return "none";
+      await run(del, 'cd / && rm -rf "$1" && cp -a "$2" "$1"', del, other);
+      return `${kind} ${rel} by a copy of ${other.slice(walk.root.length + 1)}`;
     }
     case "sibling": {
       const to = join(del, "..", `${del.split("/").at(-1)}_Twin`);
