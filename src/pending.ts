@@ -34,7 +34,7 @@ import { pathArgument } from "./shell_word.ts";
 import { PENDING_FOLDER, REAPED_FOLDER } from "./run_files.ts";
 import { FILE, isRunId, runIdStart } from "./run_ids.ts";
 import { claimHolder } from "./run_claims.ts";
-import { sameFolder } from "./lookups.ts";
+import { directLookups, resolvedPath } from "./lookups.ts";
 
 /** The folder of markers of runs recorded from their token alone (their pending file gone). */
 export const LOST_FOLDER = ".runrec/lost";
@@ -547,9 +547,45 @@ export function listOutsidePendingRuns(): PendingItem[] {
  * ```
  */
 export function keptOutside(delDir: string): PendingItem[] {
-  return listOutsidePendingRuns().filter((i) =>
-    i.run?.delDir !== undefined && sameFolder(i.run.delDir, delDir)
-  );
+  return keptOutsideOf()(delDir);
+}
+
+/**
+ * A folder's runs waiting for their finish or reap, for a look at many folders (verify, log,
+ * export of a root): those in it ({@linkcode listPendingRuns}) and those kept outside it
+ * ({@linkcode keptOutside}). The user's kept runs, other projects' too, are read and their folders
+ * resolved once for all the folders: a root's every folder resolved every kept run's links again.
+ *
+ * @example
+ * ```ts
+ * import { unfinishedRuns } from "./pending.ts";
+ * const runsOf = unfinishedRuns();
+ * for (const dir of ["DEL-01-02_Flow", "DEL-01-03_Level"]) console.log(dir, runsOf(dir).length);
+ * ```
+ */
+export function unfinishedRuns(): (delDir: string) => PendingItem[] {
+  const kept = keptOutsideOf();
+  return (delDir) => [...listPendingRuns(delDir), ...kept(delDir)];
+}
+
+/** {@linkcode keptOutside} of any folder, the runs kept outside read once. */
+function keptOutsideOf(): (delDir: string) => PendingItem[] {
+  const kept = listOutsidePendingRuns().flatMap((item) => {
+    const named = item.run?.delDir;
+    if (named === undefined) return [];
+    // A folder gone since has no real path: only a folder named as it is can be it.
+    const real = directLookups.realPath(named);
+    return [{ item, named, real: typeof real === "string" ? real : undefined }];
+  });
+  const anyThere = kept.some((k) => k.real !== undefined);
+  return (delDir) => {
+    if (kept.length === 0) return [];
+    const named = resolve(delDir);
+    // Links resolved only where a kept run's folder is there to be reached through one.
+    const real = anyThere ? resolvedPath(named) : undefined;
+    return kept.filter((k) => k.named === named || (k.real !== undefined && k.real === real))
+      .map((k) => k.item);
+  };
 }
 
 /** The run files of a folder of pending or reaped runs (`claimedOnly`: those a finisher holds). */

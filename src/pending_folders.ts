@@ -11,13 +11,12 @@ import { holdsNoDeliverables, kindOf, walk } from "./walk.ts";
 import { skipsLinkedWorktree } from "./targets.ts";
 import { PENDING_FOLDER, REAPED_FOLDER } from "./run_files.ts";
 import {
-  listOutsidePendingRuns,
   listPendingRuns,
   listReapedRuns,
   LOST_FOLDER,
   outsidePendingFolder,
+  unfinishedRuns,
 } from "./pending.ts";
-import { sameFolder } from "./lookups.ts";
 import { removeDeadMarkers } from "./finish_markers.ts";
 import { removeOrphanCommandMarkers } from "./command_markers.ts";
 import { shownPath } from "./deliverable.ts";
@@ -37,11 +36,8 @@ export function foldersWithPendingRuns(targets: readonly string[]): string[] {
   // Named as the user would type them (and as `stale` names them), for the warnings and the
   // `runrec reap` line they give: not the absolute path of a folder beneath the current one.
   // Its runs kept in the user's temporary folder (it was read-only at their start) count too.
-  const outside = listOutsidePendingRuns();
-  const keptFor = (dir: string) =>
-    outside.some((i) => i.run?.delDir !== undefined && sameFolder(i.run.delDir, dir));
-  return foldersWhere(targets, (dir) => listPendingRuns(dir).length > 0 || keptFor(dir))
-    .map(shownPath);
+  const runsOf = unfinishedRuns();
+  return foldersWhere(targets, (dir) => runsOf(dir).length > 0).map(shownPath);
 }
 
 /**

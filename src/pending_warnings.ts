@@ -9,7 +9,7 @@ import { basename } from "./path.ts";
 import { pathArgument } from "./shell_word.ts";
 import { oneLine } from "./names.ts";
 import { rootOutOfSight } from "./deliverable.ts";
-import { keptOutside, listPendingRuns, type PendingItem } from "./pending.ts";
+import { type PendingItem, unfinishedRuns } from "./pending.ts";
 import { recordedThere, removedWorkTreeRuns, startedIn } from "./kept_runs.ts";
 import { recordedRuns, type RunRecordFound, spooledRecordPlace } from "./recorded_runs.ts";
 
@@ -102,7 +102,8 @@ export function removedWorkTreeRunWarnings(targets: readonly string[]): string[]
  * for each whose record is there already, in the file or waiting in the spool
  * (a read-only folder's finish), which is no run left to finish
  * ({@linkcode describeRecordedPending}). A run `reap` wrote as FAILED waits
- * still: its agent may finish it late.
+ * still: its agent may finish it late. `runsOf` (`unfinishedRuns()`) is shared by a caller
+ * that looks at many folders.
  *
  * @example
  * ```ts
@@ -110,13 +111,16 @@ export function removedWorkTreeRunWarnings(targets: readonly string[]): string[]
  * for (const w of await pendingRunWarnings("DEL-01-02_X")) console.error(`runrec: warning: ${w}`);
  * ```
  */
-export async function pendingRunWarnings(delDir: string): Promise<string[]> {
+export async function pendingRunWarnings(
+  delDir: string,
+  runsOf: (delDir: string) => PendingItem[] = unfinishedRuns(),
+): Promise<string[]> {
   const recordOf = await recordedRuns(delDir);
   const warnings: string[] = [];
   const waiting: PendingItem[] = [];
   // Its runs kept in the user's temporary folder too (it was read-only at their start), as reap
   // finds them: else nothing named them until a reap.
-  for (const item of [...listPendingRuns(delDir), ...keptOutside(delDir)]) {
+  for (const item of runsOf(delDir)) {
     const found = item.run && !item.claimedBy ? recordOf(item.run) : undefined;
     if (found === undefined || found.reaped) waiting.push(item);
     else warnings.push(describeRecordedPending(delDir, item, found));

@@ -22,7 +22,7 @@ import {
   putBackCommand,
 } from "../journal.ts";
 import { describePending, pendingRecords } from "../spool_pending.ts";
-import { keptOutside, listPendingRuns, type PendingItem } from "../pending.ts";
+import { type PendingItem, unfinishedRuns } from "../pending.ts";
 import { foldersWithPendingRuns } from "../pending_folders.ts";
 import { pendingRunWarnings, removedWorkTreeRunWarnings } from "../pending_warnings.ts";
 import { recordedThere, removedWorkTreeRuns, startedIn } from "../kept_runs.ts";
@@ -524,9 +524,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   // Records spooled after failed writes are not in their files yet: said, not failed.
   const pending = pendingRecords(targets);
   // Runs started and never finished have no record yet: said, not failed.
+  const runsOf = unfinishedRuns();
   const started = foldersWithPendingRuns(targets).map((dir) => ({
     delDir: dir,
-    runs: [...listPendingRuns(dir), ...keptOutside(dir)],
+    runs: runsOf(dir),
   }));
   // Warnings go to stderr, as log's do: stdout stays the check's own output.
   // Records a git command took out, which the next append puts back: in no file meanwhile.
@@ -538,7 +539,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     }
     // A run whose record waits in the spool (a read-only folder's finish) is said so.
     for (const s of started) {
-      for (const warning of await pendingRunWarnings(s.delDir)) {
+      for (const warning of await pendingRunWarnings(s.delDir, runsOf)) {
         io.err(`runrec verify: warning: ${oneLine(warning)}\n`);
       }
     }
