@@ -70,6 +70,7 @@ import { agentText } from "./agent_notes.ts";
 import { OptionError } from "./errors.ts";
 import { leaveWarning } from "./notices.ts";
 import { oneLine } from "./names.ts";
+import { thrownMessage } from "./run_handle.ts";
 import { optionalUptimeMs } from "./optional_access.ts";
 
 /** The JSON held in a lock file. */
@@ -898,7 +899,8 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
         options.onWait(report);
       } catch (e) {
         // A caller's notice that fails is its own: the wait goes on, and no lock is given up.
-        leaveWarning(`onLockWait threw: ${e instanceof Error ? e.message : String(e)}`);
+        // Said on one line, whatever was thrown: an object String() cannot take threw again here.
+        leaveWarning(oneLine(`onLockWait threw: ${thrownMessage(e)}`));
       }
     }
     // Jittered, growing pauses spread contending writers out; never past the deadline.

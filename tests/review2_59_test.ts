@@ -8,7 +8,8 @@ import { dirname, join } from "node:path";
 import { assert, assertEquals, assertIncludes } from "./assert.ts";
 import { makeProject, tempDir, writeTree } from "./fixtures.ts";
 import { runCliProcess } from "./cli.ts";
-import { runrecUnder } from "./support/runs.ts";
+import { recordsOf, runrecUnder } from "./support/runs.ts";
+import { runScript } from "./support/library_script.ts";
 
 /** Moves `del`'s pending run `token` into the user's folder of runs kept outside, for `delDir`. */
 async function keepOutside(token: string, tmp: string, delDir: string): Promise<void> {
@@ -60,6 +61,42 @@ Deno.test("verify, log and export of a root resolve the runs kept outside their 
       assertIncludes(named.stderr, said);
       assert(!named.stderr.includes("0 run(s)"), named.stderr);
     }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("an onLockWait that throws what String() cannot take (Object.create(null)) changes nothing of the append: it was 'cannot take the lock', the record spooled; a thrown message's line break is said on one line (review2-59)", async () => {
+  const { root, del } = await makeProject();
+  try {
+    const lock = JSON.stringify(new URL("../src/lock.ts", import.meta.url).href);
+    // The lock held by the script itself, let go as its notice throws: the append waits, then
+    // writes.
+    const { answer, stderr } = await runScript(
+      root,
+      ["-A"],
+      `const { acquireLock } = await import(${lock});
+      const file = ${JSON.stringify(join(del, "RunRecords.csv"))};
+      const written = [];
+      for (const thrown of [Object.create(null), new Error("one\\ntwo")]) {
+        const held = await acquireLock(file + ".lock", { deliverableId: "DEL-01-02", holder: "t" });
+        const onLockWait = () => {
+          void held.release();
+          throw thrown;
+        };
+        const outcome = await rr.recordRun(${JSON.stringify(del)}, {
+          agent: "R",
+          status: "SUCCESS",
+        }, { onLockWait });
+        written.push(outcome.written?.record.RunID ?? outcome.warnings.join("; "));
+      }
+      return { written };`,
+    );
+    assertEquals(answer.written, (await recordsOf(del)).map((r) => r.RunID));
+    assertEquals(
+      stderr,
+      "runrec: warning: onLockWait threw: {}\nrunrec: warning: onLockWait threw: one\\ntwo\n",
+    );
   } finally {
     await Deno.remove(root, { recursive: true });
   }
