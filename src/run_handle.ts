@@ -8,6 +8,7 @@
  */
 import { InputError } from "./errors.ts";
 import { shownValue } from "./argument_kinds.ts";
+import { oneLine } from "./names.ts";
 import type { RunOutcome } from "./hook.ts";
 import type { RunStatus } from "./schema.ts";
 import type { FinishReport } from "./finish_report.ts";
@@ -190,6 +191,7 @@ export function wellFormedReport(report: FinishReport): FinishReport {
  */
 export function sayQuietly(warning: string): void {
   try {
-    console.error(`runrec: warning: ${warning}`);
+    // One line, as every warning: a callback's thrown message may hold line breaks.
+    console.error(`runrec: warning: ${oneLine(warning)}`);
   } catch { /* said nowhere: it must not stand in for the work's value or error */ }
 }

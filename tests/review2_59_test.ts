@@ -101,3 +101,23 @@ Deno.test("an onLockWait that throws what String() cannot take (Object.create(nu
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("withRun's onOutcome that throws a message with a line break is said on one line, as onLockWait's is (review2-59)", async () => {
+  const { root, del } = await makeProject();
+  try {
+    const { answer, stderr } = await runScript(
+      root,
+      ["-A"],
+      `const onOutcome = () => {
+        throw new Error("one\\ntwo");
+      };
+      const del = ${JSON.stringify(del)};
+      return { value: await rr.withRun(del, { agent: "W", onOutcome }, () => 7) };`,
+    );
+    assertEquals(answer.value, 7);
+    assertEquals(stderr, "runrec: warning: onOutcome threw: one\\ntwo\n");
+    assertEquals((await recordsOf(del)).map((r) => r.AgentName), ["W"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
