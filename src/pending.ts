@@ -558,12 +558,12 @@ export function keptOutside(delDir: string): PendingItem[] {
  *
  * @example
  * ```ts
- * import { unfinishedRuns } from "./pending.ts";
- * const runsOf = unfinishedRuns();
+ * import { pendingRunsByFolder } from "./pending.ts";
+ * const runsOf = pendingRunsByFolder();
  * for (const dir of ["DEL-01-02_Flow", "DEL-01-03_Level"]) console.log(dir, runsOf(dir).length);
  * ```
  */
-export function unfinishedRuns(): (delDir: string) => PendingItem[] {
+export function pendingRunsByFolder(): (delDir: string) => PendingItem[] {
   const kept = keptOutsideOf();
   return (delDir) => [...listPendingRuns(delDir), ...kept(delDir)];
 }

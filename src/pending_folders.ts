@@ -15,7 +15,7 @@ import {
   listReapedRuns,
   LOST_FOLDER,
   outsidePendingFolder,
-  unfinishedRuns,
+  pendingRunsByFolder,
 } from "./pending.ts";
 import { removeDeadMarkers } from "./finish_markers.ts";
 import { removeOrphanCommandMarkers } from "./command_markers.ts";
@@ -36,7 +36,7 @@ export function foldersWithPendingRuns(targets: readonly string[]): string[] {
   // Named as the user would type them (and as `stale` names them), for the warnings and the
   // `runrec reap` line they give: not the absolute path of a folder beneath the current one.
   // Its runs kept in the user's temporary folder (it was read-only at their start) count too.
-  const runsOf = unfinishedRuns();
+  const runsOf = pendingRunsByFolder();
   return foldersWhere(targets, (dir) => runsOf(dir).length > 0).map(shownPath);
 }
 

@@ -9,7 +9,7 @@ import { basename } from "./path.ts";
 import { pathArgument } from "./shell_word.ts";
 import { oneLine } from "./names.ts";
 import { rootOutOfSight } from "./deliverable.ts";
-import { type PendingItem, unfinishedRuns } from "./pending.ts";
+import { type PendingItem, pendingRunsByFolder } from "./pending.ts";
 import { recordedThere, removedWorkTreeRuns, startedIn } from "./kept_runs.ts";
 import { recordedRuns, type RunRecordFound, spooledRecordPlace } from "./recorded_runs.ts";
 
@@ -102,7 +102,7 @@ export function removedWorkTreeRunWarnings(targets: readonly string[]): string[]
  * for each whose record is there already, in the file or waiting in the spool
  * (a read-only folder's finish), which is no run left to finish
  * ({@linkcode describeRecordedPending}). A run `reap` wrote as FAILED waits
- * still: its agent may finish it late. `runsOf` (`unfinishedRuns()`) is shared by a caller
+ * still: its agent may finish it late. `runsOf` (`pendingRunsByFolder()`) is shared by a caller
  * that looks at many folders.
  *
  * @example
@@ -113,7 +113,7 @@ export function removedWorkTreeRunWarnings(targets: readonly string[]): string[]
  */
 export async function pendingRunWarnings(
   delDir: string,
-  runsOf: (delDir: string) => PendingItem[] = unfinishedRuns(),
+  runsOf: (delDir: string) => PendingItem[] = pendingRunsByFolder(),
 ): Promise<string[]> {
   const recordOf = await recordedRuns(delDir);
   const warnings: string[] = [];

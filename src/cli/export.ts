@@ -11,7 +11,7 @@ import { provDocumentStreamed } from "../export/prov.ts";
 import { type CollectOptions, namespaceProblem } from "../export/runs.ts";
 import { streamRuns } from "../export/streamed_runs.ts";
 import { batched, exportTarget, writeExport } from "../export/write.ts";
-import { unfinishedRuns } from "../pending.ts";
+import { pendingRunsByFolder } from "../pending.ts";
 import { foldersWithPendingRuns } from "../pending_folders.ts";
 import { describePendingRuns } from "../pending_warnings.ts";
 import { describePending, pendingRecords } from "../spool_pending.ts";
@@ -177,7 +177,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   }
   for (const p of pendingRecords(targets)) warn(describePending(p));
   // Its runs kept outside it too: they are what listed the folder.
-  const runsOf = unfinishedRuns();
+  const runsOf = pendingRunsByFolder();
   for (const dir of foldersWithPendingRuns(targets)) warn(describePendingRuns(dir, runsOf(dir)));
   return EXIT.ok;
 }

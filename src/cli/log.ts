@@ -23,7 +23,7 @@ import { firstCopies, readRecords } from "../reader.ts";
 import { HEADER, RUN_STATUSES, type RunRecord } from "../schema.ts";
 import { describePending, pendingRecords } from "../spool_pending.ts";
 import { awaitingPutBack, awaitingPutBackWarning } from "../journal.ts";
-import { unfinishedRuns } from "../pending.ts";
+import { pendingRunsByFolder } from "../pending.ts";
 import { foldersWithPendingRuns } from "../pending_folders.ts";
 import { pendingRunWarnings, removedWorkTreeRunWarnings } from "../pending_warnings.ts";
 import { refuseOtherFiles, resolveTargets } from "../targets.ts";
@@ -610,7 +610,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   for (const [file, runIds] of awaiting) {
     io.err(`runrec log: warning: ${oneLine(awaitingPutBackWarning(file, runIds))}\n`);
   }
-  const runsOf = unfinishedRuns();
+  const runsOf = pendingRunsByFolder();
   for (const dir of foldersWithPendingRuns(targets)) {
     // A run recorded already (its file back, or its record in the spool) is said as such, so
     // that nobody finishes or reaps it a second time.

@@ -22,7 +22,7 @@ import {
   putBackCommand,
 } from "../journal.ts";
 import { describePending, pendingRecords } from "../spool_pending.ts";
-import { type PendingItem, unfinishedRuns } from "../pending.ts";
+import { type PendingItem, pendingRunsByFolder } from "../pending.ts";
 import { foldersWithPendingRuns } from "../pending_folders.ts";
 import { pendingRunWarnings, removedWorkTreeRunWarnings } from "../pending_warnings.ts";
 import { recordedThere, removedWorkTreeRuns, startedIn } from "../kept_runs.ts";
@@ -524,7 +524,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   // Records spooled after failed writes are not in their files yet: said, not failed.
   const pending = pendingRecords(targets);
   // Runs started and never finished have no record yet: said, not failed.
-  const runsOf = unfinishedRuns();
+  const runsOf = pendingRunsByFolder();
   const started = foldersWithPendingRuns(targets).map((dir) => ({
     delDir: dir,
     runs: runsOf(dir),
