@@ -100,6 +100,14 @@ Deno.test("ci recipe: runrec-ci.sh installs runrec and passes a pull request tha
   const dashed = await ci(base);
   assertEquals(dashed.code, 0, dashed.stdout + dashed.stderr);
   assertIncludes(dashed.stdout, `+ runrec verify --since ${base} -- . -x/_Archive\n`);
+  // A push that created the branch gives all zeros as its before: no pass, and said why (ci59).
+  const nullCommit = "0".repeat(40);
+  const created = await ci(nullCommit);
+  assertEquals(created.code, 2, created.stdout + created.stderr);
+  assertIncludes(created.stderr, `unknown revision "${nullCommit}" in ${repo}: git's null commit`);
+  const log = await runIn(repo, join(bin, "runrec"), ["log", ".", "--since", nullCommit]);
+  assertEquals(log.code, 2, log.stdout + log.stderr);
+  assertMatch(log.stderr, /nor a commit of the git repository .*: git's null commit, which a push/);
   await Deno.remove(repo, { recursive: true });
   await Deno.remove(join(bin, ".."), { recursive: true });
 });
