@@ -35,12 +35,17 @@ export function changedFields(
   return fields.length > 0 ? fields : changed;
 }
 
-/** The cells of `line` by the column names of `header` (`column N` past its end). */
+/**
+ * The cells of `line` by the column names of `header`: `column N` past its end, or for a name
+ * that is no column name (a hostile header's control bytes never reach a CI log).
+ */
 function namedCells(header: string, line: string): Map<string, string> | undefined {
   try {
     const names = splitCells(header.replace(/\r$/, ""));
     const cells = splitCells(line.replace(/\r$/, ""));
-    return new Map(cells.map((cell, i) => [names[i] ?? `column ${i + 1}`, cell]));
+    const nameOf = (i: number) =>
+      /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(names[i] ?? "") ? names[i] : `column ${i + 1}`;
+    return new Map(cells.map((cell, i) => [nameOf(i), cell]));
   } catch {
     return undefined;
   }
