@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { changedFields, fieldWords } from "./changed_fields.ts";
 import { checksumOf } from "./codec.ts";
 import { runIdOfLine } from "./record_lines.ts";
 
@@ -30,6 +31,8 @@ export interface PrefixProblem {
   removed?: string;
   /** The RunID of the record whose line differs, when that line was changed, not taken out. */
   changed?: string;
+  /** The columns whose cells that change differs in (with `changed`), by the header's names. */
+  fields?: string[];
 }
 
 /**
@@ -44,6 +47,7 @@ export interface PrefixProblem {
  * prefixProblem(bytes("h\na\n"), bytes("h\na\nb\n")); // undefined
  * prefixProblem(bytes("h\na\n"), bytes("h\nb\n")); // { line: 2, message: "line 2 differs (byte 3 of the file)" }
  * // A record line gone, its RunID with it, is named: "record RUN-… (line 2) was removed".
+ * // One edited in place names its fields: "line 2 differs (byte 90 of the file), field RunStatus".
  * ```
  */
 export function prefixProblem(earlier: Uint8Array, later: Uint8Array): PrefixProblem | undefined {
@@ -70,24 +74,29 @@ export function prefixProblem(earlier: Uint8Array, later: Uint8Array): PrefixPro
   }
   const message = `line ${line} differs (byte ${i + 1} of the file)`;
   const changed = changedRecord(earlier, later, line);
-  return changed ? { line, message, changed } : { line, message };
+  if (!changed) return { line, message };
+  const { runId, fields } = changed;
+  return { line, message: `${message}${fieldWords(fields)}`, changed: runId, fields };
 }
 
 /**
  * The RunID of the record at `line` of `earlier` when `later` holds that line changed in place:
  * the same RunID and RunTimestamp (a file begun anew in that minute reuses the RunID, never the
- * millisecond), every other line of `earlier` kept where it was.
+ * millisecond), every other line of `earlier` kept where it was; with the fields changed.
  */
-function changedRecord(earlier: Uint8Array, later: Uint8Array, line: number): string | undefined {
+function changedRecord(
+  earlier: Uint8Array,
+  later: Uint8Array,
+  line: number,
+): { runId: string; fields: string[] } | undefined {
   const before = byteLines(earlier);
   const after = byteLines(later);
   const [was, now] = [before[line - 1], after[line - 1]];
   const runId = was === undefined ? undefined : runIdOfLine(was);
   if (!runId || now === undefined || runIdOfLine(now) !== runId) return undefined;
   const sameRun = was.split(",", 6)[5] === now.split(",", 6)[5];
-  return sameRun && before.every((kept, i) => i === line - 1 || after[i] === kept)
-    ? runId
-    : undefined;
+  if (!sameRun || !before.every((kept, i) => i === line - 1 || after[i] === kept)) return undefined;
+  return { runId, fields: changedFields(before[0] ?? "", was, after[0] ?? "", now) };
 }
 
 /**
@@ -308,6 +317,8 @@ export interface MissingLine {
    * when none does.
    */
   changedAt?: number;
+  /** With `changedAt`: the columns whose cells differ there, by each version's header. */
+  fields?: string[];
 }
 
 /**
@@ -336,7 +347,9 @@ export function firstMissingLine(
   const changedAt = runId === undefined
     ? -1
     : laterLines.findIndex((line) => sameRun(line, lines[at]));
-  return { line: at + 1, runId, ...changedAt >= 0 && { changedAt: changedAt + 1 } };
+  if (changedAt < 0) return { line: at + 1, runId };
+  const fields = changedFields(lines[0], lines[at], laterLines[0] ?? "", laterLines[changedAt]);
+  return { line: at + 1, runId, changedAt: changedAt + 1, fields };
 }
 
 /**

@@ -538,6 +538,7 @@ export function requireRootInSight(dir: string, shown: string, lookups?: Lookups
     `${shown}: cannot see above ${seen} for its project's root (.git or INIT.md; ` +
       "runrec-sandboxed reads only the folder it was started in): start runrec from the " +
       "repository root, naming the folder from there",
+    { path: shown },
   );
 }
 

@@ -15,6 +15,7 @@ import {
   prefixProblem,
 } from "./append_only.ts";
 import { oneLine } from "./names.ts";
+import { fieldWords } from "./changed_fields.ts";
 import { restartInLastMinute } from "./moved_records.ts";
 import { pathArgument, shellWord } from "./shell_word.ts";
 import { RECORD_FILE } from "./deliverable.ts";
@@ -168,7 +169,9 @@ export function firstParentDropped(
   const where = `line ${missing.line} of ${short(previous)}'s version, its first parent's`;
   const done = missing.changedAt === undefined
     ? `drops ${what} (${where})`
-    : `changes ${what} (${where}; line ${missing.changedAt} now)`;
+    : `changes ${what} (${where}; line ${missing.changedAt} now${
+      fieldWords(missing.fields ?? [])
+    })`;
   return {
     line: missing.line,
     message: `the merge ${done}: redo the merge keeping both sides' lines as they were ` +
@@ -457,9 +460,9 @@ export function insertedNote(where: string, count: number, path: string): string
  * ```
  */
 export function notKeptMessage(missing: MissingLine): string {
-  const { line, runId, changedAt } = missing;
+  const { line, runId, changedAt, fields = [] } = missing;
   if (runId === undefined) return `line ${line} is in no line of this version (changed or removed)`;
   return changedAt === undefined
     ? `line ${line}: record ${runId} was removed`
-    : `line ${line}: record ${runId} was changed (line ${changedAt} now)`;
+    : `line ${line}: record ${runId} was changed (line ${changedAt} now${fieldWords(fields)})`;
 }

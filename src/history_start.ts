@@ -198,6 +198,13 @@ function elsewhere(top: string): string {
  * ```
  */
 export async function revisionHint(since: string, top: string): Promise<string> {
+  // What a push that created the branch gives as the commit before it (GitHub's
+  // `github.event.before`): no commit, so nothing to check from.
+  if (/^(0{40}|0{64})$/.test(since)) {
+    return ": git's null commit, which a push that creates a branch gives as the commit before " +
+      "it (GitHub's github.event.before): check since where the branch left its base " +
+      '(--since "$(git merge-base origin/main HEAD)"), or without --since';
+  }
   const near = await nearRefs(since, top);
   const unfetched = await unfetchedBranch(since, top);
   return near && unfetched ? `${near}; if that is no typo${unfetched}` : near || unfetched;

@@ -113,7 +113,7 @@ function granted(descriptor: Deno.PermissionDescriptor): boolean {
 
 /** Worded as Deno's own permission errors end, which the CLI rewrites for its builds. */
 function missing(shown: string, what: string, flag: string): InputError {
-  return new InputError(`${shown}: no ${what}, run again with the ${flag} flag`);
+  return new InputError(`${shown}: no ${what}, run again with the ${flag} flag`, { path: shown });
 }
 
 /** A folder that bounds what runrec reads (./inputs.ts `projectBounds`). */

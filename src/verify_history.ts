@@ -51,6 +51,7 @@ import {
   treeChanges,
 } from "./git.ts";
 import { addedRecordCount, firstMissingLine } from "./append_only.ts";
+import { fieldWords } from "./changed_fields.ts";
 import { folderGiven } from "./line_blocks.ts";
 import { basename, dirname, join, relative, resolve, sep } from "./path.ts";
 import { checkHistoriesOptions } from "./argument_checks.ts";
@@ -1243,7 +1244,10 @@ async function checkSinceLines(
       const lost = missing.changedAt === undefined
         ? `is not in HEAD's version: ${lostBy(repository, "dropped")}`
         : `is not in HEAD's version as it was: HEAD's line ${missing.changedAt} holds that ` +
-          `run (RunID, AgentName, RunTimestamp) with other bytes, ${lostBy(repository, "changed")}`;
+          `run (RunID, AgentName, RunTimestamp) with other bytes${
+            fieldWords(missing.fields ?? [])
+          }, ` +
+          lostBy(repository, "changed");
       track.failure = {
         commit: join.id,
         subject: join.subject,

@@ -100,6 +100,14 @@ Deno.test("ci recipe: runrec-ci.sh installs runrec and passes a pull request tha
   const dashed = await ci(base);
   assertEquals(dashed.code, 0, dashed.stdout + dashed.stderr);
   assertIncludes(dashed.stdout, `+ runrec verify --since ${base} -- . -x/_Archive\n`);
+  // A push that created the branch gives all zeros as its before: no pass, and said why (ci59).
+  const nullCommit = "0".repeat(40);
+  const created = await ci(nullCommit);
+  assertEquals(created.code, 2, created.stdout + created.stderr);
+  assertIncludes(created.stderr, `unknown revision "${nullCommit}" in ${repo}: git's null commit`);
+  const log = await runIn(repo, join(bin, "runrec"), ["log", ".", "--since", nullCommit]);
+  assertEquals(log.code, 2, log.stdout + log.stderr);
+  assertMatch(log.stderr, /nor a commit of the git repository .*: git's null commit, which a push/);
   await Deno.remove(repo, { recursive: true });
   await Deno.remove(join(bin, ".."), { recursive: true });
 });
@@ -117,6 +125,11 @@ Deno.test("ci recipe: runrec-ci.sh fails (exit 1) a pull request that edits a co
   const edited = await ci(base);
   assertEquals(edited.code, 1, edited.stdout + edited.stderr);
   assertMatch(edited.stdout, /RecordChecksum/);
+  // The message names the file, the line and the field the edit changed (ci59).
+  assertMatch(
+    edited.stdout,
+    /RunRecords\.csv:2: K-APPEND-1 broken in commit [0-9a-f]{7} "pull request: the record edited": line 2 differs \(byte \d+ of the file\), field RunStatus, against/,
+  );
 
   // Edited with a recomputed checksum: the line is valid, and only its history gives it away.
   const rewritten = encodeRecord({ ...decodeRecord(line), Notes: "rewritten later" });
@@ -126,6 +139,23 @@ Deno.test("ci recipe: runrec-ci.sh fails (exit 1) a pull request that edits a co
   assertEquals(rewrote.code, 1, rewrote.stdout + rewrote.stderr);
   assertMatch(rewrote.stdout, /\+ runrec-sandboxed validate \.\n.*ok: 1 record/s);
   assertMatch(rewrote.stdout + rewrote.stderr, /K-APPEND-1/);
+
+  // A force-push (CI's `--since ${{ github.event.before }}`) whose amended commit rewrote the
+  // record it appended, checksum recomputed: the line, the run and the field are named (ci59).
+  await git("reset", "-q", "--hard", base);
+  await emit("5_VALIDATION");
+  await git("commit", "-qam", "a record appended");
+  const before = await git("rev-parse", "HEAD");
+  const [, , appended] = (await Deno.readTextFile(file)).trimEnd().split("\n");
+  const amended = encodeRecord({ ...decodeRecord(appended), Notes: "rewritten when amended" });
+  await Deno.writeTextFile(file, `${header}\n${line}\n${amended}\n`);
+  await git("commit", "-q", "--amend", "-a", "--no-edit");
+  const forced = await ci(before);
+  assertEquals(forced.code, 1, forced.stdout + forced.stderr);
+  assertMatch(
+    forced.stdout,
+    /RunRecords\.csv:3: K-APPEND-1 broken in commit [0-9a-f]{7} "a record appended": record RUN-DEL-01-02-\d{8}-\d{4}-\d{3} \(line 3\) is not in HEAD's version as it was: HEAD's line 3 holds that run \(RunID, AgentName, RunTimestamp\) with other bytes, field Notes, /,
+  );
   await Deno.remove(repo, { recursive: true });
   await Deno.remove(join(bin, ".."), { recursive: true });
 });

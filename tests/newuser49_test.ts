@@ -126,7 +126,7 @@ Deno.test("verify --since of a record file whose line was edited in the working 
   assertEquals(
     broken?.replace(/byte \d+/, "byte N"),
     `${file}:3: K-APPEND-1 broken in the working tree: line 3 differs (byte N of the file), ` +
-      `against the version in ${head}; \`git --no-pager diff --no-relative ${head} -- ${file}\` shows what changed: put ` +
+      `field RunStatus, against the version in ${head}; \`git --no-pager diff --no-relative ${head} -- ${file}\` shows what changed: put ` +
       "the lines back as they were (records are never edited or removed: runrec annotate marks a " +
       "run)",
   );

@@ -155,6 +155,13 @@ Deno.test("sandbox: runrec-sandboxed refuses a file outside its folder in one li
     );
   }
 
+  // A CI job parsing `--json` learns which path was refused, as from any bad input (ci59).
+  for (const target of [outside.del, "/"]) {
+    const json = await sandboxed(["stale", "--json", target]);
+    assertEquals(json.code, 2, json.stdout + json.stderr);
+    assertEquals(JSON.parse(json.stdout).error.path, target, json.stdout);
+  }
+
   // runrec's own code folder is readable (worker threads load from it) but not writable, nor
   // are the folders above it readable: a deliverable there is refused before anything is read.
   const lib = join(bin, LIB_FOLDER, "DEL-01-02_Thing");
@@ -264,6 +271,10 @@ Deno.test("sandbox: runrec-sandboxed started beneath the project root stops in o
         what,
       );
     }
+    // Its --json error names the folder, as the message does (ci59).
+    const json = await sandboxed(["stale", "--json", "."], repo.del);
+    assertEquals(json.code, 2, json.stdout + json.stderr);
+    assertEquals(JSON.parse(json.stdout).error.path, repo.del, json.stdout);
     assertEquals(await tree(repo.root), before);
     // What needs no root works there still; from the root, the run started finishes.
     ok(await sandboxed(["validate", "."], pkg), "validate beneath the root");

@@ -124,7 +124,7 @@ Deno.test("verify --since: a squash that also edits one of main's earlier record
   const runId = lines[4].split(",")[1];
   lines[4] = edited(lines[4], "SUCCESS", "FAILURE");
   await Deno.writeTextFile(file, lines.map((line) => `${line}\n`).join(""));
-  const expected = `line 4: record ${runId} was changed (line 5 now)`;
+  const expected = `line 4: record ${runId} was changed (line 5 now, field RunStatus)`;
   const working = await verify(base);
   assertEquals(working.code, 1, working.stdout + working.stderr);
   assertIncludes(

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { changedFields } from "../src/changed_fields.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli as runCliResult } from "./cli.ts";
@@ -193,11 +194,25 @@ Deno.test("firstMissingLine: lines compared as bytes in any order; an unterminat
   // later line holding that RunID with other bytes is named (githist-41 F2).
   assert.deepEqual(
     firstMissingLine(earlier, bytes("h\n", `v1.0,${runId},x`, [0xe2, 0x81], "\ntorn\n")),
-    { line: 2, runId, changedAt: 2 },
+    { line: 2, runId, changedAt: 2, fields: ["column 3"] }, // past the header "h"'s one name
   );
   assert.deepEqual(firstMissingLine(earlier, bytes("h\ntorn\n")), { line: 2, runId });
   assert.deepEqual(firstMissingLine(earlier, bytes(`v1.0,${runId},x`, [0xe2, 0x80], "\ntorn\n")), {
     line: 1,
     runId: undefined,
   });
+});
+
+Deno.test("changedFields: the columns an edit changed, by the header's names; the checksum only alone; a name that is no column name (control bytes) by its number (ci59)", () => {
+  const header = "RunID,RunStatus,Notes,RecordChecksum";
+  assert.deepEqual(changedFields(header, "R,FAILED,a,1", header, "R,SUCCESS,b,2"), [
+    "RunStatus",
+    "Notes",
+  ]);
+  assert.deepEqual(changedFields(header, "R,FAILED,a,1", header, "R,FAILED,a,2"), [
+    "RecordChecksum",
+  ]);
+  const hostile = "RunID,\x1b[2JStatus,RecordChecksum";
+  assert.deepEqual(changedFields(hostile, "R,A,1", hostile, "R,B,2"), ["column 2"]);
+  assert.deepEqual(changedFields(header, 'R,"open', header, "R,A,b,2"), []);
 });

@@ -452,7 +452,9 @@ Deno.test("verify --since at a merge: a record the merged branch swapped, or cha
         `${MAIN_DEL}/RunRecords\\.csv:${expected.line}: K-APPEND-1 broken in commit ${merge} ` +
           `"merge pr": merges ${pr}, whose branch did not only append: in commit [0-9a-f]{7} ` +
           `"${expected.commit}": line ${expected.line} differs \\(byte \\d+ of the file\\), ` +
-          `against the version in ${base.slice(0, 7)}\n`,
+          `${name === "swap" ? "" : "field RunStatus, "}against the version in ${
+            base.slice(0, 7)
+          }\n`,
       ),
       name,
     );

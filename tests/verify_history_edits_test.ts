@@ -283,7 +283,7 @@ Deno.test("verify --since a commit an amend left behind: a record the amend chan
     new RegExp(
       `:4: K-APPEND-1 broken in commit ${head} "F2": record ${runId} \\(line 4\\) is not in ` +
         "HEAD's version as it was: HEAD's line 4 holds that run \\(RunID, AgentName, " +
-        "RunTimestamp\\) with other bytes, changed when history was rewritten \\(no branch or " +
+        "RunTimestamp\\) with other bytes, field RunPassDirective, changed when history was rewritten \\(no branch or " +
         `tag holds ${before.slice(0, 7)}\\)`,
     ),
   );

@@ -395,7 +395,7 @@ Deno.test("firstParentDropped: a first parent's record kept with other bytes is 
   assert.equal(changed?.line, 2);
   assert.match(
     changed!.message,
-    /^the merge changes record RUN-\S+-001 \(line 2 of 0123456's version, its first parent's; line 3 now\): redo the merge/,
+    /^the merge changes record RUN-\S+-001 \(line 2 of 0123456's version, its first parent's; line 3 now, field column 7\): redo the merge/,
   );
   const dropped = firstParentDropped(before, bytes(`h\n${other}\n`), REV, "D/F");
   assert.match(dropped!.message, /^the merge drops record RUN-\S+-001 \(line 2 of 0123456's/);

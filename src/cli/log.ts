@@ -194,9 +194,11 @@ function sinceWords(text: string): string {
 
 /**
  * Whether `text`, no time, may name a git revision: one word, not an option, and neither a date
- * (`2026-02-30`) nor a duration (`5 min`, `2h ago`) misspelt, which are said as such.
+ * (`2026-02-30`) nor a duration (`5 min`, `2h ago`) misspelt, which are said as such; a whole
+ * commit id always (git's null one, all digits, is a push's "before" of a new branch).
  */
 function isRevisionWord(text: string): boolean {
+  if (/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(text)) return true;
   return /^[^\s-]\S*$/.test(text) && !/^\d{4}-\d/.test(text) && sinceWords(text) === "";
 }
 
