@@ -17,7 +17,7 @@
  */
 import { changedFields, fieldWords } from "./changed_fields.ts";
 import { checksumOf } from "./codec.ts";
-import { runIdOfLine } from "./record_lines.ts";
+import { ofOneRun, runIdOfLine } from "./record_lines.ts";
 
 const NEWLINE = 10;
 
@@ -346,20 +346,10 @@ export function firstMissingLine(
   const runId = runIdOfLine(lines[at]);
   const changedAt = runId === undefined
     ? -1
-    : laterLines.findIndex((line) => sameRun(line, lines[at]));
+    : laterLines.findIndex((line) => ofOneRun(line, lines[at]));
   if (changedAt < 0) return { line: at + 1, runId };
   const fields = changedFields(lines[0], lines[at], laterLines[0] ?? "", laterLines[changedAt]);
   return { line: at + 1, runId, changedAt: changedAt + 1, fields };
-}
-
-/**
- * Whether two record lines are of one run: the same RunID, AgentName and
- * RunTimestamp (the second, fourth and sixth fields). Two clones' runs of one
- * minute may share a RunID alone.
- */
-function sameRun(a: string, b: string): boolean {
-  const [x, y] = [a.split(",", 6), b.split(",", 6)];
-  return x[1] === y[1] && x[3] === y[3] && x[5] === y[5];
 }
 
 /**

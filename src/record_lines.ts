@@ -69,6 +69,54 @@ export function runIdOfLine(head: string): string | undefined {
 }
 
 /**
+ * Whether two record lines are of one run: the same RunID, AgentName and RunTimestamp (the
+ * second, fourth and sixth fields). Two clones' runs of one minute may share a RunID alone.
+ *
+ * @example
+ * ```ts
+ * import { ofOneRun } from "./record_lines.ts";
+ * ofOneRun("v1.0,RUN-X-001,D,A,T,2026-01-01T00:00:00Z,x", "v1.0,RUN-X-001,D,A,T,2026-01-01T00:00:00Z,y"); // true
+ * ```
+ */
+export function ofOneRun(a: string, b: string): boolean {
+  const [x, y] = [a.split(",", 6), b.split(",", 6)];
+  return x[1] === y[1] && x[3] === y[3] && x[5] === y[5];
+}
+
+/**
+ * Of record `lines`, those whose run ({@linkcode ofOneRun}) a line of `path` holds, in the same
+ * bytes or others (a record edited in place): one read of the line heads, and one more for each
+ * RunID found, so that lines whose runs the file lacks cost a single read however many.
+ *
+ * @example
+ * ```ts
+ * import { runsHeldIn } from "./record_lines.ts";
+ * runsHeldIn("DEL-01-02_X/RunRecords.csv", []); // Set {}
+ * ```
+ */
+export function runsHeldIn(path: string, lines: readonly string[]): Set<string> {
+  const byRunId = new Map<string, string[]>();
+  for (const line of lines) {
+    const runId = runIdOfLine(line);
+    if (runId !== undefined) byRunId.set(runId, [...byRunId.get(runId) ?? [], line]);
+  }
+  const found = new Set<string>();
+  if (byRunId.size > 0) {
+    scanLines(path, 0, (head) => {
+      const runId = runIdOfLine(head);
+      if (runId !== undefined && byRunId.has(runId)) found.add(runId);
+    });
+  }
+  const held = new Set<string>();
+  for (const runId of found) {
+    for (const line of linesHolding(path, runId)) {
+      for (const wanted of byRunId.get(runId)!) if (ofOneRun(line, wanted)) held.add(wanted);
+    }
+  }
+  return held;
+}
+
+/**
  * The numbers (from 1) of the lines of `path` whose RunID field holds
  * `runId`, read as the store reads them, from the line's head: a damaged
  * line (its checksum wrong, its encoding broken) is found too, where a

@@ -323,3 +323,25 @@ Deno.test("a journal edited by hand (a record's line changed, its checksum no lo
   assertMatch(flush.stdout, /no record only this journal holds/);
   assertEquals(await runIds(del), [first]);
 });
+
+Deno.test("a record edited in place (its first, the checksum broken, committed) is an edit: verify does not name its journaled line as lost, and flush --from of the journal appends nothing (ci59-59)", async () => {
+  const { root, env } = await repository();
+  const file = join(root, DEL, RECORD_FILE);
+  for (let i = 0; i < 2; i++) assertEquals((await cli(root, env, ...emitArgs(DEL))).code, 0);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "two records");
+  const lines = (await Deno.readTextFile(file)).split("\n");
+  lines[1] = lines[1].replace(",SUCCESS,", ",PARTIAL,");
+  await Deno.writeTextFile(file, lines.join("\n"));
+  await git(root, "commit", "-qam", "an edit by hand");
+  const before = await Deno.readTextFile(file);
+
+  const verify = await cli(root, env, "verify", DEL);
+  assertEquals(verify.code, 1, verify.stderr);
+  assertMatch(verify.stdout + verify.stderr, /RecordChecksum does not match the line/);
+  assert(!/in no file, branch, tag or stash/.test(verify.stdout + verify.stderr), verify.stdout);
+  const flush = await cli(root, env, "flush", "--from", JOURNAL);
+  assertEquals(flush.code, 0, flush.stderr);
+  assertMatch(flush.stdout + flush.stderr, /nothing appended/);
+  assertEquals(await Deno.readTextFile(file), before, "the file as the edit left it");
+});
