@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { changedFields, fieldWords } from "./changed_fields.ts";
+import { changedFields, fieldWords, headerAt } from "./changed_fields.ts";
 import { checksumOf } from "./codec.ts";
 import { ofOneRun, runIdOfLine } from "./record_lines.ts";
 
@@ -96,7 +96,8 @@ function changedRecord(
   if (!runId || now === undefined || runIdOfLine(now) !== runId) return undefined;
   const sameRun = was.split(",", 6)[5] === now.split(",", 6)[5];
   if (!sameRun || !before.every((kept, i) => i === line - 1 || after[i] === kept)) return undefined;
-  return { runId, fields: changedFields(before[0] ?? "", was, after[0] ?? "", now) };
+  const fields = changedFields(headerAt(before, line - 1), was, headerAt(after, line - 1), now);
+  return { runId, fields };
 }
 
 /**
@@ -348,7 +349,12 @@ export function firstMissingLine(
     ? -1
     : laterLines.findIndex((line) => ofOneRun(line, lines[at]));
   if (changedAt < 0) return { line: at + 1, runId };
-  const fields = changedFields(lines[0], lines[at], laterLines[0] ?? "", laterLines[changedAt]);
+  const fields = changedFields(
+    headerAt(lines, at),
+    lines[at],
+    headerAt(laterLines, changedAt),
+    laterLines[changedAt],
+  );
   return { line: at + 1, runId, changedAt: changedAt + 1, fields };
 }
 

@@ -216,3 +216,43 @@ Deno.test("changedFields: the columns an edit changed, by the header's names; th
   assert.deepEqual(changedFields(hostile, "R,A,1", hostile, "R,B,2"), ["column 2"]);
   assert.deepEqual(changedFields(header, 'R,"open', header, "R,A,b,2"), []);
 });
+
+Deno.test("changedFields: a record under a later version's header line is named by it, an added cell under an older header by number, a repeated name by number, past five names a count (review3-59)", async () => {
+  const { checksumOf, encodeRecord, splitCells } = await import("../src/codec.ts");
+  const { HEADER } = await import("../src/schema.ts");
+  const { sampleRecord } = await import("./fixtures.ts");
+  const { prefixProblem } = await import("../src/append_only.ts");
+  const { fieldWords } = await import("../src/changed_fields.ts");
+  const lineOf = (version: string, seq: number, added: string[], notes = "n") => {
+    const RunID = `RUN-DEL-01-02-20260222-1015-00${seq}`;
+    const v10 = encodeRecord(
+      sampleRecord({ RunID, RunTimestamp: "2026-02-22T10:15:00Z", Notes: notes }),
+    );
+    const body = [version, ...splitCells(v10).slice(1, -1), ...added].join(",");
+    return `${body},${checksumOf(body)}`;
+  };
+  const v11 = HEADER.replace(",RecordChecksum", ",ReviewedBy,RecordChecksum");
+  const bytes = (lines: string[]) => new TextEncoder().encode(lines.join("\r\n") + "\r\n");
+  const was = [HEADER, lineOf("v1.0", 1, []), v11, lineOf("v1.1", 2, ["alice"])];
+  for (
+    const [now, fields] of [[lineOf("v1.1", 2, ["mallory"]), ["ReviewedBy"]], [
+      lineOf("v1.1", 2, ["alice"], "other"),
+      ["Notes"],
+    ]] as const
+  ) {
+    const edited = bytes([...was.slice(0, 3), now]);
+    assert.deepEqual(firstMissingLine(bytes(was), edited)?.fields, fields);
+    assert.deepEqual(prefixProblem(bytes(was), edited)?.fields, fields);
+  }
+  // A v1.1 record under v1.0's header (a merge of two versions' branches): its added cell.
+  const [a, b] = [lineOf("v1.1", 2, ["alice"]), lineOf("v1.1", 2, ["bob"])];
+  assert.deepEqual(changedFields(HEADER, a, HEADER, b), ["column 21"]);
+  assert.deepEqual(changedFields("A,A,RecordChecksum", "x,1,c", "A,A,RecordChecksum", "y,1,d"), [
+    "A",
+  ]);
+  const many = Array.from({ length: 1000 }, (_, i) => `column ${i + 1}`);
+  assert.equal(
+    fieldWords(many),
+    ", fields column 1, column 2, column 3, column 4, column 5 and 995 more",
+  );
+});
