@@ -32,7 +32,7 @@ import {
   workTreeOf,
 } from "./git.ts";
 import { checksumMatches, decodeRecord } from "./codec.ts";
-import { linesHolding, runIdOfLine, runsHeldIn } from "./record_lines.ts";
+import { linesHolding, runIdOfLine, runsEditedIn } from "./record_lines.ts";
 import { renumberedNote } from "./record_limits.ts";
 import { foreignLineProblem } from "./put_back_line.ts";
 import { LINE_LIMIT_BYTES } from "./schema.ts";
@@ -1060,9 +1060,9 @@ export function journalOnlyLines(
   const putBackHere = (e: Entry) =>
     !removedOf.has(e) && onBranch(e.head, head) && context(e).some((line) => found.has(line)) &&
     foreignLineProblem(e.line) === undefined;
-  // A record edited in place (its run's line with other bytes) is an edit, which verify names as
-  // one: not a line lost, which `flush --from` would append a second time.
-  const edited = none ? new Set<string>() : runsHeldIn(recordFile, moved.map((e) => e.line));
+  // A record edited in place (its run's line with other bytes, its checksum broken) is an edit,
+  // which verify names as one: not a line lost, which `flush --from` would append a second time.
+  const edited = none ? new Set<string>() : runsEditedIn(recordFile, moved.map((e) => e.line));
   const candidates = moved.filter((e) =>
     !found.has(e.line) && !edited.has(e.line) && (none || !putBackFrom(recordFile, e.line)) &&
     // A detached HEAD's is not when a commit made there holds it (asked below).

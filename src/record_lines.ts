@@ -84,17 +84,20 @@ export function ofOneRun(a: string, b: string): boolean {
 }
 
 /**
- * Of record `lines`, those whose run ({@linkcode ofOneRun}) a line of `path` holds, in the same
- * bytes or others (a record edited in place): one read of the line heads, and one more for each
- * RunID found, so that lines whose runs the file lacks cost a single read however many.
+ * Of record `lines`, those whose run ({@linkcode ofOneRun}) a line of `path` holds edited by hand:
+ * in other bytes whose checksum no longer matches. A line of that run whose checksum matches is
+ * no such edit: it may be another clone's run of the same agent at the same `--started`, which
+ * took the same RunID where this clone's file was begun anew. One read of the line heads, and one
+ * more for each RunID found, so that lines whose runs the file lacks cost a single read however
+ * many.
  *
  * @example
  * ```ts
- * import { runsHeldIn } from "./record_lines.ts";
- * runsHeldIn("DEL-01-02_X/RunRecords.csv", []); // Set {}
+ * import { runsEditedIn } from "./record_lines.ts";
+ * runsEditedIn("DEL-01-02_X/RunRecords.csv", []); // Set {}
  * ```
  */
-export function runsHeldIn(path: string, lines: readonly string[]): Set<string> {
+export function runsEditedIn(path: string, lines: readonly string[]): Set<string> {
   const byRunId = new Map<string, string[]>();
   for (const line of lines) {
     const runId = runIdOfLine(line);
@@ -107,13 +110,14 @@ export function runsHeldIn(path: string, lines: readonly string[]): Set<string> 
       if (runId !== undefined && byRunId.has(runId)) found.add(runId);
     });
   }
-  const held = new Set<string>();
+  const edited = new Set<string>();
   for (const runId of found) {
     for (const line of linesHolding(path, runId)) {
-      for (const wanted of byRunId.get(runId)!) if (ofOneRun(line, wanted)) held.add(wanted);
+      if (checksumMatches(line)) continue;
+      for (const wanted of byRunId.get(runId)!) if (ofOneRun(line, wanted)) edited.add(wanted);
     }
   }
-  return held;
+  return edited;
 }
 
 /**

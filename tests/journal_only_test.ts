@@ -345,3 +345,40 @@ Deno.test("a record edited in place (its first, the checksum broken, committed) 
   assertMatch(flush.stdout + flush.stderr, /nothing appended/);
   assertEquals(await Deno.readTextFile(file), before, "the file as the edit left it");
 });
+
+Deno.test("a clone's record lost where its file was begun anew, under the RunID, agent and --started of another clone's record its pull brought: a run, not an edit; verify names it and flush --from appends it (review3-59)", async () => {
+  const { root, env } = await repository();
+  const started = "2026-02-22T10:15:00Z"; // a retried job's scheduled start, given to both
+  assertEquals((await cli(root, env, ...emitArgs(DEL, "--started", started))).code, 0);
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "X's record");
+  const remote = join(await tempDir({ prefix: "runrec-journal-only-remote-" }), "r.git");
+  await git(root, "clone", "-q", "--bare", root, remote);
+  // Clone Y, on branch old (no record file), never saw X's record: its emit takes the same RunID.
+  const y = join(await tempDir({ prefix: "runrec-journal-only-y-" }), "y");
+  await git(root, "clone", "-q", "-b", "old", remote, y);
+  const emitted = await cli(
+    y,
+    env,
+    "emit",
+    DEL,
+    "--agent",
+    "4_DOCUMENTS",
+    "--status",
+    "FAILED",
+    "--started",
+    started,
+  );
+  assertEquals(emitted.code, 0, emitted.stderr);
+  const lost = emitted.stdout.trim();
+  await git(y, "checkout", "-f", "-q", "-b", "main", "origin/main"); // discards Y's new file
+  const theirs = await Deno.readTextFile(join(y, DEL, RECORD_FILE));
+  assert(theirs.includes(`${lost},`), "X's record holds the RunID Y's took");
+
+  const verify = await cli(y, env, "verify", DEL);
+  assertEquals(verify.code, 1, verify.stdout);
+  assertMatch(verify.stdout, new RegExp(`${lost} is in no file, branch, tag or stash`));
+  const flush = await cli(y, env, "flush", "--from", JOURNAL);
+  assertEquals(flush.code, 0, flush.stderr);
+  assertEquals((await recordsOf(join(y, DEL))).map((r) => r.RunStatus), ["SUCCESS", "FAILED"]);
+});
