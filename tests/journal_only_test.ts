@@ -381,4 +381,8 @@ Deno.test("a clone's record lost where its file was begun anew, under the RunID,
   const flush = await cli(y, env, "flush", "--from", JOURNAL);
   assertEquals(flush.code, 0, flush.stderr);
   assertEquals((await recordsOf(join(y, DEL))).map((r) => r.RunStatus), ["SUCCESS", "FAILED"]);
+  // Put back under the next free RunID: named no more, and not appended again.
+  assertEquals((await cli(y, env, "verify", DEL)).code, 0);
+  assertMatch((await cli(y, env, "flush", "--from", JOURNAL)).stdout, /nothing appended/);
+  assertEquals((await recordsOf(join(y, DEL))).length, 2);
 });
