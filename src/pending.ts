@@ -568,8 +568,18 @@ export function pendingRunsByFolder(): (delDir: string) => PendingItem[] {
   return (delDir) => [...listPendingRuns(delDir), ...kept(delDir)];
 }
 
-/** {@linkcode keptOutside} of any folder, the runs kept outside read once. */
-function keptOutsideOf(): (delDir: string) => PendingItem[] {
+/**
+ * {@linkcode keptOutside} of any folder, the runs kept outside read once: for a look at many
+ * folders that lists their own pending runs itself (stale).
+ *
+ * @example
+ * ```ts
+ * import { keptOutsideOf } from "./pending.ts";
+ * const outside = keptOutsideOf();
+ * outside("DEL-01-02_Flow").length; // 0 unless a run of it was kept outside
+ * ```
+ */
+export function keptOutsideOf(): (delDir: string) => PendingItem[] {
   const kept = listOutsidePendingRuns().flatMap((item) => {
     const named = item.run?.delDir;
     if (named === undefined) return [];

@@ -281,8 +281,8 @@ export async function startRun(delDir: string, options: StartRunOptions): Promis
  * a service's own `/tmp`) passes it over, and its dead agent's run would never be written FAILED.
  */
 function keptOutsideWarning(folder: string): string {
-  return `this run is kept in ${folder}, not in its deliverable folder: runrec reap, log and ` +
-    `verify find it there only with this temporary folder (TMPDIR=${
+  return `this run is kept in ${folder}, not in its deliverable folder: runrec reap, log, ` +
+    `verify and stale find it there only with this temporary folder (TMPDIR=${
       shellWord(dirname(folder))
     }); ` +
     "one with another (a cron job's, a service's own /tmp) passes it over, and would never write " +

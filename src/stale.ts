@@ -79,7 +79,7 @@ import { writtenAtMs } from "./recorded_late.ts";
 import { RECORD_FILE } from "./deliverable.ts";
 import { spoolEntryOf } from "./spool.ts";
 import { describePending, pendingRecords } from "./spool_pending.ts";
-import { listPendingRuns, PENDING_FOLDER } from "./pending.ts";
+import { keptOutsideOf, listPendingRuns, PENDING_FOLDER } from "./pending.ts";
 import { describePendingRuns } from "./pending_warnings.ts";
 import {
   deliverableFolders,
@@ -1688,11 +1688,16 @@ export async function checkStaleness(
   for (const p of spooled) {
     warnings.push(`${describePending(p)}; stale does not count them until then`);
   }
+  // Runs kept in the user's temporary folder (their folder read-only at start) too, as verify
+  // and log name them.
+  const outside = keptOutsideOf();
   for (const folder of all) {
     // Most folders have no runs pending: their listing says so, with no look-up that fails and no
     // error made. One that cannot be looked in cannot be listed either: none to say.
-    if (walked.lstatKind(join(resolve(folder), PENDING_FOLDER)) === undefined) continue;
-    const runs = listPendingRuns(folder);
+    const own = walked.lstatKind(join(resolve(folder), PENDING_FOLDER)) === undefined
+      ? []
+      : listPendingRuns(folder);
+    const runs = [...own, ...outside(folder)];
     if (runs.length > 0) warnings.push(describePendingRuns(folder, runs));
   }
   // The checks look again, each folder as its check starts (one listing): a file changed since

@@ -576,7 +576,7 @@ Deno.test("start in a read-only deliverable folder (real bind mount): the run is
   await Deno.remove(tmp, { recursive: true });
 });
 
-Deno.test("reap finds a run kept outside its read-only deliverable folder; its FAILED record is spooled, then flushed; verify and log name it meanwhile; a reap with another TMPDIR passes it over, as the start warns (attack59-59)", async () => {
+Deno.test("reap finds a run kept outside its read-only deliverable folder; its FAILED record is spooled, then flushed; verify, log and stale name it meanwhile; a reap with another TMPDIR passes it over, as the start warns (attack59-59)", async () => {
   const { root, del } = await makeProject();
   const tmp = await tempDir();
   const env = { TMPDIR: tmp };
@@ -597,13 +597,14 @@ Deno.test("reap finds a run kept outside its read-only deliverable folder; its F
     assertIncludes(
       start.stderr,
       `runrec: warning: this run is kept in ${dirname(token)}, not in its deliverable folder: ` +
-        "runrec reap, log and verify find it there only with this temporary folder " +
+        "runrec reap, log, verify and stale find it there only with this temporary folder " +
         `(TMPDIR=${tmp}); one with another (a cron job's, a service's own /tmp) passes it over, ` +
         "and would never write it FAILED should its process die before its finish: reap with " +
         "that TMPDIR",
     );
-    // Named by verify and log of the same temporary folder, as a run pending in the folder is.
-    for (const command of ["verify", "log"]) {
+    // Named by verify, log and stale of the same temporary folder, as a run pending in the
+    // folder is.
+    for (const command of ["verify", "log", "stale"]) {
       const named = await runCliProcess([command, del], undefined, env);
       assertIncludes(named.stderr, "1 run(s) started and not finished: A since");
     }
