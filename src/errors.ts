@@ -263,3 +263,31 @@ export function replacedFile(file: string, line: number): InputError {
     { path: file, line },
   );
 }
+
+/**
+ * What a throw says, for a FAILED record or a callback's warning: an Error's message (else, for an
+ * AggregateError, its errors' messages, else its name); a plain object as
+ * JSON, not `[object Object]` (trial-w F9).
+ *
+ * @example
+ * ```ts
+ * import { thrownMessage } from "./errors.ts";
+ * thrownMessage(new Error("disk full")); // "disk full"
+ * thrownMessage({ code: 7 }); // {"code":7}, as JSON
+ * ```
+ */
+export function thrownMessage(error: unknown): string {
+  if (error instanceof Error) {
+    if (error.message.trim() !== "") return error.message;
+    const inner = error instanceof AggregateError
+      ? error.errors.map((e) => thrownMessage(e)).filter((m) => m !== "").join("; ")
+      : "";
+    return inner === "" ? error.name : `${error.name}: ${inner}`;
+  }
+  if (typeof error === "object" && error !== null) {
+    try {
+      return JSON.stringify(error);
+    } catch { /* a cycle: said as String() says it */ }
+  }
+  return String(error);
+}

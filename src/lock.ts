@@ -67,10 +67,9 @@
  */
 import { SCHEMA_VERSION } from "./schema.ts";
 import { agentText } from "./agent_notes.ts";
-import { OptionError } from "./errors.ts";
+import { OptionError, thrownMessage } from "./errors.ts";
 import { leaveWarning } from "./notices.ts";
 import { oneLine } from "./names.ts";
-import { thrownMessage } from "./run_handle.ts";
 import { optionalUptimeMs } from "./optional_access.ts";
 
 /** The JSON held in a lock file. */

@@ -29,7 +29,7 @@ import {
 } from "./deliverable.ts";
 import { sharedIdWarning } from "./claimed_ids.ts";
 import { emptiedByGit, folderGitMovedTo, refuseLeftFolder } from "./git_moved_folder.ts";
-import { failureReason, InputError, OptionError } from "./errors.ts";
+import { failureReason, InputError, OptionError, thrownMessage } from "./errors.ts";
 import { refuseUnrecordableStart } from "./recordable_start.ts";
 import {
   checkFinishArguments,
@@ -115,7 +115,6 @@ import {
   printOutcome,
   type RunHandle,
   sayQuietly,
-  thrownMessage,
   wellFormedReport,
 } from "./run_handle.ts";
 export type { FinishOptions, FinishReport } from "./finish_report.ts";

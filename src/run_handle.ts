@@ -126,34 +126,6 @@ export function checkedText(value: unknown, name: string): string | undefined {
 }
 
 /**
- * What a throw says, for its FAILED record: an Error's message (else, for an
- * AggregateError, its errors' messages, else its name); a plain object as
- * JSON, not `[object Object]` (trial-w F9).
- *
- * @example
- * ```ts
- * import { thrownMessage } from "./run_handle.ts";
- * thrownMessage(new Error("disk full")); // "disk full"
- * thrownMessage({ code: 7 }); // {"code":7}, as JSON
- * ```
- */
-export function thrownMessage(error: unknown): string {
-  if (error instanceof Error) {
-    if (error.message.trim() !== "") return error.message;
-    const inner = error instanceof AggregateError
-      ? error.errors.map((e) => thrownMessage(e)).filter((m) => m !== "").join("; ")
-      : "";
-    return inner === "" ? error.name : `${error.name}: ${inner}`;
-  }
-  if (typeof error === "object" && error !== null) {
-    try {
-      return JSON.stringify(error);
-    } catch { /* a cycle: said as String() says it */ }
-  }
-  return String(error);
-}
-
-/**
  * The callback's strings made recordable: a lone UTF-16 surrogate (text cut
  * with `.slice()`) fails the record's validation, and withRun has no caller
  * left to tell, so it becomes U+FFFD and the record's Notes say where.
