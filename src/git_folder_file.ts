@@ -155,7 +155,7 @@ export function writeLines(
     // Asked once: a process that may read every path is prompted for none (a query a line costs).
     const readsAll = Deno.permissions.querySync({ name: "read" }).state === "granted";
     for (const [key, rest] of lines) {
-      if (!isGone(folderOf(key), readsAll)) kept.push(`${key}\t${rest}`);
+      if (!folderGone(folderOf(key), readsAll)) kept.push(`${key}\t${rest}`);
     }
     let bytes = encoder.encode(kept.join("\n") + "\n");
     if (bytes.length > MAX_BYTES) bytes = encoder.encode(firstThatFit(kept).join("\n") + "\n");
@@ -194,7 +194,7 @@ function folderOf(key: string): string | undefined {
  * query of `""` throws where reads are bounded). A folder this process may not read is not asked
  * about (a library caller's prompt): its line stays. `readsAll`: the process may read any path.
  */
-function isGone(path: string | undefined, readsAll: boolean): boolean {
+function folderGone(path: string | undefined, readsAll: boolean): boolean {
   if (path === undefined || !isAbsolute(path)) return true;
   if (!readsAll && Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
     return false;

@@ -49,6 +49,17 @@ async function withoutCaches<T>(root: string, run: () => Promise<T>): Promise<T>
   }
 }
 
+/**
+ * `args` run as nobody with `root`'s caches as they are, then without them: alike, and the input
+ * nobody cannot read makes the run judged afresh DIRTY (exit 1).
+ */
+async function nobodySeesAsAfresh(root: string, args: string[]): Promise<void> {
+  const cached = await runAsNobody(args);
+  const afresh = await withoutCaches(root, () => runAsNobody(args));
+  assertEquals(afresh.code, 1, afresh.stderr); // unreadable (permission denied): DIRTY
+  assertEquals(answer(cached), answer(afresh));
+}
+
 Deno.test("attackverdict58: stale as another user, who cannot read an input, says what it says without the caches the owner filled", async () => {
   // A reference file only its owner reads, two minutes old like the rest: no chmod since.
   const aged = await agedRoot("attackverdict58 another user", 2, async ({ root }) => {
@@ -63,10 +74,7 @@ Deno.test("attackverdict58: stale as another user, who cannot read an input, say
     }, "/");
     assertEquals(owner.code, 0, owner.stderr);
     const args = ["stale", root, "--json"];
-    const cached = await runAsNobody(args);
-    const afresh = await withoutCaches(root, () => runAsNobody(args));
-    assertEquals(afresh.code, 1, afresh.stderr); // unreadable (permission denied): DIRTY
-    assertEquals(answer(cached), answer(afresh));
+    await nobodySeesAsAfresh(root, args);
   } finally {
     await aged.unmount();
   }
@@ -87,10 +95,7 @@ Deno.test("attackverdict58: stale by the caches' own user, out of the group that
     const args = ["stale", root, "--json"];
     const filled = await runAsNobody(args, "/", [1234]);
     assertEquals(filled.code, 0, filled.stderr);
-    const cached = await runAsNobody(args);
-    const afresh = await withoutCaches(root, () => runAsNobody(args));
-    assertEquals(afresh.code, 1, afresh.stderr); // unreadable (permission denied): DIRTY
-    assertEquals(answer(cached), answer(afresh));
+    await nobodySeesAsAfresh(root, args);
   } finally {
     await aged.unmount();
   }

@@ -26,7 +26,7 @@ import { readRecords } from "../src/reader.ts";
 import { assertEquals } from "./assert.ts";
 import { runCli } from "./cli.ts";
 import { ROOT, tempDir, writeTree } from "./fixtures.ts";
-import { fixedRandom, seeded } from "./seed.ts";
+import { seeded, SeededChoices } from "./seed.ts";
 
 const ORACLE = join(ROOT, "tests", "oracles", "stale_oracle.py");
 const AGENTS = ["DEPENDENCIES", "4_DOCUMENTS"];
@@ -47,25 +47,16 @@ const HEADER = "RegisterSchemaVersion,DependencyID,FromPackageID,FromDeliverable
   "TargetPackageID,TargetDeliverableID,TargetRefID,TargetName,Statement,Status";
 
 /** A seeded random walk over one execution root. */
-class Walk {
-  readonly #random: () => number;
+class Walk extends SeededChoices {
   #edits = 0;
   /** Minutes before now of the next run's start: runs are ordered by their stamps. */
   clock = 2000;
   constructor(seed: number, readonly root: string, readonly ids: string[]) {
-    this.#random = fixedRandom(seed);
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.#random() * items.length)];
-  }
-
-  chance(p: number): boolean {
-    return this.#random() < p;
+    super(seed);
   }
 
   unique(): string {
-    return `edit ${++this.#edits} ${this.#random()}\n`;
+    return `edit ${++this.#edits} ${this.random()}\n`;
   }
 
   folder(id: string): string {

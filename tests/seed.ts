@@ -58,3 +58,30 @@ export function fixedRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * Choices drawn from {@linkcode fixedRandom}: the same walk on every machine for a seed. A seeded
+ * walk of a property test extends it with its own steps.
+ *
+ * @example
+ * ```ts
+ * import { SeededChoices } from "./seed.ts";
+ * const choices = new SeededChoices(38);
+ * choices.pick(["a", "b", "c"]); // the same letter on every machine
+ * ```
+ */
+export class SeededChoices {
+  /** The next number of the seed's sequence, in [0, 1). */
+  readonly random: () => number;
+  constructor(seed: number) {
+    this.random = fixedRandom(seed);
+  }
+  /** One of `items`. */
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.random() * items.length)];
+  }
+  /** True with probability `p`. */
+  chance(p: number): boolean {
+    return this.random() < p;
+  }
+}

@@ -23,7 +23,7 @@ import { type CliResult, runCliProcess } from "./cli.ts";
 import { git, tempDir } from "./fixtures.ts";
 import { ageInPlace } from "./support/aged_root.ts";
 import { sh } from "./support/sh.ts";
-import { fixedRandom, seeded } from "./seed.ts";
+import { fixedRandom, seeded, SeededChoices } from "./seed.ts";
 
 /** Counters of what a run read, not of what it found: a cache changes them by design. */
 const COUNTERS = [
@@ -37,17 +37,10 @@ const AGENTS = [[], ["--agent", "4_DOCUMENTS"], ["--agent", "dependencies,CHIRAL
 const STATES = ["OPEN", "INITIALIZED", "SEMANTIC_READY", "IN_PROGRESS", "CHECKING", "RETIRED"];
 
 /** A seeded walk over one aged root. */
-class Walk {
-  readonly #random: () => number;
+class Walk extends SeededChoices {
   #edits = 0;
   constructor(seed: number, readonly mount: string, readonly root: string, public dels: string[]) {
-    this.#random = fixedRandom(seed);
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.#random() * items.length)];
-  }
-  chance(p: number): boolean {
-    return this.#random() < p;
+    super(seed);
   }
   unique(): string {
     return `edit ${++this.#edits}\n`;
