@@ -32,7 +32,7 @@ import {
   workTreeOf,
 } from "./git.ts";
 import { checksumMatches, decodeRecord } from "./codec.ts";
-import { linesHolding, runIdOfLine, runsEditedIn } from "./record_lines.ts";
+import { damagedRunsIn, linesHolding, runIdOfLine } from "./record_lines.ts";
 import { renumberedNote } from "./record_limits.ts";
 import { foreignLineProblem } from "./put_back_line.ts";
 import { LINE_LIMIT_BYTES } from "./schema.ts";
@@ -1062,11 +1062,15 @@ export function journalOnlyLines(
     foreignLineProblem(e.line) === undefined;
   // A record edited in place (its run's line with other bytes, its checksum broken) is an edit,
   // which verify names as one: not a line lost, which `flush --from` would append a second time.
-  const edited = none ? new Set<string>() : runsEditedIn(recordFile, moved.map((e) => e.line));
+  // One cut short in place (the file truncated after the append) is lost: no append puts back a
+  // line of the file it went to, and its whole line here restores it.
+  const damaged = none ? new Map() : damagedRunsIn(recordFile, moved.map((e) => e.line));
+  const isCut = (e: Entry) => damaged.get(e.line) === "cut";
   const candidates = moved.filter((e) =>
-    !found.has(e.line) && !edited.has(e.line) && (none || !putBackFrom(recordFile, e.line)) &&
+    !found.has(e.line) && damaged.get(e.line) !== "edited" &&
+    (none || !putBackFrom(recordFile, e.line)) &&
     // A detached HEAD's is not when a commit made there holds it (asked below).
-    (!putBackHere(e) || DETACHED.test(e.head))
+    (!putBackHere(e) || isCut(e) || DETACHED.test(e.head))
   );
   // Most are another branch's, committed there: asked of that branch alone first, since every
   // ref of a repository of a thousand tags takes git seconds to look through.
@@ -1109,7 +1113,7 @@ export function journalOnlyLines(
         ...(removed === undefined ? {} : { removed }),
       }];
     }
-    if (putBackHere(e)) return []; // the next append puts it back
+    if (putBackHere(e) && !isCut(e)) return []; // the next append puts it back
     const ours = onBranch(e.head, head);
     const branch = e.head.startsWith("ref: refs/heads/") ? e.head.slice(16) : undefined;
     let why: string;
@@ -1119,7 +1123,10 @@ export function journalOnlyLines(
     const foreign = foreignLineProblem(e.line);
     // The work tree it was appended in is gone, and with it the put-back of its checkout.
     const removedSince = removed === undefined ? "" : " in that work tree";
-    if (
+    if (isCut(e)) {
+      why = "the file holds its line cut short (the file truncated since its append, in place: " +
+        "no append puts it back)";
+    } else if (
       foreign !== undefined && ours && !none && removed === undefined &&
       context(e).some((line) => found.has(line))
     ) {

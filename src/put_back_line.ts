@@ -11,7 +11,7 @@ import { noteWorkTreesSeq } from "./work_tree_seqs.ts";
 import type { HeldLock } from "./lock.ts";
 import { STORE_EVERY_BYTES, writeSeqIndex } from "./seq_index.ts";
 import { inColumnOrder, LINE_LIMIT_BYTES, validateRecord } from "./schema.ts";
-import { encoder, linesHolding, linesWithRunId, runIdOfLine } from "./record_lines.ts";
+import { encoder, isCutFrom, linesHolding, runIdOfLine } from "./record_lines.ts";
 import { settledFileState } from "./record_file_state.ts";
 import { allocate, nextSeq } from "./seq_allocation.ts";
 import { FileReplaced, writeLine } from "./record_write.ts";
@@ -55,7 +55,13 @@ export function putBackLine(
   // the file for each line kept appenders waiting on a long put-back (review-40 F2).
   const prefix = runId.slice(0, runId.lastIndexOf("-") + 1);
   const { index, stored, maxSeq: fileSeq } = allocate(path, state, prefix, undefined, undefined);
-  if (BigInt(runId.slice(prefix.length)) <= fileSeq && linesWithRunId(path, runId).length > 0) {
+  // A line of it cut short in place (the file truncated after its append) is no record: the whole
+  // line follows it with its own RunID, as an interrupted write's retry does.
+  const heldByAnother = () =>
+    [...linesHolding(path, runId)].some((held) =>
+      runIdOfLine(held) === runId && !isCutFrom(held, line)
+    );
+  if (BigInt(runId.slice(prefix.length)) <= fileSeq && heldByAnother()) {
     // The line itself, put back by another process while this one waited for the lock (two
     // `runrec flush --from` of one journal at once): a second copy would record its run twice.
     if ([...linesHolding(path, line)].includes(line)) return { line };

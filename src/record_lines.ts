@@ -84,20 +84,24 @@ export function ofOneRun(a: string, b: string): boolean {
 }
 
 /**
- * Of record `lines`, those whose run ({@linkcode ofOneRun}) a line of `path` holds edited by hand:
- * in other bytes whose checksum no longer matches. A line of that run whose checksum matches is
- * no such edit: it may be another clone's run of the same agent at the same `--started`, which
- * took the same RunID where this clone's file was begun anew. One read of the line heads, and one
- * more for each RunID found, so that lines whose runs the file lacks cost a single read however
- * many.
+ * Of record `lines`, those whose run ({@linkcode ofOneRun}) a line of `path` holds damaged, and
+ * how: `"edited"` by hand (other bytes, its checksum no longer matching) or `"cut"` short (a
+ * prefix of the line: the file truncated after the append, a record lost that its whole line
+ * restores). A line of that run whose checksum matches is neither: it may be another clone's run
+ * of the same agent at the same `--started`, which took the same RunID where this clone's file
+ * was begun anew. One read of the line heads, and one more for each RunID found, so that lines
+ * whose runs the file lacks cost a single read however many.
  *
  * @example
  * ```ts
- * import { runsEditedIn } from "./record_lines.ts";
- * runsEditedIn("DEL-01-02_X/RunRecords.csv", []); // Set {}
+ * import { damagedRunsIn } from "./record_lines.ts";
+ * damagedRunsIn("DEL-01-02_X/RunRecords.csv", []); // Map {}
  * ```
  */
-export function runsEditedIn(path: string, lines: readonly string[]): Set<string> {
+export function damagedRunsIn(
+  path: string,
+  lines: readonly string[],
+): Map<string, "edited" | "cut"> {
   const byRunId = new Map<string, string[]>();
   for (const line of lines) {
     const runId = runIdOfLine(line);
@@ -110,14 +114,32 @@ export function runsEditedIn(path: string, lines: readonly string[]): Set<string
       if (runId !== undefined && byRunId.has(runId)) found.add(runId);
     });
   }
-  const edited = new Set<string>();
+  const damaged = new Map<string, "edited" | "cut">();
   for (const runId of found) {
     for (const line of linesHolding(path, runId)) {
       if (checksumMatches(line)) continue;
-      for (const wanted of byRunId.get(runId)!) if (ofOneRun(line, wanted)) edited.add(wanted);
+      for (const wanted of byRunId.get(runId)!) {
+        if (isCutFrom(line, wanted)) damaged.set(wanted, "cut");
+        else if (ofOneRun(line, wanted) && !damaged.has(wanted)) damaged.set(wanted, "edited");
+      }
     }
   }
-  return edited;
+  return damaged;
+}
+
+/**
+ * Whether `line` is `whole` cut short (a torn write, or the file truncated later; zero bytes a
+ * crash left after it aside): not a record of its own, and `whole` restores it.
+ *
+ * @example
+ * ```ts
+ * import { isCutFrom } from "./record_lines.ts";
+ * isCutFrom("v1.0,RUN-X-001,D", "v1.0,RUN-X-001,D,A"); // true
+ * ```
+ */
+export function isCutFrom(line: string, whole: string): boolean {
+  const kept = line.replace(/\0+$/, "");
+  return kept.length < whole.length && whole.startsWith(kept);
 }
 
 /**

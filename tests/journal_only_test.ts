@@ -386,3 +386,52 @@ Deno.test("a clone's record lost where its file was begun anew, under the RunID,
   assertMatch((await cli(y, env, "flush", "--from", JOURNAL)).stdout, /nothing appended/);
   assertEquals((await recordsOf(join(y, DEL))).length, 2);
 });
+
+Deno.test("a record file cut in place inside a record after its append (its first or its last; zero bytes after the cut or none), another run appended since: verify names the run only the journal holds whole, and flush --from appends its line byte for byte, once, under its RunID (lead-60)", async () => {
+  for (
+    const { records, cutRecord, zeros } of [
+      { records: 1, cutRecord: 1, zeros: 0 },
+      { records: 2, cutRecord: 2, zeros: 0 },
+      { records: 2, cutRecord: 2, zeros: 4096 },
+    ]
+  ) {
+    const { root, env } = await repository();
+    const file = join(root, DEL, RECORD_FILE);
+    for (let i = 0; i < records; i++) {
+      assertEquals((await cli(root, env, ...emitArgs(DEL))).code, 0);
+    }
+    const whole = (await Deno.readTextFile(file)).split("\n")[cutRecord];
+    const lost = whole.split(",")[1];
+    // Cut 100 bytes into its checksum's end, in place (same inode): a disk's or an editor's doing.
+    const bytes = await Deno.readFile(file);
+    const kept = bytes.subarray(0, bytes.length - 101);
+    await Deno.writeFile(file, new Uint8Array([...kept, ...new Uint8Array(zeros)]));
+    const label = `${records} records, record ${cutRecord} cut, ${zeros} zero bytes`;
+
+    const named = new RegExp(
+      `${lost} is in no file, branch, tag or stash, only in this work tree's journal .*the file ` +
+        "holds its line cut short",
+    );
+    const verify = await cli(root, env, "verify", DEL);
+    assertEquals(verify.code, 1, `${label}: ${verify.stdout}`);
+    assertMatch(verify.stdout, named);
+    // Another run appended since: the append puts nothing back, and verify still names it.
+    if (zeros === 0) {
+      assertEquals((await cli(root, env, ...emitArgs(DEL))).code, 0);
+      const again = await cli(root, env, "verify", DEL);
+      assertEquals(again.code, 1, `${label}: ${again.stdout}`);
+      assertMatch(again.stdout, named);
+    }
+    const flush = await cli(root, env, "flush", "--from", JOURNAL);
+    assertEquals(flush.code, 0, `${label}: ${flush.stderr}`);
+    assertMatch(flush.stdout, new RegExp(`^${lost} {2}put back into `));
+    const lines = (await Deno.readTextFile(file)).split("\n");
+    assertEquals(lines.filter((line) => line === whole).length, 1, `${label}: its line, once`);
+    const after = await cli(root, env, "verify", DEL);
+    assertEquals(after.code, 0, `${label}: ${after.stdout}`);
+    assertMatch(after.stdout + after.stderr, /torn record/); // the cut line is left, a warning
+    assertMatch((await cli(root, env, "flush", "--from", JOURNAL)).stdout, /nothing appended/);
+    const holding = (await Deno.readTextFile(file)).split("\n").filter((l) => l.includes(lost));
+    assertEquals(holding.length, 2, `${label}: the cut line and the whole one, no third`);
+  }
+});
