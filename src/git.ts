@@ -6,7 +6,7 @@
  * @module
  */
 import { optionalEnv } from "./optional_access.ts";
-import { findGitRoot, folderEntries, type ListFolder } from "./deliverable.ts";
+import { findGitRoot, folderEntries } from "./deliverable.ts";
 import { InputError } from "./errors.ts";
 import { dubiousOwnership } from "./git_ownership.ts";
 import { ceilingHides } from "./git_ceiling.ts";
@@ -330,12 +330,13 @@ function withCommonDir(gitDir: string, list: NameLookup): { gitDir: string; comm
 export function gitDirsOf(
   workTree: string,
   list: NameLookup = folderEntries,
+  lookups?: Lookups,
 ): { gitDir: string; commonDir: string } | undefined {
   // Asked of the listing first: most folders have no `.git`, and the listing says so.
   const kind = list(workTree).get(".git");
   const dotGit = join(workTree, ".git");
   const gitDir = kind === "folder"
-    ? (dotGitOf(workTree) !== undefined ? dotGit : undefined)
+    ? (dotGitOf(workTree, lookups) !== undefined ? dotGit : undefined)
     : kind === "file"
     ? gitFileTarget(dotGit, workTree)
     : undefined;
@@ -448,6 +449,7 @@ function findGitDirs(
   dir: string,
   list: NameLookup,
   pastCeiling = false,
+  lookups?: Lookups,
 ): { gitDir: string; commonDir: string } | undefined {
   const fromEnvironment = gitDirFromEnvironment();
   if (fromEnvironment) {
@@ -456,7 +458,7 @@ function findGitDirs(
     return gitDir ? withCommonDir(gitDir, list) : undefined;
   }
   for (let current = realFolder(dir);;) {
-    const dirs = gitDirsOf(current, list);
+    const dirs = gitDirsOf(current, list, lookups);
     if (dirs) return !pastCeiling && ceilingHides(dir, current) ? undefined : dirs;
     const parent = dirname(current);
     if (parent === current) return undefined;
@@ -653,8 +655,9 @@ export function headCommitOf(dir: string, head: string): string | undefined {
  * sandboxed build, which may not start it). As git does, `$GIT_DIR` names
  * the repository when set, and the search starts from `dir`'s real path (a
  * deliverable reached through a symbolic link has its target's HEAD).
- * `$GIT_WORK_TREE` changes no HEAD. `list` lists folders (emit passes its
- * look-ups', which answer from the listings its permission check made).
+ * `$GIT_WORK_TREE` changes no HEAD. `lookups` answers the look-ups (emit
+ * passes its run's, which judged the `.git` and read `HEAD` in its folder
+ * checks already).
  *
  * @example
  * ```ts
@@ -662,12 +665,15 @@ export function headCommitOf(dir: string, head: string): string | undefined {
  * console.log(await gitHead(".")); // 40 hex digits, or ""
  * ```
  */
-export function gitHead(dir: string, list: ListFolder = folderEntries): Promise<string> {
+export function gitHead(dir: string, lookups?: Lookups): Promise<string> {
   try {
-    const dirs = findGitDirs(dir, list);
+    const list = lookups?.folderEntries ?? folderEntries;
+    const dirs = findGitDirs(dir, list, false, lookups);
     if (!dirs) return Promise.resolve("");
     gitDirsFound.set(dir, { value: dirs }); // the append's journal asks for them next (checkoutOf)
-    const head = readText(join(dirs.gitDir, "HEAD"))?.trim() ?? "";
+    const headFile = join(dirs.gitDir, "HEAD");
+    const said = lookups === undefined ? readText(headFile) : lookups.hostFile(headFile);
+    const head = typeof said === "string" ? said.trim() : "";
     if (OBJECT_ID.test(head)) return Promise.resolve(head);
     const ref = /^ref:\s*(\S+)$/.exec(head)?.[1];
     if (

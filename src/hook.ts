@@ -494,8 +494,8 @@ async function builtRecord(
       known.bounds,
     ),
     readLifecycleState(join(dir, "_STATUS.md"), known.lookups?.folderEntries),
-    // The folders up to the project's root are listed already (emit): not listed again.
-    gitHead(dir, known.lookups?.folderEntries),
+    // The folders up to the project's root are listed, and its `.git` judged, already (emit).
+    gitHead(dir, known.lookups),
   ]);
   const notes = [...start.notes];
   // InputContextSHA is TBD then, and its reason goes into Notes (DESIGN CON-05); an input that

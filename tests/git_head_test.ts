@@ -57,10 +57,11 @@ async function same(dir: string, expected?: string) {
   const ours = await gitHead(dir);
   strictEqual(ours, await revParse(dir), dir);
   if (expected !== undefined) strictEqual(ours, expected, dir);
-  // As emit asks it: from the listings its permission check made, the same answer.
+  // As emit asks it: from the look-ups its permission check made (its listings, the `.git` judged
+  // and `HEAD` read there), the same answer.
   const lookups = memoLookups();
   requireReadable(dir, dir, lookups);
-  strictEqual(await gitHead(dir, lookups.folderEntries), ours, `${dir}, from a run's listings`);
+  strictEqual(await gitHead(dir, lookups), ours, `${dir}, from a run's look-ups`);
 }
 
 Deno.test("gitHead: a fresh repository (unborn branch) has no HEAD", async () => {
