@@ -181,8 +181,9 @@ Deno.test("verify --since: a cherry-pick whose conflict was resolved with git ch
         "that commit",
     ),
   );
-  const restore = /put its lines back in that commit \(`([^`]+)`, then `git commit --amend`\)/
-    .exec(replaced.stdout);
+  const restore =
+    /put its lines back in that commit \(`([^`]+)`, then `git commit --amend --allow-empty`\)/
+      .exec(replaced.stdout);
   assert.ok(restore, replaced.stdout);
   const { code } = await new Deno.Command("sh", { args: ["-c", restore[1]], cwd: repo }).output();
   assert.equal(code, 0);
