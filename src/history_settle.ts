@@ -360,8 +360,11 @@ function settleTrack(
           "the merge added it" +
           (left
             ? `: ${how}; keep each side's lines and no other ` +
-              "(`git commit --amend` before it is pushed; once pushed, remove it in a new " +
-              "commit: a check from before this merge still fails)"
+              // Amended, only HEAD is: an older merge's lines go in a new commit (newuser-60 F3).
+              (at === "HEAD"
+                ? "(`git commit --amend` before it is pushed; once pushed, remove it in a new " +
+                  "commit: a check from before that commit still fails)"
+                : "(in a new commit: a check from before that commit still fails)")
             : runId
             ? foreignRecord(because, line, check.names[0] ?? check.previousPath)
             : ""),
