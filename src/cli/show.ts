@@ -43,8 +43,8 @@ import {
   writeJson,
 } from "./command.ts";
 import {
+  choiceMeant,
   escapeMarkdownCell,
-  formatMeant,
   plural,
   renderMarkdownTable,
   showControls,
@@ -214,9 +214,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const format = parsed.values.json ? "json" : given ?? "md";
   if (format !== "md" && format !== "json") {
     throw new UsageError(
-      `--format: ${JSON.stringify(typed)} is not one of md, json${
-        formatMeant(format, ["md", "json"])
-      }`,
+      `--format: ${JSON.stringify(typed)} is not one of md, json${await choiceMeant(format, [
+        "md",
+        "json",
+      ])}`,
     );
   }
   if (parsed.values.json && given === "md") {
