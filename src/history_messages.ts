@@ -231,8 +231,8 @@ export function fileDropped(
  * there, never over a new file begun at `path`, followed by the lines the
  * file gained since. `commit` is the one that took them out, and where it
  * is: only HEAD is mended by amending it; an older commit of HEAD's
- * first-parent chain by an interactive rebase; a merged branch's, which a
- * rebase would flatten, only by a new commit.
+ * first-parent chain by an interactive rebase (keeping later merges); a
+ * merged branch's only by a new commit.
  *
  * @example
  * ```ts
@@ -275,7 +275,7 @@ export function restoreRemedy(
       (commit.at === "branch"
         ? ")"
         : `: to mend ${id} itself, not pushed yet, mark it \`edit\` in ` +
-          `\`git rebase -i ${id}~\`, run the same command there, then ${amend} and ` +
+          `\`git rebase -i --rebase-merges ${id}~\`, run the same command there, then ${amend} and ` +
           "`git rebase --continue`)");
   return `a record file is only appended to: ${restore} ${mend}; to undo ` +
     "a run, keep its record and mark it " +

@@ -652,7 +652,7 @@ Deno.test("verify --since in a partial clone (--filter=blob:none) fetches nothin
 });
 
 Deno.test("verify --since: a commit that only took out a record, at HEAD: the remedy as printed (the amend allowed to be empty) holds; one older than HEAD: put back in a new commit as printed, then that commit mended in the rebase printed, holds (newuser-60 F2, F3)", async () => {
-  const env = { GIT_EDITOR: "true", GIT_SEQUENCE_EDITOR: "sed -i 1s/^pick/edit/" };
+  const env = { GIT_EDITOR: "true" };
   const sh = async (repo: string, command: string) => {
     const done = await new Deno.Command("sh", { args: ["-c", command], cwd: repo, env }).output();
     assert.equal(done.code, 0, `${command}: ${new TextDecoder().decode(done.stderr)}`);
@@ -667,8 +667,13 @@ Deno.test("verify --since: a commit that only took out a record, at HEAD: the re
     await git(repo, "commit", "-qam", "drop the first record"); // nothing else
     const dropped = (await git(repo, "rev-parse", "HEAD")).slice(0, 7);
     if (older) {
+      // A later run, merged from a branch: the rebase printed keeps the merge.
+      const main = await git(repo, "rev-parse", "--abbrev-ref", "HEAD");
+      await git(repo, "checkout", "-qb", "side");
       await run(del, "LATER", "2026-10-03T00:00:00Z");
       await git(repo, "commit", "-qam", "a later run");
+      await git(repo, "checkout", "-q", main);
+      await git(repo, "merge", "-q", "--no-ff", "--no-edit", "side");
     }
     const broken = await runCli(["verify", repo, "--since", base]);
     assert.equal(broken.code, 1, broken.stdout);
@@ -687,7 +692,8 @@ Deno.test("verify --since: a commit that only took out a record, at HEAD: the re
     assert.ok(
       broken.stdout.includes(
         `; a check from before ${dropped} still fails: to mend ${dropped} itself, not pushed ` +
-          `yet, mark it \`edit\` in \`git rebase -i ${dropped}~\`, run the same command there, ` +
+          `yet, mark it \`edit\` in \`git rebase -i --rebase-merges ${dropped}~\`, run the same ` +
+          "command there, " +
           "then `git commit --amend --allow-empty` and `git rebase --continue`)",
       ),
       broken.stdout,
@@ -697,10 +703,12 @@ Deno.test("verify --since: a commit that only took out a record, at HEAD: the re
     assert.equal(since.code, 0, since.stdout);
     // Not pushed: that commit mended itself, as printed (the put-back commit dropped first).
     await git(repo, "reset", "-q", "--hard", "HEAD~");
-    await sh(repo, `git rebase -q -i ${dropped}~`);
+    const rebase = /`(git rebase -i [^`]+)`/.exec(broken.stdout)![1];
+    await sh(repo, `GIT_SEQUENCE_EDITOR="sed -i 's/^pick ${dropped}/edit ${dropped}/'" ${rebase}`);
     await sh(repo, `${restore} && git commit -q --amend --allow-empty && git rebase --continue`);
     const mended = await runCli(["verify", repo, "--since", base]);
     assert.equal(mended.code, 0, mended.stdout);
+    assert.equal(await git(repo, "rev-list", "--merges", "--count", "HEAD"), "1");
     assert.deepEqual((await lines(file)).slice(1).map((l) => l.split(",")[3]), [
       "BASE",
       "SECOND",
