@@ -229,18 +229,24 @@ export function fileDropped(
  * run is undone by annotating it (SCHEMA.md 8.3). `to` is where the file
  * is now when the commit moved it from `path`: the old version is put back
  * there, never over a new file begun at `path`, followed by the lines the
- * file gained since.
+ * file gained since. `commit` is the one that took them out, and where it
+ * is: only HEAD is mended by amending it; an older commit of HEAD's
+ * first-parent chain by an interactive rebase (keeping later merges); a
+ * merged branch's only by a new commit.
  *
  * @example
  * ```ts
  * import { restoreRemedy } from "./history_messages.ts";
- * restoreRemedy("0123456789abcdef0123456789abcdef01234567", "DEL-01-02/RunRecords.csv", "the file");
+ * const commit = { id: "89abcdef0123456789abcdef0123456789abcdef", at: "HEAD" as const };
+ * restoreRemedy("0123456789abcdef0123456789abcdef01234567", "DEL-01-02/RunRecords.csv", "restore it", commit);
+ * // "a record file is only appended to: restore it in that commit (…, then `git commit --amend --allow-empty`) …"
  * ```
  */
 export function restoreRemedy(
   previous: string,
   path: string,
   restore: string,
+  commit: { id: string; at: "HEAD" | "chain" | "branch" },
   runIds?: string[],
   to = path,
 ) {
@@ -257,14 +263,21 @@ export function restoreRemedy(
       shellWord(`${short(previous)}:${path}`)
     } > ${next} && { tr -d '\\r' 2>/dev/null < ${file} ` +
     `| grep -vxFf ${next} >> ${next}; mv ${next} ${file}; } && git add ${file})\``;
-  // A commit that only deleted the file is empty once it is back: amended, it must be allowed to.
-  const amend = restore === "restore it"
-    ? "git commit --amend --allow-empty"
-    : "git commit --amend";
   // Whatever took it out (a revert, \`git rm\`, a conflict resolved with one side, a file begun
-  // anew): put back the same way.
-  return `a record file is only appended to: ${restore} in that commit (${command}, then ` +
-    `\`${amend}\`) or, once pushed, in a new one (a check from before it still fails); to undo ` +
+  // anew): put back the same way. A commit that did nothing else is empty once they are back:
+  // amended, it must be allowed to be (git refuses it otherwise).
+  const amend = "`git commit --amend --allow-empty`";
+  const id = short(commit.id);
+  const mend = commit.at === "HEAD"
+    ? `in that commit (${command}, then ${amend}) or, once pushed, in a new one (a check from ` +
+      "before it still fails)"
+    : `in a new commit (${command}, then \`git commit\`; a check from before ${id} still fails` +
+      (commit.at === "branch"
+        ? ")"
+        : `: to mend ${id} itself, not pushed yet, mark it \`edit\` in ` +
+          `\`git rebase -i --rebase-merges ${id}~\`, run the same command there, then ${amend} and ` +
+          "`git rebase --continue`)");
+  return `a record file is only appended to: ${restore} ${mend}; to undo ` +
     "a run, keep its record and mark it " +
     // From the repository's top, as git names the folder: verify may run in a subfolder.
     `\`runrec annotate "$(git rev-parse --show-toplevel)"/${shellWord(folder)} ` +

@@ -99,7 +99,7 @@ export async function settleChecks(tracks: Track[], walk: Walk): Promise<void> {
     const objects = await readObjects(list, walk.top);
     const bytes = new Map(list.map((spec, i) => [spec, objects[i]]));
     const crissCross = await crissCrossMerges(batch, bytes, walk.top);
-    for (const track of batch) settleTrack(track, bytes, crissCross);
+    for (const track of batch) settleTrack(track, bytes, crissCross, walk);
     batch = [];
     specs = new Set();
   };
@@ -162,11 +162,18 @@ function settleTrack(
   track: Track,
   bytes: Map<string, Uint8Array | undefined>,
   crissCross: ReadonlySet<string>,
+  walk: Walk,
 ): void {
   for (const check of track.checks) {
     const failAt = (failure: Omit<HistoryFailure, "commit" | "subject">) => {
       track.failure = { commit: check.commit.id, subject: check.commit.subject, ...failure };
     };
+    const at = walk.head === undefined
+      ? "branch"
+      : check.commit.id === walk.head
+      ? "HEAD"
+      : "chain";
+    const mended = { id: check.commit.id, at } as const;
     if (check.kind === "link") {
       return failAt({
         previous: check.previous,
@@ -203,7 +210,7 @@ function settleTrack(
           : `deletes the file, which held ${records} record${records === 1 ? "" : "s"} at ` +
             short(check.previous),
         deleted: true,
-        remedy: restoreRemedy(check.previous, check.previousPath, "restore it"),
+        remedy: restoreRemedy(check.previous, check.previousPath, "restore it", mended),
       });
     }
     const merged = check.merged ?? [];
@@ -260,6 +267,7 @@ function settleTrack(
               check.previous,
               check.previousPath,
               "put its lines back",
+              mended,
               [missing.runId],
               check.names[0],
             ),
@@ -276,6 +284,7 @@ function settleTrack(
             check.previous,
             check.previousPath,
             "put its lines back",
+            mended,
             [problem.removed],
             check.names[0],
           ),
@@ -351,8 +360,11 @@ function settleTrack(
           "the merge added it" +
           (left
             ? `: ${how}; keep each side's lines and no other ` +
-              "(`git commit --amend` before it is pushed; once pushed, remove it in a new " +
-              "commit: a check from before this merge still fails)"
+              // Amended, only HEAD is: an older merge's lines go in a new commit (newuser-60 F3).
+              (at === "HEAD"
+                ? "(`git commit --amend` before it is pushed; once pushed, remove it in a new " +
+                  "commit: a check from before that commit still fails)"
+                : "(in a new commit: a check from before that commit still fails)")
             : runId
             ? foreignRecord(because, line, check.names[0] ?? check.previousPath)
             : ""),

@@ -213,6 +213,11 @@ export function short(id: string): string {
 /** What the checks of one repository share. */
 export interface Walk {
   top: string;
+  /**
+   * HEAD's commit, the only one whose failure an amend mends; none along a
+   * merged branch, whose commits only a new commit mends.
+   */
+  head?: string;
   /** Commits whose history is not checked: the one `since` names. */
   exclude: string[];
   /** The record files of each merged branch followed so far, by `first other` parent ids. */

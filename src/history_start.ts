@@ -212,15 +212,22 @@ export async function revisionHint(since: string, top: string): Promise<string> 
 
 /**
  * For `since` naming a remote's branch (`origin/main`) this clone has no ref
- * for: why (a clone of one branch, as `--depth` makes, fetches no other) and
- * the remedy, as a clause to append; else `""`.
+ * for: why (a clone of one branch, as `--depth` makes, fetches no other, or a
+ * repository with no remote at all) and the remedy, as a clause to append;
+ * else `""`.
  */
 async function unfetchedBranch(since: string, top: string): Promise<string> {
   const slash = since.indexOf("/");
   if (slash <= 0) return "";
   const remote = since.slice(0, slash);
   const branch = since.slice(slash + 1);
-  const remotes = new TextDecoder().decode((await runGit(["remote"], top)).stdout).split("\n");
+  const remotes = new TextDecoder().decode((await runGit(["remote"], top)).stdout).split("\n")
+    .filter((name) => name !== "");
+  // A repository begun with git init has none: `origin/main`, as CI names it, is no name here.
+  if (remotes.length === 0) {
+    return ": this repository has no remote (begun with git init, not cloned): name one of its " +
+      "own branches or commits (git branch lists them)";
+  }
   if (!remotes.includes(remote)) return "";
   // Quoted: a branch may hold what a shell reads (`it's`, `(1)`), and the command is run as printed.
   const refspec = shellWord(`${branch}:refs/remotes/${since}`);

@@ -514,7 +514,7 @@ async function followBranch(walk: Walk, first: string, other: string) {
   await followLog(log, followed, walk);
   await settleChecks(
     [...new Set([...alive.values(), ...deleted.values(), ...probes.values()])],
-    walk,
+    { ...walk, head: undefined },
   );
   // A file the branch's own merge left out goes on with that failure, which fails its merge;
   // so does one the branch deleted (records committed there and gone, even from a file it created).

@@ -701,9 +701,11 @@ function givenState(
   const state = LIFECYCLE_STATES.find((s) => s === value.trim().toUpperCase());
   if (state) return { state };
   if (value === TBD) return { state: TBD };
+  // The states named: a typo (`INITALIZED`) is plain beside them.
+  const states = LIFECYCLE_STATES.filter((s) => s !== TBD).join(", ");
   return {
     state: TBD,
-    problem: `${option} ${JSON.stringify(value)} is not a lifecycle state: ${recorded}`,
+    problem: `${option} ${JSON.stringify(value)} is not a lifecycle state (${states}): ${recorded}`,
   };
 }
 

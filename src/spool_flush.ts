@@ -286,10 +286,10 @@ export async function replaySpool(
           },
         );
       } catch (e) {
-        // A lock held past the wait is let go in time: say what to run then.
-        const then = e instanceof LockRefusedError && e.kind === "held"
-          ? `; runrec flush ${pathArgument(dirname(file))} again once it is free`
-          : "";
+        // A lock held past the wait is let go in time; anything else (a read-only folder, a full
+        // disk) is the user's to mend: either way, say what to run then.
+        const then = `; runrec flush ${pathArgument(dirname(file))} again once ` +
+          (e instanceof LockRefusedError && e.kind === "held" ? "it is free" : "that is mended");
         left.add(
           `${file}: ${from(i)} spooled record(s) not replayed: ${firstMessageLine(e)}${then}`,
         );

@@ -783,7 +783,7 @@ async function checkRepository(
     alive.set(path, trackFrom(path, blob, base!));
   }
   const exclude = repository.sinceCommit ? [repository.sinceCommit] : [];
-  const walk: Walk = { top, exclude, branches: new Map() };
+  const walk: Walk = { top, head, exclude, branches: new Map() };
   if (log && first) {
     const commits = async function* () {
       for (let next = await first; !next.done; next = await log.next()) yield next.value;

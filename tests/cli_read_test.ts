@@ -561,7 +561,11 @@ Deno.test("show: a RunID two merged branches share shows both records and warns;
   assert.deepEqual(JSON.parse(repeat.out), asJson(records[0], file, 6));
   const wrongLine = await cli(["show", file, records[0].RunID, "--line", "3"]);
   assert.equal(wrongLine.code, 1);
-  assert.equal(wrongLine.err, `runrec show: ${records[0].RunID} not found on line 3 in ${file}\n`);
+  // Where it is, so the next try needs no search (newuser-60 F4).
+  assert.equal(
+    wrongLine.err,
+    `runrec show: ${records[0].RunID} not found on line 3 in ${file}; it is on lines 2, 6, 7\n`,
+  );
   const badLine = await cli(["show", file, records[0].RunID, "--line", "x"]);
   assert.equal(badLine.code, 2);
   assert.match(badLine.err, /^runrec show: --line: expected a line number[^\n]*"x"[^\n]*\n$/);
@@ -573,7 +577,8 @@ Deno.test("show: --line is said as typed (99999999999999999999 was said as 10000
   assert.equal(huge.code, 1);
   assert.equal(
     huge.err,
-    `runrec show: ${records[0].RunID} not found on line 99999999999999999999 in ${file}\n`,
+    `runrec show: ${records[0].RunID} not found on line 99999999999999999999 in ${file}; it is ` +
+      "on line 2\n",
   );
   for (const line of ["1e0", "0x1", " 2", "0"]) {
     const bad = await cli(["show", file, records[0].RunID, "--line", line]);

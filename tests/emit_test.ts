@@ -493,7 +493,7 @@ Deno.test("emit: an agent's spelling never costs its record: lower case, an empt
   // The note says what the record holds: _STATUS.md's state, not TBD (help-texts F3).
   assertMatch(
     record.Notes,
-    /--status-after "DRAFT" is not a lifecycle state: not used; StatusAfter is _STATUS\.md's OPEN/,
+    /--status-after "DRAFT" is not a lifecycle state \(OPEN, [A-Z_, ]+\): not used; StatusAfter is _STATUS\.md's OPEN/,
   );
   // A status that is no RunStatus at all is still a usage error: nothing is guessed.
   const bad = await runCli(["emit", del, "--agent", "A", "--status", "DONE"]);

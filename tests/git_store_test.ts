@@ -265,6 +265,14 @@ Deno.test("git store: --since origin/main in a clone of one branch (--depth 1) s
   // A name that is no remote's stays a plain unknown revision.
   const typo = await cli(["verify", clone, "--since", "upstream/main"]);
   assert.match(typo.err, /unknown revision "upstream\/main" in [^:]*\n$/);
+  // In a repository with no remote (a copy begun with git init), CI's origin/main is said to
+  // be no name there, and what to give instead (newuser-60 F9).
+  const none = await cli(["verify", repo, "--since", "origin/main"]);
+  assert.equal(none.code, 2, none.err);
+  assert.match(
+    none.err,
+    /unknown revision "origin\/main" in [^:]*: this repository has no remote \(begun with git init, not cloned\): name one of its own branches or commits \(git branch lists them\)\n$/,
+  );
 });
 
 /**

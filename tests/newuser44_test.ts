@@ -243,6 +243,8 @@ Deno.test("show and annotate given a RunID in lower case, with a space, cut befo
       [id.toLowerCase(), `: did you mean ${id}?`],
       [`${id} `, `: did you mean ${id} (no spaces around it)?`],
       [cut, `: it lacks its -SEQ (${cut}-001 is that minute's first run; runrec log lists`],
+      // A script's counter, not padded (newuser-60 F5).
+      [`${cut}-1`, `: did you mean ${id} (its SEQ has 3 digits or more)?`],
       [join(del, ".runrec/pending/20260222T101500000Z-0a1b2c3d.json"), ": that is a run token;"],
     ]
   ) {

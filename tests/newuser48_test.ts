@@ -263,6 +263,33 @@ Deno.test("--format markdown (log, show) names md; annotate D RUNID 'why', the n
     `runrec show: --format: "markdown" is not one of md, json (did you mean md?) (see runrec ` +
       "show --help)\n",
   );
+  // A slip of typing in a word of a fixed few is named too, as a misspelt option is
+  // (newuser-60 F6).
+  const slips: [string[], string][] = [
+    [
+      ["log", del, "--format", "tabel"],
+      '--format: "tabel" is not one of table, md, csv, json, jsonl (did you mean table?)',
+    ],
+    [["log", del, "--by", "tiem"], '--by: "tiem" is not one of time, path (did you mean time?)'],
+    [
+      ["show", del, id, "--format", "jsno"],
+      '--format: "jsno" is not one of md, json (did you mean json?)',
+    ],
+    [
+      ["export", del, "--format", "opnlineage"],
+      '--format: "opnlineage" is not one of openlineage, prov (did you mean openlineage?)',
+    ],
+    [
+      ["agents", "chek", del],
+      'unknown action "chek": install, check or remove (did you mean check?)',
+    ],
+  ];
+  for (const [words, said_] of slips) {
+    assertEquals(
+      await said(words),
+      `runrec ${words[0]}: ${said_} (see runrec ${words[0]} --help)\n`,
+    );
+  }
   for (const words of [["wrong input"], ["wrong", "input"]]) {
     assertEquals(
       await said(["annotate", del, id, ...words, "--invalidates"]),

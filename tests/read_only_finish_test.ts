@@ -49,6 +49,16 @@ Deno.test("finish of a folder turned read-only: spooled (exit 0) with the run's 
     assertEquals(reap.code, 0, reap.stderr);
     assertIncludes(reap.stdout, "its record waits in the spool");
     assertEquals(userSpool(tmp).length, 1, "nothing spooled again");
+    // A flush meanwhile fails on the folder and says what to run once it is mended (it named
+    // the error alone: newuser-60 F8).
+    const early = await runCliProcess(["flush", del], undefined, env);
+    assertEquals(early.code, 1, early.stderr);
+    assertIncludes(early.stderr, "1 spooled record(s) not replayed: ");
+    assertIncludes(
+      early.stderr,
+      `Read-only file system (os error 30); runrec flush ${del} again once that is mended\n`,
+    );
+    assertEquals(userSpool(tmp).length, 1, "the record still waits");
   });
   // Writable again, not flushed yet: the run is still not recorded a second time.
   const reap = await runCliProcess(["reap", del, "--older-than", "0s"], undefined, env);

@@ -111,6 +111,10 @@ Deno.test("stale: on the examples, runs just recorded are CLEAN; no SUCCESS run 
   const cli = await runCli(["stale", root]);
   assertEquals(cli.code, 0, cli.stderr);
   assertIncludes(cli.stdout, "4 checks: 0 DIRTY, 2 CLEAN, 2 NO_BASELINE (staleness unknown");
+  // A check with no baseline ("-") keeps the folder column in line with the others (newuser-60 F1).
+  const folderAt = cli.stdout.split("\n").filter((line) => /^[A-Z_]+ +DEL-/.test(line))
+    .map((line) => line.indexOf("PKG-01_"));
+  assertEquals(new Set(folderAt).size, 1, cli.stdout);
 });
 
 Deno.test("stale (K-VAL-1): an edited reference makes every deliverable that governs it DIRTY, with the path and baseline; exit 1", async () => {

@@ -344,7 +344,7 @@ Deno.test("verify --since: a record line removed from among others is named by i
     removed.stdout.includes(
       `put its lines back in that commit (${
         restoreCommands(rev, `PKG-01_Alpha/${MAIN_DEL}/RunRecords.csv`)
-      }, then \`git commit --amend\`) or, once pushed, in a new one (a check from before it ` +
+      }, then \`git commit --amend --allow-empty\`) or, once pushed, in a new one (a check from before it ` +
         `still fails); to undo a run, keep its record and mark it ` +
         `${annotateCommand(`PKG-01_Alpha/${MAIN_DEL}`, removedId)}\n`,
     ),
@@ -651,6 +651,72 @@ Deno.test("verify --since in a partial clone (--filter=blob:none) fetches nothin
   assert.equal(fetched.code, 0, fetched.stdout + fetched.stderr);
 });
 
+Deno.test("verify --since: a commit that only took out a record, at HEAD: the remedy as printed (the amend allowed to be empty) holds; one older than HEAD: put back in a new commit as printed, then that commit mended in the rebase printed, holds (newuser-60 F2, F3)", async () => {
+  const env = { GIT_EDITOR: "true" };
+  const sh = async (repo: string, command: string) => {
+    const done = await new Deno.Command("sh", { args: ["-c", command], cwd: repo, env }).output();
+    assert.equal(done.code, 0, `${command}: ${new TextDecoder().decode(done.stderr)}`);
+  };
+  const remedy = (stdout: string) => /\(`(\(cd .+?)`, then `([^`]+)`/.exec(stdout)!;
+  for (const older of [false, true]) {
+    const { repo, del, file, base } = await repository();
+    await run(del, "SECOND", "2026-10-02T00:00:00Z");
+    await git(repo, "commit", "-qam", "second");
+    const [header, first, second] = await lines(file);
+    await Deno.writeTextFile(file, `${header}\n${second}\n`);
+    await git(repo, "commit", "-qam", "drop the first record"); // nothing else
+    const dropped = (await git(repo, "rev-parse", "HEAD")).slice(0, 7);
+    if (older) {
+      // A later run, merged from a branch: the rebase printed keeps the merge.
+      const main = await git(repo, "rev-parse", "--abbrev-ref", "HEAD");
+      await git(repo, "checkout", "-qb", "side");
+      await run(del, "LATER", "2026-10-03T00:00:00Z");
+      await git(repo, "commit", "-qam", "a later run");
+      await git(repo, "checkout", "-q", main);
+      await git(repo, "merge", "-q", "--no-ff", "--no-edit", "side");
+    }
+    const broken = await runCli(["verify", repo, "--since", base]);
+    assert.equal(broken.code, 1, broken.stdout);
+    const [, restore, commit] = remedy(broken.stdout);
+    await sh(repo, restore);
+    if (!older) {
+      // Before: `git commit --amend`, which git refuses for a commit left empty.
+      await sh(repo, commit);
+      const held = await runCli(["verify", repo, "--since", base]);
+      assert.equal(held.code, 0, held.stdout);
+      assert.ok((await lines(file)).includes(first));
+      continue;
+    }
+    // Before: amend, which went into "a later run" and left the dropping commit as it was.
+    assert.equal(commit, "git commit", broken.stdout);
+    assert.ok(
+      broken.stdout.includes(
+        `; a check from before ${dropped} still fails: to mend ${dropped} itself, not pushed ` +
+          `yet, mark it \`edit\` in \`git rebase -i --rebase-merges ${dropped}~\`, run the same ` +
+          "command there, " +
+          "then `git commit --amend --allow-empty` and `git rebase --continue`)",
+      ),
+      broken.stdout,
+    );
+    await sh(repo, `${commit} -qm "put back"`);
+    const since = await runCli(["verify", repo, "--since", dropped]);
+    assert.equal(since.code, 0, since.stdout);
+    // Not pushed: that commit mended itself, as printed (the put-back commit dropped first).
+    await git(repo, "reset", "-q", "--hard", "HEAD~");
+    const rebase = /`(git rebase -i [^`]+)`/.exec(broken.stdout)![1];
+    await sh(repo, `GIT_SEQUENCE_EDITOR="sed -i 's/^pick ${dropped}/edit ${dropped}/'" ${rebase}`);
+    await sh(repo, `${restore} && git commit -q --amend --allow-empty && git rebase --continue`);
+    const mended = await runCli(["verify", repo, "--since", base]);
+    assert.equal(mended.code, 0, mended.stdout);
+    assert.equal(await git(repo, "rev-list", "--merges", "--count", "HEAD"), "1");
+    assert.deepEqual((await lines(file)).slice(1).map((l) => l.split(",")[3]), [
+      "BASE",
+      "SECOND",
+      "LATER",
+    ]);
+  }
+});
+
 Deno.test("verify --since: git revert of an agent's commit fails, naming the removed record and how to keep it", async () => {
   const { repo, del, file, base } = await repository();
   await Deno.writeTextFile(join(del, "Datasheet.md"), "a bad change\n");
@@ -667,7 +733,7 @@ Deno.test("verify --since: git revert of an agent's commit fails, naming the rem
       `: record ${runId} removed, against the version in ${before}; a record file is only appended ` +
         `to: put its lines back in that commit (${
           restoreCommands(before, `PKG-01_Alpha/${MAIN_DEL}/RunRecords.csv`)
-        }, then \`git commit --amend\`) or, once ` +
+        }, then \`git commit --amend --allow-empty\`) or, once ` +
         "pushed, in a new one (a check from before it still fails); to undo a run, keep its " +
         `record and mark it ${annotateCommand(`PKG-01_Alpha/${MAIN_DEL}`, runId)}\n`,
     ),

@@ -181,9 +181,9 @@ Deno.test("verify --since: a record file a merged branch created and deleted, or
       `${deleting}, whose branch deleted the file: in commit ${deleting} "delete on the branch": ` +
       `deletes the file, which held 3 records at ${
         short(runs)
-      }; a record file is only appended to: restore it in that commit (${
+      }; a record file is only appended to: restore it in a new commit (${
         restoreCommands(short(runs), FILE)
-      }`,
+      }, then \`git commit\`; a check from before ${deleting} still fails)`,
   );
 });
 
@@ -752,7 +752,7 @@ Deno.test("verify --since: a deliverable retired and restarted in one change who
             result.out,
             `put its lines back in that commit (${
               restoreCommands(short(runs), FILE, ARCHIVED)
-            }, then \`git commit --amend\`)`,
+            }, then \`git commit --amend --allow-empty\`)`,
             label,
           );
           assertIncludes(

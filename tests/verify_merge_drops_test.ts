@@ -181,8 +181,9 @@ Deno.test("verify --since: a cherry-pick whose conflict was resolved with git ch
         "that commit",
     ),
   );
-  const restore = /put its lines back in that commit \(`([^`]+)`, then `git commit --amend`\)/
-    .exec(replaced.stdout);
+  const restore =
+    /put its lines back in that commit \(`([^`]+)`, then `git commit --amend --allow-empty`\)/
+      .exec(replaced.stdout);
   assert.ok(restore, replaced.stdout);
   const { code } = await new Deno.Command("sh", { args: ["-c", restore[1]], cwd: repo }).output();
   assert.equal(code, 0);
@@ -223,6 +224,36 @@ Deno.test("verify --since at a merge: a conflict committed with its markers, or 
     const amended = await runCli(["verify", repo, "--since", base]);
     assert.equal(amended.code, 0, `${kind}: ${amended.stdout}`);
   }
+  // A merge that is no longer HEAD: an amend would go into a later commit, so a new commit is
+  // what it says; done, the file is whole again, and a check from before that commit still fails,
+  // as said (it takes lines out) (newuser-60 F3).
+  const { repo, file } = await diverged(false);
+  await conflicting(repo, "merge", "-q", "--no-edit", "B");
+  await git(repo, "commit", "-qam", "merge B (by hand)");
+  const merge = await git(repo, "rev-parse", "HEAD");
+  await Deno.writeTextFile(join(repo, "later.md"), "later work\n");
+  await git(repo, "add", "later.md");
+  await git(repo, "commit", "-qm", "later work");
+  const since = await runCli(["verify", repo, "--since", `${merge}~`]);
+  assert.equal(since.code, 1, since.stdout);
+  assert.match(
+    since.stdout,
+    /keep each side's lines and no other \(in a new commit: a check from before that commit /,
+  );
+  assert.doesNotMatch(since.stdout, /--amend/);
+  const kept = (await Deno.readTextFile(file)).split("\n").filter((line) =>
+    line !== "" && !/^(?:<{7}|={7}|>{7})/.test(line)
+  );
+  await Deno.writeTextFile(file, `${kept.join("\n")}\n`);
+  await git(repo, "commit", "-qam", "conflict markers taken out");
+  const fix = await git(repo, "rev-parse", "HEAD");
+  assert.equal((await runCli(["verify", repo, "--since", fix])).code, 0);
+  const fixed = await runCli(["verify", repo, "--since", merge]);
+  assert.equal(fixed.code, 1, fixed.stdout);
+  assert.match(
+    fixed.stdout,
+    /K-APPEND-1 broken in commit [0-9a-f]{7} "conflict markers taken out"/,
+  );
 });
 
 Deno.test("verify --since at a merge: an honest merge=union merge holds; one identical line added on both sides counts once", async () => {

@@ -14,7 +14,7 @@ import {
   unifiedDiff,
 } from "../agents.ts";
 import { type Command, EXIT, type Io, type Parsed, positionals, UsageError } from "./command.ts";
-import { plural } from "./format.ts";
+import { choiceMeant, plural } from "./format.ts";
 import { InputError } from "../errors.ts";
 import { pathArgument } from "../shell_word.ts";
 import { join } from "../path.ts";
@@ -108,10 +108,13 @@ function describe(action: Action, report: AgentFileReport, dryRun: boolean): str
   return dryRun && report.after !== undefined ? `would be ${word}` : word;
 }
 
-function runAction(parsed: Parsed, io: Io): number {
+async function runAction(parsed: Parsed, io: Io): Promise<number> {
   const [action, dir] = positionals(parsed, ["install|check|remove", "agents-dir"]);
   if (!Object.hasOwn(WORDS, action)) {
-    throw new UsageError(`unknown action ${JSON.stringify(action)}: install, check or remove`);
+    const meant = await choiceMeant(action, Object.keys(WORDS));
+    throw new UsageError(
+      `unknown action ${JSON.stringify(action)}: install, check or remove${meant}`,
+    );
   }
   const act = action as Action;
   const dryRun = parsed.values["dry-run"] === true;
@@ -253,9 +256,9 @@ function writeAll(act: "install" | "remove", dir: string, reports: AgentFileRepo
   return EXIT.usage;
 }
 
-// Everything here is synchronous: agent files are small.
+// Agent files are small: they are read and written synchronously.
 function run(parsed: Parsed, io: Io): Promise<number> {
-  return Promise.resolve(runAction(parsed, io));
+  return runAction(parsed, io);
 }
 
 /**

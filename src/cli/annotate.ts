@@ -191,8 +191,15 @@ function picked(file: string, lines: Lines, numbers: readonly number[], ids: rea
       if (n > lines.last) {
         throw new UsageError(`--line ${n}: ${file} has ${lines.last} lines; nothing written`);
       }
+      // Where they are, so the next try needs no search.
+      const held = ids.map((id) =>
+        [id, (lines.recordsOf.get(id) ?? []).map((f) => f.line)] as const
+      )
+        .filter(([, at]) => at.length > 0)
+        .map(([id, at]) => `${id} is on line${at.length > 1 ? "s" : ""} ${at.join(", ")}`);
       throw new CheckFailure(
-        `--line ${n}: ${file} line ${n} holds no record of ${ids.join(" or ")}`,
+        `--line ${n}: ${file} line ${n} holds no record of ${ids.join(" or ")}` +
+          (held.length > 0 ? `; ${held.join("; ")}` : ""),
       );
     }
     const other = picks.get(found.runId);

@@ -26,7 +26,7 @@ import {
   stringOption,
   UsageError,
 } from "./command.ts";
-import { plural } from "./format.ts";
+import { choiceMeant, plural } from "./format.ts";
 
 const FORMATS = ["openlineage", "prov"] as const;
 
@@ -67,12 +67,15 @@ Example:
 and sending the events to Marquez: docs/EXPORT.md.
 `;
 
-function parseFormat(parsed: Parsed): typeof FORMATS[number] {
+async function parseFormat(parsed: Parsed): Promise<typeof FORMATS[number]> {
   // Any case, as --status takes one (`--format OpenLineage`).
   const typed = requiredOption(parsed, "format");
   const format = typed.toLowerCase();
   if (!(FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(`--format: ${JSON.stringify(typed)} is not one of ${FORMATS.join(", ")}`);
+    throw new UsageError(
+      `--format: ${JSON.stringify(typed)} is not one of ${FORMATS.join(", ")}` +
+        await choiceMeant(format, FORMATS),
+    );
   }
   return format as typeof FORMATS[number];
 }
@@ -127,7 +130,7 @@ async function runsToExport(
 
 async function run(parsed: Parsed, io: Io): Promise<number> {
   const targets = positionals(parsed, ["del-dir|file|root"], "targets");
-  const format = parseFormat(parsed);
+  const format = await parseFormat(parsed);
   // `-` is standard output, as for most tools (trial-t F8); a file named so is `./-`.
   const outOption = stringOption(parsed, "out");
   const out = outOption === "-" ? undefined : outOption;

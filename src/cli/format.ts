@@ -387,17 +387,24 @@ const FORMAT_SYNONYMS: Readonly<Record<string, string>> = {
 };
 
 /**
- * ` (did you mean md?)` for a `--format` word (`markdown`) that names one of `formats` by
- * another name; `""` otherwise.
+ * ` (did you mean md?)` for a word given where one of `choices` goes (a `--format`, `--by`, an
+ * action) that names one by another name (`markdown`) or is a slip of typing from one (`tabel`,
+ * `opnlineage`, `chek`); `""` otherwise. The names' module is loaded only then: a known word
+ * never pays its start-up.
  *
  * @example
  * ```ts
- * import { formatMeant } from "./format.ts";
- * formatMeant("Markdown", ["md", "json"]); // " (did you mean md?)"
- * formatMeant("xml", ["md", "json"]); // ""
+ * import { choiceMeant } from "./format.ts";
+ * await choiceMeant("Markdown", ["md", "json"]); // " (did you mean md?)"
+ * await choiceMeant("tabel", ["table", "md"]); // " (did you mean table?)"
+ * await choiceMeant("xml", ["md", "json"]); // ""
  * ```
  */
-export function formatMeant(given: string, formats: readonly string[]): string {
-  const meant = FORMAT_SYNONYMS[given.trim().toLowerCase()];
-  return meant !== undefined && formats.includes(meant) ? ` (did you mean ${meant}?)` : "";
+export async function choiceMeant(given: string, choices: readonly string[]): Promise<string> {
+  const word = given.trim().toLowerCase();
+  const synonym = FORMAT_SYNONYMS[word];
+  if (synonym !== undefined && choices.includes(synonym)) return ` (did you mean ${synonym}?)`;
+  // As given: a choice in other case (`Path`, `Install`) is the one meant.
+  const meant = (await import("../near_names.ts")).closestNames(given.trim(), choices);
+  return meant.length > 0 ? ` (did you mean ${meant.join(" or ")}?)` : "";
 }

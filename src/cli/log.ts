@@ -46,7 +46,7 @@ import { jsonText } from "../json_text.ts";
 import {
   AlignedTable,
   BufferedOut,
-  formatMeant,
+  choiceMeant,
   MarkdownTable,
   paintStatus,
   plural,
@@ -218,7 +218,7 @@ function matches(
   return true;
 }
 
-function parseFormat(parsed: Parsed): Format {
+async function parseFormat(parsed: Parsed): Promise<Format> {
   // Any case, as --status takes one (`--format JSON`).
   const typed = stringOption(parsed, "format");
   const format = typed?.toLowerCase();
@@ -232,7 +232,7 @@ function parseFormat(parsed: Parsed): Format {
   if (!(FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(
       `--format: ${JSON.stringify(typed)} is not one of ${FORMATS.join(", ")}` +
-        formatMeant(format, FORMATS),
+        await choiceMeant(format, FORMATS),
     );
   }
   return format as Format;
@@ -240,10 +240,15 @@ function parseFormat(parsed: Parsed): Format {
 
 const ORDERS = ["time", "path"] as const;
 
-function parseOrder(parsed: Parsed): Order {
+async function parseOrder(parsed: Parsed): Promise<Order> {
   const by = stringOption(parsed, "by") ?? "time";
   if (!(ORDERS as readonly string[]).includes(by)) {
-    throw new UsageError(`--by: ${JSON.stringify(by)} is not one of ${ORDERS.join(", ")}`);
+    throw new UsageError(
+      `--by: ${JSON.stringify(by)} is not one of ${ORDERS.join(", ")}${await choiceMeant(
+        by,
+        ORDERS,
+      )}`,
+    );
   }
   return by as Order;
 }
@@ -511,8 +516,8 @@ async function agentsNotFound(
 async function run(parsed: Parsed, io: Io): Promise<number> {
   const targets = positionals(parsed, ["del-dir|file|root"], "targets");
   const filters = parseFilters(parsed);
-  const format = parseFormat(parsed);
-  const order = parseOrder(parsed);
+  const format = await parseFormat(parsed);
+  const order = await parseOrder(parsed);
   // Only where each record is: the records themselves are read again as they are written.
   const listing = new Listing(order, parseLimit(parsed));
   const files = await resolveTargets(targets, { keepUnreadable: true });

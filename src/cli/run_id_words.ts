@@ -25,6 +25,7 @@ import { UsageError } from "./command.ts";
  * notARunId("", "run-del-01-02-20260222-1015-001");
  * // '"run-del-01-02-20260222-1015-001" is not a RunID (…): did you mean RUN-DEL-01-02-20260222-1015-001?'
  * notARunId("", "RUN-DEL-01-02-20260222-1015"); // '… is not a RunID (…): it lacks its -SEQ …'
+ * notARunId("", "RUN-DEL-01-02-20260222-1015-1"); // '…: did you mean RUN-…-001 (its SEQ has 3 digits or more)?'
  * notARunId("", "'RUN-DEL-01-02-20260222-1015-001'"); // '…: did you mean RUN-…-001 (without the quotes around it)?'
  * ```
  */
@@ -40,6 +41,11 @@ export function notARunId(option: string, given: string, near: readonly string[]
       ? " (no spaces around it)"
       : "";
     return `${said}: did you mean ${fixed}${why}?`;
+  }
+  // A SEQ written as a number (`-1`, a script's counter): the RunID pads it to 3 digits.
+  const padded = fixed.replace(/-([0-9]{1,2})$/, (_, seq: string) => `-${seq.padStart(3, "0")}`);
+  if (padded !== fixed && RUN_ID_SYNTAX.test(padded)) {
+    return `${said}: did you mean ${padded} (its SEQ has 3 digits or more)?`;
   }
   if (RUN_ID_SYNTAX.test(`${fixed}-001`)) {
     return `${said}: it lacks its -SEQ (${fixed}-001 is that minute's first run; ` +

@@ -43,8 +43,8 @@ import {
   writeJson,
 } from "./command.ts";
 import {
+  choiceMeant,
   escapeMarkdownCell,
-  formatMeant,
   plural,
   renderMarkdownTable,
   showControls,
@@ -214,9 +214,10 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   const format = parsed.values.json ? "json" : given ?? "md";
   if (format !== "md" && format !== "json") {
     throw new UsageError(
-      `--format: ${JSON.stringify(typed)} is not one of md, json${
-        formatMeant(format, ["md", "json"])
-      }`,
+      `--format: ${JSON.stringify(typed)} is not one of md, json${await choiceMeant(format, [
+        "md",
+        "json",
+      ])}`,
     );
   }
   if (parsed.values.json && given === "md") {
@@ -245,7 +246,7 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
   // Records put back under another RunID that had this one at their append (skew-39 F1).
   const renumbered: Found[] = [];
   const hadRunId = renumberedNote(runId);
-  const holding = new Set<string>(); // the files holding it, on whichever line
+  const holding = new Map<string, number[]>(); // the files holding it, and on which lines
   for (const file of files) {
     if (!file.exists) continue;
     const firstCopy = firstCopies();
@@ -259,7 +260,9 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
         }
         // A line repeating an earlier one byte for byte is the same record, read once; named by
         // its line, it is shown (help-texts F2).
-        if (event.record.RunID === runId) holding.add(file.path);
+        if (event.record.RunID === runId) {
+          holding.set(file.path, [...holding.get(file.path) ?? [], event.line]);
+        }
         if (
           event.record.RunID === runId && (onLine === undefined ? first : event.line === onLine)
         ) {
@@ -303,7 +306,14 @@ async function run(parsed: Parsed, io: Io): Promise<number> {
     const near = files.length === 1 && onLine === undefined
       ? await nearRunIds(files[0].path, runId)
       : [];
-    throw new CheckFailure(`${runId} not found${on} in ${where}${hint}${meantRunIds(near)}`);
+    // Held on another line than --line names: which, so the next try needs no search.
+    const held = [...holding].map(([path, lines]) =>
+      `${holding.size > 1 ? `${path} ` : ""}line${lines.length > 1 ? "s" : ""} ${lines.join(", ")}`
+    );
+    const elsewhere = held.length > 0 ? `; it is on ${held.join("; ")}` : "";
+    throw new CheckFailure(
+      `${runId} not found${on} in ${where}${hint}${meantRunIds(near)}${elsewhere}`,
+    );
   }
   for (const { path, event } of renumbered) {
     io.err(

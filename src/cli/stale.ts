@@ -157,6 +157,8 @@ function renderStaleText(report: StaleReport, color: boolean, propagated: boolea
 function checkLines(checks: StaleCheck[], color: boolean): string[] {
   const colours = { CLEAN: "green", DIRTY: "red", NO_BASELINE: "yellow", RETIRED: "dim" } as const;
   const agentWidth = Math.max(1, ...checks.map((c) => c.agent.length));
+  // A check with no baseline ("-") keeps the folder column where the others have it.
+  const sinceWidth = Math.max(1, ...checks.map((c) => c.baseline?.RunID.length ?? 1));
   const lines: string[] = [];
   // A folder's notes come with each of its checks: the text says each once per folder.
   let folder: string | undefined;
@@ -164,7 +166,7 @@ function checkLines(checks: StaleCheck[], color: boolean): string[] {
   for (const check of checks) {
     if (check.folder !== folder) [folder, noted] = [check.folder, new Set()];
     const verdict = paint(check.verdict.padEnd(11), colours[check.verdict], color);
-    const since = check.baseline?.RunID ?? "-";
+    const since = (check.baseline?.RunID ?? "-").padEnd(sinceWidth);
     lines.push(
       `${verdict}  ${check.deliverableId}  ${(check.agent || "-").padEnd(agentWidth)}  ${since}  ${
         oneLine(check.folder)
