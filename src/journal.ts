@@ -351,9 +351,14 @@ function missingLines(recordFile: string, looked: Looked & { settled: false }): 
   // Missing from a file that holds a record the one it went to held before it: git's version,
   // which holds every record committed. A file begun anew (a deliverable restarted), or one
   // still being written, holds none: looked at again later.
-  return unsettled.filter((e) =>
+  const missing = unsettled.filter((e) =>
     !found.has(e.line) && [e.previous, e.first].some((line) => line !== "" && found.has(line))
   );
+  if (missing.length === 0) return missing;
+  // Its run's line edited by hand (an editor's save, `sed -i`: a new file too) is an edit, which
+  // verify names: put back, the run would be recorded twice.
+  const damaged = damagedRunsIn(recordFile, missing.map((e) => e.line));
+  return missing.filter((e) => damaged.get(e.line) !== "edited");
 }
 
 /**

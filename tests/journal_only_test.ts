@@ -435,3 +435,37 @@ Deno.test("a record file cut in place inside a record after its append (its firs
     assertEquals(holding.length, 2, `${label}: the cut line and the whole one, no third`);
   }
 });
+
+Deno.test("a record edited by hand through a new file (sed -i, an editor's save), in a folder git does not hold or in a git work tree: verify names the edit alone, and neither flush nor the next append puts the journal's original back as a second record of the run (newuser60, lead-60)", async () => {
+  for (const inGit of [false, true]) {
+    const { root } = await makeProject();
+    const env = { TMPDIR: await tempDir({ prefix: "runrec-journal-only-tmp-" }) };
+    if (inGit) {
+      await git(root, "init", "-q", "-b", "main");
+      await git(root, "add", "-A");
+      await git(root, "commit", "-qm", "project");
+    }
+    const file = join(root, DEL, RECORD_FILE);
+    for (let i = 0; i < 3; i++) assertEquals((await cli(root, env, ...emitArgs(DEL))).code, 0);
+    const edited = (await Deno.readTextFile(file)).split("\n");
+    const runId = edited[2].split(",")[1];
+    edited[2] = edited[2].replace(",SUCCESS,", ",PARTIAL,");
+    await Deno.writeTextFile(`${file}.new`, edited.join("\n"));
+    await Deno.rename(`${file}.new`, file); // a new file in its place, as sed -i writes it
+    const label = inGit ? "in a git work tree" : "in no git";
+
+    const verify = await cli(root, env, "verify", DEL);
+    assertEquals(verify.code, 1, label);
+    assertMatch(verify.stdout, /:3: RecordChecksum does not match the line/);
+    assert(!/took out of it/.test(verify.stderr), `${label}: ${verify.stderr}`);
+    const flush = await cli(root, env, "flush", DEL);
+    assertEquals(flush.code, 0, `${label}: ${flush.stderr}`);
+    assert(!/put back/.test(flush.stdout), `${label}: ${flush.stdout}`);
+    assertEquals((await cli(root, env, ...emitArgs(DEL))).code, 0);
+    const lines = (await Deno.readTextFile(file)).split("\n").filter((l) => l !== "");
+    assertEquals(lines.length, 5, `${label}: the header, three records and the last run's`);
+    assertEquals(lines.filter((l) => l.includes("PARTIAL")).length, 1, label);
+    assertEquals(lines.filter((l) => l.split(",")[5] === edited[2].split(",")[5]).length, 1);
+    assertEquals(lines.filter((l) => l.includes(runId)).length, 1, `${label}: ${runId} once`);
+  }
+});
