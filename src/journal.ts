@@ -1065,7 +1065,10 @@ export function journalOnlyLines(
   // One cut short in place (the file truncated after the append) is lost: no append puts back a
   // line of the file it went to, and its whole line here restores it.
   const damaged = none ? new Map() : damagedRunsIn(recordFile, moved.map((e) => e.line));
-  const isCut = (e: Entry) => damaged.get(e.line) === "cut";
+  // But a file git wrote since, holding the line cut (committed so), is one the next append puts
+  // it back into, as any line git dropped: the put-back looks in a file that replaced its own.
+  const isCut = (e: Entry) =>
+    damaged.get(e.line) === "cut" && (inFileNoted(recordFile, e) || !putBackHere(e));
   const candidates = moved.filter((e) =>
     !found.has(e.line) && damaged.get(e.line) !== "edited" &&
     (none || !putBackFrom(recordFile, e.line)) &&
@@ -1648,6 +1651,12 @@ function identityOf(recordFile: string): string {
 /** {@linkcode identityOf} of an open file. */
 function identityOfOpen(file: Deno.FsFile): string {
   return identityIn(file.statSync());
+}
+
+/** Whether `recordFile` is the very file the entry's line was appended to (its identity). */
+function inFileNoted(recordFile: string, entry: Entry): boolean {
+  const identity = identityOf(recordFile);
+  return identity !== "" && entry.file === identity;
 }
 
 /** The identity {@linkcode identityOf} names, of a file's stat. */

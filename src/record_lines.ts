@@ -128,18 +128,24 @@ export function damagedRunsIn(
 }
 
 /**
- * Whether `line` is `whole` cut short (a torn write, or the file truncated later; zero bytes a
- * crash left after it aside): not a record of its own, and `whole` restores it.
+ * Whether `line` is `whole` cut short (a torn write, or the file truncated later): not a record
+ * of its own, and `whole` restores it. What may follow the cut is passed over: zero bytes a crash
+ * left, blanks (a CR LF line end), and the first bytes of the character it went through (read as
+ * U+FFFD), all of which a reader takes for a torn line too.
  *
  * @example
  * ```ts
  * import { isCutFrom } from "./record_lines.ts";
  * isCutFrom("v1.0,RUN-X-001,D", "v1.0,RUN-X-001,D,A"); // true
+ * isCutFrom("v1.0,RUN-X-001,\uFFFD", "v1.0,RUN-X-001,é"); // true
  * ```
  */
 export function isCutFrom(line: string, whole: string): boolean {
-  const kept = line.replace(/\0+$/, "");
-  return kept.length < whole.length && whole.startsWith(kept);
+  const kept = line.replace(/[\0\s]+$/, "");
+  const inCharacter = kept.endsWith("\uFFFD") && !whole.startsWith(kept);
+  const cut = inCharacter ? kept.slice(0, -1) : kept;
+  return cut.length < whole.length && whole.startsWith(cut) &&
+    (!inCharacter || whole.codePointAt(cut.length)! > 0x7f);
 }
 
 /**
