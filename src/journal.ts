@@ -1052,7 +1052,10 @@ export function journalOnlyLines(
     const missing = moved.filter((e) =>
       e.head !== "" && !found.has(e.line) && !putBackFrom(recordFile, e.line)
     );
-    return uncheckedLines(missing, removedOf, "no repository");
+    return [
+      ...uncheckedLines(missing, removedOf, "no repository"),
+      ...cutOutsideGit(recordFile, moved.filter((e) => !found.has(e.line))),
+    ];
   }
   const context = (e: Entry) => [e.previous, e.first].filter((line) => line !== "");
   // Put back by the next append here: this work tree's line of this branch, and the file is
@@ -1127,8 +1130,7 @@ export function journalOnlyLines(
     // The work tree it was appended in is gone, and with it the put-back of its checkout.
     const removedSince = removed === undefined ? "" : " in that work tree";
     if (isCut(e)) {
-      why = "the file holds its line cut short (the file truncated since its append, in place: " +
-        "no append puts it back)";
+      why = CUT_SHORT;
     } else if (
       foreign !== undefined && ours && !none && removed === undefined &&
       context(e).some((line) => found.has(line))
@@ -1189,6 +1191,29 @@ export function journalOnlyLines(
       ...(removed === undefined ? {} : { removed }),
     }];
   });
+}
+
+/** Why a line the file it went to holds cut short is lost. */
+const CUT_SHORT = "the file holds its line cut short (the file truncated since its append, in " +
+  "place: no append puts it back)";
+
+/**
+ * Of the lines `missing` from the file, those appended outside git that the very file they went to
+ * holds cut short: lost there as in git, and no git need be asked.
+ */
+function cutOutsideGit(recordFile: string, missing: readonly Entry[]): JournalOnlyLine[] {
+  const outside = missing.filter((e) =>
+    e.head === "" && inFileNoted(recordFile, e) && !putBackFrom(recordFile, e.line)
+  );
+  const damaged = outside.length === 0
+    ? new Map()
+    : damagedRunsIn(recordFile, outside.map((e) => e.line));
+  return outside.filter((e) => damaged.get(e.line) === "cut").map((e) => ({
+    runId: runIdOfLine(e.line)!,
+    line: e.line,
+    at: e.at,
+    why: CUT_SHORT,
+  }));
 }
 
 /**

@@ -85,3 +85,23 @@ Deno.test("a record cut in place, committed so, and the file written again by gi
   assertEquals(after.code, 0, after.stdout);
   assertMatch((await cli("flush", "--from", JOURNAL)).stdout, /nothing appended/);
 });
+
+Deno.test("outside git, a record file cut in place inside its last record: verify names the run only the journal holds whole (it passed, torn warning only, the record lost), and flush --from appends it once (review60)", async () => {
+  const { root } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-review60-tmp-" }) };
+  const cli = (...args: string[]) => runCliProcess(args, undefined, env, root);
+  for (let i = 0; i < 2; i++) assertEquals((await cli(...emitArgs(DEL))).code, 0);
+  const file = join(root, DEL, RECORD_FILE);
+  const whole = (await Deno.readTextFile(file)).split("\n")[2];
+  const runId = whole.split(",")[1];
+  const bytes = await Deno.readFile(file);
+  await Deno.writeFile(file, bytes.subarray(0, bytes.length - 100)); // in place
+
+  const verify = await cli("verify", DEL);
+  assertEquals(verify.code, 1, verify.stdout);
+  assertMatch(verify.stdout, new RegExp(`${runId} is in no file.*holds its line cut short`));
+  assertMatch((await cli("flush", "--from", JOURNAL)).stdout, new RegExp(`^${runId} {2}put back`));
+  assertEquals((await linesWith(file, runId)).filter((l) => l === whole).length, 1);
+  assertEquals((await cli("verify", DEL)).code, 0);
+  assertMatch((await cli("flush", "--from", JOURNAL)).stdout, /nothing appended/);
+});
