@@ -17,6 +17,7 @@ import { emitArgs, runCliProcess } from "./cli.ts";
 import { git, makeProject, tempDir } from "./fixtures.ts";
 import { DEL, JOURNAL } from "./support/journal_lost.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
+import { isCutFrom } from "../src/record_lines.ts";
 
 /** A git project whose deliverable holds two records, the second's Notes not ASCII. */
 async function twoRecords() {
@@ -104,4 +105,29 @@ Deno.test("outside git, a record file cut in place inside its last record: verif
   assertEquals((await linesWith(file, runId)).filter((l) => l === whole).length, 1);
   assertEquals((await cli("verify", DEL)).code, 0);
   assertMatch((await cli("flush", "--from", JOURNAL)).stdout, /nothing appended/);
+});
+
+Deno.test("isCutFrom: a prefix, past zero bytes, blanks and a character cut through, is a cut; a whole line, another character or other bytes are not (review60)", () => {
+  const whole = "v1.0,RUN-X-001,débit,ab";
+  for (
+    const line of [
+      "v1.0,RUN-X-001,d",
+      "v1.0,RUN-X-001,d\uFFFD",
+      "v1.0,RUN-X-001,\0\0",
+      "v1.0,RUN-X-001, \t\r",
+    ]
+  ) {
+    assertEquals(isCutFrom(line, whole), true, JSON.stringify(line));
+  }
+  for (
+    const line of [
+      whole,
+      `${whole}\0`,
+      "v1.0,RUN-X-001,x",
+      "v1.0,RUN-X-001,débit,a\uFFFD",
+      "v1.0,RUN-X-001,dx ",
+    ]
+  ) {
+    assertEquals(isCutFrom(line, whole), false, JSON.stringify(line));
+  }
 });
