@@ -1197,23 +1197,35 @@ export function journalOnlyLines(
 const CUT_SHORT = "the file holds its line cut short (the file truncated since its append, in " +
   "place: no append puts it back)";
 
+/** Why a line appended after one the file holds cut short, or past its end now, is lost. */
+const CUT_OFF = "the file was truncated before it since its append, in place: no append puts it " +
+  "back";
+
 /**
  * Of the lines `missing` from the file, those appended outside git that the very file they went to
- * holds cut short: lost there as in git, and no git need be asked.
+ * lost in place, and no git need be asked: held cut short, or cut off with it (appended after such
+ * a line, or past the file's end now). A line edited in place is an edit, as in git.
  */
 function cutOutsideGit(recordFile: string, missing: readonly Entry[]): JournalOnlyLine[] {
   const outside = missing.filter((e) =>
     e.head === "" && inFileNoted(recordFile, e) && !putBackFrom(recordFile, e.line)
   );
-  const damaged = outside.length === 0
-    ? new Map()
-    : damagedRunsIn(recordFile, outside.map((e) => e.line));
-  return outside.filter((e) => damaged.get(e.line) === "cut").map((e) => ({
-    runId: runIdOfLine(e.line)!,
-    line: e.line,
-    at: e.at,
-    why: CUT_SHORT,
-  }));
+  if (outside.length === 0) return [];
+  const damaged = damagedRunsIn(recordFile, outside.map((e) => e.line));
+  const cutAt = outside.filter((e) => damaged.get(e.line) === "cut").map((e) => e.offset);
+  const size = Deno.statSync(recordFile).size;
+  const cutOff = (e: Entry) =>
+    !damaged.has(e.line) && (size <= e.offset || cutAt.some((at) => at < e.offset));
+  return outside.flatMap((e) =>
+    damaged.get(e.line) === "cut" || cutOff(e)
+      ? [{
+        runId: runIdOfLine(e.line)!,
+        line: e.line,
+        at: e.at,
+        why: cutOff(e) ? CUT_OFF : CUT_SHORT,
+      }]
+      : []
+  );
 }
 
 /**

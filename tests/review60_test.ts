@@ -87,22 +87,28 @@ Deno.test("a record cut in place, committed so, and the file written again by gi
   assertMatch((await cli("flush", "--from", JOURNAL)).stdout, /nothing appended/);
 });
 
-Deno.test("outside git, a record file cut in place inside its last record: verify names the run only the journal holds whole (it passed, torn warning only, the record lost), and flush --from appends it once (review60)", async () => {
+Deno.test("outside git, a record file cut in place inside its second-last record, a run appended since: verify names the cut run and the one cut off after it, which only the journal holds (it passed, torn warning only, both records lost), and flush --from appends each once (review60)", async () => {
   const { root } = await makeProject();
   const env = { TMPDIR: await tempDir({ prefix: "runrec-review60-tmp-" }) };
   const cli = (...args: string[]) => runCliProcess(args, undefined, env, root);
-  for (let i = 0; i < 2; i++) assertEquals((await cli(...emitArgs(DEL))).code, 0);
+  for (let i = 0; i < 3; i++) assertEquals((await cli(...emitArgs(DEL))).code, 0);
   const file = join(root, DEL, RECORD_FILE);
-  const whole = (await Deno.readTextFile(file)).split("\n")[2];
-  const runId = whole.split(",")[1];
-  const bytes = await Deno.readFile(file);
-  await Deno.writeFile(file, bytes.subarray(0, bytes.length - 100)); // in place
+  const lines = (await Deno.readTextFile(file)).split("\n");
+  const [cut, off] = [lines[2], lines[3]];
+  const handle = await Deno.open(file, { write: true });
+  await handle.truncate(new TextEncoder().encode(lines.slice(0, 2).join("\n")).length + 101);
+  handle.close();
+  assertEquals((await cli(...emitArgs(DEL))).code, 0);
 
   const verify = await cli("verify", DEL);
   assertEquals(verify.code, 1, verify.stdout);
-  assertMatch(verify.stdout, new RegExp(`${runId} is in no file.*holds its line cut short`));
-  assertMatch((await cli("flush", "--from", JOURNAL)).stdout, new RegExp(`^${runId} {2}put back`));
-  assertEquals((await linesWith(file, runId)).filter((l) => l === whole).length, 1);
+  for (const [whole, why] of [[cut, "holds its line cut short"], [off, "truncated before it"]]) {
+    assertMatch(verify.stdout, new RegExp(`${whole.split(",")[1]} is in no file.*${why}`));
+  }
+  const flush = await cli("flush", "--from", JOURNAL);
+  assertEquals(flush.stdout.split("\n").filter((l) => / {2}put back into /.test(l)).length, 2);
+  const after = (await Deno.readTextFile(file)).split("\n");
+  for (const whole of [cut, off]) assertEquals(after.filter((l) => l === whole).length, 1);
   assertEquals((await cli("verify", DEL)).code, 0);
   assertMatch((await cli("flush", "--from", JOURNAL)).stdout, /nothing appended/);
 });
