@@ -9,6 +9,7 @@ import { checksumMatches } from "./codec.ts";
 import { mayName } from "./named_lines.ts";
 import { readAt } from "./appended.ts";
 import { RUN_ID_SYNTAX } from "./schema.ts";
+import { tornOrCorrupt } from "./line_problems.ts";
 
 /**
  * The UTF-8 encoder of the store's writes and searches: a record line's bytes are its UTF-8.
@@ -86,8 +87,8 @@ export function ofOneRun(a: string, b: string): boolean {
 /**
  * Of record `lines`, those whose run ({@linkcode ofOneRun}) a line of `path` holds damaged, and
  * how: `"edited"` by hand (other bytes, its checksum no longer matching) or `"cut"` short (a
- * prefix of the line: the file truncated after the append, a record lost that its whole line
- * restores). A line of that run whose checksum matches is neither: it may be another clone's run
+ * prefix of the line, or a line the reader skips as torn: the file truncated after the append, a
+ * record lost that its whole line restores). A line of that run whose checksum matches is neither: it may be another clone's run
  * of the same agent at the same `--started`, which took the same RunID where this clone's file
  * was begun anew. One read of the line heads, and one more for each RunID found, so that lines
  * whose runs the file lacks cost a single read however many.
@@ -120,7 +121,11 @@ export function damagedRunsIn(
       if (checksumMatches(line)) continue;
       for (const wanted of byRunId.get(runId)!) {
         if (isCutFrom(line, wanted)) damaged.set(wanted, "cut");
-        else if (ofOneRun(line, wanted) && !damaged.has(wanted)) damaged.set(wanted, "edited");
+        else if (ofOneRun(line, wanted) && !damaged.has(wanted)) {
+          // One the reader skips as torn (a warning: other bytes after a cut) is the record lost
+          // all the same; an edit it names as corrupt, an error of verify's.
+          damaged.set(wanted, tornOrCorrupt(line, 0).code === "torn" ? "cut" : "edited");
+        }
       }
     }
   }

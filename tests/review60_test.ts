@@ -113,6 +113,26 @@ Deno.test("outside git, a record file cut in place inside its second-last record
   assertMatch((await cli("flush", "--from", JOURNAL)).stdout, /nothing appended/);
 });
 
+Deno.test("a record file cut in place, other bytes after the cut that leave the line torn to the reader (a warning): verify names the run (it passed, the record lost), and flush --from appends it once, under the next SEQ with its note (the torn line holds its RunID) (review60)", async () => {
+  const { cli, file, runId } = await twoRecords();
+  const bytes = await Deno.readFile(file);
+  const handle = await Deno.open(file, { write: true }); // in place: the same inode
+  await handle.truncate(bytes.length - 101);
+  await handle.seek(0, Deno.SeekMode.End);
+  await handle.write(new TextEncoder().encode("x7 q"));
+  handle.close();
+
+  const verify = await cli("verify", DEL);
+  assertEquals(verify.code, 1, verify.stdout);
+  assertMatch(verify.stdout, new RegExp(`${runId} is in no file.*holds its line cut short`));
+  const flush = await cli("flush", "--from", JOURNAL);
+  assertMatch(flush.stdout, new RegExp(`^${runId} as (RUN-\\S+)  put back into `));
+  const again = /^\S+ as (\S+)/.exec(flush.stdout)![1];
+  assertEquals((await linesWith(file, again)).length, 1);
+  assertEquals((await cli("verify", DEL)).code, 0);
+  assertMatch((await cli("flush", "--from", JOURNAL)).stdout, /nothing appended/);
+});
+
 Deno.test("isCutFrom: a prefix, past zero bytes, blanks and a character cut through, is a cut; a whole line, another character or other bytes are not (review60)", () => {
   const whole = "v1.0,RUN-X-001,débit,ab";
   for (
