@@ -88,10 +88,11 @@ export function ofOneRun(a: string, b: string): boolean {
  * Of record `lines`, those whose run ({@linkcode ofOneRun}) a line of `path` holds damaged, and
  * how: `"edited"` by hand (other bytes, its checksum no longer matching) or `"cut"` short (a
  * prefix of the line, or a line the reader skips as torn: the file truncated after the append, a
- * record lost that its whole line restores). A line of that run whose checksum matches is neither: it may be another clone's run
- * of the same agent at the same `--started`, which took the same RunID where this clone's file
- * was begun anew. One read of the line heads, and one more for each RunID found, so that lines
- * whose runs the file lacks cost a single read however many.
+ * record lost that its whole line restores). A line of that run whose checksum matches is
+ * neither: it may be another clone's run of the same agent at the same `--started`, which took
+ * the same RunID where this clone's file was begun anew. One read of the line heads, and one
+ * more for each RunID found, so that lines whose runs the file lacks cost a single read however
+ * many.
  *
  * @example
  * ```ts
