@@ -1057,7 +1057,10 @@ export function journalOnlyLines(
     const missing = moved.filter((e) =>
       e.head !== "" && !found.has(e.line) && !putBackFrom(recordFile, e.line)
     );
-    return uncheckedLines(missing, removedOf, "no repository");
+    return [
+      ...uncheckedLines(missing, removedOf, "no repository"),
+      ...cutOutsideGit(recordFile, moved.filter((e) => !found.has(e.line))),
+    ];
   }
   const context = (e: Entry) => [e.previous, e.first].filter((line) => line !== "");
   // Put back by the next append here: this work tree's line of this branch, and the file is
@@ -1070,7 +1073,10 @@ export function journalOnlyLines(
   // One cut short in place (the file truncated after the append) is lost: no append puts back a
   // line of the file it went to, and its whole line here restores it.
   const damaged = none ? new Map() : damagedRunsIn(recordFile, moved.map((e) => e.line));
-  const isCut = (e: Entry) => damaged.get(e.line) === "cut";
+  // But a file git wrote since, holding the line cut (committed so), is one the next append puts
+  // it back into, as any line git dropped: the put-back looks in a file that replaced its own.
+  const isCut = (e: Entry) =>
+    damaged.get(e.line) === "cut" && (inFileNoted(recordFile, e) || !putBackHere(e));
   const candidates = moved.filter((e) =>
     !found.has(e.line) && damaged.get(e.line) !== "edited" &&
     (none || !putBackFrom(recordFile, e.line)) &&
@@ -1129,8 +1135,7 @@ export function journalOnlyLines(
     // The work tree it was appended in is gone, and with it the put-back of its checkout.
     const removedSince = removed === undefined ? "" : " in that work tree";
     if (isCut(e)) {
-      why = "the file holds its line cut short (the file truncated since its append, in place: " +
-        "no append puts it back)";
+      why = CUT_SHORT;
     } else if (
       foreign !== undefined && ours && !none && removed === undefined &&
       context(e).some((line) => found.has(line))
@@ -1191,6 +1196,41 @@ export function journalOnlyLines(
       ...(removed === undefined ? {} : { removed }),
     }];
   });
+}
+
+/** Why a line the file it went to holds cut short is lost. */
+const CUT_SHORT = "the file holds its line cut short (the file truncated since its append, in " +
+  "place: no append puts it back)";
+
+/** Why a line appended after one the file holds cut short, or past its end now, is lost. */
+const CUT_OFF = "the file was truncated before it since its append, in place: no append puts it " +
+  "back";
+
+/**
+ * Of the lines `missing` from the file, those appended outside git that the very file they went to
+ * lost in place, and no git need be asked: held cut short, or cut off with it (appended after such
+ * a line, or past the file's end now). A line edited in place is an edit, as in git.
+ */
+function cutOutsideGit(recordFile: string, missing: readonly Entry[]): JournalOnlyLine[] {
+  const outside = missing.filter((e) =>
+    e.head === "" && inFileNoted(recordFile, e) && !putBackFrom(recordFile, e.line)
+  );
+  if (outside.length === 0) return [];
+  const damaged = damagedRunsIn(recordFile, outside.map((e) => e.line));
+  const cutAt = outside.filter((e) => damaged.get(e.line) === "cut").map((e) => e.offset);
+  const size = Deno.statSync(recordFile).size;
+  const cutOff = (e: Entry) =>
+    !damaged.has(e.line) && (size <= e.offset || cutAt.some((at) => at < e.offset));
+  return outside.flatMap((e) =>
+    damaged.get(e.line) === "cut" || cutOff(e)
+      ? [{
+        runId: runIdOfLine(e.line)!,
+        line: e.line,
+        at: e.at,
+        why: cutOff(e) ? CUT_OFF : CUT_SHORT,
+      }]
+      : []
+  );
 }
 
 /**
@@ -1653,6 +1693,12 @@ function identityOf(recordFile: string): string {
 /** {@linkcode identityOf} of an open file. */
 function identityOfOpen(file: Deno.FsFile): string {
   return identityIn(file.statSync());
+}
+
+/** Whether `recordFile` is the very file the entry's line was appended to (its identity). */
+function inFileNoted(recordFile: string, entry: Entry): boolean {
+  const identity = identityOf(recordFile);
+  return identity !== "" && entry.file === identity;
 }
 
 /** The identity {@linkcode identityOf} names, of a file's stat. */

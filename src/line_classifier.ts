@@ -9,7 +9,7 @@ import { isHeaderShaped, whereItDiffers } from "./messages.ts";
 import { checksumOf } from "./codec.ts";
 import { HEADER, LINE_LIMIT_BYTES } from "./schema.ts";
 import { additiveHeaderFault } from "./schema_versions.ts";
-import { startsWithByteOrderMark, utf8Text } from "./utf8_text.ts";
+import { startsWithByteOrderMark, textBeforeCutCharacter, utf8Text } from "./utf8_text.ts";
 import type { LineBlock } from "./line_blocks.ts";
 import { clip, type LineProblem, lineProblem, tornOrCorrupt } from "./line_problems.ts";
 
@@ -274,7 +274,12 @@ export function classifyLine(
     asciiEquals(body, comma + 1, checksumOf(body.subarray(0, comma)));
   const text = utf8Text(body);
   if (text === undefined) {
-    sink.problem(lineProblem(line, "error", "corrupt", "is not valid UTF-8"));
+    // Cut inside a character, a record line is torn as one cut between two is.
+    const before = checksumOk ? undefined : textBeforeCutCharacter(body);
+    const cut = before === undefined ? undefined : tornOrCorrupt(before, line);
+    sink.problem(
+      cut?.code === "torn" ? cut : lineProblem(line, "error", "corrupt", "is not valid UTF-8"),
+    );
     return;
   }
   if (!checksumOk) {

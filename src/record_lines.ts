@@ -9,6 +9,7 @@ import { checksumMatches } from "./codec.ts";
 import { mayName } from "./named_lines.ts";
 import { readAt } from "./appended.ts";
 import { RUN_ID_SYNTAX } from "./schema.ts";
+import { tornOrCorrupt } from "./line_problems.ts";
 
 /**
  * The UTF-8 encoder of the store's writes and searches: a record line's bytes are its UTF-8.
@@ -86,11 +87,12 @@ export function ofOneRun(a: string, b: string): boolean {
 /**
  * Of record `lines`, those whose run ({@linkcode ofOneRun}) a line of `path` holds damaged, and
  * how: `"edited"` by hand (other bytes, its checksum no longer matching) or `"cut"` short (a
- * prefix of the line: the file truncated after the append, a record lost that its whole line
- * restores). A line of that run whose checksum matches is neither: it may be another clone's run
- * of the same agent at the same `--started`, which took the same RunID where this clone's file
- * was begun anew. One read of the line heads, and one more for each RunID found, so that lines
- * whose runs the file lacks cost a single read however many.
+ * prefix of the line, or a line the reader skips as torn: the file truncated after the append, a
+ * record lost that its whole line restores). A line of that run whose checksum matches is
+ * neither: it may be another clone's run of the same agent at the same `--started`, which took
+ * the same RunID where this clone's file was begun anew. One read of the line heads, and one
+ * more for each RunID found, so that lines whose runs the file lacks cost a single read however
+ * many.
  *
  * @example
  * ```ts
@@ -120,7 +122,11 @@ export function damagedRunsIn(
       if (checksumMatches(line)) continue;
       for (const wanted of byRunId.get(runId)!) {
         if (isCutFrom(line, wanted)) damaged.set(wanted, "cut");
-        else if (ofOneRun(line, wanted) && !damaged.has(wanted)) damaged.set(wanted, "edited");
+        else if (ofOneRun(line, wanted) && !damaged.has(wanted)) {
+          // One the reader skips as torn (a warning: other bytes after a cut) is the record lost
+          // all the same; an edit it names as corrupt, an error of verify's.
+          damaged.set(wanted, tornOrCorrupt(line, 0).code === "torn" ? "cut" : "edited");
+        }
       }
     }
   }
@@ -128,18 +134,24 @@ export function damagedRunsIn(
 }
 
 /**
- * Whether `line` is `whole` cut short (a torn write, or the file truncated later; zero bytes a
- * crash left after it aside): not a record of its own, and `whole` restores it.
+ * Whether `line` is `whole` cut short (a torn write, or the file truncated later): not a record
+ * of its own, and `whole` restores it. What may follow the cut is passed over: zero bytes a crash
+ * left, blanks (a CR LF line end), and the first bytes of the character it went through (read as
+ * U+FFFD), all of which a reader takes for a torn line too.
  *
  * @example
  * ```ts
  * import { isCutFrom } from "./record_lines.ts";
  * isCutFrom("v1.0,RUN-X-001,D", "v1.0,RUN-X-001,D,A"); // true
+ * isCutFrom("v1.0,RUN-X-001,\uFFFD", "v1.0,RUN-X-001,é"); // true
  * ```
  */
 export function isCutFrom(line: string, whole: string): boolean {
-  const kept = line.replace(/\0+$/, "");
-  return kept.length < whole.length && whole.startsWith(kept);
+  const kept = line.replace(/[\0\s]+$/, "");
+  const inCharacter = kept.endsWith("\uFFFD") && !whole.startsWith(kept);
+  const cut = inCharacter ? kept.slice(0, -1) : kept;
+  return cut.length < whole.length && whole.startsWith(cut) &&
+    (!inCharacter || whole.codePointAt(cut.length)! > 0x7f);
 }
 
 /**

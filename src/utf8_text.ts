@@ -36,6 +36,28 @@ export function utf8Text(bytes: Uint8Array): string | undefined {
 }
 
 /**
+ * `bytes` but for the first bytes of a character they end in (a write, or the file, cut inside
+ * it), decoded as UTF-8; `undefined` when they end in no such bytes or are not UTF-8 before them.
+ *
+ * @example
+ * ```ts
+ * import { textBeforeCutCharacter } from "./utf8_text.ts";
+ * textBeforeCutCharacter(new Uint8Array([0x76, 0xc3])); // "v": the first byte of "é"
+ * textBeforeCutCharacter(new Uint8Array([0x76, 0xff])); // undefined
+ * ```
+ */
+export function textBeforeCutCharacter(bytes: Uint8Array): string | undefined {
+  // Up to three bytes of a four-byte character: its lead byte (11xxxxxx) and what followed it.
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const byte = bytes[bytes.length - back];
+    if ((byte & 0xc0) === 0x80) continue;
+    const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return length > back ? utf8Text(bytes.subarray(0, bytes.length - back)) : undefined;
+  }
+  return undefined;
+}
+
+/**
  * Whether `bytes` start with a UTF-8 byte-order mark (EF BB BF), which an editor or spreadsheet
  * may add when it saves a file.
  *

@@ -4,7 +4,7 @@
  * UTF-8 (U+FFFD and byte-order marks among it) and invalid sequences.
  */
 import { strictEqual } from "node:assert/strict";
-import { utf8Text } from "../src/utf8_text.ts";
+import { textBeforeCutCharacter, utf8Text } from "../src/utf8_text.ts";
 import { seededRandom } from "./seed.ts";
 
 const strict = new TextDecoder("utf-8", { fatal: true });
@@ -70,4 +70,18 @@ Deno.test("utf8Text: U+FFFD written as such is text, a lone bad byte is not", ()
   strictEqual(utf8Text(new Uint8Array([0x78, 0xef, 0xbf, 0xbd, 0xff])), undefined);
   strictEqual(utf8Text(new Uint8Array([0xef, 0xbb, 0xbf, 0x61])), "a");
   strictEqual(utf8Text(new Uint8Array(0)), "");
+});
+
+Deno.test("textBeforeCutCharacter: the text before the first bytes of a character cut through at the end, else undefined (review60)", () => {
+  const bytes = (text: string, ...tail: number[]) => new Uint8Array([...encode(text), ...tail]);
+  for (const character of ["é", "€", "😀"]) {
+    const whole = encode(character);
+    for (let kept = 1; kept < whole.length; kept++) {
+      strictEqual(textBeforeCutCharacter(bytes("v1.0,a", ...whole.slice(0, kept))), "v1.0,a");
+    }
+    strictEqual(textBeforeCutCharacter(bytes(`v1.0,${character}`)), undefined, "whole");
+  }
+  strictEqual(textBeforeCutCharacter(bytes("v1.0,", 0xff, 0xc3)), undefined, "not UTF-8 before");
+  strictEqual(textBeforeCutCharacter(bytes("v1.0,", 0x80)), undefined, "no lead byte");
+  strictEqual(textBeforeCutCharacter(bytes("v1.0,", 0xe2, 0x82, 0xac, 0x82)), undefined);
 });
