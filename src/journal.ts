@@ -1055,11 +1055,15 @@ export function journalOnlyLines(
     return uncheckedLines(missing, removedOf, "no repository");
   }
   const context = (e: Entry) => [e.previous, e.first].filter((line) => line !== "");
+  // Missing from the very file it was appended to (the entry's identity: cut, zeroed or written
+  // over in place since): the put-back looks only in a file that replaced that one (git's).
+  const identity = none ? "" : identityOf(recordFile);
+  const inPlace = (e: Entry) => identity !== "" && e.file === identity;
   // Put back by the next append here: this work tree's line of this branch, and the file is
   // git's version; but for another runrec version's record, which no append of this one writes.
   const putBackHere = (e: Entry) =>
     !removedOf.has(e) && onBranch(e.head, head) && context(e).some((line) => found.has(line)) &&
-    foreignLineProblem(e.line) === undefined;
+    !inPlace(e) && foreignLineProblem(e.line) === undefined;
   // A record edited in place (its run's line with other bytes, its checksum broken) is an edit,
   // which verify names as one: not a line lost, which `flush --from` would append a second time.
   // One cut short in place (the file truncated after the append) is lost: no append puts back a
@@ -1126,6 +1130,9 @@ export function journalOnlyLines(
     if (isCut(e)) {
       why = "the file holds its line cut short (the file truncated since its append, in place: " +
         "no append puts it back)";
+    } else if (inPlace(e) && removed === undefined) {
+      why = "the file it was appended to lacks it now, changed in place since (cut short, " +
+        "zero-filled or copied over: no git command's doing, and no append puts it back)";
     } else if (
       foreign !== undefined && ours && !none && removed === undefined &&
       context(e).some((line) => found.has(line))

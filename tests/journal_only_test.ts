@@ -26,7 +26,6 @@ import { sharedStatePath } from "../src/work_tree_lock.ts";
 
 const DEL = join("PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
 const JOURNAL = join(DEL, ".runrec", `${RECORD_FILE}.journal`);
-const DROPPED = "which a git command (pull, checkout, reset, revert) had dropped it from";
 const TOOK_OUT = "a git command (checkout, reset, pull) took out of it wait in its journal";
 
 /** The project as a git repository on main, its first commit also branch `old` (no record file). */
@@ -106,15 +105,20 @@ Deno.test("a run finished on a branch made before the record file, its new file 
   assertMatch(flush.stderr, new RegExp(`${lost} is in no file, branch, tag or stash`));
   const flushed = await cli(root, env, "flush", DEL, "--json");
   assertEquals(flushed.code, 1, flushed.stdout);
+  const why = problem.message.split(": ")[1].split("; runrec flush")[0];
   assertEquals(
     JSON.parse(flushed.stdout).journalOnly.map((j: Record<string, unknown>) => [j.runId, j.why]),
-    [[lost, problem.message.split(": ")[1].split("; runrec flush")[0]]],
+    [[lost, why]],
   );
 
   // The command named puts it back, byte for byte (its RunID kept), once.
   const restore = await cli(root, env, "flush", "--from", JOURNAL);
   assertEquals(restore.code, 0, restore.stderr);
-  assertEquals(restore.stdout, `${lost}  put back into ${join(DEL, RECORD_FILE)}, ${DROPPED}\n`);
+  // Said as named: a file begun anew, not "which a git command had dropped it from" (damage60).
+  assertEquals(
+    restore.stdout,
+    `${lost}  put back into ${join(DEL, RECORD_FILE)} from its journal: ${why}\n`,
+  );
   assertEquals(await runIds(del), [next.stdout.trim(), lost]);
   assertEquals((await cli(root, env, "verify", DEL)).code, 0);
   assertEquals((await cli(root, env, "flush", DEL)).code, 0);
@@ -433,5 +437,60 @@ Deno.test("a record file cut in place inside a record after its append (its firs
     assertMatch((await cli(root, env, "flush", "--from", JOURNAL)).stdout, /nothing appended/);
     const holding = (await Deno.readTextFile(file)).split("\n").filter((l) => l.includes(lost));
     assertEquals(holding.length, 2, `${label}: the cut line and the whole one, no third`);
+  }
+});
+
+Deno.test("a record file changed in place after an append, at a line end (truncated there, its last record zero-filled, an older copy copied over it: the same file): verify names the run only the journal holds, and flush --from appends it once, saying why (damage60)", async () => {
+  const IN_PLACE = "the file it was appended to lacks it now, changed in place since";
+  const damages: [string, (bytes: Uint8Array, cut: number) => Uint8Array][] = [
+    ["truncated at a line end", (bytes, cut) => bytes.subarray(0, cut)],
+    // A crash on ext4 that kept the size and not the data: the last write's bytes read as zeros.
+    [
+      "zero-filled",
+      (bytes, cut) =>
+        new Uint8Array([...bytes.subarray(0, cut), ...new Uint8Array(bytes.length - cut)]),
+    ],
+    ["an older copy copied over it", (bytes) => bytes], // copied over below, as `cp` does
+  ];
+  for (const [label, damage] of damages) {
+    const { root, env } = await repository();
+    const file = join(root, DEL, RECORD_FILE);
+    assertEquals((await cli(root, env, ...emitArgs(DEL))).code, 0);
+    const before = await Deno.readFile(file);
+    const lost = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
+    const whole = (await Deno.readTextFile(file)).split("\n")[2];
+    const bytes = await Deno.readFile(file);
+    const { ino } = await Deno.stat(file);
+    // In place: the same inode, as `cp OLD RunRecords.csv` or a disk's loss leaves it.
+    await Deno.writeFile(file, damage(bytes, before.length));
+    if (label.includes("copied")) {
+      await Deno.writeFile(`${file}.old`, before);
+      await Deno.copyFile(`${file}.old`, file);
+      await Deno.remove(`${file}.old`);
+    }
+    assertEquals((await Deno.stat(file)).ino, ino, label);
+
+    const verify = await cli(root, env, "verify", DEL);
+    assertEquals(verify.code, 1, `${label}: ${verify.stdout}`); // was 0: lost in silence
+    assertMatch(
+      verify.stdout,
+      new RegExp(`${lost} is in no file, branch, tag or stash.*${IN_PLACE}`),
+    );
+    // The next append puts nothing back (the file is the one the line went to) nor takes its SEQ.
+    const next = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
+    assert(next > lost, `${label}: ${next} after ${lost}`);
+    assertMatch((await cli(root, env, "verify", DEL)).stdout, new RegExp(`${lost} is in no file`));
+    const flush = await cli(root, env, "flush", "--from", JOURNAL);
+    assertEquals(flush.code, 0, `${label}: ${flush.stderr}`);
+    // Said as it was: no git command dropped it.
+    assertEquals(
+      flush.stdout.split(": ")[0],
+      `${lost}  put back into ${join(DEL, RECORD_FILE)} from its journal`,
+    );
+    assertMatch(flush.stdout, new RegExp(`: ${IN_PLACE}`));
+    const lines = (await Deno.readTextFile(file)).split("\n");
+    assertEquals(lines.filter((line) => line === whole).length, 1, `${label}: its line, once`);
+    assertEquals((await cli(root, env, "verify", DEL)).code, 0, label);
+    assertMatch((await cli(root, env, "flush", "--from", JOURNAL)).stdout, /nothing appended/);
   }
 });
