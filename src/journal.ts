@@ -417,9 +417,14 @@ export async function awaitingPutBack(
   const awaiting = new Map<string, string[]>();
   for (const { file, checkout, missing } of candidates) {
     try {
-      const runIds = unheldLines(file, checkout, missing, held.get(file))
-        .filter((e) => foreignLineProblem(e.line) === undefined && !renumberedIn(file, e.line))
-        .map((e) => runIdOfLine(e.line)!);
+      // A line journaled twice (appended, then put back by `flush --from`) is one record.
+      const runIds = [
+        ...new Set(
+          unheldLines(file, checkout, missing, held.get(file))
+            .filter((e) => foreignLineProblem(e.line) === undefined && !renumberedIn(file, e.line))
+            .map((e) => runIdOfLine(e.line)!),
+        ),
+      ];
       if (runIds.length > 0) awaiting.set(file, runIds);
     } catch { /* named by nothing; the append looks again */ }
   }
