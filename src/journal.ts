@@ -32,7 +32,7 @@ import {
   workTreeOf,
 } from "./git.ts";
 import { checksumMatches, decodeRecord } from "./codec.ts";
-import { damagedRunsIn, linesHolding, runIdOfLine } from "./record_lines.ts";
+import { damagedRunsIn, isCutFrom, linesHolding, ofOneRun, runIdOfLine } from "./record_lines.ts";
 import { renumberedNote } from "./record_limits.ts";
 import { foreignLineProblem } from "./put_back_line.ts";
 import { LINE_LIMIT_BYTES } from "./schema.ts";
@@ -580,15 +580,17 @@ type Looked =
   };
 
 /**
- * The journal of `recordFile` looked at: `undefined` when it has none (nothing appended here
- * lately), or the checkout cannot be told; settled when its last line was noted on this branch
+ * The journal of `recordFile` looked at: `undefined` when the checkout cannot be told; settled
+ * when it has none (nothing appended here lately), or its last line was noted on this branch
  * and stash, into the file at the path now (no line can have been dropped since the journal was
  * last checked); else its lines of the last day, and this branch's not where they went.
  */
 function unsettledLines(recordFile: string): Looked | undefined {
   const path = journalPath(recordFile);
   const edges = edgeEntries(path);
-  if (edges === undefined) return undefined;
+  // No journal: nothing to look for, and the file looked at is the one its first line goes to
+  // (noted as no file's, a line cut from it in place would wait for an append that never looks).
+  if (edges === undefined) return { settled: true, identity: identityOf(recordFile) };
   const checkout = checkoutOf(dirname(recordFile));
   // Which branch is checked out cannot be told: a line may be another branch's (sandboxed-sweep F2).
   if (checkout.head === UNKNOWN_HEAD) return undefined;
@@ -1077,6 +1079,7 @@ export function journalOnlyLines(
   const isCut = (e: Entry) => damaged.get(e.line) === "cut";
   const candidates = moved.filter((e) =>
     !found.has(e.line) && damaged.get(e.line) !== "edited" &&
+    !(!none && !removedOf.has(e) && !isCut(e) && editedAt(recordFile, e, inPlace(e))) &&
     (none || !putBackFrom(recordFile, e.line)) &&
     // A detached HEAD's is not when a commit made there holds it (asked below).
     (!putBackHere(e) || isCut(e) || DETACHED.test(e.head))
@@ -1636,6 +1639,26 @@ function parseEntry(text: string): Entry[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * Whether the file holds, where the entry's line was appended, that line edited by hand (its
+ * RunID, agent or start too, which `damagedRunsIn` looks for it by): a line that starts there,
+ * holds no zero byte and is no prefix of it, whose checksum no longer matches, or, in the file
+ * it was appended to (`sameFile`), that is of its run (its checksum made again: in another file,
+ * another clone's record of that run). Another run's whole record there (appended after a cut),
+ * zeros or the file's end is the line lost, which `flush --from` puts back; an edit it would
+ * record twice.
+ */
+function editedAt(recordFile: string, entry: Entry, sameFile: boolean): boolean {
+  if (entry.offset > 0 && read(recordFile, entry.offset - 1, 1)[0] !== 10) return false;
+  const length = 2 * new TextEncoder().encode(entry.line).length + 4096; // an edit may lengthen it
+  const bytes = read(recordFile, entry.offset, length);
+  const end = bytes.indexOf(10);
+  const text = new TextDecoder().decode(bytes.subarray(0, end < 0 ? bytes.length : end))
+    .replace(/\r$/, "");
+  return text !== "" && !text.includes("\0") && !isCutFrom(text, entry.line) &&
+    (!checksumMatches(text) || (sameFile && ofOneRun(text, entry.line)));
 }
 
 /** Whether the entry's line is where it was appended: the usual case, one small read. */

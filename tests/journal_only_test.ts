@@ -506,4 +506,16 @@ Deno.test("a record file changed in place after an append, at a line end (trunca
       assertEquals((await recordsOf(join(root, DEL))).length, 3);
     }
   }
+  // Not so a record edited in place, its RunID and start too (the checksum broken): an edit,
+  // which verify names as one; flush --from would record the run twice.
+  const { root, env } = await repository();
+  const file = join(root, DEL, RECORD_FILE);
+  const ran = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
+  const text = await Deno.readTextFile(file);
+  await Deno.writeTextFile(file, text.replace(`${ran.slice(0, -3)}001`, `${ran.slice(0, -3)}009`));
+  const edited = await cli(root, env, "verify", DEL);
+  assertEquals(edited.code, 1, edited.stdout);
+  assertMatch(edited.stdout, /:2: RecordChecksum does not match the line/);
+  assert(!edited.stdout.includes("is in no file"), edited.stdout);
+  assertMatch((await cli(root, env, "flush", "--from", JOURNAL)).stdout, /nothing appended/);
 });
