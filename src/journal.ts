@@ -1077,12 +1077,16 @@ export function journalOnlyLines(
   // line of the file it went to, and its whole line here restores it.
   const damaged = none ? new Map() : damagedRunsIn(recordFile, moved.map((e) => e.line));
   const isCut = (e: Entry) => damaged.get(e.line) === "cut";
+  // So too one edited where it was appended, its RunID, agent or start too (by which `damaged`
+  // finds a run): the line at its offset says. Not a removed work tree's: its offset is another
+  // file's.
+  const editedHere = (e: Entry) =>
+    !none && !removedOf.has(e) && !isCut(e) && editedAt(recordFile, e, inPlace(e));
   const candidates = moved.filter((e) =>
     !found.has(e.line) && damaged.get(e.line) !== "edited" &&
-    !(!none && !removedOf.has(e) && !isCut(e) && editedAt(recordFile, e, inPlace(e))) &&
     (none || !putBackFrom(recordFile, e.line)) &&
     // A detached HEAD's is not when a commit made there holds it (asked below).
-    (!putBackHere(e) || isCut(e) || DETACHED.test(e.head))
+    (!putBackHere(e) || isCut(e) || DETACHED.test(e.head)) && !editedHere(e)
   );
   // Most are another branch's, committed there: asked of that branch alone first, since every
   // ref of a repository of a thousand tags takes git seconds to look through.
