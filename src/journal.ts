@@ -32,7 +32,7 @@ import {
   workTreeOf,
 } from "./git.ts";
 import { checksumMatches, decodeRecord } from "./codec.ts";
-import { damagedRunsIn, linesHolding, runIdOfLine } from "./record_lines.ts";
+import { damagedRunsIn, isCutFrom, linesHolding, ofOneRun, runIdOfLine } from "./record_lines.ts";
 import { renumberedNote } from "./record_limits.ts";
 import { foreignLineProblem } from "./put_back_line.ts";
 import { LINE_LIMIT_BYTES } from "./schema.ts";
@@ -422,9 +422,14 @@ export async function awaitingPutBack(
   const awaiting = new Map<string, string[]>();
   for (const { file, checkout, missing } of candidates) {
     try {
-      const runIds = unheldLines(file, checkout, missing, held.get(file))
-        .filter((e) => foreignLineProblem(e.line) === undefined && !renumberedIn(file, e.line))
-        .map((e) => runIdOfLine(e.line)!);
+      // A line journaled twice (appended, then put back by `flush --from`) is one record.
+      const runIds = [
+        ...new Set(
+          unheldLines(file, checkout, missing, held.get(file))
+            .filter((e) => foreignLineProblem(e.line) === undefined && !renumberedIn(file, e.line))
+            .map((e) => runIdOfLine(e.line)!),
+        ),
+      ];
       if (runIds.length > 0) awaiting.set(file, runIds);
     } catch { /* named by nothing; the append looks again */ }
   }
@@ -580,15 +585,17 @@ type Looked =
   };
 
 /**
- * The journal of `recordFile` looked at: `undefined` when it has none (nothing appended here
- * lately), or the checkout cannot be told; settled when its last line was noted on this branch
+ * The journal of `recordFile` looked at: `undefined` when the checkout cannot be told; settled
+ * when it has none (nothing appended here lately), or its last line was noted on this branch
  * and stash, into the file at the path now (no line can have been dropped since the journal was
  * last checked); else its lines of the last day, and this branch's not where they went.
  */
 function unsettledLines(recordFile: string): Looked | undefined {
   const path = journalPath(recordFile);
   const edges = edgeEntries(path);
-  if (edges === undefined) return undefined;
+  // No journal: nothing to look for, and the file looked at is the one its first line goes to
+  // (noted as no file's, a line cut from it in place would wait for an append that never looks).
+  if (edges === undefined) return { settled: true, identity: identityOf(recordFile) };
   const checkout = checkoutOf(dirname(recordFile));
   // Which branch is checked out cannot be told: a line may be another branch's (sandboxed-sweep F2).
   if (checkout.head === UNKNOWN_HEAD) return undefined;
@@ -1063,11 +1070,15 @@ export function journalOnlyLines(
     ];
   }
   const context = (e: Entry) => [e.previous, e.first].filter((line) => line !== "");
+  // Missing from the very file it was appended to (the entry's identity: cut, zeroed or written
+  // over in place since): the put-back looks only in a file that replaced that one (git's).
+  const identity = none ? "" : identityOf(recordFile);
+  const inPlace = (e: Entry) => identity !== "" && e.file === identity;
   // Put back by the next append here: this work tree's line of this branch, and the file is
   // git's version; but for another runrec version's record, which no append of this one writes.
   const putBackHere = (e: Entry) =>
     !removedOf.has(e) && onBranch(e.head, head) && context(e).some((line) => found.has(line)) &&
-    foreignLineProblem(e.line) === undefined;
+    !inPlace(e) && foreignLineProblem(e.line) === undefined;
   // A record edited in place (its run's line with other bytes, its checksum broken) is an edit,
   // which verify names as one: not a line lost, which `flush --from` would append a second time.
   // One cut short in place (the file truncated after the append) is lost: no append puts back a
@@ -1077,11 +1088,16 @@ export function journalOnlyLines(
   // it back into, as any line git dropped: the put-back looks in a file that replaced its own.
   const isCut = (e: Entry) =>
     damaged.get(e.line) === "cut" && (inFileNoted(recordFile, e) || !putBackHere(e));
+  // So too one edited where it was appended, its RunID, agent or start too (by which `damaged`
+  // finds a run): the line at its offset says. Not a removed work tree's: its offset is another
+  // file's.
+  const editedHere = (e: Entry) =>
+    !none && !removedOf.has(e) && !isCut(e) && editedAt(recordFile, e, inPlace(e));
   const candidates = moved.filter((e) =>
     !found.has(e.line) && damaged.get(e.line) !== "edited" &&
     (none || !putBackFrom(recordFile, e.line)) &&
     // A detached HEAD's is not when a commit made there holds it (asked below).
-    (!putBackHere(e) || isCut(e) || DETACHED.test(e.head))
+    (!putBackHere(e) || isCut(e) || DETACHED.test(e.head)) && !editedHere(e)
   );
   // Most are another branch's, committed there: asked of that branch alone first, since every
   // ref of a repository of a thousand tags takes git seconds to look through.
@@ -1136,6 +1152,9 @@ export function journalOnlyLines(
     const removedSince = removed === undefined ? "" : " in that work tree";
     if (isCut(e)) {
       why = CUT_SHORT;
+    } else if (inPlace(e) && removed === undefined) {
+      why = "the file it was appended to lacks it now, changed in place since (cut short, " +
+        "zero-filled or copied over: no git command's doing, and no append puts it back)";
     } else if (
       foreign !== undefined && ours && !none && removed === undefined &&
       context(e).some((line) => found.has(line))
@@ -1669,6 +1688,26 @@ function parseEntry(text: string): Entry[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * Whether the file holds, where the entry's line was appended, that line edited by hand (its
+ * RunID, agent or start too, which `damagedRunsIn` looks for it by): a line that starts there,
+ * holds no zero byte and is no prefix of it, whose checksum no longer matches, or, in the file
+ * it was appended to (`sameFile`), that is of its run (its checksum made again: in another file,
+ * another clone's record of that run). Another run's whole record there (appended after a cut),
+ * zeros or the file's end is the line lost, which `flush --from` puts back; an edit it would
+ * record twice.
+ */
+function editedAt(recordFile: string, entry: Entry, sameFile: boolean): boolean {
+  if (entry.offset > 0 && read(recordFile, entry.offset - 1, 1)[0] !== 10) return false;
+  const length = 2 * new TextEncoder().encode(entry.line).length + 4096; // an edit may lengthen it
+  const bytes = read(recordFile, entry.offset, length);
+  const end = bytes.indexOf(10);
+  const text = new TextDecoder().decode(bytes.subarray(0, end < 0 ? bytes.length : end))
+    .replace(/\r$/, "");
+  return text !== "" && !text.includes("\0") && !isCutFrom(text, entry.line) &&
+    (!checksumMatches(text) || (sameFile && ofOneRun(text, entry.line)));
 }
 
 /** Whether the entry's line is where it was appended: the usual case, one small read. */

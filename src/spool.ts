@@ -100,9 +100,11 @@ export interface ReplayReport {
   replayed: AppendResult[];
   /**
    * Records this work tree appended lately that a program replacing their
-   * file (git pull, checkout, reset) had dropped, put back (./journal.ts).
+   * file (git pull, checkout, reset) had dropped, put back (./journal.ts);
+   * `why`: what else left the record in its journal only, for one that
+   * `flush --from` of the journal put back (`journalOnlyLines`).
    */
-  putBack: { runId: string; file: string }[];
+  putBack: { runId: string; file: string; why?: string }[];
   /**
    * Records replayed that repeat one their file held (same agent, start,
    * status, inputs and outputs: an emit retried after its first try was

@@ -28,6 +28,7 @@ import {
   journaledRecordFile,
   type JournalOnlyJson,
   journalOnlyJson,
+  type JournalOnlyLine,
   journalOnlyLines,
   journalOnlyMessage,
   journalPath,
@@ -633,7 +634,7 @@ export async function replayLostFile(
       );
       report.journalOnly.push(journalOnlyJson(named, l));
     }
-    const lines = lost.filter((l) => !elsewhere.includes(l)).map((l) => l.line);
+    const lines = lost.filter((l) => !elsewhere.includes(l));
     report.lines = lost.length;
     if (lines.length > 0) {
       await putBackJournalOnly(file, { journaled, named }, lines, report, options);
@@ -782,18 +783,21 @@ function handOver<Report extends ReplayReport>(report: Report, onReplayed?: OnRe
 }
 
 /**
- * Puts back `lines`, the records only the journal `file` of `recordFile` holds, as an append puts
+ * Puts back `lost`, the records only the journal `file` of `recordFile` holds, as an append puts
  * back a line git dropped (./put_back_line.ts): byte for byte, or under the next free SEQ with a
  * note naming its RunID when another record holds that RunID now (another clone's of that minute,
- * pulled). Each once: the file may hold it already, put back by another process meanwhile.
+ * pulled). Each once: the file may hold it already, put back by another process meanwhile. Each
+ * put back is reported with why the file lacked it: a git command is one cause of several.
  */
 async function putBackJournalOnly(
   file: string,
   { journaled: recordFile, named }: { journaled: string; named: string },
-  lines: readonly string[],
+  lost: readonly JournalOnlyLine[],
   report: LostRecordsReport,
   options: AppendOptions,
 ): Promise<void> {
+  const lines = lost.map((l) => l.line);
+  const whyOf = new Map(lost.map((l) => [l.line, l.why]));
   // A line this runrec would not write (another version's) is refused before any write: the
   // post-write check found it only once in the file, or in a file begun for it.
   const writable = lines.filter((line) => {
@@ -820,7 +824,10 @@ async function putBackJournalOnly(
           const written = writer.putBack(line, writable.slice(i + 1));
           const [was, is] = [line, written.line].map((l) => runIdOfLine(l)!);
           if (written.offset === undefined) report.alreadyWritten.push({ entry: file, runId: is });
-          else report.putBack.push({ runId: was === is ? was : `${was} as ${is}`, file: named });
+          else {
+            const runId = was === is ? was : `${was} as ${is}`;
+            report.putBack.push({ runId, file: named, why: whyOf.get(line) });
+          }
         }
       } catch (e) {
         // A file begun here that holds no record is taken away: a header alone, left behind,

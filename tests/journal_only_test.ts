@@ -26,7 +26,6 @@ import { sharedStatePath } from "../src/work_tree_lock.ts";
 
 const DEL = join("PKG-01_Pkg", "1_Working", "DEL-01-02_Thing");
 const JOURNAL = join(DEL, ".runrec", `${RECORD_FILE}.journal`);
-const DROPPED = "which a git command (pull, checkout, reset, revert) had dropped it from";
 const TOOK_OUT = "a git command (checkout, reset, pull) took out of it wait in its journal";
 
 /** The project as a git repository on main, its first commit also branch `old` (no record file). */
@@ -106,15 +105,20 @@ Deno.test("a run finished on a branch made before the record file, its new file 
   assertMatch(flush.stderr, new RegExp(`${lost} is in no file, branch, tag or stash`));
   const flushed = await cli(root, env, "flush", DEL, "--json");
   assertEquals(flushed.code, 1, flushed.stdout);
+  const why = problem.message.split(": ")[1].split("; runrec flush")[0];
   assertEquals(
     JSON.parse(flushed.stdout).journalOnly.map((j: Record<string, unknown>) => [j.runId, j.why]),
-    [[lost, problem.message.split(": ")[1].split("; runrec flush")[0]]],
+    [[lost, why]],
   );
 
   // The command named puts it back, byte for byte (its RunID kept), once.
   const restore = await cli(root, env, "flush", "--from", JOURNAL);
   assertEquals(restore.code, 0, restore.stderr);
-  assertEquals(restore.stdout, `${lost}  put back into ${join(DEL, RECORD_FILE)}, ${DROPPED}\n`);
+  // Said as named: a file begun anew, not "which a git command had dropped it from" (damage60).
+  assertEquals(
+    restore.stdout,
+    `${lost}  put back into ${join(DEL, RECORD_FILE)} from its journal: ${why}\n`,
+  );
   assertEquals(await runIds(del), [next.stdout.trim(), lost]);
   assertEquals((await cli(root, env, "verify", DEL)).code, 0);
   assertEquals((await cli(root, env, "flush", DEL)).code, 0);
@@ -468,4 +472,84 @@ Deno.test("a record edited by hand through a new file (sed -i, an editor's save)
     assertEquals(lines.filter((l) => l.split(",")[5] === edited[2].split(",")[5]).length, 1);
     assertEquals(lines.filter((l) => l.includes(runId)).length, 1, `${label}: ${runId} once`);
   }
+});
+
+Deno.test("a record file changed in place after an append, at a line end (truncated there, its last record zero-filled, an older copy copied over it: the same file): verify names the run only the journal holds, and flush --from appends it once, saying why (damage60)", async () => {
+  const IN_PLACE = "the file it was appended to lacks it now, changed in place since";
+  const damages: [string, (bytes: Uint8Array, cut: number) => Uint8Array][] = [
+    ["truncated at a line end", (bytes, cut) => bytes.subarray(0, cut)],
+    // A crash on ext4 that kept the size and not the data: the last write's bytes read as zeros.
+    [
+      "zero-filled",
+      (bytes, cut) =>
+        new Uint8Array([...bytes.subarray(0, cut), ...new Uint8Array(bytes.length - cut)]),
+    ],
+    ["an older copy copied over it", (bytes) => bytes], // copied over below, as `cp` does
+  ];
+  for (const [label, damage] of damages) {
+    const { root, env } = await repository();
+    const file = join(root, DEL, RECORD_FILE);
+    assertEquals((await cli(root, env, ...emitArgs(DEL))).code, 0);
+    await git(root, "add", "-A");
+    await git(root, "commit", "-qm", "first record");
+    const before = await Deno.readFile(file);
+    const lost = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
+    const whole = (await Deno.readTextFile(file)).split("\n")[2];
+    const bytes = await Deno.readFile(file);
+    const { ino } = await Deno.stat(file);
+    // In place: the same inode, as `cp OLD RunRecords.csv` or a disk's loss leaves it.
+    await Deno.writeFile(file, damage(bytes, before.length));
+    if (label.includes("copied")) {
+      await Deno.writeFile(`${file}.old`, before);
+      await Deno.copyFile(`${file}.old`, file);
+      await Deno.remove(`${file}.old`);
+    }
+    assertEquals((await Deno.stat(file)).ino, ino, label);
+
+    const verify = await cli(root, env, "verify", DEL);
+    assertEquals(verify.code, 1, `${label}: ${verify.stdout}`); // was 0: lost in silence
+    assertMatch(
+      verify.stdout,
+      new RegExp(`${lost} is in no file, branch, tag or stash.*${IN_PLACE}`),
+    );
+    // The next append puts nothing back (the file is the one the line went to) nor takes its SEQ.
+    const next = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
+    assert(next > lost, `${label}: ${next} after ${lost}`);
+    assertMatch((await cli(root, env, "verify", DEL)).stdout, new RegExp(`${lost} is in no file`));
+    const flush = await cli(root, env, "flush", "--from", JOURNAL);
+    assertEquals(flush.code, 0, `${label}: ${flush.stderr}`);
+    // Said as it was: no git command dropped it.
+    assertEquals(
+      flush.stdout.split(": ")[0],
+      `${lost}  put back into ${join(DEL, RECORD_FILE)} from its journal`,
+    );
+    assertMatch(flush.stdout, new RegExp(`: ${IN_PLACE}`));
+    const lines = (await Deno.readTextFile(file)).split("\n");
+    assertEquals(lines.filter((line) => line === whole).length, 1, `${label}: its line, once`);
+    assertEquals((await cli(root, env, "verify", DEL)).code, 0, label);
+    assertMatch((await cli(root, env, "flush", "--from", JOURNAL)).stdout, /nothing appended/);
+    if (label.includes("truncated")) {
+      // git's version in its place now: the next append (or flush) puts back the two records it
+      // lacks, each once, though the journal notes the put-back line twice (appended, put back).
+      await git(root, "checkout", "--", join(DEL, RECORD_FILE));
+      const verified = await cli(root, env, "verify", DEL);
+      assertMatch(verified.stderr, new RegExp(`2 record\\(s\\) .*: ${lost}, ${next};`));
+      assertEquals((await cli(root, env, "flush", DEL)).code, 0);
+      const back = (await Deno.readTextFile(file)).split("\n");
+      assertEquals(back.filter((line) => line === whole).length, 1, `${label}: once again`);
+      assertEquals((await recordsOf(join(root, DEL))).length, 3);
+    }
+  }
+  // Not so a record edited in place, its RunID and start too (the checksum broken): an edit,
+  // which verify names as one; flush --from would record the run twice.
+  const { root, env } = await repository();
+  const file = join(root, DEL, RECORD_FILE);
+  const ran = (await cli(root, env, ...emitArgs(DEL))).stdout.trim();
+  const text = await Deno.readTextFile(file);
+  await Deno.writeTextFile(file, text.replace(`${ran.slice(0, -3)}001`, `${ran.slice(0, -3)}009`));
+  const edited = await cli(root, env, "verify", DEL);
+  assertEquals(edited.code, 1, edited.stdout);
+  assertMatch(edited.stdout, /:2: RecordChecksum does not match the line/);
+  assert(!edited.stdout.includes("is in no file"), edited.stdout);
+  assertMatch((await cli(root, env, "flush", "--from", JOURNAL)).stdout, /nothing appended/);
 });

@@ -126,8 +126,9 @@ Deno.test("a record only the journal holds, whose RunID another clone's record p
   const renumbered = nextOf(ours.runId);
   assertEquals(
     restore.stdout,
-    `${ours.runId} as ${renumbered}  put back into ${join(DEL, RECORD_FILE)}, which a git ` +
-      "command (pull, checkout, reset, revert) had dropped it from\n",
+    `${ours.runId} as ${renumbered}  put back into ${join(DEL, RECORD_FILE)} from its journal: ` +
+      "it was appended on branch old, into a RunRecords.csv that branch did not track (git " +
+      "checkout -f discards such a file), so no append puts it back\n",
   );
   const after = [
     ["THEIRS", theirs, "their pass"],

@@ -275,7 +275,7 @@ export const flushCommand: Command = {
     if (json) {
       const document = jsonText({
         replayed: [],
-        putBack: report.putBack,
+        putBack: report.putBack.map(({ runId, file }) => ({ runId, file })),
         repeats: report.repeats,
         alreadyWritten: report.alreadyWritten,
         alreadyRecorded: report.alreadyRecorded,
@@ -294,12 +294,11 @@ export const flushCommand: Command = {
       for (const { warning } of report.repeats) {
         io.err(`runrec flush: warning: ${oneLine(warning)}\n`);
       }
-      for (const { runId, file } of report.putBack) {
-        printout.say(
-          `${runId}  put back into ${
-            oneLine(file)
-          }, which a git command (pull, checkout, reset, revert) had dropped it from\n`,
-        );
+      for (const { runId, file, why } of report.putBack) {
+        const cause = why === undefined
+          ? ", which a git command (pull, checkout, reset, revert) had dropped it from"
+          : ` from its journal: ${why}`;
+        printout.say(`${runId}  put back into ${oneLine(file)}${oneLine(cause)}\n`);
       }
       for (const { entry, runId } of report.alreadyWritten) {
         // A spool entry found in its file is removed; a lost-record line stays in FILE.
