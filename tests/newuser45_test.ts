@@ -105,10 +105,10 @@ Deno.test("show and annotate given a RunID pasted wrong (a digit off, dropped or
       `${ids[0]} or ${ids[1]}?)\n`,
     ],
   );
-  // No RunID: a SEQ of two digits, a date missing a digit.
+  // No RunID: a SEQ of two digits (a recorded one, padded: newuser60 F5), a date missing a digit.
   for (
     const [given, meant] of [
-      ["RUN-DEL-01-02-20260222-1015-01", ids[0]],
+      ["RUN-DEL-01-02-20260222-1015-01", `${ids[0]} (its SEQ has 3 digits or more)`],
       ["RUN-DEL-01-02-2026022-1015-002", ids[1]],
     ]
   ) {

@@ -42,9 +42,13 @@ export function notARunId(option: string, given: string, near: readonly string[]
       : "";
     return `${said}: did you mean ${fixed}${why}?`;
   }
-  // A SEQ written as a number (`-1`, a script's counter): the RunID pads it to 3 digits.
+  // A SEQ written as a number (`-1`, a script's counter): the RunID pads it to 3 digits. Not a
+  // SEQ of 0 (none is given), nor where recorded RunIDs near it are not that one (a digit lost).
   const padded = fixed.replace(/-([0-9]{1,2})$/, (_, seq: string) => `-${seq.padStart(3, "0")}`);
-  if (padded !== fixed && RUN_ID_SYNTAX.test(padded)) {
+  if (
+    padded !== fixed && RUN_ID_SYNTAX.test(padded) && !padded.endsWith("-000") &&
+    (near.length === 0 || near.includes(padded))
+  ) {
     return `${said}: did you mean ${padded} (its SEQ has 3 digits or more)?`;
   }
   if (RUN_ID_SYNTAX.test(`${fixed}-001`)) {
