@@ -102,7 +102,8 @@ export interface ReplayReport {
    * Records this work tree appended lately that a program replacing their
    * file (git pull, checkout, reset) had dropped, put back (./journal.ts);
    * `why`: what else left the record in its journal only, for one that
-   * `flush --from` of the journal put back (`journalOnlyLines`).
+   * `flush --from` of the journal put back (what `verify` names as in the
+   * journal only).
    */
   putBack: { runId: string; file: string; why?: string }[];
   /**
