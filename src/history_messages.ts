@@ -271,7 +271,9 @@ export function restoreRemedy(
   const mend = commit.at === "HEAD"
     ? `in that commit (${command}, then ${amend}) or, once pushed, in a new one (a check from ` +
       "before it still fails)"
-    : `in a new commit (${command}, then \`git commit\`; a check from before ${id} still fails` +
+    // A message given: an agent has no editor to write one in (git aborts the commit).
+    : `in a new commit (${command}, then \`git commit -m "put back records"\`; a check from ` +
+      `before ${id} still fails` +
       (commit.at === "branch"
         ? ")"
         : `: to mend ${id} itself, not pushed yet, mark it \`edit\` in ` +

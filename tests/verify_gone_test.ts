@@ -183,7 +183,7 @@ Deno.test("verify --since: a record file a merged branch created and deleted, or
         short(runs)
       }; a record file is only appended to: restore it in a new commit (${
         restoreCommands(short(runs), FILE)
-      }, then \`git commit\`; a check from before ${deleting} still fails)`,
+      }, then \`git commit -m "put back records"\`; a check from before ${deleting} still fails)`,
   );
 });
 
