@@ -239,7 +239,7 @@ export function fileDropped(
  * import { restoreRemedy } from "./history_messages.ts";
  * const commit = { id: "89abcdef0123456789abcdef0123456789abcdef", at: "HEAD" as const };
  * restoreRemedy("0123456789abcdef0123456789abcdef01234567", "DEL-01-02/RunRecords.csv", "restore it", commit);
- * // "a record file is only appended to: restore it in that commit (…, then `git commit --amend --allow-empty`) …"
+ * // "a record file is only appended to: restore it in that commit (…, then `git commit --amend --allow-empty --no-edit`) …"
  * ```
  */
 export function restoreRemedy(
@@ -265,8 +265,9 @@ export function restoreRemedy(
     `| grep -vxFf ${next} >> ${next}; mv ${next} ${file}; } && git add ${file})\``;
   // Whatever took it out (a revert, \`git rm\`, a conflict resolved with one side, a file begun
   // anew): put back the same way. A commit that did nothing else is empty once they are back:
-  // amended, it must be allowed to be (git refuses it otherwise).
-  const amend = "`git commit --amend --allow-empty`";
+  // amended, it must be allowed to be (git refuses it otherwise); its message kept, as an agent
+  // has no editor to confirm it in.
+  const amend = "`git commit --amend --allow-empty --no-edit`";
   const id = short(commit.id);
   const mend = commit.at === "HEAD"
     ? `in that commit (${command}, then ${amend}) or, once pushed, in a new one (a check from ` +
