@@ -397,7 +397,9 @@ export function restartRemedy(before: Uint8Array, after: Uint8Array): string | u
  * The remedy for a record `runId`, at `line` of `path` in commit `previous`, whose line commit
  * `commit` changed (a hand edit committed): the commands that show the change and give the line
  * as it was, from any folder of the repository. `now` is the file's path in `commit` when that
- * commit also moved it: the diff names both paths, or it would show the file deleted.
+ * commit also moved it: the diff names both paths, or it would show the file deleted. `at` is
+ * where `commit` is, as for restoreRemedy: only HEAD is mended by amending it, an older one by
+ * a new commit.
  *
  * @example
  * ```ts
@@ -414,13 +416,24 @@ export function changedInCommitRemedy(
   line: number,
   runId: string,
   now = path,
+  at: "HEAD" | "chain" | "branch" = "HEAD",
 ): string {
   const [before, after] = [short(previous), short(commit)];
   const paths = [...new Set([path, now])].map((p) => shellWord(`:/${p}`)).join(" ");
+  // Staged by name and amended with no editor: an agent has none (git fails opening one); a
+  // commit that did nothing else is empty then, which git refuses unless allowed.
+  const add = `git add ${shellWord(`:/${now}`)}`;
+  const amend = `${add} && git commit --amend --allow-empty --no-edit`;
+  // Amended, only HEAD is mended. An older commit's edit is put back in a new one, never in a
+  // rebase: merge=union would keep the edited line too where a later commit's appends meet it.
+  const mend = at === "HEAD"
+    ? `in that commit (\`${amend}\`) or, once pushed, in a new one (a check from before it ` +
+      "still fails)"
+    : `in a new commit (\`${add} && git commit -m "put back records"\`; a check from before ` +
+      `${after} still fails)`;
   return `record ${runId} was edited: \`git --no-pager diff --no-relative ${before} ${after} -- ${paths}\` ` +
     `shows how, and \`git show ${shellWord(`${before}:${path}`)} | sed -n ${line}p\` prints ` +
-    `its line as it was: put that line back at line ${line} in that commit (\`git commit ` +
-    "--amend`) or, once pushed, in a new one (a check from before it still fails); records are " +
+    `its line as it was: put that line back at line ${line} ${mend}; records are ` +
     "never edited: runrec annotate marks a run";
 }
 

@@ -311,6 +311,7 @@ function settleTrack(
             problem.line,
             problem.changed,
             check.names[0],
+            at,
           );
         return failAt({
           previous: check.previous,
