@@ -239,7 +239,7 @@ export function fileDropped(
  * import { restoreRemedy } from "./history_messages.ts";
  * const commit = { id: "89abcdef0123456789abcdef0123456789abcdef", at: "HEAD" as const };
  * restoreRemedy("0123456789abcdef0123456789abcdef01234567", "DEL-01-02/RunRecords.csv", "restore it", commit);
- * // "a record file is only appended to: restore it in that commit (…, then `git commit --amend --allow-empty`) …"
+ * // "a record file is only appended to: restore it in that commit (…, then `git commit --amend --allow-empty --no-edit`) …"
  * ```
  */
 export function restoreRemedy(
@@ -265,13 +265,16 @@ export function restoreRemedy(
     `| grep -vxFf ${next} >> ${next}; mv ${next} ${file}; } && git add ${file})\``;
   // Whatever took it out (a revert, \`git rm\`, a conflict resolved with one side, a file begun
   // anew): put back the same way. A commit that did nothing else is empty once they are back:
-  // amended, it must be allowed to be (git refuses it otherwise).
-  const amend = "`git commit --amend --allow-empty`";
+  // amended, it must be allowed to be (git refuses it otherwise); its message kept, as an agent
+  // has no editor to confirm it in.
+  const amend = "`git commit --amend --allow-empty --no-edit`";
   const id = short(commit.id);
   const mend = commit.at === "HEAD"
     ? `in that commit (${command}, then ${amend}) or, once pushed, in a new one (a check from ` +
       "before it still fails)"
-    : `in a new commit (${command}, then \`git commit\`; a check from before ${id} still fails` +
+    // A message given: an agent has no editor to write one in (git aborts the commit).
+    : `in a new commit (${command}, then \`git commit -m "put back records"\`; a check from ` +
+      `before ${id} still fails` +
       (commit.at === "branch"
         ? ")"
         : `: to mend ${id} itself, not pushed yet, mark it \`edit\` in ` +
@@ -394,7 +397,9 @@ export function restartRemedy(before: Uint8Array, after: Uint8Array): string | u
  * The remedy for a record `runId`, at `line` of `path` in commit `previous`, whose line commit
  * `commit` changed (a hand edit committed): the commands that show the change and give the line
  * as it was, from any folder of the repository. `now` is the file's path in `commit` when that
- * commit also moved it: the diff names both paths, or it would show the file deleted.
+ * commit also moved it: the diff names both paths, or it would show the file deleted. `at` is
+ * where `commit` is, as for restoreRemedy: only HEAD is mended by amending it, an older one by
+ * a new commit.
  *
  * @example
  * ```ts
@@ -411,13 +416,24 @@ export function changedInCommitRemedy(
   line: number,
   runId: string,
   now = path,
+  at: "HEAD" | "chain" | "branch" = "HEAD",
 ): string {
   const [before, after] = [short(previous), short(commit)];
   const paths = [...new Set([path, now])].map((p) => shellWord(`:/${p}`)).join(" ");
+  // Staged by name and amended with no editor: an agent has none (git fails opening one); a
+  // commit that did nothing else is empty then, which git refuses unless allowed.
+  const add = `git add ${shellWord(`:/${now}`)}`;
+  const amend = `${add} && git commit --amend --allow-empty --no-edit`;
+  // Amended, only HEAD is mended. An older commit's edit is put back in a new one, never in a
+  // rebase: merge=union would keep the edited line too where a later commit's appends meet it.
+  const mend = at === "HEAD"
+    ? `in that commit (\`${amend}\`) or, once pushed, in a new one (a check from before it ` +
+      "still fails)"
+    : `in a new commit (\`${add} && git commit -m "put back records"\`; a check from before ` +
+      `${after} still fails)`;
   return `record ${runId} was edited: \`git --no-pager diff --no-relative ${before} ${after} -- ${paths}\` ` +
     `shows how, and \`git show ${shellWord(`${before}:${path}`)} | sed -n ${line}p\` prints ` +
-    `its line as it was: put that line back at line ${line} in that commit (\`git commit ` +
-    "--amend`) or, once pushed, in a new one (a check from before it still fails); records are " +
+    `its line as it was: put that line back at line ${line} ${mend}; records are ` +
     "never edited: runrec annotate marks a run";
 }
 

@@ -15,7 +15,7 @@ import {
 } from "./append_only.ts";
 import { readObjects, runGit } from "./git.ts";
 import { CONFLICT_MARKER } from "./line_problems.ts";
-import { pathArgument } from "./shell_word.ts";
+import { pathArgument, shellWord } from "./shell_word.ts";
 import {
   BATCH,
   type CommitInfo,
@@ -311,6 +311,7 @@ function settleTrack(
             problem.line,
             problem.changed,
             check.names[0],
+            at,
           );
         return failAt({
           previous: check.previous,
@@ -362,8 +363,10 @@ function settleTrack(
             ? `: ${how}; keep each side's lines and no other ` +
               // Amended, only HEAD is: an older merge's lines go in a new commit (newuser-60 F3).
               (at === "HEAD"
-                ? "(`git commit --amend` before it is pushed; once pushed, remove it in a new " +
-                  "commit: a check from before that commit still fails)"
+                ? `(\`git add ${
+                  shellWord(`:/${check.names[0] ?? check.previousPath}`)
+                } && git commit --amend --no-edit\` before it is pushed; once pushed, remove it ` +
+                  "in a new commit: a check from before that commit still fails)"
                 : "(in a new commit: a check from before that commit still fails)")
             : runId
             ? foreignRecord(because, line, check.names[0] ?? check.previousPath)

@@ -265,7 +265,7 @@ Deno.test("verify --since: a deleted record file is named as given, with the com
         "record file is only appended to: restore it in that commit (" +
         `${
           restoreCommands(base.slice(0, 7), relative)
-        }, then \`git commit --amend --allow-empty\`) or, once pushed, ` +
+        }, then \`git commit --amend --allow-empty --no-edit\`) or, once pushed, ` +
         "in a new one (a check from before it still fails); to undo a run, keep its record " +
         `and mark it ${annotateCommand(`PKG-01_Alpha/${OTHER_DEL}`, "RUN-…")}\n`,
     ),
@@ -344,7 +344,7 @@ Deno.test("verify --since: a record line removed from among others is named by i
     removed.stdout.includes(
       `put its lines back in that commit (${
         restoreCommands(rev, `PKG-01_Alpha/${MAIN_DEL}/RunRecords.csv`)
-      }, then \`git commit --amend --allow-empty\`) or, once pushed, in a new one (a check from before it ` +
+      }, then \`git commit --amend --allow-empty --no-edit\`) or, once pushed, in a new one (a check from before it ` +
         `still fails); to undo a run, keep its record and mark it ` +
         `${annotateCommand(`PKG-01_Alpha/${MAIN_DEL}`, removedId)}\n`,
     ),
@@ -652,7 +652,8 @@ Deno.test("verify --since in a partial clone (--filter=blob:none) fetches nothin
 });
 
 Deno.test("verify --since: a commit that only took out a record, at HEAD: the remedy as printed (the amend allowed to be empty) holds; one older than HEAD: put back in a new commit as printed, then that commit mended in the rebase printed, holds (newuser-60 F2, F3)", async () => {
-  const env = { GIT_EDITOR: "true" };
+  // No editor, as an agent has: a command that opens one fails.
+  const env = { GIT_EDITOR: "false" };
   const sh = async (repo: string, command: string) => {
     const done = await new Deno.Command("sh", { args: ["-c", command], cwd: repo, env }).output();
     assert.equal(done.code, 0, `${command}: ${new TextDecoder().decode(done.stderr)}`);
@@ -680,32 +681,34 @@ Deno.test("verify --since: a commit that only took out a record, at HEAD: the re
     const [, restore, commit] = remedy(broken.stdout);
     await sh(repo, restore);
     if (!older) {
-      // Before: `git commit --amend`, which git refuses for a commit left empty.
+      // Before: `git commit --amend`, which git refuses for a commit left empty; then one that
+      // opened an editor.
       await sh(repo, commit);
       const held = await runCli(["verify", repo, "--since", base]);
       assert.equal(held.code, 0, held.stdout);
       assert.ok((await lines(file)).includes(first));
       continue;
     }
-    // Before: amend, which went into "a later run" and left the dropping commit as it was.
-    assert.equal(commit, "git commit", broken.stdout);
+    // Before: amend, which went into "a later run"; then a bare `git commit`, which aborts with
+    // no editor to write its message in.
+    await sh(repo, commit); // as printed
     assert.ok(
       broken.stdout.includes(
         `; a check from before ${dropped} still fails: to mend ${dropped} itself, not pushed ` +
           `yet, mark it \`edit\` in \`git rebase -i --rebase-merges ${dropped}~\`, run the same ` +
           "command there, " +
-          "then `git commit --amend --allow-empty` and `git rebase --continue`)",
+          "then `git commit --amend --allow-empty --no-edit` and `git rebase --continue`)",
       ),
       broken.stdout,
     );
-    await sh(repo, `${commit} -qm "put back"`);
     const since = await runCli(["verify", repo, "--since", dropped]);
     assert.equal(since.code, 0, since.stdout);
     // Not pushed: that commit mended itself, as printed (the put-back commit dropped first).
     await git(repo, "reset", "-q", "--hard", "HEAD~");
     const rebase = /`(git rebase -i [^`]+)`/.exec(broken.stdout)![1];
     await sh(repo, `GIT_SEQUENCE_EDITOR="sed -i 's/^pick ${dropped}/edit ${dropped}/'" ${rebase}`);
-    await sh(repo, `${restore} && git commit -q --amend --allow-empty && git rebase --continue`);
+    const amend = /run the same command there, then `([^`]+)`/.exec(broken.stdout)![1];
+    await sh(repo, `${restore} && ${amend} && git rebase --continue`);
     const mended = await runCli(["verify", repo, "--since", base]);
     assert.equal(mended.code, 0, mended.stdout);
     assert.equal(await git(repo, "rev-list", "--merges", "--count", "HEAD"), "1");
@@ -733,7 +736,7 @@ Deno.test("verify --since: git revert of an agent's commit fails, naming the rem
       `: record ${runId} removed, against the version in ${before}; a record file is only appended ` +
         `to: put its lines back in that commit (${
           restoreCommands(before, `PKG-01_Alpha/${MAIN_DEL}/RunRecords.csv`)
-        }, then \`git commit --amend --allow-empty\`) or, once ` +
+        }, then \`git commit --amend --allow-empty --no-edit\`) or, once ` +
         "pushed, in a new one (a check from before it still fails); to undo a run, keep its " +
         `record and mark it ${annotateCommand(`PKG-01_Alpha/${MAIN_DEL}`, runId)}\n`,
     ),

@@ -103,7 +103,7 @@ Deno.test("verify --since: a record file created after REV whose records were co
       `records at ${short(runs)}; a ` +
       `record file is only appended to: restore it in that commit (${
         restoreCommands(short(runs), FILE)
-      }, then \`git commit --amend --allow-empty\`)`,
+      }, then \`git commit --amend --allow-empty --no-edit\`)`,
   );
   assertEquals(audit.out.includes("no RunRecords.csv found"), false, audit.out);
   // As --since the commit that held them already said.
@@ -183,7 +183,7 @@ Deno.test("verify --since: a record file a merged branch created and deleted, or
         short(runs)
       }; a record file is only appended to: restore it in a new commit (${
         restoreCommands(short(runs), FILE)
-      }, then \`git commit\`; a check from before ${deleting} still fails)`,
+      }, then \`git commit -m "put back records"\`; a check from before ${deleting} still fails)`,
   );
 });
 
@@ -752,7 +752,7 @@ Deno.test("verify --since: a deliverable retired and restarted in one change who
             result.out,
             `put its lines back in that commit (${
               restoreCommands(short(runs), FILE, ARCHIVED)
-            }, then \`git commit --amend --allow-empty\`)`,
+            }, then \`git commit --amend --allow-empty --no-edit\`)`,
             label,
           );
           assertIncludes(

@@ -146,6 +146,57 @@ Deno.test("verify --since: an interactive rebase that edits a committed record (
   );
 });
 
+Deno.test("verify --since: a record edited in a commit, at HEAD or older: its line put back as printed (HEAD amended, an older one in a new commit), with no editor, holds; each record once", async () => {
+  // No editor, as an agent has: a command that opens one fails.
+  const env = { GIT_EDITOR: "false" };
+  const sh = async (repo: string, command: string) => {
+    const done = await new Deno.Command("sh", { args: ["-c", command], cwd: repo, env }).output();
+    assert.equal(done.code, 0, `${command}: ${new TextDecoder().decode(done.stderr)}`);
+    return new TextDecoder().decode(done.stdout);
+  };
+  for (const older of [false, true]) {
+    const { repo, del, file, base } = await repository();
+    await committedRun(repo, del, "F1", 1);
+    const text = await Deno.readTextFile(file);
+    const line = text.split("\n")[2];
+    const body = line.slice(0, line.lastIndexOf(",")).replace(",F1,", ",F1_EDITED,");
+    await Deno.writeTextFile(
+      file,
+      text.replace(line, `${body},${createHash("sha256").update(body).digest("hex")}`),
+    );
+    await git(repo, "commit", "-qam", "edit F1");
+    const edit = await git(repo, "rev-parse", "--short=7", "HEAD");
+    if (older) await committedRun(repo, del, "F2", 2);
+    const broken = await verifySince(repo, base);
+    assert.equal(broken.code, 1, broken.out);
+    const was = await sh(repo, /`(git show [^`]+ \| sed -n 3p)`/.exec(broken.out)![1]);
+    const putBack = () =>
+      Deno.writeTextFile(
+        file,
+        Deno.readTextFileSync(file).replace(/^v1\.0,[^\n]*F1_EDITED[^\n]*\n/m, was),
+      );
+    // Before: `git commit --amend` whatever the commit, which opened an editor, took no edit,
+    // and at HEAD~ went into F2's commit. Not a rebase: merge=union kept both lines there.
+    await putBack();
+    await sh(
+      repo,
+      /put that line back at line 3 in (?:that|a new) commit \(`([^`]+)`/.exec(broken.out)![1],
+    );
+    assert.equal(await git(repo, "status", "--porcelain"), "");
+    assert.deepEqual(await agents(file), {
+      agents: older ? ["BASE", "F1", "F2"] : ["BASE", "F1"],
+      once: true,
+    });
+    const held = await verifySince(repo, older ? "HEAD" : base);
+    assert.equal(held.code, 0, held.out);
+    if (older) {
+      // As said: a check from before the edit still fails, at the edit.
+      const still = await verifySince(repo, base);
+      assert.match(still.out, new RegExp(`broken in commit ${edit} "edit F1"`));
+    }
+  }
+});
+
 Deno.test("verify --since: a cherry-pick of a run's commit onto other runs, its conflict resolved by hand (no merge=union): ours then theirs holds; theirs before ours holds with a note (a whole line inserted, every earlier line kept); theirs alone fails at the pick", async () => {
   const resolutions: Record<string, (ours: string, theirs: string) => string> = {
     "ours then theirs": (ours, theirs) => ours + theirs,

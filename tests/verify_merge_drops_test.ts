@@ -182,7 +182,7 @@ Deno.test("verify --since: a cherry-pick whose conflict was resolved with git ch
     ),
   );
   const restore =
-    /put its lines back in that commit \(`([^`]+)`, then `git commit --amend --allow-empty`\)/
+    /put its lines back in that commit \(`([^`]+)`, then `git commit --amend --allow-empty --no-edit`\)/
       .exec(replaced.stdout);
   assert.ok(restore, replaced.stdout);
   const { code } = await new Deno.Command("sh", { args: ["-c", restore[1]], cwd: repo }).output();
@@ -211,16 +211,20 @@ Deno.test("verify --since at a merge: a conflict committed with its markers, or 
       new RegExp(
         `:3: K-APPEND-1 broken in commit [0-9a-f]{7} "merge B \\(by hand\\)": line 3 \\(${kind}\\) ` +
           "is in no parent's version: the merge added it: .*; keep each side's lines and no other " +
-          "\\(`git commit --amend` before it is pushed",
+          "\\(`git add [^`]+ && git commit --amend --no-edit` before it is pushed",
       ),
       kind,
     );
-    // As told: each side's lines and no other, the merge amended.
+    // As told: each side's lines and no other, the merge amended by the command printed, with
+    // no editor, as an agent has (before: a bare amend, which took neither the edit nor ran).
     const kept = conflicted.split("\n").filter((line) =>
       line !== "" && !/^(?:<{7}|={7}|>{7})/.test(line)
     );
     await Deno.writeTextFile(file, `${kept.join("\n")}\n`);
-    await git(repo, "commit", "-q", "-a", "--amend", "--no-edit");
+    const amend = /\(`(git [^`]+)` before it is pushed/.exec(stdout)![1];
+    const env = { GIT_EDITOR: "false" };
+    const done = await new Deno.Command("sh", { args: ["-c", amend], cwd: repo, env }).output();
+    assert.equal(done.code, 0, `${amend}: ${new TextDecoder().decode(done.stderr)}`);
     const amended = await runCli(["verify", repo, "--since", base]);
     assert.equal(amended.code, 0, `${kind}: ${amended.stdout}`);
   }
