@@ -356,9 +356,12 @@ function missingLines(recordFile: string, looked: Looked & { settled: false }): 
   );
   if (missing.length === 0) return missing;
   // Its run's line edited by hand (an editor's save, `sed -i`: a new file too) is an edit, which
-  // verify names: put back, the run would be recorded twice.
+  // verify names: put back, the run would be recorded twice. So too one whose RunID, agent or
+  // start was edited, then the file replaced (`git stash` and `stash pop`): the line where it went.
   const damaged = damagedRunsIn(recordFile, missing.map((e) => e.line));
-  return missing.filter((e) => damaged.get(e.line) !== "edited");
+  return missing.filter((e) =>
+    damaged.get(e.line) !== "edited" && !editedAt(recordFile, e, inFileNoted(recordFile, e))
+  );
 }
 
 /**

@@ -552,4 +552,20 @@ Deno.test("a record file changed in place after an append, at a line end (trunca
   assertMatch(edited.stdout, /:2: RecordChecksum does not match the line/);
   assert(!edited.stdout.includes("is in no file"), edited.stdout);
   assertMatch((await cli(root, env, "flush", "--from", JOURNAL)).stdout, /nothing appended/);
+  // Nor when git replaced the edited file since (stash and pop: another file, the same bytes):
+  // the next append put the original back beside the edit, the run twice (review3-60).
+  const again = await repository();
+  const path = join(again.root, DEL, RECORD_FILE);
+  await cli(again.root, again.env, ...emitArgs(DEL));
+  await git(again.root, "add", "-A");
+  await git(again.root, "commit", "-qm", "first record");
+  const second = (await cli(again.root, again.env, ...emitArgs(DEL))).stdout.trim();
+  const original = (await Deno.readTextFile(path)).split("\n")[2];
+  await Deno.writeTextFile(path, (await Deno.readTextFile(path)).replace(second, `${second}9`));
+  await git(again.root, "stash");
+  await git(again.root, "stash", "pop");
+  const stashed = await cli(again.root, again.env, "verify", DEL);
+  assert(!stashed.stderr.includes(second), stashed.stderr); // was: "took out of it … <second>"
+  assertEquals((await cli(again.root, again.env, ...emitArgs(DEL))).code, 0);
+  assert(!(await Deno.readTextFile(path)).includes(original), "the run put back beside its edit");
 });
