@@ -360,7 +360,7 @@ function missingLines(recordFile: string, looked: Looked & { settled: false }): 
   // start was edited, then the file replaced (`git stash` and `stash pop`): the line where it went.
   const damaged = damagedRunsIn(recordFile, missing.map((e) => e.line));
   return missing.filter((e) =>
-    damaged.get(e.line) !== "edited" && !editedAt(recordFile, e, inFileNoted(recordFile, e))
+    damaged.get(e.line) !== "edited" && !editedAt(recordFile, e, notedIn(looked.identity, e))
   );
 }
 
@@ -1076,7 +1076,7 @@ export function journalOnlyLines(
   // Missing from the very file it was appended to (the entry's identity: cut, zeroed or written
   // over in place since): the put-back looks only in a file that replaced that one (git's).
   const identity = none ? "" : identityOf(recordFile);
-  const inPlace = (e: Entry) => identity !== "" && e.file === identity;
+  const inPlace = (e: Entry) => notedIn(identity, e);
   // Put back by the next append here: this work tree's line of this branch, and the file is
   // git's version; but for another runrec version's record, which no append of this one writes.
   const putBackHere = (e: Entry) =>
@@ -1089,8 +1089,7 @@ export function journalOnlyLines(
   const damaged = none ? new Map() : damagedRunsIn(recordFile, moved.map((e) => e.line));
   // But a file git wrote since, holding the line cut (committed so), is one the next append puts
   // it back into, as any line git dropped: the put-back looks in a file that replaced its own.
-  const isCut = (e: Entry) =>
-    damaged.get(e.line) === "cut" && (inFileNoted(recordFile, e) || !putBackHere(e));
+  const isCut = (e: Entry) => damaged.get(e.line) === "cut" && (inPlace(e) || !putBackHere(e));
   // So too one edited where it was appended, its RunID, agent or start too (by which `damaged`
   // finds a run): the line at its offset says. Not a removed work tree's: its offset is another
   // file's.
@@ -1234,8 +1233,9 @@ const CUT_OFF = "the file was truncated before it since its append, in place: no
  * a line, or past the file's end now). A line edited in place is an edit, as in git.
  */
 function cutOutsideGit(recordFile: string, missing: readonly Entry[]): JournalOnlyLine[] {
+  const identity = identityOf(recordFile);
   const outside = missing.filter((e) =>
-    e.head === "" && inFileNoted(recordFile, e) && !putBackFrom(recordFile, e.line)
+    e.head === "" && notedIn(identity, e) && !putBackFrom(recordFile, e.line)
   );
   if (outside.length === 0) return [];
   const damaged = damagedRunsIn(recordFile, outside.map((e) => e.line));
@@ -1737,9 +1737,8 @@ function identityOfOpen(file: Deno.FsFile): string {
   return identityIn(file.statSync());
 }
 
-/** Whether `recordFile` is the very file the entry's line was appended to (its identity). */
-function inFileNoted(recordFile: string, entry: Entry): boolean {
-  const identity = identityOf(recordFile);
+/** Whether the file of `identity` ({@linkcode identityOf}) is the one the entry's line went to. */
+function notedIn(identity: string, entry: Entry): boolean {
   return identity !== "" && entry.file === identity;
 }
 

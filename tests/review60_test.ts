@@ -15,18 +15,13 @@ import { join } from "node:path";
 import { assertEquals, assertMatch } from "./assert.ts";
 import { emitArgs, runCliProcess } from "./cli.ts";
 import { git, makeProject, tempDir } from "./fixtures.ts";
-import { DEL, JOURNAL } from "./support/journal_lost.ts";
+import { committedProject, DEL, JOURNAL } from "./support/journal_lost.ts";
 import { RECORD_FILE } from "../src/deliverable.ts";
 import { isCutFrom } from "../src/record_lines.ts";
 
 /** A git project whose deliverable holds two records, the second's Notes not ASCII. */
 async function twoRecords() {
-  const { root } = await makeProject();
-  const env = { TMPDIR: await tempDir({ prefix: "runrec-review60-tmp-" }) };
-  const cli = (...args: string[]) => runCliProcess(args, undefined, env, root);
-  await git(root, "init", "-q", "-b", "main");
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "project");
+  const { root, cli } = await committedProject();
   assertEquals((await cli(...emitArgs(DEL))).code, 0);
   assertEquals((await cli(...emitArgs(DEL, "--notes", "débit é"))).code, 0);
   const file = join(root, DEL, RECORD_FILE);

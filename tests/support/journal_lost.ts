@@ -33,12 +33,7 @@ export const JOURNAL = join(DEL, ".runrec", `${RECORD_FILE}.journal`);
  * ```
  */
 export async function lostOnOld() {
-  const { root } = await makeProject();
-  const env = { TMPDIR: await tempDir({ prefix: "runrec-journal-tmp-" }) };
-  const cli = (...args: string[]) => runCliProcess(args, undefined, env, root);
-  await git(root, "init", "-q", "-b", "main");
-  await git(root, "add", "-A");
-  await git(root, "commit", "-qm", "project");
+  const { root, env, cli } = await committedProject();
   await git(root, "branch", "old");
   const first = (await cli(...emitArgs(DEL))).stdout.trim();
   await git(root, "add", "-A");
@@ -210,4 +205,25 @@ export async function supersededThenRenumbered() {
   const [older, newer] = [renumbered.now(olderWas), renumbered.now(newerWas)];
   assert(older.RunID !== olderWas.RunID && newer.RunID !== newerWas.RunID, "both renumbered");
   return { ...renumbered, older, newer, olderWas, newerWas };
+}
+
+/**
+ * The test project as a git repository on `main`, its files in one commit; `cli` runs runrec in
+ * its root, with a `$TMPDIR` of its own.
+ *
+ * @example
+ * ```ts
+ * import { committedProject, DEL } from "./journal_lost.ts";
+ * const { cli } = await committedProject();
+ * await cli("emit", DEL, "--agent", "4_DOCUMENTS", "--status", "SUCCESS");
+ * ```
+ */
+export async function committedProject() {
+  const { root } = await makeProject();
+  const env = { TMPDIR: await tempDir({ prefix: "runrec-journal-tmp-" }) };
+  const cli = (...args: string[]) => runCliProcess(args, undefined, env, root);
+  await git(root, "init", "-q", "-b", "main");
+  await git(root, "add", "-A");
+  await git(root, "commit", "-qm", "project");
+  return { root, env, cli };
 }
